@@ -1,0 +1,152 @@
+# Build and test entry points. `make` builds the tools, `make test` runs every
+# test (unit, sanitizer, fuzz, KVM, lab), `make bench` runs the main job.
+# Set WERROR= to build with warnings not fatal; FUZZ_SECONDS to change how
+# long each fuzz target runs in `make test`.
+
+CC      ?= cc
+CLANG   ?= clang
+BUILD   ?= build
+WERROR  ?= -Werror
+FUZZ_SECONDS ?= 8
+# V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wformat=2 \
+	-Wundef -Wvla -Wold-style-definition -Wmissing-declarations \
+	-Wimplicit-fallthrough -Wnull-dereference -Wdouble-promotion
+CPPFLAGS := -D_GNU_SOURCE -Isrc/vmm -Isrc/common -I$(BUILD)/gen -DVMM_VERSION=\"$(VERSION)\"
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARNINGS) -fno-strict-aliasing
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDLIBS   := -lpthread
+
+VMM_SRCS     := $(wildcard src/vmm/*.c)
+VMM_LIB_SRCS := $(filter-out src/vmm/main.c,$(VMM_SRCS))
+VMM_HDRS     := $(wildcard src/vmm/*.h src/common/*.h)
+VMM_OBJS     := $(VMM_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+ASAN_OBJS    := $(VMM_LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+ASAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/unit/%)
+KVM_SRCS   := $(wildcard tests/kvm/test_*.c)
+KVM_BINS   := $(KVM_SRCS:tests/kvm/%.c=$(BUILD)/tests/kvm/%)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+GUEST64    := $(patsubst tests/guests/%.S,$(BUILD)/tests/guests/%.elf,$(wildcard tests/guests/*64.S))
+GUESTMB    := $(patsubst tests/guests/%.S,$(BUILD)/tests/guests/%.elf,$(wildcard tests/guests/*mb.S))
+TEST_LIB   := tests/common/testlib.c
+# cmocka's assertions are not marked noreturn, so the compiler cannot see
+# that a checked pointer is non-NULL afterwards.
+TEST_CFLAGS := -Itests/common -Wno-null-dereference
+
+# Each component's fragment appends to these: ALL_TARGETS (built by `make`),
+# TEST_DEPS (built before tests) and TEST_ITEMS (KIND:PATH for tests/run.py).
+ALL_TARGETS := $(BUILD)/vmm $(BUILD)/rawloop
+TEST_DEPS   :=
+TEST_ITEMS  :=
+include $(wildcard src/*/*.mk lab/*.mk)
+
+# Keep intermediate objects (the sanitizer build's, the test guests' .o).
+.SECONDARY:
+
+.PHONY: all deps test bench clean loc
+all: $(ALL_TARGETS)
+
+deps:
+	@sh lab/deps.sh
+
+# The DSDT is written in ASL and compiled by iasl into a C array.
+GEN := $(BUILD)/gen/dsdt.hex
+$(BUILD)/gen/dsdt.hex: src/vmm/dsdt.asl
+	@mkdir -p $(dir $@)
+	@echo "  IASL   $@"
+	$(Q)iasl -p $(BUILD)/gen/dsdt -tc $< >/dev/null
+
+$(BUILD)/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(BUILD)/vmm: $(BUILD)/obj/src/vmm/main.o $(VMM_OBJS)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# A static monitor for the nested lab's initramfs (no shared libraries there).
+$(BUILD)/vmm-static: $(BUILD)/obj/src/vmm/main.o $(VMM_OBJS)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
+
+# The raw KVM_RUN loop the trap-and-emulate cost is measured against: the
+# same machine set-up as vmm, no device model.
+$(BUILD)/rawloop: tests/perf/rawloop.c $(VMM_OBJS) $(VMM_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(VMM_OBJS) $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(VMM_OBJS) $(TEST_LIB) tests/common/testlib.h
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(VMM_OBJS) -lcmocka $(LDLIBS)
+
+$(BUILD)/asan/tests/unit/%: tests/unit/%.c $(ASAN_OBJS) $(TEST_LIB) tests/common/testlib.h
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) $(SANFLAGS) -o $@ $< $(TEST_LIB) $(ASAN_OBJS) -lcmocka $(LDLIBS)
+
+$(BUILD)/tests/kvm/%: tests/kvm/%.c $(VMM_OBJS) $(TEST_LIB) tests/common/testlib.h
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(VMM_OBJS) -lcmocka $(LDLIBS)
+
+# libFuzzer targets: clang, with ASan and UBSan, the library compiled in.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(VMM_LIB_SRCS) $(VMM_HDRS) $(GEN)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG  $@"
+	$(Q)$(CLANG) $(CPPFLAGS) -std=c11 -g -O1 -Wall -Wextra $(WERROR) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(VMM_LIB_SRCS) $(LDLIBS)
+
+# Tiny test guests. *64.S: ELF64 entered in long mode; *mb.S: multiboot
+# ELF32 entered in protected mode.
+$(BUILD)/tests/guests/%64.elf: tests/guests/%64.S tests/guests/elf64.ld
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) -c -Isrc/common -o $@.o $<
+	@echo "  LD     $@"
+	$(Q)ld -static -nostdlib --no-warn-rwx-segments -T tests/guests/elf64.ld -o $@ $@.o
+
+$(BUILD)/tests/guests/%mb.elf: tests/guests/%mb.S tests/guests/mb.ld
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) -m32 -c -o $@.o $<
+	@echo "  LD     $@"
+	$(Q)ld -m elf_i386 -static -nostdlib --no-warn-rwx-segments -T tests/guests/mb.ld -o $@ $@.o
+
+test: all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
+	@python3 tests/run.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) \
+		$(addprefix unit:,$(UNIT_BINS)) \
+		$(addprefix asan:,$(ASAN_BINS)) \
+		$(TEST_ITEMS) \
+		$(addprefix fuzz:,$(FUZZ_BINS)) \
+		$(addprefix kvm:,$(KVM_BINS))
+
+bench: all
+	@python3 tests/perf/roundtrip.py --build $(BUILD)
+
+loc:
+	@wc -l src/vmm/*.c src/vmm/*.h | tail -1
+
+clean:
+	rm -rf $(BUILD)

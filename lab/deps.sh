@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs the Debian packages the build and the tests need. As root it runs
+# apt-get itself; otherwise it prints the apt-get line to run.
+set -eu
+
+# build and unit tests: C compilers, cmocka (unit test framework), libFuzzer
+# and the sanitizer runtimes (clang + libclang-rt), JSON for hvbench
+# (jansson), charts (gnuplot), the reference sysbench for comparisons, and
+# iasl (acpica-tools), which compiles the machine's ACPI DSDT.
+PKGS="gcc make binutils clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
+gnuplot-nox sysbench python3 acpica-tools"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing packages:$missing" >&2
+	echo "install them with: sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y --no-install-recommends $missing >/dev/null; then
+	apt-get update >/dev/null
+	apt-get install -y --no-install-recommends $missing >/dev/null
+fi

@@ -1,0 +1,131 @@
+/*
+ * wl_latency: cyclictest's measurement (rt-tests): a thread repeatedly
+ * sleeps until an absolute deadline (clock_nanosleep with TIMER_ABSTIME on
+ * CLOCK_MONOTONIC, cyclictest's default and its -n mode), the deadlines
+ * `interval_us` apart, and records how late it woke: wake-up time minus
+ * deadline. Like cyclictest, the next deadline is the previous one plus
+ * the interval, whatever the lateness. Reported, as cyclictest does, the
+ * min/avg/max latency in microseconds ("value" is the average, like its
+ * Avg column), plus the median, 99th percentile and a histogram with 1 us
+ * buckets (cyclictest -h) up to hist_us, later samples counted in
+ * "hist_overflow".
+ */
+#include "platform.h"
+#include "sort.h"
+#include "workloads.h"
+
+struct lat_job {
+	uint64_t loops, interval_ns;
+	uint64_t *lat_ns;
+	uint64_t early; /* wake-ups before the deadline: a platform bug */
+};
+
+static void lat_thread(void *arg)
+{
+	struct lat_job *j = arg;
+	uint64_t next = plat_now_ns() + j->interval_ns;
+
+	for (uint64_t i = 0; i < j->loops; i++) {
+		plat_sleep_until_ns(next);
+		uint64_t now = plat_now_ns();
+		if (now < next) {
+			j->early++;
+			now = next;
+		}
+		j->lat_ns[i] = now - next;
+		next += j->interval_ns;
+	}
+}
+
+static int lat_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int timer_latency_run(const struct bench_args *a)
+{
+	struct lat_job j = {
+		.loops = bench_arg(a, "loops"),
+		.interval_ns = bench_arg(a, "interval_us") * 1000,
+	};
+	uint64_t hmax = bench_arg(a, "hist_us");
+	size_t bytes = j.loops * sizeof(uint64_t);
+
+	j.lat_ns = plat_alloc(bytes);
+	if (!j.lat_ns)
+		return bench_fail(a, "out of memory");
+	uint64_t t0 = plat_now_ns();
+	struct plat_thread *t = plat_thread_create(lat_thread, &j);
+	if (!t) {
+		plat_free(j.lat_ns, bytes);
+		return bench_fail(a, "could not create the timer thread");
+	}
+	plat_thread_join(t);
+	uint64_t t1 = plat_now_ns();
+	if (j.early) {
+		plat_free(j.lat_ns, bytes);
+		return bench_fail(a, "woke before the deadline");
+	}
+
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < j.loops; i++)
+		sum += j.lat_ns[i];
+	bench_qsort(j.lat_ns, j.loops, sizeof(uint64_t), lat_cmp);
+	double avg = (double)sum / (double)j.loops / 1e3;
+
+	struct bench_result r;
+	result_begin(&r, a, "latency_avg", "us", "lower", avg, 3);
+	result_u64(&r, "check", j.loops);
+	result_f64(&r, "min", (double)j.lat_ns[0] / 1e3, 3);
+	result_f64(&r, "avg", avg, 3);
+	result_f64(&r, "p50", (double)j.lat_ns[j.loops / 2] / 1e3, 3);
+	result_f64(&r, "p99", (double)j.lat_ns[(j.loops * 99) / 100] / 1e3, 3);
+	result_f64(&r, "max", (double)j.lat_ns[j.loops - 1] / 1e3, 3);
+	result_f64(&r, "time_ms", bench_ns_to_ms(t1 - t0), 3);
+	/* histogram as [bucket_us, count] pairs, empty buckets left out; the
+	 * samples are sorted, so each bucket is one run */
+	result_key(&r, "hist");
+	fmt_char(&r.f, '[');
+	uint64_t i = 0, over = 0;
+	bool first = true;
+	while (i < j.loops) {
+		uint64_t b = j.lat_ns[i] / 1000;
+		if (b >= hmax) {
+			over = j.loops - i;
+			break;
+		}
+		uint64_t n = 0;
+		while (i < j.loops && j.lat_ns[i] / 1000 == b) {
+			n++;
+			i++;
+		}
+		if (!first)
+			fmt_char(&r.f, ',');
+		first = false;
+		fmt_char(&r.f, '[');
+		fmt_u64(&r.f, b);
+		fmt_char(&r.f, ',');
+		fmt_u64(&r.f, n);
+		fmt_char(&r.f, ']');
+	}
+	fmt_char(&r.f, ']');
+	result_u64(&r, "hist_overflow", over);
+	plat_free(j.lat_ns, bytes);
+	return result_end(&r);
+}
+
+static const struct bench_param latency_params[] = {
+	{ "interval_us", BENCH_P_UINT, "1000", "wake-up interval (cyclictest -i)", 10, 10000000,
+	  NULL },
+	{ "loops", BENCH_P_UINT, "200", "wake-ups (cyclictest -l)", 1, 100000000, NULL },
+	{ "hist_us", BENCH_P_UINT, "100", "histogram range in us (cyclictest -h)", 1, 200,
+	  NULL },
+	{ 0 },
+};
+
+const struct bench_workload wl_timer_latency = {
+	"timer-latency", "latency", "cyclictest: lateness of absolute-deadline timer sleeps; us",
+	latency_params, timer_latency_run,
+};

@@ -1,0 +1,486 @@
+/* doc: the results model of hvbench.h: memory helpers, per-result statistics
+ * (hvb_result_finish) and the results.json schema "hvbench/1" in both
+ * directions. This file is the one place that knows the JSON layout. */
+#include "hvbench.h"
+#include "stats.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *hvb_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void *hvb_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *hvb_xstrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+void hvb_buf_add(struct hvb_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = hvb_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void hvb_buf_puts(struct hvb_buf *b, const char *s)
+{
+	hvb_buf_add(b, s, strlen(s));
+}
+
+void hvb_buf_printf(struct hvb_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = (b->len + (size_t)n + 1) * 2;
+		b->p = hvb_xrealloc(b->p, b->cap);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *hvb_buf_take(struct hvb_buf *b)
+{
+	char *p = b->p ? b->p : hvb_xstrdup("");
+
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void hvb_side_add(struct hvb_side *s, double v)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->samples = hvb_xrealloc(s->samples, s->cap * sizeof(*s->samples));
+	}
+	s->samples[s->n++] = v;
+}
+
+static void side_init(struct hvb_side *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->median = s->ci_lo = s->ci_hi = (double)NAN;
+}
+
+struct hvb_result *hvb_doc_add(struct hvb_doc *d, const char *benchmark, const char *group)
+{
+	struct hvb_result *r;
+
+	d->results = hvb_xrealloc(d->results, (d->nresults + 1) * sizeof(*d->results));
+	r = &d->results[d->nresults++];
+	memset(r, 0, sizeof(*r));
+	r->benchmark = hvb_xstrdup(benchmark);
+	r->group = hvb_xstrdup(group);
+	side_init(&r->native);
+	side_init(&r->virt);
+	r->overhead = r->ov_lo = r->ov_hi = (double)NAN;
+	r->status = hvb_xstrdup(HVB_ST_NOT_RUN);
+	return r;
+}
+
+static void result_free(struct hvb_result *r)
+{
+	free(r->benchmark);
+	free(r->group);
+	free(r->metric);
+	free(r->unit);
+	free(r->native.samples);
+	free(r->virt.samples);
+	free(r->status);
+	free(r->error);
+}
+
+void hvb_doc_free(struct hvb_doc *d)
+{
+	struct hvb_host *h = &d->host;
+	struct hvb_config *c = &d->config;
+
+	for (size_t i = 0; i < d->nresults; i++)
+		result_free(&d->results[i]);
+	free(d->results);
+	free(h->hostname);
+	free(h->cpu_model);
+	free(h->kernel);
+	free(h->kvm);
+	free(h->kvm_kind);
+	free(h->governor);
+	free(h->date);
+	free(h->revision);
+	free(c->size);
+	free(c->guest);
+	free(c->vmm);
+	free(c->native_only_reason);
+	free(c->native_cmd);
+	free(c->virt_cmd);
+	free(c->stopped_by);
+	memset(d, 0, sizeof(*d));
+}
+
+void hvb_result_set_error(struct hvb_result *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	free(r->error);
+	r->error = hvb_xstrdup(msg);
+	free(r->status);
+	r->status = hvb_xstrdup(HVB_ST_FAILED);
+}
+
+static void side_finish(struct hvb_side *s)
+{
+	s->median = stats_median(s->samples, s->n);
+	stats_median_ci95(s->samples, s->n, STATS_RESAMPLES, STATS_SEED, &s->ci_lo, &s->ci_hi);
+}
+
+static void set_status(struct hvb_result *r, const char *st)
+{
+	free(r->status);
+	r->status = hvb_xstrdup(st);
+}
+
+void hvb_result_finish(struct hvb_result *r, int incomplete)
+{
+	enum stats_better b = r->better_higher ? STATS_HIGHER : STATS_LOWER;
+	int failed = r->status && !strcmp(r->status, HVB_ST_FAILED);
+	int noisy;
+
+	side_finish(&r->native);
+	if (r->has_virt)
+		side_finish(&r->virt);
+	r->overhead = r->ov_lo = r->ov_hi = (double)NAN;
+	if (r->has_virt && r->native.n && r->virt.n) {
+		r->overhead = stats_overhead_of(r->native.median, r->virt.median, b);
+		stats_overhead_ci95(r->native.samples, r->native.n, r->virt.samples, r->virt.n,
+				    b, STATS_RESAMPLES, STATS_SEED, &r->ov_lo, &r->ov_hi);
+	}
+	if (failed)
+		return;
+	if (r->native.n == 0 && (!r->has_virt || r->virt.n == 0)) {
+		/* Nothing measured: cut short during its warm-up, or never run. */
+		set_status(r, incomplete ? HVB_ST_INCOMPLETE : HVB_ST_NOT_RUN);
+		return;
+	}
+	if (incomplete) {
+		set_status(r, HVB_ST_INCOMPLETE);
+		return;
+	}
+	noisy = stats_side_noisy(r->native.median, r->native.ci_lo, r->native.ci_hi);
+	if (r->has_virt)
+		noisy = noisy || stats_side_noisy(r->virt.median, r->virt.ci_lo, r->virt.ci_hi) ||
+			stats_overhead_noisy(r->ov_lo, r->ov_hi);
+	set_status(r, noisy ? HVB_ST_NOISY : HVB_ST_OK);
+}
+
+/* ---- JSON out ---- */
+
+/* jansson cannot hold NaN or infinities: an undefined number is null. */
+static json_t *jnum(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *jpair(double lo, double hi)
+{
+	if (!isfinite(lo) || !isfinite(hi))
+		return json_null();
+	return json_pack("[oo]", json_real(lo), json_real(hi));
+}
+
+static json_t *side_json(const struct hvb_side *s)
+{
+	json_t *samples = json_array();
+
+	for (size_t i = 0; i < s->n; i++)
+		json_array_append_new(samples, jnum(s->samples[i]));
+	return json_pack("{s:o,s:o,s:o}", "samples", samples, "median", jnum(s->median),
+			 "ci95", jpair(s->ci_lo, s->ci_hi));
+}
+
+static json_t *result_json(const struct hvb_result *r)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "benchmark", jstr(r->benchmark));
+	json_object_set_new(o, "group", jstr(r->group));
+	json_object_set_new(o, "metric", jstr(r->metric));
+	json_object_set_new(o, "unit", jstr(r->unit));
+	json_object_set_new(o, "better", json_string(r->better_higher ? "higher" : "lower"));
+	json_object_set_new(o, "status", jstr(r->status));
+	if (r->error)
+		json_object_set_new(o, "error", json_string(r->error));
+	json_object_set_new(o, "native", side_json(&r->native));
+	json_object_set_new(o, "virt", r->has_virt ? side_json(&r->virt) : json_null());
+	json_object_set_new(o, "overhead_pct", jnum(r->overhead));
+	json_object_set_new(o, "overhead_ci95", jpair(r->ov_lo, r->ov_hi));
+	return o;
+}
+
+char *hvb_doc_to_json(const struct hvb_doc *d)
+{
+	const struct hvb_host *h = &d->host;
+	const struct hvb_config *c = &d->config;
+	json_t *root = json_object(), *host = json_object(), *cfg = json_object();
+	json_t *results = json_array(), *benches = json_array();
+	struct hvb_buf b = {0};
+	char *text;
+
+	json_object_set_new(root, "schema", json_string(HVB_SCHEMA));
+	json_object_set_new(host, "hostname", jstr(h->hostname));
+	json_object_set_new(host, "cpu_model", jstr(h->cpu_model));
+	json_object_set_new(host, "cpus", json_integer(h->cpus));
+	json_object_set_new(host, "kernel", jstr(h->kernel));
+	json_object_set_new(host, "kvm", jstr(h->kvm));
+	json_object_set_new(host, "kvm_kind", jstr(h->kvm_kind));
+	json_object_set_new(host, "cpufreq_governor", jstr(h->governor));
+	json_object_set_new(host, "date", jstr(h->date));
+	json_object_set_new(host, "hvbench_revision", jstr(h->revision));
+	json_object_set_new(root, "host", host);
+
+	for (size_t i = 0; i < d->nresults; i++)
+		json_array_append_new(benches, json_string(d->results[i].benchmark));
+	json_object_set_new(cfg, "benchmarks", benches);
+	json_object_set_new(cfg, "reps", json_integer(c->reps));
+	json_object_set_new(cfg, "warmup", json_integer(c->warmup));
+	json_object_set_new(cfg, "size", jstr(c->size));
+	json_object_set_new(cfg, "cpu", c->cpu >= 0 ? json_integer(c->cpu) : json_null());
+	json_object_set_new(cfg, "timeout_s", json_integer(c->timeout_s));
+	json_object_set_new(cfg, "guest", jstr(c->guest));
+	json_object_set_new(cfg, "vmm", jstr(c->vmm));
+	json_object_set_new(cfg, "native_only", json_boolean(c->native_only));
+	json_object_set_new(cfg, "native_only_reason", jstr(c->native_only_reason));
+	json_object_set_new(cfg, "runners", json_pack("{s:o,s:o}", "native", jstr(c->native_cmd),
+						      "virt", jstr(c->virt_cmd)));
+	json_object_set_new(cfg, "incomplete", json_boolean(c->incomplete));
+	json_object_set_new(cfg, "stopped_by", jstr(c->stopped_by));
+	json_object_set_new(root, "config", cfg);
+
+	for (size_t i = 0; i < d->nresults; i++)
+		json_array_append_new(results, result_json(&d->results[i]));
+	json_object_set_new(root, "results", results);
+
+	/* 15 significant digits: round-trips every value a workload prints and
+	 * keeps 0.1 from becoming 0.10000000000000001. */
+	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	json_decref(root);
+	if (!text)
+		abort();
+	hvb_buf_puts(&b, text);
+	hvb_buf_puts(&b, "\n");
+	free(text);
+	return hvb_buf_take(&b);
+}
+
+/* ---- JSON in ---- */
+
+/* results.json may have been edited by hand: check every type, and never
+ * trust a field to be present. */
+static char *get_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? hvb_xstrdup(json_string_value(v)) : NULL;
+}
+
+static double get_num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : (double)NAN;
+}
+
+static int get_int(json_t *o, const char *key, int dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
+}
+
+static void get_pair(json_t *o, const char *key, double *lo, double *hi)
+{
+	json_t *v = json_object_get(o, key);
+
+	*lo = *hi = (double)NAN;
+	if (json_is_array(v) && json_array_size(v) == 2 &&
+	    json_is_number(json_array_get(v, 0)) && json_is_number(json_array_get(v, 1))) {
+		*lo = json_number_value(json_array_get(v, 0));
+		*hi = json_number_value(json_array_get(v, 1));
+	}
+}
+
+static int side_from_json(json_t *o, struct hvb_side *s, char *err, size_t errlen,
+			  const char *where)
+{
+	json_t *samples = json_object_get(o, "samples"), *v;
+	size_t i;
+
+	if (!json_is_object(o) || !json_is_array(samples)) {
+		snprintf(err, errlen, "%s: expected an object with a \"samples\" array", where);
+		return -1;
+	}
+	json_array_foreach(samples, i, v) {
+		if (!json_is_number(v)) {
+			snprintf(err, errlen, "%s: sample %zu is not a number", where, i);
+			return -1;
+		}
+		hvb_side_add(s, json_number_value(v));
+	}
+	s->median = get_num(o, "median");
+	get_pair(o, "ci95", &s->ci_lo, &s->ci_hi);
+	return 0;
+}
+
+static int result_from_json(json_t *o, struct hvb_doc *d, size_t idx, char *err, size_t errlen)
+{
+	struct hvb_result *r;
+	json_t *virt;
+	char where[64], *name, *group, *better;
+
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "results[%zu]: not an object", idx);
+		return -1;
+	}
+	name = get_str(o, "benchmark");
+	if (!name) {
+		snprintf(err, errlen, "results[%zu]: no \"benchmark\" string", idx);
+		return -1;
+	}
+	group = get_str(o, "group");
+	r = hvb_doc_add(d, name, group ? group : "other");
+	free(name);
+	free(group);
+	r->metric = get_str(o, "metric");
+	r->unit = get_str(o, "unit");
+	better = get_str(o, "better");
+	r->better_higher = better && !strcmp(better, "higher");
+	free(better);
+	free(r->status);
+	r->status = get_str(o, "status");
+	if (!r->status)
+		r->status = hvb_xstrdup(HVB_ST_OK);
+	r->error = get_str(o, "error");
+	snprintf(where, sizeof(where), "results[%zu].native", idx);
+	if (side_from_json(json_object_get(o, "native"), &r->native, err, errlen, where))
+		return -1;
+	virt = json_object_get(o, "virt");
+	if (virt && !json_is_null(virt)) {
+		r->has_virt = 1;
+		snprintf(where, sizeof(where), "results[%zu].virt", idx);
+		if (side_from_json(virt, &r->virt, err, errlen, where))
+			return -1;
+	}
+	r->overhead = get_num(o, "overhead_pct");
+	get_pair(o, "overhead_ci95", &r->ov_lo, &r->ov_hi);
+	return 0;
+}
+
+int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *host, *cfg, *runners, *results, *v;
+	const char *schema;
+	size_t i;
+	int rc = -1;
+
+	memset(d, 0, sizeof(*d));
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "line %d: %s", jerr.line, jerr.text);
+		return -1;
+	}
+	schema = json_string_value(json_object_get(root, "schema"));
+	if (!schema || strcmp(schema, HVB_SCHEMA)) {
+		snprintf(err, errlen, "not an %s document (\"schema\" is %s)", HVB_SCHEMA,
+			 schema ? schema : "missing");
+		goto out;
+	}
+	host = json_object_get(root, "host");
+	cfg = json_object_get(root, "config");
+	results = json_object_get(root, "results");
+	if (!json_is_object(host) || !json_is_object(cfg) || !json_is_array(results)) {
+		snprintf(err, errlen, "\"host\", \"config\" and \"results\" must all be present");
+		goto out;
+	}
+	d->host.hostname = get_str(host, "hostname");
+	d->host.cpu_model = get_str(host, "cpu_model");
+	d->host.cpus = get_int(host, "cpus", 0);
+	d->host.kernel = get_str(host, "kernel");
+	d->host.kvm = get_str(host, "kvm");
+	d->host.kvm_kind = get_str(host, "kvm_kind");
+	d->host.governor = get_str(host, "cpufreq_governor");
+	d->host.date = get_str(host, "date");
+	d->host.revision = get_str(host, "hvbench_revision");
+
+	d->config.reps = get_int(cfg, "reps", 0);
+	d->config.warmup = get_int(cfg, "warmup", 0);
+	d->config.size = get_str(cfg, "size");
+	d->config.cpu = get_int(cfg, "cpu", -1);
+	d->config.timeout_s = get_int(cfg, "timeout_s", 0);
+	d->config.guest = get_str(cfg, "guest");
+	d->config.vmm = get_str(cfg, "vmm");
+	d->config.native_only = json_is_true(json_object_get(cfg, "native_only"));
+	d->config.native_only_reason = get_str(cfg, "native_only_reason");
+	runners = json_object_get(cfg, "runners");
+	if (json_is_object(runners)) {
+		d->config.native_cmd = get_str(runners, "native");
+		d->config.virt_cmd = get_str(runners, "virt");
+	}
+	d->config.incomplete = json_is_true(json_object_get(cfg, "incomplete"));
+	d->config.stopped_by = get_str(cfg, "stopped_by");
+
+	json_array_foreach(results, i, v) {
+		if (result_from_json(v, d, i, err, errlen))
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	if (rc)
+		hvb_doc_free(d);
+	return rc;
+}

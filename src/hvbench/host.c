@@ -1,0 +1,165 @@
+/* host: probing the host for the record (see host.h). Every probe degrades
+ * to "unknown" rather than failing: a missing /proc file must not cost a
+ * benchmark run. */
+#include "host.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *read_text(const char *path)
+{
+	struct hvb_buf b = {0};
+	char tmp[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0 && b.len < (4u << 20))
+		hvb_buf_add(&b, tmp, n);
+	fclose(f);
+	return hvb_buf_take(&b);
+}
+
+/* Value of the first "key<spaces>: value" line of a cpuinfo text. */
+static char *cpuinfo_field(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *p = l + klen, *end;
+
+		if (strncmp(l, key, klen) || (*p != ' ' && *p != '\t' && *p != ':'))
+			continue;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != ':')
+			continue;
+		while (*p == ' ')
+			p++;
+		end = strchr(p, '\n');
+		if (!end)
+			end = p + strlen(p);
+		{
+			struct hvb_buf b = {0};
+
+			hvb_buf_add(&b, p, (size_t)(end - p));
+			return hvb_buf_take(&b);
+		}
+	}
+	return NULL;
+}
+
+static int has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p && (p = strstr(p, word)); p += n) {
+		int start = p == list || isspace((unsigned char)p[-1]);
+		int end = p[n] == '\0' || isspace((unsigned char)p[n]);
+
+		if (start && end)
+			return 1;
+	}
+	return 0;
+}
+
+void host_kvm_kind(const char *cpuinfo, const char *sys_module, char **kvm, char **kind)
+{
+	char *flags = cpuinfo ? cpuinfo_field(cpuinfo, "flags") : NULL;
+	char best[256] = "";
+	DIR *d;
+
+	if (flags && (has_word(flags, "vmx") || has_word(flags, "svm"))) {
+		*kvm = hvb_xstrdup(has_word(flags, "vmx") ? "VT-x" : "AMD-V");
+		*kind = hvb_xstrdup("hardware");
+		free(flags);
+		return;
+	}
+	free(flags);
+	/* No hardware virtualisation visible: a loaded kvm_* module other than
+	 * the hardware ones names the software KVM (kvm_pvm on our machines).
+	 * The smallest name wins so the answer does not depend on readdir order. */
+	d = sys_module ? opendir(sys_module) : NULL;
+	if (d) {
+		struct dirent *e;
+
+		while ((e = readdir(d))) {
+			if (strncmp(e->d_name, "kvm_", 4) || !strcmp(e->d_name, "kvm_intel") ||
+			    !strcmp(e->d_name, "kvm_amd") || strlen(e->d_name) >= sizeof(best))
+				continue;
+			if (!best[0] || strcmp(e->d_name, best) < 0)
+				snprintf(best, sizeof(best), "%s", e->d_name);
+		}
+		closedir(d);
+	}
+	*kvm = hvb_xstrdup(best[0] ? best : "none");
+	*kind = hvb_xstrdup(best[0] ? "software" : "none");
+}
+
+void host_iso_date(long long t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static char *trimmed(char *s)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+void host_probe(struct hvb_host *h, int cpu)
+{
+	char *cpuinfo = read_text("/proc/cpuinfo");
+	char path[128], date[32], name[256];
+	struct utsname u;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(h, 0, sizeof(*h));
+	h->cpu_model = cpuinfo ? cpuinfo_field(cpuinfo, "model name") : NULL;
+	if (!h->cpu_model)
+		h->cpu_model = hvb_xstrdup("unknown");
+	h->cpus = ncpu > 0 ? (int)ncpu : 0;
+	host_kvm_kind(cpuinfo, "/sys/module", &h->kvm, &h->kvm_kind);
+	free(cpuinfo);
+	if (uname(&u) == 0) {
+		struct hvb_buf b = {0};
+
+		hvb_buf_printf(&b, "%s %s %s %s", u.sysname, u.release, u.version, u.machine);
+		h->kernel = hvb_buf_take(&b);
+	} else {
+		h->kernel = hvb_xstrdup("unknown");
+	}
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor",
+		 cpu >= 0 ? cpu : 0);
+	h->governor = trimmed(read_text(path));
+	if (h->governor && !h->governor[0]) {
+		free(h->governor);
+		h->governor = NULL;
+	}
+	host_iso_date((long long)time(NULL), date, sizeof(date));
+	h->date = hvb_xstrdup(date);
+	if (gethostname(name, sizeof(name)) == 0) {
+		name[sizeof(name) - 1] = '\0';
+		h->hostname = hvb_xstrdup(name);
+	} else {
+		h->hostname = hvb_xstrdup("unknown");
+	}
+	h->revision = hvb_xstrdup(HVB_VERSION);
+}

@@ -1,0 +1,21 @@
+/* host: what hvbench records about the machine a run happened on: CPU
+ * model, kernel, the kind of KVM (hardware VT-x/AMD-V or a software KVM such
+ * as kvm_pvm), cpufreq governor, date, hostname and our own revision. */
+#ifndef HVB_HOST_H
+#define HVB_HOST_H
+
+#include "hvbench.h"
+
+/* Fills h (all strings malloc'd). `cpu` is the CPU runs are pinned to, for
+ * the governor (-1: CPU 0). */
+void host_probe(struct hvb_host *h, int cpu);
+
+/* The KVM kind from a /proc/cpuinfo text and a /sys/module directory:
+ * sets *kvm ("VT-x", "AMD-V", a kvm_* module name, "none") and *kind
+ * ("hardware", "software", "none"), both malloc'd. Split out for tests. */
+void host_kvm_kind(const char *cpuinfo, const char *sys_module, char **kvm, char **kind);
+
+/* The UTC time t as ISO 8601 ("2026-01-02T03:04:05Z") into buf. */
+void host_iso_date(long long t, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,119 @@
+/* hvbench: the data model shared by the harness modules: one run's host,
+ * configuration and per-benchmark results (the in-memory form of
+ * results.json, schema "hvbench/1"), a growable string buffer, and the
+ * functions that fill in a result's statistics and convert the model to and
+ * from JSON (doc.c). */
+#ifndef HVB_HVBENCH_H
+#define HVB_HVBENCH_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define HVB_SCHEMA "hvbench/1"
+
+#ifndef HVB_VERSION
+#define HVB_VERSION "unknown"
+#endif
+
+/* Growable NUL-terminated string. Allocation failure aborts: the harness
+ * cannot do anything useful without memory and must not print half a table. */
+struct hvb_buf {
+	char *p;
+	size_t len, cap;
+};
+void hvb_buf_add(struct hvb_buf *b, const char *s, size_t n);
+void hvb_buf_puts(struct hvb_buf *b, const char *s);
+void hvb_buf_printf(struct hvb_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Returns the string (never NULL) and leaves b empty; the caller frees it. */
+char *hvb_buf_take(struct hvb_buf *b);
+
+void *hvb_xmalloc(size_t n);
+void *hvb_xrealloc(void *p, size_t n);
+char *hvb_xstrdup(const char *s); /* NULL stays NULL */
+
+/* Result of one benchmark on one side: its samples and their statistics. */
+struct hvb_side {
+	double *samples;
+	size_t n, cap;
+	double median;       /* NaN when there are no samples */
+	double ci_lo, ci_hi; /* bootstrap 95% CI of the median, NaN if none */
+};
+void hvb_side_add(struct hvb_side *s, double v);
+
+/* Per-result status strings, as written to results.json. */
+#define HVB_ST_OK "ok"
+#define HVB_ST_NOISY "noisy"
+#define HVB_ST_FAILED "failed"
+#define HVB_ST_INCOMPLETE "incomplete" /* run stopped by a signal part way */
+#define HVB_ST_NOT_RUN "not_run"       /* run stopped before it began */
+
+struct hvb_result {
+	char *benchmark;
+	char *group;  /* synthetic, mibench, latency (from `bench list`) */
+	char *metric; /* NULL until a first RESULT line names it */
+	char *unit;
+	int better_higher; /* 0: lower is better, 1: higher is better */
+	struct hvb_side native;
+	int has_virt; /* 0 in a native-only run: "virt": null */
+	struct hvb_side virt;
+	double overhead;        /* Equation 1 in %, NaN when undefined */
+	double ov_lo, ov_hi;    /* its bootstrap 95% CI, NaN when undefined */
+	char *status;           /* HVB_ST_* */
+	char *error;            /* why it failed, or NULL */
+};
+
+struct hvb_host {
+	char *hostname;
+	char *cpu_model;
+	int cpus;
+	char *kernel;
+	char *kvm;      /* "VT-x", "AMD-V", a module name such as "kvm_pvm", "none" */
+	char *kvm_kind; /* "hardware", "software", "none" */
+	char *governor; /* NULL when the host has no cpufreq */
+	char *date;     /* UTC, ISO 8601 */
+	char *revision; /* hvbench's git revision */
+};
+
+struct hvb_config {
+	int reps;
+	int warmup; /* discarded runs per side before the measured ones */
+	char *size; /* "small", "large" or "default" (not passed on) */
+	int cpu;    /* CPU the runs are pinned to, -1 when not pinned */
+	int timeout_s;
+	char *guest; /* "bare" */
+	char *vmm;   /* monitor path, NULL in a native-only run */
+	int native_only;
+	char *native_only_reason; /* NULL unless native_only */
+	char *native_cmd;         /* runner command templates, for the record */
+	char *virt_cmd;
+	int incomplete;   /* stopped early by a signal */
+	char *stopped_by; /* "SIGINT", "SIGTERM" or NULL */
+};
+
+struct hvb_doc {
+	struct hvb_host host;
+	struct hvb_config config;
+	struct hvb_result *results;
+	size_t nresults;
+};
+
+/* Appends a zeroed result with status not_run; returns it. */
+struct hvb_result *hvb_doc_add(struct hvb_doc *d, const char *benchmark, const char *group);
+void hvb_doc_free(struct hvb_doc *d);
+void hvb_result_set_error(struct hvb_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Computes medians, CIs, overhead and its CI from the samples, then the
+ * status: failed stays failed (stats are still filled in for the record);
+ * otherwise "incomplete" if `incomplete`, else ok or noisy by the rule in
+ * stats.h. A result with no samples at all stays not_run/failed. */
+void hvb_result_finish(struct hvb_result *r, int incomplete);
+
+/* results.json text (indented, ends with a newline); caller frees. */
+char *hvb_doc_to_json(const struct hvb_doc *d);
+/* Parses results.json text into d (zeroed first). Returns 0, or -1 with a
+ * message in err. */
+int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err, size_t errlen);
+
+#endif

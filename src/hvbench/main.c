@@ -1,0 +1,339 @@
+/* main: the command line of hvbench: `run`, `list`, `report DIR`, --help
+ * and --version. It only parses and checks options (a bad one is a clear
+ * message and exit status 2) and hands over to run.c or report.c. */
+#include "hvbench.h"
+#include "report.h"
+#include "run.h"
+#include "runner.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: hvbench run [options]     measure every workload natively and in a guest\n"
+	"       hvbench list              show the workloads and the runners\n"
+	"       hvbench report DIR        re-render DIR/report.md, results.csv and charts\n"
+	"                                 from DIR/results.json\n"
+	"       hvbench --help | --version\n"
+	"\n"
+	"run options:\n"
+	"  --bench LIST       comma-separated workloads or groups (synthetic, mibench,\n"
+	"                     latency); default: all that `bench list` shows\n"
+	"  --reps N           measured repetitions per side (default 10), after one\n"
+	"                     discarded warm-up run per side\n"
+	"  --native-only      do not run the virtualised side\n"
+	"  --guest bare       the guest that runs the workloads (bare: our benchmark\n"
+	"                     guest; linux: not implemented yet)\n"
+	"  --vmm PATH         the monitor (default: vmm beside hvbench; qemu: not\n"
+	"                     implemented yet)\n"
+	"  --size small|large workload size preset (default: the workloads' defaults)\n"
+	"  --out DIR          results folder (default results/YYYYmmdd-HHMMSS, UTC)\n"
+	"  --json FILE        also write results.json to FILE\n"
+	"  --csv FILE         also write results.csv to FILE\n"
+	"  --cpu N            pin every run to CPU N (default: the highest allowed CPU)\n"
+	"  --timeout SECONDS  time limit per run (default 300)\n"
+	"\n"
+	"environment: HVBENCH_BENCH (native workload runner, default bench beside\n"
+	"hvbench), HVBENCH_VMM (default monitor), HVBENCH_GUEST_IMAGE (bare guest,\n"
+	"default guest/benchguest.elf beside hvbench), HVBENCH_GNUPLOT (gnuplot to\n"
+	"use, \"none\" for no charts).\n"
+	"exit status: 0 all measured, 1 a workload failed or an output could not be\n"
+	"written, 2 usage error, 130/143 stopped by SIGINT/SIGTERM (results kept).\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "hvbench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n(see hvbench --help)\n");
+	va_end(ap);
+	return 2;
+}
+
+/* Path of a file beside our own executable, so `build/hvbench` finds
+ * `build/bench` from any working directory. */
+static char *beside_self(const char *name)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct hvb_buf b = {0};
+	char *slash;
+
+	if (n <= 0) {
+		hvb_buf_printf(&b, "build/%s", name);
+		return hvb_buf_take(&b);
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	hvb_buf_printf(&b, "%s/%s", self, name);
+	return hvb_buf_take(&b);
+}
+
+static char *env_or_beside(const char *env, const char *name)
+{
+	const char *v = getenv(env);
+
+	return v && *v ? hvb_xstrdup(v) : beside_self(name);
+}
+
+/* Strict decimal integer in [min, max]. */
+static int parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+enum { OPT_NATIVE_ONLY = 256, OPT_TIMEOUT };
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"bench", required_argument, NULL, 'b'},
+		{"reps", required_argument, NULL, 'n'},
+		{"native-only", no_argument, NULL, OPT_NATIVE_ONLY},
+		{"guest", required_argument, NULL, 'g'},
+		{"vmm", required_argument, NULL, 'm'},
+		{"size", required_argument, NULL, 's'},
+		{"out", required_argument, NULL, 'o'},
+		{"json", required_argument, NULL, 'j'},
+		{"csv", required_argument, NULL, 'c'},
+		{"cpu", required_argument, NULL, 'p'},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct run_opts o = {.reps = 10, .guest = "bare", .cpu = -1, .timeout_s = 300};
+	char *bench, *vmm = NULL, *image;
+	int c, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o.bench_list = optarg;
+			break;
+		case 'n':
+			if (parse_int(optarg, 1, 100000, &o.reps))
+				return usage_error("--reps '%s': expected a whole number from 1 "
+						   "to 100000", optarg);
+			break;
+		case OPT_NATIVE_ONLY:
+			o.native_only = 1;
+			break;
+		case 'g':
+			if (!strcmp(optarg, "linux"))
+				return usage_error("--guest linux: not implemented yet; use "
+						   "--guest bare (the default)");
+			if (strcmp(optarg, "bare"))
+				return usage_error("--guest '%s': expected bare (linux is not "
+						   "implemented yet)", optarg);
+			o.guest = optarg;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "qemu"))
+				return usage_error("--vmm qemu: the QEMU peer runner is not "
+						   "implemented yet; give the path of our monitor "
+						   "(default: vmm beside hvbench)");
+			if (!*optarg)
+				return usage_error("--vmm: expected the path of the monitor");
+			free(vmm);
+			vmm = hvb_xstrdup(optarg);
+			break;
+		case 's':
+			if (strcmp(optarg, "small") && strcmp(optarg, "large"))
+				return usage_error("--size '%s': expected small or large", optarg);
+			o.size = optarg;
+			break;
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'j':
+			o.json_path = optarg;
+			break;
+		case 'c':
+			o.csv_path = optarg;
+			break;
+		case 'p':
+			if (parse_int(optarg, 0, CPU_SETSIZE - 1, &o.cpu))
+				return usage_error("--cpu '%s': expected a CPU number (0, 1, ...)", optarg);
+			break;
+		case OPT_TIMEOUT:
+			if (parse_int(optarg, 1, 7 * 24 * 3600, &o.timeout_s))
+				return usage_error("--timeout '%s': expected seconds, at least 1", optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case ':':
+			return usage_error("run: option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("run: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("run: unexpected argument '%s'", argv[optind]);
+	if (o.out_dir && !*o.out_dir)
+		return usage_error("--out: expected a folder");
+	bench = env_or_beside("HVBENCH_BENCH", "bench");
+	if (!vmm)
+		vmm = env_or_beside("HVBENCH_VMM", "vmm");
+	image = env_or_beside("HVBENCH_GUEST_IMAGE", "guest/benchguest.elf");
+	o.bench_path = bench;
+	o.vmm = vmm;
+	o.guest_image = image;
+	rc = run_main(&o);
+	free(bench);
+	free(vmm);
+	free(image);
+	return rc;
+}
+
+static int cmd_list(void)
+{
+	char *bench = env_or_beside("HVBENCH_BENCH", "bench");
+	char *vmm = env_or_beside("HVBENCH_VMM", "vmm");
+	char *image = env_or_beside("HVBENCH_GUEST_IMAGE", "guest/benchguest.elf");
+	struct runner native, virt;
+	struct workload *w;
+	size_t nw;
+	char err[4600], *d;
+	int rc = 0;
+
+	if (run_list_workloads(bench, &w, &nw, err, sizeof(err))) {
+		fprintf(stderr, "hvbench: %s\n", err);
+		rc = 1;
+	} else {
+		printf("workloads (from %s):\n", bench);
+		for (size_t i = 0; i < nw; i++)
+			printf("  %-16s %-10s %s\n", w[i].name, w[i].group, w[i].desc);
+		free(w);
+	}
+	runner_native(&native, bench);
+	runner_bare(&virt, vmm, image);
+	printf("runners:\n");
+	d = runner_describe(&native);
+	printf("  native        %s\n", d);
+	free(d);
+	d = runner_describe(&virt);
+	printf("  virt (bare)   %s%s\n", d,
+	       access(image, R_OK) ? "  [guest not built yet: runs are native only]"
+	       : access(vmm, X_OK) ? "  [monitor not built: runs are native only]" : "");
+	free(d);
+	printf("  virt (linux)  not implemented yet\n");
+	printf("  peer (qemu)   not implemented yet\n");
+	free(bench);
+	free(vmm);
+	free(image);
+	return rc;
+}
+
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	struct hvb_buf b = {0};
+	char tmp[65536];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		hvb_buf_add(&b, tmp, n);
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		fclose(f);
+		free(b.p);
+		return NULL;
+	}
+	fclose(f);
+	*len = b.len;
+	return hvb_buf_take(&b);
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	char path[4200], err[4600], *text, *table;
+	struct hvb_doc d;
+	const char *gp;
+	size_t len = 0;
+
+	if (argc != 2 || !argv[1][0] || argv[1][0] == '-')
+		return usage_error("report: expected one folder that holds results.json");
+	snprintf(path, sizeof(path), "%s/results.json", argv[1]);
+	text = slurp(path, &len, err, sizeof(err));
+	if (!text) {
+		fprintf(stderr, "hvbench: %s\n", err);
+		return 1;
+	}
+	if (hvb_doc_from_json(text, len, &d, err, sizeof(err))) {
+		fprintf(stderr, "hvbench: %s: %s\n", path, err);
+		free(text);
+		return 1;
+	}
+	free(text);
+	table = report_table(&d);
+	fputs(table, stdout);
+	free(table);
+	gp = report_find_gnuplot();
+	if (report_write_dir(&d, argv[1], 0, gp, err, sizeof(err))) {
+		fprintf(stderr, "hvbench: %s\n", err);
+		hvb_doc_free(&d);
+		return 1;
+	}
+	if (!gp)
+		fprintf(stderr, "hvbench: gnuplot is not installed: charts skipped\n");
+	hvb_doc_free(&d);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	/* A chart tool that dies must not kill us through SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	if (!cmd) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("hvbench %s\n", HVB_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "list")) {
+		if (argc > 2)
+			return usage_error("list: unexpected argument '%s'", argv[2]);
+		return cmd_list();
+	}
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'; expected run, list or report", cmd);
+}

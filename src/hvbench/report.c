@@ -1,0 +1,705 @@
+/* report: rendering a results document (see report.h). The table layout
+ * follows the study's figures: one row per workload with native and
+ * virtualised medians and the overhead of Equation 1, here with its 95%
+ * confidence interval and flags. */
+#include "report.h"
+#include "runner.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Groups in the order the study presents them; others follow as seen. */
+static const char *const known_groups[] = {"synthetic", "mibench", "latency"};
+
+static int is_status(const struct hvb_result *r, const char *st)
+{
+	return r->status && !strcmp(r->status, st);
+}
+
+static int software_kvm(const struct hvb_doc *d)
+{
+	return d->host.kvm_kind && !strcmp(d->host.kvm_kind, "software");
+}
+
+/* Workloads whose guest side runs guest-kernel code (system calls,
+ * scheduling, interrupt handlers): on a software KVM that code is emulated,
+ * so their overhead measures the host's emulation, not our monitor. */
+static int kernel_bound(const struct hvb_result *r)
+{
+	return (r->benchmark && (!strcmp(r->benchmark, "threads") ||
+				 !strcmp(r->benchmark, "mutex"))) ||
+	       (r->group && !strcmp(r->group, "latency"));
+}
+
+static int emulated_flag(const struct hvb_doc *d, const struct hvb_result *r)
+{
+	return software_kvm(d) && r->has_virt && kernel_bound(r);
+}
+
+/* A metric value with four significant digits, and no exponent for the
+ * large counts rates reach. */
+static void fmt_val(char *buf, size_t n, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, n, "-");
+	else if (fabs(v) >= 10000)
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "%.4g", v);
+}
+
+static void fmt_pct(char *buf, size_t n, double v)
+{
+	if (isfinite(v))
+		snprintf(buf, n, "%+.2f%%", v);
+	else
+		snprintf(buf, n, "-");
+}
+
+static void fmt_ci(char *buf, size_t n, double lo, double hi)
+{
+	if (isfinite(lo) && isfinite(hi))
+		snprintf(buf, n, "[%+.2f, %+.2f]", lo, hi);
+	else
+		snprintf(buf, n, "-");
+}
+
+static void flags_of(const struct hvb_doc *d, const struct hvb_result *r, char *buf, size_t n)
+{
+	const char *st = r->status ? r->status : "";
+
+	buf[0] = '\0';
+	if (!strcmp(st, HVB_ST_FAILED))
+		snprintf(buf, n, "FAILED");
+	else if (!strcmp(st, HVB_ST_NOT_RUN))
+		snprintf(buf, n, "not run");
+	else if (strcmp(st, HVB_ST_OK))
+		snprintf(buf, n, "%s", st);
+	if (emulated_flag(d, r))
+		snprintf(buf + strlen(buf), n - strlen(buf), "%semulated", buf[0] ? " " : "");
+}
+
+#define NCOLS 7
+
+struct row {
+	char cell[NCOLS][160];
+};
+
+static const char *const col_head[NCOLS] = {"benchmark", "metric", "native", "virt",
+					    "overhead", "95% CI", "flags"};
+/* Numbers right-aligned, text left-aligned. */
+static const int col_right[NCOLS] = {0, 0, 1, 1, 1, 0, 0};
+
+static void make_row(const struct hvb_doc *d, const struct hvb_result *r, struct row *w)
+{
+	snprintf(w->cell[0], sizeof(w->cell[0]), "%s", r->benchmark ? r->benchmark : "?");
+	if (r->metric)
+		snprintf(w->cell[1], sizeof(w->cell[1]), "%s (%s, %s)", r->metric,
+			 r->unit && r->unit[0] ? r->unit : "-",
+			 r->better_higher ? "higher=better" : "lower=better");
+	else
+		snprintf(w->cell[1], sizeof(w->cell[1]), "-");
+	fmt_val(w->cell[2], sizeof(w->cell[2]), r->native.median);
+	fmt_val(w->cell[3], sizeof(w->cell[3]), r->has_virt ? r->virt.median : (double)NAN);
+	fmt_pct(w->cell[4], sizeof(w->cell[4]), r->overhead);
+	fmt_ci(w->cell[5], sizeof(w->cell[5]), r->ov_lo, r->ov_hi);
+	flags_of(d, r, w->cell[6], sizeof(w->cell[6]));
+}
+
+static struct row *make_rows(const struct hvb_doc *d)
+{
+	struct row *rows = hvb_xmalloc((d->nresults + 1) * sizeof(*rows));
+
+	for (size_t c = 0; c < NCOLS; c++)
+		snprintf(rows[0].cell[c], sizeof(rows[0].cell[c]), "%s", col_head[c]);
+	for (size_t i = 0; i < d->nresults; i++)
+		make_row(d, &d->results[i], &rows[i + 1]);
+	return rows;
+}
+
+char *report_table(const struct hvb_doc *d)
+{
+	struct row *rows = make_rows(d);
+	size_t width[NCOLS] = {0};
+	struct hvb_buf b = {0};
+
+	for (size_t i = 0; i <= d->nresults; i++)
+		for (size_t c = 0; c < NCOLS; c++)
+			if (strlen(rows[i].cell[c]) > width[c])
+				width[c] = strlen(rows[i].cell[c]);
+	for (size_t i = 0; i <= d->nresults; i++) {
+		struct hvb_buf line = {0};
+		char *s;
+
+		for (size_t c = 0; c < NCOLS; c++)
+			hvb_buf_printf(&line, "%s%*s%s", c ? "  " : "",
+				       col_right[c] ? (int)width[c] : -(int)width[c],
+				       rows[i].cell[c], "");
+		s = hvb_buf_take(&line);
+		/* No trailing blanks: the last column is padded for nothing. */
+		for (size_t n = strlen(s); n && s[n - 1] == ' '; n--)
+			s[n - 1] = '\0';
+		hvb_buf_printf(&b, "%s\n", s);
+		free(s);
+	}
+	free(rows);
+	/* What the flags mean for this run, below the table. */
+	for (size_t i = 0; i < d->nresults; i++) {
+		const struct hvb_result *r = &d->results[i];
+
+		if (is_status(r, HVB_ST_FAILED))
+			hvb_buf_printf(&b, "FAILED %s: %s\n", r->benchmark,
+				       r->error ? r->error : "no reason recorded");
+	}
+	if (d->config.native_only)
+		hvb_buf_printf(&b, "native only: %s\n",
+			       d->config.native_only_reason ? d->config.native_only_reason : "?");
+	if (d->config.incomplete)
+		hvb_buf_printf(&b, "incomplete: stopped by %s\n",
+			       d->config.stopped_by ? d->config.stopped_by : "a signal");
+	if (software_kvm(d) && !d->config.native_only)
+		hvb_buf_printf(&b, "emulated: on this software KVM (%s) guest-kernel code is "
+				   "emulated; see report.md\n", d->host.kvm ? d->host.kvm : "?");
+	return hvb_buf_take(&b);
+}
+
+/* ---- CSV (RFC 4180) ---- */
+
+static void csv_str(struct hvb_buf *b, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		hvb_buf_puts(b, s);
+		return;
+	}
+	hvb_buf_puts(b, "\"");
+	for (; *s; s++) {
+		if (*s == '"')
+			hvb_buf_add(b, "\"", 1); /* a quote is written twice */
+		hvb_buf_add(b, s, 1);
+	}
+	hvb_buf_puts(b, "\"");
+}
+
+static void csv_num(struct hvb_buf *b, double v)
+{
+	if (isfinite(v))
+		hvb_buf_printf(b, "%.15g", v);
+}
+
+static void csv_side(struct hvb_buf *b, const struct hvb_side *s, int present)
+{
+	if (present) {
+		hvb_buf_printf(b, ",%zu,", s->n);
+		csv_num(b, s->median);
+		hvb_buf_puts(b, ",");
+		csv_num(b, s->ci_lo);
+		hvb_buf_puts(b, ",");
+		csv_num(b, s->ci_hi);
+	} else {
+		hvb_buf_puts(b, ",,,,");
+	}
+}
+
+char *report_csv(const struct hvb_doc *d)
+{
+	struct hvb_buf b = {0};
+
+	hvb_buf_puts(&b, "benchmark,group,metric,unit,better,status,native_n,native_median,"
+			 "native_ci_lo,native_ci_hi,virt_n,virt_median,virt_ci_lo,virt_ci_hi,"
+			 "overhead_pct,overhead_ci_lo,overhead_ci_hi,error\n");
+	for (size_t i = 0; i < d->nresults; i++) {
+		const struct hvb_result *r = &d->results[i];
+
+		csv_str(&b, r->benchmark);
+		hvb_buf_puts(&b, ",");
+		csv_str(&b, r->group);
+		hvb_buf_puts(&b, ",");
+		csv_str(&b, r->metric);
+		hvb_buf_puts(&b, ",");
+		csv_str(&b, r->unit);
+		hvb_buf_printf(&b, ",%s,", r->better_higher ? "higher" : "lower");
+		csv_str(&b, r->status);
+		csv_side(&b, &r->native, 1);
+		csv_side(&b, &r->virt, r->has_virt);
+		hvb_buf_puts(&b, ",");
+		csv_num(&b, r->overhead);
+		hvb_buf_puts(&b, ",");
+		csv_num(&b, r->ov_lo);
+		hvb_buf_puts(&b, ",");
+		csv_num(&b, r->ov_hi);
+		hvb_buf_puts(&b, ",");
+		csv_str(&b, r->error);
+		hvb_buf_puts(&b, "\n");
+	}
+	return hvb_buf_take(&b);
+}
+
+/* ---- Markdown ---- */
+
+/* Table cells and list items: '|' would split a cell, newlines a row. */
+static void md_text(struct hvb_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			hvb_buf_puts(b, "\\|");
+		else if (*s == '\n' || *s == '\r')
+			hvb_buf_puts(b, " ");
+		else
+			hvb_buf_add(b, s, 1);
+	}
+}
+
+static void md_kv(struct hvb_buf *b, const char *k, const char *v)
+{
+	hvb_buf_printf(b, "| %s | ", k);
+	md_text(b, v ? v : "unknown");
+	hvb_buf_puts(b, " |\n");
+}
+
+static void md_kvm_line(struct hvb_buf *b, const struct hvb_doc *d)
+{
+	const char *kvm = d->host.kvm ? d->host.kvm : "unknown";
+	const char *kind = d->host.kvm_kind ? d->host.kvm_kind : "unknown";
+
+	hvb_buf_puts(b, "KVM: this run was made on ");
+	if (!strcmp(kind, "hardware"))
+		hvb_buf_printf(b, "hardware virtualisation (%s).\n", kvm);
+	else if (!strcmp(kind, "software"))
+		hvb_buf_printf(b, "a software KVM (`%s`), without VT-x/AMD-V.\n", kvm);
+	else
+		hvb_buf_printf(b, "a host without KVM (%s).\n", kvm);
+	if (software_kvm(d)) {
+		hvb_buf_puts(b, "\n> **Warning:** ");
+		if (!strcmp(kvm, "kvm_pvm"))
+			hvb_buf_puts(b, "this host's KVM is PVM (software KVM by shadow paging). ");
+		else
+			hvb_buf_puts(b, "this host's KVM is a software KVM. ");
+		hvb_buf_puts(b, "Guest user-mode code runs at native speed, but guest-kernel "
+				"code (system calls, scheduling, interrupt handlers) is emulated. "
+				"On this host `threads`, `mutex` and the latency tests measure "
+				"that emulation more than the monitor (flag `emulated`); their "
+				"true cost must come from a host with VT-x/AMD-V.\n");
+	}
+}
+
+static void md_host(struct hvb_buf *b, const struct hvb_doc *d)
+{
+	const struct hvb_host *h = &d->host;
+	char cpus[32];
+
+	snprintf(cpus, sizeof(cpus), "%d", h->cpus);
+	hvb_buf_puts(b, "## Host\n\n| | |\n| --- | --- |\n");
+	md_kv(b, "hostname", h->hostname);
+	md_kv(b, "CPU", h->cpu_model);
+	md_kv(b, "CPUs online", cpus);
+	md_kv(b, "kernel", h->kernel);
+	md_kv(b, "KVM", h->kvm);
+	md_kv(b, "KVM kind", h->kvm_kind);
+	md_kv(b, "cpufreq governor", h->governor ? h->governor : "none (no cpufreq)");
+	md_kv(b, "date (UTC)", h->date);
+	md_kv(b, "hvbench revision", h->revision);
+	hvb_buf_puts(b, "\n");
+	md_kvm_line(b, d);
+	hvb_buf_puts(b, "\n");
+}
+
+static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
+{
+	const struct hvb_config *c = &d->config;
+
+	hvb_buf_puts(b, "## Configuration\n\n");
+	hvb_buf_printf(b, "- repetitions per side: %d, after %d discarded warm-up run%s per side; "
+			  "native and virtualised runs interleaved (N, V, N, V, ...)\n",
+		       c->reps, c->warmup, c->warmup == 1 ? "" : "s");
+	hvb_buf_puts(b, "- workload size: ");
+	md_text(b, c->size ? c->size : "default");
+	hvb_buf_puts(b, "\n");
+	if (c->cpu >= 0)
+		hvb_buf_printf(b, "- every run pinned to CPU %d\n", c->cpu);
+	else
+		hvb_buf_puts(b, "- runs not pinned to a CPU\n");
+	hvb_buf_printf(b, "- time limit per run: %d s\n", c->timeout_s);
+	hvb_buf_puts(b, "- native runner: `");
+	md_text(b, c->native_cmd ? c->native_cmd : "?");
+	hvb_buf_puts(b, "`\n");
+	if (c->native_only) {
+		hvb_buf_puts(b, "- **native only**: ");
+		md_text(b, c->native_only_reason ? c->native_only_reason : "no reason recorded");
+		hvb_buf_puts(b, "\n");
+	} else {
+		hvb_buf_puts(b, "- virtualised runner (");
+		md_text(b, c->guest ? c->guest : "?");
+		hvb_buf_puts(b, " guest): `");
+		md_text(b, c->virt_cmd ? c->virt_cmd : "?");
+		hvb_buf_puts(b, "`\n");
+	}
+	if (c->incomplete) {
+		hvb_buf_puts(b, "- **incomplete**: stopped by ");
+		md_text(b, c->stopped_by ? c->stopped_by : "a signal");
+		hvb_buf_puts(b, "; the results hold what was measured until then\n");
+	}
+	hvb_buf_puts(b, "\n");
+}
+
+static void md_results(struct hvb_buf *b, const struct hvb_doc *d)
+{
+	struct row *rows = make_rows(d);
+
+	hvb_buf_puts(b, "## Results\n\n");
+	for (size_t i = 0; i <= d->nresults; i++) {
+		hvb_buf_puts(b, "|");
+		for (size_t c = 0; c < NCOLS; c++) {
+			hvb_buf_puts(b, " ");
+			md_text(b, rows[i].cell[c]);
+			hvb_buf_puts(b, " |");
+		}
+		hvb_buf_puts(b, "\n");
+		if (i == 0) {
+			hvb_buf_puts(b, "|");
+			for (size_t c = 0; c < NCOLS; c++)
+				hvb_buf_puts(b, col_right[c] ? " ---: |" : " --- |");
+			hvb_buf_puts(b, "\n");
+		}
+	}
+	free(rows);
+	hvb_buf_puts(b, "\nNative and virt are medians of the repetitions. Overhead is the "
+			"study's Equation 1 on the cost form of the metric (the value for "
+			"lower-is-better metrics, 1/value for rates), so a positive overhead "
+			"always means slower in the VM. 95% CI: percentile bootstrap "
+			"(2000 resamples, fixed seed) resampling both sides.\n\n");
+}
+
+static void md_notes(struct hvb_buf *b, const struct hvb_doc *d)
+{
+	size_t nfail = 0, nnoisy = 0, nemul = 0;
+
+	for (size_t i = 0; i < d->nresults; i++) {
+		nfail += is_status(&d->results[i], HVB_ST_FAILED);
+		nnoisy += is_status(&d->results[i], HVB_ST_NOISY);
+		nemul += (size_t)emulated_flag(d, &d->results[i]);
+	}
+	hvb_buf_puts(b, "## Notes\n\n");
+	hvb_buf_printf(b, "- Each side had %d warm-up run%s per workload, discarded.\n",
+		       d->config.warmup, d->config.warmup == 1 ? "" : "s");
+	hvb_buf_printf(b, "- `noisy`: a side's 95%% CI half-width exceeds %.0f%% of its "
+			  "median, or the overhead's 95%% CI spans more than %.0f points. "
+			  "%zu result%s flagged.\n",
+		       STATS_NOISY_SIDE_FRAC * 100, STATS_NOISY_OVERHEAD_SPAN, nnoisy,
+		       nnoisy == 1 ? "" : "s");
+	if (nemul)
+		hvb_buf_puts(b, "- `emulated`: guest-kernel-bound workload on a software KVM "
+				"(see the warning above).\n");
+	if (d->config.native_only)
+		hvb_buf_puts(b, "- Native-only run: no virtualised side, so no overhead.\n");
+	hvb_buf_puts(b, "\n## Failures\n\n");
+	if (!nfail)
+		hvb_buf_puts(b, "None.\n");
+	for (size_t i = 0; i < d->nresults; i++) {
+		const struct hvb_result *r = &d->results[i];
+
+		if (!is_status(r, HVB_ST_FAILED))
+			continue;
+		hvb_buf_puts(b, "- **");
+		md_text(b, r->benchmark);
+		hvb_buf_puts(b, "**: ");
+		md_text(b, r->error ? r->error : "no reason recorded");
+		hvb_buf_puts(b, "\n");
+	}
+	hvb_buf_puts(b, "\n");
+}
+
+char *report_markdown(const struct hvb_doc *d, const struct report_charts *c)
+{
+	struct hvb_buf b = {0};
+
+	hvb_buf_puts(&b, "# hvbench report\n\n");
+	md_host(&b, d);
+	md_config(&b, d);
+	md_results(&b, d);
+	md_notes(&b, d);
+	hvb_buf_puts(&b, "## Charts\n\n");
+	if (c) {
+		for (size_t i = 0; i < c->n; i++)
+			hvb_buf_printf(&b, "![overhead, %s](%s)\n\n", c->groups[i], c->files[i]);
+		if (c->note[0]) {
+			md_text(&b, c->note);
+			hvb_buf_puts(&b, "\n");
+		} else if (!c->n) {
+			hvb_buf_puts(&b, "No overhead to chart.\n");
+		}
+	} else {
+		hvb_buf_puts(&b, "Not drawn.\n");
+	}
+	return hvb_buf_take(&b);
+}
+
+/* ---- charts ---- */
+
+const char *report_find_gnuplot(void)
+{
+	static char path[4096];
+	const char *env = getenv("HVBENCH_GNUPLOT"), *p;
+
+	if (env)
+		return !*env || !strcmp(env, "none") ? NULL : env;
+	p = getenv("PATH");
+	if (!p)
+		p = "/usr/bin:/bin";
+	while (*p) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n && n + sizeof("/gnuplot") < sizeof(path)) {
+			memcpy(path, p, n);
+			memcpy(path + n, "/gnuplot", sizeof("/gnuplot"));
+			if (access(path, X_OK) == 0)
+				return path;
+		}
+		p += n + (end ? 1 : 0);
+	}
+	return NULL;
+}
+
+static int isalnum_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Names from a results file go into file names and gnuplot strings: keep
+ * only characters that are harmless in both. */
+static void safe_name(char *dst, size_t n, const char *s)
+{
+	size_t j = 0;
+
+	for (; s && *s && j + 1 < n; s++)
+		dst[j++] = (isalnum_ascii(*s) || *s == '-' || *s == '_' || *s == '.') ? *s : '_';
+	dst[j] = '\0';
+}
+
+/* Groups present in d, known ones first in the study's order. */
+static size_t groups_of(const struct hvb_doc *d, const char *out[REPORT_MAX_GROUPS])
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < sizeof(known_groups) / sizeof(known_groups[0]); k++)
+		for (size_t i = 0; i < d->nresults; i++)
+			if (d->results[i].group && !strcmp(d->results[i].group, known_groups[k])) {
+				out[n++] = known_groups[k];
+				break;
+			}
+	for (size_t i = 0; i < d->nresults && n < REPORT_MAX_GROUPS; i++) {
+		const char *g = d->results[i].group;
+		size_t j;
+
+		if (!g)
+			continue;
+		for (j = 0; j < n && strcmp(out[j], g); j++)
+			;
+		if (j == n)
+			out[n++] = g;
+	}
+	return n;
+}
+
+static void note_chart_failed(struct report_charts *c, const char *file, const char *why)
+{
+	size_t len = strlen(c->note);
+
+	snprintf(c->note + len, sizeof(c->note) - len, "Chart %s could not be drawn (%s). ", file,
+		 why);
+}
+
+/* One bar per workload with a defined overhead, its CI as the error bar. */
+static char *chart_script(const struct hvb_doc *d, const char *group, const char *file,
+			  size_t *nbars)
+{
+	struct hvb_buf b = {0};
+
+	*nbars = 0;
+	hvb_buf_printf(&b,
+		       "set terminal svg size 720,420 noenhanced font 'sans,12' background '#ffffff'\n"
+		       "set output '%s'\n"
+		       "set title 'Virtualisation overhead: %s (median, Equation 1, 95%% CI)'\n"
+		       "set ylabel 'overhead (%%), positive = slower in the VM'\n"
+		       "set style data histograms\n"
+		       "set style histogram errorbars gap 2 lw 1\n"
+		       "set style fill solid 0.7 border -1\n"
+		       "set boxwidth 0.8\n"
+		       "set grid ytics\n"
+		       "set xzeroaxis lt -1\n"
+		       "set key off\n"
+		       "set xtics nomirror rotate by -30\n"
+		       "$data << EOD\n",
+		       file, group);
+	for (size_t i = 0; i < d->nresults; i++) {
+		const struct hvb_result *r = &d->results[i];
+		char name[80];
+
+		if (!r->group || strcmp(r->group, group) || !isfinite(r->overhead))
+			continue;
+		safe_name(name, sizeof(name), r->benchmark);
+		hvb_buf_printf(&b, "\"%s\" %.6g %.6g %.6g\n", name, r->overhead,
+			       isfinite(r->ov_lo) ? r->ov_lo : r->overhead,
+			       isfinite(r->ov_hi) ? r->ov_hi : r->overhead);
+		(*nbars)++;
+	}
+	hvb_buf_puts(&b, "EOD\n"
+			 "plot $data using 2:3:4:xtic(1) linecolor rgb '#3a6ea5'\n");
+	return hvb_buf_take(&b);
+}
+
+void report_charts(const struct hvb_doc *d, const char *dir, const char *gnuplot,
+		   struct report_charts *c)
+{
+	const char *groups[REPORT_MAX_GROUPS];
+	size_t ng = groups_of(d, groups);
+	char prog[4096];
+
+	memset(c, 0, sizeof(*c));
+	if (!gnuplot) {
+		snprintf(c->note, sizeof(c->note),
+			 "Charts skipped: gnuplot is not installed (Debian package gnuplot-nox).");
+		return;
+	}
+	snprintf(prog, sizeof(prog), "%s", gnuplot); /* argv words are not const */
+	for (size_t g = 0; g < ng; g++) {
+		char safe[64], file[80], last[200];
+		char *argv[] = {prog, NULL};
+		struct runner_run res;
+		size_t nbars;
+		char *script;
+
+		safe_name(safe, sizeof(safe), groups[g]);
+		snprintf(file, sizeof(file), "overhead_%s.svg", safe);
+		script = chart_script(d, groups[g], file, &nbars);
+		if (!nbars) {
+			free(script);
+			continue;
+		}
+		runner_exec(argv, -1, 60, dir, script, &res);
+		free(script);
+		runner_last_line(res.err, res.err_len, last, sizeof(last));
+		if (res.outcome == RUN_EXITED && res.status == 0) {
+			snprintf(c->files[c->n], sizeof(c->files[0]), "%s", file);
+			snprintf(c->groups[c->n], sizeof(c->groups[0]), "%s", safe);
+			c->n++;
+		} else {
+			note_chart_failed(c, file, last[0] ? last : "gnuplot failed");
+		}
+		runner_run_free(&res);
+	}
+}
+
+/* ---- files ---- */
+
+int report_mkdirs(const char *path, char *err, size_t errlen)
+{
+	char tmp[4096];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(tmp)) {
+		snprintf(err, errlen, "cannot create %s: bad path", path);
+		return -1;
+	}
+	memcpy(tmp, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0777) && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+			return -1;
+		}
+		tmp[i] = path[i];
+	}
+	{
+		struct stat st;
+
+		if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "cannot create %s: not a directory", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int report_write_file(const char *path, const char *text, char *err, size_t errlen)
+{
+	size_t len = strlen(text);
+	char tmp[4200];
+	FILE *f;
+	int bad;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* ENOSPC may surface at fwrite, fflush or fclose: check all three. */
+	bad = fwrite(text, 1, len, f) != len;
+	bad |= fflush(f) != 0;
+	if (bad) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(f)) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path)) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_in(const char *dir, const char *name, const char *text, char *err,
+		    size_t errlen, int *failed)
+{
+	char path[4096], why[4400];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (report_write_file(path, text, why, sizeof(why)) == 0)
+		return 0;
+	if (!*failed)
+		snprintf(err, errlen, "%s", why);
+	*failed = 1;
+	return -1;
+}
+
+int report_write_dir(const struct hvb_doc *d, const char *dir, int with_json,
+		     const char *gnuplot, char *err, size_t errlen)
+{
+	struct report_charts charts;
+	int failed = 0;
+	char *text;
+
+	if (report_mkdirs(dir, err, errlen))
+		return -1;
+	if (with_json) {
+		text = hvb_doc_to_json(d);
+		write_in(dir, "results.json", text, err, errlen, &failed);
+		free(text);
+	}
+	text = report_csv(d);
+	write_in(dir, "results.csv", text, err, errlen, &failed);
+	free(text);
+	report_charts(d, dir, gnuplot, &charts);
+	text = report_markdown(d, &charts);
+	write_in(dir, "report.md", text, err, errlen, &failed);
+	free(text);
+	return failed ? -1 : 0;
+}

@@ -1,0 +1,49 @@
+/* report: everything hvbench shows or writes from a results document: the
+ * terminal table, results.csv, report.md, the per-group overhead charts
+ * (gnuplot, when installed) and the results folder itself. Every output is a
+ * function of the document alone (plus whether gnuplot could draw), so
+ * `hvbench report DIR` re-renders exactly what `hvbench run` wrote. */
+#ifndef HVB_REPORT_H
+#define HVB_REPORT_H
+
+#include "hvbench.h"
+
+#define REPORT_MAX_GROUPS 16
+
+/* What happened to the charts, for report.md. */
+struct report_charts {
+	char note[512];                    /* why there are none, or "" */
+	char files[REPORT_MAX_GROUPS][80]; /* overhead_GROUP.svg, drawn */
+	char groups[REPORT_MAX_GROUPS][80];
+	size_t n;
+};
+
+/* Each returns a malloc'd string. */
+char *report_table(const struct hvb_doc *d);
+char *report_csv(const struct hvb_doc *d);
+char *report_markdown(const struct hvb_doc *d, const struct report_charts *c);
+
+/* Path of gnuplot: $HVBENCH_GNUPLOT if set ("none" disables charts), else
+ * the first gnuplot on PATH; NULL when there is none. Static storage. */
+const char *report_find_gnuplot(void);
+
+/* Draws one SVG per benchmark group into dir; fills c (never fails: a chart
+ * that cannot be drawn is noted in c->note). */
+void report_charts(const struct hvb_doc *d, const char *dir, const char *gnuplot,
+		   struct report_charts *c);
+
+/* mkdir -p. Returns 0, or -1 with "cannot create PATH: reason" in err. */
+int report_mkdirs(const char *path, char *err, size_t errlen);
+
+/* Writes text to path via a temporary file and rename, so a full disk
+ * leaves no half-written file. Returns 0, or -1 with a message naming the
+ * path in err. */
+int report_write_file(const char *path, const char *text, char *err, size_t errlen);
+
+/* Writes the results folder: results.json (when with_json), results.csv,
+ * charts and report.md. Returns 0, or -1 with the first error in err (it
+ * still tries the other files). */
+int report_write_dir(const struct hvb_doc *d, const char *dir, int with_json,
+		     const char *gnuplot, char *err, size_t errlen);
+
+#endif

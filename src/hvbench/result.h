@@ -1,0 +1,44 @@
+/* result: parsing the output of one workload run (native runner or serial
+ * console of a guest) into one measurement. The output is untrusted: it may
+ * be truncated, interleaved with console noise, contain NUL bytes or be
+ * plain garbage; the parser must bound everything and never crash. */
+#ifndef HVB_RESULT_H
+#define HVB_RESULT_H
+
+#include <stddef.h>
+
+#define RESULT_NAME_MAX 64
+#define RESULT_UNIT_MAX 32
+#define RESULT_REASON_MAX 256
+/* A RESULT line longer than this is rejected rather than parsed. */
+#define RESULT_LINE_MAX (256 * 1024)
+
+struct result_sample {
+	char benchmark[RESULT_NAME_MAX];
+	char metric[RESULT_NAME_MAX];
+	char unit[RESULT_UNIT_MAX];
+	int better_higher;
+	double value;
+};
+
+enum result_status {
+	RESULT_OK = 0,
+	RESULT_NONE,      /* no RESULT line at all */
+	RESULT_MALFORMED, /* a RESULT line that does not meet the contract */
+	RESULT_FAILED,    /* the workload said `FAIL name: reason` or check=false */
+};
+
+/* Parses one RESULT payload (the text after "RESULT ", without the newline).
+ * On error returns RESULT_MALFORMED or RESULT_FAILED with a reason in err. */
+enum result_status result_parse_json(const char *json, size_t len, struct result_sample *s,
+				     char *err, size_t errlen);
+
+/* Scans a whole output buffer (len bytes, NUL bytes allowed) for the
+ * measurement of workload `expect` (NULL: any). A `FAIL ...` line wins over
+ * any RESULT line; otherwise the first RESULT line that parses is taken; a
+ * RESULT line naming another workload is an error. Returns RESULT_OK with *s
+ * filled, or another status with a reason in err. */
+enum result_status result_scan(const char *out, size_t len, const char *expect,
+			       struct result_sample *s, char *err, size_t errlen);
+
+#endif

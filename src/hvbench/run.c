@@ -1,0 +1,483 @@
+/* run: the measurement loop of `hvbench run` (see run.h). The method is the
+ * study's, automated: the same workload natively and in a guest, one CPU,
+ * repeated; here interleaved N, V, N, V so that slow drifts of the host
+ * (thermal, frequency, neighbours) hit both sides alike, after one discarded
+ * warm-up run per side that fills caches and page tables. */
+#include "run.h"
+#include "host.h"
+#include "hvbench.h"
+#include "report.h"
+#include "result.h"
+#include "runner.h"
+
+#include <math.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WARMUP_RUNS 1
+
+static int valid_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+int run_list_workloads(const char *bench_path, struct workload **out, size_t *n, char *err,
+		       size_t errlen)
+{
+	char prog[4096], list[] = "list";
+	char *argv[] = {prog, list, NULL};
+	struct runner_run res;
+	struct workload *w = NULL;
+	size_t count = 0;
+	char *save = NULL, *line;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(prog, sizeof(prog), "%s", bench_path);
+	runner_exec(argv, -1, 60, NULL, NULL, &res);
+	if (res.outcome != RUN_EXITED || res.status != 0) {
+		char last[200];
+
+		runner_last_line(res.err, res.err_len, last, sizeof(last));
+		snprintf(err, errlen, "`%s list` failed: %s", bench_path,
+			 last[0] ? last : res.outcome == RUN_TIMEOUT ? "timed out" : "exit status");
+		runner_run_free(&res);
+		return -1;
+	}
+	for (line = strtok_r(res.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		struct workload *x;
+
+		if (!t2)
+			continue; /* not a workload line */
+		*t1 = *t2 = '\0';
+		if (!valid_name(line) || !valid_name(t1 + 1) || strlen(line) >= sizeof(x->name) ||
+		    strlen(t1 + 1) >= sizeof(x->group))
+			continue;
+		w = hvb_xrealloc(w, (count + 1) * sizeof(*w));
+		x = &w[count++];
+		snprintf(x->name, sizeof(x->name), "%s", line);
+		snprintf(x->group, sizeof(x->group), "%s", t1 + 1);
+		snprintf(x->desc, sizeof(x->desc), "%s", t2 + 1);
+	}
+	runner_run_free(&res);
+	if (!count) {
+		snprintf(err, errlen, "`%s list` printed no workloads", bench_path);
+		return -1;
+	}
+	*out = w;
+	*n = count;
+	return 0;
+}
+
+/* --size presets: the parameters of `bench run` that make a workload small
+ * (a quick check, about a tenth of a second) or large (closer to the study's
+ * run lengths). `bench` has no common size key, so the mapping lives here;
+ * a workload without an entry runs with its defaults. */
+struct size_preset {
+	const char *workload;
+	const char *small[4];
+	const char *large[4];
+};
+
+static const struct size_preset presets[] = {
+	{"cpu", {"time_ms=100"}, {"time_ms=10000"}},
+	{"memory", {"total_size=256M"}, {"total_size=10G"}},
+	{"threads", {"events=100"}, {"events=10000"}},
+	{"mutex", {"mutex_locks=5000"}, {"mutex_locks=500000"}},
+};
+
+const char *const *run_size_params(const char *workload, const char *size)
+{
+	static const char *const none[] = {NULL};
+
+	if (!size)
+		return none;
+	for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
+		if (!strcmp(presets[i].workload, workload))
+			return !strcmp(size, "large") ? presets[i].large : presets[i].small;
+	return none;
+}
+
+/* Chooses the CPU runs are pinned to: the one asked for if this process may
+ * use it, else the highest it may use (CPU 0 takes most housekeeping
+ * interrupts). Returns -1 when affinity is unknown; -2 when `want` is not
+ * allowed. */
+static int choose_cpu(int want)
+{
+	cpu_set_t set;
+	int best = -1;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return want >= 0 ? -2 : -1;
+	if (want >= 0)
+		return want < CPU_SETSIZE && CPU_ISSET((size_t)want, &set) ? want : -2;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET((size_t)c, &set))
+			best = c;
+	return best;
+}
+
+static void fmt_dur(char *buf, size_t n, double s)
+{
+	if (s < 60)
+		snprintf(buf, n, "%.0fs", s);
+	else if (s < 3600)
+		snprintf(buf, n, "%dm%02ds", (int)s / 60, (int)s % 60);
+	else
+		snprintf(buf, n, "%dh%02dm", (int)s / 3600, (int)s / 60 % 60);
+}
+
+struct ctx {
+	const struct run_opts *o;
+	struct runner native, virt;
+	int have_virt;
+	size_t runs_total, runs_done;
+	double run_time; /* wall time of all runs so far */
+};
+
+static void progress(struct ctx *x, size_t bi, size_t nb, const char *name, const char *what,
+		     const char *side)
+{
+	char eta[32] = "estimating";
+
+	if (x->runs_done) {
+		double left = x->run_time / (double)x->runs_done *
+			      (double)(x->runs_total - x->runs_done);
+
+		fmt_dur(eta, sizeof(eta), left);
+	}
+	fprintf(stderr, "hvbench: [%zu/%zu] %s: %s %s (time left: %s)\n", bi + 1, nb, name, what,
+		side, eta);
+}
+
+enum one { ONE_OK, ONE_FAILED, ONE_STOPPED };
+
+/* Runs one repetition on one side; adds the sample unless it is a warm-up. */
+static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_result *r, int warm)
+{
+	const char *const *params = run_size_params(r->benchmark, x->o->size);
+	char *argv[RUNNER_MAX_ARGS + 8];
+	size_t np = 0;
+	struct runner_run res;
+	struct result_sample s;
+	char why[RESULT_REASON_MAX];
+	enum result_status st;
+	const char *bad;
+	enum one rc = ONE_FAILED;
+
+	while (params[np])
+		np++;
+	if (runner_expand(rn, r->benchmark, params, np, argv,
+			  sizeof(argv) / sizeof(argv[0])) < 0) {
+		hvb_result_set_error(r, "%s: command line too long", rn->side);
+		return ONE_FAILED;
+	}
+	runner_exec(argv, rn->cpu, rn->timeout_s, NULL, NULL, &res);
+	runner_free_argv(argv);
+	x->runs_done++;
+	x->run_time += res.wall_s;
+	if (res.outcome == RUN_INTERRUPTED) {
+		runner_run_free(&res);
+		return ONE_STOPPED;
+	}
+	st = result_scan(res.out, res.out_len, r->benchmark, &s, why, sizeof(why));
+	bad = runner_judge(rn, &res);
+	if (st == RESULT_FAILED)
+		hvb_result_set_error(r, "%s%s: %s", rn->side, warm ? " warm-up" : "", why);
+	else if (bad)
+		hvb_result_set_error(r, "%s%s: %s%s%s", rn->side, warm ? " warm-up" : "", bad,
+				     st != RESULT_OK ? "; " : "", st != RESULT_OK ? why : "");
+	else if (st != RESULT_OK)
+		hvb_result_set_error(r, "%s%s: %s", rn->side, warm ? " warm-up" : "", why);
+	else if (!r->metric) {
+		r->metric = hvb_xstrdup(s.metric);
+		r->unit = hvb_xstrdup(s.unit);
+		r->better_higher = s.better_higher;
+		rc = ONE_OK;
+	} else if (strcmp(r->metric, s.metric) || strcmp(r->unit, s.unit) ||
+		   r->better_higher != s.better_higher) {
+		hvb_result_set_error(r, "%s reported %s (%s, %s is better), earlier runs %s (%s)",
+				     rn->side, s.metric, s.unit, s.better_higher ? "higher" : "lower",
+				     r->metric, r->unit);
+	} else {
+		rc = ONE_OK;
+	}
+	if (rc == ONE_OK && !warm)
+		hvb_side_add(rn == &x->native ? &r->native : &r->virt, s.value);
+	runner_run_free(&res);
+	return rc;
+}
+
+/* All runs of one workload: warm-ups, then N, V, N, V... Stops at the first
+ * failure (the workload is then reported failed) or stop request. */
+static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, size_t nb)
+{
+	const struct runner *sides[2] = {&x->native, &x->virt};
+	int nsides = x->have_virt ? 2 : 1;
+	char what[64];
+
+	free(r->status);
+	r->status = hvb_xstrdup(HVB_ST_OK);
+	for (int rep = -WARMUP_RUNS; rep < x->o->reps; rep++) {
+		for (int k = 0; k < nsides; k++) {
+			enum one rc;
+
+			if (rep < 0)
+				snprintf(what, sizeof(what), "warm-up");
+			else
+				snprintf(what, sizeof(what), "rep %d/%d", rep + 1, x->o->reps);
+			progress(x, bi, nb, r->benchmark, what, sides[k]->side);
+			rc = one_run(x, sides[k], r, rep < 0);
+			if (rc == ONE_FAILED) {
+				fprintf(stderr, "hvbench: %s failed: %s\n", r->benchmark, r->error);
+				return rc;
+			}
+			if (rc == ONE_STOPPED)
+				return rc;
+		}
+	}
+	return ONE_OK;
+}
+
+static const char *signame(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+static int select_workloads(const struct run_opts *o, const struct workload *w, size_t nw,
+			    struct hvb_doc *d)
+{
+	char *list, *save = NULL, *tok;
+
+	if (!o->bench_list) {
+		for (size_t i = 0; i < nw; i++)
+			hvb_doc_add(d, w[i].name, w[i].group);
+		return 0;
+	}
+	list = hvb_xstrdup(o->bench_list);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int found = 0;
+
+		/* A name selects a workload; a group name selects all of its workloads. */
+		for (size_t i = 0; i < nw; i++) {
+			int dup = 0;
+
+			if (strcmp(w[i].name, tok) && strcmp(w[i].group, tok))
+				continue;
+			found = 1;
+			for (size_t j = 0; j < d->nresults; j++)
+				dup |= !strcmp(d->results[j].benchmark, w[i].name);
+			if (!dup)
+				hvb_doc_add(d, w[i].name, w[i].group);
+		}
+		if (!found) {
+			fprintf(stderr, "hvbench: --bench: unknown workload or group '%s'; "
+					"`hvbench list` shows them:", tok);
+			for (size_t i = 0; i < nw; i++)
+				fprintf(stderr, " %s", w[i].name);
+			fprintf(stderr, " (groups: synthetic, mibench, latency)\n");
+			free(list);
+			return -1;
+		}
+	}
+	free(list);
+	if (!d->nresults) {
+		fprintf(stderr, "hvbench: --bench: no workload selected\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void default_out_dir(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "results/%Y%m%d-%H%M%S", &tm);
+}
+
+/* Prints the table and writes every output of a finished (or stopped) run.
+ * Returns 0, or -1 when an output could not be written. */
+static int finish(const struct run_opts *o, struct hvb_doc *d, const char *dir, int dir_ok)
+{
+	char *json = hvb_doc_to_json(d), *table, err[4600], path[4200];
+	struct hvb_doc back;
+	int rc = 0;
+
+	/* Everything shown is rendered from the JSON text as written, exactly as
+	 * `hvbench report DIR` will render it later. */
+	if (hvb_doc_from_json(json, strlen(json), &back, err, sizeof(err))) {
+		fprintf(stderr, "hvbench: internal error: results do not re-read: %s\n", err);
+		abort();
+	}
+	table = report_table(&back);
+	fputs(table, stdout);
+	fflush(stdout);
+	free(table);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	if (dir_ok && (report_write_file(path, json, err, sizeof(err)) ||
+		       report_write_dir(&back, dir, 0, report_find_gnuplot(), err, sizeof(err)))) {
+		fprintf(stderr, "hvbench: %s\n", err);
+		rc = -1;
+	} else if (dir_ok) {
+		fprintf(stderr, "hvbench: results in %s/ (report.md, results.json, results.csv)\n",
+			dir);
+		if (!report_find_gnuplot())
+			fprintf(stderr, "hvbench: gnuplot is not installed: charts skipped\n");
+	}
+	if (o->json_path && report_write_file(o->json_path, json, err, sizeof(err))) {
+		fprintf(stderr, "hvbench: --json: %s\n", err);
+		rc = -1;
+	}
+	if (o->csv_path) {
+		char *csv = report_csv(&back);
+
+		if (report_write_file(o->csv_path, csv, err, sizeof(err))) {
+			fprintf(stderr, "hvbench: --csv: %s\n", err);
+			rc = -1;
+		}
+		free(csv);
+	}
+	hvb_doc_free(&back);
+	free(json);
+	return rc;
+}
+
+int run_main(const struct run_opts *o)
+{
+	struct workload *w;
+	size_t nw;
+	struct hvb_doc d;
+	struct ctx x;
+	char err[4600], dir[4096];
+	int cpu, dir_ok, any_failed = 0, sig;
+	size_t stopped_at = (size_t)-1;
+
+	memset(&d, 0, sizeof(d));
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	if (run_list_workloads(o->bench_path, &w, &nw, err, sizeof(err))) {
+		fprintf(stderr, "hvbench: %s\n(set HVBENCH_BENCH to the workload runner, or run "
+				"`make` to build it)\n", err);
+		return 1;
+	}
+	if (select_workloads(o, w, nw, &d)) {
+		free(w);
+		hvb_doc_free(&d);
+		return 2;
+	}
+	free(w);
+	cpu = choose_cpu(o->cpu);
+	if (cpu == -2) {
+		fprintf(stderr, "hvbench: --cpu %d: this process may not run on CPU %d; "
+				"choose one listed by `taskset -p $$`\n", o->cpu, o->cpu);
+		hvb_doc_free(&d);
+		return 2;
+	}
+	if (cpu < 0)
+		fprintf(stderr, "hvbench: CPU affinity unknown: runs are not pinned\n");
+
+	runner_native(&x.native, o->bench_path);
+	runner_bare(&x.virt, o->vmm, o->guest_image);
+	x.native.cpu = x.virt.cpu = cpu;
+	x.native.timeout_s = x.virt.timeout_s = o->timeout_s;
+
+	d.config.reps = o->reps;
+	d.config.warmup = WARMUP_RUNS;
+	d.config.size = hvb_xstrdup(o->size ? o->size : "default");
+	d.config.cpu = cpu;
+	d.config.timeout_s = o->timeout_s;
+	d.config.guest = hvb_xstrdup(o->guest);
+	d.config.native_cmd = runner_describe(&x.native);
+	if (o->native_only) {
+		d.config.native_only_reason = hvb_xstrdup("asked for with --native-only");
+	} else if (access(o->guest_image, R_OK)) {
+		snprintf(err, sizeof(err), "the bare guest %s does not exist yet (or is unreadable)",
+			 o->guest_image);
+		d.config.native_only_reason = hvb_xstrdup(err);
+	} else if (access(o->vmm, X_OK)) {
+		snprintf(err, sizeof(err), "the monitor %s does not exist or is not executable",
+			 o->vmm);
+		d.config.native_only_reason = hvb_xstrdup(err);
+	} else {
+		x.have_virt = 1;
+		d.config.vmm = hvb_xstrdup(o->vmm);
+		d.config.virt_cmd = runner_describe(&x.virt);
+	}
+	d.config.native_only = !x.have_virt;
+	if (!x.have_virt)
+		fprintf(stderr, "hvbench: running native only: %s\n", d.config.native_only_reason);
+	for (size_t i = 0; i < d.nresults; i++)
+		d.results[i].has_virt = x.have_virt;
+	host_probe(&d.host, cpu);
+
+	if (o->out_dir)
+		snprintf(dir, sizeof(dir), "%s", o->out_dir);
+	else
+		default_out_dir(dir, sizeof(dir));
+	/* Find an unwritable folder now rather than after an hour of runs; the
+	 * run still goes on and prints its table. */
+	dir_ok = report_mkdirs(dir, err, sizeof(err)) == 0;
+	if (!dir_ok)
+		fprintf(stderr, "hvbench: %s; the results will only be printed\n", err);
+
+	x.runs_total = d.nresults * (size_t)(o->reps + WARMUP_RUNS) * (x.have_virt ? 2 : 1);
+	fprintf(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
+			"warm-up run per side, %s, pinned to CPU %d\n",
+		d.nresults, d.nresults == 1 ? "" : "s", o->reps, o->reps == 1 ? "" : "s",
+		WARMUP_RUNS, x.have_virt ? "native and virtualised interleaved" : "native only",
+		cpu);
+	runner_install_signals();
+	for (size_t i = 0; i < d.nresults; i++) {
+		struct hvb_result *r = &d.results[i];
+		size_t planned = (size_t)(o->reps + WARMUP_RUNS) * (x.have_virt ? 2 : 1);
+		size_t before = x.runs_done;
+		enum one rc;
+
+		if (runner_stop_signal())
+			break;
+		rc = run_workload(&x, r, i, d.nresults);
+		if (rc == ONE_FAILED) {
+			any_failed = 1;
+			/* Its remaining runs will not happen: drop them from the
+			 * estimate of time left. */
+			x.runs_total -= planned - (x.runs_done - before);
+		}
+		if (rc == ONE_STOPPED) {
+			stopped_at = i;
+			break;
+		}
+	}
+	sig = runner_stop_signal();
+	runner_unwatch_signals();
+	if (sig) {
+		d.config.incomplete = 1;
+		d.config.stopped_by = hvb_xstrdup(signame(sig));
+		fprintf(stderr, "hvbench: stopped by %s: writing what was measured\n",
+			signame(sig));
+	}
+	/* Workloads finished before a stop keep their status; the one cut short
+	 * is incomplete; later ones stay not_run. */
+	for (size_t i = 0; i < d.nresults; i++)
+		hvb_result_finish(&d.results[i], i == stopped_at);
+	if (finish(o, &d, dir, dir_ok))
+		any_failed = 1;
+	if (!dir_ok)
+		any_failed = 1;
+	hvb_doc_free(&d);
+	if (sig)
+		return 128 + sig;
+	return any_failed ? 1 : 0;
+}

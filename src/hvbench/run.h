@@ -1,0 +1,43 @@
+/* run: one `hvbench run`: the workload list from `bench list`, choosing the
+ * runners, the interleaved warm-up and measured repetitions with progress
+ * on stderr, and the results folder at the end (also after Ctrl-C). */
+#ifndef HVB_RUN_H
+#define HVB_RUN_H
+
+#include <stddef.h>
+
+struct run_opts {
+	const char *bench_list; /* --bench, comma separated; NULL: all */
+	int reps;
+	int native_only;
+	const char *guest; /* "bare" */
+	const char *vmm;   /* monitor path */
+	const char *size;  /* "small", "large" or NULL */
+	const char *out_dir;
+	const char *json_path;
+	const char *csv_path;
+	int cpu; /* -1: choose */
+	int timeout_s;
+	const char *bench_path;  /* native runner program */
+	const char *guest_image; /* bare guest ELF */
+};
+
+struct workload {
+	char name[64];
+	char group[32];
+	char desc[256];
+};
+
+/* Runs `bench list` and parses its lines. Returns 0, or -1 with err set. */
+int run_list_workloads(const char *bench_path, struct workload **out, size_t *n, char *err,
+		       size_t errlen);
+
+/* The parameters `--size` adds for a workload, NULL-terminated (static);
+ * size NULL means none. */
+const char *const *run_size_params(const char *workload, const char *size);
+
+/* Runs everything; returns the process exit status (0 ok, 1 a failure,
+ * 2 a usage error found late, 128+signal when stopped). */
+int run_main(const struct run_opts *o);
+
+#endif

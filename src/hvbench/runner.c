@@ -1,0 +1,464 @@
+/* runner: command templates for each side, and running one child process
+ * with pinning, a time limit, bounded output capture and clean stopping on
+ * SIGINT/SIGTERM (see runner.h). */
+#include "runner.h"
+#include "hvbench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_sig;
+static int stop_pipe[2] = {-1, -1};
+static int stop_watched;
+
+static void on_stop(int sig)
+{
+	int saved = errno;
+
+	if (!stop_sig)
+		stop_sig = sig;
+	if (stop_pipe[1] >= 0) {
+		ssize_t n = write(stop_pipe[1], "x", 1);
+		(void)n; /* a full pipe already holds a wake-up */
+	}
+	errno = saved;
+}
+
+void runner_install_signals(void)
+{
+	struct sigaction sa;
+
+	if (stop_pipe[0] < 0 && pipe2(stop_pipe, O_NONBLOCK | O_CLOEXEC)) {
+		perror("hvbench: pipe");
+		exit(1);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	stop_watched = 1;
+}
+
+int runner_stop_signal(void)
+{
+	return stop_sig;
+}
+
+void runner_unwatch_signals(void)
+{
+	char tmp[64];
+
+	/* The measurement is over: report writing (gnuplot included) must run to
+	 * the end even after a Ctrl-C, so stop requests are no longer acted on. */
+	stop_watched = 0;
+	if (stop_pipe[0] >= 0)
+		while (read(stop_pipe[0], tmp, sizeof(tmp)) > 0)
+			;
+}
+
+static int stop_requested(void)
+{
+	return stop_watched && stop_sig;
+}
+
+static void set_tmpl(struct runner *r, const char *const *words)
+{
+	r->ntmpl = 0;
+	while (words[r->ntmpl] && r->ntmpl < RUNNER_MAX_ARGS) {
+		r->tmpl[r->ntmpl] = words[r->ntmpl];
+		r->ntmpl++;
+	}
+}
+
+void runner_native(struct runner *r, const char *bench_path)
+{
+	const char *words[] = {bench_path, "run", "{name}", "{params}", NULL};
+
+	memset(r, 0, sizeof(*r));
+	r->side = "native";
+	r->kind = "native";
+	set_tmpl(r, words);
+	r->exit_rule = RUNNER_EXIT_ZERO;
+	r->cpu = -1;
+}
+
+void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path)
+{
+	const char *words[] = {vmm_path, "run", "--kernel", guest_path, "--cmdline", "{cmdline}",
+			       NULL};
+
+	memset(r, 0, sizeof(*r));
+	r->side = "virt";
+	r->kind = "bare";
+	set_tmpl(r, words);
+	r->exit_rule = RUNNER_EXIT_DEBUG_PORT;
+	r->cpu = -1;
+}
+
+char *runner_describe(const struct runner *r)
+{
+	struct hvb_buf b = {0};
+
+	for (size_t i = 0; i < r->ntmpl; i++) {
+		const char *w = r->tmpl[i];
+
+		if (i)
+			hvb_buf_puts(&b, " ");
+		if (!strcmp(w, "{cmdline}"))
+			hvb_buf_puts(&b, "\"run {name} {params}\"");
+		else
+			hvb_buf_puts(&b, w);
+	}
+	return hvb_buf_take(&b);
+}
+
+int runner_expand(const struct runner *r, const char *name, const char *const *params,
+		  size_t nparams, char **argv, size_t maxargv)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->ntmpl; i++) {
+		const char *w = r->tmpl[i];
+
+		if (!strcmp(w, "{params}")) {
+			for (size_t k = 0; k < nparams; k++) {
+				if (n + 1 >= maxargv)
+					goto full;
+				argv[n++] = hvb_xstrdup(params[k]);
+			}
+			continue;
+		}
+		if (n + 1 >= maxargv)
+			goto full;
+		if (!strcmp(w, "{name}")) {
+			argv[n++] = hvb_xstrdup(name);
+		} else if (!strcmp(w, "{cmdline}")) {
+			struct hvb_buf b = {0};
+
+			hvb_buf_printf(&b, "run %s", name);
+			for (size_t k = 0; k < nparams; k++)
+				hvb_buf_printf(&b, " %s", params[k]);
+			argv[n++] = hvb_buf_take(&b);
+		} else {
+			argv[n++] = hvb_xstrdup(w);
+		}
+	}
+	argv[n] = NULL;
+	return (int)n;
+full:
+	argv[n] = NULL;
+	runner_free_argv(argv);
+	return -1;
+}
+
+void runner_free_argv(char **argv)
+{
+	for (size_t i = 0; argv[i]; i++) {
+		free(argv[i]);
+		argv[i] = NULL;
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+struct capture {
+	struct hvb_buf b;
+	size_t max;
+	int open;
+};
+
+static void capture_read(struct capture *c, int fd)
+{
+	char tmp[8192];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		c->open = 0;
+		return;
+	}
+	/* Keep reading past the cap so the child never blocks on a full pipe. */
+	if (c->b.len < c->max)
+		hvb_buf_add(&c->b, tmp, (size_t)n < c->max - c->b.len ? (size_t)n
+								     : c->max - c->b.len);
+}
+
+/* What a child reports through its close-on-exec pipe if it cannot start. */
+struct spawn_error {
+	int stage; /* 1 chdir, 2 pin, 3 exec */
+	int err;
+};
+
+static void child_fail(int fd, int stage)
+{
+	struct spawn_error e = {stage, errno};
+	ssize_t n = write(fd, &e, sizeof(e));
+
+	(void)n;
+	_exit(127);
+}
+
+static void child(char *const argv[], int cpu, const char *dir, int in_fd, int out_fd,
+		  int err_fd, int report_fd)
+{
+	/* Our own process group, so that a Ctrl-C at the terminal reaches only
+	 * hvbench, which then stops the whole group itself. */
+	setpgid(0, 0);
+	dup2(in_fd, 0);
+	dup2(out_fd, 1);
+	dup2(err_fd, 2);
+	if (dir && chdir(dir))
+		child_fail(report_fd, 1);
+	if (cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET((size_t)cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			child_fail(report_fd, 2);
+	}
+	execvp(argv[0], argv);
+	child_fail(report_fd, 3);
+}
+
+static void kill_group(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_to,
+		 const char *input, struct runner_run *res)
+{
+	int po[2], pe[2], pi[2], pr[2];
+	struct capture out = {.max = RUNNER_OUT_MAX, .open = 1};
+	struct capture err = {.max = 64 * 1024, .open = 1};
+	struct spawn_error se;
+	size_t in_left = input ? strlen(input) : 0;
+	double start = now_s(), deadline = timeout_s > 0 ? start + timeout_s : 0;
+	int in_open, st = 0;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || pipe2(pi, O_CLOEXEC) ||
+	    pipe2(pr, O_CLOEXEC)) {
+		res->outcome = RUN_SPAWN_ERROR;
+		res->err = hvb_xstrdup(strerror(errno));
+		res->out = hvb_xstrdup("");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		child(argv, cpu, chdir_to, input ? pi[0] : nul, po[1], pe[1], pr[1]);
+	}
+	close(po[1]);
+	close(pe[1]);
+	close(pi[0]);
+	close(pr[1]);
+	if (pid < 0) {
+		close(po[0]);
+		close(pe[0]);
+		close(pi[1]);
+		close(pr[0]);
+		res->outcome = RUN_SPAWN_ERROR;
+		res->err = hvb_xstrdup(strerror(errno));
+		res->out = hvb_xstrdup("");
+		return;
+	}
+	/* Mirror the child's setpgid so kill(-pid) works even if we win the race. */
+	setpgid(pid, pid);
+	if (read(pr[0], &se, sizeof(se)) == (ssize_t)sizeof(se)) {
+		static const char *const what[] = {"", "cannot enter directory", "cannot pin to CPU",
+						   "cannot execute"};
+		struct hvb_buf b = {0};
+
+		hvb_buf_printf(&b, "%s %s: %s", what[se.stage >= 1 && se.stage <= 3 ? se.stage : 0],
+			       se.stage == 1 ? chdir_to : argv[0], strerror(se.err));
+		waitpid(pid, &st, 0);
+		close(po[0]);
+		close(pe[0]);
+		close(pi[1]);
+		close(pr[0]);
+		res->outcome = RUN_SPAWN_ERROR;
+		res->err = hvb_buf_take(&b);
+		res->err_len = strlen(res->err);
+		res->out = hvb_xstrdup("");
+		return;
+	}
+	close(pr[0]);
+	in_open = input != NULL;
+	if (!in_open)
+		close(pi[1]);
+	else
+		fcntl(pi[1], F_SETFL, O_NONBLOCK);
+	res->outcome = RUN_EXITED;
+	while (out.open || err.open || in_open) {
+		struct pollfd p[4] = {
+			{out.open ? po[0] : -1, POLLIN, 0},
+			{err.open ? pe[0] : -1, POLLIN, 0},
+			{in_open ? pi[1] : -1, POLLOUT, 0},
+			{stop_watched ? stop_pipe[0] : -1, POLLIN, 0},
+		};
+		int wait_ms = -1;
+
+		if (stop_requested()) {
+			res->outcome = RUN_INTERRUPTED;
+			break;
+		}
+		if (deadline) {
+			double left = deadline - now_s();
+
+			if (left <= 0) {
+				res->outcome = RUN_TIMEOUT;
+				break;
+			}
+			wait_ms = (int)(left * 1000) + 1;
+		}
+		if (poll(p, 4, wait_ms) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			capture_read(&out, po[0]);
+		if (p[1].revents)
+			capture_read(&err, pe[0]);
+		if (p[2].revents & (POLLERR | POLLHUP)) {
+			in_open = 0;
+			close(pi[1]);
+		} else if (p[2].revents & POLLOUT) {
+			ssize_t n = write(pi[1], input, in_left);
+
+			if (n > 0) {
+				input += n;
+				in_left -= (size_t)n;
+			}
+			if ((n < 0 && errno != EAGAIN && errno != EINTR) || in_left == 0) {
+				in_open = 0;
+				close(pi[1]);
+			}
+		}
+	}
+	if (in_open)
+		close(pi[1]);
+	/* The output is closed; the child may still be running (or a grandchild
+	 * may have held the pipes). Wait for it under the same limits. */
+	while (res->outcome == RUN_EXITED) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			break;
+		if (stop_requested()) {
+			res->outcome = RUN_INTERRUPTED;
+		} else if (deadline && now_s() >= deadline) {
+			res->outcome = RUN_TIMEOUT;
+		} else {
+			struct pollfd p = {stop_watched ? stop_pipe[0] : -1, POLLIN, 0};
+
+			poll(&p, 1, 10);
+		}
+	}
+	if (res->outcome != RUN_EXITED) {
+		kill_group(pid);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(po[0]);
+	close(pe[0]);
+	res->wall_s = now_s() - start;
+	if (WIFSIGNALED(st)) {
+		res->signalled = 1;
+		res->status = 128 + WTERMSIG(st);
+	} else {
+		res->status = WEXITSTATUS(st);
+	}
+	res->out_len = out.b.len;
+	res->out = hvb_buf_take(&out.b);
+	res->err_len = err.b.len;
+	res->err = hvb_buf_take(&err.b);
+}
+
+void runner_run_free(struct runner_run *res)
+{
+	free(res->out);
+	free(res->err);
+	res->out = res->err = NULL;
+}
+
+const char *runner_judge(const struct runner *r, const struct runner_run *res)
+{
+	static char why[512];
+	char last[200];
+
+	runner_last_line(res->err, res->err_len, last, sizeof(last));
+	switch (res->outcome) {
+	case RUN_TIMEOUT:
+		snprintf(why, sizeof(why), "timed out after %d s", r->timeout_s);
+		return why;
+	case RUN_INTERRUPTED:
+		snprintf(why, sizeof(why), "interrupted");
+		return why;
+	case RUN_SPAWN_ERROR:
+		snprintf(why, sizeof(why), "%s", last[0] ? last : "could not start");
+		return why;
+	case RUN_EXITED:
+		break;
+	}
+	if (res->signalled) {
+		snprintf(why, sizeof(why), "crashed (signal %d: %s)%s%s", res->status - 128,
+			 strsignal(res->status - 128), last[0] ? "; last stderr line: " : "", last);
+		return why;
+	}
+	if (r->exit_rule == RUNNER_EXIT_DEBUG_PORT) {
+		if (res->status == RUNNER_VMM_STATUS_OK)
+			return NULL;
+		if (res->status & 1)
+			snprintf(why, sizeof(why), "guest reported failure (debug-exit value %d)%s%s",
+				 res->status >> 1, last[0] ? "; " : "", last);
+		else if (res->status == 0)
+			snprintf(why, sizeof(why),
+				 "guest powered off without reporting success on the debug-exit port");
+		else
+			snprintf(why, sizeof(why), "monitor failed (exit status %d)%s%s",
+				 res->status, last[0] ? ": " : "", last);
+		return why;
+	}
+	if (res->status == 0)
+		return NULL;
+	snprintf(why, sizeof(why), "exit status %d%s%s", res->status, last[0] ? ": " : "", last);
+	return why;
+}
+
+void runner_last_line(const char *text, size_t len, char *dst, size_t n)
+{
+	size_t end = len, beg, j = 0;
+
+	dst[0] = '\0';
+	if (!text || n == 0)
+		return;
+	while (end && (text[end - 1] == '\n' || text[end - 1] == '\r' || text[end - 1] == ' '))
+		end--;
+	beg = end;
+	while (beg && text[beg - 1] != '\n')
+		beg--;
+	for (size_t i = beg; i < end && j + 1 < n; i++)
+		dst[j++] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
+	dst[j] = '\0';
+}

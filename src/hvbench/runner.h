@@ -1,0 +1,100 @@
+/* runner: how one side of a comparison runs a workload. A runner is a
+ * command template (argv with placeholders) plus the rule that says which
+ * exit status means success; running it produces output that holds a RESULT
+ * line. Native = `bench run NAME k=v...`; bare guest = `vmm run --kernel
+ * GUEST --cmdline "run NAME k=v..."`. A Linux guest or a QEMU peer will be
+ * more templates of the same kind. This file also owns child processes:
+ * pinning, time limits, and stopping on SIGINT/SIGTERM. */
+#ifndef HVB_RUNNER_H
+#define HVB_RUNNER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+/* The exit status of `vmm` when the guest ends through the isa-debug-exit
+ * port with value v is (v << 1) | 1 (DESIGN.md). The benchmark guest writes 0
+ * on success, so success is status 1; anything else is a failure. This is
+ * the one place that mapping lives. */
+#define RUNNER_GUEST_EXIT_VALUE_OK 0
+#define RUNNER_VMM_STATUS_OK ((RUNNER_GUEST_EXIT_VALUE_OK << 1) | 1)
+
+#define RUNNER_MAX_ARGS 32
+#define RUNNER_OUT_MAX (8u << 20) /* output kept per run; the rest is dropped */
+
+enum runner_exit_rule {
+	RUNNER_EXIT_ZERO,      /* a native program: 0 is success */
+	RUNNER_EXIT_DEBUG_PORT /* vmm: RUNNER_VMM_STATUS_OK is success */
+};
+
+/* Template words: "{name}" becomes the workload name, "{params}" becomes one
+ * argv word per key=value parameter (and vanishes when there are none), and
+ * "{cmdline}" becomes the single word "run NAME k=v ...", the guest's
+ * command line. Other words are used as they are. */
+struct runner {
+	const char *side; /* "native", "virt" */
+	const char *kind; /* "native", "bare" (later "linux", "qemu") */
+	const char *tmpl[RUNNER_MAX_ARGS];
+	size_t ntmpl;
+	enum runner_exit_rule exit_rule;
+	int cpu;       /* pin to this CPU, -1: do not pin */
+	int timeout_s; /* per run */
+};
+
+void runner_native(struct runner *r, const char *bench_path);
+void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path);
+
+/* The template as one line of text for the record, e.g.
+ * "build/bench run {name} {params}"; caller frees. */
+char *runner_describe(const struct runner *r);
+
+/* Expands the template for one run into a NULL-terminated argv of malloc'd
+ * words; returns the count, or -1 when it would not fit. */
+int runner_expand(const struct runner *r, const char *name, const char *const *params,
+		  size_t nparams, char **argv, size_t maxargv);
+void runner_free_argv(char **argv);
+
+enum runner_outcome {
+	RUN_EXITED,      /* ran to the end; see status */
+	RUN_TIMEOUT,     /* killed after timeout_s */
+	RUN_INTERRUPTED, /* killed because we were asked to stop */
+	RUN_SPAWN_ERROR, /* could not start it */
+};
+
+struct runner_run {
+	enum runner_outcome outcome;
+	int status;    /* exit code, or 128 + signal number when killed by one */
+	int signalled; /* status is 128 + signal */
+	double wall_s;
+	char *out;     /* stdout, NUL-terminated (may hold NULs before the end) */
+	size_t out_len;
+	char *err;     /* stderr, NUL-terminated */
+	size_t err_len;
+};
+
+/* Runs argv (argv[0] a path or a name looked up in PATH) pinned to `cpu`
+ * (-1: not pinned) with stdin from /dev/null, a time limit (0: none) and,
+ * when chdir_to is not NULL, in that directory; `input` (may be NULL) is
+ * written to its stdin instead. Returns after the child and its process
+ * group are gone. */
+void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_to,
+		 const char *input, struct runner_run *res);
+void runner_run_free(struct runner_run *res);
+
+/* Judges a finished run by the runner's exit rule: NULL when it succeeded,
+ * otherwise why not (static storage). */
+const char *runner_judge(const struct runner *r, const struct runner_run *res);
+
+/* Stop requests: install SIGINT/SIGTERM handlers that make runner_exec kill
+ * its child and return RUN_INTERRUPTED. runner_stop_signal() is the signal
+ * received, 0 if none. */
+void runner_install_signals(void);
+int runner_stop_signal(void);
+/* After the measurements: keep the signal for the exit status, but no
+ * longer kill children (the report must still be written). */
+void runner_unwatch_signals(void);
+
+/* Tail of a text for an error message: the last non-empty line, made
+ * printable, at most n-1 bytes. */
+void runner_last_line(const char *text, size_t len, char *dst, size_t n);
+
+#endif

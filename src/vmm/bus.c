@@ -1,0 +1,89 @@
+/* bus: sorted, non-overlapping device ranges on one address space. */
+#include "bus.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Index of the first range whose end is above addr (ranges are sorted and
+ * disjoint, so ends are sorted too). */
+static size_t first_ending_after(const struct bus *b, uint64_t addr)
+{
+	size_t lo = 0, hi = b->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b->r[mid].base + b->r[mid].len - 1 < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
+		 void *opaque, const char *name)
+{
+	if (len == 0 || base + (len - 1) < base || !fn) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t i = first_ending_after(b, base);
+	if (i < b->n && b->r[i].base <= base + (len - 1)) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct bus_range *r = realloc(b->r, cap * sizeof(*r));
+		if (!r)
+			return -1;
+		b->r = r;
+		b->cap = cap;
+	}
+	memmove(&b->r[i + 1], &b->r[i], (b->n - i) * sizeof(*b->r));
+	b->r[i] = (struct bus_range){base, len, fn, opaque, name};
+	b->n++;
+	return 0;
+}
+
+int bus_unregister(struct bus *b, uint64_t base)
+{
+	size_t i = first_ending_after(b, base);
+	if (i == b->n || b->r[i].base != base) {
+		errno = ENOENT;
+		return -1;
+	}
+	memmove(&b->r[i], &b->r[i + 1], (b->n - i - 1) * sizeof(*b->r));
+	b->n--;
+	return 0;
+}
+
+const struct bus_range *bus_find(const struct bus *b, uint64_t addr, uint32_t len)
+{
+	if (len == 0 || addr + (len - 1) < addr)
+		return NULL;
+	size_t i = first_ending_after(b, addr);
+	if (i == b->n || b->r[i].base > addr)
+		return NULL;
+	const struct bus_range *r = &b->r[i];
+	if (addr + (len - 1) > r->base + (r->len - 1))
+		return NULL; /* straddles the end of the device */
+	return r;
+}
+
+bool bus_access(const struct bus *b, uint64_t addr, uint8_t *data, uint32_t len,
+		bool is_write)
+{
+	const struct bus_range *r = bus_find(b, addr, len);
+	if (!r)
+		return false;
+	r->fn(r->opaque, addr - r->base, data, len, is_write);
+	return true;
+}
+
+void bus_free(struct bus *b)
+{
+	free(b->r);
+	b->r = NULL;
+	b->n = b->cap = 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * bus: the address spaces that trapped guest accesses are dispatched on.
+ *
+ * Owns: the list of device ranges on one address space (the port-I/O space
+ * or the MMIO space). Devices register (base, length, handler, opaque);
+ * registration refuses a zero length, a range that wraps, and any overlap.
+ * Lookups are a binary search over ranges kept sorted.
+ *
+ * The bus holds no lock: registration happens before vCPUs start, and each
+ * device serialises its own state.
+ */
+#ifndef BUS_H
+#define BUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A device's view of one access: `offset` is relative to the base the
+ * device registered, `data` holds `len` bytes (1, 2, 4 or 8) in guest
+ * (little-endian) order. On a read the handler fills `data`. */
+typedef void (*bus_handler)(void *opaque, uint64_t offset, uint8_t *data,
+			    uint32_t len, bool is_write);
+
+struct bus_range {
+	uint64_t base;
+	uint64_t len;
+	bus_handler fn;
+	void *opaque;
+	const char *name;
+};
+
+struct bus {
+	const char *name; /* "pio" or "mmio", for messages */
+	struct bus_range *r;
+	size_t n, cap;
+};
+
+/* Returns 0, or -1 with errno EINVAL (zero length or wrap-around), EEXIST
+ * (overlap with a registered range) or ENOMEM. */
+int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
+		 void *opaque, const char *name);
+/* Removes the range registered at exactly `base`; returns 0 or -1 (ENOENT). */
+int bus_unregister(struct bus *b, uint64_t base);
+/* The range that holds the whole access [addr, addr + len), or NULL. */
+const struct bus_range *bus_find(const struct bus *b, uint64_t addr, uint32_t len);
+/* Dispatches one access. Returns false when no device claims it; the caller
+ * then applies the architectural answer (reads return all-ones). */
+bool bus_access(const struct bus *b, uint64_t addr, uint8_t *data, uint32_t len,
+		bool is_write);
+void bus_free(struct bus *b);
+
+#endif

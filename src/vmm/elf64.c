@@ -1,0 +1,295 @@
+/*
+ * elf64: loads static ELF executables, and boots our ELF64 guests.
+ *
+ * Owns: the PT_LOAD segment loader for little-endian x86 ET_EXEC images
+ * (ELF64/EM_X86_64 for our guests, ELF32/EM_386 for multiboot kernels,
+ * which multiboot.c hands to it), and load_elf64(): an ELF64 guest gets
+ * the struct hvboot_info block of hvboot.h and enters in long mode.
+ *
+ * Field offsets are those of the System V gABI ("ELF Header", "Program
+ * Header") for each class; segments load at p_paddr, since guests start
+ * with paging off (multiboot) or identity-mapped (ELF64).
+ */
+#include "loader.h"
+#include "loader_priv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "hvboot.h"
+
+/* e_ident */
+#define ELF_EI_CLASS 4
+#define ELF_EI_DATA 5
+#define ELF_EI_VERSION 6
+#define ELF_CLASS32 1
+#define ELF_CLASS64 2
+#define ELF_DATA2LSB 1
+#define ELF_EV_CURRENT 1
+
+#define ELF_ET_EXEC 2
+#define ELF_EM_386 3
+#define ELF_EM_X86_64 62
+#define ELF_PT_LOAD 1
+#define ELF_PF_X 0x1
+
+/* Real kernels have a handful of program headers; the cap keeps a hostile
+ * header count from costing more than a moment. PN_XNUM (0xffff, "count
+ * is elsewhere") is refused by it too. */
+#define ELF_MAX_PHNUM 128
+
+/* Where each field lives in one class: the header layouts differ only in
+ * the width and so the position of the address-sized fields. */
+struct elf_layout {
+	const char *name;
+	unsigned ehsize, phentsize, addr_size;
+	uint16_t machine;
+	const char *machine_name;
+	unsigned e_entry, e_phoff, e_phentsize, e_phnum;
+	unsigned p_type, p_flags, p_offset, p_paddr, p_filesz, p_memsz;
+	uint64_t addr_limit; /* first address segments may not reach beyond */
+};
+
+static const struct elf_layout elf_layout64 = {
+	.name = "ELF64", .ehsize = 64, .phentsize = 56, .addr_size = 8,
+	.machine = ELF_EM_X86_64, .machine_name = "x86-64 (EM_X86_64)",
+	.e_entry = 24, .e_phoff = 32, .e_phentsize = 54, .e_phnum = 56,
+	.p_type = 0, .p_flags = 4, .p_offset = 8, .p_paddr = 24, .p_filesz = 32,
+	.p_memsz = 40,
+	.addr_limit = UINT64_MAX,
+};
+
+static const struct elf_layout elf_layout32 = {
+	.name = "ELF32", .ehsize = 52, .phentsize = 32, .addr_size = 4,
+	.machine = ELF_EM_386, .machine_name = "i386 (EM_386)",
+	.e_entry = 24, .e_phoff = 28, .e_phentsize = 42, .e_phnum = 44,
+	.p_type = 0, .p_flags = 24, .p_offset = 4, .p_paddr = 12, .p_filesz = 16,
+	.p_memsz = 20,
+	/* A multiboot kernel runs with paging off: all of it below 4 GiB. */
+	.addr_limit = 1ull << 32,
+};
+
+struct elf_seg {
+	uint64_t offset, paddr, filesz, memsz;
+	uint32_t flags;
+};
+
+static uint64_t elf_addr(struct ldr_img *im, const struct elf_layout *L, uint64_t off)
+{
+	return L->addr_size == 8 ? ldr_read_u64(im, off) : ldr_read_u32(im, off);
+}
+
+static int elf_check_ident(struct ldr_img *im, const struct load_request *req,
+			   const struct elf_layout *L, char *err, size_t errlen)
+{
+	if (!ldr_has(im, 0, 16) || memcmp(im->data, "\177ELF", 4) != 0)
+		return ldr_err(req, err, errlen, "not an ELF file (no \\177ELF magic)");
+	uint8_t cls = im->data[ELF_EI_CLASS];
+	uint8_t want = L->addr_size == 8 ? ELF_CLASS64 : ELF_CLASS32;
+	if (cls != want)
+		return ldr_err(req, err, errlen, "the image is a %s file; an %s image is needed here",
+			       cls == ELF_CLASS32 ? "32-bit ELF" :
+			       cls == ELF_CLASS64 ? "64-bit ELF" : "ELF of unknown class",
+			       L->name);
+	if (im->data[ELF_EI_DATA] != ELF_DATA2LSB)
+		return ldr_err(req, err, errlen, "the ELF is not little-endian (EI_DATA %u)",
+			       im->data[ELF_EI_DATA]);
+	if (im->data[ELF_EI_VERSION] != ELF_EV_CURRENT)
+		return ldr_err(req, err, errlen, "unknown ELF version %u in e_ident",
+			       im->data[ELF_EI_VERSION]);
+	if (!ldr_has(im, 0, L->ehsize))
+		return ldr_err(req, err, errlen,
+			       "truncated: %zu bytes is shorter than an %s header (%u bytes)",
+			       im->size, L->name, L->ehsize);
+	uint16_t type = ldr_read_u16(im, 16);
+	if (type != ELF_ET_EXEC)
+		return ldr_err(req, err, errlen,
+			       "the ELF is not a plain executable (e_type %u, ET_EXEC needed): "
+			       "link it statically at a fixed address, not as PIE or a library",
+			       type);
+	uint16_t machine = ldr_read_u16(im, 18);
+	if (machine != L->machine)
+		return ldr_err(req, err, errlen, "the ELF is for machine %u, not %s", machine,
+			       L->machine_name);
+	return 0;
+}
+
+/* Reads and checks program header i; sets *is_load when it is a PT_LOAD
+ * with something to load (an empty one carries nothing and is skipped). */
+static int elf_read_seg(struct ldr_img *im, const struct load_request *req,
+			const struct guestmem *gm, const struct elf_layout *L, uint64_t ph,
+			unsigned i, struct elf_seg *s, int *is_load, char *err, size_t errlen)
+{
+	*is_load = 0;
+	if (ldr_read_u32(im, ph + L->p_type) != ELF_PT_LOAD)
+		return 0;
+	s->flags = ldr_read_u32(im, ph + L->p_flags);
+	s->offset = elf_addr(im, L, ph + L->p_offset);
+	s->paddr = elf_addr(im, L, ph + L->p_paddr);
+	s->filesz = elf_addr(im, L, ph + L->p_filesz);
+	s->memsz = elf_addr(im, L, ph + L->p_memsz);
+	if (im->oob)
+		return ldr_err(req, err, errlen, "truncated: program header %u", i);
+	if (s->filesz > s->memsz)
+		return ldr_err(req, err, errlen,
+			       "segment %u: p_filesz 0x%llx is larger than p_memsz 0x%llx", i,
+			       (unsigned long long)s->filesz, (unsigned long long)s->memsz);
+	if (!ldr_has(im, s->offset, s->filesz))
+		return ldr_err(req, err, errlen,
+			       "segment %u: file bytes [0x%llx, +0x%llx) lie beyond the end of "
+			       "the %zu-byte file (truncated?)", i,
+			       (unsigned long long)s->offset, (unsigned long long)s->filesz,
+			       im->size);
+	if (s->memsz == 0)
+		return 0;
+	if (s->memsz > UINT64_MAX - s->paddr || s->paddr + s->memsz > L->addr_limit)
+		return ldr_err(req, err, errlen,
+			       "segment %u: p_paddr 0x%llx + p_memsz 0x%llx runs past %s", i,
+			       (unsigned long long)s->paddr, (unsigned long long)s->memsz,
+			       L->addr_size == 8 ? "the end of the address space" : "4 GiB");
+	if (s->paddr < HVBOOT_KERNEL_MIN)
+		return ldr_err(req, err, errlen,
+			       "segment %u loads at 0x%llx: the image loads below 1 MiB, where "
+			       "the monitor keeps its boot structures; relink it at 1 MiB or above",
+			       i, (unsigned long long)s->paddr);
+	if (!gm_ptr(gm, s->paddr, s->memsz)) {
+		char what[32];
+		snprintf(what, sizeof(what), "segment %u", i);
+		return ldr_err_ram(req, gm, what, s->paddr, s->memsz, err, errlen);
+	}
+	*is_load = 1;
+	return 0;
+}
+
+int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
+		      int is64, struct elf_loaded *out, char *err, size_t errlen)
+{
+	const struct elf_layout *L = is64 ? &elf_layout64 : &elf_layout32;
+	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
+	if (elf_check_ident(&im, req, L, err, errlen) < 0)
+		return -1;
+
+	uint64_t entry = elf_addr(&im, L, L->e_entry);
+	uint64_t phoff = elf_addr(&im, L, L->e_phoff);
+	uint16_t phentsize = ldr_read_u16(&im, L->e_phentsize);
+	uint16_t phnum = ldr_read_u16(&im, L->e_phnum);
+	if (phentsize != L->phentsize)
+		return ldr_err(req, err, errlen, "e_phentsize is %u; an %s program header is %u",
+			       phentsize, L->name, L->phentsize);
+	if (phnum == 0)
+		return ldr_err(req, err, errlen, "the ELF has no program headers");
+	if (phnum > ELF_MAX_PHNUM)
+		return ldr_err(req, err, errlen, "the ELF has %u program headers; at most %u are "
+			       "accepted", phnum, ELF_MAX_PHNUM);
+	if (!ldr_has(&im, phoff, (uint64_t)phnum * phentsize))
+		return ldr_err(req, err, errlen,
+			       "the program headers (%u at offset 0x%llx) lie beyond the end of "
+			       "the %zu-byte file (truncated?)", phnum,
+			       (unsigned long long)phoff, im.size);
+
+	/* Pass 1: check every segment before copying any, so a bad image
+	 * leaves nothing half-loaded behind. */
+	struct elf_seg s;
+	unsigned nload = 0;
+	int entry_ok = 0;
+	uint64_t end = 0;
+	for (unsigned i = 0; i < phnum; i++) {
+		int is_load;
+		if (elf_read_seg(&im, req, gm, L, phoff + (uint64_t)i * phentsize, i, &s,
+				 &is_load, err, errlen) < 0)
+			return -1;
+		if (!is_load)
+			continue;
+		nload++;
+		if (s.paddr + s.memsz > end)
+			end = s.paddr + s.memsz;
+		/* The entry must be an instruction the image brought: inside the
+		 * file-backed part of an executable segment. */
+		if ((s.flags & ELF_PF_X) && entry >= s.paddr && entry - s.paddr < s.filesz)
+			entry_ok = 1;
+	}
+	if (nload == 0)
+		return ldr_err(req, err, errlen, "the ELF has no loadable (PT_LOAD) segment");
+	if (!entry_ok)
+		return ldr_err(req, err, errlen,
+			       "the entry point 0x%llx is not inside a loaded executable segment",
+			       (unsigned long long)entry);
+
+	/* Pass 2: copy. Guest RAM starts zeroed, but segments may overlap
+	 * each other, so the bss part is cleared explicitly. */
+	for (unsigned i = 0; i < phnum; i++) {
+		int is_load;
+		if (elf_read_seg(&im, req, gm, L, phoff + (uint64_t)i * phentsize, i, &s,
+				 &is_load, err, errlen) < 0)
+			return -1;
+		if (!is_load)
+			continue;
+		uint8_t *dst = gm_ptr(gm, s.paddr, s.memsz);
+		if (!dst) /* checked in pass 1 */
+			return ldr_err_ram(req, gm, "a segment", s.paddr, s.memsz, err, errlen);
+		if (s.filesz)
+			memcpy(dst, im.data + s.offset, s.filesz);
+		memset(dst + s.filesz, 0, s.memsz - s.filesz);
+	}
+	out->entry = entry;
+	out->end = end;
+	return 0;
+}
+
+/* hvboot_info.mmap lives in the HVBOOT_MMAP page. */
+#define ELF_MMAP_MAX (HVBOOT_MMAP_SIZE / sizeof(struct hvboot_mmap_entry))
+_Static_assert(sizeof(struct hvboot_info) <= LDR_PAGE, "hvboot_info fits its page");
+
+int load_elf64(const struct guestmem *gm, const struct load_request *req,
+	       struct boot_entry *out, char *err, size_t errlen)
+{
+	/* Our ELF64 guests have no use for a ramdisk, and silently dropping
+	 * one the user asked for would hide a mistake. */
+	if (req->initrd)
+		return ldr_err(req, err, errlen,
+			       "this is an ELF64 guest: --initrd is only for Linux bzImage and "
+			       "multiboot kernels");
+	int64_t cmdlen = ldr_cmdline_check(req, HVBOOT_CMDLINE_MAX - 1,
+					   "the monitor's command-line area", err, errlen);
+	if (cmdlen < 0)
+		return -1;
+	struct elf_loaded ld;
+	if (elf_load_segments(gm, req, 1, &ld, err, errlen) < 0)
+		return -1;
+	uint64_t image_end = ldr_page_up(ld.end);
+	if (image_end == 0) /* not reachable: ld.end is inside guest RAM */
+		return ldr_err(req, err, errlen, "the image ends past the address space");
+
+	uint8_t *info = ldr_boot_page(gm, req, HVBOOT_INFO, err, errlen);
+	uint8_t *mmap = info ? ldr_boot_page(gm, req, HVBOOT_MMAP, err, errlen) : NULL;
+	if (!mmap || ldr_cmdline_put(gm, req, err, errlen) < 0)
+		return -1;
+
+	struct e820_entry map[ELF_MMAP_MAX];
+	size_t n = gm_e820(gm, map, ELF_MMAP_MAX);
+	for (size_t i = 0; i < n; i++) {
+		struct hvboot_mmap_entry e = { map[i].addr, map[i].size, map[i].type, 0 };
+		memcpy(mmap + i * sizeof(e), &e, sizeof(e));
+	}
+	/* hvboot.h is the guest's ABI, compiled for the same x86-64 layout by
+	 * both sides, so the struct is written as is. */
+	struct hvboot_info hi = {
+		.magic = HVBOOT_MAGIC,
+		.version = HVBOOT_VERSION,
+		.ncpus = req->ncpus,
+		.mem_size = gm->size,
+		.tsc_khz = req->tsc_khz,
+		.cmdline = HVBOOT_CMDLINE,
+		.cmdline_len = (uint32_t)cmdlen,
+		.mmap_count = (uint32_t)n,
+		.mmap = HVBOOT_MMAP,
+		.image_end = image_end,
+	};
+	memcpy(info, &hi, sizeof(hi));
+
+	out->mode = BOOT_ELF64;
+	out->entry = ld.entry;
+	out->info = HVBOOT_INFO;
+	out->stack = HVBOOT_STACK_TOP;
+	return 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * kvm: the thin layer over the KVM API (Documentation/virt/kvm/api.rst).
+ *
+ * Owns: the /dev/kvm and VM file descriptors, the capability checks, guest
+ * RAM registration (memory slots), the in-kernel irqchip (PIC, IOAPIC,
+ * LAPIC) and PIT, vCPU creation with their kvm_run mappings, the CPUID and
+ * MSRs each vCPU starts with, and interrupt lines (KVM_IRQ_LINE).
+ * It knows nothing of devices, loaders or the exit loop.
+ */
+#ifndef KVM_H
+#define KVM_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guestmem.h"
+
+#define KVM_MAX_VCPUS 64
+
+struct kvm_vcpu_ctx {
+	int fd;
+	unsigned id;
+	struct kvm_run *run;
+};
+
+struct kvm_vm {
+	int sys_fd; /* /dev/kvm */
+	int fd;     /* the VM */
+	size_t run_size;
+	uint32_t tsc_khz; /* 0 when KVM cannot tell */
+	unsigned nvcpus;
+	struct kvm_vcpu_ctx vcpu[KVM_MAX_VCPUS];
+};
+
+/* The kind of KVM this host offers, for `vmm info` and every report. */
+struct kvm_kind {
+	bool hardware;        /* CPU flags show vmx or svm */
+	char tech[16];        /* "VT-x", "AMD-V" or "software" */
+	char module[32];      /* loaded module: kvm_intel, kvm_amd, kvm_pvm... */
+};
+void kvm_detect_kind(struct kvm_kind *k);
+
+/* A capability we rely on, with why; kvm_caps[] lists them for `vmm info`
+ * and for the check at start-up. */
+struct kvm_cap_use {
+	int cap;
+	const char *name;
+	const char *why;
+	bool required;
+};
+extern const struct kvm_cap_use kvm_caps[];
+extern const size_t kvm_ncaps;
+
+/* Opens /dev/kvm and checks the API version and required capabilities.
+ * Returns 0, or -1 with a message in err saying what to do. */
+int kvm_open(struct kvm_vm *vm, char *err, size_t errlen);
+int kvm_check_cap(const struct kvm_vm *vm, int cap);
+
+/* Creates the VM with its RAM, irqchip, PIT and `ncpus` vCPUs (CPUID and
+ * MSRs set). Returns 0 or -1 with a message. */
+int kvm_create_vm(struct kvm_vm *vm, const struct guestmem *gm, unsigned ncpus,
+		  char *err, size_t errlen);
+void kvm_close(struct kvm_vm *vm);
+
+/* Drives a GSI of the in-kernel irqchip (PIC and IOAPIC) to `level`.
+ * Signature fits struct irq_line; ctx is the struct kvm_vm. */
+void kvm_irq_line(void *ctx, unsigned gsi, int level);
+
+#endif

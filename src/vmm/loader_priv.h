@@ -1,0 +1,150 @@
+/*
+ * loader_priv: what the image loaders (loader.c, bzimage.c, elf64.c,
+ * multiboot.c) share with each other and with nobody else.
+ *
+ * Owns: the bounds-checked readers every image field goes through, the
+ * little-endian writers for boot blocks, the message helpers, and the two
+ * pieces one format borrows from another (the ELF segment loader that
+ * multiboot uses for ELF32 kernels, the multiboot header search that
+ * load_kernel uses to recognise the format).
+ */
+#ifndef LOADER_PRIV_H
+#define LOADER_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guestmem.h"
+#include "loader.h"
+
+#define LDR_PAGE 0x1000ull
+#define LDR_MIB (1ull << 20)
+
+/*
+ * A kernel image being parsed. Readers never look outside [0, size): a read
+ * that would returns 0 and sets `oob`, so a caller that forgot a range
+ * check still cannot read past the file, and can tell the image was short.
+ */
+struct ldr_img {
+	const uint8_t *data;
+	size_t size;
+	int oob;
+};
+
+/* True when [off, off + len) lies inside the image; never overflows. */
+static inline int ldr_has(const struct ldr_img *im, uint64_t off, uint64_t len)
+{
+	return off <= im->size && len <= im->size - off;
+}
+
+static inline uint64_t ldr_read_le(struct ldr_img *im, uint64_t off, unsigned n)
+{
+	uint64_t v = 0;
+	if (!ldr_has(im, off, n)) {
+		im->oob = 1;
+		return 0;
+	}
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)im->data[off + i] << (8 * i);
+	return v;
+}
+
+static inline uint8_t ldr_read_u8(struct ldr_img *im, uint64_t off)
+{
+	return (uint8_t)ldr_read_le(im, off, 1);
+}
+
+static inline uint16_t ldr_read_u16(struct ldr_img *im, uint64_t off)
+{
+	return (uint16_t)ldr_read_le(im, off, 2);
+}
+
+static inline uint32_t ldr_read_u32(struct ldr_img *im, uint64_t off)
+{
+	return (uint32_t)ldr_read_le(im, off, 4);
+}
+
+static inline uint64_t ldr_read_u64(struct ldr_img *im, uint64_t off)
+{
+	return ldr_read_le(im, off, 8);
+}
+
+/* Writers for boot blocks the guest reads (all little-endian x86 layouts). */
+static inline void ldr_put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void ldr_put_u16(uint8_t *p, uint16_t v)
+{
+	ldr_put_le(p, v, 2);
+}
+
+static inline void ldr_put_u32(uint8_t *p, uint32_t v)
+{
+	ldr_put_le(p, v, 4);
+}
+
+static inline void ldr_put_u64(uint8_t *p, uint64_t v)
+{
+	ldr_put_le(p, v, 8);
+}
+
+/* Rounds up to a page; returns 0 when that would wrap (callers have already
+ * bounded x by guest RAM, so 0 only ever means "does not fit"). */
+static inline uint64_t ldr_page_up(uint64_t x)
+{
+	if (x > UINT64_MAX - (LDR_PAGE - 1))
+		return 0;
+	return (x + LDR_PAGE - 1) & ~(LDR_PAGE - 1);
+}
+
+/* Writes "KERNEL_NAME: message" (or just the message when the request has
+ * no name) into err. Always returns -1 so callers can `return ldr_err(...)`. */
+int ldr_err(const struct load_request *req, char *err, size_t errlen,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The message for a range of the image that is not guest RAM: says how
+ * much RAM would hold it and suggests --mem, or that it sits in the MMIO
+ * hole where no amount of RAM helps. Returns -1. */
+int ldr_err_ram(const struct load_request *req, const struct guestmem *gm,
+		const char *what, uint64_t gpa, uint64_t len, char *err, size_t errlen);
+
+/* Checks the command line against `max` bytes (without the NUL; `limit_why`
+ * names where the limit comes from) and against HVBOOT_CMDLINE_MAX. Returns
+ * its length, or -1 with a message. Writes nothing. */
+int64_t ldr_cmdline_check(const struct load_request *req, uint64_t max,
+			  const char *limit_why, char *err, size_t errlen);
+
+/* Copies the (already checked) command line, NUL-terminated, to
+ * HVBOOT_CMDLINE. Returns 0, or -1 when guest RAM cannot hold it. */
+int ldr_cmdline_put(const struct guestmem *gm, const struct load_request *req,
+		    char *err, size_t errlen);
+
+/* Zeroes a boot-structure page in low memory and returns it, or NULL with a
+ * message when the guest is too small to have it. */
+uint8_t *ldr_boot_page(const struct guestmem *gm, const struct load_request *req,
+		       uint64_t gpa, char *err, size_t errlen);
+
+/* What elf_load_segments found: the entry point and the first byte above
+ * the highest segment (p_paddr + p_memsz), not page aligned. */
+struct elf_loaded {
+	uint64_t entry;
+	uint64_t end;
+};
+
+/* Checks and loads the PT_LOAD segments of an ET_EXEC little-endian x86
+ * ELF at their physical addresses: ELF64/EM_X86_64 when is64, else
+ * ELF32/EM_386 with every segment below 4 GiB. Every segment is validated
+ * before any byte is copied. Returns 0, or -1 with a message. */
+int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
+		      int is64, struct elf_loaded *out, char *err, size_t errlen);
+
+/* Looks for a multiboot v1 header (magic, checksum) at a 4-byte-aligned
+ * offset in the first 8192 bytes. Returns 1 and sets *off for the first
+ * valid one; else 0, with *bad_off the offset of the first magic whose
+ * checksum is wrong, or -1 when there is none. */
+int mb_find_header(const struct ldr_img *im, uint64_t *off, int64_t *bad_off);
+
+#endif

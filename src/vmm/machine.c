@@ -1,0 +1,365 @@
+/*
+ * machine: assembles a PC-like VM from the parts and runs it.
+ *
+ * Start-up order: open KVM, map RAM, load the kernel (so a bad image fails
+ * before anything else is created), create the VM and vCPUs, wire the
+ * devices, set the boot CPU's state, then start one thread per vCPU. The
+ * main thread then owns the terminal and signals: it feeds stdin to the
+ * UART, turns SIGINT/SIGTERM into a clean stop, and once a second asks the
+ * vCPUs whether the guest is dead (every vCPU halted with interrupts off),
+ * which an in-kernel LAPIC would otherwise hide from us forever.
+ */
+#include "machine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "acpi.h"
+#include "cmos.h"
+#include "debugexit.h"
+#include "i8042.h"
+#include "loader.h"
+#include "pci.h"
+#include "uart16550.h"
+#include "x86boot.h"
+
+/* Port 0x80 is the POST-code port; Linux writes it as an I/O delay. A PC
+ * has nothing there that answers, so reads are all-ones, but claiming it
+ * keeps those writes out of the unclaimed-access log. */
+#define POST_PORT 0x80
+
+static struct termios saved_tty;
+static bool tty_raw;
+
+static void tty_restore(void)
+{
+	if (tty_raw) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+		tty_raw = false;
+	}
+}
+
+/* Raw input so the guest sees each key as typed, but ISIG stays on: Ctrl-C
+ * stops the VM (the documented way out) rather than reaching the guest. */
+static void tty_make_raw(void)
+{
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) < 0)
+		return;
+	struct termios t = saved_tty;
+	cfmakeraw(&t);
+	t.c_lflag |= ISIG;
+	t.c_oflag |= OPOST | ONLCR;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+		tty_raw = true;
+		atexit(tty_restore);
+	}
+}
+
+void machine_stop(struct machine *m, int status, const char *fmt, ...)
+{
+	int expected = 0;
+	if (!atomic_compare_exchange_strong(&m->stopping, &expected, 1))
+		return;
+	m->status = status;
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		/* Restore the terminal first so the message lands on a sane line. */
+		tty_restore();
+		fprintf(stderr, "vmm: ");
+		vfprintf(stderr, fmt, ap);
+		fprintf(stderr, "\n");
+		va_end(ap);
+	}
+	uint64_t one = 1;
+	if (write(m->stop_efd, &one, sizeof(one)) < 0) {
+		/* The eventfd cannot be full after one write; nothing to do. */
+	}
+	for (unsigned i = 0; i < m->kvm.nvcpus; i++)
+		vcpu_kick(m, i);
+}
+
+/* Serial output sink. A short write is retried; a closed stdout (EPIPE)
+ * drops output rather than ending the guest. */
+static void serial_tx(void *ctx, uint8_t byte)
+{
+	int fd = *(int *)ctx;
+	while (write(fd, &byte, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void on_debug_exit(void *ctx, int status, uint32_t value)
+{
+	(void)value;
+	machine_stop(ctx, status, NULL);
+}
+
+/* Reset (i8042 pulse, ACPI reset register) and ACPI soft-off both end the
+ * run cleanly: the monitor has no firmware to reboot into. */
+static void on_reset(void *ctx)
+{
+	machine_stop(ctx, VMM_EXIT_OK, NULL);
+}
+
+static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	(void)opaque;
+	(void)off;
+	if (!is_write)
+		memset(data, 0xff, len);
+}
+
+static void sigusr1_handler(int sig)
+{
+	(void)sig; /* only interrupts KVM_RUN; vcpu_kick set immediate_exit */
+}
+
+static int open_serial(const char *spec, bool *is_stdio, char *err, size_t errlen)
+{
+	*is_stdio = false;
+	if (!spec || strcmp(spec, "stdio") == 0) {
+		*is_stdio = true;
+		return STDOUT_FILENO;
+	}
+	if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
+		int fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			snprintf(err, errlen, "--serial %s: %s", spec, strerror(errno));
+		return fd;
+	}
+	snprintf(err, errlen, "--serial %s: expected 'stdio' or 'file:PATH'", spec);
+	return -1;
+}
+
+/* Once a second: if every vCPU reported itself dead at the last check and
+ * the boot CPU is halted with interrupts off, the guest can never run
+ * again. Then ask for fresh reports. Two consecutive checks are needed, so
+ * a vCPU caught between `cli` and `sti` does not end a live guest. */
+static bool dead_check(struct machine *m, int *strikes)
+{
+	bool all = m->kvm.nvcpus > 0 && atomic_load(&m->vs[0].halted_if0);
+	for (unsigned i = 0; i < m->kvm.nvcpus; i++)
+		all = all && atomic_load(&m->vs[i].idle_dead);
+	*strikes = all ? *strikes + 1 : 0;
+	if (*strikes >= 2) {
+		machine_stop(m, VMM_EXIT_HALTED,
+			     "vCPU 0: guest halted with interrupts disabled; it cannot continue");
+		vcpu_dump(m, &m->vs[0].regs, &m->vs[0].sregs, -1);
+		return true;
+	}
+	for (unsigned i = 0; i < m->kvm.nvcpus; i++) {
+		atomic_store(&m->vs[i].check, 1);
+		vcpu_kick(m, i);
+	}
+	return false;
+}
+
+static void main_loop(struct machine *m, int sfd, struct uart *uart, bool input)
+{
+	uint8_t pend[256];
+	size_t npend = 0, off = 0;
+	int strikes = 0;
+	while (!atomic_load(&m->stopping)) {
+		struct pollfd p[3] = {
+			{sfd, POLLIN, 0},
+			{m->stop_efd, POLLIN, 0},
+			{input && npend == 0 ? STDIN_FILENO : -1, POLLIN, 0},
+		};
+		int r = poll(p, 3, npend ? 10 : 1000);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r == 0 && !npend && dead_check(m, &strikes))
+			break;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				machine_stop(m, si.ssi_signo == SIGINT ? VMM_EXIT_SIGINT
+								    : VMM_EXIT_SIGTERM,
+					     "stopped by %s", strsignal((int)si.ssi_signo));
+		}
+		if (p[2].revents & (POLLIN | POLLHUP)) {
+			ssize_t n = read(STDIN_FILENO, pend, sizeof(pend));
+			if (n <= 0)
+				input = false; /* EOF: the guest just gets no more input */
+			else
+				npend = (size_t)n, off = 0;
+		}
+		if (npend) {
+			size_t took = uart_receive(uart, pend + off, npend);
+			off += took;
+			npend -= took;
+		}
+	}
+}
+
+int machine_run(const struct machine_config *cfg)
+{
+	static struct machine mach; /* large (log bitmap), one per process */
+	struct machine *m = &mach;
+	char err[512] = "";
+	int status = VMM_EXIT_CONFIG;
+	uint8_t *kernel = NULL, *initrd = NULL;
+	size_t ksize = 0, isize = 0;
+	struct uart *uart = NULL;
+	struct i8042 *kbd = NULL;
+	struct cmos *cmos = NULL;
+	int serial_fd = -1, sfd = -1;
+	bool serial_stdio = false;
+	struct pci_bus pci;
+	unsigned started = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->stop_efd = -1;
+	m->kvm.sys_fd = m->kvm.fd = -1;
+	m->strict_io = cfg->strict_io;
+	m->pio.name = "pio";
+	m->mmio.name = "mmio";
+	pthread_mutex_init(&m->log_lock, NULL);
+
+	if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err)))
+		goto out;
+	if (cfg->initrd && load_file(cfg->initrd, &initrd, &isize, err, sizeof(err)))
+		goto out;
+	if (kvm_open(&m->kvm, err, sizeof(err)))
+		goto out;
+	if (gm_init(&m->mem, cfg->mem)) {
+		snprintf(err, sizeof(err), "--mem: cannot map %llu bytes of guest RAM: %s",
+			 (unsigned long long)cfg->mem, strerror(errno));
+		goto out;
+	}
+	struct load_request req = {
+		.kernel = kernel, .kernel_size = ksize, .initrd = initrd, .initrd_size = isize,
+		.cmdline = cfg->cmdline ? cfg->cmdline : "", .kernel_name = cfg->kernel,
+		.ncpus = cfg->cpus,
+	};
+	struct boot_entry entry;
+	/* The TSC frequency goes into the boot block, so create the VM first
+	 * and load second; loading is still before any vCPU runs. */
+	if (kvm_create_vm(&m->kvm, &m->mem, cfg->cpus, err, sizeof(err)))
+		goto out;
+	req.tsc_khz = m->kvm.tsc_khz;
+	if (load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
+		goto out;
+	free(kernel);
+	free(initrd);
+	kernel = initrd = NULL;
+
+	serial_fd = open_serial(cfg->serial, &serial_stdio, err, sizeof(err));
+	if (serial_fd < 0)
+		goto out;
+	m->stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (m->stop_efd < 0) {
+		snprintf(err, sizeof(err), "eventfd: %s", strerror(errno));
+		goto out;
+	}
+
+	/* Devices. */
+	uart = uart_new((struct irq_line){kvm_irq_line, &m->kvm, UART_COM1_IRQ}, serial_tx,
+			&serial_fd);
+	kbd = i8042_new(on_reset, m);
+	cmos = cmos_new(m->mem.low_size, m->mem.size - m->mem.low_size);
+	static struct debugexit dbg;
+	dbg = (struct debugexit){on_debug_exit, m};
+	static struct acpi_regs acpi;
+	acpi = (struct acpi_regs){on_reset, on_reset, m};
+	if (acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
+		goto out;
+	pci_init(&pci);
+	if (!uart || !kbd || !cmos) {
+		snprintf(err, sizeof(err), "out of memory creating devices");
+		goto out;
+	}
+	const struct {
+		uint64_t base, len;
+		bus_handler fn;
+		void *opaque;
+		const char *name;
+	} ports[] = {
+		{UART_COM1_BASE, UART_NREGS, uart_io, uart, "uart16550 (COM1)"},
+		{0x60, 5, i8042_io, kbd, "i8042"},
+		{0x70, 2, cmos_io, cmos, "cmos-rtc"},
+		{POST_PORT, 1, post_io, NULL, "post"},
+		{DEBUGEXIT_PORT, DEBUGEXIT_LEN, debugexit_io, &dbg, "isa-debug-exit"},
+		{PCI_CONFIG_ADDRESS, 8, pci_io, &pci, "pci-conf1"},
+		{ACPI_PORT_BASE, ACPI_PORT_LEN, acpi_io, &acpi, "acpi"},
+	};
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		if (bus_register(&m->pio, ports[i].base, ports[i].len, ports[i].fn,
+				 ports[i].opaque, ports[i].name)) {
+			/* Two built-in devices on one port is our bug, not the user's. */
+			fprintf(stderr, "vmm: internal error: cannot register %s at %#llx: %s\n",
+				ports[i].name, (unsigned long long)ports[i].base, strerror(errno));
+			abort();
+		}
+	}
+
+	if (x86_boot_setup(m->kvm.vcpu[0].fd, &m->mem, &entry, err, sizeof(err)))
+		goto out;
+
+	/* Signals: SIGINT/SIGTERM are read from a signalfd by the main thread
+	 * only; SIGUSR1 kicks vCPU threads (unblocked there). */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {.sa_handler = sigusr1_handler};
+	sigaction(SIGUSR1, &sa, NULL);
+	sigdelset(&set, SIGUSR1);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0) {
+		snprintf(err, sizeof(err), "signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (serial_stdio)
+		tty_make_raw();
+
+	static struct vcpu_arg args[KVM_MAX_VCPUS];
+	for (started = 0; started < m->kvm.nvcpus; started++) {
+		args[started] = (struct vcpu_arg){m, started};
+		int e = pthread_create(&m->vs[started].tid, NULL, vcpu_thread, &args[started]);
+		if (e) {
+			machine_stop(m, VMM_EXIT_CONFIG, "cannot start vCPU thread %u: %s", started,
+				     strerror(e));
+			break;
+		}
+		m->vs[started].started = true;
+	}
+	main_loop(m, sfd, uart, serial_stdio);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(m->vs[i].tid, NULL);
+	tty_restore();
+	status = m->status;
+	err[0] = '\0';
+out:
+	if (err[0])
+		fprintf(stderr, "vmm: %s\n", err);
+	if (sfd >= 0)
+		close(sfd);
+	if (m->stop_efd >= 0)
+		close(m->stop_efd);
+	if (serial_fd >= 0 && !serial_stdio)
+		close(serial_fd);
+	uart_free(uart);
+	i8042_free(kbd);
+	cmos_free(cmos);
+	bus_free(&m->pio);
+	bus_free(&m->mmio);
+	kvm_close(&m->kvm);
+	gm_free(&m->mem);
+	free(kernel);
+	free(initrd);
+	return status;
+}

@@ -1,0 +1,89 @@
+/*
+ * machine: one PC-like virtual machine assembled from the parts.
+ *
+ * Owns: the run configuration, the device set and its wiring to the buses
+ * and interrupt lines, the vCPU threads, the terminal, signal handling
+ * (Ctrl-C, SIGTERM), and the single decision of how and why a run ends
+ * (machine_stop: first reason wins, every vCPU is kicked out of KVM_RUN).
+ */
+#ifndef MACHINE_H
+#define MACHINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "bus.h"
+#include "guestmem.h"
+#include "kvm.h"
+
+/* Exit statuses of `vmm run` (README, "Exit status"). Odd values 1..255
+ * belong to the debug-exit port. */
+enum vmm_status {
+	VMM_EXIT_OK = 0,           /* guest powered off or rebooted */
+	VMM_EXIT_CONFIG = 2,       /* usage, host or configuration error at start-up */
+	VMM_EXIT_TRIPLE_FAULT = 4, /* guest shutdown (triple fault) */
+	VMM_EXIT_HALTED = 6,       /* every vCPU halted with interrupts disabled */
+	VMM_EXIT_KVM_ERROR = 8,    /* failed entry, internal error, unhandled exit */
+	VMM_EXIT_STRICT_IO = 10,   /* --strict-io: access nobody claims */
+	VMM_EXIT_SIGINT = 130,
+	VMM_EXIT_SIGTERM = 143,
+};
+
+struct machine_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem;
+	unsigned cpus;
+	const char *serial; /* "stdio" or "file:PATH" */
+	bool strict_io;
+};
+
+struct vcpu_state {
+	pthread_t tid;
+	bool started;
+	atomic_int check;      /* main thread asks for a liveness report */
+	atomic_int idle_dead;  /* halted with IF=0, or never started by INIT/SIPI */
+	atomic_int halted_if0; /* halted with IF=0 (the report above) */
+	struct kvm_regs regs;  /* snapshot taken with the report */
+	struct kvm_sregs sregs;
+};
+
+struct machine {
+	struct kvm_vm kvm;
+	struct guestmem mem;
+	struct bus pio, mmio;
+	bool strict_io;
+	atomic_int stopping;
+	int status;
+	int stop_efd; /* written once by machine_stop: wakes the main loop */
+	pthread_mutex_t log_lock;
+	uint8_t pio_logged[65536 / 8];
+	uint64_t mmio_logged[32];
+	unsigned n_mmio_logged;
+	struct vcpu_state vs[KVM_MAX_VCPUS];
+};
+
+/* Builds the machine, runs it until it stops, and returns the exit status. */
+int machine_run(const struct machine_config *cfg);
+
+/* Ends the run with `status`, printing the message (if any) to stderr. Only
+ * the first call counts. Safe from any thread. */
+void machine_stop(struct machine *m, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The vCPU thread body (vcpu.c). arg is a struct vcpu_arg. */
+struct vcpu_arg {
+	struct machine *m;
+	unsigned idx;
+};
+void *vcpu_thread(void *arg);
+/* Prints a vCPU's registers, and the code bytes at RIP when mapped. */
+void vcpu_dump(const struct machine *m, const struct kvm_regs *r, const struct kvm_sregs *s,
+	       int vcpu_fd);
+void vcpu_kick(struct machine *m, unsigned idx);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * vmm: command line. `vmm run` boots a guest, `vmm info` describes this
+ * host's KVM. Options follow getopt_long conventions.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "guestmem.h"
+#include "kvm.h"
+#include "machine.h"
+
+#ifndef VMM_VERSION
+#define VMM_VERSION "unknown"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmm run --kernel FILE [options]   boot a guest\n"
+		"       vmm info                          describe this host's KVM\n"
+		"       vmm --help | --version\n"
+		"\n"
+		"run options:\n"
+		"  -k, --kernel FILE    Linux bzImage, multiboot v1 kernel or ELF64 image\n"
+		"  -i, --initrd FILE    initial ramdisk (bzImage: initrd; multiboot: module)\n"
+		"  -c, --cmdline STR    kernel command line\n"
+		"  -m, --mem SIZE       guest RAM, e.g. 256M or 2G (default 256M)\n"
+		"  -p, --cpus N         vCPUs (default 1)\n"
+		"  -s, --serial DEST    COM1 to 'stdio' (default) or 'file:PATH'\n"
+		"      --strict-io      stop on an access no device claims, with a register dump\n"
+		"\n"
+		"exit status: 0 guest powered off or rebooted; odd (V<<1)|1 guest wrote V to the\n"
+		"debug-exit port 0xf4; 2 usage or start-up error; 4 triple fault; 6 guest halted\n"
+		"with interrupts off; 8 KVM error or unhandled exit; 10 --strict-io violation;\n"
+		"130 SIGINT; 143 SIGTERM.\n");
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || v < 1 || v > max) {
+		fprintf(stderr, "vmm: %s '%s': expected a number from 1 to %u\n", opt, s, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	enum { OPT_STRICT = 256 };
+	static const struct option opts[] = {
+		{"kernel", required_argument, NULL, 'k'},
+		{"initrd", required_argument, NULL, 'i'},
+		{"cmdline", required_argument, NULL, 'c'},
+		{"mem", required_argument, NULL, 'm'},
+		{"cpus", required_argument, NULL, 'p'},
+		{"serial", required_argument, NULL, 's'},
+		{"strict-io", no_argument, NULL, OPT_STRICT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct machine_config cfg = {
+		.cmdline = "", .mem = 256ull << 20, .cpus = 1, .serial = "stdio",
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:i:c:m:p:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': cfg.kernel = optarg; break;
+		case 'i': cfg.initrd = optarg; break;
+		case 'c': cfg.cmdline = optarg; break;
+		case 'm':
+			if (gm_parse_size(optarg, &cfg.mem) || cfg.mem < GM_MIN_SIZE ||
+			    cfg.mem > GM_MAX_SIZE || (cfg.mem & 0xfff)) {
+				fprintf(stderr,
+					"vmm: --mem '%s': expected a size from 2M to 64G in whole "
+					"KiB pages, such as 256M or 1G\n",
+					optarg);
+				return VMM_EXIT_CONFIG;
+			}
+			break;
+		case 'p':
+			if (parse_uint("--cpus", optarg, KVM_MAX_VCPUS, &cfg.cpus))
+				return VMM_EXIT_CONFIG;
+			break;
+		case 's': cfg.serial = optarg; break;
+		case OPT_STRICT: cfg.strict_io = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return VMM_EXIT_CONFIG;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vmm run: unexpected argument '%s'\n", argv[optind]);
+		return VMM_EXIT_CONFIG;
+	}
+	if (!cfg.kernel) {
+		fprintf(stderr, "vmm run: --kernel FILE is required\n");
+		return VMM_EXIT_CONFIG;
+	}
+	return machine_run(&cfg);
+}
+
+static int cmd_info(void)
+{
+	struct kvm_kind k;
+	struct kvm_vm vm;
+	char err[512];
+	kvm_detect_kind(&k);
+	printf("vmm %s\n", VMM_VERSION);
+	if (k.hardware)
+		printf("kvm kind: hardware %s (%s)\n", k.tech, k.module);
+	else
+		printf("kvm kind: software (%s): no vmx/svm in the CPU flags; guest kernel "
+		       "code may be emulated\n",
+		       k.module);
+	if (kvm_open(&vm, err, sizeof(err))) {
+		printf("kvm: unusable: %s\n", err);
+		return VMM_EXIT_CONFIG;
+	}
+	printf("kvm api version: %d\n", ioctl(vm.sys_fd, KVM_GET_API_VERSION, 0));
+	printf("max vcpus: %d\n", kvm_check_cap(&vm, KVM_CAP_MAX_VCPUS));
+	printf("capabilities used:\n");
+	for (size_t i = 0; i < kvm_ncaps; i++)
+		printf("  %-15s %-8s %-9s %s\n", kvm_caps[i].name,
+		       kvm_check_cap(&vm, kvm_caps[i].cap) ? "present" : "absent",
+		       kvm_caps[i].required ? "required" : "optional", kvm_caps[i].why);
+	kvm_close(&vm);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return VMM_EXIT_CONFIG;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("vmm %s\n", VMM_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "info"))
+		return cmd_info();
+	fprintf(stderr, "vmm: unknown command '%s'; try 'vmm --help'\n", argv[1]);
+	return VMM_EXIT_CONFIG;
+}

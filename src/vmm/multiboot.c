@@ -1,0 +1,299 @@
+/*
+ * multiboot: loads a multiboot v1 kernel the way QEMU's -kernel does.
+ *
+ * Owns: finding and checking the multiboot header, loading the image from
+ * its address fields ("a.out kludge", header flag 16) or as an ELF32
+ * executable, placing an initrd as module 0, and building the multiboot
+ * information structure the kernel finds through EBX. References are to the
+ * Multiboot Specification version 0.6.96: section 3.1 "OS image format"
+ * (3.1.1 header layout, 3.1.2 magic fields, 3.1.3 address fields), 3.2
+ * "Machine state" and 3.3 "Boot information format".
+ *
+ * Low-memory layout, besides the shared one in hvboot.h:
+ *   HVBOOT_INFO           the multiboot information structure (3.3)
+ *   HVBOOT_MMAP + 0x000   memory map entries (mmap_addr), up to 128
+ *   HVBOOT_MMAP + 0xc00   module list (mods_addr), one entry
+ *   HVBOOT_MMAP + 0xc40   module string "initrd"
+ *   HVBOOT_MMAP + 0xc80   boot loader name "hvvmm"
+ *   HVBOOT_CMDLINE        the command line
+ * x86boot enters at the entry address with EAX = 0x2BADB002 and EBX =
+ * HVBOOT_INFO (3.2).
+ */
+#include "loader.h"
+#include "loader_priv.h"
+
+#include <string.h>
+
+#include "hvboot.h"
+
+#define MB_MAGIC 0x1badb002u
+#define MB_SEARCH 8192        /* header lies within the first 8192 bytes, 4-aligned */
+#define MB_HDR_LEN 12         /* magic, flags, checksum */
+#define MB_HDR_ADDR_LEN 32    /* ... + header_addr, load_addr, load_end_addr,
+			       *     bss_end_addr, entry_addr */
+
+/* Header flags (3.1.2). Bits 0-15 are requirements: a loader that does not
+ * understand one must refuse the image. */
+#define MB_F_PAGE_ALIGN 0x00000001u /* modules page aligned: we always do */
+#define MB_F_MEMINFO 0x00000002u    /* mem_* and mmap_* fields: always given */
+#define MB_F_VIDEO 0x00000004u      /* video mode table: accepted, not given
+				     * (the spec lets the loader decline, as
+				     * QEMU does) */
+#define MB_F_REQUIRED 0x0000ffffu
+#define MB_F_KNOWN (MB_F_PAGE_ALIGN | MB_F_MEMINFO | MB_F_VIDEO)
+#define MB_F_ADDRS 0x00010000u      /* the address fields are valid */
+
+/* Information structure offsets and flags (3.3). */
+#define MBI_FLAGS 0
+#define MBI_MEM_LOWER 4
+#define MBI_MEM_UPPER 8
+#define MBI_CMDLINE 16
+#define MBI_MODS_COUNT 20
+#define MBI_MODS_ADDR 24
+#define MBI_MMAP_LENGTH 44
+#define MBI_MMAP_ADDR 48
+#define MBI_BOOT_LOADER_NAME 64
+#define MBI_F_MEM (1u << 0)
+#define MBI_F_CMDLINE (1u << 2)
+#define MBI_F_MODS (1u << 3)
+#define MBI_F_MMAP (1u << 6)
+#define MBI_F_LOADER_NAME (1u << 9)
+
+/* Memory map entry: u32 size (of the rest, 20), u64 base_addr, u64 length,
+ * u32 type; size sits at offset -4 from base_addr, so entries are 24 bytes. */
+#define MB_MMAP_ENTRY 24
+#define MB_MMAP_MAX 128
+/* Module entry: u32 mod_start, mod_end, string, reserved. */
+#define MB_MOD_ENTRY 16
+#define MB_MODS_OFF 0xc00
+#define MB_MODSTR_OFF 0xc40
+#define MB_NAME_OFF 0xc80
+#define MB_LOADER_NAME "hvvmm"
+#define MB_MOD_STRING "initrd"
+
+int mb_find_header(const struct ldr_img *img, uint64_t *off, int64_t *bad_off)
+{
+	struct ldr_img im = *img;
+	*bad_off = -1;
+	if (!im.data)
+		return 0;
+	for (uint64_t o = 0; o + MB_HDR_LEN <= MB_SEARCH && ldr_has(&im, o, MB_HDR_LEN);
+	     o += 4) {
+		uint32_t magic = ldr_read_u32(&im, o);
+		if (magic != MB_MAGIC)
+			continue;
+		uint32_t flags = ldr_read_u32(&im, o + 4);
+		uint32_t sum = ldr_read_u32(&im, o + 8);
+		/* magic + flags + checksum must be 0 in 32-bit arithmetic. */
+		if ((uint32_t)(magic + flags + sum) == 0) {
+			*off = o;
+			return 1;
+		}
+		if (*bad_off < 0)
+			*bad_off = (int64_t)o;
+	}
+	return 0;
+}
+
+/* The address fields (3.1.3): the image is a flat binary whose bytes from
+ * file offset (header offset - (header_addr - load_addr)) go to load_addr. */
+static int mb_load_aout(const struct guestmem *gm, const struct load_request *req,
+			struct ldr_img *im, uint64_t hoff, struct elf_loaded *ld,
+			char *err, size_t errlen)
+{
+	if (!ldr_has(im, hoff, MB_HDR_ADDR_LEN))
+		return ldr_err(req, err, errlen,
+			       "truncated: the multiboot header at 0x%llx sets flag 16 but the "
+			       "file ends before its address fields",
+			       (unsigned long long)hoff);
+	uint64_t header_addr = ldr_read_u32(im, hoff + 12);
+	uint64_t load_addr = ldr_read_u32(im, hoff + 16);
+	uint64_t load_end_addr = ldr_read_u32(im, hoff + 20);
+	uint64_t bss_end_addr = ldr_read_u32(im, hoff + 24);
+	uint64_t entry = ldr_read_u32(im, hoff + 28);
+
+	if (load_addr > header_addr)
+		return ldr_err(req, err, errlen,
+			       "multiboot load_addr 0x%llx is above header_addr 0x%llx",
+			       (unsigned long long)load_addr, (unsigned long long)header_addr);
+	uint64_t delta = header_addr - load_addr;
+	if (delta > hoff)
+		return ldr_err(req, err, errlen,
+			       "multiboot header_addr - load_addr is 0x%llx, but the header is "
+			       "only 0x%llx bytes into the file",
+			       (unsigned long long)delta, (unsigned long long)hoff);
+	uint64_t file_off = hoff - delta;
+	uint64_t load_len;
+	if (load_end_addr == 0) { /* "the whole file" from file_off */
+		load_len = im->size - file_off;
+	} else {
+		if (load_end_addr <= load_addr)
+			return ldr_err(req, err, errlen,
+				       "multiboot load_end_addr 0x%llx is not above load_addr 0x%llx",
+				       (unsigned long long)load_end_addr,
+				       (unsigned long long)load_addr);
+		load_len = load_end_addr - load_addr;
+		if (!ldr_has(im, file_off, load_len))
+			return ldr_err(req, err, errlen,
+				       "multiboot load_end_addr asks for 0x%llx bytes from file "
+				       "offset 0x%llx, past the end of the %zu-byte file "
+				       "(truncated?)", (unsigned long long)load_len,
+				       (unsigned long long)file_off, im->size);
+	}
+	uint64_t load_end = load_addr + load_len;
+	if (load_end > (1ull << 32))
+		return ldr_err(req, err, errlen,
+			       "the multiboot image loaded at 0x%llx runs past 4 GiB",
+			       (unsigned long long)load_addr);
+	if (delta + MB_HDR_ADDR_LEN > load_len)
+		return ldr_err(req, err, errlen,
+			       "the multiboot header is not inside the part of the file that "
+			       "load_addr..load_end_addr loads");
+	uint64_t mem_end = load_end;
+	if (bss_end_addr != 0) {
+		if (bss_end_addr < load_end)
+			return ldr_err(req, err, errlen,
+				       "multiboot bss_end_addr 0x%llx is below the end of the "
+				       "loaded image 0x%llx", (unsigned long long)bss_end_addr,
+				       (unsigned long long)load_end);
+		mem_end = bss_end_addr;
+	}
+	if (load_addr < HVBOOT_KERNEL_MIN)
+		return ldr_err(req, err, errlen,
+			       "load_addr is 0x%llx: the image loads below 1 MiB, where the "
+			       "monitor keeps its boot structures; relink it at 1 MiB or above",
+			       (unsigned long long)load_addr);
+	uint8_t *dst = gm_ptr(gm, load_addr, mem_end - load_addr);
+	if (!dst)
+		return ldr_err_ram(req, gm, "the multiboot image", load_addr,
+				   mem_end - load_addr, err, errlen);
+	if (entry < load_addr || entry >= load_end)
+		return ldr_err(req, err, errlen,
+			       "multiboot entry_addr 0x%llx is not inside the loaded image "
+			       "[0x%llx, 0x%llx)", (unsigned long long)entry,
+			       (unsigned long long)load_addr, (unsigned long long)load_end);
+	memcpy(dst, im->data + file_off, load_len);
+	memset(dst + load_len, 0, mem_end - load_end);
+	ld->entry = entry;
+	ld->end = mem_end;
+	return 0;
+}
+
+/* Puts the initrd, page aligned, after the kernel as module 0. */
+static int mb_load_module(const struct guestmem *gm, const struct load_request *req,
+			  uint64_t kend, uint8_t *page, uint32_t *count, char *err,
+			  size_t errlen)
+{
+	*count = 0;
+	if (!req->initrd)
+		return 0;
+	uint64_t size = req->initrd_size;
+	if (size == 0)
+		return ldr_err(req, err, errlen, "the initrd is empty");
+	uint64_t start = ldr_page_up(kend);
+	uint8_t *dst = start && start <= (1ull << 32) && size <= (1ull << 32) - start ?
+		       gm_ptr(gm, start, size) : NULL;
+	if (!dst)
+		return ldr_err(req, err, errlen,
+			       "the initrd (%llu bytes) does not fit in guest RAM below 4 GiB "
+			       "after the kernel's end (0x%llx); use a smaller initrd or more "
+			       "--mem", (unsigned long long)size, (unsigned long long)start);
+	memcpy(dst, req->initrd, size);
+	uint8_t *mod = page + MB_MODS_OFF;
+	ldr_put_u32(mod, (uint32_t)start);
+	ldr_put_u32(mod + 4, (uint32_t)(start + size)); /* first byte after it, as GRUB does */
+	ldr_put_u32(mod + 8, (uint32_t)(HVBOOT_MMAP + MB_MODSTR_OFF));
+	memcpy(page + MB_MODSTR_OFF, MB_MOD_STRING, sizeof(MB_MOD_STRING));
+	*count = 1;
+	return 0;
+}
+
+int load_multiboot(const struct guestmem *gm, const struct load_request *req,
+		   struct boot_entry *out, char *err, size_t errlen)
+{
+	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
+	uint64_t hoff;
+	int64_t bad;
+	if (!mb_find_header(&im, &hoff, &bad)) {
+		if (bad >= 0)
+			return ldr_err(req, err, errlen,
+				       "the multiboot header at offset 0x%llx has a bad checksum "
+				       "(magic + flags + checksum must be 0 mod 2^32)",
+				       (unsigned long long)bad);
+		return ldr_err(req, err, errlen,
+			       "no multiboot header (magic 0x1BADB002 with a valid checksum, "
+			       "4-byte aligned, in the first 8192 bytes)");
+	}
+	uint32_t flags = ldr_read_u32(&im, hoff + 4);
+	uint32_t unknown = flags & MB_F_REQUIRED & ~MB_F_KNOWN;
+	if (unknown) {
+		unsigned bit = 0;
+		while (!(unknown & (1u << bit)))
+			bit++;
+		return ldr_err(req, err, errlen,
+			       "the multiboot header requires feature bit %u (flags 0x%08x) that "
+			       "we do not provide; only bits 0-2 are supported", bit, flags);
+	}
+	if (ldr_cmdline_check(req, HVBOOT_CMDLINE_MAX - 1, "the monitor's command-line area",
+			      err, errlen) < 0)
+		return -1;
+
+	/* The address fields win when present, ELF otherwise (3.1.3). */
+	struct elf_loaded ld;
+	if (flags & MB_F_ADDRS) {
+		if (mb_load_aout(gm, req, &im, hoff, &ld, err, errlen) < 0)
+			return -1;
+	} else {
+		if (!ldr_has(&im, 0, 5) || memcmp(im.data, "\177ELF", 4) != 0 ||
+		    im.data[4] != 1)
+			return ldr_err(req, err, errlen,
+				       "the multiboot kernel is not an ELF32 file and its header "
+				       "has no address fields (flag 16), so there is no way to "
+				       "know where it loads");
+		if (elf_load_segments(gm, req, 0, &ld, err, errlen) < 0)
+			return -1;
+	}
+
+	uint8_t *info = ldr_boot_page(gm, req, HVBOOT_INFO, err, errlen);
+	uint8_t *page = info ? ldr_boot_page(gm, req, HVBOOT_MMAP, err, errlen) : NULL;
+	if (!page)
+		return -1;
+	uint32_t nmods;
+	if (mb_load_module(gm, req, ld.end, page, &nmods, err, errlen) < 0 ||
+	    ldr_cmdline_put(gm, req, err, errlen) < 0)
+		return -1;
+
+	struct e820_entry map[MB_MMAP_MAX];
+	size_t n = gm_e820(gm, map, MB_MMAP_MAX);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *e = page + i * MB_MMAP_ENTRY;
+		ldr_put_u32(e, MB_MMAP_ENTRY - 4);
+		ldr_put_u64(e + 4, map[i].addr);
+		ldr_put_u64(e + 12, map[i].size);
+		ldr_put_u32(e + 20, map[i].type); /* 1 = RAM, anything else reserved */
+	}
+	memcpy(page + MB_NAME_OFF, MB_LOADER_NAME, sizeof(MB_LOADER_NAME));
+
+	uint32_t iflags = MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MMAP | MBI_F_LOADER_NAME;
+	/* mem_lower: KiB of RAM from 0 up to the EBDA; mem_upper: KiB of
+	 * RAM from 1 MiB up to the first hole, here the end of low RAM. */
+	ldr_put_u32(info + MBI_MEM_LOWER, (uint32_t)(GM_EBDA_START >> 10));
+	uint64_t upper = gm->low_size > LDR_MIB ? (gm->low_size - LDR_MIB) >> 10 : 0;
+	ldr_put_u32(info + MBI_MEM_UPPER, (uint32_t)upper);
+	ldr_put_u32(info + MBI_CMDLINE, (uint32_t)HVBOOT_CMDLINE);
+	if (nmods) {
+		iflags |= MBI_F_MODS;
+		ldr_put_u32(info + MBI_MODS_COUNT, nmods);
+		ldr_put_u32(info + MBI_MODS_ADDR, (uint32_t)(HVBOOT_MMAP + MB_MODS_OFF));
+	}
+	ldr_put_u32(info + MBI_MMAP_LENGTH, (uint32_t)(n * MB_MMAP_ENTRY));
+	ldr_put_u32(info + MBI_MMAP_ADDR, (uint32_t)HVBOOT_MMAP);
+	ldr_put_u32(info + MBI_BOOT_LOADER_NAME, (uint32_t)(HVBOOT_MMAP + MB_NAME_OFF));
+	ldr_put_u32(info + MBI_FLAGS, iflags);
+
+	out->mode = BOOT_MULTIBOOT32;
+	out->entry = ld.entry;
+	out->info = HVBOOT_INFO;
+	out->stack = 0;
+	return 0;
+}

@@ -1,0 +1,343 @@
+/*
+ * pci: bus 0, its host bridge and configuration mechanism #1 (PCI Local Bus
+ * Specification 3.0, section 3.2.2.3.2). Owns the CONFIG_ADDRESS latch, the
+ * type 0 configuration headers (section 6.1) with their writable-bit masks,
+ * BAR sizing and the bar_moved notifications.
+ *
+ * Locking: bus->lock covers the latch, the device table and every byte of
+ * every cfg[]/wmask[]. bar_moved callbacks run with bus->lock held, so they
+ * see a consistent configuration space (they may read d->cfg) but must not
+ * call pci_* functions.
+ */
+#include "pci.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* Type 0 header offsets (PCI 3.0 section 6.1, Figure 6-1). */
+#define CFG_VENDOR 0x00
+#define CFG_DEVICE 0x02
+#define CFG_COMMAND 0x04
+#define CFG_STATUS 0x06
+#define CFG_REVISION 0x08
+#define CFG_PROG_IF 0x09
+#define CFG_SUBCLASS 0x0a
+#define CFG_CLASS 0x0b
+#define CFG_HEADER_TYPE 0x0e
+#define CFG_BAR0 0x10
+#define CFG_SUBSYS_VENDOR 0x2c
+#define CFG_SUBSYS_ID 0x2e
+#define CFG_INT_LINE 0x3c
+#define CFG_INT_PIN 0x3d
+
+/* COMMAND bits the guest may change (section 6.2.2): I/O space, memory
+ * space, bus master, interrupt disable. The others are hardwired to 0. */
+#define CMD_IO 0x0001
+#define CMD_MEM 0x0002
+#define CMD_MASTER 0x0004
+#define CMD_INTX_DISABLE 0x0400
+#define CMD_WRITABLE (CMD_IO | CMD_MEM | CMD_MASTER | CMD_INTX_DISABLE)
+
+/* BAR type bits (section 6.2.5.1): bit 0 set for I/O; for memory bits 2:1
+ * = 00 (32-bit) and bit 3 = 0 (not prefetchable). */
+#define BAR_IO_SPACE 0x1
+#define BAR_IO_ADDR_MASK 0xfffffffcu
+#define BAR_MEM_ADDR_MASK 0xfffffff0u
+
+/* Section 6.2.5.1: a memory BAR decodes at least 16 bytes, an I/O BAR at
+ * least 4 and at most 256 bytes. */
+#define BAR_MEM_MIN 16u
+#define BAR_IO_MIN 4u
+#define BAR_IO_MAX 256u
+
+/* CONFIG_ADDRESS (section 3.2.2.3.2): bit 31 enable, 23:16 bus, 15:11
+ * device, 10:8 function, 7:2 register. Bits 30:24 are reserved and 1:0
+ * read as 0, so the latch keeps only the defined bits. */
+#define CA_ENABLE 0x80000000u
+#define CA_STORED 0x80fffffcu
+#define CA_BUS(a) (((a) >> 16) & 0xff)
+#define CA_DEV(a) (((a) >> 11) & 0x1f)
+#define CA_FN(a) (((a) >> 8) & 0x7)
+#define CA_REG(a) ((a) & 0xfc)
+
+/* Host bridge identity: Red Hat's generic PCIe host bridge ID (1b36:0008),
+ * which Linux binds without any chipset quirk. */
+#define HOST_BRIDGE_VENDOR 0x1b36
+#define HOST_BRIDGE_DEVICE 0x0008
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static bool is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static bool bar_size_ok(enum pci_bar_kind kind, uint32_t size)
+{
+	switch (kind) {
+	case PCI_BAR_NONE:
+		return true;
+	case PCI_BAR_MEM32:
+		return is_pow2(size) && size >= BAR_MEM_MIN;
+	case PCI_BAR_IO:
+		return is_pow2(size) && size >= BAR_IO_MIN && size <= BAR_IO_MAX;
+	}
+	return false;
+}
+
+/* Builds the header and its write mask from the fields the device filled. */
+static void cfg_setup(struct pci_dev *d)
+{
+	memset(d->cfg, 0, sizeof(d->cfg));
+	memset(d->wmask, 0, sizeof(d->wmask));
+	put16(&d->cfg[CFG_VENDOR], d->vendor_id);
+	put16(&d->cfg[CFG_DEVICE], d->device_id);
+	d->cfg[CFG_REVISION] = d->revision;
+	d->cfg[CFG_PROG_IF] = d->prog_if;
+	d->cfg[CFG_SUBCLASS] = d->subclass;
+	d->cfg[CFG_CLASS] = d->class_code;
+	d->cfg[CFG_HEADER_TYPE] = 0x00; /* type 0, single function */
+	put16(&d->cfg[CFG_SUBSYS_VENDOR], d->vendor_id);
+	put16(&d->cfg[CFG_SUBSYS_ID], d->device_id);
+	d->cfg[CFG_INT_LINE] = d->irq_line;
+	d->cfg[CFG_INT_PIN] = d->irq_pin;
+
+	put16(&d->wmask[CFG_COMMAND], CMD_WRITABLE);
+	d->wmask[CFG_INT_LINE] = 0xff;
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		uint8_t *bar = &d->cfg[CFG_BAR0 + 4 * i];
+		uint8_t *mask = &d->wmask[CFG_BAR0 + 4 * i];
+		uint32_t size = d->bar[i].size;
+		/* Only the address bits at or above the size are writable,
+		 * which is what makes sizing work: all-ones written reads back
+		 * ~(size - 1) with the read-only type bits. */
+		switch (d->bar[i].kind) {
+		case PCI_BAR_MEM32:
+			put32(mask, ~(size - 1) & BAR_MEM_ADDR_MASK);
+			break;
+		case PCI_BAR_IO:
+			put32(bar, BAR_IO_SPACE);
+			put32(mask, ~(size - 1) & BAR_IO_ADDR_MASK);
+			break;
+		case PCI_BAR_NONE:
+			break; /* reads 0, read-only */
+		}
+	}
+}
+
+void pci_init(struct pci_bus *bus)
+{
+	memset(bus, 0, sizeof(*bus));
+	pthread_mutex_init(&bus->lock, NULL);
+	struct pci_dev *hb = &bus->host_bridge;
+	hb->vendor_id = HOST_BRIDGE_VENDOR;
+	hb->device_id = HOST_BRIDGE_DEVICE;
+	hb->class_code = 0x06; /* bridge */
+	hb->subclass = 0x00; /* host bridge */
+	hb->prog_if = 0x00;
+	hb->name = "host-bridge";
+	cfg_setup(hb);
+	bus->dev[0] = hb;
+}
+
+int pci_add(struct pci_bus *bus, struct pci_dev *d)
+{
+	if (!bus || !d || d->irq_pin > 4)
+		return -1;
+	for (int i = 0; i < PCI_NUM_BARS; i++)
+		if (!bar_size_ok(d->bar[i].kind, d->bar[i].size))
+			return -1;
+	int slot = -1;
+	pthread_mutex_lock(&bus->lock);
+	for (int i = 0; i < PCI_MAX_DEVICES; i++) {
+		if (bus->dev[i] == d) {
+			slot = -1;
+			break;
+		}
+		if (!bus->dev[i] && slot < 0)
+			slot = i;
+	}
+	if (slot >= 0) {
+		cfg_setup(d);
+		bus->dev[slot] = d;
+	}
+	pthread_mutex_unlock(&bus->lock);
+	return slot;
+}
+
+/* What a BAR decodes now: its address, and whether COMMAND enables the
+ * matching space (bit 0 for I/O, bit 1 for memory). */
+static bool bar_decode(const struct pci_dev *d, int i, uint32_t *addr)
+{
+	uint32_t v = get32(&d->cfg[CFG_BAR0 + 4 * i]);
+	uint16_t cmd = (uint16_t)(d->cfg[CFG_COMMAND] | d->cfg[CFG_COMMAND + 1] << 8);
+	switch (d->bar[i].kind) {
+	case PCI_BAR_MEM32:
+		*addr = v & BAR_MEM_ADDR_MASK;
+		return cmd & CMD_MEM;
+	case PCI_BAR_IO:
+		*addr = v & BAR_IO_ADDR_MASK;
+		return cmd & CMD_IO;
+	case PCI_BAR_NONE:
+		break;
+	}
+	*addr = 0;
+	return false;
+}
+
+static struct pci_dev *lookup(struct pci_bus *bus, unsigned dev, unsigned fn)
+{
+	/* Single-function devices only: functions 1-7 are absent. */
+	if (dev >= PCI_MAX_DEVICES || fn != 0)
+		return NULL;
+	return bus->dev[dev];
+}
+
+static uint32_t all_ones(unsigned len)
+{
+	return len >= 4 ? 0xffffffffu : (1u << (8 * len)) - 1;
+}
+
+static bool len_ok(unsigned len)
+{
+	return len == 1 || len == 2 || len == 4;
+}
+
+/* Caller holds bus->lock. Bytes past the 256-byte space read all-ones. */
+static uint32_t cfg_read_locked(struct pci_bus *bus, unsigned dev, unsigned fn,
+				unsigned reg, unsigned len)
+{
+	struct pci_dev *d = lookup(bus, dev, fn);
+	if (!len_ok(len))
+		return 0xffffffffu;
+	if (!d)
+		return all_ones(len);
+	uint32_t v = 0;
+	for (unsigned k = 0; k < len; k++) {
+		unsigned r = reg + k;
+		uint8_t b = r < sizeof(d->cfg) ? d->cfg[r] : 0xff;
+		v |= (uint32_t)b << (8 * k);
+	}
+	return v;
+}
+
+/*
+ * A configuration write, byte by byte through wmask, then the BAR decode
+ * state machine: each BAR is either not decoded or decoded at an address.
+ * Before and after the write we compute (decoded, address) for each BAR
+ * from COMMAND and the BAR; any difference (decode switched on or off, or
+ * the address changed while decoded) is reported through bar_moved. Sizing
+ * with decode off (as Linux's __pci_read_base does) reports nothing.
+ */
+static void cfg_write_locked(struct pci_bus *bus, unsigned dev, unsigned fn,
+			     unsigned reg, unsigned len, uint32_t val)
+{
+	struct pci_dev *d = lookup(bus, dev, fn);
+	if (!d || !len_ok(len))
+		return;
+	uint32_t old_addr[PCI_NUM_BARS];
+	bool old_on[PCI_NUM_BARS];
+	for (int i = 0; i < PCI_NUM_BARS; i++)
+		old_on[i] = bar_decode(d, i, &old_addr[i]);
+	for (unsigned k = 0; k < len; k++) {
+		unsigned r = reg + k;
+		if (r >= sizeof(d->cfg))
+			break;
+		uint8_t b = (uint8_t)(val >> (8 * k));
+		d->cfg[r] = (uint8_t)((d->cfg[r] & ~d->wmask[r]) | (b & d->wmask[r]));
+	}
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		uint32_t addr;
+		bool on = bar_decode(d, i, &addr);
+		if (on == old_on[i] && (!on || addr == old_addr[i]))
+			continue;
+		if (d->bar_moved)
+			d->bar_moved(d, i, on ? addr : old_addr[i], on);
+	}
+}
+
+uint32_t pci_cfg_read(struct pci_bus *bus, unsigned dev, unsigned fn,
+		      unsigned reg, unsigned len)
+{
+	pthread_mutex_lock(&bus->lock);
+	uint32_t v = cfg_read_locked(bus, dev, fn, reg & 0xff, len);
+	pthread_mutex_unlock(&bus->lock);
+	return v;
+}
+
+void pci_cfg_write(struct pci_bus *bus, unsigned dev, unsigned fn, unsigned reg,
+		   unsigned len, uint32_t val)
+{
+	pthread_mutex_lock(&bus->lock);
+	cfg_write_locked(bus, dev, fn, reg & 0xff, len, val);
+	pthread_mutex_unlock(&bus->lock);
+}
+
+static uint32_t le_get(const uint8_t *data, uint32_t len)
+{
+	uint32_t v = 0;
+	for (uint32_t i = 0; i < len && i < 4; i++)
+		v |= (uint32_t)data[i] << (8 * i);
+	return v;
+}
+
+static void le_put(uint8_t *data, uint32_t len, uint32_t v)
+{
+	for (uint32_t i = 0; i < len; i++)
+		data[i] = i < 4 ? (uint8_t)(v >> (8 * i)) : 0xff;
+}
+
+/*
+ * Mechanism #1 decoding. CONFIG_ADDRESS is only a 32-bit register at
+ * 0xcf8: byte and word accesses there are not claimed by the bridge (this
+ * is how Linux's pci_check_type1 tells mechanism #1 from #2), so they read
+ * all-ones and writes are dropped. CONFIG_DATA accesses of 1, 2 or 4 bytes
+ * at 0xcfc + k reach register (CONFIG_ADDRESS & 0xfc) + k of the function
+ * the latch selects, if the enable bit is set, the bus is 0 and the
+ * function exists; otherwise they read all-ones and writes are dropped.
+ */
+void pci_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+	    bool is_write)
+{
+	struct pci_bus *bus = opaque;
+	uint32_t v = 0xffffffffu;
+	if (!len)
+		return;
+	pthread_mutex_lock(&bus->lock);
+	if (offset == 0 && len == 4) {
+		if (is_write)
+			bus->config_address = le_get(data, 4) & CA_STORED;
+		else
+			v = bus->config_address;
+	} else if (offset >= 4 && offset < 8 && len_ok(len) && offset + len <= 8) {
+		uint32_t ca = bus->config_address;
+		unsigned k = (unsigned)offset - 4;
+		if ((ca & CA_ENABLE) && CA_BUS(ca) == 0) {
+			if (is_write)
+				cfg_write_locked(bus, CA_DEV(ca), CA_FN(ca), CA_REG(ca) + k,
+						 len, le_get(data, len));
+			else
+				v = cfg_read_locked(bus, CA_DEV(ca), CA_FN(ca), CA_REG(ca) + k,
+						    len);
+		}
+	}
+	pthread_mutex_unlock(&bus->lock);
+	if (!is_write)
+		le_put(data, len, v);
+}

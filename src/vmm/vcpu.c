@@ -1,0 +1,235 @@
+/*
+ * vcpu: the run loop of one vCPU and the one switch on KVM exit reasons.
+ *
+ * Each vCPU thread calls KVM_RUN until the machine stops. Port I/O and MMIO
+ * exits go to the buses; an access no device claims gets the architectural
+ * answer (reads all-ones, writes dropped), logged once per address, or
+ * stops the run under --strict-io. Exits that mean the guest cannot go on
+ * (shutdown, failed entry, internal error) stop the run with a message,
+ * the registers and a distinct status. The main thread kicks a vCPU out of
+ * KVM_RUN with SIGUSR1 plus kvm_run.immediate_exit (KVM API, "immediate_exit"),
+ * which cannot be lost whether the signal lands inside or outside KVM_RUN.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "machine.h"
+
+#define RFLAGS_IF (1ull << 9)
+
+void vcpu_kick(struct machine *m, unsigned idx)
+{
+	struct kvm_vcpu_ctx *c = &m->kvm.vcpu[idx];
+	if (!m->vs[idx].started)
+		return;
+	c->run->immediate_exit = 1;
+	pthread_kill(m->vs[idx].tid, SIGUSR1);
+}
+
+void vcpu_dump(const struct machine *m, const struct kvm_regs *r, const struct kvm_sregs *s,
+	       int vcpu_fd)
+{
+	fprintf(stderr,
+		"  rip %016llx  rsp %016llx  rflags %016llx\n"
+		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
+		"  rsi %016llx  rdi %016llx  rbp %016llx\n"
+		"  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n"
+		"  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n"
+		"  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx  efer %llx\n"
+		"  cs %04x (base %llx, dpl %u, %s)  ss %04x  ds %04x\n"
+		"  gdt %llx/%x  idt %llx/%x\n",
+		r->rip, r->rsp, r->rflags, r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp,
+		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, s->cr0, s->cr2,
+		s->cr3, s->cr4, s->efer, s->cs.selector, s->cs.base, s->cs.dpl,
+		s->cs.l ? "64-bit" : s->cs.db ? "32-bit" : "16-bit", s->ss.selector, s->ds.selector,
+		s->gdt.base, s->gdt.limit, s->idt.base, s->idt.limit);
+	/* The code at RIP, through the guest's own page tables. */
+	struct kvm_translation t = {.linear_address = s->cs.base + r->rip};
+	if (vcpu_fd >= 0 && ioctl(vcpu_fd, KVM_TRANSLATE, &t) == 0 && t.valid) {
+		const uint8_t *code = gm_ptr(&m->mem, t.physical_address, 16);
+		if (code) {
+			fprintf(stderr, "  code at %llx:", t.physical_address);
+			for (int i = 0; i < 16; i++)
+				fprintf(stderr, " %02x", code[i]);
+			fprintf(stderr, "\n");
+		}
+	}
+}
+
+/* Stops the run and dumps this vCPU's registers. */
+static void stop_with_dump(struct machine *m, unsigned idx, int status, const char *what)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	int fd = m->kvm.vcpu[idx].fd;
+	int first = !atomic_load(&m->stopping);
+	machine_stop(m, status, "vCPU %u: %s", idx, what);
+	if (!first)
+		return;
+	if (ioctl(fd, KVM_GET_REGS, &r) == 0 && ioctl(fd, KVM_GET_SREGS, &s) == 0)
+		vcpu_dump(m, &r, &s, fd);
+}
+
+static bool log_first(struct machine *m, bool pio, uint64_t addr)
+{
+	bool first = false;
+	pthread_mutex_lock(&m->log_lock);
+	if (pio) {
+		uint16_t p = (uint16_t)addr;
+		first = !(m->pio_logged[p / 8] & (1u << (p % 8)));
+		m->pio_logged[p / 8] |= (uint8_t)(1u << (p % 8));
+	} else {
+		first = true;
+		for (unsigned i = 0; i < m->n_mmio_logged; i++)
+			if (m->mmio_logged[i] == addr)
+				first = false;
+		if (first && m->n_mmio_logged < sizeof(m->mmio_logged) / sizeof(m->mmio_logged[0]))
+			m->mmio_logged[m->n_mmio_logged++] = addr;
+		else if (first) /* table full: stop logging new addresses */
+			first = false;
+	}
+	pthread_mutex_unlock(&m->log_lock);
+	return first;
+}
+
+static void unclaimed(struct machine *m, unsigned idx, bool pio, uint64_t addr, uint8_t *data,
+		      uint32_t len, bool is_write)
+{
+	char what[160];
+	snprintf(what, sizeof(what), "%s %s of %u byte%s at %s%#" PRIx64 ", which no device claims",
+		 pio ? "port" : "MMIO", is_write ? "write" : "read", len, len == 1 ? "" : "s",
+		 pio ? "port " : "address ", addr);
+	if (m->strict_io) {
+		stop_with_dump(m, idx, VMM_EXIT_STRICT_IO, what);
+		return;
+	}
+	if (!is_write)
+		memset(data, 0xff, len);
+	if (log_first(m, pio, addr))
+		fprintf(stderr, "vmm: vCPU %u: %s: %s (logged once per address)\n", idx, what,
+			is_write ? "ignored" : "reads all-ones");
+}
+
+/* The one switch on the exit reason. Returns false when the vCPU must stop. */
+static bool handle_exit(struct machine *m, unsigned idx, struct kvm_run *run)
+{
+	char what[200];
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		/* String I/O (INS/OUTS with REP) arrives as `count` items of
+		 * `size` bytes, back to back in the kvm_run page. */
+		uint8_t *p = (uint8_t *)run + run->io.data_offset;
+		bool wr = run->io.direction == KVM_EXIT_IO_OUT;
+		for (uint32_t i = 0; i < run->io.count; i++, p += run->io.size)
+			if (!bus_access(&m->pio, run->io.port, p, run->io.size, wr))
+				unclaimed(m, idx, true, run->io.port, p, run->io.size, wr);
+		return true;
+	}
+	case KVM_EXIT_MMIO: {
+		uint32_t len = run->mmio.len;
+		if (len == 0 || len > 8) /* KVM never does this; be safe anyway */
+			len = 8;
+		if (!bus_access(&m->mmio, run->mmio.phys_addr, run->mmio.data, len,
+				run->mmio.is_write))
+			unclaimed(m, idx, false, run->mmio.phys_addr, run->mmio.data, len,
+				  run->mmio.is_write);
+		return true;
+	}
+	case KVM_EXIT_INTR:
+		return true; /* a kick; the loop looks at why */
+	case KVM_EXIT_HLT:
+		/* Only seen without an in-kernel LAPIC; we always have one. */
+		stop_with_dump(m, idx, VMM_EXIT_HALTED, "halted (KVM_EXIT_HLT)");
+		return false;
+	case KVM_EXIT_SHUTDOWN:
+		stop_with_dump(m, idx, VMM_EXIT_TRIPLE_FAULT,
+			       "guest shut down (triple fault: an exception while delivering a "
+			       "double fault)");
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		switch (run->system_event.type) {
+		case KVM_SYSTEM_EVENT_SHUTDOWN:
+			machine_stop(m, VMM_EXIT_OK, NULL);
+			return false;
+		case KVM_SYSTEM_EVENT_RESET:
+			machine_stop(m, VMM_EXIT_OK, NULL);
+			return false;
+		default:
+			snprintf(what, sizeof(what), "system event %u", run->system_event.type);
+			stop_with_dump(m, idx, VMM_EXIT_KVM_ERROR, what);
+			return false;
+		}
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(what, sizeof(what),
+			 "VM entry failed (hardware reason %#llx): the vCPU state is invalid",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		stop_with_dump(m, idx, VMM_EXIT_KVM_ERROR, what);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(what, sizeof(what), "KVM internal error (suberror %u%s)",
+			 run->internal.suberror,
+			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+				 ? ": an instruction KVM cannot emulate"
+				 : "");
+		stop_with_dump(m, idx, VMM_EXIT_KVM_ERROR, what);
+		return false;
+	default:
+		snprintf(what, sizeof(what), "exit reason %u, which this monitor does not handle",
+			 run->exit_reason);
+		stop_with_dump(m, idx, VMM_EXIT_KVM_ERROR, what);
+		return false;
+	}
+}
+
+/* Answers the main thread's liveness question: is this vCPU halted with
+ * interrupts disabled (only an NMI or INIT could wake it, and nothing in
+ * this machine sends those), or an AP never started? */
+static void report_liveness(struct machine *m, unsigned idx)
+{
+	struct vcpu_state *v = &m->vs[idx];
+	int fd = m->kvm.vcpu[idx].fd;
+	struct kvm_mp_state mp;
+	int dead = 0, hif0 = 0;
+	if (ioctl(fd, KVM_GET_MP_STATE, &mp) == 0 && ioctl(fd, KVM_GET_REGS, &v->regs) == 0 &&
+	    ioctl(fd, KVM_GET_SREGS, &v->sregs) == 0) {
+		hif0 = mp.mp_state == KVM_MP_STATE_HALTED && !(v->regs.rflags & RFLAGS_IF);
+		dead = hif0 || mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
+		       mp.mp_state == KVM_MP_STATE_INIT_RECEIVED;
+	}
+	atomic_store(&v->halted_if0, hif0);
+	atomic_store(&v->idle_dead, dead);
+}
+
+void *vcpu_thread(void *arg)
+{
+	struct vcpu_arg *a = arg;
+	struct machine *m = a->m;
+	unsigned idx = a->idx;
+	struct kvm_vcpu_ctx *c = &m->kvm.vcpu[idx];
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!atomic_load(&m->stopping)) {
+		if (atomic_exchange(&m->vs[idx].check, 0))
+			report_liveness(m, idx);
+		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				c->run->immediate_exit = 0;
+				continue;
+			}
+			char what[120];
+			snprintf(what, sizeof(what), "KVM_RUN failed: %s", strerror(errno));
+			stop_with_dump(m, idx, VMM_EXIT_KVM_ERROR, what);
+			break;
+		}
+		if (!handle_exit(m, idx, c->run))
+			break;
+	}
+	return NULL;
+}

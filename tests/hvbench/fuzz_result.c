@@ -1,0 +1,32 @@
+/* fuzz_result: libFuzzer target for the RESULT-line parser, which reads the
+ * untrusted output of workloads and guest consoles. Any input must be
+ * classified without a crash, a leak or undefined behaviour, and an accepted
+ * sample must satisfy the contract the statistics rely on. */
+#include "result.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct result_sample s;
+	char err[RESULT_REASON_MAX];
+	const char *in = (const char *)data;
+
+	/* With and without an expected name: both paths differ. */
+	if (result_scan(in, size, NULL, &s, err, sizeof(err)) == RESULT_OK) {
+		if (!isfinite(s.value) || s.value < 0 || (s.better_higher && s.value == 0))
+			abort();
+		if (!s.benchmark[0] || !s.metric[0] || strlen(s.unit) >= sizeof(s.unit))
+			abort();
+	}
+	if (result_scan(in, size, "cpu", &s, err, sizeof(err)) == RESULT_OK &&
+	    strcmp(s.benchmark, "cpu"))
+		abort();
+	result_parse_json(in, size, &s, err, sizeof(err));
+	return 0;
+}

@@ -1,0 +1,336 @@
+/* test_report: the results writers against golden files (results.json,
+ * results.csv, report.md from a document with fixed host and time fields),
+ * the JSON round trip that `hvbench report` relies on, hostile results
+ * files, and writing into a folder that cannot be written.
+ * HVBENCH_UPDATE_GOLDEN=1 rewrites the golden files from the current code. */
+#include "testlib.h"
+#include "hvbench.h"
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GOLDEN "tests/hvbench/golden/"
+
+static char *read_all(const char *path)
+{
+	struct hvb_buf b = {0};
+	char tmp[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		hvb_buf_add(&b, tmp, n);
+	fclose(f);
+	return hvb_buf_take(&b);
+}
+
+static void check_golden(const char *name, const char *text)
+{
+	char path[256], err[512];
+	char *want;
+
+	snprintf(path, sizeof(path), GOLDEN "%s", name);
+	if (getenv("HVBENCH_UPDATE_GOLDEN")) {
+		assert_int_equal(report_write_file(path, text, err, sizeof(err)), 0);
+		test_note("updated %s", path);
+		return;
+	}
+	want = read_all(path);
+	if (!want)
+		fail_msg("cannot read %s (HVBENCH_UPDATE_GOLDEN=1 writes it)", path);
+	if (strcmp(want, text)) {
+		test_note("%s differs from the output; the output was:", path);
+		test_note("%s", text);
+		free(want);
+		fail_msg("%s differs", path);
+	}
+	free(want);
+}
+
+static void add_samples(struct hvb_side *s, const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hvb_side_add(s, v[i]);
+}
+
+/* A document as a run on a PVM host would leave it, with fixed host and
+ * time fields so the output is the same on every machine. */
+static void make_doc(struct hvb_doc *d)
+{
+	static const double cpu_n[] = {1000, 1010, 990, 1005, 995};
+	static const double cpu_v[] = {950, 960, 940, 955, 945};
+	static const double qs_n[] = {0.5, 0.52, 0.49, 0.51, 0.5};
+	static const double qs_v[] = {0.55, 0.6, 0.5, 0.9, 0.52};
+	static const double lat_n[] = {3.1, 3.0, 3.2, 3.1, 3.0};
+	static const double lat_v[] = {29.5, 30.1, 29.9, 30.0, 31.2};
+	static const double sm_n[] = {2.0};
+	struct hvb_result *r;
+
+	memset(d, 0, sizeof(*d));
+	d->host.hostname = hvb_xstrdup("testhost");
+	d->host.cpu_model = hvb_xstrdup("Example CPU @ 2.00GHz");
+	d->host.cpus = 2;
+	d->host.kernel = hvb_xstrdup("Linux 6.1.0 #1 SMP x86_64");
+	d->host.kvm = hvb_xstrdup("kvm_pvm");
+	d->host.kvm_kind = hvb_xstrdup("software");
+	d->host.governor = NULL;
+	d->host.date = hvb_xstrdup("2026-01-02T03:04:05Z");
+	d->host.revision = hvb_xstrdup("v0-test");
+	d->config.reps = 5;
+	d->config.warmup = 1;
+	d->config.size = hvb_xstrdup("default");
+	d->config.cpu = 1;
+	d->config.timeout_s = 300;
+	d->config.guest = hvb_xstrdup("bare");
+	d->config.vmm = hvb_xstrdup("build/vmm");
+	d->config.native_cmd = hvb_xstrdup("build/bench run {name} {params}");
+	d->config.virt_cmd = hvb_xstrdup("build/vmm run --kernel build/guest/benchguest.elf "
+					 "--cmdline \"run {name} {params}\"");
+
+	r = hvb_doc_add(d, "cpu", "synthetic");
+	r->metric = hvb_xstrdup("events_per_s");
+	r->unit = hvb_xstrdup("1/s");
+	r->better_higher = 1;
+	r->has_virt = 1;
+	add_samples(&r->native, cpu_n, 5);
+	add_samples(&r->virt, cpu_v, 5);
+
+	r = hvb_doc_add(d, "qsort", "mibench");
+	r->metric = hvb_xstrdup("time");
+	r->unit = hvb_xstrdup("s");
+	r->has_virt = 1;
+	add_samples(&r->native, qs_n, 5);
+	add_samples(&r->virt, qs_v, 5);
+
+	r = hvb_doc_add(d, "susan-edges", "mibench");
+	r->has_virt = 1;
+	hvb_result_set_error(r, "virt: guest reported failure (debug-exit value 1), \"quoted\"");
+
+	r = hvb_doc_add(d, "timer-latency", "latency");
+	r->metric = hvb_xstrdup("avg");
+	r->unit = hvb_xstrdup("us");
+	r->has_virt = 1;
+	add_samples(&r->native, lat_n, 5);
+	add_samples(&r->virt, lat_v, 5);
+
+	r = hvb_doc_add(d, "smoke", "other|group");
+	r->metric = hvb_xstrdup("time");
+	r->unit = hvb_xstrdup("s");
+	r->has_virt = 1;
+	add_samples(&r->native, sm_n, 1);
+
+	for (size_t i = 0; i < d->nresults; i++)
+		hvb_result_finish(&d->results[i], 0);
+}
+
+static void statuses(void **state)
+{
+	struct hvb_doc d;
+
+	(void)state;
+	make_doc(&d);
+	assert_string_equal(d.results[0].status, "ok");
+	assert_string_equal(d.results[1].status, "noisy"); /* virt spread 0.5..0.9 */
+	assert_string_equal(d.results[2].status, "failed");
+	/* Not its sides: its overhead CI spans 69 points (837..906). */
+	assert_string_equal(d.results[3].status, "noisy");
+	assert_string_equal(d.results[4].status, "ok"); /* no virt sample: no overhead */
+	assert_true(d.results[0].overhead > 5.0 && d.results[0].overhead < 6.0);
+	hvb_doc_free(&d);
+}
+
+static void golden_json(void **state)
+{
+	struct hvb_doc d;
+	char *json;
+
+	(void)state;
+	make_doc(&d);
+	json = hvb_doc_to_json(&d);
+	check_golden("results.json", json);
+	free(json);
+	hvb_doc_free(&d);
+}
+
+static void golden_csv(void **state)
+{
+	struct hvb_doc d;
+	char *csv;
+
+	(void)state;
+	make_doc(&d);
+	csv = report_csv(&d);
+	check_golden("results.csv", csv);
+	free(csv);
+	hvb_doc_free(&d);
+}
+
+static void golden_markdown_and_table(void **state)
+{
+	struct hvb_doc d;
+	struct report_charts c;
+	char *md, *table;
+
+	(void)state;
+	make_doc(&d);
+	report_charts(&d, "/nonexistent", NULL, &c); /* as if gnuplot were missing */
+	assert_non_null(strstr(c.note, "gnuplot is not installed"));
+	md = report_markdown(&d, &c);
+	check_golden("report.md", md);
+	assert_non_null(strstr(md, "PVM"));
+	table = report_table(&d);
+	check_golden("table.txt", table);
+	free(md);
+	free(table);
+	hvb_doc_free(&d);
+}
+
+static void json_round_trip(void **state)
+{
+	struct hvb_doc d, back;
+	char err[256], *a, *b, *ta, *tb;
+
+	(void)state;
+	make_doc(&d);
+	a = hvb_doc_to_json(&d);
+	assert_int_equal(hvb_doc_from_json(a, strlen(a), &back, err, sizeof(err)), 0);
+	b = hvb_doc_to_json(&back);
+	assert_string_equal(a, b);
+	ta = report_csv(&d);
+	tb = report_csv(&back);
+	assert_string_equal(ta, tb);
+	free(ta);
+	free(tb);
+	free(a);
+	free(b);
+	hvb_doc_free(&d);
+	hvb_doc_free(&back);
+}
+
+static void native_only_json(void **state)
+{
+	struct hvb_doc d, back;
+	struct hvb_result *r;
+	char err[256], *json;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.config.native_only = 1;
+	d.config.native_only_reason = hvb_xstrdup("asked for with --native-only");
+	r = hvb_doc_add(&d, "cpu", "synthetic");
+	r->metric = hvb_xstrdup("t");
+	r->unit = hvb_xstrdup("s");
+	hvb_side_add(&r->native, 1.0);
+	hvb_result_finish(r, 0);
+	json = hvb_doc_to_json(&d);
+	assert_non_null(strstr(json, "\"virt\": null"));
+	assert_non_null(strstr(json, "\"overhead_pct\": null"));
+	assert_non_null(strstr(json, "\"overhead_ci95\": null"));
+	assert_int_equal(hvb_doc_from_json(json, strlen(json), &back, err, sizeof(err)), 0);
+	assert_int_equal(back.results[0].has_virt, 0);
+	free(json);
+	hvb_doc_free(&d);
+	hvb_doc_free(&back);
+}
+
+static void hostile_results_file(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"{",
+		"[]",
+		"{\"schema\":\"other/1\"}",
+		"{\"schema\":\"hvbench/1\"}",
+		"{\"schema\":\"hvbench/1\",\"host\":{},\"config\":{},\"results\":[1]}",
+		"{\"schema\":\"hvbench/1\",\"host\":{},\"config\":{},\"results\":[{}]}",
+		"{\"schema\":\"hvbench/1\",\"host\":{},\"config\":{},\"results\":"
+		"[{\"benchmark\":\"x\",\"native\":{\"samples\":[\"a\"]}}]}",
+		"{\"schema\":\"hvbench/1\",\"host\":{},\"config\":{},\"results\":"
+		"[{\"benchmark\":\"x\",\"native\":{\"samples\":[1]},\"virt\":5}]}",
+	};
+	/* Wrong types everywhere else are tolerated and rendered as unknown. */
+	static const char odd[] =
+		"{\"schema\":\"hvbench/1\",\"host\":{\"cpus\":\"two\",\"kvm\":3},"
+		"\"config\":{\"reps\":[]},\"results\":[{\"benchmark\":\"x|y\",\"group\":5,"
+		"\"metric\":\"m\\nn\",\"native\":{\"samples\":[1,2],\"ci95\":[1]},"
+		"\"overhead_pct\":\"big\"}]}";
+	struct hvb_doc d;
+	char err[256], *t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (hvb_doc_from_json(bad[i], strlen(bad[i]), &d, err, sizeof(err)) == 0)
+			fail_msg("case %zu accepted", i);
+	assert_int_equal(hvb_doc_from_json(odd, strlen(odd), &d, err, sizeof(err)), 0);
+	t = report_table(&d);
+	free(t);
+	t = report_markdown(&d, NULL);
+	assert_non_null(strstr(t, "x\\|y"));
+	free(t);
+	t = report_csv(&d);
+	free(t);
+	hvb_doc_free(&d);
+}
+
+static void unwritable_folder(void **state)
+{
+	struct hvb_doc d;
+	char err[512];
+
+	(void)state;
+	make_doc(&d);
+	assert_int_equal(report_write_dir(&d, "/proc/hvbench-test/out", 1, NULL, err,
+					  sizeof(err)), -1);
+	assert_non_null(strstr(err, "/proc/hvbench-test"));
+	assert_int_equal(report_write_file("/proc/version/x.json", "{}", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/proc/version/x.json"));
+	hvb_doc_free(&d);
+}
+
+static void write_folder(void **state)
+{
+	char dir[] = "/tmp/hvbench-test-XXXXXX", path[256], err[512];
+	struct hvb_doc d;
+	char *md;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	make_doc(&d);
+	assert_int_equal(report_write_dir(&d, dir, 1, NULL, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	md = read_all(path);
+	assert_non_null(md);
+	check_golden("report.md", md);
+	free(md);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	assert_int_equal(access(path, R_OK), 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/results.csv", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	unlink(path);
+	rmdir(dir);
+	hvb_doc_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(statuses),
+		cmocka_unit_test(golden_json),
+		cmocka_unit_test(golden_csv),
+		cmocka_unit_test(golden_markdown_and_table),
+		cmocka_unit_test(json_round_trip),
+		cmocka_unit_test(native_only_json),
+		cmocka_unit_test(hostile_results_file),
+		cmocka_unit_test(unwritable_folder),
+		cmocka_unit_test(write_folder),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Runs every test program and prints one summary line: N passed, N failed, N skipped.
+
+Arguments are KIND:PATH items. unit/asan/kvm programs are cmocka test
+binaries run with TAP output; each TAP line is one test. fuzz programs are
+libFuzzer targets run for a bounded time over their seed corpus in
+tests/fuzz/corpus/NAME (crash inputs kept there are regression cases); each
+is one test. A program that crashes or exits non-zero without reporting a
+failure counts as one failed test.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+TAP = re.compile(r'^(not ok|ok) \d+ (?:- |# SKIP )?(.*)$')
+
+
+def run_tap(kind, path, counts, timeout):
+    name = os.path.basename(path)
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT='TAP')
+    try:
+        p = subprocess.run([path], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+        out = p.stdout.decode(errors='replace')
+        rc = p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b'').decode(errors='replace')
+        rc = 'timeout'
+    failed_here = 0
+    notes = []
+    for line in out.splitlines():
+        m = TAP.match(line)
+        if line.startswith('# ') and not line.startswith('# not ok') and not line.startswith('# ok'):
+            notes.append(line[2:])
+            continue
+        if not m:
+            continue
+        test = '%s/%s/%s' % (kind, name, m.group(2))
+        if '# SKIP' in line:
+            reason = next((n[6:] for n in reversed(notes) if n.startswith('SKIP: ')), 'no reason given')
+            print('SKIP %s: %s' % (test, reason))
+            counts['skipped'] += 1
+        elif m.group(1) == 'ok':
+            print('PASS %s' % test)
+            counts['passed'] += 1
+        else:
+            print('FAIL %s' % test)
+            for n in notes[-15:]:
+                print('     %s' % n)
+            counts['failed'] += 1
+            failed_here += 1
+        notes = []
+    if rc != 0 and failed_here == 0:
+        print('FAIL %s/%s: exited with %s without reporting a failure' % (kind, name, rc))
+        print('\n'.join('     ' + l for l in out.splitlines()[-30:]))
+        counts['failed'] += 1
+
+
+def run_fuzz(path, build, seconds, counts):
+    name = os.path.basename(path)
+    target = name[len('fuzz_'):] if name.startswith('fuzz_') else name
+    seeds = os.path.join('tests', 'fuzz', 'corpus', target)
+    work = os.path.join(build, 'fuzz', 'work', target)
+    arts = os.path.join(build, 'fuzz', 'artifacts', target) + '/'
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(arts, exist_ok=True)
+    if not os.path.isdir(seeds):
+        print('FAIL fuzz/%s: no seed corpus at %s' % (name, seeds))
+        counts['failed'] += 1
+        return
+    cmd = [path, '-max_total_time=%d' % seconds, '-timeout=10', '-rss_limit_mb=2048',
+           '-artifact_prefix=' + arts, '-print_final_stats=1', work, seeds]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=seconds + 120)
+    out = p.stdout.decode(errors='replace')
+    execs = re.search(r'stat::number_of_executed_units:\s*(\d+)', out)
+    if p.returncode == 0:
+        print('PASS fuzz/%s (%s inputs in %d s)' % (name, execs.group(1) if execs else '?', seconds))
+        counts['passed'] += 1
+    else:
+        print('FAIL fuzz/%s: crash or leak; the input is in %s (add it to %s as a regression case)'
+              % (name, arts, seeds))
+        print('\n'.join('     ' + l for l in out.splitlines()[-40:]))
+        counts['failed'] += 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default='build')
+    ap.add_argument('--fuzz-seconds', type=int, default=8)
+    ap.add_argument('--timeout', type=int, default=600)
+    ap.add_argument('items', nargs='*')
+    a = ap.parse_args()
+    os.environ.setdefault('BUILD', a.build)
+    counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+    for item in a.items:
+        kind, _, path = item.partition(':')
+        if kind == 'fuzz':
+            if shutil.which(path) is None and not os.access(path, os.X_OK):
+                print('FAIL fuzz/%s: not built' % path)
+                counts['failed'] += 1
+                continue
+            run_fuzz(path, a.build, a.fuzz_seconds, counts)
+        else:
+            run_tap(kind, path, counts, a.timeout)
+        sys.stdout.flush()
+    print('%d passed, %d failed, %d skipped' % (counts['passed'], counts['failed'], counts['skipped']))
+    return 1 if counts['failed'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
