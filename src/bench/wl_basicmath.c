@@ -121,8 +121,8 @@ static int basicmath_run(const struct bench_args *a)
 	static const unsigned sz[3][4] = {
 		/* ncubic, nsqrt, nangle, reps */
 		{ 1, 1000, 360, 1 },
-		{ 10, 100000, 36000, 2 },
 		{ 10, 100000, 36000, 12 },
+		{ 10, 100000, 36000, 60 },
 	};
 	const unsigned *p = sz[bench_arg(a, "size")];
 	uint64_t bad = 0;

@@ -57,7 +57,9 @@ enum result_status result_parse_json(const char *json, size_t len, struct result
 	}
 	/* No JSON_ALLOW_NUL: an embedded NUL is malformed, not a short string.
 	 * Depth is bounded by jansson itself (JSON_PARSER_MAX_DEPTH). */
-	o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* Integers as reals: a workload may print a 64-bit unsigned checksum,
+	 * which jansson would otherwise reject as too big. */
+	o = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
 	if (!o) {
 		snprintf(err, errlen, "RESULT is not valid JSON: %s (column %d)", jerr.text,
 			 jerr.column);

@@ -80,21 +80,29 @@ int run_list_workloads(const char *bench_path, struct workload **out, size_t *n,
 	return 0;
 }
 
-/* --size presets: the parameters of `bench run` that make a workload small
- * (a quick check, about a tenth of a second) or large (closer to the study's
- * run lengths). `bench` has no common size key, so the mapping lives here;
- * a workload without an entry runs with its defaults. */
+/* --size presets: the `bench run` parameters that make a workload small (a
+ * quick check) or large (closer to the study's run lengths). The MiBench
+ * workloads take MiBench's own small/large inputs through their `size` key;
+ * the others have no common key, so their presets live here. A workload not
+ * listed runs with its defaults. Without --size nothing is passed. */
 struct size_preset {
 	const char *workload;
-	const char *small[4];
-	const char *large[4];
+	const char *small[3];
+	const char *large[3];
 };
 
 static const struct size_preset presets[] = {
-	{"cpu", {"time_ms=100"}, {"time_ms=10000"}},
-	{"memory", {"total_size=256M"}, {"total_size=10G"}},
-	{"threads", {"events=100"}, {"events=10000"}},
-	{"mutex", {"mutex_locks=5000"}, {"mutex_locks=500000"}},
+	{"cpu", {"time_ms=200"}, {"time_ms=10000"}},
+	{"memory", {"total_size=1G"}, {"total_size=32G"}},
+	{"threads", {"events=200"}, {"events=10000"}},
+	{"mutex", {"mutex_locks=10000"}, {"mutex_locks=50000"}},
+	{"basicmath", {"size=small"}, {"size=large"}},
+	{"bitcount", {"size=small"}, {"size=large"}},
+	{"qsort", {"size=small"}, {"size=large"}},
+	{"susan-smoothing", {"size=small"}, {"size=large"}},
+	{"susan-edges", {"size=small"}, {"size=large"}},
+	{"susan-corners", {"size=small"}, {"size=large"}},
+	{"timer-latency", {"loops=200"}, {"loops=10000"}},
 };
 
 const char *const *run_size_params(const char *workload, const char *size)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -220,6 +221,8 @@ static void child(char *const argv[], int cpu, const char *dir, int in_fd, int o
 	/* Our own process group, so that a Ctrl-C at the terminal reaches only
 	 * hvbench, which then stops the whole group itself. */
 	setpgid(0, 0);
+	/* If hvbench itself is killed outright, take the run down with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	dup2(in_fd, 0);
 	dup2(out_fd, 1);
 	dup2(err_fd, 2);

@@ -120,7 +120,7 @@ static int bz_parse(struct ldr_img *im, const struct load_request *req, struct b
 		return ldr_err(req, err, errlen,
 			       "not a bzImage: no boot sector signature 0xAA55 at 0x%x (boot_flag)",
 			       BZ_BOOT_FLAG);
-	if (memcmp(im->data + BZ_HEADER, "HdrS", 4) != 0)
+	if (ldr_read_u32(im, BZ_HEADER) != LDR_HDRS_MAGIC)
 		return ldr_err(req, err, errlen,
 			       "not a bzImage: no setup header magic \"HdrS\" at 0x%x", BZ_HEADER);
 	h->version = ldr_read_u16(im, BZ_VERSION);
@@ -267,6 +267,8 @@ int load_bzimage(const struct guestmem *gm, const struct load_request *req,
 	 * marks which are ours to write). hdr_end <= 0x301, inside both the
 	 * page and the setup sectors. */
 	memcpy(zp + BZ_HDR_START, im.data + BZ_HDR_START, h.hdr_end - BZ_HDR_START);
+	/* (A header claiming to be longer than struct setup_header can reach
+	 * into e820_table at 0x2d0; the table is written below, after it.) */
 	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
 	/* Keep the image's flags (QUIET_FLAG is the user's choice, made at
 	 * build time); the kernel is where LOADED_HIGH says, and the heap

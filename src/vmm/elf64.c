@@ -82,21 +82,23 @@ static uint64_t elf_addr(struct ldr_img *im, const struct elf_layout *L, uint64_
 static int elf_check_ident(struct ldr_img *im, const struct load_request *req,
 			   const struct elf_layout *L, char *err, size_t errlen)
 {
-	if (!ldr_has(im, 0, 16) || memcmp(im->data, "\177ELF", 4) != 0)
+	unsigned cls = ldr_elf_class(im);
+	if (cls == 0)
 		return ldr_err(req, err, errlen, "not an ELF file (no \\177ELF magic)");
-	uint8_t cls = im->data[ELF_EI_CLASS];
+	if (!ldr_has(im, 0, 16))
+		return ldr_err(req, err, errlen, "truncated: %zu bytes is shorter than e_ident",
+			       im->size);
+	uint8_t data = ldr_read_u8(im, ELF_EI_DATA), version = ldr_read_u8(im, ELF_EI_VERSION);
 	uint8_t want = L->addr_size == 8 ? ELF_CLASS64 : ELF_CLASS32;
 	if (cls != want)
 		return ldr_err(req, err, errlen, "the image is a %s file; an %s image is needed here",
 			       cls == ELF_CLASS32 ? "32-bit ELF" :
 			       cls == ELF_CLASS64 ? "64-bit ELF" : "ELF of unknown class",
 			       L->name);
-	if (im->data[ELF_EI_DATA] != ELF_DATA2LSB)
-		return ldr_err(req, err, errlen, "the ELF is not little-endian (EI_DATA %u)",
-			       im->data[ELF_EI_DATA]);
-	if (im->data[ELF_EI_VERSION] != ELF_EV_CURRENT)
-		return ldr_err(req, err, errlen, "unknown ELF version %u in e_ident",
-			       im->data[ELF_EI_VERSION]);
+	if (data != ELF_DATA2LSB)
+		return ldr_err(req, err, errlen, "the ELF is not little-endian (EI_DATA %u)", data);
+	if (version != ELF_EV_CURRENT)
+		return ldr_err(req, err, errlen, "unknown ELF version %u in e_ident", version);
 	if (!ldr_has(im, 0, L->ehsize))
 		return ldr_err(req, err, errlen,
 			       "truncated: %zu bytes is shorter than an %s header (%u bytes)",

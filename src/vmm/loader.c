@@ -199,7 +199,8 @@ int load_kernel(const struct guestmem *gm, const struct load_request *req,
 	/* bzImage first: its setup header magic "HdrS" at 0x202 (boot.rst,
 	 * "header") is unambiguous, and a bzImage can carry other magics in
 	 * its payload. */
-	if (ldr_has(&im, 0x202, 4) && memcmp(im.data + 0x202, "HdrS", 4) == 0)
+	if (ldr_has(&im, LDR_SETUP_HEADER_OFF, 4) &&
+	    ldr_read_u32(&im, LDR_SETUP_HEADER_OFF) == LDR_HDRS_MAGIC)
 		return load_bzimage(gm, req, out, err, errlen);
 
 	/* Multiboot before ELF64: a kernel that carries a multiboot header
@@ -209,14 +210,13 @@ int load_kernel(const struct guestmem *gm, const struct load_request *req,
 	if (mb_find_header(&im, &mb_off, &mb_bad))
 		return load_multiboot(gm, req, out, err, errlen);
 
-	if (ldr_has(&im, 0, 5) && memcmp(im.data, "\177ELF", 4) == 0) {
-		if (im.data[4] == 2) /* EI_CLASS == ELFCLASS64 */
-			return load_elf64(gm, req, out, err, errlen);
-		if (im.data[4] == 1) /* ELFCLASS32 */
-			return ldr_err(req, err, errlen,
-				       "a 32-bit ELF without a multiboot header cannot be booted; "
-				       "expected %s", LDR_ACCEPTED);
-	}
+	unsigned cls = ldr_elf_class(&im);
+	if (cls == 2) /* ELFCLASS64 */
+		return load_elf64(gm, req, out, err, errlen);
+	if (cls == 1) /* ELFCLASS32 */
+		return ldr_err(req, err, errlen,
+			       "a 32-bit ELF without a multiboot header cannot be booted; "
+			       "expected %s", LDR_ACCEPTED);
 	if (mb_bad >= 0)
 		return ldr_err(req, err, errlen,
 			       "not a bootable image: there is a multiboot magic at offset 0x%llx "

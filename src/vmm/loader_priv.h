@@ -69,6 +69,20 @@ static inline uint64_t ldr_read_u64(struct ldr_img *im, uint64_t off)
 	return ldr_read_le(im, off, 8);
 }
 
+/* Magics as ldr_read_u32 sees them (little-endian). */
+#define LDR_HDRS_MAGIC 0x53726448u /* "HdrS": Linux setup header, at 0x202 */
+#define LDR_ELF_MAGIC 0x464c457fu  /* "\177ELF": e_ident[EI_MAG0..3] */
+#define LDR_SETUP_HEADER_OFF 0x202
+
+/* e_ident[EI_CLASS] (1 = ELFCLASS32, 2 = ELFCLASS64) of an ELF image, or 0
+ * when the image does not start with the ELF magic. */
+static inline unsigned ldr_elf_class(struct ldr_img *im)
+{
+	if (!ldr_has(im, 0, 5) || ldr_read_u32(im, 0) != LDR_ELF_MAGIC)
+		return 0;
+	return ldr_read_u8(im, 4);
+}
+
 /* Writers for boot blocks the guest reads (all little-endian x86 layouts). */
 static inline void ldr_put_le(uint8_t *p, uint64_t v, unsigned n)
 {

@@ -244,8 +244,7 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 		if (mb_load_aout(gm, req, &im, hoff, &ld, err, errlen) < 0)
 			return -1;
 	} else {
-		if (!ldr_has(&im, 0, 5) || memcmp(im.data, "\177ELF", 4) != 0 ||
-		    im.data[4] != 1)
+		if (ldr_elf_class(&im) != 1) /* ELFCLASS32 */
 			return ldr_err(req, err, errlen,
 				       "the multiboot kernel is not an ELF32 file and its header "
 				       "has no address fields (flag 16), so there is no way to "

@@ -43,6 +43,12 @@ static void console_noise(void **state)
 	(void)state;
 	assert_int_equal(scan(out, "cpu", &s, err), RESULT_OK);
 	assert_true(s.value == 1234.5);
+	/* A 64-bit unsigned checksum, beyond jansson's integers, is fine. */
+	const char *big = "RESULT {\"benchmark\":\"qsort\",\"metric\":\"time\",\"unit\":\"ms\","
+			  "\"better\":\"lower\",\"value\":80,\"check\":10527891069114069633}\n";
+
+	assert_int_equal(scan(big, "qsort", &s, err), RESULT_OK);
+	assert_true(s.value == 80);
 	assert_int_equal(scan(lat, "timer-latency", &s, err), RESULT_OK);
 	assert_int_equal(s.better_higher, 0);
 	assert_true(s.value == 12);

@@ -61,13 +61,14 @@ static void exit_mapping(void **state)
 {
 	struct runner nat, vm;
 	struct runner_run res;
+	char empty[] = "";
 
 	(void)state;
 	runner_native(&nat, "x");
 	runner_bare(&vm, "x", "y");
 	memset(&res, 0, sizeof(res));
 	res.outcome = RUN_EXITED;
-	res.err = (char *)(uintptr_t)"";
+	res.err = empty;
 	/* Debug-exit value 0 is (0 << 1) | 1 = 1: success. */
 	assert_int_equal(RUNNER_VMM_STATUS_OK, 1);
 	res.status = 1;

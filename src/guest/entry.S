@@ -1,0 +1,145 @@
+/*
+ * entry: the benchmark guest's first instructions, its exception,
+ * interrupt and system-call stubs, and the kernel context switch.
+ *
+ * vmm enters _start in long mode at CPL0 with interrupts off and RDI
+ * pointing at struct hvboot_info (src/common/hvboot.h). Every kernel entry
+ * builds a struct trapframe (guest.h) on the current thread's kernel stack
+ * (the CPU switches to TSS.RSP0 when coming from CPL3) and leaves through
+ * trap_return with iretq.
+ */
+#include "guest.h"
+
+	.code64
+	.section .text.entry, "ax"
+	.globl _start
+_start:
+	lea boot_stack_top(%rip), %rsp
+	call kmain              /* never returns */
+1:	hlt
+	jmp 1b
+
+/* One stub per vector: vectors where the CPU pushes no error code push a
+ * zero so every frame has the same shape (Intel SDM vol. 3A sec. 6.13). */
+.macro VEC n, has_err
+vec\n:
+	.if \has_err == 0
+	push $0
+	.endif
+	push $\n
+	jmp trap_common
+.endm
+
+	.text
+VEC 0, 0
+VEC 1, 0
+VEC 2, 0
+VEC 3, 0
+VEC 4, 0
+VEC 5, 0
+VEC 6, 0
+VEC 7, 0
+VEC 8, 1
+VEC 9, 0
+VEC 10, 1
+VEC 11, 1
+VEC 12, 1
+VEC 13, 1
+VEC 14, 1
+VEC 15, 0
+VEC 16, 0
+VEC 17, 1
+VEC 18, 0
+VEC 19, 0
+VEC 20, 0
+VEC 21, 1
+VEC 22, 0
+VEC 23, 0
+VEC 24, 0
+VEC 25, 0
+VEC 26, 0
+VEC 27, 0
+VEC 28, 0
+VEC 29, 1
+VEC 30, 1
+VEC 31, 0
+VEC 48, 0      /* TIMER_VECTOR */
+VEC 255, 0     /* SPURIOUS_VECTOR */
+
+
+	.section .rodata
+	.globl trap_vectors
+	.align 8
+/* Exceptions 0-31, then timer and spurious. */
+trap_vectors:
+	.quad vec0, vec1, vec2, vec3, vec4, vec5, vec6, vec7
+	.quad vec8, vec9, vec10, vec11, vec12, vec13, vec14, vec15
+	.quad vec16, vec17, vec18, vec19, vec20, vec21, vec22, vec23
+	.quad vec24, vec25, vec26, vec27, vec28, vec29, vec30, vec31
+	.quad vec48, vec255
+
+	.text
+trap_common:
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	cld
+	call trap
+	.globl trap_return
+trap_return:
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+	add $16, %rsp           /* vector, error code */
+	iretq
+
+/* void swtch(uint64_t *save_sp, uint64_t new_sp): saves the callee-saved
+ * registers on this kernel stack, switches stacks, restores the other's. A
+ * new thread's stack is built to "return" into trap_return. */
+	.globl swtch
+swtch:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+
+	.bss
+	.align 16
+	.skip 16384
+boot_stack_top:

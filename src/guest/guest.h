@@ -1,0 +1,63 @@
+/*
+ * guest: the interface between the benchmark guest's kernel (CPL0) and its
+ * user side (CPL3): system call numbers, exit values, the trap frame.
+ *
+ * System calls are INT3 (the breakpoint trap, vector 3, whose gate is
+ * open to CPL3) with the number in RAX, arguments in RDI, RSI, RDX and the
+ * result in RAX: the same entry path as interrupts and exceptions, so one
+ * trap frame and one return path serve them all. Why not INT 0x80 or
+ * SYSCALL: the software KVM this project is developed on (kvm_pvm) raises
+ * #UD for INT n and enters the SYSCALL target without leaving CPL3, while
+ * it delivers exceptions, INT3's included, as the architecture says. INT3
+ * is equally correct on hardware virtualisation, so one guest serves both.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#define SYS_WRITE 0        /* (buf, len) -> 0 */
+#define SYS_EXIT 1         /* (value) -> never returns; ends the VM */
+#define SYS_YIELD 2        /* () -> 0 */
+#define SYS_THREAD_NEW 3   /* (entry, arg, stack_top) -> tid or -1 */
+#define SYS_THREAD_EXIT 4  /* () -> never returns */
+#define SYS_JOIN 5         /* (tid) -> 0 or -1 */
+#define SYS_SLEEP_UNTIL 6  /* (tsc deadline) -> 0 */
+#define SYS_MUTEX_LOCK 7   /* (lock word) -> 0, lock held */
+#define SYS_MUTEX_UNLOCK 8 /* (lock word) -> 0 */
+#define SYS_INFO 9         /* () -> address of the kernel's struct guest_info */
+#define SYS_MAX 10
+
+#define SYSCALL_VECTOR 3 /* #BP, raised by INT3 */
+#define TIMER_VECTOR 0x30
+#define SPURIOUS_VECTOR 0xff
+
+/* Values written to the debug-exit port; vmm exits with (V << 1) | 1. */
+#define GUEST_EXIT_OK 0       /* status 1: the workload ran and passed */
+#define GUEST_EXIT_FAILED 1   /* status 3: the workload failed its self-check */
+#define GUEST_EXIT_USAGE 2    /* status 5: bad command line */
+#define GUEST_EXIT_FAULT 3    /* status 7: an exception in the guest */
+#define GUEST_EXIT_BROKEN 4   /* status 9: the platform is unusable (no timer...) */
+
+#define GUEST_MAX_THREADS 64
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/* What the kernel tells the user side (SYS_INFO). */
+struct guest_info {
+	uint64_t tsc_khz;    /* TSC frequency in use */
+	uint64_t tsc_boot;   /* TSC at kernel entry: plat_now_ns() origin */
+	uint64_t heap_start; /* first free byte above the image, page aligned */
+	uint64_t heap_end;   /* end of usable RAM */
+	const char *cmdline;
+};
+
+/* Register state at any kernel entry, lowest address first (entry.S). */
+struct trapframe {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+#endif
+
+#endif

@@ -1,0 +1,596 @@
+/*
+ * kernel: the benchmark guest's CPL0 part: descriptor tables, SSE, the
+ * LAPIC timer, the TSC check, a small preemptive round-robin scheduler,
+ * system calls, and fault reports.
+ *
+ * Design constraints (README, "The benchmark guest"): on software KVM
+ * (PVM) every CPL0 instruction is emulated at about 1 us, so the kernel
+ * does as little as it can. It uses the monitor's identity map as it is
+ * (user-accessible, so workloads need no page tables of their own), relies
+ * on RAM arriving zeroed (no .bss clearing), and arms its timer only when
+ * it has a reason: with one runnable thread and no sleeper there are no
+ * interrupts at all, so single-threaded workloads run without a kernel in
+ * the way. The kernel is not preemptible: it runs with interrupts off,
+ * except in the idle loop.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest.h"
+#include "hvboot.h"
+
+void kmain(const struct hvboot_info *bi);
+void trap(struct trapframe *tf);
+void swtch(uint64_t *save_sp, uint64_t new_sp);
+void user_entry(const struct guest_info *gi); /* user.c: the first thread */
+extern void trap_return(void);
+extern const uint64_t trap_vectors[];
+
+/* ---- port and MSR access (Intel SDM vol. 2) ---- */
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+/* ---- console: polled COM1 (16550 LSR bit 5, THR empty) ---- */
+static void con_putc(char c)
+{
+	while (!(inb(0x3fd) & 0x20))
+		;
+	outb(0x3f8, (uint8_t)c);
+}
+static void con_write(const char *s, size_t n)
+{
+	while (n--)
+		con_putc(*s++);
+}
+static void con_puts(const char *s)
+{
+	while (*s)
+		con_putc(*s++);
+}
+static void con_hex(uint64_t v)
+{
+	char b[19] = "0x";
+	for (int i = 0; i < 16; i++)
+		b[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
+	b[18] = 0;
+	con_puts(b);
+}
+static void con_dec(uint64_t v)
+{
+	char b[21];
+	int i = 20;
+	b[i] = 0;
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	con_puts(b + i);
+}
+
+static __attribute__((noreturn)) void debug_exit(uint32_t value)
+{
+	outl(0xf4, value);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* ---- descriptor tables (SDM vol. 3A ch. 3, 6, 7) ---- */
+struct __attribute__((packed)) tss64 {
+	uint32_t reserved0;
+	uint64_t rsp0, rsp1, rsp2;
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+};
+
+struct __attribute__((packed)) idt_gate {
+	uint16_t off0, sel;
+	uint8_t ist, type_attr;
+	uint16_t off1;
+	uint32_t off2, reserved;
+};
+
+#define SEL_TSS 0x30
+static uint64_t gdt[8] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static struct tss64 tss __attribute__((aligned(16)));
+
+static void set_gate(unsigned vec, uint64_t handler, unsigned dpl)
+{
+	idt[vec] = (struct idt_gate){
+		.off0 = (uint16_t)handler, .sel = HVBOOT_SEL_CODE64, .ist = 0,
+		.type_attr = (uint8_t)(0x80 | (dpl << 5) | 0xe), /* present, interrupt gate */
+		.off1 = (uint16_t)(handler >> 16), .off2 = (uint32_t)(handler >> 32),
+	};
+}
+
+static void tables_init(void)
+{
+	/* The boot GDT's layout (hvboot.h) plus a TSS, so the selectors in
+	 * use stay valid across the lgdt. */
+	gdt[HVBOOT_SEL_CODE32 / 8] = 0x00cf9b000000ffffull;
+	gdt[HVBOOT_SEL_CODE64 / 8] = 0x00af9b000000ffffull;
+	gdt[HVBOOT_SEL_DATA / 8] = 0x00cf93000000ffffull;
+	gdt[HVBOOT_SEL_UDATA / 8] = 0x00cff3000000ffffull;
+	gdt[HVBOOT_SEL_UCODE64 / 8] = 0x00affb000000ffffull;
+	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+			   (((base >> 24) & 0xff) << 56);
+	gdt[SEL_TSS / 8 + 1] = base >> 32;
+	tss.iomap_base = sizeof(tss); /* no I/O bitmap: CPL3 has no ports */
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} gp = {sizeof(gdt) - 1, (uint64_t)gdt}, ip = {sizeof(idt) - 1, (uint64_t)idt};
+	__asm__ volatile("lgdt %0; ltr %w1" ::"m"(gp), "r"(SEL_TSS));
+	for (unsigned v = 0; v < 32; v++)
+		set_gate(v, trap_vectors[v], v == SYSCALL_VECTOR ? 3 : 0);
+	set_gate(TIMER_VECTOR, trap_vectors[32], 0);
+	set_gate(SPURIOUS_VECTOR, trap_vectors[33], 0);
+	__asm__ volatile("lidt %0" ::"m"(ip));
+}
+
+/* SSE for the workloads: CR0.EM off, CR0.MP on, CR4.OSFXSR and
+ * OSXMMEXCPT on (SDM vol. 3A sec. 13.1.3). */
+static uint8_t fx_initial[512] __attribute__((aligned(16)));
+static void sse_init(void)
+{
+	uint64_t cr0, cr4;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	cr0 = (cr0 & ~(1ull << 2)) | (1ull << 1);
+	cr4 |= (1ull << 9) | (1ull << 10);
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
+	__asm__ volatile("fninit; fxsave %0" : "=m"(fx_initial));
+}
+
+/* ---- LAPIC in TSC-deadline mode (SDM vol. 3A sec. 10.5.4.1) ---- */
+#define LAPIC_BASE 0xfee00000ull
+#define LAPIC_EOI 0xb0
+#define LAPIC_SVR 0xf0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define MSR_TSC_DEADLINE 0x6e0
+static inline void lapic_write(unsigned reg, uint32_t v)
+{
+	*(volatile uint32_t *)(LAPIC_BASE + reg) = v;
+}
+
+static uint64_t armed; /* deadline programmed, 0 when disarmed */
+static void timer_arm(uint64_t deadline)
+{
+	if (deadline == armed)
+		return;
+	armed = deadline;
+	wrmsr(MSR_TSC_DEADLINE, deadline);
+}
+
+static struct guest_info info;
+static uint64_t ram_end; /* end of the RAM region user pointers may name */
+
+/* The TSC frequency the monitor handed over, checked against the i8254
+ * PIT, a clock the host drives independently of the guest's TSC: channel
+ * 2 counts down from 0xffff at 1.193182 MHz with its gate on (port 0x61
+ * bit 0) and is read with latch commands (i8254 datasheet, "Counter
+ * Latch Command"). Over ~20 ms the two must agree within 2%; if the
+ * monitor gave no frequency the PIT's measurement is used. */
+static uint16_t pit_read2(void)
+{
+	outb(0x43, 0x80); /* latch counter 2 */
+	uint8_t lo = inb(0x42);
+	return (uint16_t)(lo | (inb(0x42) << 8));
+}
+
+static void tsc_check(uint64_t khz_vmm)
+{
+	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
+	outb(0x43, 0xb0);                                   /* ch2, lo/hi, mode 0 */
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
+	uint16_t p0 = pit_read2();
+	uint64_t t0 = rdtsc(), t1;
+	uint16_t p1;
+	do { /* about 20 ms of PIT ticks, well inside one 55 ms period */
+		p1 = pit_read2();
+		t1 = rdtsc();
+	} while ((uint16_t)(p0 - p1) < 23864 && p1 <= p0);
+	uint64_t ticks = (uint16_t)(p0 - p1);
+	uint64_t khz_pit = ticks ? (t1 - t0) * 1193182ull / ticks / 1000 : 0;
+	con_puts("benchguest: tsc ");
+	if (khz_vmm) {
+		con_dec(khz_vmm);
+		con_puts(" kHz from vmm, PIT measures ");
+		con_dec(khz_pit);
+		con_puts(" kHz");
+		uint64_t diff = khz_pit > khz_vmm ? khz_pit - khz_vmm : khz_vmm - khz_pit;
+		if (khz_pit && diff * 50 > khz_vmm)
+			con_puts(" (WARNING: more than 2% apart; timings use vmm's value)");
+		info.tsc_khz = khz_vmm;
+	} else {
+		con_dec(khz_pit);
+		con_puts(" kHz measured against the PIT (vmm gave none)");
+		info.tsc_khz = khz_pit;
+	}
+	con_puts("\n");
+}
+
+/* ---- threads and the scheduler ---- */
+#define KSTACK_SIZE 8192
+#define SLICE_US 10000 /* preemption quantum when several threads run */
+
+enum tstate { T_FREE, T_RUNNABLE, T_SLEEPING, T_MUTEX, T_JOIN, T_ZOMBIE };
+
+struct thread {
+	uint64_t ksp;       /* saved kernel stack pointer (swtch) */
+	enum tstate st;
+	uint64_t wake;      /* T_SLEEPING: TSC deadline */
+	uint64_t waddr;     /* T_MUTEX: lock word; T_JOIN: thread awaited */
+	uint64_t wseq;      /* FIFO order among mutex waiters */
+	int joiner;         /* thread waiting in join, or -1 */
+	uint8_t fx[512] __attribute__((aligned(16)));
+	uint8_t kstack[KSTACK_SIZE] __attribute__((aligned(16)));
+};
+
+static struct thread threads[GUEST_MAX_THREADS];
+static int cur;
+static int runq[GUEST_MAX_THREADS], rq_head, rq_len;
+static uint64_t slice_end, slice_tsc, wseq;
+static int nsleepers;
+
+static void rq_push(int t)
+{
+	runq[(rq_head + rq_len++) % GUEST_MAX_THREADS] = t;
+}
+static int rq_pop(void)
+{
+	int t = runq[rq_head];
+	rq_head = (rq_head + 1) % GUEST_MAX_THREADS;
+	rq_len--;
+	return t;
+}
+
+static void make_runnable(int t)
+{
+	if (threads[t].st == T_SLEEPING)
+		nsleepers--;
+	threads[t].st = T_RUNNABLE;
+	rq_push(t);
+}
+
+/* Timer policy: the earliest sleeper's deadline, and the end of the
+ * running thread's slice when another thread is waiting to run. */
+static void timer_update(void)
+{
+	uint64_t next = 0;
+	if (nsleepers)
+		for (int i = 0; i < GUEST_MAX_THREADS; i++)
+			if (threads[i].st == T_SLEEPING && (!next || threads[i].wake < next))
+				next = threads[i].wake;
+	if (rq_len && (!next || slice_end < next))
+		next = slice_end;
+	timer_arm(next);
+}
+
+static void wake_sleepers(uint64_t now)
+{
+	for (int i = 0; nsleepers && i < GUEST_MAX_THREADS; i++)
+		if (threads[i].st == T_SLEEPING && threads[i].wake <= now)
+			make_runnable(i);
+}
+
+/* Picks the next thread and switches to it. The caller has already put
+ * the current thread where it belongs (run queue, or blocked). With
+ * nothing runnable, idles with interrupts on until a timer wakes one. */
+static void schedule(void)
+{
+	while (!rq_len) {
+		timer_update();
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		wake_sleepers(rdtsc());
+	}
+	int prev = cur, next = rq_pop();
+	slice_end = rdtsc() + slice_tsc;
+	timer_update();
+	if (next == prev)
+		return;
+	cur = next;
+	tss.rsp0 = (uint64_t)(threads[next].kstack + KSTACK_SIZE);
+	/* The kernel itself never touches x87/SSE state (-mgeneral-regs-only),
+	 * so the user state can be swapped here, before the stacks are. */
+	__asm__ volatile("fxsave %0" : "=m"(threads[prev].fx));
+	__asm__ volatile("fxrstor %0" ::"m"(threads[next].fx));
+	swtch(&threads[prev].ksp, threads[next].ksp);
+}
+
+static void yield(void)
+{
+	make_runnable(cur);
+	schedule();
+}
+
+/* Builds a new thread that "returns" from swtch into trap_return and from
+ * there to user mode at entry(arg) on stack_top, interrupts enabled. */
+static int thread_new(uint64_t entry, uint64_t arg, uint64_t stack_top)
+{
+	int t;
+	for (t = 0; t < GUEST_MAX_THREADS; t++)
+		if (threads[t].st == T_FREE)
+			break;
+	if (t == GUEST_MAX_THREADS)
+		return -1;
+	struct thread *th = &threads[t];
+	uint64_t *sp = (uint64_t *)(th->kstack + KSTACK_SIZE);
+	struct trapframe *tf = (struct trapframe *)sp - 1;
+	*tf = (struct trapframe){0};
+	tf->rip = entry;
+	tf->rdi = arg;
+	tf->cs = HVBOOT_SEL_UCODE64 | 3;
+	tf->ss = HVBOOT_SEL_UDATA | 3;
+	tf->rflags = 0x202; /* IF */
+	/* SysV: at function entry RSP + 8 is 16-byte aligned. */
+	tf->rsp = (stack_top & ~0xfull) - 8;
+	sp = (uint64_t *)tf;
+	*--sp = (uint64_t)trap_return;
+	for (int i = 0; i < 6; i++) /* rbp rbx r12-r15 for swtch */
+		*--sp = 0;
+	th->ksp = (uint64_t)sp;
+	for (int i = 0; i < 512; i++)
+		th->fx[i] = fx_initial[i];
+	th->joiner = -1;
+	make_runnable(t);
+	return t;
+}
+
+/* ---- fault reports ---- */
+static const char *const exc_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
+	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
+	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD exception",
+	"#VE virtualization", "#CP control protection",
+};
+
+static __attribute__((noreturn)) void fault(const struct trapframe *tf)
+{
+	uint64_t cr2;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	con_puts("\nFAULT vector ");
+	con_dec(tf->vector);
+	con_puts(" (");
+	con_puts(tf->vector < 32 && exc_names[tf->vector] ? exc_names[tf->vector] : "?");
+	con_puts(") in ");
+	con_puts((tf->cs & 3) ? "user" : "kernel");
+	con_puts(" mode, thread ");
+	con_dec((uint64_t)cur);
+	con_puts("\n  rip ");
+	con_hex(tf->rip);
+	con_puts(" rsp ");
+	con_hex(tf->rsp);
+	con_puts(" error ");
+	con_hex(tf->error);
+	con_puts(" cr2 ");
+	con_hex(cr2);
+	con_puts("\n  rax ");
+	con_hex(tf->rax);
+	con_puts(" rbx ");
+	con_hex(tf->rbx);
+	con_puts(" rcx ");
+	con_hex(tf->rcx);
+	con_puts(" rdx ");
+	con_hex(tf->rdx);
+	con_puts("\n  rsi ");
+	con_hex(tf->rsi);
+	con_puts(" rdi ");
+	con_hex(tf->rdi);
+	con_puts(" rbp ");
+	con_hex(tf->rbp);
+	con_puts(" rflags ");
+	con_hex(tf->rflags);
+	con_puts("\n");
+	debug_exit(GUEST_EXIT_FAULT);
+}
+
+/* ---- system calls ---- */
+static int user_range_ok(uint64_t p, uint64_t len)
+{
+	return p >= HVBOOT_KERNEL_MIN && p + len >= p && p + len <= ram_end;
+}
+
+/* Lock word states, shared with user.c: 0 free, 1 held, 2 held with
+ * waiters. The user side takes and drops an uncontended lock with one
+ * atomic instruction; these slow paths run with interrupts off on our
+ * single CPU, so they are atomic with respect to every user thread.
+ * Unlock hands the lock to the longest waiter (FIFO), so a thread that
+ * yields while holding a lock cannot starve the others. */
+static void mutex_lock(volatile uint32_t *w)
+{
+	if (*w == 0) {
+		*w = 1;
+		return;
+	}
+	*w = 2;
+	threads[cur].st = T_MUTEX;
+	threads[cur].waddr = (uint64_t)w;
+	threads[cur].wseq = ++wseq;
+	schedule(); /* resumed holding the lock */
+}
+
+static void mutex_unlock(volatile uint32_t *w)
+{
+	int best = -1, more = 0;
+	for (int i = 0; i < GUEST_MAX_THREADS; i++) {
+		if (threads[i].st != T_MUTEX || threads[i].waddr != (uint64_t)w)
+			continue;
+		if (best < 0 || threads[i].wseq < threads[best].wseq) {
+			more += best >= 0;
+			best = i;
+		} else {
+			more++;
+		}
+	}
+	if (best < 0) {
+		*w = 0;
+		return;
+	}
+	*w = more ? 2 : 1;
+	make_runnable(best);
+}
+
+static int64_t syscall(struct trapframe *tf)
+{
+	switch (tf->rax) {
+	case SYS_WRITE:
+		if (!user_range_ok(tf->rdi, tf->rsi))
+			return -1;
+		con_write((const char *)tf->rdi, tf->rsi);
+		return 0;
+	case SYS_EXIT:
+		debug_exit((uint32_t)tf->rdi);
+	case SYS_YIELD:
+		yield();
+		return 0;
+	case SYS_THREAD_NEW:
+		return thread_new(tf->rdi, tf->rsi, tf->rdx);
+	case SYS_THREAD_EXIT:
+		threads[cur].st = T_ZOMBIE;
+		if (threads[cur].joiner >= 0)
+			make_runnable(threads[cur].joiner);
+		schedule();
+		return 0; /* not reached: nobody schedules a zombie */
+	case SYS_JOIN: {
+		uint64_t t = tf->rdi;
+		if (t >= GUEST_MAX_THREADS || (int)t == cur || threads[t].st == T_FREE ||
+		    threads[t].joiner >= 0)
+			return -1;
+		if (threads[t].st != T_ZOMBIE) {
+			threads[t].joiner = cur;
+			threads[cur].st = T_JOIN;
+			schedule();
+		}
+		threads[t].st = T_FREE;
+		return 0;
+	}
+	case SYS_SLEEP_UNTIL:
+		if (tf->rdi <= rdtsc())
+			return 0;
+		threads[cur].st = T_SLEEPING;
+		threads[cur].wake = tf->rdi;
+		nsleepers++;
+		schedule();
+		return 0;
+	case SYS_MUTEX_LOCK:
+	case SYS_MUTEX_UNLOCK:
+		if (!user_range_ok(tf->rdi, 4) || (tf->rdi & 3))
+			return -1;
+		if (tf->rax == SYS_MUTEX_LOCK)
+			mutex_lock((volatile uint32_t *)tf->rdi);
+		else
+			mutex_unlock((volatile uint32_t *)tf->rdi);
+		return 0;
+	case SYS_INFO:
+		return (int64_t)(uint64_t)&info;
+	default:
+		return -1;
+	}
+}
+
+void trap(struct trapframe *tf)
+{
+	switch (tf->vector) {
+	case SYSCALL_VECTOR:
+		tf->rax = (uint64_t)syscall(tf);
+		return;
+	case TIMER_VECTOR: {
+		lapic_write(LAPIC_EOI, 0);
+		armed = 0; /* a TSC-deadline timer disarms itself when it fires */
+		uint64_t now = rdtsc();
+		wake_sleepers(now);
+		/* Preempt only user code; the kernel's idle loop (the one place
+		 * interrupts are on at CPL0) goes back to its own loop. */
+		if ((tf->cs & 3) && rq_len && now >= slice_end)
+			yield();
+		else if (tf->cs & 3)
+			timer_update();
+		return;
+	}
+	case SPURIOUS_VECTOR:
+		return; /* no EOI for a spurious interrupt (SDM 10.9) */
+	default:
+		fault(tf);
+	}
+}
+
+void kmain(const struct hvboot_info *bi)
+{
+	tables_init();
+	sse_init();
+	if (bi->magic != HVBOOT_MAGIC) {
+		con_puts("benchguest: no boot information from the monitor\n");
+		debug_exit(GUEST_EXIT_BROKEN);
+	}
+	uint32_t a, b, c, d;
+	cpuid(1, &a, &b, &c, &d);
+	if (!(c & (1u << 24))) {
+		con_puts("benchguest: this vCPU has no TSC-deadline timer; cannot run\n");
+		debug_exit(GUEST_EXIT_BROKEN);
+	}
+	info.tsc_boot = rdtsc();
+	info.cmdline = (const char *)bi->cmdline;
+	info.heap_start = (bi->image_end + 0xfff) & ~0xfffull;
+	/* Usable RAM: the region the image sits in, capped at the identity
+	 * map's 4 GiB. */
+	info.heap_end = info.heap_start;
+	const struct hvboot_mmap_entry *mm = (const void *)bi->mmap;
+	for (uint32_t i = 0; i < bi->mmap_count; i++)
+		if (mm[i].type == 1 && mm[i].addr <= info.heap_start &&
+		    mm[i].addr + mm[i].size > info.heap_start)
+			info.heap_end = mm[i].addr + mm[i].size;
+	if (info.heap_end > 0x100000000ull)
+		info.heap_end = 0x100000000ull;
+	ram_end = info.heap_end;
+
+	/* Interrupt controllers: the PICs masked (ICW-less mask write), the
+	 * LAPIC on with LINT0 masked and its timer in TSC-deadline mode. */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	lapic_write(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
+	lapic_write(LAPIC_LVT_LINT0, 1u << 16);
+	lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR | (2u << 17));
+	tsc_check(bi->tsc_khz);
+	slice_tsc = info.tsc_khz * SLICE_US / 1000;
+
+	/* Thread 0 runs the user side; its stack is the top of the heap. */
+	uint64_t stack_top = info.heap_end;
+	info.heap_end -= 1 << 20;
+	cur = thread_new((uint64_t)user_entry, (uint64_t)&info, stack_top);
+	rq_pop();
+	tss.rsp0 = (uint64_t)(threads[cur].kstack + KSTACK_SIZE);
+	__asm__ volatile("fxrstor %0" ::"m"(threads[cur].fx));
+	uint64_t dummy;
+	swtch(&dummy, threads[cur].ksp);
+	debug_exit(GUEST_EXIT_BROKEN);
+}

@@ -1,0 +1,260 @@
+/*
+ * user: the benchmark guest's CPL3 side: the platform API the workloads
+ * are written against (src/bench/platform.h), and the first thread, which
+ * reads the command line and runs the workload through the same CLI code
+ * as build/bench.
+ *
+ * Time is the TSC scaled by the frequency the kernel checked at boot
+ * (no system call: RDTSC is allowed at CPL3). Memory is the RAM above the
+ * image, handed out by a first-fit allocator over an address-ordered free
+ * list. Threads, yield, sleep and contended locks are system calls; an
+ * uncontended lock or unlock is one atomic instruction.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench.h"
+#include "guest.h"
+#include "platform.h"
+
+void user_entry(const struct guest_info *gi);
+
+static inline int64_t sys3(uint64_t nr, uint64_t a, uint64_t b, uint64_t c)
+{
+	int64_t r;
+	__asm__ volatile("int3"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "memory", "rcx", "r8", "r9", "r10", "r11");
+	return r;
+}
+
+static const struct guest_info *gi;
+static uint64_t ns_mul; /* ns per TSC tick, 32.32 fixed point */
+static uint64_t tsc_per_ms;
+
+uint64_t plat_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t plat_now_ns(void)
+{
+	uint64_t d = plat_rdtsc() - gi->tsc_boot;
+	return (uint64_t)(((unsigned __int128)d * ns_mul) >> 32);
+}
+
+void plat_write(const char *s, size_t len)
+{
+	sys3(SYS_WRITE, (uint64_t)s, len, 0);
+}
+
+unsigned plat_ncpus(void)
+{
+	return 1;
+}
+
+void plat_yield(void)
+{
+	sys3(SYS_YIELD, 0, 0, 0);
+}
+
+void plat_sleep_until_ns(uint64_t deadline_ns)
+{
+	uint64_t ms = deadline_ns / 1000000, rest = deadline_ns % 1000000;
+	uint64_t tsc = gi->tsc_boot + ms * tsc_per_ms + rest * tsc_per_ms / 1000000;
+	sys3(SYS_SLEEP_UNTIL, tsc, 0, 0);
+}
+
+/* ---- locks: word 0 free, 1 held, 2 held with waiters (kernel.c) ---- */
+void plat_mutex_init(struct plat_mutex *m)
+{
+	*(volatile uint32_t *)m->opaque = 0;
+}
+
+void plat_mutex_lock(struct plat_mutex *m)
+{
+	uint32_t *w = (uint32_t *)m->opaque, expect = 0;
+	if (__atomic_compare_exchange_n(w, &expect, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	sys3(SYS_MUTEX_LOCK, (uint64_t)w, 0, 0);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+
+void plat_mutex_unlock(struct plat_mutex *m)
+{
+	uint32_t *w = (uint32_t *)m->opaque, expect = 1;
+	if (__atomic_compare_exchange_n(w, &expect, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	sys3(SYS_MUTEX_UNLOCK, (uint64_t)w, 0, 0);
+}
+
+/* ---- memory: first fit over an address-ordered free list ----
+ * Each free extent keeps its header in its first bytes. RAM above `fresh`
+ * has never been handed out and is still zero from the monitor; recycled
+ * extents are cleared when handed out again. */
+struct extent {
+	struct extent *next;
+	size_t size;
+};
+static struct extent *free_list;
+static uint64_t fresh, heap_end;
+static struct plat_mutex heap_lock;
+
+#define PAGE 4096ull
+
+void *plat_alloc(size_t size)
+{
+	if (size == 0 || size > (1ull << 40))
+		return NULL;
+	size = (size + PAGE - 1) & ~(PAGE - 1);
+	void *p = NULL;
+	plat_mutex_lock(&heap_lock);
+	for (struct extent **pp = &free_list; *pp; pp = &(*pp)->next) {
+		struct extent *e = *pp;
+		if (e->size < size)
+			continue;
+		if (e->size == size) {
+			*pp = e->next;
+		} else {
+			struct extent *rest = (struct extent *)((uint8_t *)e + size);
+			rest->next = e->next;
+			rest->size = e->size - size;
+			*pp = rest;
+		}
+		p = e;
+		break;
+	}
+	if (!p && heap_end - fresh >= size) {
+		p = (void *)fresh;
+		fresh += size;
+		plat_mutex_unlock(&heap_lock);
+		return p;
+	}
+	plat_mutex_unlock(&heap_lock);
+	if (p)
+		__builtin_memset(p, 0, size);
+	return p;
+}
+
+void plat_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	size = (size + PAGE - 1) & ~(PAGE - 1);
+	struct extent *e = p;
+	plat_mutex_lock(&heap_lock);
+	struct extent **pp = &free_list;
+	while (*pp && *pp < e)
+		pp = &(*pp)->next;
+	e->size = size;
+	e->next = *pp;
+	*pp = e;
+	/* Merge with the following extent, then with the preceding one. */
+	if (e->next && (uint8_t *)e + e->size == (uint8_t *)e->next) {
+		e->size += e->next->size;
+		e->next = e->next->next;
+	}
+	if (pp != &free_list) {
+		struct extent *prev = (struct extent *)((uint8_t *)pp - offsetof(struct extent, next));
+		if ((uint8_t *)prev + prev->size == (uint8_t *)e) {
+			prev->size += e->size;
+			prev->next = e->next;
+		}
+	}
+	plat_mutex_unlock(&heap_lock);
+}
+
+/* ---- threads ---- */
+#define THREAD_STACK (256u << 10)
+
+struct plat_thread {
+	plat_thread_fn fn;
+	void *arg;
+	int64_t tid;
+	void *stack;
+};
+
+static void thread_start(struct plat_thread *t)
+{
+	t->fn(t->arg);
+	sys3(SYS_THREAD_EXIT, 0, 0, 0);
+}
+
+struct plat_thread *plat_thread_create(plat_thread_fn fn, void *arg)
+{
+	struct plat_thread *t = plat_alloc(sizeof(*t));
+	void *stack = plat_alloc(THREAD_STACK);
+	if (!t || !stack) {
+		plat_free(t, sizeof(*t));
+		plat_free(stack, THREAD_STACK);
+		return NULL;
+	}
+	t->fn = fn;
+	t->arg = arg;
+	t->stack = stack;
+	t->tid = sys3(SYS_THREAD_NEW, (uint64_t)thread_start, (uint64_t)t,
+		      (uint64_t)stack + THREAD_STACK);
+	if (t->tid < 0) {
+		plat_free(stack, THREAD_STACK);
+		plat_free(t, sizeof(*t));
+		return NULL;
+	}
+	return t;
+}
+
+void plat_thread_join(struct plat_thread *t)
+{
+	sys3(SYS_JOIN, (uint64_t)t->tid, 0, 0);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	plat_free(t->stack, THREAD_STACK);
+	plat_free(t, sizeof(*t));
+}
+
+/* ---- the first thread ---- */
+
+/* Test hook: `fault KIND` raises an exception in user mode, so tests can
+ * check that a faulting workload is reported with its vector. */
+static void deliberate_fault(const char *kind)
+{
+	if (fmt_streq(kind, "ud"))
+		__asm__ volatile("ud2");
+	if (fmt_streq(kind, "gp"))
+		__asm__ volatile("cli"); /* privileged at CPL3 with IOPL 0 */
+	*(volatile uint64_t *)0x100000000ull = 1; /* "pf": beyond the identity map */
+}
+
+static void err_out(const char *s, size_t len)
+{
+	plat_write(s, len);
+}
+
+void user_entry(const struct guest_info *info)
+{
+	static char line[4096];
+	char *tok[64];
+	gi = info;
+	ns_mul = (1000000ull << 32) / gi->tsc_khz;
+	tsc_per_ms = gi->tsc_khz;
+	fresh = gi->heap_start;
+	heap_end = gi->heap_end;
+	size_t n = 0;
+	for (const char *c = gi->cmdline; c && *c && n < sizeof(line) - 1; c++)
+		line[n++] = *c;
+	line[n] = '\0';
+	int ntok = bench_split(line, tok, 64);
+	int rc;
+	if (ntok >= 1 && fmt_streq(tok[0], "fault")) {
+		deliberate_fault(ntok > 1 ? tok[1] : "pf");
+		rc = GUEST_EXIT_FAILED;
+	} else {
+		rc = bench_cli(ntok, (const char *const *)tok, err_out);
+	}
+	sys3(SYS_EXIT, rc == 0 ? GUEST_EXIT_OK : rc == 1 ? GUEST_EXIT_FAILED : GUEST_EXIT_USAGE,
+	     0, 0);
+	for (;;)
+		;
+}

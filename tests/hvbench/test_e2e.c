@@ -1,0 +1,452 @@
+/* test_e2e: build/hvbench end to end with fake_bench.sh as the workload
+ * runner and fake_vmm.sh as the monitor: the results folder and its
+ * contents, a failing, a crashing and a hanging workload reported failed
+ * while the rest go on, native-only runs, `hvbench report` re-rendering the
+ * same files, usage errors (exit 2), an unwritable folder, and SIGINT in the
+ * middle of a run keeping what was measured. */
+#include "testlib.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FAKE_BENCH "tests/hvbench/fake_bench.sh"
+#define FAKE_VMM "tests/hvbench/fake_vmm.sh"
+
+static char tmpdir[] = "/tmp/hvbench-e2e-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	setenv("HVBENCH_BENCH", FAKE_BENCH, 1);
+	setenv("HVBENCH_VMM", FAKE_VMM, 1);
+	/* Any readable file will do as the "guest": the fake monitor only
+	 * checks that it can read it. */
+	setenv("HVBENCH_GUEST_IMAGE", FAKE_BENCH, 1);
+	setenv("HVBENCH_GNUPLOT", "none", 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *tmp_path(const char *rel)
+{
+	static char buf[8][512];
+	static unsigned next;
+	char *p = buf[next++ % 8];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, rel);
+	return p;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Runs build/hvbench with up to 12 arguments. */
+static void hvbench(struct cmd_result *r, const char *const *args)
+{
+	const char *argv[16];
+	size_t n = 0;
+
+	argv[n++] = build_path("hvbench");
+	for (; args[n - 1] && n < 15; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	run_cmd(argv, 120, r);
+}
+
+static json_t *load_results(const char *dir)
+{
+	char path[512];
+	json_error_t e;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	j = json_load_file(path, 0, &e);
+	if (!j)
+		fail_msg("%s: %s", path, e.text);
+	return j;
+}
+
+static json_t *result_of(json_t *root, const char *name)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(root, "results"), i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "benchmark")), name))
+			return v;
+	fail_msg("no result for %s", name);
+	return NULL;
+}
+
+static const char *status_of(json_t *root, const char *name)
+{
+	return json_string_value(json_object_get(result_of(root, name), "status"));
+}
+
+static size_t nsamples(json_t *res, const char *side)
+{
+	return json_array_size(json_object_get(json_object_get(res, side), "samples"));
+}
+
+static void skip_without_tools(void)
+{
+	if (access(build_path("hvbench"), X_OK))
+		skip_because("%s is not built", build_path("hvbench"));
+	if (access(FAKE_BENCH, R_OK))
+		skip_because("run from the top of the source tree (no %s)", FAKE_BENCH);
+}
+
+static void full_run_with_failures(void **state)
+{
+	const char *out = tmp_path("r1");
+	const char *args[] = {"run", "--bench", "alpha,beta,broken,crash,gamma,hang,garbage",
+			      "--reps", "3", "--timeout", "2", "--out", out,
+			      "--json", tmp_path("copy.json"), NULL};
+	struct cmd_result r;
+	json_t *j, *alpha, *beta;
+	char *a, *b;
+	double ov;
+
+	(void)state;
+	skip_without_tools();
+	hvbench(&r, args);
+	if (r.status != 1)
+		fail_msg("exit %d (want 1: failures)\nstdout:\n%s\nstderr:\n%s", r.status, r.out,
+			 r.err);
+	/* The table on stdout, progress on stderr. */
+	assert_non_null(strstr(r.out, "overhead"));
+	assert_non_null(strstr(r.out, "FAILED broken: native warm-up: broken: checksum"));
+	assert_non_null(strstr(r.err, "rep 3/3 virt"));
+	assert_non_null(strstr(r.err, "warm-up"));
+
+	j = load_results(out);
+	assert_string_equal(json_string_value(json_object_get(j, "schema")), "hvbench/1");
+	assert_non_null(json_object_get(json_object_get(j, "host"), "kvm"));
+	alpha = result_of(j, "alpha");
+	beta = result_of(j, "beta");
+	assert_int_equal(nsamples(alpha, "native"), 3);
+	assert_int_equal(nsamples(alpha, "virt"), 3);
+	/* The fake monitor is 10% slower, within the fake's jitter. */
+	ov = json_number_value(json_object_get(alpha, "overhead_pct"));
+	assert_true(ov > 8.0 && ov < 12.5);
+	/* A rate that is 10% lower in the VM: positive overhead too. */
+	ov = json_number_value(json_object_get(beta, "overhead_pct"));
+	assert_true(ov > 8.0 && ov < 12.5);
+	assert_string_equal(json_string_value(json_object_get(beta, "better")), "higher");
+	assert_string_equal(status_of(j, "gamma"), "ok");
+	assert_string_equal(status_of(j, "broken"), "failed");
+	assert_string_equal(status_of(j, "crash"), "failed");
+	assert_string_equal(status_of(j, "hang"), "failed");
+	assert_string_equal(status_of(j, "garbage"), "failed");
+	assert_non_null(strstr(json_string_value(json_object_get(result_of(j, "broken"),
+								  "error")), "checksum 1234"));
+	assert_non_null(strstr(json_string_value(json_object_get(result_of(j, "crash"), "error")),
+			       "crashed"));
+	assert_non_null(strstr(json_string_value(json_object_get(result_of(j, "hang"), "error")),
+			       "timed out"));
+	json_decref(j);
+
+	/* The other files, and --json a copy of results.json. */
+	a = slurp(tmp_path("r1/results.json"));
+	b = slurp(tmp_path("copy.json"));
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	a = slurp(tmp_path("r1/results.csv"));
+	assert_non_null(a);
+	assert_non_null(strstr(a, "\nbroken,mibench,"));
+	free(a);
+	a = slurp(tmp_path("r1/report.md"));
+	assert_non_null(a);
+	assert_non_null(strstr(a, "## Failures"));
+	assert_non_null(strstr(a, "**hang**: native warm-up: timed out after 2 s"));
+	assert_non_null(strstr(a, "Charts skipped: gnuplot is not installed"));
+	free(a);
+	cmd_result_free(&r);
+}
+
+/* `hvbench report DIR` on a copy of results.json writes the same files. */
+static void report_rerenders_equal(void **state)
+{
+	static const char *const files[] = {"report.md", "results.csv"};
+	const char *args[] = {"run", "--bench", "alpha,broken,beta", "--reps", "2", "--out",
+			      tmp_path("r2"), NULL};
+	const char *rep[] = {"report", tmp_path("r3"), NULL};
+	struct cmd_result r;
+	char cmd[1024];
+
+	(void)state;
+	skip_without_tools();
+	hvbench(&r, args);
+	assert_int_equal(r.status, 1);
+	cmd_result_free(&r);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s' '%s'", tmp_path("r3"),
+		 tmp_path("r2/results.json"), tmp_path("r3/"));
+	assert_int_equal(system(cmd), 0);
+	hvbench(&r, rep);
+	if (r.status != 0)
+		fail_msg("report exit %d: %s", r.status, r.err);
+	assert_non_null(strstr(r.out, "alpha"));
+	cmd_result_free(&r);
+	for (size_t i = 0; i < 2; i++) {
+		char a_path[512], b_path[512], *a, *b;
+
+		snprintf(a_path, sizeof(a_path), "%s/%s", tmp_path("r2"), files[i]);
+		snprintf(b_path, sizeof(b_path), "%s/%s", tmp_path("r3"), files[i]);
+		a = slurp(a_path);
+		b = slurp(b_path);
+		assert_non_null(a);
+		assert_non_null(b);
+		if (strcmp(a, b))
+			fail_msg("%s differs after `hvbench report`", files[i]);
+		free(a);
+		free(b);
+	}
+	/* A folder without results.json is an error naming the file. */
+	rep[1] = tmp_path("nothing-here");
+	hvbench(&r, rep);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "nothing-here/results.json"));
+	cmd_result_free(&r);
+}
+
+static void native_only(void **state)
+{
+	const char *args[] = {"run", "--bench", "alpha", "--reps", "2", "--out",
+			      tmp_path("r4"), NULL};
+	const char *forced[] = {"run", "--native-only", "--bench", "synthetic", "--reps", "1",
+				"--timeout", "2", "--out", tmp_path("r5"), "--csv",
+				tmp_path("r5.csv"), NULL};
+	struct cmd_result r;
+	json_t *j, *alpha;
+
+	(void)state;
+	skip_without_tools();
+	/* No guest image: native only, said on stderr and in the report. */
+	setenv("HVBENCH_GUEST_IMAGE", "/nonexistent/benchguest.elf", 1);
+	hvbench(&r, args);
+	setenv("HVBENCH_GUEST_IMAGE", FAKE_BENCH, 1);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "native only: the bare guest /nonexistent/benchguest.elf"));
+	assert_non_null(strstr(r.out, "native only"));
+	j = load_results(tmp_path("r4"));
+	alpha = result_of(j, "alpha");
+	assert_true(json_is_null(json_object_get(alpha, "virt")));
+	assert_true(json_is_null(json_object_get(alpha, "overhead_pct")));
+	assert_int_equal(nsamples(alpha, "native"), 2);
+	assert_true(json_is_true(json_object_get(json_object_get(j, "config"), "native_only")));
+	json_decref(j);
+	cmd_result_free(&r);
+
+	/* --native-only, a group name in --bench, --csv. */
+	hvbench(&r, forced);
+	assert_int_equal(r.status, 1); /* the group holds crash, hang, garbage */
+	assert_int_equal(access(tmp_path("r5.csv"), R_OK), 0);
+	j = load_results(tmp_path("r5"));
+	assert_string_equal(status_of(j, "sleepy"), "ok");
+	assert_string_equal(status_of(j, "crash"), "failed");
+	json_decref(j);
+	cmd_result_free(&r);
+}
+
+struct usage_case {
+	const char *args[6];
+	const char *msg;
+};
+
+static void usage_errors(void **state)
+{
+	static const struct usage_case cases[] = {
+		{{"run", "--reps", "0"}, "--reps '0'"},
+		{{"run", "--reps", "ten"}, "--reps 'ten'"},
+		{{"run", "--guest", "linux"}, "--guest linux: not implemented yet"},
+		{{"run", "--guest", "windows"}, "--guest 'windows'"},
+		{{"run", "--vmm", "qemu"}, "--vmm qemu: the QEMU peer runner is not implemented"},
+		{{"run", "--size", "huge"}, "--size 'huge'"},
+		{{"run", "--cpu", "-1"}, "--cpu '-1'"},
+		{{"run", "--timeout", "0"}, "--timeout '0'"},
+		{{"run", "--frobnicate"}, "unknown option '--frobnicate'"},
+		{{"run", "--reps"}, "'--reps' needs a value"},
+		{{"run", "extra"}, "unexpected argument 'extra'"},
+		{{"run", "--bench", "nosuch"}, "unknown workload or group 'nosuch'"},
+		{{"frob"}, "unknown command 'frob'"},
+		{{"report"}, "report: expected one folder"},
+	};
+	struct cmd_result r;
+
+	(void)state;
+	skip_without_tools();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hvbench(&r, cases[i].args);
+		if (r.status != 2 || !strstr(r.err, cases[i].msg))
+			fail_msg("case %zu: exit %d, stderr '%s', wanted '%s'", i, r.status, r.err,
+				 cases[i].msg);
+		cmd_result_free(&r);
+	}
+}
+
+static void help_version_list(void **state)
+{
+	const char *help[] = {"--help", NULL}, *ver[] = {"--version", NULL};
+	const char *list[] = {"list", NULL};
+	struct cmd_result r;
+
+	(void)state;
+	skip_without_tools();
+	hvbench(&r, help);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "--native-only"));
+	cmd_result_free(&r);
+	hvbench(&r, ver);
+	assert_int_equal(r.status, 0);
+	assert_true(!strncmp(r.out, "hvbench ", 8));
+	cmd_result_free(&r);
+	hvbench(&r, list);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "alpha"));
+	assert_non_null(strstr(r.out, "synthetic"));
+	assert_non_null(strstr(r.out, "not implemented yet"));
+	cmd_result_free(&r);
+}
+
+static void unwritable_folder(void **state)
+{
+	const char *args[] = {"run", "--bench", "alpha", "--reps", "1", "--native-only", "--out",
+			      "/proc/hvbench-cannot/out", NULL};
+	struct cmd_result r;
+
+	(void)state;
+	skip_without_tools();
+	hvbench(&r, args);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "/proc/hvbench-cannot"));
+	/* The table is still printed. */
+	assert_non_null(strstr(r.out, "alpha"));
+	cmd_result_free(&r);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* SIGINT while `sleepy` runs: alpha is kept, sleepy is incomplete, beta was
+ * never run, and the sleeping child is killed at once. */
+static void sigint_keeps_results(void **state)
+{
+	char dir[512];
+	char prog[512], run[] = "run", bench[] = "--bench", list[] = "alpha,sleepy,beta";
+	char reps[] = "--reps", two[] = "2", out[] = "--out";
+	char *argv[] = {prog, run, bench, list, reps, two, out, dir, NULL};
+	int pe[2], st;
+	char buf[65536];
+	size_t len = 0;
+	double t0;
+	pid_t pid;
+	json_t *j;
+
+	(void)state;
+	skip_without_tools();
+	snprintf(dir, sizeof(dir), "%s", tmp_path("r6"));
+	snprintf(prog, sizeof(prog), "%s", build_path("hvbench"));
+	setenv("FAKE_SLEEP", "60", 1);
+	assert_int_equal(pipe(pe), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pe[1], 2);
+		close(pe[0]);
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pe[1]);
+	/* Wait until the sleepy workload is running. */
+	t0 = now_s();
+	while (len < sizeof(buf) - 1 && now_s() - t0 < 60) {
+		ssize_t n = read(pe[0], buf + len, sizeof(buf) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "sleepy: warm-up native"))
+			break;
+	}
+	unsetenv("FAKE_SLEEP");
+	assert_non_null(strstr(buf, "sleepy: warm-up native"));
+	usleep(200 * 1000);
+	t0 = now_s();
+	kill(pid, SIGINT);
+	while (read(pe[0], buf, sizeof(buf) - 1) > 0)
+		;
+	close(pe[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(now_s() - t0 < 10); /* the 60 s sleep was killed */
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 130);
+	j = load_results(dir);
+	assert_true(json_is_true(json_object_get(json_object_get(j, "config"), "incomplete")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "config"),
+							      "stopped_by")), "SIGINT");
+	assert_string_equal(status_of(j, "alpha"), "ok");
+	assert_int_equal(nsamples(result_of(j, "alpha"), "native"), 2);
+	assert_string_equal(status_of(j, "sleepy"), "incomplete");
+	assert_string_equal(status_of(j, "beta"), "not_run");
+	json_decref(j);
+	assert_int_equal(access(tmp_path("r6/report.md"), R_OK), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_run_with_failures),
+		cmocka_unit_test(report_rerenders_equal),
+		cmocka_unit_test(native_only),
+		cmocka_unit_test(usage_errors),
+		cmocka_unit_test(help_version_list),
+		cmocka_unit_test(unwritable_folder),
+		cmocka_unit_test(sigint_keeps_results),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
