@@ -46,6 +46,9 @@ TEST_LIB   := tests/common/testlib.c
 # that a checked pointer is non-NULL afterwards.
 TEST_CFLAGS := -Itests/common -Wno-null-dereference
 
+# `make` alone builds everything, whatever rules the fragments define.
+.DEFAULT_GOAL := all
+
 # Each component's fragment appends to these: ALL_TARGETS (built by `make`),
 # TEST_DEPS (built before tests) and TEST_ITEMS (KIND:PATH for tests/run.py).
 ALL_TARGETS := $(BUILD)/vmm $(BUILD)/rawloop
@@ -56,7 +59,7 @@ include $(wildcard src/*/*.mk lab/*.mk)
 # Keep intermediate objects (the sanitizer build's, the test guests' .o).
 .SECONDARY:
 
-.PHONY: all deps test bench clean loc
+.PHONY: all deps test bench bench-roundtrip clean loc
 all: $(ALL_TARGETS)
 
 deps:
@@ -134,7 +137,7 @@ $(BUILD)/tests/guests/%mb.elf: tests/guests/%mb.S tests/guests/mb.ld
 	@echo "  LD     $@"
 	$(Q)ld -m elf_i386 -static -nostdlib --no-warn-rwx-segments -T tests/guests/mb.ld -o $@ $@.o
 
-test: all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
+test: deps all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
 	@python3 tests/run.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) \
 		$(addprefix unit:,$(UNIT_BINS)) \
 		$(addprefix asan:,$(ASAN_BINS)) \
@@ -142,7 +145,14 @@ test: all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTM
 		$(addprefix fuzz:,$(FUZZ_BINS)) \
 		$(addprefix kvm:,$(KVM_BINS))
 
-bench: all
+# The main job: every workload natively and in the benchmark guest, sized
+# to finish in a few minutes on 2 cores. Override with BENCH_ARGS=...
+BENCH_ARGS ?= --size small --reps 10
+bench: deps all
+	$(BUILD)/hvbench run $(BENCH_ARGS)
+
+# What the monitor adds to a trap-and-emulate round trip, and its memory.
+bench-roundtrip: all
 	@python3 tests/perf/roundtrip.py --build $(BUILD)
 
 loc:

@@ -110,6 +110,13 @@ void result_key(struct bench_result *r, const char *key);
  * not fit. */
 int result_end(struct bench_result *r);
 
+/* Latency samples (ns): latency_sort sorts them in place and returns the
+ * mean in us; result_latency adds min, avg, p50, p99, max (us) and a 1 us
+ * histogram up to hmax_us ("hist", "hist_overflow") from sorted samples.
+ * Shared by timer-latency and the guest's irq-latency. */
+double latency_sort(uint64_t *lat_ns, uint64_t n);
+void result_latency(struct bench_result *r, const uint64_t *lat_ns, uint64_t n, uint64_t hmax_us);
+
 /* Prints "FAIL <name>: <reason>" and returns 1. */
 int bench_fail(const struct bench_args *a, const char *reason);
 

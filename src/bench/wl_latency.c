@@ -44,6 +44,55 @@ static int lat_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double latency_sort(uint64_t *lat_ns, uint64_t n)
+{
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < n; i++)
+		sum += lat_ns[i];
+	bench_qsort(lat_ns, n, sizeof(uint64_t), lat_cmp);
+	return (double)sum / (double)n / 1e3;
+}
+
+void result_latency(struct bench_result *r, const uint64_t *lat_ns, uint64_t n, uint64_t hmax)
+{
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < n; i++)
+		sum += lat_ns[i];
+	result_f64(r, "min", (double)lat_ns[0] / 1e3, 3);
+	result_f64(r, "avg", (double)sum / (double)n / 1e3, 3);
+	result_f64(r, "p50", (double)lat_ns[n / 2] / 1e3, 3);
+	result_f64(r, "p99", (double)lat_ns[(n * 99) / 100] / 1e3, 3);
+	result_f64(r, "max", (double)lat_ns[n - 1] / 1e3, 3);
+	/* histogram as [bucket_us, count] pairs, empty buckets left out; the
+	 * samples are sorted, so each bucket is one run */
+	result_key(r, "hist");
+	fmt_char(&r->f, '[');
+	uint64_t i = 0, over = 0;
+	bool first = true;
+	while (i < n) {
+		uint64_t b = lat_ns[i] / 1000;
+		if (b >= hmax) {
+			over = n - i;
+			break;
+		}
+		uint64_t k = 0;
+		while (i < n && lat_ns[i] / 1000 == b) {
+			k++;
+			i++;
+		}
+		if (!first)
+			fmt_char(&r->f, ',');
+		first = false;
+		fmt_char(&r->f, '[');
+		fmt_u64(&r->f, b);
+		fmt_char(&r->f, ',');
+		fmt_u64(&r->f, k);
+		fmt_char(&r->f, ']');
+	}
+	fmt_char(&r->f, ']');
+	result_u64(r, "hist_overflow", over);
+}
+
 static int timer_latency_run(const struct bench_args *a)
 {
 	struct lat_job j = {
@@ -69,49 +118,12 @@ static int timer_latency_run(const struct bench_args *a)
 		return bench_fail(a, "woke before the deadline");
 	}
 
-	uint64_t sum = 0;
-	for (uint64_t i = 0; i < j.loops; i++)
-		sum += j.lat_ns[i];
-	bench_qsort(j.lat_ns, j.loops, sizeof(uint64_t), lat_cmp);
-	double avg = (double)sum / (double)j.loops / 1e3;
-
+	double avg = latency_sort(j.lat_ns, j.loops);
 	struct bench_result r;
 	result_begin(&r, a, "latency_avg", "us", "lower", avg, 3);
 	result_u64(&r, "check", j.loops);
-	result_f64(&r, "min", (double)j.lat_ns[0] / 1e3, 3);
-	result_f64(&r, "avg", avg, 3);
-	result_f64(&r, "p50", (double)j.lat_ns[j.loops / 2] / 1e3, 3);
-	result_f64(&r, "p99", (double)j.lat_ns[(j.loops * 99) / 100] / 1e3, 3);
-	result_f64(&r, "max", (double)j.lat_ns[j.loops - 1] / 1e3, 3);
+	result_latency(&r, j.lat_ns, j.loops, hmax);
 	result_f64(&r, "time_ms", bench_ns_to_ms(t1 - t0), 3);
-	/* histogram as [bucket_us, count] pairs, empty buckets left out; the
-	 * samples are sorted, so each bucket is one run */
-	result_key(&r, "hist");
-	fmt_char(&r.f, '[');
-	uint64_t i = 0, over = 0;
-	bool first = true;
-	while (i < j.loops) {
-		uint64_t b = j.lat_ns[i] / 1000;
-		if (b >= hmax) {
-			over = j.loops - i;
-			break;
-		}
-		uint64_t n = 0;
-		while (i < j.loops && j.lat_ns[i] / 1000 == b) {
-			n++;
-			i++;
-		}
-		if (!first)
-			fmt_char(&r.f, ',');
-		first = false;
-		fmt_char(&r.f, '[');
-		fmt_u64(&r.f, b);
-		fmt_char(&r.f, ',');
-		fmt_u64(&r.f, n);
-		fmt_char(&r.f, ']');
-	}
-	fmt_char(&r.f, ']');
-	result_u64(&r, "hist_overflow", over);
 	plat_free(j.lat_ns, bytes);
 	return result_end(&r);
 }

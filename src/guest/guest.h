@@ -24,11 +24,13 @@
 #define SYS_MUTEX_LOCK 7   /* (lock word) -> 0, lock held */
 #define SYS_MUTEX_UNLOCK 8 /* (lock word) -> 0 */
 #define SYS_INFO 9         /* () -> address of the kernel's struct guest_info */
-#define SYS_MAX 10
+#define SYS_GPIO_SETUP 10  /* () -> GPIO BAR0 address with MSI on, or -1 */
+#define SYS_MAX 11
 
 #define SYSCALL_VECTOR 3 /* #BP, raised by INT3 */
 #define TIMER_VECTOR 0x30
 #define SPURIOUS_VECTOR 0xff
+#define GPIO_VECTOR 0x40
 
 /* Values written to the debug-exit port; vmm exits with (V << 1) | 1. */
 #define GUEST_EXIT_OK 0       /* status 1: the workload ran and passed */
@@ -49,6 +51,9 @@ struct guest_info {
 	uint64_t heap_start; /* first free byte above the image, page aligned */
 	uint64_t heap_end;   /* end of usable RAM */
 	const char *cmdline;
+	/* The GPIO interrupt's TSC stamp and count (entry.S vec_gpio). */
+	volatile uint64_t *gpio_irq_tsc;
+	volatile uint64_t *gpio_irq_count;
 };
 
 /* Register state at any kernel entry, lowest address first (entry.S). */

@@ -2,24 +2,26 @@
 # kernel.c) and user side (user.c, libc.c) linked with the very workload
 # archive build/bench uses ($(BENCH_LIB), src/bench/bench.mk).
 #
-# Kernel flags: -mgeneral-regs-only keeps the kernel off the x87/SSE
-# registers, so user SSE state is saved only at thread switches;
+# Kernel flags (kernel.c, libc.c): -mgeneral-regs-only keeps the kernel off
+# the x87/SSE registers, so user SSE state is saved only at thread switches;
 # -mno-red-zone because interrupts taken at CPL0 push onto the current
-# stack. The user side runs at CPL3 and could use SSE, but needs none.
+# stack. The user side (user.c, irqlat.c) runs at CPL3 and may use SSE.
 
 GUEST_SRCS := $(wildcard src/guest/*.c src/guest/*.S)
 GUEST_OBJS := $(patsubst src/guest/%,$(BUILD)/guest/obj/%.o,$(GUEST_SRCS))
 GUEST_CFLAGS := -std=c11 -O2 -g $(WARNINGS) -ffreestanding -fno-pic -fno-pie \
-	-fno-stack-protector -fno-strict-aliasing -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-fno-stack-protector -fno-strict-aliasing -mno-red-zone -fno-asynchronous-unwind-tables \
 	-Isrc/guest -Isrc/common -Isrc/bench
 GUEST_ELF := $(BUILD)/guest/benchguest.elf
 
 ALL_TARGETS += $(GUEST_ELF)
 
+$(BUILD)/guest/obj/kernel.c.o $(BUILD)/guest/obj/libc.c.o: GUEST_KFLAGS := -mgeneral-regs-only
+
 $(BUILD)/guest/obj/%.c.o: src/guest/%.c $(wildcard src/guest/*.h) src/common/hvboot.h $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_KFLAGS) -c $< -o $@
 
 $(BUILD)/guest/obj/%.S.o: src/guest/%.S src/guest/guest.h
 	@mkdir -p $(dir $@)
@@ -28,5 +30,5 @@ $(BUILD)/guest/obj/%.S.o: src/guest/%.S src/guest/guest.h
 
 $(GUEST_ELF): $(GUEST_OBJS) $(BENCH_LIB) src/guest/guest.ld
 	@echo "  LD     $@"
-	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -T src/guest/guest.ld \
+	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none -T src/guest/guest.ld \
 		-o $@ $(GUEST_OBJS) $(BENCH_LIB) -lgcc

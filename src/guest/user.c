@@ -15,6 +15,7 @@
 
 #include "bench.h"
 #include "guest.h"
+#include "irqlat.h"
 #include "platform.h"
 
 void user_entry(const struct guest_info *gi);
@@ -214,6 +215,11 @@ void plat_thread_join(struct plat_thread *t)
 	plat_free(t, sizeof(*t));
 }
 
+int64_t irqlat_gpio_setup(void)
+{
+	return sys3(SYS_GPIO_SETUP, 0, 0, 0);
+}
+
 /* ---- the first thread ---- */
 
 /* Test hook: `fault KIND` raises an exception in user mode, so tests can
@@ -247,9 +253,24 @@ void user_entry(const struct guest_info *info)
 	line[n] = '\0';
 	int ntok = bench_split(line, tok, 64);
 	int rc;
+	irqlat_init(gi);
 	if (ntok >= 1 && fmt_streq(tok[0], "fault")) {
 		deliberate_fault(ntok > 1 ? tok[1] : "pf");
 		rc = GUEST_EXIT_FAILED;
+	} else if (ntok >= 2 && fmt_streq(tok[0], "run") && fmt_streq(tok[1], "irq-latency")) {
+		/* Guest-only workload: same parameter parsing as the others. */
+		static char ebuf[512];
+		struct fmt f;
+		struct bench_args args;
+		fmt_init(&f, ebuf, sizeof(ebuf));
+		rc = bench_parse_params(&irqlat_workload, ntok - 2, (const char *const *)tok + 2,
+					&args, &f);
+		if (rc) {
+			fmt_char(&f, '\n');
+			plat_write(f.buf, f.len);
+		} else {
+			rc = irqlat_workload.run(&args);
+		}
 	} else {
 		rc = bench_cli(ntok, (const char *const *)tok, err_out);
 	}

@@ -3,7 +3,6 @@
 
 # This fragment is read before the top-level `all` rule: keep `make` with no
 # goal building everything rather than the first rule below.
-.DEFAULT_GOAL := all
 
 HVB_SRCS     := $(wildcard src/hvbench/*.c)
 HVB_LIB_SRCS := $(filter-out src/hvbench/main.c,$(HVB_SRCS))

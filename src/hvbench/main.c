@@ -176,11 +176,13 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'p':
 			if (parse_int(optarg, 0, CPU_SETSIZE - 1, &o.cpu))
-				return usage_error("--cpu '%s': expected a CPU number (0, 1, ...)", optarg);
+				return usage_error("--cpu '%s': expected a CPU number (0, 1, ...)",
+						   optarg);
 			break;
 		case OPT_TIMEOUT:
 			if (parse_int(optarg, 1, 7 * 24 * 3600, &o.timeout_s))
-				return usage_error("--timeout '%s': expected seconds, at least 1", optarg);
+				return usage_error("--timeout '%s': expected seconds, at least 1",
+						   optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -163,9 +163,13 @@ char *report_table(const struct hvb_doc *d)
 	if (d->config.incomplete)
 		hvb_buf_printf(&b, "incomplete: stopped by %s\n",
 			       d->config.stopped_by ? d->config.stopped_by : "a signal");
-	if (software_kvm(d) && !d->config.native_only)
+	for (size_t i = 0; i < d->nresults; i++) {
+		if (!emulated_flag(d, &d->results[i]))
+			continue;
 		hvb_buf_printf(&b, "emulated: on this software KVM (%s) guest-kernel code is "
 				   "emulated; see report.md\n", d->host.kvm ? d->host.kvm : "?");
+		break;
+	}
 	return hvb_buf_take(&b);
 }
 
@@ -517,15 +521,36 @@ static void note_chart_failed(struct report_charts *c, const char *file, const c
 		 why);
 }
 
-/* One bar per workload with a defined overhead, its CI as the error bar. */
+/* One bar per workload with a defined overhead, its CI as the error bar.
+ * The y range always includes 0 so bar lengths compare honestly. */
 static char *chart_script(const struct hvb_doc *d, const char *group, const char *file,
 			  size_t *nbars)
 {
-	struct hvb_buf b = {0};
+	struct hvb_buf data = {0}, b = {0};
+	double lo = 0, hi = 0, pad;
 
 	*nbars = 0;
+	for (size_t i = 0; i < d->nresults; i++) {
+		const struct hvb_result *r = &d->results[i];
+		double l, h;
+		char name[80];
+
+		if (!r->group || strcmp(r->group, group) || !isfinite(r->overhead))
+			continue;
+		l = isfinite(r->ov_lo) ? r->ov_lo : r->overhead;
+		h = isfinite(r->ov_hi) ? r->ov_hi : r->overhead;
+		lo = fmin(lo, fmin(l, r->overhead));
+		hi = fmax(hi, fmax(h, r->overhead));
+		safe_name(name, sizeof(name), r->benchmark);
+		hvb_buf_printf(&data, "\"%s\" %.6g %.6g %.6g\n", name, r->overhead, l, h);
+		(*nbars)++;
+	}
+	pad = (hi - lo) * 0.1;
+	if (pad <= 0)
+		pad = 1;
 	hvb_buf_printf(&b,
-		       "set terminal svg size 720,420 noenhanced font 'sans,12' background '#ffffff'\n"
+		       "set terminal svg size 800,440 noenhanced font 'sans,12' "
+		       "background '#ffffff'\n"
 		       "set output '%s'\n"
 		       "set title 'Virtualisation overhead: %s (median, Equation 1, 95%% CI)'\n"
 		       "set ylabel 'overhead (%%), positive = slower in the VM'\n"
@@ -536,23 +561,14 @@ static char *chart_script(const struct hvb_doc *d, const char *group, const char
 		       "set grid ytics\n"
 		       "set xzeroaxis lt -1\n"
 		       "set key off\n"
-		       "set xtics nomirror rotate by -30\n"
-		       "$data << EOD\n",
-		       file, group);
-	for (size_t i = 0; i < d->nresults; i++) {
-		const struct hvb_result *r = &d->results[i];
-		char name[80];
-
-		if (!r->group || strcmp(r->group, group) || !isfinite(r->overhead))
-			continue;
-		safe_name(name, sizeof(name), r->benchmark);
-		hvb_buf_printf(&b, "\"%s\" %.6g %.6g %.6g\n", name, r->overhead,
-			       isfinite(r->ov_lo) ? r->ov_lo : r->overhead,
-			       isfinite(r->ov_hi) ? r->ov_hi : r->overhead);
-		(*nbars)++;
-	}
-	hvb_buf_puts(&b, "EOD\n"
-			 "plot $data using 2:3:4:xtic(1) linecolor rgb '#3a6ea5'\n");
+		       "set bmargin 4\n"
+		       "set xtics nomirror font ',10'\n"
+		       "set yrange [%.6g:%.6g]\n"
+		       "$data << EOD\n%sEOD\n"
+		       "plot $data using 2:3:4:xtic(1) linecolor rgb '#3a6ea5'\n",
+		       file, group, lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : pad,
+		       data.p ? data.p : "");
+	free(data.p);
 	return hvb_buf_take(&b);
 }
 

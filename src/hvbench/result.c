@@ -178,7 +178,8 @@ enum result_status result_scan(const char *out, size_t len, const char *expect,
 				continue;
 			}
 			if (expect && strcmp(t.benchmark, expect)) {
-				snprintf(err, errlen, "RESULT names benchmark \"%s\", expected \"%s\"",
+				snprintf(err, errlen,
+					 "RESULT names benchmark \"%s\", expected \"%s\"",
 					 t.benchmark, expect);
 				return RESULT_MALFORMED;
 			}

@@ -289,8 +289,8 @@ void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_t
 	/* Mirror the child's setpgid so kill(-pid) works even if we win the race. */
 	setpgid(pid, pid);
 	if (read(pr[0], &se, sizeof(se)) == (ssize_t)sizeof(se)) {
-		static const char *const what[] = {"", "cannot enter directory", "cannot pin to CPU",
-						   "cannot execute"};
+		static const char *const what[] = {"", "cannot enter directory",
+						   "cannot pin to CPU", "cannot execute"};
 		struct hvb_buf b = {0};
 
 		hvb_buf_printf(&b, "%s %s: %s", what[se.stage >= 1 && se.stage <= 3 ? se.stage : 0],
@@ -433,11 +433,12 @@ const char *runner_judge(const struct runner *r, const struct runner_run *res)
 		if (res->status == RUNNER_VMM_STATUS_OK)
 			return NULL;
 		if (res->status & 1)
-			snprintf(why, sizeof(why), "guest reported failure (debug-exit value %d)%s%s",
+			snprintf(why, sizeof(why),
+				 "guest reported failure (debug-exit value %d)%s%s",
 				 res->status >> 1, last[0] ? "; " : "", last);
 		else if (res->status == 0)
-			snprintf(why, sizeof(why),
-				 "guest powered off without reporting success on the debug-exit port");
+			snprintf(why, sizeof(why), "guest powered off without reporting "
+				 "success on the debug-exit port");
 		else
 			snprintf(why, sizeof(why), "monitor failed (exit status %d)%s%s",
 				 res->status, last[0] ? ": " : "", last);

@@ -20,8 +20,8 @@ static size_t first_ending_after(const struct bus *b, uint64_t addr)
 	return lo;
 }
 
-int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
-		 void *opaque, const char *name)
+static int register_locked(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
+			   void *opaque, const char *name)
 {
 	if (len == 0 || base + (len - 1) < base || !fn) {
 		errno = EINVAL;
@@ -46,19 +46,32 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 	return 0;
 }
 
+int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
+		 void *opaque, const char *name)
+{
+	pthread_rwlock_wrlock(&b->lock);
+	int r = register_locked(b, base, len, fn, opaque, name);
+	pthread_rwlock_unlock(&b->lock);
+	return r;
+}
+
 int bus_unregister(struct bus *b, uint64_t base)
 {
+	int ret = 0;
+	pthread_rwlock_wrlock(&b->lock);
 	size_t i = first_ending_after(b, base);
 	if (i == b->n || b->r[i].base != base) {
 		errno = ENOENT;
-		return -1;
+		ret = -1;
+	} else {
+		memmove(&b->r[i], &b->r[i + 1], (b->n - i - 1) * sizeof(*b->r));
+		b->n--;
 	}
-	memmove(&b->r[i], &b->r[i + 1], (b->n - i - 1) * sizeof(*b->r));
-	b->n--;
-	return 0;
+	pthread_rwlock_unlock(&b->lock);
+	return ret;
 }
 
-const struct bus_range *bus_find(const struct bus *b, uint64_t addr, uint32_t len)
+static const struct bus_range *find_locked(const struct bus *b, uint64_t addr, uint32_t len)
 {
 	if (len == 0 || addr + (len - 1) < addr)
 		return NULL;
@@ -71,14 +84,24 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr, uint32_t le
 	return r;
 }
 
-bool bus_access(const struct bus *b, uint64_t addr, uint8_t *data, uint32_t len,
-		bool is_write)
+bool bus_find(struct bus *b, uint64_t addr, uint32_t len, struct bus_range *out)
 {
-	const struct bus_range *r = bus_find(b, addr, len);
-	if (!r)
-		return false;
-	r->fn(r->opaque, addr - r->base, data, len, is_write);
-	return true;
+	pthread_rwlock_rdlock(&b->lock);
+	const struct bus_range *r = find_locked(b, addr, len);
+	if (r)
+		*out = *r;
+	pthread_rwlock_unlock(&b->lock);
+	return r != NULL;
+}
+
+bool bus_access(struct bus *b, uint64_t addr, uint8_t *data, uint32_t len, bool is_write)
+{
+	pthread_rwlock_rdlock(&b->lock);
+	const struct bus_range *r = find_locked(b, addr, len);
+	if (r)
+		r->fn(r->opaque, addr - r->base, data, len, is_write);
+	pthread_rwlock_unlock(&b->lock);
+	return r != NULL;
 }
 
 void bus_free(struct bus *b)

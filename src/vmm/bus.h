@@ -6,8 +6,11 @@
  * registration refuses a zero length, a range that wraps, and any overlap.
  * Lookups are a binary search over ranges kept sorted.
  *
- * The bus holds no lock: registration happens before vCPUs start, and each
- * device serialises its own state.
+ * Locking: lookups take the bus's read lock, registration its write lock,
+ * so a PCI BAR can move while other vCPUs run. A handler runs under the
+ * read lock of its own bus and so must not register on that bus (moving a
+ * BAR from a port-I/O config write is fine: another bus). Each device
+ * serialises its own state.
  */
 #ifndef BUS_H
 #define BUS_H
@@ -15,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 
 /* A device's view of one access: `offset` is relative to the base the
  * device registered, `data` holds `len` bytes (1, 2, 4 or 8) in guest
@@ -32,9 +36,12 @@ struct bus_range {
 
 struct bus {
 	const char *name; /* "pio" or "mmio", for messages */
+	pthread_rwlock_t lock;
 	struct bus_range *r;
 	size_t n, cap;
 };
+
+#define BUS_INIT(nm) {.name = (nm), .lock = PTHREAD_RWLOCK_INITIALIZER}
 
 /* Returns 0, or -1 with errno EINVAL (zero length or wrap-around), EEXIST
  * (overlap with a registered range) or ENOMEM. */
@@ -42,11 +49,12 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 		 void *opaque, const char *name);
 /* Removes the range registered at exactly `base`; returns 0 or -1 (ENOENT). */
 int bus_unregister(struct bus *b, uint64_t base);
-/* The range that holds the whole access [addr, addr + len), or NULL. */
-const struct bus_range *bus_find(const struct bus *b, uint64_t addr, uint32_t len);
+/* Copies the range that holds the whole access [addr, addr + len) to *out;
+ * returns false when there is none. */
+bool bus_find(struct bus *b, uint64_t addr, uint32_t len, struct bus_range *out);
 /* Dispatches one access. Returns false when no device claims it; the caller
  * then applies the architectural answer (reads return all-ones). */
-bool bus_access(const struct bus *b, uint64_t addr, uint8_t *data, uint32_t len,
+bool bus_access(struct bus *b, uint64_t addr, uint8_t *data, uint32_t len,
 		bool is_write);
 void bus_free(struct bus *b);
 

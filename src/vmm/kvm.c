@@ -325,3 +325,88 @@ void kvm_irq_line(void *ctx, unsigned gsi, int level)
 	if (ioctl(vm->fd, KVM_IRQ_LINE, &l) < 0)
 		abort();
 }
+
+int kvm_signal_msi(struct kvm_vm *vm, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi m = {
+		.address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data,
+	};
+	return ioctl(vm->fd, KVM_SIGNAL_MSI, &m) < 0 ? -1 : 0;
+}
+
+/* The routing table KVM starts with (KVM API, KVM_SET_GSI_ROUTING; it is
+ * what KVM_CREATE_IRQCHIP installs): GSI n to IOAPIC pin n for n < 24,
+ * and GSIs 0-15 also to the PICs (master 0-7, slave 8-15). Ours adds the
+ * MSI routes in vm->msi. */
+static int routes_commit(struct kvm_vm *vm)
+{
+	const unsigned max = 16 + 24 + KVM_MAX_MSI_ROUTES;
+	struct kvm_irq_routing *t =
+		calloc(1, sizeof(*t) + max * sizeof(struct kvm_irq_routing_entry));
+	if (!t)
+		return -1;
+	unsigned n = 0;
+	for (unsigned gsi = 0; gsi < 24; gsi++) {
+		t->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = {.irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi},
+		};
+		if (gsi < 16)
+			t->entries[n++] = (struct kvm_irq_routing_entry){
+				.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = {.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+								 : KVM_IRQCHIP_PIC_SLAVE,
+					      .pin = gsi % 8},
+			};
+	}
+	for (unsigned i = 0; i < vm->nmsi; i++)
+		t->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = vm->msi[i].gsi, .type = KVM_IRQ_ROUTING_MSI,
+			.u.msi = {.address_lo = (uint32_t)vm->msi[i].addr,
+				  .address_hi = (uint32_t)(vm->msi[i].addr >> 32),
+				  .data = vm->msi[i].data},
+		};
+	t->nr = n;
+	int r = ioctl(vm->fd, KVM_SET_GSI_ROUTING, t);
+	free(t);
+	return r < 0 ? -1 : 0;
+}
+
+int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
+{
+	unsigned i;
+	if (gsi < KVM_FIRST_MSI_GSI) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < vm->nmsi && vm->msi[i].gsi != gsi; i++)
+		;
+	if (i == vm->nmsi) {
+		if (vm->nmsi == KVM_MAX_MSI_ROUTES) {
+			errno = ENOSPC;
+			return -1;
+		}
+		vm->nmsi++;
+	}
+	vm->msi[i].gsi = gsi;
+	vm->msi[i].addr = addr;
+	vm->msi[i].data = data;
+	return routes_commit(vm);
+}
+
+int kvm_irqfd(struct kvm_vm *vm, int fd, unsigned gsi, bool assign)
+{
+	struct kvm_irqfd f = {
+		.fd = (uint32_t)fd, .gsi = gsi, .flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
+	};
+	return ioctl(vm->fd, KVM_IRQFD, &f) < 0 ? -1 : 0;
+}
+
+int kvm_ioeventfd(struct kvm_vm *vm, int fd, uint64_t addr, unsigned len, bool assign)
+{
+	struct kvm_ioeventfd e = {
+		.addr = addr, .len = len, .fd = fd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+	return ioctl(vm->fd, KVM_IOEVENTFD, &e) < 0 ? -1 : 0;
+}

@@ -18,6 +18,8 @@
 #include "guestmem.h"
 
 #define KVM_MAX_VCPUS 64
+#define KVM_FIRST_MSI_GSI 24 /* GSIs below are the IOAPIC's pins */
+#define KVM_MAX_MSI_ROUTES 8
 
 struct kvm_vcpu_ctx {
 	int fd;
@@ -32,6 +34,13 @@ struct kvm_vm {
 	uint32_t tsc_khz; /* 0 when KVM cannot tell */
 	unsigned nvcpus;
 	struct kvm_vcpu_ctx vcpu[KVM_MAX_VCPUS];
+	/* MSI routes added to the default GSI routing (kvm_route_msi). */
+	struct {
+		unsigned gsi;
+		uint64_t addr;
+		uint32_t data;
+	} msi[KVM_MAX_MSI_ROUTES];
+	unsigned nmsi;
 };
 
 /* The kind of KVM this host offers, for `vmm info` and every report. */
@@ -67,5 +76,19 @@ void kvm_close(struct kvm_vm *vm);
 /* Drives a GSI of the in-kernel irqchip (PIC and IOAPIC) to `level`.
  * Signature fits struct irq_line; ctx is the struct kvm_vm. */
 void kvm_irq_line(void *ctx, unsigned gsi, int level);
+
+/* Sends one MSI (KVM_SIGNAL_MSI). Returns 0 or -1 with errno. */
+int kvm_signal_msi(struct kvm_vm *vm, uint64_t addr, uint32_t data);
+
+/* Routes `gsi` (>= KVM_FIRST_MSI_GSI) to an MSI with this address and data,
+ * keeping the default routes of GSIs 0-23 (PIC and IOAPIC pins), since
+ * KVM_SET_GSI_ROUTING replaces the whole table. Returns 0 or -1. */
+int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data);
+
+/* irqfd: a write to eventfd `fd` injects `gsi` without leaving the kernel.
+ * ioeventfd: a `len`-byte guest write to MMIO `addr` signals `fd` without
+ * an exit to user space. assign=false undoes. Return 0 or -1 with errno. */
+int kvm_irqfd(struct kvm_vm *vm, int fd, unsigned gsi, bool assign);
+int kvm_ioeventfd(struct kvm_vm *vm, int fd, uint64_t addr, unsigned len, bool assign);
 
 #endif

@@ -27,6 +27,7 @@
 #include "acpi.h"
 #include "cmos.h"
 #include "debugexit.h"
+#include "gpio.h"
 #include "i8042.h"
 #include "loader.h"
 #include "pci.h"
@@ -117,6 +118,70 @@ static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 	(void)off;
 	if (!is_write)
 		memset(data, 0xff, len);
+}
+
+/* The GPIO's interrupt paths on KVM (gpio.h). The kernel path routes a
+ * GSI to the guest's MSI and puts one eventfd behind both an ioeventfd on
+ * the doorbell and an irqfd on that GSI. */
+#define GPIO_MSI_GSI KVM_FIRST_MSI_GSI
+static int gpio_efd = -1;
+
+static int gpio_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	return kvm_signal_msi(ctx, addr, data);
+}
+
+static int gpio_kernel_path(void *ctx, bool on, uint64_t bell, uint64_t addr, uint32_t data)
+{
+	struct kvm_vm *vm = ctx;
+	if (!on) {
+		if (gpio_efd >= 0) {
+			kvm_ioeventfd(vm, gpio_efd, bell, 4, false);
+			kvm_irqfd(vm, gpio_efd, GPIO_MSI_GSI, false);
+			close(gpio_efd);
+			gpio_efd = -1;
+		}
+		return 0;
+	}
+	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IOEVENTFD) ||
+	    !kvm_check_cap(vm, KVM_CAP_IRQ_ROUTING))
+		return -1;
+	gpio_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (gpio_efd < 0)
+		return -1;
+	if (kvm_route_msi(vm, GPIO_MSI_GSI, addr, data) == 0 &&
+	    kvm_irqfd(vm, gpio_efd, GPIO_MSI_GSI, true) == 0) {
+		if (kvm_ioeventfd(vm, gpio_efd, bell, 4, true) == 0)
+			return 0;
+		kvm_irqfd(vm, gpio_efd, GPIO_MSI_GSI, false);
+	}
+	fprintf(stderr, "vmm: gpio: kernel interrupt path unavailable (%s); the monitor "
+			"serves the doorbell\n", strerror(errno));
+	close(gpio_efd);
+	gpio_efd = -1;
+	return -1;
+}
+
+/* Firmware's job, done here: give BAR0 an address in the MMIO hole and
+ * turn memory decode on, as a BIOS would before handing over. */
+static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char *err,
+		    size_t errlen)
+{
+	int slot;
+	gpio_init(g, &m->mmio, (struct irq_line){kvm_irq_line, &m->kvm, 0},
+		  (struct gpio_ops){gpio_msi, gpio_kernel_path, &m->kvm});
+	slot = pci_add(pci, &g->pci);
+	if (slot < 0) {
+		snprintf(err, errlen, "cannot add the GPIO controller to PCI bus 0");
+		return -1;
+	}
+	g->intx.gsi = ACPI_PCI_INTX_GSI((unsigned)slot, 1u);
+	pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, g->intx.gsi);
+	gpio_add_caps(g);
+	pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4,
+		      (uint32_t)GM_MMIO_BASE + (uint32_t)slot * GPIO_BAR_SIZE);
+	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x2); /* memory space */
+	return 0;
 }
 
 static void sigusr1_handler(int sig)
@@ -222,8 +287,8 @@ int machine_run(const struct machine_config *cfg)
 	m->stop_efd = -1;
 	m->kvm.sys_fd = m->kvm.fd = -1;
 	m->strict_io = cfg->strict_io;
-	m->pio.name = "pio";
-	m->mmio.name = "mmio";
+	m->pio = (struct bus)BUS_INIT("pio");
+	m->mmio = (struct bus)BUS_INIT("mmio");
 	pthread_mutex_init(&m->log_lock, NULL);
 
 	if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err)))
@@ -275,6 +340,9 @@ int machine_run(const struct machine_config *cfg)
 	if (acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
 		goto out;
 	pci_init(&pci);
+	static struct gpio gpio;
+	if (add_gpio(m, &pci, &gpio, err, sizeof(err)))
+		goto out;
 	if (!uart || !kbd || !cmos) {
 		snprintf(err, sizeof(err), "out of memory creating devices");
 		goto out;

@@ -270,6 +270,8 @@ static void cfg_write_locked(struct pci_bus *bus, unsigned dev, unsigned fn,
 		if (d->bar_moved)
 			d->bar_moved(d, i, on ? addr : old_addr[i], on);
 	}
+	if (d->cfg_written)
+		d->cfg_written(d, reg, len);
 }
 
 uint32_t pci_cfg_read(struct pci_bus *bus, unsigned dev, unsigned fn,

@@ -45,6 +45,11 @@ struct pci_dev {
 	 * lock held: it may read d->cfg but must not call pci_* functions.
 	 * May be NULL. */
 	void (*bar_moved)(struct pci_dev *d, int bar, uint32_t addr, bool enabled);
+	/* Called after every configuration write that reached the device
+	 * (bus lock held), so a device can follow its own capabilities, such
+	 * as MSI. A device adds capabilities by filling cfg/wmask after
+	 * pci_add(). May be NULL. */
+	void (*cfg_written)(struct pci_dev *d, unsigned reg, unsigned len);
 	void *opaque;
 	const char *name;
 	/* Owned by pci.c. */

@@ -245,6 +245,53 @@ static void report_rerenders_equal(void **state)
 	cmd_result_free(&r);
 }
 
+/* With gnuplot installed: one SVG per group, linked from report.md, and
+ * `hvbench report` draws the same charts again. */
+static void charts_with_gnuplot(void **state)
+{
+	const char *args[] = {"run", "--bench", "alpha,beta", "--reps", "2", "--out",
+			      tmp_path("r7"), NULL};
+	const char *rep[] = {"report", tmp_path("r8"), NULL};
+	static const char *const files[] = {"report.md", "overhead_synthetic.svg",
+					    "overhead_mibench.svg"};
+	struct cmd_result r;
+	char cmd[1024];
+
+	(void)state;
+	skip_without_tools();
+	if (system("command -v gnuplot >/dev/null 2>&1"))
+		skip_because("gnuplot is not installed");
+	unsetenv("HVBENCH_GNUPLOT");
+	hvbench(&r, args);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s' '%s'", tmp_path("r8"),
+		 tmp_path("r7/results.json"), tmp_path("r8/"));
+	assert_int_equal(system(cmd), 0);
+	hvbench(&r, rep);
+	setenv("HVBENCH_GNUPLOT", "none", 1);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	for (size_t i = 0; i < 3; i++) {
+		char a_path[512], b_path[512], *a, *b;
+
+		snprintf(a_path, sizeof(a_path), "%s/%s", tmp_path("r7"), files[i]);
+		snprintf(b_path, sizeof(b_path), "%s/%s", tmp_path("r8"), files[i]);
+		a = slurp(a_path);
+		b = slurp(b_path);
+		if (!a || !b)
+			fail_msg("%s missing", files[i]);
+		if (i == 0)
+			assert_non_null(strstr(a, "](overhead_mibench.svg)"));
+		else
+			assert_non_null(strstr(a, "<svg"));
+		if (strcmp(a, b))
+			fail_msg("%s differs after `hvbench report`", files[i]);
+		free(a);
+		free(b);
+	}
+}
+
 static void native_only(void **state)
 {
 	const char *args[] = {"run", "--bench", "alpha", "--reps", "2", "--out",
@@ -441,6 +488,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(full_run_with_failures),
 		cmocka_unit_test(report_rerenders_equal),
+		cmocka_unit_test(charts_with_gnuplot),
 		cmocka_unit_test(native_only),
 		cmocka_unit_test(usage_errors),
 		cmocka_unit_test(help_version_list),

@@ -44,8 +44,9 @@ static void console_noise(void **state)
 	assert_int_equal(scan(out, "cpu", &s, err), RESULT_OK);
 	assert_true(s.value == 1234.5);
 	/* A 64-bit unsigned checksum, beyond jansson's integers, is fine. */
-	const char *big = "RESULT {\"benchmark\":\"qsort\",\"metric\":\"time\",\"unit\":\"ms\","
-			  "\"better\":\"lower\",\"value\":80,\"check\":10527891069114069633}\n";
+	const char *big = "RESULT {\"benchmark\":\"qsort\",\"metric\":\"time\","
+			  "\"unit\":\"ms\",\"better\":\"lower\",\"value\":80,"
+			  "\"check\":10527891069114069633}\n";
 
 	assert_int_equal(scan(big, "qsort", &s, err), RESULT_OK);
 	assert_true(s.value == 80);
@@ -66,8 +67,8 @@ static void fail_lines(void **state)
 	assert_int_equal(scan(GOOD "\nFAIL cpu: bad\n", "cpu", &s, err), RESULT_FAILED);
 	/* A self-check reported as false is a failure too. */
 	assert_int_equal(scan("RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\","
-			      "\"better\":\"lower\",\"value\":1,\"check\":false}\n", "cpu", &s, err),
-			 RESULT_FAILED);
+			      "\"better\":\"lower\",\"value\":1,\"check\":false}\n", "cpu",
+			      &s, err), RESULT_FAILED);
 }
 
 static void first_good_line_wins(void **state)
@@ -111,43 +112,37 @@ struct bad_case {
 
 static void malformed(void **state)
 {
+	/* Most cases: a valid head (H) and "better" (L), then the flaw. */
+#define H "RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\","
+#define L "\"better\":\"lower\","
 	static const struct bad_case cases[] = {
 		{"RESULT {\"benchmark\":\"cpu\"", "not valid JSON"},
 		{"RESULT {} trailing", "not valid JSON"},
-		{"RESULT {\"metric\":\"m\",\"unit\":\"s\",\"better\":\"lower\",\"value\":1}",
+		{"RESULT {\"metric\":\"m\",\"unit\":\"s\"," L "\"value\":1}", "benchmark"},
+		{"RESULT {\"benchmark\":7,\"metric\":\"m\",\"unit\":\"s\"," L "\"value\":1}",
 		 "benchmark"},
-		{"RESULT {\"benchmark\":7,\"metric\":\"m\",\"unit\":\"s\",\"better\":\"lower\","
-		 "\"value\":1}", "benchmark"},
-		{"RESULT {\"benchmark\":\"\",\"metric\":\"m\",\"unit\":\"s\",\"better\":\"lower\","
-		 "\"value\":1}", "benchmark"},
-		{"RESULT {\"benchmark\":\"cpu\",\"unit\":\"s\",\"better\":\"lower\",\"value\":1}",
-		 "metric"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"better\":\"lower\",\"value\":1}",
-		 "unit"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\",\"better\":\"up\","
-		 "\"value\":1}", "better"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\",\"value\":1}",
-		 "better"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\",\"better\":\"lower\"}",
-		 "value"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\",\"better\":\"lower\","
-		 "\"value\":\"1\"}", "value"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\",\"better\":\"lower\","
-		 "\"value\":-1}", "out of range"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\",\"better\":\"higher\","
-		 "\"value\":0}", "out of range"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\",\"better\":\"lower\","
-		 "\"value\":1e999}", "not valid JSON"},
-		{"RESULT {\"benchmark\":\"c|u\",\"metric\":\"m\",\"unit\":\"s\",\"better\":\"lower\","
-		 "\"value\":1}", "separator"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"a\\nb\",\"unit\":\"s\","
-		 "\"better\":\"lower\",\"value\":1}", "control"},
-		{"RESULT {\"benchmark\":\"cpu\",\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\","
-		 "\"better\":\"lower\",\"value\":1}", "not valid JSON"},
-		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
-		 "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\",\"unit\":\"s\",\"better\":\"lower\",\"value\":1}",
+		{"RESULT {\"benchmark\":\"\",\"metric\":\"m\",\"unit\":\"s\"," L "\"value\":1}",
+		 "benchmark"},
+		{"RESULT {\"benchmark\":\"cpu\",\"unit\":\"s\"," L "\"value\":1}", "metric"},
+		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\"," L "\"value\":1}", "unit"},
+		{H "\"better\":\"up\",\"value\":1}", "better"},
+		{H "\"value\":1}", "better"},
+		{H "\"better\":\"lower\"}", "value"},
+		{H L "\"value\":\"1\"}", "value"},
+		{H L "\"value\":-1}", "out of range"},
+		{H "\"better\":\"higher\",\"value\":0}", "out of range"},
+		{H L "\"value\":1e999}", "not valid JSON"},
+		{"RESULT {\"benchmark\":\"c|u\",\"metric\":\"m\",\"unit\":\"s\"," L "\"value\":1}",
+		 "separator"},
+		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"a\\nb\",\"unit\":\"s\"," L
+		 "\"value\":1}", "control"},
+		{H "\"benchmark\":\"cpu\"," L "\"value\":1}", "not valid JSON"},
+		{"RESULT {\"benchmark\":\"cpu\",\"metric\":\"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+		 "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm\",\"unit\":\"s\"," L "\"value\":1}",
 		 "metric"},
 	};
+#undef H
+#undef L
 	struct result_sample s;
 	char err[256];
 

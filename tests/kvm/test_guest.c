@@ -54,6 +54,10 @@ WL(susan_edges, "run susan-edges size=tiny", "susan-edges")
 WL(susan_corners, "run susan-corners size=tiny", "susan-corners")
 WL(timer_latency, "run timer-latency loops=10", "timer-latency")
 
+/* The GPIO loopback interrupt arrives on both delivery paths. */
+WL(irq_latency_user, "run irq-latency path=user loops=200", "irq-latency")
+WL(irq_latency_irqfd, "run irq-latency path=irqfd loops=200", "irq-latency")
+
 static void fault_reported(const char *kind, const char *vector)
 {
 	const char *why = kvm_unusable();
@@ -115,6 +119,8 @@ int main(void)
 		cmocka_unit_test(susan_edges),
 		cmocka_unit_test(susan_corners),
 		cmocka_unit_test(timer_latency),
+		cmocka_unit_test(irq_latency_user),
+		cmocka_unit_test(irq_latency_irqfd),
 		cmocka_unit_test(fault_ud),
 		cmocka_unit_test(fault_pf),
 		cmocka_unit_test(fault_gp),

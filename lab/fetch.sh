@@ -1,0 +1,141 @@
+#!/bin/sh
+# fetch.sh: fills lab/cache/ with what the nested lab boots from, taken from
+# this Debian release's archive: the kernel that linux-image-amd64 points at
+# (vmlinuz plus the KVM modules and their dependencies) and a static busybox.
+#
+#   lab/cache/debs/            the downloaded .deb files
+#   lab/cache/kernel/vmlinuz   the kernel (used both outside and inside vmm)
+#   lab/cache/kernel/*.ko      uncompressed modules
+#   lab/cache/kernel/load-order  module names, dependencies first
+#   lab/cache/kernel/release   the kernel release string (uname -r)
+#   lab/cache/busybox          static busybox
+#
+# Idempotent: once lab/cache/ready exists it does nothing. Every failure
+# names the step and the package; the exit status is 1.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${LAB_CACHE:-$here/cache}
+# The modules /dev/kvm needs on an AMD-V machine; their dependencies are
+# added from each module's own modinfo.
+want_modules="kvm-amd"
+
+fail() {
+	echo "lab/fetch.sh: $*" >&2
+	exit 1
+}
+
+[ -f "$cache/ready" ] && exit 0
+
+command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: the lab takes its kernel and busybox from a Debian archive"
+command -v dpkg-deb >/dev/null 2>&1 || fail "dpkg-deb not found (package dpkg)"
+
+mkdir -p "$cache/debs"
+work=$(mktemp -d "${TMPDIR:-/tmp}/labfetch.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# apt-get download PKG into the debs directory; on "unable to locate"
+# refresh the package lists once (root only) and try again.
+refreshed=0
+download() {
+	pkg=$1
+	set -- -q
+	# As root, apt drops to the _apt user, which cannot write here.
+	[ "$(id -u)" -eq 0 ] && set -- "$@" -o APT::Sandbox::User=root
+	if (cd "$cache/debs" && apt-get "$@" download "$pkg") >"$work/apt.log" 2>&1; then
+		return 0
+	fi
+	if [ "$refreshed" -eq 0 ] && [ "$(id -u)" -eq 0 ] &&
+	    grep -q -i -e 'unable to locate' -e 'no candidate' "$work/apt.log"; then
+		refreshed=1
+		echo "lab/fetch.sh: $pkg not in the package lists; running apt-get update" >&2
+		apt-get -q update >"$work/update.log" 2>&1 ||
+			fail "apt-get update failed (no network or no mirror?):
+$(tail -5 "$work/update.log")"
+		(cd "$cache/debs" && apt-get "$@" download "$pkg") >"$work/apt.log" 2>&1 && return 0
+	fi
+	if grep -q -i -e 'unable to locate' -e 'no candidate' "$work/apt.log"; then
+		fail "package $pkg not found in the configured Debian archive:
+$(tail -5 "$work/apt.log")"
+	fi
+	fail "downloading package $pkg failed (no network or mirror unreachable?):
+$(tail -5 "$work/apt.log")"
+}
+
+# The newest .deb of PKG in the cache.
+deb_of() {
+	# Names are PKG_VERSION_ARCH.deb; apt escapes ':' in versions as %3a.
+	# shellcheck disable=SC2012 # plain file names, no special characters
+	ls -t "$cache/debs/$1"_*.deb 2>/dev/null | head -n 1
+}
+
+have_deb() {
+	[ -n "$(deb_of "$1")" ]
+}
+
+# --- the kernel ----------------------------------------------------------
+# linux-image-amd64 is a metapackage; its one Depends names the real
+# package (linux-image-6.1.0-NN-amd64 on bookworm).
+have_deb linux-image-amd64 || download linux-image-amd64
+meta=$(deb_of linux-image-amd64)
+kpkg=$(dpkg-deb -f "$meta" Depends | tr '|' ',' | tr ',' '\n' | sed 's/(.*//; s/[[:space:]]//g' |
+	grep '^linux-image-[0-9]' | head -n 1)
+[ -n "$kpkg" ] || fail "cannot tell the kernel package from $meta (Depends: $(dpkg-deb -f "$meta" Depends))"
+have_deb "$kpkg" || download "$kpkg"
+kdeb=$(deb_of "$kpkg")
+
+echo "lab/fetch.sh: extracting $(basename "$kdeb")" >&2
+dpkg-deb -x "$kdeb" "$work/k" || fail "cannot extract $kdeb"
+vmlinuz=$(find "$work/k/boot" -name 'vmlinuz-*' | head -n 1)
+[ -n "$vmlinuz" ] || fail "$kdeb holds no /boot/vmlinuz-*"
+release=${vmlinuz##*/vmlinuz-}
+moddir=$(find "$work/k" -type d -path "*/modules/$release" | head -n 1)
+[ -n "$moddir" ] || fail "$kdeb holds no modules directory for $release"
+
+rm -rf "$cache/kernel.new"
+mkdir -p "$cache/kernel.new"
+cp "$vmlinuz" "$cache/kernel.new/vmlinuz"
+echo "$release" >"$cache/kernel.new/release"
+
+# Copies module $1 (a name as modinfo spells it, '-' or '_') uncompressed
+# into the cache, after its dependencies; appends it to load-order. POSIX sh
+# has no local variables: the recursion below clobbers every variable, so
+# after it only $1 is used.
+add_module() {
+	name=$1
+	grep -qx "$name" "$work/seen" 2>/dev/null && return 0
+	echo "$name" >>"$work/seen"
+	alt=$(echo "$name" | tr '_-' '-_')
+	file=$(find "$moddir" \( -name "$name.ko*" -o -name "$alt.ko*" \) | head -n 1)
+	[ -n "$file" ] || fail "module $name not found in $kdeb"
+	out="$cache/kernel.new/$name.ko"
+	case $file in
+	*.ko) cp "$file" "$out" ;;
+	*.ko.xz) xz -dc "$file" >"$out" || fail "cannot decompress $file (xz)" ;;
+	*.ko.zst) zstd -qdc "$file" >"$out" || fail "cannot decompress $file (zstd)" ;;
+	*.ko.gz) gzip -dc "$file" >"$out" || fail "cannot decompress $file (gzip)" ;;
+	*) fail "unexpected module file $file" ;;
+	esac
+	# The .modinfo section holds NUL-separated key=value strings.
+	deps=$(tr '\0' '\n' <"$out" | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' ')
+	for d in $deps; do
+		add_module "$d"
+	done
+	echo "$1" >>"$cache/kernel.new/load-order"
+}
+: >"$cache/kernel.new/load-order"
+for m in $want_modules; do
+	add_module "$m"
+done
+rm -rf "$cache/kernel"
+mv "$cache/kernel.new" "$cache/kernel"
+
+# --- busybox ---------------------------------------------------------------
+have_deb busybox-static || download busybox-static
+bdeb=$(deb_of busybox-static)
+dpkg-deb -x "$bdeb" "$work/bb" || fail "cannot extract $bdeb"
+[ -x "$work/bb/bin/busybox" ] || fail "$bdeb holds no bin/busybox"
+cp "$work/bb/bin/busybox" "$cache/busybox"
+
+echo "kernel $release ($kpkg), modules: $(tr '\n' ' ' <"$cache/kernel/load-order")" >"$cache/ready"
+echo "lab/fetch.sh: $(cat "$cache/ready")" >&2

@@ -1,0 +1,126 @@
+#!/bin/sh
+# mkinitrd.sh: builds the lab's two initramfs images (cpio newc, gzip).
+#
+#   mkinitrd.sh inner OUT [--bench FILE]
+#       The Linux guest that runs under vmm: static busybox, sysbench and
+#       cyclictest from this host with the shared libraries they load,
+#       our bench runner when given, and lab/init-inner.sh as /init.
+#   mkinitrd.sh outer OUT --vmm FILE --inner FILE --guests DIR
+#       The lab machine QEMU boots: busybox, the KVM modules (load order
+#       in /lib/modules/load-order), the static monitor as /bin/vmm, the
+#       tiny test guests DIR/*.elf, the kernel and the inner image under
+#       /lab, and lab/init-outer.sh as /init.
+#
+# Needs lab/fetch.sh to have filled lab/cache/ (or $LAB_CACHE), and cpio,
+# gzip and ldd on the host.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${LAB_CACHE:-$here/cache}
+
+fail() {
+	echo "lab/mkinitrd.sh: $*" >&2
+	exit 1
+}
+usage() {
+	fail "usage: mkinitrd.sh inner OUT [--bench FILE] | outer OUT --vmm FILE --inner FILE --guests DIR"
+}
+
+[ $# -ge 2 ] || usage
+kind=$1
+out=$2
+shift 2
+bench="" vmm="" inner="" guests=""
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || usage
+	case $1 in
+	--bench) bench=$2 ;;
+	--vmm) vmm=$2 ;;
+	--inner) inner=$2 ;;
+	--guests) guests=$2 ;;
+	*) usage ;;
+	esac
+	shift 2
+done
+
+[ -f "$cache/ready" ] || fail "lab/cache is not filled: run lab/fetch.sh first"
+command -v cpio >/dev/null 2>&1 || fail "cpio not found (Debian package cpio)"
+command -v gzip >/dev/null 2>&1 || fail "gzip not found (Debian package gzip)"
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/labinitrd.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/lab"
+cp "$cache/busybox" "$root/bin/busybox"
+# /init starts with #!/bin/sh; the other applet links are made by /init.
+ln -s busybox "$root/bin/sh"
+# The kernel needs /dev/console before /init runs to give it a console.
+# Creating device nodes needs root; without it devtmpfs (mounted by /init)
+# provides them, and the kernel falls back to no console until then.
+mknod "$root/dev/console" c 5 1 2>/dev/null || true
+
+# Copies the host program $1 to $2 in the image, with every shared library
+# ldd names, each at the same path as on the host.
+add_prog() {
+	src=$1
+	[ -x "$src" ] || fail "$src not found or not executable"
+	mkdir -p "$root$(dirname "$2")"
+	cp "$src" "$root$2"
+	libs=$(ldd "$src" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p') || true
+	if ldd "$src" 2>/dev/null | grep -q 'not found'; then
+		fail "$src needs libraries this host lacks: $(ldd "$src" | grep 'not found' | tr '\n' ' ')"
+	fi
+	for l in $libs; do
+		[ -e "$root$l" ] && continue
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+}
+
+case $kind in
+inner)
+	cp "$here/init-inner.sh" "$root/init"
+	prog=$(command -v sysbench) || fail "sysbench not found on this host (Debian package sysbench)"
+	add_prog "$prog" /bin/sysbench
+	if prog=$(command -v cyclictest); then
+		add_prog "$prog" /bin/cyclictest
+	else
+		echo "lab/mkinitrd.sh: cyclictest not found (Debian package rt-tests); the inner image has none" >&2
+	fi
+	[ -z "$bench" ] || add_prog "$bench" /bin/bench
+	;;
+outer)
+	if [ -z "$vmm" ] || [ -z "$inner" ] || [ -z "$guests" ]; then
+		usage
+	fi
+	[ -x "$vmm" ] || fail "monitor $vmm not found"
+	[ -f "$inner" ] || fail "inner image $inner not found"
+	if ldd "$vmm" >/dev/null 2>&1; then
+		fail "$vmm is dynamically linked; the lab needs the static build (make build/vmm-static)"
+	fi
+	cp "$here/init-outer.sh" "$root/init"
+	cp "$vmm" "$root/bin/vmm"
+	mkdir -p "$root/lib/modules" "$root/lab/guests"
+	while read -r m; do
+		cp "$cache/kernel/$m.ko" "$root/lib/modules/"
+	done <"$cache/kernel/load-order"
+	cp "$cache/kernel/load-order" "$root/lib/modules/"
+	cp "$cache/kernel/vmlinuz" "$root/lab/vmlinuz"
+	cp "$inner" "$root/lab/inner.cpio.gz"
+	found=0
+	for g in "$guests"/*.elf; do
+		[ -f "$g" ] || continue
+		cp "$g" "$root/lab/guests/"
+		found=1
+	done
+	[ "$found" = 1 ] || fail "no test guests in $guests (make the guests first)"
+	;;
+*)
+	usage
+	;;
+esac
+chmod 755 "$root/init"
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -6 -n >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "lab/mkinitrd.sh: $out ($kind, $(du -k "$out" | cut -f1) KiB)" >&2

@@ -1,0 +1,168 @@
+#!/bin/sh
+# run.sh: runs one lab test. QEMU (TCG, with an emulated AMD-V CPU) boots
+# the cached Debian kernel with the outer initramfs; its /init loads
+# kvm_amd and runs the named test under build/vmm-static. The console goes
+# to stdout as it comes; at the end one line says PASS, or which layer
+# failed (QEMU start, outer kernel, module load, vmm, inner kernel, inner
+# init) followed by the tail of the console.
+#
+#   lab/run.sh [options] TEST[,TEST...]
+#     TEST            info, guests, linux or shell (see lab/init-outer.sh)
+#     --cpus N        vCPUs of the Linux guest under vmm (default 1)
+#     --mem SIZE      its memory (default 256M)
+#     --inner STR     its kernel command line
+#     --expect STR    a line fragment that must appear (repeatable)
+#     --timeout S     wall-clock limit for the whole QEMU run (default 300)
+#     --smp N         CPUs of the lab machine (default: --cpus, at least 1)
+#     --log FILE      also keep the console in FILE
+#
+# Exit status: 0 the test's markers appeared; 1 a layer failed; 2 usage;
+# 3 the lab cannot run here (no QEMU, or the images are not built).
+# Environment: BUILD (default build), LAB_CACHE (default lab/cache),
+# QEMU (default qemu-system-x86_64).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${LAB_CACHE:-$here/cache}
+build=${BUILD:-build}
+qemu=${QEMU:-qemu-system-x86_64}
+
+usage() {
+	echo "usage: lab/run.sh [--cpus N] [--mem SIZE] [--inner STR] [--expect STR]... [--timeout S] [--smp N] [--log FILE] TEST[,TEST...]" >&2
+	exit 2
+}
+
+cpus=1 mem=256M inner="" timeout=300 smp="" log="" tests=""
+expects=$(mktemp "${TMPDIR:-/tmp}/labexpect.XXXXXX")
+console=$(mktemp "${TMPDIR:-/tmp}/labconsole.XXXXXX")
+trap 'rm -f "$expects" "$console" "$console.rc"' EXIT
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cpus|--mem|--inner|--expect|--timeout|--smp|--log)
+		[ $# -ge 2 ] || usage
+		case $1 in
+		--cpus) cpus=$2 ;;
+		--mem) mem=$2 ;;
+		--inner) inner=$2 ;;
+		--expect) printf '%s\n' "$2" >>"$expects" ;;
+		--timeout) timeout=$2 ;;
+		--smp) smp=$2 ;;
+		--log) log=$2 ;;
+		esac
+		shift 2
+		;;
+	-*) usage ;;
+	*)
+		[ -z "$tests" ] || usage
+		tests=$1
+		shift
+		;;
+	esac
+done
+[ -n "$tests" ] || usage
+case $inner in *'"'*) echo "lab/run.sh: --inner must not contain '\"'" >&2; exit 2 ;; esac
+[ -n "$smp" ] || smp=$cpus
+
+kernel=$cache/kernel/vmlinuz
+outer=$build/lab/outer.cpio.gz
+if ! command -v "$qemu" >/dev/null 2>&1; then
+	echo "lab/run.sh: UNAVAILABLE: $qemu not found (Debian package qemu-system-x86)" >&2
+	exit 3
+fi
+for f in "$kernel" "$outer"; do
+	if [ ! -f "$f" ]; then
+		echo "lab/run.sh: UNAVAILABLE: $f missing (run: make $build/lab/ready)" >&2
+		exit 3
+	fi
+done
+
+# What each test must show, besides --expect: its end marker, and for the
+# Linux guest every layer on the way.
+for t in $(echo "$tests" | tr ',' ' '); do
+	case $t in
+	linux)
+		printf '%s\n' "INIT: reached /init" "INIT: done" >>"$expects"
+		;;
+	esac
+	printf '%s\n' "LAB: test $t end" >>"$expects"
+done
+
+append="console=ttyS0 quiet panic=-1 lab.test=$tests lab.cpus=$cpus lab.mem=$mem lab.timeout=$timeout"
+[ -z "$inner" ] || append="$append lab.inner=\"$inner\""
+
+# -cpu qemu64,+svm,+npt: an AMD CPU model with SVM and nested paging,
+# which kvm_amd requires; TCG emulates both. -no-reboot turns a guest
+# reset (a crash) into QEMU's exit. The serial port is the console.
+start=$(date +%s)
+rcfile=$console.rc
+{
+	timeout -k 5 "$timeout" "$qemu" -accel tcg -cpu qemu64,+svm,+npt -m 2G -smp "$smp" \
+		-nographic -no-reboot -nodefaults -serial stdio -monitor none \
+		-kernel "$kernel" -initrd "$outer" -append "$append" </dev/null 2>&1
+	echo $? >"$rcfile"
+} | tr -d '\r' | tee "$console"
+qrc=$(cat "$rcfile")
+rm -f "$rcfile"
+end=$(date +%s)
+[ -z "$log" ] || cp "$console" "$log"
+wall=$((end - start))
+
+has() {
+	grep -F -q -e "$1" "$console"
+}
+
+# Which layer stopped, from the markers that did appear.
+layer=""
+if ! has "LAB: outer kernel up"; then
+	if [ ! -s "$console" ] || has "qemu-system"; then
+		layer="QEMU start"
+	else
+		layer="outer kernel (no 'LAB: outer kernel up')"
+	fi
+elif ! has "LAB: kvm_amd loaded" || ! has "LAB: /dev/kvm ready"; then
+	layer="module load (kvm_amd or /dev/kvm)"
+else
+	while read -r e; do
+		has "$e" && continue
+		case $e in
+		"INIT: reached /init")
+			if ! has "LAB: vmm start"; then
+				layer="vmm (never started)"
+			elif has "Run /init as init process"; then
+				layer="inner init (the kernel ran /init, but it printed nothing)"
+			elif has "Linux version"; then
+				layer="inner kernel (booted but did not reach /init)"
+			else
+				layer="vmm or inner kernel (no kernel output at all)"
+			fi
+			;;
+		"INIT: done") layer="inner init (did not finish its workload)" ;;
+		"LAB: test "*" end")
+			if has "LAB: vmm start" && ! has "LAB: vmm exit status"; then
+				layer="vmm (did not exit)"
+			else
+				layer="test (the lab did not finish it)"
+			fi
+			;;
+		*) layer="test (missing: $e)" ;;
+		esac
+		break
+	done <"$expects"
+fi
+if [ -z "$layer" ] && [ "$tests" = linux ] && ! has "LAB: vmm exit status 0"; then
+	layer="vmm (exit status $(sed -n 's/.*LAB: vmm exit status \([0-9]*\).*/\1/p' "$console" | tail -n 1), want 0)"
+fi
+
+if [ -z "$layer" ]; then
+	echo "RUN: PASS $tests in ${wall}s"
+	exit 0
+fi
+case $qrc in
+0) how="QEMU exited" ;;
+124|137) how="timed out" ;;
+*) how="QEMU exit status $qrc" ;;
+esac
+echo "RUN: FAIL $tests at layer: $layer ($how after ${wall}s; limit ${timeout}s)"
+echo "RUN: console tail:"
+tail -n 25 "$console" | sed 's/^/RUN: | /'
+exit 1

@@ -1,0 +1,173 @@
+/*
+ * Lab tests: each case boots the nested lab through lab/run.sh (QEMU TCG
+ * with an emulated AMD-V CPU, kvm_amd loaded inside) and checks what our
+ * static monitor did there, under real SVM semantics: the KVM kind it
+ * reports, the tiny test guests' exit statuses, and Debian's Linux kernel
+ * booting to its /init, running sysbench and powering off, on one vCPU and
+ * on two. A case skips, with the reason, when QEMU or the lab's images are
+ * missing (lab/fetch.sh could not reach the Debian archive).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/* The wall-clock limit run.sh gives QEMU, and ours for run.sh itself. */
+#define LAB_TIMEOUT_S 300
+#define RUN_TIMEOUT_S (LAB_TIMEOUT_S + 30)
+
+/* Skips the case when the lab cannot run on this machine. */
+static void require_lab(void)
+{
+	char buf[512] = "";
+	FILE *f = fopen(build_path("lab/unavailable"), "r");
+	if (f) {
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		skip_because("the lab's kernel could not be fetched: %s", buf);
+	}
+	if (system("command -v qemu-system-x86_64 >/dev/null 2>&1") != 0)
+		skip_because("qemu-system-x86_64 not installed (Debian package qemu-system-x86)");
+	if (access("lab/cache/kernel/vmlinuz", R_OK) != 0 ||
+	    access(build_path("lab/outer.cpio.gz"), R_OK) != 0)
+		skip_because("lab images not built (make %s)", build_path("lab/ready"));
+}
+
+/* Runs lab/run.sh with the given options (NULL-terminated, at most 12). */
+static void run_lab(struct cmd_result *r, const char *const opts[])
+{
+	const char *argv[20];
+	char limit[16];
+	int n = 0;
+	snprintf(limit, sizeof(limit), "%d", LAB_TIMEOUT_S);
+	argv[n++] = "/bin/sh";
+	argv[n++] = "lab/run.sh";
+	argv[n++] = "--timeout";
+	argv[n++] = limit;
+	for (int i = 0; opts[i] && n < 19; i++)
+		argv[n++] = opts[i];
+	argv[n] = NULL;
+	run_cmd(argv, RUN_TIMEOUT_S, r);
+	if (r->status == 3)
+		skip_because("lab/run.sh: %.300s", r->err);
+	const char *verdict = strstr(r->out, "RUN: ");
+	test_note("lab/run.sh status %d%s; %s", r->status, r->timed_out ? " (timed out)" : "",
+		  verdict ? verdict : "no verdict line");
+	if (r->status != 0) {
+		size_t len = strlen(r->out);
+		test_note("console tail:\n%s", len > 3000 ? r->out + len - 3000 : r->out);
+		if (*r->err)
+			test_note("stderr: %.500s", r->err);
+	}
+}
+
+/* The status in the first "LAB: vmm exit status N" after marker, or -1. */
+static int vmm_status_after(const char *out, const char *marker)
+{
+	const char *p = strstr(out, marker);
+	if (!p)
+		return -1;
+	p = strstr(p, "LAB: vmm exit status ");
+	if (!p)
+		return -1;
+	return atoi(p + strlen("LAB: vmm exit status "));
+}
+
+static void lab_info_reports_amd_v(void **state)
+{
+	(void)state;
+	require_lab();
+	struct cmd_result r;
+	const char *opts[] = {"info", NULL};
+	run_lab(&r, opts);
+	assert_false(r.timed_out);
+	assert_non_null(strstr(r.out, "LAB: kvm_amd loaded"));
+	assert_non_null(strstr(r.out, "kvm kind: hardware AMD-V (kvm_amd)"));
+	assert_int_equal(vmm_status_after(r.out, "LAB: test info begin"), 0);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+}
+
+static void lab_tiny_guests_under_svm(void **state)
+{
+	(void)state;
+	require_lab();
+	struct cmd_result r;
+	const char *opts[] = {"guests", NULL};
+	run_lab(&r, opts);
+	assert_false(r.timed_out);
+	assert_int_equal(r.status, 0);
+	/* The same statuses as tests/kvm/test_boot.c, now under SVM. */
+	assert_non_null(strstr(r.out, "hello from elf64, cmdline: lab guest hello64"));
+	assert_int_equal(vmm_status_after(r.out, "LAB: guest hello64"), (0x10 << 1) | 1);
+	assert_non_null(strstr(r.out, "hello from multiboot, cmdline: lab guest hellomb"));
+	assert_int_equal(vmm_status_after(r.out, "LAB: guest hellomb"), (0x11 << 1) | 1);
+	assert_non_null(strstr(r.out, "about to triple fault"));
+	assert_int_equal(vmm_status_after(r.out, "LAB: guest triple64"), 4);
+	assert_non_null(strstr(r.out, "unclaimed reads all-ones"));
+	assert_int_equal(vmm_status_after(r.out, "LAB: guest unclaimed64"), 1);
+	cmd_result_free(&r);
+}
+
+/* Boots Debian's kernel under vmm in the lab with bench=cpu and checks
+ * every layer: /init reached, the CPU count, sysbench's result, our bench
+ * runner's RESULT line when the image has it, power-off and status 0. */
+static void boot_linux(const char *cpus)
+{
+	require_lab();
+	struct cmd_result r;
+	const char *opts[] = {"--cpus", cpus, "--inner", "console=ttyS0 bench=cpu", "linux", NULL};
+	run_lab(&r, opts);
+	assert_false(r.timed_out);
+	assert_non_null(strstr(r.out, "INIT: reached /init"));
+
+	char want[64];
+	snprintf(want, sizeof(want), "INIT: nproc %s\n", cpus);
+	if (!strstr(r.out, want)) {
+		const char *seen = strstr(r.out, "INIT: nproc ");
+		test_note("the guest was given --cpus %s but sees %.16s: the monitor must describe "
+			  "every vCPU to Linux (ACPI MADT processor entries) and start the "
+			  "application processors (INIT/SIPI through the in-kernel LAPIC)",
+			  cpus, seen ? seen + strlen("INIT: nproc ") : "no nproc line");
+		fail_msg("Linux sees the wrong number of CPUs");
+	}
+
+	assert_non_null(strstr(r.out, "Prime numbers limit: 2000"));
+	assert_non_null(strstr(r.out, "total number of events:              200"));
+	assert_non_null(strstr(r.out, "INIT: sysbench exit status 0"));
+	if (strstr(r.out, "INIT: workload cpu: bench")) {
+		assert_non_null(strstr(r.out, "RESULT {\"benchmark\":\"cpu\""));
+		assert_non_null(strstr(r.out, "INIT: bench exit status 0"));
+	}
+	assert_non_null(strstr(r.out, "INIT: done"));
+	assert_int_equal(vmm_status_after(r.out, "LAB: test linux begin"), 0);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+}
+
+static void lab_linux_boots_one_cpu(void **state)
+{
+	(void)state;
+	boot_linux("1");
+}
+
+static void lab_linux_boots_two_cpus(void **state)
+{
+	(void)state;
+	boot_linux("2");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lab_info_reports_amd_v),
+		cmocka_unit_test(lab_tiny_guests_under_svm),
+		cmocka_unit_test(lab_linux_boots_one_cpu),
+		cmocka_unit_test(lab_linux_boots_two_cpus),
+	};
+	return cmocka_run_group_tests_name("lab", tests, NULL, NULL);
+}
