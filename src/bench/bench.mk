@@ -37,29 +37,35 @@ TEST_ITEMS  += $(addprefix unit:,$(BENCH_TEST_BINS)) $(addprefix asan:,$(BENCH_A
 
 $(BUILD)/workloads/obj/%.o: src/bench/%.c $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BENCH_FREEFLAGS) -c $< -o $@
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CFLAGS) $(BENCH_FREEFLAGS) -c $< -o $@
 
 $(BENCH_LIB): $(BENCH_LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR     $@"
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/workloads/native.o: src/bench/native.c $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fno-pie -c $< -o $@
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-pie -c $< -o $@
 
 $(BUILD)/workloads/native-nomain.o: src/bench/native.c $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fno-pie -DBENCH_NATIVE_NO_MAIN -c $< -o $@
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-pie -DBENCH_NATIVE_NO_MAIN -c $< -o $@
 
 $(BUILD)/bench: $(BUILD)/workloads/native.o $(BENCH_LIB)
-	$(CC) $(CFLAGS) -no-pie -o $@ $^ $(LDLIBS)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CFLAGS) -no-pie -o $@ $^ $(LDLIBS)
 
 # Unit tests link the very archive the runner uses, plus libm for the
 # reference values the freestanding math is held to.
 $(BUILD)/tests/bench/%: tests/bench/%.c $(BUILD)/workloads/native-nomain.o $(BENCH_LIB) \
 		$(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Isrc/bench -Itests/common $(CFLAGS) -fno-pie -no-pie -o $@ $< \
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) -Isrc/bench -Itests/common $(CFLAGS) -fno-pie -no-pie -o $@ $< \
 		$(TEST_LIB) $(BUILD)/workloads/native-nomain.o $(BENCH_LIB) -lcmocka -lm $(LDLIBS)
 
 # The same tests over the same sources built with ASan and UBSan (hosted
@@ -67,6 +73,7 @@ $(BUILD)/tests/bench/%: tests/bench/%.c $(BUILD)/workloads/native-nomain.o $(BEN
 $(BUILD)/asan/tests/bench/%: tests/bench/%.c $(BENCH_LIB_SRCS) src/bench/native.c $(BENCH_HDRS) \
 		$(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Isrc/bench -Itests/common $(CFLAGS) -fno-math-errno $(SANFLAGS) \
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) -Isrc/bench -Itests/common $(CFLAGS) -fno-math-errno $(SANFLAGS) \
 		-DBENCH_NATIVE_NO_MAIN -o $@ $< $(TEST_LIB) $(BENCH_LIB_SRCS) src/bench/native.c \
 		-lcmocka -lm $(LDLIBS)

@@ -3,11 +3,12 @@
  * pin of the monitor's loopback GPIO controller (src/vmm/gpio.h) is set;
  * the looped-back input raises an MSI; the latency is the TSC at the
  * handler's first instruction (entry.S vec_gpio) minus the TSC just before
- * the write. Two paths, as the `path` parameter says:
- *   user:  the OUT register: the write exits to vmm, which injects the MSI
- *          (the study's kernel -> VMM -> guest path);
- *   irqfd: the DOORBELL register: KVM's ioeventfd and irqfd complete it
- *          in the host kernel.
+ * the write. Two paths, two workloads:
+ *   irq-latency-user:  the OUT register: the write exits to vmm, which
+ *                      injects the MSI (the study's kernel -> VMM -> guest
+ *                      path);
+ *   irq-latency-irqfd: the DOORBELL register: KVM's ioeventfd and irqfd
+ *                      complete it in the host kernel.
  * The workload waits for each interrupt by polling the handler's counter
  * at CPL3, so no scheduling is in the measured interval. Guest-only: there
  * is no native counterpart (the native interrupt latency is timer-latency).
@@ -20,10 +21,7 @@
 #include "irqlat.h"
 #include "platform.h"
 
-static const char *const irqlat_paths[] = {"user", "irqfd", NULL};
-
 static const struct bench_param irqlat_params[] = {
-	{"path", BENCH_P_CHOICE, "user", "delivery path", 0, 0, irqlat_paths},
 	{"loops", BENCH_P_UINT, "1000", "interrupts measured", 1, 10000000, NULL},
 	{"hist_us", BENCH_P_UINT, "200", "histogram range in us", 1, 1000, NULL},
 	{0},
@@ -31,13 +29,28 @@ static const struct bench_param irqlat_params[] = {
 
 static int irqlat_run(const struct bench_args *a);
 
-const struct bench_workload irqlat_workload = {
-	"irq-latency", "latency",
-	"GPIO loopback: set pin to interrupt handler entry (guest only); us",
+const struct bench_workload irqlat_user = {
+	"irq-latency-user", "latency",
+	"GPIO loopback, injected by vmm: set pin to handler entry (guest only); us",
+	irqlat_params, irqlat_run,
+};
+const struct bench_workload irqlat_irqfd = {
+	"irq-latency-irqfd", "latency",
+	"GPIO loopback, ioeventfd+irqfd in the host kernel: set pin to handler entry "
+	"(guest only); us",
 	irqlat_params, irqlat_run,
 };
 
 static const struct guest_info *gi;
+
+const struct bench_workload *irqlat_find(const char *name)
+{
+	if (fmt_streq(name, irqlat_user.name))
+		return &irqlat_user;
+	if (fmt_streq(name, irqlat_irqfd.name))
+		return &irqlat_irqfd;
+	return NULL;
+}
 
 void irqlat_init(const struct guest_info *info)
 {
@@ -52,7 +65,7 @@ static int irqlat_run(const struct bench_args *a)
 	volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)bar;
 	if (regs[0x14 / 4] != 0x4f495047u)
 		return bench_fail(a, "the GPIO controller's ID register is wrong");
-	bool user = bench_arg_is(a, "path", "user");
+	bool user = a->w == &irqlat_user;
 	uint64_t n = bench_arg(a, "loops"), hmax = bench_arg(a, "hist_us");
 	size_t bytes = n * sizeof(uint64_t);
 	uint64_t *lat = plat_alloc(bytes);

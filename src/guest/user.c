@@ -257,19 +257,20 @@ void user_entry(const struct guest_info *info)
 	if (ntok >= 1 && fmt_streq(tok[0], "fault")) {
 		deliberate_fault(ntok > 1 ? tok[1] : "pf");
 		rc = GUEST_EXIT_FAILED;
-	} else if (ntok >= 2 && fmt_streq(tok[0], "run") && fmt_streq(tok[1], "irq-latency")) {
-		/* Guest-only workload: same parameter parsing as the others. */
+	} else if (ntok >= 2 && fmt_streq(tok[0], "run") && irqlat_find(tok[1])) {
+		/* Guest-only workloads: same parameter parsing as the others. */
 		static char ebuf[512];
+		const struct bench_workload *w = irqlat_find(tok[1]);
 		struct fmt f;
 		struct bench_args args;
 		fmt_init(&f, ebuf, sizeof(ebuf));
-		rc = bench_parse_params(&irqlat_workload, ntok - 2, (const char *const *)tok + 2,
-					&args, &f);
+		fmt_str(&f, "bench: ");
+		rc = bench_parse_params(w, ntok - 2, (const char *const *)tok + 2, &args, &f);
 		if (rc) {
 			fmt_char(&f, '\n');
 			plat_write(f.buf, f.len);
 		} else {
-			rc = irqlat_workload.run(&args);
+			rc = w->run(&args);
 		}
 	} else {
 		rc = bench_cli(ntok, (const char *const *)tok, err_out);

@@ -108,6 +108,7 @@ struct hvb_result *hvb_doc_add(struct hvb_doc *d, const char *benchmark, const c
 	memset(r, 0, sizeof(*r));
 	r->benchmark = hvb_xstrdup(benchmark);
 	r->group = hvb_xstrdup(group);
+	r->has_native = 1;
 	side_init(&r->native);
 	side_init(&r->virt);
 	r->overhead = r->ov_lo = r->ov_hi = (double)NAN;
@@ -185,18 +186,19 @@ void hvb_result_finish(struct hvb_result *r, int incomplete)
 	int failed = r->status && !strcmp(r->status, HVB_ST_FAILED);
 	int noisy;
 
-	side_finish(&r->native);
+	if (r->has_native)
+		side_finish(&r->native);
 	if (r->has_virt)
 		side_finish(&r->virt);
 	r->overhead = r->ov_lo = r->ov_hi = (double)NAN;
-	if (r->has_virt && r->native.n && r->virt.n) {
+	if (r->has_native && r->has_virt && r->native.n && r->virt.n) {
 		r->overhead = stats_overhead_of(r->native.median, r->virt.median, b);
 		stats_overhead_ci95(r->native.samples, r->native.n, r->virt.samples, r->virt.n,
 				    b, STATS_RESAMPLES, STATS_SEED, &r->ov_lo, &r->ov_hi);
 	}
 	if (failed)
 		return;
-	if (r->native.n == 0 && (!r->has_virt || r->virt.n == 0)) {
+	if ((!r->has_native || r->native.n == 0) && (!r->has_virt || r->virt.n == 0)) {
 		/* Nothing measured: cut short during its warm-up, or never run. */
 		set_status(r, incomplete ? HVB_ST_INCOMPLETE : HVB_ST_NOT_RUN);
 		return;
@@ -205,7 +207,8 @@ void hvb_result_finish(struct hvb_result *r, int incomplete)
 		set_status(r, HVB_ST_INCOMPLETE);
 		return;
 	}
-	noisy = stats_side_noisy(r->native.median, r->native.ci_lo, r->native.ci_hi);
+	noisy = r->has_native &&
+		stats_side_noisy(r->native.median, r->native.ci_lo, r->native.ci_hi);
 	if (r->has_virt)
 		noisy = noisy || stats_side_noisy(r->virt.median, r->virt.ci_lo, r->virt.ci_hi) ||
 			stats_overhead_noisy(r->ov_lo, r->ov_hi);
@@ -254,7 +257,7 @@ static json_t *result_json(const struct hvb_result *r)
 	json_object_set_new(o, "status", jstr(r->status));
 	if (r->error)
 		json_object_set_new(o, "error", json_string(r->error));
-	json_object_set_new(o, "native", side_json(&r->native));
+	json_object_set_new(o, "native", r->has_native ? side_json(&r->native) : json_null());
 	json_object_set_new(o, "virt", r->has_virt ? side_json(&r->virt) : json_null());
 	json_object_set_new(o, "overhead_pct", jnum(r->overhead));
 	json_object_set_new(o, "overhead_ci95", jpair(r->ov_lo, r->ov_hi));
@@ -405,7 +408,9 @@ static int result_from_json(json_t *o, struct hvb_doc *d, size_t idx, char *err,
 		r->status = hvb_xstrdup(HVB_ST_OK);
 	r->error = get_str(o, "error");
 	snprintf(where, sizeof(where), "results[%zu].native", idx);
-	if (side_from_json(json_object_get(o, "native"), &r->native, err, errlen, where))
+	json_t *native = json_object_get(o, "native");
+	r->has_native = !json_is_null(native);
+	if (r->has_native && side_from_json(native, &r->native, err, errlen, where))
 		return -1;
 	virt = json_object_get(o, "virt");
 	if (virt && !json_is_null(virt)) {

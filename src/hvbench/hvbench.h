@@ -56,6 +56,7 @@ struct hvb_result {
 	int better_higher; /* 0: lower is better, 1: higher is better */
 	struct hvb_side native;
 	int has_virt; /* 0 in a native-only run: "virt": null */
+	int has_native; /* 0 for a guest-only workload: "native": null */
 	struct hvb_side virt;
 	double overhead;        /* Equation 1 in %, NaN when undefined */
 	double ov_lo, ov_hi;    /* its bootstrap 95% CI, NaN when undefined */

@@ -28,30 +28,36 @@ TEST_ITEMS  += $(addprefix unit:,$(HVB_TEST_BINS)) $(addprefix asan:,$(HVB_ASAN_
 
 $(BUILD)/hvbench-obj/%.o: %.c $(HVB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) $(CFLAGS) -c $< -o $@
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/asan/hvbench-obj/%.o: %.c $(HVB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
 $(BUILD)/hvbench: $(BUILD)/hvbench-obj/src/hvbench/main.o $(HVB_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(HVB_LIBS)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(HVB_LIBS)
 
 $(BUILD)/tests/hvbench/%: tests/hvbench/%.c $(HVB_OBJS) $(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) -Itests/common $(CFLAGS) -o $@ $< $(TEST_LIB) \
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) -Itests/common $(CFLAGS) -o $@ $< $(TEST_LIB) \
 		$(HVB_OBJS) -lcmocka $(HVB_LIBS)
 
 $(BUILD)/asan/tests/hvbench/%: tests/hvbench/%.c $(HVB_ASAN_OBJS) $(TEST_LIB) \
 		tests/common/testlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) -Itests/common $(CFLAGS) $(SANFLAGS) -o $@ $< \
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) -Itests/common $(CFLAGS) $(SANFLAGS) -o $@ $< \
 		$(TEST_LIB) $(HVB_ASAN_OBJS) -lcmocka $(HVB_LIBS)
 
 # The RESULT-line parser reads untrusted output: fuzz it (clang, libFuzzer,
 # ASan, UBSan). Its seed corpus is tests/fuzz/corpus/result/.
 $(BUILD)/fuzz/fuzz_result: tests/hvbench/fuzz_result.c src/hvbench/result.c src/hvbench/result.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(CPPFLAGS) $(HVB_CPPFLAGS) -std=c11 -g -O1 -Wall -Wextra $(WERROR) \
+	@echo "  CLANG  $@"
+	$(Q)$(CLANG) $(CPPFLAGS) $(HVB_CPPFLAGS) -std=c11 -g -O1 -Wall -Wextra $(WERROR) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $< src/hvbench/result.c -ljansson

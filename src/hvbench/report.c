@@ -105,7 +105,7 @@ static void make_row(const struct hvb_doc *d, const struct hvb_result *r, struct
 			 r->better_higher ? "higher=better" : "lower=better");
 	else
 		snprintf(w->cell[1], sizeof(w->cell[1]), "-");
-	fmt_val(w->cell[2], sizeof(w->cell[2]), r->native.median);
+	fmt_val(w->cell[2], sizeof(w->cell[2]), r->has_native ? r->native.median : (double)NAN);
 	fmt_val(w->cell[3], sizeof(w->cell[3]), r->has_virt ? r->virt.median : (double)NAN);
 	fmt_pct(w->cell[4], sizeof(w->cell[4]), r->overhead);
 	fmt_ci(w->cell[5], sizeof(w->cell[5]), r->ov_lo, r->ov_hi);
@@ -231,7 +231,7 @@ char *report_csv(const struct hvb_doc *d)
 		csv_str(&b, r->unit);
 		hvb_buf_printf(&b, ",%s,", r->better_higher ? "higher" : "lower");
 		csv_str(&b, r->status);
-		csv_side(&b, &r->native, 1);
+		csv_side(&b, &r->native, r->has_native);
 		csv_side(&b, &r->virt, r->has_virt);
 		hvb_buf_puts(&b, ",");
 		csv_num(&b, r->overhead);

@@ -235,8 +235,9 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
  * failure (the workload is then reported failed) or stop request. */
 static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, size_t nb)
 {
-	const struct runner *sides[2] = {&x->native, &x->virt};
-	int nsides = x->have_virt ? 2 : 1;
+	const struct runner *both[2] = {&x->native, &x->virt}, *virt_only[1] = {&x->virt};
+	const struct runner *const *sides = r->has_native ? both : virt_only;
+	int nsides = r->has_native ? (x->have_virt ? 2 : 1) : 1;
 	char what[64];
 
 	free(r->status);
@@ -260,6 +261,22 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 		}
 	}
 	return ONE_OK;
+}
+
+/* Workloads only the benchmark guest has (src/guest/irqlat.c). */
+static const struct workload guest_only[] = {
+	{"irq-latency-user", "latency",
+	 "GPIO loopback interrupt injected by vmm (kernel -> VMM -> guest); us", 1},
+	{"irq-latency-irqfd", "latency",
+	 "GPIO loopback interrupt by ioeventfd + irqfd in the host kernel; us", 1},
+};
+
+void run_add_guest_only(struct workload **w, size_t *n)
+{
+	size_t k = sizeof(guest_only) / sizeof(guest_only[0]);
+	*w = hvb_xrealloc(*w, (*n + k) * sizeof(**w));
+	memcpy(*w + *n, guest_only, sizeof(guest_only));
+	*n += k;
 }
 
 static const char *signame(int sig)
@@ -385,11 +402,32 @@ int run_main(const struct run_opts *o)
 				"`make` to build it)\n", err);
 		return 1;
 	}
+	if (o->native_only) {
+		d.config.native_only_reason = hvb_xstrdup("asked for with --native-only");
+	} else if (access(o->guest_image, R_OK)) {
+		snprintf(err, sizeof(err),
+			 "the bare guest %s does not exist yet (or is unreadable)", o->guest_image);
+		d.config.native_only_reason = hvb_xstrdup(err);
+	} else if (access(o->vmm, X_OK)) {
+		snprintf(err, sizeof(err), "the monitor %s does not exist or is not executable",
+			 o->vmm);
+		d.config.native_only_reason = hvb_xstrdup(err);
+	} else {
+		x.have_virt = 1;
+		d.config.vmm = hvb_xstrdup(o->vmm);
+	}
+	/* Guest-only workloads join the list when there is a guest to run them. */
+	if (x.have_virt)
+		run_add_guest_only(&w, &nw);
 	if (select_workloads(o, w, nw, &d)) {
 		free(w);
 		hvb_doc_free(&d);
 		return 2;
 	}
+	for (size_t i = 0; i < d.nresults; i++)
+		for (size_t j = 0; j < nw; j++)
+			if (w[j].guest_only && !strcmp(w[j].name, d.results[i].benchmark))
+				d.results[i].has_native = 0;
 	free(w);
 	cpu = choose_cpu(o->cpu);
 	if (cpu == -2) {
@@ -413,21 +451,8 @@ int run_main(const struct run_opts *o)
 	d.config.timeout_s = o->timeout_s;
 	d.config.guest = hvb_xstrdup(o->guest);
 	d.config.native_cmd = runner_describe(&x.native);
-	if (o->native_only) {
-		d.config.native_only_reason = hvb_xstrdup("asked for with --native-only");
-	} else if (access(o->guest_image, R_OK)) {
-		snprintf(err, sizeof(err),
-			 "the bare guest %s does not exist yet (or is unreadable)", o->guest_image);
-		d.config.native_only_reason = hvb_xstrdup(err);
-	} else if (access(o->vmm, X_OK)) {
-		snprintf(err, sizeof(err), "the monitor %s does not exist or is not executable",
-			 o->vmm);
-		d.config.native_only_reason = hvb_xstrdup(err);
-	} else {
-		x.have_virt = 1;
-		d.config.vmm = hvb_xstrdup(o->vmm);
+	if (x.have_virt)
 		d.config.virt_cmd = runner_describe(&x.virt);
-	}
 	d.config.native_only = !x.have_virt;
 	if (!x.have_virt)
 		fprintf(stderr, "hvbench: running native only: %s\n", d.config.native_only_reason);
@@ -445,7 +470,9 @@ int run_main(const struct run_opts *o)
 	if (!dir_ok)
 		fprintf(stderr, "hvbench: %s; the results will only be printed\n", err);
 
-	x.runs_total = d.nresults * (size_t)(o->reps + WARMUP_RUNS) * (x.have_virt ? 2 : 1);
+	for (size_t i = 0; i < d.nresults; i++)
+		x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
+				(x.have_virt && d.results[i].has_native ? 2 : 1);
 	fprintf(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
 			"warm-up run per side, %s, pinned to CPU %d\n",
 		d.nresults, d.nresults == 1 ? "" : "s", o->reps, o->reps == 1 ? "" : "s",
@@ -454,7 +481,8 @@ int run_main(const struct run_opts *o)
 	runner_install_signals();
 	for (size_t i = 0; i < d.nresults; i++) {
 		struct hvb_result *r = &d.results[i];
-		size_t planned = (size_t)(o->reps + WARMUP_RUNS) * (x.have_virt ? 2 : 1);
+		size_t planned = (size_t)(o->reps + WARMUP_RUNS) *
+				 (x.have_virt && r->has_native ? 2 : 1);
 		size_t before = x.runs_done;
 		enum one rc;
 

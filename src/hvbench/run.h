@@ -26,7 +26,12 @@ struct workload {
 	char name[64];
 	char group[32];
 	char desc[256];
+	int guest_only; /* no native counterpart: measured in the guest alone */
 };
+
+/* Appends the guest-only workloads (the benchmark guest's irq-latency
+ * pair: the host has no loopback GPIO to compare with) to a list. */
+void run_add_guest_only(struct workload **w, size_t *n);
 
 /* Runs `bench list` and parses its lines. Returns 0, or -1 with err set. */
 int run_list_workloads(const char *bench_path, struct workload **out, size_t *n, char *err,

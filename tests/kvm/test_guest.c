@@ -55,8 +55,8 @@ WL(susan_corners, "run susan-corners size=tiny", "susan-corners")
 WL(timer_latency, "run timer-latency loops=10", "timer-latency")
 
 /* The GPIO loopback interrupt arrives on both delivery paths. */
-WL(irq_latency_user, "run irq-latency path=user loops=200", "irq-latency")
-WL(irq_latency_irqfd, "run irq-latency path=irqfd loops=200", "irq-latency")
+WL(irq_latency_user, "run irq-latency-user loops=200", "irq-latency-user")
+WL(irq_latency_irqfd, "run irq-latency-irqfd loops=200", "irq-latency-irqfd")
 
 static void fault_reported(const char *kind, const char *vector)
 {
