@@ -395,30 +395,20 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	con_puts((tf->cs & 3) ? "user" : "kernel");
 	con_puts(" mode, thread ");
 	con_dec((uint64_t)cur);
-	con_puts("\n  rip ");
-	con_hex(tf->rip);
-	con_puts(" rsp ");
-	con_hex(tf->rsp);
-	con_puts(" error ");
-	con_hex(tf->error);
-	con_puts(" cr2 ");
-	con_hex(cr2);
-	con_puts("\n  rax ");
-	con_hex(tf->rax);
-	con_puts(" rbx ");
-	con_hex(tf->rbx);
-	con_puts(" rcx ");
-	con_hex(tf->rcx);
-	con_puts(" rdx ");
-	con_hex(tf->rdx);
-	con_puts("\n  rsi ");
-	con_hex(tf->rsi);
-	con_puts(" rdi ");
-	con_hex(tf->rdi);
-	con_puts(" rbp ");
-	con_hex(tf->rbp);
-	con_puts(" rflags ");
-	con_hex(tf->rflags);
+	const struct {
+		const char *name;
+		uint64_t v;
+	} regs[] = {
+		{"rip", tf->rip}, {"rsp", tf->rsp}, {"error", tf->error}, {"cr2", cr2},
+		{"rax", tf->rax}, {"rbx", tf->rbx}, {"rcx", tf->rcx}, {"rdx", tf->rdx},
+		{"rsi", tf->rsi}, {"rdi", tf->rdi}, {"rbp", tf->rbp}, {"rflags", tf->rflags},
+	};
+	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		con_puts(i % 4 ? " " : "\n  ");
+		con_puts(regs[i].name);
+		con_puts(" ");
+		con_hex(regs[i].v);
+	}
 	con_puts("\n");
 	debug_exit(GUEST_EXIT_FAULT);
 }
