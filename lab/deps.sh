@@ -6,9 +6,10 @@ set -eu
 # build and unit tests: C compilers, cmocka (unit test framework), libFuzzer
 # and the sanitizer runtimes (clang + libclang-rt), JSON for hvbench
 # (jansson), charts (gnuplot), the reference sysbench for comparisons, and
-# iasl (acpica-tools), which compiles the machine's ACPI DSDT.
+# iasl (acpica-tools), which compiles the machine's ACPI DSDT; the nested
+# lab: QEMU, cpio for its initramfs images, and cyclictest (rt-tests).
 PKGS="gcc make binutils clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
-gnuplot-nox sysbench python3 acpica-tools"
+gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests"
 
 missing=""
 for p in $PKGS; do

@@ -6,7 +6,8 @@
 # lab/fetch.sh (a no-op once lab/cache/ is filled); when the Debian archive
 # cannot be reached it leaves the reason in $(LAB_DIR)/unavailable, does not
 # create the stamp (so the next `make test` tries again) and succeeds, and
-# the lab tests skip with that reason. A broken image build still fails.
+# the lab tests skip with that reason. The same when cpio is missing. A
+# broken image build still fails.
 
 LAB_DIR      := $(BUILD)/lab
 LAB_CACHE    ?= lab/cache
@@ -30,7 +31,10 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH)
 	@mkdir -p $(LAB_DIR)
 	@rm -f $@ $(LAB_DIR)/unavailable
-	@if LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/fetch.sh 2>$(LAB_DIR)/fetch.log; then \
+	@if ! command -v cpio >/dev/null 2>&1; then \
+		echo "cpio not installed (Debian package cpio; lab/deps.sh installs it)" \
+			| tee $(LAB_DIR)/unavailable >&2; \
+	elif LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/fetch.sh 2>$(LAB_DIR)/fetch.log; then \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh inner $(LAB_INNER) \
 			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) && \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh outer $(LAB_OUTER) \
@@ -44,4 +48,5 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 
 $(LAB_TEST_BIN): tests/lab/test_lab.c $(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/common $(CFLAGS) -o $@ $< $(TEST_LIB) -lcmocka $(LDLIBS)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) -Itests/common $(CFLAGS) -o $@ $< $(TEST_LIB) -lcmocka $(LDLIBS)

@@ -123,10 +123,29 @@ static uint32_t build_madt(uint8_t *t, unsigned ncpus)
 	return off;
 }
 
+/* The reset vector (F000:FFF0, physical 0xffff0) is where a guest's "BIOS
+ * reboot" jumps; Linux picks that method on a hardware-reduced FADT when it
+ * has no EFI. We have no firmware, so the vector holds a stub that does
+ * what the reset register does, in real mode:
+ *   mov $port, %dx; mov $value, %al; out %al, %dx; 1: hlt; jmp 1b */
+static void reset_stub(uint8_t *vec)
+{
+	const uint16_t port = ACPI_PORT_BASE + ACPI_RESET;
+	const uint8_t code[] = {
+		0xba, (uint8_t)port, (uint8_t)(port >> 8), /* mov $port, %dx */
+		0xb0, ACPI_RESET_VALUE,                     /* mov $value, %al */
+		0xee,                                       /* out %al, %dx */
+		0xf4,                                       /* hlt */
+		0xeb, 0xfd,                                 /* jmp back to hlt */
+	};
+	memcpy(vec, code, sizeof(code));
+}
+
 int acpi_build(const struct guestmem *gm, unsigned ncpus, char *err, size_t errlen)
 {
 	uint8_t *a = gm_ptr(gm, ACPI_TABLES_BASE, ACPI_TABLES_SIZE);
-	if (!a) {
+	uint8_t *vec = gm_ptr(gm, ACPI_RESET_VECTOR, 16);
+	if (!a || !vec) {
 		snprintf(err, errlen, "guest RAM too small for the ACPI tables");
 		return -1;
 	}
@@ -135,6 +154,7 @@ int acpi_build(const struct guestmem *gm, unsigned ncpus, char *err, size_t errl
 	    OFF_DSDT + sizeof(dsdt_aml_code) > ACPI_TABLES_SIZE || ncpus > 255)
 		abort();
 	memset(a, 0, ACPI_TABLES_SIZE);
+	reset_stub(vec);
 	const uint64_t base = ACPI_TABLES_BASE;
 
 	memcpy(a + OFF_DSDT, dsdt_aml_code, sizeof(dsdt_aml_code));

@@ -8,6 +8,8 @@
  * (a write of SLP_TYP 5 with SLP_EN is soft-off) and the reset register.
  * Hardware-reduced ACPI (FADT flag HW_REDUCED_ACPI, sec. 4.1) needs no
  * SCI, PM timer or FACS, so the monitor emulates two ports and no more.
+ * It also puts a reset stub at the x86 reset vector, for guests that
+ * reboot by jumping there.
  */
 #ifndef ACPI_H
 #define ACPI_H
@@ -22,6 +24,7 @@
  * (ACPI sec. 5.2.5.1: 16-byte boundaries in 0xe0000-0xfffff). */
 #define ACPI_TABLES_BASE 0xe0000ull
 #define ACPI_TABLES_SIZE 0x2000ull
+#define ACPI_RESET_VECTOR 0xffff0ull
 
 /* Ports of the ACPI register block. */
 #define ACPI_PORT_BASE 0x600

@@ -132,6 +132,23 @@ static void tables_many_cpus(void **state)
 	check_tables(64);
 }
 
+/* The reset vector holds a real-mode stub that writes the reset value to
+ * the reset register, so a "BIOS reboot" ends the run like ACPI reset. */
+static void reset_vector_stub(void **state)
+{
+	(void)state;
+	struct guestmem gm;
+	char err[128];
+	assert_int_equal(gm_init(&gm, 4 << 20), 0);
+	assert_int_equal(acpi_build(&gm, 1, err, sizeof(err)), 0);
+	const uint8_t *v = gm_ptr(&gm, ACPI_RESET_VECTOR, 16);
+	const uint16_t port = ACPI_PORT_BASE + ACPI_RESET;
+	const uint8_t want[] = {0xba, (uint8_t)port, (uint8_t)(port >> 8), 0xb0, ACPI_RESET_VALUE,
+				0xee, 0xf4};
+	assert_memory_equal(v, want, sizeof(want));
+	gm_free(&gm);
+}
+
 static int offs, resets;
 static void on_off(void *ctx) { (void)ctx; offs++; }
 static void on_reset(void *ctx) { (void)ctx; resets++; }
@@ -167,6 +184,7 @@ int main(void)
 		cmocka_unit_test(tables_one_cpu),
 		cmocka_unit_test(tables_many_cpus),
 		cmocka_unit_test(registers_decode),
+		cmocka_unit_test(reset_vector_stub),
 	};
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);
 }
