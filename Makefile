@@ -24,7 +24,8 @@ CPPFLAGS := -D_GNU_SOURCE -Isrc/vmm -Isrc/common -I$(BUILD)/gen -DVMM_VERSION=\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARNINGS) -fno-strict-aliasing
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDLIBS   := -lpthread
+# libconfig reads system descriptions; libseccomp builds the sandbox.
+LDLIBS   := -lconfig -lseccomp -lpthread
 
 VMM_SRCS     := $(wildcard src/vmm/*.c)
 VMM_LIB_SRCS := $(filter-out src/vmm/main.c,$(VMM_SRCS))

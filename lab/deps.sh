@@ -7,9 +7,11 @@ set -eu
 # and the sanitizer runtimes (clang + libclang-rt), JSON for hvbench
 # (jansson), charts (gnuplot), the reference sysbench for comparisons, and
 # iasl (acpica-tools), which compiles the machine's ACPI DSDT; the nested
-# lab: QEMU, cpio for its initramfs images, and cyclictest (rt-tests).
+# lab: QEMU, cpio for its initramfs images, and cyclictest (rt-tests);
+# libconfig (system descriptions) and libseccomp (the sandbox).
 PKGS="gcc make binutils clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
-gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests"
+gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
+libconfig-dev libseccomp-dev"
 
 missing=""
 for p in $PKGS; do

@@ -5,7 +5,8 @@
 # command line (comma-separated) and powers the machine off so QEMU exits.
 # Each step prints a "LAB: " marker; lab/run.sh reads them to tell which
 # layer failed. Options on the kernel command line:
-#   lab.test=info,guests,linux,shell  what to run
+#   lab.test=info,guests,linux,timing,shell  what to run (timing:N: N
+#                  runs per monitor, default 5)
 #   lab.cpus=N     vCPUs of the Linux guest (default 1)
 #   lab.mem=SIZE   its memory (default 256M)
 #   lab.inner="..." its kernel command line (quoted; default below)
@@ -74,6 +75,87 @@ run_vmm() {
 	echo "LAB: vmm exit status $?"
 }
 
+# boot-timing: the same Linux guest (kernel, inner image, command line,
+# 256M, 1 vCPU) booted N times under vmm and N times under QEMU/KVM,
+# interleaved (vmm, qemu, vmm, qemu, ...) so that a slow phase of the lab
+# machine hits both alike. /bin/boottime times each run on this machine's
+# monotonic clock, from just before it starts the monitor to the guest's
+# "INIT: reached /init" console line and to the monitor's exit (the guest
+# powers off). Each run's line also gives guest_init_s, the guest's own
+# uptime at /init (its "INIT: uptime" line), which tells the guest kernel's
+# boot apart from what comes before its clock starts (monitor start-up,
+# firmware, kernel decompression). One "LAB: timing run" line per run, then
+# per monitor the medians: "LAB: timing MONITOR init_ms=M off_ms=M
+# guest_init_s=M runs=N init=K exit0=K" (K: runs that reached /init, that
+# exited 0).
+timing_cmdline="console=ttyS0 quiet bench=none"
+# The median of the numbers on stdin, printed with $1 decimals.
+timing_median() {
+	sort -n | awk -v d="$1" '{ v[NR] = $1 }
+		END {
+			f = "%." d "f\n"
+			if (NR == 0) print "none"
+			else if (NR % 2) printf f, v[(NR + 1) / 2]
+			else printf f, (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+boot_timing() {
+	n=$1
+	case $n in
+	'' | *[!0-9]* | 0)
+		echo "LAB: FAIL timing: bad run count '$n'"
+		return
+		;;
+	esac
+	for p in boottime qemu-system-x86_64; do
+		if ! command -v "$p" >/dev/null 2>&1; then
+			echo "LAB: FAIL timing: no $p in the lab image"
+			return
+		fi
+	done
+	echo "LAB: timing: $n runs per monitor, interleaved; guest: 256M, 1 vCPU, cmdline: $timing_cmdline"
+	res=/tmp/timing.res
+	con=/tmp/timing.console
+	: >/tmp/timing.vmm
+	: >/tmp/timing.qemu
+	i=1
+	while [ "$i" -le "$n" ]; do
+		for m in vmm qemu; do
+			echo "LAB: timing run $i/$n $m start"
+			rm -f "$res" "$con"
+			if [ "$m" = vmm ]; then
+				boottime -o "$res" -c "$con" -t "$limit" -m "INIT: reached /init" -- \
+					vmm run --kernel /lab/vmlinuz --initrd /lab/inner.cpio.gz \
+					--mem 256M --cpus 1 --cmdline "$timing_cmdline"
+			else
+				# -L: the firmware the image carries (mkinitrd.sh).
+				boottime -o "$res" -c "$con" -t "$limit" -m "INIT: reached /init" -- \
+					qemu-system-x86_64 -L /lab/qemu -accel kvm -cpu host \
+					-m 256M -smp 1 -nographic -no-reboot -nodefaults \
+					-serial stdio -kernel /lab/vmlinuz \
+					-initrd /lab/inner.cpio.gz -append "$timing_cmdline"
+			fi
+			if ! read -r init_ms off_ms st <"$res"; then
+				init_ms=none off_ms=none st=none
+			fi
+			up=$(sed -n 's/^INIT: uptime \([0-9.]*\) s.*/\1/p' "$con" 2>/dev/null | head -n 1)
+			[ -n "$up" ] || up=none
+			echo "LAB: timing run $i/$n $m init_ms=$init_ms off_ms=$off_ms status=$st guest_init_s=$up"
+			echo "$init_ms $off_ms $st $up" >>"/tmp/timing.$m"
+		done
+		i=$((i + 1))
+	done
+	for m in vmm qemu; do
+		f=/tmp/timing.$m
+		init=$(awk '$1 != "none"' "$f" | wc -l)
+		ok=$(awk '$3 == "0"' "$f" | wc -l)
+		echo "LAB: timing $m init_ms=$(awk '$1 != "none" { print $1 }' "$f" | timing_median 1)" \
+			"off_ms=$(awk '$2 != "none" { print $2 }' "$f" | timing_median 1)" \
+			"guest_init_s=$(awk '$4 != "none" { print $4 }' "$f" | timing_median 2)" \
+			"runs=$n init=$init exit0=$ok"
+	done
+}
+
 for t in $(echo "$tests" | tr ',' ' '); do
 	echo "LAB: test $t begin"
 	case $t in
@@ -90,6 +172,12 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		echo "LAB: inner cmdline: $inner"
 		run_vmm run --kernel /lab/vmlinuz --initrd /lab/inner.cpio.gz \
 			--mem "$mem" --cpus "$cpus" --cmdline "$inner"
+		;;
+	timing)
+		boot_timing 5
+		;;
+	timing:*)
+		boot_timing "${t#timing:}"
 		;;
 	shell)
 		echo "LAB: shell (exit to power off)"

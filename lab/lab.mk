@@ -14,6 +14,9 @@ LAB_CACHE    ?= lab/cache
 LAB_INNER    := $(LAB_DIR)/inner.cpio.gz
 LAB_OUTER    := $(LAB_DIR)/outer.cpio.gz
 LAB_TEST_BIN := $(BUILD)/tests/lab/test_lab
+# The stopwatch of the boot-timing test, static like the monitor: the outer
+# image's libraries are QEMU's, and the helper should not depend on them.
+LAB_BOOTTIME := $(LAB_DIR)/boottime
 # The bench runner goes into the inner image when a fragment builds it (the
 # src/*/*.mk fragments are included before this one).
 LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
@@ -28,7 +31,7 @@ lab-fetch:
 lab-images: $(LAB_DIR)/ready
 
 $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh \
-		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH)
+		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME)
 	@mkdir -p $(LAB_DIR)
 	@rm -f $@ $(LAB_DIR)/unavailable
 	@if ! command -v cpio >/dev/null 2>&1; then \
@@ -38,13 +41,19 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh inner $(LAB_INNER) \
 			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) && \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh outer $(LAB_OUTER) \
-			--vmm $(BUILD)/vmm-static --inner $(LAB_INNER) --guests $(BUILD)/tests/guests && \
+			--vmm $(BUILD)/vmm-static --inner $(LAB_INNER) --guests $(BUILD)/tests/guests \
+			--boottime $(LAB_BOOTTIME) && \
 		touch $@; \
 	else \
 		cat $(LAB_DIR)/fetch.log >&2; \
 		cp $(LAB_DIR)/fetch.log $(LAB_DIR)/unavailable; \
 		echo "lab: cannot fetch the lab's kernel; the lab tests will skip" >&2; \
 	fi
+
+$(LAB_BOOTTIME): tests/lab/boottime.c
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
 
 $(LAB_TEST_BIN): tests/lab/test_lab.c $(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)

@@ -4,12 +4,16 @@
 #   mkinitrd.sh inner OUT [--bench FILE]
 #       The Linux guest that runs under vmm: static busybox, sysbench and
 #       cyclictest from this host with the shared libraries they load,
-#       our bench runner when given, and lab/init-inner.sh as /init.
+#       our bench runner when given, lab/realtool.sh as /bin/realtool.sh
+#       and lab/init-inner.sh as /init.
 #   mkinitrd.sh outer OUT --vmm FILE --inner FILE --guests DIR
 #       The lab machine QEMU boots: busybox, the KVM modules (load order
 #       in /lib/modules/load-order), the static monitor as /bin/vmm, the
 #       tiny test guests DIR/*.elf, the kernel and the inner image under
-#       /lab, and lab/init-outer.sh as /init.
+#       /lab, and lab/init-outer.sh as /init. With --boottime FILE, that
+#       stopwatch as /bin/boottime, and this host's qemu-system-x86_64
+#       (with its libraries and its firmware under /lab/qemu) so that the
+#       boot-timing test can run QEMU/KVM beside vmm on the same guest.
 #
 # Needs lab/fetch.sh to have filled lab/cache/ (or $LAB_CACHE), and cpio,
 # gzip and ldd on the host.
@@ -23,7 +27,7 @@ fail() {
 	exit 1
 }
 usage() {
-	fail "usage: mkinitrd.sh inner OUT [--bench FILE] | outer OUT --vmm FILE --inner FILE --guests DIR"
+	fail "usage: mkinitrd.sh inner OUT [--bench FILE] | outer OUT --vmm FILE --inner FILE --guests DIR [--boottime FILE]"
 }
 
 [ $# -ge 2 ] || usage
@@ -31,6 +35,7 @@ kind=$1
 out=$2
 shift 2
 bench="" vmm="" inner="" guests=""
+boottime=""
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -38,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--vmm) vmm=$2 ;;
 	--inner) inner=$2 ;;
 	--guests) guests=$2 ;;
+	--boottime) boottime=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -76,9 +82,43 @@ add_prog() {
 	done
 }
 
+# The boot-timing test's tools: the stopwatch, and QEMU as the peer
+# monitor. QEMU is dynamically linked (about 50 libraries, which add_prog
+# copies at their host paths); of its data files, a -kernel boot with
+# -nodefaults reads only SeaBIOS, the Linux boot option ROM and the vapic
+# ROM (found by tracing its file accesses), so only those go under
+# /lab/qemu, which the test names with -L. Without QEMU on this host the
+# image is still built, and the test says QEMU is missing.
+add_timing_tools() {
+	[ -x "$1" ] || fail "stopwatch $1 not found"
+	if ldd "$1" >/dev/null 2>&1; then
+		fail "$1 is dynamically linked; the lab needs it static"
+	fi
+	cp "$1" "$root/bin/boottime"
+	if ! qemu=$(command -v qemu-system-x86_64); then
+		echo "lab/mkinitrd.sh: qemu-system-x86_64 not found; the outer image has no QEMU" >&2
+		return 0
+	fi
+	add_prog "$qemu" /bin/qemu-system-x86_64
+	mkdir -p "$root/lab/qemu"
+	for fw in bios-256k.bin linuxboot_dma.bin kvmvapic.bin; do
+		for d in /usr/share/seabios /usr/share/qemu; do
+			if [ -f "$d/$fw" ]; then
+				cp -L "$d/$fw" "$root/lab/qemu/$fw"
+				break
+			fi
+		done
+		[ -f "$root/lab/qemu/$fw" ] || fail "QEMU firmware $fw not found in /usr/share/seabios or /usr/share/qemu"
+	done
+}
+
 case $kind in
 inner)
 	cp "$here/init-inner.sh" "$root/init"
+	# The converter from the real tools' reports to RESULT lines: /init runs
+	# it for bench=sysbench-*|cyclictest, as hvbench runs it on the host.
+	cp "$here/realtool.sh" "$root/bin/realtool.sh"
+	chmod 755 "$root/bin/realtool.sh"
 	prog=$(command -v sysbench) || fail "sysbench not found on this host (Debian package sysbench)"
 	add_prog "$prog" /bin/sysbench
 	if prog=$(command -v cyclictest); then
@@ -113,6 +153,7 @@ outer)
 		found=1
 	done
 	[ "$found" = 1 ] || fail "no test guests in $guests (make the guests first)"
+	[ -z "$boottime" ] || add_timing_tools "$boottime"
 	;;
 *)
 	usage

@@ -7,7 +7,8 @@
 # init) followed by the tail of the console.
 #
 #   lab/run.sh [options] TEST[,TEST...]
-#     TEST            info, guests, linux or shell (see lab/init-outer.sh)
+#     TEST            info, guests, linux, timing[:N] or shell (see
+#                     lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
 #     --mem SIZE      its memory (default 256M)
 #     --inner STR     its kernel command line
@@ -83,6 +84,9 @@ for t in $(echo "$tests" | tr ',' ' '); do
 	linux)
 		printf '%s\n' "INIT: reached /init" "INIT: done" >>"$expects"
 		;;
+	timing | timing:*)
+		printf '%s\n' "LAB: timing vmm init_ms=" "LAB: timing qemu init_ms=" >>"$expects"
+		;;
 	esac
 	printf '%s\n' "LAB: test $t end" >>"$expects"
 done
@@ -157,6 +161,16 @@ if [ -z "$layer" ] && [ "$tests" = linux ] && ! has "LAB: vmm exit status 0"; th
 	layer="vmm (exit status $(sed -n 's/.*LAB: vmm exit status \([0-9]*\).*/\1/p' "$console" | tail -n 1), want 0)"
 fi
 
+# boot-timing passes only when every run under both monitors reached /init
+# and exited 0: its summaries end "runs=N init=N exit0=N".
+case $tests in
+timing | timing:*)
+	if [ -z "$layer" ] && grep -a '^LAB: timing [a-z]* init_ms=' "$console" |
+		grep -v -q ' runs=\([0-9]*\) init=\1 exit0=\1$'; then
+		layer="timing (a run did not reach /init or exit 0; see its LAB: timing lines)"
+	fi
+	;;
+esac
 if [ -z "$layer" ]; then
 	echo "RUN: PASS $tests in ${wall}s"
 	exit 0

@@ -21,6 +21,10 @@ TAP = re.compile(r'^(not ok|ok) \d+ (?:- |# SKIP )?(.*)$')
 def run_tap(kind, path, counts, timeout):
     name = os.path.basename(path)
     env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT='TAP')
+    if not os.access(path, os.X_OK):
+        print('FAIL %s/%s: not built' % (kind, name))
+        counts['failed'] += 1
+        return
     try:
         p = subprocess.run([path], env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=timeout)

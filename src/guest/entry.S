@@ -71,19 +71,24 @@ VEC 255, 0     /* SPURIOUS_VECTOR */
  * setting the pin to this first instruction, so the handler only stamps
  * the TSC, counts, and acknowledges the LAPIC (EOI register at
  * 0xfee000b0, SDM vol. 3A sec. 10.8.5); no trap frame, no C. */
-	.globl vec_gpio
-vec_gpio:
+.macro STAMP_VEC name, tsc, count
+	.globl \name
+\name:
 	push %rax
 	push %rdx
 	rdtsc
-	mov %eax, gpio_irq_tsc(%rip)
-	mov %edx, gpio_irq_tsc+4(%rip)
-	incq gpio_irq_count(%rip)
+	mov %eax, \tsc(%rip)
+	mov %edx, \tsc+4(%rip)
+	incq \count(%rip)
 	mov $0xfee000b0, %eax
 	movl $0, (%rax)
 	pop %rdx
 	pop %rax
 	iretq
+.endm
+STAMP_VEC vec_gpio, gpio_irq_tsc, gpio_irq_count
+/* A channel's doorbell (CHANNEL_VECTOR), the same way. */
+STAMP_VEC vec_chan, chan_irq_tsc, chan_irq_count
 
 	.section .rodata
 	.globl trap_vectors
@@ -158,11 +163,15 @@ swtch:
 	ret
 
 	.bss
-	.globl gpio_irq_tsc, gpio_irq_count
+	.globl gpio_irq_tsc, gpio_irq_count, chan_irq_tsc, chan_irq_count
 	.align 8
 gpio_irq_tsc:
 	.quad 0
 gpio_irq_count:
+	.quad 0
+chan_irq_tsc:
+	.quad 0
+chan_irq_count:
 	.quad 0
 	.align 16
 	.skip 16384

@@ -31,6 +31,7 @@
 #define TIMER_VECTOR 0x30
 #define SPURIOUS_VECTOR 0xff
 #define GPIO_VECTOR 0x40
+#define CHANNEL_VECTOR 0x50 /* a VM's first channel (vmm system) */
 
 /* Values written to the debug-exit port; vmm exits with (V << 1) | 1. */
 #define GUEST_EXIT_OK 0       /* status 1: the workload ran and passed */
@@ -54,6 +55,9 @@ struct guest_info {
 	/* The GPIO interrupt's TSC stamp and count (entry.S vec_gpio). */
 	volatile uint64_t *gpio_irq_tsc;
 	volatile uint64_t *gpio_irq_count;
+	/* The same for the first channel's doorbell (vec_chan). */
+	volatile uint64_t *chan_irq_tsc;
+	volatile uint64_t *chan_irq_count;
 };
 
 /* Register state at any kernel entry, lowest address first (entry.S). */

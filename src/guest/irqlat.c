@@ -18,7 +18,7 @@
 
 #include "bench.h"
 #include "guest.h"
-#include "irqlat.h"
+#include "guestwl.h"
 #include "platform.h"
 
 static const struct bench_param irqlat_params[] = {
@@ -43,18 +43,20 @@ const struct bench_workload irqlat_irqfd = {
 
 static const struct guest_info *gi;
 
-const struct bench_workload *irqlat_find(const char *name)
+const struct bench_workload *guestwl_find(const char *name)
 {
-	if (fmt_streq(name, irqlat_user.name))
-		return &irqlat_user;
-	if (fmt_streq(name, irqlat_irqfd.name))
-		return &irqlat_irqfd;
+	static const struct bench_workload *const all[] = {&irqlat_user, &irqlat_irqfd,
+							    &chan_ping, &chan_pong};
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (fmt_streq(name, all[i]->name))
+			return all[i];
 	return NULL;
 }
 
-void irqlat_init(const struct guest_info *info)
+void guestwl_init(const struct guest_info *info)
 {
 	gi = info;
+	chan_init(info);
 }
 
 static int irqlat_run(const struct bench_args *a)

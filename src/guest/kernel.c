@@ -25,8 +25,8 @@ void swtch(uint64_t *save_sp, uint64_t new_sp);
 void user_entry(const struct guest_info *gi); /* user.c: the first thread */
 extern void trap_return(void);
 extern const uint64_t trap_vectors[];
-extern void vec_gpio(void);
-extern volatile uint64_t gpio_irq_tsc, gpio_irq_count;
+extern void vec_gpio(void), vec_chan(void);
+extern volatile uint64_t gpio_irq_tsc, gpio_irq_count, chan_irq_tsc, chan_irq_count;
 
 /* ---- port and MSR access (Intel SDM vol. 2) ---- */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
@@ -158,6 +158,7 @@ static void tables_init(void)
 	set_gate(TIMER_VECTOR, trap_vectors[32], 0);
 	set_gate(SPURIOUS_VECTOR, trap_vectors[33], 0);
 	set_gate(GPIO_VECTOR, (uint64_t)vec_gpio, 0);
+	set_gate(CHANNEL_VECTOR, (uint64_t)vec_chan, 0);
 	__asm__ volatile("lidt %0" ::"m"(ip));
 }
 
@@ -597,6 +598,8 @@ void kmain(const struct hvboot_info *bi)
 	info.tsc_boot = rdtsc();
 	info.gpio_irq_tsc = &gpio_irq_tsc;
 	info.gpio_irq_count = &gpio_irq_count;
+	info.chan_irq_tsc = &chan_irq_tsc;
+	info.chan_irq_count = &chan_irq_count;
 	info.cmdline = (const char *)bi->cmdline;
 	info.heap_start = (bi->image_end + 0xfff) & ~0xfffull;
 	/* Usable RAM: the region the image sits in, capped at the identity

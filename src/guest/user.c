@@ -15,7 +15,7 @@
 
 #include "bench.h"
 #include "guest.h"
-#include "irqlat.h"
+#include "guestwl.h"
 #include "platform.h"
 
 void user_entry(const struct guest_info *gi);
@@ -253,14 +253,14 @@ void user_entry(const struct guest_info *info)
 	line[n] = '\0';
 	int ntok = bench_split(line, tok, 64);
 	int rc;
-	irqlat_init(gi);
+	guestwl_init(gi);
 	if (ntok >= 1 && fmt_streq(tok[0], "fault")) {
 		deliberate_fault(ntok > 1 ? tok[1] : "pf");
 		rc = GUEST_EXIT_FAILED;
-	} else if (ntok >= 2 && fmt_streq(tok[0], "run") && irqlat_find(tok[1])) {
+	} else if (ntok >= 2 && fmt_streq(tok[0], "run") && guestwl_find(tok[1])) {
 		/* Guest-only workloads: same parameter parsing as the others. */
 		static char ebuf[512];
-		const struct bench_workload *w = irqlat_find(tok[1]);
+		const struct bench_workload *w = guestwl_find(tok[1]);
 		struct fmt f;
 		struct bench_args args;
 		fmt_init(&f, ebuf, sizeof(ebuf));

@@ -147,6 +147,9 @@ void hvb_doc_free(struct hvb_doc *d)
 	free(c->size);
 	free(c->guest);
 	free(c->vmm);
+	free(c->monitor);
+	free(c->kernel);
+	free(c->initrd);
 	free(c->native_only_reason);
 	free(c->native_cmd);
 	free(c->virt_cmd);
@@ -295,6 +298,9 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	json_object_set_new(cfg, "timeout_s", json_integer(c->timeout_s));
 	json_object_set_new(cfg, "guest", jstr(c->guest));
 	json_object_set_new(cfg, "vmm", jstr(c->vmm));
+	json_object_set_new(cfg, "monitor", jstr(c->monitor));
+	json_object_set_new(cfg, "kernel", jstr(c->kernel));
+	json_object_set_new(cfg, "initrd", jstr(c->initrd));
 	json_object_set_new(cfg, "native_only", json_boolean(c->native_only));
 	json_object_set_new(cfg, "native_only_reason", jstr(c->native_only_reason));
 	json_object_set_new(cfg, "runners", json_pack("{s:o,s:o}", "native", jstr(c->native_cmd),
@@ -468,6 +474,9 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 	d->config.timeout_s = get_int(cfg, "timeout_s", 0);
 	d->config.guest = get_str(cfg, "guest");
 	d->config.vmm = get_str(cfg, "vmm");
+	d->config.monitor = get_str(cfg, "monitor");
+	d->config.kernel = get_str(cfg, "kernel");
+	d->config.initrd = get_str(cfg, "initrd");
 	d->config.native_only = json_is_true(json_object_get(cfg, "native_only"));
 	d->config.native_only_reason = get_str(cfg, "native_only_reason");
 	runners = json_object_get(cfg, "runners");

@@ -103,6 +103,14 @@ void host_kvm_kind(const char *cpuinfo, const char *sys_module, char **kvm, char
 	*kind = hvb_xstrdup(best[0] ? "software" : "none");
 }
 
+void host_kvm_probe(char **kvm, char **kind)
+{
+	char *cpuinfo = read_text("/proc/cpuinfo");
+
+	host_kvm_kind(cpuinfo, "/sys/module", kvm, kind);
+	free(cpuinfo);
+}
+
 void host_iso_date(long long t, char *buf, size_t n)
 {
 	time_t tt = (time_t)t;

@@ -15,6 +15,9 @@ void host_probe(struct hvb_host *h, int cpu);
  * ("hardware", "software", "none"), both malloc'd. Split out for tests. */
 void host_kvm_kind(const char *cpuinfo, const char *sys_module, char **kvm, char **kind);
 
+/* host_kvm_kind on this machine's /proc/cpuinfo and /sys/module. */
+void host_kvm_probe(char **kvm, char **kind);
+
 /* The UTC time t as ISO 8601 ("2026-01-02T03:04:05Z") into buf. */
 void host_iso_date(long long t, char *buf, size_t n);
 

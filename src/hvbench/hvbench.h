@@ -82,8 +82,12 @@ struct hvb_config {
 	char *size; /* "small", "large" or "default" (not passed on) */
 	int cpu;    /* CPU the runs are pinned to, -1 when not pinned */
 	int timeout_s;
-	char *guest; /* "bare" */
-	char *vmm;   /* monitor path, NULL in a native-only run */
+	char *guest;   /* "bare", "linux" */
+	char *vmm;     /* monitor path, NULL in a native-only run */
+	char *monitor; /* "vmm" or "qemu": which monitor the virt column ran
+			* under; NULL in a native-only run */
+	char *kernel;  /* the Linux guest's kernel and initramfs, else NULL */
+	char *initrd;
 	int native_only;
 	char *native_only_reason; /* NULL unless native_only */
 	char *native_cmd;         /* runner command templates, for the record */

@@ -29,10 +29,17 @@ static const char usage_text[] =
 	"  --reps N           measured repetitions per side (default 10), after one\n"
 	"                     discarded warm-up run per side\n"
 	"  --native-only      do not run the virtualised side\n"
-	"  --guest bare       the guest that runs the workloads (bare: our benchmark\n"
-	"                     guest; linux: not implemented yet)\n"
-	"  --vmm PATH         the monitor (default: vmm beside hvbench; qemu: not\n"
-	"                     implemented yet)\n"
+	"  --guest bare|linux the guest that runs the workloads: bare, our benchmark\n"
+	"                     guest (default), or linux, a Linux guest booted from\n"
+	"                     --kernel and --initrd; linux adds the real tools\n"
+	"                     (sysbench-cpu, -memory, -threads, -mutex, cyclictest)\n"
+	"  --kernel FILE      the Linux guest's kernel (bzImage)\n"
+	"  --initrd FILE      its initramfs (its /init runs bench=NAME, prints the\n"
+	"                     RESULT line and powers off; see docs/hvbench.md)\n"
+	"  --vmm PATH|qemu    the monitor (default: vmm beside hvbench); qemu runs the\n"
+	"                     Linux guest under QEMU/KVM instead, as a peer\n"
+	"  --force            boot a Linux guest even on a software KVM (PVM), where\n"
+	"                     its kernel code is emulated and a boot takes hours\n"
 	"  --size small|large workload size preset (default: the workloads' defaults)\n"
 	"  --out DIR          results folder (default results/YYYYmmdd-HHMMSS, UTC)\n"
 	"  --json FILE        also write results.json to FILE\n"
@@ -42,8 +49,10 @@ static const char usage_text[] =
 	"\n"
 	"environment: HVBENCH_BENCH (native workload runner, default bench beside\n"
 	"hvbench), HVBENCH_VMM (default monitor), HVBENCH_GUEST_IMAGE (bare guest,\n"
-	"default guest/benchguest.elf beside hvbench), HVBENCH_GNUPLOT (gnuplot to\n"
-	"use, \"none\" for no charts).\n"
+	"default guest/benchguest.elf beside hvbench), HVBENCH_QEMU (QEMU for --vmm\n"
+	"qemu, default qemu-system-x86_64 in PATH), HVBENCH_REALTOOL (the real tools'\n"
+	"converter, default ../lab/realtool.sh from hvbench's folder), HVBENCH_GNUPLOT\n"
+	"(gnuplot to use, \"none\" for no charts).\n"
 	"exit status: 0 all measured, 1 a workload failed or an output could not be\n"
 	"written, 2 usage error, 130/143 stopped by SIGINT/SIGTERM (results kept).\n";
 
@@ -103,7 +112,31 @@ static int parse_int(const char *s, long min, long max, int *out)
 	return 0;
 }
 
-enum { OPT_NATIVE_ONLY = 256, OPT_TIMEOUT };
+enum { OPT_NATIVE_ONLY = 256, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_FORCE };
+
+/* QEMU for --vmm qemu: HVBENCH_QEMU, else qemu-system-x86_64 found in PATH
+ * (the bare name when it is not there, so the message can name it). */
+static char *find_qemu(void)
+{
+	const char *env = getenv("HVBENCH_QEMU"), *path = getenv("PATH");
+	char *dirs, *save = NULL;
+
+	if (env && *env)
+		return hvb_xstrdup(env);
+	dirs = hvb_xstrdup(path && *path ? path : "/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		struct hvb_buf b = {0};
+
+		hvb_buf_printf(&b, "%s/qemu-system-x86_64", *d ? d : ".");
+		if (!access(b.p, X_OK)) {
+			free(dirs);
+			return hvb_buf_take(&b);
+		}
+		free(hvb_buf_take(&b));
+	}
+	free(dirs);
+	return hvb_xstrdup("qemu-system-x86_64");
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -119,12 +152,16 @@ static int cmd_run(int argc, char **argv)
 		{"csv", required_argument, NULL, 'c'},
 		{"cpu", required_argument, NULL, 'p'},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"kernel", required_argument, NULL, OPT_KERNEL},
+		{"initrd", required_argument, NULL, OPT_INITRD},
+		{"force", no_argument, NULL, OPT_FORCE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct run_opts o = {.reps = 10, .guest = "bare", .cpu = -1, .timeout_s = 300};
-	char *bench, *vmm = NULL, *image;
-	int c, rc;
+	struct run_opts o = {.reps = 10, .guest = "bare", .monitor = "vmm", .cpu = -1,
+			     .timeout_s = 300};
+	char *bench, *vmm = NULL, *image, *realtool;
+	int c, rc, want_qemu = 0;
 
 	opterr = 0;
 	optind = 1;
@@ -142,23 +179,25 @@ static int cmd_run(int argc, char **argv)
 			o.native_only = 1;
 			break;
 		case 'g':
-			if (!strcmp(optarg, "linux"))
-				return usage_error("--guest linux: not implemented yet; use "
-						   "--guest bare (the default)");
-			if (strcmp(optarg, "bare"))
-				return usage_error("--guest '%s': expected bare (linux is not "
-						   "implemented yet)", optarg);
+			if (strcmp(optarg, "bare") && strcmp(optarg, "linux"))
+				return usage_error("--guest '%s': expected bare or linux", optarg);
 			o.guest = optarg;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "qemu"))
-				return usage_error("--vmm qemu: the QEMU peer runner is not "
-						   "implemented yet; give the path of our monitor "
-						   "(default: vmm beside hvbench)");
 			if (!*optarg)
-				return usage_error("--vmm: expected the path of the monitor");
+				return usage_error("--vmm: expected the path of the monitor, or qemu");
+			want_qemu = !strcmp(optarg, "qemu");
 			free(vmm);
-			vmm = hvb_xstrdup(optarg);
+			vmm = want_qemu ? NULL : hvb_xstrdup(optarg);
+			break;
+		case OPT_KERNEL:
+			o.kernel = optarg;
+			break;
+		case OPT_INITRD:
+			o.initrd = optarg;
+			break;
+		case OPT_FORCE:
+			o.force = 1;
 			break;
 		case 's':
 			if (strcmp(optarg, "small") && strcmp(optarg, "large"))
@@ -197,17 +236,49 @@ static int cmd_run(int argc, char **argv)
 		return usage_error("run: unexpected argument '%s'", argv[optind]);
 	if (o.out_dir && !*o.out_dir)
 		return usage_error("--out: expected a folder");
+	if (!strcmp(o.guest, "linux")) {
+		if (!o.kernel || !o.initrd) {
+			free(vmm);
+			return usage_error("--guest linux: needs --kernel FILE and --initrd FILE "
+					   "(for example lab/cache/kernel/vmlinuz and "
+					   "build/lab/inner.cpio.gz, from make build/lab/ready)");
+		}
+		if (access(o.kernel, R_OK) || access(o.initrd, R_OK)) {
+			const char *bad = access(o.kernel, R_OK) ? o.kernel : o.initrd;
+
+			free(vmm);
+			return usage_error("--%s %s: %s", bad == o.kernel ? "kernel" : "initrd",
+					   bad, strerror(errno));
+		}
+	} else {
+		if (want_qemu)
+			return usage_error("--vmm qemu needs --guest linux: the bare guest ends "
+					   "through vmm's debug-exit port and starts from vmm's "
+					   "own boot block, which QEMU does not provide");
+		if (o.kernel || o.initrd) {
+			free(vmm);
+			return usage_error("--%s is for --guest linux; the bare guest is "
+					   "HVBENCH_GUEST_IMAGE", o.kernel ? "kernel" : "initrd");
+		}
+	}
 	bench = env_or_beside("HVBENCH_BENCH", "bench");
-	if (!vmm)
+	if (want_qemu) {
+		vmm = find_qemu();
+		o.monitor = "qemu";
+	} else if (!vmm) {
 		vmm = env_or_beside("HVBENCH_VMM", "vmm");
+	}
 	image = env_or_beside("HVBENCH_GUEST_IMAGE", "guest/benchguest.elf");
+	realtool = env_or_beside("HVBENCH_REALTOOL", "../lab/realtool.sh");
 	o.bench_path = bench;
 	o.vmm = vmm;
 	o.guest_image = image;
+	o.realtool = realtool;
 	rc = run_main(&o);
 	free(bench);
 	free(vmm);
 	free(image);
+	free(realtool);
 	return rc;
 }
 
@@ -216,9 +287,11 @@ static int cmd_list(void)
 	char *bench = env_or_beside("HVBENCH_BENCH", "bench");
 	char *vmm = env_or_beside("HVBENCH_VMM", "vmm");
 	char *image = env_or_beside("HVBENCH_GUEST_IMAGE", "guest/benchguest.elf");
-	struct runner native, virt;
-	struct workload *w;
-	size_t nw;
+	char *qemu = find_qemu();
+	char *realtool = env_or_beside("HVBENCH_REALTOOL", "../lab/realtool.sh");
+	struct runner native, tool, virt, lin, peer;
+	struct workload *w, *tools = NULL;
+	size_t nw, ntools = 0;
 	char err[4600], *d;
 	int rc = 0;
 
@@ -231,22 +304,42 @@ static int cmd_list(void)
 			printf("  %-16s %-10s %s\n", w[i].name, w[i].group, w[i].desc);
 		free(w);
 	}
+	run_add_realtools(&tools, &ntools);
+	printf("with --guest linux also (natively through %s):\n", realtool);
+	for (size_t i = 0; i < ntools; i++)
+		printf("  %-16s %-10s %s\n", tools[i].name, tools[i].group, tools[i].desc);
+	free(tools);
 	runner_native(&native, bench);
+	runner_realtool(&tool, realtool);
 	runner_bare(&virt, vmm, image);
+	runner_linux(&lin, vmm, "KERNEL", "INITRD");
+	runner_qemu(&peer, qemu, "KERNEL", "INITRD");
 	printf("runners:\n");
 	d = runner_describe(&native);
 	printf("  native        %s\n", d);
+	free(d);
+	d = runner_describe(&tool);
+	printf("  native (real) %s%s\n", d,
+	       access(realtool, R_OK) ? "  [converter not found]" : "");
 	free(d);
 	d = runner_describe(&virt);
 	printf("  virt (bare)   %s%s\n", d,
 	       access(image, R_OK) ? "  [guest not built yet: runs are native only]"
 	       : access(vmm, X_OK) ? "  [monitor not built: runs are native only]" : "");
 	free(d);
-	printf("  virt (linux)  not implemented yet\n");
-	printf("  peer (qemu)   not implemented yet\n");
+	d = runner_describe(&lin);
+	printf("  virt (linux)  %s%s\n", d,
+	       access(vmm, X_OK) ? "  [monitor not built: runs are native only]" : "");
+	free(d);
+	d = runner_describe(&peer);
+	printf("  peer (qemu)   %s%s\n", d,
+	       access(qemu, X_OK) ? "  [QEMU not installed: runs are native only]" : "");
+	free(d);
 	free(bench);
 	free(vmm);
 	free(image);
+	free(qemu);
+	free(realtool);
 	return rc;
 }
 

@@ -33,13 +33,30 @@ static int software_kvm(const struct hvb_doc *d)
 static int kernel_bound(const struct hvb_result *r)
 {
 	return (r->benchmark && (!strcmp(r->benchmark, "threads") ||
-				 !strcmp(r->benchmark, "mutex"))) ||
+				 !strcmp(r->benchmark, "mutex") ||
+				 !strcmp(r->benchmark, "sysbench-threads") ||
+				 !strcmp(r->benchmark, "sysbench-mutex"))) ||
 	       (r->group && !strcmp(r->group, "latency"));
+}
+
+/* The monitor that produced the virt column, for people. */
+static const char *monitor_name(const struct hvb_doc *d)
+{
+	const char *m = d->config.monitor;
+
+	if (!m)
+		return "?";
+	return !strcmp(m, "qemu") ? "QEMU/KVM (peer)" : !strcmp(m, "vmm") ? "vmm" : m;
 }
 
 static int emulated_flag(const struct hvb_doc *d, const struct hvb_result *r)
 {
-	return software_kvm(d) && r->has_virt && kernel_bound(r);
+	/* A Linux guest (booted there only with --force) takes timer
+	 * interrupts and page faults in its emulated kernel under every
+	 * workload, so all of its rows are flagged. */
+	int linux = d->config.guest && !strcmp(d->config.guest, "linux");
+
+	return software_kvm(d) && r->has_virt && (linux || kernel_bound(r));
 }
 
 /* A metric value with four significant digits, and no exponent for the
@@ -160,6 +177,9 @@ char *report_table(const struct hvb_doc *d)
 	if (d->config.native_only)
 		hvb_buf_printf(&b, "native only: %s\n",
 			       d->config.native_only_reason ? d->config.native_only_reason : "?");
+	else if (d->config.monitor)
+		hvb_buf_printf(&b, "virt: %s guest under %s\n",
+			       d->config.guest ? d->config.guest : "?", monitor_name(d));
 	if (d->config.incomplete)
 		hvb_buf_printf(&b, "incomplete: stopped by %s\n",
 			       d->config.stopped_by ? d->config.stopped_by : "a signal");
@@ -344,6 +364,18 @@ static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
 		hvb_buf_puts(b, " guest): `");
 		md_text(b, c->virt_cmd ? c->virt_cmd : "?");
 		hvb_buf_puts(b, "`\n");
+		if (c->monitor) {
+			hvb_buf_puts(b, "- the virt column ran under: ");
+			md_text(b, monitor_name(d));
+			hvb_buf_puts(b, "\n");
+		}
+		if (c->kernel) {
+			hvb_buf_puts(b, "- Linux guest kernel: `");
+			md_text(b, c->kernel);
+			hvb_buf_puts(b, "`, initramfs: `");
+			md_text(b, c->initrd ? c->initrd : "?");
+			hvb_buf_puts(b, "`\n");
+		}
 	}
 	if (c->incomplete) {
 		hvb_buf_puts(b, "- **incomplete**: stopped by ");

@@ -106,6 +106,13 @@ static const struct size_preset presets[] = {
 	{"susan-edges", {"size=small"}, {"size=large"}},
 	{"susan-corners", {"size=small"}, {"size=large"}},
 	{"timer-latency", {"loops=200"}, {"loops=10000"}},
+	/* The real tools take the same keys (lab/realtool.sh). sysbench counts
+	 * its time limit in whole seconds, so sysbench-cpu's small is 1 s. */
+	{"sysbench-cpu", {"time_ms=1000"}, {"time_ms=10000"}},
+	{"sysbench-memory", {"total_size=1G"}, {"total_size=32G"}},
+	{"sysbench-threads", {"events=20"}, {"events=10000"}},
+	{"sysbench-mutex", {"mutex_locks=10000"}, {"mutex_locks=50000"}},
+	{"cyclictest", {"loops=200"}, {"loops=10000"}},
 };
 
 const char *const *run_size_params(const char *workload, const char *size)
@@ -151,8 +158,9 @@ static void fmt_dur(char *buf, size_t n, double s)
 
 struct ctx {
 	const struct run_opts *o;
-	struct runner native, virt;
+	struct runner native, tool, virt; /* tool: the real tools' native side */
 	int have_virt;
+	const unsigned char *is_tool; /* per result: its native side is `tool` */
 	size_t runs_total, runs_done;
 	double run_time; /* wall time of all runs so far */
 };
@@ -226,7 +234,7 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		rc = ONE_OK;
 	}
 	if (rc == ONE_OK && !warm)
-		hvb_side_add(rn == &x->native ? &r->native : &r->virt, s.value);
+		hvb_side_add(rn != &x->virt ? &r->native : &r->virt, s.value);
 	runner_run_free(&res);
 	return rc;
 }
@@ -235,7 +243,8 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
  * failure (the workload is then reported failed) or stop request. */
 static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, size_t nb)
 {
-	const struct runner *both[2] = {&x->native, &x->virt}, *virt_only[1] = {&x->virt};
+	const struct runner *native = x->is_tool[bi] ? &x->tool : &x->native;
+	const struct runner *both[2] = {native, &x->virt}, *virt_only[1] = {&x->virt};
 	const struct runner *const *sides = r->has_native ? both : virt_only;
 	int nsides = r->has_native ? (x->have_virt ? 2 : 1) : 1;
 	char what[64];
@@ -266,9 +275,9 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 /* Workloads only the benchmark guest has (src/guest/irqlat.c). */
 static const struct workload guest_only[] = {
 	{"irq-latency-user", "latency",
-	 "GPIO loopback interrupt injected by vmm (kernel -> VMM -> guest); us", 1},
+	 "GPIO loopback interrupt injected by vmm (kernel -> VMM -> guest); us", 1, 0},
 	{"irq-latency-irqfd", "latency",
-	 "GPIO loopback interrupt by ioeventfd + irqfd in the host kernel; us", 1},
+	 "GPIO loopback interrupt by ioeventfd + irqfd in the host kernel; us", 1, 0},
 };
 
 void run_add_guest_only(struct workload **w, size_t *n)
@@ -277,6 +286,41 @@ void run_add_guest_only(struct workload **w, size_t *n)
 	*w = hvb_xrealloc(*w, (*n + k) * sizeof(**w));
 	memcpy(*w + *n, guest_only, sizeof(guest_only));
 	*n += k;
+}
+
+/* The real tools the Linux guest's image carries (lab/mkinitrd.sh), each
+ * paired with the bench workload it matches; `realtool.sh --list` prints
+ * the same names. */
+static const struct workload realtools[] = {
+	{"sysbench-cpu", "synthetic", "Debian sysbench cpu (like cpu); events/s", 0, 1},
+	{"sysbench-memory", "synthetic", "Debian sysbench memory (like memory); MiB/s", 0, 1},
+	{"sysbench-threads", "synthetic", "Debian sysbench threads (like threads); events/s", 0,
+	 1},
+	{"sysbench-mutex", "synthetic", "Debian sysbench mutex (like mutex); ms", 0, 1},
+	{"cyclictest", "latency", "Debian rt-tests cyclictest (like timer-latency); us", 0, 1},
+};
+
+void run_add_realtools(struct workload **w, size_t *n)
+{
+	size_t k = sizeof(realtools) / sizeof(realtools[0]);
+	*w = hvb_xrealloc(*w, (*n + k) * sizeof(**w));
+	memcpy(*w + *n, realtools, sizeof(realtools));
+	*n += k;
+}
+
+const char *run_linux_refusal(const char *kind, const char *kvm)
+{
+	static char why[512];
+
+	if (!kind || strcmp(kind, "software"))
+		return NULL;
+	snprintf(why, sizeof(why),
+		 "--guest linux: this host's KVM is a software KVM (%s), not VT-x/AMD-V: it "
+		 "emulates guest kernel code, about 1000 times slower than native, so booting "
+		 "Linux would take hours and the numbers would measure that emulation. Run it "
+		 "on a host with VT-x/AMD-V (the nested lab, docs/lab.md, proves it works), or "
+		 "give --force to boot anyway", kvm ? kvm : "unknown");
+	return why;
 }
 
 static const char *signame(int sig)
@@ -391,12 +435,27 @@ int run_main(const struct run_opts *o)
 	struct hvb_doc d;
 	struct ctx x;
 	char err[4600], dir[4096];
-	int cpu, dir_ok, any_failed = 0, sig;
+	int cpu, dir_ok, any_failed = 0, sig, any_tool = 0;
+	int linux = !strcmp(o->guest, "linux"), qemu = !strcmp(o->monitor, "qemu");
 	size_t stopped_at = (size_t)-1;
+	unsigned char *is_tool;
 
 	memset(&d, 0, sizeof(d));
 	memset(&x, 0, sizeof(x));
 	x.o = o;
+	if (linux && !o->native_only && !o->force) {
+		char *kvm, *kind;
+		const char *why;
+
+		host_kvm_probe(&kvm, &kind);
+		why = run_linux_refusal(kind, kvm);
+		free(kvm);
+		free(kind);
+		if (why) {
+			fprintf(stderr, "hvbench: %s\n", why);
+			return 2;
+		}
+	}
 	if (run_list_workloads(o->bench_path, &w, &nw, err, sizeof(err))) {
 		fprintf(stderr, "hvbench: %s\n(set HVBENCH_BENCH to the workload runner, or run "
 				"`make` to build it)\n", err);
@@ -404,6 +463,15 @@ int run_main(const struct run_opts *o)
 	}
 	if (o->native_only) {
 		d.config.native_only_reason = hvb_xstrdup("asked for with --native-only");
+	} else if (linux && access(o->vmm, X_OK)) {
+		snprintf(err, sizeof(err), qemu ? "QEMU (%s) is not installed or not executable "
+						  "(Debian package qemu-system-x86)"
+						: "the monitor %s does not exist or is not executable",
+			 o->vmm);
+		d.config.native_only_reason = hvb_xstrdup(err);
+	} else if (linux) {
+		x.have_virt = 1;
+		d.config.vmm = hvb_xstrdup(o->vmm);
 	} else if (access(o->guest_image, R_OK)) {
 		snprintf(err, sizeof(err),
 			 "the bare guest %s does not exist yet (or is unreadable)", o->guest_image);
@@ -416,23 +484,43 @@ int run_main(const struct run_opts *o)
 		x.have_virt = 1;
 		d.config.vmm = hvb_xstrdup(o->vmm);
 	}
-	/* Guest-only workloads join the list when there is a guest to run them. */
-	if (x.have_virt)
+	/* Guest-only workloads join the list when there is a guest to run them;
+	 * the real tools when the guest is Linux (only its image has them). */
+	if (x.have_virt && !linux)
 		run_add_guest_only(&w, &nw);
+	if (linux)
+		run_add_realtools(&w, &nw);
 	if (select_workloads(o, w, nw, &d)) {
 		free(w);
 		hvb_doc_free(&d);
 		return 2;
 	}
+	is_tool = calloc(d.nresults ? d.nresults : 1, 1);
+	if (!is_tool)
+		abort();
 	for (size_t i = 0; i < d.nresults; i++)
-		for (size_t j = 0; j < nw; j++)
-			if (w[j].guest_only && !strcmp(w[j].name, d.results[i].benchmark))
+		for (size_t j = 0; j < nw; j++) {
+			if (strcmp(w[j].name, d.results[i].benchmark))
+				continue;
+			if (w[j].guest_only)
 				d.results[i].has_native = 0;
+			is_tool[i] = (unsigned char)w[j].realtool;
+			any_tool |= w[j].realtool;
+		}
 	free(w);
+	x.is_tool = is_tool;
+	if (any_tool && access(o->realtool, R_OK)) {
+		fprintf(stderr, "hvbench: the real tools' converter %s is missing or unreadable "
+				"(set HVBENCH_REALTOOL to lab/realtool.sh)\n", o->realtool);
+		free(is_tool);
+		hvb_doc_free(&d);
+		return 1;
+	}
 	cpu = choose_cpu(o->cpu);
 	if (cpu == -2) {
 		fprintf(stderr, "hvbench: --cpu %d: this process may not run on CPU %d; "
 				"choose one listed by `taskset -p $$`\n", o->cpu, o->cpu);
+		free(is_tool);
 		hvb_doc_free(&d);
 		return 2;
 	}
@@ -440,9 +528,15 @@ int run_main(const struct run_opts *o)
 		fprintf(stderr, "hvbench: CPU affinity unknown: runs are not pinned\n");
 
 	runner_native(&x.native, o->bench_path);
-	runner_bare(&x.virt, o->vmm, o->guest_image);
-	x.native.cpu = x.virt.cpu = cpu;
-	x.native.timeout_s = x.virt.timeout_s = o->timeout_s;
+	runner_realtool(&x.tool, o->realtool);
+	if (!linux)
+		runner_bare(&x.virt, o->vmm, o->guest_image);
+	else if (qemu)
+		runner_qemu(&x.virt, o->vmm, o->kernel, o->initrd);
+	else
+		runner_linux(&x.virt, o->vmm, o->kernel, o->initrd);
+	x.native.cpu = x.tool.cpu = x.virt.cpu = cpu;
+	x.native.timeout_s = x.tool.timeout_s = x.virt.timeout_s = o->timeout_s;
 
 	d.config.reps = o->reps;
 	d.config.warmup = WARMUP_RUNS;
@@ -451,8 +545,23 @@ int run_main(const struct run_opts *o)
 	d.config.timeout_s = o->timeout_s;
 	d.config.guest = hvb_xstrdup(o->guest);
 	d.config.native_cmd = runner_describe(&x.native);
-	if (x.have_virt)
+	if (any_tool) {
+		struct hvb_buf b = {0};
+		char *t = runner_describe(&x.tool);
+
+		hvb_buf_printf(&b, "%s; real tools: %s", d.config.native_cmd, t);
+		free(t);
+		free(d.config.native_cmd);
+		d.config.native_cmd = hvb_buf_take(&b);
+	}
+	if (x.have_virt) {
 		d.config.virt_cmd = runner_describe(&x.virt);
+		d.config.monitor = hvb_xstrdup(x.virt.monitor ? x.virt.monitor : "vmm");
+	}
+	if (linux) {
+		d.config.kernel = hvb_xstrdup(o->kernel);
+		d.config.initrd = hvb_xstrdup(o->initrd);
+	}
 	d.config.native_only = !x.have_virt;
 	if (!x.have_virt)
 		fprintf(stderr, "hvbench: running native only: %s\n", d.config.native_only_reason);
@@ -517,6 +626,7 @@ int run_main(const struct run_opts *o)
 	if (!dir_ok)
 		any_failed = 1;
 	hvb_doc_free(&d);
+	free(is_tool);
 	if (sig)
 		return 128 + sig;
 	return any_failed ? 1 : 0;

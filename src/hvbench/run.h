@@ -10,8 +10,12 @@ struct run_opts {
 	const char *bench_list; /* --bench, comma separated; NULL: all */
 	int reps;
 	int native_only;
-	const char *guest; /* "bare" */
-	const char *vmm;   /* monitor path */
+	const char *guest;   /* "bare", "linux" */
+	const char *monitor; /* "vmm" or "qemu" (the peer; --guest linux only) */
+	const char *vmm;     /* the monitor's path: vmm, or qemu-system-x86_64 */
+	const char *kernel;  /* --guest linux: its kernel and initramfs */
+	const char *initrd;
+	int force;           /* --force: boot a Linux guest on a software KVM */
 	const char *size;  /* "small", "large" or NULL */
 	const char *out_dir;
 	const char *json_path;
@@ -20,6 +24,7 @@ struct run_opts {
 	int timeout_s;
 	const char *bench_path;  /* native runner program */
 	const char *guest_image; /* bare guest ELF */
+	const char *realtool;    /* lab/realtool.sh: native side of the real tools */
 };
 
 struct workload {
@@ -27,11 +32,21 @@ struct workload {
 	char group[32];
 	char desc[256];
 	int guest_only; /* no native counterpart: measured in the guest alone */
+	int realtool;   /* a real tool: natively run by the realtool runner */
 };
 
 /* Appends the guest-only workloads (the benchmark guest's irq-latency
  * pair: the host has no loopback GPIO to compare with) to a list. */
 void run_add_guest_only(struct workload **w, size_t *n);
+
+/* Appends the real tools (Debian sysbench's four tests and cyclictest),
+ * measured on both sides through lab/realtool.sh: natively on the host,
+ * and by the Linux guest's /init. Only a Linux guest has them. */
+void run_add_realtools(struct workload **w, size_t *n);
+
+/* Why a Linux guest must not be booted on a KVM of this kind ("hardware",
+ * "software", "none"; kvm names it), or NULL when it may. Static text. */
+const char *run_linux_refusal(const char *kind, const char *kvm);
 
 /* Runs `bench list` and parses its lines. Returns 0, or -1 with err set. */
 int run_list_workloads(const char *bench_path, struct workload **out, size_t *n, char *err,

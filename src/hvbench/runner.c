@@ -1,6 +1,8 @@
-/* runner: command templates for each side, and running one child process
- * with pinning, a time limit, bounded output capture and clean stopping on
- * SIGINT/SIGTERM (see runner.h). */
+/* runner: command templates for each side (native, realtool, bare guest,
+ * Linux guest under vmm or QEMU), the kernel command line encoding, the
+ * exit-status rules, and running one child process with pinning, a time
+ * limit, bounded output capture and clean stopping on SIGINT/SIGTERM (see
+ * runner.h). */
 #include "runner.h"
 #include "hvbench.h"
 
@@ -92,6 +94,117 @@ void runner_native(struct runner *r, const char *bench_path)
 	r->cpu = -1;
 }
 
+void runner_realtool(struct runner *r, const char *script_path)
+{
+	/* Through sh, so the script needs no execute bit in the tree. */
+	const char *words[] = {"/bin/sh", script_path, "{name}", "{params}", NULL};
+
+	memset(r, 0, sizeof(*r));
+	r->side = "native";
+	r->kind = "realtool";
+	set_tmpl(r, words);
+	r->exit_rule = RUNNER_EXIT_ZERO;
+	r->cpu = -1;
+}
+
+void runner_linux(struct runner *r, const char *vmm_path, const char *kernel,
+		  const char *initrd)
+{
+	const char *words[] = {vmm_path, "run", "--kernel", kernel, "--initrd", initrd,
+			       "--mem", RUNNER_LINUX_MEM, "--cpus", RUNNER_LINUX_CPUS,
+			       "--cmdline", "{linux-cmdline}", NULL};
+
+	memset(r, 0, sizeof(*r));
+	r->side = "virt";
+	r->kind = "linux";
+	r->monitor = "vmm";
+	set_tmpl(r, words);
+	r->exit_rule = RUNNER_EXIT_POWEROFF;
+	r->cpu = -1;
+}
+
+void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
+		 const char *initrd)
+{
+	/* -cpu host: the guest sees the host's CPU, as under vmm (KVM's
+	 * supported CPUID). -nodefaults: no VGA, network or disks that vmm does
+	 * not have either; COM1 on stdio is the only device we read, and
+	 * -monitor none keeps QEMU's own monitor off it. -no-reboot: a guest
+	 * reboot (or a panic, with panic=-1) ends QEMU instead of restarting. */
+	const char *words[] = {qemu_path, "-accel", "kvm", "-cpu", "host",
+			       "-m", RUNNER_LINUX_MEM, "-smp", RUNNER_LINUX_CPUS,
+			       "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
+			       "-monitor", "none", "-kernel", kernel, "-initrd", initrd,
+			       "-append", "{linux-cmdline}", NULL};
+
+	memset(r, 0, sizeof(*r));
+	r->side = "virt";
+	r->kind = "linux";
+	r->monitor = "qemu";
+	set_tmpl(r, words);
+	r->exit_rule = RUNNER_EXIT_POWEROFF;
+	r->cpu = -1;
+}
+
+int runner_ok_status(const struct runner *r)
+{
+	switch (r->exit_rule) {
+	case RUNNER_EXIT_DEBUG_PORT:
+		return RUNNER_VMM_STATUS_OK;
+	case RUNNER_EXIT_POWEROFF:
+		return RUNNER_POWEROFF_STATUS_OK;
+	case RUNNER_EXIT_ZERO:
+		break;
+	}
+	return RUNNER_NATIVE_STATUS_OK;
+}
+
+static int cmdline_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '+' || c == ':' || c == '/' || c == '=' || c == '-';
+}
+
+char *runner_encode_args(const char *const *params, size_t nparams)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct hvb_buf b = {0};
+
+	hvb_buf_puts(&b, "");
+	for (size_t k = 0; k < nparams; k++) {
+		if (k)
+			hvb_buf_puts(&b, ",");
+		for (const unsigned char *p = (const unsigned char *)params[k]; *p; p++) {
+			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+			if (cmdline_safe(*p))
+				hvb_buf_add(&b, (const char *)p, 1);
+			else
+				hvb_buf_add(&b, esc, 3);
+		}
+	}
+	return hvb_buf_take(&b);
+}
+
+char *runner_linux_cmdline(const char *name, const char *const *params, size_t nparams)
+{
+	char *args = runner_encode_args(params, nparams);
+	const char *const nm[] = {name};
+	char *ename = runner_encode_args(nm, 1);
+	struct hvb_buf b = {0};
+
+	/* The name is encoded too: workload names are plain words already, but
+	 * nothing may reach the kernel command line unencoded. */
+	hvb_buf_printf(&b, "%s bench=%s bench.args=%s", RUNNER_LINUX_CMDLINE, ename, args);
+	free(args);
+	free(ename);
+	if (b.len >= RUNNER_CMDLINE_MAX) {
+		free(hvb_buf_take(&b));
+		return NULL;
+	}
+	return hvb_buf_take(&b);
+}
+
 void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path)
 {
 	const char *words[] = {vmm_path, "run", "--kernel", guest_path, "--cmdline", "{cmdline}",
@@ -116,6 +229,9 @@ char *runner_describe(const struct runner *r)
 			hvb_buf_puts(&b, " ");
 		if (!strcmp(w, "{cmdline}"))
 			hvb_buf_puts(&b, "\"run {name} {params}\"");
+		else if (!strcmp(w, "{linux-cmdline}"))
+			hvb_buf_puts(&b, "\"" RUNNER_LINUX_CMDLINE " bench={name} "
+					 "bench.args={params,}\"");
 		else
 			hvb_buf_puts(&b, w);
 	}
@@ -149,6 +265,12 @@ int runner_expand(const struct runner *r, const char *name, const char *const *p
 			for (size_t k = 0; k < nparams; k++)
 				hvb_buf_printf(&b, " %s", params[k]);
 			argv[n++] = hvb_buf_take(&b);
+		} else if (!strcmp(w, "{linux-cmdline}")) {
+			char *c = runner_linux_cmdline(name, params, nparams);
+
+			if (!c)
+				goto full;
+			argv[n++] = c;
 		} else {
 			argv[n++] = hvb_xstrdup(w);
 		}
@@ -430,7 +552,7 @@ const char *runner_judge(const struct runner *r, const struct runner_run *res)
 		return why;
 	}
 	if (r->exit_rule == RUNNER_EXIT_DEBUG_PORT) {
-		if (res->status == RUNNER_VMM_STATUS_OK)
+		if (res->status == runner_ok_status(r))
 			return NULL;
 		if (res->status & 1)
 			snprintf(why, sizeof(why),
@@ -444,7 +566,22 @@ const char *runner_judge(const struct runner *r, const struct runner_run *res)
 				 res->status, last[0] ? ": " : "", last);
 		return why;
 	}
-	if (res->status == 0)
+	if (r->exit_rule == RUNNER_EXIT_POWEROFF) {
+		const char *mon = r->monitor ? r->monitor : "monitor";
+
+		if (res->status == runner_ok_status(r))
+			return NULL;
+		/* A Linux guest never writes to the debug-exit port, so an odd
+		 * status from vmm is the port used by something else. */
+		if (!strcmp(mon, "vmm") && (res->status & 1))
+			snprintf(why, sizeof(why), "the guest wrote %d to the debug-exit port "
+				 "instead of powering off", res->status >> 1);
+		else
+			snprintf(why, sizeof(why), "%s failed (exit status %d)%s%s", mon,
+				 res->status, last[0] ? ": " : "", last);
+		return why;
+	}
+	if (res->status == runner_ok_status(r))
 		return NULL;
 	snprintf(why, sizeof(why), "exit status %d%s%s", res->status, last[0] ? ": " : "", last);
 	return why;

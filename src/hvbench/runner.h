@@ -1,38 +1,63 @@
 /* runner: how one side of a comparison runs a workload. A runner is a
  * command template (argv with placeholders) plus the rule that says which
  * exit status means success; running it produces output that holds a RESULT
- * line. Native = `bench run NAME k=v...`; bare guest = `vmm run --kernel
- * GUEST --cmdline "run NAME k=v..."`. A Linux guest or a QEMU peer will be
- * more templates of the same kind. This file also owns child processes:
- * pinning, time limits, and stopping on SIGINT/SIGTERM. */
+ * line. Native = `bench run NAME k=v...` (or, for the real tools,
+ * `sh realtool.sh NAME k=v...`); bare guest = `vmm run --kernel GUEST
+ * --cmdline "run NAME k=v..."`; Linux guest = `vmm run --kernel K --initrd I
+ * --cmdline "... bench=NAME bench.args=..."`, or the same guest under
+ * `qemu-system-x86_64 -accel kvm ...` as a peer monitor. This file also owns
+ * child processes: pinning, time limits, and stopping on SIGINT/SIGTERM. */
 #ifndef HVB_RUNNER_H
 #define HVB_RUNNER_H
 
 #include <signal.h>
 #include <stddef.h>
 
-/* The exit status of `vmm` when the guest ends through the isa-debug-exit
- * port with value v is (v << 1) | 1 (DESIGN.md). The benchmark guest writes 0
- * on success, so success is status 1; anything else is a failure. This is
- * the one place that mapping lives. */
+/* Which exit status means success, per runner; this is the one place that
+ * mapping lives (runner_ok_status() reads it):
+ * - native programs (bench, realtool.sh): 0.
+ * - the bare guest under vmm: it ends through the isa-debug-exit port, and
+ *   vmm's status for value v is (v << 1) | 1 (DESIGN.md); the benchmark guest
+ *   writes 0 on success, so success is status 1.
+ * - a Linux guest, under vmm or under QEMU: its /init powers the machine off
+ *   after printing the RESULT (or FAIL) line, and both monitors exit 0 on a
+ *   guest power-off (QEMU also on a reboot, because of -no-reboot). The exit
+ *   status only says the machine ended cleanly; the verdict is the line. */
+#define RUNNER_NATIVE_STATUS_OK 0
 #define RUNNER_GUEST_EXIT_VALUE_OK 0
 #define RUNNER_VMM_STATUS_OK ((RUNNER_GUEST_EXIT_VALUE_OK << 1) | 1)
+#define RUNNER_POWEROFF_STATUS_OK 0
+
+/* The Linux guest's machine: the same for vmm and QEMU so that the two
+ * monitors are compared on equal terms; one vCPU, as in the study. */
+#define RUNNER_LINUX_MEM "512M"
+#define RUNNER_LINUX_CPUS "1"
+/* The fixed part of its kernel command line. console=ttyS0: the RESULT line
+ * comes on COM1; quiet: keeps kernel messages off the line we parse;
+ * panic=-1: a panic reboots at once (both monitors then exit, and the
+ * missing RESULT line is the failure) instead of hanging until the limit. */
+#define RUNNER_LINUX_CMDLINE "console=ttyS0 quiet panic=-1"
+/* Linux's x86 COMMAND_LINE_SIZE, the terminating NUL included. */
+#define RUNNER_CMDLINE_MAX 2048
 
 #define RUNNER_MAX_ARGS 32
 #define RUNNER_OUT_MAX (8u << 20) /* output kept per run; the rest is dropped */
 
 enum runner_exit_rule {
-	RUNNER_EXIT_ZERO,      /* a native program: 0 is success */
-	RUNNER_EXIT_DEBUG_PORT /* vmm: RUNNER_VMM_STATUS_OK is success */
+	RUNNER_EXIT_ZERO,       /* a native program: 0 is success */
+	RUNNER_EXIT_DEBUG_PORT, /* vmm + bare guest: RUNNER_VMM_STATUS_OK */
+	RUNNER_EXIT_POWEROFF    /* vmm or QEMU + Linux guest: 0 */
 };
 
 /* Template words: "{name}" becomes the workload name, "{params}" becomes one
- * argv word per key=value parameter (and vanishes when there are none), and
- * "{cmdline}" becomes the single word "run NAME k=v ...", the guest's
- * command line. Other words are used as they are. */
+ * argv word per key=value parameter (and vanishes when there are none),
+ * "{cmdline}" becomes the single word "run NAME k=v ...", the bare guest's
+ * command line, and "{linux-cmdline}" the Linux guest's kernel command line
+ * (runner_linux_cmdline). Other words are used as they are. */
 struct runner {
-	const char *side; /* "native", "virt" */
-	const char *kind; /* "native", "bare" (later "linux", "qemu") */
+	const char *side;    /* "native", "virt" */
+	const char *kind;    /* "native", "realtool", "bare", "linux" */
+	const char *monitor; /* "vmm", "qemu"; NULL for a native runner */
 	const char *tmpl[RUNNER_MAX_ARGS];
 	size_t ntmpl;
 	enum runner_exit_rule exit_rule;
@@ -41,14 +66,36 @@ struct runner {
 };
 
 void runner_native(struct runner *r, const char *bench_path);
+/* The native side of the real tools (sysbench, cyclictest): the converter
+ * script lab/realtool.sh, which the Linux guest's /init runs too. */
+void runner_realtool(struct runner *r, const char *script_path);
 void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path);
+void runner_linux(struct runner *r, const char *vmm_path, const char *kernel,
+		  const char *initrd);
+void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
+		 const char *initrd);
+
+/* The exit status that means success under r's rule. */
+int runner_ok_status(const struct runner *r);
+
+/* bench.args encoding of parameters for the Linux kernel command line, which
+ * is split at spaces and cannot carry quotes or control characters: the
+ * parameters joined by ',', and in each every byte other than A-Z a-z 0-9
+ * . _ + : / = - written as %XX (upper-case hex). lab/realtool.sh --decode
+ * reverses it. Caller frees. */
+char *runner_encode_args(const char *const *params, size_t nparams);
+/* RUNNER_LINUX_CMDLINE " bench=NAME bench.args=ARGS" (bench.args= always
+ * present, empty without parameters: it tells /init that hvbench runs it);
+ * NULL when it would not fit in RUNNER_CMDLINE_MAX. Caller frees. */
+char *runner_linux_cmdline(const char *name, const char *const *params, size_t nparams);
 
 /* The template as one line of text for the record, e.g.
  * "build/bench run {name} {params}"; caller frees. */
 char *runner_describe(const struct runner *r);
 
 /* Expands the template for one run into a NULL-terminated argv of malloc'd
- * words; returns the count, or -1 when it would not fit. */
+ * words; returns the count, or -1 when it would not fit (in argv, or a
+ * kernel command line over RUNNER_CMDLINE_MAX). */
 int runner_expand(const struct runner *r, const char *name, const char *const *params,
 		  size_t nparams, char **argv, size_t maxargv);
 void runner_free_argv(char **argv);

@@ -31,6 +31,7 @@
 #include "i8042.h"
 #include "loader.h"
 #include "pci.h"
+#include "sandbox.h"
 #include "uart16550.h"
 #include "x86boot.h"
 
@@ -189,12 +190,32 @@ static void sigusr1_handler(int sig)
 	(void)sig; /* only interrupts KVM_RUN; vcpu_kick set immediate_exit */
 }
 
-static int open_serial(const char *spec, bool *is_stdio, char *err, size_t errlen)
+/* A vCPU thread waits at the sandbox's gate before its first KVM_RUN. */
+static void *vcpu_gated(void *arg)
+{
+	sandbox_hold(((struct vcpu_arg *)arg)->idx);
+	return vcpu_thread(arg);
+}
+
+/* COM1's destination. *in_fd is where input comes from, -1 for none. */
+static int open_serial(const char *spec, bool *is_stdio, int *in_fd, char *err, size_t errlen)
 {
 	*is_stdio = false;
+	*in_fd = -1;
 	if (!spec || strcmp(spec, "stdio") == 0) {
 		*is_stdio = true;
+		*in_fd = STDIN_FILENO;
 		return STDOUT_FILENO;
+	}
+	if (strncmp(spec, "fd:", 3) == 0) {
+		char *end;
+		long fd = strtol(spec + 3, &end, 10);
+		if (spec[3] && !*end && fd > 2 && fd < 65536 && fcntl((int)fd, F_GETFD) >= 0) {
+			*in_fd = (int)fd;
+			return (int)fd;
+		}
+		snprintf(err, errlen, "--serial %s: not an open file descriptor above 2", spec);
+		return -1;
 	}
 	if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
 		int fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -202,7 +223,7 @@ static int open_serial(const char *spec, bool *is_stdio, char *err, size_t errle
 			snprintf(err, errlen, "--serial %s: %s", spec, strerror(errno));
 		return fd;
 	}
-	snprintf(err, errlen, "--serial %s: expected 'stdio' or 'file:PATH'", spec);
+	snprintf(err, errlen, "--serial %s: expected 'stdio', 'file:PATH' or 'fd:N'", spec);
 	return -1;
 }
 
@@ -229,16 +250,18 @@ static bool dead_check(struct machine *m, int *strikes)
 	return false;
 }
 
-static void main_loop(struct machine *m, int sfd, struct uart *uart, bool input)
+static void main_loop(struct machine *m, int sfd, struct uart *uart, int in_fd)
 {
+	bool input = in_fd >= 0;
 	uint8_t pend[256];
 	size_t npend = 0, off = 0;
 	int strikes = 0;
 	while (!atomic_load(&m->stopping)) {
+		sandbox_tick(); /* --test-forbidden-syscall */
 		struct pollfd p[3] = {
 			{sfd, POLLIN, 0},
 			{m->stop_efd, POLLIN, 0},
-			{input && npend == 0 ? STDIN_FILENO : -1, POLLIN, 0},
+			{input && npend == 0 ? in_fd : -1, POLLIN, 0},
 		};
 		int r = poll(p, 3, npend ? 10 : 1000);
 		if (r < 0 && errno != EINTR)
@@ -253,7 +276,7 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, bool input)
 					     "stopped by %s", strsignal((int)si.ssi_signo));
 		}
 		if (p[2].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(STDIN_FILENO, pend, sizeof(pend));
+			ssize_t n = read(in_fd, pend, sizeof(pend));
 			if (n <= 0)
 				input = false; /* EOF: the guest just gets no more input */
 			else
@@ -278,7 +301,7 @@ int machine_run(const struct machine_config *cfg)
 	struct uart *uart = NULL;
 	struct i8042 *kbd = NULL;
 	struct cmos *cmos = NULL;
-	int serial_fd = -1, sfd = -1;
+	int serial_fd = -1, serial_in = -1, sfd = -1;
 	bool serial_stdio = false;
 	struct pci_bus pci;
 	unsigned started = 0;
@@ -313,13 +336,16 @@ int machine_run(const struct machine_config *cfg)
 	if (kvm_create_vm(&m->kvm, &m->mem, cfg->cpus, err, sizeof(err)))
 		goto out;
 	req.tsc_khz = m->kvm.tsc_khz;
+	for (unsigned i = 0; i < cfg->nchans; i++)
+		if (channel_setup(&m->kvm, i, &cfg->chans[i], err, sizeof(err)))
+			goto out;
 	if (load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
 		goto out;
 	free(kernel);
 	free(initrd);
 	kernel = initrd = NULL;
 
-	serial_fd = open_serial(cfg->serial, &serial_stdio, err, sizeof(err));
+	serial_fd = open_serial(cfg->serial, &serial_stdio, &serial_in, err, sizeof(err));
 	if (serial_fd < 0)
 		goto out;
 	m->stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -397,7 +423,7 @@ int machine_run(const struct machine_config *cfg)
 	static struct vcpu_arg args[KVM_MAX_VCPUS];
 	for (started = 0; started < m->kvm.nvcpus; started++) {
 		args[started] = (struct vcpu_arg){m, started};
-		int e = pthread_create(&m->vs[started].tid, NULL, vcpu_thread, &args[started]);
+		int e = pthread_create(&m->vs[started].tid, NULL, vcpu_gated, &args[started]);
 		if (e) {
 			machine_stop(m, VMM_EXIT_CONFIG, "cannot start vCPU thread %u: %s", started,
 				     strerror(e));
@@ -405,7 +431,20 @@ int machine_run(const struct machine_config *cfg)
 		}
 		m->vs[started].started = true;
 	}
-	main_loop(m, sfd, uart, serial_stdio);
+	/* Set-up is over: the sandbox goes on while the vCPU threads wait at
+	 * its gate, so no thread ever runs the guest unfiltered (sandbox.h). */
+	struct sandbox_opts sb = {
+		.enabled = !cfg->no_sandbox, .kvm = &m->kvm,
+		.read_fds = {sfd, serial_in}, .nread = 2,
+		.write_fds = {serial_fd, m->stop_efd}, .nwrite = 2,
+		.tty_fd = tty_raw ? STDIN_FILENO : -1, .tty_saved = &saved_tty,
+		.threads = started, .test_forbidden_s = cfg->test_forbidden_s,
+	};
+	char serr[256];
+	if (!atomic_load(&m->stopping) && sandbox_enter(&sb, serr, sizeof(serr)))
+		machine_stop(m, VMM_EXIT_CONFIG, "sandbox: %s", serr);
+	sandbox_release();
+	main_loop(m, sfd, uart, serial_in);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(m->vs[i].tid, NULL);
 	tty_restore();

@@ -16,6 +16,7 @@
 #include <linux/kvm.h>
 
 #include "bus.h"
+#include "channel.h"
 #include "guestmem.h"
 #include "kvm.h"
 
@@ -28,6 +29,7 @@ enum vmm_status {
 	VMM_EXIT_HALTED = 6,       /* every vCPU halted with interrupts disabled */
 	VMM_EXIT_KVM_ERROR = 8,    /* failed entry, internal error, unhandled exit */
 	VMM_EXIT_STRICT_IO = 10,   /* --strict-io: access nobody claims */
+	VMM_EXIT_SANDBOX = 12,     /* a system call outside the sandbox policy (sandbox.c) */
 	VMM_EXIT_SIGINT = 130,
 	VMM_EXIT_SIGTERM = 143,
 };
@@ -38,8 +40,12 @@ struct machine_config {
 	const char *cmdline;
 	uint64_t mem;
 	unsigned cpus;
-	const char *serial; /* "stdio" or "file:PATH" */
+	const char *serial; /* "stdio", "file:PATH" or "fd:N" (both ways) */
 	bool strict_io;
+	bool no_sandbox;           /* --no-sandbox */
+	unsigned test_forbidden_s; /* --test-forbidden-syscall SECONDS; 0 = off */
+	struct channel_cfg chans[CHANNEL_MAX];
+	unsigned nchans;
 };
 
 struct vcpu_state {

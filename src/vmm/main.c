@@ -13,6 +13,8 @@
 #include "guestmem.h"
 #include "kvm.h"
 #include "machine.h"
+#include "system.h"
+#include "sysdesc.h"
 
 #ifndef VMM_VERSION
 #define VMM_VERSION "unknown"
@@ -22,6 +24,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmm run --kernel FILE [options]   boot a guest\n"
+		"       vmm system [--check] [--attach VM] FILE\n"
+		"                                         run (or check) a system of VMs\n"
 		"       vmm info                          describe this host's KVM\n"
 		"       vmm --help | --version\n"
 		"\n"
@@ -31,13 +35,21 @@ static void usage(FILE *f)
 		"  -c, --cmdline STR    kernel command line\n"
 		"  -m, --mem SIZE       guest RAM, e.g. 256M or 2G (default 256M)\n"
 		"  -p, --cpus N         vCPUs (default 1)\n"
-		"  -s, --serial DEST    COM1 to 'stdio' (default) or 'file:PATH'\n"
+		"  -s, --serial DEST    COM1 to 'stdio' (default), 'file:PATH', or 'fd:N' (an\n"
+		"                       inherited descriptor, both ways: vmm system uses it)\n"
+		"      --channel SPEC   a channel to another VM (set up by vmm system):\n"
+		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD,vector=N\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
+		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
+		"  test option:\n"
+		"      --test-forbidden-syscall SECONDS\n"
+		"                       after SECONDS the main loop makes a system call outside\n"
+		"                       the sandbox policy (the sandbox then stops the VM: 12)\n"
 		"\n"
 		"exit status: 0 guest powered off or rebooted; odd (V<<1)|1 guest wrote V to the\n"
 		"debug-exit port 0xf4; 2 usage or start-up error; 4 triple fault; 6 guest halted\n"
 		"with interrupts off; 8 KVM error or unhandled exit; 10 --strict-io violation;\n"
-		"130 SIGINT; 143 SIGTERM.\n");
+		"12 forbidden system call (sandbox); 130 SIGINT; 143 SIGTERM.\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
@@ -54,7 +66,7 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ou
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256 };
+	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -63,6 +75,9 @@ static int cmd_run(int argc, char **argv)
 		{"cpus", required_argument, NULL, 'p'},
 		{"serial", required_argument, NULL, 's'},
 		{"strict-io", no_argument, NULL, OPT_STRICT},
+		{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+		{"test-forbidden-syscall", required_argument, NULL, OPT_TEST_FORBIDDEN},
+		{"channel", required_argument, NULL, OPT_CHANNEL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -92,6 +107,25 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 's': cfg.serial = optarg; break;
 		case OPT_STRICT: cfg.strict_io = true; break;
+		case OPT_NO_SANDBOX: cfg.no_sandbox = true; break;
+		case OPT_TEST_FORBIDDEN:
+			if (parse_uint("--test-forbidden-syscall", optarg, 86400,
+				       &cfg.test_forbidden_s))
+				return VMM_EXIT_CONFIG;
+			break;
+		case OPT_CHANNEL: {
+			char err[256];
+			if (cfg.nchans == CHANNEL_MAX) {
+				fprintf(stderr, "vmm: --channel: at most %d per VM\n", CHANNEL_MAX);
+				return VMM_EXIT_CONFIG;
+			}
+			if (channel_parse(optarg, &cfg.chans[cfg.nchans], err, sizeof(err))) {
+				fprintf(stderr, "vmm: %s\n", err);
+				return VMM_EXIT_CONFIG;
+			}
+			cfg.nchans++;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return VMM_EXIT_CONFIG;
 		}
@@ -105,6 +139,67 @@ static int cmd_run(int argc, char **argv)
 		return VMM_EXIT_CONFIG;
 	}
 	return machine_run(&cfg);
+}
+
+/* Placeholder for starting the VMs of a checked description; the launcher
+ * replaces it. It owns sys. */
+/* `vmm system [--check] FILE`: every problem in FILE goes to stderr, as
+ * "FILE:LINE: problem; what to change", and nothing is started. */
+static int cmd_system(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"check", no_argument, NULL, 'c'},
+		{"attach", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	bool check = false;
+	struct system_opts so = {.self = "/proc/self/exe"};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ca:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': check = true; break;
+		case 'a': so.attach = optarg; break;
+		case 'h': printf("usage: vmm system [--check] [--attach VM] FILE\n"); return 0;
+		default:
+			fprintf(stderr, "usage: vmm system [--check] [--attach VM] FILE\n");
+			return VMM_EXIT_CONFIG;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: vmm system [--check] [--attach VM] FILE\n");
+		return VMM_EXIT_CONFIG;
+	}
+	const char *file = argv[optind];
+	struct sd_system sys;
+	struct sd_errors errs;
+	if (sd_load(file, &sys, &errs)) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msg[i]);
+		sd_errors_free(&errs);
+		return VMM_EXIT_CONFIG;
+	}
+	if (check) {
+		printf("%s: ok: %zu VMs, %zu channels\n", file, sys.nvms, sys.nchans);
+		sd_free(&sys);
+		return 0;
+	}
+	if (so.attach) {
+		size_t i;
+		for (i = 0; i < sys.nvms && strcmp(sys.vms[i].name, so.attach); i++)
+			;
+		if (i == sys.nvms) {
+			fprintf(stderr, "vmm system: --attach %s: %s has no such VM\n", so.attach,
+				file);
+			sd_free(&sys);
+			return VMM_EXIT_CONFIG;
+		}
+	}
+	/* The VMs' processes are this binary again, as `vmm run`. */
+	int rc = system_run(&sys, &so);
+	sd_free(&sys);
+	return rc;
 }
 
 static int cmd_info(void)
@@ -151,6 +246,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "system"))
+		return cmd_system(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "info"))
 		return cmd_info();
 	fprintf(stderr, "vmm: unknown command '%s'; try 'vmm --help'\n", argv[1]);

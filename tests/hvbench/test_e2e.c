@@ -2,9 +2,13 @@
  * runner and fake_vmm.sh as the monitor: the results folder and its
  * contents, a failing, a crashing and a hanging workload reported failed
  * while the rest go on, native-only runs, `hvbench report` re-rendering the
- * same files, usage errors (exit 2), an unwritable folder, and SIGINT in the
- * middle of a run keeping what was measured. */
+ * same files, usage errors (exit 2), an unwritable folder, SIGINT in the
+ * middle of a run keeping what was measured, and the Linux guest with
+ * fake_linux.sh in place of vmm and of QEMU: their command lines (kernel,
+ * initramfs, the encoded kernel command line), the real tools measured on
+ * both sides through lab/realtool.sh, and the refusal on a software KVM. */
 #include "testlib.h"
+#include "host.h"
 
 #include <jansson.h>
 #include <signal.h>
@@ -17,6 +21,8 @@
 
 #define FAKE_BENCH "tests/hvbench/fake_bench.sh"
 #define FAKE_VMM "tests/hvbench/fake_vmm.sh"
+#define FAKE_LINUX "tests/hvbench/fake_linux.sh"
+#define REALTOOL "lab/realtool.sh"
 
 static char tmpdir[] = "/tmp/hvbench-e2e-XXXXXX";
 
@@ -31,6 +37,8 @@ static int setup(void **state)
 	 * checks that it can read it. */
 	setenv("HVBENCH_GUEST_IMAGE", FAKE_BENCH, 1);
 	setenv("HVBENCH_GNUPLOT", "none", 1);
+	setenv("HVBENCH_QEMU", FAKE_LINUX, 1);
+	setenv("HVBENCH_REALTOOL", REALTOOL, 1);
 	return 0;
 }
 
@@ -73,14 +81,14 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* Runs build/hvbench with up to 12 arguments. */
+/* Runs build/hvbench with up to 18 arguments. */
 static void hvbench(struct cmd_result *r, const char *const *args)
 {
-	const char *argv[16];
+	const char *argv[20];
 	size_t n = 0;
 
 	argv[n++] = build_path("hvbench");
-	for (; args[n - 1] && n < 15; n++)
+	for (; args[n - 1] && n < 19; n++)
 		argv[n] = args[n - 1];
 	argv[n] = NULL;
 	run_cmd(argv, 120, r);
@@ -332,7 +340,7 @@ static void native_only(void **state)
 }
 
 struct usage_case {
-	const char *args[6];
+	const char *args[8];
 	const char *msg;
 };
 
@@ -341,9 +349,12 @@ static void usage_errors(void **state)
 	static const struct usage_case cases[] = {
 		{{"run", "--reps", "0"}, "--reps '0'"},
 		{{"run", "--reps", "ten"}, "--reps 'ten'"},
-		{{"run", "--guest", "linux"}, "--guest linux: not implemented yet"},
+		{{"run", "--guest", "linux"}, "--guest linux: needs --kernel FILE and --initrd"},
+		{{"run", "--guest", "linux", "--kernel", "/nonexistent", "--initrd", FAKE_VMM},
+		 "--kernel /nonexistent: No such file"},
 		{{"run", "--guest", "windows"}, "--guest 'windows'"},
-		{{"run", "--vmm", "qemu"}, "--vmm qemu: the QEMU peer runner is not implemented"},
+		{{"run", "--vmm", "qemu"}, "--vmm qemu needs --guest linux"},
+		{{"run", "--kernel", FAKE_BENCH}, "--kernel is for --guest linux"},
 		{{"run", "--size", "huge"}, "--size 'huge'"},
 		{{"run", "--cpu", "-1"}, "--cpu '-1'"},
 		{{"run", "--timeout", "0"}, "--timeout '0'"},
@@ -387,7 +398,10 @@ static void help_version_list(void **state)
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "alpha"));
 	assert_non_null(strstr(r.out, "synthetic"));
-	assert_non_null(strstr(r.out, "not implemented yet"));
+	assert_non_null(strstr(r.out, "sysbench-cpu"));
+	assert_non_null(strstr(r.out, "virt (linux)"));
+	assert_non_null(strstr(r.out, "peer (qemu)"));
+	assert_null(strstr(r.out, "not implemented yet"));
 	cmd_result_free(&r);
 }
 
@@ -483,6 +497,153 @@ static void sigint_keeps_results(void **state)
 	assert_int_equal(access(tmp_path("r6/report.md"), R_OK), 0);
 }
 
+/* The argument log of fake_linux.sh: every run's words, one a line, "--"
+ * after each. Returns the first run's words joined by single spaces. */
+static char *first_run_words(const char *log)
+{
+	char *text = slurp(log), *end;
+
+	if (!text)
+		fail_msg("no argument log %s: the fake monitor never ran", log);
+	end = strstr(text, "\n--\n");
+	if (!end)
+		fail_msg("argument log %s has no end marker", log);
+	*end = '\0';
+	for (char *p = text; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return text;
+}
+
+/* --guest linux under (fake) vmm: the template with the kernel, the
+ * initramfs, 512M, one vCPU and the kernel command line with bench= and the
+ * encoded bench.args=; a bench workload and a real tool (cyclictest, run for
+ * real through lab/realtool.sh on both sides) are measured. */
+static void linux_guest_under_vmm(void **state)
+{
+	const char *out = tmp_path("linux"), *log = tmp_path("linux-argv");
+	const char *args[] = {"run", "--guest", "linux", "--kernel", FAKE_BENCH, "--initrd",
+			      FAKE_VMM, "--force", "--bench", "cyclictest,alpha", "--size",
+			      "small", "--reps", "2", "--out", out, NULL};
+	struct cmd_result r;
+	json_t *j, *cfg;
+	char *words;
+
+	(void)state;
+	skip_without_tools();
+	if (system("command -v cyclictest >/dev/null 2>&1"))
+		skip_because("cyclictest is not installed (Debian package rt-tests)");
+	setenv("HVBENCH_VMM", FAKE_LINUX, 1);
+	setenv("FAKE_ARGV_LOG", log, 1);
+	hvbench(&r, args);
+	setenv("HVBENCH_VMM", FAKE_VMM, 1);
+	unsetenv("FAKE_ARGV_LOG");
+	if (r.status != 0)
+		fail_msg("exit %d; stderr: %s", r.status, r.err);
+	words = first_run_words(log);
+	assert_string_equal(words, "run --kernel " FAKE_BENCH " --initrd " FAKE_VMM
+				   " --mem 512M --cpus 1 --cmdline console=ttyS0 quiet panic=-1 "
+				   "bench=cyclictest bench.args=loops=200");
+	free(words);
+	/* The kernel command line is one argument. */
+	words = slurp(log);
+	assert_non_null(strstr(words, "\nconsole=ttyS0 quiet panic=-1 bench=cyclictest "
+				      "bench.args=loops=200\n"));
+	free(words);
+	j = load_results(out);
+	cfg = json_object_get(j, "config");
+	assert_string_equal(json_string_value(json_object_get(cfg, "guest")), "linux");
+	assert_string_equal(json_string_value(json_object_get(cfg, "monitor")), "vmm");
+	assert_string_equal(json_string_value(json_object_get(cfg, "kernel")), FAKE_BENCH);
+	assert_string_equal(json_string_value(json_object_get(cfg, "initrd")), FAKE_VMM);
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       json_object_get(cfg, "runners"), "native")),
+			       "real tools: /bin/sh " REALTOOL " {name} {params}"));
+	assert_int_equal(nsamples(result_of(j, "cyclictest"), "native"), 2);
+	assert_int_equal(nsamples(result_of(j, "cyclictest"), "virt"), 2);
+	assert_int_equal(nsamples(result_of(j, "alpha"), "virt"), 2);
+	assert_string_equal(json_string_value(json_object_get(result_of(j, "cyclictest"),
+							      "metric")), "latency_avg");
+	json_decref(j);
+	assert_non_null(strstr(r.out, "virt: linux guest under vmm"));
+	cmd_result_free(&r);
+}
+
+/* --vmm qemu: the peer's command line (same kernel, initramfs, memory and
+ * CPU count; the guest's power-off ends QEMU with 0), and the report names
+ * QEMU as the monitor of the virt column. */
+static void linux_guest_under_qemu(void **state)
+{
+	const char *out = tmp_path("qemu"), *log = tmp_path("qemu-argv");
+	const char *args[] = {"run", "--guest", "linux", "--vmm", "qemu", "--kernel", FAKE_BENCH,
+			      "--initrd", FAKE_VMM, "--force", "--bench", "beta", "--reps", "2",
+			      "--out", out, NULL};
+	struct cmd_result r;
+	json_t *j;
+	char *words, *md;
+
+	(void)state;
+	skip_without_tools();
+	setenv("FAKE_ARGV_LOG", log, 1);
+	hvbench(&r, args);
+	unsetenv("FAKE_ARGV_LOG");
+	if (r.status != 0)
+		fail_msg("exit %d; stderr: %s", r.status, r.err);
+	words = first_run_words(log);
+	assert_string_equal(words, "-accel kvm -cpu host -m 512M -smp 1 -nographic "
+				   "-no-reboot -nodefaults -serial stdio -monitor none -kernel "
+				   FAKE_BENCH " -initrd " FAKE_VMM " -append console=ttyS0 quiet "
+				   "panic=-1 bench=beta bench.args=");
+	free(words);
+	j = load_results(out);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "config"),
+							      "monitor")), "qemu");
+	assert_int_equal(nsamples(result_of(j, "beta"), "virt"), 2);
+	json_decref(j);
+	assert_non_null(strstr(r.out, "virt: linux guest under QEMU/KVM (peer)"));
+	md = slurp(tmp_path("qemu/report.md"));
+	assert_non_null(md);
+	assert_non_null(strstr(md, "QEMU/KVM (peer)"));
+	free(md);
+	cmd_result_free(&r);
+}
+
+/* On a software KVM (PVM) --guest linux is refused before anything runs,
+ * unless --force; --native-only boots no guest and is allowed. */
+static void linux_refused_on_software_kvm(void **state)
+{
+	const char *out = tmp_path("refused");
+	const char *args[] = {"run", "--guest", "linux", "--kernel", FAKE_BENCH, "--initrd",
+			      FAKE_VMM, "--bench", "alpha", "--reps", "1", "--out", out, NULL};
+	const char *native[] = {"run", "--guest", "linux", "--kernel", FAKE_BENCH, "--initrd",
+				FAKE_VMM, "--native-only", "--bench", "alpha", "--reps", "1",
+				"--out", tmp_path("refused-native"), NULL};
+	struct cmd_result r;
+	char *kvm, *kind;
+	int software;
+
+	(void)state;
+	skip_without_tools();
+	host_kvm_probe(&kvm, &kind);
+	software = !strcmp(kind, "software");
+	free(kvm);
+	free(kind);
+	if (!software)
+		skip_because("this host's KVM is not a software KVM: nothing to refuse");
+	setenv("HVBENCH_VMM", FAKE_LINUX, 1);
+	hvbench(&r, args);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "software KVM"));
+	assert_non_null(strstr(r.err, "emulates guest kernel code"));
+	assert_non_null(strstr(r.err, "--force"));
+	assert_int_equal(access(out, F_OK), -1); /* refused before any output */
+	cmd_result_free(&r);
+	hvbench(&r, native);
+	setenv("HVBENCH_VMM", FAKE_VMM, 1);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +655,9 @@ int main(void)
 		cmocka_unit_test(help_version_list),
 		cmocka_unit_test(unwritable_folder),
 		cmocka_unit_test(sigint_keeps_results),
+		cmocka_unit_test(linux_guest_under_vmm),
+		cmocka_unit_test(linux_guest_under_qemu),
+		cmocka_unit_test(linux_refused_on_software_kvm),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

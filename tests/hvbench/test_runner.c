@@ -1,8 +1,11 @@
-/* test_runner: the runner templates (argv expansion for the native and the
- * bare-guest side), the vmm exit-status mapping, running a child with
+/* test_runner: the runner templates (argv expansion for the native, the
+ * real-tool, the bare-guest and the Linux-guest side under vmm and QEMU),
+ * the bench.args encoding of the kernel command line, the exit-status
+ * mapping of each runner, the refusal of a Linux guest on a software KVM, running a child with
  * output capture and a time limit, and the host's KVM-kind probe. */
 #include "testlib.h"
 #include "host.h"
+#include "run.h"
 #include "runner.h"
 
 #include <stdio.h>
@@ -55,6 +58,167 @@ static void bare_template(void **state)
 	d = runner_describe(&r);
 	assert_non_null(strstr(d, "--cmdline \"run {name} {params}\""));
 	free(d);
+}
+
+static void realtool_template(void **state)
+{
+	struct runner r;
+	const char *params[] = {"loops=20"};
+	char *argv[16];
+
+	(void)state;
+	runner_realtool(&r, "lab/realtool.sh");
+	assert_int_equal(runner_expand(&r, "cyclictest", params, 1, argv, 16), 4);
+	assert_string_equal(argv[0], "/bin/sh");
+	assert_string_equal(argv[1], "lab/realtool.sh");
+	assert_string_equal(argv[2], "cyclictest");
+	assert_string_equal(argv[3], "loops=20");
+	runner_free_argv(argv);
+	assert_int_equal(runner_ok_status(&r), 0);
+}
+
+static void linux_template(void **state)
+{
+	struct runner r;
+	const char *params[] = {"max_prime=2000", "events=20"};
+	char *argv[40], *d;
+
+	(void)state;
+	runner_linux(&r, "build/vmm", "vmlinuz", "inner.cpio.gz");
+	assert_int_equal(runner_expand(&r, "sysbench-cpu", params, 2, argv, 40), 12);
+	assert_string_equal(argv[0], "build/vmm");
+	assert_string_equal(argv[1], "run");
+	assert_string_equal(argv[2], "--kernel");
+	assert_string_equal(argv[3], "vmlinuz");
+	assert_string_equal(argv[4], "--initrd");
+	assert_string_equal(argv[5], "inner.cpio.gz");
+	assert_string_equal(argv[6], "--mem");
+	assert_string_equal(argv[7], "512M");
+	assert_string_equal(argv[8], "--cpus");
+	assert_string_equal(argv[9], "1");
+	assert_string_equal(argv[10], "--cmdline");
+	assert_string_equal(argv[11], "console=ttyS0 quiet panic=-1 bench=sysbench-cpu "
+				      "bench.args=max_prime=2000,events=20");
+	assert_null(argv[12]);
+	runner_free_argv(argv);
+	/* No parameters: bench.args= stays, empty (it marks an hvbench run). */
+	assert_int_equal(runner_expand(&r, "cpu", NULL, 0, argv, 40), 12);
+	assert_string_equal(argv[11], "console=ttyS0 quiet panic=-1 bench=cpu bench.args=");
+	runner_free_argv(argv);
+	d = runner_describe(&r);
+	assert_string_equal(d, "build/vmm run --kernel vmlinuz --initrd inner.cpio.gz --mem 512M "
+			       "--cpus 1 --cmdline \"console=ttyS0 quiet panic=-1 bench={name} "
+			       "bench.args={params,}\"");
+	free(d);
+	assert_string_equal(r.monitor, "vmm");
+	assert_int_equal(runner_ok_status(&r), 0);
+}
+
+static void qemu_template(void **state)
+{
+	struct runner r;
+	const char *params[] = {"loops=20"};
+	const char *want[] = {"/usr/bin/qemu-system-x86_64", "-accel", "kvm", "-cpu", "host",
+			      "-m", "512M", "-smp", "1", "-nographic", "-no-reboot",
+			      "-nodefaults", "-serial", "stdio", "-monitor", "none", "-kernel",
+			      "vmlinuz", "-initrd", "inner.cpio.gz", "-append",
+			      "console=ttyS0 quiet panic=-1 bench=cyclictest bench.args=loops=20"};
+	char *argv[40];
+	size_t n = sizeof(want) / sizeof(want[0]);
+
+	(void)state;
+	runner_qemu(&r, "/usr/bin/qemu-system-x86_64", "vmlinuz", "inner.cpio.gz");
+	assert_int_equal(runner_expand(&r, "cyclictest", params, 1, argv, 40), (int)n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(argv[i], want[i]);
+	assert_null(argv[n]);
+	runner_free_argv(argv);
+	assert_string_equal(r.monitor, "qemu");
+	assert_int_equal(runner_ok_status(&r), 0);
+}
+
+static void cmdline_encoding(void **state)
+{
+	const char *params[] = {"a=1", "b=x y,z%\"'\t\xc3\xa9", "c=A-Z.0_9+:/="};
+	char *e, *c, *argv[40];
+	char big[3000];
+	const char *huge[] = {big};
+	struct runner r;
+
+	(void)state;
+	e = runner_encode_args(params, 3);
+	assert_string_equal(e, "a=1,b=x%20y%2Cz%25%22%27%09%C3%A9,c=A-Z.0_9+:/=");
+	free(e);
+	e = runner_encode_args(NULL, 0);
+	assert_string_equal(e, "");
+	free(e);
+	/* Longer than Linux's COMMAND_LINE_SIZE: refused, not truncated. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_null(runner_linux_cmdline("cpu", huge, 1));
+	runner_linux(&r, "vmm", "k", "i");
+	assert_int_equal(runner_expand(&r, "cpu", huge, 1, argv, 40), -1);
+	c = runner_linux_cmdline("cpu", params, 1);
+	assert_string_equal(c, "console=ttyS0 quiet panic=-1 bench=cpu bench.args=a=1");
+	free(c);
+}
+
+/* The encoding is reversed by lab/realtool.sh --decode, which the Linux
+ * guest's /init runs: one parameter a line, byte for byte. */
+static void cmdline_decodes_in_script(void **state)
+{
+	const char *params[] = {"a=1", "b=x y,z%\"'\xc3\xa9", "size=small"};
+	char sh[] = "/bin/sh", script[] = "lab/realtool.sh", dec[] = "--decode";
+	char *enc = runner_encode_args(params, 3);
+	char *argv[] = {sh, script, dec, enc, NULL};
+	struct runner_run res;
+
+	(void)state;
+	if (access(script, R_OK))
+		skip_because("run from the top of the source tree (no %s)", script);
+	runner_exec(argv, -1, 30, NULL, NULL, &res);
+	assert_int_equal(res.status, 0);
+	assert_string_equal(res.out, "a=1\nb=x y,z%\"'\xc3\xa9\nsize=small\n");
+	runner_run_free(&res);
+	free(enc);
+}
+
+static void exit_mapping_linux(void **state)
+{
+	struct runner lin, peer;
+	struct runner_run res;
+	char empty[] = "";
+
+	(void)state;
+	runner_linux(&lin, "vmm", "k", "i");
+	runner_qemu(&peer, "qemu", "k", "i");
+	memset(&res, 0, sizeof(res));
+	res.outcome = RUN_EXITED;
+	res.err = empty;
+	/* The guest powered off: 0 under both monitors (the bare guest's is 1). */
+	assert_int_equal(RUNNER_POWEROFF_STATUS_OK, 0);
+	res.status = 0;
+	assert_null(runner_judge(&lin, &res));
+	assert_null(runner_judge(&peer, &res));
+	res.status = 1;
+	assert_non_null(strstr(runner_judge(&lin, &res), "debug-exit port instead of powering"));
+	assert_non_null(strstr(runner_judge(&peer, &res), "qemu failed (exit status 1)"));
+	res.status = 4;
+	assert_non_null(strstr(runner_judge(&lin, &res), "vmm failed (exit status 4)"));
+}
+
+static void linux_refusal(void **state)
+{
+	const char *why;
+
+	(void)state;
+	assert_null(run_linux_refusal("hardware", "VT-x"));
+	assert_null(run_linux_refusal("none", "none"));
+	why = run_linux_refusal("software", "kvm_pvm");
+	assert_non_null(why);
+	assert_non_null(strstr(why, "kvm_pvm"));
+	assert_non_null(strstr(why, "emulates guest kernel code"));
+	assert_non_null(strstr(why, "--force"));
 }
 
 static void exit_mapping(void **state)
@@ -223,6 +387,13 @@ int main(void)
 		cmocka_unit_test(native_template),
 		cmocka_unit_test(bare_template),
 		cmocka_unit_test(exit_mapping),
+		cmocka_unit_test(realtool_template),
+		cmocka_unit_test(linux_template),
+		cmocka_unit_test(qemu_template),
+		cmocka_unit_test(cmdline_encoding),
+		cmocka_unit_test(cmdline_decodes_in_script),
+		cmocka_unit_test(exit_mapping_linux),
+		cmocka_unit_test(linux_refusal),
 		cmocka_unit_test(exec_capture),
 		cmocka_unit_test(exec_stdin_and_dir),
 		cmocka_unit_test(exec_timeout_kills_group),

@@ -7,6 +7,7 @@
  * on two. A case skips, with the reason, when QEMU or the lab's images are
  * missing (lab/fetch.sh could not reach the Debian archive).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,125 @@ static void lab_linux_reboot_ends_run(void **state)
 	cmd_result_free(&r);
 }
 
+/* The console line that starts with prefix, copied (without its newline)
+ * into line; false when there is none. */
+static bool find_line(const char *out, const char *prefix, char *line, size_t size)
+{
+	const char *p = strstr(out, prefix);
+	if (!p)
+		return false;
+	size_t n = strcspn(p, "\n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	return true;
+}
+
+/* The boot-timing test with 2 runs per monitor: every run, under vmm and
+ * under QEMU/KVM, reaches the guest's /init and ends by its power-off
+ * with status 0, and both summaries are printed. The timings are only
+ * reported: under TCG they compare the two monitors with each other and
+ * mean nothing on their own. */
+static void lab_boot_timing_vmm_and_qemu(void **state)
+{
+	(void)state;
+	require_lab();
+	struct cmd_result r;
+	const char *opts[] = {"timing:2", NULL};
+	run_lab(&r, opts);
+	assert_false(r.timed_out);
+	char line[256];
+	if (find_line(r.out, "LAB: FAIL timing", line, sizeof(line)))
+		fail_msg("%s", line);
+	static const char *const monitors[] = {"vmm", "qemu"};
+	for (int run = 1; run <= 2; run++) {
+		for (size_t m = 0; m < 2; m++) {
+			char prefix[64], init[32], off[32];
+			int status = -1;
+			snprintf(prefix, sizeof(prefix), "LAB: timing run %d/2 %s init_ms=", run,
+				 monitors[m]);
+			if (!find_line(r.out, prefix, line, sizeof(line)))
+				fail_msg("no line '%s...'", prefix);
+			test_note("%s", line);
+			assert_int_equal(sscanf(line + strlen(prefix), "%31s off_ms=%31s status=%d",
+						init, off, &status),
+					 3);
+			if (strcmp(init, "none") == 0)
+				fail_msg("run %d under %s did not reach /init", run, monitors[m]);
+			if (status != 0)
+				fail_msg("run %d under %s exited with status %d, want 0 (power-off)",
+					 run, monitors[m], status);
+		}
+	}
+	for (size_t m = 0; m < 2; m++) {
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "LAB: timing %s init_ms=", monitors[m]);
+		if (!find_line(r.out, prefix, line, sizeof(line)))
+			fail_msg("no summary '%s...'", prefix);
+		test_note("%s", line);
+		assert_non_null(strstr(line, " runs=2 init=2 exit0=2"));
+	}
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+}
+
+/* The Linux guest's side of `hvbench run --guest linux`: bench=NAME with
+ * bench.args= (hvbench's encoding, see lab/realtool.sh) makes the inner
+ * /init run that one workload, the real tools through /bin/realtool.sh and
+ * ours through /bin/bench, print its RESULT line and power off (vmm status
+ * 0). Tiny sizes: only the conversion and the protocol are checked. */
+static void hvbench_in_linux(const char *name, const char *args, const char *metric,
+			     const char *params)
+{
+	require_lab();
+	struct cmd_result r;
+	char inner[256], result[128], status[128];
+	snprintf(inner, sizeof(inner), "console=ttyS0 quiet bench=%s bench.args=%s", name, args);
+	snprintf(result, sizeof(result), "RESULT {\"benchmark\":\"%s\",\"metric\":\"%s\"", name,
+		 metric);
+	snprintf(status, sizeof(status), "INIT: workload %s exit status 0", name);
+	const char *opts[] = {"--inner", inner, "--expect", result, "linux", NULL};
+	run_lab(&r, opts);
+	assert_false(r.timed_out);
+	const char *line = strstr(r.out, result);
+	if (!line)
+		fail_msg("no '%s' line on the console", result);
+	size_t len = strcspn(line, "\n");
+	char copy[1024];
+	snprintf(copy, sizeof(copy), "%.*s", (int)(len < sizeof(copy) ? len : sizeof(copy) - 1),
+		 line);
+	test_note("%s", copy);
+	if (!strstr(copy, params))
+		fail_msg("the RESULT line lacks '%s': the parameters did not arrive", params);
+	assert_null(strstr(r.out, "\nFAIL "));
+	assert_non_null(strstr(r.out, status));
+	assert_int_equal(vmm_status_after(r.out, "LAB: test linux begin"), 0);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+}
+
+static void lab_linux_realtool_sysbench_cpu(void **state)
+{
+	(void)state;
+	hvbench_in_linux("sysbench-cpu", "max_prime=2000,events=20,time_ms=0", "events_per_s",
+			 "\"params\":{\"max_prime\":2000,\"time_ms\":0,\"events\":20}");
+}
+
+static void lab_linux_realtool_cyclictest(void **state)
+{
+	(void)state;
+	hvbench_in_linux("cyclictest", "loops=20,interval_us=1000", "latency_avg",
+			 "\"check\":20,");
+}
+
+static void lab_linux_bench_with_args(void **state)
+{
+	(void)state;
+	hvbench_in_linux("cpu", "max_prime=2000,events=20", "events_per_s",
+			 "\"params\":{\"max_prime\":2000,\"time_ms\":1000,\"events\":20}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +307,10 @@ int main(void)
 		cmocka_unit_test(lab_linux_boots_one_cpu),
 		cmocka_unit_test(lab_linux_boots_two_cpus),
 		cmocka_unit_test(lab_linux_reboot_ends_run),
+		cmocka_unit_test(lab_linux_realtool_sysbench_cpu),
+		cmocka_unit_test(lab_linux_realtool_cyclictest),
+		cmocka_unit_test(lab_linux_bench_with_args),
+		cmocka_unit_test(lab_boot_timing_vmm_and_qemu),
 	};
 	return cmocka_run_group_tests_name("lab", tests, NULL, NULL);
 }

@@ -1,0 +1,129 @@
+/*
+ * chan: ping-pong over a channel between two benchmark guests (vmm system;
+ * src/vmm/channel.h): the CAmkES dataport + notification round trip.
+ *
+ * The channel is a shared region at `gpa` (size `size`) and a doorbell
+ * register at gpa + size: a write there raises CHANNEL_VECTOR in the peer.
+ * Layout of the region (both sides agree, little-endian u64s):
+ *   0x00 ping's "ready" word   0x08 pong's "ready" word
+ *   0x10 ping's sequence       0x18 pong's sequence
+ * channel-ping waits for pong to be ready, then `loops` times writes the
+ * next sequence number, rings, and waits for its own doorbell interrupt
+ * and pong's echo; the round trip is the TSC from before the ring to the
+ * first instruction of ping's interrupt handler. channel-pong echoes each
+ * sequence number it is rung for. The waits spin on the handler's counter
+ * at CPL3, so no scheduling is in the measured path.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench.h"
+#include "guestwl.h"
+#include "platform.h"
+
+#define READY_MAGIC 0x5945444145524843ull /* "CHREADYE" */
+#define SPIN_LIMIT 4000000000ull
+
+static const struct bench_param chan_params[] = {
+	{"loops", BENCH_P_UINT, "1000", "round trips", 1, 10000000, NULL},
+	{"gpa", BENCH_P_UINT, "3758096384", "channel region address (0xe0000000)", 0xc1000000ull,
+	 0xfebff000ull, NULL},
+	{"size", BENCH_P_SIZE, "64K", "channel region size", 4096, 256ull << 20, NULL},
+	{"hist_us", BENCH_P_UINT, "200", "histogram range in us", 1, 1000, NULL},
+	{0},
+};
+
+static int chan_run(const struct bench_args *a);
+
+const struct bench_workload chan_ping = {
+	"channel-ping", "latency",
+	"round trip over a channel to a VM running channel-pong (vmm system); us", chan_params,
+	chan_run,
+};
+const struct bench_workload chan_pong = {
+	"channel-pong", "latency", "echoes channel-ping's messages (vmm system)", chan_params,
+	chan_run,
+};
+
+static const struct guest_info *gi;
+
+void chan_init(const struct guest_info *info)
+{
+	gi = info;
+}
+
+/* Waits until `count` doorbell interrupts have arrived in all (a count,
+ * not "one more than when we looked": the peer may ring before we look),
+ * then for `*word` to reach `want`. Returns 0, or -1 after SPIN_LIMIT
+ * tries. */
+static int wait_for(uint64_t count, volatile uint64_t *word, uint64_t want)
+{
+	for (uint64_t spin = 0; *gi->chan_irq_count < count; spin++)
+		if (spin > SPIN_LIMIT)
+			return -1;
+	for (uint64_t spin = 0; *word != want; spin++)
+		if (spin > SPIN_LIMIT)
+			return -1;
+	return 0;
+}
+
+static int chan_run(const struct bench_args *a)
+{
+	bool ping = a->w == &chan_ping;
+	uint64_t gpa = bench_arg(a, "gpa"), size = bench_arg(a, "size");
+	uint64_t n = bench_arg(a, "loops"), hmax = bench_arg(a, "hist_us");
+	if ((gpa | size) & 0xfff)
+		return bench_fail(a, "gpa and size must be page aligned");
+	volatile uint64_t *shm = (volatile uint64_t *)(uintptr_t)gpa;
+	volatile uint32_t *bell = (volatile uint32_t *)(uintptr_t)(gpa + size);
+	volatile uint64_t *mine = ping ? &shm[0] : &shm[1], *theirs = ping ? &shm[1] : &shm[0];
+	volatile uint64_t *my_seq = ping ? &shm[2] : &shm[3], *their_seq = ping ? &shm[3] : &shm[2];
+
+	/* Count interrupts from here: none can come before the peer sees our
+	 * ready word, and after it does, one may come at any moment. */
+	uint64_t base = *gi->chan_irq_count;
+	*mine = READY_MAGIC;
+	for (uint64_t spin = 0; *theirs != READY_MAGIC; spin++)
+		if (spin > SPIN_LIMIT * 4)
+			return bench_fail(a, "the peer never came up (is the channel connected?)");
+
+	uint64_t *lat = NULL;
+	size_t bytes = n * sizeof(uint64_t);
+	if (ping && !(lat = plat_alloc(bytes)))
+		return bench_fail(a, "out of memory");
+	uint64_t t_start = plat_now_ns();
+	for (uint64_t i = 1; i <= n; i++) {
+		uint64_t count = base + i;
+		if (ping) {
+			uint64_t t0 = plat_rdtsc();
+			*my_seq = i;
+			*bell = 1;
+			if (wait_for(count, their_seq, i)) {
+				plat_free(lat, bytes);
+				return bench_fail(a, "no reply from channel-pong");
+			}
+			uint64_t t1 = *gi->chan_irq_tsc;
+			lat[i - 1] = t1 > t0 ? (t1 - t0) * 1000000ull / gi->tsc_khz : 0;
+		} else {
+			if (wait_for(count, their_seq, i))
+				return bench_fail(a, "channel-ping stopped sending");
+			*my_seq = i;
+			*bell = 1;
+		}
+	}
+	uint64_t t_end = plat_now_ns();
+	struct bench_result r;
+	if (!ping) {
+		result_begin(&r, a, "messages", "count", "higher", (double)n, 0);
+		result_u64(&r, "check", n);
+		result_f64(&r, "time_ms", bench_ns_to_ms(t_end - t_start), 3);
+		return result_end(&r);
+	}
+	double avg = latency_sort(lat, n);
+	result_begin(&r, a, "rtt_avg", "us", "lower", avg, 3);
+	result_u64(&r, "check", n);
+	result_latency(&r, lat, n, hmax);
+	result_f64(&r, "time_ms", bench_ns_to_ms(t_end - t_start), 3);
+	plat_free(lat, bytes);
+	return result_end(&r);
+}

@@ -1,0 +1,22 @@
+/* guestwl: workloads only the benchmark guest has, because they need its
+ * devices: irq-latency-user/-irqfd (irqlat.c, the GPIO loopback) and
+ * channel-ping/-pong (chan.c, a channel to another VM). */
+#ifndef GUESTWL_H
+#define GUESTWL_H
+
+#include <stdint.h>
+
+#include "bench.h"
+#include "guest.h"
+
+extern const struct bench_workload irqlat_user, irqlat_irqfd, chan_ping, chan_pong;
+
+/* The guest-only workload called `name`, or NULL. */
+const struct bench_workload *guestwl_find(const char *name);
+/* Hands the kernel's information block to the workloads. */
+void guestwl_init(const struct guest_info *gi);
+void chan_init(const struct guest_info *gi);
+/* user.c: SYS_GPIO_SETUP. */
+int64_t irqlat_gpio_setup(void);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * sandbox: what a `vmm run` process gives up once its VM is built.
+ *
+ * Owns: the system-call policy (kept as reviewed data: sandbox_policy[] and
+ * sandbox_ioctls[], each entry with the reason it is allowed), dropping fds
+ * the run loop does not use, no_new_privs and non-dumpable, loading the
+ * seccomp filter for every thread at once, the gate that holds the vCPU
+ * threads until the filter is in place, the SIGSYS report of a forbidden
+ * call (status VMM_EXIT_SANDBOX), and the --test-forbidden-syscall hook.
+ *
+ * Order in `vmm run` (machine.c): all set-up, then the vCPU threads are
+ * created and each calls sandbox_hold() first; the main thread calls
+ * sandbox_enter() (one filter, synchronised to every thread), then
+ * sandbox_release() lets the vCPUs run. No thread of the process ever runs
+ * guest code unfiltered, and thread creation need not be allowed.
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <termios.h>
+
+struct kvm_vm;
+
+/* Thread roles, for the report and for the table below. */
+enum {
+	SANDBOX_MAIN = 1u << 0, /* terminal, signals, liveness check, shutdown */
+	SANDBOX_VCPU = 1u << 1, /* KVM_RUN and the device models behind exits */
+};
+
+/* How a rule constrains the arguments. */
+enum sandbox_args {
+	SANDBOX_ARGS_ANY,      /* no constraint: see the justification */
+	SANDBOX_ARGS_IOCTL,    /* fd and request from sandbox_ioctls[] */
+	SANDBOX_ARGS_READ_FD,  /* fd in sandbox_opts.read_fds, or stdin */
+	SANDBOX_ARGS_WRITE_FD, /* fd in sandbox_opts.write_fds, stdout or stderr */
+	SANDBOX_ARGS_FUTEX,    /* wait and wake operations only */
+	SANDBOX_ARGS_TGKILL,   /* this process, SIGUSR1 (kick) or SIGABRT (abort) */
+	SANDBOX_ARGS_EVENTFD,  /* flags exactly EFD_CLOEXEC | EFD_NONBLOCK */
+	SANDBOX_ARGS_MMAP,     /* private anonymous, never executable */
+	SANDBOX_ARGS_MADVISE,  /* MADV_DONTNEED only */
+};
+
+struct sandbox_rule {
+	const char *name; /* as libseccomp names it */
+	enum sandbox_args args;
+	unsigned roles; /* who makes it (SANDBOX_MAIN, SANDBOX_VCPU) */
+	const char *why;
+};
+extern const struct sandbox_rule sandbox_policy[];
+extern const size_t sandbox_npolicy;
+
+/* Which descriptor an allowed ioctl request is made on. */
+enum sandbox_fd { SANDBOX_FD_KVM, SANDBOX_FD_VM, SANDBOX_FD_VCPU, SANDBOX_FD_TTY };
+
+struct sandbox_ioctl {
+	enum sandbox_fd fd;
+	unsigned long request;
+	const char *name;
+	const char *why;
+};
+extern const struct sandbox_ioctl sandbox_ioctls[];
+extern const size_t sandbox_nioctls;
+
+#define SANDBOX_MAX_FDS 8
+
+/* What the run loop keeps. Every other fd above stderr is closed. */
+struct sandbox_opts {
+	bool enabled;             /* false: --no-sandbox (the test hook still runs) */
+	const struct kvm_vm *kvm; /* /dev/kvm, VM and vCPU fds: the ioctl rules; or NULL */
+	int read_fds[SANDBOX_MAX_FDS];  /* read(2) allowed, besides stdin */
+	unsigned nread;
+	int write_fds[SANDBOX_MAX_FDS]; /* write(2) allowed, besides stdout and stderr */
+	unsigned nwrite;
+	int tty_fd; /* the terminal to restore (TCGETS/TCSETS), or -1 */
+	const struct termios *tty_saved; /* its settings before raw mode */
+	unsigned threads;                /* vCPU threads created: each must reach the gate */
+	unsigned test_forbidden_s;       /* --test-forbidden-syscall; 0 = off */
+};
+
+/* Applies the sandbox to the whole process (every thread). Returns 0, or -1
+ * with a message in err; on failure nothing may run the guest. */
+int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen);
+
+/* Called first by each vCPU thread: records its role, tells
+ * sandbox_enter() it has arrived, and waits until sandbox_release(). */
+void sandbox_hold(unsigned vcpu);
+void sandbox_release(void);
+
+/* Called by the main loop on each pass: the --test-forbidden-syscall hook. */
+void sandbox_tick(void);
+
+/* Builds the filter for `o` without loading it, to check the policy
+ * against libseccomp (unit tests). Returns 0 or -1 with a message. */
+int sandbox_check(const struct sandbox_opts *o, char *err, size_t errlen);
+
+#endif

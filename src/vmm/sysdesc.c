@@ -1,0 +1,1194 @@
+/*
+ * sysdesc: reading and checking a system description (see sysdesc.h and
+ * docs/system.md).
+ *
+ * Owns: the walk over libconfig's tree, every check of the description and
+ * the wording of the problems reported, and the host facts the checks
+ * compare against (CPU count, RAM).
+ *
+ * The text is hostile (a user's file, and the fuzzer's input): every value
+ * is checked for type and range before it lands in the model, strings that
+ * are echoed back are quoted and cut short, and the pairwise checks are
+ * bounded by SD_MAX_VMS and SD_MAX_CHANNELS. Problems are collected, not
+ * returned at the first one, and sorted into file order at the end, since
+ * the cross checks (names, pins, overlaps, total memory) find them late.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "guestmem.h"
+#include "hvboot.h"
+#include "sysdesc.h"
+
+#define SD_PAGE 4096ull
+
+struct sd_problem {
+	unsigned line;
+	size_t seq; /* report order, to keep the sort stable */
+	char *msg;
+};
+
+struct sd_ctx {
+	const char *file;
+	struct sd_problem *p;
+	size_t n, cap;
+	long ncpus;   /* host CPUs, 0 when unknown */
+	uint64_t ram; /* host RAM in bytes, 0 when unknown */
+};
+
+/* What the checks learnt about each VM beyond the model. */
+struct sd_vm_note {
+	bool name_ok; /* a valid name: channels may refer to it */
+	bool mem_ok;
+	unsigned pin_line;
+};
+
+struct sd_chan_note {
+	bool range_ok; /* gpa and size valid: takes part in overlap checks */
+};
+
+static const char *const sd_root_keys[] = {"log_dir", "vms", "channels", NULL};
+static const char *const sd_vm_keys[] = {"name", "kernel", "initrd", "cmdline", "mem",
+					 "cpus", "pin", "devices", "on_exit", "restarts",
+					 "test_forbidden_syscall", NULL};
+static const char *const sd_chan_keys[] = {"name", "between", "gpa", "size", NULL};
+static const char *const sd_devices[] = {"gpio", NULL};
+static const char *const sd_exit_names[] = {
+	[SD_EXIT_STOP_ALL] = "stop-all", [SD_EXIT_RESTART] = "restart",
+	[SD_EXIT_IGNORE] = "ignore",
+};
+
+/* Running out of memory while reading a configuration file is a host
+ * problem at start-up, not something the file did: stop. */
+static void *sd_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q) {
+		fputs("vmm: out of memory reading the system description\n", stderr);
+		abort();
+	}
+	return q;
+}
+
+static char *sd_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = sd_xrealloc(NULL, n);
+	memcpy(d, s, n);
+	return d;
+}
+
+__attribute__((format(printf, 3, 4))) static void sd_report(struct sd_ctx *c, unsigned line,
+							    const char *fmt, ...)
+{
+	char body[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	char head[64];
+	if (line)
+		snprintf(head, sizeof(head), ":%u: ", line);
+	else
+		snprintf(head, sizeof(head), ": ");
+	size_t len = strlen(c->file) + strlen(head) + strlen(body) + 1;
+	char *msg = sd_xrealloc(NULL, len);
+	snprintf(msg, len, "%s%s%s", c->file, head, body);
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->p = sd_xrealloc(c->p, c->cap * sizeof(*c->p));
+	}
+	c->p[c->n] = (struct sd_problem){.line = line, .seq = c->n, .msg = msg};
+	c->n++;
+}
+
+static void sd_drop_reports(struct sd_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->p[i].msg);
+	c->n = 0;
+}
+
+/* A string from the file, quoted for a message: printable ASCII only, and
+ * cut short, so that a hostile value cannot flood or garble the terminal. */
+static const char *sd_quote(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[o++] = '"';
+	for (; *s && o + 8 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)ch;
+		} else if (ch >= 0x20 && ch < 0x7f) {
+			buf[o++] = (char)ch;
+		} else {
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
+		}
+	}
+	if (*s) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+#define SD_Q(s, b) sd_quote((s), (b), sizeof(b))
+
+/* The largest unit that divides n exactly, so sizes print the way they are
+ * written ("64K", "2G"). */
+static const char *sd_size_str(uint64_t n, char *buf, size_t size)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+	while (u < 5 && n && !(n & 1023)) {
+		n >>= 10;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, size, "%llu", (unsigned long long)n);
+	else
+		snprintf(buf, size, "%llu%c", (unsigned long long)n, units[u]);
+	return buf;
+}
+
+/* For suggestions; callers have checked n <= GM_MAX_SIZE, so no wrap. */
+static uint64_t sd_round_page(uint64_t n)
+{
+	return (n + SD_PAGE - 1) & ~(SD_PAGE - 1);
+}
+
+static const char *sd_type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP: return "a group { }";
+	case CONFIG_TYPE_LIST: return "a list ( )";
+	case CONFIG_TYPE_ARRAY: return "an array [ ]";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a floating-point number";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	default: return "of no known type";
+	}
+}
+
+static unsigned sd_line(const config_setting_t *s)
+{
+	return config_setting_source_line(s);
+}
+
+/* Edit distance of two short strings, for "did you mean". Longer strings
+ * are never close to any of our words. */
+static unsigned sd_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[SD_NAME_MAX + 1];
+	if (la > SD_NAME_MAX || lb > SD_NAME_MAX)
+		return ~0u;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The closest of `words` to `s`, when it is close enough to be a typo. */
+static const char *sd_suggest(const char *s, const char *const *words, size_t n)
+{
+	const char *best = NULL;
+	unsigned bd = 3;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = sd_distance(s, words[i]);
+		if (d < bd && d < strlen(words[i])) {
+			bd = d;
+			best = words[i];
+		}
+	}
+	return best;
+}
+
+static size_t sd_count(const char *const *words)
+{
+	size_t n = 0;
+	while (words[n])
+		n++;
+	return n;
+}
+
+static void sd_join(const char *const *words, char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; words[i] && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", words[i]);
+}
+
+static void sd_check_keys(struct sd_ctx *c, const config_setting_t *g, const char *const *keys,
+			  const char *where)
+{
+	char list[256], q[80];
+	sd_join(keys, list, sizeof(list));
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(m);
+		bool known = false;
+		if (!name)
+			continue;
+		for (size_t k = 0; keys[k]; k++)
+			known |= !strcmp(name, keys[k]);
+		if (known)
+			continue;
+		const char *near = sd_suggest(name, keys, sd_count(keys));
+		if (near)
+			sd_report(c, sd_line(m),
+				  "unknown key %s %s; did you mean \"%s\"? (valid keys: %s)",
+				  SD_Q(name, q), where, near, list);
+		else
+			sd_report(c, sd_line(m),
+				  "unknown key %s %s; valid keys are: %s",
+				  SD_Q(name, q), where, list);
+	}
+}
+
+static void sd_wrong_type(struct sd_ctx *c, const config_setting_t *s, const char *want,
+			  const char *example)
+{
+	sd_report(c, sd_line(s), "%s is %s, expected %s; write it like %s", config_setting_name(s),
+		  sd_type_name(s), want, example);
+}
+
+/* Lookups: 1 with the value, 0 when the key is absent, -1 when it has the
+ * wrong type (reported). */
+static int sd_get_str(struct sd_ctx *c, const config_setting_t *g, const char *key,
+		      const char *example, const config_setting_t **set, const char **out)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	*set = s;
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		sd_wrong_type(c, s, "a string", example);
+		return -1;
+	}
+	*out = config_setting_get_string(s);
+	return *out ? 1 : -1;
+}
+
+static int sd_get_int(struct sd_ctx *c, const config_setting_t *g, const char *key,
+		      const char *example, const config_setting_t **set, long long *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	*set = s;
+	if (!s)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		*out = config_setting_get_int(s);
+	else if (config_setting_type(s) == CONFIG_TYPE_INT64)
+		*out = config_setting_get_int64(s);
+	else {
+		sd_wrong_type(c, s, "an integer", example);
+		return -1;
+	}
+	return 1;
+}
+
+/* "0x"-prefixed hex for addresses, otherwise gm_parse_size's decimal with
+ * an optional K/M/G suffix. */
+static int sd_parse_u64(const char *s, uint64_t *out)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		char *end;
+		if (!isxdigit((unsigned char)s[2]))
+			return -1;
+		errno = 0;
+		unsigned long long v = strtoull(s + 2, &end, 16);
+		if (errno || *end)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	return gm_parse_size(s, out);
+}
+
+/* A size or address: a string ("64M", "0xe0000000") or a non-negative
+ * integer. `what` says which, for the message. */
+static int sd_get_u64(struct sd_ctx *c, const config_setting_t *g, const char *key,
+		      const char *what, const char *example, const config_setting_t **set,
+		      uint64_t *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	char q[80];
+	*set = s;
+	if (!s)
+		return 0;
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_STRING: {
+		const char *v = config_setting_get_string(s);
+		if (!v || sd_parse_u64(v, out)) {
+			sd_report(c, sd_line(s), "%s = %s is not %s; write it like %s", key,
+				  SD_Q(v ? v : "", q), what, example);
+			return -1;
+		}
+		return 1;
+	}
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: {
+		long long v = config_setting_get_int64(s);
+		if (config_setting_type(s) == CONFIG_TYPE_INT)
+			v = config_setting_get_int(s);
+		if (v < 0) {
+			sd_report(c, sd_line(s), "%s = %lld is negative; write it like %s", key, v,
+				  example);
+			return -1;
+		}
+		*out = (uint64_t)v;
+		return 1;
+	}
+	default:
+		sd_wrong_type(c, s, what, example);
+		return -1;
+	}
+}
+
+/* Names end up in messages, log file names and process titles: keep them
+ * to a small, safe alphabet. Returns NULL when fine, else what is wrong. */
+static const char *sd_name_problem(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0)
+		return "is empty";
+	if (n >= SD_NAME_MAX)
+		return "is longer than 31 characters";
+	if (!islower((unsigned char)s[0]) && !isdigit((unsigned char)s[0]))
+		return "does not start with a lower-case letter or a digit";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+		if (!ok && ch != '_' && ch != '-')
+			return "has a character other than a-z, 0-9, '_' and '-'";
+	}
+	return NULL;
+}
+
+/* Reads `name` into dst; returns true when it is present and valid. */
+static bool sd_get_name(struct sd_ctx *c, const config_setting_t *g, const char *what,
+			char dst[SD_NAME_MAX])
+{
+	const config_setting_t *s;
+	const char *v;
+	char q[80];
+	int r = sd_get_str(c, g, "name", "name = \"ping\";", &s, &v);
+	if (r == 0) {
+		sd_report(c, sd_line(g),
+			  "%s without a name; add name = \"...\"; (a-z, 0-9, '_', '-')", what);
+		return false;
+	}
+	if (r < 0)
+		return false;
+	const char *bad = sd_name_problem(v);
+	if (bad) {
+		sd_report(c, sd_line(s),
+			  "name = %s %s; use 1 to 31 characters a-z, 0-9, '_' and '-', starting "
+			  "with a letter or digit",
+			  SD_Q(v, q), bad);
+		return false;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return true;
+}
+
+static void sd_check_file(struct sd_ctx *c, const config_setting_t *s, const char *key,
+			  const char *path)
+{
+	struct stat st;
+	char q[80];
+	if (!*path) {
+		sd_report(c, sd_line(s), "%s = \"\" is empty; give the path of the file", key);
+		return;
+	}
+	if (stat(path, &st)) {
+		sd_report(c, sd_line(s),
+			  "%s = %s: %s; fix the path (relative paths are from the current "
+			  "directory)",
+			  key, SD_Q(path, q), strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		sd_report(c, sd_line(s), "%s = %s is not a regular file; give the path of an image",
+			  key, SD_Q(path, q));
+		return;
+	}
+	if (access(path, R_OK))
+		sd_report(c, sd_line(s), "%s = %s cannot be read: %s; fix its permissions", key,
+			  SD_Q(path, q), strerror(errno));
+}
+
+static void sd_parse_devices(struct sd_ctx *c, const config_setting_t *g, struct sd_vm *vm)
+{
+	const config_setting_t *s = config_setting_get_member(g, "devices");
+	char list[128], q[80];
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST) {
+		sd_wrong_type(c, s, "an array of device names", "devices = [ \"gpio\" ];");
+		return;
+	}
+	sd_join(sd_devices, list, sizeof(list));
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING || !v) {
+			sd_report(c, sd_line(e),
+				  "devices: element %d is %s, expected a device name; write it "
+				  "like devices = [ \"gpio\" ];", i + 1, sd_type_name(e));
+			continue;
+		}
+		if (!strcmp(v, "gpio")) {
+			if (vm->gpio)
+				sd_report(c, sd_line(e),
+					  "devices: \"gpio\" is listed twice; list it once");
+			vm->gpio = true;
+			continue;
+		}
+		const char *near = sd_suggest(v, sd_devices, sd_count(sd_devices));
+		if (near)
+			sd_report(c, sd_line(e), "devices: unknown device %s; did you mean \"%s\"? "
+				  "(devices: %s)", SD_Q(v, q), near, list);
+		else
+			sd_report(c, sd_line(e), "devices: unknown device %s; the devices are: %s",
+				  SD_Q(v, q), list);
+	}
+}
+
+static void sd_parse_vm(struct sd_ctx *c, const config_setting_t *g, struct sd_vm *vm,
+			struct sd_vm_note *note)
+{
+	const config_setting_t *s;
+	const char *str;
+	long long v;
+	char q[80], b1[32], b2[32];
+
+	vm->line = sd_line(g);
+	vm->mem = 256ull << 20;
+	vm->cpus = 1;
+	vm->pin = -1;
+	vm->on_exit = SD_EXIT_STOP_ALL;
+	vm->restarts = 3;
+	vm->cmdline = sd_xstrdup("");
+	sd_check_keys(c, g, sd_vm_keys, "in a VM");
+	note->name_ok = sd_get_name(c, g, "a VM", vm->name);
+
+	int r = sd_get_str(c, g, "kernel", "kernel = \"build/guest/benchguest.elf\";", &s, &str);
+	if (r == 0)
+		sd_report(c, vm->line, "a VM without a kernel; add kernel = \"PATH\"; (a bzImage, "
+			  "multiboot or ELF64 image)");
+	if (r > 0) {
+		vm->kernel = sd_xstrdup(str);
+		sd_check_file(c, s, "kernel", str);
+	}
+	if (sd_get_str(c, g, "initrd", "initrd = \"initrd.img\";", &s, &str) > 0) {
+		vm->initrd = sd_xstrdup(str);
+		sd_check_file(c, s, "initrd", str);
+	}
+	if (sd_get_str(c, g, "cmdline", "cmdline = \"console=ttyS0\";", &s, &str) > 0) {
+		free(vm->cmdline);
+		vm->cmdline = sd_xstrdup(str);
+		if (strlen(str) >= HVBOOT_CMDLINE_MAX)
+			sd_report(c, sd_line(s), "cmdline is %zu bytes long; shorten it below %llu",
+				  strlen(str), (unsigned long long)HVBOOT_CMDLINE_MAX);
+	}
+
+	uint64_t mem;
+	r = sd_get_u64(c, g, "mem", "a size", "mem = \"256M\";", &s, &mem);
+	note->mem_ok = r <= 0 ? r == 0 : false;
+	if (r > 0) {
+		if (mem < GM_MIN_SIZE || mem > GM_MAX_SIZE)
+			sd_report(c, sd_line(s),
+				  "mem = %s is outside 2M to 64G; give a size in that range, such "
+				  "as \"256M\"", sd_size_str(mem, b1, sizeof(b1)));
+		else if (mem % SD_PAGE)
+			sd_report(c, sd_line(s),
+				  "mem = %s is not a whole number of 4K pages; round it to %s",
+				  sd_size_str(mem, b1, sizeof(b1)),
+				  sd_size_str(sd_round_page(mem), b2, sizeof(b2)));
+		else {
+			vm->mem = mem;
+			note->mem_ok = true;
+		}
+	}
+
+	if (sd_get_int(c, g, "cpus", "cpus = 1;", &s, &v) > 0) {
+		if (v < 1 || v > SD_MAX_CPUS)
+			sd_report(c, sd_line(s),
+				  "cpus = %lld is outside 1 to %d; give a vCPU count in that range",
+				  v, SD_MAX_CPUS);
+		else
+			vm->cpus = (unsigned)v;
+	}
+
+	if (sd_get_int(c, g, "pin", "pin = 0;", &s, &v) > 0) {
+		if (v < 0)
+			sd_report(c, sd_line(s),
+				  "pin = %lld is negative; give a host CPU from 0 to %ld, or leave "
+				  "pin out to let the VM run anywhere", v, c->ncpus - 1);
+		else if (c->ncpus > 0 && v >= c->ncpus)
+			sd_report(c, sd_line(s),
+				  "pin = %lld is beyond this host's CPUs (0 to %ld); give one of "
+				  "them, or leave pin out", v, c->ncpus - 1);
+		else if (v > INT32_MAX)
+			sd_report(c, sd_line(s),
+				  "pin = %lld is too large; give a host CPU number", v);
+		else {
+			vm->pin = (int)v;
+			note->pin_line = sd_line(s);
+		}
+	}
+
+	sd_parse_devices(c, g, vm);
+
+	const config_setting_t *ex = NULL;
+	int exr = sd_get_str(c, g, "on_exit", "on_exit = \"stop-all\";", &ex, &str);
+	if (exr > 0) {
+		size_t i;
+		for (i = 0; i < 3 && strcmp(str, sd_exit_names[i]); i++)
+			;
+		if (i < 3) {
+			vm->on_exit = (enum sd_on_exit)i;
+		} else {
+			exr = -1;
+			sd_report(c, sd_line(ex), "on_exit = %s is not a choice; use \"stop-all\", "
+				  "\"restart\" or \"ignore\"", SD_Q(str, q));
+		}
+	}
+	if (sd_get_int(c, g, "restarts", "restarts = 3;", &s, &v) > 0) {
+		if (v < 0 || v > SD_MAX_RESTARTS)
+			sd_report(c, sd_line(s),
+				  "restarts = %lld is outside 0 to %d; give a limit in that range",
+				  v, SD_MAX_RESTARTS);
+		else if (exr >= 0 && vm->on_exit != SD_EXIT_RESTART)
+			sd_report(c, sd_line(s),
+				  "restarts is only used with on_exit = \"restart\"; set on_exit = "
+				  "\"restart\"; or remove restarts");
+		else
+			vm->restarts = (unsigned)v;
+	}
+	/* A test hook, passed on as vmm run --test-forbidden-syscall: the
+	 * VM's process makes a call its sandbox forbids after that many
+	 * seconds, to prove that the system reports it and goes on. */
+	if (sd_get_int(c, g, "test_forbidden_syscall", "test_forbidden_syscall = 1;", &s, &v) > 0) {
+		if (v < 1 || v > 3600)
+			sd_report(c, sd_line(s),
+				  "test_forbidden_syscall = %lld is outside 1 to 3600 (seconds)", v);
+		else
+			vm->test_forbidden_s = (unsigned)v;
+	}
+}
+
+static const char *sd_vm_label(const struct sd_vm *vm, const struct sd_vm_note *note, char *buf,
+			       size_t size)
+{
+	if (note->name_ok)
+		snprintf(buf, size, "VM \"%s\"", vm->name);
+	else
+		snprintf(buf, size, "the VM at line %u", vm->line);
+	return buf;
+}
+
+/* Cross checks over all VMs: names, pins, the host's RAM. */
+static void sd_check_vms(struct sd_ctx *c, const config_setting_t *list, struct sd_system *sys,
+			 const struct sd_vm_note *notes)
+{
+	uint64_t total = 0;
+	char lab[64], b1[32];
+	for (size_t i = 0; i < sys->nvms; i++) {
+		const struct sd_vm *vm = &sys->vms[i];
+		for (size_t j = 0; j < i && notes[i].name_ok; j++) {
+			if (notes[j].name_ok && !strcmp(vm->name, sys->vms[j].name)) {
+				sd_report(c, vm->line,
+					  "VM name \"%s\" is already used by the VM at line %u; "
+					  "give each VM its own name", vm->name, sys->vms[j].line);
+				break;
+			}
+		}
+		for (size_t j = 0; j < i && vm->pin >= 0; j++) {
+			if (sys->vms[j].pin == vm->pin) {
+				sd_report(c, notes[i].pin_line,
+					  "pin = %d: CPU pinned twice (%s has it too); give each "
+					  "VM its own host CPU, or leave pin out",
+					  vm->pin,
+					  sd_vm_label(&sys->vms[j], &notes[j], lab, sizeof(lab)));
+				break;
+			}
+		}
+		if (notes[i].mem_ok)
+			total += vm->mem;
+	}
+	if (c->ram && total > c->ram)
+		sd_report(c, sd_line(list), "oversized memory: the VMs' mem adds up to %s, more "
+			  "than this host's %lluM of RAM; lower mem or run fewer VMs",
+			  sd_size_str(total, b1, sizeof(b1)), (unsigned long long)(c->ram >> 20));
+}
+
+static const struct sd_vm *sd_find_vm(const struct sd_system *sys,
+				      const struct sd_vm_note *notes, const char *name)
+{
+	for (size_t i = 0; i < sys->nvms; i++)
+		if (notes[i].name_ok && !strcmp(sys->vms[i].name, name))
+			return &sys->vms[i];
+	return NULL;
+}
+
+/* One end of `between`: true when it names a VM. */
+static bool sd_parse_end(struct sd_ctx *c, const config_setting_t *e, int idx,
+			 const struct sd_system *sys, const struct sd_vm_note *notes,
+			 char dst[SD_NAME_MAX])
+{
+	const char *v = config_setting_get_string(e);
+	char q[80];
+	if (config_setting_type(e) != CONFIG_TYPE_STRING || !v) {
+		sd_report(c, sd_line(e), "between: element %d is %s, expected a VM name; write it "
+			  "like between = [ \"ping\", \"pong\" ];", idx, sd_type_name(e));
+		return false;
+	}
+	if (sd_find_vm(sys, notes, v)) {
+		memcpy(dst, v, strlen(v) + 1);
+		return true;
+	}
+	/* Suggest the nearest VM name; up to SD_MAX_VMS candidates, each a
+	 * short edit distance. */
+	const char *best = NULL;
+	unsigned bd = 3;
+	for (size_t i = 0; i < sys->nvms; i++) {
+		unsigned d = notes[i].name_ok ? sd_distance(v, sys->vms[i].name) : ~0u;
+		if (d < bd && d < strlen(sys->vms[i].name)) {
+			bd = d;
+			best = sys->vms[i].name;
+		}
+	}
+	if (best)
+		sd_report(c, sd_line(e), "between: a connection to a VM that does not exist: %s; "
+			  "did you mean \"%s\"?", SD_Q(v, q), best);
+	else
+		sd_report(c, sd_line(e), "between: a connection to a VM that does not exist: %s; "
+			  "name a VM from vms, or add a VM with that name", SD_Q(v, q));
+	return false;
+}
+
+static void sd_parse_chan(struct sd_ctx *c, const config_setting_t *g, const struct sd_system *sys,
+			  const struct sd_vm_note *notes, struct sd_channel *ch,
+			  struct sd_chan_note *note)
+{
+	const config_setting_t *s, *gs = NULL;
+	char b1[32], b2[32];
+	bool ends_ok = false;
+
+	ch->line = sd_line(g);
+	ch->size = SD_CHAN_DEFAULT_SIZE;
+	sd_check_keys(c, g, sd_chan_keys, "in a channel");
+	sd_get_name(c, g, "a channel", ch->name);
+
+	s = config_setting_get_member(g, "between");
+	if (!s) {
+		sd_report(c, ch->line, "a channel without between; add between = [ \"VM1\", "
+			  "\"VM2\" ]; naming the two VMs it connects");
+	} else if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+		   config_setting_type(s) != CONFIG_TYPE_LIST) {
+		sd_wrong_type(c, s,
+			      "an array of two VM names", "between = [ \"ping\", \"pong\" ];");
+	} else if (config_setting_length(s) != 2) {
+		sd_report(c, sd_line(s), "between has %d %s; name exactly two different VMs, "
+			  "like between = [ \"ping\", \"pong\" ];", config_setting_length(s),
+			  config_setting_length(s) == 1 ? "entry" : "entries");
+	} else {
+		bool a = sd_parse_end(c, config_setting_get_elem(s, 0), 1, sys, notes, ch->a);
+		bool b = sd_parse_end(c, config_setting_get_elem(s, 1), 2, sys, notes, ch->b);
+		if (a && b && !strcmp(ch->a, ch->b))
+			sd_report(c, sd_line(s),
+				  "between names VM \"%s\" twice; a channel connects two different "
+				  "VMs", ch->a);
+		else
+			ends_ok = a && b;
+	}
+
+	uint64_t gpa = 0, size = ch->size;
+	int rg = sd_get_u64(c, g, "gpa", "an address", "gpa = \"0xe0000000\";", &gs, &gpa);
+	if (rg == 0)
+		sd_report(c, ch->line, "a channel without gpa; add gpa = \"0x...\"; a page-aligned "
+			  "address from 0x%llx up to 0x%llx", SD_CHAN_BASE, SD_CHAN_END);
+	int rs = sd_get_u64(c, g, "size", "a size", "size = \"64K\";", &s, &size);
+	bool ok = rg > 0 && rs >= 0;
+	unsigned sline = rs > 0 ? sd_line(s) : ch->line;
+	if (rs > 0 && (size == 0 || size > SD_CHAN_MAX_SIZE)) {
+		sd_report(c, sline, "size = %s is outside 4K to 256M; give a channel size in that "
+			  "range, such as \"64K\"", sd_size_str(size, b1, sizeof(b1)));
+		ok = false;
+	} else if (rs > 0 && size % SD_PAGE) {
+		sd_report(c, sline, "size = %s is not a whole number of 4K pages; round it to %s",
+			  sd_size_str(size, b1, sizeof(b1)),
+			  sd_size_str(sd_round_page(size), b2, sizeof(b2)));
+		ok = false;
+	}
+	if (rg > 0 && gpa % SD_PAGE) {
+		sd_report(c, sd_line(gs), "gpa = 0x%llx is not page aligned; use a multiple of 4K, "
+			  "such as 0x%llx", (unsigned long long)gpa,
+			  (unsigned long long)(gpa & ~(SD_PAGE - 1)));
+		ok = false;
+	}
+	if (ok && gpa + size < gpa) {
+		sd_report(c, sd_line(gs), "gpa = 0x%llx plus size %s overflows; place the channel "
+			  "between 0x%llx and 0x%llx", (unsigned long long)gpa,
+			  sd_size_str(size, b1, sizeof(b1)), SD_CHAN_BASE, SD_CHAN_END);
+		ok = false;
+	} else if (ok && (gpa < SD_CHAN_BASE || gpa + size > SD_CHAN_END)) {
+		sd_report(c, sd_line(gs), "gpa = 0x%llx with size %s is outside the channel window "
+			  "[0x%llx, 0x%llx) (below it: PCI BARs; above it: the IOAPIC); place the "
+			  "channel inside it", (unsigned long long)gpa,
+			  sd_size_str(size, b1, sizeof(b1)), SD_CHAN_BASE, SD_CHAN_END);
+		ok = false;
+	}
+	if (ok) {
+		ch->gpa = gpa;
+		ch->size = size;
+	}
+	note->range_ok = ok && ends_ok;
+}
+
+/* Cross checks over all channels: names, and overlapping windows in a VM
+ * both map (each VM sees every channel it is in at its gpa). */
+static void sd_check_chans(struct sd_ctx *c, const struct sd_system *sys,
+			   const struct sd_chan_note *notes)
+{
+	for (size_t i = 0; i < sys->nchans; i++) {
+		const struct sd_channel *ch = &sys->chans[i];
+		for (size_t j = 0; j < i && ch->name[0]; j++) {
+			if (!strcmp(ch->name, sys->chans[j].name)) {
+				sd_report(c, ch->line, "channel name \"%s\" is already used by the "
+					  "channel at line %u; give each channel its own name",
+					  ch->name, sys->chans[j].line);
+				break;
+			}
+		}
+		for (size_t j = 0; j < i && notes[i].range_ok; j++) {
+			const struct sd_channel *o = &sys->chans[j];
+			const char *shared = NULL;
+			if (!notes[j].range_ok)
+				continue;
+			if (!strcmp(ch->a, o->a) || !strcmp(ch->a, o->b))
+				shared = ch->a;
+			else if (!strcmp(ch->b, o->a) || !strcmp(ch->b, o->b))
+				shared = ch->b;
+			if (!shared || ch->gpa >= o->gpa + o->size || o->gpa >= ch->gpa + ch->size)
+				continue;
+			sd_report(c, ch->line,
+				  "overlapping memory: this channel's [0x%llx, 0x%llx) overlaps "
+				  "the channel at line %u in VM \"%s\"; move gpa to 0x%llx or "
+				  "above",
+				  (unsigned long long)ch->gpa,
+				  (unsigned long long)(ch->gpa + ch->size), o->line, shared,
+				  (unsigned long long)(o->gpa + o->size));
+			break;
+		}
+	}
+}
+
+static const config_setting_t *sd_get_list(struct sd_ctx *c, const config_setting_t *root,
+					   const char *key, const char *example, int max)
+{
+	const config_setting_t *s = config_setting_get_member(root, key);
+	if (!s)
+		return NULL;
+	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
+		sd_wrong_type(c, s, "a list ( ) of groups", example);
+		return NULL;
+	}
+	if (config_setting_length(s) > max) {
+		sd_report(c, sd_line(s), "%s has %d entries, more than %d; split the system", key,
+			  config_setting_length(s), max);
+		return NULL;
+	}
+	return s;
+}
+
+/* The groups of a list, in order; other entries are reported and left out. */
+static size_t sd_groups(struct sd_ctx *c, const config_setting_t *list, const char *key,
+			const char *example, const config_setting_t **out)
+{
+	size_t n = 0;
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+		if (config_setting_type(e) == CONFIG_TYPE_GROUP)
+			out[n++] = e;
+		else
+			sd_report(c, sd_line(e),
+				  "%s: entry %d is %s, expected a group; write it like %s",
+				  key, i + 1, sd_type_name(e), example);
+	}
+	return n;
+}
+
+static void sd_parse_root(struct sd_ctx *c, const config_setting_t *root, struct sd_system *sys)
+{
+	const config_setting_t *s;
+	const char *str;
+
+	sd_check_keys(c, root, sd_root_keys, "at the top level");
+	int r = sd_get_str(c, root, "log_dir", "log_dir = \"logs\";", &s, &str);
+	if (r > 0 && !*str)
+		sd_report(c, sd_line(s), "log_dir = \"\" is empty; give a directory, such as "
+			  "\"logs\"");
+	sys->log_dir = sd_xstrdup(r > 0 ? str : "logs");
+
+	static const char vm_example[] = "vms = ( { name = \"ping\"; kernel = \"...\"; } );";
+	static const char chan_example[] = "channels = ( { name = \"pp\"; between = [ \"ping\", "
+					   "\"pong\" ]; gpa = \"0xe0000000\"; } );";
+	const config_setting_t *vl = sd_get_list(c, root, "vms", vm_example, SD_MAX_VMS);
+	if (!vl) {
+		if (!config_setting_get_member(root, "vms"))
+			sd_report(c, 1,
+				  "no vms; add vms = ( { name = \"...\"; kernel = \"...\"; } );");
+		return;
+	}
+	if (config_setting_length(vl) == 0) {
+		sd_report(c, sd_line(vl), "vms is empty; add at least one VM: vms = ( { name = "
+			  "\"...\"; kernel = \"...\"; } );");
+		return;
+	}
+	size_t n = (size_t)config_setting_length(vl);
+	const config_setting_t **g = sd_xrealloc(NULL, n * sizeof(*g));
+	sys->nvms = sd_groups(c, vl, "vms", vm_example, g);
+	sys->vms = sd_xrealloc(NULL, n * sizeof(*sys->vms));
+	memset(sys->vms, 0, n * sizeof(*sys->vms));
+	struct sd_vm_note *vn = sd_xrealloc(NULL, n * sizeof(*vn));
+	memset(vn, 0, n * sizeof(*vn));
+	for (size_t i = 0; i < sys->nvms; i++)
+		sd_parse_vm(c, g[i], &sys->vms[i], &vn[i]);
+	sd_check_vms(c, vl, sys, vn);
+	free(g);
+
+	const config_setting_t *cl = sd_get_list(c, root, "channels", chan_example,
+						 SD_MAX_CHANNELS);
+	if (cl && config_setting_length(cl) > 0) {
+		n = (size_t)config_setting_length(cl);
+		g = sd_xrealloc(NULL, n * sizeof(*g));
+		sys->nchans = sd_groups(c, cl, "channels", chan_example, g);
+		sys->chans = sd_xrealloc(NULL, n * sizeof(*sys->chans));
+		memset(sys->chans, 0, n * sizeof(*sys->chans));
+		struct sd_chan_note *cn = sd_xrealloc(NULL, n * sizeof(*cn));
+		memset(cn, 0, n * sizeof(*cn));
+		for (size_t i = 0; i < sys->nchans; i++)
+			sd_parse_chan(c, g[i], sys, vn, &sys->chans[i], &cn[i]);
+		sd_check_chans(c, sys, cn);
+		free(cn);
+		free(g);
+	}
+	free(vn);
+}
+
+/*
+ * A pass over the raw text before libconfig reads it, for two things
+ * libconfig 1.5 (Debian's) gets wrong for us:
+ *
+ * - An integer without the L suffix is read into an int with atoi() or
+ *   strtoul(), so "3000000000" silently becomes -1294967296 and "pin =
+ *   4294967296" becomes CPU 0; libconfig 1.7 reads the same text as a 64-bit
+ *   value. A description must mean one thing, so such integers are refused
+ *   here, on the text.
+ * - @include opens any file named (a FIFO or /dev/stdin would block). A
+ *   description is one self-contained file, so @include is refused.
+ *
+ * The scan follows libconfig's lexical rules: '#' and '//' comments to the
+ * end of the line, C comments, strings with backslash escapes, names
+ * [A-Za-z*][-A-Za-z0-9_*]*, numbers. Returns true when it found @include
+ * (the text must not be given to libconfig).
+ */
+static bool sd_scan(struct sd_ctx *c, const char *t)
+{
+	unsigned line = 1;
+	bool include = false;
+	char num[32];
+	while (*t) {
+		if (*t == '\n') {
+			line++;
+			t++;
+		} else if (*t == '#' || (t[0] == '/' && t[1] == '/')) {
+			while (*t && *t != '\n')
+				t++;
+		} else if (t[0] == '/' && t[1] == '*') {
+			for (t += 2; *t && !(t[0] == '*' && t[1] == '/'); t++)
+				line += *t == '\n';
+			t += *t ? 2 : 0;
+		} else if (*t == '"') {
+			for (t++; *t && *t != '"'; t++) {
+				if (*t == '\\' && t[1])
+					t++;
+				line += *t == '\n';
+			}
+			t += *t ? 1 : 0;
+		} else if (*t == '@') {
+			if (!strncmp(t, "@include", 8)) {
+				sd_report(c, line,
+					  "@include is not supported; put the whole system in this "
+					  "one file");
+				include = true;
+			}
+			t++;
+		} else if (isalpha((unsigned char)*t) || *t == '*') {
+			while (isalnum((unsigned char)*t) || *t == '-' || *t == '_' || *t == '*')
+				t++;
+		} else if (isdigit((unsigned char)*t) ||
+			   ((*t == '-' || *t == '+') && isdigit((unsigned char)t[1]))) {
+			const char *start = t;
+			bool hex = false;
+			t++;
+			if (t[-1] == '0' && (*t == 'x' || *t == 'X'))
+				hex = true;
+			else if ((t[-1] == '-' || t[-1] == '+') && t[0] == '0' &&
+				 (t[1] == 'x' || t[1] == 'X'))
+				hex = true;
+			while (isalnum((unsigned char)*t) || *t == '.' ||
+			       ((*t == '-' || *t == '+') && !hex && (t[-1] == 'e' || t[-1] == 'E')))
+				t++;
+			size_t len = (size_t)(t - start);
+			bool l64 = len > 1 && (start[len - 1] == 'L' || start[len - 1] == 'l');
+			size_t digits = len - (l64 ? 1 : 0);
+			if (l64 && digits > 1 && toupper((unsigned char)start[digits - 1]) == 'L')
+				digits--;
+			/* Only plain integers; floats and junk are libconfig's to judge. */
+			size_t first = ((*start == '-' || *start == '+') ? 1 : 0) + (hex ? 2 : 0);
+			bool integer = digits > first;
+			for (size_t i = first; i < digits; i++)
+				integer &= hex ? isxdigit((unsigned char)start[i]) != 0
+					       : isdigit((unsigned char)start[i]) != 0;
+			if (!integer)
+				continue;
+			/* Longer than any 64-bit number (or absurdly zero-padded). */
+			bool fits = digits < sizeof(num);
+			if (fits) {
+				char *end;
+				memcpy(num, start, digits);
+				num[digits] = '\0';
+				errno = 0;
+				long long v = strtoll(num, &end, hex ? 16 : 10);
+				fits = !errno && (l64 || (v >= INT32_MIN && v <= INT32_MAX));
+			} else {
+				snprintf(num, sizeof(num), "%.*s...", 24, start);
+			}
+			if (!fits)
+				sd_report(c, line,
+					  "%s%s is too large for %s integer; write it as a string "
+					  "(\"%s\")%s",
+					  num, l64 ? "L" : "",
+					  l64 ? "a 64-bit" : "a plain (32-bit)", num,
+					  l64 ? "" : " or with the L suffix");
+		} else {
+			t++;
+		}
+	}
+	return include;
+}
+
+static void sd_parse_error(struct sd_ctx *c, const config_t *cf)
+{
+	const char *what = config_error_text(cf) ? config_error_text(cf) : "unreadable";
+	int line = config_error_line(cf);
+	unsigned l = line > 0 ? (unsigned)line : 0;
+	if (!strcmp(what, "duplicate setting name"))
+		sd_report(c, l,
+			  "a key is given twice in one group (libconfig: %s); keep one", what);
+	else
+		sd_report(c, l,
+			  "%s (libconfig); check this line and the one before: settings are key = "
+			  "value; groups { }, lists ( ), arrays [ ], strings in double quotes",
+			  what);
+}
+
+static int sd_cmp_problem(const void *a, const void *b)
+{
+	const struct sd_problem *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Moves the problems, sorted into file order and capped, into errs. */
+static void sd_hand_over(struct sd_ctx *c, struct sd_errors *errs)
+{
+	if (c->n > 1)
+		qsort(c->p, c->n, sizeof(*c->p), sd_cmp_problem);
+	size_t keep = c->n > SD_MAX_ERRORS ? SD_MAX_ERRORS : c->n;
+	errs->msg = sd_xrealloc(NULL, (keep + 1) * sizeof(char *));
+	for (size_t i = 0; i < keep; i++)
+		errs->msg[i] = c->p[i].msg;
+	for (size_t i = keep; i < c->n; i++)
+		free(c->p[i].msg);
+	errs->n = keep;
+	if (keep < c->n) {
+		size_t len = strlen(c->file) + 96;
+		errs->msg[keep] = sd_xrealloc(NULL, len);
+		snprintf(errs->msg[keep], len, "%s: %zu more problems not shown; fix these first",
+			 c->file, c->n - keep);
+		errs->n++;
+	}
+	free(c->p);
+	c->p = NULL;
+	c->n = c->cap = 0;
+}
+
+static void sd_host(struct sd_ctx *c)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	c->ncpus = n > 0 ? n : 0;
+	c->ram = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize : 0;
+}
+
+int sd_load_string(const char *text, size_t len, const char *name, struct sd_system *out,
+		   struct sd_errors *errs)
+{
+	struct sd_ctx c = {.file = name};
+	struct sd_system sys = {0};
+
+	memset(out, 0, sizeof(*out));
+	errs->msg = NULL;
+	errs->n = 0;
+	sd_host(&c);
+
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		unsigned line = 1;
+		for (const char *p = text; p < nul; p++)
+			line += *p == '\n';
+		sd_report(&c, line, "a NUL byte; a system description is a text file");
+		sd_hand_over(&c, errs);
+		return -1;
+	}
+	if (len > SD_MAX_FILE) {
+		sd_report(&c, 0, "larger than %uK; a system description is a short text file",
+			  SD_MAX_FILE >> 10);
+		sd_hand_over(&c, errs);
+		return -1;
+	}
+	char *buf = sd_xrealloc(NULL, len + 1);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+
+	if (sd_scan(&c, buf)) {
+		free(buf);
+		sd_hand_over(&c, errs);
+		return -1;
+	}
+	config_t cf;
+	config_init(&cf);
+	if (config_read_string(&cf, buf) != CONFIG_TRUE) {
+		/* The syntax is wrong: whatever the scan found may be noise. */
+		sd_drop_reports(&c);
+		sd_parse_error(&c, &cf);
+	} else if (c.n == 0) {
+		sd_parse_root(&c, config_root_setting(&cf), &sys);
+	}
+	config_destroy(&cf);
+	free(buf);
+
+	if (c.n) {
+		sd_free(&sys);
+		sd_hand_over(&c, errs);
+		return -1;
+	}
+	free(c.p);
+	sys.file = sd_xstrdup(name);
+	*out = sys;
+	return 0;
+}
+
+int sd_load(const char *path, struct sd_system *out, struct sd_errors *errs)
+{
+	struct sd_ctx c = {.file = path};
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t r;
+
+	memset(out, 0, sizeof(*out));
+	errs->msg = NULL;
+	errs->n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sd_report(&c, 0, "cannot open it: %s; give the path of a system description",
+			  strerror(errno));
+		sd_hand_over(&c, errs);
+		return -1;
+	}
+	/* Read one byte past the limit so that "too large" is seen as such. */
+	do {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 8192;
+			buf = sd_xrealloc(buf, cap);
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r > 0)
+			len += (size_t)r;
+	} while ((r > 0 || (r < 0 && errno == EINTR)) && len <= SD_MAX_FILE);
+	int err = errno;
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		sd_report(&c, 0, "cannot read it: %s; give the path of a system description",
+			  strerror(err));
+		sd_hand_over(&c, errs);
+		return -1;
+	}
+	int ret = sd_load_string(buf ? buf : "", len, path, out, errs);
+	free(buf);
+	return ret;
+}
+
+void sd_free(struct sd_system *s)
+{
+	for (size_t i = 0; i < s->nvms; i++) {
+		free(s->vms[i].kernel);
+		free(s->vms[i].initrd);
+		free(s->vms[i].cmdline);
+	}
+	free(s->vms);
+	free(s->chans);
+	free(s->file);
+	free(s->log_dir);
+	memset(s, 0, sizeof(*s));
+}
+
+void sd_errors_free(struct sd_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->msg[i]);
+	free(e->msg);
+	e->msg = NULL;
+	e->n = 0;
+}
+
+const char *sd_on_exit_name(enum sd_on_exit e)
+{
+	return (unsigned)e < 3 ? sd_exit_names[e] : "?";
+}

@@ -1,0 +1,98 @@
+/*
+ * sysdesc: the system description: which VMs a system has, what each one
+ * boots with, where it runs, which devices it has, and the channels that
+ * connect pairs of VMs (the CAmkES "assembly" of this product).
+ *
+ * Owns: the data model below, reading it from a libconfig file
+ * (https://hyperrealm.github.io/libconfig/, Debian libconfig-dev) and
+ * checking it. Every problem is reported as "FILE:LINE: what is wrong;
+ * what to change", all of them, not only the first. See
+ * examples/two-vms.cfg and docs/system.md for the format.
+ */
+#ifndef SYSDESC_H
+#define SYSDESC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SD_NAME_MAX 32
+/* Limits that keep a hostile description cheap to check (the cross checks
+ * compare pairs): far above any real system. */
+#define SD_MAX_VMS 4096
+#define SD_MAX_CHANNELS 4096
+#define SD_MAX_FILE (1u << 20) /* bytes of description text */
+#define SD_MAX_ERRORS 200      /* problems listed before "and N more" */
+/* Per-VM ranges. mem is GM_MIN_SIZE..GM_MAX_SIZE (guestmem.h). */
+#define SD_MAX_CPUS 64         /* KVM_MAX_VCPUS */
+#define SD_MAX_RESTARTS 100
+/* Channels live in the MMIO hole above the 16 MiB the PCI BARs use and
+ * below the IOAPIC (guestmem.h, pci.c). */
+#define SD_CHAN_BASE 0xc1000000ull
+#define SD_CHAN_END 0xfec00000ull
+#define SD_CHAN_MAX_SIZE (256ull << 20)
+#define SD_CHAN_DEFAULT_SIZE (64ull << 10)
+
+enum sd_on_exit {
+	SD_EXIT_STOP_ALL, /* default: when this VM ends, stop the others */
+	SD_EXIT_RESTART,  /* start it again (up to `restarts` times) */
+	SD_EXIT_IGNORE,   /* let the others go on */
+};
+
+struct sd_vm {
+	char name[SD_NAME_MAX]; /* [a-z0-9_-], unique */
+	char *kernel;           /* required */
+	char *initrd;           /* NULL when none */
+	char *cmdline;          /* "" when none */
+	uint64_t mem;           /* bytes; default 256M */
+	unsigned cpus;          /* default 1 */
+	int pin;                /* host CPU for the VM's threads, -1 when not pinned */
+	bool gpio;              /* devices = ["gpio"] */
+	enum sd_on_exit on_exit;
+	unsigned restarts;      /* limit for SD_EXIT_RESTART, default 3 */
+	unsigned test_forbidden_s; /* test hook: forbidden call after N s, 0 = never */
+	unsigned line;          /* where it was declared */
+};
+
+/* A channel: a shared-memory region mapped into two VMs at the same
+ * guest-physical address, and a doorbell each way: a write to this VM's
+ * doorbell raises an interrupt in the peer. */
+struct sd_channel {
+	char name[SD_NAME_MAX];
+	char a[SD_NAME_MAX], b[SD_NAME_MAX]; /* the two VMs, different */
+	uint64_t gpa;                        /* page aligned, in the MMIO hole */
+	uint64_t size;                       /* page aligned, default 64K */
+	unsigned line;
+};
+
+struct sd_system {
+	char *file;
+	char *log_dir;      /* console logs, default "logs" next to nothing: cwd-relative */
+	struct sd_vm *vms;
+	size_t nvms;
+	struct sd_channel *chans;
+	size_t nchans;
+};
+
+/* Problems found while reading or checking: each a full line. */
+struct sd_errors {
+	char **msg;
+	size_t n;
+};
+
+/* Reads and checks `path`. Returns 0 when the description is valid;
+ * otherwise -1 with every problem in errs (the caller prints them). A
+ * description with problems is not returned in *out. */
+int sd_load(const char *path, struct sd_system *out, struct sd_errors *errs);
+/* The same, from `len` bytes of text in memory (need not be
+ * NUL-terminated); `name` stands for the file in messages. sd_load reads
+ * the file and calls this; the fuzz target calls it directly. */
+int sd_load_string(const char *text, size_t len, const char *name, struct sd_system *out,
+		   struct sd_errors *errs);
+void sd_free(struct sd_system *s);
+void sd_errors_free(struct sd_errors *e);
+
+/* "stop-all", "restart" or "ignore": the spelling the file uses. */
+const char *sd_on_exit_name(enum sd_on_exit e);
+
+#endif
