@@ -233,6 +233,39 @@ static void deliberate_fault(const char *kind)
 	*(volatile uint64_t *)0x100000000ull = 1; /* "pf": beyond the identity map */
 }
 
+/* Test hooks for isolation between VMs (tests/kvm/test_system.c):
+ * `fill SECONDS` writes a marker all over this VM's free RAM and keeps it
+ * there for SECONDS; `scan` reads guest-physical memory outside its own
+ * RAM, every 64 KiB up to the 3 GiB MMIO boundary, and reports any marker
+ * it finds (there must be none: another VM's RAM is not in this VM's
+ * address space). Returns the exit value. */
+#define ISOLATION_MARK 0x4e49454d5f4d5621ull /* "!VM_MEIN" */
+static int isolation_hook(int ntok, char **tok)
+{
+	if (fmt_streq(tok[0], "fill")) {
+		uint64_t secs = ntok > 1 ? (uint64_t)(tok[1][0] - '0') : 3;
+		for (uint64_t a = fresh; a + 8 <= heap_end; a += 8)
+			*(volatile uint64_t *)a = ISOLATION_MARK;
+		plat_write("FILL done\n", 10);
+		plat_sleep_until_ns(plat_now_ns() + secs * 1000000000ull);
+		return GUEST_EXIT_OK;
+	}
+	uint64_t probes = 0, found = 0;
+	for (uint64_t a = (gi->heap_end + (1u << 20) + 0xffff) & ~0xffffull; a < 0xc0000000ull;
+	     a += 0x10000, probes++)
+		found += *(volatile uint64_t *)a == ISOLATION_MARK;
+	char line[96];
+	struct fmt f;
+	fmt_init(&f, line, sizeof(line));
+	fmt_str(&f, "SCAN probes=");
+	fmt_u64(&f, probes);
+	fmt_str(&f, " found=");
+	fmt_u64(&f, found);
+	fmt_char(&f, '\n');
+	plat_write(f.buf, f.len);
+	return found ? GUEST_EXIT_FAILED : GUEST_EXIT_OK;
+}
+
 static void err_out(const char *s, size_t len)
 {
 	plat_write(s, len);
@@ -257,6 +290,9 @@ void user_entry(const struct guest_info *info)
 	if (ntok >= 1 && fmt_streq(tok[0], "fault")) {
 		deliberate_fault(ntok > 1 ? tok[1] : "pf");
 		rc = GUEST_EXIT_FAILED;
+	} else if (ntok >= 1 && (fmt_streq(tok[0], "fill") || fmt_streq(tok[0], "scan"))) {
+		sys3(SYS_EXIT, (uint64_t)isolation_hook(ntok, tok), 0, 0);
+		rc = GUEST_EXIT_BROKEN;
 	} else if (ntok >= 2 && fmt_streq(tok[0], "run") && guestwl_find(tok[1])) {
 		/* Guest-only workloads: same parameter parsing as the others. */
 		static char ebuf[512];

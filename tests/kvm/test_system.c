@@ -118,6 +118,30 @@ static void forbidden_call_stops_only_that_vm(void **state)
 	cmd_result_free(&r);
 }
 
+/* One VM fills its RAM with a marker; the other reads every 64 KiB of
+ * guest-physical space outside its own RAM and must not find it. */
+static void neighbour_memory_is_out_of_reach(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char vms[3 * PATH_MAX];
+	snprintf(vms, sizeof(vms),
+		 "{ name = \"owner\"; kernel = \"%s\"; cmdline = \"fill 3\"; mem = \"64M\";"
+		 " on_exit = \"ignore\"; },"
+		 "{ name = \"snoop\"; kernel = \"%s\"; cmdline = \"scan\"; mem = \"32M\";"
+		 " on_exit = \"ignore\"; }", guest, guest);
+	struct cmd_result r;
+	run_system(vms, "", &r);
+	assert_false(r.timed_out);
+	assert_non_null(strstr(r.out, "[owner] FILL done"));
+	const char *scan = strstr(r.out, "[snoop] SCAN probes=");
+	assert_non_null(scan);
+	assert_true(atol(scan + strlen("[snoop] SCAN probes=")) > 40000);
+	assert_non_null(strstr(scan, " found=0\n"));
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+}
+
 static void restart_policy(void **state)
 {
 	(void)state;
@@ -148,6 +172,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(channel_ping_pong, setup, teardown),
 		cmocka_unit_test_setup_teardown(forbidden_call_stops_only_that_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(restart_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(neighbour_memory_is_out_of_reach, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("system", tests, NULL, NULL);
 }
