@@ -5,8 +5,13 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <fcntl.h>
 
 #include "testlib.h"
 
@@ -155,6 +160,38 @@ static void serial_to_file(void **state)
 	cmd_result_free(&r);
 }
 
+/* SIGINT and SIGTERM stop a running guest cleanly with 130 and 143. */
+static void signal_stops_with_status(int sig, int want)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		execl(build_path("vmm"), "vmm", "run", "--kernel",
+		      build_path("guest/benchguest.elf"), "--cmdline", "run cpu time_ms=60000",
+		      (char *)NULL);
+		_exit(127);
+	}
+	struct timespec t = {0, 500 * 1000 * 1000};
+	nanosleep(&t, NULL);
+	kill(pid, sig);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), want);
+}
+
+static void sigint_and_sigterm_stop_cleanly(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	signal_stops_with_status(SIGINT, 130);
+	signal_stops_with_status(SIGTERM, 143);
+}
+
 /* Start-up errors need no KVM: they must fail before a VM exists. */
 static void bad_inputs_fail_clearly(void **state)
 {
@@ -216,6 +253,7 @@ int main(void)
 		cmocka_unit_test(halt_with_interrupts_off_ends_with_status_6),
 		cmocka_unit_test(two_vcpus_boot),
 		cmocka_unit_test(serial_to_file),
+		cmocka_unit_test(sigint_and_sigterm_stop_cleanly),
 	};
 	return cmocka_run_group_tests_name("kvm", tests, NULL, NULL);
 }

@@ -4,8 +4,10 @@
  * static monitor did there, under real SVM semantics: the KVM kind it
  * reports, the tiny test guests' exit statuses, and Debian's Linux kernel
  * booting to its /init, running sysbench and powering off, on one vCPU and
- * on two. A case skips, with the reason, when QEMU or the lab's images are
- * missing (lab/fetch.sh could not reach the Debian archive).
+ * on two; and that the boot-timing comparison of vmm with QEMU/KVM on the
+ * same guest runs to the end under both. A case skips, with the reason,
+ * when QEMU or the lab's images are missing (lab/fetch.sh could not reach
+ * the Debian archive).
  */
 #include <stdbool.h>
 #include <stdio.h>
