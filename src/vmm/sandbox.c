@@ -544,6 +544,14 @@ int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen)
 	 * arena keeps run-time allocations (rare, small) in the brk heap. The
 	 * vCPU threads are still at the gate and have allocated nothing. */
 	mallopt(M_ARENA_MAX, 1);
+	/* The first gmtime_r (the CMOS clock, when a guest first reads it)
+	 * initialises glibc's time-zone state, which opens /etc/localtime:
+	 * do that now, while opening files is still allowed. A Linux guest
+	 * reads the RTC at boot; the lab found this. */
+	tzset();
+	struct tm tm;
+	time_t now = time(NULL);
+	gmtime_r(&now, &tm);
 	sandbox_close_fds(o);
 
 	/* prctl(2): no_new_privs is what lets an unprivileged process load a

@@ -1,5 +1,6 @@
 /* test_realtool: lab/realtool.sh, the converter from the real tools'
- * reports (Debian sysbench 1.0.20, rt-tests cyclictest) to RESULT lines.
+ * reports to RESULT lines. The captured outputs in golden/realtool/ come
+ * from Debian 12's sysbench 1.0.20 and rt-tests 2.4 cyclictest (V 2.40).
  * Its parsing part (`--parse NAME FILE`) is fed the captured outputs in
  * golden/realtool/, once with this host's awk and once with busybox's awk
  * (the Linux guest's image has nothing else), and each line must satisfy

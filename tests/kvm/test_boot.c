@@ -125,6 +125,20 @@ static void halt_with_interrupts_off_ends_with_status_6(void **state)
 	cmd_result_free(&r);
 }
 
+/* Reading the RTC (what every OS does at boot) works under the sandbox:
+ * the clock's first use must not need a system call the policy forbids. */
+static void rtc_read_under_sandbox(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct cmd_result r;
+	run_vmm(&r, "tests/guests/rtc64.elf", NULL, NULL);
+	assert_int_equal(r.status, (0x12 << 1) | 1);
+	assert_non_null(strstr(r.out, "rtc year "));
+	assert_null(strstr(r.err, "sandbox"));
+	cmd_result_free(&r);
+}
+
 static void two_vcpus_boot(void **state)
 {
 	(void)state;
@@ -251,6 +265,7 @@ int main(void)
 		cmocka_unit_test(strict_io_stops_with_dump),
 		cmocka_unit_test(triple_fault_ends_with_status_4),
 		cmocka_unit_test(halt_with_interrupts_off_ends_with_status_6),
+		cmocka_unit_test(rtc_read_under_sandbox),
 		cmocka_unit_test(two_vcpus_boot),
 		cmocka_unit_test(serial_to_file),
 		cmocka_unit_test(sigint_and_sigterm_stop_cleanly),
