@@ -44,8 +44,9 @@ echo "INIT: online cpu list $(cat /sys/devices/system/cpu/online)"
 run_one() {
 	rt=/bin/realtool.sh
 	set --
+	# One parameter a line; no parameters still leaves one empty line.
 	while IFS= read -r a; do
-		set -- "$@" "$a"
+		[ -z "$a" ] || set -- "$@" "$a"
 	done <<ARGS
 $("$rt" --decode "$(opt bench.args "")")
 ARGS

@@ -5,7 +5,7 @@
 # command line (comma-separated) and powers the machine off so QEMU exits.
 # Each step prints a "LAB: " marker; lab/run.sh reads them to tell which
 # layer failed. Options on the kernel command line:
-#   lab.test=info,guests,linux,timing,shell  what to run (timing:N: N
+#   lab.test=info,guests,benchguest,linux,timing,shell  what to run (timing:N: N
 #                  runs per monitor, default 5)
 #   lab.cpus=N     vCPUs of the Linux guest (default 1)
 #   lab.mem=SIZE   its memory (default 256M)
@@ -166,6 +166,18 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		for g in hello64 hellomb triple64 unclaimed64; do
 			echo "LAB: guest $g"
 			run_vmm run --kernel "/lab/guests/$g.elf" --cmdline "lab guest $g"
+		done
+		;;
+	benchguest)
+		# The benchmark guest under SVM: the workloads that use its
+		# kernel (threads, sleeps, the LAPIC timer, the GPIO's MSI on
+		# both paths) and a fault report.
+		for w in "run cpu time_ms=100" "run threads events=2" \
+			"run mutex mutex_locks=200" "run timer-latency loops=20" \
+			"run irq-latency-user loops=50" "run irq-latency-irqfd loops=50" \
+			"run basicmath size=tiny" "fault ud"; do
+			echo "LAB: benchguest $w"
+			run_vmm run --kernel /lab/guests/benchguest.elf --cmdline "$w"
 		done
 		;;
 	linux)

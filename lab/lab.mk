@@ -31,7 +31,8 @@ lab-fetch:
 lab-images: $(LAB_DIR)/ready
 
 $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh \
-		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME)
+		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) \
+		$(GUEST_ELF)
 	@mkdir -p $(LAB_DIR)
 	@rm -f $@ $(LAB_DIR)/unavailable
 	@if ! command -v cpio >/dev/null 2>&1; then \
@@ -42,7 +43,7 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) && \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh outer $(LAB_OUTER) \
 			--vmm $(BUILD)/vmm-static --inner $(LAB_INNER) --guests $(BUILD)/tests/guests \
-			--boottime $(LAB_BOOTTIME) && \
+			--benchguest $(GUEST_ELF) --boottime $(LAB_BOOTTIME) && \
 		touch $@; \
 	else \
 		cat $(LAB_DIR)/fetch.log >&2; \

@@ -7,7 +7,7 @@
 # init) followed by the tail of the console.
 #
 #   lab/run.sh [options] TEST[,TEST...]
-#     TEST            info, guests, linux, timing[:N] or shell (see
+#     TEST            info, guests, benchguest, linux, timing[:N] or shell (see
 #                     lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
 #     --mem SIZE      its memory (default 256M)

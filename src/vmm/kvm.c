@@ -150,6 +150,13 @@ static int setup_cpuid(struct kvm_vm *vm, struct kvm_vcpu_ctx *c, char *err, siz
 			if (vm->nvcpus > 1)
 				e->edx |= 1u << 28; /* HTT: the count above is valid */
 			e->ecx |= 1u << 31;        /* running under a hypervisor */
+			/* KVM emulates the LAPIC's TSC-deadline mode whenever it
+			 * offers KVM_CAP_TSC_DEADLINE_TIMER, but leaves the CPUID
+			 * bit to user space (KVM API, "KVM_CAP_TSC_DEADLINE_TIMER");
+			 * without it a host CPU that lacks the feature would hide
+			 * a timer the guest can use. */
+			if (kvm_check_cap(vm, KVM_CAP_TSC_DEADLINE_TIMER))
+				e->ecx |= 1u << 24;
 			break;
 		case 0xb:
 		case 0x1f:

@@ -37,7 +37,7 @@ done
 printf '[    0.000000] Linux version 6.1.0-fake\r\n'
 set --
 while IFS= read -r a; do
-	set -- "$@" "$a"
+	[ -z "$a" ] || set -- "$@" "$a"
 done <<ARGS
 $(sh "$realtool" --decode "$enc")
 ARGS

@@ -576,14 +576,16 @@ static void linux_guest_under_qemu(void **state)
 {
 	const char *out = tmp_path("qemu"), *log = tmp_path("qemu-argv");
 	const char *args[] = {"run", "--guest", "linux", "--vmm", "qemu", "--kernel", FAKE_BENCH,
-			      "--initrd", FAKE_VMM, "--force", "--bench", "beta", "--reps", "2",
-			      "--out", out, NULL};
+			      "--initrd", FAKE_VMM, "--force", "--bench", "beta,cyclictest",
+			      "--reps", "2", "--out", out, NULL};
 	struct cmd_result r;
 	json_t *j;
 	char *words, *md;
 
 	(void)state;
 	skip_without_tools();
+	if (system("command -v cyclictest >/dev/null 2>&1"))
+		skip_because("cyclictest is not installed (Debian package rt-tests)");
 	setenv("FAKE_ARGV_LOG", log, 1);
 	hvbench(&r, args);
 	unsetenv("FAKE_ARGV_LOG");
@@ -599,6 +601,8 @@ static void linux_guest_under_qemu(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "config"),
 							      "monitor")), "qemu");
 	assert_int_equal(nsamples(result_of(j, "beta"), "virt"), 2);
+	/* No parameters: an empty bench.args= must give the tool none. */
+	assert_int_equal(nsamples(result_of(j, "cyclictest"), "virt"), 2);
 	json_decref(j);
 	assert_non_null(strstr(r.out, "virt: linux guest under QEMU/KVM (peer)"));
 	md = slurp(tmp_path("qemu/report.md"));

@@ -116,6 +116,31 @@ static void lab_tiny_guests_under_svm(void **state)
 	cmd_result_free(&r);
 }
 
+/* The benchmark guest under SVM: the same image as on the software KVM
+ * must run correctly with hardware virtualisation semantics. */
+static void lab_benchguest_under_svm(void **state)
+{
+	(void)state;
+	require_lab();
+	struct cmd_result r;
+	const char *opts[] = {"benchguest", NULL};
+	run_lab(&r, opts);
+	assert_false(r.timed_out);
+	assert_int_equal(r.status, 0);
+	static const char *const names[] = {"cpu", "threads", "mutex", "timer-latency",
+					    "irq-latency-user", "irq-latency-irqfd", "basicmath"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char want[96], marker[96];
+		snprintf(want, sizeof(want), "RESULT {\"benchmark\":\"%s\"", names[i]);
+		snprintf(marker, sizeof(marker), "LAB: benchguest run %s", names[i]);
+		assert_non_null(strstr(r.out, want));
+		assert_int_equal(vmm_status_after(r.out, marker), 1);
+	}
+	assert_non_null(strstr(r.out, "FAULT vector 6 (#UD"));
+	assert_int_equal(vmm_status_after(r.out, "LAB: benchguest fault ud"), 7);
+	cmd_result_free(&r);
+}
+
 /* Boots Debian's kernel under vmm in the lab with bench=cpu and checks
  * every layer: /init reached, the CPU count, sysbench's result, our bench
  * runner's RESULT line when the image has it, power-off and status 0. */
@@ -306,6 +331,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lab_info_reports_amd_v),
 		cmocka_unit_test(lab_tiny_guests_under_svm),
+		cmocka_unit_test(lab_benchguest_under_svm),
 		cmocka_unit_test(lab_linux_boots_one_cpu),
 		cmocka_unit_test(lab_linux_boots_two_cpus),
 		cmocka_unit_test(lab_linux_reboot_ends_run),
