@@ -110,12 +110,13 @@ void result_key(struct bench_result *r, const char *key);
  * not fit. */
 int result_end(struct bench_result *r);
 
-/* Latency samples (ns): latency_sort sorts them in place and returns the
- * mean in us; result_latency adds min, avg, p50, p99, max (us) and a 1 us
- * histogram up to hmax_us ("hist", "hist_overflow") from sorted samples.
- * Shared by timer-latency and the guest's irq-latency. */
-double latency_sort(uint64_t *lat_ns, uint64_t n);
-void result_latency(struct bench_result *r, const uint64_t *lat_ns, uint64_t n, uint64_t hmax_us);
+/* Writes the RESULT line of a latency workload from its n samples (ns,
+ * sorted in place): value = the mean in us under `metric`, check = n,
+ * min/avg/p50/p99/max in us, a 1 us histogram up to hmax_us ("hist",
+ * "hist_overflow") and time_ms from elapsed_ns. Returns as result_end.
+ * Shared by timer-latency and the guest's irq-latency and channel-ping. */
+int latency_report(const struct bench_args *a, const char *metric, uint64_t *lat_ns, uint64_t n,
+		   uint64_t hmax_us, uint64_t elapsed_ns);
 
 /* Prints "FAIL <name>: <reason>" and returns 1. */
 int bench_fail(const struct bench_args *a, const char *reason);

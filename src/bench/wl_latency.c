@@ -44,7 +44,8 @@ static int lat_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double latency_sort(uint64_t *lat_ns, uint64_t n)
+/* The samples' mean in us, and the samples sorted in place. */
+static double latency_sort(uint64_t *lat_ns, uint64_t n)
 {
 	uint64_t sum = 0;
 	for (uint64_t i = 0; i < n; i++)
@@ -53,20 +54,22 @@ double latency_sort(uint64_t *lat_ns, uint64_t n)
 	return (double)sum / (double)n / 1e3;
 }
 
-void result_latency(struct bench_result *r, const uint64_t *lat_ns, uint64_t n, uint64_t hmax)
+int latency_report(const struct bench_args *a, const char *metric, uint64_t *lat_ns, uint64_t n,
+		   uint64_t hmax, uint64_t elapsed_ns)
 {
-	uint64_t sum = 0;
-	for (uint64_t i = 0; i < n; i++)
-		sum += lat_ns[i];
-	result_f64(r, "min", (double)lat_ns[0] / 1e3, 3);
-	result_f64(r, "avg", (double)sum / (double)n / 1e3, 3);
-	result_f64(r, "p50", (double)lat_ns[n / 2] / 1e3, 3);
-	result_f64(r, "p99", (double)lat_ns[(n * 99) / 100] / 1e3, 3);
-	result_f64(r, "max", (double)lat_ns[n - 1] / 1e3, 3);
+	double avg = latency_sort(lat_ns, n);
+	struct bench_result r;
+	result_begin(&r, a, metric, "us", "lower", avg, 3);
+	result_u64(&r, "check", n);
+	result_f64(&r, "min", (double)lat_ns[0] / 1e3, 3);
+	result_f64(&r, "avg", avg, 3);
+	result_f64(&r, "p50", (double)lat_ns[n / 2] / 1e3, 3);
+	result_f64(&r, "p99", (double)lat_ns[(n * 99) / 100] / 1e3, 3);
+	result_f64(&r, "max", (double)lat_ns[n - 1] / 1e3, 3);
 	/* histogram as [bucket_us, count] pairs, empty buckets left out; the
 	 * samples are sorted, so each bucket is one run */
-	result_key(r, "hist");
-	fmt_char(&r->f, '[');
+	result_key(&r, "hist");
+	fmt_char(&r.f, '[');
 	uint64_t i = 0, over = 0;
 	bool first = true;
 	while (i < n) {
@@ -81,16 +84,18 @@ void result_latency(struct bench_result *r, const uint64_t *lat_ns, uint64_t n, 
 			i++;
 		}
 		if (!first)
-			fmt_char(&r->f, ',');
+			fmt_char(&r.f, ',');
 		first = false;
-		fmt_char(&r->f, '[');
-		fmt_u64(&r->f, b);
-		fmt_char(&r->f, ',');
-		fmt_u64(&r->f, k);
-		fmt_char(&r->f, ']');
+		fmt_char(&r.f, '[');
+		fmt_u64(&r.f, b);
+		fmt_char(&r.f, ',');
+		fmt_u64(&r.f, k);
+		fmt_char(&r.f, ']');
 	}
-	fmt_char(&r->f, ']');
-	result_u64(r, "hist_overflow", over);
+	fmt_char(&r.f, ']');
+	result_u64(&r, "hist_overflow", over);
+	result_f64(&r, "time_ms", bench_ns_to_ms(elapsed_ns), 3);
+	return result_end(&r);
 }
 
 static int timer_latency_run(const struct bench_args *a)
@@ -118,14 +123,9 @@ static int timer_latency_run(const struct bench_args *a)
 		return bench_fail(a, "woke before the deadline");
 	}
 
-	double avg = latency_sort(j.lat_ns, j.loops);
-	struct bench_result r;
-	result_begin(&r, a, "latency_avg", "us", "lower", avg, 3);
-	result_u64(&r, "check", j.loops);
-	result_latency(&r, j.lat_ns, j.loops, hmax);
-	result_f64(&r, "time_ms", bench_ns_to_ms(t1 - t0), 3);
+	int rc = latency_report(a, "latency_avg", j.lat_ns, j.loops, hmax, t1 - t0);
 	plat_free(j.lat_ns, bytes);
-	return result_end(&r);
+	return rc;
 }
 
 static const struct bench_param latency_params[] = {

@@ -119,11 +119,7 @@ static int chan_run(const struct bench_args *a)
 		result_f64(&r, "time_ms", bench_ns_to_ms(t_end - t_start), 3);
 		return result_end(&r);
 	}
-	double avg = latency_sort(lat, n);
-	result_begin(&r, a, "rtt_avg", "us", "lower", avg, 3);
-	result_u64(&r, "check", n);
-	result_latency(&r, lat, n, hmax);
-	result_f64(&r, "time_ms", bench_ns_to_ms(t_end - t_start), 3);
+	int rc = latency_report(a, "rtt_avg", lat, n, hmax, t_end - t_start);
 	plat_free(lat, bytes);
-	return result_end(&r);
+	return rc;
 }

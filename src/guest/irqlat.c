@@ -95,13 +95,7 @@ static int irqlat_run(const struct bench_args *a)
 		if (user)
 			regs[0x00 / 4] = 0; /* pin 0 falls: ready for the next edge */
 	}
-	uint64_t t_end = plat_now_ns();
-	double avg = latency_sort(lat, n);
-	struct bench_result r;
-	result_begin(&r, a, "latency_avg", "us", "lower", avg, 3);
-	result_u64(&r, "check", n);
-	result_latency(&r, lat, n, hmax);
-	result_f64(&r, "time_ms", bench_ns_to_ms(t_end - t_start), 3);
+	int rc = latency_report(a, "latency_avg", lat, n, hmax, plat_now_ns() - t_start);
 	plat_free(lat, bytes);
-	return result_end(&r);
+	return rc;
 }

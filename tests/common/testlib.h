@@ -33,6 +33,14 @@ void cmd_result_free(struct cmd_result *r);
 /* NULL when /dev/kvm can run a VM here, otherwise why not. */
 const char *kvm_unusable(void);
 
+/* Skips the current test, with the reason, unless /dev/kvm works. */
+#define REQUIRE_KVM()                                                   \
+	do {                                                            \
+		const char *why_ = kvm_unusable();                      \
+		if (why_)                                               \
+			skip_because("%s", why_);                       \
+	} while (0)
+
 /* Path of a file in the build directory (BUILD env var, default "build"). */
 const char *build_path(const char *rel);
 

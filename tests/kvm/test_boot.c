@@ -39,13 +39,6 @@ static void run_vmm(struct cmd_result *r, const char *guest, const char *cmdline
 }
 
 
-#define REQUIRE_KVM()                                                   \
-	do {                                                            \
-		const char *why_ = kvm_unusable();                      \
-		if (why_)                                               \
-			skip_because("%s", why_);                       \
-	} while (0)
-
 static void elf64_prints_and_debug_exit(void **state)
 {
 	(void)state;

@@ -20,9 +20,7 @@ static void guest_run(const char *cmdline, struct cmd_result *r)
 
 static void workload(const char *cmdline, const char *name)
 {
-	const char *why = kvm_unusable();
-	if (why)
-		skip_because("%s", why);
+	REQUIRE_KVM();
 	struct cmd_result r;
 	char want[96];
 	guest_run(cmdline, &r);
@@ -60,9 +58,7 @@ WL(irq_latency_irqfd, "run irq-latency-irqfd loops=200", "irq-latency-irqfd")
 
 static void fault_reported(const char *kind, const char *vector)
 {
-	const char *why = kvm_unusable();
-	if (why)
-		skip_because("%s", why);
+	REQUIRE_KVM();
 	struct cmd_result r;
 	char cmd[32];
 	snprintf(cmd, sizeof(cmd), "fault %s", kind);
@@ -94,9 +90,7 @@ static void fault_gp(void **state)
 static void bad_command_line(void **state)
 {
 	(void)state;
-	const char *why = kvm_unusable();
-	if (why)
-		skip_because("%s", why);
+	REQUIRE_KVM();
 	struct cmd_result r;
 	guest_run("run no-such-workload", &r);
 	assert_int_equal(r.status, 5);

@@ -20,13 +20,6 @@
 
 #include "testlib.h"
 
-#define REQUIRE_KVM()                                                   \
-	do {                                                            \
-		const char *why_ = kvm_unusable();                      \
-		if (why_)                                               \
-			skip_because("%s", why_);                       \
-	} while (0)
-
 static void guest(struct cmd_result *r, const char *cmdline, const char *opt1,
 		  const char *opt2)
 {

@@ -60,13 +60,6 @@ static char *slurp(const char *name)
 	return buf;
 }
 
-#define REQUIRE_KVM()                                                   \
-	do {                                                            \
-		const char *why_ = kvm_unusable();                      \
-		if (why_)                                               \
-			skip_because("%s", why_);                       \
-	} while (0)
-
 static void channel_ping_pong(void **state)
 {
 	(void)state;
