@@ -30,7 +30,7 @@ lab-fetch:
 
 lab-images: $(LAB_DIR)/ready
 
-$(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh \
+$(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh lab/realtool.sh \
 		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) \
 		$(GUEST_ELF)
 	@mkdir -p $(LAB_DIR)
