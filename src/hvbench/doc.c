@@ -111,6 +111,8 @@ struct hvb_result *hvb_doc_add(struct hvb_doc *d, const char *benchmark, const c
 	r->has_native = 1;
 	side_init(&r->native);
 	side_init(&r->virt);
+	side_init(&r->virt_nb);
+	r->nb_change = r->nb_lo = r->nb_hi = (double)NAN;
 	r->overhead = r->ov_lo = r->ov_hi = (double)NAN;
 	r->status = hvb_xstrdup(HVB_ST_NOT_RUN);
 	return r;
@@ -124,6 +126,7 @@ static void result_free(struct hvb_result *r)
 	free(r->unit);
 	free(r->native.samples);
 	free(r->virt.samples);
+	free(r->virt_nb.samples);
 	free(r->status);
 	free(r->error);
 }
@@ -193,6 +196,15 @@ void hvb_result_finish(struct hvb_result *r, int incomplete)
 		side_finish(&r->native);
 	if (r->has_virt)
 		side_finish(&r->virt);
+	if (r->has_nb) {
+		side_finish(&r->virt_nb);
+		if (r->virt.n && r->virt_nb.n) {
+			r->nb_change = stats_overhead_of(r->virt.median, r->virt_nb.median, b);
+			stats_overhead_ci95(r->virt.samples, r->virt.n, r->virt_nb.samples,
+					    r->virt_nb.n, b, STATS_RESAMPLES, STATS_SEED,
+					    &r->nb_lo, &r->nb_hi);
+		}
+	}
 	r->overhead = r->ov_lo = r->ov_hi = (double)NAN;
 	if (r->has_native && r->has_virt && r->native.n && r->virt.n) {
 		r->overhead = stats_overhead_of(r->native.median, r->virt.median, b);
@@ -262,6 +274,11 @@ static json_t *result_json(const struct hvb_result *r)
 		json_object_set_new(o, "error", json_string(r->error));
 	json_object_set_new(o, "native", r->has_native ? side_json(&r->native) : json_null());
 	json_object_set_new(o, "virt", r->has_virt ? side_json(&r->virt) : json_null());
+	if (r->has_nb) { /* only in --interference runs */
+		json_object_set_new(o, "virt_neighbour", side_json(&r->virt_nb));
+		json_object_set_new(o, "neighbour_change_pct", jnum(r->nb_change));
+		json_object_set_new(o, "neighbour_change_ci95", jpair(r->nb_lo, r->nb_hi));
+	}
 	json_object_set_new(o, "overhead_pct", jnum(r->overhead));
 	json_object_set_new(o, "overhead_ci95", jpair(r->ov_lo, r->ov_hi));
 	return o;
@@ -305,6 +322,10 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	json_object_set_new(cfg, "native_only_reason", jstr(c->native_only_reason));
 	json_object_set_new(cfg, "runners", json_pack("{s:o,s:o}", "native", jstr(c->native_cmd),
 						      "virt", jstr(c->virt_cmd)));
+	if (c->interference)
+		json_object_set_new(cfg, "interference",
+				    json_pack("{s:s,s:i}", "neighbour", "memory-heavy benchmark guest",
+					      "cpu", c->nb_cpu));
 	json_object_set_new(cfg, "incomplete", json_boolean(c->incomplete));
 	json_object_set_new(cfg, "stopped_by", jstr(c->stopped_by));
 	json_object_set_new(root, "config", cfg);
@@ -427,6 +448,15 @@ static int result_from_json(json_t *o, struct hvb_doc *d, size_t idx, char *err,
 	}
 	r->overhead = get_num(o, "overhead_pct");
 	get_pair(o, "overhead_ci95", &r->ov_lo, &r->ov_hi);
+	json_t *nb = json_object_get(o, "virt_neighbour");
+	if (nb && !json_is_null(nb)) {
+		r->has_nb = 1;
+		snprintf(where, sizeof(where), "results[%zu].virt_neighbour", idx);
+		if (side_from_json(nb, &r->virt_nb, err, errlen, where))
+			return -1;
+		r->nb_change = get_num(o, "neighbour_change_pct");
+		get_pair(o, "neighbour_change_ci95", &r->nb_lo, &r->nb_hi);
+	}
 	return 0;
 }
 
@@ -479,6 +509,11 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 	d->config.initrd = get_str(cfg, "initrd");
 	d->config.native_only = json_is_true(json_object_get(cfg, "native_only"));
 	d->config.native_only_reason = get_str(cfg, "native_only_reason");
+	json_t *itf = json_object_get(cfg, "interference");
+	if (json_is_object(itf)) {
+		d->config.interference = 1;
+		d->config.nb_cpu = (int)json_integer_value(json_object_get(itf, "cpu"));
+	}
 	runners = json_object_get(cfg, "runners");
 	if (json_is_object(runners)) {
 		d->config.native_cmd = get_str(runners, "native");

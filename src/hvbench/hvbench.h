@@ -60,6 +60,12 @@ struct hvb_result {
 	struct hvb_side virt;
 	double overhead;        /* Equation 1 in %, NaN when undefined */
 	double ov_lo, ov_hi;    /* its bootstrap 95% CI, NaN when undefined */
+	/* --interference: the virtualised side again, with a memory-heavy
+	 * neighbour VM running on another CPU, and Equation 1 of that
+	 * against the plain virtualised side (the neighbour's cost). */
+	int has_nb;
+	struct hvb_side virt_nb;
+	double nb_change, nb_lo, nb_hi;
 	char *status;           /* HVB_ST_* */
 	char *error;            /* why it failed, or NULL */
 };
@@ -92,6 +98,8 @@ struct hvb_config {
 	char *native_only_reason; /* NULL unless native_only */
 	char *native_cmd;         /* runner command templates, for the record */
 	char *virt_cmd;
+	int interference; /* --interference: a neighbour VM on CPU nb_cpu */
+	int nb_cpu;
 	int incomplete;   /* stopped early by a signal */
 	char *stopped_by; /* "SIGINT", "SIGTERM" or NULL */
 };

@@ -40,6 +40,9 @@ static const char usage_text[] =
 	"                     Linux guest under QEMU/KVM instead, as a peer\n"
 	"  --force            boot a Linux guest even on a software KVM (PVM), where\n"
 	"                     its kernel code is emulated and a boot takes hours\n"
+	"  --interference     measure the virtualised side twice: alone and with a\n"
+	"                     memory-heavy neighbour VM on another CPU (the study's\n"
+	"                     future work: several VMs at once); bare guest only\n"
 	"  --size small|large workload size preset (default: the workloads' defaults)\n"
 	"  --out DIR          results folder (default results/YYYYmmdd-HHMMSS, UTC)\n"
 	"  --json FILE        also write results.json to FILE\n"
@@ -112,7 +115,7 @@ static int parse_int(const char *s, long min, long max, int *out)
 	return 0;
 }
 
-enum { OPT_NATIVE_ONLY = 256, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_FORCE };
+enum { OPT_NATIVE_ONLY = 256, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_FORCE, OPT_INTERFERENCE };
 
 /* QEMU for --vmm qemu: HVBENCH_QEMU, else qemu-system-x86_64 found in PATH
  * (the bare name when it is not there, so the message can name it). */
@@ -155,6 +158,7 @@ static int cmd_run(int argc, char **argv)
 		{"kernel", required_argument, NULL, OPT_KERNEL},
 		{"initrd", required_argument, NULL, OPT_INITRD},
 		{"force", no_argument, NULL, OPT_FORCE},
+		{"interference", no_argument, NULL, OPT_INTERFERENCE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -177,6 +181,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_NATIVE_ONLY:
 			o.native_only = 1;
+			break;
+		case OPT_INTERFERENCE:
+			o.interference = 1;
 			break;
 		case 'g':
 			if (strcmp(optarg, "bare") && strcmp(optarg, "linux"))
@@ -237,6 +244,11 @@ static int cmd_run(int argc, char **argv)
 	if (o.out_dir && !*o.out_dir)
 		return usage_error("--out: expected a folder");
 	if (!strcmp(o.guest, "linux")) {
+		if (o.interference) {
+			free(vmm);
+			return usage_error("--interference: the neighbour is a benchmark guest; "
+					   "it is for --guest bare only");
+		}
 		if (!o.kernel || !o.initrd) {
 			free(vmm);
 			return usage_error("--guest linux: needs --kernel FILE and --initrd FILE "
@@ -251,6 +263,11 @@ static int cmd_run(int argc, char **argv)
 					   bad, strerror(errno));
 		}
 	} else {
+		if (o.interference && o.native_only) {
+			free(vmm);
+			return usage_error("--interference measures the virtualised side; it "
+					   "cannot go with --native-only");
+		}
 		if (want_qemu)
 			return usage_error("--vmm qemu needs --guest linux: the bare guest ends "
 					   "through vmm's debug-exit port and starts from vmm's "

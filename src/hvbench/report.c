@@ -140,6 +140,43 @@ static struct row *make_rows(const struct hvb_doc *d)
 	return rows;
 }
 
+/* --interference: each result's virtualised median alone and beside the
+ * neighbour VM, and the change (Equation 1 of the second against the
+ * first) with its interval. Written as plain lines, or as a Markdown
+ * table when md is set. Nothing when the run had no neighbour. */
+static void interference_block(struct hvb_buf *b, const struct hvb_doc *d, int md)
+{
+	if (!d->config.interference)
+		return;
+	if (md)
+		hvb_buf_printf(b, "## Interference\n\nThe virtualised side measured again while "
+				  "a memory-heavy neighbour VM (a benchmark guest streaming "
+				  "through 64 MiB) ran on CPU %d. Change: Equation 1 of "
+				  "the run beside the neighbour against the run alone.\n\n"
+				  "| benchmark | virt | virt+neighbour | change | 95%% CI |\n"
+				  "| --- | ---: | ---: | ---: | --- |\n", d->config.nb_cpu);
+	else
+		hvb_buf_printf(b, "interference: a memory-heavy neighbour VM on CPU %d\n",
+			       d->config.nb_cpu);
+	for (size_t i = 0; i < d->nresults; i++) {
+		const struct hvb_result *r = &d->results[i];
+		char v[40], vn[40], ch[40], ci[64];
+		if (!r->has_nb)
+			continue;
+		fmt_val(v, sizeof(v), r->virt.median);
+		fmt_val(vn, sizeof(vn), r->virt_nb.median);
+		fmt_pct(ch, sizeof(ch), r->nb_change);
+		fmt_ci(ci, sizeof(ci), r->nb_lo, r->nb_hi);
+		if (md)
+			hvb_buf_printf(b, "| %s | %s | %s | %s | %s |\n", r->benchmark, v, vn, ch, ci);
+		else
+			hvb_buf_printf(b, "  %-18s virt %10s  +neighbour %10s  change %9s  %s\n",
+				       r->benchmark, v, vn, ch, ci);
+	}
+	if (md)
+		hvb_buf_puts(b, "\n");
+}
+
 char *report_table(const struct hvb_doc *d)
 {
 	struct row *rows = make_rows(d);
@@ -180,6 +217,7 @@ char *report_table(const struct hvb_doc *d)
 	else if (d->config.monitor)
 		hvb_buf_printf(&b, "virt: %s guest under %s\n",
 			       d->config.guest ? d->config.guest : "?", monitor_name(d));
+	interference_block(&b, d, 0);
 	if (d->config.incomplete)
 		hvb_buf_printf(&b, "incomplete: stopped by %s\n",
 			       d->config.stopped_by ? d->config.stopped_by : "a signal");
@@ -460,6 +498,7 @@ char *report_markdown(const struct hvb_doc *d, const struct report_charts *c)
 	md_host(&b, d);
 	md_config(&b, d);
 	md_results(&b, d);
+	interference_block(&b, d, 1);
 	md_notes(&b, d);
 	hvb_buf_puts(&b, "## Charts\n\n");
 	if (c) {

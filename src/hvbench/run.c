@@ -10,8 +10,12 @@
 #include "result.h"
 #include "runner.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +163,8 @@ static void fmt_dur(char *buf, size_t n, double s)
 struct ctx {
 	const struct run_opts *o;
 	struct runner native, tool, virt; /* tool: the real tools' native side */
+	struct runner virt_nb; /* --interference: virt, beside a neighbour VM */
+	int nb_cpu;            /* the neighbour's CPU */
 	int have_virt;
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
 	size_t runs_total, runs_done;
@@ -234,20 +240,75 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		rc = ONE_OK;
 	}
 	if (rc == ONE_OK && !warm)
-		hvb_side_add(rn != &x->virt ? &r->native : &r->virt, s.value);
+		hvb_side_add(rn == &x->virt	 ? &r->virt
+			     : rn == &x->virt_nb ? &r->virt_nb
+						 : &r->native,
+			     s.value);
 	runner_run_free(&res);
 	return rc;
 }
 
-/* All runs of one workload: warm-ups, then N, V, N, V... Stops at the first
- * failure (the workload is then reported failed) or stop request. */
+/* The --interference neighbour: a benchmark guest streaming through a
+ * 64 MiB buffer (far larger than the caches) on its own CPU, for as long
+ * as it is needed. Returns its pid, or -1. */
+#define NEIGHBOUR_CMDLINE "run memory total_size=16000G block_size=64M oper=write"
+#define NEIGHBOUR_SETTLE_NS 300000000L /* boot and reach its loop */
+
+static pid_t neighbour_start(const struct ctx *x)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		cpu_set_t set;
+		int nul = open("/dev/null", O_RDWR);
+		CPU_ZERO(&set);
+		CPU_SET((size_t)x->nb_cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		setpgid(0, 0);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		execl(x->o->vmm, "vmm", "run", "--kernel", x->o->guest_image, "--mem", "256M",
+		      "--cmdline", NEIGHBOUR_CMDLINE, (char *)NULL);
+		_exit(127);
+	}
+	struct timespec t = {0, NEIGHBOUR_SETTLE_NS};
+	nanosleep(&t, NULL);
+	int st;
+	if (waitpid(pid, &st, WNOHANG) == pid) { /* it should run until stopped */
+		errno = ECHILD;
+		return -1;
+	}
+	return pid;
+}
+
+static void neighbour_stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* All runs of one workload: warm-ups, then N, V, N, V... (N, V, V+nb with
+ * --interference). Stops at the first failure (the workload is then
+ * reported failed) or stop request. */
 static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, size_t nb)
 {
-	const struct runner *native = x->is_tool[bi] ? &x->tool : &x->native;
-	const struct runner *both[2] = {native, &x->virt}, *virt_only[1] = {&x->virt};
-	const struct runner *const *sides = r->has_native ? both : virt_only;
-	int nsides = r->has_native ? (x->have_virt ? 2 : 1) : 1;
+	const struct runner *sides[3];
+	int nsides = 0;
 	char what[64];
+
+	if (r->has_native)
+		sides[nsides++] = x->is_tool[bi] ? &x->tool : &x->native;
+	if (x->have_virt || !r->has_native)
+		sides[nsides++] = &x->virt;
+	if (x->o->interference && x->have_virt)
+		sides[nsides++] = &x->virt_nb;
 
 	free(r->status);
 	r->status = hvb_xstrdup(HVB_ST_OK);
@@ -260,7 +321,15 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 			else
 				snprintf(what, sizeof(what), "rep %d/%d", rep + 1, x->o->reps);
 			progress(x, bi, nb, r->benchmark, what, sides[k]->side);
+			pid_t nbp = sides[k] == &x->virt_nb ? neighbour_start(x) : 0;
+			if (nbp < 0) {
+				hvb_result_set_error(r, "the neighbour VM did not start or ended "
+						     "at once (%s): check that `%s run --kernel %s` works",
+						     strerror(errno), x->o->vmm, x->o->guest_image);
+				return ONE_FAILED;
+			}
 			rc = one_run(x, sides[k], r, rep < 0);
+			neighbour_stop(nbp);
 			if (rc == ONE_FAILED) {
 				fprintf(stderr, "hvbench: %s failed: %s\n", r->benchmark, r->error);
 				return rc;
@@ -537,6 +606,27 @@ int run_main(const struct run_opts *o)
 		runner_linux(&x.virt, o->vmm, o->kernel, o->initrd);
 	x.native.cpu = x.tool.cpu = x.virt.cpu = cpu;
 	x.native.timeout_s = x.tool.timeout_s = x.virt.timeout_s = o->timeout_s;
+	if (o->interference && x.have_virt) {
+		/* The neighbour takes another CPU this process may use. */
+		cpu_set_t set;
+		x.nb_cpu = -1;
+		if (sched_getaffinity(0, sizeof(set), &set) == 0)
+			for (int c = 0; c < CPU_SETSIZE && x.nb_cpu < 0; c++)
+				if (CPU_ISSET((size_t)c, &set) && c != cpu)
+					x.nb_cpu = c;
+		if (x.nb_cpu < 0) {
+			fprintf(stderr, "hvbench: --interference needs a second CPU for the "
+					"neighbour VM; this process may use only CPU %d\n", cpu);
+			hvb_doc_free(&d);
+			return 2;
+		}
+		x.virt_nb = x.virt;
+		x.virt_nb.side = "virt+neighbour";
+		d.config.interference = 1;
+		d.config.nb_cpu = x.nb_cpu;
+		for (size_t i = 0; i < d.nresults; i++)
+			d.results[i].has_nb = 1;
+	}
 
 	d.config.reps = o->reps;
 	d.config.warmup = WARMUP_RUNS;
@@ -581,7 +671,8 @@ int run_main(const struct run_opts *o)
 
 	for (size_t i = 0; i < d.nresults; i++)
 		x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
-				(x.have_virt && d.results[i].has_native ? 2 : 1);
+				((x.have_virt && d.results[i].has_native ? 2 : 1) +
+				 (d.results[i].has_nb ? 1 : 0));
 	fprintf(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
 			"warm-up run per side, %s, pinned to CPU %d\n",
 		d.nresults, d.nresults == 1 ? "" : "s", o->reps, o->reps == 1 ? "" : "s",
@@ -591,7 +682,7 @@ int run_main(const struct run_opts *o)
 	for (size_t i = 0; i < d.nresults; i++) {
 		struct hvb_result *r = &d.results[i];
 		size_t planned = (size_t)(o->reps + WARMUP_RUNS) *
-				 (x.have_virt && r->has_native ? 2 : 1);
+				 ((x.have_virt && r->has_native ? 2 : 1) + (r->has_nb ? 1 : 0));
 		size_t before = x.runs_done;
 		enum one rc;
 
