@@ -164,7 +164,9 @@ struct ctx {
 	const struct run_opts *o;
 	struct runner native, tool, virt; /* tool: the real tools' native side */
 	struct runner virt_nb; /* --interference: virt, beside a neighbour VM */
-	int nb_cpu;            /* the neighbour's CPU */
+	int nb_cpu;            /* the neighbour's CPU (also channel-pong's) */
+	struct runner sys;     /* channel-ping: two guests under `vmm system` */
+	char sys_cfg[128];     /* the description it runs, written per run */
 	int have_virt;
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
 	size_t runs_total, runs_done;
@@ -189,6 +191,47 @@ static void progress(struct ctx *x, size_t bi, size_t nb, const char *name, cons
 enum one { ONE_OK, ONE_FAILED, ONE_STOPPED };
 
 /* Runs one repetition on one side; adds the sample unless it is a warm-up. */
+/* channel-ping measures a round trip between two benchmark guests, so it
+ * runs under `vmm system` with a description written for each run: ping on
+ * the measurement CPU, pong on the other, a 64 KiB channel between them,
+ * the same loop count on both sides. Returns 0 or -1 (errno). */
+#define CHANNEL_WORKLOAD "channel-ping"
+
+static int write_channel_cfg(const struct ctx *x, const char *const *params, size_t np)
+{
+	char ping[512] = "run channel-ping", loops[64] = "";
+	for (size_t i = 0; i < np; i++) {
+		if (strlen(ping) + strlen(params[i]) + 2 > sizeof(ping)) {
+			errno = E2BIG;
+			return -1;
+		}
+		strcat(ping, " ");
+		strcat(ping, params[i]);
+		if (!strncmp(params[i], "loops=", 6) && strlen(params[i]) < sizeof(loops) - 1)
+			snprintf(loops, sizeof(loops), " %s", params[i]);
+	}
+	FILE *f = fopen(x->sys_cfg, "w");
+	if (!f)
+		return -1;
+	char pin_ping[32] = "", pin_pong[32] = "";
+	if (x->sys.cpu >= 0 && x->nb_cpu >= 0) {
+		snprintf(pin_ping, sizeof(pin_ping), " pin = %d;", x->sys.cpu);
+		snprintf(pin_pong, sizeof(pin_pong), " pin = %d;", x->nb_cpu);
+	}
+	fprintf(f,
+		"log_dir = \"%s.logs\";\n"
+		"vms = (\n"
+		"  { name = \"ping\"; kernel = \"%s\"; cmdline = \"%s\"; mem = \"32M\";%s"
+		" on_exit = \"stop-all\"; },\n"
+		"  { name = \"pong\"; kernel = \"%s\"; cmdline = \"run channel-pong%s\";"
+		" mem = \"32M\";%s on_exit = \"ignore\"; }\n"
+		");\n"
+		"channels = ({ name = \"pp\"; between = [\"ping\", \"pong\"];"
+		" gpa = \"0xe0000000\"; size = \"64K\"; });\n",
+		x->sys_cfg, x->o->guest_image, ping, pin_ping, x->o->guest_image, loops, pin_pong);
+	return fclose(f) ? -1 : 0;
+}
+
 static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_result *r, int warm)
 {
 	const char *const *params = run_size_params(r->benchmark, x->o->size);
@@ -203,6 +246,10 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 
 	while (params[np])
 		np++;
+	if (rn == &x->sys && write_channel_cfg(x, params, np)) {
+		hvb_result_set_error(r, "cannot write %s: %s", x->sys_cfg, strerror(errno));
+		return ONE_FAILED;
+	}
 	if (runner_expand(rn, r->benchmark, params, np, argv,
 			  sizeof(argv) / sizeof(argv[0])) < 0) {
 		hvb_result_set_error(r, "%s: command line too long", rn->side);
@@ -240,9 +287,9 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		rc = ONE_OK;
 	}
 	if (rc == ONE_OK && !warm)
-		hvb_side_add(rn == &x->virt	 ? &r->virt
-			     : rn == &x->virt_nb ? &r->virt_nb
-						 : &r->native,
+		hvb_side_add(rn == &x->virt || rn == &x->sys ? &r->virt
+			     : rn == &x->virt_nb		 ? &r->virt_nb
+							 : &r->native,
 			     s.value);
 	runner_run_free(&res);
 	return rc;
@@ -305,9 +352,11 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 
 	if (r->has_native)
 		sides[nsides++] = x->is_tool[bi] ? &x->tool : &x->native;
-	if (x->have_virt || !r->has_native)
+	if (!strcmp(r->benchmark, CHANNEL_WORKLOAD))
+		sides[nsides++] = &x->sys; /* two VMs: no neighbour on top */
+	else if (x->have_virt || !r->has_native)
 		sides[nsides++] = &x->virt;
-	if (x->o->interference && x->have_virt)
+	if (x->o->interference && x->have_virt && strcmp(r->benchmark, CHANNEL_WORKLOAD))
 		sides[nsides++] = &x->virt_nb;
 
 	free(r->status);
@@ -347,6 +396,8 @@ static const struct workload guest_only[] = {
 	 "GPIO loopback interrupt injected by vmm (kernel -> VMM -> guest); us", 1, 0},
 	{"irq-latency-irqfd", "latency",
 	 "GPIO loopback interrupt by ioeventfd + irqfd in the host kernel; us", 1, 0},
+	{CHANNEL_WORKLOAD, "latency",
+	 "round trip over a channel between two guests (vmm system); us", 1, 0},
 };
 
 void run_add_guest_only(struct workload **w, size_t *n)
@@ -606,14 +657,22 @@ int run_main(const struct run_opts *o)
 		runner_linux(&x.virt, o->vmm, o->kernel, o->initrd);
 	x.native.cpu = x.tool.cpu = x.virt.cpu = cpu;
 	x.native.timeout_s = x.tool.timeout_s = x.virt.timeout_s = o->timeout_s;
-	if (o->interference && x.have_virt) {
-		/* The neighbour takes another CPU this process may use. */
+	/* A second CPU this process may use: the neighbour VM's, and
+	 * channel-pong's; -1 when there is none (they then share). */
+	x.nb_cpu = -1;
+	{
 		cpu_set_t set;
-		x.nb_cpu = -1;
 		if (sched_getaffinity(0, sizeof(set), &set) == 0)
 			for (int c = 0; c < CPU_SETSIZE && x.nb_cpu < 0; c++)
 				if (CPU_ISSET((size_t)c, &set) && c != cpu)
 					x.nb_cpu = c;
+	}
+	snprintf(x.sys_cfg, sizeof(x.sys_cfg), "/tmp/hvbench-channel-%d.cfg", (int)getpid());
+	runner_system(&x.sys, o->vmm, x.sys_cfg);
+	x.sys.cpu = cpu;
+	x.sys.timeout_s = o->timeout_s;
+	if (o->interference && x.have_virt) {
+		/* The neighbour takes another CPU this process may use. */
 		if (x.nb_cpu < 0) {
 			fprintf(stderr, "hvbench: --interference needs a second CPU for the "
 					"neighbour VM; this process may use only CPU %d\n", cpu);
@@ -702,6 +761,16 @@ int run_main(const struct run_opts *o)
 	}
 	sig = runner_stop_signal();
 	runner_unwatch_signals();
+	{ /* channel-ping's description and its consoles' logs */
+		char p[sizeof(x.sys_cfg) + 32];
+		unlink(x.sys_cfg);
+		snprintf(p, sizeof(p), "%s.logs/ping.log", x.sys_cfg);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s.logs/pong.log", x.sys_cfg);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s.logs", x.sys_cfg);
+		rmdir(p);
+	}
 	if (sig) {
 		d.config.incomplete = 1;
 		d.config.stopped_by = hvb_xstrdup(signame(sig));

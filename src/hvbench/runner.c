@@ -123,6 +123,19 @@ void runner_linux(struct runner *r, const char *vmm_path, const char *kernel,
 	r->cpu = -1;
 }
 
+void runner_system(struct runner *r, const char *vmm_path, const char *cfg_path)
+{
+	const char *words[] = {vmm_path, "system", cfg_path, NULL};
+
+	memset(r, 0, sizeof(*r));
+	r->side = "virt";
+	r->kind = "system";
+	r->monitor = "vmm";
+	set_tmpl(r, words);
+	r->exit_rule = RUNNER_EXIT_POWEROFF; /* every VM ended cleanly: 0 */
+	r->cpu = -1;
+}
+
 void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
 		 const char *initrd)
 {

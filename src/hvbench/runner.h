@@ -74,6 +74,9 @@ void runner_linux(struct runner *r, const char *vmm_path, const char *kernel,
 		  const char *initrd);
 void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
 		 const char *initrd);
+/* Several benchmark guests from a system description (`vmm system CFG`),
+ * which pins them itself; success is exit status 0. */
+void runner_system(struct runner *r, const char *vmm_path, const char *cfg_path);
 
 /* The exit status that means success under r's rule. */
 int runner_ok_status(const struct runner *r);

@@ -1,8 +1,9 @@
 /*
- * KVM test of `hvbench run --interference`: the virtualised side is
- * measured alone and again beside a memory-heavy neighbour VM, and
- * results.json and report.md carry both and the change. Also the usage
- * error for --interference with --native-only.
+ * KVM tests of hvbench with several VMs: `--interference` measures the
+ * virtualised side alone and again beside a memory-heavy neighbour VM, and
+ * results.json and report.md carry both and the change (and the usage
+ * error for --interference with --native-only); channel-ping's round trip
+ * between two guests under `vmm system` is reported like any workload.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,33 @@ static void neighbour_measured_and_reported(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void channel_round_trip_reported(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char dir[] = "/tmp/hvb-chan-XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	const char *argv[] = {build_path("hvbench"), "run", "--bench", "channel-ping", "--reps",
+			      "2", "--out", dir, NULL};
+	struct cmd_result r;
+	run_cmd(argv, 300, &r);
+	test_note("status %d\n%.1500s\n%.1500s", r.status, r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "channel-ping"));
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	char *j = slurp(path);
+	assert_non_null(j);
+	const char *res = strstr(j, "\"benchmark\": \"channel-ping\"");
+	assert_non_null(res);
+	assert_non_null(strstr(res, "\"metric\": \"rtt_avg\""));
+	assert_non_null(strstr(res, "\"native\": null"));
+	assert_null(strstr(res, "\"status\": \"failed\""));
+	cmd_result_free(&r);
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void refused_with_native_only(void **state)
 {
 	(void)state;
@@ -71,6 +99,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(neighbour_measured_and_reported),
+		cmocka_unit_test(channel_round_trip_reported),
 		cmocka_unit_test(refused_with_native_only),
 	};
 	return cmocka_run_group_tests_name("interference", tests, NULL, NULL);
