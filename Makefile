@@ -73,6 +73,9 @@ $(BUILD)/gen/dsdt.hex: src/vmm/dsdt.asl
 	@echo "  IASL   $@"
 	$(Q)iasl -p $(BUILD)/gen/dsdt -tc $< >/dev/null
 
+# acpi.c includes the compiled DSDT: rebuild it when the ASL changes.
+$(BUILD)/obj/src/vmm/acpi.o $(BUILD)/asan/obj/src/vmm/acpi.o: $(GEN)
+
 $(BUILD)/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"

@@ -65,6 +65,21 @@ DefinitionBlock ("", "DSDT", 2, "HVVMM ", "HVVMMDSD", 1)
             })
         }
 
+        /* The 8042's keyboard port, so Linux's i8042 driver finds its
+         * ports and IRQ 1 through ACPI (no legacy IRQs are preallocated on
+         * a hardware-reduced machine). The aux (PS/2 mouse) port is not
+         * emulated and so not described. */
+        Device (KBD)
+        {
+            Name (_HID, EisaId ("PNP0303"))
+            Name (_CRS, ResourceTemplate ()
+            {
+                IO (Decode16, 0x0060, 0x0060, 0x01, 0x01)
+                IO (Decode16, 0x0064, 0x0064, 0x01, 0x01)
+                IRQNoFlags () {1}
+            })
+        }
+
         Device (RTC)
         {
             Name (_HID, EisaId ("PNP0B00"))
