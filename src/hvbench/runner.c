@@ -73,25 +73,29 @@ static int stop_requested(void)
 	return stop_watched && stop_sig;
 }
 
-static void set_tmpl(struct runner *r, const char *const *words)
+/* What every runner constructor does: a cleared runner with its side,
+ * kind, monitor (NULL for native ones), template and exit rule, unpinned. */
+static void runner_init(struct runner *r, const char *side, const char *kind,
+			const char *monitor, const char *const *words,
+			enum runner_exit_rule rule)
 {
-	r->ntmpl = 0;
+	memset(r, 0, sizeof(*r));
+	r->side = side;
+	r->kind = kind;
+	r->monitor = monitor;
 	while (words[r->ntmpl] && r->ntmpl < RUNNER_MAX_ARGS) {
 		r->tmpl[r->ntmpl] = words[r->ntmpl];
 		r->ntmpl++;
 	}
+	r->exit_rule = rule;
+	r->cpu = -1;
 }
 
 void runner_native(struct runner *r, const char *bench_path)
 {
 	const char *words[] = {bench_path, "run", "{name}", "{params}", NULL};
 
-	memset(r, 0, sizeof(*r));
-	r->side = "native";
-	r->kind = "native";
-	set_tmpl(r, words);
-	r->exit_rule = RUNNER_EXIT_ZERO;
-	r->cpu = -1;
+	runner_init(r, "native", "native", NULL, words, RUNNER_EXIT_ZERO);
 }
 
 void runner_realtool(struct runner *r, const char *script_path)
@@ -99,12 +103,7 @@ void runner_realtool(struct runner *r, const char *script_path)
 	/* Through sh, so the script needs no execute bit in the tree. */
 	const char *words[] = {"/bin/sh", script_path, "{name}", "{params}", NULL};
 
-	memset(r, 0, sizeof(*r));
-	r->side = "native";
-	r->kind = "realtool";
-	set_tmpl(r, words);
-	r->exit_rule = RUNNER_EXIT_ZERO;
-	r->cpu = -1;
+	runner_init(r, "native", "realtool", NULL, words, RUNNER_EXIT_ZERO);
 }
 
 void runner_linux(struct runner *r, const char *vmm_path, const char *kernel,
@@ -114,26 +113,15 @@ void runner_linux(struct runner *r, const char *vmm_path, const char *kernel,
 			       "--mem", RUNNER_LINUX_MEM, "--cpus", RUNNER_LINUX_CPUS,
 			       "--cmdline", "{linux-cmdline}", NULL};
 
-	memset(r, 0, sizeof(*r));
-	r->side = "virt";
-	r->kind = "linux";
-	r->monitor = "vmm";
-	set_tmpl(r, words);
-	r->exit_rule = RUNNER_EXIT_POWEROFF;
-	r->cpu = -1;
+	runner_init(r, "virt", "linux", "vmm", words, RUNNER_EXIT_POWEROFF);
 }
 
 void runner_system(struct runner *r, const char *vmm_path, const char *cfg_path)
 {
 	const char *words[] = {vmm_path, "system", cfg_path, NULL};
 
-	memset(r, 0, sizeof(*r));
-	r->side = "virt";
-	r->kind = "system";
-	r->monitor = "vmm";
-	set_tmpl(r, words);
-	r->exit_rule = RUNNER_EXIT_POWEROFF; /* every VM ended cleanly: 0 */
-	r->cpu = -1;
+	/* Status 0: every VM ended cleanly. */
+	runner_init(r, "virt", "system", "vmm", words, RUNNER_EXIT_POWEROFF);
 }
 
 void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
@@ -150,13 +138,7 @@ void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
 			       "-monitor", "none", "-kernel", kernel, "-initrd", initrd,
 			       "-append", "{linux-cmdline}", NULL};
 
-	memset(r, 0, sizeof(*r));
-	r->side = "virt";
-	r->kind = "linux";
-	r->monitor = "qemu";
-	set_tmpl(r, words);
-	r->exit_rule = RUNNER_EXIT_POWEROFF;
-	r->cpu = -1;
+	runner_init(r, "virt", "linux", "qemu", words, RUNNER_EXIT_POWEROFF);
 }
 
 int runner_ok_status(const struct runner *r)
@@ -223,12 +205,7 @@ void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path)
 	const char *words[] = {vmm_path, "run", "--kernel", guest_path, "--cmdline", "{cmdline}",
 			       NULL};
 
-	memset(r, 0, sizeof(*r));
-	r->side = "virt";
-	r->kind = "bare";
-	set_tmpl(r, words);
-	r->exit_rule = RUNNER_EXIT_DEBUG_PORT;
-	r->cpu = -1;
+	runner_init(r, "virt", "bare", NULL, words, RUNNER_EXIT_DEBUG_PORT);
 }
 
 char *runner_describe(const struct runner *r)
