@@ -341,23 +341,32 @@ static void neighbour_stop(pid_t pid)
 		;
 }
 
+/* The runners of one workload, in the order its runs interleave: native
+ * (or the real tool's), then virt (the two-VM system for channel-ping),
+ * then virt beside the neighbour. Returns how many. */
+static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
+		    const struct runner *sides[3])
+{
+	int n = 0;
+	if (r->has_native)
+		sides[n++] = x->is_tool[bi] ? &x->tool : &x->native;
+	if (!strcmp(r->benchmark, CHANNEL_WORKLOAD))
+		sides[n++] = &x->sys;
+	else if (x->have_virt || !r->has_native)
+		sides[n++] = &x->virt;
+	if (r->has_nb)
+		sides[n++] = &x->virt_nb;
+	return n;
+}
+
 /* All runs of one workload: warm-ups, then N, V, N, V... (N, V, V+nb with
  * --interference). Stops at the first failure (the workload is then
  * reported failed) or stop request. */
 static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, size_t nb)
 {
 	const struct runner *sides[3];
-	int nsides = 0;
+	int nsides = sides_of(x, r, bi, sides);
 	char what[64];
-
-	if (r->has_native)
-		sides[nsides++] = x->is_tool[bi] ? &x->tool : &x->native;
-	if (!strcmp(r->benchmark, CHANNEL_WORKLOAD))
-		sides[nsides++] = &x->sys; /* two VMs: no neighbour on top */
-	else if (x->have_virt || !r->has_native)
-		sides[nsides++] = &x->virt;
-	if (x->o->interference && x->have_virt && strcmp(r->benchmark, CHANNEL_WORKLOAD))
-		sides[nsides++] = &x->virt_nb;
 
 	free(r->status);
 	r->status = hvb_xstrdup(HVB_ST_OK);
@@ -683,8 +692,9 @@ int run_main(const struct run_opts *o)
 		x.virt_nb.side = "virt+neighbour";
 		d.config.interference = 1;
 		d.config.nb_cpu = x.nb_cpu;
+		/* channel-ping already runs two VMs: no neighbour on top. */
 		for (size_t i = 0; i < d.nresults; i++)
-			d.results[i].has_nb = 1;
+			d.results[i].has_nb = strcmp(d.results[i].benchmark, CHANNEL_WORKLOAD) != 0;
 	}
 
 	d.config.reps = o->reps;
@@ -728,10 +738,11 @@ int run_main(const struct run_opts *o)
 	if (!dir_ok)
 		fprintf(stderr, "hvbench: %s; the results will only be printed\n", err);
 
-	for (size_t i = 0; i < d.nresults; i++)
+	for (size_t i = 0; i < d.nresults; i++) {
+		const struct runner *sides[3];
 		x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
-				((x.have_virt && d.results[i].has_native ? 2 : 1) +
-				 (d.results[i].has_nb ? 1 : 0));
+				(size_t)sides_of(&x, &d.results[i], i, sides);
+	}
 	fprintf(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
 			"warm-up run per side, %s, pinned to CPU %d\n",
 		d.nresults, d.nresults == 1 ? "" : "s", o->reps, o->reps == 1 ? "" : "s",
@@ -740,8 +751,9 @@ int run_main(const struct run_opts *o)
 	runner_install_signals();
 	for (size_t i = 0; i < d.nresults; i++) {
 		struct hvb_result *r = &d.results[i];
+		const struct runner *sides[3];
 		size_t planned = (size_t)(o->reps + WARMUP_RUNS) *
-				 ((x.have_virt && r->has_native ? 2 : 1) + (r->has_nb ? 1 : 0));
+				 (size_t)sides_of(&x, r, i, sides);
 		size_t before = x.runs_done;
 		enum one rc;
 
