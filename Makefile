@@ -20,16 +20,19 @@ WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wformat=2 \
 	-Wundef -Wvla -Wold-style-definition -Wmissing-declarations \
 	-Wimplicit-fallthrough -Wnull-dereference -Wdouble-promotion
-CPPFLAGS := -D_GNU_SOURCE -Isrc/vmm -Isrc/common -I$(BUILD)/gen -DVMM_VERSION=\"$(VERSION)\"
+# Each room of the monitor is on the include path, so a header is named by
+# its module alone (see the layout in README.md).
+VMM_DIRS := src/vmm src/vmm/boot src/vmm/dev src/vmm/virtio src/system
+CPPFLAGS := -D_GNU_SOURCE $(addprefix -I,$(VMM_DIRS)) -Isrc/common -I$(BUILD)/gen -DVMM_VERSION=\"$(VERSION)\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARNINGS) -fno-strict-aliasing
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # libconfig reads system descriptions; libseccomp builds the sandbox.
 LDLIBS   := -lconfig -lseccomp -lpthread
 
-VMM_SRCS     := $(wildcard src/vmm/*.c)
+VMM_SRCS     := $(wildcard $(addsuffix /*.c,$(VMM_DIRS)))
 VMM_LIB_SRCS := $(filter-out src/vmm/main.c,$(VMM_SRCS))
-VMM_HDRS     := $(wildcard src/vmm/*.h src/common/*.h)
+VMM_HDRS     := $(wildcard $(addsuffix /*.h,$(VMM_DIRS)) src/common/*.h)
 VMM_OBJS     := $(VMM_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ASAN_OBJS    := $(VMM_LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 
@@ -68,13 +71,13 @@ deps:
 
 # The DSDT is written in ASL and compiled by iasl into a C array.
 GEN := $(BUILD)/gen/dsdt.hex
-$(BUILD)/gen/dsdt.hex: src/vmm/dsdt.asl
+$(BUILD)/gen/dsdt.hex: src/vmm/boot/dsdt.asl
 	@mkdir -p $(dir $@)
 	@echo "  IASL   $@"
 	$(Q)iasl -p $(BUILD)/gen/dsdt -tc $< >/dev/null
 
 # acpi.c includes the compiled DSDT: rebuild it when the ASL changes.
-$(BUILD)/obj/src/vmm/acpi.o $(BUILD)/asan/obj/src/vmm/acpi.o: $(GEN)
+$(BUILD)/obj/src/vmm/boot/acpi.o $(BUILD)/asan/obj/src/vmm/boot/acpi.o: $(GEN)
 
 $(BUILD)/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
 	@mkdir -p $(dir $@)
@@ -162,7 +165,7 @@ bench-roundtrip: all
 	@python3 tests/perf/roundtrip.py --build $(BUILD)
 
 loc:
-	@wc -l src/vmm/*.c src/vmm/*.h | tail -1
+	@wc -l $(wildcard $(addsuffix /*.[ch],$(VMM_DIRS))) | tail -1
 
 clean:
 	rm -rf $(BUILD)

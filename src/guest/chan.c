@@ -1,6 +1,6 @@
 /*
  * chan: ping-pong over a channel between two benchmark guests (vmm system;
- * src/vmm/channel.h): the CAmkES dataport + notification round trip.
+ * src/vmm/dev/channel.h): the CAmkES dataport + notification round trip.
  *
  * The channel is a shared region at `gpa` (size `size`) and a doorbell
  * register at gpa + size: a write there raises CHANNEL_VECTOR in the peer.

@@ -1,6 +1,6 @@
 /*
  * irqlat: the study's GPIO interrupt-latency test, in the guest. An output
- * pin of the monitor's loopback GPIO controller (src/vmm/gpio.h) is set;
+ * pin of the monitor's loopback GPIO controller (src/vmm/dev/gpio.h) is set;
  * the looped-back input raises an MSI; the latency is the TSC at the
  * handler's first instruction (entry.S vec_gpio) minus the TSC just before
  * the write. Two paths, two workloads:

@@ -414,7 +414,7 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	debug_exit(GUEST_EXIT_FAULT);
 }
 
-/* ---- the GPIO controller (src/vmm/gpio.h) ----
+/* ---- the GPIO controller (src/vmm/dev/gpio.h) ----
  * Found on PCI bus 0 by configuration mechanism #1, its BAR0 is where the
  * monitor (our firmware) put it; its MSI is aimed at this CPU's LAPIC
  * (address 0xfee00000, destination APIC 0; data = fixed delivery, edge,
