@@ -19,20 +19,9 @@
 #include "channel.h"
 #include "guestmem.h"
 #include "kvm.h"
+#include "vmmstatus.h"
 
-/* Exit statuses of `vmm run` (README, "Exit status"). Odd values 1..255
- * belong to the debug-exit port. */
-enum vmm_status {
-	VMM_EXIT_OK = 0,           /* guest powered off or rebooted */
-	VMM_EXIT_CONFIG = 2,       /* usage, host or configuration error at start-up */
-	VMM_EXIT_TRIPLE_FAULT = 4, /* guest shutdown (triple fault) */
-	VMM_EXIT_HALTED = 6,       /* every vCPU halted with interrupts disabled */
-	VMM_EXIT_KVM_ERROR = 8,    /* failed entry, internal error, unhandled exit */
-	VMM_EXIT_STRICT_IO = 10,   /* --strict-io: access nobody claims */
-	VMM_EXIT_SANDBOX = 12,     /* a system call outside the sandbox policy (sandbox.c) */
-	VMM_EXIT_SIGINT = 130,
-	VMM_EXIT_SIGTERM = 143,
-};
+/* Exit statuses of `vmm run`: src/common/vmmstatus.h. */
 
 struct machine_config {
 	const char *kernel;
