@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
@@ -136,6 +137,19 @@ static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 	(void)off;
 	if (!is_write)
 		memset(data, 0xff, len);
+}
+
+/* The firmware ROM at the top of 4 GiB (acpi.h). Guest reads come from
+ * its memory slot; this handler answers what still exits: writes (to a
+ * read-only slot they exit as MMIO) are dropped, as a ROM drops them, and
+ * claiming the range keeps a PCI BAR from being moved over it. */
+static void rom_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	const uint8_t *rom = opaque;
+	if (is_write)
+		return;
+	for (uint32_t i = 0; i < len; i++)
+		data[i] = off + i < ACPI_ROM_SIZE ? rom[off + i] : 0xff;
 }
 
 /* The GPIO's interrupt paths on KVM (gpio.h). The kernel path routes a
@@ -340,6 +354,7 @@ int machine_run(const struct machine_config *cfg)
 	unsigned started = 0;
 	static struct outq out; /* COM1's output */
 	bool out_ok = false;
+	uint8_t *rom = MAP_FAILED;
 
 	memset(m, 0, sizeof(*m));
 	m->stop_efd = -1;
@@ -407,6 +422,22 @@ int machine_run(const struct machine_config *cfg)
 	acpi = (struct acpi_regs){on_reset, on_reset, m};
 	if (acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
 		goto out;
+	/* A CPU that takes INIT (a guest can send one to itself) restarts at
+	 * 0xfffffff0: without a ROM there, KVM cannot fetch and the run
+	 * would end as a KVM error. */
+	rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rom == MAP_FAILED) {
+		snprintf(err, sizeof(err), "cannot map the firmware ROM: %s", strerror(errno));
+		goto out;
+	}
+	acpi_build_rom(rom);
+	if (kvm_map_rom(&m->kvm, ACPI_ROM_BASE, rom, ACPI_ROM_SIZE, err, sizeof(err)))
+		goto out;
+	if (bus_register(&m->mmio, ACPI_ROM_BASE, ACPI_ROM_SIZE, rom_io, rom, "firmware-rom")) {
+		fprintf(stderr, "vmm: internal error: cannot register the firmware ROM: %s\n",
+			strerror(errno));
+		abort();
+	}
 	pci_init(&pci);
 	static struct gpio gpio;
 	if (add_gpio(m, &pci, &gpio, err, sizeof(err)))
@@ -522,6 +553,8 @@ out:
 	bus_free(&m->pio);
 	bus_free(&m->mmio);
 	kvm_close(&m->kvm);
+	if (rom != MAP_FAILED)
+		munmap(rom, ACPI_ROM_SIZE);
 	gm_free(&m->mem);
 	free(kernel);
 	free(initrd);
