@@ -305,8 +305,12 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 			{pending ? out->fd : -1, POLLOUT, 0},
 		};
 		int r = poll(p, 5, npend ? 10 : 1000);
-		if (r < 0 && errno != EINTR)
+		if (r < 0 && errno != EINTR) {
+			/* Leaving without a stop would wait for ever for the
+			 * vCPU threads. */
+			machine_stop(m, VMM_EXIT_KVM_ERROR, "main loop: poll: %s", strerror(errno));
 			break;
+		}
 		if (r == 0 && !npend && dead_check(m, &strikes))
 			break;
 		/* COM1's output: what the destination takes now; a transmitter
