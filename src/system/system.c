@@ -562,7 +562,7 @@ static int sup_init(struct sup *s, const struct sd_system *sys, const struct sys
 	s->vp = calloc(sys->nvms, sizeof(*s->vp));
 	s->ch = calloc(sys->nchans ? sys->nchans : 1, sizeof(*s->ch));
 	/* One stdout queue per VM, and for stderr ours plus one per VM. */
-	s->tout.qs = calloc(sys->nvms, sizeof(*s->tout.qs));
+	s->tout.qs = calloc(2 * sys->nvms + 1, sizeof(*s->tout.qs)); /* room to merge */
 	s->terr.qs = calloc(sys->nvms + 1, sizeof(*s->terr.qs));
 	if (!s->vp || !s->ch || !s->tout.qs || !s->terr.qs ||
 	    cq_init(&s->sysq, CONSOLE_QUEUE_MAX) || cq_init(&s->in, SYSTEM_INPUT_MAX))
@@ -676,6 +676,16 @@ int system_run(const struct sd_system *sys, const struct system_opts *o)
 	term_open(&s->tout.t, STDOUT_FILENO);
 	term_open(&s->terr.t, STDERR_FILENO);
 	terms = true;
+	/* stdout and stderr on one pipe or terminal (2>&1): one writer for
+	 * both, or a write the pipe takes only in part would let a line of
+	 * the other in between. */
+	struct stat so, se;
+	if (fstat(STDOUT_FILENO, &so) == 0 && fstat(STDERR_FILENO, &se) == 0 &&
+	    so.st_dev == se.st_dev && so.st_ino == se.st_ino) {
+		for (size_t i = 0; i < s->terr.nq; i++)
+			s->tout.qs[s->tout.nq++] = s->terr.qs[i];
+		s->terr.nq = 0;
+	}
 	s->stdin_open = s->attached >= 0;
 
 	double t0 = now_ms();
