@@ -444,7 +444,7 @@ int machine_run(const struct machine_config *cfg)
 	}
 	pci_init(&pci);
 	static struct gpio gpio;
-	if (add_gpio(m, &pci, &gpio, err, sizeof(err)))
+	if (!cfg->no_gpio && add_gpio(m, &pci, &gpio, err, sizeof(err)))
 		goto out;
 	if (!uart || !kbd || !cmos) {
 		snprintf(err, sizeof(err), "out of memory creating devices");

@@ -32,6 +32,7 @@ struct machine_config {
 	const char *serial; /* "stdio", "file:PATH" or "fd:N" (both ways) */
 	bool strict_io;
 	bool no_sandbox;           /* --no-sandbox */
+	bool no_gpio;              /* --no-gpio: no GPIO controller on PCI */
 	unsigned test_forbidden_s; /* --test-forbidden-syscall SECONDS; 0 = off */
 	struct channel_cfg chans[CHANNEL_MAX];
 	unsigned nchans;

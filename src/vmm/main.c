@@ -39,6 +39,7 @@ static void usage(FILE *f)
 		"                       inherited descriptor, both ways: vmm system uses it)\n"
 		"      --channel SPEC   a channel to another VM (set up by vmm system):\n"
 		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD,vector=N\n"
+		"      --no-gpio        no loopback GPIO controller on PCI (present by default)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -67,7 +68,7 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ou
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN };
+	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -79,6 +80,7 @@ static int cmd_run(int argc, char **argv)
 		{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
 		{"test-forbidden-syscall", required_argument, NULL, OPT_TEST_FORBIDDEN},
 		{"channel", required_argument, NULL, OPT_CHANNEL},
+		{"no-gpio", no_argument, NULL, OPT_NO_GPIO},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -109,6 +111,7 @@ static int cmd_run(int argc, char **argv)
 		case 's': cfg.serial = optarg; break;
 		case OPT_STRICT: cfg.strict_io = true; break;
 		case OPT_NO_SANDBOX: cfg.no_sandbox = true; break;
+		case OPT_NO_GPIO: cfg.no_gpio = true; break;
 		case OPT_TEST_FORBIDDEN:
 			if (parse_uint("--test-forbidden-syscall", optarg, 86400,
 				       &cfg.test_forbidden_s))
@@ -137,6 +140,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!cfg.kernel) {
 		fprintf(stderr, "vmm run: --kernel FILE is required\n");
+		return VMM_EXIT_CONFIG;
+	}
+	char lerr[512];
+	if (channel_check_layout(cfg.chans, cfg.nchans, lerr, sizeof(lerr))) {
+		fprintf(stderr, "vmm: %s\n", lerr);
 		return VMM_EXIT_CONFIG;
 	}
 	return machine_run(&cfg);
