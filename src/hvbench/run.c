@@ -4,6 +4,7 @@
  * (thermal, frequency, neighbours) hit both sides alike, after one discarded
  * warm-up run per side that fills caches and page tables. */
 #include "run.h"
+#include "escape.h"
 #include "host.h"
 #include "hvbench.h"
 #include "report.h"
@@ -24,15 +25,10 @@
 
 #define WARMUP_RUNS 1
 
+/* `bench list` names go by the same name rule as results.json's. */
 static int valid_name(const char *s)
 {
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-			return 0;
-	return 1;
+	return result_check_name(RESULT_NAME_WORD, s, strlen(s)) == NULL;
 }
 
 int run_list_workloads(const char *bench_path, struct workload **out, size_t *n, char *err,
@@ -184,7 +180,7 @@ static void progress(struct ctx *x, size_t bi, size_t nb, const char *name, cons
 
 		fmt_dur(eta, sizeof(eta), left);
 	}
-	fprintf(stderr, "hvbench: [%zu/%zu] %s: %s %s (time left: %s)\n", bi + 1, nb, name, what,
+	esc_println(stderr, "hvbench: [%zu/%zu] %s: %s %s (time left: %s)", bi + 1, nb, name, what,
 		side, eta);
 }
 
@@ -389,7 +385,7 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 			rc = one_run(x, sides[k], r, rep < 0);
 			neighbour_stop(nbp);
 			if (rc == ONE_FAILED) {
-				fprintf(stderr, "hvbench: %s failed: %s\n", r->benchmark, r->error);
+				esc_println(stderr, "hvbench: %s failed: %s", r->benchmark, r->error);
 				return rc;
 			}
 			if (rc == ONE_STOPPED)
@@ -484,18 +480,21 @@ static int select_workloads(const struct run_opts *o, const struct workload *w, 
 				hvb_doc_add(d, w[i].name, w[i].group);
 		}
 		if (!found) {
-			fprintf(stderr, "hvbench: --bench: unknown workload or group '%s'; "
-					"`hvbench list` shows them:", tok);
+			struct hvb_buf names = {0};
+
 			for (size_t i = 0; i < nw; i++)
-				fprintf(stderr, " %s", w[i].name);
-			fprintf(stderr, " (groups: synthetic, mibench, latency)\n");
+				hvb_buf_printf(&names, " %s", w[i].name);
+			esc_println(stderr, "hvbench: --bench: unknown workload or group '%s'; "
+					"`hvbench list` shows them:%s (groups: synthetic, mibench, "
+					"latency)", tok, names.p ? names.p : "");
+			free(names.p);
 			free(list);
 			return -1;
 		}
 	}
 	free(list);
 	if (!d->nresults) {
-		fprintf(stderr, "hvbench: --bench: no workload selected\n");
+		esc_println(stderr, "hvbench: --bench: no workload selected");
 		return -1;
 	}
 	return 0;
@@ -521,7 +520,7 @@ static int finish(const struct run_opts *o, struct hvb_doc *d, const char *dir, 
 	/* Everything shown is rendered from the JSON text as written, exactly as
 	 * `hvbench report DIR` will render it later. */
 	if (hvb_doc_from_json(json, strlen(json), &back, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: internal error: results do not re-read: %s\n", err);
+		esc_println(stderr, "hvbench: internal error: results do not re-read: %s", err);
 		abort();
 	}
 	table = report_table(&back);
@@ -531,23 +530,23 @@ static int finish(const struct run_opts *o, struct hvb_doc *d, const char *dir, 
 	snprintf(path, sizeof(path), "%s/results.json", dir);
 	if (dir_ok && (report_write_file(path, json, err, sizeof(err)) ||
 		       report_write_dir(&back, dir, 0, report_find_gnuplot(), err, sizeof(err)))) {
-		fprintf(stderr, "hvbench: %s\n", err);
+		esc_println(stderr, "hvbench: %s", err);
 		rc = -1;
 	} else if (dir_ok) {
-		fprintf(stderr, "hvbench: results in %s/ (report.md, results.json, results.csv)\n",
+		esc_println(stderr, "hvbench: results in %s/ (report.md, results.json, results.csv)",
 			dir);
 		if (!report_find_gnuplot())
-			fprintf(stderr, "hvbench: gnuplot is not installed: charts skipped\n");
+			esc_println(stderr, "hvbench: gnuplot is not installed: charts skipped");
 	}
 	if (o->json_path && report_write_file(o->json_path, json, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: --json: %s\n", err);
+		esc_println(stderr, "hvbench: --json: %s", err);
 		rc = -1;
 	}
 	if (o->csv_path) {
 		char *csv = report_csv(&back);
 
 		if (report_write_file(o->csv_path, csv, err, sizeof(err))) {
-			fprintf(stderr, "hvbench: --csv: %s\n", err);
+			esc_println(stderr, "hvbench: --csv: %s", err);
 			rc = -1;
 		}
 		free(csv);
@@ -581,13 +580,14 @@ int run_main(const struct run_opts *o)
 		free(kvm);
 		free(kind);
 		if (why) {
-			fprintf(stderr, "hvbench: %s\n", why);
+			esc_println(stderr, "hvbench: %s", why);
 			return 2;
 		}
 	}
 	if (run_list_workloads(o->bench_path, &w, &nw, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: %s\n(set HVBENCH_BENCH to the workload runner, or run "
-				"`make` to build it)\n", err);
+		esc_println(stderr, "hvbench: %s", err);
+		esc_println(stderr, "(set HVBENCH_BENCH to the workload runner, or run `make` to "
+				"build it)");
 		return 1;
 	}
 	if (o->native_only) {
@@ -639,22 +639,22 @@ int run_main(const struct run_opts *o)
 	free(w);
 	x.is_tool = is_tool;
 	if (any_tool && access(o->realtool, R_OK)) {
-		fprintf(stderr, "hvbench: the real tools' converter %s is missing or unreadable "
-				"(set HVBENCH_REALTOOL to lab/realtool.sh)\n", o->realtool);
+		esc_println(stderr, "hvbench: the real tools' converter %s is missing or unreadable "
+				"(set HVBENCH_REALTOOL to lab/realtool.sh)", o->realtool);
 		free(is_tool);
 		hvb_doc_free(&d);
 		return 1;
 	}
 	cpu = choose_cpu(o->cpu);
 	if (cpu == -2) {
-		fprintf(stderr, "hvbench: --cpu %d: this process may not run on CPU %d; "
-				"choose one listed by `taskset -p $$`\n", o->cpu, o->cpu);
+		esc_println(stderr, "hvbench: --cpu %d: this process may not run on CPU %d; "
+				"choose one listed by `taskset -p $$`", o->cpu, o->cpu);
 		free(is_tool);
 		hvb_doc_free(&d);
 		return 2;
 	}
 	if (cpu < 0)
-		fprintf(stderr, "hvbench: CPU affinity unknown: runs are not pinned\n");
+		esc_println(stderr, "hvbench: CPU affinity unknown: runs are not pinned");
 
 	runner_native(&x.native, o->bench_path);
 	runner_realtool(&x.tool, o->realtool);
@@ -683,8 +683,8 @@ int run_main(const struct run_opts *o)
 	if (o->interference && x.have_virt) {
 		/* The neighbour takes another CPU this process may use. */
 		if (x.nb_cpu < 0) {
-			fprintf(stderr, "hvbench: --interference needs a second CPU for the "
-					"neighbour VM; this process may use only CPU %d\n", cpu);
+			esc_println(stderr, "hvbench: --interference needs a second CPU for the "
+					"neighbour VM; this process may use only CPU %d", cpu);
 			hvb_doc_free(&d);
 			return 2;
 		}
@@ -723,7 +723,7 @@ int run_main(const struct run_opts *o)
 	}
 	d.config.native_only = !x.have_virt;
 	if (!x.have_virt)
-		fprintf(stderr, "hvbench: running native only: %s\n", d.config.native_only_reason);
+		esc_println(stderr, "hvbench: running native only: %s", d.config.native_only_reason);
 	for (size_t i = 0; i < d.nresults; i++)
 		d.results[i].has_virt = x.have_virt;
 	host_probe(&d.host, cpu);
@@ -736,15 +736,15 @@ int run_main(const struct run_opts *o)
 	 * run still goes on and prints its table. */
 	dir_ok = report_mkdirs(dir, err, sizeof(err)) == 0;
 	if (!dir_ok)
-		fprintf(stderr, "hvbench: %s; the results will only be printed\n", err);
+		esc_println(stderr, "hvbench: %s; the results will only be printed", err);
 
 	for (size_t i = 0; i < d.nresults; i++) {
 		const struct runner *sides[3];
 		x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
 				(size_t)sides_of(&x, &d.results[i], i, sides);
 	}
-	fprintf(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
-			"warm-up run per side, %s, pinned to CPU %d\n",
+	esc_println(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
+			"warm-up run per side, %s, pinned to CPU %d",
 		d.nresults, d.nresults == 1 ? "" : "s", o->reps, o->reps == 1 ? "" : "s",
 		WARMUP_RUNS, x.have_virt ? "native and virtualised interleaved" : "native only",
 		cpu);
@@ -786,7 +786,7 @@ int run_main(const struct run_opts *o)
 	if (sig) {
 		d.config.incomplete = 1;
 		d.config.stopped_by = hvb_xstrdup(signame(sig));
-		fprintf(stderr, "hvbench: stopped by %s: writing what was measured\n",
+		esc_println(stderr, "hvbench: stopped by %s: writing what was measured",
 			signame(sig));
 	}
 	/* Workloads finished before a stop keep their status; the one cut short

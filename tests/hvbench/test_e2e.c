@@ -300,6 +300,59 @@ static void charts_with_gnuplot(void **state)
 	}
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A results folder from someone else whose group holds a quote, a newline
+ * and a gnuplot system call: `hvbench report` used to hand it to gnuplot,
+ * which created the file. Now the file is refused on load, naming the file,
+ * the field and the (escaped) value, and nothing is run or written. */
+static void report_refuses_crafted_results(void **state)
+{
+	static const char crafted[] =
+		"{\"schema\":\"hvbench/1\",\"host\":{\"kvm_kind\":\"hardware\"},\"config\":{},"
+		"\"results\":[{\"benchmark\":\"cpu\","
+		"\"group\":\"x'\\nsystem 'touch PWNED'\\n#\",\"metric\":\"time\",\"unit\":\"s\","
+		"\"better\":\"lower\",\"status\":\"ok\","
+		"\"native\":{\"samples\":[1,1.1],\"median\":1.05,\"ci95\":[1,1.1]},"
+		"\"virt\":{\"samples\":[1.2,1.3],\"median\":1.25,\"ci95\":[1.2,1.3]},"
+		"\"overhead_pct\":19,\"overhead_ci95\":[9,30]}]}\n";
+	const char *dir = tmp_path("crafted");
+	const char *rep[] = {"report", dir, NULL};
+	char cmd[600];
+	struct cmd_result r;
+	int have_gnuplot = system("command -v gnuplot >/dev/null 2>&1") == 0;
+
+	(void)state;
+	skip_without_tools();
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	write_text(tmp_path("crafted/results.json"), crafted);
+	if (have_gnuplot)
+		unsetenv("HVBENCH_GNUPLOT"); /* the real gnuplot, as a user has it */
+	hvbench(&r, rep);
+	setenv("HVBENCH_GNUPLOT", "none", 1);
+	if (access(tmp_path("crafted/PWNED"), F_OK) == 0)
+		fail_msg("the results file ran a command: %s exists", tmp_path("crafted/PWNED"));
+	if (r.status != 1)
+		fail_msg("report exit %d (want 1: refused); stderr: %s", r.status, r.err);
+	assert_non_null(strstr(r.err, "crafted/results.json: results[0].group: "
+				      "\"x'\\nsystem 'touch PWNED'\\n#\" breaks the name rule"));
+	assert_non_null(strstr(r.err, "Fix or remove that field"));
+	assert_int_equal(access(tmp_path("crafted/report.md"), F_OK), -1);
+	assert_int_equal(access(tmp_path("crafted/results.csv"), F_OK), -1);
+	assert_null(strchr(r.out, '\x1b'));
+	cmd_result_free(&r);
+	if (!have_gnuplot)
+		skip_because("gnuplot is not installed: refused, but the attack could not have run");
+}
+
 static void native_only(void **state)
 {
 	const char *args[] = {"run", "--bench", "alpha", "--reps", "2", "--out",
@@ -654,6 +707,7 @@ int main(void)
 		cmocka_unit_test(full_run_with_failures),
 		cmocka_unit_test(report_rerenders_equal),
 		cmocka_unit_test(charts_with_gnuplot),
+		cmocka_unit_test(report_refuses_crafted_results),
 		cmocka_unit_test(native_only),
 		cmocka_unit_test(usage_errors),
 		cmocka_unit_test(help_version_list),
