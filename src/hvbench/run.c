@@ -13,9 +13,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <math.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +312,7 @@ static pid_t neighbour_start(const struct ctx *x)
 		CPU_SET((size_t)x->nb_cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with hvbench */
 		if (nul >= 0) {
 			dup2(nul, 0);
 			dup2(nul, 1);
@@ -318,6 +322,7 @@ static pid_t neighbour_start(const struct ctx *x)
 		      "--cmdline", NEIGHBOUR_CMDLINE, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid); /* as the child does: runner_stop signals the group */
 	struct timespec t = {0, NEIGHBOUR_SETTLE_NS};
 	nanosleep(&t, NULL);
 	int st;
@@ -328,13 +333,11 @@ static pid_t neighbour_start(const struct ctx *x)
 	return pid;
 }
 
+/* SIGTERM, then SIGKILL after the grace period: a neighbour that ignores
+ * SIGTERM must not hang the run. */
 static void neighbour_stop(pid_t pid)
 {
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	runner_stop(pid);
 }
 
 /* The runners of one workload, in the order its runs interleave: native
