@@ -165,7 +165,8 @@ struct ctx {
 	struct runner virt_nb; /* --interference: virt, beside a neighbour VM */
 	int nb_cpu;            /* the neighbour's CPU (also channel-pong's) */
 	struct runner sys;     /* channel-ping: two guests under `vmm system` */
-	char sys_cfg[128];     /* the description it runs, written per run */
+	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
+	char sys_cfg[4200];    /* the description it runs, written per run */
 	int have_virt;
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
 	size_t runs_total, runs_done;
@@ -196,39 +197,109 @@ enum one { ONE_OK, ONE_FAILED, ONE_STOPPED };
  * the same loop count on both sides. Returns 0 or -1 (errno). */
 #define CHANNEL_WORKLOAD "channel-ping"
 
-static int write_channel_cfg(const struct ctx *x, const char *const *params, size_t np)
+/* The folder for channel-ping's description and its consoles' logs: made
+ * by mkdtemp(3) (mode 0700, a name nobody can guess) under $TMPDIR or /tmp
+ * the first time it is needed, and removed by channel_cleanup(). */
+static int channel_tmpdir(struct ctx *x)
 {
-	char ping[512] = "run channel-ping", loops[64] = "";
-	for (size_t i = 0; i < np; i++) {
-		if (strlen(ping) + strlen(params[i]) + 2 > sizeof(ping)) {
-			errno = E2BIG;
-			return -1;
-		}
-		strcat(ping, " ");
-		strcat(ping, params[i]);
-		if (!strncmp(params[i], "loops=", 6) && strlen(params[i]) < sizeof(loops) - 1)
-			snprintf(loops, sizeof(loops), " %s", params[i]);
-	}
-	FILE *f = fopen(x->sys_cfg, "w");
-	if (!f)
+	const char *base = getenv("TMPDIR");
+	char tmpl[sizeof(x->tmpdir)];
+
+	if (x->tmpdir[0])
+		return 0;
+	if (!base || base[0] != '/')
+		base = "/tmp";
+	if (snprintf(tmpl, sizeof(tmpl), "%s/hvbench-XXXXXX", base) >= (int)sizeof(tmpl)) {
+		errno = ENAMETOOLONG;
 		return -1;
-	char pin_ping[32] = "", pin_pong[32] = "";
+	}
+	if (!mkdtemp(tmpl))
+		return -1;
+	snprintf(x->tmpdir, sizeof(x->tmpdir), "%s", tmpl);
+	snprintf(x->sys_cfg, sizeof(x->sys_cfg), "%s/channel.cfg", x->tmpdir);
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	/* FTW_PHYS: a link is removed, never followed. */
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) && errno != ENOENT ? -1 : 0;
+}
+
+/* Removes channel-ping's folder and all in it; also after Ctrl-C. */
+static void channel_cleanup(struct ctx *x)
+{
+	if (!x->tmpdir[0])
+		return;
+	if (nftw(x->tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS))
+		esc_println(stderr, "hvbench: cannot remove %s: %s", x->tmpdir, strerror(errno));
+	x->tmpdir[0] = '\0';
+}
+
+static int write_channel_cfg(struct ctx *x, const char *const *params, size_t np)
+{
+	struct hvb_buf ping = {0}, pong = {0}, b = {0};
+	char logs[sizeof(x->tmpdir) + 8], pin_ping[32] = "", pin_pong[32] = "";
+	int fd, rc = 0;
+	size_t done = 0;
+
+	if (channel_tmpdir(x))
+		return -1;
+	hvb_buf_puts(&ping, "run channel-ping");
+	hvb_buf_puts(&pong, "run channel-pong");
+	for (size_t i = 0; i < np; i++) {
+		hvb_buf_printf(&ping, " %s", params[i]);
+		if (!strncmp(params[i], "loops=", 6))
+			hvb_buf_printf(&pong, " %s", params[i]);
+	}
 	if (x->sys.cpu >= 0 && x->nb_cpu >= 0) {
 		snprintf(pin_ping, sizeof(pin_ping), " pin = %d;", x->sys.cpu);
 		snprintf(pin_pong, sizeof(pin_pong), " pin = %d;", x->nb_cpu);
 	}
-	fprintf(f,
-		"log_dir = \"%s.logs\";\n"
-		"vms = (\n"
-		"  { name = \"ping\"; kernel = \"%s\"; cmdline = \"%s\"; mem = \"32M\";%s"
-		" on_exit = \"stop-all\"; },\n"
-		"  { name = \"pong\"; kernel = \"%s\"; cmdline = \"run channel-pong%s\";"
-		" mem = \"32M\";%s on_exit = \"ignore\"; }\n"
-		");\n"
-		"channels = ({ name = \"pp\"; between = [\"ping\", \"pong\"];"
-		" gpa = \"0xe0000000\"; size = \"64K\"; });\n",
-		x->sys_cfg, x->o->guest_image, ping, pin_ping, x->o->guest_image, loops, pin_pong);
-	return fclose(f) ? -1 : 0;
+	snprintf(logs, sizeof(logs), "%s/logs", x->tmpdir);
+	/* Every string through esc_cfg: a guest image path holding a quote
+	 * must not add keys to the description. */
+	hvb_buf_puts(&b, "log_dir = ");
+	esc_cfg(&b, logs);
+	hvb_buf_puts(&b, ";\nvms = (\n  { name = \"ping\"; kernel = ");
+	esc_cfg(&b, x->o->guest_image);
+	hvb_buf_puts(&b, "; cmdline = ");
+	esc_cfg(&b, ping.p);
+	hvb_buf_printf(&b, "; mem = \"32M\";%s on_exit = \"stop-all\"; },\n"
+			   "  { name = \"pong\"; kernel = ", pin_ping);
+	esc_cfg(&b, x->o->guest_image);
+	hvb_buf_puts(&b, "; cmdline = ");
+	esc_cfg(&b, pong.p);
+	hvb_buf_printf(&b, "; mem = \"32M\";%s on_exit = \"ignore\"; }\n);\n"
+			   "channels = ({ name = \"pp\"; between = [\"ping\", \"pong\"];"
+			   " gpa = \"0xe0000000\"; size = \"64K\"; });\n", pin_pong);
+	free(ping.p);
+	free(pong.p);
+	/* In our own 0700 folder, created afresh each run, never through a
+	 * link. */
+	unlink(x->sys_cfg);
+	fd = open(x->sys_cfg, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(b.p);
+		return -1;
+	}
+	while (done < b.len) {
+		ssize_t n = write(fd, b.p + done, b.len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (close(fd))
+		rc = -1;
+	free(b.p);
+	return rc;
 }
 
 static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_result *r, int warm)
@@ -246,7 +317,8 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 	while (params[np])
 		np++;
 	if (rn == &x->sys && write_channel_cfg(x, params, np)) {
-		hvb_result_set_error(r, "cannot write %s: %s", x->sys_cfg, strerror(errno));
+		hvb_result_set_error(r, "cannot write channel-ping's description %s: %s",
+				     x->sys_cfg[0] ? x->sys_cfg : "(no folder)", strerror(errno));
 		return ONE_FAILED;
 	}
 	if (runner_expand(rn, r->benchmark, params, np, argv,
@@ -679,7 +751,8 @@ int run_main(const struct run_opts *o)
 				if (CPU_ISSET((size_t)c, &set) && c != cpu)
 					x.nb_cpu = c;
 	}
-	snprintf(x.sys_cfg, sizeof(x.sys_cfg), "/tmp/hvbench-channel-%d.cfg", (int)getpid());
+	/* x.sys_cfg is filled in when channel-ping first runs (channel_tmpdir);
+	 * the template keeps the buffer, not a copy. */
 	runner_system(&x.sys, o->vmm, x.sys_cfg);
 	x.sys.cpu = cpu;
 	x.sys.timeout_s = o->timeout_s;
@@ -776,16 +849,7 @@ int run_main(const struct run_opts *o)
 	}
 	sig = runner_stop_signal();
 	runner_unwatch_signals();
-	{ /* channel-ping's description and its consoles' logs */
-		char p[sizeof(x.sys_cfg) + 32];
-		unlink(x.sys_cfg);
-		snprintf(p, sizeof(p), "%s.logs/ping.log", x.sys_cfg);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s.logs/pong.log", x.sys_cfg);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s.logs", x.sys_cfg);
-		rmdir(p);
-	}
+	channel_cleanup(&x); /* its description and its consoles' logs */
 	if (sig) {
 		d.config.incomplete = 1;
 		d.config.stopped_by = hvb_xstrdup(signame(sig));
