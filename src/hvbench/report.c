@@ -635,10 +635,9 @@ static void note_chart_failed(struct report_charts *c, const char *file, const c
 
 /* One bar per workload with a defined overhead, its CI as the error bar.
  * The y range always includes 0 so bar lengths compare honestly. Every
- * string in the script (the output file, the title, the bar labels) is
- * an esc_gnuplot literal; the data block holds only numbers. */
-static char *chart_script(const struct hvb_doc *d, const char *group, const char *file,
-			  size_t *nbars)
+ * string in the script (the title, the bar labels) is an esc_gnuplot
+ * literal; the data block holds only numbers; the SVG goes to stdout. */
+static char *chart_script(const struct hvb_doc *d, const char *group, size_t *nbars)
 {
 	struct hvb_buf data = {0}, tics = {0}, title = {0}, b = {0};
 	double lo = 0, hi = 0, pad;
@@ -665,8 +664,7 @@ static char *chart_script(const struct hvb_doc *d, const char *group, const char
 	if (pad <= 0)
 		pad = 1;
 	hvb_buf_puts(&b, "set terminal svg size 800,440 noenhanced font 'sans,12' "
-			 "background '#ffffff'\nset output ");
-	esc_gnuplot(&b, file);
+			 "background '#ffffff'");
 	hvb_buf_printf(&title, "Virtualisation overhead: %s (median, Equation 1, 95%% CI)", group);
 	hvb_buf_puts(&b, "\nset title ");
 	esc_gnuplot(&b, title.p);
@@ -715,18 +713,29 @@ void report_charts(const struct hvb_doc *d, const char *dir, const char *gnuplot
 
 		safe_name(safe, sizeof(safe), groups[g]);
 		snprintf(file, sizeof(file), "overhead_%s.svg", safe);
-		script = chart_script(d, groups[g], file, &nbars);
+		script = chart_script(d, groups[g], &nbars);
 		if (!nbars) {
 			free(script);
 			continue;
 		}
-		runner_exec(argv, -1, 60, dir, script, &res);
+		/* gnuplot writes the SVG to its stdout and we write the file, by
+		 * report_write_file: gnuplot's own `set output` would follow a
+		 * link planted in a shared results folder. */
+		runner_exec(argv, -1, 60, NULL, script, &res);
 		free(script);
 		runner_last_line(res.err, res.err_len, last, sizeof(last));
-		if (res.outcome == RUN_EXITED && res.status == 0) {
-			snprintf(c->files[c->n], sizeof(c->files[0]), "%s", file);
-			snprintf(c->groups[c->n], sizeof(c->groups[0]), "%s", safe);
-			c->n++;
+		if (res.outcome == RUN_EXITED && res.status == 0 && res.out_len &&
+		    res.out_len < RUNNER_OUT_MAX && !memchr(res.out, '\0', res.out_len)) {
+			char path[4200], why[4400];
+
+			snprintf(path, sizeof(path), "%s/%s", dir, file);
+			if (report_write_file(path, res.out, why, sizeof(why))) {
+				note_chart_failed(c, file, why);
+			} else {
+				snprintf(c->files[c->n], sizeof(c->files[0]), "%s", file);
+				snprintf(c->groups[c->n], sizeof(c->groups[0]), "%s", safe);
+				c->n++;
+			}
 		} else {
 			note_chart_failed(c, file, last[0] ? last : "gnuplot failed");
 		}

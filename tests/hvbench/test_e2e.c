@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -572,6 +573,59 @@ static void channel_ping_temp_files(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A shared results folder is hostile in its files too: a FIFO named
+ * results.json is refused at once (it used to block `hvbench report` for
+ * ever), and a chart name planted as a link to another file is replaced,
+ * not written through (gnuplot's own `set output` followed it). */
+static void report_hostile_folder(void **state)
+{
+	const char *run[] = {"run", "--bench", "alpha,beta", "--reps", "2", "--out",
+			     tmp_path("hf-src"), NULL};
+	const char *fifo_dir = tmp_path("hf-fifo"), *dir = tmp_path("hf");
+	const char *argv[] = {build_path("hvbench"), "report", fifo_dir, NULL};
+	const char *rep[] = {"report", dir, NULL};
+	char cmd[1200], *text;
+	struct cmd_result r;
+	struct stat st;
+
+	(void)state;
+	skip_without_tools();
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && mkfifo '%s/results.json'", fifo_dir,
+		 fifo_dir);
+	assert_int_equal(system(cmd), 0);
+	run_cmd(argv, 10, &r);
+	if (r.status != 1 || !strstr(r.err, "not a regular file"))
+		fail_msg("FIFO results.json: exit %d, stderr '%s'", r.status, r.err);
+	cmd_result_free(&r);
+
+	if (system("command -v gnuplot >/dev/null 2>&1"))
+		skip_because("gnuplot is not installed: no charts to plant links for");
+	hvbench(&r, run);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	write_text(tmp_path("hf-victim"), "precious\n");
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s' '%s/' && ln -s '%s' '%s/overhead_synthetic.svg'",
+		 dir, tmp_path("hf-src/results.json"), dir, tmp_path("hf-victim"), dir);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("HVBENCH_GNUPLOT");
+	hvbench(&r, rep);
+	setenv("HVBENCH_GNUPLOT", "none", 1);
+	if (r.status != 0)
+		fail_msg("report exit %d: %s", r.status, r.err);
+	cmd_result_free(&r);
+	text = slurp(tmp_path("hf-victim"));
+	assert_non_null(text);
+	if (strcmp(text, "precious\n"))
+		fail_msg("the planted chart link was written through");
+	free(text);
+	assert_int_equal(lstat(tmp_path("hf/overhead_synthetic.svg"), &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	text = slurp(tmp_path("hf/overhead_synthetic.svg"));
+	assert_non_null(text);
+	assert_non_null(strstr(text, "<svg"));
+	free(text);
+}
+
 static void native_only(void **state)
 {
 	const char *args[] = {"run", "--bench", "alpha", "--reps", "2", "--out",
@@ -927,6 +981,7 @@ int main(void)
 		cmocka_unit_test(report_rerenders_equal),
 		cmocka_unit_test(charts_with_gnuplot),
 		cmocka_unit_test(report_refuses_crafted_results),
+		cmocka_unit_test(report_hostile_folder),
 		cmocka_unit_test(forged_verdicts),
 		cmocka_unit_test(time_limit_ends_everything),
 		cmocka_unit_test(channel_ping_temp_files),
