@@ -516,14 +516,16 @@ static int result_from_json(json_t *o, struct hvb_doc *d, size_t idx, char *err,
 	free(group);
 	free(r->status);
 	r->status = NULL;
-	if (get_field(o, where, "metric", FIELD_WORD, &r->metric, err, errlen) ||
-	    get_field(o, where, "unit", FIELD_UNIT, &r->unit, err, errlen) ||
-	    get_field(o, where, "better", FIELD_BETTER, &better, err, errlen) ||
-	    get_field(o, where, "status", FIELD_STATUS, &r->status, err, errlen) ||
-	    get_field(o, where, "error", FIELD_TEXT, &r->error, err, errlen))
+	if (get_field(o, where, "better", FIELD_BETTER, &better, err, errlen))
 		return -1;
 	r->better_higher = better && !strcmp(better, "higher");
 	free(better);
+	/* The others belong to r, which hvb_doc_free frees on failure. */
+	if (get_field(o, where, "metric", FIELD_WORD, &r->metric, err, errlen) ||
+	    get_field(o, where, "unit", FIELD_UNIT, &r->unit, err, errlen) ||
+	    get_field(o, where, "status", FIELD_STATUS, &r->status, err, errlen) ||
+	    get_field(o, where, "error", FIELD_TEXT, &r->error, err, errlen))
+		return -1;
 	if (!r->status)
 		r->status = hvb_xstrdup(HVB_ST_OK);
 	snprintf(side, sizeof(side), "%s.native", where);
