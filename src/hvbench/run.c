@@ -49,11 +49,14 @@ int run_list_workloads(const char *bench_path, struct workload **out, size_t *n,
 	snprintf(prog, sizeof(prog), "%s", bench_path);
 	runner_exec(argv, -1, 60, NULL, NULL, &res);
 	if (res.outcome != RUN_EXITED || res.status != 0) {
-		char last[200];
+		struct runner lister;
+		const char *why;
 
-		runner_last_line(res.err, res.err_len, last, sizeof(last));
-		snprintf(err, errlen, "`%s list` failed: %s", bench_path,
-			 last[0] ? last : res.outcome == RUN_TIMEOUT ? "timed out" : "exit status");
+		/* The native rule: exit status 0, a signal said as such. */
+		runner_native(&lister, bench_path);
+		lister.timeout_s = 60;
+		why = runner_judge(&lister, &res);
+		snprintf(err, errlen, "`%s list` failed: %s", bench_path, why ? why : "?");
 		runner_run_free(&res);
 		return -1;
 	}
