@@ -116,11 +116,16 @@ static struct virtio_pci_hooks hooks_for(struct fix *f)
 	};
 }
 
-static void place(struct fix *f)
+static void place_only(struct fix *f)
 {
 	f->slot = pci_add(&f->pci, &f->vp->pci);
 	assert_true(f->slot > 0);
 	assert_int_equal(virtio_pci_add_caps(f->vp), 0);
+}
+
+static void place(struct fix *f)
+{
+	place_only(f);
 	char err[128];
 	assert_int_equal(virtio_pci_start(f->vp, false, err, sizeof(err)), 0);
 }
@@ -143,6 +148,19 @@ static int setup_rng(void **state)
 	assert_int_equal(virtio_rng_init(&f->rng, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
 	f->vp = &f->rng.vp;
 	place(f);
+	*state = f;
+	return 0;
+}
+
+/* The worker not started: whatever needs it cannot happen. */
+static int setup_rng_idle(void **state)
+{
+	struct fix *f = fix_new();
+	struct virtio_pci_hooks h = hooks_for(f);
+	char err[128];
+	assert_int_equal(virtio_rng_init(&f->rng, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
+	f->vp = &f->rng.vp;
+	place_only(f);
 	*state = f;
 	return 0;
 }
@@ -594,6 +612,25 @@ static void bad_ring_address_needs_reset(void **state)
 	assert_int_equal(eventfd_count(f->vp->vec_fd[1]), 1); /* config vector */
 }
 
+/* Linux resets a device before anything else (virtio_dev_probe); the
+ * device has never been live, so the reset is complete at once and the
+ * very next writes count, worker or not. */
+static void reset_before_first_use(void **state)
+{
+	struct fix *f = *state;
+	mw(f, 0x14, 1, 0);
+	assert_int_equal(mr(f, 0x14, 1), 0);
+	mw(f, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_int_equal(mr(f, 0x14, 1), VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_true(negotiate(f, 1ull << VIRTIO_F_VERSION_1));
+	/* Before DRIVER_OK a reset is still immediate. */
+	mw(f, 0x14, 1, 0);
+	assert_int_equal(mr(f, 0x14, 1), 0);
+	mw(f, 0x16, 2, 0);
+	mw(f, 0x18, 2, 8);
+	assert_int_equal(mr(f, 0x18, 2), 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +643,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(malformed_ring_needs_reset, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(bad_ring_address_needs_reset, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(reset_waits_for_worker, setup_slow, teardown),
+		cmocka_unit_test_setup_teardown(reset_before_first_use, setup_rng_idle, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
