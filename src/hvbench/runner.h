@@ -17,7 +17,7 @@
  * mapping lives (runner_ok_status() reads it):
  * - native programs (bench, realtool.sh): 0.
  * - the bare guest under vmm: it ends through the isa-debug-exit port, and
- *   vmm's status for value v is (v << 1) | 1 (DESIGN.md); the benchmark guest
+ *   vmm's status for value v <= 63 is (v << 1) | 1 (vmmstatus.h); the guest
  *   writes 0 on success, so success is status 1.
  * - a Linux guest, under vmm or under QEMU: its /init powers the machine off
  *   after printing the RESULT (or FAIL) line, and both monitors exit 0 on a

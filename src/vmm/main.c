@@ -50,10 +50,11 @@ static void usage(FILE *f)
 		"                       after SECONDS the main loop makes a system call outside\n"
 		"                       the sandbox policy (the sandbox then stops the VM: 12)\n"
 		"\n"
-		"exit status: 0 guest powered off or rebooted; odd (V<<1)|1 guest wrote V to the\n"
-		"debug-exit port 0xf4; 2 usage or start-up error; 4 triple fault; 6 guest halted\n"
-		"with interrupts off; 8 KVM error or unhandled exit; 10 --strict-io violation;\n"
-		"12 forbidden system call (sandbox); 130 SIGINT; 143 SIGTERM.\n");
+		"exit status: 0 guest powered off or rebooted; odd (V<<1)|1 guest wrote V (0..63)\n"
+		"to the debug-exit port 0xf4; 2 usage or start-up error; 4 triple fault; 6 guest\n"
+		"halted with interrupts off; 8 KVM error or unhandled exit; 10 --strict-io\n"
+		"violation; 12 forbidden system call (sandbox); 14 guest wrote 64 or more to the\n"
+		"debug-exit port (the value is printed); 130 SIGINT; 143 SIGTERM.\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
@@ -173,8 +174,6 @@ static int cmd_run(int argc, char **argv)
 	return machine_run(&cfg);
 }
 
-/* Placeholder for starting the VMs of a checked description; the launcher
- * replaces it. It owns sys. */
 /* `vmm system [--check] FILE`: every problem in FILE goes to stderr, as
  * "FILE:LINE: problem; what to change", and nothing is started. */
 static int cmd_system(int argc, char **argv)
