@@ -61,7 +61,6 @@
 #define VSOCK_LINE_MAX 32     /* "CONNECT 4294967295\r\n" and then some */
 #define VSOCK_LOCAL_PORT0 (1u << 30) /* first local port (as Firecracker) */
 #define VSOCK_EV_LISTEN 0ull
-#define VSOCK_IOV_MAX 64
 
 _Static_assert((VSOCK_CONN_BUF & (VSOCK_CONN_BUF - 1)) == 0, "ring size a power of two");
 
@@ -310,6 +309,13 @@ static struct vconn *vsock_slot(struct vsock_conn_table *t)
 
 /* ---- the stream toward the host program ---------------------------------- */
 
+/* Every write to a host socket: send(2) only works on sockets and cannot
+ * pass descriptors (sendmsg could): the sandbox allows this one only. */
+static ssize_t vsock_send(int fd, const void *buf, size_t len)
+{
+	return send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 /* Tells G about freed buffer space once what it has heard is less than
  * half the buffer: a guest that only sends would otherwise stall. */
 static void vsock_credit_check(struct vsock_conn_table *t, struct vconn *c)
@@ -331,9 +337,7 @@ static bool vsock_flush(struct vsock_conn_table *t, struct vconn *c)
 		uint32_t off = c->fwd_cnt & (VSOCK_CONN_BUF - 1);
 		uint32_t len = vsock_ring_len(c);
 		uint32_t first = len < VSOCK_CONN_BUF - off ? len : VSOCK_CONN_BUF - off;
-		struct iovec iov[2] = {{c->ring + off, first}, {c->ring, len - first}};
-		struct msghdr m = {.msg_iov = iov, .msg_iovlen = len > first ? 2 : 1};
-		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = vsock_send(c->fd, c->ring + off, first);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -341,6 +345,8 @@ static bool vsock_flush(struct vsock_conn_table *t, struct vconn *c)
 			return false;
 		}
 		c->fwd_cnt += (uint32_t)n;
+		if ((uint32_t)n < first)
+			break;
 	}
 	if (!vsock_ring_len(c) && (c->guest_shut & VSOCK_SHUTDOWN_SEND) && !c->wr_shut) {
 		(void)shutdown(c->fd, SHUT_WR);
@@ -365,15 +371,17 @@ static void vsock_to_host(struct vsock_conn_table *t, struct vconn *c, const str
 	c->rx_cnt += len;
 	t->st.tx_bytes += len;
 	if (old == c->fwd_cnt) {
-		struct msghdr m = {.msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = niov};
-		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			vsock_reset(t, c);
-			return;
+		for (unsigned i = 0; i < niov && done < len; i++) {
+			size_t l = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+			ssize_t n = l ? vsock_send(c->fd, iov[i].iov_base, l) : 0;
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				vsock_reset(t, c);
+				return;
+			}
+			done += n > 0 ? (size_t)n : 0;
+			if (n < (ssize_t)l)
+				break;
 		}
-		done = n > 0 ? (size_t)n : 0;
-		if (done > len)
-			done = len; /* iov covers exactly len; never trust more */
 		c->fwd_cnt += (uint32_t)done;
 	}
 	if (done < len) {
@@ -440,7 +448,7 @@ static void vsock_established(struct vsock_conn_table *t, struct vconn *c)
 {
 	char ok[24];
 	int n = snprintf(ok, sizeof(ok), "OK %u\n", c->hport);
-	if (send(c->fd, ok, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+	if (vsock_send(c->fd, ok, (size_t)n) != n) {
 		vsock_reset(t, c);
 		return;
 	}
@@ -574,24 +582,26 @@ static void vsock_conn_hdr(const struct vsock_conn_table *t, struct vconn *c,
 	c->pending &= ~(unsigned)P_CREDIT; /* every packet tells G our credit */
 }
 
-/* Reads H into iov, at most `limit` bytes. */
+/* Reads H into iov, at most `limit` bytes: the bytes read, 0 at the end
+ * of H's stream, -1 with errno, or -2 when iov has no room. */
 static ssize_t vsock_read_host(struct vconn *c, const struct iovec *iov, unsigned niov,
 			       size_t limit)
 {
-	struct iovec v[VSOCK_IOV_MAX];
-	unsigned n = 0;
-	for (unsigned i = 0; i < niov && n < VSOCK_IOV_MAX && limit; i++) {
-		size_t l = iov[i].iov_len < limit ? iov[i].iov_len : limit;
+	size_t got = 0;
+	bool any = false;
+	for (unsigned i = 0; i < niov && got < limit; i++) {
+		size_t l = iov[i].iov_len < limit - got ? iov[i].iov_len : limit - got;
 		if (!l)
 			continue;
-		v[n].iov_base = iov[i].iov_base;
-		v[n++].iov_len = l;
-		limit -= l;
+		any = true;
+		ssize_t n = recv(c->fd, iov[i].iov_base, l, MSG_DONTWAIT);
+		if (n <= 0)
+			return got ? (ssize_t)got : n; /* the end or EAGAIN: next time */
+		got += (size_t)n;
+		if ((size_t)n < l)
+			break;
 	}
-	if (!n)
-		return -2;
-	struct msghdr m = {.msg_iov = v, .msg_iovlen = n};
-	return recvmsg(c->fd, &m, MSG_DONTWAIT);
+	return any ? (ssize_t)got : -2;
 }
 
 /* One packet of connection c's owed work; false when it has none left. */
@@ -962,6 +972,11 @@ void vsock_conn_free(struct vsock_conn_table *t)
 int vsock_conn_fd(const struct vsock_conn_table *t)
 {
 	return t->ep;
+}
+
+int vsock_conn_listen_fd(const struct vsock_conn_table *t)
+{
+	return t->listen_fd;
 }
 
 const struct vsock_stats *vsock_conn_stats(const struct vsock_conn_table *t)

@@ -119,6 +119,7 @@ int vsock_conn_listen(const char *path, char *err, size_t errlen);
 /* The table's epoll fd (readable when a socket has an event), and the
  * milliseconds until its next deadline (-1: none). */
 int vsock_conn_fd(const struct vsock_conn_table *t);
+int vsock_conn_listen_fd(const struct vsock_conn_table *t); /* -1: none (the sandbox) */
 int vsock_conn_timeout(const struct vsock_conn_table *t);
 
 /* Handles the host sockets' events, waiting up to timeout_ms (0: none),
