@@ -234,12 +234,16 @@ static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char
  */
 #define VIRTIO_BAR_BASE (GM_MMIO_BASE + 0x800000u)
 #define VIRTIO_GSI_BASE 32u
-#define VIRTIO_MAX_DEVS (VIRTIO_BLK_MAX + 1)
+#define VIRTIO_MAX_DEVS (VIRTIO_BLK_MAX + 3) /* disks, rng, net, vsock */
 
 static struct virtio_blk vio_disks[VIRTIO_BLK_MAX];
 static unsigned vio_ndisks;
 static struct virtio_rng vio_rng;
 static bool vio_rng_on;
+static struct virtio_net vio_net;
+static bool vio_net_on;
+static struct virtio_vsock vio_vsock;
+static bool vio_vsock_on;
 static struct virtio_pci *vio_devs[VIRTIO_MAX_DEVS];
 static unsigned vio_ndevs;
 
@@ -322,6 +326,24 @@ static int vio_add(struct machine *m, struct pci_bus *pci, const struct machine_
 		if (vio_place(pci, &vio_rng.vp, err, errlen))
 			return -1;
 	}
+	/* The TAP and the vsock listening socket are opened here, before
+	 * the sandbox, like the images. */
+	if (cfg->has_net) {
+		struct virtio_pci_hooks h = vio_hooks(m);
+		if (virtio_net_init(&vio_net, &cfg->net, &m->mem, &m->mmio, &h, err, errlen))
+			return -1;
+		vio_net_on = true;
+		if (vio_place(pci, &vio_net.vp, err, errlen))
+			return -1;
+	}
+	if (cfg->has_vsock) {
+		struct virtio_pci_hooks h = vio_hooks(m);
+		if (virtio_vsock_init(&vio_vsock, &cfg->vsock, &m->mem, &m->mmio, &h, err, errlen))
+			return -1;
+		vio_vsock_on = true;
+		if (vio_place(pci, &vio_vsock.vp, err, errlen))
+			return -1;
+	}
 	return 0;
 }
 
@@ -346,6 +368,12 @@ static void vio_sandbox(struct sandbox_opts *sb)
 					   SANDBOX_MAX_DEV_FDS - sb->ndev);
 	for (unsigned i = 0; i < vio_ndisks && sb->ndisk < SANDBOX_MAX_DISKS; i++)
 		sb->disk_fds[sb->ndisk++] = vio_disks[i].fd;
+	if (vio_net_on)
+		sb->tap_fds[sb->ntap++] = vio_net.tap.fd;
+	if (vio_vsock_on) {
+		sb->epoll_fds[sb->nepoll++] = vsock_conn_fd(vio_vsock.t);
+		sb->listen_fds[sb->nlisten++] = vsock_conn_listen_fd(vio_vsock.t);
+	}
 }
 
 /* After the vCPUs stopped: the workers stop, the images close. */
@@ -355,8 +383,12 @@ static void vio_free(void)
 		virtio_blk_free(&vio_disks[i]);
 	if (vio_rng_on)
 		virtio_pci_free(&vio_rng.vp);
+	if (vio_net_on)
+		virtio_net_free(&vio_net);
+	if (vio_vsock_on)
+		virtio_vsock_free(&vio_vsock);
 	vio_ndisks = vio_ndevs = 0;
-	vio_rng_on = false;
+	vio_rng_on = vio_net_on = vio_vsock_on = false;
 }
 
 static void sigusr1_handler(int sig)

@@ -16,6 +16,8 @@
 #include <linux/kvm.h>
 
 #include "blk.h"
+#include "net.h"
+#include "vsock.h"
 #include "bus.h"
 #include "channel.h"
 #include "guestmem.h"
@@ -41,6 +43,11 @@ struct machine_config {
 	struct blk_cfg disks[VIRTIO_BLK_MAX];
 	unsigned ndisks;
 	bool rng;
+	/* --net tap=NAME[,mac=MAC], --vsock cid=N,uds=PATH */
+	struct net_cfg net;
+	bool has_net;
+	struct vsock_cfg vsock;
+	bool has_vsock;
 };
 
 struct vcpu_state {

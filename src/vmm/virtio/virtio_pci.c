@@ -570,6 +570,40 @@ static bool device_live(const struct virtio_pci *vp)
 	       !(vp->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED));
 }
 
+/* Gives chain `head` of queue i back and notifies the driver if it wants;
+ * false when a reset written while we worked drops it (the queue is being
+ * dropped; the driver is waiting for status 0, not for this buffer). */
+static bool put_chain(struct virtio_pci *vp, unsigned i, uint16_t head, uint32_t written)
+{
+	struct virtio_queue *q = &vp->q[i];
+	pthread_mutex_lock(&vp->lock);
+	bool drop = vp->resetting;
+	uint16_t vec = q->vector;
+	pthread_mutex_unlock(&vp->lock);
+	if (drop)
+		return false;
+	virtq_push(&q->vq, head, written);
+	if (virtq_need_notify(&q->vq))
+		notify_driver(vp, vec, VIRTIO_ISR_QUEUE);
+	return true;
+}
+
+void virtio_pci_put(struct virtio_pci *vp, unsigned q, uint16_t head, uint32_t written)
+{
+	if (q < vp->d.nqueues && vp->q[q].live)
+		(void)put_chain(vp, q, head, written);
+}
+
+int virtio_pci_pop(struct virtio_pci *vp, unsigned q, struct virtq_chain *c)
+{
+	if (q >= vp->d.nqueues || !vp->q[q].live)
+		return 0;
+	int r = virtq_pop(&vp->q[q].vq, c);
+	if (r < 0)
+		virtio_pci_needs_reset(vp, vp->q[q].vq.why);
+	return r;
+}
+
 /* Serves queue i until it is empty (or a bound, then comes back: other
  * queues and a reset are not starved by a driver that keeps adding). */
 static void serve_queue(struct virtio_pci *vp, unsigned i, struct virtq_chain *c)
@@ -591,17 +625,8 @@ static void serve_queue(struct virtio_pci *vp, unsigned i, struct virtq_chain *c
 		}
 		if (written > c->wlen)
 			abort(); /* a device claimed more than the chain holds: our bug */
-		pthread_mutex_lock(&vp->lock);
-		/* A reset written while we worked: the queue is being dropped;
-		 * the driver is waiting for status 0, not for this buffer. */
-		bool drop = vp->resetting;
-		uint16_t vec = q->vector;
-		pthread_mutex_unlock(&vp->lock);
-		if (drop)
+		if (!put_chain(vp, i, c->head, written))
 			return;
-		virtq_push(vq, c->head, written);
-		if (virtq_need_notify(vq))
-			notify_driver(vp, vec, VIRTIO_ISR_QUEUE);
 	}
 	signal_fd(q->kick_fd); /* more to do: come back after the others */
 }
@@ -616,16 +641,21 @@ static void *worker(void *arg)
 {
 	struct virtio_pci *vp = arg;
 	static _Thread_local struct virtq_chain chain;
+	bool was_live = false; /* the device's own fd is polled only while live */
 	if (vp->gated)
 		sandbox_hold_role(vp->role);
 	for (;;) {
-		struct pollfd p[VIRTIO_MAX_QUEUES + 1];
+		struct pollfd p[VIRTIO_MAX_QUEUES + 2];
 		unsigned n = vp->d.nqueues;
 		p[0] = (struct pollfd){vp->ctl_fd, POLLIN, 0};
 		for (unsigned i = 0; i < n; i++)
 			p[i + 1] = (struct pollfd){vp->q[i].kick_fd, POLLIN, 0};
-		if (poll(p, n + 1, -1) < 0 && errno != EINTR)
+		int timeout = -1;
+		int wfd = vp->d.wait && was_live ? vp->d.wait(vp->d.dev, &timeout) : -1;
+		p[n + 1] = (struct pollfd){wfd, POLLIN, 0};
+		if (poll(p, n + 1 + (wfd >= 0), timeout) < 0 && errno != EINTR)
 			abort(); /* our own descriptors: cannot fail */
+		bool ready = wfd >= 0 && (p[n + 1].revents & (POLLIN | POLLHUP | POLLERR));
 		bool kicked[VIRTIO_MAX_QUEUES] = {false};
 		if (p[0].revents & POLLIN)
 			drain(vp->ctl_fd);
@@ -647,12 +677,14 @@ static void *worker(void *arg)
 			}
 			regs_reset(vp);
 			vp->resetting = false;
+			was_live = false;
 			pthread_mutex_unlock(&vp->lock);
 			if (vp->d.reset)
 				vp->d.reset(vp->d.dev);
 			continue;
 		}
 		bool live = device_live(vp);
+		was_live = live;
 		bool all = vp->kick_all;
 		vp->kick_all = false;
 		bool serve[VIRTIO_MAX_QUEUES] = {false};
@@ -660,7 +692,8 @@ static void *worker(void *arg)
 		for (unsigned i = 0; live && i < n && !bad; i++) {
 			if (kicked[i] || all)
 				bad = queue_setup(vp, i);
-			serve[i] = (kicked[i] || all) && vp->q[i].live;
+			serve[i] = (kicked[i] || all) && vp->q[i].live &&
+				   !(vp->d.pull_queues & (1u << i));
 		}
 		pthread_mutex_unlock(&vp->lock);
 		if (bad) {
@@ -672,6 +705,12 @@ static void *worker(void *arg)
 		for (unsigned i = 0; i < n; i++)
 			if (serve[i])
 				serve_queue(vp, i, &chain);
+		if (vp->d.run) {
+			uint32_t mask = all ? ~0u : 0;
+			for (unsigned i = 0; i < n; i++)
+				mask |= kicked[i] ? 1u << i : 0;
+			vp->d.run(vp->d.dev, mask, ready);
+		}
 	}
 }
 

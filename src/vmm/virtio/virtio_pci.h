@@ -104,6 +104,19 @@ struct virtio_device {
 	/* Worker thread, after a reset dropped the queues. May be NULL. */
 	void (*reset)(void *dev);
 	void *dev;
+	/* Devices with input of their own (net's TAP, vsock's sockets). The
+	 * queues in pull_queues (bit q) are set up but not served: the
+	 * device takes their chains in run() with virtio_pci_pop/_put, when
+	 * it has something to put in them. wait() (worker thread; NULL:
+	 * none) returns a descriptor the worker polls for POLLIN as well, or
+	 * -1, and sets how long it may sleep (-1: no limit). run() (NULL:
+	 * none) is called on each wake-up while the device is live, after
+	 * the served queues: kicked has bit q for each queue notified (all
+	 * bits on the DRIVER_OK pass), ready says wait's descriptor had
+	 * input. */
+	uint32_t pull_queues;
+	int (*wait)(void *dev, int *timeout_ms);
+	void (*run)(void *dev, uint32_t kicked, bool ready);
 };
 
 /* What the transport needs from the machine (KVM); unit tests record. */
@@ -191,5 +204,13 @@ void virtio_pci_needs_reset(struct virtio_pci *vp, const char *why);
 
 /* The negotiated features (valid once FEATURES_OK). */
 uint64_t virtio_pci_features(struct virtio_pci *vp);
+
+/* For a device's pulled queues, from the worker (run): takes the next
+ * chain of queue q (1), none or the queue not live (0), or a malformed
+ * ring (-1, the device is then in NEEDS_RESET); gives a chain back with
+ * `written` bytes and notifies the driver if it wants (dropped while a
+ * reset is in progress, as for served queues). */
+int virtio_pci_pop(struct virtio_pci *vp, unsigned q, struct virtq_chain *c);
+void virtio_pci_put(struct virtio_pci *vp, unsigned q, uint16_t head, uint32_t written);
 
 #endif
