@@ -17,6 +17,9 @@ LAB_TEST_BIN := $(BUILD)/tests/lab/test_lab
 # The stopwatch of the boot-timing test, static like the monitor: the outer
 # image's libraries are QEMU's, and the helper should not depend on them.
 LAB_BOOTTIME := $(LAB_DIR)/boottime
+# Both ends of the vsock case (the Linux guest's AF_VSOCK side, the lab
+# machine's side through vmm's Unix socket), static for the same reason.
+LAB_VSOCKPEER := $(LAB_DIR)/vsockpeer
 # The bench runner goes into the inner image when a fragment builds it (the
 # src/*/*.mk fragments are included before this one).
 LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
@@ -31,7 +34,7 @@ lab-fetch:
 lab-images: $(LAB_DIR)/ready
 
 $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh lab/realtool.sh \
-		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) \
+		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) $(LAB_VSOCKPEER) \
 		$(GUEST_ELF)
 	@mkdir -p $(LAB_DIR)
 	@rm -f $@ $(LAB_DIR)/unavailable
@@ -40,10 +43,11 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 			| tee $(LAB_DIR)/unavailable >&2; \
 	elif LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/fetch.sh 2>$(LAB_DIR)/fetch.log; then \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh inner $(LAB_INNER) \
-			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) && \
+			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) --vsockpeer $(LAB_VSOCKPEER) && \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh outer $(LAB_OUTER) \
 			--vmm $(BUILD)/vmm-static --inner $(LAB_INNER) --guests $(BUILD)/tests/guests \
-			--benchguest $(GUEST_ELF) --boottime $(LAB_BOOTTIME) && \
+			--benchguest $(GUEST_ELF) --boottime $(LAB_BOOTTIME) \
+			--vsockpeer $(LAB_VSOCKPEER) && \
 		touch $@; \
 	else \
 		cat $(LAB_DIR)/fetch.log >&2; \
@@ -52,6 +56,11 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 	fi
 
 $(LAB_BOOTTIME): tests/lab/boottime.c
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
+
+$(LAB_VSOCKPEER): tests/lab/vsockpeer.c
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
