@@ -194,6 +194,7 @@ outer_virtio() {
 
 virtio_test() {
 	mon=$1
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	outer_virtio
 	devs=$(opt lab.virtio disk,rodisk,rng)
 	script=/tmp/virtio-$mon.sh
@@ -305,6 +306,7 @@ EOF
 		fi
 	fi
 	rm -f /tmp/disk.img /tmp/rodisk.img
+	echo "LAB: virtio $mon took $(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime) s of the lab machine's uptime"
 }
 
 for t in $(echo "$tests" | tr ',' ' '); do

@@ -193,11 +193,18 @@ static char *section(const char *test)
 	snprintf(prefix, sizeof(prefix), "LAB: %s exit status ", mon);
 	const char *st = strstr(s, prefix);
 	if (!st || atoi(st + strlen(prefix)) != 0) {
+		/* The console's part before the status, once per monitor. */
+		static bool noted[2];
 		size_t at = st ? (size_t)(st - s) : n;
-		test_note("%s's run, its end:\n%.*s", mon, (int)(at > 2000 ? 2000 : at),
-			  s + (at > 2000 ? at - 2000 : 0));
-		fail_msg("%s %s: the guest did not run to its power-off", mon,
-			 st ? "exited with a status other than 0" : "did not exit");
+		if (!noted[mon[0] == 'q']) {
+			noted[mon[0] == 'q'] = true;
+			test_note("%s's run, its end:\n%.*s", mon, (int)(at > 2000 ? 2000 : at),
+				  s + (at > 2000 ? at - 2000 : 0));
+		}
+		if (st)
+			fail_msg("%s exited with status %d, not 0: the guest did not run to its "
+				 "power-off", mon, atoi(st + strlen(prefix)));
+		fail_msg("%s did not exit", mon);
 	}
 	return s;
 }
