@@ -4,6 +4,7 @@
  * (thermal, frequency, neighbours) hit both sides alike, after one discarded
  * warm-up run per side that fills caches and page tables. */
 #include "run.h"
+#include "devwl.h"
 #include "host.h"
 #include "hvbench.h"
 #include "report.h"
@@ -167,6 +168,7 @@ struct ctx {
 	int nb_cpu;            /* the neighbour's CPU (also channel-pong's) */
 	struct runner sys;     /* channel-ping: two guests under `vmm system` */
 	char sys_cfg[128];     /* the description it runs, written per run */
+	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
 	int have_virt;
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
 	size_t runs_total, runs_done;
@@ -287,9 +289,9 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		rc = ONE_OK;
 	}
 	if (rc == ONE_OK && !warm)
-		hvb_side_add(rn == &x->virt || rn == &x->sys ? &r->virt
-			     : rn == &x->virt_nb		 ? &r->virt_nb
-							 : &r->native,
+		hvb_side_add(!strcmp(rn->side, "native") ? &r->native
+			     : rn == &x->virt_nb	     ? &r->virt_nb
+							     : &r->virt,
 			     s.value);
 	runner_run_free(&res);
 	return rc;
@@ -348,12 +350,13 @@ static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
 		    const struct runner *sides[3])
 {
 	int n = 0;
+	const struct runner *dn = devwl_native(&x->dev, r), *dv = devwl_virt(&x->dev, r);
 	if (r->has_native)
-		sides[n++] = x->is_tool[bi] ? &x->tool : &x->native;
+		sides[n++] = x->is_tool[bi] ? &x->tool : dn ? dn : &x->native;
 	if (!strcmp(r->benchmark, CHANNEL_WORKLOAD))
 		sides[n++] = &x->sys;
 	else if (x->have_virt || !r->has_native)
-		sides[n++] = &x->virt;
+		sides[n++] = dv ? dv : &x->virt;
 	if (r->has_nb)
 		sides[n++] = &x->virt_nb;
 	return n;
@@ -407,6 +410,7 @@ static const struct workload guest_only[] = {
 	 "GPIO loopback interrupt by ioeventfd + irqfd in the host kernel; us", 1, 0},
 	{CHANNEL_WORKLOAD, "latency",
 	 "round trip over a channel between two guests (vmm system); us", 1, 0},
+	{DEVWL_RNG_WORKLOAD, "synthetic", "reads from virtio-rng (vmm run --rng); bytes/s", 1, 0},
 };
 
 void run_add_guest_only(struct workload **w, size_t *n)
@@ -692,9 +696,11 @@ int run_main(const struct run_opts *o)
 		x.virt_nb.side = "virt+neighbour";
 		d.config.interference = 1;
 		d.config.nb_cpu = x.nb_cpu;
-		/* channel-ping already runs two VMs: no neighbour on top. */
+		/* channel-ping already runs two VMs: no neighbour on top; nor
+		 * beside the device workloads, whose guest needs its devices. */
 		for (size_t i = 0; i < d.nresults; i++)
-			d.results[i].has_nb = strcmp(d.results[i].benchmark, CHANNEL_WORKLOAD) != 0;
+			d.results[i].has_nb = strcmp(d.results[i].benchmark, CHANNEL_WORKLOAD) != 0 &&
+					      !devwl_is_device(&d.results[i]);
 	}
 
 	d.config.reps = o->reps;
@@ -737,6 +743,13 @@ int run_main(const struct run_opts *o)
 	dir_ok = report_mkdirs(dir, err, sizeof(err)) == 0;
 	if (!dir_ok)
 		fprintf(stderr, "hvbench: %s; the results will only be printed\n", err);
+	if (devwl_setup(&x.dev, &d, o->bench_path, o->vmm, o->guest_image, dir, dir_ok, cpu,
+			o->timeout_s, err, sizeof(err))) {
+		fprintf(stderr, "hvbench: %s\n", err);
+		free(is_tool);
+		hvb_doc_free(&d);
+		return 1;
+	}
 
 	for (size_t i = 0; i < d.nresults; i++) {
 		const struct runner *sides[3];
@@ -773,6 +786,7 @@ int run_main(const struct run_opts *o)
 	}
 	sig = runner_stop_signal();
 	runner_unwatch_signals();
+	devwl_cleanup(&x.dev);
 	{ /* channel-ping's description and its consoles' logs */
 		char p[sizeof(x.sys_cfg) + 32];
 		unlink(x.sys_cfg);
