@@ -60,7 +60,7 @@ static struct {
 	uint64_t capacity, size_max, seg_max;
 	uint8_t last_status;
 	/* where the time of requests alone in flight went (TSC ticks) */
-	uint64_t n_split, t_notify, t_device, t_irq, n_poll, t_poll;
+	uint64_t n_alone, t_req, t_notify, n_irq_in_notify, n_split, t_device, t_irq;
 	uint64_t requests;
 } vb;
 
@@ -206,21 +206,28 @@ int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_
 	return 0;
 }
 
-static void account(struct vblk_slot *sl, uint64_t seen, uint64_t irqs_before)
+/* A request alone in flight from submission to completion: its time
+ * from the notify to the completion seen, the notify write itself, and
+ * where the interrupt fell: during the notify's exit (the device finished
+ * before the vCPU was back in the guest), or after it (then split into
+ * device and interrupt time). */
+static void account(struct vblk_slot *sl, uint64_t seen)
 {
 	if (!sl->alone || !sl->kicked || vb.inflight != 0)
 		return;
-	if (vb.q.wait == VIRTIO_WAIT_IRQ && vb.q.irq_waits == irqs_before + 1 &&
-	    vb.q.last_irq_tsc > sl->t_kick1 && seen >= vb.q.last_irq_tsc) {
-		vb.n_split++;
-		vb.t_notify += sl->t_kick1 - sl->t_kick0;
-		vb.t_device += vb.q.last_irq_tsc - sl->t_kick1;
-		vb.t_irq += seen - vb.q.last_irq_tsc;
-	} else if (vb.q.wait == VIRTIO_WAIT_POLL) {
-		vb.n_poll++;
-		vb.t_notify += sl->t_kick1 - sl->t_kick0;
-		vb.t_poll += seen - sl->t_kick1;
+	vb.n_alone++;
+	vb.t_req += seen - sl->t_kick0;
+	vb.t_notify += sl->t_kick1 - sl->t_kick0;
+	uint64_t irq = vb.q.wait == VIRTIO_WAIT_IRQ ? virtio_info()->virtio_irq_tsc[vb.q.vec] : 0;
+	if (vb.q.wait != VIRTIO_WAIT_IRQ || irq < sl->t_kick0 || irq > seen)
+		return; /* no interrupt of its own (polling, or found at the recheck) */
+	if (irq < sl->t_kick1) {
+		vb.n_irq_in_notify++;
+		return;
 	}
+	vb.n_split++;
+	vb.t_device += irq - sl->t_kick1;
+	vb.t_irq += seen - irq;
 }
 
 int plat_disk_wait(uint64_t *tag)
@@ -241,7 +248,6 @@ int plat_disk_wait(uint64_t *tag)
 		}
 	}
 	uint32_t id, len;
-	uint64_t irqs = vb.q.irq_waits;
 	if (virtq_wait(&vb.q, &id, &len))
 		return -1; /* the device has stopped answering */
 	uint64_t seen = plat_rdtsc();
@@ -254,7 +260,7 @@ int plat_disk_wait(uint64_t *tag)
 	vb.inflight--;
 	*tag = sl->tag;
 	vb.last_status = sl->status;
-	account(sl, seen, irqs);
+	account(sl, seen);
 	return sl->status == VBLK_S_OK ? 0 : -1;
 }
 
@@ -273,15 +279,19 @@ size_t plat_disk_stats(struct plat_stat *out, size_t max)
 	STAT("notifies", vb.q.kicks, 0);
 	STAT("notifies_suppressed", vb.q.kicks_skipped, 0);
 	STAT("interrupts", vb.q.irq_waits, 0);
+	STAT("rechecks", vb.q.rechecks, 0);
+	if (vb.n_alone) {
+		double na = (double)vb.n_alone;
+		STAT("alone", vb.n_alone, 0);
+		STAT("req_us", (double)ticks_to_ns(vb.t_req) / 1e3 / na, 2);
+		STAT("notify_us", (double)ticks_to_ns(vb.t_notify) / 1e3 / na, 2);
+		STAT("irq_in_notify", vb.n_irq_in_notify, 0);
+	}
 	if (vb.n_split) {
-		STAT("split_n", vb.n_split, 0);
-		STAT("notify_us", (double)ticks_to_ns(vb.t_notify) / 1e3 / (double)vb.n_split, 2);
-		STAT("device_us", (double)ticks_to_ns(vb.t_device) / 1e3 / (double)vb.n_split, 2);
-		STAT("irq_us", (double)ticks_to_ns(vb.t_irq) / 1e3 / (double)vb.n_split, 2);
-	} else if (vb.n_poll) {
-		STAT("split_n", vb.n_poll, 0);
-		STAT("notify_us", (double)ticks_to_ns(vb.t_notify) / 1e3 / (double)vb.n_poll, 2);
-		STAT("device_poll_us", (double)ticks_to_ns(vb.t_poll) / 1e3 / (double)vb.n_poll, 2);
+		double ns = (double)vb.n_split;
+		STAT("split", vb.n_split, 0);
+		STAT("device_us", (double)ticks_to_ns(vb.t_device) / 1e3 / ns, 2);
+		STAT("irq_us", (double)ticks_to_ns(vb.t_irq) / 1e3 / ns, 2);
 	}
 #undef STAT
 	return n;

@@ -435,6 +435,13 @@ static uint64_t patience(void)
 	return vgi->tsc_khz * 10000;
 }
 
+/* IRQ mode takes a completion only once an interrupt has said it is
+ * there (the device's used buffer notification, 2.7.14), as Linux's
+ * vring_interrupt does, with one exception Linux makes too: after the
+ * event index is re-armed, entries that arrived meanwhile are taken at
+ * once (virtqueue_enable_cb's recheck), since their interrupt may have
+ * been decided against the old index. `signalled` is the used index the
+ * last interrupt (or recheck) covered. */
 int virtq_wait(struct virtq *q, uint32_t *id, uint32_t *len)
 {
 	uint64_t t0 = plat_rdtsc(), limit = patience();
@@ -446,22 +453,24 @@ int virtq_wait(struct virtq *q, uint32_t *id, uint32_t *len)
 	}
 	volatile uint64_t *count = &vgi->virtio_irq_count[q->vec];
 	for (;;) {
-		if (virtq_get(q, id, len))
+		if (q->last_used != q->signalled && virtq_get(q, id, len))
 			return 0;
-		/* Our used_event is published (virtq_get, set-up); a completion
-		 * between that and now may have raised the interrupt already: the
-		 * count tells, and the ring is looked at again. */
+		if (q->event_idx)
+			*(volatile uint16_t *)&q->avail->ring[q->size] = q->last_used;
 		vmb();
-		uint64_t c = *count;
-		if (c != q->irq_seen) {
-			q->irq_seen = c;
+		uint16_t n = *(volatile uint16_t *)&q->used->idx;
+		if (n != q->last_used) {
+			q->signalled = n;
+			q->rechecks++;
 			continue;
 		}
-		while (*count == c)
+		while (*count == q->irq_seen)
 			if (plat_rdtsc() - t0 > limit)
 				return -1;
 		q->irq_seen = *count;
 		q->irq_waits++;
 		q->last_irq_tsc = vgi->virtio_irq_tsc[q->vec];
+		vbarrier();
+		q->signalled = *(volatile uint16_t *)&q->used->idx;
 	}
 }

@@ -103,9 +103,10 @@ struct virtq {
 	int event_idx;
 	int wait;                   /* VIRTIO_WAIT_*: IRQ only with a vector */
 	unsigned vec;               /* VIRTIO_VECTOR + vec when wait is IRQ */
-	uint64_t irq_seen;
+	uint64_t irq_seen;          /* the vector's count when last looked at */
+	uint16_t signalled;         /* used index the last interrupt covered */
 	/* counts since set-up, and the last interrupt's stamp */
-	uint64_t kicks, kicks_skipped, irq_waits, last_irq_tsc;
+	uint64_t kicks, kicks_skipped, irq_waits, rechecks, last_irq_tsc;
 };
 
 /* Finds the nth (0-based) function with the given virtio device ID on PCI
