@@ -212,6 +212,7 @@ int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_
 {
 	int rc;
 
+	op &= ~PLAT_DISK_F_MORE;
 	if (native_disk_fd < 0 || native_done_len == PLAT_DISK_MAX_QD || op > PLAT_DISK_FLUSH)
 		return -1;
 	if (op == PLAT_DISK_FLUSH)
@@ -235,6 +236,11 @@ int plat_disk_wait(uint64_t *tag)
 	native_done_len--;
 	*tag = native_done[i].tag;
 	return native_done[i].rc;
+}
+
+int plat_disk_ready(void)
+{
+	return native_done_len > 0;
 }
 
 void plat_disk_close(void)

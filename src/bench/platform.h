@@ -102,6 +102,11 @@ unsigned plat_ncpus(void);
 #define PLAT_DISK_READ 0
 #define PLAT_DISK_WRITE 1
 #define PLAT_DISK_FLUSH 2 /* off, buf and len ignored */
+/* Or'ed into op: more requests follow at once, so the provider may hold
+ * the device's notification back until the last of them (Linux's block
+ * layer does the same for a plugged batch: one virtqueue kick for the
+ * lot). Natively it changes nothing. */
+#define PLAT_DISK_F_MORE 0x100u
 #define PLAT_DISK_SECTOR 512u
 #define PLAT_DISK_MAX_QD 64u          /* requests in flight at most */
 #define PLAT_DISK_MAX_XFER (1u << 20) /* bytes per request at most */
@@ -129,6 +134,8 @@ int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_
  * one); stores its tag. Returns 0 if it succeeded, -1 if the disk reported
  * an error (the data of a failed read are undefined). */
 int plat_disk_wait(uint64_t *tag);
+/* Whether plat_disk_wait would return without waiting. */
+int plat_disk_ready(void);
 /* Ends the use of the disk (every request completed). */
 void plat_disk_close(void);
 

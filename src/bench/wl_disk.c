@@ -15,7 +15,10 @@
  * harness wrote into it; writes write the same pattern (of generation
  * `gen`), so a run leaves a default image as it found it, and a test can
  * write another generation and look for it in the file. Each workload
- * keeps `qd` requests in flight, one buffer each.
+ * keeps up to `qd` requests in flight, one buffer each: after each wait it
+ * takes every completion that is ready and refills every free slot in one
+ * batch (PLAT_DISK_F_MORE on all but the last), the way a block layer
+ * plugs a batch, so a guest notifies the device once per batch.
  */
 #include "diskpat.h"
 #include "platform.h"
@@ -82,7 +85,7 @@ static uint64_t disk_next_off(struct disk_job *j)
 	return rng_below(&j->rng, j->span / j->bs) * j->bs;
 }
 
-static int disk_start(struct disk_job *j, uint32_t slot)
+static int disk_start(struct disk_job *j, uint32_t slot, int more)
 {
 	uint8_t *b = j->buf + (uint64_t)slot * j->bs;
 	uint64_t off = disk_next_off(j);
@@ -92,7 +95,7 @@ static int disk_start(struct disk_job *j, uint32_t slot)
 	j->off[slot] = off;
 	j->t_sub[slot] = plat_now_ns();
 	j->started++;
-	return plat_disk_submit(op, off, b, j->bs, slot);
+	return plat_disk_submit(op | (more ? PLAT_DISK_F_MORE : 0), off, b, j->bs, slot);
 }
 
 /* Takes one completion and checks it; returns its slot, or -1. */
@@ -113,19 +116,35 @@ static int64_t disk_finish(struct disk_job *j)
 	return (int64_t)tag;
 }
 
-/* Runs nreq requests qd deep. Returns 0, or -1 if the provider misbehaved
- * (a refused submission, an unknown tag). */
+/* Starts requests in the free slots free[0..n), as one batch. */
+static int disk_refill(struct disk_job *j, const uint32_t *free_slots, uint32_t n)
+{
+	if (n > j->nreq - j->started)
+		n = (uint32_t)(j->nreq - j->started);
+	for (uint32_t i = 0; i < n; i++)
+		if (disk_start(j, free_slots[i], i + 1 < n))
+			return -1;
+	return 0;
+}
+
+/* Runs nreq requests up to qd deep. Returns 0, or -1 if the provider
+ * misbehaved (a refused submission, an unknown tag). */
 static int disk_loop(struct disk_job *j)
 {
-	uint32_t first = j->qd < j->nreq ? j->qd : (uint32_t)j->nreq;
-	for (uint32_t s = 0; s < first; s++)
-		if (disk_start(j, s))
-			return -1;
+	uint32_t free_slots[PLAT_DISK_MAX_QD], nfree = 0;
+	for (uint32_t s = 0; s < j->qd; s++)
+		free_slots[nfree++] = s;
+	if (disk_refill(j, free_slots, nfree))
+		return -1;
 	while (j->done < j->nreq) {
-		int64_t s = disk_finish(j);
-		if (s < 0)
-			return -1;
-		if (j->started < j->nreq && disk_start(j, (uint32_t)s))
+		nfree = 0;
+		do {
+			int64_t s = disk_finish(j);
+			if (s < 0)
+				return -1;
+			free_slots[nfree++] = (uint32_t)s;
+		} while (j->done < j->nreq && nfree < j->qd && plat_disk_ready());
+		if (disk_refill(j, free_slots, nfree))
 			return -1;
 	}
 	return 0;

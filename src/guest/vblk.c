@@ -150,13 +150,24 @@ static unsigned build_chain(struct vblk_slot *sl, struct vq_desc *d, uint16_t fi
 	return n;
 }
 
+/* A refused request ends a batch: what the batch made available so far
+ * still gets its notification. */
+static int refuse(void)
+{
+	if (vb.open && vb.q.avail_idx != vb.q.kicked_idx)
+		virtq_kick(&vb.q);
+	return -1;
+}
+
 int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_t tag)
 {
+	int more = !!(op & PLAT_DISK_F_MORE);
+	op &= ~PLAT_DISK_F_MORE;
 	if (!vb.open || vb.inflight == vb.nslots || op > PLAT_DISK_FLUSH)
-		return -1;
+		return refuse();
 	if (op != PLAT_DISK_FLUSH &&
 	    (!len || len % PLAT_DISK_SECTOR || off % PLAT_DISK_SECTOR || len > PLAT_DISK_MAX_XFER))
-		return -1;
+		return refuse();
 	unsigned s = 0;
 	while (vb.slots[s].busy)
 		s++;
@@ -197,9 +208,11 @@ int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_
 	if (!n) {
 		sl->busy = 0;
 		vb.inflight--;
-		return -1;
+		return refuse();
 	}
 	virtq_publish(&vb.q, head);
+	if (more)
+		return 0; /* the batch's last request notifies for all */
 	sl->t_kick0 = plat_rdtsc();
 	sl->kicked = (uint8_t)virtq_kick(&vb.q);
 	sl->t_kick1 = plat_rdtsc();
@@ -262,6 +275,11 @@ int plat_disk_wait(uint64_t *tag)
 	vb.last_status = sl->status;
 	account(sl, seen);
 	return sl->status == VBLK_S_OK ? 0 : -1;
+}
+
+int plat_disk_ready(void)
+{
+	return vb.open && (vb.nlocal || virtq_ready(&vb.q));
 }
 
 size_t plat_disk_stats(struct plat_stat *out, size_t max)

@@ -435,6 +435,13 @@ static uint64_t patience(void)
 	return vgi->tsc_khz * 10000;
 }
 
+int virtq_ready(const struct virtq *q)
+{
+	if (q->wait == VIRTIO_WAIT_IRQ)
+		return q->last_used != q->signalled;
+	return *(volatile uint16_t *)&q->used->idx != q->last_used;
+}
+
 /* IRQ mode takes a completion only once an interrupt has said it is
  * there (the device's used buffer notification, 2.7.14), as Linux's
  * vring_interrupt does, with one exception Linux makes too: after the

@@ -141,6 +141,9 @@ int virtq_kick(struct virtq *q);
 /* Takes the next used element if there is one: returns 1 and its id and
  * len, else 0. */
 int virtq_get(struct virtq *q, uint32_t *id, uint32_t *len);
+/* Whether virtq_wait would return at once: IRQ, an element an interrupt
+ * (or the recheck) covered; POLL, any new element. */
+int virtq_ready(const struct virtq *q);
 /* Waits for the next used element in q's wait mode. Returns 0, or -1
  * after about 10 s with nothing (a dead device). */
 int virtq_wait(struct virtq *q, uint32_t *id, uint32_t *len);

@@ -118,6 +118,13 @@ static const struct size_preset presets[] = {
 	{"sysbench-threads", {"events=20"}, {"events=10000"}},
 	{"sysbench-mutex", {"mutex_locks=10000"}, {"mutex_locks=50000"}},
 	{"cyclictest", {"loops=200"}, {"loops=10000"}},
+	/* The device workloads (devwl.c); the image is 256 MiB, which the
+	 * sequential ones wrap around. */
+	{"disk-seq-read", {"total=32M"}, {"total=2G"}},
+	{"disk-seq-write", {"total=32M"}, {"total=2G"}},
+	{"disk-rand-read", {"ios=2000"}, {"ios=200000"}},
+	{"disk-rand-iops", {"ios=5000"}, {"ios=500000"}},
+	{"rng-read", {"total=1M"}, {"total=256M"}},
 };
 
 const char *const *run_size_params(const char *workload, const char *size)
