@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "blk.h"
 #include "bus.h"
 #include "channel.h"
 #include "guestmem.h"
@@ -35,6 +36,10 @@ struct machine_config {
 	unsigned test_forbidden_s; /* --test-forbidden-syscall SECONDS; 0 = off */
 	struct channel_cfg chans[CHANNEL_MAX];
 	unsigned nchans;
+	/* virtio devices: --disk (in order: vda, vdb, ...), --rng */
+	struct blk_cfg disks[VIRTIO_BLK_MAX];
+	unsigned ndisks;
+	bool rng;
 };
 
 struct vcpu_state {

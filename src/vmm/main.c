@@ -39,6 +39,10 @@ static void usage(FILE *f)
 		"                       inherited descriptor, both ways: vmm system uses it)\n"
 		"      --channel SPEC   a channel to another VM (set up by vmm system):\n"
 		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD,vector=N\n"
+		"      --disk FILE[,readonly]\n"
+		"                       a virtio-blk disk on a raw image (repeatable: vda, vdb,\n"
+		"                       ... in order; size a multiple of 512 bytes)\n"
+		"      --rng            a virtio-rng entropy device (from the host's getrandom)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -64,9 +68,30 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ou
 	return 0;
 }
 
+/* The virtio options: --disk FILE[,readonly] (repeatable) and --rng. The
+ * image itself is opened and checked by the device at start-up. */
+static int virtio_option(bool disk, const char *arg, struct machine_config *cfg)
+{
+	char err[256];
+	if (!disk) {
+		cfg->rng = true;
+		return 0;
+	}
+	if (cfg->ndisks == VIRTIO_BLK_MAX) {
+		fprintf(stderr, "vmm: --disk: at most %d per VM\n", VIRTIO_BLK_MAX);
+		return -1;
+	}
+	if (blk_parse_option(arg, &cfg->disks[cfg->ndisks], err, sizeof(err))) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return -1;
+	}
+	cfg->ndisks++;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN };
+	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_DISK, OPT_RNG };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -78,6 +103,8 @@ static int cmd_run(int argc, char **argv)
 		{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
 		{"test-forbidden-syscall", required_argument, NULL, OPT_TEST_FORBIDDEN},
 		{"channel", required_argument, NULL, OPT_CHANNEL},
+		{"disk", required_argument, NULL, OPT_DISK},
+		{"rng", no_argument, NULL, OPT_RNG},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -126,6 +153,11 @@ static int cmd_run(int argc, char **argv)
 			cfg.nchans++;
 			break;
 		}
+		case OPT_DISK:
+		case OPT_RNG:
+			if (virtio_option(c == OPT_DISK, optarg, &cfg))
+				return VMM_EXIT_CONFIG;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return VMM_EXIT_CONFIG;
 		}

@@ -53,6 +53,9 @@
 
 #define MAIN SANDBOX_MAIN
 #define VCPU SANDBOX_VCPU
+#define BLK SANDBOX_BLK
+#define RNG SANDBOX_RNG
+#define DEV (SANDBOX_BLK | SANDBOX_RNG) /* every virtio worker */
 
 /*
  * The policy. Every system call the process makes after sandbox_enter(),
@@ -60,15 +63,27 @@
  * guest, triple fault, strict-io, signals, shutdown) on glibc 2.36.
  */
 const struct sandbox_rule sandbox_policy[] = {
-	{"ioctl", SANDBOX_ARGS_IOCTL, MAIN | VCPU,
+	{"ioctl", SANDBOX_ARGS_IOCTL, MAIN | VCPU | DEV,
 	 "KVM requests of the run loop and terminal restore, on our own fds (sandbox_ioctls)"},
-	{"read", SANDBOX_ARGS_READ_FD, MAIN,
-	 "main loop: stdin bytes for the UART, SIGINT/SIGTERM from the signalfd"},
-	{"write", SANDBOX_ARGS_WRITE_FD, MAIN | VCPU,
-	 "serial output, messages on stderr, waking the main loop (stop eventfd)"},
-	{"poll", SANDBOX_ARGS_ANY, MAIN, "main loop waits on signalfd, stop eventfd and stdin"},
-	{"ppoll", SANDBOX_ARGS_ANY, MAIN, "what poll(3) becomes where libc has no poll(2)"},
-	{"futex", SANDBOX_ARGS_FUTEX, MAIN | VCPU,
+	{"read", SANDBOX_ARGS_READ_FD, MAIN | DEV,
+	 "main loop: stdin bytes for the UART, SIGINT/SIGTERM from the signalfd; virtio "
+	 "workers: drain their queue-kick and control eventfds"},
+	{"write", SANDBOX_ARGS_WRITE_FD, MAIN | VCPU | DEV,
+	 "serial output, messages on stderr, waking the main loop (stop eventfd); virtio: "
+	 "a kick or reset for a worker, an interrupt through a vector's irqfd eventfd"},
+	{"poll", SANDBOX_ARGS_ANY, MAIN | DEV,
+	 "main loop waits on signalfd, stop eventfd and stdin; a virtio worker on its eventfds"},
+	{"ppoll", SANDBOX_ARGS_ANY, MAIN | DEV, "what poll(3) becomes where libc has no poll(2)"},
+	{"preadv", SANDBOX_ARGS_DISK_FD, BLK,
+	 "virtio-blk IN: read the image straight into the guest's buffers (disk fds only)"},
+	{"pwritev", SANDBOX_ARGS_DISK_FD, BLK,
+	 "virtio-blk OUT: write the guest's buffers to the image (disk fds only)"},
+	{"fdatasync", SANDBOX_ARGS_DISK_FD, BLK, "virtio-blk FLUSH (disk fds only)"},
+	{"fallocate", SANDBOX_ARGS_PUNCH, BLK,
+	 "virtio-blk DISCARD: punch a hole in the image (disk fds, PUNCH_HOLE|KEEP_SIZE only)"},
+	{"getrandom", SANDBOX_ARGS_ANY, RNG,
+	 "virtio-rng: fill the guest's buffers from the kernel's pool (no fd, no flags needed)"},
+	{"futex", SANDBOX_ARGS_FUTEX, MAIN | VCPU | DEV,
 	 "device and bus mutexes, the UART condition variable, the gate, pthread_join"},
 	{"tgkill", SANDBOX_ARGS_TGKILL, MAIN | VCPU,
 	 "vcpu_kick (SIGUSR1 to a vCPU thread of this process) and abort() on a broken "
@@ -76,7 +91,7 @@ const struct sandbox_rule sandbox_policy[] = {
 	{"getpid", SANDBOX_ARGS_ANY, MAIN | VCPU, "pthread_kill and raise pass our pid to tgkill"},
 	{"gettid", SANDBOX_ARGS_ANY, MAIN | VCPU,
 	 "pthread_kill of the calling thread (a vCPU stopping the machine kicks itself), raise"},
-	{"rt_sigprocmask", SANDBOX_ARGS_ANY, MAIN | VCPU,
+	{"rt_sigprocmask", SANDBOX_ARGS_ANY, MAIN | VCPU | DEV,
 	 "pthread_kill blocks signals around tgkill; thread exit; abort unblocks SIGABRT"},
 	{"rt_sigreturn", SANDBOX_ARGS_ANY, VCPU, "return from the SIGUSR1 kick handler"},
 	{"restart_syscall", SANDBOX_ARGS_ANY, MAIN | VCPU,
@@ -86,18 +101,18 @@ const struct sandbox_rule sandbox_policy[] = {
 	 "enables MSI"},
 	{"close", SANDBOX_ARGS_ANY, MAIN | VCPU,
 	 "GPIO kernel path torn down or moved; fds closed at shutdown"},
-	{"mmap", SANDBOX_ARGS_MMAP, MAIN | VCPU,
+	{"mmap", SANDBOX_ARGS_MMAP, MAIN | VCPU | DEV,
 	 "malloc (GSI routing table, bus ranges): private anonymous, never executable"},
-	{"munmap", SANDBOX_ARGS_ANY, MAIN | VCPU,
+	{"munmap", SANDBOX_ARGS_ANY, MAIN | VCPU | DEV,
 	 "free of large blocks; shutdown unmaps guest RAM, kvm_run pages, thread stacks"},
-	{"madvise", SANDBOX_ARGS_MADVISE, MAIN | VCPU,
+	{"madvise", SANDBOX_ARGS_MADVISE, MAIN | VCPU | DEV,
 	 "an exiting thread releases its stack pages; malloc trims freed memory"},
-	{"brk", SANDBOX_ARGS_ANY, MAIN | VCPU, "malloc's heap (one arena: see sandbox_enter)"},
+	{"brk", SANDBOX_ARGS_ANY, MAIN | VCPU | DEV, "malloc's heap (one arena: see sandbox_enter)"},
 	{"clock_gettime", SANDBOX_ARGS_ANY, MAIN | VCPU,
 	 "UART receive timeout, test hook; the vDSO falls back to the call on some clocks"},
 	{"time", SANDBOX_ARGS_ANY, VCPU, "CMOS RTC reads host time; vDSO fallback as above"},
-	{"exit", SANDBOX_ARGS_ANY, VCPU, "a vCPU thread ends"},
-	{"exit_group", SANDBOX_ARGS_ANY, MAIN | VCPU,
+	{"exit", SANDBOX_ARGS_ANY, VCPU | DEV, "a vCPU or device thread ends"},
+	{"exit_group", SANDBOX_ARGS_ANY, MAIN | VCPU | DEV,
 	 "the process ends: normal exit, and the SIGSYS report's _exit"},
 };
 const size_t sandbox_npolicy = sizeof(sandbox_policy) / sizeof(sandbox_policy[0]);
@@ -110,13 +125,19 @@ const size_t sandbox_npolicy = sizeof(sandbox_policy) / sizeof(sandbox_policy[0]
 const struct sandbox_ioctl sandbox_ioctls[] = {
 	{SANDBOX_FD_KVM, KVM_CHECK_EXTENSION, "KVM_CHECK_EXTENSION",
 	 "GPIO kernel path checks IRQFD, IOEVENTFD and IRQ_ROUTING before using them"},
-	{SANDBOX_FD_VM, KVM_IRQ_LINE, "KVM_IRQ_LINE", "UART, GPIO INTx: drive a GSI"},
-	{SANDBOX_FD_VM, KVM_SIGNAL_MSI, "KVM_SIGNAL_MSI", "GPIO user path: send its MSI"},
+	{SANDBOX_FD_VM, KVM_IRQ_LINE, "KVM_IRQ_LINE",
+	 "UART, GPIO INTx, virtio INTx (a worker raises it, an ISR read lowers it): drive a GSI"},
+	{SANDBOX_FD_VM, KVM_SIGNAL_MSI, "KVM_SIGNAL_MSI",
+	 "GPIO user path: send its MSI; virtio: a vector whose MSI route could not be set"},
 	{SANDBOX_FD_VM, KVM_SET_GSI_ROUTING, "KVM_SET_GSI_ROUTING",
-	 "GPIO kernel path: route a GSI to the MSI the guest programmed"},
-	{SANDBOX_FD_VM, KVM_IRQFD, "KVM_IRQFD", "GPIO kernel path: attach or detach its irqfd"},
+	 "GPIO kernel path, virtio MSI-X table writes: route a GSI to the MSI the guest "
+	 "programmed"},
+	{SANDBOX_FD_VM, KVM_IRQFD, "KVM_IRQFD",
+	 "GPIO kernel path: attach or detach its irqfd; virtio: a vector's irqfd, on its first "
+	 "route"},
 	{SANDBOX_FD_VM, KVM_IOEVENTFD, "KVM_IOEVENTFD",
-	 "GPIO kernel path: attach or detach the doorbell's ioeventfd"},
+	 "GPIO kernel path: the doorbell's ioeventfd; virtio: queue notify ioeventfds follow "
+	 "BAR0"},
 	{SANDBOX_FD_VCPU, KVM_RUN, "KVM_RUN", "run the guest (vcpu.c)"},
 	{SANDBOX_FD_VCPU, KVM_GET_REGS, "KVM_GET_REGS", "liveness report and register dumps"},
 	{SANDBOX_FD_VCPU, KVM_GET_SREGS, "KVM_GET_SREGS", "liveness report and register dumps"},
@@ -207,7 +228,14 @@ static unsigned sandbox_gate_arrived;
 
 void sandbox_hold(unsigned vcpu)
 {
-	snprintf(sandbox_role, sizeof(sandbox_role), "vcpu%u", vcpu);
+	char role[16];
+	snprintf(role, sizeof(role), "vcpu%u", vcpu);
+	sandbox_hold_role(role);
+}
+
+void sandbox_hold_role(const char *role)
+{
+	snprintf(sandbox_role, sizeof(sandbox_role), "%s", role);
 	pthread_mutex_lock(&sandbox_gate_lock);
 	sandbox_gate_arrived++;
 	pthread_cond_broadcast(&sandbox_gate_cond);
@@ -322,13 +350,28 @@ static int sandbox_rule_add(scmp_filter_ctx ctx, const struct sandbox_rule *p, i
 	case SANDBOX_ARGS_READ_FD: {
 		static const int in[] = {STDIN_FILENO};
 		int r = sandbox_allow_fds(ctx, nr, in, 1);
+		r = r ? r : sandbox_allow_fds(ctx, nr, o->dev_fds, o->ndev);
 		return r ? r : sandbox_allow_fds(ctx, nr, o->read_fds, o->nread);
 	}
 	case SANDBOX_ARGS_WRITE_FD: {
 		static const int out[] = {STDOUT_FILENO, STDERR_FILENO};
 		int r = sandbox_allow_fds(ctx, nr, out, 2);
+		r = r ? r : sandbox_allow_fds(ctx, nr, o->dev_fds, o->ndev);
 		return r ? r : sandbox_allow_fds(ctx, nr, o->write_fds, o->nwrite);
 	}
+	case SANDBOX_ARGS_DISK_FD:
+		return sandbox_allow_fds(ctx, nr, o->disk_fds, o->ndisk);
+	case SANDBOX_ARGS_PUNCH:
+		for (unsigned i = 0; i < o->ndisk; i++) {
+			struct scmp_arg_cmp c[2] = {
+				sandbox_cmp(0, LOW32, (uint32_t)o->disk_fds[i]),
+				sandbox_cmp(1, LOW32, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE),
+			};
+			int r = o->disk_fds[i] < 0 ? 0 : sandbox_allow(ctx, nr, 2, c);
+			if (r)
+				return r;
+		}
+		return 0;
 	case SANDBOX_ARGS_FUTEX: {
 		/* The operation is op & FUTEX_CMD_MASK (futex(2)): the private
 		 * and clock flags may be set or not. */
@@ -438,9 +481,12 @@ int sandbox_check(const struct sandbox_opts *o, char *err, size_t errlen)
 
 /* ---- entering --------------------------------------------------------- */
 
+#define SANDBOX_MAX_KEEP                                                            \
+	(KVM_MAX_VCPUS + 4 + 2 * SANDBOX_MAX_FDS + SANDBOX_MAX_DEV_FDS + SANDBOX_MAX_DISKS)
+
 static void sandbox_keep(int *keep, unsigned *n, int fd)
 {
-	if (fd > STDERR_FILENO && *n < KVM_MAX_VCPUS + 4 + 2 * SANDBOX_MAX_FDS)
+	if (fd > STDERR_FILENO && *n < SANDBOX_MAX_KEEP)
 		keep[(*n)++] = fd;
 }
 
@@ -464,7 +510,7 @@ static void sandbox_close_range(unsigned lo, unsigned hi)
  * before the guest runs. */
 static void sandbox_close_fds(const struct sandbox_opts *o)
 {
-	int keep[KVM_MAX_VCPUS + 4 + 2 * SANDBOX_MAX_FDS];
+	int keep[SANDBOX_MAX_KEEP];
 	unsigned n = 0;
 	if (o->kvm) {
 		sandbox_keep(keep, &n, o->kvm->sys_fd);
@@ -476,6 +522,10 @@ static void sandbox_close_fds(const struct sandbox_opts *o)
 		sandbox_keep(keep, &n, o->read_fds[i]);
 	for (unsigned i = 0; i < o->nwrite && i < SANDBOX_MAX_FDS; i++)
 		sandbox_keep(keep, &n, o->write_fds[i]);
+	for (unsigned i = 0; i < o->ndev && i < SANDBOX_MAX_DEV_FDS; i++)
+		sandbox_keep(keep, &n, o->dev_fds[i]);
+	for (unsigned i = 0; i < o->ndisk && i < SANDBOX_MAX_DISKS; i++)
+		sandbox_keep(keep, &n, o->disk_fds[i]);
 	sandbox_keep(keep, &n, o->tty_fd);
 	for (unsigned i = 1; i < n; i++) /* insertion sort: a few dozen fds */
 		for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {

@@ -27,6 +27,8 @@ struct kvm_vm;
 enum {
 	SANDBOX_MAIN = 1u << 0, /* terminal, signals, liveness check, shutdown */
 	SANDBOX_VCPU = 1u << 1, /* KVM_RUN and the device models behind exits */
+	SANDBOX_BLK = 1u << 2,  /* a virtio-blk worker: one disk's I/O (blk.h) */
+	SANDBOX_RNG = 1u << 3,  /* the virtio-rng worker (rng.h) */
 };
 
 /* How a rule constrains the arguments. */
@@ -40,6 +42,8 @@ enum sandbox_args {
 	SANDBOX_ARGS_EVENTFD,  /* flags exactly EFD_CLOEXEC | EFD_NONBLOCK */
 	SANDBOX_ARGS_MMAP,     /* private anonymous, never executable */
 	SANDBOX_ARGS_MADVISE,  /* MADV_DONTNEED only */
+	SANDBOX_ARGS_DISK_FD,  /* fd in sandbox_opts.disk_fds (disk images) */
+	SANDBOX_ARGS_PUNCH,    /* a disk image fd, mode PUNCH_HOLE | KEEP_SIZE */
 };
 
 struct sandbox_rule {
@@ -64,6 +68,8 @@ extern const struct sandbox_ioctl sandbox_ioctls[];
 extern const size_t sandbox_nioctls;
 
 #define SANDBOX_MAX_FDS 8
+#define SANDBOX_MAX_DEV_FDS 64 /* virtio devices' eventfds */
+#define SANDBOX_MAX_DISKS 8
 
 /* What the run loop keeps. Every other fd above stderr is closed. */
 struct sandbox_opts {
@@ -73,9 +79,15 @@ struct sandbox_opts {
 	unsigned nread;
 	int write_fds[SANDBOX_MAX_FDS]; /* write(2) allowed, besides stdout and stderr */
 	unsigned nwrite;
+	/* Device threads' eventfds (queue kicks, interrupts, control): read
+	 * and write allowed, like read_fds/write_fds. */
+	int dev_fds[SANDBOX_MAX_DEV_FDS];
+	unsigned ndev;
+	int disk_fds[SANDBOX_MAX_DISKS]; /* disk images: preadv, pwritev, ... */
+	unsigned ndisk;
 	int tty_fd; /* the terminal to restore (TCGETS/TCSETS), or -1 */
 	const struct termios *tty_saved; /* its settings before raw mode */
-	unsigned threads;                /* vCPU threads created: each must reach the gate */
+	unsigned threads; /* vCPU and device threads created: each must reach the gate */
 	unsigned test_forbidden_s;       /* --test-forbidden-syscall; 0 = off */
 };
 
@@ -86,6 +98,8 @@ int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen);
 /* Called first by each vCPU thread: records its role, tells
  * sandbox_enter() it has arrived, and waits until sandbox_release(). */
 void sandbox_hold(unsigned vcpu);
+/* The same for a device's worker thread, named `role` in the report. */
+void sandbox_hold_role(const char *role);
 void sandbox_release(void);
 
 /* Called by the main loop on each pass: the --test-forbidden-syscall hook. */
