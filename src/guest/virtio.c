@@ -264,6 +264,12 @@ int virtio_open(struct virtio_dev *d, unsigned device_id, unsigned nth, unsigned
 	virtio_reset(d, NULL, 0);
 	set_status(d, ST_ACKNOWLEDGE);
 	set_status(d, ST_DRIVER);
+	/* Not a step of 3.1.1, but cheap: a device still busy with the reset
+	 * that read 0 would lose these writes, and every later step with them. */
+	if ((virtio_status(d) & (ST_ACKNOWLEDGE | ST_DRIVER)) != (ST_ACKNOWLEDGE | ST_DRIVER)) {
+		*why = "the virtio device lost ACKNOWLEDGE/DRIVER written after its reset read 0";
+		return -1;
+	}
 	w32(d->common, CC_DFSELECT, 0);
 	uint64_t offered = r32(d->common, CC_DF);
 	w32(d->common, CC_DFSELECT, 1);
