@@ -499,7 +499,7 @@ static int select_workloads(const struct run_opts *o, const struct workload *w, 
 					"`hvbench list` shows them:", tok);
 			for (size_t i = 0; i < nw; i++)
 				fprintf(stderr, " %s", w[i].name);
-			fprintf(stderr, " (groups: synthetic, mibench, latency)\n");
+			fprintf(stderr, " (groups: synthetic, mibench, latency, disk)\n");
 			free(list);
 			return -1;
 		}
