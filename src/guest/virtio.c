@@ -261,7 +261,10 @@ int virtio_open(struct virtio_dev *d, unsigned device_id, unsigned nth, unsigned
 		return -1;
 
 	/* 3.1.1: reset, and wait until the device says it is reset */
-	virtio_reset(d, NULL, 0);
+	if (virtio_reset(d, NULL, 0)) {
+		*why = "the virtio device never finished its reset (status stayed non-zero)";
+		return -1;
+	}
 	set_status(d, ST_ACKNOWLEDGE);
 	set_status(d, ST_DRIVER);
 	/* Not a step of 3.1.1, but cheap: a device still busy with the reset
@@ -368,15 +371,24 @@ void virtio_driver_ok(struct virtio_dev *d)
 	d->setup_tsc += plat_rdtsc() - t0;
 }
 
-void virtio_reset(struct virtio_dev *d, struct virtq *qs, unsigned n)
+/* ~10 s of TSC at the rate the kernel checked */
+static uint64_t patience(void)
 {
+	return vgi->tsc_khz * 10000;
+}
+
+int virtio_reset(struct virtio_dev *d, struct virtq *qs, unsigned n)
+{
+	uint64_t t0 = plat_rdtsc();
 	w8(d->common, CC_STATUS, 0);
 	while (virtio_status(d) != 0)
-		__builtin_ia32_pause();
+		if (plat_rdtsc() - t0 > patience())
+			return -1; /* the queue memory stays the device's: not freed */
 	for (unsigned i = 0; i < n; i++) {
 		plat_free(qs[i].mem, qs[i].mem_bytes);
 		qs[i].mem = NULL;
 	}
+	return 0;
 }
 
 /* ---- the split virtqueue, driver side (2.7.13, 2.7.14) ---- */
@@ -433,12 +445,6 @@ int virtq_get(struct virtq *q, uint32_t *id, uint32_t *len)
 		*used_event = q->wait == VIRTIO_WAIT_IRQ ? q->last_used : (uint16_t)(q->last_used - 1);
 	}
 	return 1;
-}
-
-/* ~10 s of TSC at the rate the kernel checked */
-static uint64_t patience(void)
-{
-	return vgi->tsc_khz * 10000;
 }
 
 int virtq_ready(const struct virtq *q)

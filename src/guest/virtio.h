@@ -124,8 +124,9 @@ int virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t 
 /* DRIVER_OK: the device is live. */
 void virtio_driver_ok(struct virtio_dev *d);
 /* Writes 0 to device_status and waits for it to read 0 (4.1.4.3.2), then
- * frees the queue memory of the n queues given. */
-void virtio_reset(struct virtio_dev *d, struct virtq *qs, unsigned n);
+ * frees the queue memory of the n queues given. Returns 0, or -1 when it
+ * still reads non-zero after ~10 s (the memory is then left alone). */
+int virtio_reset(struct virtio_dev *d, struct virtq *qs, unsigned n);
 /* The device's status byte. */
 uint8_t virtio_status(const struct virtio_dev *d);
 /* A 32-bit field of the device-specific configuration, read inside a
