@@ -315,7 +315,7 @@ size_t plat_disk_stats(struct plat_stat *out, size_t max)
 	return n;
 }
 
-/* ---- test hooks (`vtest KIND`, tests/kvm/test_virtio.c) ----
+/* ---- test hooks (`vtest KIND`, tests/kvm/test_virtio_guest.c) ----
  * blk-info: what was negotiated; ro-write: a write to a read-only disk
  * must come back VIRTIO_BLK_S_IOERR (5.2.6.2); reset: requests in flight
  * when the driver resets the device (3.1.1, 4.1.4.3.2) are dropped, and a
