@@ -543,6 +543,25 @@ static void reset_waits_for_worker(void **state)
 	assert_true(wait_for(f, one_used));
 }
 
+/* A reset written while device_status already reads 0 (a fresh device:
+ * Linux's probe starts with one, as does every driver after a reset) has
+ * nothing to wait for: the driver reads 0 once and goes on at once, and
+ * its next writes must not be dropped as if a reset were still under way. */
+static void reset_of_a_reset_device(void **state)
+{
+	struct fix *f = *state;
+	for (int i = 0; i < 200; i++) {
+		mw(f, 0x14, 1, 0);
+		assert_true(wait_for(f, status_zero));
+		mw(f, 0x14, 1, 0); /* again: status is already 0 */
+		assert_int_equal(mr(f, 0x14, 1), 0);
+		mw(f, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+		mw(f, 0x00, 4, 1);
+		assert_int_equal(mr(f, 0x14, 1), VIRTIO_STATUS_ACKNOWLEDGE);
+		assert_int_equal(mr(f, 0x04, 4), 1); /* VERSION_1, in word 1 */
+	}
+}
+
 static void kick_before_driver_ok(void **state)
 {
 	struct fix *f = *state;
@@ -606,6 +625,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(malformed_ring_needs_reset, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(bad_ring_address_needs_reset, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(reset_waits_for_worker, setup_slow, teardown),
+		cmocka_unit_test_setup_teardown(reset_of_a_reset_device, setup_rng, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

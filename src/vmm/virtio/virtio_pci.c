@@ -219,6 +219,13 @@ static bool features_acceptable(const struct virtio_pci *vp)
 static void status_write(struct virtio_pci *vp, uint8_t v)
 {
 	if (v == 0) {
+		/* Already reset (status 0 and no reset under way: nothing was
+		 * set up since, no queue is live): the driver reads 0 at once and
+		 * goes on, so the reset must be over now, not on the worker. */
+		if (vp->status == 0 && !vp->resetting) {
+			regs_reset(vp);
+			return;
+		}
 		/* 2.4: the worker finishes what it is doing with the queues,
 		 * then resets; device_status reads 0 only after that. */
 		vp->resetting = true;
