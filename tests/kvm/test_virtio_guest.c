@@ -9,6 +9,7 @@
  * workloads run in both completion modes. Each guest boots in well under
  * a second here. Skipped where /dev/kvm cannot run a VM.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,47 @@ static void rng_gives_bytes(void **state)
 	expect_result("--rng", NULL, "run rng-read total=256K qd=4 wait=poll", "rng-read");
 }
 
+/* hvbench end to end with the real monitor: it makes the image in the
+ * results folder, runs both sides of a disk workload against it and the
+ * guest-only rng-read with --rng, and leaves no image behind. */
+static void hvbench_device_workloads(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char out[64] = "/tmp/test-virtio-hvb-XXXXXX", res[96], json[128];
+	assert_non_null(mkdtemp(out));
+	snprintf(res, sizeof(res), "%s/r", out);
+	snprintf(json, sizeof(json), "%s/r.json", out);
+	const char *argv[] = {build_path("hvbench"), "run", "--bench",
+			      "disk-seq-read,disk-rand-read,rng-read", "--reps", "1", "--size",
+			      "small", "--out", res, "--json", json, NULL};
+	struct cmd_result r;
+	run_cmd(argv, 300, &r);
+	test_note("hvbench -> %d\n%.1500s\n%.2000s", r.status, r.out, r.err);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	static const char script[] =
+		"import json,sys\n"
+		"d=json.load(open(sys.argv[1]))\n"
+		"r={x['benchmark']:x for x in d['results']}\n"
+		"for b in ('disk-seq-read','disk-rand-read'):\n"
+		"    assert r[b]['native']['samples'] and r[b]['virt']['samples'], b\n"
+		"assert r['rng-read']['native'] is None and r['rng-read']['virt']['samples']\n";
+	const char *py[] = {"/usr/bin/python3", "-c", script, json, NULL};
+	run_cmd(py, 30, &r);
+	test_note("%s", r.err);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	DIR *rd = opendir(res);
+	assert_non_null(rd);
+	for (struct dirent *e; (e = readdir(rd));)
+		assert_null(strstr(e->d_name, ".img"));
+	closedir(rd);
+	char rm[160];
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", out);
+	assert_int_equal(system(rm), 0);
+}
+
 /* Without the device the workloads say what is missing. */
 static void missing_devices_named(void **state)
 {
@@ -192,6 +234,7 @@ int main(void)
 		cmocka_unit_test(blk_readonly_refuses_write),
 		cmocka_unit_test(blk_reset_mid_io),
 		cmocka_unit_test(rng_gives_bytes),
+		cmocka_unit_test(hvbench_device_workloads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
