@@ -368,6 +368,7 @@ int vblk_test_hook(const char *kind)
 		vt_print(kind, "features/size", vb.dev.features, info.size);
 		vt_print(kind, "readonly/irq", (uint64_t)info.readonly, vb.q.wait == VIRTIO_WAIT_IRQ);
 		vt_print(kind, "setup_us/queue", info.setup_ns / 1000, vb.q.size);
+		vt_print(kind, "cfg_calls/cfg_us", virtio_cfg_calls, ticks_to_ns(virtio_cfg_tsc) / 1000);
 		rc = 0;
 	} else if (fmt_streq(kind, "ro-write")) {
 		diskpat_fill(buf, 0, 4096, 9);

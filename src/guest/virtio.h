@@ -149,6 +149,9 @@ int virtq_ready(const struct virtq *q);
  * after about 10 s with nothing (a dead device). */
 int virtq_wait(struct virtq *q, uint32_t *id, uint32_t *len);
 
+/* Configuration-space accesses made so far, and the TSC ticks they took. */
+extern uint64_t virtio_cfg_calls, virtio_cfg_tsc;
+
 /* The information block (TSC rate, interrupt counters); guestwl_init. */
 void virtio_set_info(const struct guest_info *gi);
 const struct guest_info *virtio_info(void);

@@ -17,7 +17,8 @@ each step between the guest's notify write and the next one:
 Needs root and perf (Debian package linux-perf); not part of `make test`.
 
     python3 tests/perf/blk_split.py [--build build] [--ios 3000]
-        [--wait irq|poll] [--bs 4K] [--cpu N]
+        [--wait irq|poll] [--bs 4K] [--cpu N] [--size 8M]
+        [--cmdline "run disk-seq-read total=64M"]
 """
 import argparse
 import os
@@ -90,11 +91,13 @@ def main():
     ap.add_argument("--wait", default="irq", choices=["irq", "poll"])
     ap.add_argument("--bs", default="4K")
     ap.add_argument("--cpu", type=int, default=1, help="pin vmm (vCPU and worker) here; -1: no")
+    ap.add_argument("--cmdline", help="the guest's command line instead (e.g. run disk-seq-read)")
+    ap.add_argument("--size", default="8M", help="image size (K/M suffix)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="blk-split-") as d:
         img = os.path.join(d, "disk.img")
         with open(img, "wb") as f:
-            f.write(pattern(8 << 20))
+            f.write(pattern(int(a.size[:-1]) << (10 if a.size[-1] in "kK" else 20)))
         data = os.path.join(d, "perf.data")
         cmd = ["perf", "record", "-q", "-o", data]
         for e in EVENTS:
@@ -103,10 +106,10 @@ def main():
             cmd += ["taskset", "-c", str(a.cpu)]
         cmd += [os.path.join(a.build, "vmm"), "run", "--kernel",
                 os.path.join(a.build, "guest/benchguest.elf"), "--disk", img, "--cmdline",
-                "run disk-rand-read ios=%d wait=%s bs=%s" % (a.ios, a.wait, a.bs)]
+                a.cmdline or "run disk-rand-read ios=%d wait=%s bs=%s" % (a.ios, a.wait, a.bs)]
         r = subprocess.run(cmd, capture_output=True, text=True)
-        m = re.search(r'"p50":([\d.]+)', r.stdout)
-        print("guest: %s" % ("p50 %s us" % m.group(1) if m else r.stdout.strip()[-200:]))
+        m = re.search(r'"(p50|value)":([\d.]+)', r.stdout)
+        print("guest: %s" % ("%s %s" % m.groups() if m else r.stdout.strip()[-200:]))
         script = subprocess.run(["perf", "script", "-i", data], capture_output=True,
                                 text=True).stdout
     reqs = requests(script)
@@ -118,8 +121,10 @@ def main():
             print("  %-5s -> %-5s median %6.1f us" % (prev, step, statistics.median(d)))
             prev = step
     if reqs:
-        print("  cycle        median %6.1f us"
-              % statistics.median([q["next"] - q["mmio"] for q in reqs]))
+        c = sorted(q["next"] - q["mmio"] for q in reqs)
+        print("  cycle        median %6.1f us, mean %.1f, p90 %.1f, p99 %.1f, max %.1f"
+              % (statistics.median(c), statistics.mean(c), c[len(c) * 9 // 10],
+                 c[len(c) * 99 // 100], c[-1]))
     return 0
 
 
