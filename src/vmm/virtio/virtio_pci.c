@@ -219,15 +219,18 @@ static bool features_acceptable(const struct virtio_pci *vp)
 static void status_write(struct virtio_pci *vp, uint8_t v)
 {
 	if (v == 0) {
-		/* Already reset (status 0 and no reset under way: nothing was
-		 * set up since, no queue is live): the driver reads 0 at once and
-		 * goes on, so the reset must be over now, not on the worker. */
-		if (vp->status == 0 && !vp->resetting) {
+		if (!(vp->status & VIRTIO_STATUS_DRIVER_OK) && !vp->resetting) {
+			/* Never live since the last reset: the worker holds no
+			 * queue, so the reset is done at once. Linux resets a
+			 * device before it first looks at it; deferring this one
+			 * would let the status read 0 while the driver's next
+			 * writes are still being ignored. */
 			regs_reset(vp);
 			return;
 		}
 		/* 2.4: the worker finishes what it is doing with the queues,
-		 * then resets; device_status reads 0 only after that. */
+		 * then resets; device_status keeps reading non-zero (it has
+		 * DRIVER_OK) until that is done. */
 		vp->resetting = true;
 		signal_fd(vp->ctl_fd);
 		return;
