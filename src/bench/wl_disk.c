@@ -49,7 +49,9 @@ static const struct bench_param rand_params[] = {
 	DISK_COMMON_PARAMS("4K", "1"),
 	{"ios", BENCH_P_UINT, "20000", "requests", 1, 100000000, NULL},
 	{"seed", BENCH_P_UINT, "1", "seed of the offsets", 0, ~0ull, NULL},
-	{"hist_us", BENCH_P_UINT, "500", "histogram range in us", 1, 10000, NULL},
+	/* at most 200 buckets of "[b,n]," with the other fields fit the
+	 * RESULT line's 4 KiB */
+	{"hist_us", BENCH_P_UINT, "100", "histogram range in us", 1, 200, NULL},
 	{0},
 };
 
