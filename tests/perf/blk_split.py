@@ -108,7 +108,7 @@ def main():
                 os.path.join(a.build, "guest/benchguest.elf"), "--disk", img, "--cmdline",
                 a.cmdline or "run disk-rand-read ios=%d wait=%s bs=%s" % (a.ios, a.wait, a.bs)]
         r = subprocess.run(cmd, capture_output=True, text=True)
-        m = re.search(r'"(p50|value)":([\d.]+)', r.stdout)
+        m = re.search(r'"(p50)":([\d.]+)', r.stdout) or re.search(r'"(value)":([\d.]+)', r.stdout)
         print("guest: %s" % ("%s %s" % m.groups() if m else r.stdout.strip()[-200:]))
         script = subprocess.run(["perf", "script", "-i", data], capture_output=True,
                                 text=True).stdout
