@@ -27,6 +27,8 @@ CPPFLAGS := -D_GNU_SOURCE $(addprefix -I,$(VMM_DIRS)) -Isrc/common -I$(BUILD)/ge
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARNINGS) -fno-strict-aliasing
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# ThreadSanitizer: the monitor and the tests that run it with two vCPUs.
+TSANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # libconfig reads system descriptions; libseccomp builds the sandbox.
 LDLIBS   := -lconfig -lseccomp -lpthread
 
@@ -35,12 +37,18 @@ VMM_LIB_SRCS := $(filter-out src/vmm/main.c,$(VMM_SRCS))
 VMM_HDRS     := $(wildcard $(addsuffix /*.h,$(VMM_DIRS)) src/common/*.h)
 VMM_OBJS     := $(VMM_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 ASAN_OBJS    := $(VMM_LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
+TSAN_OBJS    := $(VMM_LIB_SRCS:%.c=$(BUILD)/tsan/obj/%.o)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 ASAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/unit/%)
 KVM_SRCS   := $(wildcard tests/kvm/test_*.c)
 KVM_BINS   := $(KVM_SRCS:tests/kvm/%.c=$(BUILD)/tests/kvm/%)
+# Under ThreadSanitizer: the KVM tests with two vCPUs (tests/kvm/test_smp.c,
+# run against build/tsan/vmm) and the unit tests of the threaded devices.
+TSAN_BINS  := $(BUILD)/tsan/tests/kvm/test_smp $(BUILD)/tsan/tests/unit/test_gpio \
+	      $(BUILD)/tsan/tests/unit/test_outq $(BUILD)/tsan/tests/unit/test_uart \
+	      $(BUILD)/tsan/tests/unit/test_virtio_pci $(BUILD)/tsan/tests/unit/test_virtio_blk
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 GUEST64    := $(patsubst tests/guests/%.S,$(BUILD)/tests/guests/%.elf,$(wildcard tests/guests/*64.S))
@@ -63,7 +71,7 @@ include $(wildcard src/*/*.mk lab/*.mk)
 # Keep intermediate objects (the sanitizer build's, the test guests' .o).
 .SECONDARY:
 
-.PHONY: all deps test bench bench-roundtrip clean loc
+.PHONY: all deps test test-fast bench bench-roundtrip clean loc tsan
 all: $(ALL_TARGETS)
 
 deps:
@@ -77,7 +85,8 @@ $(BUILD)/gen/dsdt.hex: src/vmm/boot/dsdt.asl
 	$(Q)iasl -p $(BUILD)/gen/dsdt -tc $< >/dev/null
 
 # acpi.c includes the compiled DSDT: rebuild it when the ASL changes.
-$(BUILD)/obj/src/vmm/boot/acpi.o $(BUILD)/asan/obj/src/vmm/boot/acpi.o: $(GEN)
+$(BUILD)/obj/src/vmm/boot/acpi.o $(BUILD)/asan/obj/src/vmm/boot/acpi.o \
+	$(BUILD)/tsan/obj/src/vmm/boot/acpi.o: $(GEN)
 
 $(BUILD)/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
 	@mkdir -p $(dir $@)
@@ -89,6 +98,11 @@ $(BUILD)/asan/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
+$(BUILD)/tsan/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TSANFLAGS) -c $< -o $@
+
 # The monitor is linked statically: each VM's process then maps only the
 # library code it uses (about 1.2 MiB resident instead of 2 MiB with the
 # shared libc, ld.so, libseccomp and libconfig), and the same binary runs
@@ -99,6 +113,14 @@ $(BUILD)/vmm: $(BUILD)/obj/src/vmm/main.o $(VMM_OBJS)
 
 $(BUILD)/vmm-static: $(BUILD)/vmm
 	$(Q)cp $< $@
+
+# The ThreadSanitizer monitor is linked dynamically: the TSan runtime does
+# not support static linking.
+$(BUILD)/tsan/vmm: $(BUILD)/tsan/obj/src/vmm/main.o $(TSAN_OBJS)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) -o $@ $^ $(LDLIBS)
+
+tsan: $(BUILD)/tsan/vmm $(TSAN_BINS)
 
 # The raw KVM_RUN loop the trap-and-emulate cost is measured against: the
 # same machine set-up as vmm, no device model.
@@ -121,6 +143,18 @@ $(BUILD)/tests/kvm/%: tests/kvm/%.c $(VMM_OBJS) $(TEST_LIB) tests/common/testlib
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(VMM_OBJS) -lcmocka $(LDLIBS)
+
+$(BUILD)/tsan/tests/unit/%: tests/unit/%.c $(TSAN_OBJS) $(TEST_LIB) tests/common/testlib.h
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) $(TSANFLAGS) -o $@ $< $(TEST_LIB) $(TSAN_OBJS) -lcmocka $(LDLIBS)
+
+# These run the TSan monitor (TEST_VMM) on the tiny guests, with the
+# sandbox off: the TSan runtime makes system calls the policy does not list.
+$(BUILD)/tsan/tests/kvm/%: tests/kvm/%.c $(TSAN_OBJS) $(TEST_LIB) tests/common/testlib.h $(BUILD)/tsan/vmm
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) $(TSANFLAGS) '-DTEST_VMM="tsan/vmm"' -DTEST_VMM_NO_SANDBOX -o $@ $< $(TEST_LIB) $(TSAN_OBJS) -lcmocka $(LDLIBS)
 
 # libFuzzer targets: clang, with ASan and UBSan, the library compiled in.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(VMM_LIB_SRCS) $(VMM_HDRS) $(GEN)
@@ -146,13 +180,19 @@ $(BUILD)/tests/guests/%mb.elf: tests/guests/%mb.S tests/guests/mb.ld
 	@echo "  LD     $@"
 	$(Q)ld -m elf_i386 -static -nostdlib --no-warn-rwx-segments -T tests/guests/mb.ld -o $@ $@.o
 
-test: deps all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
-	@python3 tests/run.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) \
-		$(addprefix unit:,$(UNIT_BINS)) \
-		$(addprefix asan:,$(ASAN_BINS)) \
-		$(TEST_ITEMS) \
-		$(addprefix fuzz:,$(FUZZ_BINS)) \
-		$(addprefix kvm:,$(KVM_BINS))
+ALL_TEST_ITEMS = $(addprefix unit:,$(UNIT_BINS)) $(addprefix asan:,$(ASAN_BINS)) \
+	$(TEST_ITEMS) $(addprefix fuzz:,$(FUZZ_BINS)) $(addprefix kvm:,$(KVM_BINS)) \
+	$(addprefix tsan:,$(TSAN_BINS))
+
+test: deps all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(TSAN_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
+	@python3 tests/run.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) $(ALL_TEST_ITEMS)
+
+# The quick subset for working on the code: everything but the lab and the
+# fuzz targets (`make test` is still the one that counts).
+TEST_FAST_ITEMS = $(filter-out lab:% fuzz:%,$(ALL_TEST_ITEMS))
+test-fast: all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(TSAN_BINS) $(GUEST64) $(GUESTMB) \
+		$(filter-out $(LAB_DIR)/ready,$(TEST_DEPS))
+	@python3 tests/run.py --build $(BUILD) $(TEST_FAST_ITEMS)
 
 # The main job: every workload natively and in the benchmark guest, sized
 # to finish in a few minutes on 2 cores. Override with BENCH_ARGS=...

@@ -2,10 +2,13 @@
  * (hvb_result_finish) and the results.json schema "hvbench/1" in both
  * directions. This file is the one place that knows the JSON layout. */
 #include "hvbench.h"
+#include "escape.h"
+#include "result.h"
 #include "stats.h"
 
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +246,18 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* Free text (host, configuration, errors) is written as the loader will
+ * accept it: control characters, invalid UTF-8 (which json_string would
+ * refuse) and overlong strings are made harmless here, once. */
+static json_t *jtext(const char *s)
+{
+	char *c = esc_text_clean(s);
+	json_t *v = jstr(c);
+
+	free(c);
+	return v;
+}
+
 static json_t *jpair(double lo, double hi)
 {
 	if (!isfinite(lo) || !isfinite(hi))
@@ -271,7 +286,7 @@ static json_t *result_json(const struct hvb_result *r)
 	json_object_set_new(o, "better", json_string(r->better_higher ? "higher" : "lower"));
 	json_object_set_new(o, "status", jstr(r->status));
 	if (r->error)
-		json_object_set_new(o, "error", json_string(r->error));
+		json_object_set_new(o, "error", jtext(r->error));
 	json_object_set_new(o, "native", r->has_native ? side_json(&r->native) : json_null());
 	json_object_set_new(o, "virt", r->has_virt ? side_json(&r->virt) : json_null());
 	if (r->has_nb) { /* only in --interference runs */
@@ -294,15 +309,15 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	char *text;
 
 	json_object_set_new(root, "schema", json_string(HVB_SCHEMA));
-	json_object_set_new(host, "hostname", jstr(h->hostname));
-	json_object_set_new(host, "cpu_model", jstr(h->cpu_model));
+	json_object_set_new(host, "hostname", jtext(h->hostname));
+	json_object_set_new(host, "cpu_model", jtext(h->cpu_model));
 	json_object_set_new(host, "cpus", json_integer(h->cpus));
-	json_object_set_new(host, "kernel", jstr(h->kernel));
-	json_object_set_new(host, "kvm", jstr(h->kvm));
-	json_object_set_new(host, "kvm_kind", jstr(h->kvm_kind));
-	json_object_set_new(host, "cpufreq_governor", jstr(h->governor));
-	json_object_set_new(host, "date", jstr(h->date));
-	json_object_set_new(host, "hvbench_revision", jstr(h->revision));
+	json_object_set_new(host, "kernel", jtext(h->kernel));
+	json_object_set_new(host, "kvm", jtext(h->kvm));
+	json_object_set_new(host, "kvm_kind", jtext(h->kvm_kind));
+	json_object_set_new(host, "cpufreq_governor", jtext(h->governor));
+	json_object_set_new(host, "date", jtext(h->date));
+	json_object_set_new(host, "hvbench_revision", jtext(h->revision));
 	json_object_set_new(root, "host", host);
 
 	for (size_t i = 0; i < d->nresults; i++)
@@ -310,24 +325,24 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	json_object_set_new(cfg, "benchmarks", benches);
 	json_object_set_new(cfg, "reps", json_integer(c->reps));
 	json_object_set_new(cfg, "warmup", json_integer(c->warmup));
-	json_object_set_new(cfg, "size", jstr(c->size));
+	json_object_set_new(cfg, "size", jtext(c->size));
 	json_object_set_new(cfg, "cpu", c->cpu >= 0 ? json_integer(c->cpu) : json_null());
 	json_object_set_new(cfg, "timeout_s", json_integer(c->timeout_s));
-	json_object_set_new(cfg, "guest", jstr(c->guest));
-	json_object_set_new(cfg, "vmm", jstr(c->vmm));
-	json_object_set_new(cfg, "monitor", jstr(c->monitor));
-	json_object_set_new(cfg, "kernel", jstr(c->kernel));
-	json_object_set_new(cfg, "initrd", jstr(c->initrd));
+	json_object_set_new(cfg, "guest", jtext(c->guest));
+	json_object_set_new(cfg, "vmm", jtext(c->vmm));
+	json_object_set_new(cfg, "monitor", jtext(c->monitor));
+	json_object_set_new(cfg, "kernel", jtext(c->kernel));
+	json_object_set_new(cfg, "initrd", jtext(c->initrd));
 	json_object_set_new(cfg, "native_only", json_boolean(c->native_only));
-	json_object_set_new(cfg, "native_only_reason", jstr(c->native_only_reason));
-	json_object_set_new(cfg, "runners", json_pack("{s:o,s:o}", "native", jstr(c->native_cmd),
-						      "virt", jstr(c->virt_cmd)));
+	json_object_set_new(cfg, "native_only_reason", jtext(c->native_only_reason));
+	json_object_set_new(cfg, "runners", json_pack("{s:o,s:o}", "native", jtext(c->native_cmd),
+						      "virt", jtext(c->virt_cmd)));
 	if (c->interference)
 		json_object_set_new(cfg, "interference",
 				    json_pack("{s:s,s:i}", "neighbour", "memory-heavy benchmark guest",
 					      "cpu", c->nb_cpu));
 	json_object_set_new(cfg, "incomplete", json_boolean(c->incomplete));
-	json_object_set_new(cfg, "stopped_by", jstr(c->stopped_by));
+	json_object_set_new(cfg, "stopped_by", jtext(c->stopped_by));
 	json_object_set_new(root, "config", cfg);
 
 	for (size_t i = 0; i < d->nresults; i++)
@@ -348,13 +363,83 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 
 /* ---- JSON in ---- */
 
-/* results.json may have been edited by hand: check every type, and never
- * trust a field to be present. */
-static char *get_str(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
+/* results.json may have been edited by hand, or made by someone else to
+ * attack whoever renders it: check every type, never trust a field to be
+ * present, and refuse any string that breaks the rule hvbench writes it
+ * by. (Numbers of the wrong type are rendered as unknown.) */
 
-	return json_is_string(v) ? hvb_xstrdup(json_string_value(v)) : NULL;
+/* "WHERE.KEY: "VALUE" WHY": the value as it is (cut to 80 bytes); whoever
+ * prints the message escapes it for the terminal. */
+static int refuse(char *err, size_t errlen, const char *where, const char *key,
+		  const char *value, const char *why)
+{
+	snprintf(err, errlen, "%s%s%s: \"%.80s\"%s %s", where, where[0] ? "." : "", key, value,
+		 strlen(value) > 80 ? "..." : "", why);
+	return -1;
+}
+
+enum field_rule {
+	FIELD_TEXT, /* free text: esc_text_check */
+	FIELD_WORD, /* benchmark, group, metric */
+	FIELD_UNIT,
+	FIELD_STATUS, /* one of HVB_ST_* */
+	FIELD_BETTER, /* "lower" or "higher" */
+};
+
+/* A string field: absent or null leaves *out NULL; a string that meets the
+ * rule is copied to *out; anything else is refused. Returns 0 or -1. */
+static int get_field(json_t *o, const char *where, const char *key, enum field_rule rule,
+		     char **out, char *err, size_t errlen)
+{
+	static const char *const statuses[] = {HVB_ST_OK, HVB_ST_NOISY, HVB_ST_FAILED,
+					       HVB_ST_INCOMPLETE, HVB_ST_NOT_RUN};
+	json_t *v = json_object_get(o, key);
+	const char *s, *why = NULL;
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "%s%s%s: not a string", where, where[0] ? "." : "", key);
+		return -1;
+	}
+	s = json_string_value(v);
+	switch (rule) {
+	case FIELD_TEXT:
+		if ((why = esc_text_check(s)))
+			return refuse(err, errlen, where, key, s, why);
+		break;
+	case FIELD_WORD:
+	case FIELD_UNIT:
+		why = result_check_name(rule == FIELD_UNIT ? RESULT_NAME_UNIT : RESULT_NAME_WORD, s,
+					json_string_length(v));
+		if (why) {
+			char msg[400];
+
+			snprintf(msg, sizeof(msg), "breaks the name rule hvbench writes it by: %s",
+				 why);
+			return refuse(err, errlen, where, key, s, msg);
+		}
+		break;
+	case FIELD_STATUS: {
+		size_t i;
+
+		for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+			if (!strcmp(s, statuses[i]))
+				break;
+		if (i == sizeof(statuses) / sizeof(statuses[0]))
+			return refuse(err, errlen, where, key, s, "is not a status hvbench writes "
+				      "(ok, noisy, failed, incomplete, not_run)");
+		break;
+	}
+	case FIELD_BETTER:
+		if (strcmp(s, "lower") && strcmp(s, "higher"))
+			return refuse(err, errlen, where, key, s, "is neither \"lower\" nor "
+				      "\"higher\"");
+		break;
+	}
+	*out = hvb_xstrdup(s);
+	return 0;
 }
 
 static double get_num(json_t *o, const char *key)
@@ -408,51 +493,60 @@ static int side_from_json(json_t *o, struct hvb_side *s, char *err, size_t errle
 static int result_from_json(json_t *o, struct hvb_doc *d, size_t idx, char *err, size_t errlen)
 {
 	struct hvb_result *r;
-	json_t *virt;
-	char where[64], *name, *group, *better;
+	json_t *virt, *native, *nb;
+	char where[64], side[96], *name, *group, *better;
 
+	snprintf(where, sizeof(where), "results[%zu]", idx);
 	if (!json_is_object(o)) {
-		snprintf(err, errlen, "results[%zu]: not an object", idx);
+		snprintf(err, errlen, "%s: not an object", where);
 		return -1;
 	}
-	name = get_str(o, "benchmark");
+	if (get_field(o, where, "benchmark", FIELD_WORD, &name, err, errlen))
+		return -1;
 	if (!name) {
-		snprintf(err, errlen, "results[%zu]: no \"benchmark\" string", idx);
+		snprintf(err, errlen, "%s: no \"benchmark\" string", where);
 		return -1;
 	}
-	group = get_str(o, "group");
+	if (get_field(o, where, "group", FIELD_WORD, &group, err, errlen)) {
+		free(name);
+		return -1;
+	}
 	r = hvb_doc_add(d, name, group ? group : "other");
 	free(name);
 	free(group);
-	r->metric = get_str(o, "metric");
-	r->unit = get_str(o, "unit");
-	better = get_str(o, "better");
+	free(r->status);
+	r->status = NULL;
+	if (get_field(o, where, "better", FIELD_BETTER, &better, err, errlen))
+		return -1;
 	r->better_higher = better && !strcmp(better, "higher");
 	free(better);
-	free(r->status);
-	r->status = get_str(o, "status");
+	/* The others belong to r, which hvb_doc_free frees on failure. */
+	if (get_field(o, where, "metric", FIELD_WORD, &r->metric, err, errlen) ||
+	    get_field(o, where, "unit", FIELD_UNIT, &r->unit, err, errlen) ||
+	    get_field(o, where, "status", FIELD_STATUS, &r->status, err, errlen) ||
+	    get_field(o, where, "error", FIELD_TEXT, &r->error, err, errlen))
+		return -1;
 	if (!r->status)
 		r->status = hvb_xstrdup(HVB_ST_OK);
-	r->error = get_str(o, "error");
-	snprintf(where, sizeof(where), "results[%zu].native", idx);
-	json_t *native = json_object_get(o, "native");
+	snprintf(side, sizeof(side), "%s.native", where);
+	native = json_object_get(o, "native");
 	r->has_native = !json_is_null(native);
-	if (r->has_native && side_from_json(native, &r->native, err, errlen, where))
+	if (r->has_native && side_from_json(native, &r->native, err, errlen, side))
 		return -1;
 	virt = json_object_get(o, "virt");
 	if (virt && !json_is_null(virt)) {
 		r->has_virt = 1;
-		snprintf(where, sizeof(where), "results[%zu].virt", idx);
-		if (side_from_json(virt, &r->virt, err, errlen, where))
+		snprintf(side, sizeof(side), "%s.virt", where);
+		if (side_from_json(virt, &r->virt, err, errlen, side))
 			return -1;
 	}
 	r->overhead = get_num(o, "overhead_pct");
 	get_pair(o, "overhead_ci95", &r->ov_lo, &r->ov_hi);
-	json_t *nb = json_object_get(o, "virt_neighbour");
+	nb = json_object_get(o, "virt_neighbour");
 	if (nb && !json_is_null(nb)) {
 		r->has_nb = 1;
-		snprintf(where, sizeof(where), "results[%zu].virt_neighbour", idx);
-		if (side_from_json(nb, &r->virt_nb, err, errlen, where))
+		snprintf(side, sizeof(side), "%s.virt_neighbour", where);
+		if (side_from_json(nb, &r->virt_nb, err, errlen, side))
 			return -1;
 		r->nb_change = get_num(o, "neighbour_change_pct");
 		get_pair(o, "neighbour_change_ci95", &r->nb_lo, &r->nb_hi);
@@ -460,10 +554,48 @@ static int result_from_json(json_t *o, struct hvb_doc *d, size_t idx, char *err,
 	return 0;
 }
 
+/* The host and configuration strings: free text, each checked. */
+struct text_field {
+	const char *key;
+	size_t off; /* of the char * in struct hvb_host or struct hvb_config */
+};
+
+static const struct text_field host_text[] = {
+	{"hostname", offsetof(struct hvb_host, hostname)},
+	{"cpu_model", offsetof(struct hvb_host, cpu_model)},
+	{"kernel", offsetof(struct hvb_host, kernel)},
+	{"kvm", offsetof(struct hvb_host, kvm)},
+	{"kvm_kind", offsetof(struct hvb_host, kvm_kind)},
+	{"cpufreq_governor", offsetof(struct hvb_host, governor)},
+	{"date", offsetof(struct hvb_host, date)},
+	{"hvbench_revision", offsetof(struct hvb_host, revision)},
+};
+
+static const struct text_field config_text[] = {
+	{"size", offsetof(struct hvb_config, size)},
+	{"guest", offsetof(struct hvb_config, guest)},
+	{"vmm", offsetof(struct hvb_config, vmm)},
+	{"monitor", offsetof(struct hvb_config, monitor)},
+	{"kernel", offsetof(struct hvb_config, kernel)},
+	{"initrd", offsetof(struct hvb_config, initrd)},
+	{"native_only_reason", offsetof(struct hvb_config, native_only_reason)},
+	{"stopped_by", offsetof(struct hvb_config, stopped_by)},
+};
+
+static int get_texts(json_t *o, const char *where, const struct text_field *f, size_t n,
+		     void *base, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (get_field(o, where, f[i].key, FIELD_TEXT, (char **)((char *)base + f[i].off),
+			      err, errlen))
+			return -1;
+	return 0;
+}
+
 int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root, *host, *cfg, *runners, *results, *v;
+	json_t *root, *host, *cfg, *runners, *results, *v, *itf;
 	const char *schema;
 	size_t i;
 	int rc = -1;
@@ -476,7 +608,7 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 	}
 	schema = json_string_value(json_object_get(root, "schema"));
 	if (!schema || strcmp(schema, HVB_SCHEMA)) {
-		snprintf(err, errlen, "not an %s document (\"schema\" is %s)", HVB_SCHEMA,
+		snprintf(err, errlen, "not an %s document (\"schema\" is %.40s)", HVB_SCHEMA,
 			 schema ? schema : "missing");
 		goto out;
 	}
@@ -487,40 +619,30 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 		snprintf(err, errlen, "\"host\", \"config\" and \"results\" must all be present");
 		goto out;
 	}
-	d->host.hostname = get_str(host, "hostname");
-	d->host.cpu_model = get_str(host, "cpu_model");
+	if (get_texts(host, "host", host_text, sizeof(host_text) / sizeof(host_text[0]),
+		      &d->host, err, errlen) ||
+	    get_texts(cfg, "config", config_text, sizeof(config_text) / sizeof(config_text[0]),
+		      &d->config, err, errlen))
+		goto out;
 	d->host.cpus = get_int(host, "cpus", 0);
-	d->host.kernel = get_str(host, "kernel");
-	d->host.kvm = get_str(host, "kvm");
-	d->host.kvm_kind = get_str(host, "kvm_kind");
-	d->host.governor = get_str(host, "cpufreq_governor");
-	d->host.date = get_str(host, "date");
-	d->host.revision = get_str(host, "hvbench_revision");
-
 	d->config.reps = get_int(cfg, "reps", 0);
 	d->config.warmup = get_int(cfg, "warmup", 0);
-	d->config.size = get_str(cfg, "size");
 	d->config.cpu = get_int(cfg, "cpu", -1);
 	d->config.timeout_s = get_int(cfg, "timeout_s", 0);
-	d->config.guest = get_str(cfg, "guest");
-	d->config.vmm = get_str(cfg, "vmm");
-	d->config.monitor = get_str(cfg, "monitor");
-	d->config.kernel = get_str(cfg, "kernel");
-	d->config.initrd = get_str(cfg, "initrd");
 	d->config.native_only = json_is_true(json_object_get(cfg, "native_only"));
-	d->config.native_only_reason = get_str(cfg, "native_only_reason");
-	json_t *itf = json_object_get(cfg, "interference");
+	itf = json_object_get(cfg, "interference");
 	if (json_is_object(itf)) {
 		d->config.interference = 1;
-		d->config.nb_cpu = (int)json_integer_value(json_object_get(itf, "cpu"));
+		d->config.nb_cpu = get_int(itf, "cpu", 0);
 	}
 	runners = json_object_get(cfg, "runners");
-	if (json_is_object(runners)) {
-		d->config.native_cmd = get_str(runners, "native");
-		d->config.virt_cmd = get_str(runners, "virt");
-	}
+	if (json_is_object(runners) &&
+	    (get_field(runners, "config.runners", "native", FIELD_TEXT, &d->config.native_cmd, err,
+		       errlen) ||
+	     get_field(runners, "config.runners", "virt", FIELD_TEXT, &d->config.virt_cmd, err,
+		       errlen)))
+		goto out;
 	d->config.incomplete = json_is_true(json_object_get(cfg, "incomplete"));
-	d->config.stopped_by = get_str(cfg, "stopped_by");
 
 	json_array_foreach(results, i, v) {
 		if (result_from_json(v, d, i, err, errlen))

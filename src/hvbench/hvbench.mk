@@ -22,9 +22,10 @@ HVB_ASAN_BINS := $(patsubst tests/hvbench/%.c,$(BUILD)/asan/tests/hvbench/%,\
 	$(filter-out tests/hvbench/test_e2e.c,$(HVB_TEST_SRCS)))
 
 ALL_TARGETS += $(BUILD)/hvbench
-TEST_DEPS   += $(BUILD)/hvbench $(HVB_TEST_BINS) $(HVB_ASAN_BINS) $(BUILD)/fuzz/fuzz_result
+TEST_DEPS   += $(BUILD)/hvbench $(HVB_TEST_BINS) $(HVB_ASAN_BINS) $(BUILD)/fuzz/fuzz_result \
+	$(BUILD)/fuzz/fuzz_doc
 TEST_ITEMS  += $(addprefix unit:,$(HVB_TEST_BINS)) $(addprefix asan:,$(HVB_ASAN_BINS)) \
-	fuzz:$(BUILD)/fuzz/fuzz_result
+	fuzz:$(BUILD)/fuzz/fuzz_result fuzz:$(BUILD)/fuzz/fuzz_doc
 
 $(BUILD)/hvbench-obj/%.o: %.c $(HVB_HDRS)
 	@mkdir -p $(dir $@)
@@ -61,3 +62,12 @@ $(BUILD)/fuzz/fuzz_result: tests/hvbench/fuzz_result.c src/hvbench/result.c src/
 	$(Q)$(CLANG) $(CPPFLAGS) $(HVB_CPPFLAGS) -std=c11 -g -O1 -Wall -Wextra $(WERROR) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o $@ $< src/hvbench/result.c -ljansson
+
+# The results.json loader reads results folders from other people: fuzz it
+# with the renderers behind it. Its seed corpus is tests/fuzz/corpus/doc/.
+$(BUILD)/fuzz/fuzz_doc: tests/hvbench/fuzz_doc.c $(HVB_LIB_SRCS) $(HVB_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CLANG  $@"
+	$(Q)$(CLANG) $(CPPFLAGS) $(HVB_CPPFLAGS) -std=c11 -g -O1 -Wall -Wextra $(WERROR) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(HVB_LIB_SRCS) -ljansson -lm

@@ -2,11 +2,13 @@
  * and --version. It only parses and checks options (a bad one is a clear
  * message and exit status 2) and hands over to run.c or report.c. */
 #include "hvbench.h"
+#include "escape.h"
 #include "report.h"
 #include "run.h"
 #include "runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <sched.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -65,11 +68,13 @@ static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	char msg[8192];
+
 	va_start(ap, fmt);
-	fprintf(stderr, "hvbench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n(see hvbench --help)\n");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	esc_println(stderr, "hvbench: %s", msg);
+	fputs("(see hvbench --help)\n", stderr);
 	return 2;
 }
 
@@ -313,44 +318,44 @@ static int cmd_list(void)
 	int rc = 0;
 
 	if (run_list_workloads(bench, &w, &nw, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: %s\n", err);
+		esc_println(stderr, "hvbench: %s", err);
 		rc = 1;
 	} else {
-		printf("workloads (from %s):\n", bench);
+		esc_println(stdout, "workloads (from %s):", bench);
 		for (size_t i = 0; i < nw; i++)
-			printf("  %-16s %-10s %s\n", w[i].name, w[i].group, w[i].desc);
+			esc_println(stdout, "  %-16s %-10s %s", w[i].name, w[i].group, w[i].desc);
 		free(w);
 	}
 	run_add_realtools(&tools, &ntools);
-	printf("with --guest linux also (natively through %s):\n", realtool);
+	esc_println(stdout, "with --guest linux also (natively through %s):", realtool);
 	for (size_t i = 0; i < ntools; i++)
-		printf("  %-16s %-10s %s\n", tools[i].name, tools[i].group, tools[i].desc);
+		esc_println(stdout, "  %-16s %-10s %s", tools[i].name, tools[i].group, tools[i].desc);
 	free(tools);
 	runner_native(&native, bench);
 	runner_realtool(&tool, realtool);
 	runner_bare(&virt, vmm, image);
 	runner_linux(&lin, vmm, "KERNEL", "INITRD");
 	runner_qemu(&peer, qemu, "KERNEL", "INITRD");
-	printf("runners:\n");
+	esc_println(stdout, "runners:");
 	d = runner_describe(&native);
-	printf("  native        %s\n", d);
+	esc_println(stdout, "  native        %s", d);
 	free(d);
 	d = runner_describe(&tool);
-	printf("  native (real) %s%s\n", d,
-	       access(realtool, R_OK) ? "  [converter not found]" : "");
+	esc_println(stdout, "  native (real) %s%s", d,
+		    access(realtool, R_OK) ? "  [converter not found]" : "");
 	free(d);
 	d = runner_describe(&virt);
-	printf("  virt (bare)   %s%s\n", d,
-	       access(image, R_OK) ? "  [guest not built yet: runs are native only]"
-	       : access(vmm, X_OK) ? "  [monitor not built: runs are native only]" : "");
+	esc_println(stdout, "  virt (bare)   %s%s", d,
+		    access(image, R_OK) ? "  [guest not built yet: runs are native only]"
+		    : access(vmm, X_OK) ? "  [monitor not built: runs are native only]" : "");
 	free(d);
 	d = runner_describe(&lin);
-	printf("  virt (linux)  %s%s\n", d,
-	       access(vmm, X_OK) ? "  [monitor not built: runs are native only]" : "");
+	esc_println(stdout, "  virt (linux)  %s%s", d,
+		    access(vmm, X_OK) ? "  [monitor not built: runs are native only]" : "");
 	free(d);
 	d = runner_describe(&peer);
-	printf("  peer (qemu)   %s%s\n", d,
-	       access(qemu, X_OK) ? "  [QEMU not installed: runs are native only]" : "");
+	esc_println(stdout, "  peer (qemu)   %s%s", d,
+		    access(qemu, X_OK) ? "  [QEMU not installed: runs are native only]" : "");
 	free(d);
 	free(bench);
 	free(vmm);
@@ -360,26 +365,48 @@ static int cmd_list(void)
 	return rc;
 }
 
+/* The largest results.json `hvbench report` reads: far above any run's
+ * (a few hundred KiB for 100000 repetitions of every workload). */
+#define RESULTS_JSON_MAX (64u << 20)
+
+/* Reads a results.json that may come from someone else: a regular file of
+ * at most RESULTS_JSON_MAX bytes, never a FIFO or a device that would block
+ * or never end (O_NONBLOCK for the open, then fstat). */
 static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
 	struct hvb_buf b = {0};
 	char tmp[65536];
-	size_t n;
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (!f) {
+	if (fd < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		hvb_buf_add(&b, tmp, n);
-	if (ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		fclose(f);
-		free(b.p);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (off_t)RESULTS_JSON_MAX) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 fstat(fd, &st)		? strerror(e)
+			 : !S_ISREG(st.st_mode) ? "not a regular file"
+						: "larger than 64 MiB");
+		close(fd);
 		return NULL;
 	}
-	fclose(f);
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || b.len + (size_t)n > RESULTS_JSON_MAX) {
+			snprintf(err, errlen, "cannot read %s: %s", path,
+				 n < 0 ? strerror(errno) : "larger than 64 MiB");
+			close(fd);
+			free(b.p);
+			return NULL;
+		}
+		hvb_buf_add(&b, tmp, (size_t)n);
+	}
+	close(fd);
 	*len = b.len;
 	return hvb_buf_take(&b);
 }
@@ -396,11 +423,16 @@ static int cmd_report(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/results.json", argv[1]);
 	text = slurp(path, &len, err, sizeof(err));
 	if (!text) {
-		fprintf(stderr, "hvbench: %s\n", err);
+		esc_println(stderr, "hvbench: %s", err);
 		return 1;
 	}
 	if (hvb_doc_from_json(text, len, &d, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: %s: %s\n", path, err);
+		/* The value in err is the file's own: esc_println shows it
+		 * escaped. Nothing of the file is rendered or run. */
+		esc_println(stderr, "hvbench: %s: %s", path, err);
+		esc_println(stderr, "hvbench: refused: nothing was rendered. hvbench does not write "
+				    "such a results.json; it was edited or made elsewhere. Fix or "
+				    "remove that field, or measure again with `hvbench run`");
 		free(text);
 		return 1;
 	}
@@ -410,12 +442,12 @@ static int cmd_report(int argc, char **argv)
 	free(table);
 	gp = report_find_gnuplot();
 	if (report_write_dir(&d, argv[1], 0, gp, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: %s\n", err);
+		esc_println(stderr, "hvbench: %s", err);
 		hvb_doc_free(&d);
 		return 1;
 	}
 	if (!gp)
-		fprintf(stderr, "hvbench: gnuplot is not installed: charts skipped\n");
+		esc_println(stderr, "hvbench: gnuplot is not installed: charts skipped");
 	hvb_doc_free(&d);
 	return 0;
 }
@@ -435,7 +467,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
-		printf("hvbench %s\n", HVB_VERSION);
+		esc_println(stdout, "hvbench %s", HVB_VERSION);
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))

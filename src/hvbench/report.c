@@ -3,11 +3,14 @@
  * virtualised medians and the overhead of Equation 1, here with its 95%
  * confidence interval and flags. */
 #include "report.h"
+#include "escape.h"
 #include "runner.h"
 #include "stats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +118,9 @@ static const char *const col_head[NCOLS] = {"benchmark", "metric", "native", "vi
 					    "overhead", "95% CI", "flags"};
 /* Numbers right-aligned, text left-aligned. */
 static const int col_right[NCOLS] = {0, 0, 1, 1, 1, 0, 0};
+/* Columns that hold text from the results file; the others hold only
+ * numbers hvbench formatted itself (fmt_val, fmt_pct, fmt_ci). */
+static const int col_text[NCOLS] = {1, 1, 0, 0, 0, 0, 1};
 
 static void make_row(const struct hvb_doc *d, const struct hvb_result *r, struct row *w)
 {
@@ -143,6 +149,31 @@ static struct row *make_rows(const struct hvb_doc *d)
 	return rows;
 }
 
+/* One line of the terminal table's notes: formatted, then escaped whole
+ * (its fields come from the results file), then a newline. */
+static void term_line(struct hvb_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void term_line(struct hvb_buf *b, const char *fmt, ...)
+{
+	struct hvb_buf raw = {0};
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	raw.p = hvb_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(raw.p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	esc_term(b, raw.p);
+	hvb_buf_puts(b, "\n");
+	free(raw.p);
+}
+
 /* --interference: each result's virtualised median alone and beside the
  * neighbour VM, and the change (Equation 1 of the second against the
  * first) with its interval. Written as plain lines, or as a Markdown
@@ -159,8 +190,7 @@ static void interference_block(struct hvb_buf *b, const struct hvb_doc *d, int m
 				  "| benchmark | virt | virt+neighbour | change | 95%% CI |\n"
 				  "| --- | ---: | ---: | ---: | --- |\n", d->config.nb_cpu);
 	else
-		hvb_buf_printf(b, "interference: a memory-heavy neighbour VM on CPU %d\n",
-			       d->config.nb_cpu);
+		term_line(b, "interference: a memory-heavy neighbour VM on CPU %d", d->config.nb_cpu);
 	for (size_t i = 0; i < d->nresults; i++) {
 		const struct hvb_result *r = &d->results[i];
 		char v[40], vn[40], ch[40], ci[64];
@@ -170,11 +200,14 @@ static void interference_block(struct hvb_buf *b, const struct hvb_doc *d, int m
 		fmt_val(vn, sizeof(vn), r->virt_nb.median);
 		fmt_pct(ch, sizeof(ch), r->nb_change);
 		fmt_ci(ci, sizeof(ci), r->nb_lo, r->nb_hi);
-		if (md)
-			hvb_buf_printf(b, "| %s | %s | %s | %s | %s |\n", r->benchmark, v, vn, ch, ci);
-		else
-			hvb_buf_printf(b, "  %-18s virt %10s  +neighbour %10s  change %9s  %s\n",
-				       r->benchmark, v, vn, ch, ci);
+		if (md) {
+			hvb_buf_puts(b, "| ");
+			esc_md(b, r->benchmark, ESC_MD_TEXT);
+			hvb_buf_printf(b, " | %s | %s | %s | %s |\n", v, vn, ch, ci);
+		} else {
+			term_line(b, "  %-18s virt %10s  +neighbour %10s  change %9s  %s",
+				  r->benchmark, v, vn, ch, ci);
+		}
 	}
 	if (md)
 		hvb_buf_puts(b, "\n");
@@ -186,6 +219,17 @@ char *report_table(const struct hvb_doc *d)
 	size_t width[NCOLS] = {0};
 	struct hvb_buf b = {0};
 
+	/* Every cell made safe for the terminal before it is measured. */
+	for (size_t i = 0; i <= d->nresults; i++)
+		for (size_t c = 0; c < NCOLS; c++) {
+			struct hvb_buf e = {0};
+			char *t;
+
+			esc_term(&e, rows[i].cell[c]);
+			t = hvb_buf_take(&e);
+			snprintf(rows[i].cell[c], sizeof(rows[i].cell[c]), "%s", t);
+			free(t);
+		}
 	for (size_t i = 0; i <= d->nresults; i++)
 		for (size_t c = 0; c < NCOLS; c++)
 			if (strlen(rows[i].cell[c]) > width[c])
@@ -211,47 +255,30 @@ char *report_table(const struct hvb_doc *d)
 		const struct hvb_result *r = &d->results[i];
 
 		if (is_status(r, HVB_ST_FAILED))
-			hvb_buf_printf(&b, "FAILED %s: %s\n", r->benchmark,
-				       r->error ? r->error : "no reason recorded");
+			term_line(&b, "FAILED %s: %s", r->benchmark,
+				  r->error ? r->error : "no reason recorded");
 	}
 	if (d->config.native_only)
-		hvb_buf_printf(&b, "native only: %s\n",
-			       d->config.native_only_reason ? d->config.native_only_reason : "?");
+		term_line(&b, "native only: %s",
+			  d->config.native_only_reason ? d->config.native_only_reason : "?");
 	else if (d->config.monitor)
-		hvb_buf_printf(&b, "virt: %s guest under %s\n",
-			       d->config.guest ? d->config.guest : "?", monitor_name(d));
+		term_line(&b, "virt: %s guest under %s", d->config.guest ? d->config.guest : "?",
+			  monitor_name(d));
 	interference_block(&b, d, 0);
 	if (d->config.incomplete)
-		hvb_buf_printf(&b, "incomplete: stopped by %s\n",
-			       d->config.stopped_by ? d->config.stopped_by : "a signal");
+		term_line(&b, "incomplete: stopped by %s",
+			  d->config.stopped_by ? d->config.stopped_by : "a signal");
 	for (size_t i = 0; i < d->nresults; i++) {
 		if (!emulated_flag(d, &d->results[i]))
 			continue;
-		hvb_buf_printf(&b, "emulated: on this software KVM (%s) guest-kernel code is "
-				   "emulated; see report.md\n", d->host.kvm ? d->host.kvm : "?");
+		term_line(&b, "emulated: on this software KVM (%s) guest-kernel code is "
+			      "emulated; see report.md", d->host.kvm ? d->host.kvm : "?");
 		break;
 	}
 	return hvb_buf_take(&b);
 }
 
 /* ---- CSV (RFC 4180) ---- */
-
-static void csv_str(struct hvb_buf *b, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		hvb_buf_puts(b, s);
-		return;
-	}
-	hvb_buf_puts(b, "\"");
-	for (; *s; s++) {
-		if (*s == '"')
-			hvb_buf_add(b, "\"", 1); /* a quote is written twice */
-		hvb_buf_add(b, s, 1);
-	}
-	hvb_buf_puts(b, "\"");
-}
 
 static void csv_num(struct hvb_buf *b, double v)
 {
@@ -283,15 +310,15 @@ char *report_csv(const struct hvb_doc *d)
 	for (size_t i = 0; i < d->nresults; i++) {
 		const struct hvb_result *r = &d->results[i];
 
-		csv_str(&b, r->benchmark);
+		esc_csv(&b, r->benchmark);
 		hvb_buf_puts(&b, ",");
-		csv_str(&b, r->group);
+		esc_csv(&b, r->group);
 		hvb_buf_puts(&b, ",");
-		csv_str(&b, r->metric);
+		esc_csv(&b, r->metric);
 		hvb_buf_puts(&b, ",");
-		csv_str(&b, r->unit);
+		esc_csv(&b, r->unit);
 		hvb_buf_printf(&b, ",%s,", r->better_higher ? "higher" : "lower");
-		csv_str(&b, r->status);
+		esc_csv(&b, r->status);
 		csv_side(&b, &r->native, r->has_native);
 		csv_side(&b, &r->virt, r->has_virt);
 		hvb_buf_puts(&b, ",");
@@ -301,7 +328,7 @@ char *report_csv(const struct hvb_doc *d)
 		hvb_buf_puts(&b, ",");
 		csv_num(&b, r->ov_hi);
 		hvb_buf_puts(&b, ",");
-		csv_str(&b, r->error);
+		esc_csv(&b, r->error);
 		hvb_buf_puts(&b, "\n");
 	}
 	return hvb_buf_take(&b);
@@ -309,17 +336,16 @@ char *report_csv(const struct hvb_doc *d)
 
 /* ---- Markdown ---- */
 
-/* Table cells and list items: '|' would split a cell, newlines a row. */
+/* Text from the results file in running text, list items and table cells. */
 static void md_text(struct hvb_buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		if (*s == '|')
-			hvb_buf_puts(b, "\\|");
-		else if (*s == '\n' || *s == '\r')
-			hvb_buf_puts(b, " ");
-		else
-			hvb_buf_add(b, s, 1);
-	}
+	esc_md(b, s, ESC_MD_TEXT);
+}
+
+/* A whole code span: commands, paths, module names. */
+static void md_code(struct hvb_buf *b, const char *s)
+{
+	esc_md(b, s, ESC_MD_CODE);
 }
 
 static void md_kv(struct hvb_buf *b, const char *k, const char *v)
@@ -335,12 +361,19 @@ static void md_kvm_line(struct hvb_buf *b, const struct hvb_doc *d)
 	const char *kind = d->host.kvm_kind ? d->host.kvm_kind : "unknown";
 
 	hvb_buf_puts(b, "KVM: this run was made on ");
-	if (!strcmp(kind, "hardware"))
-		hvb_buf_printf(b, "hardware virtualisation (%s).\n", kvm);
-	else if (!strcmp(kind, "software"))
-		hvb_buf_printf(b, "a software KVM (`%s`), without VT-x/AMD-V.\n", kvm);
-	else
-		hvb_buf_printf(b, "a host without KVM (%s).\n", kvm);
+	if (!strcmp(kind, "hardware")) {
+		hvb_buf_puts(b, "hardware virtualisation (");
+		md_text(b, kvm);
+		hvb_buf_puts(b, ").\n");
+	} else if (!strcmp(kind, "software")) {
+		hvb_buf_puts(b, "a software KVM (");
+		md_code(b, kvm);
+		hvb_buf_puts(b, "), without VT-x/AMD-V.\n");
+	} else {
+		hvb_buf_puts(b, "a host without KVM (");
+		md_text(b, kvm);
+		hvb_buf_puts(b, ").\n");
+	}
 	if (software_kvm(d)) {
 		hvb_buf_puts(b, "\n> **Warning:** ");
 		if (!strcmp(kvm, "kvm_pvm"))
@@ -392,9 +425,9 @@ static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
 	else
 		hvb_buf_puts(b, "- runs not pinned to a CPU\n");
 	hvb_buf_printf(b, "- time limit per run: %d s\n", c->timeout_s);
-	hvb_buf_puts(b, "- native runner: `");
-	md_text(b, c->native_cmd ? c->native_cmd : "?");
-	hvb_buf_puts(b, "`\n");
+	hvb_buf_puts(b, "- native runner: ");
+	md_code(b, c->native_cmd ? c->native_cmd : "?");
+	hvb_buf_puts(b, "\n");
 	if (c->native_only) {
 		hvb_buf_puts(b, "- **native only**: ");
 		md_text(b, c->native_only_reason ? c->native_only_reason : "no reason recorded");
@@ -402,20 +435,20 @@ static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
 	} else {
 		hvb_buf_puts(b, "- virtualised runner (");
 		md_text(b, c->guest ? c->guest : "?");
-		hvb_buf_puts(b, " guest): `");
-		md_text(b, c->virt_cmd ? c->virt_cmd : "?");
-		hvb_buf_puts(b, "`\n");
+		hvb_buf_puts(b, " guest): ");
+		md_code(b, c->virt_cmd ? c->virt_cmd : "?");
+		hvb_buf_puts(b, "\n");
 		if (c->monitor) {
 			hvb_buf_puts(b, "- the virt column ran under: ");
 			md_text(b, monitor_name(d));
 			hvb_buf_puts(b, "\n");
 		}
 		if (c->kernel) {
-			hvb_buf_puts(b, "- Linux guest kernel: `");
-			md_text(b, c->kernel);
-			hvb_buf_puts(b, "`, initramfs: `");
-			md_text(b, c->initrd ? c->initrd : "?");
-			hvb_buf_puts(b, "`\n");
+			hvb_buf_puts(b, "- Linux guest kernel: ");
+			md_code(b, c->kernel);
+			hvb_buf_puts(b, ", initramfs: ");
+			md_code(b, c->initrd ? c->initrd : "?");
+			hvb_buf_puts(b, "\n");
 		}
 	}
 	if (c->incomplete) {
@@ -435,7 +468,10 @@ static void md_results(struct hvb_buf *b, const struct hvb_doc *d)
 		hvb_buf_puts(b, "|");
 		for (size_t c = 0; c < NCOLS; c++) {
 			hvb_buf_puts(b, " ");
-			md_text(b, rows[i].cell[c]);
+			if (col_text[c] || i == 0)
+				md_text(b, rows[i].cell[c]);
+			else
+				hvb_buf_puts(b, rows[i].cell[c]);
 			hvb_buf_puts(b, " |");
 		}
 		hvb_buf_puts(b, "\n");
@@ -505,8 +541,13 @@ char *report_markdown(const struct hvb_doc *d, const struct report_charts *c)
 	md_notes(&b, d);
 	hvb_buf_puts(&b, "## Charts\n\n");
 	if (c) {
-		for (size_t i = 0; i < c->n; i++)
-			hvb_buf_printf(&b, "![overhead, %s](%s)\n\n", c->groups[i], c->files[i]);
+		/* The file name is safe_name's: letters, digits, . _ - only, so
+		 * it needs no escape as a link destination. */
+		for (size_t i = 0; i < c->n; i++) {
+			hvb_buf_puts(&b, "![overhead, ");
+			md_text(&b, c->groups[i]);
+			hvb_buf_printf(&b, "](%s)\n\n", c->files[i]);
+		}
 		if (c->note[0]) {
 			md_text(&b, c->note);
 			hvb_buf_puts(&b, "\n");
@@ -596,18 +637,18 @@ static void note_chart_failed(struct report_charts *c, const char *file, const c
 }
 
 /* One bar per workload with a defined overhead, its CI as the error bar.
- * The y range always includes 0 so bar lengths compare honestly. */
-static char *chart_script(const struct hvb_doc *d, const char *group, const char *file,
-			  size_t *nbars)
+ * The y range always includes 0 so bar lengths compare honestly. Every
+ * string in the script (the title, the bar labels) is an esc_gnuplot
+ * literal; the data block holds only numbers; the SVG goes to stdout. */
+static char *chart_script(const struct hvb_doc *d, const char *group, size_t *nbars)
 {
-	struct hvb_buf data = {0}, b = {0};
+	struct hvb_buf data = {0}, tics = {0}, title = {0}, b = {0};
 	double lo = 0, hi = 0, pad;
 
 	*nbars = 0;
 	for (size_t i = 0; i < d->nresults; i++) {
 		const struct hvb_result *r = &d->results[i];
 		double l, h;
-		char name[80];
 
 		if (!r->group || strcmp(r->group, group) || !isfinite(r->overhead))
 			continue;
@@ -615,19 +656,23 @@ static char *chart_script(const struct hvb_doc *d, const char *group, const char
 		h = isfinite(r->ov_hi) ? r->ov_hi : r->overhead;
 		lo = fmin(lo, fmin(l, r->overhead));
 		hi = fmax(hi, fmax(h, r->overhead));
-		safe_name(name, sizeof(name), r->benchmark);
-		hvb_buf_printf(&data, "\"%s\" %.6g %.6g %.6g\n", name, r->overhead, l, h);
+		hvb_buf_printf(&data, "%zu %.6g %.6g %.6g\n", *nbars, r->overhead, l, h);
+		/* A histogram puts row k at x = k. */
+		hvb_buf_puts(&tics, *nbars ? ", " : "");
+		esc_gnuplot(&tics, r->benchmark ? r->benchmark : "?");
+		hvb_buf_printf(&tics, " %zu", *nbars);
 		(*nbars)++;
 	}
 	pad = (hi - lo) * 0.1;
 	if (pad <= 0)
 		pad = 1;
+	hvb_buf_puts(&b, "set terminal svg size 800,440 noenhanced font 'sans,12' "
+			 "background '#ffffff'");
+	hvb_buf_printf(&title, "Virtualisation overhead: %s (median, Equation 1, 95%% CI)", group);
+	hvb_buf_puts(&b, "\nset title ");
+	esc_gnuplot(&b, title.p);
 	hvb_buf_printf(&b,
-		       "set terminal svg size 800,440 noenhanced font 'sans,12' "
-		       "background '#ffffff'\n"
-		       "set output '%s'\n"
-		       "set title 'Virtualisation overhead: %s (median, Equation 1, 95%% CI)'\n"
-		       "set ylabel 'overhead (%%), positive = slower in the VM'\n"
+		       "\nset ylabel 'overhead (%%), positive = slower in the VM'\n"
 		       "set style data histograms\n"
 		       "set style histogram errorbars gap 2 lw 1\n"
 		       "set style fill solid 0.7 border -1\n"
@@ -636,13 +681,15 @@ static char *chart_script(const struct hvb_doc *d, const char *group, const char
 		       "set xzeroaxis lt -1\n"
 		       "set key off\n"
 		       "set bmargin 4\n"
-		       "set xtics nomirror font ',10'\n"
+		       "set xtics nomirror font ',10' (%s)\n"
 		       "set yrange [%.6g:%.6g]\n"
 		       "$data << EOD\n%sEOD\n"
-		       "plot $data using 2:3:4:xtic(1) linecolor rgb '#3a6ea5'\n",
-		       file, group, lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : pad,
+		       "plot $data using 2:3:4 linecolor rgb '#3a6ea5'\n",
+		       tics.p ? tics.p : "", lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : pad,
 		       data.p ? data.p : "");
 	free(data.p);
+	free(tics.p);
+	free(title.p);
 	return hvb_buf_take(&b);
 }
 
@@ -669,18 +716,29 @@ void report_charts(const struct hvb_doc *d, const char *dir, const char *gnuplot
 
 		safe_name(safe, sizeof(safe), groups[g]);
 		snprintf(file, sizeof(file), "overhead_%s.svg", safe);
-		script = chart_script(d, groups[g], file, &nbars);
+		script = chart_script(d, groups[g], &nbars);
 		if (!nbars) {
 			free(script);
 			continue;
 		}
-		runner_exec(argv, -1, 60, dir, script, &res);
+		/* gnuplot writes the SVG to its stdout and we write the file, by
+		 * report_write_file: gnuplot's own `set output` would follow a
+		 * link planted in a shared results folder. */
+		runner_exec(argv, -1, 60, NULL, script, &res);
 		free(script);
 		runner_last_line(res.err, res.err_len, last, sizeof(last));
-		if (res.outcome == RUN_EXITED && res.status == 0) {
-			snprintf(c->files[c->n], sizeof(c->files[0]), "%s", file);
-			snprintf(c->groups[c->n], sizeof(c->groups[0]), "%s", safe);
-			c->n++;
+		if (res.outcome == RUN_EXITED && res.status == 0 && res.out_len &&
+		    res.out_len < RUNNER_OUT_MAX && !memchr(res.out, '\0', res.out_len)) {
+			char path[4200], why[4400];
+
+			snprintf(path, sizeof(path), "%s/%s", dir, file);
+			if (report_write_file(path, res.out, why, sizeof(why))) {
+				note_chart_failed(c, file, why);
+			} else {
+				snprintf(c->files[c->n], sizeof(c->files[0]), "%s", file);
+				snprintf(c->groups[c->n], sizeof(c->groups[0]), "%s", safe);
+				c->n++;
+			}
 		} else {
 			note_chart_failed(c, file, last[0] ? last : "gnuplot failed");
 		}
@@ -721,29 +779,56 @@ int report_mkdirs(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The mode a plain creat(2) would give: 0666 less the umask. */
+static mode_t file_mode(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return 0666 & ~m;
+}
+
 int report_write_file(const char *path, const char *text, char *err, size_t errlen)
 {
-	size_t len = strlen(text);
+	size_t len = strlen(text), done = 0;
 	char tmp[4200];
-	FILE *f;
-	int bad;
+	int fd, bad = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f) {
+	/* A fresh, unpredictable name created with O_EXCL (mkostemp): a name
+	 * such as PATH.tmp could be a link planted by another user of a shared
+	 * folder such as /tmp, and writing through it would overwrite the file
+	 * it points to. rename() replaces PATH itself, never a link's target. */
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "cannot write %s: path too long", path);
+		return -1;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* ENOSPC may surface at fwrite, fflush or fclose: check all three. */
-	bad = fwrite(text, 1, len, f) != len;
-	bad |= fflush(f) != 0;
+	/* ENOSPC may surface at write or close: check both. */
+	if (fchmod(fd, file_mode()))
+		bad = 1;
+	while (!bad && done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			bad = 1;
+		else
+			done += (size_t)n;
+	}
 	if (bad) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		fclose(f);
+		close(fd);
 		unlink(tmp);
 		return -1;
 	}
-	if (fclose(f)) {
+	if (close(fd)) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;

@@ -10,13 +10,42 @@
 
 #define MARK "RESULT "
 
-/* Copies a JSON string field into dst, requiring 1..dstlen-1 bytes of
- * printable text, so that names can go into tables and file names safely. */
-static int copy_field(json_t *o, const char *key, char *dst, size_t dstlen, int allow_empty,
-		      char *err, size_t errlen)
+static int name_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+const char *result_check_name(enum result_name kind, const char *s, size_t n)
+{
+	int unit = kind == RESULT_NAME_UNIT;
+
+	if (unit && n == 0)
+		return NULL;
+	if (n == 0 || n >= (unit ? RESULT_UNIT_MAX : RESULT_NAME_MAX))
+		return unit ? "a unit is at most 31 characters" : "a name is 1 to 63 characters";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int ok = name_alnum(c) || (i > 0 && (c == '.' || c == '_' || c == '-')) ||
+			 (unit && (c == '%' || (i > 0 && c == '/')));
+
+		if (!ok)
+			return unit ? "a unit may hold only letters, digits and . _ - / %, starting "
+				      "with a letter, a digit or %: no spaces, separators or control "
+				      "characters"
+				    : "a name may hold only letters, digits and . _ -, starting with "
+				      "a letter or a digit: no spaces, separators or control "
+				      "characters";
+	}
+	return NULL;
+}
+
+/* Copies a JSON string field into dst, requiring it to meet the name rule,
+ * so that names can go into tables, scripts and file names safely. */
+static int copy_field(json_t *o, const char *key, char *dst, size_t dstlen,
+		      enum result_name kind, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(o, key);
-	const char *s;
+	const char *s, *why;
 	size_t n;
 
 	if (!json_is_string(v)) {
@@ -25,17 +54,11 @@ static int copy_field(json_t *o, const char *key, char *dst, size_t dstlen, int 
 	}
 	s = json_string_value(v);
 	n = json_string_length(v);
-	if ((n == 0 && !allow_empty) || n >= dstlen) {
-		snprintf(err, errlen, "\"%s\" must be 1 to %zu characters", key, dstlen - 1);
+	why = result_check_name(kind, s, n);
+	if (why || n >= dstlen) {
+		snprintf(err, errlen, "\"%s\" breaks the name rule: %s", key,
+			 why ? why : "too long");
 		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f || c == '|' || c == ',' || c == '"') {
-			snprintf(err, errlen, "\"%s\" holds a control or separator character", key);
-			return -1;
-		}
 	}
 	memcpy(dst, s, n);
 	dst[n] = '\0';
@@ -69,9 +92,10 @@ enum result_status result_parse_json(const char *json, size_t len, struct result
 		snprintf(err, errlen, "RESULT is not a JSON object");
 		goto out;
 	}
-	if (copy_field(o, "benchmark", s->benchmark, sizeof(s->benchmark), 0, err, errlen) ||
-	    copy_field(o, "metric", s->metric, sizeof(s->metric), 0, err, errlen) ||
-	    copy_field(o, "unit", s->unit, sizeof(s->unit), 1, err, errlen))
+	if (copy_field(o, "benchmark", s->benchmark, sizeof(s->benchmark), RESULT_NAME_WORD, err,
+		       errlen) ||
+	    copy_field(o, "metric", s->metric, sizeof(s->metric), RESULT_NAME_WORD, err, errlen) ||
+	    copy_field(o, "unit", s->unit, sizeof(s->unit), RESULT_NAME_UNIT, err, errlen))
 		goto out;
 	better = json_string_value(json_object_get(o, "better"));
 	if (better && !strcmp(better, "lower")) {

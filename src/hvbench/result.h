@@ -13,6 +13,18 @@
 /* A RESULT line longer than this is rejected rather than parsed. */
 #define RESULT_LINE_MAX (256 * 1024)
 
+/* The name rule: what a benchmark, group or metric name (RESULT_NAME_WORD)
+ * or a unit (RESULT_NAME_UNIT) may be. Names go into file names, table
+ * cells, gnuplot scripts and command lines, so the rule is narrow: a word is
+ * 1 to RESULT_NAME_MAX - 1 bytes of A-Z a-z 0-9 . _ - starting with a letter
+ * or a digit; a unit is empty or 1 to RESULT_UNIT_MAX - 1 bytes of the same
+ * and / %, starting with a letter, digit or %. hvbench applies it to every
+ * name it takes in (`bench list`, RESULT lines) and to every name it loads
+ * from results.json. Returns NULL when the n bytes at s meet it, otherwise
+ * the rule in words for a message (static text). */
+enum result_name { RESULT_NAME_WORD, RESULT_NAME_UNIT };
+const char *result_check_name(enum result_name kind, const char *s, size_t n);
+
 struct result_sample {
 	char benchmark[RESULT_NAME_MAX];
 	char metric[RESULT_NAME_MAX];

@@ -5,6 +5,7 @@
  * warm-up run per side that fills caches and page tables. */
 #include "run.h"
 #include "devwl.h"
+#include "escape.h"
 #include "host.h"
 #include "hvbench.h"
 #include "report.h"
@@ -13,9 +14,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <math.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +29,10 @@
 
 #define WARMUP_RUNS 1
 
+/* `bench list` names go by the same name rule as results.json's. */
 static int valid_name(const char *s)
 {
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-			return 0;
-	return 1;
+	return result_check_name(RESULT_NAME_WORD, s, strlen(s)) == NULL;
 }
 
 int run_list_workloads(const char *bench_path, struct workload **out, size_t *n, char *err,
@@ -51,11 +50,14 @@ int run_list_workloads(const char *bench_path, struct workload **out, size_t *n,
 	snprintf(prog, sizeof(prog), "%s", bench_path);
 	runner_exec(argv, -1, 60, NULL, NULL, &res);
 	if (res.outcome != RUN_EXITED || res.status != 0) {
-		char last[200];
+		struct runner lister;
+		const char *why;
 
-		runner_last_line(res.err, res.err_len, last, sizeof(last));
-		snprintf(err, errlen, "`%s list` failed: %s", bench_path,
-			 last[0] ? last : res.outcome == RUN_TIMEOUT ? "timed out" : "exit status");
+		/* The native rule: exit status 0, a signal said as such. */
+		runner_native(&lister, bench_path);
+		lister.timeout_s = 60;
+		why = runner_judge(&lister, &res);
+		snprintf(err, errlen, "`%s list` failed: %s", bench_path, why ? why : "?");
 		runner_run_free(&res);
 		return -1;
 	}
@@ -174,7 +176,8 @@ struct ctx {
 	struct runner virt_nb; /* --interference: virt, beside a neighbour VM */
 	int nb_cpu;            /* the neighbour's CPU (also channel-pong's) */
 	struct runner sys;     /* channel-ping: two guests under `vmm system` */
-	char sys_cfg[128];     /* the description it runs, written per run */
+	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
+	char sys_cfg[4200];    /* the description it runs, written per run */
 	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
 	int have_virt;
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
@@ -193,7 +196,7 @@ static void progress(struct ctx *x, size_t bi, size_t nb, const char *name, cons
 
 		fmt_dur(eta, sizeof(eta), left);
 	}
-	fprintf(stderr, "hvbench: [%zu/%zu] %s: %s %s (time left: %s)\n", bi + 1, nb, name, what,
+	esc_println(stderr, "hvbench: [%zu/%zu] %s: %s %s (time left: %s)", bi + 1, nb, name, what,
 		side, eta);
 }
 
@@ -206,39 +209,109 @@ enum one { ONE_OK, ONE_FAILED, ONE_STOPPED };
  * the same loop count on both sides. Returns 0 or -1 (errno). */
 #define CHANNEL_WORKLOAD "channel-ping"
 
-static int write_channel_cfg(const struct ctx *x, const char *const *params, size_t np)
+/* The folder for channel-ping's description and its consoles' logs: made
+ * by mkdtemp(3) (mode 0700, a name nobody can guess) under $TMPDIR or /tmp
+ * the first time it is needed, and removed by channel_cleanup(). */
+static int channel_tmpdir(struct ctx *x)
 {
-	char ping[512] = "run channel-ping", loops[64] = "";
-	for (size_t i = 0; i < np; i++) {
-		if (strlen(ping) + strlen(params[i]) + 2 > sizeof(ping)) {
-			errno = E2BIG;
-			return -1;
-		}
-		strcat(ping, " ");
-		strcat(ping, params[i]);
-		if (!strncmp(params[i], "loops=", 6) && strlen(params[i]) < sizeof(loops) - 1)
-			snprintf(loops, sizeof(loops), " %s", params[i]);
-	}
-	FILE *f = fopen(x->sys_cfg, "w");
-	if (!f)
+	const char *base = getenv("TMPDIR");
+	char tmpl[sizeof(x->tmpdir)];
+
+	if (x->tmpdir[0])
+		return 0;
+	if (!base || base[0] != '/')
+		base = "/tmp";
+	if (snprintf(tmpl, sizeof(tmpl), "%s/hvbench-XXXXXX", base) >= (int)sizeof(tmpl)) {
+		errno = ENAMETOOLONG;
 		return -1;
-	char pin_ping[32] = "", pin_pong[32] = "";
+	}
+	if (!mkdtemp(tmpl))
+		return -1;
+	snprintf(x->tmpdir, sizeof(x->tmpdir), "%s", tmpl);
+	snprintf(x->sys_cfg, sizeof(x->sys_cfg), "%s/channel.cfg", x->tmpdir);
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	/* FTW_PHYS: a link is removed, never followed. */
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) && errno != ENOENT ? -1 : 0;
+}
+
+/* Removes channel-ping's folder and all in it; also after Ctrl-C. */
+static void channel_cleanup(struct ctx *x)
+{
+	if (!x->tmpdir[0])
+		return;
+	if (nftw(x->tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS))
+		esc_println(stderr, "hvbench: cannot remove %s: %s", x->tmpdir, strerror(errno));
+	x->tmpdir[0] = '\0';
+}
+
+static int write_channel_cfg(struct ctx *x, const char *const *params, size_t np)
+{
+	struct hvb_buf ping = {0}, pong = {0}, b = {0};
+	char logs[sizeof(x->tmpdir) + 8], pin_ping[32] = "", pin_pong[32] = "";
+	int fd, rc = 0;
+	size_t done = 0;
+
+	if (channel_tmpdir(x))
+		return -1;
+	hvb_buf_puts(&ping, "run channel-ping");
+	hvb_buf_puts(&pong, "run channel-pong");
+	for (size_t i = 0; i < np; i++) {
+		hvb_buf_printf(&ping, " %s", params[i]);
+		if (!strncmp(params[i], "loops=", 6))
+			hvb_buf_printf(&pong, " %s", params[i]);
+	}
 	if (x->sys.cpu >= 0 && x->nb_cpu >= 0) {
 		snprintf(pin_ping, sizeof(pin_ping), " pin = %d;", x->sys.cpu);
 		snprintf(pin_pong, sizeof(pin_pong), " pin = %d;", x->nb_cpu);
 	}
-	fprintf(f,
-		"log_dir = \"%s.logs\";\n"
-		"vms = (\n"
-		"  { name = \"ping\"; kernel = \"%s\"; cmdline = \"%s\"; mem = \"32M\";%s"
-		" on_exit = \"stop-all\"; },\n"
-		"  { name = \"pong\"; kernel = \"%s\"; cmdline = \"run channel-pong%s\";"
-		" mem = \"32M\";%s on_exit = \"ignore\"; }\n"
-		");\n"
-		"channels = ({ name = \"pp\"; between = [\"ping\", \"pong\"];"
-		" gpa = \"0xe0000000\"; size = \"64K\"; });\n",
-		x->sys_cfg, x->o->guest_image, ping, pin_ping, x->o->guest_image, loops, pin_pong);
-	return fclose(f) ? -1 : 0;
+	snprintf(logs, sizeof(logs), "%s/logs", x->tmpdir);
+	/* Every string through esc_cfg: a guest image path holding a quote
+	 * must not add keys to the description. */
+	hvb_buf_puts(&b, "log_dir = ");
+	esc_cfg(&b, logs);
+	hvb_buf_puts(&b, ";\nvms = (\n  { name = \"ping\"; kernel = ");
+	esc_cfg(&b, x->o->guest_image);
+	hvb_buf_puts(&b, "; cmdline = ");
+	esc_cfg(&b, ping.p);
+	hvb_buf_printf(&b, "; mem = \"32M\";%s on_exit = \"stop-all\"; },\n"
+			   "  { name = \"pong\"; kernel = ", pin_ping);
+	esc_cfg(&b, x->o->guest_image);
+	hvb_buf_puts(&b, "; cmdline = ");
+	esc_cfg(&b, pong.p);
+	hvb_buf_printf(&b, "; mem = \"32M\";%s on_exit = \"ignore\"; }\n);\n"
+			   "channels = ({ name = \"pp\"; between = [\"ping\", \"pong\"];"
+			   " gpa = \"0xe0000000\"; size = \"64K\"; });\n", pin_pong);
+	free(ping.p);
+	free(pong.p);
+	/* In our own 0700 folder, created afresh each run, never through a
+	 * link. */
+	unlink(x->sys_cfg);
+	fd = open(x->sys_cfg, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(b.p);
+		return -1;
+	}
+	while (done < b.len) {
+		ssize_t n = write(fd, b.p + done, b.len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (close(fd))
+		rc = -1;
+	free(b.p);
+	return rc;
 }
 
 static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_result *r, int warm)
@@ -256,7 +329,8 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 	while (params[np])
 		np++;
 	if (rn == &x->sys && write_channel_cfg(x, params, np)) {
-		hvb_result_set_error(r, "cannot write %s: %s", x->sys_cfg, strerror(errno));
+		hvb_result_set_error(r, "cannot write channel-ping's description %s: %s",
+				     x->sys_cfg[0] ? x->sys_cfg : "(no folder)", strerror(errno));
 		return ONE_FAILED;
 	}
 	if (runner_expand(rn, r->benchmark, params, np, argv,
@@ -322,6 +396,7 @@ static pid_t neighbour_start(const struct ctx *x)
 		CPU_SET((size_t)x->nb_cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with hvbench */
 		if (nul >= 0) {
 			dup2(nul, 0);
 			dup2(nul, 1);
@@ -331,6 +406,7 @@ static pid_t neighbour_start(const struct ctx *x)
 		      "--cmdline", NEIGHBOUR_CMDLINE, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid); /* as the child does: runner_stop signals the group */
 	struct timespec t = {0, NEIGHBOUR_SETTLE_NS};
 	nanosleep(&t, NULL);
 	int st;
@@ -341,13 +417,11 @@ static pid_t neighbour_start(const struct ctx *x)
 	return pid;
 }
 
+/* SIGTERM, then SIGKILL after the grace period: a neighbour that ignores
+ * SIGTERM must not hang the run. */
 static void neighbour_stop(pid_t pid)
 {
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	runner_stop(pid);
 }
 
 /* The runners of one workload, in the order its runs interleave: native
@@ -399,7 +473,7 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 			rc = one_run(x, sides[k], r, rep < 0);
 			neighbour_stop(nbp);
 			if (rc == ONE_FAILED) {
-				fprintf(stderr, "hvbench: %s failed: %s\n", r->benchmark, r->error);
+				esc_println(stderr, "hvbench: %s failed: %s", r->benchmark, r->error);
 				return rc;
 			}
 			if (rc == ONE_STOPPED)
@@ -495,18 +569,21 @@ static int select_workloads(const struct run_opts *o, const struct workload *w, 
 				hvb_doc_add(d, w[i].name, w[i].group);
 		}
 		if (!found) {
-			fprintf(stderr, "hvbench: --bench: unknown workload or group '%s'; "
-					"`hvbench list` shows them:", tok);
+			struct hvb_buf names = {0};
+
 			for (size_t i = 0; i < nw; i++)
-				fprintf(stderr, " %s", w[i].name);
-			fprintf(stderr, " (groups: synthetic, mibench, latency, disk)\n");
+				hvb_buf_printf(&names, " %s", w[i].name);
+			esc_println(stderr, "hvbench: --bench: unknown workload or group '%s'; "
+					"`hvbench list` shows them:%s (groups: synthetic, mibench, "
+					"latency, disk)", tok, names.p ? names.p : "");
+			free(names.p);
 			free(list);
 			return -1;
 		}
 	}
 	free(list);
 	if (!d->nresults) {
-		fprintf(stderr, "hvbench: --bench: no workload selected\n");
+		esc_println(stderr, "hvbench: --bench: no workload selected");
 		return -1;
 	}
 	return 0;
@@ -532,7 +609,7 @@ static int finish(const struct run_opts *o, struct hvb_doc *d, const char *dir, 
 	/* Everything shown is rendered from the JSON text as written, exactly as
 	 * `hvbench report DIR` will render it later. */
 	if (hvb_doc_from_json(json, strlen(json), &back, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: internal error: results do not re-read: %s\n", err);
+		esc_println(stderr, "hvbench: internal error: results do not re-read: %s", err);
 		abort();
 	}
 	table = report_table(&back);
@@ -542,23 +619,23 @@ static int finish(const struct run_opts *o, struct hvb_doc *d, const char *dir, 
 	snprintf(path, sizeof(path), "%s/results.json", dir);
 	if (dir_ok && (report_write_file(path, json, err, sizeof(err)) ||
 		       report_write_dir(&back, dir, 0, report_find_gnuplot(), err, sizeof(err)))) {
-		fprintf(stderr, "hvbench: %s\n", err);
+		esc_println(stderr, "hvbench: %s", err);
 		rc = -1;
 	} else if (dir_ok) {
-		fprintf(stderr, "hvbench: results in %s/ (report.md, results.json, results.csv)\n",
+		esc_println(stderr, "hvbench: results in %s/ (report.md, results.json, results.csv)",
 			dir);
 		if (!report_find_gnuplot())
-			fprintf(stderr, "hvbench: gnuplot is not installed: charts skipped\n");
+			esc_println(stderr, "hvbench: gnuplot is not installed: charts skipped");
 	}
 	if (o->json_path && report_write_file(o->json_path, json, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: --json: %s\n", err);
+		esc_println(stderr, "hvbench: --json: %s", err);
 		rc = -1;
 	}
 	if (o->csv_path) {
 		char *csv = report_csv(&back);
 
 		if (report_write_file(o->csv_path, csv, err, sizeof(err))) {
-			fprintf(stderr, "hvbench: --csv: %s\n", err);
+			esc_println(stderr, "hvbench: --csv: %s", err);
 			rc = -1;
 		}
 		free(csv);
@@ -592,13 +669,14 @@ int run_main(const struct run_opts *o)
 		free(kvm);
 		free(kind);
 		if (why) {
-			fprintf(stderr, "hvbench: %s\n", why);
+			esc_println(stderr, "hvbench: %s", why);
 			return 2;
 		}
 	}
 	if (run_list_workloads(o->bench_path, &w, &nw, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: %s\n(set HVBENCH_BENCH to the workload runner, or run "
-				"`make` to build it)\n", err);
+		esc_println(stderr, "hvbench: %s", err);
+		esc_println(stderr, "(set HVBENCH_BENCH to the workload runner, or run `make` to "
+				"build it)");
 		return 1;
 	}
 	if (o->native_only) {
@@ -650,22 +728,22 @@ int run_main(const struct run_opts *o)
 	free(w);
 	x.is_tool = is_tool;
 	if (any_tool && access(o->realtool, R_OK)) {
-		fprintf(stderr, "hvbench: the real tools' converter %s is missing or unreadable "
-				"(set HVBENCH_REALTOOL to lab/realtool.sh)\n", o->realtool);
+		esc_println(stderr, "hvbench: the real tools' converter %s is missing or unreadable "
+				"(set HVBENCH_REALTOOL to lab/realtool.sh)", o->realtool);
 		free(is_tool);
 		hvb_doc_free(&d);
 		return 1;
 	}
 	cpu = choose_cpu(o->cpu);
 	if (cpu == -2) {
-		fprintf(stderr, "hvbench: --cpu %d: this process may not run on CPU %d; "
-				"choose one listed by `taskset -p $$`\n", o->cpu, o->cpu);
+		esc_println(stderr, "hvbench: --cpu %d: this process may not run on CPU %d; "
+				"choose one listed by `taskset -p $$`", o->cpu, o->cpu);
 		free(is_tool);
 		hvb_doc_free(&d);
 		return 2;
 	}
 	if (cpu < 0)
-		fprintf(stderr, "hvbench: CPU affinity unknown: runs are not pinned\n");
+		esc_println(stderr, "hvbench: CPU affinity unknown: runs are not pinned");
 
 	runner_native(&x.native, o->bench_path);
 	runner_realtool(&x.tool, o->realtool);
@@ -687,15 +765,16 @@ int run_main(const struct run_opts *o)
 				if (CPU_ISSET((size_t)c, &set) && c != cpu)
 					x.nb_cpu = c;
 	}
-	snprintf(x.sys_cfg, sizeof(x.sys_cfg), "/tmp/hvbench-channel-%d.cfg", (int)getpid());
+	/* x.sys_cfg is filled in when channel-ping first runs (channel_tmpdir);
+	 * the template keeps the buffer, not a copy. */
 	runner_system(&x.sys, o->vmm, x.sys_cfg);
 	x.sys.cpu = cpu;
 	x.sys.timeout_s = o->timeout_s;
 	if (o->interference && x.have_virt) {
 		/* The neighbour takes another CPU this process may use. */
 		if (x.nb_cpu < 0) {
-			fprintf(stderr, "hvbench: --interference needs a second CPU for the "
-					"neighbour VM; this process may use only CPU %d\n", cpu);
+			esc_println(stderr, "hvbench: --interference needs a second CPU for the "
+					"neighbour VM; this process may use only CPU %d", cpu);
 			hvb_doc_free(&d);
 			return 2;
 		}
@@ -736,7 +815,7 @@ int run_main(const struct run_opts *o)
 	}
 	d.config.native_only = !x.have_virt;
 	if (!x.have_virt)
-		fprintf(stderr, "hvbench: running native only: %s\n", d.config.native_only_reason);
+		esc_println(stderr, "hvbench: running native only: %s", d.config.native_only_reason);
 	for (size_t i = 0; i < d.nresults; i++)
 		d.results[i].has_virt = x.have_virt;
 	host_probe(&d.host, cpu);
@@ -749,10 +828,10 @@ int run_main(const struct run_opts *o)
 	 * run still goes on and prints its table. */
 	dir_ok = report_mkdirs(dir, err, sizeof(err)) == 0;
 	if (!dir_ok)
-		fprintf(stderr, "hvbench: %s; the results will only be printed\n", err);
+		esc_println(stderr, "hvbench: %s; the results will only be printed", err);
 	if (devwl_setup(&x.dev, &d, o->bench_path, o->vmm, o->guest_image, dir, dir_ok, cpu,
 			o->timeout_s, err, sizeof(err))) {
-		fprintf(stderr, "hvbench: %s\n", err);
+		esc_println(stderr, "hvbench: %s", err);
 		free(is_tool);
 		hvb_doc_free(&d);
 		return 1;
@@ -763,8 +842,8 @@ int run_main(const struct run_opts *o)
 		x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
 				(size_t)sides_of(&x, &d.results[i], i, sides);
 	}
-	fprintf(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
-			"warm-up run per side, %s, pinned to CPU %d\n",
+	esc_println(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
+			"warm-up run per side, %s, pinned to CPU %d",
 		d.nresults, d.nresults == 1 ? "" : "s", o->reps, o->reps == 1 ? "" : "s",
 		WARMUP_RUNS, x.have_virt ? "native and virtualised interleaved" : "native only",
 		cpu);
@@ -794,20 +873,11 @@ int run_main(const struct run_opts *o)
 	sig = runner_stop_signal();
 	runner_unwatch_signals();
 	devwl_cleanup(&x.dev);
-	{ /* channel-ping's description and its consoles' logs */
-		char p[sizeof(x.sys_cfg) + 32];
-		unlink(x.sys_cfg);
-		snprintf(p, sizeof(p), "%s.logs/ping.log", x.sys_cfg);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s.logs/pong.log", x.sys_cfg);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s.logs", x.sys_cfg);
-		rmdir(p);
-	}
+	channel_cleanup(&x); /* its description and its consoles' logs */
 	if (sig) {
 		d.config.incomplete = 1;
 		d.config.stopped_by = hvb_xstrdup(signame(sig));
-		fprintf(stderr, "hvbench: stopped by %s: writing what was measured\n",
+		esc_println(stderr, "hvbench: stopped by %s: writing what was measured",
 			signame(sig));
 	}
 	/* Workloads finished before a stop keep their status; the one cut short

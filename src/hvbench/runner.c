@@ -5,7 +5,9 @@
  * runner.h). */
 #include "runner.h"
 #include "hvbench.h"
+#include "vmmstatus.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -120,8 +122,7 @@ void runner_system(struct runner *r, const char *vmm_path, const char *cfg_path)
 {
 	const char *words[] = {vmm_path, "system", cfg_path, NULL};
 
-	/* Status 0: every VM ended cleanly. */
-	runner_init(r, "virt", "system", "vmm", words, RUNNER_EXIT_POWEROFF);
+	runner_init(r, "virt", "system", "vmm", words, RUNNER_EXIT_SYSTEM);
 }
 
 void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
@@ -147,6 +148,7 @@ int runner_ok_status(const struct runner *r)
 	case RUNNER_EXIT_DEBUG_PORT:
 		return RUNNER_VMM_STATUS_OK;
 	case RUNNER_EXIT_POWEROFF:
+	case RUNNER_EXIT_SYSTEM:
 		return RUNNER_POWEROFF_STATUS_OK;
 	case RUNNER_EXIT_ZERO:
 		break;
@@ -373,10 +375,165 @@ static void child(char *const argv[], int cpu, const char *dir, int in_fd, int o
 	child_fail(report_fd, 3);
 }
 
-static void kill_group(pid_t pid)
+/* ---- stopping a run: its process group, then what it left behind ---- */
+
+struct proc_id {
+	pid_t pid;
+	unsigned long long start; /* start time, so that a reused pid is not hit */
+};
+
+/* The parent and start time of pid from /proc/PID/stat (proc(5): fields 4
+ * and 22; the command name in field 2 may hold spaces and parentheses, so
+ * the fields are read after its last ')'). Returns 0, or -1 if it is gone. */
+static int proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 {
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
+	char path[64], buf[1024];
+	const char *p;
+	ssize_t n;
+	int fd, pp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", &pp, start) != 2)
+		return -1;
+	*ppid = pp;
+	return 0;
+}
+
+/* Every live descendant of root, found through the parent links in /proc:
+ * with the process group they cover what a monitor started in groups of
+ * its own (the VMs under `vmm system`). Caller frees *out. */
+static size_t descendants(pid_t root, struct proc_id **out)
+{
+	struct all {
+		pid_t pid, ppid;
+		unsigned long long start;
+		int in;
+	} *all = NULL;
+	size_t nall = 0, n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int grew = 1;
+
+	*out = NULL;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		pid_t pp;
+		unsigned long long st;
+
+		if (*end || v <= 0 || proc_stat((pid_t)v, &pp, &st))
+			continue;
+		all = hvb_xrealloc(all, (nall + 1) * sizeof(*all));
+		all[nall++] = (struct all){(pid_t)v, pp, st, (pid_t)v == root};
+	}
+	closedir(d);
+	while (grew) {
+		grew = 0;
+		for (size_t i = 0; i < nall; i++) {
+			if (all[i].in)
+				continue;
+			for (size_t j = 0; j < nall; j++)
+				if (all[j].in && all[j].pid == all[i].ppid) {
+					all[i].in = grew = 1;
+					break;
+				}
+		}
+	}
+	for (size_t i = 0; i < nall; i++)
+		if (all[i].in && all[i].pid != root) {
+			*out = hvb_xrealloc(*out, (n + 1) * sizeof(**out));
+			(*out)[n++] = (struct proc_id){all[i].pid, all[i].start};
+		}
+	free(all);
+	return n;
+}
+
+/* Waits up to ms for the run's process group `pid` to be empty, reaping
+ * its leader (once: *reaped) and any member that came to us as an orphan
+ * (we are a child subreaper). Returns 1 when the group is gone. */
+static int wait_group(pid_t pid, int *st, int *reaped, int ms)
+{
+	double deadline = now_s() + ms / 1000.0;
+
+	for (;;) {
+		struct timespec t = {0, 10 * 1000 * 1000};
+
+		if (!*reaped && waitpid(pid, st, WNOHANG) == pid)
+			*reaped = 1;
+		while (waitpid(-pid, NULL, WNOHANG) > 0)
+			;
+		if (*reaped && kill(-pid, 0) < 0 && errno == ESRCH)
+			return 1;
+		if (now_s() >= deadline)
+			return 0;
+		nanosleep(&t, NULL);
+	}
+}
+
+/* Stops a run that is still going: SIGTERM to its whole process group, so
+ * that a monitor can stop its VMs in order; SIGKILL to the group after
+ * RUNNER_STOP_GRACE_MS; then SIGKILL to any descendant in a group of its
+ * own that is still alive, and waits for all of it. */
+static void stop_run(pid_t pid, int *st)
+{
+	struct proc_id *desc;
+	size_t nd = descendants(pid, &desc);
+	int reaped = 0;
+
+	kill(-pid, SIGTERM);
+	kill(pid, SIGTERM); /* in case it left its group */
+	if (!wait_group(pid, st, &reaped, RUNNER_STOP_GRACE_MS)) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		wait_group(pid, st, &reaped, RUNNER_REAP_MS);
+	}
+	for (size_t i = 0; i < nd; i++) {
+		pid_t pp;
+		unsigned long long start;
+
+		if (proc_stat(desc[i].pid, &pp, &start) || start != desc[i].start)
+			continue; /* gone, or the pid is someone else's now */
+		kill(desc[i].pid, SIGKILL);
+	}
+	for (size_t i = 0; i < nd; i++) {
+		double deadline = now_s() + RUNNER_REAP_MS / 1000.0;
+		pid_t pp;
+		unsigned long long start;
+
+		/* Orphans are ours to reap (subreaper); others' parents reap. */
+		while (proc_stat(desc[i].pid, &pp, &start) == 0 && start == desc[i].start &&
+		       now_s() < deadline) {
+			struct timespec t = {0, 10 * 1000 * 1000};
+
+			if (pp == getpid() && waitpid(desc[i].pid, NULL, WNOHANG) == desc[i].pid)
+				break;
+			nanosleep(&t, NULL);
+		}
+	}
+	free(desc);
+	if (!reaped)
+		while (waitpid(pid, st, 0) < 0 && errno == EINTR)
+			;
+}
+
+void runner_stop(pid_t pid)
+{
+	int st;
+
+	if (pid > 0)
+		stop_run(pid, &st);
 }
 
 void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_to,
@@ -392,6 +549,9 @@ void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_t
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
+	/* Orphans of a run (a VM whose supervisor died) become our children,
+	 * so that stop_run can reap them rather than leave them to init. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || pipe2(pi, O_CLOEXEC) ||
 	    pipe2(pr, O_CLOEXEC)) {
 		res->outcome = RUN_SPAWN_ERROR;
@@ -493,13 +653,15 @@ void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_t
 	if (in_open)
 		close(pi[1]);
 	/* The output is closed; the child may still be running (or a grandchild
-	 * may have held the pipes). Wait for it under the same limits. */
+	 * may have held the pipes). Wait for it under the same limits, without
+	 * reaping it yet (WNOWAIT): while it is a zombie its pid still names
+	 * its process group. */
 	while (res->outcome == RUN_EXITED) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
+		siginfo_t si;
 
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == pid)
 			break;
 		if (stop_requested()) {
 			res->outcome = RUN_INTERRUPTED;
@@ -512,16 +674,25 @@ void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_t
 		}
 	}
 	if (res->outcome != RUN_EXITED) {
-		kill_group(pid);
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+		stop_run(pid, &st);
+	} else {
+		int reaped = 0;
+
+		/* It ended: whatever it left running in its group goes too. */
+		kill(-pid, SIGKILL);
+		wait_group(pid, &st, &reaped, RUNNER_REAP_MS);
+		if (!reaped)
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
 	}
 	close(po[0]);
 	close(pe[0]);
 	res->wall_s = now_s() - start;
+	res->wstatus = st;
 	if (WIFSIGNALED(st)) {
 		res->signalled = 1;
-		res->status = 128 + WTERMSIG(st);
+		res->sig = WTERMSIG(st);
+		res->status = -1;
 	} else {
 		res->status = WEXITSTATUS(st);
 	}
@@ -538,12 +709,23 @@ void runner_run_free(struct runner_run *res)
 	res->out = res->err = NULL;
 }
 
+/* The monitor's name for a message. */
+static const char *monitor_of(const struct runner *r)
+{
+	if (r->exit_rule == RUNNER_EXIT_SYSTEM)
+		return "vmm system";
+	return r->monitor ? r->monitor : "vmm";
+}
+
 const char *runner_judge(const struct runner *r, const struct runner_run *res)
 {
 	static char why[512];
-	char last[200];
+	char last[200], meaning[128];
+	const char *sep;
+	int st = res->status;
 
 	runner_last_line(res->err, res->err_len, last, sizeof(last));
+	sep = last[0] ? ": " : "";
 	switch (res->outcome) {
 	case RUN_TIMEOUT:
 		snprintf(why, sizeof(why), "timed out after %d s", r->timeout_s);
@@ -557,44 +739,71 @@ const char *runner_judge(const struct runner *r, const struct runner_run *res)
 	case RUN_EXITED:
 		break;
 	}
+	/* Killed by a signal is not the same as exiting with 128 + N: only
+	 * the wait status tells them apart, so the verdict comes from it. */
 	if (res->signalled) {
-		snprintf(why, sizeof(why), "crashed (signal %d: %s)%s%s", res->status - 128,
-			 strsignal(res->status - 128), last[0] ? "; last stderr line: " : "", last);
-		return why;
-	}
-	if (r->exit_rule == RUNNER_EXIT_DEBUG_PORT) {
-		if (res->status == runner_ok_status(r))
-			return NULL;
-		if (res->status & 1)
-			snprintf(why, sizeof(why),
-				 "guest reported failure (debug-exit value %d)%s%s",
-				 res->status >> 1, last[0] ? "; " : "", last);
-		else if (res->status == 0)
-			snprintf(why, sizeof(why), "guest powered off without reporting "
-				 "success on the debug-exit port");
+		if (r->exit_rule == RUNNER_EXIT_ZERO)
+			snprintf(why, sizeof(why), "crashed (killed by signal %d: %s)%s%s", res->sig,
+				 strsignal(res->sig), last[0] ? "; last stderr line: " : "", last);
 		else
-			snprintf(why, sizeof(why), "monitor failed (exit status %d)%s%s",
-				 res->status, last[0] ? ": " : "", last);
+			snprintf(why, sizeof(why), "%s %s%s%s", monitor_of(r),
+				 vmm_wait_meaning(res->wstatus, meaning, sizeof(meaning)), sep, last);
 		return why;
 	}
-	if (r->exit_rule == RUNNER_EXIT_POWEROFF) {
-		const char *mon = r->monitor ? r->monitor : "monitor";
-
-		if (res->status == runner_ok_status(r))
+	switch (r->exit_rule) {
+	case RUNNER_EXIT_DEBUG_PORT:
+		/* A pass only when vmm says, by the table in vmmstatus.h, that
+		 * the guest wrote the success value: any other status (a value
+		 * too large to carry, 14; stopped, 143; ...) is not a pass. */
+		if (vmm_status_is_debug_exit(st) && (st >> 1) == RUNNER_GUEST_EXIT_VALUE_OK)
 			return NULL;
-		/* A Linux guest never writes to the debug-exit port, so an odd
-		 * status from vmm is the port used by something else. */
-		if (!strcmp(mon, "vmm") && (res->status & 1))
+		if (vmm_status_is_debug_exit(st))
+			snprintf(why, sizeof(why), "guest reported failure (debug-exit value %d)%s%s",
+				 st >> 1, last[0] ? "; " : "", last);
+		else if (st == VMM_EXIT_OK)
+			snprintf(why, sizeof(why), "guest powered off without reporting success on "
+				 "the debug-exit port");
+		else
+			snprintf(why, sizeof(why), "%s: %s (exit status %d)%s%s",
+				 st == VMM_EXIT_DEBUG_RANGE ? "guest reported failure"
+							    : "monitor failed",
+				 vmm_status_meaning(st, meaning, sizeof(meaning)), st, sep, last);
+		return why;
+	case RUNNER_EXIT_POWEROFF:
+		if (st == RUNNER_POWEROFF_STATUS_OK)
+			return NULL;
+		/* QEMU's statuses are its own; only vmm's are in the table. */
+		if (r->monitor && !strcmp(r->monitor, "qemu"))
+			snprintf(why, sizeof(why), "qemu failed (exit status %d)%s%s", st, sep, last);
+		else if (vmm_status_is_debug_exit(st))
 			snprintf(why, sizeof(why), "the guest wrote %d to the debug-exit port "
-				 "instead of powering off", res->status >> 1);
+				 "instead of powering off", st >> 1);
 		else
-			snprintf(why, sizeof(why), "%s failed (exit status %d)%s%s", mon,
-				 res->status, last[0] ? ": " : "", last);
+			snprintf(why, sizeof(why), "vmm failed: %s (exit status %d)%s%s",
+				 vmm_status_meaning(st, meaning, sizeof(meaning)), st, sep, last);
 		return why;
+	case RUNNER_EXIT_SYSTEM:
+		/* The supervisor's own statuses (README, vmm system): 0 every VM
+		 * ended cleanly, 1 one did not, 2 start-up, 128 + N stopped. Its
+		 * 1 is not a debug-exit value, so the vmm table is not asked. */
+		if (st == RUNNER_POWEROFF_STATUS_OK)
+			return NULL;
+		if (st == 1)
+			snprintf(why, sizeof(why), "vmm system: a VM did not end cleanly (exit "
+				 "status 1)%s%s", sep, last);
+		else if (st == VMM_EXIT_CONFIG || st == VMM_EXIT_SIGINT || st == VMM_EXIT_SIGTERM)
+			snprintf(why, sizeof(why), "vmm system failed: %s (exit status %d)%s%s",
+				 vmm_status_meaning(st, meaning, sizeof(meaning)), st, sep, last);
+		else
+			snprintf(why, sizeof(why), "vmm system failed (exit status %d, not one it "
+				 "uses)%s%s", st, sep, last);
+		return why;
+	case RUNNER_EXIT_ZERO:
+		break;
 	}
-	if (res->status == runner_ok_status(r))
+	if (st == RUNNER_NATIVE_STATUS_OK)
 		return NULL;
-	snprintf(why, sizeof(why), "exit status %d%s%s", res->status, last[0] ? ": " : "", last);
+	snprintf(why, sizeof(why), "exit status %d%s%s", st, sep, last);
 	return why;
 }
 

@@ -12,17 +12,22 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Which exit status means success, per runner; this is the one place that
  * mapping lives (runner_ok_status() reads it):
  * - native programs (bench, realtool.sh): 0.
  * - the bare guest under vmm: it ends through the isa-debug-exit port, and
- *   vmm's status for value v is (v << 1) | 1 (DESIGN.md); the benchmark guest
- *   writes 0 on success, so success is status 1.
+ *   what vmm's exit status means is src/common/vmmstatus.h's table: value
+ *   v (0..63) is status (v << 1) | 1; the benchmark guest writes 0 on
+ *   success, so success is status 1, read through that table and only from
+ *   a monitor that exited (never one killed by a signal).
  * - a Linux guest, under vmm or under QEMU: its /init powers the machine off
  *   after printing the RESULT (or FAIL) line, and both monitors exit 0 on a
  *   guest power-off (QEMU also on a reboot, because of -no-reboot). The exit
- *   status only says the machine ended cleanly; the verdict is the line. */
+ *   status only says the machine ended cleanly; the verdict is the line.
+ * - several guests under `vmm system`: the supervisor exits 0 when every VM
+ *   ended cleanly, 1 when one did not (README.md). */
 #define RUNNER_NATIVE_STATUS_OK 0
 #define RUNNER_GUEST_EXIT_VALUE_OK 0
 #define RUNNER_VMM_STATUS_OK ((RUNNER_GUEST_EXIT_VALUE_OK << 1) | 1)
@@ -40,13 +45,20 @@
 /* Linux's x86 COMMAND_LINE_SIZE, the terminating NUL included. */
 #define RUNNER_CMDLINE_MAX 2048
 
+/* Stopping a run (time limit, Ctrl-C): SIGTERM to its process group, and
+ * SIGKILL after this grace period, long enough for `vmm system` to stop its
+ * VMs in order; then at most RUNNER_REAP_MS for what SIGKILL leaves. */
+#define RUNNER_STOP_GRACE_MS 2000
+#define RUNNER_REAP_MS 5000
+
 #define RUNNER_MAX_ARGS 32
 #define RUNNER_OUT_MAX (8u << 20) /* output kept per run; the rest is dropped */
 
 enum runner_exit_rule {
 	RUNNER_EXIT_ZERO,       /* a native program: 0 is success */
 	RUNNER_EXIT_DEBUG_PORT, /* vmm + bare guest: RUNNER_VMM_STATUS_OK */
-	RUNNER_EXIT_POWEROFF    /* vmm or QEMU + Linux guest: 0 */
+	RUNNER_EXIT_POWEROFF,   /* vmm or QEMU + Linux guest: 0 */
+	RUNNER_EXIT_SYSTEM      /* vmm system: 0, every VM ended cleanly */
 };
 
 /* Template words: "{name}" becomes the workload name, "{params}" becomes one
@@ -118,8 +130,10 @@ enum runner_outcome {
 
 struct runner_run {
 	enum runner_outcome outcome;
-	int status;    /* exit code, or 128 + signal number when killed by one */
-	int signalled; /* status is 128 + signal */
+	int status;    /* exit status when it exited; -1 when killed by a signal */
+	int signalled; /* killed by signal `sig` (WIFSIGNALED) */
+	int sig;
+	int wstatus;   /* the wait status itself, for vmm_wait_meaning() */
 	double wall_s;
 	char *out;     /* stdout, NUL-terminated (may hold NULs before the end) */
 	size_t out_len;
@@ -130,11 +144,17 @@ struct runner_run {
 /* Runs argv (argv[0] a path or a name looked up in PATH) pinned to `cpu`
  * (-1: not pinned) with stdin from /dev/null, a time limit (0: none) and,
  * when chdir_to is not NULL, in that directory; `input` (may be NULL) is
- * written to its stdin instead. Returns after the child and its process
- * group are gone. */
+ * written to its stdin instead. The child leads a process group of its own.
+ * At the time limit or a stop request the group gets SIGTERM, then SIGKILL
+ * after RUNNER_STOP_GRACE_MS, and so does every descendant it started in a
+ * group of its own (a supervisor's VMs); when the child ends by itself, what
+ * is left of its group is killed. Returns after all of that is gone. */
 void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_to,
 		 const char *input, struct runner_run *res);
 void runner_run_free(struct runner_run *res);
+/* Stops a child started elsewhere that leads its own process group (the
+ * --interference neighbour) the way runner_exec stops a run, and reaps it. */
+void runner_stop(pid_t pid);
 
 /* Judges a finished run by the runner's exit rule: NULL when it succeeded,
  * otherwise why not (static storage). */

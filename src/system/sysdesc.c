@@ -52,7 +52,8 @@ struct sd_vm_note {
 };
 
 struct sd_chan_note {
-	bool range_ok; /* gpa and size valid: takes part in overlap checks */
+	bool ends_ok;  /* between names two VMs: counts towards their limit */
+	bool range_ok; /* ends, gpa and size valid: takes part in overlap checks */
 };
 
 static const char *const sd_root_keys[] = {"log_dir", "vms", "channels", NULL};
@@ -738,47 +739,85 @@ static void sd_parse_chan(struct sd_ctx *c, const config_setting_t *g, const str
 	int rg = sd_get_u64(c, g, "gpa", "an address", "gpa = \"0xe0000000\";", &gs, &gpa);
 	if (rg == 0)
 		sd_report(c, ch->line, "a channel without gpa; add gpa = \"0x...\"; a page-aligned "
-			  "address from 0x%llx up to 0x%llx", SD_CHAN_BASE, SD_CHAN_END);
+			  "address from 0x%llx up to 0x%llx", CHANNEL_WINDOW_START,
+			  CHANNEL_WINDOW_END);
 	int rs = sd_get_u64(c, g, "size", "a size", "size = \"64K\";", &s, &size);
-	bool ok = rg > 0 && rs >= 0;
 	unsigned sline = rs > 0 ? sd_line(s) : ch->line;
-	if (rs > 0 && (size == 0 || size > SD_CHAN_MAX_SIZE)) {
+	/* The placement rules are vmm run's (channel.h); the wording is ours. */
+	unsigned bad = channel_check_one(rg > 0 ? gpa : CHANNEL_WINDOW_START, size);
+	bool ok = rg > 0 && rs >= 0 && !bad;
+	if (bad & CHANNEL_BAD_SIZE)
 		sd_report(c, sline, "size = %s is outside 4K to 256M; give a channel size in that "
 			  "range, such as \"64K\"", sd_size_str(size, b1, sizeof(b1)));
-		ok = false;
-	} else if (rs > 0 && size % SD_PAGE) {
+	else if (bad & CHANNEL_BAD_SIZE_ALIGN)
 		sd_report(c, sline, "size = %s is not a whole number of 4K pages; round it to %s",
 			  sd_size_str(size, b1, sizeof(b1)),
 			  sd_size_str(sd_round_page(size), b2, sizeof(b2)));
-		ok = false;
-	}
-	if (rg > 0 && gpa % SD_PAGE) {
+	if (rg > 0 && (bad & CHANNEL_BAD_GPA_ALIGN))
 		sd_report(c, sd_line(gs), "gpa = 0x%llx is not page aligned; use a multiple of 4K, "
 			  "such as 0x%llx", (unsigned long long)gpa,
 			  (unsigned long long)(gpa & ~(SD_PAGE - 1)));
-		ok = false;
-	}
-	if (ok && gpa + size < gpa) {
+	if (rg > 0 && (bad & CHANNEL_BAD_WRAP))
 		sd_report(c, sd_line(gs), "gpa = 0x%llx plus size %s overflows; place the channel "
 			  "between 0x%llx and 0x%llx", (unsigned long long)gpa,
-			  sd_size_str(size, b1, sizeof(b1)), SD_CHAN_BASE, SD_CHAN_END);
-		ok = false;
-	} else if (ok && (gpa < SD_CHAN_BASE || gpa + size > SD_CHAN_END)) {
+			  sd_size_str(size, b1, sizeof(b1)), CHANNEL_WINDOW_START, CHANNEL_WINDOW_END);
+	else if (rg > 0 && (bad & CHANNEL_BAD_WINDOW) && gpa + size == CHANNEL_WINDOW_END)
+		sd_report(c, sd_line(gs), "gpa = 0x%llx with size %s ends at the IOAPIC (0x%llx), so "
+			  "its doorbell page (the 4K above the region) would be the IOAPIC's; end "
+			  "the region at 0x%llx or below", (unsigned long long)gpa,
+			  sd_size_str(size, b1, sizeof(b1)), CHANNEL_WINDOW_END,
+			  CHANNEL_WINDOW_END - CHANNEL_DOORBELL_SIZE);
+	else if (rg > 0 && (bad & CHANNEL_BAD_WINDOW))
 		sd_report(c, sd_line(gs), "gpa = 0x%llx with size %s is outside the channel window "
 			  "[0x%llx, 0x%llx) (below it: PCI BARs; above it: the IOAPIC); place the "
-			  "channel inside it", (unsigned long long)gpa,
-			  sd_size_str(size, b1, sizeof(b1)), SD_CHAN_BASE, SD_CHAN_END);
-		ok = false;
-	}
+			  "channel and its doorbell page (the 4K above it) inside it",
+			  (unsigned long long)gpa, sd_size_str(size, b1, sizeof(b1)),
+			  CHANNEL_WINDOW_START, CHANNEL_WINDOW_END);
 	if (ok) {
 		ch->gpa = gpa;
 		ch->size = size;
 	}
+	note->ends_ok = ends_ok;
 	note->range_ok = ok && ends_ok;
 }
 
-/* Cross checks over all channels: names, and overlapping windows in a VM
- * both map (each VM sees every channel it is in at its gpa). */
+/* Whether channel ch's VM `vm` is in `o` too. */
+static bool sd_shares(const struct sd_channel *o, const char *vm)
+{
+	return !strcmp(o->a, vm) || !strcmp(o->b, vm);
+}
+
+/* Says how channels ch and o, both mapped by VM `shared`, collide: their
+ * regions overlap, or one's doorbell page lies in the other's region. */
+static void sd_report_collision(struct sd_ctx *c, const struct sd_channel *ch,
+				const struct sd_channel *o, const char *shared)
+{
+	unsigned long long g = ch->gpa, e = ch->gpa + ch->size, og = o->gpa,
+			   oe = o->gpa + o->size, after = channel_span_end(o->gpa, o->size);
+	if (g < oe && og < e)
+		sd_report(c, ch->line,
+			  "overlapping memory: this channel's [0x%llx, 0x%llx) overlaps the "
+			  "channel at line %u in VM \"%s\"; move gpa to 0x%llx or above (past "
+			  "its doorbell page)", g, e, o->line, shared, after);
+	else if (oe >= g && oe < e)
+		sd_report(c, ch->line,
+			  "the doorbell page of the channel at line %u (0x%llx) lies inside this "
+			  "channel's [0x%llx, 0x%llx) in VM \"%s\": its doorbell would never ring "
+			  "and its writes would land in this channel's memory; move gpa to 0x%llx "
+			  "or above", o->line, oe, g, e, shared, after);
+	else
+		sd_report(c, ch->line,
+			  "this channel's doorbell page (0x%llx) lies inside the channel at line "
+			  "%u's [0x%llx, 0x%llx) in VM \"%s\": it would never ring and its writes "
+			  "would land in that channel's memory; end this channel at 0x%llx or "
+			  "below, or move gpa to 0x%llx or above",
+			  e, o->line, og, oe, shared, og - CHANNEL_DOORBELL_SIZE, after);
+}
+
+/* Cross checks over all channels: names, how many channels each VM is in
+ * (vmm run takes CHANNEL_MAX), and channels that collide in a VM both
+ * map (each VM sees every channel it is in at its gpa, with the doorbell
+ * page above it): channel_collide, the rule vmm run applies. */
 static void sd_check_chans(struct sd_ctx *c, const struct sd_system *sys,
 			   const struct sd_chan_note *notes)
 {
@@ -792,31 +831,38 @@ static void sd_check_chans(struct sd_ctx *c, const struct sd_system *sys,
 				break;
 			}
 		}
+		for (int end = 0; end < 2 && notes[i].ends_ok; end++) {
+			const char *vm = end ? ch->b : ch->a;
+			unsigned before = 0;
+			for (size_t j = 0; j < i; j++)
+				before += notes[j].ends_ok && sd_shares(&sys->chans[j], vm);
+			if (before == CHANNEL_MAX)
+				sd_report(c, ch->line,
+					  "VM \"%s\" is in more than %d channels; a VM has at most "
+					  "%d (vmm run --channel); drop this channel or connect the "
+					  "VM to fewer peers", vm, CHANNEL_MAX, CHANNEL_MAX);
+		}
 		for (size_t j = 0; j < i && notes[i].range_ok; j++) {
 			const struct sd_channel *o = &sys->chans[j];
 			const char *shared = NULL;
 			if (!notes[j].range_ok)
 				continue;
-			if (!strcmp(ch->a, o->a) || !strcmp(ch->a, o->b))
+			if (sd_shares(o, ch->a))
 				shared = ch->a;
-			else if (!strcmp(ch->b, o->a) || !strcmp(ch->b, o->b))
+			else if (sd_shares(o, ch->b))
 				shared = ch->b;
-			if (!shared || ch->gpa >= o->gpa + o->size || o->gpa >= ch->gpa + ch->size)
+			if (!shared || !channel_collide(ch->gpa, ch->size, o->gpa, o->size))
 				continue;
-			sd_report(c, ch->line,
-				  "overlapping memory: this channel's [0x%llx, 0x%llx) overlaps "
-				  "the channel at line %u in VM \"%s\"; move gpa to 0x%llx or "
-				  "above",
-				  (unsigned long long)ch->gpa,
-				  (unsigned long long)(ch->gpa + ch->size), o->line, shared,
-				  (unsigned long long)(o->gpa + o->size));
+			sd_report_collision(c, ch, o, shared);
 			break;
 		}
 	}
 }
 
+/* `why` says where the limit `max` comes from, for the message. */
 static const config_setting_t *sd_get_list(struct sd_ctx *c, const config_setting_t *root,
-					   const char *key, const char *example, int max)
+					   const char *key, const char *example, int max,
+					   const char *why)
 {
 	const config_setting_t *s = config_setting_get_member(root, key);
 	if (!s)
@@ -826,8 +872,8 @@ static const config_setting_t *sd_get_list(struct sd_ctx *c, const config_settin
 		return NULL;
 	}
 	if (config_setting_length(s) > max) {
-		sd_report(c, sd_line(s), "%s has %d entries, more than %d; split the system", key,
-			  config_setting_length(s), max);
+		sd_report(c, sd_line(s), "%s has %d entries, more than %d (%s); split the system",
+			  key, config_setting_length(s), max, why);
 		return NULL;
 	}
 	return s;
@@ -865,7 +911,8 @@ static void sd_parse_root(struct sd_ctx *c, const config_setting_t *root, struct
 	static const char vm_example[] = "vms = ( { name = \"ping\"; kernel = \"...\"; } );";
 	static const char chan_example[] = "channels = ( { name = \"pp\"; between = [ \"ping\", "
 					   "\"pong\" ]; gpa = \"0xe0000000\"; } );";
-	const config_setting_t *vl = sd_get_list(c, root, "vms", vm_example, SD_MAX_VMS);
+	const config_setting_t *vl = sd_get_list(c, root, "vms", vm_example, SD_MAX_VMS,
+						 "the VMs whose consoles vmm system serves");
 	if (!vl) {
 		if (!config_setting_get_member(root, "vms"))
 			sd_report(c, 1,
@@ -889,8 +936,10 @@ static void sd_parse_root(struct sd_ctx *c, const config_setting_t *root, struct
 	sd_check_vms(c, vl, sys, vn);
 	free(g);
 
+	char why[96];
+	snprintf(why, sizeof(why), "%d VMs with %d channels each", SD_MAX_VMS, CHANNEL_MAX);
 	const config_setting_t *cl = sd_get_list(c, root, "channels", chan_example,
-						 SD_MAX_CHANNELS);
+						 SD_MAX_CHANNELS, why);
 	if (cl && config_setting_length(cl) > 0) {
 		n = (size_t)config_setting_length(cl);
 		g = sd_xrealloc(NULL, n * sizeof(*g));

@@ -16,21 +16,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "channel.h"
+
 #define SD_NAME_MAX 32
-/* Limits that keep a hostile description cheap to check (the cross checks
- * compare pairs): far above any real system. */
-#define SD_MAX_VMS 4096
-#define SD_MAX_CHANNELS 4096
+/* The most VMs a system has: the supervisor serves this many consoles
+ * (system.c), and it keeps a hostile description cheap to check (the
+ * cross checks compare pairs). Each VM is in at most CHANNEL_MAX channels,
+ * so a system has at most SD_MAX_VMS * CHANNEL_MAX / 2 of them. */
+#define SD_MAX_VMS 64
+#define SD_MAX_CHANNELS (SD_MAX_VMS * CHANNEL_MAX / 2)
 #define SD_MAX_FILE (1u << 20) /* bytes of description text */
 #define SD_MAX_ERRORS 200      /* problems listed before "and N more" */
 /* Per-VM ranges. mem is GM_MIN_SIZE..GM_MAX_SIZE (guestmem.h). */
 #define SD_MAX_CPUS 64         /* KVM_MAX_VCPUS */
 #define SD_MAX_RESTARTS 100
-/* Channels live in the MMIO hole above the 16 MiB the PCI BARs use and
- * below the IOAPIC (guestmem.h, pci.c). */
-#define SD_CHAN_BASE 0xc1000000ull
-#define SD_CHAN_END 0xfec00000ull
-#define SD_CHAN_MAX_SIZE (256ull << 20)
+/* Channels: the window, sizes and layout rules are channel.h's, the ones
+ * `vmm run --channel` applies. */
 #define SD_CHAN_DEFAULT_SIZE (64ull << 10)
 
 enum sd_on_exit {
@@ -47,7 +48,7 @@ struct sd_vm {
 	uint64_t mem;           /* bytes; default 256M */
 	unsigned cpus;          /* default 1 */
 	int pin;                /* host CPU for the VM's threads, -1 when not pinned */
-	bool gpio;              /* devices = ["gpio"] */
+	bool gpio;              /* devices = ["gpio"]: without it, no GPIO */
 	enum sd_on_exit on_exit;
 	unsigned restarts;      /* limit for SD_EXIT_RESTART, default 3 */
 	unsigned test_forbidden_s; /* test hook: forbidden call after N s, 0 = never */
@@ -61,7 +62,8 @@ struct sd_channel {
 	char name[SD_NAME_MAX];
 	char a[SD_NAME_MAX], b[SD_NAME_MAX]; /* the two VMs, different */
 	uint64_t gpa;                        /* page aligned, in the MMIO hole */
-	uint64_t size;                       /* page aligned, default 64K */
+	uint64_t size;                       /* page aligned, default 64K; the
+						doorbell page follows */
 	unsigned line;
 };
 

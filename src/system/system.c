@@ -6,11 +6,14 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "console.h"
 #include "machine.h"
 
 /* Descriptor numbers a VM's process finds its resources at. */
@@ -25,26 +29,46 @@
 #define FD_CHAN0 10 /* channel i: mem 10+3i, out 11+3i, in 12+3i */
 /* The MSI vector of a VM's i-th channel doorbell (docs/system.md). */
 #define CHANNEL_VECTOR0 0x50
+/* A partial line (a prompt waiting for input) is shown after this long. */
+#define QUIET_MS 100
+/* Drops are reported on the console at most this often per VM. */
+#define NOTICE_MS 1000
+/* What is read from a VM's streams once it has ended, before they are
+ * closed (all it wrote is there already; a bound in case another process
+ * holds the other end). */
+#define DRAIN_MAX (1u << 20)
 
 struct chan_rt {
 	int mem, a_to_b, b_to_a;
 };
 
-/* Output of one VM stream, held until a line is complete so that lines of
- * different VMs never mix on the terminal. */
-struct linebuf {
-	char buf[2048];
-	size_t len;
-};
-
 struct vmproc {
 	const struct sd_vm *vm;
-	pid_t pid;
-	int con, err;        /* our ends: console socket, stderr pipe */
+	pid_t pid;           /* 0 when not running */
+	int con, err;        /* our ends: console socket, stdout+stderr pipe */
 	int log;
+	uint64_t logged, log_lost;
 	unsigned restarts;
-	int status;          /* last exit status, -1 while never ended */
-	struct linebuf con_line, err_line;
+	int wstatus;         /* last wait status, -1 while never ended */
+	bool termed, killed; /* sent SIGTERM / SIGKILL in this stop */
+	struct cstream out, msg; /* console to our stdout, messages to our stderr */
+};
+
+struct sup {
+	const struct sd_system *sys;
+	const struct system_opts *o;
+	struct vmproc *vp;
+	struct chan_rt *ch;
+	int nul;                  /* /dev/null, for the VMs' stdin */
+	pid_t self;
+	struct cq sysq;           /* our own messages, to stderr */
+	struct cq in;             /* terminal input for the attached VM */
+	struct tout tout, terr;
+	int attached;
+	bool stdin_open;
+	bool stopping;
+	double stop_deadline;     /* SIGKILL for whoever is left, 0 = none */
+	double last_notice;
 };
 
 static double now_ms(void)
@@ -54,90 +78,53 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-const char *system_status_meaning(int status, char *buf, size_t len)
+/* A message of ours, through the queue like everything else: a slow
+ * terminal delays it or drops it (counted), never us. */
+__attribute__((format(printf, 2, 3))) static void say(struct sup *s, const char *fmt, ...)
 {
-	if (status >= 128 + 1 && status < 128 + 65 && status != VMM_EXIT_SIGINT &&
-	    status != VMM_EXIT_SIGTERM) {
-		snprintf(buf, len, "killed by signal %d (%s)", status - 128,
-			 strsignal(status - 128));
-		return buf;
-	}
-	switch (status) {
-	case VMM_EXIT_OK: snprintf(buf, len, "powered off or rebooted"); break;
-	case VMM_EXIT_CONFIG: snprintf(buf, len, "could not start (see its messages)"); break;
-	case VMM_EXIT_TRIPLE_FAULT: snprintf(buf, len, "triple fault"); break;
-	case VMM_EXIT_HALTED: snprintf(buf, len, "halted with interrupts disabled"); break;
-	case VMM_EXIT_KVM_ERROR: snprintf(buf, len, "KVM error or unhandled exit"); break;
-	case VMM_EXIT_STRICT_IO: snprintf(buf, len, "unclaimed I/O under --strict-io"); break;
-	case VMM_EXIT_SANDBOX:
-		snprintf(buf, len, "stopped by its sandbox: a forbidden system call");
-		break;
-	case VMM_EXIT_SIGINT: snprintf(buf, len, "stopped by SIGINT"); break;
-	case VMM_EXIT_SIGTERM: snprintf(buf, len, "stopped by SIGTERM"); break;
-	default:
-		if (status & 1)
-			snprintf(buf, len, "debug-exit value %d", status >> 1);
-		else
-			snprintf(buf, len, "exit status %d", status);
-	}
-	return buf;
+	char line[512];
+	int n = snprintf(line, sizeof(line), "vmm system: ");
+	va_list ap;
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	cq_push(&s->sysq, line, (size_t)n);
 }
 
-/* Writes all of buf, retrying short writes; drops output on error (a
- * closed terminal must not stop the system). */
-static void write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Writes what `lb` holds as one "[name] ..." line (adding the newline a
- * partial line lacks) in a single write. */
-static void flush_line(int out, const struct vmproc *v, struct linebuf *lb)
-{
-	char line[sizeof(lb->buf) + SD_NAME_MAX + 8];
-	if (!lb->len)
-		return;
-	int n = snprintf(line, sizeof(line), "[%s] %.*s", v->vm->name, (int)lb->len, lb->buf);
-	if (n > 0 && line[n - 1] != '\n' && (size_t)n < sizeof(line) - 1)
-		line[n++] = '\n';
-	write_all(out, line, (size_t)n);
-	lb->len = 0;
-}
-
-/* Copies VM output to `out` line by line, each with "[name] " in front. A
- * line longer than the buffer is cut; a partial line waits for the rest
- * (or for flush_partial, so an interactive prompt still shows). */
-static void prefixed(int out, const struct vmproc *v, struct linebuf *lb, const char *buf,
-		     size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		lb->buf[lb->len++] = buf[i];
-		if (buf[i] == '\n' || lb->len == sizeof(lb->buf))
-			flush_line(out, v, lb);
-	}
-}
-
+/* In the child between fork and exec: only async-signal-safe calls. */
 static void child_fail(const char *what)
 {
 	char msg[256];
 	int n = snprintf(msg, sizeof(msg), "vmm system: %s: %s\n", what, strerror(errno));
-	write_all(2, msg, (size_t)n);
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
+		_exit(VMM_EXIT_CONFIG);
 	_exit(VMM_EXIT_CONFIG);
 }
 
-/* Starts VM v. The child gets: stdin /dev/null, COM1 on FD_CONSOLE,
- * stderr on a pipe, its channels at FD_CHAN0.., its host CPU. */
-static int spawn(struct vmproc *v, const struct sd_system *sys, const struct chan_rt *ch,
-		 const char *self)
+/* Closes every descriptor from `lo` up to `hi` (inclusive). */
+static void close_from(unsigned lo, unsigned hi)
 {
+	if (lo > hi)
+		return;
+	if (close_range(lo, hi, 0) == 0)
+		return;
+	struct rlimit rl;
+	unsigned top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
+			       ? (unsigned)rl.rlim_cur
+			       : 65536;
+	for (unsigned fd = lo; fd <= hi && fd < top; fd++)
+		close((int)fd);
+}
+
+/* Starts VM v. The child gets: stdin /dev/null, stdout and stderr on a
+ * pipe to us, COM1 on FD_CONSOLE, its channels at FD_CHAN0.., nothing
+ * else; its host CPU; a clean signal state; and death with us. */
+static int spawn(struct sup *s, struct vmproc *v)
+{
+	const struct sd_system *sys = s->sys;
 	int con[2], err[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, con) < 0)
 		return -1;
@@ -146,14 +133,18 @@ static int spawn(struct vmproc *v, const struct sd_system *sys, const struct cha
 		close(con[1]);
 		return -1;
 	}
+	/* Our ends never block us: we read them only when poll says so,
+	 * and write the console (input) only as far as it takes. */
+	fcntl(con[0], F_SETFL, fcntl(con[0], F_GETFL) | O_NONBLOCK);
+	fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
 	/* Argument vector, built before fork (no allocation in the child). */
 	char mem[32], cpus[16], chan[CHANNEL_MAX][160], serial[16], forbid[16];
-	const char *argv[32];
+	const char *argv[40];
 	int n = 0;
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)v->vm->mem);
 	snprintf(cpus, sizeof(cpus), "%u", v->vm->cpus);
 	snprintf(serial, sizeof(serial), "fd:%d", FD_CONSOLE);
-	argv[n++] = self;
+	argv[n++] = s->o->self;
 	argv[n++] = "run";
 	argv[n++] = "--kernel";
 	argv[n++] = v->vm->kernel;
@@ -169,20 +160,28 @@ static int spawn(struct vmproc *v, const struct sd_system *sys, const struct cha
 	argv[n++] = cpus;
 	argv[n++] = "--serial";
 	argv[n++] = serial;
+	if (!v->vm->gpio)
+		argv[n++] = "--no-gpio"; /* devices = ["gpio"] is the only way in */
 	if (v->vm->test_forbidden_s) {
 		snprintf(forbid, sizeof(forbid), "%u", v->vm->test_forbidden_s);
 		argv[n++] = "--test-forbidden-syscall";
 		argv[n++] = forbid;
 	}
 	int fds[CHANNEL_MAX * 3], nfds = 0, idx = 0;
-	for (size_t i = 0; i < sys->nchans && idx < CHANNEL_MAX; i++) {
+	for (size_t i = 0; i < sys->nchans; i++) {
 		const struct sd_channel *c = &sys->chans[i];
 		bool is_a = !strcmp(c->a, v->vm->name), is_b = !strcmp(c->b, v->vm->name);
 		if (!is_a && !is_b)
 			continue;
-		fds[nfds++] = ch[i].mem;
-		fds[nfds++] = is_a ? ch[i].a_to_b : ch[i].b_to_a; /* out */
-		fds[nfds++] = is_a ? ch[i].b_to_a : ch[i].a_to_b; /* in */
+		if (idx == CHANNEL_MAX) {
+			/* sd_load refuses more: our bug if it gets here. */
+			fprintf(stderr, "vmm system: internal error: VM %s in more than %d "
+				"channels\n", v->vm->name, CHANNEL_MAX);
+			abort();
+		}
+		fds[nfds++] = s->ch[i].mem;
+		fds[nfds++] = is_a ? s->ch[i].a_to_b : s->ch[i].b_to_a; /* out */
+		fds[nfds++] = is_a ? s->ch[i].b_to_a : s->ch[i].a_to_b; /* in */
 		snprintf(chan[idx], sizeof(chan[idx]),
 			 "gpa=%#llx,size=%llu,mem=%d,out=%d,in=%d,vector=%d",
 			 (unsigned long long)c->gpa, (unsigned long long)c->size,
@@ -195,28 +194,47 @@ static int spawn(struct vmproc *v, const struct sd_system *sys, const struct cha
 	argv[n] = NULL;
 
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(con[0]), close(con[1]), close(err[0]), close(err[1]);
 		return -1;
+	}
 	if (pid == 0) {
+		/* Die with the supervisor: a VM must not outlive the process
+		 * that serves its console and would stop it. The parent may
+		 * have died before the prctl took effect: then go now. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			child_fail("asking to die with the supervisor");
+		if (getppid() != s->self)
+			_exit(VMM_EXIT_CONFIG);
 		/* Own process group: the terminal's Ctrl-C reaches the
 		 * supervisor, which stops the VMs in order. */
 		setpgid(0, 0);
+		/* vmm run starts from a clean signal state, not ours (we
+		 * block SIGINT/SIGTERM/SIGCHLD for the signalfd and ignore
+		 * SIGPIPE). */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		/* Move every source out of the way first (to 100 and up), so
 		 * that placing one at its number cannot close another. */
-		int src[2 + CHANNEL_MAX * 3], dst[2 + CHANNEL_MAX * 3], ns = 0;
-		src[ns] = con[1], dst[ns++] = FD_CONSOLE;
+		int src[4 + CHANNEL_MAX * 3], dst[4 + CHANNEL_MAX * 3], ns = 0;
+		src[ns] = s->nul, dst[ns++] = STDIN_FILENO;
+		src[ns] = err[1], dst[ns++] = STDOUT_FILENO;
 		src[ns] = err[1], dst[ns++] = STDERR_FILENO;
+		src[ns] = con[1], dst[ns++] = FD_CONSOLE;
 		for (int i = 0; i < nfds; i++)
 			src[ns] = fds[i], dst[ns++] = FD_CHAN0 + i;
 		for (int i = 0; i < ns; i++)
 			if ((src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 100)) < 0)
 				child_fail("passing descriptors");
-		int nul = open("/dev/null", O_RDONLY);
-		if (nul < 0 || dup2(nul, 0) < 0)
-			child_fail("redirecting stdin");
 		for (int i = 0; i < ns; i++)
 			if (dup2(src[i], dst[i]) < 0) /* dup2 leaves the copy open across exec */
 				child_fail("passing descriptors");
+		/* Nothing else: not the terminal, not what our own parent let
+		 * us inherit without close-on-exec. */
+		close_from(FD_CONSOLE + 1, FD_CHAN0 - 1);
+		close_from((unsigned)(FD_CHAN0 + nfds), ~0u);
 		if (v->vm->pin >= 0) {
 			cpu_set_t set;
 			CPU_ZERO(&set);
@@ -224,7 +242,7 @@ static int spawn(struct vmproc *v, const struct sd_system *sys, const struct cha
 			if (sched_setaffinity(0, sizeof(set), &set) < 0)
 				child_fail("pinning to its host CPU");
 		}
-		execv(self, (char *const *)(uintptr_t)argv);
+		execv(s->o->self, (char *const *)(uintptr_t)argv);
 		child_fail("starting vmm");
 	}
 	close(con[1]);
@@ -232,68 +250,410 @@ static int spawn(struct vmproc *v, const struct sd_system *sys, const struct cha
 	v->pid = pid;
 	v->con = con[0];
 	v->err = err[0];
-	v->con_line.len = v->err_line.len = 0;
+	v->termed = v->killed = false;
+	v->out.len = v->msg.len = 0;
 	return 0;
 }
 
-static void drain(struct vmproc *v, int fd, bool is_err)
+/* What a VM wrote: to its log (every byte, up to SYSTEM_LOG_MAX) and,
+ * line by line, to the terminal queues. Returns the bytes read, 0 at end
+ * of file (or an error), -1 when there is nothing more for now. */
+static ssize_t drain_once(struct vmproc *v, int fd, struct cstream *cs, double now)
 {
 	char buf[4096];
 	ssize_t n = read(fd, buf, sizeof(buf));
-	if (n <= 0) {
-		flush_line(is_err ? STDERR_FILENO : STDOUT_FILENO, v,
-			   is_err ? &v->err_line : &v->con_line);
-		if (is_err) {
-			close(v->err);
-			v->err = -1;
-		} else {
-			close(v->con);
-			v->con = -1;
-		}
-		return;
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return -1;
+	if (n <= 0)
+		return 0;
+	if (v->log >= 0) {
+		size_t room = v->logged < SYSTEM_LOG_MAX ? (size_t)(SYSTEM_LOG_MAX - v->logged) : 0;
+		size_t take = (size_t)n < room ? (size_t)n : room;
+		ssize_t w = take ? write(v->log, buf, take) : 0;
+		size_t done = w > 0 ? (size_t)w : 0;
+		v->logged += done;
+		v->log_lost += (uint64_t)n - done;
 	}
-	if (v->log >= 0)
-		write_all(v->log, buf, (size_t)n);
-	prefixed(is_err ? STDERR_FILENO : STDOUT_FILENO, v, is_err ? &v->err_line : &v->con_line,
-		 buf, (size_t)n);
+	cstream_feed(cs, buf, (size_t)n, now);
+	return n;
 }
 
-static int open_log(const struct sd_system *sys, const char *name)
+static void close_stream(int *fd, struct cstream *cs)
 {
-	char path[4096];
-	const char *dir = sys->log_dir ? sys->log_dir : "logs";
-	mkdir(dir, 0755);
-	snprintf(path, sizeof(path), "%s/%s.log", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		fprintf(stderr, "vmm system: %s: %s; this VM's console is not logged\n", path,
-			strerror(errno));
+	cstream_flush(cs);
+	close(*fd);
+	*fd = -1;
+}
+
+/* After a VM's process has ended: what it left in its streams (all of
+ * it is there already; DRAIN_MAX in case another process holds the other
+ * end and keeps writing), then close them. */
+static void drain_dead(struct vmproc *v, double now)
+{
+	int *fds[2] = {&v->con, &v->err};
+	struct cstream *cs[2] = {&v->out, &v->msg};
+	for (int k = 0; k < 2; k++) {
+		if (*fds[k] < 0)
+			continue;
+		size_t total = 0;
+		ssize_t n;
+		while (total < DRAIN_MAX && (n = drain_once(v, *fds[k], cs[k], now)) > 0)
+			total += (size_t)n;
+		close_stream(fds[k], cs[k]);
+	}
+}
+
+/* Opens log_dir/NAME.log without following a symbolic link, in a
+ * directory reached without following one: another local user must not
+ * be able to plant a link and have us truncate a file of the operator's.
+ * Only a regular file of ours with no other names is truncated. */
+/* log_dir comes from the description, which may come from someone else:
+ * shown escaped, like guest output. */
+static const char *shown(const char *text, char *buf, size_t size)
+{
+	size_t n = strlen(text);
+	if (CONSOLE_ESCAPED_MAX(n) > size)
+		n = (size - 1) / 4;
+	console_escape((const unsigned char *)text, n, buf);
+	return buf;
+}
+
+static int open_log(int dfd, const char *dir, const char *name)
+{
+	char file[SD_NAME_MAX + 8];
+	snprintf(file, sizeof(file), "%s.log", name);
+	int fd = openat(dfd, file, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+					   O_CLOEXEC, 0644);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			fprintf(stderr, "vmm system: %s/%s is a symbolic link; a VM's log is not "
+				"written through one (it could point anywhere): remove it, or "
+				"set log_dir to a directory of your own\n", dir, file);
+		else
+			fprintf(stderr, "vmm system: %s/%s: %s; check log_dir\n", dir, file,
+				strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	const char *why = NULL;
+	if (fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_nlink != 1)
+		why = "a file with other names (hard links)";
+	else if (st.st_uid != geteuid())
+		why = "a file of another user";
+	if (!why && ftruncate(fd, 0) < 0)
+		why = strerror(errno);
+	if (why) {
+		fprintf(stderr, "vmm system: %s/%s is %s; a VM's log goes only to a regular "
+			"file of its own: remove it, or set log_dir to a directory of your own\n",
+			dir, file, why);
+		close(fd);
+		return -1;
+	}
 	return fd;
+}
+
+static int open_logs(struct sup *s)
+{
+	char esc[CONSOLE_ESCAPED_MAX(256)];
+	const char *raw = s->sys->log_dir ? s->sys->log_dir : "logs";
+	const char *dir = shown(raw, esc, sizeof(esc));
+	if (mkdir(raw, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vmm system: log_dir %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	int dfd = open(raw, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		struct stat st;
+		if (lstat(raw, &st) == 0 && S_ISLNK(st.st_mode))
+			fprintf(stderr, "vmm system: log_dir %s is a symbolic link; the logs are "
+				"not written through one: name the directory itself\n", dir);
+		else
+			fprintf(stderr, "vmm system: log_dir %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < s->sys->nvms && rc == 0; i++)
+		if ((s->vp[i].log = open_log(dfd, dir, s->sys->vms[i].name)) < 0)
+			rc = -1;
+	close(dfd);
+	return rc;
+}
+
+/* SIGTERM to every running VM; SIGKILL after the grace period. */
+static void stop_all(struct sup *s, double now)
+{
+	s->stopping = true;
+	for (size_t i = 0; i < s->sys->nvms; i++) {
+		struct vmproc *v = &s->vp[i];
+		if (v->pid > 0 && !v->termed) {
+			kill(v->pid, SIGTERM);
+			v->termed = true;
+		}
+	}
+	if (!s->stop_deadline)
+		s->stop_deadline = now + SYSTEM_STOP_GRACE_MS;
+}
+
+static void kill_all(struct sup *s, const char *why)
+{
+	for (size_t i = 0; i < s->sys->nvms; i++) {
+		struct vmproc *v = &s->vp[i];
+		if (v->pid > 0 && !v->killed) {
+			say(s, "VM %s %s; killing it (SIGKILL)", v->vm->name, why);
+			kill(v->pid, SIGKILL);
+			v->killed = true;
+		}
+	}
+}
+
+/* Reports what was dropped since the last report, at most once a
+ * NOTICE_MS (or always, when `final`). */
+static void notice_drops(struct sup *s, double now, bool final)
+{
+	if (!final && now - s->last_notice < NOTICE_MS)
+		return;
+	s->last_notice = now;
+	for (size_t i = 0; i < s->sys->nvms; i++) {
+		struct vmproc *v = &s->vp[i];
+		struct {
+			struct cq *q;
+			const char *what;
+		} k[] = {{&v->out.q, "console output"}, {&v->msg.q, "messages"}};
+		for (size_t j = 0; j < 2; j++) {
+			struct cq *q = k[j].q;
+			if (q->dropped == q->noticed)
+				continue;
+			say(s, "VM %s: %llu bytes (%llu lines) of %s not shown: the terminal does "
+			    "not keep up (the log has them)", v->vm->name,
+			    (unsigned long long)q->dropped, (unsigned long long)q->dropped_units,
+			    k[j].what);
+			q->noticed = q->dropped;
+		}
+	}
+	if (s->attached >= 0 && s->in.dropped != s->in.noticed) {
+		say(s, "VM %s: %llu bytes of terminal input dropped: the VM does not read its "
+		    "console", s->vp[s->attached].vm->name, (unsigned long long)s->in.dropped);
+		s->in.noticed = s->in.dropped;
+	}
+}
+
+/* Reaps every VM that ended and applies its policy. */
+static void reap(struct sup *s, int *running, bool *clean, double now)
+{
+	char why[128];
+	int st;
+	pid_t pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		size_t i;
+		for (i = 0; i < s->sys->nvms && s->vp[i].pid != pid; i++)
+			;
+		if (i == s->sys->nvms)
+			continue;
+		struct vmproc *v = &s->vp[i];
+		v->pid = 0;
+		(*running)--;
+		v->wstatus = st;
+		drain_dead(v, now);
+		say(s, "VM %s ended: %s", v->vm->name, vmm_wait_meaning(st, why, sizeof(why)));
+		bool ok = WIFEXITED(st) && (WEXITSTATUS(st) == VMM_EXIT_OK || WEXITSTATUS(st) == 1);
+		if (!ok)
+			*clean = false;
+		if (s->stopping)
+			continue;
+		if (v->vm->on_exit == SD_EXIT_RESTART && v->restarts < v->vm->restarts) {
+			v->restarts++;
+			say(s, "restarting VM %s (%u of %u)", v->vm->name, v->restarts,
+			    v->vm->restarts);
+			if (spawn(s, v) == 0)
+				(*running)++;
+			else
+				say(s, "cannot restart VM %s: %s", v->vm->name, strerror(errno));
+		} else if (v->vm->on_exit != SD_EXIT_IGNORE && *running > 0) {
+			say(s, "VM %s's policy stops the others", v->vm->name);
+			stop_all(s, now);
+		}
+	}
+}
+
+/* Terminal input for the attached VM: into its queue as far as it fits
+ * (the rest is dropped and counted), out to its console as far as the
+ * socket takes it. */
+static void input(struct sup *s, short stdin_ev, short con_ev)
+{
+	struct vmproc *v = s->attached >= 0 ? &s->vp[s->attached] : NULL;
+	if (stdin_ev & (POLLIN | POLLHUP | POLLERR)) {
+		char buf[4096];
+		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n > 0)
+			cq_push_some(&s->in, buf, (size_t)n);
+		else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			s->stdin_open = false; /* end of input */
+	}
+	if (v && v->con >= 0 && s->in.len && (con_ev & POLLOUT)) {
+		ssize_t w = send(v->con, s->in.buf + s->in.head, s->in.len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w > 0)
+			cq_consume(&s->in, (size_t)w);
+		else if (w < 0 && errno != EAGAIN && errno != EINTR)
+			cq_discard(&s->in); /* the VM is gone */
+	}
+}
+
+static void summary(struct sup *s)
+{
+	char why[128];
+	for (size_t i = 0; i < s->sys->nvms; i++) {
+		struct vmproc *v = &s->vp[i];
+		char extra[256] = "";
+		size_t o = 0;
+		if (v->out.q.dropped)
+			o += (size_t)snprintf(extra + o, sizeof(extra) - o,
+					      "; %llu bytes of console output not shown",
+					      (unsigned long long)v->out.q.dropped);
+		if (v->msg.q.dropped && o < sizeof(extra))
+			o += (size_t)snprintf(extra + o, sizeof(extra) - o,
+					      "; %llu bytes of messages not shown",
+					      (unsigned long long)v->msg.q.dropped);
+		if ((int)i == s->attached && s->in.dropped && o < sizeof(extra))
+			o += (size_t)snprintf(extra + o, sizeof(extra) - o,
+					      "; %llu bytes of input dropped",
+					      (unsigned long long)s->in.dropped);
+		if (v->log_lost && o < sizeof(extra))
+			snprintf(extra + o, sizeof(extra) - o, "; %llu bytes not logged",
+				 (unsigned long long)v->log_lost);
+		char again[48] = "";
+		if (v->restarts)
+			snprintf(again, sizeof(again), " (after %u restart%s)", v->restarts,
+				 v->restarts == 1 ? "" : "s");
+		say(s, "summary: VM %s: %s%s%s", v->vm->name,
+		    v->wstatus == -1 ? "never started"
+				     : vmm_wait_meaning(v->wstatus, why, sizeof(why)),
+		    again, extra);
+	}
+	if (s->sysq.dropped)
+		say(s, "summary: %llu bytes of our own messages not shown",
+		    (unsigned long long)s->sysq.dropped);
+}
+
+/* Gives the terminals until `deadline` to take what is queued. */
+static void flush_until(struct sup *s, double deadline)
+{
+	for (;;) {
+		tout_pump(&s->tout);
+		tout_pump(&s->terr);
+		bool po = tout_pending(&s->tout), pe = tout_pending(&s->terr);
+		double left = deadline - now_ms();
+		if ((!po && !pe) || left <= 0)
+			return;
+		struct pollfd p[2] = {{po ? s->tout.t.fd : -1, POLLOUT, 0},
+				      {pe ? s->terr.t.fd : -1, POLLOUT, 0}};
+		if (poll(p, 2, (int)left + 1) < 0 && errno != EINTR)
+			return;
+	}
+}
+
+static int sup_init(struct sup *s, const struct sd_system *sys, const struct system_opts *o)
+{
+	*s = (struct sup){.sys = sys, .o = o, .nul = -1, .attached = -1, .self = getpid()};
+	s->vp = calloc(sys->nvms, sizeof(*s->vp));
+	s->ch = calloc(sys->nchans ? sys->nchans : 1, sizeof(*s->ch));
+	/* One stdout queue per VM, and for stderr ours plus one per VM. */
+	s->tout.qs = calloc(2 * sys->nvms + 1, sizeof(*s->tout.qs)); /* room to merge */
+	s->terr.qs = calloc(sys->nvms + 1, sizeof(*s->terr.qs));
+	if (!s->vp || !s->ch || !s->tout.qs || !s->terr.qs ||
+	    cq_init(&s->sysq, CONSOLE_QUEUE_MAX) || cq_init(&s->in, SYSTEM_INPUT_MAX))
+		return -1;
+	s->tout.busy = s->terr.busy = -1;
+	s->terr.qs[s->terr.nq++] = &s->sysq;
+	for (size_t i = 0; i < sys->nvms; i++) {
+		struct vmproc *v = &s->vp[i];
+		*v = (struct vmproc){.vm = &sys->vms[i], .con = -1, .err = -1, .log = -1,
+				     .wstatus = -1};
+		v->out.name = v->msg.name = v->vm->name;
+		if (cq_init(&v->out.q, CONSOLE_QUEUE_MAX) || cq_init(&v->msg.q, CONSOLE_QUEUE_MAX))
+			return -1;
+		s->tout.qs[s->tout.nq++] = &v->out.q;
+		s->terr.qs[s->terr.nq++] = &v->msg.q;
+		if (o->attach && !strcmp(o->attach, sys->vms[i].name))
+			s->attached = (int)i;
+	}
+	for (size_t i = 0; i < sys->nchans; i++)
+		s->ch[i] = (struct chan_rt){-1, -1, -1};
+	return 0;
+}
+
+static void sup_free(struct sup *s)
+{
+	if (s->nul >= 0)
+		close(s->nul);
+	for (size_t i = 0; s->vp && i < s->sys->nvms; i++) {
+		struct vmproc *v = &s->vp[i];
+		if (v->log >= 0)
+			close(v->log);
+		if (v->con >= 0)
+			close(v->con);
+		if (v->err >= 0)
+			close(v->err);
+		cq_free(&v->out.q);
+		cq_free(&v->msg.q);
+	}
+	for (size_t i = 0; s->ch && i < s->sys->nchans; i++) {
+		if (s->ch[i].mem >= 0)
+			close(s->ch[i].mem);
+		if (s->ch[i].a_to_b >= 0)
+			close(s->ch[i].a_to_b);
+		if (s->ch[i].b_to_a >= 0)
+			close(s->ch[i].b_to_a);
+	}
+	cq_free(&s->sysq);
+	cq_free(&s->in);
+	free(s->tout.qs);
+	free(s->terr.qs);
+	free(s->vp);
+	free(s->ch);
 }
 
 int system_run(const struct sd_system *sys, const struct system_opts *o)
 {
-	struct vmproc *vp = calloc(sys->nvms, sizeof(*vp));
-	struct chan_rt *ch = calloc(sys->nchans ? sys->nchans : 1, sizeof(*ch));
-	int rc = VMM_EXIT_CONFIG, attached = -1, sfd = -1, running = 0, stop_sig = 0;
-	bool stopping = false, clean = true;
-	char why[128];
-	if (!vp || !ch) {
+	struct sup sup, *s = &sup;
+	int rc = VMM_EXIT_CONFIG, sfd = -1, running = 0, stop_sig = 0;
+	bool clean = true, terms = false;
+	struct pollfd *p = NULL;
+
+	/* sd_load allows no more: the poll set below is sized by it. */
+	if (sys->nvms > SD_MAX_VMS) {
+		fprintf(stderr, "vmm system: internal error: %zu VMs\n", sys->nvms);
+		abort();
+	}
+	/* A standard descriptor we were started without would be the next
+	 * one opened: a log or a VM's console would become our "stdout". */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) {
+			fprintf(stderr, "vmm system: cannot open /dev/null as fd %d\n", fd);
+			return VMM_EXIT_CONFIG;
+		}
+	if (sup_init(s, sys, o) || !(p = calloc(4 + 2 * sys->nvms, sizeof(*p)))) {
 		fprintf(stderr, "vmm system: out of memory\n");
 		goto out;
 	}
-	for (size_t i = 0; i < sys->nvms; i++)
-		vp[i] = (struct vmproc){.vm = &sys->vms[i], .con = -1, .err = -1, .log = -1,
-					.status = -1};
-	for (size_t i = 0; i < sys->nchans; i++)
-		ch[i] = (struct chan_rt){-1, -1, -1};
+	s->nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (s->nul < 0) {
+		fprintf(stderr, "vmm system: /dev/null: %s\n", strerror(errno));
+		goto out;
+	}
+	if (open_logs(s))
+		goto out;
 	for (size_t i = 0; i < sys->nchans; i++) {
 		const struct sd_channel *c = &sys->chans[i];
-		ch[i].mem = memfd_create(c->name, MFD_CLOEXEC);
-		ch[i].a_to_b = eventfd(0, EFD_CLOEXEC);
-		ch[i].b_to_a = eventfd(0, EFD_CLOEXEC);
-		if (ch[i].mem < 0 || ch[i].a_to_b < 0 || ch[i].b_to_a < 0 ||
-		    ftruncate(ch[i].mem, (off_t)c->size) < 0) {
+		s->ch[i].mem = memfd_create(c->name, MFD_CLOEXEC);
+		s->ch[i].a_to_b = eventfd(0, EFD_CLOEXEC);
+		s->ch[i].b_to_a = eventfd(0, EFD_CLOEXEC);
+		if (s->ch[i].mem < 0 || s->ch[i].a_to_b < 0 || s->ch[i].b_to_a < 0 ||
+		    ftruncate(s->ch[i].mem, (off_t)c->size) < 0) {
 			fprintf(stderr, "vmm system: channel %s: %s\n", c->name, strerror(errno));
 			goto out;
 		}
@@ -305,149 +665,140 @@ int system_run(const struct sd_system *sys, const struct system_opts *o)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		fprintf(stderr, "vmm system: signalfd: %s\n", strerror(errno));
 		goto out;
 	}
+	/* From here on everything we write goes through the queues. */
+	fflush(stdout);
+	fflush(stderr);
+	term_open(&s->tout.t, STDOUT_FILENO);
+	term_open(&s->terr.t, STDERR_FILENO);
+	terms = true;
+	/* stdout and stderr on one pipe or terminal (2>&1): one writer for
+	 * both, or a write the pipe takes only in part would let a line of
+	 * the other in between. */
+	struct stat so, se;
+	if (fstat(STDOUT_FILENO, &so) == 0 && fstat(STDERR_FILENO, &se) == 0 &&
+	    so.st_dev == se.st_dev && so.st_ino == se.st_ino) {
+		for (size_t i = 0; i < s->terr.nq; i++)
+			s->tout.qs[s->tout.nq++] = s->terr.qs[i];
+		s->terr.nq = 0;
+	}
+	s->stdin_open = s->attached >= 0;
+
 	double t0 = now_ms();
 	for (size_t i = 0; i < sys->nvms; i++) {
-		vp[i].log = open_log(sys, sys->vms[i].name);
-		if (o->attach && !strcmp(o->attach, sys->vms[i].name))
-			attached = (int)i;
-		if (spawn(&vp[i], sys, ch, o->self) < 0) {
-			fprintf(stderr, "vmm system: cannot start VM %s: %s\n", sys->vms[i].name,
-				strerror(errno));
-			stopping = true;
+		if (spawn(s, &s->vp[i]) < 0) {
+			say(s, "cannot start VM %s: %s", sys->vms[i].name, strerror(errno));
 			clean = false;
+			stop_all(s, now_ms());
 			break;
 		}
 		running++;
 	}
-	fprintf(stderr, "vmm system: %d VM%s started in %.1f ms%s%s\n", running,
-		running == 1 ? "" : "s", now_ms() - t0, attached >= 0 ? "; stdin goes to " : "",
-		attached >= 0 ? sys->vms[attached].name : "");
-	if (stopping)
-		for (size_t i = 0; i < sys->nvms; i++)
-			if (vp[i].pid > 0)
-				kill(vp[i].pid, SIGTERM);
+	say(s, "%d VM%s started in %.1f ms%s%s", running, running == 1 ? "" : "s",
+	    now_ms() - t0, s->attached >= 0 ? "; stdin goes to " : "",
+	    s->attached >= 0 ? sys->vms[s->attached].name : "");
 
-	/* The console server: until every VM has ended and its output is
-	 * drained. */
+	/* The console server: until every VM has ended. Nothing in here
+	 * waits but poll. */
 	for (;;) {
-		bool open_fds = false;
-		struct pollfd p[2 + 2 * 64];
+		double now = now_ms();
+		if (s->stopping && s->stop_deadline && now >= s->stop_deadline) {
+			char why[64];
+			snprintf(why, sizeof(why), "did not stop within %d ms of SIGTERM",
+				 SYSTEM_STOP_GRACE_MS);
+			kill_all(s, why);
+		}
+		for (size_t i = 0; i < sys->nvms; i++) {
+			struct vmproc *v = &s->vp[i];
+			if (v->out.len && now - v->out.last_ms >= QUIET_MS)
+				cstream_flush(&v->out);
+			if (v->msg.len && now - v->msg.last_ms >= QUIET_MS)
+				cstream_flush(&v->msg);
+		}
+		notice_drops(s, now, false);
+		tout_pump(&s->tout);
+		tout_pump(&s->terr);
+		if (!running)
+			break;
+
+		struct vmproc *att = s->attached >= 0 ? &s->vp[s->attached] : NULL;
 		size_t np = 0;
 		p[np++] = (struct pollfd){sfd, POLLIN, 0};
-		p[np++] = (struct pollfd){attached >= 0 && vp[attached].con >= 0 ? 0 : -1, POLLIN, 0};
-		for (size_t i = 0; i < sys->nvms && i < 64; i++) {
-			p[np++] = (struct pollfd){vp[i].con, POLLIN, 0};
-			p[np++] = (struct pollfd){vp[i].err, POLLIN, 0};
-			open_fds |= vp[i].con >= 0 || vp[i].err >= 0;
+		p[np++] = (struct pollfd){s->stdin_open && att && att->con >= 0 ? STDIN_FILENO : -1,
+					  POLLIN, 0};
+		p[np++] = (struct pollfd){tout_pending(&s->tout) ? s->tout.t.fd : -1, POLLOUT, 0};
+		p[np++] = (struct pollfd){tout_pending(&s->terr) ? s->terr.t.fd : -1, POLLOUT, 0};
+		for (size_t i = 0; i < sys->nvms; i++) {
+			struct vmproc *v = &s->vp[i];
+			short ev = POLLIN;
+			if (v == att && s->in.len)
+				ev |= POLLOUT;
+			p[np++] = (struct pollfd){v->con, ev, 0};
+			p[np++] = (struct pollfd){v->err, POLLIN, 0};
 		}
-		if (!running && !open_fds)
+		int r = poll(p, np, QUIET_MS);
+		if (r < 0 && errno != EINTR) {
+			say(s, "poll: %s; stopping every VM", strerror(errno));
+			stop_all(s, now_ms());
+			kill_all(s, "cannot be served");
 			break;
-		/* Partial lines (a prompt waiting for input) are shown after
-		 * 100 ms of quiet. */
-		int r = poll(p, np, 100);
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r == 0)
-			for (size_t i = 0; i < sys->nvms; i++) {
-				flush_line(STDOUT_FILENO, &vp[i], &vp[i].con_line);
-				flush_line(STDERR_FILENO, &vp[i], &vp[i].err_line);
-			}
-		for (size_t i = 0; i < sys->nvms && i < 64; i++) {
-			if (p[2 + 2 * i].revents)
-				drain(&vp[i], vp[i].con, false);
-			if (p[3 + 2 * i].revents)
-				drain(&vp[i], vp[i].err, true);
 		}
-		if (p[1].revents & (POLLIN | POLLHUP)) {
-			char buf[256];
-			ssize_t n = read(0, buf, sizeof(buf));
-			if (n > 0)
-				write_all(vp[attached].con, buf, (size_t)n);
-			else
-				attached = -1; /* end of input */
+		now = now_ms();
+		for (size_t i = 0; i < sys->nvms; i++) {
+			struct vmproc *v = &s->vp[i];
+			if ((p[4 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) && v->con >= 0 &&
+			    drain_once(v, v->con, &v->out, now) == 0)
+				close_stream(&v->con, &v->out);
+			if ((p[5 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) && v->err >= 0 &&
+			    drain_once(v, v->err, &v->msg, now) == 0)
+				close_stream(&v->err, &v->msg);
 		}
+		if (att)
+			input(s, p[1].revents, p[4 + 2 * (size_t)s->attached].revents);
 		if (!(p[0].revents & POLLIN))
 			continue;
 		struct signalfd_siginfo si;
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
-			if (!stop_sig)
-				fprintf(stderr, "vmm system: %s: stopping every VM\n",
-					strsignal((int)si.ssi_signo));
-			stop_sig = (int)si.ssi_signo;
-			stopping = true;
-			for (size_t i = 0; i < sys->nvms; i++)
-				if (vp[i].pid > 0)
-					kill(vp[i].pid, SIGTERM);
-			continue;
-		}
-		/* SIGCHLD: reap every VM that ended and apply its policy. */
-		int st;
-		pid_t pid;
-		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-			size_t i;
-			for (i = 0; i < sys->nvms && vp[i].pid != pid; i++)
-				;
-			if (i == sys->nvms)
-				continue;
-			struct vmproc *v = &vp[i];
-			v->pid = 0;
-			running--;
-			v->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			fprintf(stderr, "vmm system: VM %s ended: %s\n", v->vm->name,
-				system_status_meaning(v->status, why, sizeof(why)));
-			if (v->status != VMM_EXIT_OK && v->status != 1)
-				clean = false;
-			if (stopping)
-				continue;
-			if (v->vm->on_exit == SD_EXIT_RESTART && v->restarts < v->vm->restarts) {
-				v->restarts++;
-				fprintf(stderr, "vmm system: restarting VM %s (%u of %u)\n",
-					v->vm->name, v->restarts, v->vm->restarts);
-				/* The old process is gone: take what is left of
-				 * its output (up to end of file) before the new one
-				 * gets fresh descriptors. */
-				while (v->con >= 0)
-					drain(v, v->con, false);
-				while (v->err >= 0)
-					drain(v, v->err, true);
-				if (spawn(v, sys, ch, o->self) == 0)
-					running++;
-				else
-					fprintf(stderr, "vmm system: cannot restart VM %s: %s\n",
-						v->vm->name, strerror(errno));
-			} else if (v->vm->on_exit != SD_EXIT_IGNORE && running > 0) {
-				fprintf(stderr, "vmm system: VM %s's policy stops the others\n",
-					v->vm->name);
-				stopping = true;
-				for (size_t k = 0; k < sys->nvms; k++)
-					if (vp[k].pid > 0)
-						kill(vp[k].pid, SIGTERM);
+		bool chld = false;
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD) {
+				chld = true;
+			} else if (!stop_sig) {
+				stop_sig = (int)si.ssi_signo;
+				say(s, "%s: stopping every VM (SIGKILL after %d ms)",
+				    strsignal(stop_sig), SYSTEM_STOP_GRACE_MS);
+				stop_all(s, now);
+			} else {
+				/* A second Ctrl-C: the operator does not want to wait. */
+				kill_all(s, "is still running at the second signal");
 			}
 		}
+		if (chld)
+			reap(s, &running, &clean, now);
 	}
 	rc = stop_sig ? 128 + stop_sig : clean ? 0 : 1;
 out:
+	if (terms) {
+		/* The last of the output, then the summary, each with a
+		 * deadline: a stuck terminal gets what it takes. */
+		double now = now_ms();
+		for (size_t i = 0; i < sys->nvms; i++) {
+			cstream_flush(&s->vp[i].out);
+			cstream_flush(&s->vp[i].msg);
+		}
+		flush_until(s, now + SYSTEM_FLUSH_MS);
+		notice_drops(s, now_ms(), true);
+		summary(s);
+		flush_until(s, now_ms() + SYSTEM_FLUSH_MS / 2);
+		term_close(&s->tout.t);
+		term_close(&s->terr.t);
+	}
 	if (sfd >= 0)
 		close(sfd);
-	for (size_t i = 0; vp && i < sys->nvms; i++)
-		if (vp[i].log >= 0)
-			close(vp[i].log);
-	for (size_t i = 0; ch && i < sys->nchans; i++) {
-		if (ch[i].mem >= 0)
-			close(ch[i].mem);
-		if (ch[i].a_to_b >= 0)
-			close(ch[i].a_to_b);
-		if (ch[i].b_to_a >= 0)
-			close(ch[i].b_to_a);
-	}
-	free(vp);
-	free(ch);
+	free(p);
+	sup_free(s);
 	return rc;
 }

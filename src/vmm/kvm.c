@@ -224,10 +224,11 @@ static int setup_msrs(struct kvm_vcpu_ctx *c, char *err, size_t errlen)
 }
 
 static int add_slot(struct kvm_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host,
-		    char *err, size_t errlen)
+		    uint32_t flags, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
+		.flags = flags,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)host,
@@ -266,10 +267,10 @@ int kvm_create_vm(struct kvm_vm *vm, const struct guestmem *gm, unsigned ncpus, 
 		if (kvm_check_cap(vm, KVM_CAP_SET_IDENTITY_MAP_ADDR))
 			(void)ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
 	}
-	if (add_slot(vm, 0, 0, gm->low_size, gm->host, err, errlen))
+	if (add_slot(vm, 0, 0, gm->low_size, gm->host, 0, err, errlen))
 		return -1;
 	if (gm->size > gm->low_size &&
-	    add_slot(vm, 1, GM_HIGH_BASE, gm->size - gm->low_size, gm->host + gm->low_size, err,
+	    add_slot(vm, 1, GM_HIGH_BASE, gm->size - gm->low_size, gm->host + gm->low_size, 0, err,
 		     errlen))
 		return -1;
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0) {
@@ -306,6 +307,13 @@ int kvm_create_vm(struct kvm_vm *vm, const struct guestmem *gm, unsigned ncpus, 
 		vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
 	}
 	return 0;
+}
+
+int kvm_map_rom(struct kvm_vm *vm, uint64_t gpa, void *host, uint64_t size, char *err,
+		size_t errlen)
+{
+	uint32_t flags = kvm_check_cap(vm, KVM_CAP_READONLY_MEM) ? KVM_MEM_READONLY : 0;
+	return add_slot(vm, KVM_ROM_SLOT, gpa, size, host, flags, err, errlen);
 }
 
 void kvm_close(struct kvm_vm *vm)

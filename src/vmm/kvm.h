@@ -73,6 +73,14 @@ int kvm_create_vm(struct kvm_vm *vm, const struct guestmem *gm, unsigned ncpus,
 		  char *err, size_t errlen);
 void kvm_close(struct kvm_vm *vm);
 
+/* Maps `size` bytes at `host` as guest ROM at `gpa`: read-only to the
+ * guest (KVM_MEM_READONLY; a write exits as MMIO) where KVM offers it,
+ * otherwise writable (the guest then changes only its own copy). Returns
+ * 0 or -1 with a message. */
+#define KVM_ROM_SLOT 16 /* after RAM (0, 1) and channels (2..) */
+int kvm_map_rom(struct kvm_vm *vm, uint64_t gpa, void *host, uint64_t size, char *err,
+		size_t errlen);
+
 /* Drives a GSI of the in-kernel irqchip (PIC and IOAPIC) to `level`.
  * Signature fits struct irq_line; ctx is the struct kvm_vm. */
 void kvm_irq_line(void *ctx, unsigned gsi, int level);

@@ -5,14 +5,22 @@
  * before anything else is created), create the VM and vCPUs, wire the
  * devices, set the boot CPU's state, then start one thread per vCPU. The
  * main thread then owns the terminal and signals: it feeds stdin to the
- * UART, turns SIGINT/SIGTERM into a clean stop, and once a second asks the
- * vCPUs whether the guest is dead (every vCPU halted with interrupts off),
- * which an in-kernel LAPIC would otherwise hide from us forever.
+ * UART, writes COM1's output queue to its destination, turns SIGINT/SIGTERM
+ * into a clean stop, and once a second asks the vCPUs whether the guest is
+ * dead (every vCPU halted with interrupts off), which an in-kernel LAPIC
+ * would otherwise hide from us forever.
+ *
+ * No host write on a vCPU's path waits: COM1's bytes go into a bounded
+ * queue (outq.h) that the main loop drains with non-blocking writes, and
+ * messages go out with one non-blocking write each (vlog.h). So a stdout or
+ * stderr that nobody reads slows the guest's console (its UART reports a
+ * busy line) but never keeps a vCPU, or the stop, from going on.
  */
 #include "machine.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
@@ -30,10 +39,12 @@
 #include "gpio.h"
 #include "i8042.h"
 #include "loader.h"
+#include "outq.h"
 #include "pci.h"
 #include "rng.h"
 #include "sandbox.h"
 #include "uart16550.h"
+#include "vlog.h"
 #include "x86boot.h"
 
 /* Port 0x80 is the POST-code port; Linux writes it as an I/O delay. A PC
@@ -68,21 +79,23 @@ static void tty_make_raw(void)
 	}
 }
 
-void machine_stop(struct machine *m, int status, const char *fmt, ...)
+bool machine_stop(struct machine *m, int status, const char *fmt, ...)
 {
 	int expected = 0;
 	if (!atomic_compare_exchange_strong(&m->stopping, &expected, 1))
-		return;
+		return false;
 	m->status = status;
 	if (fmt) {
+		char msg[VLOG_MAX - 8];
 		va_list ap;
 		va_start(ap, fmt);
-		/* Restore the terminal first so the message lands on a sane line. */
-		tty_restore();
-		fprintf(stderr, "vmm: ");
-		vfprintf(stderr, fmt, ap);
-		fprintf(stderr, "\n");
+		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
+		/* Restore the terminal first so the message lands on a sane
+		 * line. The message is one non-blocking write (vlog): the stop
+		 * never waits for a stderr nobody reads, nor for its lock. */
+		tty_restore();
+		vlog("%s", msg);
 	}
 	uint64_t one = 1;
 	if (write(m->stop_efd, &one, sizeof(one)) < 0) {
@@ -90,21 +103,26 @@ void machine_stop(struct machine *m, int status, const char *fmt, ...)
 	}
 	for (unsigned i = 0; i < m->kvm.nvcpus; i++)
 		vcpu_kick(m, i);
+	return true;
 }
 
-/* Serial output sink. A short write is retried; a closed stdout (EPIPE)
- * drops output rather than ending the guest. */
-static void serial_tx(void *ctx, uint8_t byte)
+/* COM1's sink, called by the UART with its lock held: the byte goes into
+ * the output queue, never to the descriptor itself. A full queue makes the
+ * UART's transmitter busy until the main loop has drained some of it. */
+static bool serial_tx(void *ctx, uint8_t byte)
 {
-	int fd = *(int *)ctx;
-	while (write(fd, &byte, 1) < 0 && errno == EINTR)
-		;
+	return outq_push(ctx, byte);
 }
 
 static void on_debug_exit(void *ctx, int status, uint32_t value)
 {
-	(void)value;
-	machine_stop(ctx, status, NULL);
+	if (status == VMM_EXIT_DEBUG_RANGE)
+		machine_stop(ctx, status,
+			     "guest wrote %" PRIu32 " to the debug-exit port; exit statuses carry "
+			     "only 0..%d",
+			     value, VMM_DEBUG_EXIT_MAX);
+	else
+		machine_stop(ctx, status, NULL);
 }
 
 /* Reset (i8042 pulse, ACPI reset register) and ACPI soft-off both end the
@@ -120,6 +138,19 @@ static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 	(void)off;
 	if (!is_write)
 		memset(data, 0xff, len);
+}
+
+/* The firmware ROM at the top of 4 GiB (acpi.h). Guest reads come from
+ * its memory slot; this handler answers what still exits: writes (to a
+ * read-only slot they exit as MMIO) are dropped, as a ROM drops them, and
+ * claiming the range keeps a PCI BAR from being moved over it. */
+static void rom_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	const uint8_t *rom = opaque;
+	if (is_write)
+		return;
+	for (uint32_t i = 0; i < len; i++)
+		data[i] = off + i < ACPI_ROM_SIZE ? rom[off + i] : 0xff;
 }
 
 /* The GPIO's interrupt paths on KVM (gpio.h). The kernel path routes a
@@ -157,15 +188,20 @@ static int gpio_kernel_path(void *ctx, bool on, uint64_t bell, uint64_t addr, ui
 			return 0;
 		kvm_irqfd(vm, gpio_efd, GPIO_MSI_GSI, false);
 	}
-	fprintf(stderr, "vmm: gpio: kernel interrupt path unavailable (%s); the monitor "
-			"serves the doorbell\n", strerror(errno));
+	/* A guest can ask again and again (each MSI reprogramming): the
+	 * message is rate-limited like every guest-triggered one. */
+	vlog_guest(VLOG_GPIO, "gpio: kernel interrupt path unavailable (%s); the monitor serves "
+			      "the doorbell",
+		   strerror(errno));
 	close(gpio_efd);
 	gpio_efd = -1;
 	return -1;
 }
 
 /* Firmware's job, done here: give BAR0 an address in the MMIO hole and
- * turn memory decode on, as a BIOS would before handing over. */
+ * turn on memory decode and bus mastering, as a BIOS that hands the device
+ * over ready to use would. Bus mastering is what lets the device send an
+ * MSI (PCI 3.0 sec. 6.8.1); a guest may turn it off again. */
 static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char *err,
 		    size_t errlen)
 {
@@ -182,7 +218,7 @@ static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char
 	gpio_add_caps(g);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4,
 		      (uint32_t)GM_MMIO_BASE + (uint32_t)slot * GPIO_BAR_SIZE);
-	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x2); /* memory space */
+	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x6); /* memory space, bus master */
 	return 0;
 }
 
@@ -376,9 +412,11 @@ static bool dead_check(struct machine *m, int *strikes)
 		all = all && atomic_load(&m->vs[i].idle_dead);
 	*strikes = all ? *strikes + 1 : 0;
 	if (*strikes >= 2) {
-		machine_stop(m, VMM_EXIT_HALTED,
-			     "vCPU 0: guest halted with interrupts disabled; it cannot continue");
-		vcpu_dump(m, &m->vs[0].regs, &m->vs[0].sregs, -1);
+		/* The registers are dumped once the vCPU threads have ended
+		 * (machine_run): one may still be answering a report. */
+		m->dump_vcpu0 = machine_stop(
+			m, VMM_EXIT_HALTED,
+			"vCPU 0: guest halted with interrupts disabled; it cannot continue");
 		return true;
 	}
 	for (unsigned i = 0; i < m->kvm.nvcpus; i++) {
@@ -388,7 +426,7 @@ static bool dead_check(struct machine *m, int *strikes)
 	return false;
 }
 
-static void main_loop(struct machine *m, int sfd, struct uart *uart, int in_fd)
+static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq *out, int in_fd)
 {
 	bool input = in_fd >= 0;
 	uint8_t pend[256];
@@ -396,16 +434,29 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, int in_fd)
 	int strikes = 0;
 	while (!atomic_load(&m->stopping)) {
 		sandbox_tick(); /* --test-forbidden-syscall */
-		struct pollfd p[3] = {
+		bool pending = outq_pending(out);
+		struct pollfd p[5] = {
 			{sfd, POLLIN, 0},
 			{m->stop_efd, POLLIN, 0},
 			{input && npend == 0 ? in_fd : -1, POLLIN, 0},
+			{out->wake_fd, POLLIN, 0},
+			{pending ? out->fd : -1, POLLOUT, 0},
 		};
-		int r = poll(p, 3, npend ? 10 : 1000);
-		if (r < 0 && errno != EINTR)
+		int r = poll(p, 5, npend ? 10 : 1000);
+		if (r < 0 && errno != EINTR) {
+			/* Leaving without a stop would wait for ever for the
+			 * vCPU threads. */
+			machine_stop(m, VMM_EXIT_KVM_ERROR, "main loop: poll: %s", strerror(errno));
 			break;
+		}
 		if (r == 0 && !npend && dead_check(m, &strikes))
 			break;
+		/* COM1's output: what the destination takes now; a transmitter
+		 * that was busy is free again once there is room. */
+		if ((p[3].revents & POLLIN) || (p[4].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			if (outq_drain(out))
+				uart_tx_ready(uart);
+		}
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) == sizeof(si))
@@ -413,12 +464,12 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, int in_fd)
 								    : VMM_EXIT_SIGTERM,
 					     "stopped by %s", strsignal((int)si.ssi_signo));
 		}
-		if (p[2].revents & (POLLIN | POLLHUP)) {
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(in_fd, pend, sizeof(pend));
-			if (n <= 0)
-				input = false; /* EOF: the guest just gets no more input */
-			else
+			if (n > 0)
 				npend = (size_t)n, off = 0;
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				input = false; /* EOF: the guest just gets no more input */
 		}
 		if (npend) {
 			size_t took = uart_receive(uart, pend + off, npend);
@@ -430,7 +481,7 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, int in_fd)
 
 int machine_run(const struct machine_config *cfg)
 {
-	static struct machine mach; /* large (log bitmap), one per process */
+	static struct machine mach; /* large (a state per vCPU), one per process */
 	struct machine *m = &mach;
 	char err[512] = "";
 	int status = VMM_EXIT_CONFIG;
@@ -443,6 +494,9 @@ int machine_run(const struct machine_config *cfg)
 	bool serial_stdio = false;
 	struct pci_bus pci;
 	unsigned started = 0;
+	static struct outq out; /* COM1's output */
+	bool out_ok = false;
+	uint8_t *rom = MAP_FAILED;
 
 	memset(m, 0, sizeof(*m));
 	m->stop_efd = -1;
@@ -486,6 +540,14 @@ int machine_run(const struct machine_config *cfg)
 	serial_fd = open_serial(cfg->serial, &serial_stdio, &serial_in, err, sizeof(err));
 	if (serial_fd < 0)
 		goto out;
+	/* COM1's destination may be a pipe nobody reads: writes to it must
+	 * not block, and they come from the main loop only. */
+	(void)outq_nonblock(serial_fd);
+	if (outq_init(&out, serial_fd, OUTQ_SERIAL_SIZE)) {
+		snprintf(err, sizeof(err), "COM1 output queue: %s", strerror(errno));
+		goto out;
+	}
+	out_ok = true;
 	m->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (m->stop_efd < 0) {
 		snprintf(err, sizeof(err), "eventfd: %s", strerror(errno));
@@ -493,8 +555,7 @@ int machine_run(const struct machine_config *cfg)
 	}
 
 	/* Devices. */
-	uart = uart_new((struct irq_line){kvm_irq_line, &m->kvm, UART_COM1_IRQ}, serial_tx,
-			&serial_fd);
+	uart = uart_new((struct irq_line){kvm_irq_line, &m->kvm, UART_COM1_IRQ}, serial_tx, &out);
 	kbd = i8042_new(on_reset, m);
 	cmos = cmos_new(m->mem.low_size, m->mem.size - m->mem.low_size);
 	static struct debugexit dbg;
@@ -503,9 +564,25 @@ int machine_run(const struct machine_config *cfg)
 	acpi = (struct acpi_regs){on_reset, on_reset, m};
 	if (acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
 		goto out;
+	/* A CPU that takes INIT (a guest can send one to itself) restarts at
+	 * 0xfffffff0: without a ROM there, KVM cannot fetch and the run
+	 * would end as a KVM error. */
+	rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rom == MAP_FAILED) {
+		snprintf(err, sizeof(err), "cannot map the firmware ROM: %s", strerror(errno));
+		goto out;
+	}
+	acpi_build_rom(rom);
+	if (kvm_map_rom(&m->kvm, ACPI_ROM_BASE, rom, ACPI_ROM_SIZE, err, sizeof(err)))
+		goto out;
+	if (bus_register(&m->mmio, ACPI_ROM_BASE, ACPI_ROM_SIZE, rom_io, rom, "firmware-rom")) {
+		fprintf(stderr, "vmm: internal error: cannot register the firmware ROM: %s\n",
+			strerror(errno));
+		abort();
+	}
 	pci_init(&pci);
 	static struct gpio gpio;
-	if (add_gpio(m, &pci, &gpio, err, sizeof(err)))
+	if (!cfg->no_gpio && add_gpio(m, &pci, &gpio, err, sizeof(err)))
 		goto out;
 	if (vio_add(m, &pci, cfg, err, sizeof(err)))
 		goto out;
@@ -559,6 +636,9 @@ int machine_run(const struct machine_config *cfg)
 	}
 	if (serial_stdio)
 		tty_make_raw();
+	/* From here on messages may come from vCPUs (guest-triggered) and
+	 * from the stop: stderr must not block either. */
+	vlog_init();
 
 	static struct vcpu_arg args[KVM_MAX_VCPUS];
 	for (started = 0; started < m->kvm.nvcpus; started++) {
@@ -576,8 +656,8 @@ int machine_run(const struct machine_config *cfg)
 	 * its gate, so no thread ever runs the guest unfiltered (sandbox.h). */
 	struct sandbox_opts sb = {
 		.enabled = !cfg->no_sandbox, .kvm = &m->kvm,
-		.read_fds = {sfd, serial_in}, .nread = 2,
-		.write_fds = {serial_fd, m->stop_efd}, .nwrite = 2,
+		.read_fds = {sfd, serial_in, out.wake_fd}, .nread = 3,
+		.write_fds = {serial_fd, m->stop_efd, out.wake_fd}, .nwrite = 3,
 		.tty_fd = tty_raw ? STDIN_FILENO : -1, .tty_saved = &saved_tty,
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
@@ -586,11 +666,21 @@ int machine_run(const struct machine_config *cfg)
 	if (!atomic_load(&m->stopping) && sandbox_enter(&sb, serr, sizeof(serr)))
 		machine_stop(m, VMM_EXIT_CONFIG, "sandbox: %s", serr);
 	sandbox_release();
-	main_loop(m, sfd, uart, serial_in);
+	main_loop(m, sfd, uart, &out, serial_in);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(m->vs[i].tid, NULL);
 	vio_free();
+	if (m->dump_vcpu0)
+		vcpu_dump(m, &m->vs[0].regs, &m->vs[0].sregs, -1);
+	/* The guest's last words (a verdict before debug-exit) still go out,
+	 * within the bounds of outq_flush. */
+	outq_flush(&out);
 	tty_restore();
+	uint64_t lost = uart_tx_lost(uart);
+	if (lost)
+		vlog("COM1: %" PRIu64 " byte%s written while the transmitter was busy %s lost", lost,
+		     lost == 1 ? "" : "s", lost == 1 ? "was" : "were");
+	vlog_summary();
 	status = m->status;
 	err[0] = '\0';
 out:
@@ -604,11 +694,15 @@ out:
 		close(serial_fd);
 	vio_free();
 	uart_free(uart);
+	if (out_ok)
+		outq_free(&out);
 	i8042_free(kbd);
 	cmos_free(cmos);
 	bus_free(&m->pio);
 	bus_free(&m->mmio);
 	kvm_close(&m->kvm);
+	if (rom != MAP_FAILED)
+		munmap(rom, ACPI_ROM_SIZE);
 	gm_free(&m->mem);
 	free(kernel);
 	free(initrd);

@@ -33,6 +33,7 @@ struct machine_config {
 	const char *serial; /* "stdio", "file:PATH" or "fd:N" (both ways) */
 	bool strict_io;
 	bool no_sandbox;           /* --no-sandbox */
+	bool no_gpio;              /* --no-gpio: no GPIO controller on PCI */
 	unsigned test_forbidden_s; /* --test-forbidden-syscall SECONDS; 0 = off */
 	struct channel_cfg chans[CHANNEL_MAX];
 	unsigned nchans;
@@ -60,19 +61,25 @@ struct machine {
 	atomic_int stopping;
 	int status;
 	int stop_efd; /* written once by machine_stop: wakes the main loop */
+	bool dump_vcpu0; /* the dead-guest check stopped the run: dump vCPU 0 */
+	/* Unclaimed accesses already logged (vcpu.c): each address once,
+	 * within vlog's budget for them. */
 	pthread_mutex_t log_lock;
-	uint8_t pio_logged[65536 / 8];
-	uint64_t mmio_logged[32];
-	unsigned n_mmio_logged;
+	struct {
+		uint64_t addr;
+		bool pio;
+	} logged[32];
+	unsigned nlogged;
 	struct vcpu_state vs[KVM_MAX_VCPUS];
 };
 
 /* Builds the machine, runs it until it stops, and returns the exit status. */
 int machine_run(const struct machine_config *cfg);
 
-/* Ends the run with `status`, printing the message (if any) to stderr. Only
- * the first call counts. Safe from any thread. */
-void machine_stop(struct machine *m, int status, const char *fmt, ...)
+/* Ends the run with `status`, printing the message (if any) to stderr with
+ * one non-blocking write. Only the first call counts: it returns true, the
+ * others false. Safe from any thread. */
+bool machine_stop(struct machine *m, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* The vCPU thread body (vcpu.c). arg is a struct vcpu_arg. */

@@ -39,6 +39,7 @@ static void usage(FILE *f)
 		"                       inherited descriptor, both ways: vmm system uses it)\n"
 		"      --channel SPEC   a channel to another VM (set up by vmm system):\n"
 		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD,vector=N\n"
+		"      --no-gpio        no loopback GPIO controller on PCI (present by default)\n"
 		"      --disk FILE[,readonly]\n"
 		"                       a virtio-blk disk on a raw image (repeatable: vda, vdb,\n"
 		"                       ... in order; size a multiple of 512 bytes)\n"
@@ -50,10 +51,11 @@ static void usage(FILE *f)
 		"                       after SECONDS the main loop makes a system call outside\n"
 		"                       the sandbox policy (the sandbox then stops the VM: 12)\n"
 		"\n"
-		"exit status: 0 guest powered off or rebooted; odd (V<<1)|1 guest wrote V to the\n"
-		"debug-exit port 0xf4; 2 usage or start-up error; 4 triple fault; 6 guest halted\n"
-		"with interrupts off; 8 KVM error or unhandled exit; 10 --strict-io violation;\n"
-		"12 forbidden system call (sandbox); 130 SIGINT; 143 SIGTERM.\n");
+		"exit status: 0 guest powered off or rebooted; odd (V<<1)|1 guest wrote V (0..63)\n"
+		"to the debug-exit port 0xf4; 2 usage or start-up error; 4 triple fault; 6 guest\n"
+		"halted with interrupts off; 8 KVM error or unhandled exit; 10 --strict-io\n"
+		"violation; 12 forbidden system call (sandbox); 14 guest wrote 64 or more to the\n"
+		"debug-exit port (the value is printed); 130 SIGINT; 143 SIGTERM.\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *out)
@@ -91,7 +93,8 @@ static int virtio_option(bool disk, const char *arg, struct machine_config *cfg)
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_DISK, OPT_RNG };
+	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
+	       OPT_DISK, OPT_RNG };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -103,6 +106,7 @@ static int cmd_run(int argc, char **argv)
 		{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
 		{"test-forbidden-syscall", required_argument, NULL, OPT_TEST_FORBIDDEN},
 		{"channel", required_argument, NULL, OPT_CHANNEL},
+		{"no-gpio", no_argument, NULL, OPT_NO_GPIO},
 		{"disk", required_argument, NULL, OPT_DISK},
 		{"rng", no_argument, NULL, OPT_RNG},
 		{"help", no_argument, NULL, 'h'},
@@ -135,6 +139,7 @@ static int cmd_run(int argc, char **argv)
 		case 's': cfg.serial = optarg; break;
 		case OPT_STRICT: cfg.strict_io = true; break;
 		case OPT_NO_SANDBOX: cfg.no_sandbox = true; break;
+		case OPT_NO_GPIO: cfg.no_gpio = true; break;
 		case OPT_TEST_FORBIDDEN:
 			if (parse_uint("--test-forbidden-syscall", optarg, 86400,
 				       &cfg.test_forbidden_s))
@@ -170,11 +175,14 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vmm run: --kernel FILE is required\n");
 		return VMM_EXIT_CONFIG;
 	}
+	char lerr[512];
+	if (channel_check_layout(cfg.chans, cfg.nchans, lerr, sizeof(lerr))) {
+		fprintf(stderr, "vmm: %s\n", lerr);
+		return VMM_EXIT_CONFIG;
+	}
 	return machine_run(&cfg);
 }
 
-/* Placeholder for starting the VMs of a checked description; the launcher
- * replaces it. It owns sys. */
 /* `vmm system [--check] FILE`: every problem in FILE goes to stderr, as
  * "FILE:LINE: problem; what to change", and nothing is started. */
 static int cmd_system(int argc, char **argv)

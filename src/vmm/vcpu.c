@@ -3,12 +3,15 @@
  *
  * Each vCPU thread calls KVM_RUN until the machine stops. Port I/O and MMIO
  * exits go to the buses; an access no device claims gets the architectural
- * answer (reads all-ones, writes dropped), logged once per address, or
- * stops the run under --strict-io. Exits that mean the guest cannot go on
+ * answer (reads all-ones, writes dropped), logged once per address within
+ * the run's budget for such messages (vlog.h), or stops the run under
+ * --strict-io. Exits that mean the guest cannot go on
  * (shutdown, failed entry, internal error) stop the run with a message,
  * the registers and a distinct status. The main thread kicks a vCPU out of
  * KVM_RUN with SIGUSR1 plus kvm_run.immediate_exit (KVM API, "immediate_exit"),
  * which cannot be lost whether the signal lands inside or outside KVM_RUN.
+ * immediate_exit is shared by the kicking thread, the vCPU thread and KVM,
+ * so both threads access it atomically.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +21,7 @@
 #include <sys/ioctl.h>
 
 #include "machine.h"
+#include "vlog.h"
 
 #define RFLAGS_IF (1ull << 9)
 
@@ -26,14 +30,16 @@ void vcpu_kick(struct machine *m, unsigned idx)
 	struct kvm_vcpu_ctx *c = &m->kvm.vcpu[idx];
 	if (!m->vs[idx].started)
 		return;
-	c->run->immediate_exit = 1;
+	__atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(m->vs[idx].tid, SIGUSR1);
 }
 
 void vcpu_dump(const struct machine *m, const struct kvm_regs *r, const struct kvm_sregs *s,
 	       int vcpu_fd)
 {
-	fprintf(stderr,
+	/* Formatted whole, then one non-blocking write (vlog_text). */
+	char buf[VLOG_MAX];
+	int n = snprintf(buf, sizeof(buf),
 		"  rip %016llx  rsp %016llx  rflags %016llx\n"
 		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
 		"  rsi %016llx  rdi %016llx  rbp %016llx\n"
@@ -47,17 +53,20 @@ void vcpu_dump(const struct machine *m, const struct kvm_regs *r, const struct k
 		s->cr3, s->cr4, s->efer, s->cs.selector, s->cs.base, s->cs.dpl,
 		s->cs.l ? "64-bit" : s->cs.db ? "32-bit" : "16-bit", s->ss.selector, s->ds.selector,
 		s->gdt.base, s->gdt.limit, s->idt.base, s->idt.limit);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
 	/* The code at RIP, through the guest's own page tables. */
 	struct kvm_translation t = {.linear_address = s->cs.base + r->rip};
 	if (vcpu_fd >= 0 && ioctl(vcpu_fd, KVM_TRANSLATE, &t) == 0 && t.valid) {
 		const uint8_t *code = gm_ptr(&m->mem, t.physical_address, 16);
-		if (code) {
-			fprintf(stderr, "  code at %llx:", t.physical_address);
+		if (code && len + 80 < sizeof(buf)) {
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  code at %llx:",
+						t.physical_address);
 			for (int i = 0; i < 16; i++)
-				fprintf(stderr, " %02x", code[i]);
-			fprintf(stderr, "\n");
+				len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %02x", code[i]);
+			buf[len++] = '\n';
 		}
 	}
+	vlog_text(buf, len);
 }
 
 /* Stops the run and dumps this vCPU's registers. */
@@ -66,34 +75,31 @@ static void stop_with_dump(struct machine *m, unsigned idx, int status, const ch
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	int fd = m->kvm.vcpu[idx].fd;
-	int first = !atomic_load(&m->stopping);
-	machine_stop(m, status, "vCPU %u: %s", idx, what);
-	if (!first)
-		return;
+	if (!machine_stop(m, status, "vCPU %u: %s", idx, what))
+		return; /* another reason came first: its dump, not ours */
 	if (ioctl(fd, KVM_GET_REGS, &r) == 0 && ioctl(fd, KVM_GET_SREGS, &s) == 0)
 		vcpu_dump(m, &r, &s, fd);
 }
 
-static bool log_first(struct machine *m, bool pio, uint64_t addr)
+/* Whether an unclaimed access at this address still needs telling: not if
+ * it was logged already (once per address). A new address takes a place
+ * in the table while there is one; the table is as large as vlog's budget
+ * for these messages, and past it vlog only counts them. */
+static bool log_new_address(struct machine *m, bool pio, uint64_t addr)
 {
-	bool first = false;
+	const unsigned max = sizeof(m->logged) / sizeof(m->logged[0]);
+	bool fresh = true;
 	pthread_mutex_lock(&m->log_lock);
-	if (pio) {
-		uint16_t p = (uint16_t)addr;
-		first = !(m->pio_logged[p / 8] & (1u << (p % 8)));
-		m->pio_logged[p / 8] |= (uint8_t)(1u << (p % 8));
-	} else {
-		first = true;
-		for (unsigned i = 0; i < m->n_mmio_logged; i++)
-			if (m->mmio_logged[i] == addr)
-				first = false;
-		if (first && m->n_mmio_logged < sizeof(m->mmio_logged) / sizeof(m->mmio_logged[0]))
-			m->mmio_logged[m->n_mmio_logged++] = addr;
-		else if (first) /* table full: stop logging new addresses */
-			first = false;
+	for (unsigned i = 0; i < m->nlogged && fresh; i++)
+		if (m->logged[i].addr == addr && m->logged[i].pio == pio)
+			fresh = false;
+	if (fresh && m->nlogged < max) {
+		m->logged[m->nlogged].addr = addr;
+		m->logged[m->nlogged].pio = pio;
+		m->nlogged++;
 	}
 	pthread_mutex_unlock(&m->log_lock);
-	return first;
+	return fresh;
 }
 
 static void unclaimed(struct machine *m, unsigned idx, bool pio, uint64_t addr, uint8_t *data,
@@ -109,9 +115,9 @@ static void unclaimed(struct machine *m, unsigned idx, bool pio, uint64_t addr, 
 	}
 	if (!is_write)
 		memset(data, 0xff, len);
-	if (log_first(m, pio, addr))
-		fprintf(stderr, "vmm: vCPU %u: %s: %s (logged once per address)\n", idx, what,
-			is_write ? "ignored" : "reads all-ones");
+	if (log_new_address(m, pio, addr))
+		vlog_guest(VLOG_UNCLAIMED, "vCPU %u: %s: %s (logged once per address)", idx, what,
+			   is_write ? "ignored" : "reads all-ones");
 }
 
 /* The one switch on the exit reason. Returns false when the vCPU must stop. */
@@ -220,7 +226,7 @@ void *vcpu_thread(void *arg)
 			report_liveness(m, idx);
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				c->run->immediate_exit = 0;
+				__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
 			}
 			char what[120];

@@ -52,9 +52,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (size_t i = 0; i < sys.nchans; i++) {
 			const struct sd_channel *ch = &sys.chans[i];
-			if (!strcmp(ch->a, ch->b) || ch->gpa < SD_CHAN_BASE ||
-			    ch->gpa + ch->size > SD_CHAN_END || !ch->size)
+			/* vmm run would take it: the one layout check. */
+			if (!strcmp(ch->a, ch->b) || channel_check_one(ch->gpa, ch->size))
 				abort();
+			for (size_t j = 0; j < i; j++) {
+				const struct sd_channel *o = &sys.chans[j];
+				bool shared = !strcmp(o->a, ch->a) || !strcmp(o->b, ch->a) ||
+					      !strcmp(o->a, ch->b) || !strcmp(o->b, ch->b);
+				if (shared && channel_collide(ch->gpa, ch->size, o->gpa, o->size))
+					abort();
+			}
 		}
 		sd_free(&sys);
 	} else {

@@ -10,7 +10,10 @@
  *   op & 7 == 5      an odd access: length 2, 4 or 8 (next byte bits 1:0),
  *                    offset (op >> 3) (0-31, so also out of range), write
  *                    if next byte bit 2 (its value the byte after)
- *   op & 7 == 6      uart_wait_rx_space with a zero timeout
+ *   op & 7 == 6      uart_wait_rx_space with a zero timeout, then
+ *                    uart_tx_ready (the host line has room again)
+ * The tx sink reports the line full after every fifth byte, so the busy
+ * transmitter (THRE clear, THR writes lost) is reached too.
  *   op & 7 == 7      peek register r (must have no side effects)
  */
 #include <stddef.h>
@@ -25,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct rec {
 	int level;
 	size_t ntx;
+	bool busy; /* the sink said the line is full */
 };
 
 static void rec_irq(void *ctx, unsigned gsi, int level)
@@ -38,11 +42,15 @@ static void rec_irq(void *ctx, unsigned gsi, int level)
 	r->level = level;
 }
 
-static void rec_tx(void *ctx, uint8_t b)
+static bool rec_tx(void *ctx, uint8_t b)
 {
 	struct rec *r = ctx;
 	(void)b;
+	if (r->busy)
+		abort(); /* called while the transmitter was busy */
 	r->ntx++;
+	r->busy = r->ntx % 5 == 0;
+	return !r->busy;
 }
 
 static void check(struct uart *u, const struct rec *r)
@@ -82,13 +90,14 @@ static void check(struct uart *u, const struct rec *r)
 	default:
 		abort();
 	}
-	if ((lsr & 0x60) != 0x60 || (lsr & 0x9c) != 0 || !(lsr & 0x01) != !n)
+	/* THRE and TEMT together: set unless the line is busy. */
+	if ((lsr & 0x60) != (r->busy ? 0 : 0x60) || (lsr & 0x9c) != 0 || !(lsr & 0x01) != !n)
 		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rec r = {0, 0};
+	struct rec r = {0, 0, false};
 	struct irq_line l = {rec_irq, &r, UART_COM1_IRQ};
 	struct uart *u = uart_new(l, rec_tx, &r);
 	if (!u)
@@ -108,12 +117,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (i < size)
 				b = data[i++];
 			/* A THR write transmits exactly one byte unless in
-			 * loopback (or DLAB makes it a DLL write). */
+			 * loopback, the line is busy (the byte is lost), or
+			 * DLAB makes it a DLL write. */
 			bool thr = reg == 0 && !(uart_peek(u, 3) & 0x80);
 			bool loop = uart_peek(u, 4) & 0x10;
 			size_t before = r.ntx;
+			bool busy = r.busy;
+			uint64_t lost = uart_tx_lost(u);
 			uart_io(u, reg, &b, 1, true);
-			if (r.ntx != before + (thr && !loop))
+			if (r.ntx != before + (thr && !loop && !busy))
+				abort();
+			if (uart_tx_lost(u) != lost + (thr && !loop && busy))
 				abort();
 			break;
 		}
@@ -143,6 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 6:
 			uart_wait_rx_space(u, 0);
+			r.busy = false;
+			uart_tx_ready(u);
 			break;
 		default:
 			uart_peek(u, reg);

@@ -10,11 +10,13 @@
 #include "testlib.h"
 #include "host.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +27,8 @@
 #define REALTOOL "lab/realtool.sh"
 
 static char tmpdir[] = "/tmp/hvbench-e2e-XXXXXX";
+
+static double now_s(void);
 
 static int setup(void **state)
 {
@@ -298,6 +302,328 @@ static void charts_with_gnuplot(void **state)
 		free(a);
 		free(b);
 	}
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A results folder from someone else whose group holds a quote, a newline
+ * and a gnuplot system call: `hvbench report` used to hand it to gnuplot,
+ * which created the file. Now the file is refused on load, naming the file,
+ * the field and the (escaped) value, and nothing is run or written. */
+static void report_refuses_crafted_results(void **state)
+{
+	static const char crafted[] =
+		"{\"schema\":\"hvbench/1\",\"host\":{\"kvm_kind\":\"hardware\"},\"config\":{},"
+		"\"results\":[{\"benchmark\":\"cpu\","
+		"\"group\":\"x'\\nsystem 'touch PWNED'\\n#\",\"metric\":\"time\",\"unit\":\"s\","
+		"\"better\":\"lower\",\"status\":\"ok\","
+		"\"native\":{\"samples\":[1,1.1],\"median\":1.05,\"ci95\":[1,1.1]},"
+		"\"virt\":{\"samples\":[1.2,1.3],\"median\":1.25,\"ci95\":[1.2,1.3]},"
+		"\"overhead_pct\":19,\"overhead_ci95\":[9,30]}]}\n";
+	const char *dir = tmp_path("crafted");
+	const char *rep[] = {"report", dir, NULL};
+	char cmd[600];
+	struct cmd_result r;
+	int have_gnuplot = system("command -v gnuplot >/dev/null 2>&1") == 0;
+
+	(void)state;
+	skip_without_tools();
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	write_text(tmp_path("crafted/results.json"), crafted);
+	if (have_gnuplot)
+		unsetenv("HVBENCH_GNUPLOT"); /* the real gnuplot, as a user has it */
+	hvbench(&r, rep);
+	setenv("HVBENCH_GNUPLOT", "none", 1);
+	if (access(tmp_path("crafted/PWNED"), F_OK) == 0)
+		fail_msg("the results file ran a command: %s exists", tmp_path("crafted/PWNED"));
+	if (r.status != 1)
+		fail_msg("report exit %d (want 1: refused); stderr: %s", r.status, r.err);
+	assert_non_null(strstr(r.err, "crafted/results.json: results[0].group: "
+				      "\"x'\\nsystem 'touch PWNED'\\n#\" breaks the name rule"));
+	assert_non_null(strstr(r.err, "Fix or remove that field"));
+	assert_int_equal(access(tmp_path("crafted/report.md"), F_OK), -1);
+	assert_int_equal(access(tmp_path("crafted/results.csv"), F_OK), -1);
+	assert_null(strchr(r.out, '\x1b'));
+	cmd_result_free(&r);
+	if (!have_gnuplot)
+		skip_because("gnuplot is not installed: refused, but the attack could not have run");
+}
+
+/* A monitor that printed a good RESULT line but whose exit status is not
+ * "debug-exit value 0": a value too large to carry (14), an exit with 143
+ * (which the old reading took for debug-exit value 71), and a monitor
+ * killed by SIGKILL. None is a pass, and each is named for what it is. */
+static void forged_verdicts(void **state)
+{
+	static const struct {
+		const char *exit, *why;
+	} cases[] = {
+		{"14", "guest reported failure: debug-exit value too large for an exit status "
+		       "(exit status 14)"},
+		{"143", "monitor failed: stopped by SIGTERM (exit status 143)"},
+		{"kill", "vmm killed by signal 9"},
+	};
+	struct cmd_result r;
+
+	(void)state;
+	skip_without_tools();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[64];
+		const char *args[] = {"run", "--bench", "alpha", "--reps", "1", "--out", NULL, NULL};
+		json_t *j;
+		const char *err;
+
+		snprintf(out, sizeof(out), "forged-%s", cases[i].exit);
+		args[6] = tmp_path(out);
+		setenv("FAKE_VMM_EXIT", cases[i].exit, 1);
+		hvbench(&r, args);
+		unsetenv("FAKE_VMM_EXIT");
+		if (r.status != 1)
+			fail_msg("exit %s: hvbench exit %d (want 1); stderr: %s", cases[i].exit,
+				 r.status, r.err);
+		j = load_results(args[6]);
+		assert_string_equal(status_of(j, "alpha"), "failed");
+		assert_int_equal(nsamples(result_of(j, "alpha"), "virt"), 0);
+		err = json_string_value(json_object_get(result_of(j, "alpha"), "error"));
+		if (!err || !strstr(err, cases[i].why))
+			fail_msg("exit %s: error '%s', wanted '%s'", cases[i].exit, err, cases[i].why);
+		json_decref(j);
+		cmd_result_free(&r);
+	}
+}
+
+static int pid_alive(int pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+/* The time limit hits a monitor that ignores SIGTERM and has started a
+ * "VM" in a process group of its own that ignores it too: hvbench sends
+ * SIGTERM, then SIGKILL after the grace period, to the group and to that
+ * VM, and waits for them; nothing is left running when it exits. */
+static void time_limit_ends_everything(void **state)
+{
+	const char *pids = tmp_path("hang.pids");
+	const char *args[] = {"run", "--bench", "alpha", "--reps", "1", "--timeout", "1",
+			      "--out", tmp_path("hang"), NULL};
+	struct cmd_result r;
+	int mon = 0, vm = 0;
+	double t0;
+	FILE *f;
+	json_t *j;
+
+	(void)state;
+	skip_without_tools();
+	if (system("command -v setsid >/dev/null 2>&1"))
+		skip_because("setsid (util-linux) is not installed");
+	setenv("FAKE_VMM_HANG", pids, 1);
+	t0 = now_s();
+	hvbench(&r, args);
+	unsetenv("FAKE_VMM_HANG");
+	f = fopen(pids, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d %d", &mon, &vm), 2);
+	fclose(f);
+	if (pid_alive(mon) || pid_alive(vm)) {
+		kill(mon, SIGKILL);
+		kill(vm, SIGKILL);
+		fail_msg("left running after the time limit: monitor %d %s, VM %d %s", mon,
+			 pid_alive(mon) ? "alive" : "gone", vm, pid_alive(vm) ? "alive" : "gone");
+	}
+	assert_true(now_s() - t0 < 30);
+	assert_int_equal(r.status, 1);
+	j = load_results(tmp_path("hang"));
+	assert_string_equal(status_of(j, "alpha"), "failed");
+	assert_non_null(strstr(json_string_value(json_object_get(result_of(j, "alpha"), "error")),
+			       "timed out after 1 s"));
+	json_decref(j);
+	cmd_result_free(&r);
+}
+
+/* Runs build/hvbench with args as a child that first plants a link at the
+ * path the old code used, /tmp/hvbench-channel-<its pid>.cfg, pointing at
+ * victim (exec keeps the pid). When stop_after is set, sends SIGINT once
+ * stderr shows it, and returns the wait status. */
+static int run_planted(const char *const *args, const char *victim, const char *stop_after,
+		       char *planted, size_t plen)
+{
+	int pe[2], st;
+	char buf[65536];
+	size_t len = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(pe), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[24];
+		size_t n = 0;
+		char link[128];
+
+		snprintf(link, sizeof(link), "/tmp/hvbench-channel-%d.cfg", (int)getpid());
+		unlink(link);
+		if (symlink(victim, link))
+			_exit(126);
+		argv[n++] = strdup(build_path("hvbench"));
+		for (; args[n - 1] && n < 23; n++)
+			argv[n] = strdup(args[n - 1]); /* the child's own, for execv */
+		argv[n] = NULL;
+		dup2(pe[1], 2);
+		close(pe[0]);
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pe[1]);
+	snprintf(planted, plen, "/tmp/hvbench-channel-%d.cfg", (int)pid);
+	for (;;) {
+		ssize_t n = read(pe[0], buf + len, sizeof(buf) - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (len > sizeof(buf) / 2)
+			len = 0;
+		if (stop_after && strstr(buf, stop_after)) {
+			usleep(300 * 1000);
+			kill(pid, SIGINT);
+			stop_after = NULL;
+		}
+	}
+	close(pe[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+/* channel-ping's description and its consoles' logs live in a mkdtemp
+ * folder under $TMPDIR: a link planted at the old predictable path
+ * /tmp/hvbench-channel-<pid>.cfg is not followed (the file it points to is
+ * untouched), the description is a regular file written there, and the
+ * folder is gone after the run, and after a Ctrl-C in the middle of one. */
+static void channel_ping_temp_files(void **state)
+{
+	const char *victim = tmp_path("victim"), *log = tmp_path("system-argv");
+	const char *args[] = {"run", "--bench", "channel-ping", "--reps", "1", "--out",
+			      tmp_path("chan"), NULL};
+	char planted[128], cmd[600], *text, *nl;
+	size_t tlen;
+	int st;
+	json_t *j;
+
+	(void)state;
+	skip_without_tools();
+	write_text(victim, "precious\n");
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", tmp_path("tmpdir"));
+	assert_int_equal(system(cmd), 0);
+	setenv("TMPDIR", tmp_path("tmpdir"), 1);
+	setenv("FAKE_ARGV_LOG", log, 1);
+	st = run_planted(args, victim, NULL, planted, sizeof(planted));
+	unlink(planted);
+	text = slurp(victim);
+	assert_non_null(text);
+	if (strcmp(text, "precious\n"))
+		fail_msg("the planted link was followed: %s now holds '%s'", victim, text);
+	free(text);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	j = load_results(tmp_path("chan"));
+	assert_string_equal(status_of(j, "channel-ping"), "ok");
+	assert_int_equal(nsamples(result_of(j, "channel-ping"), "virt"), 1);
+	json_decref(j);
+	/* Where the description was: $TMPDIR/hvbench-XXXXXX/, now removed. */
+	text = slurp(log);
+	assert_non_null(text);
+	tlen = strlen(tmp_path("tmpdir/hvbench-"));
+	if (strncmp(text, tmp_path("tmpdir/hvbench-"), tlen))
+		fail_msg("description not under $TMPDIR: %s", text);
+	nl = strchr(text + tlen, '/');
+	assert_non_null(nl);
+	*nl = '\0';
+	assert_int_equal(access(text, F_OK), -1);
+	free(text);
+	unlink(log);
+
+	/* Ctrl-C while vmm system runs: the folder goes too. */
+	setenv("FAKE_SLEEP", "30", 1);
+	st = run_planted(args, victim, "channel-ping: warm-up virt", planted, sizeof(planted));
+	unsetenv("FAKE_SLEEP");
+	unlink(planted);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 130);
+	text = slurp(log);
+	assert_non_null(text);
+	nl = strchr(text + tlen, '/');
+	assert_non_null(nl);
+	*nl = '\0';
+	assert_int_equal(access(text, F_OK), -1);
+	free(text);
+	unsetenv("FAKE_ARGV_LOG");
+	unsetenv("TMPDIR");
+	snprintf(cmd, sizeof(cmd), "rmdir '%s'", tmp_path("tmpdir")); /* empty: nothing left */
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A shared results folder is hostile in its files too: a FIFO named
+ * results.json is refused at once (it used to block `hvbench report` for
+ * ever), and a chart name planted as a link to another file is replaced,
+ * not written through (gnuplot's own `set output` followed it). */
+static void report_hostile_folder(void **state)
+{
+	const char *run[] = {"run", "--bench", "alpha,beta", "--reps", "2", "--out",
+			     tmp_path("hf-src"), NULL};
+	const char *fifo_dir = tmp_path("hf-fifo"), *dir = tmp_path("hf");
+	const char *argv[] = {build_path("hvbench"), "report", fifo_dir, NULL};
+	const char *rep[] = {"report", dir, NULL};
+	char cmd[1200], *text;
+	struct cmd_result r;
+	struct stat st;
+
+	(void)state;
+	skip_without_tools();
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && mkfifo '%s/results.json'", fifo_dir,
+		 fifo_dir);
+	assert_int_equal(system(cmd), 0);
+	run_cmd(argv, 10, &r);
+	if (r.status != 1 || !strstr(r.err, "not a regular file"))
+		fail_msg("FIFO results.json: exit %d, stderr '%s'", r.status, r.err);
+	cmd_result_free(&r);
+
+	if (system("command -v gnuplot >/dev/null 2>&1"))
+		skip_because("gnuplot is not installed: no charts to plant links for");
+	hvbench(&r, run);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	write_text(tmp_path("hf-victim"), "precious\n");
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s' '%s/' && ln -s '%s' '%s/overhead_synthetic.svg'",
+		 dir, tmp_path("hf-src/results.json"), dir, tmp_path("hf-victim"), dir);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("HVBENCH_GNUPLOT");
+	hvbench(&r, rep);
+	setenv("HVBENCH_GNUPLOT", "none", 1);
+	if (r.status != 0)
+		fail_msg("report exit %d: %s", r.status, r.err);
+	cmd_result_free(&r);
+	text = slurp(tmp_path("hf-victim"));
+	assert_non_null(text);
+	if (strcmp(text, "precious\n"))
+		fail_msg("the planted chart link was written through");
+	free(text);
+	assert_int_equal(lstat(tmp_path("hf/overhead_synthetic.svg"), &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	text = slurp(tmp_path("hf/overhead_synthetic.svg"));
+	assert_non_null(text);
+	assert_non_null(strstr(text, "<svg"));
+	free(text);
 }
 
 static void native_only(void **state)
@@ -654,6 +980,11 @@ int main(void)
 		cmocka_unit_test(full_run_with_failures),
 		cmocka_unit_test(report_rerenders_equal),
 		cmocka_unit_test(charts_with_gnuplot),
+		cmocka_unit_test(report_refuses_crafted_results),
+		cmocka_unit_test(report_hostile_folder),
+		cmocka_unit_test(forged_verdicts),
+		cmocka_unit_test(time_limit_ends_everything),
+		cmocka_unit_test(channel_ping_temp_files),
 		cmocka_unit_test(native_only),
 		cmocka_unit_test(usage_errors),
 		cmocka_unit_test(help_version_list),

@@ -118,7 +118,7 @@ static void make_doc(struct hvb_doc *d)
 	add_samples(&r->native, lat_n, 5);
 	add_samples(&r->virt, lat_v, 5);
 
-	r = hvb_doc_add(d, "smoke", "other|group");
+	r = hvb_doc_add(d, "smoke", "other");
 	r->metric = hvb_xstrdup("time");
 	r->unit = hvb_xstrdup("s");
 	r->has_virt = 1;
@@ -284,14 +284,14 @@ static void hostile_results_file(void **state)
 		"{\"schema\":\"hvbench/1\",\"host\":{},\"config\":{},\"results\":"
 		"[{\"benchmark\":\"x\",\"native\":{\"samples\":[1]},\"virt\":5}]}",
 	};
-	/* Wrong types everywhere else are tolerated and rendered as unknown. */
+	/* Numbers of the wrong type are tolerated and rendered as unknown. */
 	static const char odd[] =
-		"{\"schema\":\"hvbench/1\",\"host\":{\"cpus\":\"two\",\"kvm\":3},"
-		"\"config\":{\"reps\":[]},\"results\":[{\"benchmark\":\"x|y\",\"group\":5,"
-		"\"metric\":\"m\\nn\",\"native\":{\"samples\":[1,2],\"ci95\":[1]},"
-		"\"overhead_pct\":\"big\"}]}";
+		"{\"schema\":\"hvbench/1\",\"host\":{\"cpus\":\"two\"},"
+		"\"config\":{\"reps\":[]},\"results\":[{\"benchmark\":\"x\","
+		"\"error\":\"a|b <b>c</b>\",\"status\":\"failed\","
+		"\"native\":{\"samples\":[1,2],\"ci95\":[1]},\"overhead_pct\":\"big\"}]}";
 	struct hvb_doc d;
-	char err[256], *t;
+	char err[512], *t;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -301,11 +301,123 @@ static void hostile_results_file(void **state)
 	t = report_table(&d);
 	free(t);
 	t = report_markdown(&d, NULL);
-	assert_non_null(strstr(t, "x\\|y"));
+	assert_non_null(strstr(t, "a\\|b \\<b>c\\</b>"));
 	free(t);
 	t = report_csv(&d);
 	free(t);
 	hvb_doc_free(&d);
+}
+
+/* Every string of results.json meets the rule it is written by, or the
+ * file is refused with a message naming the field and the value. */
+struct refused_case {
+	const char *host, *config, *result; /* JSON members, or NULL */
+	const char *field, *value;          /* in the message */
+};
+
+static void refused_strings(void **state)
+{
+	static const struct refused_case cases[] = {
+		{NULL, NULL, "\"benchmark\":\"x|y\"", "results[0].benchmark", "\"x|y\""},
+		{NULL, NULL, "\"benchmark\":\"x\",\"group\":\"x'\\nsystem 'touch PWNED'\\n#\"",
+		 "results[0].group", "\"x'\nsystem 'touch PWNED'\n#\""},
+		{NULL, NULL, "\"benchmark\":\"x\",\"group\":5", "results[0].group", "not a string"},
+		{NULL, NULL, "\"benchmark\":\"x\",\"metric\":\"m\\nn\"", "results[0].metric",
+		 "\"m\nn\""},
+		{NULL, NULL, "\"benchmark\":\"x\",\"unit\":\"u s\"", "results[0].unit", "\"u s\""},
+		{NULL, NULL, "\"benchmark\":\"x\",\"status\":\"pwned\"", "results[0].status",
+		 "\"pwned\""},
+		{NULL, NULL, "\"benchmark\":\"x\",\"better\":\"sideways\"", "results[0].better",
+		 "\"sideways\""},
+		{NULL, NULL, "\"benchmark\":\"x\",\"error\":\"\\u001b[2J\"", "results[0].error",
+		 "\"\x1b[2J\""},
+		{"\"hostname\":\"\\u001b]0;owned\\u0007\"", NULL, NULL, "host.hostname", "owned"},
+		{"\"kvm\":\"a\\u202eb\"", NULL, NULL, "host.kvm", "\"a\xe2\x80\xae" "b\""},
+		{NULL, "\"native_only_reason\":\"\\u009b2J\"", NULL, "config.native_only_reason",
+		 "2J"},
+		{NULL, "\"runners\":{\"virt\":\"vmm\\nrm -rf /\"}", NULL, "config.runners.virt",
+		 "rm -rf"},
+	};
+	struct hvb_doc d;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct refused_case *c = &cases[i];
+		struct hvb_buf b = {0};
+
+		hvb_buf_printf(&b, "{\"schema\":\"hvbench/1\",\"host\":{%s},\"config\":{%s},"
+				   "\"results\":[{%s}]}", c->host ? c->host : "",
+			       c->config ? c->config : "",
+			       c->result ? c->result : "\"benchmark\":\"x\"");
+		if (hvb_doc_from_json(b.p, b.len, &d, err, sizeof(err)) == 0)
+			fail_msg("case %zu accepted: %s", i, b.p);
+		if (!strstr(err, c->field) || !strstr(err, c->value))
+			fail_msg("case %zu: message '%s' does not name %s and %s", i, err, c->field,
+				 c->value);
+		free(b.p);
+	}
+}
+
+/* Rendering does not trust the document either: text that never passed
+ * the loader (a document built in memory) is still escaped. */
+static void rendering_escapes(void **state)
+{
+	struct hvb_doc d;
+	struct hvb_result *r;
+	char *t;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.config.native_cmd = hvb_xstrdup("bench `rm -rf ~` run");
+	d.config.guest = hvb_xstrdup("bare");
+	d.config.monitor = hvb_xstrdup("vmm\x1b[2J");
+	d.host.kvm = hvb_xstrdup("kvm_pvm`<script>");
+	d.host.kvm_kind = hvb_xstrdup("software");
+	r = hvb_doc_add(&d, "cpu", "synthetic");
+	hvb_result_set_error(r, "\x1b]0;owned\x07 [x](javascript:y)");
+	hvb_result_finish(r, 0);
+	t = report_table(&d);
+	assert_null(strchr(t, '\x1b'));
+	assert_null(strchr(t, '\x07'));
+	assert_non_null(strstr(t, "FAILED cpu: \\x1b]0;owned\\x07 [x](javascript:y)"));
+	assert_non_null(strstr(t, "under vmm\\x1b[2J"));
+	free(t);
+	t = report_markdown(&d, NULL);
+	assert_null(strchr(t, '\x1b'));
+	assert_non_null(strstr(t, "- native runner: ``bench `rm -rf ~` run``\n"));
+	assert_non_null(strstr(t, "(``kvm_pvm`<script>``)"));
+	assert_non_null(strstr(t, "?\\]0;owned? \\[x\\](javascript:y)"));
+	free(t);
+	hvb_doc_free(&d);
+}
+
+/* The temporary file of a write is not a name another user can predict:
+ * a link planted at the old name PATH.tmp is left alone, and so is the
+ * file it points to. */
+static void write_ignores_planted_link(void **state)
+{
+	char dir[] = "/tmp/hvbench-link-XXXXXX", path[256], link[256], victim[256], err[512];
+	char *text;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	snprintf(link, sizeof(link), "%s/results.json.tmp", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	assert_int_equal(report_write_file(victim, "precious\n", err, sizeof(err)), 0);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(report_write_file(path, "{}\n", err, sizeof(err)), 0);
+	text = read_all(victim);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	text = read_all(path);
+	assert_string_equal(text, "{}\n");
+	free(text);
+	unlink(path);
+	unlink(link);
+	unlink(victim);
+	assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
 }
 
 static void unwritable_folder(void **state)
@@ -360,6 +472,9 @@ int main(void)
 		cmocka_unit_test(json_round_trip),
 		cmocka_unit_test(native_only_json),
 		cmocka_unit_test(hostile_results_file),
+		cmocka_unit_test(refused_strings),
+		cmocka_unit_test(rendering_escapes),
+		cmocka_unit_test(write_ignores_planted_link),
 		cmocka_unit_test(unwritable_folder),
 		cmocka_unit_test(write_folder),
 	};

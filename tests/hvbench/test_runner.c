@@ -204,7 +204,12 @@ static void exit_mapping_linux(void **state)
 	assert_non_null(strstr(runner_judge(&lin, &res), "debug-exit port instead of powering"));
 	assert_non_null(strstr(runner_judge(&peer, &res), "qemu failed (exit status 1)"));
 	res.status = 4;
-	assert_non_null(strstr(runner_judge(&lin, &res), "vmm failed (exit status 4)"));
+	assert_non_null(strstr(runner_judge(&lin, &res),
+			       "vmm failed: guest triple-faulted (exit status 4)"));
+	/* 143 is odd but not a debug-exit value: vmm was stopped. */
+	res.status = 143;
+	assert_non_null(strstr(runner_judge(&lin, &res),
+			       "vmm failed: stopped by SIGTERM (exit status 143)"));
 }
 
 static void linux_refusal(void **state)
@@ -245,13 +250,76 @@ static void exit_mapping(void **state)
 	assert_non_null(strstr(runner_judge(&vm, &res), "debug-exit value 3"));
 	res.status = 2;
 	assert_non_null(strstr(runner_judge(&vm, &res), "monitor failed"));
-	res.status = 128 + 11;
+	res.status = -1;
 	res.signalled = 1;
-	assert_non_null(strstr(runner_judge(&nat, &res), "crashed"));
+	res.sig = 11;
+	assert_non_null(strstr(runner_judge(&nat, &res), "crashed (killed by signal 11"));
 	res.signalled = 0;
 	res.outcome = RUN_TIMEOUT;
 	nat.timeout_s = 5;
 	assert_non_null(strstr(runner_judge(&nat, &res), "timed out after 5 s"));
+}
+
+/* Runs `sh -c script` and judges its real wait status as the bare guest's
+ * monitor. */
+static const char *judge_sh(const struct runner *r, const char *script, struct runner_run *res)
+{
+	char sh[] = "/bin/sh", c[] = "-c", s[256];
+	char *argv[] = {sh, c, s, NULL};
+
+	snprintf(s, sizeof(s), "%s", script);
+	runner_exec(argv, -1, 10, NULL, NULL, res);
+	assert_int_equal(res->outcome, RUN_EXITED);
+	return runner_judge(r, res);
+}
+
+/* The monitor's status read by src/common/vmmstatus.h: only a vmm that
+ * exited 1 passes; a debug-exit value too large to carry (14), an exit
+ * with 143 and a vmm killed by SIGKILL are failures, each named for what
+ * it is. The RESULT line on stdout changes nothing. */
+static void exit_statuses_of_vmm(void **state)
+{
+	struct runner vm, sys;
+	struct runner_run res;
+	const char *why;
+
+	(void)state;
+	runner_bare(&vm, "vmm", "guest");
+	runner_system(&sys, "vmm", "cfg");
+	assert_null(judge_sh(&vm, "echo RESULT; exit 1", &res));
+	runner_run_free(&res);
+	why = judge_sh(&vm, "exit 14", &res);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "debug-exit value too large for an exit status (exit "
+				    "status 14)"));
+	runner_run_free(&res);
+	why = judge_sh(&vm, "exit 143", &res);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "stopped by SIGTERM (exit status 143)"));
+	assert_false(res.signalled);
+	runner_run_free(&res);
+	why = judge_sh(&vm, "echo last words >&2; kill -KILL $$", &res);
+	assert_non_null(why);
+	assert_true(res.signalled);
+	assert_int_equal(res.sig, 9);
+	assert_non_null(strstr(why, "vmm killed by signal 9"));
+	assert_non_null(strstr(why, "last words"));
+	runner_run_free(&res);
+	why = judge_sh(&vm, "exit 129", &res); /* odd, yet not value 64 */
+	assert_non_null(why);
+	assert_null(strstr(why, "debug-exit value 64"));
+	runner_run_free(&res);
+	/* vmm system's 1 is "a VM did not end cleanly", not value 0. */
+	why = judge_sh(&sys, "exit 1", &res);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "a VM did not end cleanly"));
+	runner_run_free(&res);
+	assert_null(judge_sh(&sys, "exit 0", &res));
+	runner_run_free(&res);
+	why = judge_sh(&sys, "kill -KILL $$", &res);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "vmm system killed by signal 9"));
+	runner_run_free(&res);
 }
 
 static void exec_capture(void **state)
@@ -387,6 +455,7 @@ int main(void)
 		cmocka_unit_test(native_template),
 		cmocka_unit_test(bare_template),
 		cmocka_unit_test(exit_mapping),
+		cmocka_unit_test(exit_statuses_of_vmm),
 		cmocka_unit_test(realtool_template),
 		cmocka_unit_test(linux_template),
 		cmocka_unit_test(qemu_template),

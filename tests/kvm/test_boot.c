@@ -3,6 +3,8 @@
  * checks the serial output and the exit status. They skip, with the
  * reason, where /dev/kvm cannot run a VM.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -11,18 +13,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include "testlib.h"
 
 #define TIMEOUT_S 60
+/* The monitor under test, in the build directory: a sanitizer build of
+ * these tests names its own. */
+#ifndef TEST_VMM
+#define TEST_VMM "vmm"
+#endif
 
 static void run_vmm(struct cmd_result *r, const char *guest, const char *cmdline,
 		    const char *extra)
 {
 	const char *argv[12];
 	int n = 0;
-	argv[n++] = build_path("vmm");
+	argv[n++] = build_path(TEST_VMM);
 	argv[n++] = "run";
 	argv[n++] = "--kernel";
 	argv[n++] = build_path(guest);
@@ -199,6 +204,164 @@ static void sigint_and_sigterm_stop_cleanly(void **state)
 	signal_stops_with_status(SIGTERM, 143);
 }
 
+/* Debug-exit values: 0..63 are carried as (V << 1) | 1; a value the status
+ * cannot carry ends with VMM_EXIT_DEBUG_RANGE (14) and says so, instead of
+ * wrapping (128 read as 1, "passed") or landing on a signal's status (71
+ * read as 143, "SIGTERM"). */
+static void debug_exit_value(const char *v, int want, const char *msg)
+{
+	struct cmd_result r;
+	run_vmm(&r, "tests/guests/exitval64.elf", v, NULL);
+	assert_false(r.timed_out);
+	assert_int_equal(r.status, want);
+	if (msg)
+		assert_non_null(strstr(r.err, msg));
+	else
+		assert_null(strstr(r.err, "debug-exit"));
+	cmd_result_free(&r);
+}
+
+static void debug_exit_values_the_status_cannot_carry(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	debug_exit_value("0", 1, NULL);
+	debug_exit_value("63", 127, NULL);
+	debug_exit_value("64", 14,
+			 "vmm: guest wrote 64 to the debug-exit port; exit statuses carry only "
+			 "0..63");
+	debug_exit_value("71", 14, "vmm: guest wrote 71 to the debug-exit port");
+	debug_exit_value("128", 14, "vmm: guest wrote 128 to the debug-exit port");
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* A pipe whose read end the test keeps open and never reads, shrunk to
+ * one page so that it fills at once. */
+static void unread_pipe(int p[2])
+{
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	(void)fcntl(p[1], F_SETPIPE_SZ, 4096);
+}
+
+/* Starts vmm on `guest` with stdout `out` and stderr `err`, lets it run
+ * for run_ms, sends SIGTERM and waits at most wait_s for it to end.
+ * Returns its exit status, or -1 when it did not end (it is then killed). */
+static int sigterm_after(const char *guest, const char *cmdline, int out, int err, int run_ms,
+			 int wait_s, double *took)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(out >= 0 ? out : nul, 1);
+		dup2(err >= 0 ? err : nul, 2);
+		execl(build_path(TEST_VMM), "vmm", "run", "--kernel", build_path(guest), "--cmdline",
+		      cmdline, (char *)NULL);
+		_exit(127);
+	}
+	struct timespec t = {run_ms / 1000, (long)(run_ms % 1000) * 1000000L};
+	nanosleep(&t, NULL);
+	double t0 = now_s();
+	kill(pid, SIGTERM);
+	int st = 0;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (now_s() - t0 > wait_s) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			*took = now_s() - t0;
+			test_note("vmm did not end within %d s of SIGTERM", wait_s);
+			return -1;
+		}
+		struct timespec d = {0, 20 * 1000 * 1000};
+		nanosleep(&d, NULL);
+	}
+	*took = now_s() - t0;
+	test_note("SIGTERM to exit: %.3f s, wait status %#x", *took, (unsigned)st);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A guest printing without end into a stdout nobody reads: no vCPU may be
+ * stuck in a host write, so SIGTERM ends the run at once with 143. */
+static void sigterm_with_stdout_never_read(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	int p[2];
+	double took;
+	unread_pipe(p);
+	int st = sigterm_after("tests/guests/flood64.elf", "", p[1], -1, 1500, 10, &took);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(st, 143);
+	assert_true(took < 3.0);
+}
+
+/* A guest touching every unclaimed port while stderr is a pipe nobody
+ * reads: neither the unclaimed-access log on the vCPU nor machine_stop's
+ * message may wait for it. */
+static void sigterm_with_stderr_never_read(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	int p[2];
+	double took;
+	unread_pipe(p);
+	int st = sigterm_after("tests/guests/allports64.elf", "spin", -1, p[1], 4000, 10, &took);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(st, 143);
+	assert_true(took < 3.0);
+}
+
+/* Logging a guest can cause is bounded as a whole: touching all 65536
+ * ports prints the first few unclaimed accesses and then one line with
+ * the count of the rest. */
+static void all_ports_give_bounded_stderr(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct cmd_result r;
+	run_vmm(&r, "tests/guests/allports64.elf", "", NULL);
+	assert_false(r.timed_out);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "all ports read"));
+	size_t len = strlen(r.err);
+	test_note("stderr: %zu bytes", len);
+	assert_true(len < 8192);
+	const char *more = strstr(r.err, "vmm: further ");
+	assert_non_null(more);
+	unsigned long n = strtoul(more + strlen("vmm: further "), NULL, 10);
+	assert_true(n > 60000 && n < 65536);
+	assert_non_null(strstr(more, "unclaimed accesses not logged"));
+	cmd_result_free(&r);
+}
+
+/* INIT to itself restarts the vCPU at the reset vector 0xfffffff0; the
+ * firmware stub there asks for a reset, so the run ends as a reboot
+ * (status 0), not as a KVM error. */
+static void init_to_self_ends_as_reset(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct cmd_result r;
+	run_vmm(&r, "tests/guests/init64.elf", NULL, NULL);
+	assert_false(r.timed_out);
+	assert_non_null(strstr(r.out, "sending INIT to myself"));
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.err, "KVM internal error"));
+	cmd_result_free(&r);
+}
+
 /* Start-up errors need no KVM: they must fail before a VM exists. */
 static void bad_inputs_fail_clearly(void **state)
 {
@@ -262,6 +425,11 @@ int main(void)
 		cmocka_unit_test(two_vcpus_boot),
 		cmocka_unit_test(serial_to_file),
 		cmocka_unit_test(sigint_and_sigterm_stop_cleanly),
+		cmocka_unit_test(debug_exit_values_the_status_cannot_carry),
+		cmocka_unit_test(sigterm_with_stdout_never_read),
+		cmocka_unit_test(sigterm_with_stderr_never_read),
+		cmocka_unit_test(all_ports_give_bounded_stderr),
+		cmocka_unit_test(init_to_self_ends_as_reset),
 	};
 	return cmocka_run_group_tests_name("kvm", tests, NULL, NULL);
 }

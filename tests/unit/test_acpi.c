@@ -149,6 +149,25 @@ static void reset_vector_stub(void **state)
 	gm_free(&gm);
 }
 
+/* The ROM at the top of 4 GiB has the same stub at 0xfffffff0, where a
+ * CPU starts after RESET or INIT, and reads all-ones elsewhere. */
+static void rom_reset_vector_stub(void **state)
+{
+	(void)state;
+	static uint8_t rom[ACPI_ROM_SIZE];
+	acpi_build_rom(rom);
+	assert_int_equal(ACPI_ROM_BASE + ACPI_ROM_SIZE, 0x100000000ull);
+	const uint8_t *v = rom + (0xfffffff0ull - ACPI_ROM_BASE);
+	const uint16_t port = ACPI_PORT_BASE + ACPI_RESET;
+	const uint8_t want[] = {0xba, (uint8_t)port, (uint8_t)(port >> 8), 0xb0, ACPI_RESET_VALUE,
+				0xee, 0xf4, 0xeb, 0xfd};
+	assert_memory_equal(v, want, sizeof(want));
+	assert_int_equal(rom[0], 0xff);
+	assert_int_equal(rom[0xffef], 0xff);
+	/* Above the LAPIC and IOAPIC. */
+	assert_true(ACPI_ROM_BASE > ACPI_LAPIC_ADDR + 0x1000);
+}
+
 static int offs, resets;
 static void on_off(void *ctx) { (void)ctx; offs++; }
 static void on_reset(void *ctx) { (void)ctx; resets++; }
@@ -185,6 +204,7 @@ int main(void)
 		cmocka_unit_test(tables_many_cpus),
 		cmocka_unit_test(registers_decode),
 		cmocka_unit_test(reset_vector_stub),
+		cmocka_unit_test(rom_reset_vector_stub),
 	};
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);
 }

@@ -248,12 +248,14 @@ static void test_defaults_and_forms(void **state)
 	assert_int_equal(sys.vms[3].mem, 4ull << 20);
 	assert_int_equal(sys.vms[3].restarts, 0);
 	assert_int_equal(sys.nchans, 4);
-	assert_int_equal(sys.chans[0].gpa, SD_CHAN_BASE);
+	assert_int_equal(sys.chans[0].gpa, CHANNEL_WINDOW_START);
 	assert_int_equal(sys.chans[0].size, 4096);
-	assert_int_equal(sys.chans[1].gpa + sys.chans[1].size, SD_CHAN_END);
+	/* The highest: its doorbell page is the last page below the IOAPIC. */
+	assert_int_equal(sys.chans[1].gpa + sys.chans[1].size + CHANNEL_DOORBELL_SIZE,
+			 CHANNEL_WINDOW_END);
 	assert_string_equal(sys.chans[1].a, "b");
 	assert_int_equal(sys.chans[2].size, 65536);
-	assert_int_equal(sys.chans[3].size, SD_CHAN_MAX_SIZE);
+	assert_int_equal(sys.chans[3].size, CHANNEL_MAX_SIZE);
 	assert_string_equal(sd_on_exit_name(sys.vms[2].on_exit), "restart");
 	sd_free(&sys);
 }

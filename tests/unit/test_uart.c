@@ -14,6 +14,7 @@ struct rec {
 	int redundant; /* calls that did not change the level */
 	uint8_t tx[64];
 	size_t ntx;
+	size_t room; /* bytes the line takes before it is busy; 0: no limit */
 };
 
 static void rec_irq(void *ctx, unsigned gsi, int level)
@@ -26,11 +27,12 @@ static void rec_irq(void *ctx, unsigned gsi, int level)
 	r->calls++;
 }
 
-static void rec_tx(void *ctx, uint8_t b)
+static bool rec_tx(void *ctx, uint8_t b)
 {
 	struct rec *r = ctx;
 	if (r->ntx < sizeof(r->tx))
 		r->tx[r->ntx++] = b;
+	return !r->room || r->ntx < r->room;
 }
 
 struct fix {
@@ -124,6 +126,46 @@ static void test_thre_after_thr_write(void **state)
 	wr(f, RBR, 'C');
 	assert_int_equal(rd(f, IIR), 0x01);
 	assert_int_equal(f->r.level, 0);
+}
+
+/* A full host line: the transmitter stays busy (THRE and TEMT clear, no
+ * THRE interrupt) until the host has room; a THR write meanwhile is lost
+ * and counted, as on a UART whose THR is overwritten. */
+static void test_busy_line(void **state)
+{
+	struct fix *f = *state;
+	f->r.room = 2;
+	wr(f, MCR, 0x08);
+	wr(f, IER, 0x02);
+	assert_int_equal(rd(f, IIR), 0x02);
+	assert_int_equal(f->r.level, 0);
+	wr(f, RBR, 'A');
+	assert_int_equal(rd(f, LSR), 0x60);
+	assert_int_equal(rd(f, IIR), 0x02); /* THR empty again */
+	wr(f, RBR, 'B');                    /* the line is now full */
+	assert_int_equal(rd(f, LSR), 0x00);
+	assert_int_equal(rd(f, IIR), 0x01);
+	assert_int_equal(f->r.level, 0);
+	wr(f, RBR, 'C'); /* lost */
+	assert_int_equal(f->r.ntx, 2);
+	assert_int_equal(uart_tx_lost(f->u), 1);
+	/* Enabling ETBEI again raises nothing while busy. */
+	wr(f, IER, 0);
+	wr(f, IER, 0x02);
+	assert_int_equal(rd(f, IIR), 0x01);
+	/* The host drains: THR empty, interrupt raised. */
+	f->r.room = 0;
+	uart_tx_ready(f->u);
+	assert_int_equal(f->r.level, 1);
+	assert_int_equal(rd(f, LSR), 0x60);
+	assert_int_equal(rd(f, IIR), 0x02);
+	assert_int_equal(f->r.level, 0);
+	wr(f, RBR, 'D');
+	assert_int_equal(f->r.ntx, 3);
+	assert_memory_equal(f->r.tx, "ABD", 3);
+	/* Ready when not busy changes nothing. */
+	uart_tx_ready(f->u);
+	assert_int_equal(uart_tx_lost(f->u), 1);
 }
 
 /* All five sources at once, taken in the datasheet's priority order, each
@@ -436,6 +478,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reset_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thre_on_etbei_enable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thre_after_thr_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iir_priorities, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_status_needs_elsi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_and_triggers, setup, teardown),

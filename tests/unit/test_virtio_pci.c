@@ -232,11 +232,10 @@ static bool wait_for(struct fix *f, bool (*cond)(struct fix *))
 	return cond(f);
 }
 
+/* Acquire, as a driver reads it: the used elements are read after it. */
 static uint16_t used_idx(struct fix *f)
 {
-	uint16_t v;
-	memcpy(&v, g(f, USED + 2, 2), 2);
-	return __atomic_load_n(&v, __ATOMIC_SEQ_CST);
+	return __atomic_load_n((uint16_t *)g(f, USED + 2, 2), __ATOMIC_ACQUIRE);
 }
 
 static bool one_used(struct fix *f)
@@ -257,7 +256,10 @@ static bool needs_reset(struct fix *f)
 static bool slow_in(struct fix *f)
 {
 	(void)f;
-	return __atomic_load_n(&slow_entered, __ATOMIC_SEQ_CST) > 0;
+	pthread_mutex_lock(&slow_lock);
+	bool in = slow_entered > 0;
+	pthread_mutex_unlock(&slow_lock);
+	return in;
 }
 
 /* 3.1.1 steps 1-6; returns whether FEATURES_OK stuck. */
@@ -555,6 +557,7 @@ static void reset_waits_for_worker(void **state)
 	bring_up(f, VIRTIO_NO_VECTOR);
 	pthread_mutex_lock(&slow_lock);
 	slow_release = 1;
+	pthread_cond_broadcast(&slow_cond);
 	pthread_mutex_unlock(&slow_lock);
 	one_buffer(f, 8);
 	kick(f);

@@ -125,8 +125,9 @@ static uint32_t build_madt(uint8_t *t, unsigned ncpus)
 
 /* The reset vector (F000:FFF0, physical 0xffff0) is where a guest's "BIOS
  * reboot" jumps; Linux picks that method on a hardware-reduced FADT when it
- * has no EFI. We have no firmware, so the vector holds a stub that does
- * what the reset register does, in real mode:
+ * has no EFI. After RESET or INIT the CPU itself starts at the other alias,
+ * 0xfffffff0 (the ROM below). We have no firmware, so both hold a stub that
+ * does what the reset register does, in real mode:
  *   mov $port, %dx; mov $value, %al; out %al, %dx; 1: hlt; jmp 1b */
 static void reset_stub(uint8_t *vec)
 {
@@ -139,6 +140,12 @@ static void reset_stub(uint8_t *vec)
 		0xeb, 0xfd,                                 /* jmp back to hlt */
 	};
 	memcpy(vec, code, sizeof(code));
+}
+
+void acpi_build_rom(uint8_t *rom)
+{
+	memset(rom, 0xff, ACPI_ROM_SIZE);
+	reset_stub(rom + (ACPI_ROM_SIZE - 16));
 }
 
 int acpi_build(const struct guestmem *gm, unsigned ncpus, char *err, size_t errlen)

@@ -9,7 +9,8 @@
  * Hardware-reduced ACPI (FADT flag HW_REDUCED_ACPI, sec. 4.1) needs no
  * SCI, PM timer or FACS, so the monitor emulates two ports and no more.
  * It also puts a reset stub at the x86 reset vector, for guests that
- * reboot by jumping there.
+ * reboot by jumping there, and builds the firmware ROM at the top of
+ * 4 GiB with the same stub where a CPU starts after RESET or INIT.
  */
 #ifndef ACPI_H
 #define ACPI_H
@@ -25,6 +26,14 @@
 #define ACPI_TABLES_BASE 0xe0000ull
 #define ACPI_TABLES_SIZE 0x2000ull
 #define ACPI_RESET_VECTOR 0xffff0ull
+
+/* The firmware ROM: the top 64 KiB below 4 GiB, as on a PC. After RESET
+ * or INIT a CPU starts in real mode with CS base 0xffff0000 and IP 0xfff0,
+ * so its first fetch is at 0xfffffff0 (Intel SDM vol. 3A sec. 9.1.4). The
+ * range is above the LAPIC (0xfee00000) and KVM's own pages (kvm.c) and
+ * outside the PCI BAR and channel windows (guestmem.h, channel.h). */
+#define ACPI_ROM_BASE 0xffff0000ull
+#define ACPI_ROM_SIZE 0x10000ull
 
 /* Ports of the ACPI register block. */
 #define ACPI_PORT_BASE 0x600
@@ -43,6 +52,10 @@
 
 /* Writes all tables for `ncpus` CPUs. Returns 0, or -1 with a message. */
 int acpi_build(const struct guestmem *gm, unsigned ncpus, char *err, size_t errlen);
+
+/* Fills the ROM image (ACPI_ROM_SIZE bytes): all-ones, as erased flash
+ * reads, with the reset stub at the reset vector (offset 0xfff0). */
+void acpi_build_rom(uint8_t *rom);
 
 /* The register block. */
 struct acpi_regs {

@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "guestmem.h"
 
@@ -30,6 +32,59 @@ static int parse_num(const char *v, size_t len, uint64_t *out)
 	if (errno || *end || buf[0] == '-')
 		return -1;
 	*out = n;
+	return 0;
+}
+
+unsigned channel_check_one(uint64_t gpa, uint64_t size)
+{
+	unsigned bad = 0;
+	if (size == 0 || size > CHANNEL_MAX_SIZE)
+		bad |= CHANNEL_BAD_SIZE;
+	else if (size % CHANNEL_PAGE)
+		bad |= CHANNEL_BAD_SIZE_ALIGN;
+	if (gpa % CHANNEL_PAGE)
+		bad |= CHANNEL_BAD_GPA_ALIGN;
+	if (bad)
+		return bad;
+	/* size <= 256M, so gpa + size + 4K wraps only when gpa is near 2^64. */
+	if (gpa > UINT64_MAX - size - CHANNEL_DOORBELL_SIZE)
+		return CHANNEL_BAD_WRAP;
+	/* The doorbell page counts: a region ending at the IOAPIC would put
+	 * its doorbell on the IOAPIC's registers. */
+	if (gpa < CHANNEL_WINDOW_START || gpa + size + CHANNEL_DOORBELL_SIZE > CHANNEL_WINDOW_END)
+		return CHANNEL_BAD_WINDOW;
+	return 0;
+}
+
+uint64_t channel_span_end(uint64_t gpa, uint64_t size)
+{
+	return gpa + size + CHANNEL_DOORBELL_SIZE;
+}
+
+bool channel_collide(uint64_t gpa_a, uint64_t size_a, uint64_t gpa_b, uint64_t size_b)
+{
+	return gpa_a < channel_span_end(gpa_b, size_b) && gpa_b < channel_span_end(gpa_a, size_a);
+}
+
+int channel_check_layout(const struct channel_cfg *c, size_t n, char *err, size_t errlen)
+{
+	if (n > CHANNEL_MAX) {
+		snprintf(err, errlen, "%zu channels; a VM has at most %d", n, CHANNEL_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (channel_collide(c[i].gpa, c[i].size, c[j].gpa, c[j].size)) {
+				snprintf(err, errlen,
+					 "--channel %zu at [%#llx, %#llx) with its doorbell page "
+					 "overlaps --channel %zu at [%#llx, %#llx) with its doorbell "
+					 "page; move one of them",
+					 i + 1, (unsigned long long)c[i].gpa,
+					 (unsigned long long)channel_span_end(c[i].gpa, c[i].size),
+					 j + 1, (unsigned long long)c[j].gpa,
+					 (unsigned long long)channel_span_end(c[j].gpa, c[j].size));
+				return -1;
+			}
 	return 0;
 }
 
@@ -70,11 +125,9 @@ int channel_parse(const char *s, struct channel_cfg *c, char *err, size_t errlen
 		snprintf(err, errlen, "--channel '%s': needs gpa, size, mem, out, in and vector", s);
 		return -1;
 	}
-	const uint64_t window = CHANNEL_WINDOW_END - CHANNEL_WINDOW_START;
-	if ((val[0] | val[1]) & 0xfff || val[1] == 0 || val[0] < CHANNEL_WINDOW_START ||
-	    val[1] > window - 0x1000 || val[0] > CHANNEL_WINDOW_END - val[1] - 0x1000) {
-		snprintf(err, errlen, "--channel '%s': region and its doorbell page must be page "
-				      "aligned and inside [%#llx, %#llx)", s,
+	if (channel_check_one(val[0], val[1])) {
+		snprintf(err, errlen, "--channel '%s': region (4K to 256M) and its doorbell page "
+				      "must be page aligned and inside [%#llx, %#llx)", s,
 			 CHANNEL_WINDOW_START, CHANNEL_WINDOW_END);
 		return -1;
 	}
@@ -100,6 +153,8 @@ int channel_setup(struct kvm_vm *vm, unsigned idx, const struct channel_cfg *c, 
 		snprintf(err, errlen, "at most %d channels per VM", CHANNEL_MAX);
 		return -1;
 	}
+	errno = 0;
+	errno = 0;
 	if (fstat(c->mem_fd, &st) < 0 || (uint64_t)st.st_size < c->size) {
 		snprintf(err, errlen, "channel %u: shared memory fd %d is not %llu bytes: %s", idx,
 			 c->mem_fd, (unsigned long long)c->size,
@@ -118,8 +173,26 @@ int channel_setup(struct kvm_vm *vm, unsigned idx, const struct channel_cfg *c, 
 	unsigned gsi = KVM_FIRST_MSI_GSI + 1 + idx;
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ||
 	    kvm_ioeventfd(vm, c->out_fd, c->gpa + c->size, 4, true) < 0 ||
-	    kvm_route_msi(vm, gsi, 0xfee00000u, c->vector) < 0 ||
-	    kvm_irqfd(vm, c->in_fd, gsi, true) < 0) {
+	    kvm_route_msi(vm, gsi, 0xfee00000u, c->vector) < 0) {
+		snprintf(err, errlen, "channel %u at %#llx: %s", idx, (unsigned long long)c->gpa,
+			 strerror(errno));
+		return -1;
+	}
+	/* A count already in the incoming eventfd is a doorbell the peer rang
+	 * before this VM existed (while a restarted VM was down): the irqfd
+	 * would inject it as soon as it is assigned, and the guest would take
+	 * it at its first sti, before it has a handler. Start from zero, just
+	 * before the irqfd takes over: a read takes the whole count
+	 * (eventfd(2)); poll first, since the descriptor may be blocking. */
+	struct pollfd pf = {c->in_fd, POLLIN, 0};
+	uint64_t stale;
+	if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN) &&
+	    read(c->in_fd, &stale, sizeof(stale)) < 0 && errno != EAGAIN) {
+		snprintf(err, errlen, "channel %u: incoming doorbell fd %d: %s", idx, c->in_fd,
+			 strerror(errno));
+		return -1;
+	}
+	if (kvm_irqfd(vm, c->in_fd, gsi, true) < 0) {
 		snprintf(err, errlen, "channel %u at %#llx: %s", idx, (unsigned long long)c->gpa,
 			 strerror(errno));
 		return -1;

@@ -10,53 +10,55 @@
 #define MSI_DATA (GPIO_MSI_CAP + 8)
 #define MSI_END (GPIO_MSI_CAP + 10)
 #define MSI_CTRL_ENABLE 0x1
+/* COMMAND (PCI 3.0 sec. 6.2.2). */
+#define CFG_COMMAND 0x04
+#define CMD_MASTER 0x0004
+#define CMD_INTX_DISABLE 0x0400
 
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* With the device lock held: the MSI the guest programmed, if enabled. */
-static bool msi_config(const struct gpio *g, uint64_t *addr, uint32_t *data)
-{
-	if (!(g->pci.cfg[MSI_CTRL] & MSI_CTRL_ENABLE))
-		return false;
-	*addr = get32(&g->pci.cfg[MSI_ADDR]);
-	*data = (uint32_t)g->pci.cfg[MSI_DATA] | (uint32_t)g->pci.cfg[MSI_DATA + 1] << 8;
-	return true;
-}
-
-/* INTx follows IRQ_STAT & IRQ_EN, unless MSI is on (PCI 3.0 sec. 6.8:
- * a function with MSI enabled must not assert INTx). */
+/* INTx follows IRQ_STAT & IRQ_EN and DB_STAT, unless MSI is on (PCI 3.0
+ * sec. 6.8: a function with MSI enabled must not assert INTx) or COMMAND
+ * disables INTx (sec. 6.2.2, bit 10). Device lock held. */
 static void intx_update(struct gpio *g)
 {
-	uint64_t a;
-	uint32_t d;
-	irq_set_level(&g->intx, !msi_config(g, &a, &d) && (g->stat & g->en) != 0);
+	bool pending = (g->stat & g->en) != 0 || g->db_stat != 0;
+	irq_set_level(&g->intx, !g->msi_on && !g->intx_disabled && pending);
 }
 
-static void raise_edge(struct gpio *g, uint32_t latched)
+/* One interrupt event: an MSI when enabled (an edge: one message per
+ * event), otherwise latched for INTx. `doorbell` says it came from the
+ * DOORBELL register. Device lock held. */
+static void raise_edge(struct gpio *g, uint32_t latched, bool doorbell)
 {
-	uint64_t addr;
-	uint32_t data;
-	if (msi_config(g, &addr, &data)) {
-		/* An MSI is an edge: one message per event. A failure means the
-		 * address is not an interrupt address: dropped, as on a bus. */
+	if (g->msi_on) {
+		if (!g->master) {
+			g->msi_blocked++; /* no bus mastering, no memory write */
+			return;
+		}
+		/* A failure means the address is not an interrupt address:
+		 * dropped, as on a bus. */
 		g->user_irqs++;
-		(void)g->ops.msi(g->ops.ctx, addr, data);
+		(void)g->ops.msi(g->ops.ctx, g->msi_addr, g->msi_data);
 		return;
 	}
 	g->stat |= latched;
+	if (doorbell)
+		g->db_stat |= 1;
 	g->user_irqs++;
 	intx_update(g);
 }
 
-/* Keeps the kernel path in step with BAR0 and the MSI configuration. */
+/* Keeps the kernel path in step with BAR0, the MSI configuration and bus
+ * mastering. Device lock held. */
 static void kpath_sync(struct gpio *g)
 {
-	uint64_t addr = 0;
-	uint32_t data = 0;
-	bool want = g->bar_on && msi_config(g, &addr, &data);
+	uint64_t addr = g->msi_addr;
+	uint32_t data = g->msi_data;
+	bool want = g->bar_on && g->msi_on && g->master;
 	uint64_t bell = (uint64_t)g->bar + GPIO_DOORBELL;
 	if (g->kpath && (!want || bell != g->kpath_doorbell || addr != g->kpath_addr ||
 			 data != g->kpath_data)) {
@@ -64,11 +66,22 @@ static void kpath_sync(struct gpio *g)
 				   g->kpath_data);
 		g->kpath = false;
 	}
-	if (want && !g->kpath && g->ops.kernel_path(g->ops.ctx, true, bell, addr, data) == 0) {
+	if (!want || g->kpath)
+		return;
+	if (g->kpath_failed && g->failed_doorbell == bell && g->failed_addr == addr &&
+	    g->failed_data == data)
+		return;
+	if (g->ops.kernel_path(g->ops.ctx, true, bell, addr, data) == 0) {
 		g->kpath = true;
+		g->kpath_failed = false;
 		g->kpath_doorbell = bell;
 		g->kpath_addr = addr;
 		g->kpath_data = data;
+	} else {
+		g->kpath_failed = true;
+		g->failed_doorbell = bell;
+		g->failed_addr = addr;
+		g->failed_data = data;
 	}
 }
 
@@ -90,6 +103,7 @@ void gpio_mmio(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_
 		case GPIO_IRQ_EN: v = g->en; break;
 		case GPIO_IRQ_STAT: v = g->stat; break;
 		case GPIO_ID_REG: v = GPIO_ID; break;
+		case GPIO_DB_STAT: v = g->db_stat; break;
 		default: v = 0; break;
 		}
 		memcpy(data, &v, 4);
@@ -99,7 +113,7 @@ void gpio_mmio(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_
 			uint32_t rising = v & ~g->out;
 			g->out = v;
 			if (rising & g->en)
-				raise_edge(g, rising & g->en);
+				raise_edge(g, rising & g->en, false);
 			break;
 		}
 		case GPIO_IRQ_EN:
@@ -111,7 +125,11 @@ void gpio_mmio(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_
 			intx_update(g);
 			break;
 		case GPIO_DOORBELL:
-			raise_edge(g, 0);
+			raise_edge(g, 0, true);
+			break;
+		case GPIO_DB_STAT:
+			g->db_stat &= ~v;
+			intx_update(g);
 			break;
 		default:
 			break;
@@ -141,12 +159,23 @@ static void bar_moved(struct pci_dev *d, int bar, uint32_t addr, bool enabled)
 	pthread_mutex_unlock(&g->lock);
 }
 
+/* Called with the PCI bus lock held, after a configuration write: the one
+ * place where what the device uses from cfg[] (COMMAND and the MSI
+ * capability) is read, and copied under the device lock too. */
 static void cfg_written(struct pci_dev *d, unsigned reg, unsigned len)
 {
 	struct gpio *g = d->opaque;
-	if (reg + len <= GPIO_MSI_CAP || reg >= MSI_END)
+	bool command = reg < CFG_COMMAND + 2 && reg + len > CFG_COMMAND;
+	bool msi = reg < MSI_END && reg + len > GPIO_MSI_CAP;
+	if (!command && !msi)
 		return;
+	uint16_t cmd = (uint16_t)(d->cfg[CFG_COMMAND] | d->cfg[CFG_COMMAND + 1] << 8);
 	pthread_mutex_lock(&g->lock);
+	g->master = cmd & CMD_MASTER;
+	g->intx_disabled = cmd & CMD_INTX_DISABLE;
+	g->msi_on = d->cfg[MSI_CTRL] & MSI_CTRL_ENABLE;
+	g->msi_addr = get32(&d->cfg[MSI_ADDR]);
+	g->msi_data = (uint32_t)d->cfg[MSI_DATA] | (uint32_t)d->cfg[MSI_DATA + 1] << 8;
 	intx_update(g);
 	kpath_sync(g);
 	pthread_mutex_unlock(&g->lock);

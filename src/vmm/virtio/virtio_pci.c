@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "vlog.h"
 
 /* Vendor-specific capability (4.1.4): cap_vndr, cap_next, cap_len,
  * cfg_type, bar, id, padding[2], offset, length; the notify capability
@@ -156,9 +157,10 @@ static bool needs_reset_locked(struct virtio_pci *vp, const char *why)
 		return false;
 	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
 	vp->config_gen++;
-	/* Guest errors are not ours to stop on: say so once, go on. */
-	fprintf(stderr, "vmm: %s: %s; the device needs a reset (virtio 1.2, 2.1.2)\n",
-		vp->role, why ? why : "malformed request");
+	/* Guest errors are not ours to stop on: say so (within vlog's budget
+	 * for what a guest can repeat) and go on. */
+	vlog_guest(VLOG_VIRTIO, "%s: %s; the device needs a reset (virtio 1.2, 2.1.2)", vp->role,
+		   why ? why : "malformed request");
 	return true;
 }
 
