@@ -39,8 +39,19 @@ static void make_image(void)
 
 static void drop_image(void)
 {
+	if (!dir[0])
+		return;
 	unlink(img);
 	rmdir(dir);
+	dir[0] = img[0] = '\0';
+}
+
+/* Also after a failed assertion, which leaves the test early. */
+static int teardown(void **state)
+{
+	(void)state;
+	drop_image();
+	return 0;
 }
 
 static void read_image(void)
@@ -229,10 +240,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(missing_devices_named),
-		cmocka_unit_test(blk_reads_pattern),
-		cmocka_unit_test(blk_write_flush),
-		cmocka_unit_test(blk_readonly_refuses_write),
-		cmocka_unit_test(blk_reset_mid_io),
+		cmocka_unit_test_teardown(blk_reads_pattern, teardown),
+		cmocka_unit_test_teardown(blk_write_flush, teardown),
+		cmocka_unit_test_teardown(blk_readonly_refuses_write, teardown),
+		cmocka_unit_test_teardown(blk_reset_mid_io, teardown),
 		cmocka_unit_test(rng_gives_bytes),
 		cmocka_unit_test(hvbench_device_workloads),
 	};
