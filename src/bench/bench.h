@@ -118,6 +118,10 @@ int result_end(struct bench_result *r);
 int latency_report(const struct bench_args *a, const char *metric, uint64_t *lat_ns, uint64_t n,
 		   uint64_t hmax_us, uint64_t elapsed_ns);
 
+/* The same fields, leaving the line open for more (result_end writes it). */
+void latency_begin(struct bench_result *r, const struct bench_args *a, const char *metric,
+		   uint64_t *lat_ns, uint64_t n, uint64_t hmax, uint64_t elapsed_ns);
+
 /* Prints "FAIL <name>: <reason>" and returns 1. */
 int bench_fail(const struct bench_args *a, const char *reason);
 

@@ -65,7 +65,7 @@ $(BUILD)/tests/bench/%: tests/bench/%.c $(BUILD)/workloads/native-nomain.o $(BEN
 		$(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CPPFLAGS) -Isrc/bench -Itests/common $(CFLAGS) -fno-pie -no-pie -o $@ $< \
+	$(Q)$(CC) -Isrc/bench $(CPPFLAGS) -Itests/common $(CFLAGS) -fno-pie -no-pie -o $@ $< \
 		$(TEST_LIB) $(BUILD)/workloads/native-nomain.o $(BENCH_LIB) -lcmocka -lm $(LDLIBS)
 
 # The same tests over the same sources built with ASan and UBSan (hosted
@@ -74,6 +74,6 @@ $(BUILD)/asan/tests/bench/%: tests/bench/%.c $(BENCH_LIB_SRCS) src/bench/native.
 		$(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CPPFLAGS) -Isrc/bench -Itests/common $(CFLAGS) -fno-math-errno $(SANFLAGS) \
+	$(Q)$(CC) -Isrc/bench $(CPPFLAGS) -Itests/common $(CFLAGS) -fno-math-errno $(SANFLAGS) \
 		-DBENCH_NATIVE_NO_MAIN -o $@ $< $(TEST_LIB) $(BENCH_LIB_SRCS) src/bench/native.c \
 		-lcmocka -lm $(LDLIBS)

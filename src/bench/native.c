@@ -5,15 +5,19 @@
  * Time is CLOCK_MONOTONIC; memory comes from mmap (page-aligned, zeroed);
  * output is write(2) on stdout; threads and mutexes are pthreads; sleeping
  * is clock_nanosleep(TIMER_ABSTIME), the call cyclictest uses for its
- * timer threads. Built with the normal hosted flags, not the workloads'.
+ * timer threads. The disk is the file named by --disk, read and written
+ * with pread/pwrite (buffered, no O_DIRECT) and flushed with fdatasync.
+ * Built with the normal hosted flags, not the workloads'.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -142,14 +146,132 @@ unsigned plat_ncpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+/* ---- the disk: the file given with --disk ----
+ * A request is carried out inside plat_disk_submit (platform.h says why
+ * that is what any interface would do for cached buffered I/O) and its
+ * completion queued for plat_disk_wait. */
+static const char *native_disk_path;
+static int native_disk_fd = -1;
+static struct {
+	uint64_t tag;
+	int rc;
+} native_done[PLAT_DISK_MAX_QD];
+static unsigned native_done_head, native_done_len;
+
+int plat_disk_open(struct plat_disk_info *info, unsigned wait_mode, const char **why)
+{
+	struct stat st;
+	uint64_t t0 = plat_now_ns();
+
+	(void)wait_mode;
+	native_done_head = native_done_len = 0;
+	if (!native_disk_path) {
+		*why = "no disk: give build/bench --disk FILE";
+		return -1;
+	}
+	info->readonly = 0;
+	native_disk_fd = open(native_disk_path, O_RDWR | O_CLOEXEC);
+	if (native_disk_fd < 0 && (errno == EACCES || errno == EROFS)) {
+		native_disk_fd = open(native_disk_path, O_RDONLY | O_CLOEXEC);
+		info->readonly = 1;
+	}
+	if (native_disk_fd < 0) {
+		*why = "cannot open the --disk file";
+		return -1;
+	}
+	if (fstat(native_disk_fd, &st) || !S_ISREG(st.st_mode)) {
+		close(native_disk_fd);
+		native_disk_fd = -1;
+		*why = "the --disk file is not a regular file";
+		return -1;
+	}
+	info->size = (uint64_t)st.st_size / PLAT_DISK_SECTOR * PLAT_DISK_SECTOR;
+	info->setup_ns = plat_now_ns() - t0;
+	return 0;
+}
+
+/* The whole of one request: a short transfer is retried from where it
+ * stopped; end of file or an error fails the request. */
+static int native_disk_rw(unsigned op, uint64_t off, uint8_t *buf, uint32_t len)
+{
+	while (len) {
+		ssize_t n = op == PLAT_DISK_WRITE ? pwrite(native_disk_fd, buf, len, (off_t)off)
+						  : pread(native_disk_fd, buf, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		off += (uint64_t)n;
+		len -= (uint32_t)n;
+	}
+	return 0;
+}
+
+int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_t tag)
+{
+	int rc;
+
+	op &= ~PLAT_DISK_F_MORE;
+	if (native_disk_fd < 0 || native_done_len == PLAT_DISK_MAX_QD || op > PLAT_DISK_FLUSH)
+		return -1;
+	if (op == PLAT_DISK_FLUSH)
+		rc = fdatasync(native_disk_fd) ? -1 : 0;
+	else if (len % PLAT_DISK_SECTOR || off % PLAT_DISK_SECTOR || len > PLAT_DISK_MAX_XFER)
+		return -1;
+	else
+		rc = native_disk_rw(op, off, buf, len);
+	unsigned i = (native_done_head + native_done_len++) % PLAT_DISK_MAX_QD;
+	native_done[i].tag = tag;
+	native_done[i].rc = rc;
+	return 0;
+}
+
+int plat_disk_wait(uint64_t *tag)
+{
+	if (!native_done_len)
+		abort(); /* the workload waited with nothing in flight */
+	unsigned i = native_done_head;
+	native_done_head = (native_done_head + 1) % PLAT_DISK_MAX_QD;
+	native_done_len--;
+	*tag = native_done[i].tag;
+	return native_done[i].rc;
+}
+
+int plat_disk_ready(void)
+{
+	return native_done_len > 0;
+}
+
+void plat_disk_close(void)
+{
+	if (native_disk_fd >= 0)
+		close(native_disk_fd);
+	native_disk_fd = -1;
+}
+
+size_t plat_disk_stats(struct plat_stat *out, size_t max)
+{
+	(void)out;
+	(void)max;
+	return 0;
+}
+
 #ifndef BENCH_NATIVE_NO_MAIN
 static void native_err(const char *s, size_t len)
 {
 	fwrite(s, 1, len, stderr);
 }
 
+/* bench [--disk FILE] list|run|help ...: the disk workloads' image. */
 int main(int argc, char **argv)
 {
-	return bench_cli(argc - 1, (const char *const *)(argv + 1), native_err);
+	int skip = 1;
+
+	if (argc >= 3 && !strcmp(argv[1], "--disk")) {
+		native_disk_path = argv[2];
+		skip = 3;
+	}
+	return bench_cli(argc - skip, (const char *const *)(argv + skip), native_err);
 }
 #endif

@@ -85,4 +85,68 @@ void plat_sleep_until_ns(uint64_t deadline_ns);
 /* Number of CPUs the workload's threads can run on (>= 1). */
 unsigned plat_ncpus(void);
 
+/* ---- the disk (the disk workloads, wl_disk.c) ----
+ * One block device of 512-byte sectors. Natively it is the image file
+ * given to build/bench with --disk FILE, read and written with pread and
+ * pwrite (buffered: no O_DIRECT, so both sides see the same page cache) and
+ * flushed with fdatasync. In the benchmark guest it is the first
+ * virtio-blk function on PCI bus 0, driven through the virtio 1.2 PCI
+ * transport (src/guest/virtio.c).
+ *
+ * Requests are asynchronous so that a workload can keep several in flight
+ * (its queue depth): submit starts one, wait takes the next completion. A
+ * provider may complete a request inside submit: natively every request
+ * is, as a buffered read that hits the page cache is a copy made by the
+ * calling CPU whatever the interface (io_uring serves such reads inline
+ * too). Completion order is the provider's. */
+#define PLAT_DISK_READ 0
+#define PLAT_DISK_WRITE 1
+#define PLAT_DISK_FLUSH 2 /* off, buf and len ignored */
+/* Or'ed into op: more requests follow at once, so the provider may hold
+ * the device's notification back until the last of them (Linux's block
+ * layer does the same for a plugged batch: one virtqueue kick for the
+ * lot). Natively it changes nothing. */
+#define PLAT_DISK_F_MORE 0x100u
+#define PLAT_DISK_SECTOR 512u
+#define PLAT_DISK_MAX_QD 64u          /* requests in flight at most */
+#define PLAT_DISK_MAX_XFER (1u << 20) /* bytes per request at most */
+
+/* How the guest waits for a completion (ignored natively): the device's
+ * MSI-X interrupt, or polling the used ring with interrupts suppressed. */
+#define PLAT_DISK_WAIT_IRQ 0
+#define PLAT_DISK_WAIT_POLL 1
+
+struct plat_disk_info {
+	uint64_t size;     /* bytes, a multiple of PLAT_DISK_SECTOR */
+	int readonly;      /* writes will fail */
+	uint64_t setup_ns; /* time plat_disk_open took (guest: the virtio set-up) */
+};
+
+/* Opens the disk. Returns 0, or -1 with *why set to a static reason. */
+int plat_disk_open(struct plat_disk_info *info, unsigned wait_mode, const char **why);
+/* Starts a request of `len` bytes (a multiple of PLAT_DISK_SECTOR, at most
+ * PLAT_DISK_MAX_XFER) at byte offset `off` (a multiple of PLAT_DISK_SECTOR)
+ * from or into `buf`; `tag` comes back from plat_disk_wait. Returns 0, or
+ * -1 when PLAT_DISK_MAX_QD requests are in flight or the request is
+ * malformed (nothing started). */
+int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_t tag);
+/* Waits for the next completion of a request in flight (there must be
+ * one); stores its tag. Returns 0 if it succeeded, -1 if the disk reported
+ * an error (the data of a failed read are undefined). */
+int plat_disk_wait(uint64_t *tag);
+/* Whether plat_disk_wait would return without waiting. */
+int plat_disk_ready(void);
+/* Ends the use of the disk (every request completed). */
+void plat_disk_close(void);
+
+/* Provider-specific figures about the disk requests since open (the guest:
+ * notifications, interrupts, where the time of a request went), for the
+ * RESULT line. Fills up to `max` entries; returns how many. */
+struct plat_stat {
+	const char *key;
+	double value;
+	unsigned decimals;
+};
+size_t plat_disk_stats(struct plat_stat *out, size_t max);
+
 #endif

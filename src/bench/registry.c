@@ -15,6 +15,10 @@ const struct bench_workload *const bench_workloads[] = {
 	&wl_susan_edges,
 	&wl_susan_corners,
 	&wl_timer_latency,
+	&wl_disk_seq_read,
+	&wl_disk_seq_write,
+	&wl_disk_rand_read,
+	&wl_disk_rand_iops,
 };
 
 const size_t bench_nworkloads = sizeof(bench_workloads) / sizeof(bench_workloads[0]);

@@ -57,19 +57,26 @@ static double latency_sort(uint64_t *lat_ns, uint64_t n)
 int latency_report(const struct bench_args *a, const char *metric, uint64_t *lat_ns, uint64_t n,
 		   uint64_t hmax, uint64_t elapsed_ns)
 {
-	double avg = latency_sort(lat_ns, n);
 	struct bench_result r;
-	result_begin(&r, a, metric, "us", "lower", avg, 3);
-	result_u64(&r, "check", n);
-	result_f64(&r, "min", (double)lat_ns[0] / 1e3, 3);
-	result_f64(&r, "avg", avg, 3);
-	result_f64(&r, "p50", (double)lat_ns[n / 2] / 1e3, 3);
-	result_f64(&r, "p99", (double)lat_ns[(n * 99) / 100] / 1e3, 3);
-	result_f64(&r, "max", (double)lat_ns[n - 1] / 1e3, 3);
+	latency_begin(&r, a, metric, lat_ns, n, hmax, elapsed_ns);
+	return result_end(&r);
+}
+
+void latency_begin(struct bench_result *r, const struct bench_args *a, const char *metric,
+		   uint64_t *lat_ns, uint64_t n, uint64_t hmax, uint64_t elapsed_ns)
+{
+	double avg = latency_sort(lat_ns, n);
+	result_begin(r, a, metric, "us", "lower", avg, 3);
+	result_u64(r, "check", n);
+	result_f64(r, "min", (double)lat_ns[0] / 1e3, 3);
+	result_f64(r, "avg", avg, 3);
+	result_f64(r, "p50", (double)lat_ns[n / 2] / 1e3, 3);
+	result_f64(r, "p99", (double)lat_ns[(n * 99) / 100] / 1e3, 3);
+	result_f64(r, "max", (double)lat_ns[n - 1] / 1e3, 3);
 	/* histogram as [bucket_us, count] pairs, empty buckets left out; the
 	 * samples are sorted, so each bucket is one run */
-	result_key(&r, "hist");
-	fmt_char(&r.f, '[');
+	result_key(r, "hist");
+	fmt_char(&r->f, '[');
 	uint64_t i = 0, over = 0;
 	bool first = true;
 	while (i < n) {
@@ -84,18 +91,17 @@ int latency_report(const struct bench_args *a, const char *metric, uint64_t *lat
 			i++;
 		}
 		if (!first)
-			fmt_char(&r.f, ',');
+			fmt_char(&r->f, ',');
 		first = false;
-		fmt_char(&r.f, '[');
-		fmt_u64(&r.f, b);
-		fmt_char(&r.f, ',');
-		fmt_u64(&r.f, k);
-		fmt_char(&r.f, ']');
+		fmt_char(&r->f, '[');
+		fmt_u64(&r->f, b);
+		fmt_char(&r->f, ',');
+		fmt_u64(&r->f, k);
+		fmt_char(&r->f, ']');
 	}
-	fmt_char(&r.f, ']');
-	result_u64(&r, "hist_overflow", over);
-	result_f64(&r, "time_ms", bench_ns_to_ms(elapsed_ns), 3);
-	return result_end(&r);
+	fmt_char(&r->f, ']');
+	result_u64(r, "hist_overflow", over);
+	result_f64(r, "time_ms", bench_ns_to_ms(elapsed_ns), 3);
 }
 
 static int timer_latency_run(const struct bench_args *a)

@@ -15,6 +15,8 @@ extern const struct bench_workload wl_cpu, wl_memory, wl_threads, wl_mutex;
 extern const struct bench_workload wl_basicmath, wl_bitcount, wl_qsort;
 extern const struct bench_workload wl_susan_smoothing, wl_susan_edges, wl_susan_corners;
 extern const struct bench_workload wl_timer_latency;
+extern const struct bench_workload wl_disk_seq_read, wl_disk_seq_write, wl_disk_rand_read,
+	wl_disk_rand_iops;
 
 /* cpu: one sysbench cpu event: how many of 3 .. max_prime-1 are prime. */
 uint64_t cpu_event(uint64_t max_prime);

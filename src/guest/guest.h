@@ -25,13 +25,19 @@
 #define SYS_MUTEX_UNLOCK 8 /* (lock word) -> 0 */
 #define SYS_INFO 9         /* () -> address of the kernel's struct guest_info */
 #define SYS_GPIO_SETUP 10  /* () -> GPIO BAR0 address with MSI on, or -1 */
-#define SYS_MAX 11
+#define SYS_PCI_READ 11    /* (bdf, reg) -> configuration dword, or -1 */
+#define SYS_PCI_WRITE 12   /* (bdf, reg, value) -> 0 or -1 */
+#define SYS_MAX 13
 
 #define SYSCALL_VECTOR 3 /* #BP, raised by INT3 */
 #define TIMER_VECTOR 0x30
 #define SPURIOUS_VECTOR 0xff
 #define GPIO_VECTOR 0x40
 #define CHANNEL_VECTOR 0x50 /* a VM's first channel (vmm system) */
+/* MSI-X vectors of the virtio driver (src/guest/virtio.c): VIRTIO_VECTOR
+ * + i for i < VIRTIO_NVEC, each stamped and counted like the GPIO's. */
+#define VIRTIO_VECTOR 0x60
+#define VIRTIO_NVEC 4
 
 /* Values written to the debug-exit port; vmm exits with (V << 1) | 1. */
 #define GUEST_EXIT_OK 0       /* status 1: the workload ran and passed */
@@ -58,6 +64,9 @@ struct guest_info {
 	/* The same for the first channel's doorbell (vec_chan). */
 	volatile uint64_t *chan_irq_tsc;
 	volatile uint64_t *chan_irq_count;
+	/* The virtio vectors' stamps and counts, VIRTIO_NVEC of each. */
+	volatile uint64_t *virtio_irq_tsc;
+	volatile uint64_t *virtio_irq_count;
 };
 
 /* Register state at any kernel entry, lowest address first (entry.S). */

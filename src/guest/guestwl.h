@@ -1,6 +1,7 @@
 /* guestwl: workloads only the benchmark guest has, because they need its
  * devices: irq-latency-user/-irqfd (irqlat.c, the GPIO loopback) and
- * channel-ping/-pong (chan.c, a channel to another VM). */
+ * channel-ping/-pong (chan.c, a channel to another VM), rng-read (vrng.c,
+ * virtio-rng). */
 #ifndef GUESTWL_H
 #define GUESTWL_H
 
@@ -9,7 +10,7 @@
 #include "bench.h"
 #include "guest.h"
 
-extern const struct bench_workload irqlat_user, irqlat_irqfd, chan_ping, chan_pong;
+extern const struct bench_workload irqlat_user, irqlat_irqfd, chan_ping, chan_pong, vrng_read;
 
 /* The guest-only workload called `name`, or NULL. */
 const struct bench_workload *guestwl_find(const char *name);

@@ -20,6 +20,7 @@
 #include "guest.h"
 #include "guestwl.h"
 #include "platform.h"
+#include "virtio.h"
 
 static const struct bench_param irqlat_params[] = {
 	{"loops", BENCH_P_UINT, "1000", "interrupts measured", 1, 10000000, NULL},
@@ -46,7 +47,7 @@ static const struct guest_info *gi;
 const struct bench_workload *guestwl_find(const char *name)
 {
 	static const struct bench_workload *const all[] = {&irqlat_user, &irqlat_irqfd,
-							    &chan_ping, &chan_pong};
+							    &chan_ping, &chan_pong, &vrng_read};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (fmt_streq(name, all[i]->name))
 			return all[i];
@@ -57,6 +58,7 @@ void guestwl_init(const struct guest_info *info)
 {
 	gi = info;
 	chan_init(info);
+	virtio_set_info(info);
 }
 
 static int irqlat_run(const struct bench_args *a)

@@ -26,7 +26,9 @@ void user_entry(const struct guest_info *gi); /* user.c: the first thread */
 extern void trap_return(void);
 extern const uint64_t trap_vectors[];
 extern void vec_gpio(void), vec_chan(void);
+extern void vec_virtio0(void), vec_virtio1(void), vec_virtio2(void), vec_virtio3(void);
 extern volatile uint64_t gpio_irq_tsc, gpio_irq_count, chan_irq_tsc, chan_irq_count;
+extern volatile uint64_t virtio_irq_tsc[VIRTIO_NVEC], virtio_irq_count[VIRTIO_NVEC];
 
 /* ---- port and MSR access (Intel SDM vol. 2) ---- */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
@@ -159,6 +161,10 @@ static void tables_init(void)
 	set_gate(SPURIOUS_VECTOR, trap_vectors[33], 0);
 	set_gate(GPIO_VECTOR, (uint64_t)vec_gpio, 0);
 	set_gate(CHANNEL_VECTOR, (uint64_t)vec_chan, 0);
+	set_gate(VIRTIO_VECTOR + 0, (uint64_t)vec_virtio0, 0);
+	set_gate(VIRTIO_VECTOR + 1, (uint64_t)vec_virtio1, 0);
+	set_gate(VIRTIO_VECTOR + 2, (uint64_t)vec_virtio2, 0);
+	set_gate(VIRTIO_VECTOR + 3, (uint64_t)vec_virtio3, 0);
 	__asm__ volatile("lidt %0" ::"m"(ip));
 }
 
@@ -431,6 +437,23 @@ static void pci_write(unsigned dev, unsigned reg, uint32_t v)
 	outl(0xcfc, v);
 }
 
+/* SYS_PCI_READ/WRITE: any function's configuration dword for the user
+ * side's virtio driver (CPL3 has no I/O ports). A bus/device/function
+ * above 0xffff or a register not dword-aligned in the 256-byte space is
+ * refused; the rest is mechanism #1 itself (PCI Local Bus 3.0, 3.2.2.3.2:
+ * bus in bits 23:16, device 15:11, function 10:8). */
+static int64_t pci_cfg(uint64_t bdf, uint64_t reg, int write, uint32_t v)
+{
+	if (bdf > 0xffff || reg > 0xfc || (reg & 3))
+		return -1;
+	outl(0xcf8, 0x80000000u | (uint32_t)(bdf << 8) | (uint32_t)reg);
+	if (write) {
+		outl(0xcfc, v);
+		return 0;
+	}
+	return inl(0xcfc);
+}
+
 static int64_t gpio_setup(void)
 {
 	for (unsigned dev = 0; dev < 32; dev++) {
@@ -550,6 +573,10 @@ static int64_t syscall(struct trapframe *tf)
 		return (int64_t)(uint64_t)&info;
 	case SYS_GPIO_SETUP:
 		return gpio_setup();
+	case SYS_PCI_READ:
+		return pci_cfg(tf->rdi, tf->rsi, 0, 0);
+	case SYS_PCI_WRITE:
+		return pci_cfg(tf->rdi, tf->rsi, 1, (uint32_t)tf->rdx);
 	default:
 		return -1;
 	}
@@ -600,6 +627,8 @@ void kmain(const struct hvboot_info *bi)
 	info.gpio_irq_count = &gpio_irq_count;
 	info.chan_irq_tsc = &chan_irq_tsc;
 	info.chan_irq_count = &chan_irq_count;
+	info.virtio_irq_tsc = virtio_irq_tsc;
+	info.virtio_irq_count = virtio_irq_count;
 	info.cmdline = (const char *)bi->cmdline;
 	info.heap_start = (bi->image_end + 0xfff) & ~0xfffull;
 	/* Usable RAM: the region the image sits in, capped at the identity

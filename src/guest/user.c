@@ -17,6 +17,7 @@
 #include "guest.h"
 #include "guestwl.h"
 #include "platform.h"
+#include "virtio.h"
 
 void user_entry(const struct guest_info *gi);
 
@@ -290,6 +291,9 @@ void user_entry(const struct guest_info *info)
 	if (ntok >= 1 && fmt_streq(tok[0], "fault")) {
 		deliberate_fault(ntok > 1 ? tok[1] : "pf");
 		rc = GUEST_EXIT_FAILED;
+	} else if (ntok >= 2 && fmt_streq(tok[0], "vtest")) {
+		/* virtio test hooks (vblk.c, vrng.c; tests/kvm/test_virtio_guest.c) */
+		rc = vblk_test_hook(tok[1]);
 	} else if (ntok >= 1 && (fmt_streq(tok[0], "fill") || fmt_streq(tok[0], "scan"))) {
 		sys3(SYS_EXIT, (uint64_t)isolation_hook(ntok, tok), 0, 0);
 		rc = GUEST_EXIT_BROKEN;

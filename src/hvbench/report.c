@@ -32,14 +32,17 @@ static int software_kvm(const struct hvb_doc *d)
 
 /* Workloads whose guest side runs guest-kernel code (system calls,
  * scheduling, interrupt handlers): on a software KVM that code is emulated,
- * so their overhead measures the host's emulation, not our monitor. */
+ * so their overhead measures the host's emulation, not our monitor. The
+ * device workloads (disk-*, rng-read) take an MSI-X interrupt per
+ * completion in the guest's kernel. */
 static int kernel_bound(const struct hvb_result *r)
 {
 	return (r->benchmark && (!strcmp(r->benchmark, "threads") ||
 				 !strcmp(r->benchmark, "mutex") ||
 				 !strcmp(r->benchmark, "sysbench-threads") ||
-				 !strcmp(r->benchmark, "sysbench-mutex"))) ||
-	       (r->group && !strcmp(r->group, "latency"));
+				 !strcmp(r->benchmark, "sysbench-mutex") ||
+				 !strcmp(r->benchmark, "rng-read"))) ||
+	       (r->group && (!strcmp(r->group, "latency") || !strcmp(r->group, "disk")));
 }
 
 /* The monitor that produced the virt column, for people. */

@@ -4,6 +4,7 @@
  * (thermal, frequency, neighbours) hit both sides alike, after one discarded
  * warm-up run per side that fills caches and page tables. */
 #include "run.h"
+#include "devwl.h"
 #include "escape.h"
 #include "host.h"
 #include "hvbench.h"
@@ -119,6 +120,13 @@ static const struct size_preset presets[] = {
 	{"sysbench-threads", {"events=20"}, {"events=10000"}},
 	{"sysbench-mutex", {"mutex_locks=10000"}, {"mutex_locks=50000"}},
 	{"cyclictest", {"loops=200"}, {"loops=10000"}},
+	/* The device workloads (devwl.c); the image is 256 MiB, which the
+	 * sequential ones wrap around. */
+	{"disk-seq-read", {"total=32M"}, {"total=2G"}},
+	{"disk-seq-write", {"total=32M"}, {"total=2G"}},
+	{"disk-rand-read", {"ios=2000"}, {"ios=200000"}},
+	{"disk-rand-iops", {"ios=5000"}, {"ios=500000"}},
+	{"rng-read", {"total=1M"}, {"total=256M"}},
 };
 
 const char *const *run_size_params(const char *workload, const char *size)
@@ -170,6 +178,7 @@ struct ctx {
 	struct runner sys;     /* channel-ping: two guests under `vmm system` */
 	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
 	char sys_cfg[4200];    /* the description it runs, written per run */
+	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
 	int have_virt;
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
 	size_t runs_total, runs_done;
@@ -361,9 +370,9 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		rc = ONE_OK;
 	}
 	if (rc == ONE_OK && !warm)
-		hvb_side_add(rn == &x->virt || rn == &x->sys ? &r->virt
-			     : rn == &x->virt_nb		 ? &r->virt_nb
-							 : &r->native,
+		hvb_side_add(!strcmp(rn->side, "native") ? &r->native
+			     : rn == &x->virt_nb	     ? &r->virt_nb
+							     : &r->virt,
 			     s.value);
 	runner_run_free(&res);
 	return rc;
@@ -422,12 +431,13 @@ static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
 		    const struct runner *sides[3])
 {
 	int n = 0;
+	const struct runner *dn = devwl_native(&x->dev, r), *dv = devwl_virt(&x->dev, r);
 	if (r->has_native)
-		sides[n++] = x->is_tool[bi] ? &x->tool : &x->native;
+		sides[n++] = x->is_tool[bi] ? &x->tool : dn ? dn : &x->native;
 	if (!strcmp(r->benchmark, CHANNEL_WORKLOAD))
 		sides[n++] = &x->sys;
 	else if (x->have_virt || !r->has_native)
-		sides[n++] = &x->virt;
+		sides[n++] = dv ? dv : &x->virt;
 	if (r->has_nb)
 		sides[n++] = &x->virt_nb;
 	return n;
@@ -481,6 +491,7 @@ static const struct workload guest_only[] = {
 	 "GPIO loopback interrupt by ioeventfd + irqfd in the host kernel; us", 1, 0},
 	{CHANNEL_WORKLOAD, "latency",
 	 "round trip over a channel between two guests (vmm system); us", 1, 0},
+	{DEVWL_RNG_WORKLOAD, "synthetic", "reads from virtio-rng (vmm run --rng); bytes/s", 1, 0},
 };
 
 void run_add_guest_only(struct workload **w, size_t *n)
@@ -564,7 +575,7 @@ static int select_workloads(const struct run_opts *o, const struct workload *w, 
 				hvb_buf_printf(&names, " %s", w[i].name);
 			esc_println(stderr, "hvbench: --bench: unknown workload or group '%s'; "
 					"`hvbench list` shows them:%s (groups: synthetic, mibench, "
-					"latency)", tok, names.p ? names.p : "");
+					"latency, disk)", tok, names.p ? names.p : "");
 			free(names.p);
 			free(list);
 			return -1;
@@ -771,9 +782,11 @@ int run_main(const struct run_opts *o)
 		x.virt_nb.side = "virt+neighbour";
 		d.config.interference = 1;
 		d.config.nb_cpu = x.nb_cpu;
-		/* channel-ping already runs two VMs: no neighbour on top. */
+		/* channel-ping already runs two VMs: no neighbour on top; nor
+		 * beside the device workloads, whose guest needs its devices. */
 		for (size_t i = 0; i < d.nresults; i++)
-			d.results[i].has_nb = strcmp(d.results[i].benchmark, CHANNEL_WORKLOAD) != 0;
+			d.results[i].has_nb = strcmp(d.results[i].benchmark, CHANNEL_WORKLOAD) != 0 &&
+					      !devwl_is_device(&d.results[i]);
 	}
 
 	d.config.reps = o->reps;
@@ -816,6 +829,13 @@ int run_main(const struct run_opts *o)
 	dir_ok = report_mkdirs(dir, err, sizeof(err)) == 0;
 	if (!dir_ok)
 		esc_println(stderr, "hvbench: %s; the results will only be printed", err);
+	if (devwl_setup(&x.dev, &d, o->bench_path, o->vmm, o->guest_image, dir, dir_ok, cpu,
+			o->timeout_s, err, sizeof(err))) {
+		esc_println(stderr, "hvbench: %s", err);
+		free(is_tool);
+		hvb_doc_free(&d);
+		return 1;
+	}
 
 	for (size_t i = 0; i < d.nresults; i++) {
 		const struct runner *sides[3];
@@ -852,6 +872,7 @@ int run_main(const struct run_opts *o)
 	}
 	sig = runner_stop_signal();
 	runner_unwatch_signals();
+	devwl_cleanup(&x.dev);
 	channel_cleanup(&x); /* its description and its consoles' logs */
 	if (sig) {
 		d.config.incomplete = 1;

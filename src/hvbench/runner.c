@@ -210,6 +210,27 @@ void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path)
 	runner_init(r, "virt", "bare", NULL, words, RUNNER_EXIT_DEBUG_PORT);
 }
 
+void runner_native_disk(struct runner *r, const char *bench_path, const char *image)
+{
+	const char *words[] = {bench_path, "--disk", image, "run", "{name}", "{params}", NULL};
+
+	runner_init(r, "native", "native", NULL, words, RUNNER_EXIT_ZERO);
+}
+
+void runner_bare_dev(struct runner *r, const char *vmm_path, const char *guest_path,
+		     const char *dev_opt, const char *dev_arg)
+{
+	const char *words[] = {vmm_path, "run", "--kernel", guest_path, dev_opt, "--cmdline",
+			       "{cmdline}", NULL, NULL};
+
+	if (dev_arg) { /* the option's argument goes right after it */
+		words[5] = dev_arg;
+		words[6] = "--cmdline";
+		words[7] = "{cmdline}";
+	}
+	runner_init(r, "virt", "bare", NULL, words, RUNNER_EXIT_DEBUG_PORT);
+}
+
 char *runner_describe(const struct runner *r)
 {
 	struct hvb_buf b = {0};

@@ -82,6 +82,12 @@ void runner_native(struct runner *r, const char *bench_path);
  * script lab/realtool.sh, which the Linux guest's /init runs too. */
 void runner_realtool(struct runner *r, const char *script_path);
 void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path);
+/* The disk workloads' sides: `bench --disk IMAGE run ...`, and the bare
+ * guest with one device option (`--disk IMAGE`, `--rng`; dev_arg NULL when
+ * the option takes none). */
+void runner_native_disk(struct runner *r, const char *bench_path, const char *image);
+void runner_bare_dev(struct runner *r, const char *vmm_path, const char *guest_path,
+		     const char *dev_opt, const char *dev_arg);
 void runner_linux(struct runner *r, const char *vmm_path, const char *kernel,
 		  const char *initrd);
 void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,

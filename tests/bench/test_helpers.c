@@ -303,7 +303,7 @@ static void test_params(void **state)
 static void test_registry(void **state)
 {
 	(void)state;
-	assert_int_equal(bench_nworkloads, 11);
+	assert_int_equal(bench_nworkloads, 15);
 	for (size_t i = 0; i < bench_nworkloads; i++) {
 		const struct bench_workload *w = bench_workloads[i];
 		struct bench_args a;
@@ -312,7 +312,7 @@ static void test_registry(void **state)
 		fmt_init(&f, msg, sizeof(msg));
 		assert_int_equal(bench_parse_params(w, 0, NULL, &a, &f), 0);
 		assert_true(strcmp(w->group, "synthetic") == 0 || strcmp(w->group, "mibench") == 0 ||
-			    strcmp(w->group, "latency") == 0);
+			    strcmp(w->group, "latency") == 0 || strcmp(w->group, "disk") == 0);
 		assert_ptr_equal(bench_find(w->name), w);
 		for (int j = 0; w->params[j].key; j++)
 			for (int k = 0; k < j; k++)

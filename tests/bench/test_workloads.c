@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "diskpat.h"
 #include "rng.h"
 #include "workloads.h"
 
@@ -325,9 +329,80 @@ static void test_cli_runs_every_workload(void **state)
 				seen[k] = true;
 		cmd_result_free(&r);
 	}
-	for (size_t k = 0; k < bench_nworkloads; k++)
-		if (!seen[k])
+	for (size_t k = 0; k < bench_nworkloads; k++) /* disk: test_disk_workloads */
+		if (!seen[k] && strcmp(bench_workloads[k]->group, "disk") != 0)
 			fail_msg("workload %s has no CLI run here", bench_workloads[k]->name);
+}
+
+/* The disk workloads on an image file: each reads the pattern back and
+ * reports; a write of another generation lands in the file exactly; a
+ * damaged sector, or no --disk at all, fails the self-check. */
+#define TEST_DISK_SIZE (4u << 20)
+
+static int disk_run(const char *img, const char *name, const char *p1, const char *p2,
+		    struct cmd_result *r)
+{
+	const char *const words[] = { build_path("bench"), "--disk", img, "run", name, p1, p2,
+				      NULL };
+	run_cmd(words, 60, r);
+	return r->status;
+}
+
+static void test_disk_workloads(void **state)
+{
+	char img[] = "/tmp/test-disk-XXXXXX";
+	int fd = mkstemp(img);
+	struct cmd_result r;
+	static uint64_t buf[TEST_DISK_SIZE / 8];
+
+	(void)state;
+	assert_true(fd >= 0);
+	diskpat_fill(buf, 0, TEST_DISK_SIZE, 0);
+	assert_int_equal(pwrite(fd, buf, TEST_DISK_SIZE, 0), TEST_DISK_SIZE);
+	static const char *const runs[][3] = {
+		{ "disk-seq-read", "total=8M", "verify=full" },
+		{ "disk-seq-read", "total=1M", "qd=4" },
+		{ "disk-seq-write", "total=1M", NULL },
+		{ "disk-rand-read", "ios=200", NULL },
+		{ "disk-rand-iops", "ios=500", "bs=8K" },
+	};
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		if (disk_run(img, runs[i][0], runs[i][1], runs[i][2], &r) != 0 ||
+		    strncmp(r.out, "RESULT {", 8) != 0)
+			fail_msg("%s %s: status %d\n%s%s", runs[i][0], runs[i][1], r.status, r.out,
+				 r.err);
+		r.out[strcspn(r.out, "\n")] = '\0';
+		check_result_json(r.out, runs[i][0]);
+		cmd_result_free(&r);
+	}
+
+	/* 1.5 MiB of generation 7 from the start, the rest still 0 */
+	assert_int_equal(disk_run(img, "disk-seq-write", "total=1536K", "gen=7", &r), 0);
+	cmd_result_free(&r);
+	assert_int_equal(pread(fd, buf, TEST_DISK_SIZE, 0), TEST_DISK_SIZE);
+	assert_int_equal(diskpat_check(buf, 0, 1536 << 10, 7, 1), 0);
+	assert_int_equal(diskpat_check((uint8_t *)buf + (1536 << 10), 1536 << 10,
+				       TEST_DISK_SIZE - (1536 << 10), 0, 1), 0);
+	assert_int_equal(disk_run(img, "disk-seq-read", "total=1536K", "gen=7", &r), 0);
+	cmd_result_free(&r);
+	assert_int_equal(disk_run(img, "disk-seq-read", "total=4M", "gen=7", &r), 1);
+	assert_non_null(strstr(r.out, "FAIL disk-seq-read: data read back do not match"));
+	cmd_result_free(&r);
+
+	/* one damaged word inside a sector: only a full check sees it */
+	uint64_t bad = 0x5a;
+	assert_int_equal(pwrite(fd, &bad, 8, 2 * 512 + 8), 8);
+	assert_int_equal(disk_run(img, "disk-seq-read", "total=4K", "gen=7", &r), 0);
+	cmd_result_free(&r);
+	assert_int_equal(disk_run(img, "disk-seq-read", "total=4K", "verify=full", &r), 1);
+	cmd_result_free(&r);
+
+	run_bench(&r, "run", "disk-seq-read", NULL, NULL, NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "FAIL disk-seq-read: no disk"));
+	cmd_result_free(&r);
+	close(fd);
+	unlink(img);
 }
 
 static void test_cli_errors_and_list(void **state)
@@ -383,7 +458,7 @@ static void test_cli_errors_and_list(void **state)
 		assert_non_null(t2);
 		*t2 = '\0';
 		assert_true(strcmp(t1 + 1, "synthetic") == 0 || strcmp(t1 + 1, "mibench") == 0 ||
-			    strcmp(t1 + 1, "latency") == 0);
+			    strcmp(t1 + 1, "latency") == 0 || strcmp(t1 + 1, "disk") == 0);
 	}
 	assert_int_equal(lines, (int)bench_nworkloads);
 	cmd_result_free(&r);
@@ -393,6 +468,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpu_primes),
+		cmocka_unit_test(test_disk_workloads),
 		cmocka_unit_test(test_bitcount_methods),
 		cmocka_unit_test(test_basicmath),
 		cmocka_unit_test(test_susan_usan),

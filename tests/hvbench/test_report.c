@@ -190,6 +190,37 @@ static void golden_markdown_and_table(void **state)
 	hvb_doc_free(&d);
 }
 
+/* On a software KVM the device workloads are flagged `emulated` too: each
+ * completion is an interrupt taken by the guest's emulated kernel. */
+static void device_workloads_flagged(void **state)
+{
+	static const double n[] = {2900, 2950, 3000}, v[] = {640, 650, 660};
+	static const char *const names[][2] = {{"disk-seq-read", "disk"},
+					       {"rng-read", "synthetic"}};
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct hvb_doc d;
+		make_doc(&d);
+		struct hvb_result *r = hvb_doc_add(&d, names[k][0], names[k][1]);
+		r->metric = hvb_xstrdup("throughput");
+		r->unit = hvb_xstrdup("MiB/s");
+		r->better_higher = 1;
+		r->has_virt = 1;
+		add_samples(&r->native, n, 3);
+		add_samples(&r->virt, v, 3);
+		hvb_result_finish(r, 0);
+		char *t = report_table(&d);
+		const char *row = strstr(t, names[k][0]);
+		assert_non_null(row);
+		const char *eol = strchr(row, '\n');
+		assert_non_null(eol);
+		const char *flag = strstr(row, "emulated");
+		assert_true(flag && flag < eol);
+		free(t);
+		hvb_doc_free(&d);
+	}
+}
+
 static void json_round_trip(void **state)
 {
 	struct hvb_doc d, back;
@@ -434,6 +465,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(statuses),
+		cmocka_unit_test(device_workloads_flagged),
 		cmocka_unit_test(golden_json),
 		cmocka_unit_test(golden_csv),
 		cmocka_unit_test(golden_markdown_and_table),
