@@ -2,6 +2,7 @@
 #include "kvm.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,6 +388,10 @@ static int routes_commit(struct kvm_vm *vm)
 	return r < 0 ? -1 : 0;
 }
 
+/* Devices on several vCPUs (and virtio's MSI-X tables) reprogram routes
+ * concurrently; the table and its commit are one critical section. */
+static pthread_mutex_t kvm_routes_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
 {
 	unsigned i;
@@ -394,10 +399,12 @@ int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
 		errno = EINVAL;
 		return -1;
 	}
+	pthread_mutex_lock(&kvm_routes_lock);
 	for (i = 0; i < vm->nmsi && vm->msi[i].gsi != gsi; i++)
 		;
 	if (i == vm->nmsi) {
 		if (vm->nmsi == KVM_MAX_MSI_ROUTES) {
+			pthread_mutex_unlock(&kvm_routes_lock);
 			errno = ENOSPC;
 			return -1;
 		}
@@ -406,7 +413,9 @@ int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
 	vm->msi[i].gsi = gsi;
 	vm->msi[i].addr = addr;
 	vm->msi[i].data = data;
-	return routes_commit(vm);
+	int r = routes_commit(vm);
+	pthread_mutex_unlock(&kvm_routes_lock);
+	return r;
 }
 
 int kvm_irqfd(struct kvm_vm *vm, int fd, unsigned gsi, bool assign)

@@ -19,7 +19,7 @@
 
 #define KVM_MAX_VCPUS 64
 #define KVM_FIRST_MSI_GSI 24 /* GSIs below are the IOAPIC's pins */
-#define KVM_MAX_MSI_ROUTES 8
+#define KVM_MAX_MSI_ROUTES 32 /* gpio, channels, two per virtio device */
 
 struct kvm_vcpu_ctx {
 	int fd;

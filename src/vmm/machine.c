@@ -41,6 +41,7 @@
 #include "loader.h"
 #include "outq.h"
 #include "pci.h"
+#include "rng.h"
 #include "sandbox.h"
 #include "uart16550.h"
 #include "vlog.h"
@@ -219,6 +220,175 @@ static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char
 		      (uint32_t)GM_MMIO_BASE + (uint32_t)slot * GPIO_BAR_SIZE);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x6); /* memory space, bus master */
 	return 0;
+}
+
+/* ---- virtio devices (--disk, --rng) ------------------------------------
+ *
+ * Each is a PCI function with its own worker thread (virtio_pci.h). Disks
+ * take the first free slots in the order given, so Linux names them vda,
+ * vdb, ... in that order; the entropy device follows. Firmware's job, done
+ * here as for the GPIO: BAR0 gets an address, memory decode is turned on.
+ * The BARs sit in a window of the MMIO hole below the channels' (which
+ * start at 0xc1000000) and above the GPIO's; each device's MSI-X vectors
+ * have GSIs of their own from VIRTIO_GSI_BASE, above the channels'.
+ */
+#define VIRTIO_BAR_BASE (GM_MMIO_BASE + 0x800000u)
+#define VIRTIO_GSI_BASE 32u
+#define VIRTIO_MAX_DEVS (VIRTIO_BLK_MAX + 3) /* disks, rng, net, vsock */
+
+static struct virtio_blk vio_disks[VIRTIO_BLK_MAX];
+static unsigned vio_ndisks;
+static struct virtio_rng vio_rng;
+static bool vio_rng_on;
+static struct virtio_net vio_net;
+static bool vio_net_on;
+static struct virtio_vsock vio_vsock;
+static bool vio_vsock_on;
+static struct virtio_pci *vio_devs[VIRTIO_MAX_DEVS];
+static unsigned vio_ndevs;
+
+static int vio_route(void *ctx, unsigned gsi, uint64_t addr, uint32_t data)
+{
+	return kvm_route_msi(ctx, gsi, addr, data);
+}
+
+static int vio_irqfd(void *ctx, int fd, unsigned gsi)
+{
+	return kvm_irqfd(ctx, fd, gsi, true);
+}
+
+/* Linux's virtio_pci notifies with a 2-byte write of the queue index. */
+static int vio_ioeventfd(void *ctx, int fd, uint64_t addr, bool assign)
+{
+	return kvm_ioeventfd(ctx, fd, addr, 2, assign);
+}
+
+static int vio_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	return kvm_signal_msi(ctx, addr, data);
+}
+
+static struct virtio_pci_hooks vio_hooks(struct machine *m)
+{
+	bool kernel = kvm_check_cap(&m->kvm, KVM_CAP_IRQFD) &&
+		      kvm_check_cap(&m->kvm, KVM_CAP_IOEVENTFD) &&
+		      kvm_check_cap(&m->kvm, KVM_CAP_IRQ_ROUTING);
+	return (struct virtio_pci_hooks){
+		.route = kernel ? vio_route : NULL,
+		.irqfd = kernel ? vio_irqfd : NULL,
+		.ioeventfd = kernel ? vio_ioeventfd : NULL,
+		.msi = vio_msi,
+		.ctx = &m->kvm,
+		.intx = {kvm_irq_line, &m->kvm, 0},
+		.gsi_base = VIRTIO_GSI_BASE + vio_ndevs * (VIRTIO_MAX_QUEUES + 1),
+	};
+}
+
+static int vio_place(struct pci_bus *pci, struct virtio_pci *vp, char *err, size_t errlen)
+{
+	int slot = pci_add(pci, &vp->pci);
+	if (slot < 0 || slot > 8) {
+		snprintf(err, errlen, "%s: no PCI slot with an interrupt route left", vp->role);
+		return -1;
+	}
+	if (virtio_pci_add_caps(vp)) {
+		fprintf(stderr, "vmm: internal error: %s: capabilities do not fit\n", vp->role);
+		abort();
+	}
+	vp->hooks.intx.gsi = ACPI_PCI_INTX_GSI((unsigned)slot, 1u);
+	pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, vp->hooks.intx.gsi);
+	pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4,
+		      VIRTIO_BAR_BASE + (uint32_t)slot * VIRTIO_PCI_BAR_SIZE);
+	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x2); /* memory space */
+	vio_devs[vio_ndevs++] = vp;
+	return 0;
+}
+
+/* Opens the images and builds the devices: before the sandbox, so a bad
+ * --disk stops here with status 2 and nothing has run. */
+static int vio_add(struct machine *m, struct pci_bus *pci, const struct machine_config *cfg,
+		   char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		struct virtio_pci_hooks h = vio_hooks(m);
+		if (virtio_blk_init(&vio_disks[i], i, &cfg->disks[i], &m->mem, &m->mmio, &h, err,
+				    errlen))
+			return -1;
+		vio_ndisks++;
+		if (vio_place(pci, &vio_disks[i].vp, err, errlen))
+			return -1;
+	}
+	if (cfg->rng) {
+		struct virtio_pci_hooks h = vio_hooks(m);
+		if (virtio_rng_init(&vio_rng, &m->mem, &m->mmio, &h, err, errlen))
+			return -1;
+		vio_rng_on = true;
+		if (vio_place(pci, &vio_rng.vp, err, errlen))
+			return -1;
+	}
+	/* The TAP and the vsock listening socket are opened here, before
+	 * the sandbox, like the images. */
+	if (cfg->has_net) {
+		struct virtio_pci_hooks h = vio_hooks(m);
+		if (virtio_net_init(&vio_net, &cfg->net, &m->mem, &m->mmio, &h, err, errlen))
+			return -1;
+		vio_net_on = true;
+		if (vio_place(pci, &vio_net.vp, err, errlen))
+			return -1;
+	}
+	if (cfg->has_vsock) {
+		struct virtio_pci_hooks h = vio_hooks(m);
+		if (virtio_vsock_init(&vio_vsock, &cfg->vsock, &m->mem, &m->mmio, &h, err, errlen))
+			return -1;
+		vio_vsock_on = true;
+		if (vio_place(pci, &vio_vsock.vp, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+/* The workers wait at the sandbox gate like the vCPUs. Returns how many
+ * started. */
+static unsigned vio_start(struct machine *m)
+{
+	char err[256];
+	for (unsigned i = 0; i < vio_ndevs; i++)
+		if (virtio_pci_start(vio_devs[i], true, err, sizeof(err))) {
+			machine_stop(m, VMM_EXIT_CONFIG, "%s", err);
+			return i;
+		}
+	return vio_ndevs;
+}
+
+/* What the sandbox keeps: the devices' eventfds, and the images. */
+static void vio_sandbox(struct sandbox_opts *sb)
+{
+	for (unsigned i = 0; i < vio_ndevs; i++)
+		sb->ndev += virtio_pci_fds(vio_devs[i], sb->dev_fds + sb->ndev,
+					   SANDBOX_MAX_DEV_FDS - sb->ndev);
+	for (unsigned i = 0; i < vio_ndisks && sb->ndisk < SANDBOX_MAX_DISKS; i++)
+		sb->disk_fds[sb->ndisk++] = vio_disks[i].fd;
+	if (vio_net_on)
+		sb->tap_fds[sb->ntap++] = vio_net.tap.fd;
+	if (vio_vsock_on) {
+		sb->epoll_fds[sb->nepoll++] = vsock_conn_fd(vio_vsock.t);
+		sb->listen_fds[sb->nlisten++] = vsock_conn_listen_fd(vio_vsock.t);
+	}
+}
+
+/* After the vCPUs stopped: the workers stop, the images close. */
+static void vio_free(void)
+{
+	for (unsigned i = 0; i < vio_ndisks; i++)
+		virtio_blk_free(&vio_disks[i]);
+	if (vio_rng_on)
+		virtio_pci_free(&vio_rng.vp);
+	if (vio_net_on)
+		virtio_net_free(&vio_net);
+	if (vio_vsock_on)
+		virtio_vsock_free(&vio_vsock);
+	vio_ndisks = vio_ndevs = 0;
+	vio_rng_on = vio_net_on = vio_vsock_on = false;
 }
 
 static void sigusr1_handler(int sig)
@@ -446,6 +616,8 @@ int machine_run(const struct machine_config *cfg)
 	static struct gpio gpio;
 	if (!cfg->no_gpio && add_gpio(m, &pci, &gpio, err, sizeof(err)))
 		goto out;
+	if (vio_add(m, &pci, cfg, err, sizeof(err)))
+		goto out;
 	if (!uart || !kbd || !cmos) {
 		snprintf(err, sizeof(err), "out of memory creating devices");
 		goto out;
@@ -511,6 +683,7 @@ int machine_run(const struct machine_config *cfg)
 		}
 		m->vs[started].started = true;
 	}
+	unsigned vio_started = atomic_load(&m->stopping) ? 0 : vio_start(m);
 	/* Set-up is over: the sandbox goes on while the vCPU threads wait at
 	 * its gate, so no thread ever runs the guest unfiltered (sandbox.h). */
 	struct sandbox_opts sb = {
@@ -518,8 +691,9 @@ int machine_run(const struct machine_config *cfg)
 		.read_fds = {sfd, serial_in, out.wake_fd}, .nread = 3,
 		.write_fds = {serial_fd, m->stop_efd, out.wake_fd}, .nwrite = 3,
 		.tty_fd = tty_raw ? STDIN_FILENO : -1, .tty_saved = &saved_tty,
-		.threads = started, .test_forbidden_s = cfg->test_forbidden_s,
+		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
+	vio_sandbox(&sb);
 	char serr[256];
 	if (!atomic_load(&m->stopping) && sandbox_enter(&sb, serr, sizeof(serr)))
 		machine_stop(m, VMM_EXIT_CONFIG, "sandbox: %s", serr);
@@ -532,6 +706,7 @@ int machine_run(const struct machine_config *cfg)
 	/* The guest's last words (a verdict before debug-exit) still go out,
 	 * within the bounds of outq_flush. */
 	outq_flush(&out);
+	vio_free();
 	tty_restore();
 	uint64_t lost = uart_tx_lost(uart);
 	if (lost)
@@ -549,6 +724,7 @@ out:
 		close(m->stop_efd);
 	if (serial_fd >= 0 && !serial_stdio)
 		close(serial_fd);
+	vio_free();
 	uart_free(uart);
 	if (out_ok)
 		outq_free(&out);

@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "blk.h"
+#include "net.h"
+#include "vsock.h"
 #include "bus.h"
 #include "channel.h"
 #include "guestmem.h"
@@ -36,6 +39,15 @@ struct machine_config {
 	unsigned test_forbidden_s; /* --test-forbidden-syscall SECONDS; 0 = off */
 	struct channel_cfg chans[CHANNEL_MAX];
 	unsigned nchans;
+	/* virtio devices: --disk (in order: vda, vdb, ...), --rng */
+	struct blk_cfg disks[VIRTIO_BLK_MAX];
+	unsigned ndisks;
+	bool rng;
+	/* --net tap=NAME[,mac=MAC], --vsock cid=N,uds=PATH */
+	struct net_cfg net;
+	bool has_net;
+	struct vsock_cfg vsock;
+	bool has_vsock;
 };
 
 struct vcpu_state {

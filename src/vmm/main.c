@@ -40,6 +40,17 @@ static void usage(FILE *f)
 		"      --channel SPEC   a channel to another VM (set up by vmm system):\n"
 		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD,vector=N\n"
 		"      --no-gpio        no loopback GPIO controller on PCI (present by default)\n"
+		"      --disk FILE[,readonly]\n"
+		"                       a virtio-blk disk on a raw image (repeatable: vda, vdb,\n"
+		"                       ... in order; size a multiple of 512 bytes)\n"
+		"      --rng            a virtio-rng entropy device (from the host's getrandom)\n"
+		"      --net tap=NAME[,mac=MAC]\n"
+		"                       a virtio-net device on an existing TAP (MAC derived from\n"
+		"                       NAME unless given)\n"
+		"      --vsock cid=N,uds=PATH\n"
+		"                       a virtio-vsock device, CID N >= 3; host programs connect\n"
+		"                       to PATH and write \"CONNECT <port>\\n\"; guest connections\n"
+		"                       to host port P go to PATH_P\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -66,9 +77,51 @@ static int parse_uint(const char *opt, const char *s, unsigned max, unsigned *ou
 	return 0;
 }
 
+/* The virtio options: --disk FILE[,readonly] (repeatable) and --rng. The
+ * image itself is opened and checked by the device at start-up. */
+static int virtio_option(bool disk, const char *arg, struct machine_config *cfg)
+{
+	char err[256];
+	if (!disk) {
+		cfg->rng = true;
+		return 0;
+	}
+	if (cfg->ndisks == VIRTIO_BLK_MAX) {
+		fprintf(stderr, "vmm: --disk: at most %d per VM\n", VIRTIO_BLK_MAX);
+		return -1;
+	}
+	if (blk_parse_option(arg, &cfg->disks[cfg->ndisks], err, sizeof(err))) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return -1;
+	}
+	cfg->ndisks++;
+	return 0;
+}
+
+/* --net tap=NAME[,mac=MAC] and --vsock cid=N,uds=PATH, once each. The
+ * TAP and the socket are opened by the devices at start-up. */
+static int net_vsock_option(bool net, const char *arg, struct machine_config *cfg)
+{
+	char err[256];
+	bool *have = net ? &cfg->has_net : &cfg->has_vsock;
+	if (*have) {
+		fprintf(stderr, "vmm: --%s: at most one per VM\n", net ? "net" : "vsock");
+		return -1;
+	}
+	int r = net ? net_parse_option(arg, &cfg->net, err, sizeof(err))
+		    : vsock_parse_option(arg, &cfg->vsock, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return -1;
+	}
+	*have = true;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO };
+	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO, OPT_DISK, OPT_RNG,
+	       OPT_NET, OPT_VSOCK };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -81,6 +134,10 @@ static int cmd_run(int argc, char **argv)
 		{"test-forbidden-syscall", required_argument, NULL, OPT_TEST_FORBIDDEN},
 		{"channel", required_argument, NULL, OPT_CHANNEL},
 		{"no-gpio", no_argument, NULL, OPT_NO_GPIO},
+		{"disk", required_argument, NULL, OPT_DISK},
+		{"rng", no_argument, NULL, OPT_RNG},
+		{"net", required_argument, NULL, OPT_NET},
+		{"vsock", required_argument, NULL, OPT_VSOCK},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -130,6 +187,16 @@ static int cmd_run(int argc, char **argv)
 			cfg.nchans++;
 			break;
 		}
+		case OPT_DISK:
+		case OPT_RNG:
+			if (virtio_option(c == OPT_DISK, optarg, &cfg))
+				return VMM_EXIT_CONFIG;
+			break;
+		case OPT_NET:
+		case OPT_VSOCK:
+			if (net_vsock_option(c == OPT_NET, optarg, &cfg))
+				return VMM_EXIT_CONFIG;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return VMM_EXIT_CONFIG;
 		}

@@ -27,6 +27,10 @@ struct kvm_vm;
 enum {
 	SANDBOX_MAIN = 1u << 0, /* terminal, signals, liveness check, shutdown */
 	SANDBOX_VCPU = 1u << 1, /* KVM_RUN and the device models behind exits */
+	SANDBOX_BLK = 1u << 2,  /* a virtio-blk worker: one disk's I/O (blk.h) */
+	SANDBOX_RNG = 1u << 3,  /* the virtio-rng worker (rng.h) */
+	SANDBOX_NET = 1u << 4,  /* a virtio-net worker: its TAP (net.h) */
+	SANDBOX_VSOCK = 1u << 5, /* the virtio-vsock worker: its Unix sockets (vsock.h) */
 };
 
 /* How a rule constrains the arguments. */
@@ -40,6 +44,15 @@ enum sandbox_args {
 	SANDBOX_ARGS_EVENTFD,  /* flags exactly EFD_CLOEXEC | EFD_NONBLOCK */
 	SANDBOX_ARGS_MMAP,     /* private anonymous, never executable */
 	SANDBOX_ARGS_MADVISE,  /* MADV_DONTNEED only */
+	SANDBOX_ARGS_DISK_FD,  /* fd in sandbox_opts.disk_fds (disk images) */
+	SANDBOX_ARGS_PUNCH,    /* a disk image fd, mode PUNCH_HOLE | KEEP_SIZE */
+	SANDBOX_ARGS_TAP_FD,   /* fd in sandbox_opts.tap_fds */
+	SANDBOX_ARGS_UNIX_SOCKET, /* AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0 */
+	SANDBOX_ARGS_ACCEPT,   /* fd in sandbox_opts.listen_fds, NONBLOCK | CLOEXEC */
+	SANDBOX_ARGS_EPOLL_FD, /* fd in sandbox_opts.epoll_fds */
+	SANDBOX_ARGS_SEND,     /* flags exactly MSG_NOSIGNAL | MSG_DONTWAIT */
+	SANDBOX_ARGS_RECV,     /* flags MSG_DONTWAIT, with or without MSG_PEEK */
+	SANDBOX_ARGS_SHUT_WR,  /* how == SHUT_WR */
 };
 
 struct sandbox_rule {
@@ -52,7 +65,13 @@ extern const struct sandbox_rule sandbox_policy[];
 extern const size_t sandbox_npolicy;
 
 /* Which descriptor an allowed ioctl request is made on. */
-enum sandbox_fd { SANDBOX_FD_KVM, SANDBOX_FD_VM, SANDBOX_FD_VCPU, SANDBOX_FD_TTY };
+enum sandbox_fd {
+	SANDBOX_FD_KVM,
+	SANDBOX_FD_VM,
+	SANDBOX_FD_VCPU,
+	SANDBOX_FD_TTY,
+	SANDBOX_FD_TAP,
+};
 
 struct sandbox_ioctl {
 	enum sandbox_fd fd;
@@ -64,6 +83,9 @@ extern const struct sandbox_ioctl sandbox_ioctls[];
 extern const size_t sandbox_nioctls;
 
 #define SANDBOX_MAX_FDS 8
+#define SANDBOX_MAX_DEV_FDS 64 /* virtio devices' eventfds */
+#define SANDBOX_MAX_DISKS 8
+#define SANDBOX_MAX_NET 4 /* TAPs; listening sockets and epoll sets of vsock */
 
 /* What the run loop keeps. Every other fd above stderr is closed. */
 struct sandbox_opts {
@@ -73,9 +95,21 @@ struct sandbox_opts {
 	unsigned nread;
 	int write_fds[SANDBOX_MAX_FDS]; /* write(2) allowed, besides stdout and stderr */
 	unsigned nwrite;
+	/* Device threads' eventfds (queue kicks, interrupts, control): read
+	 * and write allowed, like read_fds/write_fds. */
+	int dev_fds[SANDBOX_MAX_DEV_FDS];
+	unsigned ndev;
+	int disk_fds[SANDBOX_MAX_DISKS]; /* disk images: preadv, pwritev, ... */
+	unsigned ndisk;
+	int tap_fds[SANDBOX_MAX_NET]; /* virtio-net TAPs: readv, writev, TUNSETOFFLOAD */
+	unsigned ntap;
+	int listen_fds[SANDBOX_MAX_NET]; /* virtio-vsock's listening sockets: accept4 */
+	unsigned nlisten;
+	int epoll_fds[SANDBOX_MAX_NET]; /* virtio-vsock's epoll sets */
+	unsigned nepoll;
 	int tty_fd; /* the terminal to restore (TCGETS/TCSETS), or -1 */
 	const struct termios *tty_saved; /* its settings before raw mode */
-	unsigned threads;                /* vCPU threads created: each must reach the gate */
+	unsigned threads; /* vCPU and device threads created: each must reach the gate */
 	unsigned test_forbidden_s;       /* --test-forbidden-syscall; 0 = off */
 };
 
@@ -86,6 +120,8 @@ int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen);
 /* Called first by each vCPU thread: records its role, tells
  * sandbox_enter() it has arrived, and waits until sandbox_release(). */
 void sandbox_hold(unsigned vcpu);
+/* The same for a device's worker thread, named `role` in the report. */
+void sandbox_hold_role(const char *role);
 void sandbox_release(void);
 
 /* Called by the main loop on each pass: the --test-forbidden-syscall hook. */

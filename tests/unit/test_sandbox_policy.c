@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,12 +53,24 @@ static void dangerous_calls_absent(void **state)
 	(void)state;
 	static const char *const never[] = {
 		"open", "openat", "openat2", "execve", "execveat", "fork", "vfork", "clone",
-		"clone3", "ptrace", "process_vm_readv", "process_vm_writev", "socket",
-		"connect", "kill", "mprotect", "prctl", "seccomp", "setuid", "mount",
+		"clone3", "ptrace", "process_vm_readv", "process_vm_writev", "kill", "mprotect",
+		"prctl", "seccomp", "setuid", "mount", "sendmsg", "recvmsg", "bind", "listen",
 	};
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		for (size_t j = 0; j < sandbox_npolicy; j++)
 			assert_string_not_equal(never[i], sandbox_policy[j].name);
+	/* socket and connect only for virtio-vsock's guest connections to
+	 * PATH_P, and socket only for AF_UNIX streams (inet_socket_forbidden
+	 * checks the filter). */
+	for (size_t j = 0; j < sandbox_npolicy; j++) {
+		const struct sandbox_rule *p = &sandbox_policy[j];
+		if (!strcmp(p->name, "socket")) {
+			assert_int_equal(p->args, SANDBOX_ARGS_UNIX_SOCKET);
+			assert_int_equal(p->roles, SANDBOX_VSOCK);
+		}
+		if (!strcmp(p->name, "connect") || !strcmp(p->name, "accept4"))
+			assert_int_equal(p->roles, SANDBOX_VSOCK);
+	}
 	for (size_t i = 0; i < sandbox_nioctls; i++) {
 		assert_false(sandbox_ioctls[i].request == KVM_CREATE_VM);
 		assert_false(sandbox_ioctls[i].request == KVM_CREATE_VCPU);
@@ -171,6 +184,43 @@ static void forbidden_in_held_thread(void **state)
 			  "stopping this VM\n");
 }
 
+/* The vsock worker may make AF_UNIX stream sockets; nothing may make an
+ * Internet one. */
+static void inet_socket_forbidden(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char err[256];
+		dup2(p[1], STDERR_FILENO);
+		struct sandbox_opts o = {.enabled = true, .tty_fd = -1};
+		if (sandbox_enter(&o, err, sizeof(err)))
+			_exit(99);
+		sandbox_release();
+		int u = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (u >= 0 && write(STDERR_FILENO, "unix allowed\n", 13) == 13)
+			(void)socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		_exit(97);
+	}
+	close(p[1]);
+	char out[1024];
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(p[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(p[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	test_note("child: %s", out);
+	assert_non_null(strstr(out, "unix allowed\n"));
+	assert_non_null(strstr(out, "forbidden system call socket (41)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +229,7 @@ int main(void)
 		cmocka_unit_test(filter_builds),
 		cmocka_unit_test(forbidden_in_main_thread),
 		cmocka_unit_test(forbidden_in_held_thread),
+		cmocka_unit_test(inet_socket_forbidden),
 	};
 	return cmocka_run_group_tests_name("sandbox_policy", tests, NULL, NULL);
 }

@@ -106,6 +106,7 @@ static void cfg_setup(struct pci_dev *d)
 {
 	memset(d->cfg, 0, sizeof(d->cfg));
 	memset(d->wmask, 0, sizeof(d->wmask));
+	d->cap_end = 0;
 	put16(&d->cfg[CFG_VENDOR], d->vendor_id);
 	put16(&d->cfg[CFG_DEVICE], d->device_id);
 	d->cfg[CFG_REVISION] = d->revision;
@@ -113,8 +114,8 @@ static void cfg_setup(struct pci_dev *d)
 	d->cfg[CFG_SUBCLASS] = d->subclass;
 	d->cfg[CFG_CLASS] = d->class_code;
 	d->cfg[CFG_HEADER_TYPE] = 0x00; /* type 0, single function */
-	put16(&d->cfg[CFG_SUBSYS_VENDOR], d->vendor_id);
-	put16(&d->cfg[CFG_SUBSYS_ID], d->device_id);
+	put16(&d->cfg[CFG_SUBSYS_VENDOR], d->subsys_vendor ? d->subsys_vendor : d->vendor_id);
+	put16(&d->cfg[CFG_SUBSYS_ID], d->subsys_id ? d->subsys_id : d->device_id);
 	d->cfg[CFG_INT_LINE] = d->irq_line;
 	d->cfg[CFG_INT_PIN] = d->irq_pin;
 
@@ -342,4 +343,204 @@ void pci_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 	pthread_mutex_unlock(&bus->lock);
 	if (!is_write)
 		le_put(data, len, v);
+}
+
+/* ---- capabilities ----------------------------------------------------- */
+
+#define CFG_CAP_PTR 0x34
+#define STATUS_CAP_LIST 0x10
+#define CAP_FIRST 0x40 /* the first byte after the type 0 header */
+
+/* PCI 3.0 section 6.7: the list starts at Capabilities Pointer (0x34) and
+ * each entry's byte 1 points at the next, 0 ending the list. Entries are
+ * dword aligned and live in 0x40-0xff. */
+int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len)
+{
+	unsigned at = d->cap_end ? d->cap_end : CAP_FIRST;
+	at = (at + 3u) & ~3u;
+	if (len < 2 || at + len > sizeof(d->cfg))
+		return -1;
+	if (!d->cap_end) {
+		d->cfg[CFG_CAP_PTR] = (uint8_t)at;
+	} else {
+		/* Walk to the last entry; the list is ours, so it is short and
+		 * well formed, but bound the walk all the same. */
+		unsigned p = d->cfg[CFG_CAP_PTR];
+		for (int n = 0; n < 48 && d->cfg[p + 1]; n++)
+			p = d->cfg[p + 1];
+		d->cfg[p + 1] = (uint8_t)at;
+	}
+	d->cfg[CFG_STATUS] |= STATUS_CAP_LIST;
+	d->cfg[at] = id;
+	d->cfg[at + 1] = 0;
+	/* 0xff when full: the next add then fails on the length check. */
+	d->cap_end = (uint8_t)(at + len >= 0xff ? 0xff : at + len);
+	return (int)at;
+}
+
+/* ---- MSI-X ------------------------------------------------------------ */
+
+/* Capability layout (PCI 3.0 section 6.8.2.1-6.8.2.5). */
+#define MSIX_CTRL 2
+#define MSIX_TABLE 4
+#define MSIX_PBA 8
+#define MSIX_CAP_LEN 12
+#define MSIX_CTRL_ENABLE 0x8000
+#define MSIX_CTRL_FMASK 0x4000
+#define MSIX_VEC_MASKED 0x1 /* Vector Control bit 0 (6.8.2.9) */
+
+static uint64_t msix_addr(const struct pci_msix_entry *e)
+{
+	return (uint64_t)e->addr_hi << 32 | e->addr_lo;
+}
+
+static bool msix_vec_live(const struct pci_msix *x, unsigned v)
+{
+	return x->enabled && !x->fmask && !(x->tab[v].ctrl & MSIX_VEC_MASKED);
+}
+
+/* With x->lock held, after anything that may change what is live: tells
+ * `update` of each change, and sends what was pending on a vector that
+ * became live (6.8.2.10: the function sends it once unmasked). */
+static void msix_sync(struct pci_msix *x, unsigned v, bool addr_changed)
+{
+	bool live = msix_vec_live(x, v);
+	const struct pci_msix_entry *e = &x->tab[v];
+	if (x->update && (live != x->live[v] || (live && addr_changed)))
+		x->update(x->opaque, v, live, msix_addr(e), e->data);
+	x->live[v] = live;
+	uint64_t bit = 1ull << (v % 64);
+	if (live && (x->pba[v / 64] & bit)) {
+		x->pba[v / 64] &= ~bit;
+		x->send(x->opaque, v, msix_addr(e), e->data);
+	}
+}
+
+int pci_msix_init(struct pci_msix *x, struct pci_dev *d, unsigned nvec, unsigned table_bar,
+		  uint32_t table_off, unsigned pba_bar, uint32_t pba_off,
+		  void (*send)(void *, unsigned, uint64_t, uint32_t),
+		  void (*update)(void *, unsigned, bool, uint64_t, uint32_t), void *opaque)
+{
+	if (!x || !d || !send || nvec < 1 || nvec > PCI_MSIX_MAX_VECTORS ||
+	    table_bar >= PCI_NUM_BARS || pba_bar >= PCI_NUM_BARS || (table_off & 7) ||
+	    (pba_off & 7))
+		return -1;
+	memset(x, 0, sizeof(*x));
+	pthread_mutex_init(&x->lock, NULL);
+	x->dev = d;
+	x->nvec = nvec;
+	x->send = send;
+	x->update = update;
+	x->opaque = opaque;
+	for (unsigned v = 0; v < nvec; v++)
+		x->tab[v].ctrl = MSIX_VEC_MASKED;
+	int at = pci_cap_add(d, PCI_CAP_ID_MSIX, MSIX_CAP_LEN);
+	if (at < 0)
+		return -1;
+	x->cap = (unsigned)at;
+	/* Message Control: table size - 1 in bits 10:0 (read-only), function
+	 * mask and enable writable. */
+	put16(&d->cfg[at + MSIX_CTRL], (uint16_t)(nvec - 1));
+	put16(&d->wmask[at + MSIX_CTRL], MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK);
+	put32(&d->cfg[at + MSIX_TABLE], table_off | table_bar);
+	put32(&d->cfg[at + MSIX_PBA], pba_off | pba_bar);
+	return at;
+}
+
+void pci_msix_cfg_written(struct pci_msix *x, unsigned reg, unsigned len)
+{
+	unsigned ctrl = x->cap + MSIX_CTRL;
+	if (reg + len <= ctrl || reg > ctrl + 1)
+		return;
+	uint16_t v = (uint16_t)(x->dev->cfg[ctrl] | x->dev->cfg[ctrl + 1] << 8);
+	pthread_mutex_lock(&x->lock);
+	x->enabled = v & MSIX_CTRL_ENABLE;
+	x->fmask = v & MSIX_CTRL_FMASK;
+	for (unsigned i = 0; i < x->nvec; i++)
+		msix_sync(x, i, false);
+	pthread_mutex_unlock(&x->lock);
+}
+
+static bool msix_access_ok(uint64_t off, uint32_t len, uint64_t size)
+{
+	return (len == 4 || len == 8) && !(off & (len - 1)) && off < size && len <= size - off;
+}
+
+void pci_msix_table_io(struct pci_msix *x, uint64_t off, uint8_t *data, uint32_t len,
+		       bool is_write)
+{
+	if (!msix_access_ok(off, len, (uint64_t)x->nvec * PCI_MSIX_ENTRY_SIZE)) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
+	pthread_mutex_lock(&x->lock);
+	unsigned v = (unsigned)(off / PCI_MSIX_ENTRY_SIZE);
+	struct pci_msix_entry *e = &x->tab[v];
+	uint32_t *w = &e->addr_lo;
+	unsigned word = (unsigned)(off % PCI_MSIX_ENTRY_SIZE) / 4;
+	if (!is_write) {
+		for (uint32_t k = 0; k < len / 4; k++)
+			put32(data + 4 * k, w[word + k]);
+	} else {
+		bool addr_changed = false;
+		for (uint32_t k = 0; k < len / 4; k++) {
+			uint32_t val = get32(data + 4 * k);
+			switch (word + k) {
+			case 0: val &= ~3u; break; /* Message Address is dword aligned */
+			case 3: val &= MSIX_VEC_MASKED; break; /* other bits reserved */
+			default: break;
+			}
+			if (word + k < 3 && w[word + k] != val)
+				addr_changed = true;
+			w[word + k] = val;
+		}
+		msix_sync(x, v, addr_changed);
+	}
+	pthread_mutex_unlock(&x->lock);
+}
+
+void pci_msix_pba_io(struct pci_msix *x, uint64_t off, uint8_t *data, uint32_t len,
+		     bool is_write)
+{
+	uint64_t size = 8 * ((x->nvec + 63) / 64);
+	if (is_write)
+		return; /* read-only (6.8.2.7) */
+	if (!msix_access_ok(off, len, size)) {
+		memset(data, 0xff, len);
+		return;
+	}
+	pthread_mutex_lock(&x->lock);
+	uint64_t q = x->pba[off / 8];
+	unsigned shift = (unsigned)(off % 8) * 8;
+	for (uint32_t k = 0; k < len; k++)
+		data[k] = (uint8_t)(q >> (shift + 8 * k));
+	pthread_mutex_unlock(&x->lock);
+}
+
+enum pci_msix_result pci_msix_notify(struct pci_msix *x, unsigned vec)
+{
+	enum pci_msix_result r;
+	pthread_mutex_lock(&x->lock);
+	if (!x->enabled) {
+		r = PCI_MSIX_OFF;
+	} else if (vec >= x->nvec) {
+		r = PCI_MSIX_DROPPED;
+	} else if (!msix_vec_live(x, vec)) {
+		x->pba[vec / 64] |= 1ull << (vec % 64);
+		r = PCI_MSIX_PENDING;
+	} else {
+		x->send(x->opaque, vec, msix_addr(&x->tab[vec]), x->tab[vec].data);
+		r = PCI_MSIX_SENT;
+	}
+	pthread_mutex_unlock(&x->lock);
+	return r;
+}
+
+bool pci_msix_enabled(struct pci_msix *x)
+{
+	pthread_mutex_lock(&x->lock);
+	bool on = x->enabled;
+	pthread_mutex_unlock(&x->lock);
+	return on;
 }

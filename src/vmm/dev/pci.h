@@ -34,6 +34,9 @@ struct pci_dev {
 	uint8_t class_code, subclass, prog_if, revision;
 	uint8_t irq_pin; /* 0 none, 1 INTA# ... */
 	uint8_t irq_line; /* GSI the guest should use; written to Interrupt Line */
+	/* Subsystem vendor and ID (PCI 3.0 section 6.2.4); 0 means the same
+	 * as vendor_id / device_id. */
+	uint16_t subsys_vendor, subsys_id;
 	struct {
 		enum pci_bar_kind kind;
 		uint32_t size; /* power of two, >= 16 for MEM, >= 4 for IO */
@@ -55,6 +58,7 @@ struct pci_dev {
 	/* Owned by pci.c. */
 	uint8_t cfg[256];
 	uint8_t wmask[256];
+	uint8_t cap_end; /* first free byte after the capabilities (pci_cap_add) */
 };
 
 struct pci_bus {
@@ -81,5 +85,93 @@ uint32_t pci_cfg_read(struct pci_bus *bus, unsigned dev, unsigned fn,
 		      unsigned reg, unsigned len);
 void pci_cfg_write(struct pci_bus *bus, unsigned dev, unsigned fn, unsigned reg,
 		   unsigned len, uint32_t val);
+
+/*
+ * Capabilities (PCI 3.0 section 6.7). pci_cap_add() appends a capability of
+ * `len` bytes (>= 2, the ID and next-pointer bytes it fills itself) to d's
+ * list, after pci_add(): it sets the Capabilities List bit in STATUS, links
+ * the new entry last and returns its offset (dword aligned, from 0x40), or
+ * -1 when it does not fit in the 256-byte space. The caller fills the body
+ * and its writable bits. Not for devices that lay out caps by hand (gpio).
+ * Call before the guest runs, or with the bus lock held.
+ */
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_VENDOR 0x09
+#define PCI_CAP_ID_MSIX 0x11
+int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len);
+
+/*
+ * MSI-X (PCI 3.0 section 6.8.2): the capability (Message Control, Table
+ * Offset/BIR, PBA Offset/BIR), the vector table and the Pending Bit Array.
+ * The table and PBA live in a BAR the device decodes: the device's MMIO
+ * handler passes accesses inside them to pci_msix_table_io() and
+ * pci_msix_pba_io(). Shared by every device that offers MSI-X (virtio-pci
+ * now; a passthrough device's emulated table later), so it knows nothing
+ * of KVM: the owner learns through two callbacks what to deliver.
+ *
+ * State per vector: address, data, and the mask bit (every vector starts
+ * masked, 6.8.2.9). A vector is live when MSI-X is enabled, the function
+ * is not masked and the vector is not masked. pci_msix_notify() sends a
+ * live vector's message (the `send` callback, under the MSI-X lock, so a
+ * mask the guest writes at the same time is either before or after it,
+ * never during), and sets the pending bit of a masked one; unmasking a
+ * vector with its pending bit set sends the message then (6.8.2.10).
+ * `update` is told each time a vector becomes live, changes address or
+ * data while live, or stops being live: that is when an owner that hands
+ * delivery to the host kernel (an MSI route behind an irqfd) reprograms it.
+ *
+ * Locking: x->lock covers the table, PBA and the mirrored enable bits.
+ * pci_msix_cfg_written() is called from the device's cfg_written (PCI bus
+ * lock held, then x->lock); the table handlers from MMIO (x->lock only).
+ * The callbacks run with x->lock held: they must not call pci_msix_*.
+ */
+#define PCI_MSIX_MAX_VECTORS 64
+#define PCI_MSIX_ENTRY_SIZE 16
+#define PCI_MSIX_NO_VECTOR 0xffff
+
+struct pci_msix_entry {
+	uint32_t addr_lo, addr_hi, data, ctrl;
+};
+
+struct pci_msix {
+	pthread_mutex_t lock;
+	struct pci_dev *dev;
+	unsigned cap;  /* offset of the capability in dev->cfg */
+	unsigned nvec; /* table size, 1..PCI_MSIX_MAX_VECTORS */
+	bool enabled, fmask; /* Message Control bits 15 and 14, mirrored */
+	struct pci_msix_entry tab[PCI_MSIX_MAX_VECTORS];
+	uint64_t pba[(PCI_MSIX_MAX_VECTORS + 63) / 64];
+	bool live[PCI_MSIX_MAX_VECTORS]; /* what `update` was last told */
+	void (*send)(void *opaque, unsigned vec, uint64_t addr, uint32_t data);
+	void (*update)(void *opaque, unsigned vec, bool live, uint64_t addr, uint32_t data);
+	void *opaque;
+};
+
+/* Adds the capability to d (after pci_add()) for `nvec` vectors, the table
+ * at `table_off` of BAR `table_bar` and the PBA at `pba_off` of `pba_bar`
+ * (offsets 8-byte aligned, PCI 3.0 6.8.2.4). `send` is required, `update`
+ * may be NULL. Returns the capability offset or -1. */
+int pci_msix_init(struct pci_msix *x, struct pci_dev *d, unsigned nvec, unsigned table_bar,
+		  uint32_t table_off, unsigned pba_bar, uint32_t pba_off,
+		  void (*send)(void *, unsigned, uint64_t, uint32_t),
+		  void (*update)(void *, unsigned, bool, uint64_t, uint32_t), void *opaque);
+/* From the device's cfg_written: follows Message Control. */
+void pci_msix_cfg_written(struct pci_msix *x, unsigned reg, unsigned len);
+/* Accesses at `off` inside the table (16 * nvec bytes) or PBA (8 bytes per
+ * 64 vectors). Aligned 4- and 8-byte accesses (6.8.2: the only ones
+ * software makes); others read all-ones and are dropped. PBA is read-only. */
+void pci_msix_table_io(struct pci_msix *x, uint64_t off, uint8_t *data, uint32_t len,
+		       bool is_write);
+void pci_msix_pba_io(struct pci_msix *x, uint64_t off, uint8_t *data, uint32_t len,
+		     bool is_write);
+
+enum pci_msix_result {
+	PCI_MSIX_OFF,     /* MSI-X disabled: the device uses INTx */
+	PCI_MSIX_SENT,    /* the message went out through `send` */
+	PCI_MSIX_PENDING, /* masked: its pending bit is set */
+	PCI_MSIX_DROPPED, /* no such vector */
+};
+enum pci_msix_result pci_msix_notify(struct pci_msix *x, unsigned vec);
+bool pci_msix_enabled(struct pci_msix *x);
 
 #endif

@@ -1,0 +1,312 @@
+/*
+ * net: virtio-net on a TAP (virtio 1.2 section 5.1). See net.h for the
+ * data path; net_hdr.c checks the headers, tap.c opens the TAP.
+ */
+#include "net.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* ---- the option ---------------------------------------------------------- */
+
+static int net_parse_mac(const char *s, size_t len, uint8_t mac[6])
+{
+	/* Exactly XX:XX:XX:XX:XX:XX, hex digits in either case. */
+	if (len != 17)
+		return -1;
+	for (unsigned i = 0; i < 6; i++) {
+		unsigned v = 0;
+		for (unsigned k = 0; k < 2; k++) {
+			char ch = s[i * 3 + k];
+			unsigned d;
+			if (ch >= '0' && ch <= '9')
+				d = (unsigned)(ch - '0');
+			else if (ch >= 'a' && ch <= 'f')
+				d = (unsigned)(ch - 'a' + 10);
+			else if (ch >= 'A' && ch <= 'F')
+				d = (unsigned)(ch - 'A' + 10);
+			else
+				return -1;
+			v = v * 16 + d;
+		}
+		if (i < 5 && s[i * 3 + 2] != ':')
+			return -1;
+		mac[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* A MAC that is the same for the same TAP on every run: FNV-1a of the
+ * name, with the first octet marked locally administered and unicast
+ * (IEEE 802, bits 1 and 0 of the first octet). */
+static void net_derive_mac(const char *name, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *p = "hvvmm-net:"; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	for (unsigned i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+}
+
+int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	const char *p = s;
+	bool have_tap = false;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > 4 && !strncmp(p, "tap=", 4)) {
+			if (len - 4 >= IFNAMSIZ) {
+				snprintf(err, errlen, "--net %s: the TAP name is 1 to %d characters", s,
+					 IFNAMSIZ - 1);
+				return -1;
+			}
+			memcpy(c->tap, p + 4, len - 4);
+			c->tap[len - 4] = 0;
+			have_tap = true;
+		} else if (len > 4 && !strncmp(p, "mac=", 4)) {
+			if (net_parse_mac(p + 4, len - 4, c->mac)) {
+				snprintf(err, errlen, "--net %s: mac= wants XX:XX:XX:XX:XX:XX", s);
+				return -1;
+			}
+			if (c->mac[0] & 1) {
+				snprintf(err, errlen, "--net %s: the MAC is a multicast address", s);
+				return -1;
+			}
+			c->mac_given = true;
+		} else {
+			snprintf(err, errlen, "--net %s: unknown key in \"%.*s\" (tap=NAME[,mac=MAC])",
+				 s, (int)len, p);
+			return -1;
+		}
+		p = end ? end + 1 : p + len;
+	}
+	if (!have_tap) {
+		snprintf(err, errlen, "--net %s: tap=NAME is required", s);
+		return -1;
+	}
+	if (!c->mac_given)
+		net_derive_mac(c->tap, c->mac);
+	return 0;
+}
+
+/* ---- configuration space (5.1.4) ---------------------------------------- */
+
+static void net_config_read(void *dev, unsigned off, uint8_t *buf, unsigned len)
+{
+	const struct virtio_net *n = dev;
+	uint8_t cfg[NET_CONFIG_LEN] = {0};
+	memcpy(cfg, n->mac, 6);
+	cfg[6] = NET_S_LINK_UP;     /* status: the TAP is always "up" to us */
+	cfg[8] = 1;                 /* max_virtqueue_pairs (valid with MQ only) */
+	cfg[10] = 1500 & 0xff;      /* mtu (valid with MTU only) */
+	cfg[11] = 1500 >> 8;
+	memcpy(buf, cfg + off, len); /* the transport keeps off + len in bounds */
+}
+
+/* The offloads the driver accepted, told to the TAP, once per
+ * negotiation (the features are fixed from FEATURES_OK to the reset). */
+static void net_apply_offloads(struct virtio_net *n)
+{
+	if (n->offloads_set)
+		return;
+	n->features = virtio_pci_features(&n->vp);
+	if (tap_set_offloads(&n->tap, net_hdr_tun_offloads(n->features) & n->tap.offloads))
+		n->st.offload_errors++;
+	n->offloads_set = true;
+}
+
+/* ---- transmit (5.1.6.2) --------------------------------------------------- */
+
+int virtio_net_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_t *written)
+{
+	struct virtio_net *n = dev;
+	*written = 0;
+	if (q != NET_TXQ)
+		return 0; /* the receive queue is pulled, never served */
+	net_apply_offloads(n);
+	struct net_hdr h;
+	if (c->rlen < sizeof(h) + NET_MIN_FRAME ||
+	    virtq_chain_read(c, 0, &h, sizeof(h)) != sizeof(h)) {
+		n->st.tx_short++;
+		return 0;
+	}
+	size_t frame = c->rlen - sizeof(h);
+	enum net_hdr_verdict v = net_hdr_tx(&h, frame, n->features);
+	if (v != NET_HDR_OK) {
+		n->st.tx_bad_hdr[v]++;
+		return 0;
+	}
+	struct iovec iov[VIRTQ_MAX_SIZE + 1];
+	iov[0] = (struct iovec){&h, sizeof(h)};
+	int k = virtq_chain_iov(c, false, sizeof(h), frame, iov + 1, VIRTQ_MAX_SIZE);
+	if (k < 0) {
+		n->st.tx_short++;
+		return 0;
+	}
+	/* The TAP takes a whole frame or none; it never blocks (O_NONBLOCK)
+	 * and a full or down TAP is a drop, as on a real link. */
+	ssize_t w = writev(n->tap.fd, iov, k + 1);
+	if (w != (ssize_t)(sizeof(h) + frame)) {
+		n->st.tx_tap_error++;
+		return 0;
+	}
+	n->st.tx_packets++;
+	n->st.tx_bytes += frame;
+	return 0;
+}
+
+/* ---- receive (5.1.6.3, 5.1.6.4) ------------------------------------------- */
+
+/* Copies the first len bytes of iov out (the caller knows they are
+ * there). */
+static void net_iov_read(const struct iovec *iov, unsigned n, void *dst, size_t len)
+{
+	uint8_t *d = dst;
+	for (unsigned i = 0; i < n && len; i++) {
+		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
+		memcpy(d, iov[i].iov_base, k);
+		d += k;
+		len -= k;
+	}
+}
+
+/* Reads frames into receive chains until the TAP is empty, the guest has
+ * no buffer, or the budget is spent (then the TAP's fd is still readable
+ * and the worker comes straight back, after the other queues). */
+static void net_rx(struct virtio_net *n)
+{
+	for (unsigned budget = 0; budget < NET_QUEUE_SIZE; budget++) {
+		if (!n->have_rxc) {
+			int r = virtio_pci_pop(&n->vp, NET_RXQ, &n->rxc);
+			if (r <= 0) {
+				if (r == 0) {
+					n->rx_stalled = true;
+					n->st.rx_stalls++;
+				}
+				return;
+			}
+			n->have_rxc = true;
+			if (n->rxc.wlen < sizeof(struct net_hdr) + NET_MIN_FRAME) {
+				/* No frame fits: give it back empty rather than
+				 * hold it for ever. */
+				n->st.rx_small_buf++;
+				virtio_pci_put(&n->vp, NET_RXQ, n->rxc.head, 0);
+				n->have_rxc = false;
+				continue;
+			}
+		}
+		/* The chain, then one spill byte: a read that reaches it was a
+		 * frame larger than the chain (a TAP read truncates silently
+		 * otherwise); that frame is dropped. */
+		uint8_t spill;
+		struct iovec iov[VIRTQ_MAX_SIZE + 1];
+		uint64_t cap = n->rxc.wlen;
+		int k = virtq_chain_iov(&n->rxc, true, 0, cap, iov, VIRTQ_MAX_SIZE);
+		if (k < 0) /* cannot be: the chain has at most VIRTQ_MAX_SIZE buffers */
+			abort();
+		iov[k] = (struct iovec){&spill, 1};
+		ssize_t r = readv(n->tap.fd, iov, k + 1);
+		if (r < 0)
+			return; /* EAGAIN: empty; anything else: try again on POLLIN */
+		if ((uint64_t)r > cap) {
+			n->st.rx_too_big++;
+			continue;
+		}
+		/* The header as the TAP wrote it (at the start of the chain),
+		 * fixed for what the guest negotiated. */
+		struct net_hdr h;
+		if ((size_t)r < sizeof(h) + NET_MIN_FRAME) {
+			n->st.rx_bad_hdr++;
+			continue;
+		}
+		net_iov_read(iov, (unsigned)k, &h, sizeof(h));
+		if (net_hdr_rx(&h, (size_t)r - sizeof(h), n->features, 1) != NET_HDR_OK) {
+			n->st.rx_bad_hdr++;
+			continue;
+		}
+		virtq_chain_write(&n->rxc, 0, &h, sizeof(h));
+		virtio_pci_put(&n->vp, NET_RXQ, n->rxc.head, (uint32_t)r);
+		n->have_rxc = false;
+		n->st.rx_packets++;
+		n->st.rx_bytes += (uint64_t)r - sizeof(h);
+	}
+}
+
+void virtio_net_run(void *dev, uint32_t kicked, bool ready)
+{
+	struct virtio_net *n = dev;
+	net_apply_offloads(n);
+	if (kicked & (1u << NET_RXQ))
+		n->rx_stalled = false;
+	if (ready || !n->rx_stalled)
+		net_rx(n);
+}
+
+/* Poll the TAP unless the guest has no buffer for what it would give. */
+int virtio_net_wait(void *dev, int *timeout_ms)
+{
+	struct virtio_net *n = dev;
+	*timeout_ms = -1;
+	return n->rx_stalled ? -1 : n->tap.fd;
+}
+
+/* 2.4: the queues are gone; so is the chain we held, and the driver
+ * negotiates again. */
+void virtio_net_reset(void *dev)
+{
+	struct virtio_net *n = dev;
+	n->have_rxc = false;
+	n->rx_stalled = false;
+	n->offloads_set = false;
+	n->features = 0;
+	(void)tap_set_offloads(&n->tap, 0);
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+int virtio_net_init(struct virtio_net *n, const struct net_cfg *c, const struct guestmem *gm,
+		    struct bus *mmio, const struct virtio_pci_hooks *hooks, char *err,
+		    size_t errlen)
+{
+	memset(n, 0, sizeof(*n));
+	if (tap_open(&n->tap, c->tap, err, errlen))
+		return -1;
+	memcpy(n->mac, c->mac, 6);
+	struct virtio_device d = {
+		.name = "virtio-net",
+		.id = VIRTIO_ID_NET,
+		.class_code = 0x02, /* network controller, Ethernet */
+		.features = NET_BIT(NET_F_MAC) | NET_BIT(NET_F_STATUS) |
+			    net_hdr_offered(n->tap.offloads),
+		.nqueues = 2,
+		.queue_max = NET_QUEUE_SIZE,
+		.config_len = NET_CONFIG_LEN,
+		.config_read = net_config_read,
+		.serve = virtio_net_serve,
+		.reset = virtio_net_reset,
+		.pull_queues = 1u << NET_RXQ,
+		.wait = virtio_net_wait,
+		.run = virtio_net_run,
+		.dev = n,
+	};
+	if (virtio_pci_init(&n->vp, &d, gm, mmio, hooks, err, errlen)) {
+		tap_close(&n->tap);
+		return -1;
+	}
+	return 0;
+}
+
+void virtio_net_free(struct virtio_net *n)
+{
+	virtio_pci_free(&n->vp);
+	tap_close(&n->tap);
+}

@@ -1,0 +1,281 @@
+/* virtq: the split virtqueue from the device's side (virtio 1.2 section 2.7). */
+#include "virtq.h"
+
+#include <string.h>
+
+/* Ring layouts (2.7, "Virtqueue Part" table): the descriptor table is
+ * 16 * size bytes, 16-aligned; the available ring flags, idx, ring[size],
+ * used_event (2-aligned); the used ring flags, idx, ring[size] of
+ * {le32 id, le32 len}, avail_event (4-aligned). */
+#define DESC_SIZE 16u
+#define AVAIL_RING 4u
+#define USED_RING 4u
+#define USED_ELEM 8u
+
+static uint64_t avail_bytes(uint16_t size)
+{
+	return AVAIL_RING + 2ull * size + 2;
+}
+
+static uint64_t used_bytes(uint16_t size)
+{
+	return USED_RING + (uint64_t)USED_ELEM * size + 2;
+}
+
+/* The driver writes idx fields while we run: one atomic access each, with
+ * acquire on the available index (the ring entries and descriptors it
+ * publishes are read after it) and release on the used index (the used
+ * element is visible before it). 2.7.13.3.1 and 2.7.8. */
+static uint16_t load16(const uint8_t *p)
+{
+	return __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_ACQUIRE);
+}
+
+static void store16(uint8_t *p, uint16_t v)
+{
+	__atomic_store_n((uint16_t *)(void *)p, v, __ATOMIC_RELEASE);
+}
+
+static bool pow2(uint16_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int virtq_init(struct virtq *q, const struct guestmem *gm, uint16_t size, uint64_t desc,
+	       uint64_t avail, uint64_t used, bool event_idx, bool indirect)
+{
+	memset(q, 0, sizeof(*q));
+	q->gm = gm;
+	q->event_idx = event_idx;
+	q->indirect = indirect;
+	q->broken = true;
+	if (!pow2(size) || size > VIRTQ_MAX_SIZE) {
+		q->why = "queue size is not a power of two up to the maximum";
+		return -1;
+	}
+	if ((desc & 15) || (avail & 1) || (used & 3)) {
+		q->why = "a ring is not aligned (2.7: 16, 2, 4 bytes)";
+		return -1;
+	}
+	q->desc = gm_ptr(gm, desc, (uint64_t)DESC_SIZE * size);
+	q->avail = gm_ptr(gm, avail, avail_bytes(size));
+	q->used = gm_ptr(gm, used, used_bytes(size));
+	if (!q->desc || !q->avail || !q->used) {
+		q->why = "a ring is not wholly in guest RAM";
+		return -1;
+	}
+	q->size = size;
+	q->broken = false;
+	q->why = NULL;
+	return 0;
+}
+
+static int fail(struct virtq *q, const char *why)
+{
+	q->broken = true;
+	q->why = why;
+	return -1;
+}
+
+static void read_desc(const uint8_t *table, uint32_t i, struct virtq_desc *d)
+{
+	/* One copy: later reads of the same descriptor see our copy, not
+	 * whatever the guest writes meanwhile. */
+	memcpy(d, table + (size_t)i * DESC_SIZE, sizeof(*d));
+}
+
+/*
+ * The walk (2.7.5, 2.7.5.3). `table` is the descriptor table being walked
+ * (the queue's, or one indirect table), `n` its number of entries. Every
+ * buffer descriptor counts towards the bound of `size` buffers, so a NEXT
+ * loop is refused after at most size + 1 steps plus the single indirect
+ * descriptor.
+ */
+static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c)
+{
+	const uint8_t *table = q->desc;
+	uint32_t n = q->size, i = head;
+	unsigned count = 0, nbuf = 0;
+	bool in_indirect = false, seen_write = false;
+	uint64_t total = 0;
+
+	c->head = head;
+	c->nr = c->nw = 0;
+	c->rlen = c->wlen = 0;
+	for (;;) {
+		struct virtq_desc d;
+		read_desc(table, i, &d);
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			if (!q->indirect)
+				return fail(q, "indirect descriptor, feature not negotiated");
+			if (in_indirect)
+				return fail(q, "indirect descriptor inside an indirect table");
+			if (d.flags & VIRTQ_DESC_F_NEXT)
+				return fail(q, "indirect descriptor with NEXT set");
+			if (d.len == 0 || d.len % DESC_SIZE)
+				return fail(q, "indirect table length not a multiple of 16");
+			/* Every entry must be a buffer within the bound, so a
+			 * table larger than `size` entries cannot be used whole;
+			 * its length bounds the gm_ptr range below. */
+			if (d.len / DESC_SIZE > q->size)
+				return fail(q, "indirect table longer than the queue size");
+			table = gm_ptr(q->gm, d.addr, d.len);
+			if (!table)
+				return fail(q, "indirect table outside guest RAM");
+			n = d.len / DESC_SIZE;
+			i = 0;
+			in_indirect = true;
+			continue;
+		}
+		if (++count > q->size)
+			return fail(q, "descriptor chain longer than the queue size (a loop?)");
+		bool w = d.flags & VIRTQ_DESC_F_WRITE;
+		if (w)
+			seen_write = true;
+		else if (seen_write)
+			return fail(q, "device-readable descriptor after a device-writable one");
+		total += d.len;
+		if (total > VIRTQ_MAX_CHAIN_BYTES)
+			return fail(q, "descriptor chain longer than the byte limit");
+		if (d.len) {
+			uint8_t *host = gm_ptr(q->gm, d.addr, d.len);
+			if (!host)
+				return fail(q, "descriptor buffer outside guest RAM");
+			c->buf[nbuf++] = (struct virtq_buf){host, d.len};
+			if (w) {
+				c->nw++;
+				c->wlen += d.len;
+			} else {
+				c->nr++;
+				c->rlen += d.len;
+			}
+		}
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			return 0;
+		i = d.next;
+		if (i >= n)
+			return fail(q, in_indirect ? "NEXT leads out of the indirect table"
+						   : "NEXT beyond the descriptor table");
+	}
+}
+
+int virtq_pop(struct virtq *q, struct virtq_chain *c)
+{
+	if (q->broken || !q->size)
+		return -1;
+	uint16_t avail_idx = load16(q->avail + 2);
+	uint16_t pending = (uint16_t)(avail_idx - q->last_avail);
+	if (pending == 0 && q->event_idx) {
+		/* 2.7.10: ask for a notification once the driver adds past
+		 * what we have taken, then look again, since it may have added
+		 * one before it could see avail_event. */
+		store16(q->used + USED_RING + USED_ELEM * q->size, q->last_avail);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		avail_idx = load16(q->avail + 2);
+		pending = (uint16_t)(avail_idx - q->last_avail);
+	}
+	if (pending == 0)
+		return 0;
+	if (pending > q->size)
+		return fail(q, "available index ran more than the queue size ahead");
+	uint16_t head;
+	memcpy(&head, q->avail + AVAIL_RING + 2u * (q->last_avail & (q->size - 1u)), 2);
+	if (head >= q->size)
+		return fail(q, "available ring names a head outside the table");
+	if (walk(q, head, c))
+		return -1;
+	q->last_avail++;
+	return 1;
+}
+
+void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
+{
+	if (!q->size)
+		return;
+	uint8_t *e = q->used + USED_RING + USED_ELEM * (q->used_idx & (q->size - 1u));
+	uint32_t id = head;
+	memcpy(e, &id, 4);
+	memcpy(e + 4, &written, 4);
+	q->used_idx++;
+	store16(q->used + 2, q->used_idx);
+}
+
+bool virtq_need_notify(struct virtq *q)
+{
+	if (!q->size)
+		return false;
+	uint16_t now = q->used_idx, old = q->signalled;
+	if (now == old)
+		return false;
+	/* The used index must be visible before we read the driver's
+	 * suppression state, or both sides can miss each other. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (q->event_idx) {
+		uint16_t ev;
+		memcpy(&ev, q->avail + AVAIL_RING + 2u * q->size, 2);
+		q->signalled = now;
+		/* 2.7.10.1: notify when used_event lies in [old, now). */
+		return (uint16_t)(now - ev - 1) < (uint16_t)(now - old);
+	}
+	q->signalled = now;
+	return !(load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+/* Walks the readable (first nr) or writable (next nw) buffers. */
+static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t off, uint8_t *p,
+			 size_t len)
+{
+	unsigned first = writable ? c->nr : 0, n = writable ? c->nw : c->nr;
+	size_t done = 0;
+	for (unsigned k = first; k < first + n && done < len; k++) {
+		const struct virtq_buf *b = &c->buf[k];
+		if (off >= b->len) {
+			off -= b->len;
+			continue;
+		}
+		size_t take = b->len - (size_t)off;
+		if (take > len - done)
+			take = len - done;
+		if (writable)
+			memcpy(b->host + off, p + done, take);
+		else
+			memcpy(p + done, b->host + off, take);
+		done += take;
+		off = 0;
+	}
+	return done;
+}
+
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len)
+{
+	return chain_copy(c, false, off, dst, len);
+}
+
+size_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *src,
+			 size_t len)
+{
+	return chain_copy(c, true, off, (uint8_t *)(uintptr_t)src, len);
+}
+
+int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off, uint64_t len,
+		    struct iovec *iov, unsigned max)
+{
+	unsigned first = writable ? c->nr : 0, n = writable ? c->nw : c->nr;
+	unsigned cnt = 0;
+	for (unsigned k = first; k < first + n && len; k++) {
+		const struct virtq_buf *b = &c->buf[k];
+		if (off >= b->len) {
+			off -= b->len;
+			continue;
+		}
+		uint64_t take = b->len - off;
+		if (take > len)
+			take = len;
+		if (cnt == max)
+			return -1;
+		iov[cnt++] = (struct iovec){b->host + off, (size_t)take};
+		len -= take;
+		off = 0;
+	}
+	return len ? -1 : (int)cnt;
+}

@@ -1,0 +1,226 @@
+/*
+ * vsock: virtio-vsock over the virtio-pci transport (virtio 1.2, 5.10).
+ * See vsock.h; the protocol is vsock_conn.c.
+ */
+#include "vsock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	bool have_cid = false, have_uds = false;
+	const char *p = s;
+	while (*p) {
+		/* A comma ends every value, as in the other options: a uds
+		 * path cannot hold one. */
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > 4 && !strncmp(p, "cid=", 4)) {
+			char num[24];
+			if (len - 4 >= sizeof(num)) {
+				snprintf(err, errlen, "--vsock %s: bad cid", s);
+				return -1;
+			}
+			memcpy(num, p + 4, len - 4);
+			num[len - 4] = 0;
+			char *e;
+			errno = 0;
+			unsigned long long v = strtoull(num, &e, 10);
+			if (errno || *e || num[0] < '0' || num[0] > '9') {
+				snprintf(err, errlen, "--vsock %s: cid= wants a number", s);
+				return -1;
+			}
+			/* 5.10.4: 0, 1 and 2 are reserved (2 is the host); only
+			 * the low 32 bits are used, and 0xffffffff is "any". */
+			if (v < 3 || v >= 0xffffffffull) {
+				snprintf(err, errlen,
+					 "--vsock %s: the CID must be 3 to 4294967294 (0-2 are "
+					 "reserved, 2 is the host)",
+					 s);
+				return -1;
+			}
+			c->cid = v;
+			have_cid = true;
+		} else if (len > 4 && !strncmp(p, "uds=", 4)) {
+			if (len - 4 > VSOCK_UDS_MAX) {
+				snprintf(err, errlen,
+					 "--vsock %s: the uds path is longer than %u characters "
+					 "(PATH_PORT must fit a Unix socket address)",
+					 s, VSOCK_UDS_MAX);
+				return -1;
+			}
+			memcpy(c->uds, p + 4, len - 4);
+			c->uds[len - 4] = 0;
+			have_uds = true;
+		} else {
+			snprintf(err, errlen, "--vsock %s: unknown key in \"%.*s\" (cid=N,uds=PATH)", s,
+				 (int)len, p);
+			return -1;
+		}
+		p = end ? end + 1 : p + len;
+	}
+	if (!have_cid || !have_uds) {
+		snprintf(err, errlen, "--vsock %s: cid=N and uds=PATH are both required", s);
+		return -1;
+	}
+	return 0;
+}
+
+static void vsock_config_read(void *dev, unsigned off, uint8_t *buf, unsigned len)
+{
+	const struct virtio_vsock *v = dev;
+	uint8_t cfg[VSOCK_CONFIG_LEN];
+	memcpy(cfg, &v->cid, 8); /* le64, and so is the host */
+	memcpy(buf, cfg + off, len);
+}
+
+/* tx (5.10.6): one packet per chain, header then payload, device-readable. */
+int virtio_vsock_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_t *written)
+{
+	struct virtio_vsock *v = dev;
+	*written = 0;
+	if (q != VSOCK_TXQ)
+		return 0; /* rx and event are pulled, never served */
+	struct vsock_hdr h;
+	if (c->rlen < sizeof(h) || virtq_chain_read(c, 0, &h, sizeof(h)) != sizeof(h)) {
+		v->st.tx_short++;
+		return 0;
+	}
+	/* The payload in place: as much of it as the chain has (the header's
+	 * len is checked against that), at most the protocol's cap. */
+	uint64_t avail = c->rlen - sizeof(h);
+	if (avail > VSOCK_MAX_PAYLOAD)
+		avail = VSOCK_MAX_PAYLOAD + 1; /* enough to refuse a len over the cap */
+	uint64_t take = h.len <= avail ? h.len : 0;
+	struct iovec iov[VIRTQ_MAX_SIZE];
+	int k = take ? virtq_chain_iov(c, false, sizeof(h), take, iov, VIRTQ_MAX_SIZE) : 0;
+	if (k < 0)
+		abort(); /* take is within the readable part: our bug */
+	vsock_conn_tx(v->t, &h, iov, (unsigned)k, (size_t)avail);
+	return 0;
+}
+
+/* rx: a packet per chain while the protocol owes one. */
+static void vsock_rx(struct virtio_vsock *v)
+{
+	for (unsigned budget = 0; budget < VSOCK_QUEUE_SIZE; budget++) {
+		if (!vsock_conn_rx_pending(v->t))
+			return;
+		if (!v->have_rxc) {
+			int r = virtio_pci_pop(&v->vp, VSOCK_RXQ, &v->rxc);
+			if (r <= 0) {
+				if (r == 0) {
+					v->rx_stalled = true;
+					v->st.rx_stalls++;
+				}
+				return;
+			}
+			v->have_rxc = true;
+			if (v->rxc.wlen < sizeof(struct vsock_hdr)) {
+				v->st.rx_small++;
+				virtio_pci_put(&v->vp, VSOCK_RXQ, v->rxc.head, 0);
+				v->have_rxc = false;
+				continue;
+			}
+		}
+		uint64_t cap = v->rxc.wlen - sizeof(struct vsock_hdr);
+		if (cap > VSOCK_MAX_PAYLOAD)
+			cap = VSOCK_MAX_PAYLOAD;
+		struct iovec iov[VIRTQ_MAX_SIZE];
+		int k = cap ? virtq_chain_iov(&v->rxc, true, sizeof(struct vsock_hdr), cap, iov,
+					      VIRTQ_MAX_SIZE)
+			    : 0;
+		if (k < 0)
+			abort(); /* within the writable part: our bug */
+		struct vsock_hdr h;
+		if (!vsock_conn_rx(v->t, &h, iov, (unsigned)k, (size_t)cap))
+			return; /* the chain is kept for the next packet */
+		virtq_chain_write(&v->rxc, 0, &h, sizeof(h));
+		virtio_pci_put(&v->vp, VSOCK_RXQ, v->rxc.head, (uint32_t)(sizeof(h) + h.len));
+		v->have_rxc = false;
+	}
+}
+
+void virtio_vsock_run(void *dev, uint32_t kicked, bool ready)
+{
+	struct virtio_vsock *v = dev;
+	if (kicked & (1u << VSOCK_RXQ))
+		v->rx_stalled = false;
+	/* Host sockets and deadlines first (they may owe the guest packets),
+	 * then as many packets as the guest has buffers for. */
+	if (ready || vsock_conn_timeout(v->t) == 0)
+		vsock_conn_poll(v->t, 0);
+	if (!v->rx_stalled)
+		vsock_rx(v);
+}
+
+int virtio_vsock_wait(void *dev, int *timeout_ms)
+{
+	struct virtio_vsock *v = dev;
+	*timeout_ms = vsock_conn_timeout(v->t);
+	/* More owed than one pass took: come straight back. */
+	if (!v->rx_stalled && vsock_conn_rx_pending(v->t))
+		*timeout_ms = 0;
+	return vsock_conn_fd(v->t);
+}
+
+/* 2.4: the driver forgets every connection; so do we (the host programs
+ * see their sockets close). */
+void virtio_vsock_reset(void *dev)
+{
+	struct virtio_vsock *v = dev;
+	vsock_conn_reset(v->t);
+	v->have_rxc = false;
+	v->rx_stalled = false;
+}
+
+int virtio_vsock_init(struct virtio_vsock *v, const struct vsock_cfg *c,
+		      const struct guestmem *gm, struct bus *mmio,
+		      const struct virtio_pci_hooks *hooks, char *err, size_t errlen)
+{
+	memset(v, 0, sizeof(*v));
+	v->cid = c->cid;
+	int lfd = vsock_conn_listen(c->uds, err, errlen);
+	if (lfd < 0)
+		return -1;
+	v->t = vsock_conn_new(c->cid, c->uds, lfd, err, errlen);
+	if (!v->t) {
+		unlink(c->uds);
+		return -1;
+	}
+	struct virtio_device d = {
+		.name = "virtio-vsock",
+		.id = VIRTIO_ID_VSOCK,
+		.class_code = 0xff, /* as QEMU's vhost-vsock-pci: no class fits */
+		.features = 1ull << VSOCK_F_STREAM,
+		.nqueues = 3,
+		.queue_max = VSOCK_QUEUE_SIZE,
+		.config_len = VSOCK_CONFIG_LEN,
+		.config_read = vsock_config_read,
+		.serve = virtio_vsock_serve,
+		.reset = virtio_vsock_reset,
+		.pull_queues = (1u << VSOCK_RXQ) | (1u << VSOCK_EVQ),
+		.wait = virtio_vsock_wait,
+		.run = virtio_vsock_run,
+		.dev = v,
+	};
+	if (virtio_pci_init(&v->vp, &d, gm, mmio, hooks, err, errlen)) {
+		vsock_conn_free(v->t);
+		v->t = NULL;
+		unlink(c->uds);
+		return -1;
+	}
+	return 0;
+}
+
+void virtio_vsock_free(struct virtio_vsock *v)
+{
+	virtio_pci_free(&v->vp);
+	vsock_conn_free(v->t);
+	v->t = NULL;
+}
