@@ -701,12 +701,12 @@ int machine_run(const struct machine_config *cfg)
 	main_loop(m, sfd, uart, &out, serial_in);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(m->vs[i].tid, NULL);
+	vio_free();
 	if (m->dump_vcpu0)
 		vcpu_dump(m, &m->vs[0].regs, &m->vs[0].sregs, -1);
 	/* The guest's last words (a verdict before debug-exit) still go out,
 	 * within the bounds of outq_flush. */
 	outq_flush(&out);
-	vio_free();
 	tty_restore();
 	uint64_t lost = uart_tx_lost(uart);
 	if (lost)

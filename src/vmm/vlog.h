@@ -31,6 +31,7 @@
 enum vlog_kind {
 	VLOG_UNCLAIMED, /* an access no device claims (vcpu.c) */
 	VLOG_GPIO,      /* the GPIO's kernel interrupt path failed (machine.c) */
+	VLOG_VIRTIO,    /* a virtio device put in NEEDS_RESET (virtio_pci.c) */
 	VLOG_NKINDS
 };
 

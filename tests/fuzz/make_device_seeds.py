@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the hand-made seed inputs for fuzz_uart and fuzz_pci.
+"""Writes the hand-made seed inputs for fuzz_uart, fuzz_pci, fuzz_virtq and
+fuzz_blk.
 
-The input formats are described at the top of tests/fuzz/fuzz_uart.c and
-tests/fuzz/fuzz_pci.c. Run from the repository root; the files it writes
-(tests/fuzz/corpus/uart/seed-*, tests/fuzz/corpus/pci/seed-*) are committed.
+The input formats are described at the top of tests/fuzz/fuzz_uart.c,
+fuzz_pci.c, fuzz_virtq.c and fuzz_blk.c. Run from the repository root; the
+files it writes (tests/fuzz/corpus/NAME/seed-*) are committed.
 Crash inputs kept as regression cases live next to them under other names
 and are left alone.
 """
@@ -139,8 +140,81 @@ def pci_seeds():
     return s
 
 
+# --- virtq --------------------------------------------------------------
+NEXT, WRITE, INDIRECT = 1, 2, 4
+RING = 0x1000  # guest-physical address of the descriptor table
+
+
+def desc(addr, length, flags=0, nxt=0):
+    return struct.pack('<QIHH', addr, length, flags, nxt)
+
+
+def avail(heads, size, flags=0, used_event=0):
+    ring = list(heads) + [0] * (size - len(heads))
+    return struct.pack('<HH', flags, len(heads)) + struct.pack('<%dH' % size, *ring) + \
+        struct.pack('<H', used_event)
+
+
+def virtq_input(log2, descs, heads, event_idx=False, indirect=False, extra=b''):
+    size = 1 << log2
+    table = b''.join(descs) + b'\0' * (16 * (size - len(descs)))
+    head = bytes([log2 | (8 if event_idx else 0) | (16 if indirect else 0)])
+    return head + table + avail(heads, size) + extra
+
+
+def virtq_seeds():
+    s = {}
+    data = 0x20000
+    # A block request: header, data, status; then a second chain.
+    s['blk-like'] = virtq_input(3, [desc(data, 16, NEXT, 1), desc(data + 0x100, 512, WRITE | NEXT, 2),
+                                    desc(data + 0x400, 1, WRITE), desc(data, 64, WRITE)], [0, 3])
+    s['event-idx'] = virtq_input(2, [desc(data, 8, WRITE), desc(data + 8, 8, WRITE)], [0, 1, 0],
+                                 event_idx=True)
+    # An indirect table placed after the avail ring, inside the input.
+    size = 4
+    table_gpa = RING + 16 * size + 4 + 2 * size + 2
+    itab = desc(data, 16, NEXT, 1) + desc(data + 0x100, 4096, WRITE | NEXT, 2) + desc(data + 0x2000, 1, WRITE)
+    s['indirect'] = virtq_input(2, [desc(table_gpa, len(itab), INDIRECT)], [0], indirect=True, extra=itab)
+    nested = desc(data, 16, NEXT, 1) + desc(table_gpa, 32, INDIRECT)
+    s['indirect-nested'] = virtq_input(2, [desc(table_gpa, len(nested), INDIRECT)], [0], indirect=True,
+                                       extra=nested)
+    s['loop'] = virtq_input(2, [desc(data, 8, NEXT, 1), desc(data, 8, NEXT, 0)], [0])
+    s['write-then-read'] = virtq_input(2, [desc(data, 8, WRITE | NEXT, 1), desc(data, 8)], [0])
+    s['outside-ram'] = virtq_input(2, [desc((2 << 20) - 8, 16)], [0])
+    s['bad-head'] = virtq_input(2, [desc(data, 8)], [9])
+    return s
+
+
+# --- blk ----------------------------------------------------------------
+def blk_input(flags, bufs, payload):
+    out = bytes([flags, len(bufs) - 1])
+    for length, writable in bufs:
+        out += struct.pack('<HB', length, 1 if writable else 0)
+    return out + payload
+
+
+def blk_hdr(t, sector):
+    return struct.pack('<IIQ', t, 0, sector)
+
+
+def blk_seeds():
+    s = {}
+    s['read'] = blk_input(0, [(16, False), (512, True), (1, True)], blk_hdr(0, 3))
+    s['write'] = blk_input(0, [(16, False), (1024, False), (1, True)], blk_hdr(1, 5) + b'\x5a' * 1024)
+    s['write-ro'] = blk_input(1, [(16, False), (512, False), (1, True)], blk_hdr(1, 0) + b'\xa5' * 512)
+    s['flush'] = blk_input(0, [(16, False), (1, True)], blk_hdr(4, 0))
+    s['get-id'] = blk_input(0, [(16, False), (20, True), (1, True)], blk_hdr(8, 0))
+    s['discard'] = blk_input(2, [(16, False), (32, False), (1, True)],
+                             blk_hdr(11, 0) + struct.pack('<QII', 8, 8, 0) + struct.pack('<QII', 100, 4, 1))
+    s['past-end'] = blk_input(0, [(16, False), (512, True), (1, True)], blk_hdr(0, 127))
+    s['split-header'] = blk_input(0, [(5, False), (11, False), (100, True), (413, True)], blk_hdr(0, 1))
+    s['no-status'] = blk_input(0, [(16, False)], blk_hdr(4, 0))
+    return s
+
+
 def main():
-    for name, seeds in (('uart', uart_seeds()), ('pci', pci_seeds())):
+    for name, seeds in (('uart', uart_seeds()), ('pci', pci_seeds()), ('virtq', virtq_seeds()),
+                        ('blk', blk_seeds())):
         d = os.path.join(ROOT, name)
         os.makedirs(d, exist_ok=True)
         for base, data in sorted(seeds.items()):

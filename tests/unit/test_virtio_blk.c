@@ -589,8 +589,8 @@ static void device_threads_in_sandbox(void **state)
 	struct fix *f = *state;
 	virtio_blk_free(&f->b); /* the child opens the image itself */
 	f->inited = false;
-#if defined(__SANITIZE_ADDRESS__)
-	skip_because("ASan's runtime makes calls outside the policy");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	skip_because("the sanitizer's runtime makes calls outside the policy");
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
 	skip_because("ASan's runtime makes calls outside the policy");

@@ -116,11 +116,16 @@ static struct virtio_pci_hooks hooks_for(struct fix *f)
 	};
 }
 
-static void place(struct fix *f)
+static void place_only(struct fix *f)
 {
 	f->slot = pci_add(&f->pci, &f->vp->pci);
 	assert_true(f->slot > 0);
 	assert_int_equal(virtio_pci_add_caps(f->vp), 0);
+}
+
+static void place(struct fix *f)
+{
+	place_only(f);
 	char err[128];
 	assert_int_equal(virtio_pci_start(f->vp, false, err, sizeof(err)), 0);
 }
@@ -143,6 +148,19 @@ static int setup_rng(void **state)
 	assert_int_equal(virtio_rng_init(&f->rng, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
 	f->vp = &f->rng.vp;
 	place(f);
+	*state = f;
+	return 0;
+}
+
+/* The worker not started: whatever needs it cannot happen. */
+static int setup_rng_idle(void **state)
+{
+	struct fix *f = fix_new();
+	struct virtio_pci_hooks h = hooks_for(f);
+	char err[128];
+	assert_int_equal(virtio_rng_init(&f->rng, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
+	f->vp = &f->rng.vp;
+	place_only(f);
 	*state = f;
 	return 0;
 }
@@ -214,11 +232,10 @@ static bool wait_for(struct fix *f, bool (*cond)(struct fix *))
 	return cond(f);
 }
 
+/* Acquire, as a driver reads it: the used elements are read after it. */
 static uint16_t used_idx(struct fix *f)
 {
-	uint16_t v;
-	memcpy(&v, g(f, USED + 2, 2), 2);
-	return __atomic_load_n(&v, __ATOMIC_SEQ_CST);
+	return __atomic_load_n((uint16_t *)g(f, USED + 2, 2), __ATOMIC_ACQUIRE);
 }
 
 static bool one_used(struct fix *f)
@@ -239,7 +256,10 @@ static bool needs_reset(struct fix *f)
 static bool slow_in(struct fix *f)
 {
 	(void)f;
-	return __atomic_load_n(&slow_entered, __ATOMIC_SEQ_CST) > 0;
+	pthread_mutex_lock(&slow_lock);
+	bool in = slow_entered > 0;
+	pthread_mutex_unlock(&slow_lock);
+	return in;
 }
 
 /* 3.1.1 steps 1-6; returns whether FEATURES_OK stuck. */
@@ -537,6 +557,7 @@ static void reset_waits_for_worker(void **state)
 	bring_up(f, VIRTIO_NO_VECTOR);
 	pthread_mutex_lock(&slow_lock);
 	slow_release = 1;
+	pthread_cond_broadcast(&slow_cond);
 	pthread_mutex_unlock(&slow_lock);
 	one_buffer(f, 8);
 	kick(f);
@@ -594,6 +615,25 @@ static void bad_ring_address_needs_reset(void **state)
 	assert_int_equal(eventfd_count(f->vp->vec_fd[1]), 1); /* config vector */
 }
 
+/* Linux resets a device before anything else (virtio_dev_probe); the
+ * device has never been live, so the reset is complete at once and the
+ * very next writes count, worker or not. */
+static void reset_before_first_use(void **state)
+{
+	struct fix *f = *state;
+	mw(f, 0x14, 1, 0);
+	assert_int_equal(mr(f, 0x14, 1), 0);
+	mw(f, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_int_equal(mr(f, 0x14, 1), VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_true(negotiate(f, 1ull << VIRTIO_F_VERSION_1));
+	/* Before DRIVER_OK a reset is still immediate. */
+	mw(f, 0x14, 1, 0);
+	assert_int_equal(mr(f, 0x14, 1), 0);
+	mw(f, 0x16, 2, 0);
+	mw(f, 0x18, 2, 8);
+	assert_int_equal(mr(f, 0x18, 2), 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +646,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(malformed_ring_needs_reset, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(bad_ring_address_needs_reset, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(reset_waits_for_worker, setup_slow, teardown),
+		cmocka_unit_test_setup_teardown(reset_before_first_use, setup_rng_idle, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

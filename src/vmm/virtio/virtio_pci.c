@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "vlog.h"
 
 /* Vendor-specific capability (4.1.4): cap_vndr, cap_next, cap_len,
  * cfg_type, bar, id, padding[2], offset, length; the notify capability
@@ -156,9 +157,10 @@ static bool needs_reset_locked(struct virtio_pci *vp, const char *why)
 		return false;
 	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
 	vp->config_gen++;
-	/* Guest errors are not ours to stop on: say so once, go on. */
-	fprintf(stderr, "vmm: %s: %s; the device needs a reset (virtio 1.2, 2.1.2)\n",
-		vp->role, why ? why : "malformed request");
+	/* Guest errors are not ours to stop on: say so (within vlog's budget
+	 * for what a guest can repeat) and go on. */
+	vlog_guest(VLOG_VIRTIO, "%s: %s; the device needs a reset (virtio 1.2, 2.1.2)", vp->role,
+		   why ? why : "malformed request");
 	return true;
 }
 
@@ -219,8 +221,18 @@ static bool features_acceptable(const struct virtio_pci *vp)
 static void status_write(struct virtio_pci *vp, uint8_t v)
 {
 	if (v == 0) {
+		if (!(vp->status & VIRTIO_STATUS_DRIVER_OK) && !vp->resetting) {
+			/* Never live since the last reset: the worker holds no
+			 * queue, so the reset is done at once. Linux resets a
+			 * device before it first looks at it; deferring this one
+			 * would let the status read 0 while the driver's next
+			 * writes are still being ignored. */
+			regs_reset(vp);
+			return;
+		}
 		/* 2.4: the worker finishes what it is doing with the queues,
-		 * then resets; device_status reads 0 only after that. */
+		 * then resets; device_status keeps reading non-zero (it has
+		 * DRIVER_OK) until that is done. */
 		vp->resetting = true;
 		signal_fd(vp->ctl_fd);
 		return;
