@@ -282,6 +282,31 @@ static void test_example(void **state)
 	assert_int_equal(sys.vms[1].pin, 1);
 	assert_int_equal(sys.nchans, 1);
 	sd_free(&sys);
+
+	/* disk-vm.cfg with the images its comment says to make (kept when
+	 * they are there already). */
+	static const char *const imgs[] = {"build/disk-vm.img", "build/disk-vm-base.img"};
+	bool made[2] = {false, false};
+	for (int i = 0; i < 2; i++) {
+		if (!access(imgs[i], F_OK))
+			continue;
+		int fd = open(imgs[i], O_WRONLY | O_CREAT | O_EXCL, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, 1 << 20), 0);
+		close(fd);
+		made[i] = true;
+	}
+	r = sd_load("examples/disk-vm.cfg", &sys, &errs);
+	for (size_t j = 0; j < errs.n; j++)
+		test_note("%s", errs.msg[j]);
+	for (int i = 0; i < 2; i++)
+		if (made[i])
+			unlink(imgs[i]);
+	assert_int_equal(r, 0);
+	assert_int_equal(sys.vms[0].ndisks, 2);
+	assert_true(sys.vms[0].disks[1].readonly);
+	assert_true(sys.vms[0].rng);
+	sd_free(&sys);
 }
 
 static void expect_one(int r, struct sd_errors *errs, const char *want)
