@@ -8,10 +8,11 @@ set -eu
 # (jansson), charts (gnuplot), the reference sysbench for comparisons, and
 # iasl (acpica-tools), which compiles the machine's ACPI DSDT; the nested
 # lab: QEMU, cpio for its initramfs images, and cyclictest (rt-tests);
-# libconfig (system descriptions) and libseccomp (the sandbox).
+# libconfig (system descriptions) and libseccomp (the sandbox); e2fsprogs
+# for the lab's virtio disk tests (mke2fs -d, debugfs, e2fsck on the host).
 PKGS="gcc make binutils clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
 gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
-libconfig-dev libseccomp-dev"
+libconfig-dev libseccomp-dev e2fsprogs"
 
 missing=""
 for p in $PKGS; do

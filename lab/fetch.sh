@@ -9,8 +9,15 @@
 #   lab/cache/kernel/load-order  module names, dependencies first
 #   lab/cache/kernel/release   the kernel release string (uname -r)
 #   lab/cache/busybox          static busybox
+#   lab/cache/virtio/*.ko      uncompressed virtio (and ext4) modules of the
+#                              same kernel, for the virtio cases
+#   lab/cache/virtio/load-order.inner  what the Linux guest loads, in order
+#   lab/cache/virtio/load-order.outer  what the lab machine loads to see its
+#                              own virtio disk and to make a TAP
 #
-# Idempotent: once lab/cache/ready exists it does nothing. Every failure
+# Idempotent: once lab/cache/ready exists and lab/cache/virtio/ready names
+# the module lists below it does nothing; a cache filled before the virtio modules were wanted only gets
+# them added (from the kernel package already downloaded). Every failure
 # names the step and the package; the exit status is 1.
 set -eu
 
@@ -19,13 +26,25 @@ cache=${LAB_CACHE:-$here/cache}
 # The modules /dev/kvm needs on an AMD-V machine; their dependencies are
 # added from each module's own modinfo.
 want_modules="kvm-amd"
+# The Linux guest's virtio drivers (the PCI transport, disk, entropy,
+# network, vsock) and ext4 for the disk it mounts. ext4 and jbd2 name their
+# checksum only as a soft dependency (softdep=pre: crypto-crc32c, an alias
+# that depends= does not list), so crc32c_generic is named here.
+want_inner="virtio_pci virtio_blk virtio-rng virtio_net vmw_vsock_virtio_transport crc32c_generic ext4"
+# The lab machine's own: the disk QEMU gives it (the image the host made),
+# tun for the TAP the guest's network reaches, and vhost_vsock for the
+# QEMU/KVM reference run's vsock device.
+want_outer="virtio_pci virtio_blk tun vhost_vsock"
 
 fail() {
 	echo "lab/fetch.sh: $*" >&2
 	exit 1
 }
 
-[ -f "$cache/ready" ] && exit 0
+# The virtio stamp names the wanted lists, so that a changed list is fetched.
+virtio_want="guest: $want_inner; lab machine: $want_outer"
+[ -f "$cache/ready" ] && [ "$(head -n 1 "$cache/virtio/ready" 2>/dev/null)" = "$virtio_want" ] &&
+	exit 0
 
 command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: the lab takes its kernel and busybox from a Debian archive"
 command -v dpkg-deb >/dev/null 2>&1 || fail "dpkg-deb not found (package dpkg)"
@@ -92,15 +111,10 @@ release=${vmlinuz##*/vmlinuz-}
 moddir=$(find "$work/k" -type d -path "*/modules/$release" | head -n 1)
 [ -n "$moddir" ] || fail "$kdeb holds no modules directory for $release"
 
-rm -rf "$cache/kernel.new"
-mkdir -p "$cache/kernel.new"
-cp "$vmlinuz" "$cache/kernel.new/vmlinuz"
-echo "$release" >"$cache/kernel.new/release"
-
 # Copies module $1 (a name as modinfo spells it, '-' or '_') uncompressed
-# into the cache, after its dependencies; appends it to load-order. POSIX sh
-# has no local variables: the recursion below clobbers every variable, so
-# after it only $1 is used.
+# into $dest, after its dependencies; appends it to $order. $work/seen
+# lists the modules already in $order. POSIX sh has no local variables: the
+# recursion below clobbers every variable, so after it only $1 is used.
 add_module() {
 	name=$1
 	grep -qx "$name" "$work/seen" 2>/dev/null && return 0
@@ -108,7 +122,7 @@ add_module() {
 	alt=$(echo "$name" | tr '_-' '-_')
 	file=$(find "$moddir" \( -name "$name.ko*" -o -name "$alt.ko*" \) | head -n 1)
 	[ -n "$file" ] || fail "module $name not found in $kdeb"
-	out="$cache/kernel.new/$name.ko"
+	out="$dest/$name.ko"
 	case $file in
 	*.ko) cp "$file" "$out" ;;
 	*.ko.xz) xz -dc "$file" >"$out" || fail "cannot decompress $file (xz)" ;;
@@ -121,21 +135,57 @@ add_module() {
 	for d in $deps; do
 		add_module "$d"
 	done
-	echo "$1" >>"$cache/kernel.new/load-order"
+	echo "$1" >>"$order"
 }
-: >"$cache/kernel.new/load-order"
-for m in $want_modules; do
-	add_module "$m"
-done
-rm -rf "$cache/kernel"
-mv "$cache/kernel.new" "$cache/kernel"
+# add_modules ORDERFILE NAME...: NAME and their dependencies into $dest,
+# ORDERFILE listing them dependencies first.
+add_modules() {
+	order=$1
+	shift
+	: >"$order"
+	: >"$work/seen"
+	for m in "$@"; do
+		add_module "$m"
+	done
+}
 
-# --- busybox ---------------------------------------------------------------
-have_deb busybox-static || download busybox-static
-bdeb=$(deb_of busybox-static)
-dpkg-deb -x "$bdeb" "$work/bb" || fail "cannot extract $bdeb"
-[ -x "$work/bb/bin/busybox" ] || fail "$bdeb holds no bin/busybox"
-cp "$work/bb/bin/busybox" "$cache/busybox"
+if [ ! -f "$cache/ready" ]; then
+	rm -rf "$cache/kernel.new"
+	mkdir -p "$cache/kernel.new"
+	cp "$vmlinuz" "$cache/kernel.new/vmlinuz"
+	echo "$release" >"$cache/kernel.new/release"
+	dest=$cache/kernel.new
+	# shellcheck disable=SC2086 # a list of module names
+	add_modules "$cache/kernel.new/load-order" $want_modules
+	rm -rf "$cache/kernel"
+	mv "$cache/kernel.new" "$cache/kernel"
 
-echo "kernel $release ($kpkg), modules: $(tr '\n' ' ' <"$cache/kernel/load-order")" >"$cache/ready"
-echo "lab/fetch.sh: $(cat "$cache/ready")" >&2
+	# --- busybox -------------------------------------------------------
+	have_deb busybox-static || download busybox-static
+	bdeb=$(deb_of busybox-static)
+	dpkg-deb -x "$bdeb" "$work/bb" || fail "cannot extract $bdeb"
+	[ -x "$work/bb/bin/busybox" ] || fail "$bdeb holds no bin/busybox"
+	cp "$work/bb/bin/busybox" "$cache/busybox"
+
+	echo "kernel $release ($kpkg), modules: $(tr '\n' ' ' <"$cache/kernel/load-order")" >"$cache/ready"
+	echo "lab/fetch.sh: $(cat "$cache/ready")" >&2
+fi
+
+# --- the virtio modules ------------------------------------------------------
+# From the same package as the kernel above, so that they load into it.
+[ "$(cat "$cache/kernel/release")" = "$release" ] ||
+	fail "lab/cache/kernel is $(cat "$cache/kernel/release") but $kdeb is $release: empty lab/cache and fetch again"
+rm -rf "$cache/virtio.new"
+mkdir -p "$cache/virtio.new"
+dest=$cache/virtio.new
+# shellcheck disable=SC2086 # lists of module names
+add_modules "$dest/load-order.inner" $want_inner
+# shellcheck disable=SC2086
+add_modules "$dest/load-order.outer" $want_outer
+{
+	echo "$virtio_want"
+	echo "kernel $release, guest: $(tr '\n' ' ' <"$dest/load-order.inner"); lab machine: $(tr '\n' ' ' <"$dest/load-order.outer")"
+} >"$dest/ready"
+rm -rf "$cache/virtio"
+mv "$cache/virtio.new" "$cache/virtio"
+echo "lab/fetch.sh: virtio modules: $(tail -n 1 "$cache/virtio/ready")" >&2

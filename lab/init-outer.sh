@@ -5,8 +5,11 @@
 # command line (comma-separated) and powers the machine off so QEMU exits.
 # Each step prints a "LAB: " marker; lab/run.sh reads them to tell which
 # layer failed. Options on the kernel command line:
-#   lab.test=info,guests,benchguest,linux,timing,shell  what to run (timing:N: N
-#                  runs per monitor, default 5)
+#   lab.test=info,guests,benchguest,linux,timing,virtio,virtio-qemu,shell
+#                  what to run (timing:N: N runs per monitor, default 5)
+#   lab.virtio=LIST  the devices the virtio tests give the Linux guest
+#                  (disk,rodisk,rng,vsock,net; default disk,rodisk,rng; none:
+#                  no device, the guest only loads its modules)
 #   lab.cpus=N     vCPUs of the Linux guest (default 1)
 #   lab.mem=SIZE   its memory (default 256M)
 #   lab.inner="..." its kernel command line (quoted; default below)
@@ -156,6 +159,156 @@ boot_timing() {
 	done
 }
 
+# --- virtio: the Linux guest with devices ------------------------------------
+# `virtio` runs the guest under vmm, `virtio-qemu` the same guest under
+# QEMU/KVM, the reference for what Debian's stock drivers expect. Both give
+# it the devices lab.virtio= names, tell its /init which checks to run
+# (check= on its command line, see init-inner.sh), and play the host's part:
+#   disk    the image the host made is this machine's own /dev/vda (QEMU's
+#           -drive if=virtio); it is copied to /tmp/disk.img, given to the
+#           guest read-write, and copied back to /dev/vda after the run, so
+#           that the host reads what the guest wrote
+#   rodisk  a second copy, /tmp/rodisk.img, given read-only
+#   rng     the entropy device
+#   vsock   the host side through vmm's Unix socket (vsockpeer uds-connect
+#           to the guest's port 5000, uds-listen for its connection to the
+#           host's 5001); under QEMU, vhost-vsock and plain AF_VSOCK
+#   net     a TAP (tap0, 192.0.2.1/24) in a new network namespace, in which
+#           the monitor runs too, and a TCP listener on port 7777 whose
+#           bytes' sha256 is printed
+outer_virtio_loaded=no
+outer_virtio() {
+	[ "$outer_virtio_loaded" = yes ] && return 0
+	outer_virtio_loaded=yes
+	while read -r m; do
+		grep -q "^$(echo "$m" | tr - _) " /proc/modules && continue
+		insmod "/lib/modules/virtio/$m.ko" || echo "LAB: FAIL insmod $m"
+	done </lib/modules/virtio/load-order
+	# The disk's probe is asynchronous.
+	i=0
+	while [ ! -b /dev/vda ] && [ "$i" -lt 50 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+}
+
+virtio_test() {
+	mon=$1
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	outer_virtio
+	devs=$(opt lab.virtio disk,rodisk,rng)
+	script=/tmp/virtio-$mon.sh
+	checks="" margs="" peers="" netns=no disk=no letter=a
+	for d in $(echo "$devs" | tr ',' ' '); do
+		case $d in
+		disk | rodisk)
+			if [ ! -b /dev/vda ]; then
+				echo "LAB: FAIL virtio $mon: no /dev/vda (lab/run.sh --drive IMG gives it)"
+				return
+			fi
+			img=/tmp/$d.img
+			dd if=/dev/vda of="$img" bs=1M 2>/dev/null
+			if [ "$mon" = vmm ]; then
+				ro=""
+				[ "$d" = rodisk ] && ro=,readonly
+				margs="$margs --disk $img$ro"
+			else
+				ro=""
+				[ "$d" = rodisk ] && ro=,readonly=on
+				margs="$margs -drive file=$img,format=raw,if=none,id=$d$ro -device virtio-blk-pci,drive=$d"
+			fi
+			checks="$checks,$d:vd$letter"
+			letter=$(echo "$letter" | tr a-y b-z)
+			[ "$d" = disk ] && disk=yes
+			;;
+		rng)
+			if [ "$mon" = vmm ]; then
+				margs="$margs --rng"
+			else
+				margs="$margs -device virtio-rng-pci"
+			fi
+			checks="$checks,rng"
+			;;
+		vsock)
+			if [ "$mon" = vmm ]; then
+				margs="$margs --vsock cid=3,uds=/tmp/vsock.sock"
+				peers="$peers
+(vsockpeer uds-listen /tmp/vsock.sock_5001 240 2>&1 | sed 's/^/LAB: vsock host /') &
+(vsockpeer uds-connect /tmp/vsock.sock 5000 240 'hello guest from host' 2>&1 | sed 's/^/LAB: vsock host /') &"
+			else
+				margs="$margs -device vhost-vsock-pci,guest-cid=3"
+				peers="$peers
+(vsockpeer listen 5001 240 host 2>&1 | sed 's/^/LAB: vsock host /') &
+(i=0; until vsockpeer connect 3 5000 'hello guest from host' 2>/tmp/vsock.err; do
+	i=\$((i + 1)); [ \$i -lt 600 ] && [ ! -e /tmp/virtio.done ] || { cat /tmp/vsock.err; break; }
+	usleep 200000; done | sed 's/^/LAB: vsock host /') &"
+			fi
+			checks="$checks,vsock:5000:5001"
+			;;
+		net)
+			netns=yes
+			if [ "$mon" = vmm ]; then
+				margs="$margs --net tap=tap0"
+			else
+				# romfile=: no boot ROM (the image carries none).
+				margs="$margs -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,romfile="
+			fi
+			peers="$peers
+tunctl -t tap0 >/dev/null && ip link set tap0 up && ip addr add 192.0.2.1/24 dev tap0 ||
+	echo 'LAB: FAIL net: cannot set up tap0'
+# A listening nc ends when its stdin ends; the pipe from sleep keeps it
+# open until the guest has sent all and closed.
+(sleep 600 | nc -l -p 7777 >/tmp/net.recv; echo \"LAB: net received \$(wc -c </tmp/net.recv) bytes sha256 \$(sha256sum </tmp/net.recv | cut -d' ' -f1)\") &"
+			checks="$checks,net"
+			;;
+		none) ;;
+		*)
+			echo "LAB: FAIL virtio: unknown device $d"
+			return
+			;;
+		esac
+	done
+	checks=${checks#,}
+	[ -n "$checks" ] || checks=mods
+	cmd="$inner check=$checks check.tag=$mon"
+	echo "LAB: virtio $mon devices: $devs"
+	echo "LAB: inner cmdline: $cmd"
+	if [ "$mon" = vmm ]; then
+		echo "LAB: vmm start: vmm run --kernel /lab/vmlinuz --initrd /lab/inner.cpio.gz --mem $mem --cpus $cpus$margs"
+		run="timeout $limit vmm run --kernel /lab/vmlinuz --initrd /lab/inner.cpio.gz --mem $mem --cpus $cpus --cmdline \"$cmd\"$margs </dev/null 2>&1"
+	else
+		echo "LAB: qemu start:$margs"
+		run="timeout $limit qemu-system-x86_64 -L /lab/qemu -accel kvm -cpu host -m $mem -smp $cpus -nographic -no-reboot -nodefaults -serial stdio -kernel /lab/vmlinuz -initrd /lab/inner.cpio.gz -append \"$cmd\"$margs </dev/null 2>&1"
+	fi
+	# One script with the host's peers and the monitor, so that with a
+	# TAP all of it runs in the new network namespace. The peers still
+	# waiting afterwards (their partner never came) are ended.
+	rm -f /tmp/virtio.done
+	cat >"$script" <<EOF
+$peers
+$run
+echo "LAB: $mon exit status \$?"
+touch /tmp/virtio.done
+sleep 1
+for p in \$(pidof vsockpeer nc sleep); do kill \$p 2>/dev/null; done
+wait
+EOF
+	if [ "$netns" = yes ]; then
+		unshare -n sh "$script"
+	else
+		sh "$script"
+	fi
+	if [ "$disk" = yes ]; then
+		if dd if=/tmp/disk.img of=/dev/vda bs=1M conv=fsync 2>/dev/null; then
+			echo "LAB: virtio $mon disk written back"
+		else
+			echo "LAB: FAIL virtio $mon: cannot write the disk back to /dev/vda"
+		fi
+	fi
+	rm -f /tmp/disk.img /tmp/rodisk.img
+	echo "LAB: virtio $mon took $(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime) s of the lab machine's uptime"
+}
+
 for t in $(echo "$tests" | tr ',' ' '); do
 	echo "LAB: test $t begin"
 	case $t in
@@ -190,6 +343,16 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		;;
 	timing:*)
 		boot_timing "${t#timing:}"
+		;;
+	virtio)
+		virtio_test vmm
+		;;
+	virtio-qemu)
+		if command -v qemu-system-x86_64 >/dev/null 2>&1; then
+			virtio_test qemu
+		else
+			echo "LAB: FAIL virtio-qemu: no qemu-system-x86_64 in the lab image"
+		fi
 		;;
 	shell)
 		echo "LAB: shell (exit to power off)"

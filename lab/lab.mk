@@ -14,15 +14,24 @@ LAB_CACHE    ?= lab/cache
 LAB_INNER    := $(LAB_DIR)/inner.cpio.gz
 LAB_OUTER    := $(LAB_DIR)/outer.cpio.gz
 LAB_TEST_BIN := $(BUILD)/tests/lab/test_lab
+# The virtio cases: a program of their own, so that their one long lab boot
+# has its own time limit under tests/run.py.
+LAB_VIRTIO_BIN := $(BUILD)/tests/lab/test_lab_virtio
+LAB_TEST_SRCS := tests/lab/lablib.c tests/lab/lablib.h
 # The stopwatch of the boot-timing test, static like the monitor: the outer
 # image's libraries are QEMU's, and the helper should not depend on them.
 LAB_BOOTTIME := $(LAB_DIR)/boottime
+# Both ends of the vsock case (the Linux guest's AF_VSOCK side, the lab
+# machine's side through vmm's Unix socket), static for the same reason.
+LAB_VSOCKPEER := $(LAB_DIR)/vsockpeer
 # The bench runner goes into the inner image when a fragment builds it (the
 # src/*/*.mk fragments are included before this one).
 LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
 
-TEST_DEPS  += $(LAB_DIR)/ready $(LAB_TEST_BIN)
-TEST_ITEMS += lab:$(LAB_TEST_BIN)
+TEST_DEPS  += $(LAB_DIR)/ready $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN)
+TEST_ITEMS += lab:$(LAB_TEST_BIN) lab:$(LAB_VIRTIO_BIN)
+# lab/run.sh and the tests find the cache through the environment.
+export LAB_CACHE
 
 .PHONY: lab-fetch lab-images
 lab-fetch:
@@ -31,7 +40,7 @@ lab-fetch:
 lab-images: $(LAB_DIR)/ready
 
 $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh lab/realtool.sh \
-		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) \
+		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) $(LAB_VSOCKPEER) \
 		$(GUEST_ELF)
 	@mkdir -p $(LAB_DIR)
 	@rm -f $@ $(LAB_DIR)/unavailable
@@ -40,10 +49,11 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 			| tee $(LAB_DIR)/unavailable >&2; \
 	elif LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/fetch.sh 2>$(LAB_DIR)/fetch.log; then \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh inner $(LAB_INNER) \
-			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) && \
+			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) --vsockpeer $(LAB_VSOCKPEER) && \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh outer $(LAB_OUTER) \
 			--vmm $(BUILD)/vmm-static --inner $(LAB_INNER) --guests $(BUILD)/tests/guests \
-			--benchguest $(GUEST_ELF) --boottime $(LAB_BOOTTIME) && \
+			--benchguest $(GUEST_ELF) --boottime $(LAB_BOOTTIME) \
+			--vsockpeer $(LAB_VSOCKPEER) && \
 		touch $@; \
 	else \
 		cat $(LAB_DIR)/fetch.log >&2; \
@@ -56,7 +66,14 @@ $(LAB_BOOTTIME): tests/lab/boottime.c
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
 
-$(LAB_TEST_BIN): tests/lab/test_lab.c $(TEST_LIB) tests/common/testlib.h
+$(LAB_VSOCKPEER): tests/lab/vsockpeer.c
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CPPFLAGS) -Itests/common $(CFLAGS) -o $@ $< $(TEST_LIB) -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
+
+$(LAB_TEST_BIN) $(LAB_VIRTIO_BIN): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
+		tests/common/testlib.h
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) -Itests/common $(CFLAGS) -o $@ $< tests/lab/lablib.c $(TEST_LIB) \
+		-lcmocka $(LDLIBS)

@@ -1,11 +1,14 @@
 #!/bin/sh
 # mkinitrd.sh: builds the lab's two initramfs images (cpio newc, gzip).
 #
-#   mkinitrd.sh inner OUT [--bench FILE]
+#   mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE]
 #       The Linux guest that runs under vmm: static busybox, sysbench and
 #       cyclictest from this host with the shared libraries they load,
-#       our bench runner when given, lab/realtool.sh as /bin/realtool.sh
-#       and lab/init-inner.sh as /init.
+#       our bench runner when given, lab/realtool.sh as /bin/realtool.sh,
+#       the kernel's virtio and ext4 modules under /lib/modules (load
+#       order in /lib/modules/load-order; /init loads them for the virtio
+#       checks), the vsock helper as /bin/vsockpeer when given, and
+#       lab/init-inner.sh as /init.
 #   mkinitrd.sh outer OUT --vmm FILE --inner FILE --guests DIR
 #       The lab machine QEMU boots: busybox, the KVM modules (load order
 #       in /lib/modules/load-order), the static monitor as /bin/vmm, the
@@ -14,6 +17,10 @@
 #       stopwatch as /bin/boottime, and this host's qemu-system-x86_64
 #       (with its libraries and its firmware under /lab/qemu) so that the
 #       boot-timing test can run QEMU/KVM beside vmm on the same guest.
+#       The lab machine's own virtio modules (for the disk image QEMU gives
+#       it, and tun) go under /lib/modules/virtio, loaded only by the
+#       virtio tests; with --vsockpeer FILE the vsock helper as
+#       /bin/vsockpeer.
 #
 # Needs lab/fetch.sh to have filled lab/cache/ (or $LAB_CACHE), and cpio,
 # gzip and ldd on the host.
@@ -27,7 +34,7 @@ fail() {
 	exit 1
 }
 usage() {
-	fail "usage: mkinitrd.sh inner OUT [--bench FILE] | outer OUT --vmm FILE --inner FILE --guests DIR [--benchguest FILE] [--boottime FILE]"
+	fail "usage: mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE] | outer OUT --vmm FILE --inner FILE --guests DIR [--benchguest FILE] [--boottime FILE] [--vsockpeer FILE]"
 }
 
 [ $# -ge 2 ] || usage
@@ -35,7 +42,7 @@ kind=$1
 out=$2
 shift 2
 bench="" vmm="" inner="" guests="" benchguest=""
-boottime=""
+boottime="" vsockpeer=""
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -45,12 +52,14 @@ while [ $# -gt 0 ]; do
 	--guests) guests=$2 ;;
 	--benchguest) benchguest=$2 ;;
 	--boottime) boottime=$2 ;;
+	--vsockpeer) vsockpeer=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
 done
 
 [ -f "$cache/ready" ] || fail "lab/cache is not filled: run lab/fetch.sh first"
+[ -f "$cache/virtio/ready" ] || fail "lab/cache has no virtio modules: run lab/fetch.sh again"
 command -v cpio >/dev/null 2>&1 || fail "cpio not found (Debian package cpio)"
 command -v gzip >/dev/null 2>&1 || fail "gzip not found (Debian package gzip)"
 
@@ -113,6 +122,25 @@ add_timing_tools() {
 	done
 }
 
+# add_modules LIST DIR: the modules lab/cache/virtio/load-order.LIST names
+# into DIR of the image, with that list as DIR/load-order.
+add_modules() {
+	mkdir -p "$root$2"
+	while read -r m; do
+		cp "$cache/virtio/$m.ko" "$root$2/"
+	done <"$cache/virtio/load-order.$1"
+	cp "$cache/virtio/load-order.$1" "$root$2/load-order"
+}
+
+# The vsock helper, static like everything the images run bare.
+add_vsockpeer() {
+	[ -x "$1" ] || fail "vsock helper $1 not found"
+	if ldd "$1" >/dev/null 2>&1; then
+		fail "$1 is dynamically linked; the lab needs it static"
+	fi
+	cp "$1" "$root/bin/vsockpeer"
+}
+
 case $kind in
 inner)
 	cp "$here/init-inner.sh" "$root/init"
@@ -128,6 +156,9 @@ inner)
 		echo "lab/mkinitrd.sh: cyclictest not found (Debian package rt-tests); the inner image has none" >&2
 	fi
 	[ -z "$bench" ] || add_prog "$bench" /bin/bench
+	add_modules inner /lib/modules
+	mkdir -p "$root/mnt"
+	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
 	;;
 outer)
 	if [ -z "$vmm" ] || [ -z "$inner" ] || [ -z "$guests" ]; then
@@ -157,6 +188,8 @@ outer)
 	# The benchmark guest, to prove it under hardware virtualisation too.
 	[ -z "$benchguest" ] || cp "$benchguest" "$root/lab/guests/benchguest.elf"
 	[ -z "$boottime" ] || add_timing_tools "$boottime"
+	add_modules outer /lib/modules/virtio
+	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
 	;;
 *)
 	usage

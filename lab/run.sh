@@ -7,8 +7,8 @@
 # init) followed by the tail of the console.
 #
 #   lab/run.sh [options] TEST[,TEST...]
-#     TEST            info, guests, benchguest, linux, timing[:N] or shell (see
-#                     lab/init-outer.sh)
+#     TEST            info, guests, benchguest, linux, timing[:N], virtio,
+#                     virtio-qemu or shell (see lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
 #     --mem SIZE      its memory (default 256M)
 #     --inner STR     its kernel command line
@@ -16,6 +16,11 @@
 #     --timeout S     wall-clock limit for the whole QEMU run (default 300)
 #     --smp N         CPUs of the lab machine (default: --cpus, at least 1)
 #     --log FILE      also keep the console in FILE
+#     --drive FILE    a raw disk image for the lab machine (its /dev/vda,
+#                     virtio); the virtio tests give copies of it to the
+#                     guest and write the guest's changes back to it
+#     --virtio LIST   the devices the virtio tests give the guest
+#                     (disk,rodisk,rng,vsock,net; see lab/init-outer.sh)
 #
 # Exit status: 0 the test's markers appeared; 1 a layer failed; 2 usage;
 # 3 the lab cannot run here (no QEMU, or the images are not built).
@@ -29,17 +34,17 @@ build=${BUILD:-build}
 qemu=${QEMU:-qemu-system-x86_64}
 
 usage() {
-	echo "usage: lab/run.sh [--cpus N] [--mem SIZE] [--inner STR] [--expect STR]... [--timeout S] [--smp N] [--log FILE] TEST[,TEST...]" >&2
+	echo "usage: lab/run.sh [--cpus N] [--mem SIZE] [--inner STR] [--expect STR]... [--timeout S] [--smp N] [--log FILE] [--drive FILE] [--virtio LIST] TEST[,TEST...]" >&2
 	exit 2
 }
 
-cpus=1 mem=256M inner="" timeout=300 smp="" log="" tests=""
+cpus=1 mem=256M inner="" timeout=300 smp="" log="" tests="" drive="" virtio=""
 expects=$(mktemp "${TMPDIR:-/tmp}/labexpect.XXXXXX")
 console=$(mktemp "${TMPDIR:-/tmp}/labconsole.XXXXXX")
 trap 'rm -f "$expects" "$console" "$console.rc"' EXIT
 while [ $# -gt 0 ]; do
 	case $1 in
-	--cpus|--mem|--inner|--expect|--timeout|--smp|--log)
+	--cpus|--mem|--inner|--expect|--timeout|--smp|--log|--drive|--virtio)
 		[ $# -ge 2 ] || usage
 		case $1 in
 		--cpus) cpus=$2 ;;
@@ -49,6 +54,8 @@ while [ $# -gt 0 ]; do
 		--timeout) timeout=$2 ;;
 		--smp) smp=$2 ;;
 		--log) log=$2 ;;
+		--drive) drive=$2 ;;
+		--virtio) virtio=$2 ;;
 		esac
 		shift 2
 		;;
@@ -63,6 +70,11 @@ done
 [ -n "$tests" ] || usage
 case $inner in *'"'*) echo "lab/run.sh: --inner must not contain '\"'" >&2; exit 2 ;; esac
 [ -n "$smp" ] || smp=$cpus
+case $virtio in *[!a-z,]*) echo "lab/run.sh: --virtio takes a list of names" >&2; exit 2 ;; esac
+if [ -n "$drive" ] && [ ! -f "$drive" ]; then
+	echo "lab/run.sh: --drive $drive: no such file" >&2
+	exit 2
+fi
 
 kernel=$cache/kernel/vmlinuz
 outer=$build/lab/outer.cpio.gz
@@ -84,6 +96,14 @@ for t in $(echo "$tests" | tr ',' ' '); do
 	linux)
 		printf '%s\n' "INIT: reached /init" "INIT: done" >>"$expects"
 		;;
+	virtio | virtio-qemu)
+		# Both tests print the guest's lines; the monitor's status is
+		# each test's own.
+		mon=vmm
+		[ "$t" = virtio ] || mon=qemu
+		printf '%s\n' "INIT: reached /init" "INIT: checks done" "INIT: done" \
+			"LAB: $mon exit status 0" >>"$expects"
+		;;
 	timing | timing:*)
 		printf '%s\n' "LAB: timing vmm init_ms=" "LAB: timing qemu init_ms=" >>"$expects"
 		;;
@@ -97,6 +117,11 @@ inner_limit=$((timeout - 20))
 [ "$inner_limit" -ge 10 ] || inner_limit=10
 append="console=ttyS0 quiet panic=-1 lab.test=$tests lab.cpus=$cpus lab.mem=$mem lab.timeout=$inner_limit"
 [ -z "$inner" ] || append="$append lab.inner=\"$inner\""
+[ -z "$virtio" ] || append="$append lab.virtio=$virtio"
+# The disk image, as the lab machine's virtio disk (its own /dev/vda).
+# set -- is free here: the options are all read.
+set --
+[ -z "$drive" ] || set -- -drive "file=$drive,format=raw,if=virtio"
 
 # -cpu qemu64,+svm,+npt: an AMD CPU model with SVM and nested paging,
 # which kvm_amd requires; TCG emulates both. -no-reboot turns a guest
@@ -106,7 +131,7 @@ rcfile=$console.rc
 {
 	timeout -k 5 "$timeout" "$qemu" -accel tcg -cpu qemu64,+svm,+npt -m 2G -smp "$smp" \
 		-nographic -no-reboot -nodefaults -serial stdio -monitor none \
-		-kernel "$kernel" -initrd "$outer" -append "$append" </dev/null 2>&1 &&
+		-kernel "$kernel" -initrd "$outer" -append "$append" "$@" </dev/null 2>&1 &&
 		echo 0 >"$rcfile" || echo $? >"$rcfile"
 } | tr -d '\r' | tee "$console"
 qrc=$(cat "$rcfile")

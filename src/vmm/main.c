@@ -120,8 +120,8 @@ static int net_vsock_option(bool net, const char *arg, struct machine_config *cf
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO, OPT_DISK, OPT_RNG,
-	       OPT_NET, OPT_VSOCK };
+	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
+	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},

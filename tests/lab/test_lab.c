@@ -15,69 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "lablib.h"
 
-/* The wall-clock limit run.sh gives QEMU, and ours for run.sh itself. */
+/* The wall-clock limit run.sh gives QEMU. */
 #define LAB_TIMEOUT_S 300
-#define RUN_TIMEOUT_S (LAB_TIMEOUT_S + 30)
 
-/* Skips the case when the lab cannot run on this machine. */
-static void require_lab(void)
-{
-	char buf[512] = "";
-	FILE *f = fopen(build_path("lab/unavailable"), "r");
-	if (f) {
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		skip_because("the lab's kernel could not be fetched: %s", buf);
-	}
-	if (system("command -v qemu-system-x86_64 >/dev/null 2>&1") != 0)
-		skip_because("qemu-system-x86_64 not installed (Debian package qemu-system-x86)");
-	if (access("lab/cache/kernel/vmlinuz", R_OK) != 0 ||
-	    access(build_path("lab/outer.cpio.gz"), R_OK) != 0)
-		skip_because("lab images not built (make %s)", build_path("lab/ready"));
-}
-
-/* Runs lab/run.sh with the given options (NULL-terminated, at most 12). */
 static void run_lab(struct cmd_result *r, const char *const opts[])
 {
-	const char *argv[20];
-	char limit[16];
-	int n = 0;
-	snprintf(limit, sizeof(limit), "%d", LAB_TIMEOUT_S);
-	argv[n++] = "/bin/sh";
-	argv[n++] = "lab/run.sh";
-	argv[n++] = "--timeout";
-	argv[n++] = limit;
-	for (int i = 0; opts[i] && n < 19; i++)
-		argv[n++] = opts[i];
-	argv[n] = NULL;
-	run_cmd(argv, RUN_TIMEOUT_S, r);
-	if (r->status == 3)
-		skip_because("lab/run.sh: %.300s", r->err);
-	const char *verdict = strstr(r->out, "RUN: ");
-	test_note("lab/run.sh status %d%s; %s", r->status, r->timed_out ? " (timed out)" : "",
-		  verdict ? verdict : "no verdict line");
-	if (r->status != 0) {
-		size_t len = strlen(r->out);
-		test_note("console tail:\n%s", len > 3000 ? r->out + len - 3000 : r->out);
-		if (*r->err)
-			test_note("stderr: %.500s", r->err);
-	}
-}
-
-/* The status in the first "LAB: vmm exit status N" after marker, or -1. */
-static int vmm_status_after(const char *out, const char *marker)
-{
-	const char *p = strstr(out, marker);
-	if (!p)
-		return -1;
-	p = strstr(p, "LAB: vmm exit status ");
-	if (!p)
-		return -1;
-	return atoi(p + strlen("LAB: vmm exit status "));
+	run_lab_for(r, LAB_TIMEOUT_S, opts);
 }
 
 static void lab_info_reports_amd_v(void **state)
@@ -205,21 +150,6 @@ static void lab_linux_reboot_ends_run(void **state)
 	assert_non_null(strstr(r.out, "turning off by reboot"));
 	assert_int_equal(vmm_status_after(r.out, "LAB: test linux begin"), 0);
 	cmd_result_free(&r);
-}
-
-/* The console line that starts with prefix, copied (without its newline)
- * into line; false when there is none. */
-static bool find_line(const char *out, const char *prefix, char *line, size_t size)
-{
-	const char *p = strstr(out, prefix);
-	if (!p)
-		return false;
-	size_t n = strcspn(p, "\n");
-	if (n >= size)
-		n = size - 1;
-	memcpy(line, p, n);
-	line[n] = '\0';
-	return true;
 }
 
 /* The boot-timing test with 2 runs per monitor: every run, under vmm and

@@ -1,0 +1,91 @@
+/* lablib: see lablib.h. */
+#include "lablib.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *lab_unavailable(void)
+{
+	static char why[640];
+	char buf[512] = "";
+	FILE *f = fopen(build_path("lab/unavailable"), "r");
+	if (f) {
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(why, sizeof(why), "the lab's kernel could not be fetched: %s", buf);
+		return why;
+	}
+	if (system("command -v qemu-system-x86_64 >/dev/null 2>&1") != 0)
+		return "qemu-system-x86_64 not installed (Debian package qemu-system-x86)";
+	/* run.sh reads the kernel from $LAB_CACHE, as make does. */
+	const char *cache = getenv("LAB_CACHE");
+	char kernel[4096];
+	snprintf(kernel, sizeof(kernel), "%s/kernel/vmlinuz", cache && *cache ? cache : "lab/cache");
+	if (access(kernel, R_OK) != 0 || access(build_path("lab/outer.cpio.gz"), R_OK) != 0) {
+		snprintf(why, sizeof(why), "lab images not built (make %s)", build_path("lab/ready"));
+		return why;
+	}
+	return NULL;
+}
+
+void require_lab(void)
+{
+	const char *why = lab_unavailable();
+	if (why)
+		skip_because("%s", why);
+}
+
+void run_lab_for(struct cmd_result *r, int timeout_s, const char *const opts[])
+{
+	const char *argv[20];
+	char limit[16];
+	int n = 0;
+	snprintf(limit, sizeof(limit), "%d", timeout_s);
+	argv[n++] = "/bin/sh";
+	argv[n++] = "lab/run.sh";
+	argv[n++] = "--timeout";
+	argv[n++] = limit;
+	for (int i = 0; opts[i] && n < 19; i++)
+		argv[n++] = opts[i];
+	argv[n] = NULL;
+	run_cmd(argv, timeout_s + 30, r);
+	if (r->status == 3)
+		skip_because("lab/run.sh: %.300s", r->err);
+	const char *verdict = strstr(r->out, "RUN: ");
+	test_note("lab/run.sh status %d%s; %s", r->status, r->timed_out ? " (timed out)" : "",
+		  verdict ? verdict : "no verdict line");
+	if (r->status != 0) {
+		size_t len = strlen(r->out);
+		test_note("console tail:\n%s", len > 3000 ? r->out + len - 3000 : r->out);
+		if (*r->err)
+			test_note("stderr: %.500s", r->err);
+	}
+}
+
+int vmm_status_after(const char *out, const char *marker)
+{
+	const char *p = strstr(out, marker);
+	if (!p)
+		return -1;
+	p = strstr(p, "LAB: vmm exit status ");
+	if (!p)
+		return -1;
+	return atoi(p + strlen("LAB: vmm exit status "));
+}
+
+bool find_line(const char *out, const char *prefix, char *line, size_t size)
+{
+	const char *p = strstr(out, prefix);
+	if (!p)
+		return false;
+	size_t n = strcspn(p, "\n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	return true;
+}

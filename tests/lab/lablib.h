@@ -1,0 +1,31 @@
+/* lablib: what the lab's test programs share: skipping when the lab cannot
+ * run here, running lab/run.sh, and reading its console. */
+#ifndef LABLIB_H
+#define LABLIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "testlib.h"
+
+/* NULL when the lab can run on this machine, otherwise why not (the
+ * reason lab/fetch.sh left, no QEMU, images not built). */
+const char *lab_unavailable(void);
+
+/* Skips the case when the lab cannot run on this machine. */
+void require_lab(void);
+
+/* Runs lab/run.sh --timeout timeout_s with the given options
+ * (NULL-terminated, at most 14), allowing it 30 s more; skips when
+ * run.sh says the lab cannot run here; notes its verdict, and the
+ * console's tail when it failed. */
+void run_lab_for(struct cmd_result *r, int timeout_s, const char *const opts[]);
+
+/* The status in the first "LAB: vmm exit status N" after marker, or -1. */
+int vmm_status_after(const char *out, const char *marker);
+
+/* The console line that starts with prefix, copied (without its newline)
+ * into line; false when there is none. */
+bool find_line(const char *out, const char *prefix, char *line, size_t size);
+
+#endif
