@@ -948,6 +948,8 @@ static void sd_parse_virtio(struct sd_ctx *c, const config_setting_t *g, struct 
 			continue;
 		}
 		const config_setting_t *e[VIRTIO_BLK_MAX]; /* only disks is a list */
+		if (k->max > VIRTIO_BLK_MAX)
+			abort(); /* a table entry larger than e[] and notes' disk[] */
 		size_t ne = sd_groups(c, s, k->key, k->example, e);
 		vm->disks = sd_xrealloc(NULL, (ne ? ne : 1) * sizeof(*vm->disks));
 		for (size_t i = 0; i < ne; i++)

@@ -140,9 +140,10 @@ static int spawn(struct sup *s, struct vmproc *v)
 	fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
 	/* Argument vector, built before fork (no allocation in the child). */
 	char mem[32], cpus[16], chan[CHANNEL_MAX][160], serial[16], forbid[16];
-	/* self, run, 9 options with values (kernel .. serial, forbidden),
-	 * --no-gpio, --rng, the disks, net and vsock, the channels, NULL. */
-	const char *argv[2 + 2 * 9 + 2 + 2 * (VIRTIO_BLK_MAX + 2) + 2 * CHANNEL_MAX + 1];
+	/* self, run; 7 options with a value (kernel, initrd, cmdline, mem,
+	 * cpus, serial, test-forbidden-syscall); --no-gpio, --rng; the
+	 * disks, net and vsock, the channels, each with a value; NULL. */
+	const char *argv[2 + 2 * 7 + 2 + 2 * (VIRTIO_BLK_MAX + 2) + 2 * CHANNEL_MAX + 1];
 	int n = 0;
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)v->vm->mem);
 	snprintf(cpus, sizeof(cpus), "%u", v->vm->cpus);
