@@ -40,7 +40,9 @@ static const char usage_text[] =
 	"  --initrd FILE      its initramfs (its /init runs bench=NAME, prints the\n"
 	"                     RESULT line and powers off; see docs/hvbench.md)\n"
 	"  --vmm PATH|qemu    the monitor (default: vmm beside hvbench); qemu runs the\n"
-	"                     Linux guest under QEMU/KVM instead, as a peer\n"
+	"                     guest under QEMU/KVM instead, as a peer (the bare guest\n"
+	"                     through its PVH entry; the -cpu model and machine are\n"
+	"                     probed once and recorded in results.json)\n"
 	"  --force            boot a Linux guest even on a software KVM (PVM), where\n"
 	"                     its kernel code is emulated and a boot takes hours\n"
 	"  --interference     measure the virtualised side twice: alone and with a\n"
@@ -273,10 +275,9 @@ static int cmd_run(int argc, char **argv)
 			return usage_error("--interference measures the virtualised side; it "
 					   "cannot go with --native-only");
 		}
-		if (want_qemu)
-			return usage_error("--vmm qemu needs --guest linux: the bare guest ends "
-					   "through vmm's debug-exit port and starts from vmm's "
-					   "own boot block, which QEMU does not provide");
+		if (want_qemu && o.interference)
+			return usage_error("--interference: the neighbour VM runs under vmm; it "
+					   "cannot go with --vmm qemu");
 		if (o.kernel || o.initrd) {
 			free(vmm);
 			return usage_error("--%s is for --guest linux; the bare guest is "
@@ -335,7 +336,7 @@ static int cmd_list(void)
 	runner_realtool(&tool, realtool);
 	runner_bare(&virt, vmm, image);
 	runner_linux(&lin, vmm, "KERNEL", "INITRD");
-	runner_qemu(&peer, qemu, "KERNEL", "INITRD");
+	runner_qemu(&peer, qemu, NULL, "KERNEL", "INITRD");
 	esc_println(stdout, "runners:");
 	d = runner_describe(&native);
 	esc_println(stdout, "  native        %s", d);

@@ -679,7 +679,7 @@ static void usage_errors(void **state)
 		{{"run", "--guest", "linux", "--kernel", "/nonexistent", "--initrd", FAKE_VMM},
 		 "--kernel /nonexistent: No such file"},
 		{{"run", "--guest", "windows"}, "--guest 'windows'"},
-		{{"run", "--vmm", "qemu"}, "--vmm qemu needs --guest linux"},
+		{{"run", "--vmm", "qemu", "--interference"}, "cannot go with --vmm qemu"},
 		{{"run", "--kernel", FAKE_BENCH}, "--kernel is for --guest linux"},
 		{{"run", "--size", "huge"}, "--size 'huge'"},
 		{{"run", "--cpu", "-1"}, "--cpu '-1'"},
@@ -913,7 +913,10 @@ static void linux_guest_under_qemu(void **state)
 	if (system("command -v cyclictest >/dev/null 2>&1"))
 		skip_because("cyclictest is not installed (Debian package rt-tests)");
 	setenv("FAKE_ARGV_LOG", log, 1);
+	/* No benchmark guest to probe QEMU's -cpu with: -cpu host. */
+	setenv("HVBENCH_GUEST_IMAGE", "/nonexistent", 1);
 	hvbench(&r, args);
+	setenv("HVBENCH_GUEST_IMAGE", FAKE_BENCH, 1);
 	unsetenv("FAKE_ARGV_LOG");
 	if (r.status != 0)
 		fail_msg("exit %d; stderr: %s", r.status, r.err);
@@ -974,6 +977,58 @@ static void linux_refused_on_software_kvm(void **state)
 	cmd_result_free(&r);
 }
 
+/* --vmm qemu with the bare guest: the -cpu model is probed (fake_qemu.sh
+ * aborts on -cpu host as Debian's QEMU does on this software KVM), the
+ * command it then runs is the one results.json records, the workloads run
+ * under it, and the one that needs vmm's GPIO is reported not available on
+ * QEMU, never as a number. */
+static void bare_guest_under_qemu(void **state)
+{
+	const char *out = tmp_path("qbare"), *log = tmp_path("qbare-argv");
+	const char *args[] = {"run", "--vmm", "qemu", "--bench", "alpha,irq-latency-user",
+			      "--reps", "2", "--out", out, NULL};
+	struct cmd_result r;
+	json_t *j, *gpio;
+	const char *virt;
+	char *words, *md;
+
+	(void)state;
+	skip_without_tools();
+	setenv("HVBENCH_QEMU", "tests/hvbench/fake_qemu.sh", 1);
+	setenv("FAKE_ARGV_LOG", log, 1);
+	hvbench(&r, args);
+	unsetenv("FAKE_ARGV_LOG");
+	setenv("HVBENCH_QEMU", FAKE_LINUX, 1);
+	if (r.status != 0)
+		fail_msg("exit %d; stderr: %s", r.status, r.err);
+	/* The first try is -cpu host on microvm, and it fails. */
+	words = first_run_words(log);
+	assert_non_null(strstr(words, "-cpu host -M microvm"));
+	free(words);
+	j = load_results(out);
+	virt = json_string_value(json_object_get(json_object_get(json_object_get(j, "config"),
+								 "runners"), "virt"));
+	assert_non_null(virt);
+	assert_non_null(strstr(virt, "tests/hvbench/fake_qemu.sh -accel kvm -cpu "
+				     "host,-arch-capabilities -M microvm -m 256M -smp 1"));
+	assert_non_null(strstr(virt, "-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "
+				     FAKE_BENCH " -append \"run {name} {params}\""));
+	assert_int_equal(nsamples(result_of(j, "alpha"), "virt"), 2);
+	assert_int_equal(nsamples(result_of(j, "alpha"), "native"), 2);
+	gpio = result_of(j, "irq-latency-user");
+	assert_string_equal(json_string_value(json_object_get(gpio, "status")), "not_available");
+	assert_int_equal(nsamples(gpio, "virt"), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(gpio, "error")), "GPIO"));
+	json_decref(j);
+	assert_non_null(strstr(r.out, "not available irq-latency-user: not available on QEMU"));
+	assert_non_null(strstr(r.out, "virt: bare guest under QEMU/KVM (peer)"));
+	md = slurp(tmp_path("qbare/report.md"));
+	assert_non_null(md);
+	assert_non_null(strstr(md, "`not available` **irq-latency-user**"));
+	free(md);
+	cmd_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -992,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(sigint_keeps_results),
 		cmocka_unit_test(linux_guest_under_vmm),
 		cmocka_unit_test(linux_guest_under_qemu),
+		cmocka_unit_test(bare_guest_under_qemu),
 		cmocka_unit_test(linux_refused_on_software_kvm),
 	};
 
