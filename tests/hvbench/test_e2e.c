@@ -1029,6 +1029,91 @@ static void bare_guest_under_qemu(void **state)
 	cmd_result_free(&r);
 }
 
+/* hvbench compare on two real results folders: a folder against itself is
+ * no change anywhere (exit 0); a run whose monitor is 30% slower instead of
+ * 10% is slower on both workloads (exit 1, the CI gate), but not beyond a
+ * 50% threshold; Markdown and JSON are written; a folder from another host
+ * is refused (exit 2) naming the field, unless --force, which the output
+ * then says. */
+static void compare_two_runs(void **state)
+{
+	const char *a = tmp_path("cmpA"), *b = tmp_path("cmpB");
+	const char *md = tmp_path("cmp.md"), *js = tmp_path("cmp.json");
+	const char *run_a[] = {"run", "--bench", "alpha,beta", "--reps", "5", "--out", a, NULL};
+	const char *run_b[] = {"run", "--bench", "alpha,beta", "--reps", "5", "--out", b, NULL};
+	const char *same[] = {"compare", a, a, NULL};
+	const char *ab[] = {"compare", "--md", md, "--json", js, a, b, NULL};
+	const char *loose[] = {"compare", "--threshold", "50", a, b, NULL};
+	const char *forced[] = {"compare", "--force", a, b, NULL};
+	struct cmd_result r;
+	char path[600], *text, *p;
+	FILE *f;
+
+	(void)state;
+	skip_without_tools();
+	hvbench(&r, run_a);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	setenv("FAKE_VMM_SCALE", "1.3", 1);
+	hvbench(&r, run_b);
+	unsetenv("FAKE_VMM_SCALE");
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+
+	hvbench(&r, same);
+	if (r.status != 0)
+		fail_msg("exit %d; stdout: %s stderr: %s", r.status, r.out, r.err);
+	assert_non_null(strstr(r.out, "0 slower, 0 faster, 2 of 2 compared"));
+	assert_null(strstr(r.out, "  slower"));
+	cmd_result_free(&r);
+
+	hvbench(&r, ab);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "2 slower, 0 faster, 2 of 2 compared"));
+	assert_non_null(strstr(r.out, "verdict rule (T = 0.00%)"));
+	cmd_result_free(&r);
+	text = slurp(md);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "| alpha | time (s, lower=better) |"));
+	assert_non_null(strstr(text, "| slower |"));
+	free(text);
+	text = slurp(js);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/1\""));
+	assert_non_null(strstr(text, "\"verdict\": \"slower\""));
+	free(text);
+
+	hvbench(&r, loose);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "0 slower, 0 faster"));
+	cmd_result_free(&r);
+
+	/* B from "another host": its hostname changed in the file. */
+	snprintf(path, sizeof(path), "%s/results.json", b);
+	text = slurp(path);
+	assert_non_null(text);
+	p = strstr(text, "\"hostname\": \"");
+	assert_non_null(p);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*s\"hostname\": \"other-%s", (int)(p - text), text, p + 13);
+	fclose(f);
+	free(text);
+	{
+		const char *plain[] = {"compare", a, b, NULL};
+		hvbench(&r, plain);
+	}
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "refused"));
+	assert_non_null(strstr(r.err, "hostname: "));
+	assert_non_null(strstr(r.err, " vs other-"));
+	cmd_result_free(&r);
+	hvbench(&r, forced);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "FORCED: the documents come from different hosts"));
+	cmd_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1048,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(linux_guest_under_vmm),
 		cmocka_unit_test(linux_guest_under_qemu),
 		cmocka_unit_test(bare_guest_under_qemu),
+		cmocka_unit_test(compare_two_runs),
 		cmocka_unit_test(linux_refused_on_software_kvm),
 	};
 
