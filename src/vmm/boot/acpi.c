@@ -172,9 +172,11 @@ void acpi_build_rom(uint8_t *rom)
 }
 
 /* Fields that hold the guest-physical address of another table in the
- * area: the direct build writes base + target into them, the table loader
- * has the firmware add the address it chose (ADD_POINTER). One list, so
- * both ways build the same tables. */
+ * area: build_area writes base + target into them, and the table loader
+ * has the firmware add the address it chose (ADD_POINTER) to the
+ * relative value. A pointer added to build_area must be added here too:
+ * tests/unit/test_acpi.c runs the loader and compares the result with the
+ * direct build byte for byte. */
 static const struct {
 	uint16_t field; /* area offset of the field */
 	uint8_t size;
