@@ -282,7 +282,7 @@ void fwcfg_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool i
 			data[0] = data_read(f);
 			pthread_mutex_unlock(&f->lock);
 		} else if (offset >= REG_DMA && offset - REG_DMA + len <= 8) {
-			memcpy(data, FWCFG_DMA_SIGNATURE + (offset - REG_DMA), len);
+			memcpy(data, &FWCFG_DMA_SIGNATURE[offset - REG_DMA], len);
 		}
 		return;
 	}
