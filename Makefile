@@ -165,7 +165,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(VMM_LIB_SRCS) $(VMM_HDRS) $(GEN)
 		-o $@ $< $(VMM_LIB_SRCS) $(LDLIBS)
 
 # Tiny test guests. *64.S: ELF64 entered in long mode; *mb.S: multiboot
-# ELF32 entered in protected mode.
+# ELF32 entered in protected mode, linked by NAMEmb.ld when there is one
+# (else mb.ld, at 1 MiB).
 $(BUILD)/tests/guests/%64.elf: tests/guests/%64.S tests/guests/elf64.ld
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
@@ -178,7 +179,8 @@ $(BUILD)/tests/guests/%mb.elf: tests/guests/%mb.S tests/guests/mb.ld
 	@echo "  CC     $@"
 	$(Q)$(CC) -m32 -c -o $@.o $<
 	@echo "  LD     $@"
-	$(Q)ld -m elf_i386 -static -nostdlib --no-warn-rwx-segments -T tests/guests/mb.ld -o $@ $@.o
+	$(Q)ld -m elf_i386 -static -nostdlib --no-warn-rwx-segments \
+		-T $(firstword $(wildcard tests/guests/$*mb.ld) tests/guests/mb.ld) -o $@ $@.o
 
 ALL_TEST_ITEMS = $(addprefix unit:,$(UNIT_BINS)) $(addprefix asan:,$(ASAN_BINS)) \
 	$(TEST_ITEMS) $(addprefix fuzz:,$(FUZZ_BINS)) $(addprefix kvm:,$(KVM_BINS)) \

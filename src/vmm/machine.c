@@ -36,6 +36,7 @@
 #include "acpi.h"
 #include "cmos.h"
 #include "debugexit.h"
+#include "fw_cfg.h"
 #include "gpio.h"
 #include "i8042.h"
 #include "loader.h"
@@ -511,6 +512,10 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 	}
 }
 
+/* QEMU's fw_cfg device, one per process like the machine. */
+static struct fwcfg fwcfg_dev;
+static bool fwcfg_on;
+
 int machine_run(const struct machine_config *cfg)
 {
 	static struct machine mach; /* large (a state per vCPU), one per process */
@@ -565,9 +570,7 @@ int machine_run(const struct machine_config *cfg)
 			goto out;
 	if (load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
 		goto out;
-	free(kernel);
-	free(initrd);
-	kernel = initrd = NULL;
+	/* The kernel and initrd stay: fw_cfg's kernel items serve them. */
 
 	serial_fd = open_serial(cfg->serial, &serial_stdio, &serial_in, err, sizeof(err));
 	if (serial_fd < 0)
@@ -618,6 +621,24 @@ int machine_run(const struct machine_config *cfg)
 		goto out;
 	if (vio_add(m, &pci, cfg, err, sizeof(err)))
 		goto out;
+	/* fw_cfg (fw_cfg.h): what QEMU's PC tells its firmware and test
+	 * kernels. The boot order names the disks by their PCI slots, the
+	 * way QEMU names a virtio-blk disk to SeaBIOS. */
+	fwcfg_init(&fwcfg_dev, &m->mem);
+	fwcfg_on = true;
+	char bootorder[VIRTIO_BLK_MAX * 32] = "";
+	for (unsigned i = 0, n = 0; i < vio_ndisks; i++)
+		for (unsigned slot = 0; slot < PCI_MAX_DEVICES; slot++)
+			if (pci.dev[slot] == &vio_disks[i].vp.pci)
+				n += (unsigned)snprintf(bootorder + n, sizeof(bootorder) - n,
+							"/pci@i0cf8/scsi@%x/disk@0,0\n", slot);
+	struct fwcfg_pc fpc = {
+		.ncpus = m->kvm.nvcpus, .max_cpus = m->kvm.nvcpus,
+		.kernel = kernel, .kernel_size = ksize, .initrd = initrd, .initrd_size = isize,
+		.cmdline = cfg->cmdline, .bootorder = bootorder,
+	};
+	if (fwcfg_add_pc(&fwcfg_dev, &fpc, err, sizeof(err)))
+		goto out;
 	if (!uart || !kbd || !cmos) {
 		snprintf(err, sizeof(err), "out of memory creating devices");
 		goto out;
@@ -635,6 +656,7 @@ int machine_run(const struct machine_config *cfg)
 		{DEBUGEXIT_PORT, DEBUGEXIT_LEN, debugexit_io, &dbg, "isa-debug-exit"},
 		{PCI_CONFIG_ADDRESS, 8, pci_io, &pci, "pci-conf1"},
 		{ACPI_PORT_BASE, ACPI_PORT_LEN, acpi_io, &acpi, "acpi"},
+		{FWCFG_PORT_BASE, FWCFG_PORT_LEN, fwcfg_io, &fwcfg_dev, "fw_cfg"},
 	};
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		if (bus_register(&m->pio, ports[i].base, ports[i].len, ports[i].fn,
@@ -730,6 +752,9 @@ out:
 		outq_free(&out);
 	i8042_free(kbd);
 	cmos_free(cmos);
+	if (fwcfg_on)
+		fwcfg_free(&fwcfg_dev);
+	fwcfg_on = false;
 	bus_free(&m->pio);
 	bus_free(&m->mmio);
 	kvm_close(&m->kvm);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acpi.h"
@@ -67,6 +68,24 @@ static void check_tables(unsigned ncpus)
 	const uint8_t *dsdt = table(&gm, get(fadt + 140, 8), "DSDT");
 	assert_int_equal(get(fadt + 40, 4), get(fadt + 140, 8));
 	assert_true(get(fadt + 112, 4) & (1u << 20)); /* HW_REDUCED_ACPI */
+	/* The FACS: 64-byte aligned, 64 bytes, version 2, no waking vector;
+	 * FIRMWARE_CTRL only (X_FIRMWARE_CTRL must then be 0). */
+	uint64_t facs_at = get(fadt + 36, 4);
+	assert_int_equal(facs_at % 64, 0);
+	assert_int_equal(get(fadt + 132, 8), 0);
+	const uint8_t *facs = gm_ptr(&gm, facs_at, 64);
+	assert_non_null(facs);
+	assert_memory_equal(facs, "FACS", 4);
+	assert_int_equal(get(facs + 4, 4), 64);
+	assert_int_equal(facs[32], 2);
+	assert_int_equal(get(facs + 12, 4), 0);
+	/* The PM timer: port I/O, 32-bit access, 4 bytes, TMR_VAL_EXT clear. */
+	assert_int_equal(get(fadt + 76, 4), ACPI_PORT_BASE + ACPI_PM_TIMER);
+	assert_int_equal(fadt[91], 4);
+	assert_int_equal(fadt[208], 1);
+	assert_int_equal(fadt[209], 32);
+	assert_int_equal(get(fadt + 212, 8), ACPI_PORT_BASE + ACPI_PM_TIMER);
+	assert_false(get(fadt + 112, 4) & (1u << 8));
 	assert_int_equal(get(fadt + 244 + 4, 8), ACPI_PORT_BASE + ACPI_SLEEP_CONTROL);
 	assert_int_equal(get(fadt + 116 + 4, 8), ACPI_PORT_BASE + ACPI_RESET);
 	/* _S5_ is in the DSDT's AML. */
@@ -93,8 +112,8 @@ static void check_tables(unsigned ncpus)
 	if (access("/usr/bin/iasl", X_OK) == 0) {
 		char dir[] = "/tmp/acpitest-XXXXXX";
 		assert_non_null(mkdtemp(dir));
-		const uint8_t *tabs[] = {fadt, madt, dsdt, xsdt};
-		for (size_t i = 0; i < 4; i++) {
+		const uint8_t *tabs[] = {fadt, madt, dsdt, xsdt, rsdt, facs};
+		for (size_t i = 0; i < 6; i++) {
 			char path[128], cmd[512];
 			snprintf(path, sizeof(path), "%s/t%zu.dat", dir, i);
 			FILE *f = fopen(path, "wb");
@@ -130,6 +149,137 @@ static void tables_many_cpus(void **state)
 	(void)state;
 	check_tables(2);
 	check_tables(64);
+}
+
+/* The table loader (QEMU's etc/table-loader, as SeaBIOS and OVMF run it):
+ * run its commands the way firmware does, placing etc/acpi/rsdp at the
+ * direct boot's RSDP address and etc/acpi/tables right after, and the
+ * result must be byte for byte the tables the direct boot writes. */
+struct lfile {
+	const char *name;
+	const uint8_t *data;
+	uint32_t len;
+	uint8_t *at; /* where "firmware" put it */
+	uint64_t gpa;
+};
+
+static struct lfile *lfind(struct lfile *f, size_t n, const uint8_t *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp((const char *)name, f[i].name, ACPI_LOADER_NAME_MAX))
+			return &f[i];
+	fail_msg("the loader names an unknown file %.56s", (const char *)name);
+	return NULL;
+}
+
+static void check_loader(unsigned ncpus)
+{
+	struct guestmem direct, fw;
+	char err[128];
+	struct acpi_loader l;
+	assert_int_equal(gm_init(&direct, 4 << 20), 0);
+	assert_int_equal(gm_init(&fw, 4 << 20), 0);
+	assert_int_equal(acpi_build(&direct, ncpus, err, sizeof(err)), 0);
+	assert_int_equal(acpi_build_loader(ncpus, &l), 0);
+	assert_int_equal(l.cmds_len % ACPI_LOADER_CMD_SIZE, 0);
+	struct lfile files[2] = {
+		{ACPI_RSDP_FILE, l.rsdp, l.rsdp_len, NULL, ACPI_TABLES_BASE},
+		{ACPI_TABLES_FILE, l.tables, l.tables_len, NULL, ACPI_TABLES_BASE + 0x40},
+	};
+	unsigned allocs = 0, ptrs = 0, sums = 0;
+	for (uint32_t o = 0; o < l.cmds_len; o += ACPI_LOADER_CMD_SIZE) {
+		const uint8_t *c = l.cmds + o;
+		const uint8_t *a = c + 4;
+		switch (get(c, 4)) {
+		case ACPI_LOADER_ALLOCATE: {
+			struct lfile *f = lfind(files, 2, a);
+			uint32_t align = (uint32_t)get(a + 56, 4);
+			uint8_t zone = a[60];
+			assert_int_equal(f->gpa % align, 0);
+			if (f == &files[0])
+				assert_int_equal(zone, ACPI_LOADER_ZONE_FSEG);
+			else
+				assert_int_equal(zone, ACPI_LOADER_ZONE_HIGH);
+			f->at = gm_ptr(&fw, f->gpa, f->len);
+			assert_non_null(f->at);
+			memcpy(f->at, f->data, f->len);
+			allocs++;
+			break;
+		}
+		case ACPI_LOADER_ADD_POINTER: {
+			struct lfile *d = lfind(files, 2, a), *s = lfind(files, 2, a + 56);
+			uint32_t off = (uint32_t)get(a + 112, 4);
+			uint8_t size = a[116];
+			assert_non_null(d->at);
+			assert_non_null(s->at);
+			assert_true(size == 4 || size == 8);
+			assert_true(off + size <= d->len);
+			uint64_t v = get(d->at + off, size) + s->gpa;
+			for (unsigned i = 0; i < size; i++)
+				d->at[off + i] = (uint8_t)(v >> (8 * i));
+			ptrs++;
+			break;
+		}
+		case ACPI_LOADER_ADD_CHECKSUM: {
+			struct lfile *f = lfind(files, 2, a);
+			uint32_t res = (uint32_t)get(a + 56, 4), start = (uint32_t)get(a + 60, 4);
+			uint32_t len = (uint32_t)get(a + 64, 4);
+			assert_non_null(f->at);
+			assert_true(start + len <= f->len && res >= start && res < start + len);
+			f->at[res] = (uint8_t)(f->at[res] - sum(f->at + start, len));
+			sums++;
+			break;
+		}
+		default:
+			fail_msg("unknown loader command %u", (unsigned)get(c, 4));
+		}
+	}
+	assert_int_equal(allocs, 2);
+	assert_int_equal(ptrs, 9);
+	assert_int_equal(sums, 6);
+	const uint8_t *want = gm_ptr(&direct, ACPI_TABLES_BASE, 0x40 + l.tables_len);
+	const uint8_t *got = gm_ptr(&fw, ACPI_TABLES_BASE, 0x40 + l.tables_len);
+	assert_memory_equal(got, want, 0x40 + l.tables_len);
+	acpi_loader_free(&l);
+	gm_free(&direct);
+	gm_free(&fw);
+}
+
+static void table_loader_matches_direct(void **state)
+{
+	(void)state;
+	check_loader(1);
+	check_loader(2);
+	check_loader(200);
+}
+
+/* The PM timer counts at 3.579545 MHz in 24 bits, read as 1, 2 or 4
+ * bytes at its offset. */
+static void pm_timer_rate(void **state)
+{
+	(void)state;
+	struct acpi_regs r = {NULL, NULL, NULL}; /* reads call neither */
+	uint8_t b[4];
+	struct timespec t0, t1, pause = {0, 50 * 1000 * 1000};
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	acpi_io(&r, ACPI_PM_TIMER, b, 4, false);
+	uint32_t v0 = (uint32_t)get(b, 4);
+	nanosleep(&pause, NULL);
+	acpi_io(&r, ACPI_PM_TIMER, b, 4, false);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint32_t v1 = (uint32_t)get(b, 4);
+	assert_int_equal(v0 >> 24, 0);
+	assert_int_equal(v1 >> 24, 0);
+	double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
+	double ticks = (double)((v1 - v0) & 0xffffffu);
+	double hz = ticks / ns * 1e9;
+	test_note("PM timer: %.0f ticks in %.3f ms: %.0f Hz", ticks, ns / 1e6, hz);
+	assert_true(hz > 3579545.0 * 0.9 && hz <= 3579545.0 * 1.0001);
+	/* A read of the upper byte alone, and one across the end: 0s. */
+	acpi_io(&r, ACPI_PM_TIMER + 3, b, 1, false);
+	assert_int_equal(b[0], 0);
+	acpi_io(&r, ACPI_PM_TIMER + 2, b, 4, false);
+	assert_int_equal(get(b, 4), 0);
 }
 
 /* The reset vector holds a real-mode stub that writes the reset value to
@@ -205,6 +355,8 @@ int main(void)
 		cmocka_unit_test(registers_decode),
 		cmocka_unit_test(reset_vector_stub),
 		cmocka_unit_test(rom_reset_vector_stub),
+		cmocka_unit_test(table_loader_matches_direct),
+		cmocka_unit_test(pm_timer_rate),
 	};
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);
 }

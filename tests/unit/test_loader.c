@@ -816,6 +816,89 @@ static void test_mb_aout(void **state)
 	assert_int_equal(f->be.entry, 0x200040);
 }
 
+/* Multiboot images may load below 1 MiB (QEMU's -kernel takes them): the
+ * boot block, the GDT and the command line then go above the image and its
+ * module, and nothing of the monitor's is written below 1 MiB. */
+static void check_mb_low(struct fx *f, uint64_t load, uint64_t memsz, const uint8_t *img,
+			 size_t filesz)
+{
+	const uint64_t info = f->be.info;
+	assert_int_equal(f->be.mode, BOOT_MULTIBOOT32);
+	assert_true(info >= MIB);
+	assert_int_equal(info & 0xfff, 0);
+	assert_int_equal(f->be.gdt, info + 0x1000 + 0xd00);
+	assert_memory_equal(gpa(f, load, filesz), img, filesz);
+	for (uint64_t a = load + filesz; a < load + memsz; a++)
+		assert_int_equal(*gpa(f, a, 1), 0);
+	/* Below the image and between it and the EBDA: untouched. */
+	for (uint64_t a = 0x1000; a < load; a++)
+		assert_int_equal(*gpa(f, a, 1), 0xcc);
+	for (uint64_t a = load + memsz; a < GM_EBDA_START; a++)
+		assert_int_equal(*gpa(f, a, 1), 0xcc);
+	const uint8_t *mi = gpa(f, info, 4096);
+	uint32_t flags = get32(mi);
+	assert_true(flags & (1u << 2));
+	assert_true(flags & (1u << 6));
+	uint32_t cl = get32(mi + 16);
+	assert_int_equal(cl, info + 0x2000);
+	assert_string_equal((char *)gpa(f, cl, 9), "low test");
+	assert_int_equal(get32(mi + 48), info + 0x1000);
+	assert_int_equal(get32(mi + 44), 3 * 24);
+	assert_string_equal((char *)gpa(f, get32(mi + 64), 6), "hvvmm");
+	/* The module at 1 MiB, below the block. */
+	assert_true(flags & (1u << 3));
+	const uint8_t *mod = gpa(f, get32(mi + 24), 16);
+	assert_int_equal(get32(mod), MIB);
+	assert_true(get32(mod + 4) <= info);
+	assert_string_equal((char *)gpa(f, get32(mod + 8), 7), "initrd");
+}
+
+static void test_mb_low(void **state)
+{
+	struct fx *f = *state;
+	uint8_t img[AOUT_SIZE], rd[5000];
+	memset(rd, 0x3c, sizeof(rd));
+	/* a.out kludge at 0x8000, over HVBOOT_INFO and HVBOOT_MMAP, with bss
+	 * to 0x30000, over the command-line area. */
+	aout_build(img);
+	put32(img + AOUT_HDR + 12, 0x8000 + AOUT_HDR);
+	put32(img + AOUT_HDR + 16, 0x8000);
+	put32(img + AOUT_HDR + 24, 0x30000);
+	put32(img + AOUT_HDR + 28, 0x8100);
+	memset(gpa(f, 0, 0x100000), 0xcc, 0x100000);
+	struct load_request r = req_for(img, sizeof(img));
+	r.cmdline = "low test";
+	r.initrd = rd;
+	r.initrd_size = sizeof(rd);
+	expect_ok(f, load_multiboot, &r);
+	assert_int_equal(f->be.entry, 0x8100);
+	check_mb_low(f, 0x8000, 0x30000 - 0x8000, img, sizeof(img));
+	assert_int_equal(f->be.info, MIB + 0x2000); /* after the 5000-byte module */
+
+	/* ELF32 at 0x1000, the lowest page allowed, right up to the EBDA. */
+	uint8_t e32[MB32_SIZE];
+	mb32_build(e32);
+	put32(e32 + 52 + 8, 0x1000);
+	put32(e32 + 52 + 12, 0x1000);
+	put32(e32 + 52 + 20, GM_EBDA_START - 0x1000);
+	put32(e32 + 24, 0x1010);
+	memset(gpa(f, 0, 0x100000), 0xcc, 0x100000);
+	r = req_for(e32, sizeof(e32));
+	r.cmdline = "low test";
+	r.initrd = rd;
+	r.initrd_size = sizeof(rd);
+	expect_ok(f, load_multiboot, &r);
+	assert_int_equal(f->be.entry, 0x1010);
+	check_mb_low(f, 0x1000, GM_EBDA_START - 0x1000, e32 + MB32_SEG_OFF, MB32_SEG_LEN);
+
+	/* An image at 1 MiB keeps the usual layout. */
+	mb32_build(e32);
+	r = req_for(e32, sizeof(e32));
+	expect_ok(f, load_multiboot, &r);
+	assert_int_equal(f->be.info, HVBOOT_INFO);
+	assert_int_equal(f->be.gdt, 0);
+}
+
 static void test_mb_broken(void **state)
 {
 	struct fx *f = *state;
@@ -870,12 +953,26 @@ static void test_mb_broken(void **state)
 	put32(img + AOUT_HDR + 28, 0x100000 + AOUT_SIZE); /* entry past the image */
 	expect_fail(f, load_multiboot, &r, "entry_addr");
 
-	aout_build(img); /* all the image below 1 MiB */
-	put32(img + AOUT_HDR + 12, 0x10040);
-	put32(img + AOUT_HDR + 16, 0x10000);
+	aout_build(img); /* in the first page */
+	put32(img + AOUT_HDR + 12, 0x0840);
+	put32(img + AOUT_HDR + 16, 0x0800);
 	put32(img + AOUT_HDR + 24, 0);
-	put32(img + AOUT_HDR + 28, 0x10100);
-	expect_fail(f, load_multiboot, &r, "below 1 MiB");
+	put32(img + AOUT_HDR + 28, 0x0900);
+	expect_fail(f, load_multiboot, &r, "first page");
+
+	aout_build(img); /* its bss runs into the EBDA */
+	put32(img + AOUT_HDR + 12, 0x9f040);
+	put32(img + AOUT_HDR + 16, 0x9f000);
+	put32(img + AOUT_HDR + 24, 0xa0000);
+	put32(img + AOUT_HDR + 28, 0x9f100);
+	expect_fail(f, load_multiboot, &r, "EBDA and BIOS area");
+
+	aout_build(img); /* in the BIOS area, over the ACPI tables */
+	put32(img + AOUT_HDR + 12, 0xe0040);
+	put32(img + AOUT_HDR + 16, 0xe0000);
+	put32(img + AOUT_HDR + 24, 0);
+	put32(img + AOUT_HDR + 28, 0xe0100);
+	expect_fail(f, load_multiboot, &r, "ACPI tables");
 
 	aout_build(img); /* too little RAM */
 	put32(img + AOUT_HDR + 24, 0xbfffffff);
@@ -911,9 +1008,14 @@ static void test_mb_broken(void **state)
 	expect_fail(f, load_multiboot, &r, "4 GiB");
 
 	mb32_build(e32);
-	put32(e32 + 52 + 12, 0x1000);
-	put32(e32 + 24, 0x1010);
-	expect_fail(f, load_multiboot, &r, "below 1 MiB");
+	put32(e32 + 52 + 12, 0x0);
+	put32(e32 + 24, 0x10);
+	expect_fail(f, load_multiboot, &r, "first page");
+
+	mb32_build(e32);
+	put32(e32 + 52 + 12, 0xf0000);
+	put32(e32 + 24, 0xf0010);
+	expect_fail(f, load_multiboot, &r, "BIOS area");
 
 	mb32_build(e32);
 	put32(e32 + 24, 0x200000);
@@ -1107,6 +1209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mb_elf32, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb_initrd_module, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb_aout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mb_low, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb_broken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect, setup, teardown),

@@ -1,7 +1,9 @@
-/* acpi: ACPI table builder and the hardware-reduced register block. */
+/* acpi: ACPI table builder, its table-loader form for firmware, and the
+ * hardware-reduced register block with the PM timer. */
 #include "acpi.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@ enum {
 	OFF_RSDP = 0x000,
 	OFF_RSDT = 0x040,
 	OFF_XSDT = 0x080,
+	OFF_FACS = 0x0c0, /* 64-byte aligned (sec. 5.2.10) */
 	OFF_FADT = 0x100,
 	OFF_MADT = 0x300,
 	OFF_DSDT = 0x1000,
@@ -66,15 +69,35 @@ static void gas_io8(uint8_t *t, size_t off, uint16_t port)
 	put(t, off + 4, port, 8);
 }
 
-static uint32_t build_fadt(uint8_t *t, uint64_t dsdt)
+/* The FACS (sec. 5.2.10): no waking vector (S3 is not offered), no
+ * global lock users (no SCI), version 2. It has no checksum. */
+static void build_facs(uint8_t *t)
+{
+	memcpy(t, "FACS", 4);
+	put(t, 4, 64, 4);
+	t[32] = 2;
+}
+
+static uint32_t build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 {
 	const uint32_t len = 276; /* FADT revision 6 */
 	header(t, "FACP", len, 6);
+	/* FIRMWARE_CTRL only: X_FIRMWARE_CTRL must be 0 when it is set
+	 * (table 5.9), and the FACS is below 4 GiB. */
+	put(t, 36, (uint32_t)facs, 4);
 	put(t, 40, (uint32_t)dsdt, 4);     /* DSDT (32-bit) */
 	put(t, 45, 0, 1);                  /* preferred PM profile: unspecified */
 	/* IAPC_BOOT_ARCH (sec. 5.2.9.3): an 8042 is present; no VGA. */
 	put(t, 109, (1u << 1) | (1u << 2), 2);
 	put(t, 108, 0x32, 1);              /* CENTURY: CMOS register 0x32 */
+	/* The PM timer (sec. 4.8.3.3): PM_TMR_BLK, PM_TMR_LEN 4, and its
+	 * GAS in X_PM_TMR_BLK; flag TMR_VAL_EXT clear, so 24 bits. */
+	put(t, 76, ACPI_PORT_BASE + ACPI_PM_TIMER, 4);
+	t[91] = 4;
+	t[208] = 1;  /* system I/O */
+	t[209] = 32; /* bit width */
+	t[211] = 3;  /* access size: dword */
+	put(t, 212, ACPI_PORT_BASE + ACPI_PM_TIMER, 8);
 	/* Flags (table 5.10): WBINVD works, no fixed power/sleep buttons,
 	 * RESET_REG_SUP, HW_REDUCED_ACPI. */
 	put(t, 112, (1u << 0) | (1u << 4) | (1u << 5) | (1u << 10) | (1u << 20), 4);
@@ -148,24 +171,34 @@ void acpi_build_rom(uint8_t *rom)
 	reset_stub(rom + (ACPI_ROM_SIZE - 16));
 }
 
-int acpi_build(const struct guestmem *gm, unsigned ncpus, char *err, size_t errlen)
+/* Fields that hold the guest-physical address of another table in the
+ * area: build_area writes base + target into them, and the table loader
+ * has the firmware add the address it chose (ADD_POINTER) to the
+ * relative value. A pointer added to build_area must be added here too:
+ * tests/unit/test_acpi.c runs the loader and compares the result with the
+ * direct build byte for byte. */
+static const struct {
+	uint16_t field; /* area offset of the field */
+	uint8_t size;
+} acpi_ptrs[] = {
+	{OFF_RSDP + 16, 4}, {OFF_RSDP + 24, 8}, /* RsdtAddress, XsdtAddress */
+	{OFF_RSDT + 36, 4}, {OFF_RSDT + 40, 4}, /* FADT, MADT */
+	{OFF_XSDT + 36, 8}, {OFF_XSDT + 44, 8},
+	{OFF_FADT + 36, 4}, {OFF_FADT + 40, 4}, {OFF_FADT + 140, 8}, /* FACS, DSDT, X_DSDT */
+};
+
+/* Builds every table into `a` (ACPI_TABLES_SIZE bytes, zeroed) as it must
+ * read when the area sits at guest-physical `base`. Returns the bytes
+ * used. */
+static uint32_t build_area(uint8_t *a, uint64_t base, unsigned ncpus)
 {
-	uint8_t *a = gm_ptr(gm, ACPI_TABLES_BASE, ACPI_TABLES_SIZE);
-	uint8_t *vec = gm_ptr(gm, ACPI_RESET_VECTOR, 16);
-	if (!a || !vec) {
-		snprintf(err, errlen, "guest RAM too small for the ACPI tables");
-		return -1;
-	}
 	/* Our own layout must hold the largest tables; a failure is a bug. */
 	if (OFF_MADT + 44 + 8 * 256 + 18 > OFF_DSDT ||
 	    OFF_DSDT + sizeof(dsdt_aml_code) > ACPI_TABLES_SIZE || ncpus > 255)
 		abort();
-	memset(a, 0, ACPI_TABLES_SIZE);
-	reset_stub(vec);
-	const uint64_t base = ACPI_TABLES_BASE;
-
 	memcpy(a + OFF_DSDT, dsdt_aml_code, sizeof(dsdt_aml_code));
-	build_fadt(a + OFF_FADT, base + OFF_DSDT);
+	build_facs(a + OFF_FACS);
+	build_fadt(a + OFF_FADT, base + OFF_FACS, base + OFF_DSDT);
 	build_madt(a + OFF_MADT, ncpus);
 
 	/* RSDT (32-bit pointers) and XSDT (64-bit): FADT and MADT. */
@@ -190,7 +223,129 @@ int acpi_build(const struct guestmem *gm, unsigned ncpus, char *err, size_t errl
 	put(rsdp, 24, base + OFF_XSDT, 8);
 	rsdp[8] = checksum(rsdp, 20);
 	rsdp[32] = checksum(rsdp, 36);
+	return (uint32_t)(OFF_DSDT + sizeof(dsdt_aml_code));
+}
+
+int acpi_build(const struct guestmem *gm, unsigned ncpus, char *err, size_t errlen)
+{
+	uint8_t *a = gm_ptr(gm, ACPI_TABLES_BASE, ACPI_TABLES_SIZE);
+	uint8_t *vec = gm_ptr(gm, ACPI_RESET_VECTOR, 16);
+	if (!a || !vec) {
+		snprintf(err, errlen, "guest RAM too small for the ACPI tables");
+		return -1;
+	}
+	memset(a, 0, ACPI_TABLES_SIZE);
+	reset_stub(vec);
+	build_area(a, ACPI_TABLES_BASE, ncpus);
 	return 0;
+}
+
+/* ---- the table loader (QEMU hw/acpi/bios-linker-loader.c's format) ----
+ *
+ * Each command is 128 bytes, le32 command first:
+ *   ALLOCATE     char file[56], le32 align, u8 zone (1 high, 2 F-segment)
+ *   ADD_POINTER  char dest[56], char src[56], le32 offset, u8 size: the
+ *                size-byte field at offset in dest += address of src
+ *   ADD_CHECKSUM char file[56], le32 result, le32 start, le32 length: the
+ *                byte at result becomes what makes [start, +length) sum to 0
+ * The RSDP is one file (the F segment, where an OS scans for it), the rest
+ * of the area another, so a firmware that places the two files at base and
+ * base + OFF_RSDT gets byte for byte what acpi_build writes at base.
+ */
+static uint8_t *loader_cmd(struct acpi_loader *l, uint32_t cmd)
+{
+	uint8_t *c = l->cmds + l->cmds_len;
+	l->cmds_len += ACPI_LOADER_CMD_SIZE;
+	put(c, 0, cmd, 4);
+	return c;
+}
+
+static void loader_name(uint8_t *c, size_t off, const char *name)
+{
+	strncpy((char *)c + off, name, ACPI_LOADER_NAME_MAX - 1);
+}
+
+static void loader_checksum(struct acpi_loader *l, const char *file, uint32_t table,
+			    uint32_t result, uint32_t len)
+{
+	uint8_t *c = loader_cmd(l, ACPI_LOADER_ADD_CHECKSUM);
+	loader_name(c, 4, file);
+	put(c, 4 + ACPI_LOADER_NAME_MAX, table + result, 4);
+	put(c, 8 + ACPI_LOADER_NAME_MAX, table, 4);
+	put(c, 12 + ACPI_LOADER_NAME_MAX, len, 4);
+}
+
+int acpi_build_loader(unsigned ncpus, struct acpi_loader *l)
+{
+	const size_t ncmds = 2 + sizeof(acpi_ptrs) / sizeof(acpi_ptrs[0]) + 4 + 2;
+	memset(l, 0, sizeof(*l));
+	uint8_t *a = calloc(1, ACPI_TABLES_SIZE);
+	l->rsdp = malloc(36);
+	l->cmds = calloc(ncmds, ACPI_LOADER_CMD_SIZE);
+	if (!a || !l->rsdp || !l->cmds) {
+		free(a);
+		acpi_loader_free(l);
+		return -1;
+	}
+	/* Pointers relative to the tables file: it starts at OFF_RSDT. */
+	uint32_t used = build_area(a, (uint64_t)0 - OFF_RSDT, ncpus);
+	memcpy(l->rsdp, a + OFF_RSDP, 36);
+	l->rsdp_len = 36;
+	memmove(a, a + OFF_RSDT, used - OFF_RSDT);
+	l->tables = a;
+	l->tables_len = used - OFF_RSDT;
+
+	uint8_t *c = loader_cmd(l, ACPI_LOADER_ALLOCATE);
+	loader_name(c, 4, ACPI_RSDP_FILE);
+	put(c, 4 + ACPI_LOADER_NAME_MAX, 16, 4);
+	c[8 + ACPI_LOADER_NAME_MAX] = ACPI_LOADER_ZONE_FSEG;
+	c = loader_cmd(l, ACPI_LOADER_ALLOCATE);
+	loader_name(c, 4, ACPI_TABLES_FILE);
+	put(c, 4 + ACPI_LOADER_NAME_MAX, 64, 4); /* the FACS's alignment */
+	c[8 + ACPI_LOADER_NAME_MAX] = ACPI_LOADER_ZONE_HIGH;
+	for (size_t i = 0; i < sizeof(acpi_ptrs) / sizeof(acpi_ptrs[0]); i++) {
+		bool in_rsdp = acpi_ptrs[i].field < OFF_RSDT;
+		c = loader_cmd(l, ACPI_LOADER_ADD_POINTER);
+		loader_name(c, 4, in_rsdp ? ACPI_RSDP_FILE : ACPI_TABLES_FILE);
+		loader_name(c, 4 + ACPI_LOADER_NAME_MAX, ACPI_TABLES_FILE);
+		put(c, 4 + 2 * ACPI_LOADER_NAME_MAX,
+		    acpi_ptrs[i].field - (in_rsdp ? 0u : (unsigned)OFF_RSDT), 4);
+		c[8 + 2 * ACPI_LOADER_NAME_MAX] = acpi_ptrs[i].size;
+	}
+	/* The tables whose pointers were patched get their checksums again;
+	 * the DSDT and FACS have no pointers. The RSDP's 20-byte checksum
+	 * before the extended one, which covers it. */
+	const uint32_t patched[] = {OFF_RSDT, OFF_XSDT, OFF_FADT, OFF_MADT};
+	for (size_t i = 0; i < sizeof(patched) / sizeof(patched[0]); i++) {
+		uint32_t t = patched[i] - OFF_RSDT;
+		uint32_t len = (uint32_t)l->tables[t + 4] | (uint32_t)l->tables[t + 5] << 8 |
+			       (uint32_t)l->tables[t + 6] << 16 | (uint32_t)l->tables[t + 7] << 24;
+		loader_checksum(l, ACPI_TABLES_FILE, t, 9, len);
+	}
+	loader_checksum(l, ACPI_RSDP_FILE, 0, 8, 20);
+	loader_checksum(l, ACPI_RSDP_FILE, 0, 32, 36);
+	if (l->cmds_len != ncmds * ACPI_LOADER_CMD_SIZE)
+		abort();
+	return 0;
+}
+
+void acpi_loader_free(struct acpi_loader *l)
+{
+	free(l->rsdp);
+	free(l->tables);
+	free(l->cmds);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The PM timer counts at 3.579545 MHz (sec. 4.8.3.3) from the host's
+ * monotonic clock; only the low 24 bits are visible. */
+uint32_t acpi_pm_timer_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t ticks = (uint64_t)ts.tv_sec * ACPI_PM_TIMER_HZ +
+			 (uint64_t)ts.tv_nsec * ACPI_PM_TIMER_HZ / 1000000000u;
+	return (uint32_t)(ticks & 0xffffffu);
 }
 
 void acpi_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
@@ -198,6 +353,11 @@ void acpi_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is
 	struct acpi_regs *r = opaque;
 	if (!is_write) {
 		memset(data, 0, len); /* sleep status: no wake events */
+		if (offset >= ACPI_PM_TIMER && offset + len <= ACPI_PM_TIMER + 4) {
+			uint32_t v = acpi_pm_timer_now();
+			for (uint32_t i = 0; i < len; i++)
+				data[i] = (uint8_t)(v >> (8 * (offset - ACPI_PM_TIMER + i)));
+		}
 		return;
 	}
 	uint8_t v = data[0];

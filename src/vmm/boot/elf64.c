@@ -48,6 +48,7 @@ struct elf_layout {
 	unsigned e_entry, e_phoff, e_phentsize, e_phnum;
 	unsigned p_type, p_flags, p_offset, p_paddr, p_filesz, p_memsz;
 	uint64_t addr_limit; /* first address segments may not reach beyond */
+	int low_ok;          /* may load below 1 MiB (ldr_low_ok) */
 };
 
 static const struct elf_layout elf_layout64 = {
@@ -67,6 +68,7 @@ static const struct elf_layout elf_layout32 = {
 	.p_memsz = 20,
 	/* A multiboot kernel runs with paging off: all of it below 4 GiB. */
 	.addr_limit = 1ull << 32,
+	.low_ok = 1,
 };
 
 struct elf_seg {
@@ -150,7 +152,12 @@ static int elf_read_seg(struct ldr_img *im, const struct load_request *req,
 			       "segment %u: p_paddr 0x%llx + p_memsz 0x%llx runs past %s", i,
 			       (unsigned long long)s->paddr, (unsigned long long)s->memsz,
 			       limit == UINT64_MAX ? "the end of the address space" : "4 GiB");
-	if (s->paddr < HVBOOT_KERNEL_MIN)
+	if (L->low_ok && !ldr_low_ok(s->paddr, s->memsz)) {
+		char what[32];
+		snprintf(what, sizeof(what), "segment %u", i);
+		return ldr_err_low(req, what, s->paddr, s->memsz, err, errlen);
+	}
+	if (!L->low_ok && s->paddr < HVBOOT_KERNEL_MIN)
 		return ldr_err(req, err, errlen,
 			       "segment %u loads at 0x%llx: the image loads below 1 MiB, where "
 			       "the monitor keeps its boot structures; relink it at 1 MiB or above",
@@ -207,7 +214,7 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	struct elf_seg s;
 	unsigned nload = 0;
 	int entry_ok = 0;
-	uint64_t end = 0;
+	uint64_t end = 0, start = UINT64_MAX;
 	for (unsigned i = 0; i < phnum; i++) {
 		int is_load;
 		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
@@ -218,6 +225,8 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 		nload++;
 		if (s.paddr + s.memsz > end)
 			end = s.paddr + s.memsz;
+		if (s.paddr < start)
+			start = s.paddr;
 		/* The entry must be an instruction the image brought: inside the
 		 * file-backed part of an executable segment. */
 		if ((s.flags & ELF_PF_X) && entry >= s.paddr && entry - s.paddr < s.filesz)
@@ -247,6 +256,7 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 		memset(dst + s.filesz, 0, s.memsz - s.filesz);
 	}
 	out->entry = entry;
+	out->start = start;
 	out->end = end;
 	return 0;
 }

@@ -75,6 +75,19 @@ int ldr_err_ram(const struct load_request *req, const struct guestmem *gm,
 		       need_mib);
 }
 
+int ldr_err_low(const struct load_request *req, const char *what, uint64_t gpa, uint64_t len,
+		char *err, size_t errlen)
+{
+	return ldr_err(req, err, errlen,
+		       "%s [0x%llx, +0x%llx) loads %s; an image may load from 0x%llx up to the "
+		       "EBDA at 0x%llx, or at 1 MiB and above",
+		       what, (unsigned long long)gpa, (unsigned long long)len,
+		       gpa < LDR_LOW_MIN ? "into the first page (the real-mode interrupt table)"
+					 : "into the EBDA and BIOS area, which holds the ACPI "
+					   "tables and the reset vector",
+		       (unsigned long long)LDR_LOW_MIN, (unsigned long long)GM_EBDA_START);
+}
+
 int64_t ldr_cmdline_check(const struct load_request *req, uint64_t max,
 			  const char *limit_why, char *err, size_t errlen)
 {
@@ -219,6 +232,7 @@ int load_kernel(const struct guestmem *gm, const struct load_request *req,
 		struct boot_entry *out, char *err, size_t errlen)
 {
 	struct ldr_img im = { req->kernel, req->kernel_size, 0 };
+	memset(out, 0, sizeof(*out));
 	if (!req->kernel || req->kernel_size == 0)
 		return ldr_err(req, err, errlen, "the kernel image is empty; expected %s",
 			       LDR_ACCEPTED);

@@ -43,6 +43,8 @@ struct boot_entry {
 	uint64_t entry;  /* initial RIP (EIP for multiboot) */
 	uint64_t info;   /* gpa of the boot block: RSI, RDI or EBX by mode */
 	uint64_t stack;  /* initial RSP, 0 when the protocol sets none */
+	uint64_t gdt;    /* gpa of the boot GDT; 0 for HVBOOT_GDT (a multiboot
+			  * image loaded below 1 MiB moves it, multiboot.c) */
 };
 
 struct load_request {

@@ -145,8 +145,27 @@ uint8_t *ldr_boot_page(const struct guestmem *gm, const struct load_request *req
  * the highest segment (p_paddr + p_memsz), not page aligned. */
 struct elf_loaded {
 	uint64_t entry;
+	uint64_t start; /* lowest p_paddr */
 	uint64_t end;
 };
+
+/* Where a multiboot image may load below 1 MiB, as QEMU's -kernel lets it:
+ * not in the first page (the real-mode interrupt table and BIOS data
+ * area), and not in [GM_EBDA_START, 1 MiB), the EBDA and BIOS area, which
+ * the E820 map reserves and where the monitor keeps the ACPI tables and
+ * the reset vector. The monitor's own boot structures move out of the way
+ * (multiboot.c). Returns 1 when [gpa, gpa + len) avoids both; len > 0. */
+#define LDR_LOW_MIN LDR_PAGE
+static inline int ldr_low_ok(uint64_t gpa, uint64_t len)
+{
+	if (gpa < LDR_LOW_MIN)
+		return 0;
+	return len <= UINT64_MAX - gpa && (gpa + len <= GM_EBDA_START || gpa >= GM_BIOS_END);
+}
+
+/* The message for a multiboot range that ldr_low_ok refuses. Returns -1. */
+int ldr_err_low(const struct load_request *req, const char *what, uint64_t gpa, uint64_t len,
+		char *err, size_t errlen);
 
 /* Checks and loads the PT_LOAD segments of an ET_EXEC little-endian x86
  * ELF at their physical addresses: ELF64/EM_X86_64 when is64, else

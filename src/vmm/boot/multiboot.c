@@ -9,15 +9,26 @@
  * (3.1.1 header layout, 3.1.2 magic fields, 3.1.3 address fields), 3.2
  * "Machine state" and 3.3 "Boot information format".
  *
- * Low-memory layout, besides the shared one in hvboot.h:
+ * The boot block, for an image at 1 MiB or above, in low memory beside
+ * the shared layout of hvboot.h:
  *   HVBOOT_INFO           the multiboot information structure (3.3)
  *   HVBOOT_MMAP + 0x000   memory map entries (mmap_addr), up to 128
  *   HVBOOT_MMAP + 0xc00   module list (mods_addr), one entry
  *   HVBOOT_MMAP + 0xc40   module string "initrd"
  *   HVBOOT_MMAP + 0xc80   boot loader name "hvvmm"
  *   HVBOOT_CMDLINE        the command line
- * x86boot enters at the entry address with EAX = 0x2BADB002 and EBX =
- * HVBOOT_INFO (3.2).
+ * and the GDT at HVBOOT_GDT. An image that loads below 1 MiB (QEMU's
+ * -kernel takes them: real-mode test kernels at 0x8000, say) may cover any
+ * of that, so then the whole block moves above the image and its module,
+ * at 1 MiB or higher: info page, then the same mmap page with the GDT at
+ * its offset 0xd00, then the command line; nothing is written below 1 MiB
+ * but the image (and the ACPI area, which no image may touch: ldr_low_ok).
+ * The multiboot spec lets the information structure and modules lie
+ * anywhere the loader likes (3.3), and the entry state has no GDT the
+ * kernel may rely on (3.2), so the kernel cannot tell the difference.
+ * Modules go at the first page at or above both the image's end and
+ * 1 MiB. x86boot enters at the entry address with EAX = 0x2BADB002 and
+ * EBX = the information structure (3.2).
  */
 #include "loader.h"
 #include "loader_priv.h"
@@ -68,6 +79,7 @@
 #define MB_MODS_OFF 0xc00
 #define MB_MODSTR_OFF 0xc40
 #define MB_NAME_OFF 0xc80
+#define MB_GDT_OFF 0xd00 /* in the moved block only */
 #define MB_LOADER_NAME "hvvmm"
 #define MB_MOD_STRING "initrd"
 
@@ -158,11 +170,9 @@ static int mb_load_aout(const struct guestmem *gm, const struct load_request *re
 				       (unsigned long long)load_end);
 		mem_end = bss_end_addr;
 	}
-	if (load_addr < HVBOOT_KERNEL_MIN)
-		return ldr_err(req, err, errlen,
-			       "load_addr is 0x%llx: the image loads below 1 MiB, where the "
-			       "monitor keeps its boot structures; relink it at 1 MiB or above",
-			       (unsigned long long)load_addr);
+	if (!ldr_low_ok(load_addr, mem_end - load_addr))
+		return ldr_err_low(req, "the multiboot image", load_addr, mem_end - load_addr, err,
+				   errlen);
 	uint8_t *dst = gm_ptr(gm, load_addr, mem_end - load_addr);
 	if (!dst)
 		return ldr_err_ram(req, gm, "the multiboot image", load_addr,
@@ -175,22 +185,22 @@ static int mb_load_aout(const struct guestmem *gm, const struct load_request *re
 	memcpy(dst, im->data + file_off, load_len);
 	memset(dst + load_len, 0, mem_end - load_end);
 	ld->entry = entry;
+	ld->start = load_addr;
 	ld->end = mem_end;
 	return 0;
 }
 
-/* Puts the initrd, page aligned, after the kernel as module 0. */
+/* Puts the initrd, page aligned, after the kernel (and at 1 MiB or
+ * above) as module 0; *end is the first byte after it, or kstart when
+ * there is none. `mmap` is the mmap page at guest-physical mmap_gpa. */
 static int mb_load_module(const struct guestmem *gm, const struct load_request *req,
-			  uint64_t kend, uint8_t *page, uint32_t *count, char *err,
-			  size_t errlen)
+			  uint64_t start, uint8_t *page, uint64_t mmap_gpa, uint32_t *count,
+			  char *err, size_t errlen)
 {
 	*count = 0;
 	if (!req->initrd)
 		return 0;
 	uint64_t size = req->initrd_size;
-	if (size == 0)
-		return ldr_err(req, err, errlen, "the initrd is empty");
-	uint64_t start = ldr_page_up(kend);
 	uint8_t *dst = start && start <= (1ull << 32) && size <= (1ull << 32) - start ?
 		       gm_ptr(gm, start, size) : NULL;
 	if (!dst)
@@ -202,7 +212,7 @@ static int mb_load_module(const struct guestmem *gm, const struct load_request *
 	uint8_t *mod = page + MB_MODS_OFF;
 	ldr_put_u32(mod, (uint32_t)start);
 	ldr_put_u32(mod + 4, (uint32_t)(start + size)); /* first byte after it, as GRUB does */
-	ldr_put_u32(mod + 8, (uint32_t)(HVBOOT_MMAP + MB_MODSTR_OFF));
+	ldr_put_u32(mod + 8, (uint32_t)(mmap_gpa + MB_MODSTR_OFF));
 	memcpy(page + MB_MODSTR_OFF, MB_MOD_STRING, sizeof(MB_MOD_STRING));
 	*count = 1;
 	return 0;
@@ -253,14 +263,39 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 			return -1;
 	}
 
-	uint8_t *info = ldr_boot_page(gm, req, HVBOOT_INFO, err, errlen);
-	uint8_t *page = info ? ldr_boot_page(gm, req, HVBOOT_MMAP, err, errlen) : NULL;
+	/* The module: at the first page at or above the image's end and
+	 * 1 MiB (so never in the BIOS area after a low image). */
+	if (req->initrd && req->initrd_size == 0)
+		return ldr_err(req, err, errlen, "the initrd is empty");
+	uint64_t mod_start = ldr_page_up(ld.end > LDR_MIB ? ld.end : LDR_MIB);
+	uint64_t mod_end = req->initrd ? mod_start + req->initrd_size : mod_start;
+	/* The boot block: where it always is, or above everything loaded
+	 * when the image is below 1 MiB (see the top of this file). */
+	uint64_t info_gpa = HVBOOT_INFO, mmap_gpa = HVBOOT_MMAP, cmdline_gpa = HVBOOT_CMDLINE;
+	int moved = ld.start < LDR_MIB;
+	if (moved) {
+		size_t clen = strlen(req->cmdline ? req->cmdline : "");
+		info_gpa = ldr_page_up(mod_end);
+		mmap_gpa = info_gpa + LDR_PAGE;
+		cmdline_gpa = mmap_gpa + LDR_PAGE;
+		if (!info_gpa || cmdline_gpa + clen + 1 > (1ull << 32) ||
+		    !gm_ptr(gm, info_gpa, 2 * LDR_PAGE + clen + 1))
+			return ldr_err_ram(req, gm, "the multiboot information", info_gpa,
+					   2 * LDR_PAGE + clen + 1, err, errlen);
+	}
+	uint8_t *info = ldr_boot_page(gm, req, info_gpa, err, errlen);
+	uint8_t *page = info ? ldr_boot_page(gm, req, mmap_gpa, err, errlen) : NULL;
 	if (!page)
 		return -1;
 	uint32_t nmods;
-	if (mb_load_module(gm, req, ld.end, page, &nmods, err, errlen) < 0 ||
-	    ldr_cmdline_put(gm, req, err, errlen) < 0)
+	if (mb_load_module(gm, req, mod_start, page, mmap_gpa, &nmods, err, errlen) < 0)
 		return -1;
+	if (moved) {
+		const char *cl = req->cmdline ? req->cmdline : "";
+		memcpy(gm_ptr(gm, cmdline_gpa, strlen(cl) + 1), cl, strlen(cl) + 1);
+	} else if (ldr_cmdline_put(gm, req, err, errlen) < 0) {
+		return -1;
+	}
 
 	struct e820_entry map[MB_MMAP_MAX];
 	size_t n = gm_e820(gm, map, MB_MMAP_MAX);
@@ -279,20 +314,21 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 	ldr_put_u32(info + MBI_MEM_LOWER, (uint32_t)(GM_EBDA_START >> 10));
 	uint64_t upper = gm->low_size > LDR_MIB ? (gm->low_size - LDR_MIB) >> 10 : 0;
 	ldr_put_u32(info + MBI_MEM_UPPER, (uint32_t)upper);
-	ldr_put_u32(info + MBI_CMDLINE, (uint32_t)HVBOOT_CMDLINE);
+	ldr_put_u32(info + MBI_CMDLINE, (uint32_t)cmdline_gpa);
 	if (nmods) {
 		iflags |= MBI_F_MODS;
 		ldr_put_u32(info + MBI_MODS_COUNT, nmods);
-		ldr_put_u32(info + MBI_MODS_ADDR, (uint32_t)(HVBOOT_MMAP + MB_MODS_OFF));
+		ldr_put_u32(info + MBI_MODS_ADDR, (uint32_t)(mmap_gpa + MB_MODS_OFF));
 	}
 	ldr_put_u32(info + MBI_MMAP_LENGTH, (uint32_t)(n * MB_MMAP_ENTRY));
-	ldr_put_u32(info + MBI_MMAP_ADDR, (uint32_t)HVBOOT_MMAP);
-	ldr_put_u32(info + MBI_BOOT_LOADER_NAME, (uint32_t)(HVBOOT_MMAP + MB_NAME_OFF));
+	ldr_put_u32(info + MBI_MMAP_ADDR, (uint32_t)mmap_gpa);
+	ldr_put_u32(info + MBI_BOOT_LOADER_NAME, (uint32_t)(mmap_gpa + MB_NAME_OFF));
 	ldr_put_u32(info + MBI_FLAGS, iflags);
 
 	out->mode = BOOT_MULTIBOOT32;
 	out->entry = ld.entry;
-	out->info = HVBOOT_INFO;
+	out->info = info_gpa;
 	out->stack = 0;
+	out->gdt = moved ? mmap_gpa + MB_GDT_OFF : 0;
 	return 0;
 }

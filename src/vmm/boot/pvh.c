@@ -169,6 +169,14 @@ int load_pvh(const struct guestmem *gm, const struct load_request *req,
 	if (elf_load_segments_at(gm, req, ldr_elf_class(&im) == 2, notes.pvh_entry,
 				 PVH_ENTRY_LIMIT, &ld, err, errlen) < 0)
 		return -1;
+	/* A 32-bit ELF may load below 1 MiB when it is a multiboot image (the
+	 * monitor then moves its structures); the PVH start info lives at the
+	 * fixed boot pages there, so a PVH kernel must stay above them. */
+	if (ld.start < HVBOOT_KERNEL_MIN)
+		return ldr_err(req, err, errlen,
+			       "a segment loads at 0x%llx: a PVH kernel must load at 1 MiB or "
+			       "above, where it cannot overlap the start info; relink it",
+			       (unsigned long long)ld.start);
 
 	uint8_t *info = ldr_boot_page(gm, req, HVBOOT_INFO, err, errlen);
 	uint8_t *mmap = info ? ldr_boot_page(gm, req, HVBOOT_MMAP, err, errlen) : NULL;

@@ -50,12 +50,16 @@ static struct kvm_segment seg_flat(uint16_t sel, unsigned type, unsigned dpl, un
 
 enum { SEG_CODE = 0xb /* execute/read, accessed */, SEG_DATA = 0x3 /* read/write, accessed */ };
 
-static int write_tables(const struct guestmem *gm, char *err, size_t errlen)
+/* The GDT at gdt_gpa, and the page tables when `paging` (a multiboot
+ * kernel starts with paging off and has no use for them; one loaded below
+ * 1 MiB may sit where they would go). */
+static int write_tables(const struct guestmem *gm, uint64_t gdt_gpa, int paging, char *err,
+			size_t errlen)
 {
-	uint64_t *gdt = gm_ptr(gm, HVBOOT_GDT, HVBOOT_GDT_ENTRIES * 8);
+	uint64_t *gdt = gm_ptr(gm, gdt_gpa, HVBOOT_GDT_ENTRIES * 8);
 	/* PML4, PDPT and four page directories: 6 pages. */
-	uint64_t *pt = gm_ptr(gm, HVBOOT_PT_BASE, 6 * 4096);
-	if (!gdt || !pt) {
+	uint64_t *pt = paging ? gm_ptr(gm, HVBOOT_PT_BASE, 6 * 4096) : NULL;
+	if (!gdt || (paging && !pt)) {
 		snprintf(err, errlen, "guest RAM too small for the boot tables");
 		return -1;
 	}
@@ -65,6 +69,8 @@ static int write_tables(const struct guestmem *gm, char *err, size_t errlen)
 	gdt[HVBOOT_SEL_DATA / 8] = gdt_flat(SEG_DATA, 0, 0, 1);
 	gdt[HVBOOT_SEL_UDATA / 8] = gdt_flat(SEG_DATA, 3, 0, 1);
 	gdt[HVBOOT_SEL_UCODE64 / 8] = gdt_flat(SEG_CODE, 3, 1, 0);
+	if (!paging)
+		return 0;
 
 	/* Identity map of the first 4 GiB with 2 MiB pages: one PML4 entry,
 	 * four PDPT entries, 4 x 512 PDEs. */
@@ -84,7 +90,8 @@ int x86_boot_setup(int vcpu_fd, const struct guestmem *gm, const struct boot_ent
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
-	if (write_tables(gm, err, errlen))
+	uint64_t gdt = e->gdt ? e->gdt : HVBOOT_GDT;
+	if (write_tables(gm, gdt, e->mode != BOOT_MULTIBOOT32, err, errlen))
 		return -1;
 	if (ioctl(vcpu_fd, KVM_GET_SREGS, &s) < 0) {
 		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
@@ -93,7 +100,7 @@ int x86_boot_setup(int vcpu_fd, const struct guestmem *gm, const struct boot_ent
 	memset(&r, 0, sizeof(r));
 	r.rflags = 0x2; /* reserved bit 1; IF clear: every protocol enters with interrupts off */
 	r.rip = e->entry;
-	s.gdt.base = HVBOOT_GDT;
+	s.gdt.base = gdt;
 	s.gdt.limit = HVBOOT_GDT_ENTRIES * 8 - 1;
 	s.idt.base = 0;
 	s.idt.limit = 0; /* no IDT until the guest loads one: a fault triple-faults */
