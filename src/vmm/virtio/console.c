@@ -1,9 +1,9 @@
 /*
  * console: the multiport virtio console on host stream sockets (virtio
- * 1.2, 5.3). See console.h for the data path; the control protocol is
+ * 1.2, 5.3). See virtio_console.h for the data path; the control protocol is
  * console_ctl.c.
  */
-#include "console.h"
+#include "virtio_console.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -50,7 +50,7 @@ enum {
 	CONSOLE_PORT_NAME = 7,
 };
 
-#define CONSOLE_CTL_PORTS 3      /* ports a state holds (console.h: why 3) */
+#define CONSOLE_CTL_PORTS 3      /* ports a state holds (virtio_console.h: why 3) */
 #define CONSOLE_NAME_MAX 64      /* bytes of a port name, without a NUL */
 #define CONSOLE_CTL_MSG_MAX (sizeof(struct console_ctl_msg) + CONSOLE_NAME_MAX)
 

@@ -1,8 +1,9 @@
 /*
- * console: virtio console device (virtio 1.2 section 5.3, device ID 3)
- * with named ports (VIRTIO_CONSOLE_F_MULTIPORT), each joined to a host
- * stream socket: `vmm run --port name=NAME,fd=N` (a descriptor inherited
- * from `vmm system`, one end of a socketpair to another VM's monitor) or
+ * virtio_console (console.c): virtio console device (virtio 1.2 section
+ * 5.3, device ID 3) with named ports (VIRTIO_CONSOLE_F_MULTIPORT), each
+ * joined to a host stream socket: `vmm run --port name=NAME,fd=N` (a
+ * descriptor inherited from `vmm system`, one end of a socketpair to
+ * another VM's monitor) or
  * `--port name=NAME,path=PATH` (a Unix socket connected to at start-up).
  * A Linux guest sees port NAME as /dev/vportNpM, and udev links it as
  * /dev/virtio-ports/NAME.
@@ -37,8 +38,8 @@
  * Without MULTIPORT negotiated the device is one plain port: port 0 on
  * queues 0 and 1, always open.
  */
-#ifndef CONSOLE_H
-#define CONSOLE_H
+#ifndef VIRTIO_CONSOLE_H
+#define VIRTIO_CONSOLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
