@@ -189,6 +189,26 @@ static void port_tx(struct virtio_console *c, unsigned i)
 	c->again = true; /* more may wait, and its kick was taken */
 }
 
+/* The socket is readable and the guest has no receive buffer: the bytes
+ * wait in the socket, unless all it holds is the end of file (a peek
+ * needs no buffer), which is the hang-up the guest must hear of even
+ * when it gives no buffers. */
+static void port_rx_stall(struct virtio_console *c, unsigned i)
+{
+	struct console_port *p = &c->port[i];
+	uint8_t b;
+	ssize_t n;
+	do
+		n = recv(p->fd, &b, 1, MSG_DONTWAIT | MSG_PEEK);
+	while (n < 0 && errno == EINTR);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		port_hangup(c, i);
+		return;
+	}
+	p->rx_stalled = true;
+	p->st.rx_stalls++;
+}
+
 /* Host to guest: as much as the socket has, into receive chains. */
 static void port_rx(struct virtio_console *c, unsigned i)
 {
@@ -198,10 +218,8 @@ static void port_rx(struct virtio_console *c, unsigned i)
 		if (!p->have_rxc) {
 			int r = virtio_pci_pop(&c->vp, q, &p->rxc);
 			if (r <= 0) {
-				if (r == 0) {
-					p->rx_stalled = true;
-					p->st.rx_stalls++;
-				}
+				if (r == 0)
+					port_rx_stall(c, i);
 				return;
 			}
 			p->have_rxc = true;

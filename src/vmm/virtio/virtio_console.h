@@ -32,9 +32,10 @@
  *     the socket is read straight into it, as the bytes come. With no
  *     buffer the socket is not read (the bytes wait in the host kernel)
  *     until the guest's receive notification.
- *   hang-up: end of file or an error on the socket tells the guest
- *     PORT_OPEN 0 (its readers see end of file); what it still sends to
- *     the port is consumed and dropped (counted).
+ *   hang-up: end of file or an error on the socket (seen when reading
+ *     it, by a peek when the guest has no buffer, or when sending) tells
+ *     the guest PORT_OPEN 0 (its readers see end of file); what it still
+ *     sends to the port is consumed and dropped (counted).
  * Without MULTIPORT negotiated the device is one plain port: port 0 on
  * queues 0 and 1, always open.
  */
