@@ -398,14 +398,18 @@ static void check_vsock(const char *test, bool uds)
 }
 
 /* The port Linux named ctl from PORT_NAME: the guest's line reaches the
- * host's socket and the host's answer comes back on the same port. */
-static void check_console(const char *test)
+ * host's socket and the host's answer comes back on the same port.
+ * answer: whether to look for the answer's line, which under QEMU can be
+ * cut by the lab machine's own line printed at the same moment (its
+ * serial and the guest's share the console). */
+static void check_console(const char *test, bool answer)
 {
 	char *s = section(test);
 	no_fail(s, "console");
 	want(s, "INIT: console ctl is /dev/vport");
 	want(s, "LAB: console host vsockpeer: received: hello host from console");
-	want(s, "INIT: console reply: host got: hello host from console");
+	if (answer)
+		want(s, "INIT: console reply: host got: hello host from console");
 	want(s, "INIT: console done");
 	free(s);
 }
@@ -474,7 +478,7 @@ static void lab_virtio_console_port_both_ways(void **state)
 	(void)state;
 	require_device("console");
 	boot();
-	check_console("virtio");
+	check_console("virtio", true);
 }
 
 static void lab_virtio_net_reaches_tap(void **state)
@@ -502,7 +506,7 @@ static void lab_virtio_qemu_reference(void **state)
 	if (given("net"))
 		check_net("virtio-qemu");
 	if (given("console"))
-		check_console("virtio-qemu");
+		check_console("virtio-qemu", false);
 }
 
 /* The run as a whole: lab/run.sh saw every layer through. */
