@@ -50,6 +50,14 @@
 #define HVBOOT_SEL_UCODE64 0x28
 #define HVBOOT_GDT_ENTRIES 6
 
+/* An ELF guest that understands this entry state says so with an ELF note
+ * (name HVBOOT_NOTE_NAME, type HVBOOT_NOTE_ENTRY, a 4-byte descriptor
+ * holding HVBOOT_VERSION). vmm uses it to choose between this entry and
+ * the PVH entry (pvh.h) when an image offers both: this one, which costs
+ * the guest no mode switch. ELF64 images without any note get it too. */
+#define HVBOOT_NOTE_NAME "hvvmm"
+#define HVBOOT_NOTE_ENTRY 1
+
 #ifndef __ASSEMBLER__
 struct hvboot_mmap_entry {
 	uint64_t addr;

@@ -3,12 +3,16 @@
  * interrupt and system-call stubs, and the kernel context switch.
  *
  * vmm enters _start in long mode at CPL0 with interrupts off and RDI
- * pointing at struct hvboot_info (src/common/hvboot.h). Every kernel entry
+ * pointing at struct hvboot_info (src/common/hvboot.h); a PVH monitor
+ * enters _start_pvh (at the end of this file) in 32-bit protected mode.
+ * Every kernel entry
  * builds a struct trapframe (guest.h) on the current thread's kernel stack
  * (the CPU switches to TSS.RSP0 when coming from CPL3) and leaves through
  * trap_return with iretq.
  */
 #include "guest.h"
+#include "hvboot.h"
+#include "pvh.h"
 
 	.code64
 	.section .text.entry, "ax"
@@ -188,5 +192,93 @@ chan_irq_count:
 	.align 16
 	.skip 16384
 boot_stack_top:
+
+/* ---- PVH entry (src/common/pvh.h) ----
+ * A PVH monitor enters _start_pvh in 32-bit protected mode, paging off,
+ * EBX = the start info. It builds what vmm's ELF64 entry would have given
+ * (hvboot.h): the boot GDT's layout, the first 4 GiB identity-mapped with
+ * user-accessible 2 MiB pages, long mode (Intel SDM vol. 3A sec. 9.8.5:
+ * CR4.PAE, CR3, EFER.LME, then CR0.PG), and a stack; pvh_boot (pvh.c)
+ * turns the start info into a struct hvboot_info for kmain. The tables
+ * are data in the image, so the switch costs a dozen instructions (each
+ * one emulated on software KVM) and no loop. */
+	.section .note.Xen, "a", @note
+	.balign 4
+	.long 4, 8, PVH_NOTE_PHYS32_ENTRY /* namesz, descsz, type */
+	.asciz PVH_NOTE_NAME
+	.balign 4
+	.quad _start_pvh /* 8 bytes, as Linux's vmlinux: QEMU reads a pointer */
+	.balign 4
+
+/* ... and that vmm should prefer its own entry (hvboot.h). */
+	.section .note.hvvmm, "a", @note
+	.balign 4
+	.long 6, 4, HVBOOT_NOTE_ENTRY
+	.asciz HVBOOT_NOTE_NAME
+	.balign 4
+	.long HVBOOT_VERSION
+
+	.code32
+	.section .text.pvh, "ax"
+	.globl _start_pvh
+_start_pvh:
+	mov %ebx, %esi          /* the start info, kept for pvh_boot */
+	lgdt pvh_gdt_ptr
+	mov $0x20, %eax         /* CR4.PAE */
+	mov %eax, %cr4
+	mov $pvh_pml4, %eax
+	mov %eax, %cr3
+	mov $0xc0000080, %ecx   /* IA32_EFER */
+	rdmsr
+	or $0x100, %eax         /* LME */
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000020, %eax    /* PG, NE (PE is on) */
+	mov %eax, %cr0
+	ljmp $HVBOOT_SEL_CODE64, $pvh_long
+
+	.code64
+pvh_long:
+	mov $HVBOOT_SEL_DATA, %eax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	mov %ax, %fs
+	mov %ax, %gs
+	lea boot_stack_top(%rip), %rsp
+	mov %esi, %edi          /* zero-extended: the upper half is undefined */
+	call pvh_boot
+	mov %rax, %rdi
+	call kmain              /* never returns */
+1:	hlt
+	jmp 1b
+
+	.section .data.pvh, "aw"
+	.balign 4096
+/* PML4 -> one PDPT -> four page directories of 2 MiB pages; entries are
+ * present, writable, user (0x7), PS (0x80) in the directories. */
+pvh_pml4:
+	.quad pvh_pdpt + 0x7
+	.fill 511, 8, 0
+pvh_pdpt:
+	.quad pvh_pd + 0x0007, pvh_pd + 0x1007, pvh_pd + 0x2007, pvh_pd + 0x3007
+	.fill 508, 8, 0
+pvh_pd:
+	.set pvh_i, 0
+	.rept 2048
+	.quad (pvh_i << 21) | 0x87
+	.set pvh_i, pvh_i + 1
+	.endr
+/* hvboot.h's GDT: 0x08 code32, 0x10 code64, 0x18 data, 0x20 user data,
+ * 0x28 user code64 (kernel.c's tables_init writes the same). */
+	.balign 16
+pvh_gdt:
+	.quad 0
+	.quad 0x00cf9b000000ffff, 0x00af9b000000ffff, 0x00cf93000000ffff
+	.quad 0x00cff3000000ffff, 0x00affb000000ffff
+pvh_gdt_end:
+pvh_gdt_ptr:
+	.word pvh_gdt_end - pvh_gdt - 1
+	.long pvh_gdt
 
 	.section .note.GNU-stack, "", @progbits

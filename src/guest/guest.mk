@@ -17,13 +17,14 @@ GUEST_ELF := $(BUILD)/guest/benchguest.elf
 ALL_TARGETS += $(GUEST_ELF)
 
 $(BUILD)/guest/obj/kernel.c.o $(BUILD)/guest/obj/libc.c.o: GUEST_KFLAGS := -mgeneral-regs-only
+$(BUILD)/guest/obj/pvh.c.o: GUEST_KFLAGS := -mgeneral-regs-only
 
-$(BUILD)/guest/obj/%.c.o: src/guest/%.c $(wildcard src/guest/*.h) src/common/hvboot.h $(BENCH_HDRS)
+$(BUILD)/guest/obj/%.c.o: src/guest/%.c $(wildcard src/guest/*.h) src/common/hvboot.h src/common/pvh.h $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_KFLAGS) -c $< -o $@
 
-$(BUILD)/guest/obj/%.S.o: src/guest/%.S src/guest/guest.h
+$(BUILD)/guest/obj/%.S.o: src/guest/%.S src/guest/guest.h src/common/hvboot.h src/common/pvh.h
 	@mkdir -p $(dir $@)
 	@echo "  AS     $@"
 	$(Q)$(CC) -Isrc/guest -Isrc/common -c $< -o $@

@@ -192,7 +192,10 @@ static void set_status(struct hvb_result *r, const char *st)
 void hvb_result_finish(struct hvb_result *r, int incomplete)
 {
 	enum stats_better b = r->better_higher ? STATS_HIGHER : STATS_LOWER;
-	int failed = r->status && !strcmp(r->status, HVB_ST_FAILED);
+	/* A failure, and a workload the monitor cannot run, keep their
+	 * status whatever was measured. */
+	int failed = r->status && (!strcmp(r->status, HVB_ST_FAILED) ||
+				   !strcmp(r->status, HVB_ST_UNAVAILABLE));
 	int noisy;
 
 	if (r->has_native)
@@ -392,7 +395,8 @@ static int get_field(json_t *o, const char *where, const char *key, enum field_r
 		     char **out, char *err, size_t errlen)
 {
 	static const char *const statuses[] = {HVB_ST_OK, HVB_ST_NOISY, HVB_ST_FAILED,
-					       HVB_ST_INCOMPLETE, HVB_ST_NOT_RUN};
+					       HVB_ST_INCOMPLETE, HVB_ST_NOT_RUN,
+					       HVB_ST_UNAVAILABLE};
 	json_t *v = json_object_get(o, key);
 	const char *s, *why = NULL;
 

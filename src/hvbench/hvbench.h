@@ -47,6 +47,7 @@ void hvb_side_add(struct hvb_side *s, double v);
 #define HVB_ST_FAILED "failed"
 #define HVB_ST_INCOMPLETE "incomplete" /* run stopped by a signal part way */
 #define HVB_ST_NOT_RUN "not_run"       /* run stopped before it began */
+#define HVB_ST_UNAVAILABLE "not_available" /* needs a device the monitor lacks */
 
 struct hvb_result {
 	char *benchmark;

@@ -2,6 +2,7 @@
  * and --version. It only parses and checks options (a bad one is a clear
  * message and exit status 2) and hands over to run.c or report.c. */
 #include "hvbench.h"
+#include "compare.h"
 #include "escape.h"
 #include "report.h"
 #include "run.h"
@@ -24,6 +25,10 @@ static const char usage_text[] =
 	"       hvbench list              show the workloads and the runners\n"
 	"       hvbench report DIR        re-render DIR/report.md, results.csv and charts\n"
 	"                                 from DIR/results.json\n"
+	"       hvbench compare [options] A B\n"
+	"                                 A against B (results folders or results.json\n"
+	"                                 files): per workload both medians, the change\n"
+	"                                 with a 95% CI, and a verdict\n"
 	"       hvbench --help | --version\n"
 	"\n"
 	"run options:\n"
@@ -40,7 +45,9 @@ static const char usage_text[] =
 	"  --initrd FILE      its initramfs (its /init runs bench=NAME, prints the\n"
 	"                     RESULT line and powers off; see docs/hvbench.md)\n"
 	"  --vmm PATH|qemu    the monitor (default: vmm beside hvbench); qemu runs the\n"
-	"                     Linux guest under QEMU/KVM instead, as a peer\n"
+	"                     guest under QEMU/KVM instead, as a peer (the bare guest\n"
+	"                     through its PVH entry; the -cpu model and machine are\n"
+	"                     probed once and recorded in results.json)\n"
 	"  --force            boot a Linux guest even on a software KVM (PVM), where\n"
 	"                     its kernel code is emulated and a boot takes hours\n"
 	"  --interference     measure the virtualised side twice: alone and with a\n"
@@ -60,7 +67,16 @@ static const char usage_text[] =
 	"converter, default ../lab/realtool.sh from hvbench's folder), HVBENCH_GNUPLOT\n"
 	"(gnuplot to use, \"none\" for no charts).\n"
 	"exit status: 0 all measured, 1 a workload failed or an output could not be\n"
-	"written, 2 usage error, 130/143 stopped by SIGINT/SIGTERM (results kept).\n";
+	"written, 2 usage error, 130/143 stopped by SIGINT/SIGTERM (results kept).\n"
+	"\n"
+	"compare options:\n"
+	"  --threshold PCT    slower/faster only beyond PCT percent (default 0)\n"
+	"  --side native|virt the column compared (default: virt when both ran one)\n"
+	"  --force            compare documents from different hosts or KVM kinds\n"
+	"  --md FILE          also write the comparison as Markdown\n"
+	"  --json FILE        also write it as JSON\n"
+	"compare exit status: 0 nothing slower, 1 a workload slower beyond the\n"
+	"threshold, 2 usage error, unreadable input, or inputs refused.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -273,10 +289,9 @@ static int cmd_run(int argc, char **argv)
 			return usage_error("--interference measures the virtualised side; it "
 					   "cannot go with --native-only");
 		}
-		if (want_qemu)
-			return usage_error("--vmm qemu needs --guest linux: the bare guest ends "
-					   "through vmm's debug-exit port and starts from vmm's "
-					   "own boot block, which QEMU does not provide");
+		if (want_qemu && o.interference)
+			return usage_error("--interference: the neighbour VM runs under vmm; it "
+					   "cannot go with --vmm qemu");
 		if (o.kernel || o.initrd) {
 			free(vmm);
 			return usage_error("--%s is for --guest linux; the bare guest is "
@@ -335,7 +350,7 @@ static int cmd_list(void)
 	runner_realtool(&tool, realtool);
 	runner_bare(&virt, vmm, image);
 	runner_linux(&lin, vmm, "KERNEL", "INITRD");
-	runner_qemu(&peer, qemu, "KERNEL", "INITRD");
+	runner_qemu(&peer, qemu, NULL, "KERNEL", "INITRD");
 	esc_println(stdout, "runners:");
 	d = runner_describe(&native);
 	esc_println(stdout, "  native        %s", d);
@@ -452,6 +467,133 @@ static int cmd_report(int argc, char **argv)
 	return 0;
 }
 
+/* One side of `hvbench compare`: a results folder or a results.json file. */
+static int load_doc(const char *arg, struct hvb_doc *d)
+{
+	char path[4200], err[4600], *text;
+	struct stat st;
+	size_t len = 0;
+
+	if (!stat(arg, &st) && S_ISDIR(st.st_mode))
+		snprintf(path, sizeof(path), "%s/results.json", arg);
+	else
+		snprintf(path, sizeof(path), "%s", arg);
+	text = slurp(path, &len, err, sizeof(err));
+	if (!text) {
+		esc_println(stderr, "hvbench: compare: %s", err);
+		return -1;
+	}
+	if (hvb_doc_from_json(text, len, d, err, sizeof(err))) {
+		esc_println(stderr, "hvbench: compare: %s: %s", path, err);
+		free(text);
+		return -1;
+	}
+	free(text);
+	return 0;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"threshold", required_argument, NULL, 't'},
+		{"side", required_argument, NULL, 's'},
+		{"force", no_argument, NULL, 'f'},
+		{"md", required_argument, NULL, 'm'},
+		{"json", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	enum compare_side side = CMP_SIDE_AUTO;
+	const char *md_path = NULL, *json_path = NULL;
+	double threshold = 0;
+	int c, force = 0, rc;
+	struct hvb_doc a, b;
+	struct compare cmp;
+	char err[4600], *text;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 't':
+			threshold = strtod(optarg, &end);
+			if (end == optarg || *end || !(threshold >= 0 && threshold <= 1000))
+				return usage_error("--threshold '%s': expected a percentage from 0 "
+						   "to 1000", optarg);
+			break;
+		case 's':
+			if (strcmp(optarg, "native") && strcmp(optarg, "virt"))
+				return usage_error("--side '%s': expected native or virt", optarg);
+			side = !strcmp(optarg, "native") ? CMP_SIDE_NATIVE : CMP_SIDE_VIRT;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'm':
+			md_path = optarg;
+			break;
+		case 'j':
+			json_path = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case ':':
+			return usage_error("compare: option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("compare: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("compare: expected two results (folders or results.json "
+				   "files), A and B");
+	if (load_doc(argv[optind], &a))
+		return 2;
+	if (load_doc(argv[optind + 1], &b)) {
+		hvb_doc_free(&a);
+		return 2;
+	}
+	memset(&cmp, 0, sizeof(cmp));
+	if (compare_host_diff(&a, &b, cmp.host_diff, sizeof(cmp.host_diff)) && !force) {
+		esc_println(stderr, "hvbench: compare: refused: A and B were measured on different "
+				"hosts or KVMs (%s); their changes would mix the two. Give --force "
+				"to compare them anyway", cmp.host_diff);
+		hvb_doc_free(&a);
+		hvb_doc_free(&b);
+		return 2;
+	}
+	cmp.forced = cmp.host_diff[0] != '\0';
+	compare_build(&cmp, &a, &b, side, threshold);
+	cmp.a_name = argv[optind];
+	cmp.b_name = argv[optind + 1];
+	text = compare_table(&cmp);
+	fputs(text, stdout);
+	free(text);
+	rc = cmp.nslower ? 1 : 0;
+	if (md_path) {
+		text = compare_markdown(&cmp);
+		if (report_write_file(md_path, text, err, sizeof(err))) {
+			esc_println(stderr, "hvbench: --md: %s", err);
+			rc = 2;
+		}
+		free(text);
+	}
+	if (json_path) {
+		text = compare_json(&cmp);
+		if (report_write_file(json_path, text, err, sizeof(err))) {
+			esc_println(stderr, "hvbench: --json: %s", err);
+			rc = 2;
+		}
+		free(text);
+	}
+	compare_free(&cmp);
+	hvb_doc_free(&a);
+	hvb_doc_free(&b);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -479,5 +621,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "report"))
 		return cmd_report(argc - 1, argv + 1);
-	return usage_error("unknown command '%s'; expected run, list or report", cmd);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'; expected run, list, report or compare", cmd);
 }

@@ -62,7 +62,8 @@ static int emulated_flag(const struct hvb_doc *d, const struct hvb_result *r)
 	 * workload, so all of its rows are flagged. */
 	int linux = d->config.guest && !strcmp(d->config.guest, "linux");
 
-	return software_kvm(d) && r->has_virt && (linux || kernel_bound(r));
+	return software_kvm(d) && r->has_virt && !is_status(r, HVB_ST_UNAVAILABLE) &&
+	       (linux || kernel_bound(r));
 }
 
 /* A metric value with four significant digits, and no exponent for the
@@ -102,6 +103,8 @@ static void flags_of(const struct hvb_doc *d, const struct hvb_result *r, char *
 		snprintf(buf, n, "FAILED");
 	else if (!strcmp(st, HVB_ST_NOT_RUN))
 		snprintf(buf, n, "not run");
+	else if (!strcmp(st, HVB_ST_UNAVAILABLE))
+		snprintf(buf, n, "not available");
 	else if (strcmp(st, HVB_ST_OK))
 		snprintf(buf, n, "%s", st);
 	if (emulated_flag(d, r))
@@ -256,6 +259,9 @@ char *report_table(const struct hvb_doc *d)
 
 		if (is_status(r, HVB_ST_FAILED))
 			term_line(&b, "FAILED %s: %s", r->benchmark,
+				  r->error ? r->error : "no reason recorded");
+		else if (is_status(r, HVB_ST_UNAVAILABLE))
+			term_line(&b, "not available %s: %s", r->benchmark,
 				  r->error ? r->error : "no reason recorded");
 	}
 	if (d->config.native_only)
@@ -512,6 +518,17 @@ static void md_notes(struct hvb_buf *b, const struct hvb_doc *d)
 				"(see the warning above).\n");
 	if (d->config.native_only)
 		hvb_buf_puts(b, "- Native-only run: no virtualised side, so no overhead.\n");
+	for (size_t i = 0; i < d->nresults; i++) {
+		const struct hvb_result *r = &d->results[i];
+
+		if (!is_status(r, HVB_ST_UNAVAILABLE))
+			continue;
+		hvb_buf_puts(b, "- `not available` **");
+		md_text(b, r->benchmark);
+		hvb_buf_puts(b, "**: ");
+		md_text(b, r->error ? r->error : "no reason recorded");
+		hvb_buf_puts(b, "\n");
+	}
 	hvb_buf_puts(b, "\n## Failures\n\n");
 	if (!nfail)
 		hvb_buf_puts(b, "None.\n");

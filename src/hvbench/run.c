@@ -8,6 +8,7 @@
 #include "escape.h"
 #include "host.h"
 #include "hvbench.h"
+#include "qemu.h"
 #include "report.h"
 #include "result.h"
 #include "runner.h"
@@ -180,6 +181,7 @@ struct ctx {
 	char sys_cfg[4200];    /* the description it runs, written per run */
 	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
 	int have_virt;
+	struct qemu_probe probe; /* --vmm qemu: the -cpu and machine found */
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
 	size_t runs_total, runs_done;
 	double run_time; /* wall time of all runs so far */
@@ -645,6 +647,27 @@ static int finish(const struct run_opts *o, struct hvb_doc *d, const char *dir, 
 	return rc;
 }
 
+static int unavailable(const struct hvb_result *r)
+{
+	return r->status && !strcmp(r->status, HVB_ST_UNAVAILABLE);
+}
+
+/* --vmm qemu: which -cpu and machine this host's QEMU runs the benchmark
+ * guest with (qemu.h), once per run. Returns 0, or -1 with why in err. */
+static int probe_qemu(struct ctx *x, const struct run_opts *o, char *err, size_t errlen)
+{
+	esc_println(stderr, "hvbench: finding the -cpu and machine %s accepts on this host",
+		    o->vmm);
+	if (qemu_probe(o->vmm, o->guest_image, choose_cpu(o->cpu), 60, &x->probe) == 0) {
+		esc_println(stderr, "hvbench: QEMU runs the benchmark guest with -M %s -cpu %s",
+			    x->probe.machine, x->probe.cpu);
+		return 0;
+	}
+	snprintf(err, errlen, "QEMU/KVM could not run the benchmark guest with any of the "
+		 "candidate machines and CPU models: %s", x->probe.log);
+	return -1;
+}
+
 int run_main(const struct run_opts *o)
 {
 	struct workload *w;
@@ -688,6 +711,11 @@ int run_main(const struct run_opts *o)
 			 o->vmm);
 		d.config.native_only_reason = hvb_xstrdup(err);
 	} else if (linux) {
+		/* The -cpu model for the Linux guest too, found with the
+		 * benchmark guest when it is there (QEMU's acceptance of a CPU
+		 * model does not depend on the guest); "host" otherwise. */
+		if (qemu && !access(o->guest_image, R_OK) && probe_qemu(&x, o, err, sizeof(err)))
+			esc_println(stderr, "hvbench: %s; trying -cpu host", err);
 		x.have_virt = 1;
 		d.config.vmm = hvb_xstrdup(o->vmm);
 	} else if (access(o->guest_image, R_OK)) {
@@ -695,8 +723,12 @@ int run_main(const struct run_opts *o)
 			 "the bare guest %s does not exist yet (or is unreadable)", o->guest_image);
 		d.config.native_only_reason = hvb_xstrdup(err);
 	} else if (access(o->vmm, X_OK)) {
-		snprintf(err, sizeof(err), "the monitor %s does not exist or is not executable",
+		snprintf(err, sizeof(err), qemu ? "QEMU (%s) is not installed or not executable "
+						  "(Debian package qemu-system-x86)"
+						: "the monitor %s does not exist or is not executable",
 			 o->vmm);
+		d.config.native_only_reason = hvb_xstrdup(err);
+	} else if (qemu && probe_qemu(&x, o, err, sizeof(err))) {
 		d.config.native_only_reason = hvb_xstrdup(err);
 	} else {
 		x.have_virt = 1;
@@ -747,10 +779,13 @@ int run_main(const struct run_opts *o)
 
 	runner_native(&x.native, o->bench_path);
 	runner_realtool(&x.tool, o->realtool);
-	if (!linux)
+	if (!linux && qemu)
+		runner_qemu_bare(&x.virt, o->vmm, x.probe.cpu ? x.probe.cpu : "host",
+				 x.probe.machine ? x.probe.machine : "microvm", o->guest_image);
+	else if (!linux)
 		runner_bare(&x.virt, o->vmm, o->guest_image);
 	else if (qemu)
-		runner_qemu(&x.virt, o->vmm, o->kernel, o->initrd);
+		runner_qemu(&x.virt, o->vmm, x.probe.cpu, o->kernel, o->initrd);
 	else
 		runner_linux(&x.virt, o->vmm, o->kernel, o->initrd);
 	x.native.cpu = x.tool.cpu = x.virt.cpu = cpu;
@@ -816,8 +851,17 @@ int run_main(const struct run_opts *o)
 	d.config.native_only = !x.have_virt;
 	if (!x.have_virt)
 		esc_println(stderr, "hvbench: running native only: %s", d.config.native_only_reason);
-	for (size_t i = 0; i < d.nresults; i++)
-		d.results[i].has_virt = x.have_virt;
+	for (size_t i = 0; i < d.nresults; i++) {
+		struct hvb_result *r = &d.results[i];
+		const char *why = x.have_virt ? qemu_unavailable(o->monitor, r->benchmark) : NULL;
+
+		r->has_virt = x.have_virt;
+		if (why) { /* reported as such, never as a number */
+			hvb_result_set_error(r, "%s", why);
+			free(r->status);
+			r->status = hvb_xstrdup(HVB_ST_UNAVAILABLE);
+		}
+	}
 	host_probe(&d.host, cpu);
 
 	if (o->out_dir)
@@ -839,8 +883,9 @@ int run_main(const struct run_opts *o)
 
 	for (size_t i = 0; i < d.nresults; i++) {
 		const struct runner *sides[3];
-		x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
-				(size_t)sides_of(&x, &d.results[i], i, sides);
+		if (!unavailable(&d.results[i]))
+			x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
+					(size_t)sides_of(&x, &d.results[i], i, sides);
 	}
 	esc_println(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
 			"warm-up run per side, %s, pinned to CPU %d",
@@ -858,6 +903,8 @@ int run_main(const struct run_opts *o)
 
 		if (runner_stop_signal())
 			break;
+		if (unavailable(r))
+			continue;
 		rc = run_workload(&x, r, i, d.nresults);
 		if (rc == ONE_FAILED) {
 			any_failed = 1;

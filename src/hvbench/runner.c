@@ -125,21 +125,40 @@ void runner_system(struct runner *r, const char *vmm_path, const char *cfg_path)
 	runner_init(r, "virt", "system", "vmm", words, RUNNER_EXIT_SYSTEM);
 }
 
-void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
+void runner_qemu(struct runner *r, const char *qemu_path, const char *cpu, const char *kernel,
 		 const char *initrd)
 {
-	/* -cpu host: the guest sees the host's CPU, as under vmm (KVM's
-	 * supported CPUID). -nodefaults: no VGA, network or disks that vmm does
-	 * not have either; COM1 on stdio is the only device we read, and
-	 * -monitor none keeps QEMU's own monitor off it. -no-reboot: a guest
-	 * reboot (or a panic, with panic=-1) ends QEMU instead of restarting. */
-	const char *words[] = {qemu_path, "-accel", "kvm", "-cpu", "host",
+	/* -cpu: the model hvbench found this host's QEMU to accept (qemu.c),
+	 * "host" when it has not asked: the guest sees the host's CPU, as
+	 * under vmm (KVM's supported CPUID). -nodefaults: no VGA, network or
+	 * disks that vmm does not have either; COM1 on stdio is the only
+	 * device we read, and -monitor none keeps QEMU's own monitor off it.
+	 * -no-reboot: a guest reboot (or a panic, with panic=-1) ends QEMU
+	 * instead of restarting. */
+	const char *words[] = {qemu_path, "-accel", "kvm", "-cpu", cpu ? cpu : "host",
 			       "-m", RUNNER_LINUX_MEM, "-smp", RUNNER_LINUX_CPUS,
 			       "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
 			       "-monitor", "none", "-kernel", kernel, "-initrd", initrd,
 			       "-append", "{linux-cmdline}", NULL};
 
 	runner_init(r, "virt", "linux", "qemu", words, RUNNER_EXIT_POWEROFF);
+}
+
+void runner_qemu_bare(struct runner *r, const char *qemu_path, const char *cpu,
+		      const char *machine, const char *guest_path)
+{
+	/* The benchmark guest through its PVH entry (QEMU boots an ELF
+	 * -kernel that way), on vmm's default machine size, with the two
+	 * devices the workloads use: COM1 and QEMU's own isa-debug-exit at
+	 * vmm's port (vmm's is the QEMU-compatible one), so the guest ends
+	 * with the same status under both monitors. */
+	const char *words[] = {qemu_path, "-accel", "kvm", "-cpu", cpu, "-M", machine,
+			       "-m", RUNNER_BARE_MEM, "-smp", "1", "-nographic", "-no-reboot",
+			       "-nodefaults", "-serial", "stdio", "-monitor", "none",
+			       "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+			       "-kernel", guest_path, "-append", "{cmdline}", NULL};
+
+	runner_init(r, "virt", "bare", "qemu", words, RUNNER_EXIT_DEBUG_PORT);
 }
 
 int runner_ok_status(const struct runner *r)
@@ -763,6 +782,8 @@ const char *runner_judge(const struct runner *r, const struct runner_run *res)
 		else if (st == VMM_EXIT_OK)
 			snprintf(why, sizeof(why), "guest powered off without reporting success on "
 				 "the debug-exit port");
+		else if (r->monitor && !strcmp(r->monitor, "qemu"))
+			snprintf(why, sizeof(why), "qemu failed (exit status %d)%s%s", st, sep, last);
 		else
 			snprintf(why, sizeof(why), "%s: %s (exit status %d)%s%s",
 				 st == VMM_EXIT_DEBUG_RANGE ? "guest reported failure"

@@ -5,7 +5,8 @@
  * `sh realtool.sh NAME k=v...`); bare guest = `vmm run --kernel GUEST
  * --cmdline "run NAME k=v..."`; Linux guest = `vmm run --kernel K --initrd I
  * --cmdline "... bench=NAME bench.args=..."`, or the same guest under
- * `qemu-system-x86_64 -accel kvm ...` as a peer monitor. This file also owns
+ * `qemu-system-x86_64 -accel kvm ...` as a peer monitor, which also runs
+ * the bare guest through its PVH entry. This file also owns
  * child processes: pinning, time limits, and stopping on SIGINT/SIGTERM. */
 #ifndef HVB_RUNNER_H
 #define HVB_RUNNER_H
@@ -37,6 +38,8 @@
  * monitors are compared on equal terms; one vCPU, as in the study. */
 #define RUNNER_LINUX_MEM "512M"
 #define RUNNER_LINUX_CPUS "1"
+/* The benchmark guest's RAM under QEMU: vmm run's default --mem. */
+#define RUNNER_BARE_MEM "256M"
 /* The fixed part of its kernel command line. console=ttyS0: the RESULT line
  * comes on COM1; quiet: keeps kernel messages off the line we parse;
  * panic=-1: a panic reboots at once (both monitors then exit, and the
@@ -90,8 +93,15 @@ void runner_bare_dev(struct runner *r, const char *vmm_path, const char *guest_p
 		     const char *dev_opt, const char *dev_arg);
 void runner_linux(struct runner *r, const char *vmm_path, const char *kernel,
 		  const char *initrd);
-void runner_qemu(struct runner *r, const char *qemu_path, const char *kernel,
+/* The Linux guest under QEMU/KVM; cpu is the -cpu model (NULL: "host"). */
+void runner_qemu(struct runner *r, const char *qemu_path, const char *cpu, const char *kernel,
 		 const char *initrd);
+/* The benchmark guest under QEMU/KVM through its PVH entry, on machine
+ * `machine` with -cpu `cpu` (what qemu_probe() found), COM1 and the
+ * isa-debug-exit port at 0xf4: success is RUNNER_VMM_STATUS_OK, as under
+ * vmm. The strings must outlive the runner. */
+void runner_qemu_bare(struct runner *r, const char *qemu_path, const char *cpu,
+		      const char *machine, const char *guest_path);
 /* Several benchmark guests from a system description (`vmm system CFG`),
  * which pins them itself; success is exit status 0. */
 void runner_system(struct runner *r, const char *vmm_path, const char *cfg_path);

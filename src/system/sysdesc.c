@@ -21,12 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blk.h"
 #include "guestmem.h"
 #include "hvboot.h"
+#include "net.h"
 #include "sysdesc.h"
+#include "vsock.h"
 
 #define SD_PAGE 4096ull
 
@@ -44,11 +48,33 @@ struct sd_ctx {
 	uint64_t ram; /* host RAM in bytes, 0 when unknown */
 };
 
+/* A disk whose image passed its checks: which file it is. */
+struct sd_disk_note {
+	dev_t dev;
+	ino_t ino;
+	bool readonly, ok;
+	unsigned line;
+};
+
+/* A vsock's CID and socket, each kept once it passed its own checks, so
+ * that a clash is reported even beside another problem. */
+struct sd_vsock_note {
+	bool cid_ok, uds_ok;
+	uint64_t cid;
+	unsigned cid_line, uds_line;
+	char uds[PATH_MAX];                /* resolved, for comparing */
+	char uds_raw[VSOCK_UDS_MAX + 1];   /* as written, for messages */
+};
+
 /* What the checks learnt about each VM beyond the model. */
 struct sd_vm_note {
 	bool name_ok; /* a valid name: channels may refer to it */
 	bool mem_ok;
 	unsigned pin_line;
+	struct sd_disk_note disk[VIRTIO_BLK_MAX]; /* as vm->disks */
+	char tap[IFNAMSIZ];                       /* a valid tap name, else "" */
+	unsigned net_line;
+	struct sd_vsock_note vsock;
 };
 
 struct sd_chan_note {
@@ -58,7 +84,8 @@ struct sd_chan_note {
 
 static const char *const sd_root_keys[] = {"log_dir", "vms", "channels", NULL};
 static const char *const sd_vm_keys[] = {"name", "kernel", "initrd", "cmdline", "mem",
-					 "cpus", "pin", "devices", "on_exit", "restarts",
+					 "cpus", "pin", "devices", "disks", "rng", "net",
+					 "vsock", "on_exit", "restarts",
 					 "test_forbidden_syscall", NULL};
 static const char *const sd_chan_keys[] = {"name", "between", "gpa", "size", NULL};
 static const char *const sd_devices[] = {"gpio", NULL};
@@ -485,6 +512,531 @@ static void sd_parse_devices(struct sd_ctx *c, const config_setting_t *g, struct
 	}
 }
 
+/* ---- virtio devices: disks, rng, net, vsock ---------------------------- */
+
+/*
+ * Each device key of a VM is read through a table of its fields (name,
+ * type, required or not) and becomes the one argument of the vmm run
+ * option that gives the device, built from the same table (the value
+ * alone, key=value, or ",key" when true). The limits are the monitor's
+ * (blk.h, net.h, vsock.h) and the net and vsock arguments are handed to
+ * the monitor's own parsers before they are accepted, so a description
+ * that passes --check is one every VM's vmm run takes. Cross checks (an
+ * image written by two, a TAP, CID or socket used twice) come after all
+ * VMs are read: sd_check_devs.
+ */
+enum sd_ftype { SD_F_STR, SD_F_BOOL, SD_F_INT };
+enum sd_fmt { SD_ARG_BARE, SD_ARG_KV, SD_ARG_FLAG };
+
+struct sd_field {
+	const char *key;
+	enum sd_ftype type;
+	enum sd_fmt fmt;
+	bool required;
+	const char *example;
+};
+
+#define SD_FIELDS_MAX 4
+
+/* A field's value: set is NULL when it is absent or of the wrong type. */
+struct sd_val {
+	const config_setting_t *set;
+	const char *s;
+	long long i;
+	bool b;
+};
+
+enum sd_dev_kind { SD_DEV_DISK, SD_DEV_NET, SD_DEV_VSOCK };
+/* Indices into each table below (and into the values read with it). */
+enum { SD_DISK_PATH, SD_DISK_RO };
+enum { SD_NET_TAP, SD_NET_MAC };
+enum { SD_VSOCK_CID, SD_VSOCK_UDS };
+
+static const char *sd_vm_label(const struct sd_vm *vm, const struct sd_vm_note *note, char *buf,
+			       size_t size);
+static size_t sd_groups(struct sd_ctx *c, const config_setting_t *list, const char *key,
+			const char *example, const config_setting_t **out);
+
+static const struct sd_field sd_disk_fields[] = {
+	{"path", SD_F_STR, SD_ARG_BARE, true, "path = \"disk.img\";"},
+	{"readonly", SD_F_BOOL, SD_ARG_FLAG, false, "readonly = true;"},
+	{NULL, SD_F_STR, SD_ARG_BARE, false, NULL},
+};
+static const struct sd_field sd_net_fields[] = {
+	{"tap", SD_F_STR, SD_ARG_KV, true, "tap = \"tap0\";"},
+	{"mac", SD_F_STR, SD_ARG_KV, false, "mac = \"02:00:00:00:00:01\";"},
+	{NULL, SD_F_STR, SD_ARG_BARE, false, NULL},
+};
+static const struct sd_field sd_vsock_fields[] = {
+	{"cid", SD_F_INT, SD_ARG_KV, true, "cid = 3;"},
+	{"uds", SD_F_STR, SD_ARG_KV, true, "uds = \"/tmp/vm.vsock\";"},
+	{NULL, SD_F_STR, SD_ARG_BARE, false, NULL},
+};
+
+struct sd_devkind {
+	const char *key;    /* the VM's key */
+	const char *option; /* the vmm run option it becomes */
+	const struct sd_field *fields;
+	const char *what;   /* "a disk", for messages */
+	const char *example;
+	int max;            /* > 1: a list of up to max groups; 1: one group */
+};
+
+static const struct sd_devkind sd_devkinds[] = {
+	[SD_DEV_DISK] = {"disks", "--disk", sd_disk_fields, "a disk",
+			 "disks = ( { path = \"disk.img\"; readonly = true; } );", VIRTIO_BLK_MAX},
+	[SD_DEV_NET] = {"net", "--net", sd_net_fields, "net",
+			"net = { tap = \"tap0\"; mac = \"02:00:00:00:00:01\"; };", 1},
+	[SD_DEV_VSOCK] = {"vsock", "--vsock", sd_vsock_fields, "vsock",
+			  "vsock = { cid = 3; uds = \"/tmp/vm.vsock\"; };", 1},
+};
+#define SD_NDEVKINDS (sizeof(sd_devkinds) / sizeof(sd_devkinds[0]))
+
+static const char *sd_ftype_name(enum sd_ftype t)
+{
+	return t == SD_F_STR ? "a string" : t == SD_F_BOOL ? "a boolean" : "an integer";
+}
+
+/* Reads the fields of one device group; false when one is missing or of
+ * the wrong type (reported). */
+static bool sd_read_fields(struct sd_ctx *c, const config_setting_t *g, const struct sd_devkind *k,
+			   struct sd_val *v)
+{
+	const char *names[SD_FIELDS_MAX + 1];
+	char where[48];
+	size_t n = 0;
+	bool ok = true;
+	for (; k->fields[n].key; n++)
+		names[n] = k->fields[n].key;
+	names[n] = NULL;
+	snprintf(where, sizeof(where), "in %s", k->what);
+	sd_check_keys(c, g, names, where);
+	for (size_t i = 0; i < n; i++) {
+		const struct sd_field *f = &k->fields[i];
+		const config_setting_t *s = config_setting_get_member(g, f->key);
+		int t = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+		memset(&v[i], 0, sizeof(v[i]));
+		if (!s) {
+			if (f->required) {
+				sd_report(c, sd_line(g), "%s: no %s; add %s", k->key, f->key,
+					  f->example);
+				ok = false;
+			}
+			continue;
+		}
+		if (f->type == SD_F_STR && t == CONFIG_TYPE_STRING && config_setting_get_string(s))
+			v[i].s = config_setting_get_string(s);
+		else if (f->type == SD_F_BOOL && t == CONFIG_TYPE_BOOL)
+			v[i].b = config_setting_get_bool(s);
+		else if (f->type == SD_F_INT && t == CONFIG_TYPE_INT)
+			v[i].i = config_setting_get_int(s);
+		else if (f->type == SD_F_INT && t == CONFIG_TYPE_INT64)
+			v[i].i = config_setting_get_int64(s);
+		else {
+			sd_report(c, sd_line(s), "%s: %s is %s, expected %s; write it like %s", k->key,
+				  f->key, sd_type_name(s), sd_ftype_name(f->type), f->example);
+			ok = false;
+			continue;
+		}
+		v[i].set = s;
+	}
+	return ok;
+}
+
+/* The vmm run argument of a device, from its fields (sd_fmt). */
+static char *sd_build_arg(const struct sd_devkind *k, const struct sd_val *v)
+{
+	size_t len = 1;
+	for (size_t i = 0; k->fields[i].key; i++)
+		if (v[i].set)
+			len += strlen(k->fields[i].key) + (v[i].s ? strlen(v[i].s) : 24) + 2;
+	char *arg = sd_xrealloc(NULL, len);
+	size_t o = 0;
+	arg[0] = '\0';
+	for (size_t i = 0; k->fields[i].key; i++) {
+		const struct sd_field *f = &k->fields[i];
+		if (!v[i].set)
+			continue;
+		const char *sep = o ? "," : "";
+		if (f->fmt == SD_ARG_FLAG) {
+			if (v[i].b)
+				o += (size_t)snprintf(arg + o, len - o, "%s%s", sep, f->key);
+		} else {
+			const char *eq = f->fmt == SD_ARG_KV ? "=" : "";
+			const char *key = f->fmt == SD_ARG_KV ? f->key : "";
+			if (f->type == SD_F_STR)
+				o += (size_t)snprintf(arg + o, len - o, "%s%s%s%s", sep, key, eq, v[i].s);
+			else
+				o += (size_t)snprintf(arg + o, len - o, "%s%s%s%lld", sep, key, eq,
+						      v[i].i);
+		}
+	}
+	return arg;
+}
+
+/* What the monitor's parser said, without the "--opt ARG: " it starts with. */
+static const char *sd_monitor_reason(const char *err, const char *option, const char *arg)
+{
+	size_t ol = strlen(option), al = strlen(arg);
+	if (!strncmp(err, option, ol) && err[ol] == ' ' && !strncmp(err + ol + 1, arg, al) &&
+	    err[ol + 1 + al] == ':' && err[ol + 2 + al] == ' ')
+		return err + ol + al + 3;
+	return err;
+}
+
+/* A disk's image: present, a regular file or block device, readable (and
+ * writable unless readonly), a whole number of sectors. The monitor opens
+ * it (vmm run, at start-up): here it is only looked at. */
+static bool sd_check_image(struct sd_ctx *c, const struct sd_val *v, struct sd_disk_note *dn)
+{
+	const config_setting_t *s = v[SD_DISK_PATH].set;
+	const char *path = v[SD_DISK_PATH].s;
+	bool ro = v[SD_DISK_RO].set && v[SD_DISK_RO].b;
+	struct stat st;
+	char q[80];
+	size_t len = strlen(path);
+	if (!len) {
+		sd_report(c, sd_line(s), "disks: path = \"\" is empty; give the path of a raw image");
+		return false;
+	}
+	if (!ro && len >= 9 && !strcmp(path + len - 9, ",readonly")) {
+		sd_report(c, sd_line(s), "disks: path = %s ends in \",readonly\", which vmm run "
+			  "--disk reads as the read-only flag; rename the image", SD_Q(path, q));
+		return false;
+	}
+	if (stat(path, &st)) {
+		sd_report(c, sd_line(s), "disks: path = %s: %s; fix the path (relative paths are "
+			  "from the current directory)", SD_Q(path, q), strerror(errno));
+		return false;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		sd_report(c, sd_line(s), "disks: path = %s is a directory; give a raw image file",
+			  SD_Q(path, q));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		sd_report(c, sd_line(s), "disks: path = %s is not a regular file or block device; "
+			  "give a raw image", SD_Q(path, q));
+		return false;
+	}
+	if (access(path, R_OK)) {
+		sd_report(c, sd_line(s), "disks: path = %s cannot be read: %s; fix its permissions",
+			  SD_Q(path, q), strerror(errno));
+		return false;
+	}
+	if (!ro && access(path, W_OK)) {
+		sd_report(c, sd_line(s), "disks: path = %s cannot be written: %s; fix its "
+			  "permissions, or add readonly = true;", SD_Q(path, q), strerror(errno));
+		return false;
+	}
+	/* A block device's size is not in stat: vmm run checks it. */
+	if (S_ISREG(st.st_mode) && st.st_size == 0) {
+		sd_report(c, sd_line(s), "disks: path = %s is empty; make it the size the guest "
+			  "should see (truncate -s 64M FILE)", SD_Q(path, q));
+		return false;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size % BLK_SECTOR) {
+		sd_report(c, sd_line(s), "disks: path = %s is %lld bytes, not a multiple of %u (a "
+			  "sector); pad it: truncate -s %%%u FILE", SD_Q(path, q),
+			  (long long)st.st_size, BLK_SECTOR, BLK_SECTOR);
+		return false;
+	}
+	dn->dev = st.st_dev;
+	dn->ino = st.st_ino;
+	dn->readonly = ro;
+	dn->line = sd_line(s);
+	dn->ok = true;
+	return true;
+}
+
+/* Interface names as Linux takes them (dev_valid_name): 1 to IFNAMSIZ-1
+ * bytes, not "." or "..", no '/', ':' or white space; and no ',' or '='
+ * (vmm run's option syntax). */
+static bool sd_check_tap(struct sd_ctx *c, const struct sd_val *v)
+{
+	const char *t = v[SD_NET_TAP].s;
+	char q[80];
+	size_t n = strlen(t);
+	bool bad = !strcmp(t, ".") || !strcmp(t, "..");
+	for (size_t i = 0; i < n; i++)
+		bad |= t[i] == '/' || t[i] == ':' || t[i] == ',' || t[i] == '=' ||
+		       isspace((unsigned char)t[i]) || !isprint((unsigned char)t[i]);
+	if (n == 0 || n >= IFNAMSIZ || bad) {
+		sd_report(c, sd_line(v[SD_NET_TAP].set), "net: tap = %s is not a network interface name; give "
+			  "the name of an existing TAP device, 1 to %d characters without '/', "
+			  "':', ',', '=' or spaces", SD_Q(t, q), IFNAMSIZ - 1);
+		return false;
+	}
+	return true;
+}
+
+/* The directory a path is in ("." for a bare name). */
+static void sd_dirname(const char *p, char *dir, size_t size)
+{
+	const char *slash = strrchr(p, '/');
+	if (!slash)
+		snprintf(dir, size, ".");
+	else if (slash == p)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - p), p);
+}
+
+/* The socket's path as it will be bound, for comparing two: the
+ * directory resolved (it exists: sd_check_vsock). */
+static void sd_uds_identity(const char *p, char *out, size_t size)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(p, '/');
+	sd_dirname(p, dir, sizeof(dir));
+	/* A name too long to compare whole is compared as written. */
+	if (!realpath(dir, real) ||
+	    snprintf(out, size, "%s/%s", real, slash ? slash + 1 : p) >= (int)size)
+		snprintf(out, size, "%s", p);
+}
+
+static bool sd_check_vsock(struct sd_ctx *c, const struct sd_val *v, struct sd_vsock_note *vn)
+{
+	const config_setting_t *us = v[SD_VSOCK_UDS].set, *cs = v[SD_VSOCK_CID].set;
+	const char *uds = v[SD_VSOCK_UDS].s;
+	long long cid = v[SD_VSOCK_CID].i;
+	char q[80], q2[80];
+	bool ok = true;
+	/* virtio 1.2 5.10.4: 0 to 2 are reserved, only 32 bits are used and
+	 * 0xffffffff is "any" (the range vsock_parse_option takes). */
+	if (cid < 3 || cid > 0xfffffffell) {
+		sd_report(c, sd_line(cs), "vsock: cid = %lld is %s; give each VM a CID of its own "
+			  "from 3 to 4294967294 (0 to 2 are reserved, 2 is the host)", cid,
+			  cid < 3 ? "below 3" : "too large");
+		ok = false;
+	} else {
+		vn->cid = (uint64_t)cid;
+		vn->cid_line = sd_line(cs);
+		vn->cid_ok = true;
+	}
+	size_t n = strlen(uds);
+	if (n == 0 || n > VSOCK_UDS_MAX || strchr(uds, ',')) {
+		sd_report(c, sd_line(us), "vsock: uds = %s %s; give a Unix socket path of 1 to "
+			  "%u characters without ',' (PATH_PORT must fit a socket address)",
+			  SD_Q(uds, q), n == 0 ? "is empty" : n > VSOCK_UDS_MAX ? "is too long"
+			  : "holds a ','", VSOCK_UDS_MAX);
+		return false;
+	}
+	bool uds_ok = true;
+	struct stat st;
+	if (!lstat(uds, &st) && !S_ISSOCK(st.st_mode)) {
+		sd_report(c, sd_line(us), "vsock: uds = %s exists and is not a socket; vmm "
+			  "run would not replace it: remove it or give another path", SD_Q(uds, q));
+		uds_ok = false;
+	}
+	char dir[PATH_MAX];
+	sd_dirname(uds, dir, sizeof(dir));
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		sd_report(c, sd_line(us), "vsock: uds = %s: its directory %s does not exist; "
+			  "create it or fix the path (relative paths are from the current "
+			  "directory)", SD_Q(uds, q), SD_Q(dir, q2));
+		uds_ok = false;
+	}
+	/* Even a path that exists as something else is one two VMs must not
+	 * share: compare it too. */
+	sd_uds_identity(uds, vn->uds, sizeof(vn->uds));
+	memcpy(vn->uds_raw, uds, n + 1);
+	vn->uds_line = sd_line(us);
+	vn->uds_ok = true;
+	return ok && uds_ok;
+}
+
+/* One device group of kind k: its fields, its argument, its checks; then
+ * the monitor's parser must agree. Stores it in vm on success. */
+static void sd_parse_dev(struct sd_ctx *c, const config_setting_t *g, enum sd_dev_kind kind,
+			 struct sd_vm *vm, struct sd_vm_note *note)
+{
+	const struct sd_devkind *k = &sd_devkinds[kind];
+	struct sd_val v[SD_FIELDS_MAX];
+	char err[512];
+	if (!sd_read_fields(c, g, k, v))
+		return;
+	bool ok = true;
+	switch (kind) {
+	case SD_DEV_DISK: ok = sd_check_image(c, v, &note->disk[vm->ndisks]); break;
+	case SD_DEV_NET:
+		ok = sd_check_tap(c, v);
+		if (ok) { /* compared with the other VMs' even if the MAC is bad */
+			snprintf(note->tap, sizeof(note->tap), "%s", v[SD_NET_TAP].s);
+			note->net_line = sd_line(v[SD_NET_TAP].set);
+		}
+		break;
+	case SD_DEV_VSOCK: ok = sd_check_vsock(c, v, &note->vsock); break;
+	}
+	if (!ok)
+		return;
+	char *arg = sd_build_arg(k, v);
+	int r = 0;
+	if (kind == SD_DEV_NET) {
+		struct net_cfg nc;
+		r = net_parse_option(arg, &nc, err, sizeof(err));
+	} else if (kind == SD_DEV_VSOCK) {
+		struct vsock_cfg vc;
+		r = vsock_parse_option(arg, &vc, err, sizeof(err));
+	}
+	if (r) {
+		/* Everything but the MAC's form is checked above: what is left
+		 * is the monitor's to say. */
+		char q[80];
+		if (kind == SD_DEV_NET && v[SD_NET_MAC].set)
+			sd_report(c, sd_line(v[SD_NET_MAC].set), "net: mac = %s is refused by vmm run "
+				  "--net (%s); give a unicast address like mac = "
+				  "\"02:00:00:00:00:01\"; or leave mac out (derived from the TAP "
+				  "name)", SD_Q(v[SD_NET_MAC].s, q),
+				  sd_monitor_reason(err, k->option, arg));
+		else
+			sd_report(c, sd_line(g), "%s: refused by vmm run %s (%s); fix this group",
+				  k->key, k->option, sd_monitor_reason(err, k->option, arg));
+		free(arg);
+		return;
+	}
+	switch (kind) {
+	case SD_DEV_DISK: {
+		struct sd_disk *d = &vm->disks[vm->ndisks++];
+		d->path = sd_xstrdup(v[SD_DISK_PATH].s);
+		d->readonly = v[SD_DISK_RO].set && v[SD_DISK_RO].b;
+		d->arg = arg;
+		d->line = sd_line(g);
+		break;
+	}
+	case SD_DEV_NET:
+		vm->net = arg;
+		break;
+	case SD_DEV_VSOCK:
+		vm->vsock = arg;
+		break;
+	}
+}
+
+/* A VM's device keys (sd_devkinds): a list of groups or one group each,
+ * and rng = true. */
+static void sd_parse_virtio(struct sd_ctx *c, const config_setting_t *g, struct sd_vm *vm,
+			    struct sd_vm_note *note)
+{
+	const config_setting_t *s = config_setting_get_member(g, "rng");
+	if (s && config_setting_type(s) != CONFIG_TYPE_BOOL)
+		sd_wrong_type(c, s, "a boolean", "rng = true;");
+	else if (s)
+		vm->rng = config_setting_get_bool(s);
+
+	for (size_t kind = 0; kind < SD_NDEVKINDS; kind++) {
+		const struct sd_devkind *k = &sd_devkinds[kind];
+		s = config_setting_get_member(g, k->key);
+		if (!s)
+			continue;
+		if (k->max == 1) {
+			if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+				sd_wrong_type(c, s, "a group { }", k->example);
+			else
+				sd_parse_dev(c, s, (enum sd_dev_kind)kind, vm, note);
+			continue;
+		}
+		if (config_setting_type(s) != CONFIG_TYPE_LIST) {
+			sd_wrong_type(c, s, "a list ( ) of groups", k->example);
+			continue;
+		}
+		int n = config_setting_length(s);
+		if (n > k->max) {
+			sd_report(c, sd_line(s), "%s has %d entries, more than vmm run takes (%d, "
+				  "vmm run %s); give this VM at most %d", k->key, n, k->max,
+				  k->option, k->max);
+			continue;
+		}
+		const config_setting_t *e[VIRTIO_BLK_MAX]; /* only disks is a list */
+		if (k->max > VIRTIO_BLK_MAX)
+			abort(); /* a table entry larger than e[] and notes' disk[] */
+		size_t ne = sd_groups(c, s, k->key, k->example, e);
+		vm->disks = sd_xrealloc(NULL, (ne ? ne : 1) * sizeof(*vm->disks));
+		for (size_t i = 0; i < ne; i++)
+			sd_parse_dev(c, e[i], (enum sd_dev_kind)kind, vm, note);
+	}
+}
+
+/* Cross checks of the devices over all VMs: an image has one writer and
+ * is not read as read-only while another writes it (vmm run's flock
+ * refuses both at start-up, or worse, two monitors on different hosts'
+ * views of one file would not); a TAP, a CID and a socket path belong to
+ * one VM. */
+static void sd_check_devs(struct sd_ctx *c, const struct sd_system *sys,
+			  const struct sd_vm_note *notes)
+{
+	char lab[64], q[80];
+	for (size_t i = 0; i < sys->nvms; i++) {
+		const struct sd_vm *vm = &sys->vms[i];
+		const struct sd_vm_note *n = &notes[i];
+		for (unsigned d = 0; d < vm->ndisks; d++) {
+			const struct sd_disk_note *dn = &n->disk[d];
+			for (size_t j = 0; j <= i && dn->ok; j++) {
+				const struct sd_disk_note *hit = NULL;
+				unsigned upto = j < i ? sys->vms[j].ndisks : d;
+				for (unsigned e = 0; e < upto && !hit; e++) {
+					const struct sd_disk_note *o = &notes[j].disk[e];
+					if (o->ok && o->dev == dn->dev && o->ino == dn->ino &&
+					    !(o->readonly && dn->readonly))
+						hit = o;
+				}
+				if (!hit)
+					continue;
+				if (j == i)
+					snprintf(lab, sizeof(lab), "this VM");
+				else
+					sd_vm_label(&sys->vms[j], &notes[j], lab, sizeof(lab));
+				const char *p = SD_Q(vm->disks[d].path, q);
+				if (!dn->readonly && !hit->readonly)
+					sd_report(c, dn->line, "disks: path = %s is an image %s writes "
+						  "too (line %u); an image has one writer: give each "
+						  "disk a copy of its own, or make every use readonly "
+						  "= true", p, lab, hit->line);
+				else if (dn->readonly)
+					sd_report(c, dn->line, "disks: path = %s is read-only here but "
+						  "%s writes it (line %u); a read-only disk must not "
+						  "change under its guest: make that one readonly = "
+						  "true too, or give this VM a copy", p, lab, hit->line);
+				else
+					sd_report(c, dn->line, "disks: path = %s is written here but %s "
+						  "reads it as read-only (line %u); give this VM a copy, "
+						  "or make this one readonly = true too", p, lab,
+						  hit->line);
+				break;
+			}
+		}
+		for (size_t j = 0; j < i && n->tap[0]; j++) {
+			if (strcmp(n->tap, notes[j].tap))
+				continue;
+			sd_report(c, n->net_line, "net: tap = %s is %s's too (line %u); a TAP "
+				  "carries one VM: create one per VM (ip tuntap add NAME mode tap)",
+				  SD_Q(n->tap, q), sd_vm_label(&sys->vms[j], &notes[j], lab,
+				  sizeof(lab)), notes[j].net_line);
+			break;
+		}
+		for (size_t j = 0; j < i && n->vsock.cid_ok; j++) {
+			if (notes[j].vsock.cid_ok && notes[j].vsock.cid == n->vsock.cid) {
+				sd_report(c, n->vsock.cid_line, "vsock: cid = %llu is %s's too (line "
+					  "%u); give each VM a CID of its own (3 or more)",
+					  (unsigned long long)n->vsock.cid,
+					  sd_vm_label(&sys->vms[j], &notes[j], lab, sizeof(lab)),
+					  notes[j].vsock.cid_line);
+				break;
+			}
+		}
+		for (size_t j = 0; j < i && n->vsock.uds_ok; j++) {
+			if (notes[j].vsock.uds_ok && !strcmp(notes[j].vsock.uds, n->vsock.uds)) {
+				sd_report(c, n->vsock.uds_line, "vsock: uds = %s is %s's socket too "
+					  "(line %u); give each VM a socket path of its own",
+					  SD_Q(n->vsock.uds_raw, q),
+					  sd_vm_label(&sys->vms[j], &notes[j], lab, sizeof(lab)),
+					  notes[j].vsock.uds_line);
+				break;
+			}
+		}
+	}
+}
+
 static void sd_parse_vm(struct sd_ctx *c, const config_setting_t *g, struct sd_vm *vm,
 			struct sd_vm_note *note)
 {
@@ -570,6 +1122,7 @@ static void sd_parse_vm(struct sd_ctx *c, const config_setting_t *g, struct sd_v
 	}
 
 	sd_parse_devices(c, g, vm);
+	sd_parse_virtio(c, g, vm, note);
 
 	const config_setting_t *ex = NULL;
 	int exr = sd_get_str(c, g, "on_exit", "on_exit = \"stop-all\";", &ex, &str);
@@ -934,6 +1487,7 @@ static void sd_parse_root(struct sd_ctx *c, const config_setting_t *root, struct
 	for (size_t i = 0; i < sys->nvms; i++)
 		sd_parse_vm(c, g[i], &sys->vms[i], &vn[i]);
 	sd_check_vms(c, vl, sys, vn);
+	sd_check_devs(c, sys, vn);
 	free(g);
 
 	char why[96];
@@ -1220,6 +1774,13 @@ void sd_free(struct sd_system *s)
 		free(s->vms[i].kernel);
 		free(s->vms[i].initrd);
 		free(s->vms[i].cmdline);
+		for (unsigned d = 0; d < s->vms[i].ndisks; d++) {
+			free(s->vms[i].disks[d].path);
+			free(s->vms[i].disks[d].arg);
+		}
+		free(s->vms[i].disks);
+		free(s->vms[i].net);
+		free(s->vms[i].vsock);
 	}
 	free(s->vms);
 	free(s->chans);

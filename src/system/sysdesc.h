@@ -40,6 +40,14 @@ enum sd_on_exit {
 	SD_EXIT_IGNORE,   /* let the others go on */
 };
 
+/* One entry of a VM's disks: a virtio-blk disk on a raw image. */
+struct sd_disk {
+	char *path;    /* as written: relative paths are from the current directory */
+	bool readonly;
+	char *arg;     /* vmm run --disk's argument: "PATH" or "PATH,readonly" */
+	unsigned line;
+};
+
 struct sd_vm {
 	char name[SD_NAME_MAX]; /* [a-z0-9_-], unique */
 	char *kernel;           /* required */
@@ -49,6 +57,13 @@ struct sd_vm {
 	unsigned cpus;          /* default 1 */
 	int pin;                /* host CPU for the VM's threads, -1 when not pinned */
 	bool gpio;              /* devices = ["gpio"]: without it, no GPIO */
+	/* The virtio devices, each kept as the argument vmm run takes for
+	 * it, so the supervisor passes them on as they were checked. */
+	struct sd_disk *disks;  /* disks = ( { path; readonly; } ... ), in order */
+	unsigned ndisks;        /* at most VIRTIO_BLK_MAX (vmm run --disk) */
+	bool rng;               /* rng = true: --rng */
+	char *net;              /* net = { tap; mac; }: --net "tap=NAME[,mac=MAC]", or NULL */
+	char *vsock;            /* vsock = { cid; uds; }: --vsock "cid=N,uds=PATH", or NULL */
 	enum sd_on_exit on_exit;
 	unsigned restarts;      /* limit for SD_EXIT_RESTART, default 3 */
 	unsigned test_forbidden_s; /* test hook: forbidden call after N s, 0 = never */

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blk.h"
 #include "console.h"
 #include "machine.h"
 
@@ -139,7 +140,10 @@ static int spawn(struct sup *s, struct vmproc *v)
 	fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
 	/* Argument vector, built before fork (no allocation in the child). */
 	char mem[32], cpus[16], chan[CHANNEL_MAX][160], serial[16], forbid[16];
-	const char *argv[40];
+	/* self, run; 7 options with a value (kernel, initrd, cmdline, mem,
+	 * cpus, serial, test-forbidden-syscall); --no-gpio, --rng; the
+	 * disks, net and vsock, the channels, each with a value; NULL. */
+	const char *argv[2 + 2 * 7 + 2 + 2 * (VIRTIO_BLK_MAX + 2) + 2 * CHANNEL_MAX + 1];
 	int n = 0;
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)v->vm->mem);
 	snprintf(cpus, sizeof(cpus), "%u", v->vm->cpus);
@@ -166,6 +170,22 @@ static int spawn(struct sup *s, struct vmproc *v)
 		snprintf(forbid, sizeof(forbid), "%u", v->vm->test_forbidden_s);
 		argv[n++] = "--test-forbidden-syscall";
 		argv[n++] = forbid;
+	}
+	/* The virtio devices, as checked (sysdesc.h): the monitor opens the
+	 * images, the TAP and the socket itself. */
+	for (unsigned i = 0; i < v->vm->ndisks; i++) {
+		argv[n++] = "--disk";
+		argv[n++] = v->vm->disks[i].arg;
+	}
+	if (v->vm->rng)
+		argv[n++] = "--rng";
+	if (v->vm->net) {
+		argv[n++] = "--net";
+		argv[n++] = v->vm->net;
+	}
+	if (v->vm->vsock) {
+		argv[n++] = "--vsock";
+		argv[n++] = v->vm->vsock;
 	}
 	int fds[CHANNEL_MAX * 3], nfds = 0, idx = 0;
 	for (size_t i = 0; i < sys->nchans; i++) {

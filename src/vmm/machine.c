@@ -571,7 +571,7 @@ int machine_run(const struct machine_config *cfg)
 	struct load_request req = {
 		.kernel = kernel, .kernel_size = ksize, .initrd = initrd, .initrd_size = isize,
 		.cmdline = cfg->cmdline ? cfg->cmdline : "", .kernel_name = cfg->kernel,
-		.ncpus = cfg->cpus,
+		.ncpus = cfg->cpus, .boot = (enum boot_choice)cfg->boot,
 	};
 	struct boot_entry entry;
 	/* The TSC frequency goes into the boot block, so create the VM first

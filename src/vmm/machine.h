@@ -37,6 +37,7 @@ struct machine_config {
 	bool strict_io;
 	bool no_sandbox;           /* --no-sandbox */
 	bool no_gpio;              /* --no-gpio: no GPIO controller on PCI */
+	int boot;                  /* --boot: enum boot_choice (loader.h) */
 	unsigned test_forbidden_s; /* --test-forbidden-syscall SECONDS; 0 = off */
 	struct channel_cfg chans[CHANNEL_MAX];
 	unsigned nchans;

@@ -12,6 +12,7 @@
 
 #include "guestmem.h"
 #include "kvm.h"
+#include "loader.h"
 #include "machine.h"
 #include "system.h"
 #include "sysdesc.h"
@@ -30,7 +31,10 @@ static void usage(FILE *f)
 		"       vmm --help | --version\n"
 		"\n"
 		"run options:\n"
-		"  -k, --kernel FILE    Linux bzImage, multiboot v1 kernel or ELF64 image\n"
+		"  -k, --kernel FILE    Linux bzImage, multiboot v1 kernel, PVH kernel (an ELF\n"
+		"                       with the PVH note, such as vmlinux) or ELF64 image\n"
+		"      --boot ENTRY     auto (default), pvh or hvboot: the entry of an ELF that\n"
+		"                       offers both the PVH note and our ELF64 entry\n"
 		"  -i, --initrd FILE    initial ramdisk (bzImage: initrd; multiboot: module)\n"
 		"  -c, --cmdline STR    kernel command line\n"
 		"  -m, --mem SIZE       guest RAM, e.g. 256M or 2G (default 256M)\n"
@@ -143,7 +147,7 @@ static int port_option(const char *arg, struct machine_config *cfg)
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
-	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_PORT };
+	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_PORT };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -160,6 +164,7 @@ static int cmd_run(int argc, char **argv)
 		{"rng", no_argument, NULL, OPT_RNG},
 		{"net", required_argument, NULL, OPT_NET},
 		{"vsock", required_argument, NULL, OPT_VSOCK},
+		{"boot", required_argument, NULL, OPT_BOOT},
 		{"port", required_argument, NULL, OPT_PORT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -192,6 +197,19 @@ static int cmd_run(int argc, char **argv)
 		case OPT_STRICT: cfg.strict_io = true; break;
 		case OPT_NO_SANDBOX: cfg.no_sandbox = true; break;
 		case OPT_NO_GPIO: cfg.no_gpio = true; break;
+		case OPT_BOOT:
+			if (!strcmp(optarg, "auto"))
+				cfg.boot = BOOT_AUTO;
+			else if (!strcmp(optarg, "pvh"))
+				cfg.boot = BOOT_FORCE_PVH;
+			else if (!strcmp(optarg, "hvboot"))
+				cfg.boot = BOOT_FORCE_HVBOOT;
+			else {
+				fprintf(stderr, "vmm: --boot '%s': expected auto, pvh or hvboot\n",
+					optarg);
+				return VMM_EXIT_CONFIG;
+			}
+			break;
 		case OPT_TEST_FORBIDDEN:
 			if (parse_uint("--test-forbidden-syscall", optarg, 86400,
 				       &cfg.test_forbidden_s))

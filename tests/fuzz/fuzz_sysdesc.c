@@ -4,15 +4,19 @@
  * The input is the description itself, handed to sd_load_string() as if
  * read from a file. Whatever it holds, the checker must return 0 with a
  * model or -1 with at least one problem, each a "NAME:..." line, and never
- * crash, leak or read out of bounds. The seeds are tests/system/good and
- * tests/system/bad (tests/fuzz/corpus/sysdesc/).
+ * crash, leak or read out of bounds; the devices of a valid model are
+ * arguments vmm run's own parsers take. The seeds are tests/system/good
+ * and tests/system/bad (tests/fuzz/corpus/sysdesc/).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blk.h"
+#include "net.h"
 #include "sysdesc.h"
+#include "vsock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__lsan_default_suppressions(void);
@@ -48,6 +52,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct sd_vm *vm = &sys.vms[i];
 			if (!vm->name[0] || !vm->kernel || !vm->cmdline || vm->cpus < 1 ||
 			    vm->cpus > SD_MAX_CPUS || vm->mem % 4096 || vm->pin < -1)
+				abort();
+			if (vm->ndisks > VIRTIO_BLK_MAX || (vm->ndisks && !vm->disks))
+				abort();
+			for (unsigned d = 0; d < vm->ndisks; d++)
+				if (!vm->disks[d].path[0] || strncmp(vm->disks[d].arg,
+					vm->disks[d].path, strlen(vm->disks[d].path)))
+					abort();
+			/* (blk_parse_option keeps read-only paths in a static
+			 * table of its own: not called here, once per input.) */
+			struct net_cfg nc;
+			struct vsock_cfg vc;
+			char err[256];
+			if (vm->net && net_parse_option(vm->net, &nc, err, sizeof(err)))
+				abort();
+			if (vm->vsock && (vsock_parse_option(vm->vsock, &vc, err, sizeof(err)) ||
+					  vc.cid < 3))
 				abort();
 		}
 		for (size_t i = 0; i < sys.nchans; i++) {

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the loader fuzz targets.
 
-tests/fuzz/corpus/bzimage/, elf64/ and multiboot/ get a few small images
+tests/fuzz/corpus/bzimage/, elf64/, multiboot/ and pvh/ get a few small images
 each: valid ones (so the fuzzers start past the header checks and reach the
 placement and boot-block code) and near-valid ones (one field off). The
 bzimage and multiboot targets take a 4-byte trailer, u16 initrd length and
 u16 command-line length, after the image and the initrd (see
-fuzz_bzimage.c); elf64 takes the bare image.
+fuzz_bzimage.c); elf64 and pvh take the bare image.
 
 Run from the repository root: python3 tests/fuzz/make_seeds.py
 Files already in the corpus directories (crash regressions) are kept.
@@ -110,6 +110,46 @@ def elf64_seeds():
     }
 
 
+# ---- PVH: an ELF with the "Xen" PHYS32_ENTRY note (src/common/pvh.h) ---------
+
+def elf_note(name, ntype, desc):
+    n = name.encode() + b'\0'
+    pad = lambda x: x + b'\0' * (-len(x) % 4)
+    return struct.pack('<III', len(n), len(desc), ntype) + pad(n) + pad(desc)
+
+
+def pvh_image(notes, entry=0x100020, note_align=4, is64=True):
+    text = bytes((i * 13 + 1) & 0xff for i in range(256))
+    blob = b''.join(notes)
+    if is64:
+        b = elf64([(PT_NOTE, 4, 0, blob, len(blob)), (PT_LOAD, 5, 0x100000, text, 0x2000)],
+                  0x100000)
+        put(b, 64 + 48, 'Q', note_align)
+        return b
+    b = elf32([(5, 0x100000, text, 0x2000)], 0x100000)
+    # a PT_NOTE after the PT_LOAD: the ELF32 helper writes PT_LOADs only
+    put(b, 44, 'H', 2)
+    off = len(b)
+    put(b, 52 + 32, 'IIIIIIII', PT_NOTE, off, 0, 0, len(blob), len(blob), 4, 4)
+    return b + blob
+
+
+def pvh_seeds():
+    q = struct.pack('<Q', 0x100020)
+    l = struct.pack('<I', 0x100020)
+    xen = lambda d: elf_note('Xen', 18, d)
+    return {
+        'valid64': pvh_image([elf_note('GNU', 3, b'abcd'), xen(q)]),
+        'valid32desc': pvh_image([xen(l)]),
+        'elf32': pvh_image([xen(l)], is64=False),
+        'both_notes': pvh_image([xen(q), elf_note('hvvmm', 1, struct.pack('<I', 1))]),
+        'align8': pvh_image([xen(q)], note_align=8),
+        'desc5': pvh_image([xen(b'\x20\x00\x10\x00\x00')]),
+        'high_entry': pvh_image([xen(struct.pack('<Q', 1 << 32))]),
+        'two_disagree': pvh_image([xen(q), xen(struct.pack('<Q', 0x100024))]),
+    }
+
+
 # ---- multiboot --------------------------------------------------------------
 
 MB_MAGIC = 0x1badb002
@@ -170,7 +210,7 @@ def mb_seeds():
 
 def main():
     for name, seeds in (('bzimage', bz_seeds()), ('elf64', elf64_seeds()),
-                        ('multiboot', mb_seeds())):
+                        ('multiboot', mb_seeds()), ('pvh', pvh_seeds())):
         d = os.path.join(ROOT, name)
         os.makedirs(d, exist_ok=True)
         for fname, data in seeds.items():

@@ -679,7 +679,7 @@ static void usage_errors(void **state)
 		{{"run", "--guest", "linux", "--kernel", "/nonexistent", "--initrd", FAKE_VMM},
 		 "--kernel /nonexistent: No such file"},
 		{{"run", "--guest", "windows"}, "--guest 'windows'"},
-		{{"run", "--vmm", "qemu"}, "--vmm qemu needs --guest linux"},
+		{{"run", "--vmm", "qemu", "--interference"}, "cannot go with --vmm qemu"},
 		{{"run", "--kernel", FAKE_BENCH}, "--kernel is for --guest linux"},
 		{{"run", "--size", "huge"}, "--size 'huge'"},
 		{{"run", "--cpu", "-1"}, "--cpu '-1'"},
@@ -913,7 +913,10 @@ static void linux_guest_under_qemu(void **state)
 	if (system("command -v cyclictest >/dev/null 2>&1"))
 		skip_because("cyclictest is not installed (Debian package rt-tests)");
 	setenv("FAKE_ARGV_LOG", log, 1);
+	/* No benchmark guest to probe QEMU's -cpu with: -cpu host. */
+	setenv("HVBENCH_GUEST_IMAGE", "/nonexistent", 1);
 	hvbench(&r, args);
+	setenv("HVBENCH_GUEST_IMAGE", FAKE_BENCH, 1);
 	unsetenv("FAKE_ARGV_LOG");
 	if (r.status != 0)
 		fail_msg("exit %d; stderr: %s", r.status, r.err);
@@ -974,6 +977,143 @@ static void linux_refused_on_software_kvm(void **state)
 	cmd_result_free(&r);
 }
 
+/* --vmm qemu with the bare guest: the -cpu model is probed (fake_qemu.sh
+ * aborts on -cpu host as Debian's QEMU does on this software KVM), the
+ * command it then runs is the one results.json records, the workloads run
+ * under it, and the one that needs vmm's GPIO is reported not available on
+ * QEMU, never as a number. */
+static void bare_guest_under_qemu(void **state)
+{
+	const char *out = tmp_path("qbare"), *log = tmp_path("qbare-argv");
+	const char *args[] = {"run", "--vmm", "qemu", "--bench", "alpha,irq-latency-user",
+			      "--reps", "2", "--out", out, NULL};
+	struct cmd_result r;
+	json_t *j, *gpio;
+	const char *virt;
+	char *words, *md;
+
+	(void)state;
+	skip_without_tools();
+	setenv("HVBENCH_QEMU", "tests/hvbench/fake_qemu.sh", 1);
+	setenv("FAKE_ARGV_LOG", log, 1);
+	hvbench(&r, args);
+	unsetenv("FAKE_ARGV_LOG");
+	setenv("HVBENCH_QEMU", FAKE_LINUX, 1);
+	if (r.status != 0)
+		fail_msg("exit %d; stderr: %s", r.status, r.err);
+	/* The first try is -cpu host on microvm, and it fails. */
+	words = first_run_words(log);
+	assert_non_null(strstr(words, "-cpu host -M microvm"));
+	free(words);
+	j = load_results(out);
+	virt = json_string_value(json_object_get(json_object_get(json_object_get(j, "config"),
+								 "runners"), "virt"));
+	assert_non_null(virt);
+	assert_non_null(strstr(virt, "tests/hvbench/fake_qemu.sh -accel kvm -cpu "
+				     "host,-arch-capabilities -M microvm -m 256M -smp 1"));
+	assert_non_null(strstr(virt, "-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "
+				     FAKE_BENCH " -append \"run {name} {params}\""));
+	assert_int_equal(nsamples(result_of(j, "alpha"), "virt"), 2);
+	assert_int_equal(nsamples(result_of(j, "alpha"), "native"), 2);
+	gpio = result_of(j, "irq-latency-user");
+	assert_string_equal(json_string_value(json_object_get(gpio, "status")), "not_available");
+	assert_int_equal(nsamples(gpio, "virt"), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(gpio, "error")), "GPIO"));
+	json_decref(j);
+	assert_non_null(strstr(r.out, "not available irq-latency-user: not available on QEMU"));
+	assert_non_null(strstr(r.out, "virt: bare guest under QEMU/KVM (peer)"));
+	md = slurp(tmp_path("qbare/report.md"));
+	assert_non_null(md);
+	assert_non_null(strstr(md, "`not available` **irq-latency-user**"));
+	free(md);
+	cmd_result_free(&r);
+}
+
+/* hvbench compare on two real results folders: a folder against itself is
+ * no change anywhere (exit 0); a run whose monitor is 30% slower instead of
+ * 10% is slower on both workloads (exit 1, the CI gate), but not beyond a
+ * 50% threshold; Markdown and JSON are written; a folder from another host
+ * is refused (exit 2) naming the field, unless --force, which the output
+ * then says. */
+static void compare_two_runs(void **state)
+{
+	const char *a = tmp_path("cmpA"), *b = tmp_path("cmpB");
+	const char *md = tmp_path("cmp.md"), *js = tmp_path("cmp.json");
+	const char *run_a[] = {"run", "--bench", "alpha,beta", "--reps", "5", "--out", a, NULL};
+	const char *run_b[] = {"run", "--bench", "alpha,beta", "--reps", "5", "--out", b, NULL};
+	const char *same[] = {"compare", a, a, NULL};
+	const char *ab[] = {"compare", "--md", md, "--json", js, a, b, NULL};
+	const char *loose[] = {"compare", "--threshold", "50", a, b, NULL};
+	const char *forced[] = {"compare", "--force", a, b, NULL};
+	struct cmd_result r;
+	char path[600], *text, *p;
+	FILE *f;
+
+	(void)state;
+	skip_without_tools();
+	hvbench(&r, run_a);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	setenv("FAKE_VMM_SCALE", "1.3", 1);
+	hvbench(&r, run_b);
+	unsetenv("FAKE_VMM_SCALE");
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+
+	hvbench(&r, same);
+	if (r.status != 0)
+		fail_msg("exit %d; stdout: %s stderr: %s", r.status, r.out, r.err);
+	assert_non_null(strstr(r.out, "0 slower, 0 faster, 2 of 2 compared"));
+	assert_null(strstr(r.out, "  slower"));
+	cmd_result_free(&r);
+
+	hvbench(&r, ab);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "2 slower, 0 faster, 2 of 2 compared"));
+	assert_non_null(strstr(r.out, "verdict rule (T = 0.00%)"));
+	cmd_result_free(&r);
+	text = slurp(md);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "| alpha | time (s, lower=better) |"));
+	assert_non_null(strstr(text, "| slower |"));
+	free(text);
+	text = slurp(js);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/1\""));
+	assert_non_null(strstr(text, "\"verdict\": \"slower\""));
+	free(text);
+
+	hvbench(&r, loose);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "0 slower, 0 faster"));
+	cmd_result_free(&r);
+
+	/* B from "another host": its hostname changed in the file. */
+	snprintf(path, sizeof(path), "%s/results.json", b);
+	text = slurp(path);
+	assert_non_null(text);
+	p = strstr(text, "\"hostname\": \"");
+	assert_non_null(p);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*s\"hostname\": \"other-%s", (int)(p - text), text, p + 13);
+	fclose(f);
+	free(text);
+	{
+		const char *plain[] = {"compare", a, b, NULL};
+		hvbench(&r, plain);
+	}
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "refused"));
+	assert_non_null(strstr(r.err, "hostname: "));
+	assert_non_null(strstr(r.err, " vs other-"));
+	cmd_result_free(&r);
+	hvbench(&r, forced);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "FORCED: the documents come from different hosts"));
+	cmd_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -992,6 +1132,8 @@ int main(void)
 		cmocka_unit_test(sigint_keeps_results),
 		cmocka_unit_test(linux_guest_under_vmm),
 		cmocka_unit_test(linux_guest_under_qemu),
+		cmocka_unit_test(bare_guest_under_qemu),
+		cmocka_unit_test(compare_two_runs),
 		cmocka_unit_test(linux_refused_on_software_kvm),
 	};
 

@@ -127,7 +127,7 @@ static void qemu_template(void **state)
 	size_t n = sizeof(want) / sizeof(want[0]);
 
 	(void)state;
-	runner_qemu(&r, "/usr/bin/qemu-system-x86_64", "vmlinuz", "inner.cpio.gz");
+	runner_qemu(&r, "/usr/bin/qemu-system-x86_64", NULL, "vmlinuz", "inner.cpio.gz");
 	assert_int_equal(runner_expand(&r, "cyclictest", params, 1, argv, 40), (int)n);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(argv[i], want[i]);
@@ -191,7 +191,7 @@ static void exit_mapping_linux(void **state)
 
 	(void)state;
 	runner_linux(&lin, "vmm", "k", "i");
-	runner_qemu(&peer, "qemu", "k", "i");
+	runner_qemu(&peer, "qemu", NULL, "k", "i");
 	memset(&res, 0, sizeof(res));
 	res.outcome = RUN_EXITED;
 	res.err = empty;

@@ -8,7 +8,9 @@
  * guest floods it with output, a VM that does not stop on SIGTERM, a
  * supervisor killed outright; what a VM's process inherits; control bytes
  * from a guest on the terminal; a planted symbolic link for a log; GPIO
- * only when the description asks; a doorbell rung before a VM is wired.
+ * only when the description asks; a doorbell rung before a VM is wired;
+ * the virtio devices a description gives (disks, rng), read by a tiny
+ * guest driver, and an image vmm run refuses at start-up.
  * Skipped where /dev/kvm cannot run a VM.
  */
 #include <dirent.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -682,6 +685,101 @@ static void gpio_only_where_the_description_asks(void **state)
 	cmd_result_free(&r);
 }
 
+/* An image of `size` bytes in dir starting with `head`; returns its path. */
+static const char *make_image(const char *name, off_t size, const char *head)
+{
+	static char paths[4][160];
+	static unsigned next;
+	char *p = paths[next++ % 4];
+	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
+	int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, size), 0);
+	assert_int_equal(pwrite(fd, head, strlen(head), 0), (ssize_t)strlen(head));
+	close(fd);
+	return p;
+}
+
+/* disks and rng reach each VM's monitor: a polling guest driver
+ * (tests/guests/virtio64.S) reads sector 0 of its disk and asks its rng
+ * for bytes; a PCI scan (pciscan64.S) in a second VM finds its read-only
+ * disk (VIRTIO_BLK_F_RO) and its rng; a third VM without the keys has no
+ * virtio function at all. */
+static void virtio_devices_reach_each_vm(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char drv[PATH_MAX], scan[PATH_MAX];
+	if (!realpath(build_path("tests/guests/virtio64.elf"), drv) ||
+	    !realpath(build_path("tests/guests/pciscan64.elf"), scan))
+		skip_because("tests/guests/virtio64.elf or pciscan64.elf is not built");
+	char a[160], b[160];
+	snprintf(a, sizeof(a), "%s", make_image("a.img", 1 << 20, "ABCD"));
+	snprintf(b, sizeof(b), "%s", make_image("b.img", 4 << 20, "RO"));
+	char vms[6 * PATH_MAX];
+	snprintf(vms, sizeof(vms),
+		 "{ name = \"drv\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\";"
+		 "  disks = ( { path = \"%s\"; } ); rng = true; },"
+		 "{ name = \"scan\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\";"
+		 "  disks = ( { path = \"%s\"; readonly = true; } ); rng = true; },"
+		 "{ name = \"bare\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\"; }",
+		 drv, a, scan, b, scan);
+	struct cmd_result r;
+	run_system(vms, "", &r);
+	assert_false(r.timed_out);
+	/* The driver's verdicts: status OK, 512 bytes + status, the bytes
+	 * the host wrote; 32 random bytes. */
+	char *log = slurp("drv");
+	assert_non_null(log);
+	assert_non_null(strstr(log, "blk status 00 used 00000201 data 44434241\n"));
+	assert_non_null(strstr(log, "rng used 00000020\n"));
+	assert_non_null(strstr(r.err, "vmm system: VM drv ended: debug-exit value 33"));
+	/* No GPIO (no devices = ["gpio"]), so slot 1: the read-only disk,
+	 * 4 MiB = 0x2000 sectors, F_RO (bit 5); slot 2: the rng. */
+	log = slurp("scan");
+	assert_non_null(log);
+	assert_non_null(strstr(log, "dev 01 id 10421af4 sub 11001af4 class 01000001"));
+	assert_non_null(strstr(log, " f0 30000226 f1 00000001 nq 0001 qs 0100 cfg 00002000"));
+	assert_non_null(strstr(log, "dev 02 id 10441af4"));
+	assert_null(strstr(log, "dev 03 id"));
+	log = slurp("bare");
+	assert_non_null(log);
+	assert_non_null(strstr(log, "scan done"));
+	assert_null(strstr(log, "1af4"));
+	cmd_result_free(&r);
+}
+
+/* The monitor opens the image itself: one that another process holds
+ * locked passes --check but stops that VM at start-up (status 2, naming
+ * --disk), and the system says so. */
+static void a_locked_image_stops_its_vm(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	const char *img = make_image("locked.img", 1 << 20, "");
+	int fd = open(img, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	char vms[3 * PATH_MAX];
+	snprintf(vms, sizeof(vms),
+		 "{ name = \"d\"; kernel = \"%s\"; mem = \"32M\"; disks = ( { path = \"%s\"; } ); }",
+		 guest, img);
+	const char *path = write_system(vms, "");
+	const char *check[] = {build_path("vmm"), "system", "--check", path, NULL};
+	struct cmd_result r;
+	run_cmd(check, 30, &r);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	run_system(vms, "", &r);
+	assert_false(r.timed_out);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "[d] vmm: --disk "));
+	assert_non_null(strstr(r.err, "is locked by another user of the image"));
+	assert_non_null(strstr(r.err, "vmm system: VM d ended: "));
+	cmd_result_free(&r);
+	close(fd);
+}
+
 /* A doorbell the peer rang before this VM was wired (while a restarted VM
  * was down) is cleared by channel_setup: nothing is left for the irqfd to
  * inject at the guest's first sti. */
@@ -786,6 +884,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_debug_exit_never_reads_as_a_signal, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(virtio_devices_reach_each_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_locked_image_stops_its_vm, setup, teardown),
 		cmocka_unit_test(a_stale_doorbell_is_cleared),
 		cmocka_unit_test(vmm_run_refuses_colliding_channels),
 	};

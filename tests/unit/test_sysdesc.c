@@ -11,12 +11,17 @@
 #include "testlib.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "blk.h"
+#include "net.h"
 #include "sysdesc.h"
+#include "vsock.h"
 
 #define GOOD_DIR "tests/system/good"
 #define BAD_DIR "tests/system/bad"
@@ -277,6 +282,31 @@ static void test_example(void **state)
 	assert_int_equal(sys.vms[1].pin, 1);
 	assert_int_equal(sys.nchans, 1);
 	sd_free(&sys);
+
+	/* disk-vm.cfg with the images its comment says to make (kept when
+	 * they are there already). */
+	static const char *const imgs[] = {"build/disk-vm.img", "build/disk-vm-base.img"};
+	bool made[2] = {false, false};
+	for (int i = 0; i < 2; i++) {
+		if (!access(imgs[i], F_OK))
+			continue;
+		int fd = open(imgs[i], O_WRONLY | O_CREAT | O_EXCL, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, 1 << 20), 0);
+		close(fd);
+		made[i] = true;
+	}
+	r = sd_load("examples/disk-vm.cfg", &sys, &errs);
+	for (size_t j = 0; j < errs.n; j++)
+		test_note("%s", errs.msg[j]);
+	for (int i = 0; i < 2; i++)
+		if (made[i])
+			unlink(imgs[i]);
+	assert_int_equal(r, 0);
+	assert_int_equal(sys.vms[0].ndisks, 2);
+	assert_true(sys.vms[0].disks[1].readonly);
+	assert_true(sys.vms[0].rng);
+	sd_free(&sys);
 }
 
 static void expect_one(int r, struct sd_errors *errs, const char *want)
@@ -285,6 +315,81 @@ static void expect_one(int r, struct sd_errors *errs, const char *want)
 	assert_int_equal(errs->n, 1);
 	assert_string_equal(errs->msg[0], want);
 	sd_errors_free(errs);
+}
+
+/* The devices become vmm run's arguments, and vmm run's parsers take
+ * them as meant. */
+static void test_virtio_model(void **state)
+{
+	(void)state;
+	struct sd_system sys;
+	struct sd_errors errs;
+	assert_int_equal(sd_load(GOOD_DIR "/virtio.cfg", &sys, &errs), 0);
+	assert_int_equal(sys.nvms, 4);
+	const struct sd_vm *db = &sys.vms[0], *web = &sys.vms[1];
+	assert_int_equal(db->ndisks, 2);
+	assert_string_equal(db->disks[0].path, "tests/system/disk-a.img");
+	assert_false(db->disks[0].readonly);
+	assert_string_equal(db->disks[0].arg, "tests/system/disk-a.img");
+	assert_true(db->disks[1].readonly);
+	assert_string_equal(db->disks[1].arg, "tests/system/disk-b.img,readonly");
+	assert_int_equal(db->disks[1].line, 10);
+	assert_true(db->rng);
+	assert_string_equal(db->net, "tap=tap-db,mac=02:00:00:00:00:01");
+	assert_string_equal(db->vsock, "cid=3,uds=tests/system/db.vsock");
+	assert_false(web->rng);
+	assert_string_equal(web->net, "tap=tap-web");
+	assert_string_equal(web->vsock, "cid=4294967294,uds=tests/system/web.vsock");
+	assert_int_equal(sys.vms[2].ndisks, VIRTIO_BLK_MAX);
+	assert_int_equal(sys.vms[3].ndisks, 0);
+	assert_null(sys.vms[3].net);
+	assert_null(sys.vms[3].vsock);
+	assert_false(sys.vms[3].rng);
+
+	struct blk_cfg bc;
+	struct net_cfg nc;
+	struct vsock_cfg vc;
+	char err[256];
+	assert_int_equal(blk_parse_option(db->disks[1].arg, &bc, err, sizeof(err)), 0);
+	assert_string_equal(bc.path, "tests/system/disk-b.img");
+	assert_true(bc.readonly);
+	assert_int_equal(net_parse_option(db->net, &nc, err, sizeof(err)), 0);
+	assert_string_equal(nc.tap, "tap-db");
+	assert_true(nc.mac_given);
+	assert_int_equal(nc.mac[5], 1);
+	assert_int_equal(vsock_parse_option(web->vsock, &vc, err, sizeof(err)), 0);
+	assert_int_equal(vc.cid, 4294967294ull);
+	assert_string_equal(vc.uds, "tests/system/web.vsock");
+	sd_free(&sys);
+}
+
+/* Permissions: only as a user the file's mode applies to. */
+static void test_image_permissions(void **state)
+{
+	(void)state;
+	if (geteuid() == 0)
+		skip_because("running as root: file modes do not stop root");
+	char img[64], text[512];
+	snprintf(img, sizeof(img), "/tmp/test-sysdesc-%d.img", (int)getpid());
+	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 512), 0);
+	close(fd);
+	int n = snprintf(text, sizeof(text), "vms = ( { name = \"a\"; kernel = "
+			 "\"tests/system/fake-kernel\";\n disks = ( { path = \"%s\"; } ); } );",
+			 img);
+	struct sd_system sys;
+	struct sd_errors errs;
+	char want[256];
+	assert_int_equal(chmod(img, 0400), 0);
+	snprintf(want, sizeof(want), "perm:2: disks: path = \"%s\" cannot be written: "
+		 "Permission denied; fix its permissions, or add readonly = true;", img);
+	expect_one(sd_load_string(text, (size_t)n, "perm", &sys, &errs), &errs, want);
+	assert_int_equal(chmod(img, 0), 0);
+	snprintf(want, sizeof(want), "perm:2: disks: path = \"%s\" cannot be read: "
+		 "Permission denied; fix its permissions", img);
+	expect_one(sd_load_string(text, (size_t)n, "perm", &sys, &errs), &errs, want);
+	unlink(img);
 }
 
 static void test_unreadable(void **state)
@@ -362,6 +467,8 @@ int main(void)
 		cmocka_unit_test(test_two_vms_model),
 		cmocka_unit_test(test_defaults_and_forms),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_virtio_model),
+		cmocka_unit_test(test_image_permissions),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_text_limits),
 		cmocka_unit_test(test_error_cap),

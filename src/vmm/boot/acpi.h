@@ -25,6 +25,7 @@
  * (ACPI sec. 5.2.5.1: 16-byte boundaries in 0xe0000-0xfffff). */
 #define ACPI_TABLES_BASE 0xe0000ull
 #define ACPI_TABLES_SIZE 0x2000ull
+#define ACPI_RSDP_ADDR ACPI_TABLES_BASE /* the RSDP comes first (PVH names it) */
 #define ACPI_RESET_VECTOR 0xffff0ull
 
 /* The firmware ROM: the top 64 KiB below 4 GiB, as on a PC. After RESET

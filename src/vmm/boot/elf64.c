@@ -119,8 +119,9 @@ static int elf_check_ident(struct ldr_img *im, const struct load_request *req,
 /* Reads and checks program header i; sets *is_load when it is a PT_LOAD
  * with something to load (an empty one carries nothing and is skipped). */
 static int elf_read_seg(struct ldr_img *im, const struct load_request *req,
-			const struct guestmem *gm, const struct elf_layout *L, uint64_t ph,
-			unsigned i, struct elf_seg *s, int *is_load, char *err, size_t errlen)
+			const struct guestmem *gm, const struct elf_layout *L, uint64_t limit,
+			uint64_t ph, unsigned i, struct elf_seg *s, int *is_load, char *err,
+			size_t errlen)
 {
 	*is_load = 0;
 	if (ldr_read_u32(im, ph + L->p_type) != ELF_PT_LOAD)
@@ -144,11 +145,11 @@ static int elf_read_seg(struct ldr_img *im, const struct load_request *req,
 			       im->size);
 	if (s->memsz == 0)
 		return 0;
-	if (s->memsz > UINT64_MAX - s->paddr || s->paddr + s->memsz > L->addr_limit)
+	if (s->memsz > UINT64_MAX - s->paddr || s->paddr + s->memsz > limit)
 		return ldr_err(req, err, errlen,
 			       "segment %u: p_paddr 0x%llx + p_memsz 0x%llx runs past %s", i,
 			       (unsigned long long)s->paddr, (unsigned long long)s->memsz,
-			       L->addr_size == 8 ? "the end of the address space" : "4 GiB");
+			       limit == UINT64_MAX ? "the end of the address space" : "4 GiB");
 	if (s->paddr < HVBOOT_KERNEL_MIN)
 		return ldr_err(req, err, errlen,
 			       "segment %u loads at 0x%llx: the image loads below 1 MiB, where "
@@ -170,8 +171,20 @@ int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
 	if (elf_check_ident(&im, req, L, err, errlen) < 0)
 		return -1;
+	return elf_load_segments_at(gm, req, is64, elf_addr(&im, L, L->e_entry), 0, out, err,
+				    errlen);
+}
 
-	uint64_t entry = elf_addr(&im, L, L->e_entry);
+int elf_load_segments_at(const struct guestmem *gm, const struct load_request *req,
+			 int is64, uint64_t entry, uint64_t limit, struct elf_loaded *out,
+			 char *err, size_t errlen)
+{
+	const struct elf_layout *L = is64 ? &elf_layout64 : &elf_layout32;
+	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
+	if (elf_check_ident(&im, req, L, err, errlen) < 0)
+		return -1;
+	if (limit == 0 || limit > L->addr_limit)
+		limit = L->addr_limit;
 	uint64_t phoff = elf_addr(&im, L, L->e_phoff);
 	uint16_t phentsize = ldr_read_u16(&im, L->e_phentsize);
 	uint16_t phnum = ldr_read_u16(&im, L->e_phnum);
@@ -197,7 +210,7 @@ int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 	uint64_t end = 0;
 	for (unsigned i = 0; i < phnum; i++) {
 		int is_load;
-		if (elf_read_seg(&im, req, gm, L, phoff + (uint64_t)i * phentsize, i, &s,
+		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
 				 &is_load, err, errlen) < 0)
 			return -1;
 		if (!is_load)
@@ -221,7 +234,7 @@ int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 	 * each other, so the bss part is cleared explicitly. */
 	for (unsigned i = 0; i < phnum; i++) {
 		int is_load;
-		if (elf_read_seg(&im, req, gm, L, phoff + (uint64_t)i * phentsize, i, &s,
+		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
 				 &is_load, err, errlen) < 0)
 			return -1;
 		if (!is_load)

@@ -24,6 +24,18 @@ enum boot_mode {
 	BOOT_LINUX64,     /* x86 boot protocol, 64-bit entry (RSI = boot_params) */
 	BOOT_ELF64,       /* our ELF64 guests (RDI = struct hvboot_info) */
 	BOOT_MULTIBOOT32, /* multiboot v1: 32-bit protected mode, EAX/EBX per spec */
+	BOOT_PVH32,       /* PVH: 32-bit protected mode, EBX = start info (pvh.h) */
+};
+
+/* Which entry an ELF image that offers several is booted through (vmm run
+ * --boot). BOOT_AUTO: a bzImage or multiboot kernel as such; an ELF with
+ * the PVH note through PVH unless it also carries the hvboot note
+ * (hvboot.h), which asks for our ELF64 entry; any other ELF64 through our
+ * entry. The others force one entry and refuse an image without it. */
+enum boot_choice {
+	BOOT_AUTO = 0,
+	BOOT_FORCE_PVH,
+	BOOT_FORCE_HVBOOT,
 };
 
 struct boot_entry {
@@ -42,6 +54,7 @@ struct load_request {
 	const char *kernel_name; /* for messages */
 	uint64_t tsc_khz;      /* handed to ELF64 guests */
 	uint32_t ncpus;
+	enum boot_choice boot;
 };
 
 /* Recognises the format (bzImage, then multiboot, then ELF64) and loads it.
@@ -57,6 +70,22 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 		   struct boot_entry *out, char *err, size_t errlen);
 int load_elf64(const struct guestmem *gm, const struct load_request *req,
 	       struct boot_entry *out, char *err, size_t errlen);
+int load_pvh(const struct guestmem *gm, const struct load_request *req,
+	     struct boot_entry *out, char *err, size_t errlen);
+
+/* What an ELF image's notes (its PT_NOTE segments) say about booting it. */
+struct elf_notes {
+	int pvh;            /* the PVH entry note is present */
+	uint64_t pvh_entry; /* its 32-bit physical entry address */
+	int hvboot;         /* the hvboot note is present (our ELF64 entry) */
+};
+
+/* Reads the notes of the ELF image at data (either class). Returns 0 with
+ * *out filled (all zero for an ELF without notes, or a file that is not
+ * ELF), or -1 with a message in err when a note or program header that
+ * matters is malformed. */
+int elf_read_notes(const uint8_t *data, size_t size, struct elf_notes *out, char *err,
+		   size_t errlen);
 
 /* Reads a whole file into a malloc'd buffer. Returns 0, or -1 with a
  * message in err naming the path and the reason. */

@@ -155,6 +155,14 @@ struct elf_loaded {
 int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 		      int is64, struct elf_loaded *out, char *err, size_t errlen);
 
+/* The same with the entry point that must lie in an executable segment
+ * given by the caller instead of e_entry (a PVH kernel's is in a note),
+ * and every segment required to end at or below `limit` (0: the class's
+ * own limit). out->entry is that entry. */
+int elf_load_segments_at(const struct guestmem *gm, const struct load_request *req,
+			 int is64, uint64_t entry, uint64_t limit, struct elf_loaded *out,
+			 char *err, size_t errlen);
+
 /* Looks for a multiboot v1 header (magic, checksum) at a 4-byte-aligned
  * offset in the first 8192 bytes. Returns 1 and sets *off for the first
  * valid one; else 0, with *bad_off the offset of the first magic whose

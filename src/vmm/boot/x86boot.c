@@ -111,6 +111,22 @@ int x86_boot_setup(int vcpu_fd, const struct guestmem *gm, const struct boot_ent
 		r.rax = MULTIBOOT_BOOTLOADER_MAGIC;
 		r.rbx = e->info;
 		break;
+	case BOOT_PVH32:
+		/* PVH (pvh.h; Xen's docs/misc/pvh.pandoc): protected mode with
+		 * paging off, CR0 = PE (ET is fixed to 1 on every CPU since the
+		 * 486), CR4 = 0, flat 32-bit code and data segments, TR a
+		 * 32-bit TSS with base 0 and limit 0x67, EBX the start info.
+		 * IF, TF and VM are clear in r.rflags. */
+		s.cs = seg_flat(HVBOOT_SEL_CODE32, SEG_CODE, 0, 0, 1);
+		s.cr0 = CR0_PE | CR0_ET;
+		s.cr4 = 0;
+		s.efer = 0;
+		s.tr = (struct kvm_segment){
+			.base = 0, .limit = 0x67, .selector = 0, .type = 0xb /* busy 32-bit TSS */,
+			.present = 1, .s = 0,
+		};
+		r.rbx = e->info;
+		break;
 	case BOOT_LINUX64:
 	case BOOT_ELF64:
 		/* Long mode (SDM vol. 3A sec. 9.8.5): PAE paging with the

@@ -4,7 +4,8 @@
  * Owns: the boot GDT and the identity page tables in low guest memory, and
  * the segment, control and general registers each boot mode defines (Linux
  * boot protocol, "64-bit boot protocol"; Multiboot 0.6.96 sec. 3.2 "Machine
- * state"; our ELF64 entry state in src/common/hvboot.h).
+ * state"; the PVH entry state in src/common/pvh.h; our ELF64 entry state
+ * in src/common/hvboot.h).
  */
 #ifndef X86BOOT_H
 #define X86BOOT_H
