@@ -104,6 +104,10 @@ esac
 #   rng             the hw_random driver in use and 64 bytes of /dev/hwrng
 #   vsock:PORT:HOSTPORT  accept one connection on vsock PORT (from the
 #                   host), then connect to the host (CID 2) at HOSTPORT
+#   console:NAME    the virtio console port named NAME: link it as
+#                   /dev/virtio-ports/NAME from its sysfs name (what udev
+#                   does; there is no udev here), write a line to it and
+#                   read the host's answer
 #   net             eth0 as 192.0.2.2/24: ping 192.0.2.1, send 64 KiB to
 #                   192.0.2.1 port 7777 over TCP (its sha256 printed)
 modules_loaded=no
@@ -229,6 +233,36 @@ check_vsock() {
 	echo "INIT: vsock done"
 }
 
+check_console() {
+	name=$1
+	dev=""
+	i=0
+	while [ -z "$dev" ] && [ "$i" -lt 100 ]; do
+		for p in /sys/class/virtio-ports/*; do
+			[ "$(cat "$p/name" 2>/dev/null)" = "$name" ] && dev=$(basename "$p")
+		done
+		[ -n "$dev" ] || usleep 100000
+		i=$((i + 1))
+	done
+	if [ -z "$dev" ]; then
+		echo "INIT: FAIL console $name: no port named $name in /sys/class/virtio-ports"
+		return
+	fi
+	mkdir -p /dev/virtio-ports
+	ln -sf "../$dev" "/dev/virtio-ports/$name"
+	echo "INIT: console $name is /dev/$dev"
+	# One descriptor both ways: the host answers on the same port.
+	exec 3<>"/dev/virtio-ports/$name"
+	echo "hello host from console" >&3
+	if read -r -t 60 reply <&3; then
+		echo "INIT: console reply: $reply"
+	else
+		echo "INIT: FAIL console $name: no answer"
+	fi
+	exec 3>&-
+	echo "INIT: console done"
+}
+
 check_net() {
 	if ! wait_for /sys/class/net/eth0 10; then
 		echo "INIT: FAIL net: no eth0"
@@ -258,6 +292,7 @@ if [ "$checks" != none ]; then
 		rodisk:*) check_rodisk "${c#rodisk:}" ;;
 		rng) check_rng ;;
 		vsock:*) check_vsock "${c#vsock:}" ;;
+		console:*) check_console "${c#console:}" ;;
 		net) check_net ;;
 		*) echo "INIT: FAIL unknown check $c" ;;
 		esac

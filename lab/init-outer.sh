@@ -8,7 +8,7 @@
 #   lab.test=info,guests,benchguest,linux,timing,virtio,virtio-qemu,shell
 #                  what to run (timing:N: N runs per monitor, default 5)
 #   lab.virtio=LIST  the devices the virtio tests give the Linux guest
-#                  (disk,rodisk,rng,vsock,net; default disk,rodisk,rng; none:
+#                  (disk,rodisk,rng,vsock,net,console; default disk,rodisk,rng; none:
 #                  no device, the guest only loads its modules)
 #   lab.cpus=N     vCPUs of the Linux guest (default 1)
 #   lab.mem=SIZE   its memory (default 256M)
@@ -173,6 +173,10 @@ boot_timing() {
 #   vsock   the host side through vmm's Unix socket (vsockpeer uds-connect
 #           to the guest's port 5000, uds-listen for its connection to the
 #           host's 5001); under QEMU, vhost-vsock and plain AF_VSOCK
+#   console a console port named ctl on the Unix socket /tmp/console.sock,
+#           where vsockpeer uds-listen answers the guest's line (vmm
+#           connects at start-up, so the listener comes first); under QEMU,
+#           virtio-serial-pci with a virtserialport on the same socket
 #   net     a TAP (tap0, 192.0.2.1/24) in a new network namespace, in which
 #           the monitor runs too, and a TCP listener on port 7777 whose
 #           bytes' sha256 is printed
@@ -244,6 +248,18 @@ virtio_test() {
 	usleep 200000; done | sed 's/^/LAB: vsock host /') &"
 			fi
 			checks="$checks,vsock:5000:5001"
+			;;
+		console)
+			if [ "$mon" = vmm ]; then
+				margs="$margs --port name=ctl,path=/tmp/console.sock"
+			else
+				margs="$margs -device virtio-serial-pci -chardev socket,id=con0,path=/tmp/console.sock -device virtserialport,chardev=con0,name=ctl"
+			fi
+			peers="$peers
+rm -f /tmp/console.sock
+(vsockpeer uds-listen /tmp/console.sock 240 2>&1 | sed 's/^/LAB: console host /') &
+i=0; while [ ! -S /tmp/console.sock ] && [ \$i -lt 100 ]; do usleep 50000; i=\$((i + 1)); done"
+			checks="$checks,console:ctl"
 			;;
 		net)
 			netns=yes

@@ -20,7 +20,7 @@
 #                     virtio); the virtio tests give copies of it to the
 #                     guest and write the guest's changes back to it
 #     --virtio LIST   the devices the virtio tests give the guest
-#                     (disk,rodisk,rng,vsock,net; see lab/init-outer.sh)
+#                     (disk,rodisk,rng,vsock,net,console; see lab/init-outer.sh)
 #
 # Exit status: 0 the test's markers appeared; 1 a layer failed; 2 usage;
 # 3 the lab cannot run here (no QEMU, or the images are not built).

@@ -235,7 +235,7 @@ static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char
  */
 #define VIRTIO_BAR_BASE (GM_MMIO_BASE + 0x800000u)
 #define VIRTIO_GSI_BASE 32u
-#define VIRTIO_MAX_DEVS (VIRTIO_BLK_MAX + 3) /* disks, rng, net, vsock */
+#define VIRTIO_MAX_DEVS (VIRTIO_BLK_MAX + 4) /* disks, rng, net, vsock, console */
 
 static struct virtio_blk vio_disks[VIRTIO_BLK_MAX];
 static unsigned vio_ndisks;
@@ -245,6 +245,8 @@ static struct virtio_net vio_net;
 static bool vio_net_on;
 static struct virtio_vsock vio_vsock;
 static bool vio_vsock_on;
+static struct virtio_console vio_console;
+static bool vio_console_on;
 static struct virtio_pci *vio_devs[VIRTIO_MAX_DEVS];
 static unsigned vio_ndevs;
 
@@ -345,6 +347,16 @@ static int vio_add(struct machine *m, struct pci_bus *pci, const struct machine_
 		if (vio_place(pci, &vio_vsock.vp, err, errlen))
 			return -1;
 	}
+	/* The ports' sockets: inherited ones checked, paths connected. */
+	if (cfg->nports) {
+		struct virtio_pci_hooks h = vio_hooks(m);
+		if (virtio_console_init(&vio_console, cfg->ports, cfg->nports, &m->mem, &m->mmio,
+					&h, err, errlen))
+			return -1;
+		vio_console_on = true;
+		if (vio_place(pci, &vio_console.vp, err, errlen))
+			return -1;
+	}
 	return 0;
 }
 
@@ -375,6 +387,11 @@ static void vio_sandbox(struct sandbox_opts *sb)
 		sb->epoll_fds[sb->nepoll++] = vsock_conn_fd(vio_vsock.t);
 		sb->listen_fds[sb->nlisten++] = vsock_conn_listen_fd(vio_vsock.t);
 	}
+	if (vio_console_on) {
+		sb->epoll_fds[sb->nepoll++] = vio_console.epfd;
+		sb->nkeep += virtio_console_sockets(&vio_console, sb->keep_fds + sb->nkeep,
+						    SANDBOX_MAX_KEEP_FDS - sb->nkeep);
+	}
 }
 
 /* After the vCPUs stopped: the workers stop, the images close. */
@@ -388,8 +405,10 @@ static void vio_free(void)
 		virtio_net_free(&vio_net);
 	if (vio_vsock_on)
 		virtio_vsock_free(&vio_vsock);
+	if (vio_console_on)
+		virtio_console_free(&vio_console);
 	vio_ndisks = vio_ndevs = 0;
-	vio_rng_on = vio_net_on = vio_vsock_on = false;
+	vio_rng_on = vio_net_on = vio_vsock_on = vio_console_on = false;
 }
 
 static void sigusr1_handler(int sig)

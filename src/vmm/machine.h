@@ -16,6 +16,7 @@
 #include <linux/kvm.h>
 
 #include "blk.h"
+#include "virtio_console.h"
 #include "net.h"
 #include "vsock.h"
 #include "bus.h"
@@ -49,6 +50,9 @@ struct machine_config {
 	bool has_net;
 	struct vsock_cfg vsock;
 	bool has_vsock;
+	/* --port name=NAME,fd=N|path=PATH: one virtio console, a port each */
+	struct console_port_cfg ports[CONSOLE_MAX_PORTS];
+	unsigned nports;
 };
 
 struct vcpu_state {

@@ -55,6 +55,11 @@ static void usage(FILE *f)
 		"                       a virtio-vsock device, CID N >= 3; host programs connect\n"
 		"                       to PATH and write \"CONNECT <port>\\n\"; guest connections\n"
 		"                       to host port P go to PATH_P\n"
+		"      --port name=NAME,fd=N | name=NAME,path=PATH\n"
+		"                       a port of the virtio console (repeatable, up to 3): the\n"
+		"                       guest's /dev/virtio-ports/NAME joined to an inherited\n"
+		"                       stream socket N (vmm system uses it) or to the Unix\n"
+		"                       socket PATH, connected at start-up\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -122,10 +127,27 @@ static int net_vsock_option(bool net, const char *arg, struct machine_config *cf
 	return 0;
 }
 
+/* --port name=NAME,fd=N|path=PATH, repeatable; the set is checked
+ * together (console_check_ports) once every option is read. */
+static int port_option(const char *arg, struct machine_config *cfg)
+{
+	char err[256];
+	if (cfg->nports == CONSOLE_MAX_PORTS) {
+		fprintf(stderr, "vmm: --port: at most %u per VM\n", CONSOLE_MAX_PORTS);
+		return -1;
+	}
+	if (console_parse_option(arg, &cfg->ports[cfg->nports], err, sizeof(err))) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return -1;
+	}
+	cfg->nports++;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
-	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT };
+	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_PORT };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -143,6 +165,7 @@ static int cmd_run(int argc, char **argv)
 		{"net", required_argument, NULL, OPT_NET},
 		{"vsock", required_argument, NULL, OPT_VSOCK},
 		{"boot", required_argument, NULL, OPT_BOOT},
+		{"port", required_argument, NULL, OPT_PORT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -215,6 +238,10 @@ static int cmd_run(int argc, char **argv)
 			if (net_vsock_option(c == OPT_NET, optarg, &cfg))
 				return VMM_EXIT_CONFIG;
 			break;
+		case OPT_PORT:
+			if (port_option(optarg, &cfg))
+				return VMM_EXIT_CONFIG;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return VMM_EXIT_CONFIG;
 		}
@@ -228,7 +255,8 @@ static int cmd_run(int argc, char **argv)
 		return VMM_EXIT_CONFIG;
 	}
 	char lerr[512];
-	if (channel_check_layout(cfg.chans, cfg.nchans, lerr, sizeof(lerr))) {
+	if (channel_check_layout(cfg.chans, cfg.nchans, lerr, sizeof(lerr)) ||
+	    console_check_ports(cfg.ports, cfg.nports, lerr, sizeof(lerr))) {
 		fprintf(stderr, "vmm: %s\n", lerr);
 		return VMM_EXIT_CONFIG;
 	}

@@ -59,7 +59,9 @@
 #define RNG SANDBOX_RNG
 #define NET SANDBOX_NET
 #define VSOCK SANDBOX_VSOCK
-#define DEV (SANDBOX_BLK | SANDBOX_RNG | SANDBOX_NET | SANDBOX_VSOCK) /* every virtio worker */
+#define CONS SANDBOX_CONSOLE
+/* every virtio worker */
+#define DEV (SANDBOX_BLK | SANDBOX_RNG | SANDBOX_NET | SANDBOX_VSOCK | SANDBOX_CONSOLE)
 
 /*
  * The policy. Every system call the process makes after sandbox_enter(),
@@ -89,11 +91,14 @@ const struct sandbox_rule sandbox_policy[] = {
 	 "virtio-net rx: a frame from the TAP straight into the guest's buffer (TAP fds only)"},
 	{"writev", SANDBOX_ARGS_TAP_FD, NET,
 	 "virtio-net tx: header and frame from the guest's buffers to the TAP (TAP fds only)"},
-	{"epoll_wait", SANDBOX_ARGS_EPOLL_FD, VSOCK,
-	 "virtio-vsock: which host sockets have events (its epoll set only)"},
-	{"epoll_pwait", SANDBOX_ARGS_EPOLL_FD, VSOCK, "what epoll_wait(3) may become"},
-	{"epoll_ctl", SANDBOX_ARGS_EPOLL_FD, VSOCK,
-	 "virtio-vsock: watch a connection's socket for input or output as its state wants"},
+	{"epoll_wait", SANDBOX_ARGS_EPOLL_FD, VSOCK | CONS,
+	 "virtio-vsock, virtio-console: which host sockets have events (their epoll sets "
+	 "only)"},
+	{"epoll_pwait", SANDBOX_ARGS_EPOLL_FD, VSOCK | CONS, "what epoll_wait(3) may become"},
+	{"epoll_ctl", SANDBOX_ARGS_EPOLL_FD, VSOCK | CONS,
+	 "virtio-vsock: watch a connection's socket for input or output as its state wants; "
+	 "virtio-console: a port's socket for input while a guest program has it open and "
+	 "has buffers, for output while it is full"},
 	{"accept4", SANDBOX_ARGS_ACCEPT, VSOCK,
 	 "virtio-vsock: a host program connects to --vsock uds=PATH (that socket only)"},
 	{"socket", SANDBOX_ARGS_UNIX_SOCKET, VSOCK,
@@ -104,11 +109,13 @@ const struct sandbox_rule sandbox_policy[] = {
 	 "cannot check: a taken-over monitor could connect to any Unix socket it may write "
 	 "to (as Firecracker's vsock does). Doing the connect in a helper outside the sandbox "
 	 "that passes the fd back would close this; not done yet"},
-	{"sendto", SANDBOX_ARGS_SEND, VSOCK,
-	 "virtio-vsock: guest bytes and the OK line to host sockets (send(2): sockets only, no "
+	{"sendto", SANDBOX_ARGS_SEND, VSOCK | CONS,
+	 "virtio-vsock: guest bytes and the OK line to host sockets; virtio-console: a "
+	 "port's bytes from the guest's buffers to its socket (send(2): sockets only, no "
 	 "descriptor passing, never SIGPIPE or blocking)"},
-	{"recvfrom", SANDBOX_ARGS_RECV, VSOCK,
-	 "virtio-vsock: host bytes into the guest's buffer, the CONNECT line (MSG_PEEK)"},
+	{"recvfrom", SANDBOX_ARGS_RECV, VSOCK | CONS,
+	 "virtio-vsock: host bytes into the guest's buffer, the CONNECT line (MSG_PEEK); "
+	 "virtio-console: a port's socket straight into the guest's receive buffer"},
 	{"shutdown", SANDBOX_ARGS_SHUT_WR, VSOCK,
 	 "virtio-vsock: the guest's SHUTDOWN(SEND) ends the host program's input"},
 	{"getrandom", SANDBOX_ARGS_ANY, RNG,
@@ -556,7 +563,7 @@ int sandbox_check(const struct sandbox_opts *o, char *err, size_t errlen)
 
 #define SANDBOX_MAX_KEEP                                                            \
 	(KVM_MAX_VCPUS + 4 + 2 * SANDBOX_MAX_FDS + SANDBOX_MAX_DEV_FDS + SANDBOX_MAX_DISKS + \
-	 3 * SANDBOX_MAX_NET)
+	 3 * SANDBOX_MAX_NET + SANDBOX_MAX_KEEP_FDS)
 
 static void sandbox_keep(int *keep, unsigned *n, int fd)
 {
@@ -606,6 +613,8 @@ static void sandbox_close_fds(const struct sandbox_opts *o)
 		sandbox_keep(keep, &n, o->listen_fds[i]);
 	for (unsigned i = 0; i < o->nepoll && i < SANDBOX_MAX_NET; i++)
 		sandbox_keep(keep, &n, o->epoll_fds[i]);
+	for (unsigned i = 0; i < o->nkeep && i < SANDBOX_MAX_KEEP_FDS; i++)
+		sandbox_keep(keep, &n, o->keep_fds[i]);
 	sandbox_keep(keep, &n, o->tty_fd);
 	for (unsigned i = 1; i < n; i++) /* insertion sort: a few dozen fds */
 		for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {

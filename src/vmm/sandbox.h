@@ -31,6 +31,7 @@ enum {
 	SANDBOX_RNG = 1u << 3,  /* the virtio-rng worker (rng.h) */
 	SANDBOX_NET = 1u << 4,  /* a virtio-net worker: its TAP (net.h) */
 	SANDBOX_VSOCK = 1u << 5, /* the virtio-vsock worker: its Unix sockets (vsock.h) */
+	SANDBOX_CONSOLE = 1u << 6, /* the virtio-console worker: its ports' sockets (virtio_console.h) */
 };
 
 /* How a rule constrains the arguments. */
@@ -85,7 +86,8 @@ extern const size_t sandbox_nioctls;
 #define SANDBOX_MAX_FDS 8
 #define SANDBOX_MAX_DEV_FDS 64 /* virtio devices' eventfds */
 #define SANDBOX_MAX_DISKS 8
-#define SANDBOX_MAX_NET 4 /* TAPs; listening sockets and epoll sets of vsock */
+#define SANDBOX_MAX_NET 4 /* TAPs; listening sockets and epoll sets of vsock, console */
+#define SANDBOX_MAX_KEEP_FDS 8 /* kept open, no rule of their own (keep_fds) */
 
 /* What the run loop keeps. Every other fd above stderr is closed. */
 struct sandbox_opts {
@@ -105,8 +107,12 @@ struct sandbox_opts {
 	unsigned ntap;
 	int listen_fds[SANDBOX_MAX_NET]; /* virtio-vsock's listening sockets: accept4 */
 	unsigned nlisten;
-	int epoll_fds[SANDBOX_MAX_NET]; /* virtio-vsock's epoll sets */
+	int epoll_fds[SANDBOX_MAX_NET]; /* virtio-vsock's and virtio-console's epoll sets */
 	unsigned nepoll;
+	/* Kept open for calls whose rules name no fd (sendto, recvfrom): the
+	 * virtio console's port sockets, made before the sandbox. */
+	int keep_fds[SANDBOX_MAX_KEEP_FDS];
+	unsigned nkeep;
 	int tty_fd; /* the terminal to restore (TCGETS/TCSETS), or -1 */
 	const struct termios *tty_saved; /* its settings before raw mode */
 	unsigned threads; /* vCPU and device threads created: each must reach the gate */

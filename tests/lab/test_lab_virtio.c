@@ -4,7 +4,8 @@
  * virtio-pci functions and uses them: an ext4 disk the host made (read a
  * file, write files, the host reads them back), a read-only disk that
  * refuses writes, the entropy device, a vsock connection each way through
- * vmm's Unix socket, and the network to a TAP. The same guest runs under
+ * vmm's Unix socket, the network to a TAP, and a named console port
+ * (/dev/virtio-ports/ctl) to a host socket. The same guest runs under
  * QEMU/KVM in the same lab boot first, as the reference for what the
  * drivers expect: a check that fails under vmm but passes there is vmm's.
  *
@@ -14,7 +15,7 @@
  * lab/init-inner.sh (INIT: lines) and lab/init-outer.sh (LAB: lines).
  *
  * LAB_VIRTIO=LIST in the environment gives the guest only those devices
- * (a subset of disk,rodisk,rng,vsock,net; for a monitor that has only
+ * (a subset of disk,rodisk,rng,vsock,net,console; for a monitor that has only
  * some so far); the cases of the others then skip, saying so.
  */
 #include <stdbool.h>
@@ -32,7 +33,7 @@
  * of 9. Less than tests/run.py's 600 s for the whole program, so that the
  * lab's own limits report a hang, with the console. */
 #define VIRTIO_TIMEOUT_S 540
-#define DEVICES "disk,rodisk,rng,vsock,net"
+#define DEVICES "disk,rodisk,rng,vsock,net,console"
 
 /* The devices given to the guest: LAB_VIRTIO or all. */
 static const char *devices(void)
@@ -242,7 +243,8 @@ static void no_fail(const char *s, const char *name)
 }
 
 /* Every module loaded, and each device bound to its stock driver
- * (virtio 1.2, 5: device type 2 block, 4 entropy, 19 socket, 1 net). */
+ * (virtio 1.2, 5: device type 2 block, 4 entropy, 19 socket, 1 net, 3
+ * console). */
 static void check_drivers(const char *test)
 {
 	char *s = section(test);
@@ -258,7 +260,8 @@ static void check_drivers(const char *test)
 		     {"rodisk", "type 2 driver virtio_blk"},
 		     {"rng", "type 4 driver virtio_rng"},
 		     {"vsock", "type 19 driver vmw_vsock_virtio_transport"},
-		     {"net", "type 1 driver virtio_net"}};
+		     {"net", "type 1 driver virtio_net"},
+		     {"console", "type 3 driver virtio_console"}};
 	int count = 0;
 	for (size_t i = 0; i < sizeof(bound) / sizeof(bound[0]); i++) {
 		if (!given(bound[i].dev))
@@ -394,6 +397,23 @@ static void check_vsock(const char *test, bool uds)
 	free(s);
 }
 
+/* The port Linux named ctl from PORT_NAME: the guest's line reaches the
+ * host's socket and the host's answer comes back on the same port.
+ * answer: whether to look for the answer's line, which under QEMU can be
+ * cut by the lab machine's own line printed at the same moment (its
+ * serial and the guest's share the console). */
+static void check_console(const char *test, bool answer)
+{
+	char *s = section(test);
+	no_fail(s, "console");
+	want(s, "INIT: console ctl is /dev/vport");
+	want(s, "LAB: console host vsockpeer: received: hello host from console");
+	if (answer)
+		want(s, "INIT: console reply: host got: hello host from console");
+	want(s, "INIT: console done");
+	free(s);
+}
+
 /* The guest's eth0 reaches 192.0.2.1 on the TAP: three pings answered,
  * 64 KiB over TCP arrive whole. */
 static void check_net(const char *test)
@@ -453,6 +473,14 @@ static void lab_virtio_vsock_both_ways(void **state)
 	check_vsock("virtio", true);
 }
 
+static void lab_virtio_console_port_both_ways(void **state)
+{
+	(void)state;
+	require_device("console");
+	boot();
+	check_console("virtio", true);
+}
+
 static void lab_virtio_net_reaches_tap(void **state)
 {
 	(void)state;
@@ -477,6 +505,8 @@ static void lab_virtio_qemu_reference(void **state)
 		check_vsock("virtio-qemu", false);
 	if (given("net"))
 		check_net("virtio-qemu");
+	if (given("console"))
+		check_console("virtio-qemu", false);
 }
 
 /* The run as a whole: lab/run.sh saw every layer through. */
@@ -512,6 +542,7 @@ int main(void)
 		cmocka_unit_test(lab_virtio_rng_gives_bytes),
 		cmocka_unit_test(lab_virtio_vsock_both_ways),
 		cmocka_unit_test(lab_virtio_net_reaches_tap),
+		cmocka_unit_test(lab_virtio_console_port_both_ways),
 		cmocka_unit_test(lab_virtio_run_passes),
 	};
 	return cmocka_run_group_tests_name("lab-virtio", tests, NULL, cleanup);
