@@ -273,7 +273,10 @@ static int cmd_system(int argc, char **argv)
 		return VMM_EXIT_CONFIG;
 	}
 	if (check) {
-		printf("%s: ok: %zu VMs, %zu channels\n", file, sys.nvms, sys.nchans);
+		printf("%s: ok: %zu VMs, %zu channels%s", file, sys.nvms, sys.nchans,
+		       sys.nlinks ? "" : "\n");
+		if (sys.nlinks)
+			printf(", %zu links\n", sys.nlinks);
 		sd_free(&sys);
 		return 0;
 	}
