@@ -13,6 +13,7 @@
 #include "guestmem.h"
 #include "kvm.h"
 #include "loader.h"
+#include "lswitch.h"
 #include "machine.h"
 #include "system.h"
 #include "sysdesc.h"
@@ -347,6 +348,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "system"))
 		return cmd_system(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "switch")) /* started by vmm system for a net link (lswitch.h) */
+		return lsw_main(argc, argv);
 	if (!strcmp(argv[1], "info"))
 		return cmd_info();
 	fprintf(stderr, "vmm: unknown command '%s'; try 'vmm --help'\n", argv[1]);
