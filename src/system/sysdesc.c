@@ -82,7 +82,7 @@ struct sd_chan_note {
 	bool range_ok; /* ends, gpa and size valid: takes part in overlap checks */
 };
 
-static const char *const sd_root_keys[] = {"log_dir", "vms", "channels", NULL};
+static const char *const sd_root_keys[] = {"log_dir", "vms", "channels", "links", NULL};
 static const char *const sd_vm_keys[] = {"name", "kernel", "initrd", "cmdline", "mem",
 					 "cpus", "pin", "devices", "disks", "rng", "net",
 					 "vsock", "on_exit", "restarts",
@@ -1412,6 +1412,247 @@ static void sd_check_chans(struct sd_ctx *c, const struct sd_system *sys,
 	}
 }
 
+/* ---- links: net, console and vsock between VMs -------------------------- */
+
+/*
+ * A link names its VMs in `between`; each VM's end becomes a device of
+ * that VM's monitor (system.c passes the descriptors). The limits are the
+ * monitor's: one virtio-net device per VM (so a VM is on one net link, and
+ * then has no `net` TAP), one vsock device (so a VM on a vsock link has a
+ * `vsock` key with its CID, and is on one vsock link), and a console link
+ * is a port pair, exactly two VMs.
+ */
+static const char *const sd_link_keys[] = {"name", "type", "between", "macs", NULL};
+static const char *const sd_link_types[] = {[SD_LINK_NET] = "net",
+					    [SD_LINK_CONSOLE] = "console",
+					    [SD_LINK_VSOCK] = "vsock", NULL};
+static const char sd_link_example[] =
+	"links = ( { name = \"lan\"; type = \"net\"; between = [ \"a\", \"b\" ]; } );";
+
+const char *sd_link_type_name(enum sd_link_type t)
+{
+	return (unsigned)t < 3 ? sd_link_types[t] : "?";
+}
+
+void sd_link_mac(const char *link, const char *vm, uint8_t mac[6])
+{
+	/* FNV-1a over "hvvmm-link:LINK/VM", as net.c derives a TAP's MAC. */
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *parts[] = {"hvvmm-link:", link, "/", vm};
+	for (size_t i = 0; i < 4; i++)
+		for (const char *p = parts[i]; *p; p++)
+			h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	for (unsigned i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+}
+
+static size_t sd_vm_index(const struct sd_system *sys, const struct sd_vm *vm)
+{
+	return (size_t)(vm - sys->vms);
+}
+
+/* `macs`, one per VM of between, in its order: each must be a unicast
+ * address vmm run --net takes. */
+static void sd_parse_macs(struct sd_ctx *c, const config_setting_t *s, struct sd_link *l,
+			  bool ends_ok)
+{
+	char q[80];
+	if (l->type != SD_LINK_NET) {
+		sd_report(c, sd_line(s), "macs is for net links only; remove it from this %s link",
+			  sd_link_type_name(l->type));
+		return;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST) {
+		sd_wrong_type(c, s, "an array of MAC addresses",
+			      "macs = [ \"02:00:00:00:00:01\", \"02:00:00:00:00:02\" ];");
+		return;
+	}
+	int n = config_setting_length(s);
+	if (ends_ok && (unsigned)n != l->n) {
+		sd_report(c, sd_line(s), "macs has %d entr%s but between names %u VMs; give one "
+			  "MAC per VM, in between's order, or leave macs out (derived from the "
+			  "link and VM names)", n, n == 1 ? "y" : "ies", l->n);
+		return;
+	}
+	for (int i = 0; i < n && i < SD_MAX_VMS; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		char arg[64], err[256];
+		struct net_cfg nc;
+		if (config_setting_type(e) != CONFIG_TYPE_STRING || !v) {
+			sd_report(c, sd_line(e), "macs: element %d is %s, expected a MAC address like "
+				  "\"02:00:00:00:00:01\"", i + 1, sd_type_name(e));
+			continue;
+		}
+		/* vmm run's own parser decides (the form and unicast). */
+		if (strlen(v) > 17 || strchr(v, ',') ||
+		    (snprintf(arg, sizeof(arg), "tap=x,mac=%s", v),
+		     net_parse_option(arg, &nc, err, sizeof(err)))) {
+			sd_report(c, sd_line(e), "macs: %s is not a unicast MAC address; write it "
+				  "like \"02:00:00:00:00:01\" (the first octet even)", SD_Q(v, q));
+			continue;
+		}
+		if (ends_ok)
+			memcpy(l->mac[i], nc.mac, 6);
+	}
+}
+
+static void sd_parse_link(struct sd_ctx *c, const config_setting_t *g, const struct sd_system *sys,
+			  const struct sd_vm_note *notes, struct sd_link *l, bool *ok)
+{
+	const config_setting_t *s;
+	const char *str;
+	char q[80], list[64];
+	*ok = false;
+	l->line = sd_line(g);
+	sd_check_keys(c, g, sd_link_keys, "in a link");
+
+	int r = sd_get_str(c, g, "type", "type = \"net\";", &s, &str);
+	bool type_ok = false;
+	sd_join(sd_link_types, list, sizeof(list));
+	if (r == 0) {
+		sd_report(c, l->line, "a link without a type; add type = \"net\"; (one of %s)", list);
+	} else if (r > 0) {
+		for (unsigned t = 0; sd_link_types[t]; t++)
+			if (!strcmp(str, sd_link_types[t])) {
+				l->type = (enum sd_link_type)t;
+				type_ok = true;
+			}
+		if (!type_ok) {
+			const char *near = sd_suggest(str, sd_link_types, 3);
+			if (near)
+				sd_report(c, sd_line(s), "type = %s is not a link type; did you mean "
+					  "\"%s\"? (%s)", SD_Q(str, q), near, list);
+			else
+				sd_report(c, sd_line(s), "type = %s is not a link type; give one "
+					  "of %s", SD_Q(str, q), list);
+		}
+	}
+	/* A vsock link needs no name (the CIDs address it); the others are
+	 * named by it: the console port's name in the guest. */
+	bool name_ok;
+	if (type_ok && l->type == SD_LINK_VSOCK && !config_setting_get_member(g, "name")) {
+		snprintf(l->name, sizeof(l->name), "vsock");
+		name_ok = true;
+	} else {
+		name_ok = sd_get_name(c, g, "a link", l->name);
+	}
+
+	bool ends_ok = false;
+	s = config_setting_get_member(g, "between");
+	if (!s) {
+		sd_report(c, l->line, "a link without between; add between = [ \"VM1\", \"VM2\" ]; "
+			  "naming the VMs it connects");
+	} else if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+		   config_setting_type(s) != CONFIG_TYPE_LIST) {
+		sd_wrong_type(c, s, "an array of VM names", "between = [ \"a\", \"b\" ];");
+	} else {
+		int n = config_setting_length(s);
+		if (type_ok && l->type == SD_LINK_CONSOLE && n != 2) {
+			sd_report(c, sd_line(s), "between has %d entr%s; a console link is a port "
+				  "pair: name exactly two VMs", n, n == 1 ? "y" : "ies");
+		} else if (n < 2) {
+			sd_report(c, sd_line(s), "between has %d entr%s; a link connects two or "
+				  "more VMs, like between = [ \"a\", \"b\" ];", n, n == 1 ? "y" : "ies");
+		} else if (n > SD_MAX_VMS) {
+			sd_report(c, sd_line(s), "between has %d entries, more than the %d VMs a "
+				  "system has", n, SD_MAX_VMS);
+		} else {
+			ends_ok = true;
+			for (int i = 0; i < n; i++) {
+				const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+				char name[SD_NAME_MAX];
+				if (!sd_parse_end(c, e, i + 1, sys, notes, name)) {
+					ends_ok = false;
+					continue;
+				}
+				size_t vi = sd_vm_index(sys, sd_find_vm(sys, notes, name));
+				bool twice = false;
+				for (unsigned j = 0; j < l->n && !twice; j++)
+					twice = l->vm[j] == vi;
+				if (twice) {
+					sd_report(c, sd_line(e), "between names VM \"%s\" twice; a "
+						  "VM has one end of a link", name);
+					ends_ok = false;
+					continue;
+				}
+				l->vm[l->n++] = (unsigned)vi;
+			}
+		}
+	}
+	if (ends_ok && type_ok && l->type == SD_LINK_NET)
+		for (unsigned i = 0; i < l->n; i++)
+			sd_link_mac(l->name, sys->vms[l->vm[i]].name, l->mac[i]);
+	s = config_setting_get_member(g, "macs");
+	if (s && type_ok)
+		sd_parse_macs(c, s, l, ends_ok);
+	*ok = ends_ok && type_ok && name_ok;
+}
+
+/* Cross checks of the links: names, the monitor's one net and one vsock
+ * device per VM, a CID for every VM on a vsock link, no MAC twice on a
+ * segment. */
+static void sd_check_links(struct sd_ctx *c, const struct sd_system *sys,
+			   const struct sd_vm_note *notes, const bool *ok)
+{
+	char lab[64];
+	for (size_t i = 0; i < sys->nlinks; i++) {
+		const struct sd_link *l = &sys->links[i];
+		for (size_t j = 0; j < i && l->name[0]; j++) {
+			if (!strcmp(l->name, sys->links[j].name)) {
+				sd_report(c, l->line, "link name \"%s\" is already used by the link at "
+					  "line %u; give each link its own name", l->name,
+					  sys->links[j].line);
+				break;
+			}
+		}
+		if (!ok[i])
+			continue;
+		for (unsigned k = 0; k < l->n; k++) {
+			const struct sd_vm *vm = &sys->vms[l->vm[k]];
+			const struct sd_vm_note *n = &notes[l->vm[k]];
+			sd_vm_label(vm, n, lab, sizeof(lab));
+			if (l->type == SD_LINK_NET && (vm->net || n->tap[0]))
+				sd_report(c, l->line, "%s has a TAP (net, line %u) and is on net link "
+					  "\"%s\"; a VM has one virtio-net device: remove its net "
+					  "key or take it off the link", lab, n->net_line, l->name);
+			if (l->type == SD_LINK_VSOCK && !vm->vsock && !n->vsock.cid_ok &&
+			    !n->vsock.uds_ok)
+				sd_report(c, l->line, "%s is on vsock link \"%s\" without a CID; give "
+					  "it vsock = { cid = N; uds = \"...\"; }; (N >= 3, its own)",
+					  lab, l->name);
+			for (size_t j = 0; j < i; j++) {
+				const struct sd_link *o = &sys->links[j];
+				bool in = false;
+				if (!ok[j] || o->type != l->type || l->type == SD_LINK_CONSOLE)
+					continue;
+				for (unsigned m = 0; m < o->n && !in; m++)
+					in = o->vm[m] == l->vm[k];
+				if (!in)
+					continue;
+				sd_report(c, l->line, "%s is on %s link \"%s\" (line %u) too; a VM has "
+					  "one virtio-%s device, so it is on one %s link: join the "
+					  "two links into one", lab, sd_link_type_name(l->type),
+					  o->name, o->line, sd_link_type_name(l->type),
+					  sd_link_type_name(l->type));
+				break;
+			}
+			for (unsigned m = 0; m < k && l->type == SD_LINK_NET; m++) {
+				if (memcmp(l->mac[m], l->mac[k], 6))
+					continue;
+				sd_report(c, l->line, "net link \"%s\": %s and \"%s\" have the same MAC "
+					  "%02x:%02x:%02x:%02x:%02x:%02x; give each VM its own",
+					  l->name, lab, sys->vms[l->vm[m]].name, l->mac[k][0],
+					  l->mac[k][1], l->mac[k][2], l->mac[k][3], l->mac[k][4],
+					  l->mac[k][5]);
+				break;
+			}
+		}
+	}
+}
+
 /* `why` says where the limit `max` comes from, for the message. */
 static const config_setting_t *sd_get_list(struct sd_ctx *c, const config_setting_t *root,
 					   const char *key, const char *example, int max,
@@ -1506,6 +1747,21 @@ static void sd_parse_root(struct sd_ctx *c, const config_setting_t *root, struct
 			sd_parse_chan(c, g[i], sys, vn, &sys->chans[i], &cn[i]);
 		sd_check_chans(c, sys, cn);
 		free(cn);
+		free(g);
+	}
+	const config_setting_t *ll = sd_get_list(c, root, "links", sd_link_example,
+						 SD_MAX_LINKS, "SD_MAX_LINKS");
+	if (ll && config_setting_length(ll) > 0) {
+		n = (size_t)config_setting_length(ll);
+		g = sd_xrealloc(NULL, n * sizeof(*g));
+		sys->nlinks = sd_groups(c, ll, "links", sd_link_example, g);
+		sys->links = sd_xrealloc(NULL, n * sizeof(*sys->links));
+		memset(sys->links, 0, n * sizeof(*sys->links));
+		bool *lok = sd_xrealloc(NULL, n * sizeof(*lok));
+		for (size_t i = 0; i < sys->nlinks; i++)
+			sd_parse_link(c, g[i], sys, vn, &sys->links[i], &lok[i]);
+		sd_check_links(c, sys, vn, lok);
+		free(lok);
 		free(g);
 	}
 	free(vn);
@@ -1784,6 +2040,7 @@ void sd_free(struct sd_system *s)
 	}
 	free(s->vms);
 	free(s->chans);
+	free(s->links);
 	free(s->file);
 	free(s->log_dir);
 	memset(s, 0, sizeof(*s));

@@ -82,6 +82,19 @@ struct sd_channel {
 	unsigned line;
 };
 
+/* A link between VMs (docs/system.md, "Links"): a net segment, a
+ * console port pair or a vsock domain. */
+#define SD_MAX_LINKS 64
+enum sd_link_type { SD_LINK_NET, SD_LINK_CONSOLE, SD_LINK_VSOCK };
+struct sd_link {
+	char name[SD_NAME_MAX];     /* unique among links; "vsock" when a vsock link has none */
+	enum sd_link_type type;
+	unsigned n;                 /* VMs on it: 2 or more (a console: exactly 2) */
+	unsigned vm[SD_MAX_VMS];    /* indices into sd_system.vms, as between lists them */
+	uint8_t mac[SD_MAX_VMS][6]; /* net: each VM's MAC on the link (given or derived) */
+	unsigned line;
+};
+
 struct sd_system {
 	char *file;
 	char *log_dir;      /* console logs, default "logs" next to nothing: cwd-relative */
@@ -89,6 +102,8 @@ struct sd_system {
 	size_t nvms;
 	struct sd_channel *chans;
 	size_t nchans;
+	struct sd_link *links;
+	size_t nlinks;
 };
 
 /* Problems found while reading or checking: each a full line. */
@@ -108,6 +123,13 @@ int sd_load_string(const char *text, size_t len, const char *name, struct sd_sys
 		   struct sd_errors *errs);
 void sd_free(struct sd_system *s);
 void sd_errors_free(struct sd_errors *e);
+
+/* A VM's MAC on a net link when the description gives none: the same for
+ * the same link and VM names on every run, locally administered and
+ * unicast (IEEE 802 first-octet bits 1 and 0). */
+void sd_link_mac(const char *link, const char *vm, uint8_t mac[6]);
+/* The link's type as the file spells it: "net", "console" or "vsock". */
+const char *sd_link_type_name(enum sd_link_type t);
 
 /* "stop-all", "restart" or "ignore": the spelling the file uses. */
 const char *sd_on_exit_name(enum sd_on_exit e);

@@ -23,11 +23,14 @@
 
 #include "blk.h"
 #include "console.h"
+#include "lswitch.h"
 #include "machine.h"
 
 /* Descriptor numbers a VM's process finds its resources at. */
 #define FD_CONSOLE 3
 #define FD_CHAN0 10 /* channel i: mem 10+3i, out 11+3i, in 12+3i */
+#define FD_NET 40   /* a net link's socket: --net link=40 */
+#define FD_SWITCH0 3 /* a switch's ports: 3, 4, ... */
 /* The MSI vector of a VM's i-th channel doorbell (docs/system.md). */
 #define CHANNEL_VECTOR0 0x50
 /* A partial line (a prompt waiting for input) is shown after this long. */
@@ -38,6 +41,8 @@
  * closed (all it wrote is there already; a bound in case another process
  * holds the other end). */
 #define DRAIN_MAX (1u << 20)
+
+_Static_assert(FD_CHAN0 + 3 * CHANNEL_MAX <= FD_NET, "the channels' descriptors end below FD_NET");
 
 struct chan_rt {
 	int mem, a_to_b, b_to_a;
@@ -51,6 +56,8 @@ struct vmproc {
 	uint64_t logged, log_lost;
 	unsigned restarts;
 	int wstatus;         /* last wait status, -1 while never ended */
+	int net;             /* our copy of its end of its net link, -1 when none */
+	char net_arg[64];    /* --net link=FD_NET,mac=... */
 	bool termed, killed; /* sent SIGTERM / SIGKILL in this stop */
 	struct cstream out, msg; /* console to our stdout, messages to our stderr */
 };
@@ -60,6 +67,7 @@ struct sup {
 	const struct system_opts *o;
 	struct vmproc *vp;
 	struct chan_rt *ch;
+	pid_t *switches;          /* one per net link of three or more VMs, 0 when none */
 	int nul;                  /* /dev/null, for the VMs' stdin */
 	pid_t self;
 	struct cq sysq;           /* our own messages, to stderr */
@@ -118,6 +126,131 @@ static void close_from(unsigned lo, unsigned hi)
 			       : 65536;
 	for (unsigned fd = lo; fd <= hi && fd < top; fd++)
 		close((int)fd);
+}
+
+/* ---- net links ------------------------------------------------------------ */
+
+/*
+ * A net link of two VMs is one SOCK_SEQPACKET socketpair, an end for each
+ * VM's monitor: frames go from one monitor to the other in the host
+ * kernel. Of three or more, a socketpair per VM, the other ends to a
+ * switch process (lswitch.h) started here before the VMs, so no monitor
+ * sees a frame the switch did not give its port. We keep the VMs' ends
+ * (so a VM that is restarted gets its end again, emptied first: see
+ * net_drain) and never read them otherwise.
+ */
+static int start_switch(struct sup *s, const struct sd_link *l, const int *ends, pid_t *out)
+{
+	char fdstr[SD_MAX_VMS][12];
+	const char *argv[3 + SD_MAX_VMS + 1];
+	int n = 0;
+	argv[n++] = s->o->self;
+	argv[n++] = "switch";
+	argv[n++] = l->name;
+	for (unsigned i = 0; i < l->n; i++) {
+		snprintf(fdstr[i], sizeof(fdstr[i]), "%u", FD_SWITCH0 + i);
+		argv[n++] = fdstr[i];
+	}
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			child_fail("asking to die with the supervisor");
+		if (getppid() != s->self)
+			_exit(VMM_EXIT_CONFIG);
+		setpgid(0, 0);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		int src[2 + SD_MAX_VMS], dst[2 + SD_MAX_VMS], ns = 0;
+		src[ns] = s->nul, dst[ns++] = STDIN_FILENO;
+		src[ns] = s->nul, dst[ns++] = STDOUT_FILENO;
+		for (unsigned i = 0; i < l->n; i++)
+			src[ns] = ends[i], dst[ns++] = FD_SWITCH0 + (int)i;
+		for (int i = 0; i < ns; i++)
+			if ((src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 100)) < 0)
+				child_fail("passing descriptors");
+		for (int i = 0; i < ns; i++)
+			if (dup2(src[i], dst[i]) < 0)
+				child_fail("passing descriptors");
+		/* stderr stays ours: the switch's few messages reach the
+		 * operator. */
+		close_from(FD_SWITCH0 + l->n, ~0u);
+		execv(s->o->self, (char *const *)(uintptr_t)argv);
+		child_fail("starting vmm switch");
+	}
+	*out = pid;
+	return 0;
+}
+
+static int setup_links(struct sup *s)
+{
+	const struct sd_system *sys = s->sys;
+	for (size_t i = 0; i < sys->nlinks; i++) {
+		const struct sd_link *l = &sys->links[i];
+		if (l->type != SD_LINK_NET) {
+			/* Checked by --check; run by a later version. */
+			fprintf(stderr, "vmm system: link %s: %s links are not carried yet; only "
+				"net links are (docs/system.md, \"Links\")\n", l->name,
+				sd_link_type_name(l->type));
+			return -1;
+		}
+		int sw_end[SD_MAX_VMS];
+		for (unsigned k = 0; k < l->n; k++) {
+			int sp[2];
+			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+				fprintf(stderr, "vmm system: link %s: socketpair: %s\n", l->name,
+					strerror(errno));
+				for (unsigned j = 0; j < k && l->n > 2; j++)
+					close(sw_end[j]);
+				return -1;
+			}
+			struct vmproc *v = &s->vp[l->vm[k]];
+			const uint8_t *m = l->mac[k];
+			snprintf(v->net_arg, sizeof(v->net_arg),
+				 "link=%d,mac=%02x:%02x:%02x:%02x:%02x:%02x", FD_NET, m[0], m[1], m[2],
+				 m[3], m[4], m[5]);
+			if (l->n == 2) {
+				/* Two VMs: one pair, an end each; the second
+				 * iteration's pair is not needed. */
+				if (k == 0) {
+					v->net = sp[0];
+					s->vp[l->vm[1]].net = sp[1];
+				} else {
+					close(sp[0]);
+					close(sp[1]);
+				}
+				continue;
+			}
+			v->net = sp[0];
+			sw_end[k] = sp[1];
+		}
+		if (l->n == 2)
+			continue;
+		int rc = start_switch(s, l, sw_end, &s->switches[i]);
+		int e = errno;
+		for (unsigned k = 0; k < l->n; k++)
+			close(sw_end[k]);
+		if (rc) {
+			fprintf(stderr, "vmm system: link %s: cannot start its switch: %s\n", l->name,
+				strerror(e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Before a VM starts again: what its peers sent the old guest is not the
+ * new one's (the frames are dropped unread). */
+static void net_drain(struct vmproc *v)
+{
+	char buf[64];
+	for (unsigned i = 0; v->net >= 0 && i < 100000; i++)
+		if (recv(v->net, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) < 0)
+			break;
 }
 
 /* Starts VM v. The child gets: stdin /dev/null, stdout and stderr on a
@@ -182,6 +315,9 @@ static int spawn(struct sup *s, struct vmproc *v)
 	if (v->vm->net) {
 		argv[n++] = "--net";
 		argv[n++] = v->vm->net;
+	} else if (v->net >= 0) {
+		argv[n++] = "--net";
+		argv[n++] = v->net_arg;
 	}
 	if (v->vm->vsock) {
 		argv[n++] = "--vsock";
@@ -238,13 +374,15 @@ static int spawn(struct sup *s, struct vmproc *v)
 		signal(SIGPIPE, SIG_DFL);
 		/* Move every source out of the way first (to 100 and up), so
 		 * that placing one at its number cannot close another. */
-		int src[4 + CHANNEL_MAX * 3], dst[4 + CHANNEL_MAX * 3], ns = 0;
+		int src[5 + CHANNEL_MAX * 3], dst[5 + CHANNEL_MAX * 3], ns = 0;
 		src[ns] = s->nul, dst[ns++] = STDIN_FILENO;
 		src[ns] = err[1], dst[ns++] = STDOUT_FILENO;
 		src[ns] = err[1], dst[ns++] = STDERR_FILENO;
 		src[ns] = con[1], dst[ns++] = FD_CONSOLE;
 		for (int i = 0; i < nfds; i++)
 			src[ns] = fds[i], dst[ns++] = FD_CHAN0 + i;
+		if (v->net >= 0)
+			src[ns] = v->net, dst[ns++] = FD_NET;
 		for (int i = 0; i < ns; i++)
 			if ((src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 100)) < 0)
 				child_fail("passing descriptors");
@@ -254,7 +392,8 @@ static int spawn(struct sup *s, struct vmproc *v)
 		/* Nothing else: not the terminal, not what our own parent let
 		 * us inherit without close-on-exec. */
 		close_from(FD_CONSOLE + 1, FD_CHAN0 - 1);
-		close_from((unsigned)(FD_CHAN0 + nfds), ~0u);
+		close_from((unsigned)(FD_CHAN0 + nfds), FD_NET - 1);
+		close_from(v->net >= 0 ? FD_NET + 1 : FD_NET, ~0u);
 		if (v->vm->pin >= 0) {
 			cpu_set_t set;
 			CPU_ZERO(&set);
@@ -471,8 +610,15 @@ static void reap(struct sup *s, int *running, bool *clean, double now)
 		size_t i;
 		for (i = 0; i < s->sys->nvms && s->vp[i].pid != pid; i++)
 			;
-		if (i == s->sys->nvms)
+		if (i == s->sys->nvms) {
+			for (size_t k = 0; k < s->sys->nlinks; k++)
+				if (s->switches[k] == pid) {
+					s->switches[k] = 0;
+					say(s, "the switch of link %s ended (status %d)",
+					    s->sys->links[k].name, st);
+				}
 			continue;
+		}
 		struct vmproc *v = &s->vp[i];
 		v->pid = 0;
 		(*running)--;
@@ -488,6 +634,7 @@ static void reap(struct sup *s, int *running, bool *clean, double now)
 			v->restarts++;
 			say(s, "restarting VM %s (%u of %u)", v->vm->name, v->restarts,
 			    v->vm->restarts);
+			net_drain(v);
 			if (spawn(s, v) == 0)
 				(*running)++;
 			else
@@ -581,10 +728,11 @@ static int sup_init(struct sup *s, const struct sd_system *sys, const struct sys
 	*s = (struct sup){.sys = sys, .o = o, .nul = -1, .attached = -1, .self = getpid()};
 	s->vp = calloc(sys->nvms, sizeof(*s->vp));
 	s->ch = calloc(sys->nchans ? sys->nchans : 1, sizeof(*s->ch));
+	s->switches = calloc(sys->nlinks ? sys->nlinks : 1, sizeof(*s->switches));
 	/* One stdout queue per VM, and for stderr ours plus one per VM. */
 	s->tout.qs = calloc(2 * sys->nvms + 1, sizeof(*s->tout.qs)); /* room to merge */
 	s->terr.qs = calloc(sys->nvms + 1, sizeof(*s->terr.qs));
-	if (!s->vp || !s->ch || !s->tout.qs || !s->terr.qs ||
+	if (!s->vp || !s->ch || !s->switches || !s->tout.qs || !s->terr.qs ||
 	    cq_init(&s->sysq, CONSOLE_QUEUE_MAX) || cq_init(&s->in, SYSTEM_INPUT_MAX))
 		return -1;
 	s->tout.busy = s->terr.busy = -1;
@@ -592,7 +740,7 @@ static int sup_init(struct sup *s, const struct sd_system *sys, const struct sys
 	for (size_t i = 0; i < sys->nvms; i++) {
 		struct vmproc *v = &s->vp[i];
 		*v = (struct vmproc){.vm = &sys->vms[i], .con = -1, .err = -1, .log = -1,
-				     .wstatus = -1};
+				     .wstatus = -1, .net = -1};
 		v->out.name = v->msg.name = v->vm->name;
 		if (cq_init(&v->out.q, CONSOLE_QUEUE_MAX) || cq_init(&v->msg.q, CONSOLE_QUEUE_MAX))
 			return -1;
@@ -618,6 +766,8 @@ static void sup_free(struct sup *s)
 			close(v->con);
 		if (v->err >= 0)
 			close(v->err);
+		if (v->net >= 0)
+			close(v->net);
 		cq_free(&v->out.q);
 		cq_free(&v->msg.q);
 	}
@@ -629,6 +779,14 @@ static void sup_free(struct sup *s)
 		if (s->ch[i].b_to_a >= 0)
 			close(s->ch[i].b_to_a);
 	}
+	/* The switches end when their ports close (above); a switch that
+	 * does not is stopped (it dies with us in any case). */
+	for (size_t i = 0; s->switches && i < s->sys->nlinks; i++)
+		if (s->switches[i] > 0) {
+			kill(s->switches[i], SIGTERM);
+			waitpid(s->switches[i], NULL, 0);
+		}
+	free(s->switches);
 	cq_free(&s->sysq);
 	cq_free(&s->in);
 	free(s->tout.qs);
@@ -678,6 +836,8 @@ int system_run(const struct sd_system *sys, const struct system_opts *o)
 			goto out;
 		}
 	}
+	if (setup_links(s))
+		goto out;
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

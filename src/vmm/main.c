@@ -13,6 +13,7 @@
 #include "guestmem.h"
 #include "kvm.h"
 #include "loader.h"
+#include "lswitch.h"
 #include "machine.h"
 #include "system.h"
 #include "sysdesc.h"
@@ -51,6 +52,10 @@ static void usage(FILE *f)
 		"      --net tap=NAME[,mac=MAC]\n"
 		"                       a virtio-net device on an existing TAP (MAC derived from\n"
 		"                       NAME unless given)\n"
+		"      --net link=FD[,mac=MAC]\n"
+		"                       a virtio-net device on a link to other VMs: FD is an\n"
+		"                       inherited SOCK_SEQPACKET socket, one frame a message, no\n"
+		"                       offloads (vmm system passes it)\n"
 		"      --vsock cid=N,uds=PATH\n"
 		"                       a virtio-vsock device, CID N >= 3; host programs connect\n"
 		"                       to PATH and write \"CONNECT <port>\\n\"; guest connections\n"
@@ -301,7 +306,10 @@ static int cmd_system(int argc, char **argv)
 		return VMM_EXIT_CONFIG;
 	}
 	if (check) {
-		printf("%s: ok: %zu VMs, %zu channels\n", file, sys.nvms, sys.nchans);
+		printf("%s: ok: %zu VMs, %zu channels%s", file, sys.nvms, sys.nchans,
+		       sys.nlinks ? "" : "\n");
+		if (sys.nlinks)
+			printf(", %zu links\n", sys.nlinks);
 		sd_free(&sys);
 		return 0;
 	}
@@ -368,6 +376,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "system"))
 		return cmd_system(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "switch")) /* started by vmm system for a net link (lswitch.h) */
+		return lsw_main(argc, argv);
 	if (!strcmp(argv[1], "info"))
 		return cmd_info();
 	fprintf(stderr, "vmm: unknown command '%s'; try 'vmm --help'\n", argv[1]);

@@ -749,6 +749,52 @@ static void virtio_devices_reach_each_vm(void **state)
 	cmd_result_free(&r);
 }
 
+/* Net links reach each VM's monitor: two VMs on a pair (one socketpair)
+ * and three on a switched link (a vmm switch process) each find a
+ * virtio-net function (1af4:1041) by PCI scan, offering MAC and STATUS
+ * and no offloads; a VM off the links has none; the
+ * system ends cleanly, the switch with it. */
+static void net_links_reach_each_vm(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char scan[PATH_MAX];
+	if (!realpath(build_path("tests/guests/pciscan64.elf"), scan))
+		skip_because("tests/guests/pciscan64.elf is not built");
+	char vms[8 * PATH_MAX];
+	size_t o = 0;
+	static const char *const names[] = {"p1", "p2", "s1", "s2", "s3", "off"};
+	for (unsigned i = 0; i < 6; i++)
+		o += (size_t)snprintf(vms + o, sizeof(vms) - o,
+				      "%s{ name = \"%s\"; kernel = \"%s\"; mem = \"32M\"; "
+				      "on_exit = \"ignore\"; }", i ? "," : "", names[i], scan);
+	struct cmd_result r;
+	run_system(vms,
+		   "links = ( { name = \"pair\"; type = \"net\"; between = [ \"p1\", \"p2\" ]; },"
+		   "  { name = \"lan\"; type = \"net\"; between = [ \"s1\", \"s2\", \"s3\" ]; } );",
+		   &r);
+	assert_false(r.timed_out);
+	assert_int_equal(r.status, 1); /* the scan ends with debug-exit 32 */
+	for (unsigned i = 0; i < 5; i++) {
+		char *log = slurp(names[i]);
+		assert_non_null(log);
+		const char *d = strstr(log, "id 10411af4");
+		if (!d)
+			fail_msg("VM %s has no virtio-net function:\n%s", names[i], log);
+		/* MAC (5), STATUS (16), the transport's 28 and 29; nothing else. */
+		assert_non_null(strstr(d, " f0 30010020 f1 00000001 "));
+	}
+	char *log = slurp("off");
+	assert_non_null(log);
+	assert_non_null(strstr(log, "scan done"));
+	assert_null(strstr(log, "1af4"));
+	assert_null(strstr(r.err, "vmm switch"));
+	/* The switch ran for the whole system: had it died (its seccomp
+	 * filter, say), the supervisor would have reaped and reported it. */
+	assert_null(strstr(r.err, "the switch of link"));
+	cmd_result_free(&r);
+}
+
 /* The monitor opens the image itself: one that another process holds
  * locked passes --check but stops that VM at start-up (status 2, naming
  * --disk), and the system says so. */
@@ -885,6 +931,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_debug_exit_never_reads_as_a_signal, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(virtio_devices_reach_each_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(net_links_reach_each_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_locked_image_stops_its_vm, setup, teardown),
 		cmocka_unit_test(a_stale_doorbell_is_cleared),
 		cmocka_unit_test(vmm_run_refuses_colliding_channels),

@@ -459,6 +459,38 @@ static void test_error_cap(void **state)
 	free(text);
 }
 
+/* The links' model: VM indices in between's order, MACs given or derived
+ * (stable, unicast, locally administered, different per VM and link). */
+static void test_links_model(void **state)
+{
+	(void)state;
+	struct sd_system sys;
+	struct sd_errors errs;
+	assert_int_equal(sd_load(GOOD_DIR "/links.cfg", &sys, &errs), 0);
+	assert_int_equal(sys.nlinks, 5);
+	const struct sd_link *pair = &sys.links[0], *lan = &sys.links[1], *ctl = &sys.links[2],
+			     *vs = &sys.links[4];
+	assert_string_equal(pair->name, "pair");
+	assert_int_equal(pair->type, SD_LINK_NET);
+	assert_int_equal(pair->n, 2);
+	assert_int_equal(pair->vm[0], 0);
+	assert_int_equal(pair->vm[1], 1);
+	uint8_t m[6];
+	sd_link_mac("pair", "a", m);
+	assert_memory_equal(pair->mac[0], m, 6);
+	assert_int_equal(m[0] & 3, 2); /* locally administered, unicast */
+	assert_memory_not_equal(pair->mac[0], pair->mac[1], 6);
+	sd_link_mac("lan", "a", m);
+	assert_memory_not_equal(pair->mac[0], m, 6);
+	assert_int_equal(lan->n, 3);
+	assert_int_equal(lan->vm[2], 4);
+	assert_memory_equal(lan->mac[2], "\x02\x00\x00\x00\x00\x0e", 6);
+	assert_int_equal(ctl->type, SD_LINK_CONSOLE);
+	assert_int_equal(vs->type, SD_LINK_VSOCK);
+	assert_string_equal(vs->name, "vsock");
+	sd_free(&sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_forms),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_virtio_model),
+		cmocka_unit_test(test_links_model),
 		cmocka_unit_test(test_image_permissions),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_text_limits),

@@ -5,9 +5,11 @@
 #include "net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -58,8 +60,9 @@ static void net_derive_mac(const char *name, uint8_t mac[6])
 int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
+	c->link_fd = -1;
 	const char *p = s;
-	bool have_tap = false;
+	bool have_tap = false, have_link = false;
 	while (*p) {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -72,6 +75,20 @@ int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen)
 			memcpy(c->tap, p + 4, len - 4);
 			c->tap[len - 4] = 0;
 			have_tap = true;
+		} else if (len > 5 && !strncmp(p, "link=", 5)) {
+			long v = 0;
+			bool digits = len - 5 <= 7;
+			for (size_t i = 5; i < len && digits; i++) {
+				digits = p[i] >= '0' && p[i] <= '9';
+				v = v * 10 + (p[i] - '0');
+			}
+			if (!digits || v < 3 || v > 1 << 20) {
+				snprintf(err, errlen, "--net %s: link= wants a descriptor number, 3 "
+					 "or more", s);
+				return -1;
+			}
+			c->link_fd = (int)v;
+			have_link = true;
 		} else if (len > 4 && !strncmp(p, "mac=", 4)) {
 			if (net_parse_mac(p + 4, len - 4, c->mac)) {
 				snprintf(err, errlen, "--net %s: mac= wants XX:XX:XX:XX:XX:XX", s);
@@ -83,18 +100,23 @@ int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen)
 			}
 			c->mac_given = true;
 		} else {
-			snprintf(err, errlen, "--net %s: unknown key in \"%.*s\" (tap=NAME[,mac=MAC])",
+			snprintf(err, errlen, "--net %s: unknown key in \"%.*s\" "
+				 "(tap=NAME|link=FD[,mac=MAC])",
 				 s, (int)len, p);
 			return -1;
 		}
 		p = end ? end + 1 : p + len;
 	}
-	if (!have_tap) {
-		snprintf(err, errlen, "--net %s: tap=NAME is required", s);
+	if (have_tap == have_link) {
+		snprintf(err, errlen, "--net %s: give one of tap=NAME and link=FD", s);
 		return -1;
 	}
-	if (!c->mac_given)
-		net_derive_mac(c->tap, c->mac);
+	if (!c->mac_given) {
+		char name[32];
+		if (have_link)
+			snprintf(name, sizeof(name), "link:%d", c->link_fd);
+		net_derive_mac(have_link ? name : c->tap, c->mac);
+	}
 	return 0;
 }
 
@@ -119,7 +141,7 @@ static void net_apply_offloads(struct virtio_net *n)
 	if (n->offloads_set)
 		return;
 	n->features = virtio_pci_features(&n->vp);
-	if (tap_set_offloads(&n->tap, net_hdr_tun_offloads(n->features) & n->tap.offloads))
+	if (!n->link && tap_set_offloads(&n->tap, net_hdr_tun_offloads(n->features) & n->tap.offloads))
 		n->st.offload_errors++;
 	n->offloads_set = true;
 }
@@ -153,9 +175,12 @@ int virtio_net_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_
 		return 0;
 	}
 	/* The TAP takes a whole frame or none; it never blocks (O_NONBLOCK)
-	 * and a full or down TAP is a drop, as on a real link. */
-	ssize_t w = writev(n->tap.fd, iov, k + 1);
-	if (w != (ssize_t)(sizeof(h) + frame)) {
+	 * and a full or down TAP is a drop, as on a real link. A link's
+	 * socket takes the frame alone (a message, whole or not at all); a
+	 * peer that does not read fills its socket and its frames are
+	 * dropped here, never waited for. */
+	ssize_t w = n->link ? writev(n->tap.fd, iov + 1, k) : writev(n->tap.fd, iov, k + 1);
+	if (w != (ssize_t)((n->link ? 0 : sizeof(h)) + frame)) {
 		n->st.tx_tap_error++;
 		return 0;
 	}
@@ -209,8 +234,10 @@ static void net_rx(struct virtio_net *n)
 		 * otherwise); that frame is dropped. */
 		uint8_t spill;
 		struct iovec iov[VIRTQ_MAX_SIZE + 1];
-		uint64_t cap = n->rxc.wlen;
-		int k = virtq_chain_iov(&n->rxc, true, 0, cap, iov, VIRTQ_MAX_SIZE);
+		/* A link's frame goes after the header, which we write. */
+		uint64_t skip = n->link ? sizeof(struct net_hdr) : 0;
+		uint64_t cap = n->rxc.wlen - skip;
+		int k = virtq_chain_iov(&n->rxc, true, skip, cap, iov, VIRTQ_MAX_SIZE);
 		if (k < 0) /* cannot be: the chain has at most VIRTQ_MAX_SIZE buffers */
 			abort();
 		iov[k] = (struct iovec){&spill, 1};
@@ -219,6 +246,20 @@ static void net_rx(struct virtio_net *n)
 			return; /* EAGAIN: empty; anything else: try again on POLLIN */
 		if ((uint64_t)r > cap) {
 			n->st.rx_too_big++;
+			continue;
+		}
+		if (n->link) {
+			/* From another VM: only its length is ours to check. */
+			if ((size_t)r < NET_MIN_FRAME) {
+				n->st.rx_bad_hdr++;
+				continue;
+			}
+			struct net_hdr z = {.num_buffers = 1};
+			virtq_chain_write(&n->rxc, 0, &z, sizeof(z));
+			virtio_pci_put(&n->vp, NET_RXQ, n->rxc.head, (uint32_t)(r + sizeof(z)));
+			n->have_rxc = false;
+			n->st.rx_packets++;
+			n->st.rx_bytes += (uint64_t)r;
 			continue;
 		}
 		/* The header as the TAP wrote it (at the start of the chain),
@@ -268,25 +309,61 @@ void virtio_net_reset(void *dev)
 	n->rx_stalled = false;
 	n->offloads_set = false;
 	n->features = 0;
-	(void)tap_set_offloads(&n->tap, 0);
+	if (!n->link)
+		(void)tap_set_offloads(&n->tap, 0);
 }
 
 /* ---- life cycle ----------------------------------------------------------- */
+
+/* A link's socket, inherited at link_fd (system.c): a socket of one
+ * message per frame, made non-blocking (the worker never waits on a
+ * peer) and close-on-exec. */
+static int net_link_open(struct virtio_net *n, int fd, char *err, size_t errlen)
+{
+	int type = 0;
+	socklen_t tl = sizeof(type);
+	if (fcntl(fd, F_GETFD) < 0) {
+		snprintf(err, errlen, "--net link=%d: no such descriptor (vmm system passes it)",
+			 fd);
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
+	    (type != SOCK_SEQPACKET && type != SOCK_DGRAM)) {
+		snprintf(err, errlen, "--net link=%d: not a SOCK_SEQPACKET or SOCK_DGRAM socket",
+			 fd);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		snprintf(err, errlen, "--net link=%d: %s", fd, strerror(errno));
+		return -1;
+	}
+	n->tap.fd = fd;
+	n->tap.offloads = 0; /* no offloads over a link (net.h) */
+	snprintf(n->tap.name, sizeof(n->tap.name), "link:%d", fd);
+	n->link = true;
+	return 0;
+}
 
 int virtio_net_init(struct virtio_net *n, const struct net_cfg *c, const struct guestmem *gm,
 		    struct bus *mmio, const struct virtio_pci_hooks *hooks, char *err,
 		    size_t errlen)
 {
 	memset(n, 0, sizeof(*n));
-	if (tap_open(&n->tap, c->tap, err, errlen))
+	if (c->link_fd >= 0) {
+		if (net_link_open(n, c->link_fd, err, errlen))
+			return -1;
+	} else if (tap_open(&n->tap, c->tap, err, errlen)) {
 		return -1;
+	}
 	memcpy(n->mac, c->mac, 6);
 	struct virtio_device d = {
 		.name = "virtio-net",
 		.id = VIRTIO_ID_NET,
 		.class_code = 0x02, /* network controller, Ethernet */
 		.features = NET_BIT(NET_F_MAC) | NET_BIT(NET_F_STATUS) |
-			    net_hdr_offered(n->tap.offloads),
+			    (n->link ? 0 : net_hdr_offered(n->tap.offloads)),
 		.nqueues = 2,
 		.queue_max = NET_QUEUE_SIZE,
 		.config_len = NET_CONFIG_LEN,

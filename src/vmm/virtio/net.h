@@ -1,6 +1,7 @@
 /*
  * net: virtio network device (virtio 1.2 section 5.1, device ID 1) on a
- * host TAP: `vmm run --net tap=NAME[,mac=MAC]`.
+ * host TAP: `vmm run --net tap=NAME[,mac=MAC]`, or on a link to other VMs:
+ * `vmm run --net link=FD[,mac=MAC]`.
  *
  * Owns: the option, the MAC address (given, or derived from the TAP's
  * name so it is the same on every run), the device configuration (5.1.4:
@@ -20,6 +21,14 @@
  *     wait in the TAP's queue, where the kernel counts any it drops) and
  *     goes on serving transmit; the rx notification resumes it. A frame
  *     larger than the chain is dropped and counted, the chain reused.
+ *
+ * On a link (docs/system.md, "Links") the backend is an inherited
+ * SOCK_SEQPACKET (or SOCK_DGRAM) socket instead of the TAP: one Ethernet
+ * frame per message, and no virtio-net header on the wire. A link offers
+ * no offloads (the frame is whole and checksummed when it leaves the
+ * guest, so the peer, another guest or the switch, need not trust or
+ * interpret a header), so the header is checked and stripped on transmit
+ * and a zero header (num_buffers 1) is written in front of what arrives.
  *
  * No VIRTIO_NET_F_MRG_RXBUF: with it a 64 KiB GSO frame spreads over
  * several chains whose number is known only after reading it, and taking
@@ -48,13 +57,15 @@
 
 /* One --net. */
 struct net_cfg {
-	char tap[IFNAMSIZ];
+	char tap[IFNAMSIZ];     /* "" on a link */
+	int link_fd;            /* the link's socket, -1 on a TAP */
 	uint8_t mac[6];
 	bool mac_given;
 };
 
-/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]". Without mac= the address is
- * derived from NAME (locally administered, unicast). Returns 0 or -1 with
+/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]" or "link=FD[,mac=...]".
+ * Without mac= the address is derived from NAME (or "link:FD"; locally
+ * administered, unicast). Returns 0 or -1 with
  * a message naming --net. */
 int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen);
 
@@ -62,7 +73,7 @@ struct net_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t tx_bad_hdr[NET_HDR_NVERDICTS]; /* guest headers refused, by reason */
 	uint64_t tx_short;      /* chain shorter than a header and a frame */
-	uint64_t tx_tap_error;  /* the TAP refused the frame (queue full, down) */
+	uint64_t tx_tap_error;  /* the TAP or link refused the frame (queue full, down) */
 	uint64_t rx_bad_hdr;    /* the TAP produced a header the guest cannot take */
 	uint64_t rx_too_big;    /* frame larger than the guest's buffer */
 	uint64_t rx_small_buf;  /* a receive chain too small for any frame */
@@ -72,7 +83,8 @@ struct net_stats {
 
 struct virtio_net {
 	struct virtio_pci vp;
-	struct tap tap;
+	struct tap tap;         /* on a link: fd is the link's socket, no offloads */
+	bool link;
 	uint8_t mac[6];
 	/* The worker's. */
 	uint64_t features;    /* negotiated, as last applied to the TAP */
