@@ -2,6 +2,7 @@
  * (hvb_result_finish) and the results.json schema "hvbench/1" in both
  * directions. This file is the one place that knows the JSON layout. */
 #include "hvbench.h"
+#include "dist.h"
 #include "escape.h"
 #include "result.h"
 #include "stats.h"
@@ -92,7 +93,11 @@ void hvb_side_add(struct hvb_side *s, double v)
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
 		s->samples = hvb_xrealloc(s->samples, s->cap * sizeof(*s->samples));
+		if (s->dist)
+			s->dist = hvb_xrealloc(s->dist, s->cap * sizeof(*s->dist));
 	}
+	if (s->dist)
+		memset(&s->dist[s->n], 0, sizeof(*s->dist));
 	s->samples[s->n++] = v;
 }
 
@@ -130,6 +135,9 @@ static void result_free(struct hvb_result *r)
 	free(r->native.samples);
 	free(r->virt.samples);
 	free(r->virt_nb.samples);
+	hvb_side_free_dists(&r->native);
+	hvb_side_free_dists(&r->virt);
+	hvb_side_free_dists(&r->virt_nb);
 	free(r->status);
 	free(r->error);
 }
@@ -272,10 +280,14 @@ static json_t *side_json(const struct hvb_side *s)
 {
 	json_t *samples = json_array();
 
+	json_t *o;
+
 	for (size_t i = 0; i < s->n; i++)
 		json_array_append_new(samples, jnum(s->samples[i]));
-	return json_pack("{s:o,s:o,s:o}", "samples", samples, "median", jnum(s->median),
-			 "ci95", jpair(s->ci_lo, s->ci_hi));
+	o = json_pack("{s:o,s:o,s:o}", "samples", samples, "median", jnum(s->median), "ci95",
+		      jpair(s->ci_lo, s->ci_hi));
+	dist_to_json(s, o);
+	return o;
 }
 
 static json_t *result_json(const struct hvb_result *r)
@@ -491,7 +503,7 @@ static int side_from_json(json_t *o, struct hvb_side *s, char *err, size_t errle
 	}
 	s->median = get_num(o, "median");
 	get_pair(o, "ci95", &s->ci_lo, &s->ci_hi);
-	return 0;
+	return dist_from_json(o, s, where, err, errlen);
 }
 
 static int result_from_json(json_t *o, struct hvb_doc *d, size_t idx, char *err, size_t errlen)

@@ -5,6 +5,7 @@
  * warm-up run per side that fills caches and page tables. */
 #include "run.h"
 #include "devwl.h"
+#include "dist.h"
 #include "escape.h"
 #include "host.h"
 #include "hvbench.h"
@@ -372,10 +373,10 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		rc = ONE_OK;
 	}
 	if (rc == ONE_OK && !warm)
-		hvb_side_add(!strcmp(rn->side, "native") ? &r->native
-			     : rn == &x->virt_nb	     ? &r->virt_nb
-							     : &r->virt,
-			     s.value);
+		hvb_side_add_dist(!strcmp(rn->side, "native") ? &r->native
+				  : rn == &x->virt_nb	     ? &r->virt_nb
+								     : &r->virt,
+				  s.value, &s.dist);
 	runner_run_free(&res);
 	return rc;
 }
