@@ -53,7 +53,8 @@ struct result_sample {
 
 /* Reads a distribution from a parsed RESULT object or a results.json run
  * (the same keys: min, p50, p99, max, hist, hist_overflow). Returns 0 with
- * d->has = 0 when none of the keys is there, 0 with d->has = 1 when all are
+ * d->has = 0 when none of p50, p99, hist, hist_overflow is there (min, avg
+ * and max alone are cyclictest's summary), 0 with d->has = 1 when all are
  * and meet the contract (finite, 0 <= min <= p50 <= p99 <= max, buckets
  * strictly increasing integers below RESULT_HIST_MAX, counts integers),
  * otherwise -1 with the reason in err. o is a json_t *. */
