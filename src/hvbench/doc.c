@@ -352,6 +352,8 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	json_object_set_new(cfg, "native_only_reason", jtext(c->native_only_reason));
 	json_object_set_new(cfg, "runners", json_pack("{s:o,s:o}", "native", jtext(c->native_cmd),
 						      "virt", jtext(c->virt_cmd)));
+	if (c->realtime) /* only in --realtime runs: older files stay as they were */
+		json_object_set_new(cfg, "realtime", json_true());
 	if (c->interference)
 		json_object_set_new(cfg, "interference",
 				    json_pack("{s:s,s:i}", "neighbour", "memory-heavy benchmark guest",
@@ -646,6 +648,7 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 	d->config.cpu = get_int(cfg, "cpu", -1);
 	d->config.timeout_s = get_int(cfg, "timeout_s", 0);
 	d->config.native_only = json_is_true(json_object_get(cfg, "native_only"));
+	d->config.realtime = json_is_true(json_object_get(cfg, "realtime"));
 	itf = json_object_get(cfg, "interference");
 	if (json_is_object(itf)) {
 		d->config.interference = 1;

@@ -102,6 +102,7 @@ struct hvb_config {
 	char *native_only_reason; /* NULL unless native_only */
 	char *native_cmd;         /* runner command templates, for the record */
 	char *virt_cmd;
+	int realtime;     /* --realtime: the measured VM ran as vmm run --realtime */
 	int interference; /* --interference: a neighbour VM on CPU nb_cpu */
 	int nb_cpu;
 	int incomplete;   /* stopped early by a signal */

@@ -271,6 +271,9 @@ char *report_table(const struct hvb_doc *d)
 	else if (d->config.monitor)
 		term_line(&b, "virt: %s guest under %s", d->config.guest ? d->config.guest : "?",
 			  monitor_name(d));
+	if (d->config.realtime)
+		term_line(&b, "realtime: the measured VM ran as vmm run --realtime (pinned, "
+			      "SCHED_FIFO, RAM locked, HLT/PAUSE exits disabled where offered)");
 	interference_block(&b, d, 0);
 	latreport_block(&b, d, 0);
 	if (d->config.incomplete)
@@ -433,6 +436,13 @@ static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
 	else
 		hvb_buf_puts(b, "- runs not pinned to a CPU\n");
 	hvb_buf_printf(b, "- time limit per run: %d s\n", c->timeout_s);
+	if (c->realtime)
+		hvb_buf_puts(b, "- **real-time VM**: the measured VM ran as `vmm run --realtime "
+				"--pin CPU` (vCPU pinned, SCHED_FIFO, guest RAM locked, HLT/PAUSE "
+				"exits disabled where KVM offers it, no periodic kick)\n");
+	if (c->interference)
+		hvb_buf_printf(b, "- **interference**: the virtualised side also measured beside "
+				  "a memory-heavy neighbour VM on CPU %d\n", c->nb_cpu);
 	hvb_buf_puts(b, "- native runner: ");
 	md_code(b, c->native_cmd ? c->native_cmd : "?");
 	hvb_buf_puts(b, "\n");

@@ -14,6 +14,7 @@
 #include "kvm.h"
 #include "loader.h"
 #include "machine.h"
+#include "rt.h"
 #include "system.h"
 #include "sysdesc.h"
 
@@ -55,6 +56,14 @@ static void usage(FILE *f)
 		"                       a virtio-vsock device, CID N >= 3; host programs connect\n"
 		"                       to PATH and write \"CONNECT <port>\\n\"; guest connections\n"
 		"                       to host port P go to PATH_P\n"
+		"      --realtime       a real-time VM: guest RAM locked, vCPU threads at\n"
+		"                       SCHED_FIFO, HLT/PAUSE exits disabled where KVM offers it,\n"
+		"                       no periodic kick by the monitor (docs/realtime.md)\n"
+		"      --pin LIST       host CPUs for the vCPU threads, one per vCPU (2, 1,3)\n"
+		"      --rt-prio N      their SCHED_FIFO priority with --realtime (default 50)\n"
+		"      --exits keep|disable\n"
+		"                       HLT/PAUSE/MWAIT exits (default: disable with --realtime)\n"
+		"      --halt-poll NS   KVM's halt polling for this VM (KVM_CAP_HALT_POLL)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -125,7 +134,8 @@ static int net_vsock_option(bool net, const char *arg, struct machine_config *cf
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
-	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT };
+	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_REALTIME, OPT_PIN, OPT_RT_PRIO,
+	       OPT_HALT_POLL, OPT_EXITS };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -143,6 +153,11 @@ static int cmd_run(int argc, char **argv)
 		{"net", required_argument, NULL, OPT_NET},
 		{"vsock", required_argument, NULL, OPT_VSOCK},
 		{"boot", required_argument, NULL, OPT_BOOT},
+		{"realtime", no_argument, NULL, OPT_REALTIME},
+		{"pin", required_argument, NULL, OPT_PIN},
+		{"rt-prio", required_argument, NULL, OPT_RT_PRIO},
+		{"halt-poll", required_argument, NULL, OPT_HALT_POLL},
+		{"exits", required_argument, NULL, OPT_EXITS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -150,6 +165,7 @@ static int cmd_run(int argc, char **argv)
 		.cmdline = "", .mem = 256ull << 20, .cpus = 1, .serial = "stdio",
 	};
 	int c;
+	rt_cfg_init(&cfg.rt);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:i:c:m:p:s:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -184,6 +200,42 @@ static int cmd_run(int argc, char **argv)
 			else {
 				fprintf(stderr, "vmm: --boot '%s': expected auto, pvh or hvboot\n",
 					optarg);
+				return VMM_EXIT_CONFIG;
+			}
+			break;
+		case OPT_REALTIME: cfg.rt.realtime = true; break;
+		case OPT_PIN: {
+			char err[256];
+			if (rt_parse_cpulist(optarg, cfg.rt.pin, KVM_MAX_VCPUS, &cfg.rt.npin, err,
+					     sizeof(err))) {
+				fprintf(stderr, "vmm: --pin %s\n", err);
+				return VMM_EXIT_CONFIG;
+			}
+			break;
+		}
+		case OPT_RT_PRIO: {
+			unsigned v;
+			if (parse_uint("--rt-prio", optarg, 99, &v) || v < 1) {
+				fprintf(stderr, "vmm: --rt-prio: a SCHED_FIFO priority from 1 to 99\n");
+				return VMM_EXIT_CONFIG;
+			}
+			cfg.rt.prio = (int)v;
+			break;
+		}
+		case OPT_HALT_POLL: {
+			unsigned v;
+			if (parse_uint("--halt-poll", optarg, 100000000, &v))
+				return VMM_EXIT_CONFIG;
+			cfg.rt.halt_poll_ns = v;
+			break;
+		}
+		case OPT_EXITS:
+			if (!strcmp(optarg, "keep"))
+				cfg.rt.disable_exits = 0;
+			else if (!strcmp(optarg, "disable"))
+				cfg.rt.disable_exits = 1;
+			else {
+				fprintf(stderr, "vmm: --exits '%s': expected keep or disable\n", optarg);
 				return VMM_EXIT_CONFIG;
 			}
 			break;
@@ -318,6 +370,7 @@ static int cmd_info(void)
 		printf("  %-15s %-8s %-9s %s\n", kvm_caps[i].name,
 		       kvm_check_cap(&vm, kvm_caps[i].cap) ? "present" : "absent",
 		       kvm_caps[i].required ? "required" : "optional", kvm_caps[i].why);
+	rt_info(&vm);
 	kvm_close(&vm);
 	return 0;
 }
