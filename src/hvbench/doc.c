@@ -2,6 +2,7 @@
  * (hvb_result_finish) and the results.json schema "hvbench/1" in both
  * directions. This file is the one place that knows the JSON layout. */
 #include "hvbench.h"
+#include "dist.h"
 #include "escape.h"
 #include "result.h"
 #include "stats.h"
@@ -92,7 +93,11 @@ void hvb_side_add(struct hvb_side *s, double v)
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 16;
 		s->samples = hvb_xrealloc(s->samples, s->cap * sizeof(*s->samples));
+		if (s->dist)
+			s->dist = hvb_xrealloc(s->dist, s->cap * sizeof(*s->dist));
 	}
+	if (s->dist)
+		memset(&s->dist[s->n], 0, sizeof(*s->dist));
 	s->samples[s->n++] = v;
 }
 
@@ -130,6 +135,9 @@ static void result_free(struct hvb_result *r)
 	free(r->native.samples);
 	free(r->virt.samples);
 	free(r->virt_nb.samples);
+	hvb_side_free_dists(&r->native);
+	hvb_side_free_dists(&r->virt);
+	hvb_side_free_dists(&r->virt_nb);
 	free(r->status);
 	free(r->error);
 }
@@ -272,10 +280,14 @@ static json_t *side_json(const struct hvb_side *s)
 {
 	json_t *samples = json_array();
 
+	json_t *o;
+
 	for (size_t i = 0; i < s->n; i++)
 		json_array_append_new(samples, jnum(s->samples[i]));
-	return json_pack("{s:o,s:o,s:o}", "samples", samples, "median", jnum(s->median),
-			 "ci95", jpair(s->ci_lo, s->ci_hi));
+	o = json_pack("{s:o,s:o,s:o}", "samples", samples, "median", jnum(s->median), "ci95",
+		      jpair(s->ci_lo, s->ci_hi));
+	dist_to_json(s, o);
+	return o;
 }
 
 static json_t *result_json(const struct hvb_result *r)
@@ -340,6 +352,8 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	json_object_set_new(cfg, "native_only_reason", jtext(c->native_only_reason));
 	json_object_set_new(cfg, "runners", json_pack("{s:o,s:o}", "native", jtext(c->native_cmd),
 						      "virt", jtext(c->virt_cmd)));
+	if (c->realtime) /* only in --realtime runs: older files stay as they were */
+		json_object_set_new(cfg, "realtime", json_true());
 	if (c->interference)
 		json_object_set_new(cfg, "interference",
 				    json_pack("{s:s,s:i}", "neighbour", "memory-heavy benchmark guest",
@@ -491,7 +505,7 @@ static int side_from_json(json_t *o, struct hvb_side *s, char *err, size_t errle
 	}
 	s->median = get_num(o, "median");
 	get_pair(o, "ci95", &s->ci_lo, &s->ci_hi);
-	return 0;
+	return dist_from_json(o, s, where, err, errlen);
 }
 
 static int result_from_json(json_t *o, struct hvb_doc *d, size_t idx, char *err, size_t errlen)
@@ -634,6 +648,7 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 	d->config.cpu = get_int(cfg, "cpu", -1);
 	d->config.timeout_s = get_int(cfg, "timeout_s", 0);
 	d->config.native_only = json_is_true(json_object_get(cfg, "native_only"));
+	d->config.realtime = json_is_true(json_object_get(cfg, "realtime"));
 	itf = json_object_get(cfg, "interference");
 	if (json_is_object(itf)) {
 		d->config.interference = 1;

@@ -38,6 +38,9 @@ struct hvb_side {
 	size_t n, cap;
 	double median;       /* NaN when there are no samples */
 	double ci_lo, ci_hi; /* bootstrap 95% CI of the median, NaN if none */
+	/* Latency workloads: each run's distribution, one per sample (cap
+	 * entries allocated), or NULL when no run had one (dist.h). */
+	struct hvb_dist *dist;
 };
 void hvb_side_add(struct hvb_side *s, double v);
 
@@ -99,6 +102,7 @@ struct hvb_config {
 	char *native_only_reason; /* NULL unless native_only */
 	char *native_cmd;         /* runner command templates, for the record */
 	char *virt_cmd;
+	int realtime;     /* --realtime: the measured VM ran as vmm run --realtime */
 	int interference; /* --interference: a neighbour VM on CPU nb_cpu */
 	int nb_cpu;
 	int incomplete;   /* stopped early by a signal */

@@ -50,6 +50,8 @@ static const char usage_text[] =
 	"                     probed once and recorded in results.json)\n"
 	"  --force            boot a Linux guest even on a software KVM (PVM), where\n"
 	"                     its kernel code is emulated and a boot takes hours\n"
+	"  --realtime         run the measured VM as a real-time VM (vmm run --realtime\n"
+	"                     --pin CPU): bare guest under vmm only\n"
 	"  --interference     measure the virtualised side twice: alone and with a\n"
 	"                     memory-heavy neighbour VM on another CPU (the study's\n"
 	"                     future work: several VMs at once); bare guest only\n"
@@ -136,7 +138,8 @@ static int parse_int(const char *s, long min, long max, int *out)
 	return 0;
 }
 
-enum { OPT_NATIVE_ONLY = 256, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_FORCE, OPT_INTERFERENCE };
+enum { OPT_NATIVE_ONLY = 256, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_FORCE, OPT_INTERFERENCE,
+       OPT_REALTIME };
 
 /* QEMU for --vmm qemu: HVBENCH_QEMU, else qemu-system-x86_64 found in PATH
  * (the bare name when it is not there, so the message can name it). */
@@ -180,6 +183,7 @@ static int cmd_run(int argc, char **argv)
 		{"initrd", required_argument, NULL, OPT_INITRD},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"interference", no_argument, NULL, OPT_INTERFERENCE},
+		{"realtime", no_argument, NULL, OPT_REALTIME},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -202,6 +206,9 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_NATIVE_ONLY:
 			o.native_only = 1;
+			break;
+		case OPT_REALTIME:
+			o.realtime = 1;
 			break;
 		case OPT_INTERFERENCE:
 			o.interference = 1;
@@ -265,6 +272,10 @@ static int cmd_run(int argc, char **argv)
 	if (o.out_dir && !*o.out_dir)
 		return usage_error("--out: expected a folder");
 	if (!strcmp(o.guest, "linux")) {
+		if (o.realtime) {
+			free(vmm);
+			return usage_error("--realtime: for --guest bare only");
+		}
 		if (o.interference) {
 			free(vmm);
 			return usage_error("--interference: the neighbour is a benchmark guest; "
@@ -289,6 +300,9 @@ static int cmd_run(int argc, char **argv)
 			return usage_error("--interference measures the virtualised side; it "
 					   "cannot go with --native-only");
 		}
+		if (want_qemu && o.realtime)
+			return usage_error("--realtime is vmm's real-time VM; it cannot go with "
+					   "--vmm qemu");
 		if (want_qemu && o.interference)
 			return usage_error("--interference: the neighbour VM runs under vmm; it "
 					   "cannot go with --vmm qemu");

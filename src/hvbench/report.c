@@ -4,6 +4,7 @@
  * confidence interval and flags. */
 #include "report.h"
 #include "escape.h"
+#include "latreport.h"
 #include "runner.h"
 #include "stats.h"
 
@@ -270,7 +271,11 @@ char *report_table(const struct hvb_doc *d)
 	else if (d->config.monitor)
 		term_line(&b, "virt: %s guest under %s", d->config.guest ? d->config.guest : "?",
 			  monitor_name(d));
+	if (d->config.realtime)
+		term_line(&b, "realtime: the measured VM ran as vmm run --realtime (pinned, "
+			      "SCHED_FIFO, RAM locked, HLT/PAUSE exits disabled where offered)");
 	interference_block(&b, d, 0);
+	latreport_block(&b, d, 0);
 	if (d->config.incomplete)
 		term_line(&b, "incomplete: stopped by %s",
 			  d->config.stopped_by ? d->config.stopped_by : "a signal");
@@ -431,6 +436,13 @@ static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
 	else
 		hvb_buf_puts(b, "- runs not pinned to a CPU\n");
 	hvb_buf_printf(b, "- time limit per run: %d s\n", c->timeout_s);
+	if (c->realtime)
+		hvb_buf_puts(b, "- **real-time VM**: the measured VM ran as `vmm run --realtime "
+				"--pin CPU` (vCPU pinned, SCHED_FIFO, guest RAM locked, HLT/PAUSE "
+				"exits disabled where KVM offers it, no periodic kick)\n");
+	if (c->interference)
+		hvb_buf_printf(b, "- **interference**: the virtualised side also measured beside "
+				  "a memory-heavy neighbour VM on CPU %d\n", c->nb_cpu);
 	hvb_buf_puts(b, "- native runner: ");
 	md_code(b, c->native_cmd ? c->native_cmd : "?");
 	hvb_buf_puts(b, "\n");
@@ -554,6 +566,7 @@ char *report_markdown(const struct hvb_doc *d, const struct report_charts *c)
 	md_host(&b, d);
 	md_config(&b, d);
 	md_results(&b, d);
+	latreport_block(&b, d, 1);
 	interference_block(&b, d, 1);
 	md_notes(&b, d);
 	hvb_buf_puts(&b, "## Charts\n\n");
@@ -565,10 +578,11 @@ char *report_markdown(const struct hvb_doc *d, const struct report_charts *c)
 			md_text(&b, c->groups[i]);
 			hvb_buf_printf(&b, "](%s)\n\n", c->files[i]);
 		}
+		latreport_md_charts(&b, c);
 		if (c->note[0]) {
 			md_text(&b, c->note);
 			hvb_buf_puts(&b, "\n");
-		} else if (!c->n) {
+		} else if (!c->n && !c->nlat) {
 			hvb_buf_puts(&b, "No overhead to chart.\n");
 		}
 	} else {
@@ -611,7 +625,7 @@ static int isalnum_ascii(char c)
 
 /* Names from a results file go into file names and gnuplot strings: keep
  * only characters that are harmless in both. */
-static void safe_name(char *dst, size_t n, const char *s)
+void report_safe_name(char *dst, size_t n, const char *s)
 {
 	size_t j = 0;
 
@@ -710,12 +724,41 @@ static char *chart_script(const struct hvb_doc *d, const char *group, size_t *nb
 	return hvb_buf_take(&b);
 }
 
+int report_draw_svg(const char *gnuplot, const char *script, const char *dir, const char *file,
+		    struct report_charts *c)
+{
+	char prog[4096], last[200];
+	char *argv[] = {prog, NULL};
+	struct runner_run res;
+	int rc = -1;
+
+	snprintf(prog, sizeof(prog), "%s", gnuplot); /* argv words are not const */
+	/* gnuplot writes the SVG to its stdout and we write the file, by
+	 * report_write_file: gnuplot's own `set output` would follow a
+	 * link planted in a shared results folder. */
+	runner_exec(argv, -1, 60, NULL, script, &res);
+	runner_last_line(res.err, res.err_len, last, sizeof(last));
+	if (res.outcome == RUN_EXITED && res.status == 0 && res.out_len &&
+	    res.out_len < RUNNER_OUT_MAX && !memchr(res.out, '\0', res.out_len)) {
+		char path[4200], why[4400];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		if (report_write_file(path, res.out, why, sizeof(why)))
+			note_chart_failed(c, file, why);
+		else
+			rc = 0;
+	} else {
+		note_chart_failed(c, file, last[0] ? last : "gnuplot failed");
+	}
+	runner_run_free(&res);
+	return rc;
+}
+
 void report_charts(const struct hvb_doc *d, const char *dir, const char *gnuplot,
 		   struct report_charts *c)
 {
 	const char *groups[REPORT_MAX_GROUPS];
 	size_t ng = groups_of(d, groups);
-	char prog[4096];
 
 	memset(c, 0, sizeof(*c));
 	if (!gnuplot) {
@@ -723,44 +766,26 @@ void report_charts(const struct hvb_doc *d, const char *dir, const char *gnuplot
 			 "Charts skipped: gnuplot is not installed (Debian package gnuplot-nox).");
 		return;
 	}
-	snprintf(prog, sizeof(prog), "%s", gnuplot); /* argv words are not const */
 	for (size_t g = 0; g < ng; g++) {
-		char safe[64], file[80], last[200];
-		char *argv[] = {prog, NULL};
-		struct runner_run res;
+		char safe[64], file[80];
 		size_t nbars;
 		char *script;
 
-		safe_name(safe, sizeof(safe), groups[g]);
+		report_safe_name(safe, sizeof(safe), groups[g]);
 		snprintf(file, sizeof(file), "overhead_%s.svg", safe);
 		script = chart_script(d, groups[g], &nbars);
 		if (!nbars) {
 			free(script);
 			continue;
 		}
-		/* gnuplot writes the SVG to its stdout and we write the file, by
-		 * report_write_file: gnuplot's own `set output` would follow a
-		 * link planted in a shared results folder. */
-		runner_exec(argv, -1, 60, NULL, script, &res);
-		free(script);
-		runner_last_line(res.err, res.err_len, last, sizeof(last));
-		if (res.outcome == RUN_EXITED && res.status == 0 && res.out_len &&
-		    res.out_len < RUNNER_OUT_MAX && !memchr(res.out, '\0', res.out_len)) {
-			char path[4200], why[4400];
-
-			snprintf(path, sizeof(path), "%s/%s", dir, file);
-			if (report_write_file(path, res.out, why, sizeof(why))) {
-				note_chart_failed(c, file, why);
-			} else {
-				snprintf(c->files[c->n], sizeof(c->files[0]), "%s", file);
-				snprintf(c->groups[c->n], sizeof(c->groups[0]), "%s", safe);
-				c->n++;
-			}
-		} else {
-			note_chart_failed(c, file, last[0] ? last : "gnuplot failed");
+		if (report_draw_svg(gnuplot, script, dir, file, c) == 0) {
+			snprintf(c->files[c->n], sizeof(c->files[0]), "%s", file);
+			snprintf(c->groups[c->n], sizeof(c->groups[0]), "%s", safe);
+			c->n++;
 		}
-		runner_run_free(&res);
+		free(script);
 	}
+	latreport_charts(d, dir, gnuplot, c);
 }
 
 /* ---- files ---- */

@@ -9,6 +9,7 @@
 #include "hvbench.h"
 
 #define REPORT_MAX_GROUPS 16
+#define REPORT_MAX_LATENCY 32
 
 /* What happened to the charts, for report.md. */
 struct report_charts {
@@ -16,6 +17,10 @@ struct report_charts {
 	char files[REPORT_MAX_GROUPS][80]; /* overhead_GROUP.svg, drawn */
 	char groups[REPORT_MAX_GROUPS][80];
 	size_t n;
+	/* latency histograms (latreport.h): latency_NAME.svg per workload */
+	char lat_files[REPORT_MAX_LATENCY][96];
+	char lat_names[REPORT_MAX_LATENCY][64];
+	size_t nlat;
 };
 
 /* Each returns a malloc'd string. */
@@ -31,6 +36,14 @@ const char *report_find_gnuplot(void);
  * that cannot be drawn is noted in c->note). */
 void report_charts(const struct hvb_doc *d, const char *dir, const char *gnuplot,
 		   struct report_charts *c);
+
+/* Runs gnuplot on script and writes its SVG to dir/file; on failure notes
+ * why in c->note. Returns 0 or -1. */
+int report_draw_svg(const char *gnuplot, const char *script, const char *dir, const char *file,
+		    struct report_charts *c);
+/* Names from a results file go into file names and gnuplot strings: keeps
+ * only letters, digits and - _ . (others become '_'). */
+void report_safe_name(char *dst, size_t n, const char *s);
 
 /* mkdir -p. Returns 0, or -1 with "cannot create PATH: reason" in err. */
 int report_mkdirs(const char *path, char *err, size_t errlen);

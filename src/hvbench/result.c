@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,6 +63,83 @@ static int copy_field(json_t *o, const char *key, char *dst, size_t dstlen,
 	}
 	memcpy(dst, s, n);
 	dst[n] = '\0';
+	return 0;
+}
+
+static int dist_num(json_t *o, const char *key, double *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0 ||
+	    json_number_value(v) > RESULT_COUNT_MAX) {
+		snprintf(err, errlen, "\"%s\" is missing or not a finite number >= 0", key);
+		return -1;
+	}
+	*out = json_number_value(v);
+	return 0;
+}
+
+static int is_count(json_t *v)
+{
+	double x;
+
+	if (!json_is_number(v))
+		return 0;
+	x = json_number_value(v);
+	return isfinite(x) && x >= 0 && x <= RESULT_COUNT_MAX && x == floor(x);
+}
+
+int result_dist_parse(const void *obj, struct result_dist *d, char *err, size_t errlen)
+{
+	/* min, avg and max alone are cyclictest's own summary (the real tool,
+	 * lab/realtool.sh): no distribution. Any of these makes one, whole. */
+	static const char *const keys[] = {"p50", "p99", "hist", "hist_overflow"};
+	json_t *o = (json_t *)(uintptr_t)obj, *hist, *pair;
+	size_t i, found = 0;
+	double last = -1;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		found += json_object_get(o, keys[i]) != NULL;
+	if (!found)
+		return 0;
+	if (dist_num(o, "min", &d->min, err, errlen) || dist_num(o, "p50", &d->p50, err, errlen) ||
+	    dist_num(o, "p99", &d->p99, err, errlen) || dist_num(o, "max", &d->max, err, errlen))
+		return -1;
+	if (!(d->min <= d->p50 && d->p50 <= d->p99 && d->p99 <= d->max)) {
+		snprintf(err, errlen, "latency distribution out of order: min %g, p50 %g, p99 %g, "
+			 "max %g", d->min, d->p50, d->p99, d->max);
+		return -1;
+	}
+	if (!is_count(json_object_get(o, "hist_overflow"))) {
+		snprintf(err, errlen, "\"hist_overflow\" is missing or not a count");
+		return -1;
+	}
+	d->overflow = json_number_value(json_object_get(o, "hist_overflow"));
+	hist = json_object_get(o, "hist");
+	if (!json_is_array(hist)) {
+		snprintf(err, errlen, "\"hist\" is missing or not an array");
+		return -1;
+	}
+	json_array_foreach(hist, i, pair) {
+		json_t *b = json_array_get(pair, 0), *c = json_array_get(pair, 1);
+		double us;
+
+		if (!json_is_array(pair) || json_array_size(pair) != 2 || !is_count(b) ||
+		    !is_count(c)) {
+			snprintf(err, errlen, "\"hist\"[%zu] is not a pair [bucket_us, count]", i);
+			return -1;
+		}
+		us = json_number_value(b);
+		if (us >= RESULT_HIST_MAX || us <= last) {
+			snprintf(err, errlen, "\"hist\"[%zu]: bucket %g is not below %d and above "
+				 "the one before", i, us, RESULT_HIST_MAX);
+			return -1;
+		}
+		last = us;
+		d->hist[(size_t)us] = json_number_value(c);
+	}
+	d->has = 1;
 	return 0;
 }
 
@@ -128,6 +206,8 @@ enum result_status result_parse_json(const char *json, size_t len, struct result
 		rc = RESULT_FAILED;
 		goto out;
 	}
+	if (result_dist_parse(o, &s->dist, err, errlen))
+		goto out;
 	rc = RESULT_OK;
 out:
 	json_decref(o);

@@ -25,13 +25,40 @@
 enum result_name { RESULT_NAME_WORD, RESULT_NAME_UNIT };
 const char *result_check_name(enum result_name kind, const char *s, size_t n);
 
+/* The latency workloads' distribution (src/bench/wl_latency.c,
+ * latency_begin): min/p50/p99/max in us and a histogram of 1 us buckets
+ * [bucket_us, count], empty buckets left out, later samples counted in
+ * hist_overflow. A bucket is below RESULT_HIST_MAX (the widest hist_us a
+ * workload takes). Held densely here: one run's line, bounded. */
+#define RESULT_HIST_MAX 1000
+/* A count or bucket above this is refused: beyond it a double no longer
+ * holds every integer exactly (2^53). */
+#define RESULT_COUNT_MAX 9007199254740992.0
+
+struct result_dist {
+	int has; /* 0: the line has no distribution (not a latency workload) */
+	double min, p50, p99, max;
+	double hist[RESULT_HIST_MAX]; /* counts, integers */
+	double overflow;
+};
+
 struct result_sample {
 	char benchmark[RESULT_NAME_MAX];
 	char metric[RESULT_NAME_MAX];
 	char unit[RESULT_UNIT_MAX];
 	int better_higher;
 	double value;
+	struct result_dist dist;
 };
+
+/* Reads a distribution from a parsed RESULT object or a results.json run
+ * (the same keys: min, p50, p99, max, hist, hist_overflow). Returns 0 with
+ * d->has = 0 when none of p50, p99, hist, hist_overflow is there (min, avg
+ * and max alone are cyclictest's summary), 0 with d->has = 1 when all are
+ * and meet the contract (finite, 0 <= min <= p50 <= p99 <= max, buckets
+ * strictly increasing integers below RESULT_HIST_MAX, counts integers),
+ * otherwise -1 with the reason in err. o is a json_t *. */
+int result_dist_parse(const void *o, struct result_dist *d, char *err, size_t errlen);
 
 enum result_status {
 	RESULT_OK = 0,

@@ -5,6 +5,7 @@
  * warm-up run per side that fills caches and page tables. */
 #include "run.h"
 #include "devwl.h"
+#include "dist.h"
 #include "escape.h"
 #include "host.h"
 #include "hvbench.h"
@@ -180,6 +181,7 @@ struct ctx {
 	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
 	char sys_cfg[4200];    /* the description it runs, written per run */
 	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
+	char rt_pin[16];       /* --realtime: the measured vCPU's CPU */
 	int have_virt;
 	struct qemu_probe probe; /* --vmm qemu: the -cpu and machine found */
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
@@ -372,10 +374,10 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		rc = ONE_OK;
 	}
 	if (rc == ONE_OK && !warm)
-		hvb_side_add(!strcmp(rn->side, "native") ? &r->native
-			     : rn == &x->virt_nb	     ? &r->virt_nb
-							     : &r->virt,
-			     s.value);
+		hvb_side_add_dist(!strcmp(rn->side, "native") ? &r->native
+				  : rn == &x->virt_nb	     ? &r->virt_nb
+								     : &r->virt,
+				  s.value, &s.dist);
 	runner_run_free(&res);
 	return rc;
 }
@@ -788,6 +790,11 @@ int run_main(const struct run_opts *o)
 		runner_qemu(&x.virt, o->vmm, x.probe.cpu, o->kernel, o->initrd);
 	else
 		runner_linux(&x.virt, o->vmm, o->kernel, o->initrd);
+	if (o->realtime && x.have_virt && !o->kernel) {
+		snprintf(x.rt_pin, sizeof(x.rt_pin), "%d", cpu < 0 ? 0 : cpu);
+		runner_bare_realtime(&x.virt, o->vmm, o->guest_image, x.rt_pin);
+		d.config.realtime = 1;
+	}
 	x.native.cpu = x.tool.cpu = x.virt.cpu = cpu;
 	x.native.timeout_s = x.tool.timeout_s = x.virt.timeout_s = o->timeout_s;
 	/* A second CPU this process may use: the neighbour VM's, and

@@ -16,6 +16,7 @@ struct run_opts {
 	const char *kernel;  /* --guest linux: its kernel and initramfs */
 	const char *initrd;
 	int force;           /* --force: boot a Linux guest on a software KVM */
+	int realtime;        /* --realtime: the measured VM is a real-time VM */
 	int interference;    /* --interference: also measure beside a neighbour VM */
 	const char *size;  /* "small", "large" or NULL */
 	const char *out_dir;

@@ -229,6 +229,15 @@ void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path)
 	runner_init(r, "virt", "bare", NULL, words, RUNNER_EXIT_DEBUG_PORT);
 }
 
+void runner_bare_realtime(struct runner *r, const char *vmm_path, const char *guest_path,
+			  const char *pin)
+{
+	const char *words[] = {vmm_path, "run", "--realtime", "--pin", pin, "--kernel",
+			       guest_path, "--cmdline", "{cmdline}", NULL};
+
+	runner_init(r, "virt", "bare", NULL, words, RUNNER_EXIT_DEBUG_PORT);
+}
+
 void runner_native_disk(struct runner *r, const char *bench_path, const char *image)
 {
 	const char *words[] = {bench_path, "--disk", image, "run", "{name}", "{params}", NULL};

@@ -85,6 +85,10 @@ void runner_native(struct runner *r, const char *bench_path);
  * script lab/realtool.sh, which the Linux guest's /init runs too. */
 void runner_realtool(struct runner *r, const char *script_path);
 void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path);
+/* The same as a real-time VM (vmm run --realtime --pin CPU); pin is kept by
+ * pointer, the caller's to keep. */
+void runner_bare_realtime(struct runner *r, const char *vmm_path, const char *guest_path,
+			  const char *pin);
 /* The disk workloads' sides: `bench --disk IMAGE run ...`, and the bare
  * guest with one device option (`--disk IMAGE`, `--rng`; dev_arg NULL when
  * the option takes none). */

@@ -1,5 +1,6 @@
 /* kvm: VM and vCPU creation over the KVM API. */
 #include "kvm.h"
+#include "rt.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -258,6 +259,9 @@ int kvm_create_vm(struct kvm_vm *vm, const struct guestmem *gm, unsigned ncpus, 
 		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 		return -1;
 	}
+	/* Disabled exits must be enabled before any vCPU exists. */
+	if (vm->rt && rt_vm_setup(vm->rt, vm, err, errlen))
+		return -1;
 	if (kvm_check_cap(vm, KVM_CAP_SET_TSS_ADDR)) {
 		if (ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0) {
 			snprintf(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));

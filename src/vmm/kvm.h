@@ -27,7 +27,10 @@ struct kvm_vcpu_ctx {
 	struct kvm_run *run;
 };
 
+struct rt_cfg;
+
 struct kvm_vm {
+	const struct rt_cfg *rt; /* --realtime parts set on the VM (rt.h), or NULL */
 	int sys_fd; /* /dev/kvm */
 	int fd;     /* the VM */
 	size_t run_size;

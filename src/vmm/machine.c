@@ -501,7 +501,9 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 			machine_stop(m, VMM_EXIT_KVM_ERROR, "main loop: poll: %s", strerror(errno));
 			break;
 		}
-		if (r == 0 && !npend && dead_check(m, &strikes))
+		/* A real-time VM is never kicked by the monitor: its dead-guest
+		 * check is off (rt.h). */
+		if (r == 0 && !npend && !m->realtime && dead_check(m, &strikes))
 			break;
 		/* COM1's output: what the destination takes now; a transmitter
 		 * that was busy is free again once there is room. */
@@ -573,6 +575,11 @@ int machine_run(const struct machine_config *cfg)
 			 (unsigned long long)cfg->mem, strerror(errno));
 		goto out;
 	}
+	if (rt_check(&cfg->rt, cfg->cpus, err, sizeof(err)) ||
+	    rt_lock_memory(&cfg->rt, &m->mem, err, sizeof(err)))
+		goto out;
+	m->kvm.rt = &cfg->rt;
+	m->realtime = cfg->rt.realtime;
 	struct load_request req = {
 		.kernel = kernel, .kernel_size = ksize, .initrd = initrd, .initrd_size = isize,
 		.cmdline = cfg->cmdline ? cfg->cmdline : "", .kernel_name = cfg->kernel,
@@ -723,6 +730,15 @@ int machine_run(const struct machine_config *cfg)
 			break;
 		}
 		m->vs[started].started = true;
+		/* Pinning and SCHED_FIFO while the thread waits at the gate:
+		 * before the sandbox, so its policy needs neither call. */
+		char rerr[400];
+		if (rt_vcpu_setup(&cfg->rt, started, (unsigned long)m->vs[started].tid, rerr,
+				  sizeof(rerr))) {
+			started++;
+			machine_stop(m, VMM_EXIT_CONFIG, "%s", rerr);
+			break;
+		}
 	}
 	unsigned vio_started = atomic_load(&m->stopping) ? 0 : vio_start(m);
 	/* Set-up is over: the sandbox goes on while the vCPU threads wait at

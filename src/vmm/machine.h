@@ -23,6 +23,7 @@
 #include "channel.h"
 #include "guestmem.h"
 #include "kvm.h"
+#include "rt.h"
 #include "vmmstatus.h"
 
 /* Exit statuses of `vmm run`: src/common/vmmstatus.h. */
@@ -53,6 +54,8 @@ struct machine_config {
 	/* --port name=NAME,fd=N|path=PATH: one virtio console, a port each */
 	struct console_port_cfg ports[CONSOLE_MAX_PORTS];
 	unsigned nports;
+	/* --realtime, --pin, --rt-prio, --halt-poll, --exits (rt.h) */
+	struct rt_cfg rt;
 };
 
 struct vcpu_state {
@@ -74,6 +77,7 @@ struct machine {
 	int status;
 	int stop_efd; /* written once by machine_stop: wakes the main loop */
 	bool dump_vcpu0; /* the dead-guest check stopped the run: dump vCPU 0 */
+	bool realtime;   /* no periodic kick of the vCPUs (rt.h) */
 	/* Unclaimed accesses already logged (vcpu.c): each address once,
 	 * within vlog's budget for them. */
 	pthread_mutex_t log_lock;

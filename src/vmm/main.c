@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "lswitch.h"
 #include "machine.h"
+#include "rt.h"
 #include "system.h"
 #include "sysdesc.h"
 
@@ -65,6 +66,14 @@ static void usage(FILE *f)
 		"                       guest's /dev/virtio-ports/NAME joined to an inherited\n"
 		"                       stream socket N (vmm system uses it) or to the Unix\n"
 		"                       socket PATH, connected at start-up\n"
+		"      --realtime       a real-time VM: guest RAM locked, vCPU threads at\n"
+		"                       SCHED_FIFO, HLT/PAUSE exits disabled where KVM offers it,\n"
+		"                       no periodic kick by the monitor (docs/realtime.md)\n"
+		"      --pin LIST       host CPUs for the vCPU threads, one per vCPU (2, 1,3)\n"
+		"      --rt-prio N      their SCHED_FIFO priority with --realtime (default 50)\n"
+		"      --exits keep|disable\n"
+		"                       HLT/PAUSE/MWAIT exits (default: disable with --realtime)\n"
+		"      --halt-poll NS   KVM's halt polling for this VM (KVM_CAP_HALT_POLL)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -152,7 +161,8 @@ static int port_option(const char *arg, struct machine_config *cfg)
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
-	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_PORT };
+	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_PORT, OPT_REALTIME, OPT_PIN,
+	       OPT_RT_PRIO, OPT_HALT_POLL, OPT_EXITS };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -171,6 +181,11 @@ static int cmd_run(int argc, char **argv)
 		{"vsock", required_argument, NULL, OPT_VSOCK},
 		{"boot", required_argument, NULL, OPT_BOOT},
 		{"port", required_argument, NULL, OPT_PORT},
+		{"realtime", no_argument, NULL, OPT_REALTIME},
+		{"pin", required_argument, NULL, OPT_PIN},
+		{"rt-prio", required_argument, NULL, OPT_RT_PRIO},
+		{"halt-poll", required_argument, NULL, OPT_HALT_POLL},
+		{"exits", required_argument, NULL, OPT_EXITS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -178,6 +193,7 @@ static int cmd_run(int argc, char **argv)
 		.cmdline = "", .mem = 256ull << 20, .cpus = 1, .serial = "stdio",
 	};
 	int c;
+	rt_cfg_init(&cfg.rt);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:i:c:m:p:s:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -212,6 +228,42 @@ static int cmd_run(int argc, char **argv)
 			else {
 				fprintf(stderr, "vmm: --boot '%s': expected auto, pvh or hvboot\n",
 					optarg);
+				return VMM_EXIT_CONFIG;
+			}
+			break;
+		case OPT_REALTIME: cfg.rt.realtime = true; break;
+		case OPT_PIN: {
+			char err[256];
+			if (rt_parse_cpulist(optarg, cfg.rt.pin, KVM_MAX_VCPUS, &cfg.rt.npin, err,
+					     sizeof(err))) {
+				fprintf(stderr, "vmm: --pin %s\n", err);
+				return VMM_EXIT_CONFIG;
+			}
+			break;
+		}
+		case OPT_RT_PRIO: {
+			unsigned v;
+			if (parse_uint("--rt-prio", optarg, 99, &v) || v < 1) {
+				fprintf(stderr, "vmm: --rt-prio: a SCHED_FIFO priority from 1 to 99\n");
+				return VMM_EXIT_CONFIG;
+			}
+			cfg.rt.prio = (int)v;
+			break;
+		}
+		case OPT_HALT_POLL: {
+			unsigned v;
+			if (parse_uint("--halt-poll", optarg, 100000000, &v))
+				return VMM_EXIT_CONFIG;
+			cfg.rt.halt_poll_ns = v;
+			break;
+		}
+		case OPT_EXITS:
+			if (!strcmp(optarg, "keep"))
+				cfg.rt.disable_exits = 0;
+			else if (!strcmp(optarg, "disable"))
+				cfg.rt.disable_exits = 1;
+			else {
+				fprintf(stderr, "vmm: --exits '%s': expected keep or disable\n", optarg);
 				return VMM_EXIT_CONFIG;
 			}
 			break;
@@ -354,6 +406,7 @@ static int cmd_info(void)
 		printf("  %-15s %-8s %-9s %s\n", kvm_caps[i].name,
 		       kvm_check_cap(&vm, kvm_caps[i].cap) ? "present" : "absent",
 		       kvm_caps[i].required ? "required" : "optional", kvm_caps[i].why);
+	rt_info(&vm);
 	kvm_close(&vm);
 	return 0;
 }

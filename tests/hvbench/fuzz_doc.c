@@ -4,6 +4,7 @@
  * loaded document must render to a terminal table and to Markdown without a
  * control character, and what hvbench writes from it must load again. */
 #include "hvbench.h"
+#include "latreport.h"
 #include "report.h"
 
 #include <stdint.h>
@@ -34,6 +35,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	no_controls(t);
 	free(t);
 	free(report_csv(&d));
+	/* The latency charts' scripts: one gnuplot command per line, so no
+	 * control character but newlines either. */
+	for (size_t i = 0; i < d.nresults; i++) {
+		t = latreport_chart_script(&d.results[i]);
+		if (t)
+			no_controls(t);
+		free(t);
+	}
 	t = hvb_doc_to_json(&d);
 	if (hvb_doc_from_json(t, strlen(t), &back, err, sizeof(err)))
 		abort(); /* hvbench must read back what it writes */

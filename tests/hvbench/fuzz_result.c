@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct result_sample s;
+	static struct result_sample s;
 	char err[RESULT_REASON_MAX];
 	const char *in = (const char *)data;
 
@@ -23,6 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (!s.benchmark[0] || !s.metric[0] || strlen(s.unit) >= sizeof(s.unit))
 			abort();
+		/* A distribution, when accepted, is ordered, finite and whole. */
+		if (s.dist.has && !(s.dist.min >= 0 && s.dist.min <= s.dist.p50 &&
+				    s.dist.p50 <= s.dist.p99 && s.dist.p99 <= s.dist.max &&
+				    isfinite(s.dist.max) && s.dist.overflow == floor(s.dist.overflow)))
+			abort();
+		for (size_t i = 0; i < RESULT_HIST_MAX; i++)
+			if (s.dist.hist[i] < 0 || s.dist.hist[i] > RESULT_COUNT_MAX ||
+			    s.dist.hist[i] != floor(s.dist.hist[i]))
+				abort();
 	}
 	if (result_scan(in, size, "cpu", &s, err, sizeof(err)) == RESULT_OK &&
 	    strcmp(s.benchmark, "cpu"))

@@ -4,6 +4,7 @@
  * files, and writing into a folder that cannot be written.
  * HVBENCH_UPDATE_GOLDEN=1 rewrites the golden files from the current code. */
 #include "testlib.h"
+#include "dist.h"
 #include "hvbench.h"
 #include "report.h"
 
@@ -56,6 +57,28 @@ static void add_samples(struct hvb_side *s, const double *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		hvb_side_add(s, v[i]);
+}
+
+/* Latency runs as the workloads report them: each sample's run with a
+ * distribution around it (dist.h), the virtualised side with a long tail. */
+static void add_lat_runs(struct hvb_side *s, const double *v, size_t n, int tail)
+{
+	static struct result_dist d;
+
+	for (size_t i = 0; i < n; i++) {
+		memset(&d, 0, sizeof(d));
+		d.has = 1;
+		d.min = v[i] * 0.8;
+		d.p50 = v[i];
+		d.p99 = v[i] * 1.5 + (double)i;
+		d.max = d.p99 + v[i] * 0.5 + (tail ? 100.0 * (double)i : 0);
+		d.hist[(size_t)d.min] = 90;
+		d.hist[(size_t)d.p99] = 9;
+		d.overflow = tail && i == 4;
+		if (!d.overflow)
+			d.hist[(size_t)d.max] += 1;
+		hvb_side_add_dist(s, v[i], &d);
+	}
 }
 
 /* A document as a run on a PVM host would leave it, with fixed host and
@@ -115,8 +138,8 @@ static void make_doc(struct hvb_doc *d)
 	r->metric = hvb_xstrdup("avg");
 	r->unit = hvb_xstrdup("us");
 	r->has_virt = 1;
-	add_samples(&r->native, lat_n, 5);
-	add_samples(&r->virt, lat_v, 5);
+	add_lat_runs(&r->native, lat_n, 5, 0);
+	add_lat_runs(&r->virt, lat_v, 5, 1);
 
 	r = hvb_doc_add(d, "smoke", "other");
 	r->metric = hvb_xstrdup("time");
@@ -229,7 +252,8 @@ static void json_round_trip(void **state)
 	(void)state;
 	make_doc(&d);
 	a = hvb_doc_to_json(&d);
-	assert_int_equal(hvb_doc_from_json(a, strlen(a), &back, err, sizeof(err)), 0);
+	if (hvb_doc_from_json(a, strlen(a), &back, err, sizeof(err)))
+		fail_msg("%s", err);
 	b = hvb_doc_to_json(&back);
 	assert_string_equal(a, b);
 	ta = report_csv(&d);

@@ -38,7 +38,8 @@ static void console_noise(void **state)
 	const char *out = "booting\r\n[    0.1] something\r\nnoise" GOOD "\r\nguest: bye\r\n";
 	const char *lat = "x\nRESULT {\"benchmark\":\"timer-latency\",\"metric\":\"p99\","
 			  "\"unit\":\"us\",\"better\":\"lower\",\"value\":12,\"min\":1,"
-			  "\"hist\":[1,2,3]}\n";
+			  "\"p50\":2,\"p99\":3,\"max\":4,\"hist\":[[1,2],[3,1]],"
+			  "\"hist_overflow\":0}\n";
 
 	(void)state;
 	assert_int_equal(scan(out, "cpu", &s, err), RESULT_OK);

@@ -1,0 +1,164 @@
+/*
+ * KVM tests of `vmm run --realtime` (src/vmm/rt.c) with the benchmark
+ * guest: while a timer-latency run goes on, the vCPU thread is read back
+ * from /proc (SCHED_FIFO at the priority asked for, allowed only on the
+ * CPU asked for) and the guest RAM is locked (VmLck); with CAP_SYS_NICE or
+ * CAP_IPC_LOCK dropped (setpriv) and the limits at 0 / 1 MiB, vmm refuses
+ * at start-up with exit status 2 and a message naming RLIMIT_RTPRIO or
+ * RLIMIT_MEMLOCK. Skipped where /dev/kvm cannot run a VM, and the refusals
+ * where setpriv is missing.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/* The stat fields of a task: rt_priority (40) and policy (41). */
+static int task_sched(const char *path, int *prio, int *policy)
+{
+	char buf[1024];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	char *p;
+	int field = 2;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* after comm, which may hold spaces */
+	if (!p)
+		return -1;
+	for (p++; *p && field < 40; p++)
+		if (*p == ' ')
+			field++;
+	return sscanf(p, "%d %d", prio, policy) == 2 ? 0 : -1;
+}
+
+static void threads_and_memory(void **state)
+{
+	const char *kernel = build_path("guest/benchguest.elf"), *vmm = build_path("vmm");
+	int cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, fifo = 0, pinned = 0;
+	char pin[8], path[512], line[256];
+	long locked = 0;
+	pid_t pid;
+
+	(void)state;
+	REQUIRE_KVM();
+	snprintf(pin, sizeof(pin), "%d", cpu);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		execl(vmm, "vmm", "run", "--kernel", kernel, "--realtime", "--pin", pin,
+		      "--rt-prio", "9", "--cmdline", "run timer-latency loops=2000", (char *)NULL);
+		_exit(127);
+	}
+	/* Read while the guest runs (2 s of wake-ups). */
+	struct timespec t = {0, 800000000};
+	nanosleep(&t, NULL);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));) {
+		int prio, policy;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, e->d_name);
+		if (task_sched(path, &prio, &policy) || policy != 1 /* SCHED_FIFO */)
+			continue;
+		fifo += prio == 9;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, e->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "Cpus_allowed_list:\t%d\n", cpu);
+			pinned += !strcmp(line, want);
+		}
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmLck:", 6))
+			locked = atol(line + 6);
+	if (f)
+		fclose(f);
+	int st;
+	waitpid(pid, &st, 0);
+	test_note("SCHED_FIFO 9 threads %d, pinned %d, VmLck %ld kB, status %d", fifo, pinned,
+		  locked, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	assert_true(fifo >= 1);
+	assert_true(pinned >= 1);
+	assert_true(locked >= 256 * 1024); /* the default 256 MiB of guest RAM */
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1); /* the guest's verdict */
+}
+
+static void refuse(const char *drop, const char *limit, const char *opts, const char *word)
+{
+	char cmd[1024];
+	struct cmd_result r;
+	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+
+	if (access("/usr/bin/setpriv", X_OK))
+		skip_because("setpriv is not installed (util-linux)");
+	snprintf(cmd, sizeof(cmd),
+		 "%s; exec setpriv --inh-caps=-%s --bounding-set=-%s %s run --kernel %s "
+		 "--realtime %s --cmdline 'run timer-latency'",
+		 limit, drop, drop, build_path("vmm"), build_path("guest/benchguest.elf"), opts);
+	run_cmd(argv, 60, &r);
+	test_note("%s -> %d: %s", cmd, r.status, r.err);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, word));
+	cmd_result_free(&r);
+}
+
+static void refused_without_rtprio(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	refuse("sys_nice", "ulimit -r 0", "--rt-prio 20", "RLIMIT_RTPRIO");
+}
+
+static void refused_without_memlock(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	refuse("ipc_lock", "ulimit -l 1024", "--mem 64M", "RLIMIT_MEMLOCK is 1024 KiB");
+}
+
+static void pin_list_checked(void **state)
+{
+	struct cmd_result r;
+	const char *argv[] = {build_path("vmm"), "run", "--kernel",
+			      build_path("guest/benchguest.elf"), "--pin", "0,1", NULL};
+
+	(void)state;
+	run_cmd(argv, 30, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "one host CPU per vCPU"));
+	cmd_result_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(threads_and_memory),
+		cmocka_unit_test(refused_without_rtprio),
+		cmocka_unit_test(refused_without_memlock),
+		cmocka_unit_test(pin_list_checked),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
