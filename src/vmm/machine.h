@@ -10,6 +10,7 @@
 #define MACHINE_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,6 +49,10 @@ struct machine_config {
 	bool has_net;
 	struct vsock_cfg vsock;
 	bool has_vsock;
+	/* --io-cpus LIST (cpulist.h): the device workers on io_cpus, the
+	 * vCPUs on vcpu_cpus (the other allowed CPUs); checked by the parser */
+	bool has_io_cpus;
+	cpu_set_t io_cpus, vcpu_cpus;
 };
 
 struct vcpu_state {

@@ -2,14 +2,17 @@
  * vmm: command line. `vmm run` boots a guest, `vmm info` describes this
  * host's KVM. Options follow getopt_long conventions.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cpulist.h"
 #include "guestmem.h"
 #include "kvm.h"
 #include "machine.h"
@@ -51,6 +54,10 @@ static void usage(FILE *f)
 		"                       a virtio-vsock device, CID N >= 3; host programs connect\n"
 		"                       to PATH and write \"CONNECT <port>\\n\"; guest connections\n"
 		"                       to host port P go to PATH_P\n"
+		"      --io-cpus LIST   run the device I/O threads on CPUs LIST (e.g. 0 or 2-3) and\n"
+		"                       the vCPUs on the other CPUs this process may use, so\n"
+		"                       device work never takes a vCPU's CPU (and a real-time\n"
+		"                       setup keeps I/O off its vCPU CPUs)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -118,10 +125,34 @@ static int net_vsock_option(bool net, const char *arg, struct machine_config *cf
 	return 0;
 }
 
+/* --io-cpus LIST: inside the CPUs this process may use, leaving some for
+ * the vCPUs (cpulist.h says why). */
+static int io_cpus_option(const char *arg, struct machine_config *cfg)
+{
+	char err[512];
+	cpu_set_t allowed;
+	if (cpulist_parse("--io-cpus", arg, &cfg->io_cpus, err, sizeof(err))) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return -1;
+	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		fprintf(stderr, "vmm: --io-cpus: cannot read this process's CPUs: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (cpulist_split("--io-cpus", &cfg->io_cpus, &allowed, &cfg->vcpu_cpus, err,
+			  sizeof(err))) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return -1;
+	}
+	cfg->has_io_cpus = true;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
-	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK };
+	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_IO_CPUS };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -138,6 +169,7 @@ static int cmd_run(int argc, char **argv)
 		{"rng", no_argument, NULL, OPT_RNG},
 		{"net", required_argument, NULL, OPT_NET},
 		{"vsock", required_argument, NULL, OPT_VSOCK},
+		{"io-cpus", required_argument, NULL, OPT_IO_CPUS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -195,6 +227,10 @@ static int cmd_run(int argc, char **argv)
 		case OPT_NET:
 		case OPT_VSOCK:
 			if (net_vsock_option(c == OPT_NET, optarg, &cfg))
+				return VMM_EXIT_CONFIG;
+			break;
+		case OPT_IO_CPUS:
+			if (io_cpus_option(optarg, &cfg))
 				return VMM_EXIT_CONFIG;
 			break;
 		case 'h': usage(stdout); return 0;

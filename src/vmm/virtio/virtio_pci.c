@@ -723,6 +723,7 @@ int virtio_pci_start(struct virtio_pci *vp, bool gated, char *err, size_t errlen
 		return -1;
 	}
 	vp->started = true;
+	pthread_setname_np(vp->thread, vp->role); /* for ps, top, the tests */
 	return 0;
 }
 
