@@ -337,6 +337,10 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	json_object_set_new(cfg, "native_only_reason", jtext(c->native_only_reason));
 	json_object_set_new(cfg, "runners", json_pack("{s:o,s:o}", "native", jtext(c->native_cmd),
 						      "virt", jtext(c->virt_cmd)));
+	if (c->io_placed)
+		json_object_set_new(cfg, "device_io",
+				    json_pack("{s:i,s:i,s:i}", "native_cpu", c->cpu, "vcpu_cpu", c->cpu,
+					      "io_thread_cpu", c->io_cpu));
 	if (c->interference)
 		json_object_set_new(cfg, "interference",
 				    json_pack("{s:s,s:i}", "neighbour", "memory-heavy benchmark guest",
@@ -630,6 +634,11 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 	d->config.cpu = get_int(cfg, "cpu", -1);
 	d->config.timeout_s = get_int(cfg, "timeout_s", 0);
 	d->config.native_only = json_is_true(json_object_get(cfg, "native_only"));
+	itf = json_object_get(cfg, "device_io");
+	if (json_is_object(itf)) {
+		d->config.io_placed = 1;
+		d->config.io_cpu = get_int(itf, "io_thread_cpu", -1);
+	}
 	itf = json_object_get(cfg, "interference");
 	if (json_is_object(itf)) {
 		d->config.interference = 1;

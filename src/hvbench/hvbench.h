@@ -98,6 +98,9 @@ struct hvb_config {
 	char *native_only_reason; /* NULL unless native_only */
 	char *native_cmd;         /* runner command templates, for the record */
 	char *virt_cmd;
+	int io_placed;    /* device workloads: the guest's I/O threads on CPU
+			   * io_cpu (vmm --io-cpus), its vCPU on cpu */
+	int io_cpu;
 	int interference; /* --interference: a neighbour VM on CPU nb_cpu */
 	int nb_cpu;
 	int incomplete;   /* stopped early by a signal */
