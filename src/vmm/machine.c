@@ -707,6 +707,9 @@ int machine_run(const struct machine_config *cfg)
 		snprintf(name, sizeof(name), "vcpu%u", started);
 		pthread_setname_np(m->vs[started].tid, name); /* for ps, top, the tests */
 	}
+	if (cfg->has_io_cpus)
+		for (unsigned i = 0; i < vio_ndevs; i++)
+			vio_devs[i]->poll_ns = 1000u * (uint32_t)cfg->io_poll_us;
 	unsigned vio_started = atomic_load(&m->stopping) ? 0 : vio_start(m);
 	if (!atomic_load(&m->stopping) &&
 	    place_threads(m, cfg, started, vio_started, err, sizeof(err)))

@@ -27,6 +27,15 @@
 
 /* Exit statuses of `vmm run`: src/common/vmmstatus.h. */
 
+/* --io-poll: the device workers' busy-poll window, in us (only with
+ * --io-cpus). A guest that submits its next request within it is served
+ * without a notification exit or a wake-up; an idle queue costs at most
+ * this much CPU (on an I/O CPU) after its last request. Off by default:
+ * measured, it pays only for a guest that polls for completions too; a
+ * guest that waits for interrupts needs an exit per request anyway (the
+ * injection into its running vCPU) and got slower with it. */
+#define MACHINE_IO_POLL_MAX_US 1000
+
 struct machine_config {
 	const char *kernel;
 	const char *initrd;
@@ -53,6 +62,9 @@ struct machine_config {
 	 * vCPUs on vcpu_cpus (the other allowed CPUs); checked by the parser */
 	bool has_io_cpus;
 	cpu_set_t io_cpus, vcpu_cpus;
+	/* --io-poll US: the workers' busy-poll window (virtio_pci.h), only
+	 * with --io-cpus; 0: off */
+	int io_poll_us;
 };
 
 struct vcpu_state {

@@ -58,6 +58,9 @@ static void usage(FILE *f)
 		"                       the vCPUs on the other CPUs this process may use, so\n"
 		"                       device work never takes a vCPU's CPU (and a real-time\n"
 		"                       setup keeps I/O off its vCPU CPUs)\n"
+		"      --io-poll US     with --io-cpus: each I/O thread polls its queues for up\n"
+		"                       to US microseconds after its last request before it\n"
+		"                       sleeps (0 to 1000, default 0: never polls)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -152,7 +155,7 @@ static int io_cpus_option(const char *arg, struct machine_config *cfg)
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
-	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_IO_CPUS };
+	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_IO_CPUS, OPT_IO_POLL };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -170,6 +173,7 @@ static int cmd_run(int argc, char **argv)
 		{"net", required_argument, NULL, OPT_NET},
 		{"vsock", required_argument, NULL, OPT_VSOCK},
 		{"io-cpus", required_argument, NULL, OPT_IO_CPUS},
+		{"io-poll", required_argument, NULL, OPT_IO_POLL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -233,6 +237,17 @@ static int cmd_run(int argc, char **argv)
 			if (io_cpus_option(optarg, &cfg))
 				return VMM_EXIT_CONFIG;
 			break;
+		case OPT_IO_POLL: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-' || v > MACHINE_IO_POLL_MAX_US) {
+				fprintf(stderr, "vmm: --io-poll '%s': expected microseconds from 0 "
+						"to %d\n", optarg, MACHINE_IO_POLL_MAX_US);
+				return VMM_EXIT_CONFIG;
+			}
+			cfg.io_poll_us = (int)v;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return VMM_EXIT_CONFIG;
 		}
@@ -243,6 +258,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!cfg.kernel) {
 		fprintf(stderr, "vmm run: --kernel FILE is required\n");
+		return VMM_EXIT_CONFIG;
+	}
+	if (cfg.io_poll_us > 0 && !cfg.has_io_cpus) {
+		/* A polling worker beside a vCPU would spin on the vCPU's CPU. */
+		fprintf(stderr, "vmm run: --io-poll needs --io-cpus (an I/O thread polls only "
+				"on CPUs of its own)\n");
 		return VMM_EXIT_CONFIG;
 	}
 	char lerr[512];
