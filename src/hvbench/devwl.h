@@ -30,11 +30,10 @@ int devwl_setup(struct devwl *dw, const struct hvb_doc *d, const char *bench, co
 		size_t errlen);
 /* Places the guest's device I/O threads on io_cpu (`vmm run --io-cpus`)
  * and its vCPU on the measurement CPU, the guest's process being allowed
- * both; the native side stays on the measurement CPU alone. Why: with one
- * CPU for all of vmm, the I/O thread and the vCPU spinning on its
- * completion take turns on it, which measures the scheduler rather than
- * the device (docs/hvbench.md). No-op when io_cpu < 0 or the runs are not
- * pinned. Returns whether it placed them. */
+ * both; the native side stays on the measurement CPU alone: the device's
+ * work is kept off the vCPU's CPU, as in a real-time setup
+ * (docs/hvbench.md says what that changes). No-op when io_cpu < 0 or the
+ * runs are not pinned. Returns whether it placed them. */
 int devwl_place_io(struct devwl *dw, int io_cpu);
 /* The runner of r's native or virtualised side when r is a device
  * workload, else NULL. */
