@@ -111,6 +111,27 @@ int devwl_setup(struct devwl *dw, const struct hvb_doc *d, const char *bench, co
 	return 0;
 }
 
+/* Adds "--io-cpus N" to a guest runner's template (after --cmdline's
+ * argument: vmm's options may come in any order). */
+static void add_io_cpus(struct runner *r, const char *arg, int io_cpu)
+{
+	if (r->ntmpl + 2 > RUNNER_MAX_ARGS)
+		abort(); /* the templates are ours and short */
+	r->tmpl[r->ntmpl++] = "--io-cpus";
+	r->tmpl[r->ntmpl++] = arg;
+	r->io_cpu = io_cpu;
+}
+
+int devwl_place_io(struct devwl *dw, int io_cpu)
+{
+	if (io_cpu < 0 || dw->virt.cpu < 0 || io_cpu == dw->virt.cpu)
+		return 0;
+	snprintf(dw->io_cpus, sizeof(dw->io_cpus), "%d", io_cpu);
+	add_io_cpus(&dw->virt, dw->io_cpus, io_cpu);
+	add_io_cpus(&dw->rng, dw->io_cpus, io_cpu);
+	return 1;
+}
+
 const struct runner *devwl_native(const struct devwl *dw, const struct hvb_result *r)
 {
 	return is_disk(r) ? &dw->native : NULL;

@@ -19,6 +19,7 @@ struct devwl {
 	struct runner native, virt, rng;
 	char image[4200];  /* "" when the run has no disk workload */
 	char tmpdir[4096]; /* the mkdtemp'd folder holding the image, or "" */
+	char io_cpus[16];  /* the guest's --io-cpus argument, or "" */
 };
 
 /* Makes the image (in `dir` when dir_ok, else in a new mkdtemp folder)
@@ -27,6 +28,13 @@ struct devwl {
 int devwl_setup(struct devwl *dw, const struct hvb_doc *d, const char *bench, const char *vmm,
 		const char *guest, const char *dir, int dir_ok, int cpu, int timeout_s, char *err,
 		size_t errlen);
+/* Places the guest's device I/O threads on io_cpu (`vmm run --io-cpus`)
+ * and its vCPU on the measurement CPU, the guest's process being allowed
+ * both; the native side stays on the measurement CPU alone: the device's
+ * work is kept off the vCPU's CPU, as in a real-time setup
+ * (docs/hvbench.md says what that changes). No-op when io_cpu < 0 or the
+ * runs are not pinned. Returns whether it placed them. */
+int devwl_place_io(struct devwl *dw, int io_cpu);
 /* The runner of r's native or virtualised side when r is a device
  * workload, else NULL. */
 const struct runner *devwl_native(const struct devwl *dw, const struct hvb_result *r);

@@ -354,6 +354,10 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 						      "virt", jtext(c->virt_cmd)));
 	if (c->realtime) /* only in --realtime runs: older files stay as they were */
 		json_object_set_new(cfg, "realtime", json_true());
+	if (c->io_placed)
+		json_object_set_new(cfg, "device_io",
+				    json_pack("{s:i,s:i,s:i}", "native_cpu", c->cpu, "vcpu_cpu", c->cpu,
+					      "io_thread_cpu", c->io_cpu));
 	if (c->interference)
 		json_object_set_new(cfg, "interference",
 				    json_pack("{s:s,s:i}", "neighbour", "memory-heavy benchmark guest",
@@ -649,6 +653,11 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 	d->config.timeout_s = get_int(cfg, "timeout_s", 0);
 	d->config.native_only = json_is_true(json_object_get(cfg, "native_only"));
 	d->config.realtime = json_is_true(json_object_get(cfg, "realtime"));
+	itf = json_object_get(cfg, "device_io");
+	if (json_is_object(itf)) {
+		d->config.io_placed = 1;
+		d->config.io_cpu = get_int(itf, "io_thread_cpu", -1);
+	}
 	itf = json_object_get(cfg, "interference");
 	if (json_is_object(itf)) {
 		d->config.interference = 1;

@@ -103,6 +103,9 @@ struct hvb_config {
 	char *native_cmd;         /* runner command templates, for the record */
 	char *virt_cmd;
 	int realtime;     /* --realtime: the measured VM ran as vmm run --realtime */
+	int io_placed;    /* device workloads: the guest's I/O threads on CPU
+			   * io_cpu (vmm --io-cpus), its vCPU on cpu */
+	int io_cpu;
 	int interference; /* --interference: a neighbour VM on CPU nb_cpu */
 	int nb_cpu;
 	int incomplete;   /* stopped early by a signal */

@@ -3,6 +3,7 @@
  * virtualised medians and the overhead of Equation 1, here with its 95%
  * confidence interval and flags. */
 #include "report.h"
+#include "devwl.h"
 #include "escape.h"
 #include "latreport.h"
 #include "runner.h"
@@ -420,6 +421,25 @@ static void md_host(struct hvb_buf *b, const struct hvb_doc *d)
 	hvb_buf_puts(b, "\n");
 }
 
+/* Where the device workloads' threads ran (devwl_place_io). */
+static void md_device_io(struct hvb_buf *b, const struct hvb_doc *d)
+{
+	const struct hvb_config *c = &d->config;
+	int any = 0;
+
+	for (size_t i = 0; i < d->nresults; i++)
+		any |= devwl_is_device(&d->results[i]) && d->results[i].has_virt;
+	if (!any)
+		return;
+	if (c->io_placed)
+		hvb_buf_printf(b, "- device workloads: native on CPU %d; in the guest the vCPU on "
+				  "CPU %d and vmm's device I/O threads on CPU %d (`--io-cpus %d`)\n",
+			       c->cpu, c->cpu, c->io_cpu, c->io_cpu);
+	else if (c->cpu >= 0)
+		hvb_buf_puts(b, "- device workloads: no second CPU, so vmm's device I/O threads "
+				"share the measurement CPU with the vCPU\n");
+}
+
 static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
 {
 	const struct hvb_config *c = &d->config;
@@ -435,6 +455,7 @@ static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
 		hvb_buf_printf(b, "- every run pinned to CPU %d\n", c->cpu);
 	else
 		hvb_buf_puts(b, "- runs not pinned to a CPU\n");
+	md_device_io(b, d);
 	hvb_buf_printf(b, "- time limit per run: %d s\n", c->timeout_s);
 	if (c->realtime)
 		hvb_buf_puts(b, "- **real-time VM**: the measured VM ran as `vmm run --realtime "

@@ -342,7 +342,7 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		hvb_result_set_error(r, "%s: command line too long", rn->side);
 		return ONE_FAILED;
 	}
-	runner_exec(argv, rn->cpu, rn->timeout_s, NULL, NULL, &res);
+	runner_exec_on(argv, rn->cpu, rn->io_cpu, rn->timeout_s, NULL, NULL, &res);
 	runner_free_argv(argv);
 	x->runs_done++;
 	x->run_time += res.wall_s;
@@ -886,6 +886,10 @@ int run_main(const struct run_opts *o)
 		free(is_tool);
 		hvb_doc_free(&d);
 		return 1;
+	}
+	if (devwl_place_io(&x.dev, x.nb_cpu)) {
+		d.config.io_placed = 1;
+		d.config.io_cpu = x.nb_cpu;
 	}
 
 	for (size_t i = 0; i < d.nresults; i++) {

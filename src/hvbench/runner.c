@@ -91,6 +91,7 @@ static void runner_init(struct runner *r, const char *side, const char *kind,
 	}
 	r->exit_rule = rule;
 	r->cpu = -1;
+	r->io_cpu = -1;
 }
 
 void runner_native(struct runner *r, const char *bench_path)
@@ -378,8 +379,8 @@ static void child_fail(int fd, int stage)
 	_exit(127);
 }
 
-static void child(char *const argv[], int cpu, const char *dir, int in_fd, int out_fd,
-		  int err_fd, int report_fd)
+static void child(char *const argv[], int cpu, int io_cpu, const char *dir, int in_fd,
+		  int out_fd, int err_fd, int report_fd)
 {
 	/* Our own process group, so that a Ctrl-C at the terminal reaches only
 	 * hvbench, which then stops the whole group itself. */
@@ -396,6 +397,8 @@ static void child(char *const argv[], int cpu, const char *dir, int in_fd, int o
 
 		CPU_ZERO(&set);
 		CPU_SET((size_t)cpu, &set);
+		if (io_cpu >= 0)
+			CPU_SET((size_t)io_cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set))
 			child_fail(report_fd, 2);
 	}
@@ -567,6 +570,12 @@ void runner_stop(pid_t pid)
 void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_to,
 		 const char *input, struct runner_run *res)
 {
+	runner_exec_on(argv, cpu, -1, timeout_s, chdir_to, input, res);
+}
+
+void runner_exec_on(char *const argv[], int cpu, int io_cpu, int timeout_s,
+		    const char *chdir_to, const char *input, struct runner_run *res)
+{
 	int po[2], pe[2], pi[2], pr[2];
 	struct capture out = {.max = RUNNER_OUT_MAX, .open = 1};
 	struct capture err = {.max = 64 * 1024, .open = 1};
@@ -591,7 +600,7 @@ void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_t
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
 
-		child(argv, cpu, chdir_to, input ? pi[0] : nul, po[1], pe[1], pr[1]);
+		child(argv, cpu, io_cpu, chdir_to, input ? pi[0] : nul, po[1], pe[1], pr[1]);
 	}
 	close(po[1]);
 	close(pe[1]);

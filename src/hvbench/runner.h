@@ -77,6 +77,9 @@ struct runner {
 	size_t ntmpl;
 	enum runner_exit_rule exit_rule;
 	int cpu;       /* pin to this CPU, -1: do not pin */
+	int io_cpu;    /* with cpu: also allow this CPU, -1: none (the device
+			* workloads: vmm --io-cpus puts its I/O threads there and
+			* its vCPU on cpu) */
 	int timeout_s; /* per run */
 };
 
@@ -165,6 +168,9 @@ struct runner_run {
  * is left of its group is killed. Returns after all of that is gone. */
 void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_to,
 		 const char *input, struct runner_run *res);
+/* The same, pinned to CPUs cpu and io_cpu (io_cpu -1: cpu alone). */
+void runner_exec_on(char *const argv[], int cpu, int io_cpu, int timeout_s,
+		    const char *chdir_to, const char *input, struct runner_run *res);
 void runner_run_free(struct runner_run *res);
 /* Stops a child started elsewhere that leads its own process group (the
  * --interference neighbour) the way runner_exec stops a run, and reaps it. */

@@ -35,6 +35,7 @@
 
 #include "acpi.h"
 #include "cmos.h"
+#include "cpulist.h"
 #include "debugexit.h"
 #include "fw_cfg.h"
 #include "gpio.h"
@@ -371,6 +372,28 @@ static unsigned vio_start(struct machine *m)
 			return i;
 		}
 	return vio_ndevs;
+}
+
+/* --io-cpus (cpulist.h): the device workers on their CPUs, the vCPUs off
+ * them. Before the sandbox, while every thread still waits at its gate,
+ * so no guest instruction and no request runs on the wrong CPU. */
+static int place_threads(struct machine *m, const struct machine_config *cfg, unsigned vcpus,
+			 unsigned workers, char *err, size_t errlen)
+{
+	if (!cfg->has_io_cpus)
+		return 0;
+	/* --pin has placed each vCPU already (rt.c), on CPUs main.c checked
+	 * to be apart from the I/O CPUs. */
+	for (unsigned i = 0; cfg->rt.npin == 0 && i < vcpus; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "vcpu%u", i);
+		if (cpulist_pin(m->vs[i].tid, name, &cfg->vcpu_cpus, err, errlen))
+			return -1;
+	}
+	for (unsigned i = 0; i < workers; i++)
+		if (cpulist_pin(vio_devs[i]->thread, vio_devs[i]->role, &cfg->io_cpus, err, errlen))
+			return -1;
+	return 0;
 }
 
 /* What the sandbox keeps: the devices' eventfds, and the images. */
@@ -730,6 +753,9 @@ int machine_run(const struct machine_config *cfg)
 			break;
 		}
 		m->vs[started].started = true;
+		char name[16];
+		snprintf(name, sizeof(name), "vcpu%u", started);
+		pthread_setname_np(m->vs[started].tid, name); /* for ps, top, the tests */
 		/* Pinning and SCHED_FIFO while the thread waits at the gate:
 		 * before the sandbox, so its policy needs neither call. */
 		char rerr[400];
@@ -740,7 +766,13 @@ int machine_run(const struct machine_config *cfg)
 			break;
 		}
 	}
+	if (cfg->has_io_cpus)
+		for (unsigned i = 0; i < vio_ndevs; i++)
+			vio_devs[i]->poll_ns = 1000u * (uint32_t)cfg->io_poll_us;
 	unsigned vio_started = atomic_load(&m->stopping) ? 0 : vio_start(m);
+	if (!atomic_load(&m->stopping) &&
+	    place_threads(m, cfg, started, vio_started, err, sizeof(err)))
+		machine_stop(m, VMM_EXIT_CONFIG, "--io-cpus: %s", err);
 	/* Set-up is over: the sandbox goes on while the vCPU threads wait at
 	 * its gate, so no thread ever runs the guest unfiltered (sandbox.h). */
 	struct sandbox_opts sb = {

@@ -10,6 +10,7 @@
 #define MACHINE_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +28,15 @@
 #include "vmmstatus.h"
 
 /* Exit statuses of `vmm run`: src/common/vmmstatus.h. */
+
+/* --io-poll: the device workers' busy-poll window, in us (only with
+ * --io-cpus). A guest that submits its next request within it is served
+ * without a notification exit or a wake-up; an idle queue costs at most
+ * this much CPU (on an I/O CPU) after its last request. Off by default:
+ * measured, it pays only for a guest that polls for completions too; a
+ * guest that waits for interrupts needs an exit per request anyway (the
+ * injection into its running vCPU) and got slower with it. */
+#define MACHINE_IO_POLL_MAX_US 1000
 
 struct machine_config {
 	const char *kernel;
@@ -56,6 +66,13 @@ struct machine_config {
 	unsigned nports;
 	/* --realtime, --pin, --rt-prio, --halt-poll, --exits (rt.h) */
 	struct rt_cfg rt;
+	/* --io-cpus LIST (cpulist.h): the device workers on io_cpus, the
+	 * vCPUs on vcpu_cpus (the other allowed CPUs); checked by the parser */
+	bool has_io_cpus;
+	cpu_set_t io_cpus, vcpu_cpus;
+	/* --io-poll US: the workers' busy-poll window (virtio_pci.h), only
+	 * with --io-cpus; 0: off */
+	int io_poll_us;
 };
 
 struct vcpu_state {

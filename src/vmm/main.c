@@ -2,14 +2,17 @@
  * vmm: command line. `vmm run` boots a guest, `vmm info` describes this
  * host's KVM. Options follow getopt_long conventions.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cpulist.h"
 #include "guestmem.h"
 #include "kvm.h"
 #include "loader.h"
@@ -74,6 +77,13 @@ static void usage(FILE *f)
 		"      --exits keep|disable\n"
 		"                       HLT/PAUSE/MWAIT exits (default: disable with --realtime)\n"
 		"      --halt-poll NS   KVM's halt polling for this VM (KVM_CAP_HALT_POLL)\n"
+		"      --io-cpus LIST   run the device I/O threads on CPUs LIST (e.g. 0 or 2-3) and\n"
+		"                       the vCPUs on the other CPUs this process may use, so\n"
+		"                       device work never takes a vCPU's CPU (and a real-time\n"
+		"                       setup keeps I/O off its vCPU CPUs)\n"
+		"      --io-poll US     with --io-cpus: each I/O thread polls its queues for up\n"
+		"                       to US microseconds after its last request before it\n"
+		"                       sleeps (0 to 1000, default 0: never polls)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -158,11 +168,36 @@ static int port_option(const char *arg, struct machine_config *cfg)
 	return 0;
 }
 
+/* --io-cpus LIST: inside the CPUs this process may use, leaving some for
+ * the vCPUs (cpulist.h says why). */
+static int io_cpus_option(const char *arg, struct machine_config *cfg)
+{
+	char err[512];
+	cpu_set_t allowed;
+	if (cpulist_parse("--io-cpus", arg, &cfg->io_cpus, err, sizeof(err))) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return -1;
+	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		fprintf(stderr, "vmm: --io-cpus: cannot read this process's CPUs: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (cpulist_split("--io-cpus", &cfg->io_cpus, &allowed, &cfg->vcpu_cpus, err,
+			  sizeof(err))) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return -1;
+	}
+	cfg->has_io_cpus = true;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
 	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_PORT, OPT_REALTIME, OPT_PIN,
-	       OPT_RT_PRIO, OPT_HALT_POLL, OPT_EXITS };
+	       OPT_RT_PRIO, OPT_HALT_POLL, OPT_EXITS,
+	       OPT_IO_CPUS, OPT_IO_POLL };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -186,6 +221,8 @@ static int cmd_run(int argc, char **argv)
 		{"rt-prio", required_argument, NULL, OPT_RT_PRIO},
 		{"halt-poll", required_argument, NULL, OPT_HALT_POLL},
 		{"exits", required_argument, NULL, OPT_EXITS},
+		{"io-cpus", required_argument, NULL, OPT_IO_CPUS},
+		{"io-poll", required_argument, NULL, OPT_IO_POLL},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -299,6 +336,21 @@ static int cmd_run(int argc, char **argv)
 			if (port_option(optarg, &cfg))
 				return VMM_EXIT_CONFIG;
 			break;
+		case OPT_IO_CPUS:
+			if (io_cpus_option(optarg, &cfg))
+				return VMM_EXIT_CONFIG;
+			break;
+		case OPT_IO_POLL: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-' || v > MACHINE_IO_POLL_MAX_US) {
+				fprintf(stderr, "vmm: --io-poll '%s': expected microseconds from 0 "
+						"to %d\n", optarg, MACHINE_IO_POLL_MAX_US);
+				return VMM_EXIT_CONFIG;
+			}
+			cfg.io_poll_us = (int)v;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return VMM_EXIT_CONFIG;
 		}
@@ -311,6 +363,21 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vmm run: --kernel FILE is required\n");
 		return VMM_EXIT_CONFIG;
 	}
+	if (cfg.io_poll_us > 0 && !cfg.has_io_cpus) {
+		/* A polling worker beside a vCPU would spin on the vCPU's CPU. */
+		fprintf(stderr, "vmm run: --io-poll needs --io-cpus (an I/O thread polls only "
+				"on CPUs of its own)\n");
+		return VMM_EXIT_CONFIG;
+	}
+	/* --pin places the vCPUs itself; the I/O CPUs must stay theirs alone. */
+	for (unsigned i = 0; cfg.has_io_cpus && i < cfg.rt.npin; i++)
+		if (cfg.rt.pin[i] >= 0 && cfg.rt.pin[i] < CPU_SETSIZE &&
+		    CPU_ISSET(cfg.rt.pin[i], &cfg.io_cpus)) {
+			fprintf(stderr, "vmm run: --pin puts vCPU %u on CPU %d, which --io-cpus "
+					"gives to the device threads; choose CPUs apart\n", i,
+				cfg.rt.pin[i]);
+			return VMM_EXIT_CONFIG;
+		}
 	char lerr[512];
 	if (channel_check_layout(cfg.chans, cfg.nchans, lerr, sizeof(lerr)) ||
 	    console_check_ports(cfg.ports, cfg.nports, lerr, sizeof(lerr))) {

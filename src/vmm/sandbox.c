@@ -145,9 +145,9 @@ const struct sandbox_rule sandbox_policy[] = {
 	{"madvise", SANDBOX_ARGS_MADVISE, MAIN | VCPU | DEV,
 	 "an exiting thread releases its stack pages; malloc trims freed memory"},
 	{"brk", SANDBOX_ARGS_ANY, MAIN | VCPU | DEV, "malloc's heap (one arena: see sandbox_enter)"},
-	{"clock_gettime", SANDBOX_ARGS_ANY, MAIN | VCPU | VSOCK,
-	 "UART receive timeout, test hook, vsock deadlines; the vDSO falls back to the call on "
-	 "some clocks"},
+	{"clock_gettime", SANDBOX_ARGS_ANY, MAIN | VCPU | DEV,
+	 "UART receive timeout, test hook, vsock deadlines, a polling worker's window "
+	 "(--io-poll); the vDSO falls back to the call on some clocks"},
 	{"time", SANDBOX_ARGS_ANY, VCPU, "CMOS RTC reads host time; vDSO fallback as above"},
 	{"exit", SANDBOX_ARGS_ANY, VCPU | DEV, "a vCPU or device thread ends"},
 	{"exit_group", SANDBOX_ARGS_ANY, MAIN | VCPU | DEV,

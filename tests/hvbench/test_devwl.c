@@ -100,6 +100,43 @@ static void no_disk_workload_no_image(void **state)
 	hvb_doc_free(&d);
 }
 
+/* A second CPU: the guest runners get `--io-cpus N` and may use both CPUs
+ * (vmm puts the vCPU on the other); the native side keeps one CPU. */
+static void io_threads_placed(void **state)
+{
+	struct hvb_doc d;
+	struct devwl dw;
+	char err[512];
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	hvb_doc_add(&d, "rng-read", "synthetic");
+	assert_int_equal(devwl_setup(&dw, &d, "B", "V", "G", "/nonexistent", 1, 1, 30, err,
+				     sizeof(err)), 0);
+	assert_int_equal(devwl_place_io(&dw, -1), 0);
+	assert_int_equal(devwl_place_io(&dw, 1), 0); /* the measurement CPU itself */
+	assert_int_equal(devwl_virt(&dw, &d.results[0])->io_cpu, -1);
+	assert_int_equal(devwl_place_io(&dw, 0), 1);
+	const char *rng[] = {"V", "run", "--kernel", "G", "--rng", "--cmdline",
+			     "run rng-read qd=4", "--io-cpus", "0", NULL};
+	expect_argv(devwl_virt(&dw, &d.results[0]), "rng-read", rng);
+	assert_int_equal(devwl_virt(&dw, &d.results[0])->cpu, 1);
+	assert_int_equal(devwl_virt(&dw, &d.results[0])->io_cpu, 0);
+	assert_int_equal(dw.virt.io_cpu, 0);
+	assert_int_equal(dw.native.io_cpu, -1);
+	devwl_cleanup(&dw);
+	hvb_doc_free(&d);
+
+	/* not pinned at all: nothing to place */
+	memset(&d, 0, sizeof(d));
+	hvb_doc_add(&d, "rng-read", "synthetic");
+	assert_int_equal(devwl_setup(&dw, &d, "B", "V", "G", "/nonexistent", 1, -1, 30, err,
+				     sizeof(err)), 0);
+	assert_int_equal(devwl_place_io(&dw, 0), 0);
+	devwl_cleanup(&dw);
+	hvb_doc_free(&d);
+}
+
 /* No results folder: a private folder in $TMPDIR, removed afterwards; a
  * folder that cannot be written is an error naming it. */
 static void private_folder_without_results(void **state)
@@ -135,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(image_in_results_folder),
 		cmocka_unit_test(no_disk_workload_no_image),
+		cmocka_unit_test(io_threads_placed),
 		cmocka_unit_test(private_folder_without_results),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

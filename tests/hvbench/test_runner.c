@@ -8,6 +8,7 @@
 #include "run.h"
 #include "runner.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,35 @@ static void exec_stdin_and_dir(void **state)
 	runner_run_free(&res);
 }
 
+/* Pinned to two CPUs (the device workloads' guest: vCPU and I/O thread). */
+static void exec_pins_two_cpus(void **state)
+{
+	char sh[] = "/bin/sh", c[] = "-c", script[] = "grep Cpus_allowed_list /proc/self/status";
+	char *argv[] = {sh, c, script, NULL};
+	struct runner_run res;
+	cpu_set_t set;
+	int cpus[2], n = 0;
+	char want[96];
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	for (int i = 0; i < CPU_SETSIZE && n < 2; i++)
+		if (CPU_ISSET(i, &set))
+			cpus[n++] = i;
+	if (n < 2)
+		skip_because("this process may use one CPU only");
+	runner_exec_on(argv, cpus[1], cpus[0], 10, NULL, NULL, &res);
+	assert_int_equal(res.outcome, RUN_EXITED);
+	snprintf(want, sizeof(want), "Cpus_allowed_list:\t%d%c%d\n", cpus[0],
+		 cpus[1] == cpus[0] + 1 ? '-' : ',', cpus[1]);
+	assert_string_equal(res.out, want);
+	runner_run_free(&res);
+	runner_exec_on(argv, cpus[1], -1, 10, NULL, NULL, &res);
+	snprintf(want, sizeof(want), "Cpus_allowed_list:\t%d\n", cpus[1]);
+	assert_string_equal(res.out, want);
+	runner_run_free(&res);
+}
+
 static void exec_timeout_kills_group(void **state)
 {
 	char sh[] = "/bin/sh", c[] = "-c", script[] = "sleep 100 & sleep 100; echo never";
@@ -465,6 +495,7 @@ int main(void)
 		cmocka_unit_test(linux_refusal),
 		cmocka_unit_test(exec_capture),
 		cmocka_unit_test(exec_stdin_and_dir),
+		cmocka_unit_test(exec_pins_two_cpus),
 		cmocka_unit_test(exec_timeout_kills_group),
 		cmocka_unit_test(exec_errors),
 		cmocka_unit_test(last_line),

@@ -115,7 +115,11 @@ static int tasks_with(pid_t pid, const char *key, long want, int *total)
 			continue;
 		snprintf(path, sizeof(path), "%s/%.20s/comm", dir, e->d_name);
 		FILE *f = fopen(path, "r");
-		bool ours = f && fgets(comm, sizeof(comm), f) && !strcmp(comm, "vmm\n");
+		/* vmm's threads: the main one, and the named vCPUs and device
+		 * workers (not the kernel's helpers KVM starts in the process) */
+		bool ours = f && fgets(comm, sizeof(comm), f) &&
+			    (!strcmp(comm, "vmm\n") || !strncmp(comm, "vcpu", 4) ||
+			     !strncmp(comm, "virtio-", 7));
 		if (f)
 			fclose(f);
 		if (!ours)

@@ -17,7 +17,7 @@ each step between the guest's notify write and the next one:
 Needs root and perf (Debian package linux-perf); not part of `make test`.
 
     python3 tests/perf/blk_split.py [--build build] [--ios 3000]
-        [--wait irq|poll] [--bs 4K] [--cpu N] [--size 8M]
+        [--wait irq|poll] [--bs 4K] [--cpu N] [--io-cpu M] [--size 8M]
         [--cmdline "run disk-seq-read total=64M"]
 """
 import argparse
@@ -91,6 +91,8 @@ def main():
     ap.add_argument("--wait", default="irq", choices=["irq", "poll"])
     ap.add_argument("--bs", default="4K")
     ap.add_argument("--cpu", type=int, default=1, help="pin vmm (vCPU and worker) here; -1: no")
+    ap.add_argument("--io-cpu", type=int, default=-1,
+                    help="with --cpu: the worker on this CPU (vmm --io-cpus), the vCPU on --cpu")
     ap.add_argument("--cmdline", help="the guest's command line instead (e.g. run disk-seq-read)")
     ap.add_argument("--size", default="8M", help="image size (K/M suffix)")
     a = ap.parse_args()
@@ -103,9 +105,12 @@ def main():
         for e in EVENTS:
             cmd += ["-e", e]
         if a.cpu >= 0:
-            cmd += ["taskset", "-c", str(a.cpu)]
+            cmd += ["taskset", "-c", str(a.cpu) + ("," + str(a.io_cpu) if a.io_cpu >= 0 else "")]
         cmd += [os.path.join(a.build, "vmm"), "run", "--kernel",
-                os.path.join(a.build, "guest/benchguest.elf"), "--disk", img, "--cmdline",
+                os.path.join(a.build, "guest/benchguest.elf"), "--disk", img]
+        if a.cpu >= 0 and a.io_cpu >= 0:
+            cmd += ["--io-cpus", str(a.io_cpu)]
+        cmd += ["--cmdline",
                 a.cmdline or "run disk-rand-read ios=%d wait=%s bs=%s" % (a.ios, a.wait, a.bs)]
         r = subprocess.run(cmd, capture_output=True, text=True)
         m = re.search(r'"(p50)":([\d.]+)', r.stdout) or re.search(r'"(value)":([\d.]+)', r.stdout)

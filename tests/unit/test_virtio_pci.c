@@ -27,6 +27,7 @@
 #define USED 0x12000ull
 #define DATA 0x20000ull
 #define GSI_BASE 40
+#define POLL_TEST_NS 300000000u /* the polling test's window: 0.3 s, seen from here */
 
 struct fix {
 	struct guestmem gm;
@@ -161,6 +162,19 @@ static int setup_rng_idle(void **state)
 	assert_int_equal(virtio_rng_init(&f->rng, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
 	f->vp = &f->rng.vp;
 	place_only(f);
+	*state = f;
+	return 0;
+}
+
+static int setup_rng_polling(void **state)
+{
+	struct fix *f = fix_new();
+	struct virtio_pci_hooks h = hooks_for(f);
+	char err[128];
+	assert_int_equal(virtio_rng_init(&f->rng, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
+	f->vp = &f->rng.vp;
+	f->vp->poll_ns = POLL_TEST_NS;
+	place(f);
 	*state = f;
 	return 0;
 }
@@ -522,6 +536,74 @@ static void request_with_msix(void **state)
 	assert_int_equal(mr(f, VIRTIO_PCI_MSIX_TABLE + 1, 4), 0xffffffffu);
 }
 
+/* The polling worker (poll_ns): after a chain it looks at the ring with
+ * the driver's notifications off, serves a chain offered without a kick,
+ * and once the window passes with nothing new it turns them back on and
+ * sleeps: an idle queue costs it no CPU after the window. */
+
+static uint64_t thread_cpu_ns(pthread_t t)
+{
+	clockid_t c;
+	struct timespec ts;
+	assert_int_equal(pthread_getcpuclockid(t, &c), 0);
+	assert_int_equal(clock_gettime(c, &ts), 0);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool two_used(struct fix *f)
+{
+	return used_idx(f) >= 2;
+}
+
+static bool poll_slept(struct fix *f)
+{
+	return __atomic_load_n(&f->vp->poll_sleeps, __ATOMIC_RELAXED) >= 1;
+}
+
+static bool notify_off(struct fix *f)
+{
+	return __atomic_load_n((uint16_t *)g(f, USED, 2), __ATOMIC_ACQUIRE) &
+	       VIRTQ_USED_F_NO_NOTIFY;
+}
+
+static void polling_worker_is_bounded(void **state)
+{
+	struct fix *f = *state;
+	uint16_t *uflags = g(f, USED, 2);
+	bring_up(f, VIRTIO_NO_VECTOR);
+	one_buffer(f, 16);
+	kick(f);
+	assert_true(wait_for(f, one_used));
+	/* Within the window: notifications off, a chain without a kick is
+	 * served. */
+	assert_true(wait_for(f, notify_off));
+	struct virtq_desc d = {DATA + 64, 8, VIRTQ_DESC_F_WRITE, 0};
+	memcpy(g(f, DESC + 16, 16), &d, 16);
+	offer(f, 1);
+	assert_true(wait_for(f, two_used));
+	assert_true(__atomic_load_n(&f->vp->polled, __ATOMIC_RELAXED) >= 1);
+	assert_int_equal(__atomic_load_n(&f->vp->notifies, __ATOMIC_RELAXED), 1);
+	/* Then the window runs out: notifications on, the worker asleep. */
+	assert_true(wait_for(f, poll_slept));
+	struct timespec ts = {0, 5000000};
+	nanosleep(&ts, NULL);
+	assert_int_equal(__atomic_load_n(uflags, __ATOMIC_ACQUIRE) & VIRTQ_USED_F_NO_NOTIFY, 0);
+	uint64_t c0 = thread_cpu_ns(f->vp->thread);
+	ts.tv_nsec = 100000000; /* 100 ms idle */
+	nanosleep(&ts, NULL);
+	uint64_t idle = thread_cpu_ns(f->vp->thread) - c0;
+	test_note("worker CPU while idle for 100 ms: %llu us", (unsigned long long)(idle / 1000));
+	assert_true(idle < 2000000u);
+	/* and a kick still wakes it */
+	struct virtq_desc d2 = {DATA + 128, 8, VIRTQ_DESC_F_WRITE, 0};
+	memcpy(g(f, DESC + 32, 16), &d2, 16);
+	offer(f, 2);
+	kick(f);
+	for (int i = 0; i < 2000 && used_idx(f) < 3; i++)
+		usleep(1000);
+	assert_int_equal(used_idx(f), 3);
+}
+
 static void reset_waits_for_worker(void **state)
 {
 	struct fix *f = *state;
@@ -647,6 +729,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_ring_address_needs_reset, setup_rng, teardown),
 		cmocka_unit_test_setup_teardown(reset_waits_for_worker, setup_slow, teardown),
 		cmocka_unit_test_setup_teardown(reset_before_first_use, setup_rng_idle, teardown),
+		cmocka_unit_test_setup_teardown(polling_worker_is_bounded, setup_rng_polling,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,6 +348,47 @@ static void init_checks(void **state)
 		virtq_init(&f->q, &f->gm, QSIZE, DESC, AVAIL, f->gm.size - 8, false, false), -1);
 }
 
+/* While the device polls (virtq_notify_off), the driver is asked for no
+ * notification, and an empty pop does not ask again; virtq_notify_on asks
+ * again and says whether chains came meanwhile (2.7.10, 2.7.7). */
+static void polling_suppresses_notifications(void **state)
+{
+	struct fix *f = *state;
+	init_q(f, true, false);
+	uint16_t *avail_event = g(f, USED + 4 + 8 * QSIZE, 2);
+	set_desc(f, 0, DATA, 1, VIRTQ_DESC_F_WRITE, 0);
+	offer(f, 0);
+	assert_int_equal(virtq_pending(&f->q), 1);
+	assert_int_equal(virtq_pop(&f->q, &f->c), 1);
+	assert_int_equal(virtq_pending(&f->q), 0);
+	virtq_notify_off(&f->q);
+	assert_int_equal(*avail_event, (uint16_t)(1 + 0x8000));
+	assert_int_equal(virtq_pop(&f->q, &f->c), 0);
+	assert_int_equal(*avail_event, (uint16_t)(1 + 0x8000)); /* still off */
+	assert_false(virtq_notify_on(&f->q));
+	assert_int_equal(*avail_event, 1);
+	virtq_notify_off(&f->q);
+	offer(f, 0); /* came while off: notify_on says so */
+	assert_true(virtq_notify_on(&f->q));
+	assert_int_equal(*avail_event, 1);
+	assert_int_equal(virtq_pop(&f->q, &f->c), 1);
+	assert_int_equal(virtq_pop(&f->q, &f->c), 0);
+	assert_int_equal(*avail_event, 2); /* armed again by the empty pop */
+
+	/* Without EVENT_IDX: the used ring's NO_NOTIFY flag. */
+	init_q(f, false, false);
+	uint16_t *uflags = g(f, USED, 2);
+	virtq_notify_off(&f->q);
+	assert_int_equal(*uflags & VIRTQ_USED_F_NO_NOTIFY, VIRTQ_USED_F_NO_NOTIFY);
+	assert_false(virtq_notify_on(&f->q));
+	assert_int_equal(*uflags & VIRTQ_USED_F_NO_NOTIFY, 0);
+	/* A broken queue: nothing pending, nothing touched. */
+	f->q.broken = true;
+	assert_int_equal(virtq_pending(&f->q), 0);
+	virtq_notify_off(&f->q);
+	assert_int_equal(*uflags, 0);
+}
+
 static void event_idx_suppression(void **state)
 {
 	struct fix *f = *state;
@@ -430,6 +471,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(indirect_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(init_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(event_idx_suppression, setup, teardown),
+		cmocka_unit_test_setup_teardown(polling_suppresses_notifications, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_interrupt_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(index_wraps, setup, teardown),
 	};

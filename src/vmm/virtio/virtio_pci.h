@@ -175,7 +175,14 @@ struct virtio_pci {
 	bool started, gated;
 	pthread_t thread;
 	char role[16]; /* sandbox role of the worker, e.g. "virtio-blk0" */
+	/* Busy-polling (set before virtio_pci_start; 0: off): after serving,
+	 * the worker keeps looking at its served queues, with the driver's
+	 * notifications off, for up to poll_ns since it last found a chain,
+	 * then turns them on and sleeps. Only for a worker with a CPU of its
+	 * own (vmm --io-cpus): beside a vCPU, the spin would take its CPU. */
+	uint32_t poll_ns;
 	uint64_t notifies, interrupts; /* counters, for tests */
+	uint64_t polled, poll_sleeps; /* chains found by polling; windows that ran out */
 };
 
 /* Sets the device up (not yet on the PCI bus): checks d, creates the

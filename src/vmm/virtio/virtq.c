@@ -169,7 +169,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 		return -1;
 	uint16_t avail_idx = load16(q->avail + 2);
 	uint16_t pending = (uint16_t)(avail_idx - q->last_avail);
-	if (pending == 0 && q->event_idx) {
+	if (pending == 0 && q->event_idx && !q->polling) {
 		/* 2.7.10: ask for a notification once the driver adds past
 		 * what we have taken, then look again, since it may have added
 		 * one before it could see avail_event. */
@@ -189,6 +189,48 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 		return -1;
 	q->last_avail++;
 	return 1;
+}
+
+uint16_t virtq_pending(const struct virtq *q)
+{
+	if (q->broken || !q->size)
+		return 0;
+	return (uint16_t)(load16(q->avail + 2) - q->last_avail);
+}
+
+void virtq_notify_off(struct virtq *q)
+{
+	if (q->broken || !q->size || q->polling)
+		return;
+	q->polling = true;
+	if (q->event_idx) {
+		/* The driver notifies when its index moves past avail_event
+		 * (2.7.10.1); 0x8000 ahead of what we took, it never does
+		 * before we look again. */
+		store16_full(q->used + USED_RING + USED_ELEM * q->size,
+			     (uint16_t)(q->last_avail + 0x8000u));
+	} else {
+		uint16_t f;
+		memcpy(&f, q->used, 2);
+		store16_full(q->used, (uint16_t)(f | VIRTQ_USED_F_NO_NOTIFY));
+	}
+}
+
+bool virtq_notify_on(struct virtq *q)
+{
+	if (q->broken || !q->size || !q->polling)
+		return false;
+	q->polling = false;
+	/* The store is a full barrier: the driver either sees it (and
+	 * notifies) or published before it, which the load below sees. */
+	if (q->event_idx) {
+		store16_full(q->used + USED_RING + USED_ELEM * q->size, q->last_avail);
+	} else {
+		uint16_t f;
+		memcpy(&f, q->used, 2);
+		store16_full(q->used, (uint16_t)(f & ~VIRTQ_USED_F_NO_NOTIFY));
+	}
+	return virtq_pending(q) != 0;
 }
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)

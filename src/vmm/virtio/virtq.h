@@ -84,6 +84,7 @@ struct virtq {
 	uint16_t signalled;  /* used_idx when the driver was last notified */
 	bool event_idx;      /* VIRTIO_F_RING_EVENT_IDX negotiated */
 	bool indirect;       /* VIRTIO_F_RING_INDIRECT_DESC negotiated */
+	bool polling;        /* notifications off: the device polls (virtq_notify_off) */
 	bool broken;
 	const char *why; /* what was wrong, once broken */
 };
@@ -99,6 +100,23 @@ int virtq_init(struct virtq *q, const struct guestmem *gm, uint16_t size, uint64
  * empty (with EVENT_IDX, avail_event is then set so the driver notifies on
  * its next buffer), or -1 when the ring is malformed (q->broken). */
 int virtq_pop(struct virtq *q, struct virtq_chain *c);
+
+/* Chains the driver has made available and we have not taken (what
+ * virtq_pop would take), without touching the notification state; 0 when
+ * the queue is broken or not set up. A count above the queue size is the
+ * driver's error, which the next virtq_pop reports. */
+uint16_t virtq_pending(const struct virtq *q);
+
+/* Notification suppression while the device polls the ring itself
+ * (2.7.10 with EVENT_IDX: avail_event is moved half the index space away
+ * from the driver's index, so no index the driver reaches next passes
+ * it; 2.7.7 without: VIRTQ_USED_F_NO_NOTIFY). virtq_pop then leaves it so
+ * when the ring runs empty. virtq_notify_on asks for notifications again
+ * (avail_event = the next entry, or the flag cleared) and returns whether
+ * chains arrived meanwhile: their notification may have been suppressed,
+ * so the caller must serve them before it sleeps. */
+void virtq_notify_off(struct virtq *q);
+bool virtq_notify_on(struct virtq *q);
 
 /* Returns chain `head` with `written` bytes written into its writable
  * buffers (2.7.8). */
