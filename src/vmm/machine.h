@@ -22,6 +22,7 @@
 #include "channel.h"
 #include "guestmem.h"
 #include "kvm.h"
+#include "vfio.h"
 #include "vmmstatus.h"
 
 /* Exit statuses of `vmm run`: src/common/vmmstatus.h. */
@@ -49,6 +50,9 @@ struct machine_config {
 	bool has_net;
 	struct vsock_cfg vsock;
 	bool has_vsock;
+	/* --vfio BDF: PCI functions passed through (vfio.h), in order */
+	char vfio[VFIO_MAX_DEVS][VFIO_BDF_LEN];
+	unsigned nvfio;
 };
 
 struct vcpu_state {

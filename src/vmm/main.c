@@ -55,6 +55,9 @@ static void usage(FILE *f)
 		"                       a virtio-vsock device, CID N >= 3; host programs connect\n"
 		"                       to PATH and write \"CONNECT <port>\\n\"; guest connections\n"
 		"                       to host port P go to PATH_P\n"
+		"      --vfio BDF       pass the host's PCI function BDF (0000:00:04.0 form,\n"
+		"                       bound to vfio-pci, behind an IOMMU) to the guest\n"
+		"                       through VFIO (repeatable)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -122,10 +125,33 @@ static int net_vsock_option(bool net, const char *arg, struct machine_config *cf
 	return 0;
 }
 
+/* --vfio BDF (repeatable): the address form is checked here, the host's
+ * IOMMU, VFIO and binding at start-up (vfio_host.h). */
+static int vfio_option(const char *arg, struct machine_config *cfg)
+{
+	char bdf[VFIO_BDF_LEN];
+	if (vfio_parse_bdf(arg, bdf)) {
+		fprintf(stderr, "vmm: --vfio '%s': expected a PCI address DDDD:BB:DD.F such as "
+				"0000:00:04.0\n", arg);
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nvfio; i++)
+		if (!strcmp(cfg->vfio[i], bdf)) {
+			fprintf(stderr, "vmm: --vfio %s: given twice\n", bdf);
+			return -1;
+		}
+	if (cfg->nvfio == VFIO_MAX_DEVS) {
+		fprintf(stderr, "vmm: --vfio: at most %d per VM\n", VFIO_MAX_DEVS);
+		return -1;
+	}
+	memcpy(cfg->vfio[cfg->nvfio++], bdf, VFIO_BDF_LEN);
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
-	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT };
+	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_VFIO };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -143,6 +169,7 @@ static int cmd_run(int argc, char **argv)
 		{"net", required_argument, NULL, OPT_NET},
 		{"vsock", required_argument, NULL, OPT_VSOCK},
 		{"boot", required_argument, NULL, OPT_BOOT},
+		{"vfio", required_argument, NULL, OPT_VFIO},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -213,6 +240,10 @@ static int cmd_run(int argc, char **argv)
 		case OPT_NET:
 		case OPT_VSOCK:
 			if (net_vsock_option(c == OPT_NET, optarg, &cfg))
+				return VMM_EXIT_CONFIG;
+			break;
+		case OPT_VFIO:
+			if (vfio_option(optarg, &cfg))
 				return VMM_EXIT_CONFIG;
 			break;
 		case 'h': usage(stdout); return 0;
