@@ -22,7 +22,7 @@ WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wimplicit-fallthrough -Wnull-dereference -Wdouble-promotion
 # Each room of the monitor is on the include path, so a header is named by
 # its module alone (see the layout in README.md).
-VMM_DIRS := src/vmm src/vmm/boot src/vmm/dev src/vmm/virtio src/system
+VMM_DIRS := src/vmm src/vmm/boot src/vmm/dev src/vmm/virtio src/vmm/vfio src/system
 CPPFLAGS := -D_GNU_SOURCE $(addprefix -I,$(VMM_DIRS)) -Isrc/common -I$(BUILD)/gen -DVMM_VERSION=\"$(VERSION)\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARNINGS) -fno-strict-aliasing

@@ -85,7 +85,7 @@ struct sd_chan_note {
 static const char *const sd_root_keys[] = {"log_dir", "vms", "channels", "links", NULL};
 static const char *const sd_vm_keys[] = {"name", "kernel", "initrd", "cmdline", "mem",
 					 "cpus", "pin", "devices", "disks", "rng", "net",
-					 "vsock", "on_exit", "restarts",
+					 "vsock", "passthrough", "on_exit", "restarts",
 					 "test_forbidden_syscall", NULL};
 static const char *const sd_chan_keys[] = {"name", "between", "gpa", "size", NULL};
 static const char *const sd_devices[] = {"gpio", NULL};
@@ -510,6 +510,68 @@ static void sd_parse_devices(struct sd_ctx *c, const config_setting_t *g, struct
 			sd_report(c, sd_line(e), "devices: unknown device %s; the devices are: %s",
 				  SD_Q(v, q), list);
 	}
+}
+
+/* passthrough = [ "0000:00:04.0", ... ]: host PCI functions for vmm run
+ * --vfio. The form is checked here; the host (IOMMU, VFIO, binding) when
+ * the VM starts, by its monitor. */
+static void sd_parse_passthrough(struct sd_ctx *c, const config_setting_t *g, struct sd_vm *vm)
+{
+	const config_setting_t *s = config_setting_get_member(g, "passthrough");
+	char q[80];
+	if (!s)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST) {
+		sd_wrong_type(c, s, "an array of PCI addresses",
+			      "passthrough = [ \"0000:00:04.0\" ];");
+		return;
+	}
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		char bdf[VFIO_BDF_LEN];
+		if (config_setting_type(e) != CONFIG_TYPE_STRING || !v || vfio_parse_bdf(v, bdf)) {
+			sd_report(c, sd_line(e),
+				  "passthrough: element %d is %s, expected a PCI address DDDD:BB:DD.F "
+				  "as lspci -D prints it, like passthrough = [ \"0000:00:04.0\" ];",
+				  i + 1, v ? SD_Q(v, q) : sd_type_name(e));
+			continue;
+		}
+		bool dup = false;
+		for (unsigned k = 0; k < vm->npassthrough; k++)
+			dup = dup || !strcmp(vm->passthrough[k], bdf);
+		if (dup) {
+			sd_report(c, sd_line(e), "passthrough: %s is listed twice; list it once", bdf);
+			continue;
+		}
+		if (vm->npassthrough == VFIO_MAX_DEVS) {
+			sd_report(c, sd_line(e), "passthrough: at most %d functions per VM",
+				  VFIO_MAX_DEVS);
+			return;
+		}
+		memcpy(vm->passthrough[vm->npassthrough], bdf, VFIO_BDF_LEN);
+		vm->passthrough_line[vm->npassthrough++] = sd_line(e);
+	}
+}
+
+/* A function given to two VMs: the second could never open it (VFIO
+ * gives a group to one container), so --check refuses it. */
+static void sd_check_passthrough(struct sd_ctx *c, const struct sd_system *sys)
+{
+	for (size_t i = 0; i < sys->nvms; i++)
+		for (size_t j = i + 1; j < sys->nvms; j++)
+			for (unsigned a = 0; a < sys->vms[i].npassthrough; a++)
+				for (unsigned b = 0; b < sys->vms[j].npassthrough; b++)
+					if (!strcmp(sys->vms[i].passthrough[a],
+						    sys->vms[j].passthrough[b]))
+						sd_report(c, sys->vms[j].passthrough_line[b],
+							  "passthrough: %s is already given to VM "
+							  "\"%s\" (line %u); a PCI function "
+							  "belongs to one VM only",
+							  sys->vms[j].passthrough[b],
+							  sys->vms[i].name,
+							  sys->vms[i].passthrough_line[a]);
 }
 
 /* ---- virtio devices: disks, rng, net, vsock ---------------------------- */
@@ -1123,6 +1185,7 @@ static void sd_parse_vm(struct sd_ctx *c, const config_setting_t *g, struct sd_v
 
 	sd_parse_devices(c, g, vm);
 	sd_parse_virtio(c, g, vm, note);
+	sd_parse_passthrough(c, g, vm);
 
 	const config_setting_t *ex = NULL;
 	int exr = sd_get_str(c, g, "on_exit", "on_exit = \"stop-all\";", &ex, &str);
@@ -1729,6 +1792,7 @@ static void sd_parse_root(struct sd_ctx *c, const config_setting_t *root, struct
 		sd_parse_vm(c, g[i], &sys->vms[i], &vn[i]);
 	sd_check_vms(c, vl, sys, vn);
 	sd_check_devs(c, sys, vn);
+	sd_check_passthrough(c, sys);
 	free(g);
 
 	char why[96];

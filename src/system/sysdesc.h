@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "channel.h"
+#include "vfio.h"
 
 #define SD_NAME_MAX 32
 /* The most VMs a system has: the supervisor serves this many consoles
@@ -64,6 +65,11 @@ struct sd_vm {
 	bool rng;               /* rng = true: --rng */
 	char *net;              /* net = { tap; mac; }: --net "tap=NAME[,mac=MAC]", or NULL */
 	char *vsock;            /* vsock = { cid; uds; }: --vsock "cid=N,uds=PATH", or NULL */
+	/* passthrough = [ "0000:00:04.0" ]: --vfio each, canonical form; a
+	 * function belongs to one VM only (checked across VMs). */
+	char passthrough[VFIO_MAX_DEVS][VFIO_BDF_LEN];
+	unsigned passthrough_line[VFIO_MAX_DEVS];
+	unsigned npassthrough;
 	enum sd_on_exit on_exit;
 	unsigned restarts;      /* limit for SD_EXIT_RESTART, default 3 */
 	unsigned test_forbidden_s; /* test hook: forbidden call after N s, 0 = never */

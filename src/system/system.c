@@ -275,8 +275,10 @@ static int spawn(struct sup *s, struct vmproc *v)
 	char mem[32], cpus[16], chan[CHANNEL_MAX][160], serial[16], forbid[16];
 	/* self, run; 7 options with a value (kernel, initrd, cmdline, mem,
 	 * cpus, serial, test-forbidden-syscall); --no-gpio, --rng; the
-	 * disks, net and vsock, the channels, each with a value; NULL. */
-	const char *argv[2 + 2 * 7 + 2 + 2 * (VIRTIO_BLK_MAX + 2) + 2 * CHANNEL_MAX + 1];
+	 * disks, net and vsock, the channels, the passthrough functions, each
+	 * with a value; NULL. */
+	const char *argv[2 + 2 * 7 + 2 + 2 * (VIRTIO_BLK_MAX + 2) + 2 * CHANNEL_MAX +
+			 2 * VFIO_MAX_DEVS + 1];
 	int n = 0;
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)v->vm->mem);
 	snprintf(cpus, sizeof(cpus), "%u", v->vm->cpus);
@@ -322,6 +324,10 @@ static int spawn(struct sup *s, struct vmproc *v)
 	if (v->vm->vsock) {
 		argv[n++] = "--vsock";
 		argv[n++] = v->vm->vsock;
+	}
+	for (unsigned i = 0; i < v->vm->npassthrough; i++) {
+		argv[n++] = "--vfio";
+		argv[n++] = v->vm->passthrough[i];
 	}
 	int fds[CHANNEL_MAX * 3], nfds = 0, idx = 0;
 	for (size_t i = 0; i < sys->nchans; i++) {

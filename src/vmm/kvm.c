@@ -438,3 +438,22 @@ int kvm_ioeventfd(struct kvm_vm *vm, int fd, uint64_t addr, unsigned len, bool a
 	};
 	return ioctl(vm->fd, KVM_IOEVENTFD, &e) < 0 ? -1 : 0;
 }
+
+int kvm_irqfd_resample(struct kvm_vm *vm, int fd, int resample_fd, unsigned gsi, bool assign)
+{
+	struct kvm_irqfd f = {
+		.fd = (uint32_t)fd, .gsi = gsi,
+		.flags = assign ? KVM_IRQFD_FLAG_RESAMPLE : KVM_IRQFD_FLAG_DEASSIGN,
+		.resamplefd = assign ? (uint32_t)resample_fd : 0,
+	};
+	return ioctl(vm->fd, KVM_IRQFD, &f) < 0 ? -1 : 0;
+}
+
+int kvm_map_slot(struct kvm_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot, .guest_phys_addr = size ? gpa : 0, .memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)host,
+	};
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -1 : 0;
+}

@@ -19,7 +19,7 @@
 
 #define KVM_MAX_VCPUS 64
 #define KVM_FIRST_MSI_GSI 24 /* GSIs below are the IOAPIC's pins */
-#define KVM_MAX_MSI_ROUTES 32 /* gpio, channels, two per virtio device */
+#define KVM_MAX_MSI_ROUTES 96 /* gpio, channels, virtio devices, passthrough vectors */
 
 struct kvm_vcpu_ctx {
 	int fd;
@@ -101,5 +101,15 @@ int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
  * an exit to user space. assign=false undoes. Return 0 or -1 with errno. */
 int kvm_irqfd(struct kvm_vm *vm, int fd, unsigned gsi, bool assign);
 int kvm_ioeventfd(struct kvm_vm *vm, int fd, uint64_t addr, unsigned len, bool assign);
+
+/* A level-triggered irqfd (KVM_IRQFD_FLAG_RESAMPLE): a write to `fd`
+ * raises `gsi`; when the guest acknowledges it (EOI) KVM lowers the line
+ * and signals `resample_fd`. For passthrough INTx (vfio_pci.h). */
+int kvm_irqfd_resample(struct kvm_vm *vm, int fd, int resample_fd, unsigned gsi, bool assign);
+
+/* Memory slot `slot` of `size` bytes at `gpa` backed by `host` (a device
+ * BAR's mapping: vfio_pci.h); size 0 deletes the slot. Returns 0 or -1
+ * with errno. */
+int kvm_map_slot(struct kvm_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host);
 
 #endif

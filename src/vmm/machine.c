@@ -587,6 +587,10 @@ int machine_run(const struct machine_config *cfg)
 	m->mmio = (struct bus)BUS_INIT("mmio");
 	pthread_mutex_init(&m->log_lock, NULL);
 
+	/* Passthrough's host checks come first: without an IOMMU, VFIO or
+	 * the right binding nothing else is worth doing (vfio.h). */
+	if (cfg->nvfio && vfio_check(cfg->vfio, cfg->nvfio, cfg->mem, err, sizeof(err)))
+		goto out;
 	if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err)))
 		goto out;
 	if (cfg->initrd && load_file(cfg->initrd, &initrd, &isize, err, sizeof(err)))
@@ -688,6 +692,9 @@ int machine_run(const struct machine_config *cfg)
 	};
 	if (fwcfg_add_pc(&fwcfg_dev, &fpc, err, sizeof(err)))
 		goto out;
+	struct vfio_env venv = {&m->kvm, &m->mem, &m->mmio, &m->pio, &pci};
+	if (vfio_attach(&venv, cfg->vfio, cfg->nvfio, err, sizeof(err)))
+		goto out;
 	if (!uart || !kbd || !cmos) {
 		snprintf(err, sizeof(err), "out of memory creating devices");
 		goto out;
@@ -783,6 +790,7 @@ int machine_run(const struct machine_config *cfg)
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
 	vio_sandbox(&sb);
+	vfio_sandbox(&sb);
 	char serr[256];
 	if (!atomic_load(&m->stopping) && sandbox_enter(&sb, serr, sizeof(serr)))
 		machine_stop(m, VMM_EXIT_CONFIG, "sandbox: %s", serr);
@@ -791,6 +799,7 @@ int machine_run(const struct machine_config *cfg)
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(m->vs[i].tid, NULL);
 	vio_free();
+	vfio_detach();
 	if (m->dump_vcpu0)
 		vcpu_dump(m, &m->vs[0].regs, &m->vs[0].sregs, -1);
 	/* The guest's last words (a verdict before debug-exit) still go out,
@@ -814,6 +823,7 @@ out:
 	if (serial_fd >= 0 && !serial_stdio)
 		close(serial_fd);
 	vio_free();
+	vfio_detach();
 	uart_free(uart);
 	if (out_ok)
 		outq_free(&out);

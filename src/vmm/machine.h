@@ -25,6 +25,7 @@
 #include "guestmem.h"
 #include "kvm.h"
 #include "rt.h"
+#include "vfio.h"
 #include "vmmstatus.h"
 
 /* Exit statuses of `vmm run`: src/common/vmmstatus.h. */
@@ -73,6 +74,9 @@ struct machine_config {
 	/* --io-poll US: the workers' busy-poll window (virtio_pci.h), only
 	 * with --io-cpus; 0: off */
 	int io_poll_us;
+	/* --vfio BDF: PCI functions passed through (vfio.h), in order */
+	char vfio[VFIO_MAX_DEVS][VFIO_BDF_LEN];
+	unsigned nvfio;
 };
 
 struct vcpu_state {

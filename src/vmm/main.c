@@ -84,6 +84,9 @@ static void usage(FILE *f)
 		"      --io-poll US     with --io-cpus: each I/O thread polls its queues for up\n"
 		"                       to US microseconds after its last request before it\n"
 		"                       sleeps (0 to 1000, default 0: never polls)\n"
+		"      --vfio BDF       pass the host's PCI function BDF (0000:00:04.0 form,\n"
+		"                       bound to vfio-pci, behind an IOMMU) to the guest\n"
+		"                       through VFIO (repeatable)\n"
 		"      --strict-io      stop on an access no device claims, with a register dump\n"
 		"      --no-sandbox     run without the seccomp sandbox (on by default)\n"
 		"  test option:\n"
@@ -192,12 +195,35 @@ static int io_cpus_option(const char *arg, struct machine_config *cfg)
 	return 0;
 }
 
+/* --vfio BDF (repeatable): the address form is checked here, the host's
+ * IOMMU, VFIO and binding at start-up (vfio_host.h). */
+static int vfio_option(const char *arg, struct machine_config *cfg)
+{
+	char bdf[VFIO_BDF_LEN];
+	if (vfio_parse_bdf(arg, bdf)) {
+		fprintf(stderr, "vmm: --vfio '%s': expected a PCI address DDDD:BB:DD.F such as "
+				"0000:00:04.0\n", arg);
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nvfio; i++)
+		if (!strcmp(cfg->vfio[i], bdf)) {
+			fprintf(stderr, "vmm: --vfio %s: given twice\n", bdf);
+			return -1;
+		}
+	if (cfg->nvfio == VFIO_MAX_DEVS) {
+		fprintf(stderr, "vmm: --vfio: at most %d per VM\n", VFIO_MAX_DEVS);
+		return -1;
+	}
+	memcpy(cfg->vfio[cfg->nvfio++], bdf, VFIO_BDF_LEN);
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
 	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_PORT, OPT_REALTIME, OPT_PIN,
 	       OPT_RT_PRIO, OPT_HALT_POLL, OPT_EXITS,
-	       OPT_IO_CPUS, OPT_IO_POLL };
+	       OPT_IO_CPUS, OPT_IO_POLL, OPT_VFIO };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -223,6 +249,7 @@ static int cmd_run(int argc, char **argv)
 		{"exits", required_argument, NULL, OPT_EXITS},
 		{"io-cpus", required_argument, NULL, OPT_IO_CPUS},
 		{"io-poll", required_argument, NULL, OPT_IO_POLL},
+		{"vfio", required_argument, NULL, OPT_VFIO},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -351,6 +378,10 @@ static int cmd_run(int argc, char **argv)
 			cfg.io_poll_us = (int)v;
 			break;
 		}
+		case OPT_VFIO:
+			if (vfio_option(optarg, &cfg))
+				return VMM_EXIT_CONFIG;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return VMM_EXIT_CONFIG;
 		}

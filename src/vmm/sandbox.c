@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/if_tun.h>
+#include <linux/vfio.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <seccomp.h>
@@ -149,6 +150,11 @@ const struct sandbox_rule sandbox_policy[] = {
 	 "UART receive timeout, test hook, vsock deadlines, a polling worker's window "
 	 "(--io-poll); the vDSO falls back to the call on some clocks"},
 	{"time", SANDBOX_ARGS_ANY, VCPU, "CMOS RTC reads host time; vDSO fallback as above"},
+	{"pread64", SANDBOX_ARGS_VFIO_FD, VCPU,
+	 "passthrough: configuration bytes passed through, trapped BAR pages and I/O BARs are "
+	 "read from the function's VFIO regions (its device fd only)"},
+	{"pwrite64", SANDBOX_ARGS_VFIO_FD, VCPU,
+	 "passthrough: the same writes to the function's VFIO regions (its device fd only)"},
 	{"exit", SANDBOX_ARGS_ANY, VCPU | DEV, "a vCPU or device thread ends"},
 	{"exit_group", SANDBOX_ARGS_ANY, MAIN | VCPU | DEV,
 	 "the process ends: normal exit, and the SIGSYS report's _exit"},
@@ -182,6 +188,16 @@ const struct sandbox_ioctl sandbox_ioctls[] = {
 	{SANDBOX_FD_VCPU, KVM_GET_MP_STATE, "KVM_GET_MP_STATE",
 	 "liveness report: halted or never started"},
 	{SANDBOX_FD_VCPU, KVM_TRANSLATE, "KVM_TRANSLATE", "register dump: code bytes at RIP"},
+	{SANDBOX_FD_VFIO, VFIO_DEVICE_SET_IRQS, "VFIO_DEVICE_SET_IRQS",
+	 "passthrough: the guest enables or disables MSI-X, so the function's vectors (or its "
+	 "INTx) are handed the eventfds behind their irqfds, or taken back"},
+	{SANDBOX_FD_VFIO, VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET",
+	 "passthrough: reset the function when the VM ends, so the next VM gets it clean"},
+	{SANDBOX_FD_VM_VFIO, KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION",
+	 "passthrough only: the guest moved a BAR, so the slot over the BAR's mapping moves. "
+	 "The region's address is in memory seccomp cannot read: a taken-over monitor could "
+	 "map any of its memory into its own guest (which it can reach anyway); without "
+	 "--vfio this stays forbidden"},
 	{SANDBOX_FD_TAP, TUNSETOFFLOAD, "TUNSETOFFLOAD",
 	 "virtio-net: the offloads the driver accepted, so the TAP hands it only those"},
 	{SANDBOX_FD_TTY, TCGETS, "TCGETS", "tcsetattr may read the settings back"},
@@ -355,7 +371,7 @@ static int sandbox_ioctl_rules(scmp_filter_ctx ctx, int nr, const struct sandbox
 {
 	for (size_t i = 0; i < sandbox_nioctls; i++) {
 		const struct sandbox_ioctl *q = &sandbox_ioctls[i];
-		int fds[KVM_MAX_VCPUS + SANDBOX_MAX_NET];
+		int fds[KVM_MAX_VCPUS + SANDBOX_MAX_NET + SANDBOX_MAX_VFIO];
 		unsigned nfds = 0;
 		if (q->fd == SANDBOX_FD_TAP)
 			for (unsigned t = 0; t < o->ntap && t < SANDBOX_MAX_NET; t++)
@@ -366,6 +382,11 @@ static int sandbox_ioctl_rules(scmp_filter_ctx ctx, int nr, const struct sandbox
 			fds[nfds++] = o->kvm->sys_fd;
 		if (q->fd == SANDBOX_FD_VM && o->kvm)
 			fds[nfds++] = o->kvm->fd;
+		if (q->fd == SANDBOX_FD_VM_VFIO && o->kvm && o->nvfio)
+			fds[nfds++] = o->kvm->fd;
+		if (q->fd == SANDBOX_FD_VFIO)
+			for (unsigned t = 0; t < o->nvfio && t < SANDBOX_MAX_VFIO; t++)
+				fds[nfds++] = o->vfio_fds[t];
 		if (q->fd == SANDBOX_FD_VCPU && o->kvm)
 			for (unsigned v = 0; v < o->kvm->nvcpus; v++)
 				fds[nfds++] = o->kvm->vcpu[v].fd;
@@ -408,6 +429,8 @@ static int sandbox_rule_add(scmp_filter_ctx ctx, const struct sandbox_rule *p, i
 		return sandbox_allow_fds(ctx, nr, o->tap_fds, o->ntap);
 	case SANDBOX_ARGS_EPOLL_FD:
 		return sandbox_allow_fds(ctx, nr, o->epoll_fds, o->nepoll);
+	case SANDBOX_ARGS_VFIO_FD:
+		return sandbox_allow_fds(ctx, nr, o->vfio_fds, o->nvfio);
 	case SANDBOX_ARGS_ACCEPT:
 		for (unsigned i = 0; i < o->nlisten; i++) {
 			struct scmp_arg_cmp c[2] = {
@@ -563,7 +586,7 @@ int sandbox_check(const struct sandbox_opts *o, char *err, size_t errlen)
 
 #define SANDBOX_MAX_KEEP                                                            \
 	(KVM_MAX_VCPUS + 4 + 2 * SANDBOX_MAX_FDS + SANDBOX_MAX_DEV_FDS + SANDBOX_MAX_DISKS + \
-	 3 * SANDBOX_MAX_NET + SANDBOX_MAX_KEEP_FDS)
+	 3 * SANDBOX_MAX_NET + SANDBOX_MAX_KEEP_FDS + 2 * SANDBOX_MAX_VFIO)
 
 static void sandbox_keep(int *keep, unsigned *n, int fd)
 {
@@ -615,6 +638,10 @@ static void sandbox_close_fds(const struct sandbox_opts *o)
 		sandbox_keep(keep, &n, o->epoll_fds[i]);
 	for (unsigned i = 0; i < o->nkeep && i < SANDBOX_MAX_KEEP_FDS; i++)
 		sandbox_keep(keep, &n, o->keep_fds[i]);
+	for (unsigned i = 0; i < o->nvfio && i < SANDBOX_MAX_VFIO; i++)
+		sandbox_keep(keep, &n, o->vfio_fds[i]);
+	for (unsigned i = 0; i < o->nvfio_keep && i < SANDBOX_MAX_VFIO; i++)
+		sandbox_keep(keep, &n, o->vfio_keep_fds[i]);
 	sandbox_keep(keep, &n, o->tty_fd);
 	for (unsigned i = 1; i < n; i++) /* insertion sort: a few dozen fds */
 		for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {

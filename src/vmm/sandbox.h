@@ -54,6 +54,7 @@ enum sandbox_args {
 	SANDBOX_ARGS_SEND,     /* flags exactly MSG_NOSIGNAL | MSG_DONTWAIT */
 	SANDBOX_ARGS_RECV,     /* flags MSG_DONTWAIT, with or without MSG_PEEK */
 	SANDBOX_ARGS_SHUT_WR,  /* how == SHUT_WR */
+	SANDBOX_ARGS_VFIO_FD,  /* fd in sandbox_opts.vfio_fds (passed-through functions) */
 };
 
 struct sandbox_rule {
@@ -72,6 +73,8 @@ enum sandbox_fd {
 	SANDBOX_FD_VCPU,
 	SANDBOX_FD_TTY,
 	SANDBOX_FD_TAP,
+	SANDBOX_FD_VFIO,    /* a passed-through function's VFIO device fd */
+	SANDBOX_FD_VM_VFIO, /* the VM fd, only when a function is passed through */
 };
 
 struct sandbox_ioctl {
@@ -88,6 +91,7 @@ extern const size_t sandbox_nioctls;
 #define SANDBOX_MAX_DISKS 8
 #define SANDBOX_MAX_NET 4 /* TAPs; listening sockets and epoll sets of vsock, console */
 #define SANDBOX_MAX_KEEP_FDS 8 /* kept open, no rule of their own (keep_fds) */
+#define SANDBOX_MAX_VFIO 16 /* VFIO device fds; container and group fds kept */
 
 /* What the run loop keeps. Every other fd above stderr is closed. */
 struct sandbox_opts {
@@ -113,6 +117,13 @@ struct sandbox_opts {
 	 * virtio console's port sockets, made before the sandbox. */
 	int keep_fds[SANDBOX_MAX_KEEP_FDS];
 	unsigned nkeep;
+	/* Passthrough (vfio.h): device fds (pread/pwrite of their regions,
+	 * SET_IRQS and RESET), and the container and group fds, kept open
+	 * (closing them would drop the IOMMU's mappings) with no calls. */
+	int vfio_fds[SANDBOX_MAX_VFIO];
+	unsigned nvfio;
+	int vfio_keep_fds[SANDBOX_MAX_VFIO];
+	unsigned nvfio_keep;
 	int tty_fd; /* the terminal to restore (TCGETS/TCSETS), or -1 */
 	const struct termios *tty_saved; /* its settings before raw mode */
 	unsigned threads; /* vCPU and device threads created: each must reach the gate */

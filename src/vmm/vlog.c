@@ -20,6 +20,7 @@ static const struct {
 	[VLOG_UNCLAIMED] = {"unclaimed accesses", 32},
 	[VLOG_GPIO] = {"GPIO kernel-path failures", 1},
 	[VLOG_VIRTIO] = {"virtio devices needing a reset", 8},
+	[VLOG_VFIO] = {"passthrough BARs or vectors refused", 8},
 };
 
 static atomic_uint_fast64_t vlog_counts[VLOG_NKINDS];

@@ -32,6 +32,7 @@ enum vlog_kind {
 	VLOG_UNCLAIMED, /* an access no device claims (vcpu.c) */
 	VLOG_GPIO,      /* the GPIO's kernel interrupt path failed (machine.c) */
 	VLOG_VIRTIO,    /* a virtio device put in NEEDS_RESET (virtio_pci.c) */
+	VLOG_VFIO,      /* a passed-through function's BAR or vector refused (vfio_pci.c) */
 	VLOG_NKINDS
 };
 

@@ -229,6 +229,8 @@ static uint32_t cfg_read_locked(struct pci_bus *bus, unsigned dev, unsigned fn,
 		return 0xffffffffu;
 	if (!d)
 		return all_ones(len);
+	if (d->cfg_read)
+		d->cfg_read(d, reg, len);
 	uint32_t v = 0;
 	for (unsigned k = 0; k < len; k++) {
 		unsigned r = reg + k;
@@ -360,7 +362,10 @@ int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len)
 	at = (at + 3u) & ~3u;
 	if (len < 2 || at + len > sizeof(d->cfg))
 		return -1;
-	if (!d->cap_end) {
+	/* An empty list (a device that placed cap_end itself, such as a
+	 * passed-through function keeping a capability's real offset) starts
+	 * at the pointer too. */
+	if (!d->cap_end || !d->cfg[CFG_CAP_PTR]) {
 		d->cfg[CFG_CAP_PTR] = (uint8_t)at;
 	} else {
 		/* Walk to the last entry; the list is ours, so it is short and

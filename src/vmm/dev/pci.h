@@ -53,6 +53,11 @@ struct pci_dev {
 	 * as MSI. A device adds capabilities by filling cfg/wmask after
 	 * pci_add(). May be NULL. */
 	void (*cfg_written)(struct pci_dev *d, unsigned reg, unsigned len);
+	/* Called before every configuration read that reaches the device
+	 * (bus lock held), so a device whose registers live elsewhere (a
+	 * passed-through function: vfio_pci.h) can refresh those bytes of
+	 * d->cfg first. May be NULL. */
+	void (*cfg_read)(struct pci_dev *d, unsigned reg, unsigned len);
 	void *opaque;
 	const char *name;
 	/* Owned by pci.c. */
