@@ -41,3 +41,12 @@ $(BUILD)/tests/hostile/%.elf: $(HOSTILE_DIR)/%.c $(HOSTILE_LIB) $(HOSTILE_DIR)/h
 	@echo "  CC     $@"
 	$(Q)$(CC) $(HOSTILE_CFLAGS) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments \
 		-Wl,--build-id=none -T tests/guests/elf64.ld -o $@ $(HOSTILE_LIB) $<
+
+# `make test` runs the short suite (tests/run.py takes its TAP output as a
+# kvm: item); `make hostile` the full sweep.
+TEST_DEPS  += $(HOSTILE_GUESTS) $(BUILD)/vmm $(BUILD)/asan/vmm
+TEST_ITEMS += kvm:tests/hostile/hostile.py
+
+.PHONY: hostile
+hostile: $(HOSTILE_GUESTS) $(BUILD)/vmm $(BUILD)/asan/vmm
+	@python3 tests/hostile/hostile.py --build $(BUILD) --full --report $(BUILD)/hostile/report.md
