@@ -9,7 +9,9 @@
  * digits above 9, hour 0xff, month 0, century 0x99). Port 0x70 is read,
  * words and dwords go to both ports. Afterwards: register C reads 0, D
  * reads VRT, A never shows UIP, CMOS RAM bytes keep what was written, and
- * a clock set to a known time reads it back.
+ * a clock set to a known time reads it back. Last, the year register is
+ * written 0xff (165 in BCD) 300 times, each write a century on: the date
+ * must stop at 9999-12-31 rather than walk on towards overflow.
  */
 #include "hlib.h"
 
@@ -78,6 +80,10 @@ int hostile_main(void)
 	HL_CHECK(rd(0x09) == 31 && rd(0x32) == 20, "year after setting the clock", rd(0x09));
 	HL_CHECK(rd(0x08) == 12 || rd(0x08) == 1, "month after setting the clock", rd(0x08));
 	wr(0x0b, 0x02); /* BCD 24 h, as firmware leaves it */
+	for (int i = 0; i < 300; i++)
+		wr(0x09, 0xff);
+	HL_CHECK(rd(0x32) == 0x99 && rd(0x09) == 0x99, "year ratchet not held at 9999",
+		 (uint64_t)rd(0x32) << 8 | rd(0x09));
 	hl_puts("cmos: state machine held\n");
 	return HL_PASS;
 }
