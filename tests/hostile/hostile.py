@@ -35,7 +35,8 @@ STATUS_MEANING = {0: 'guest powered off or rebooted', 2: 'usage or start-up erro
 SANITIZER = ('ERROR: AddressSanitizer', 'runtime error:', 'ERROR: LeakSanitizer',
              'UndefinedBehaviorSanitizer', 'AddressSanitizer:')
 KEEP = 256 * 1024          # bytes of each stream kept for the checks
-STDERR_MAX = 1 << 20       # more than this on stderr is a log flood
+STDERR_MAX = 64 * 1024     # more than this on stderr is a log flood
+CHAN_GPA, CHAN_SIZE = 0xc2000000, 0x2000
 RSS_MAX_KIB = {'vmm': 64 * 1024, 'asan': 512 * 1024}
 GROWTH_SLACK_KIB = 2048
 
@@ -43,13 +44,13 @@ GROWTH_SLACK_KIB = 2048
 class Attack:
     def __init__(self, name, guest=None, cmdline='', args=(), status=(1,), out=(), err=(),
                  timeout=60, full_timeout=None, flood=False, read_stdout=True,
-                 sigterm_after=None, pending=None, full_cmdline=None):
+                 sigterm_after=None, pending=None, full_cmdline=None, channel=False):
         self.name, self.guest = name, guest or name
         self.cmdline, self.args, self.status = cmdline, list(args), tuple(status)
         self.out, self.err = tuple(out), tuple(err)
         self.timeout, self.full_timeout = timeout, full_timeout or timeout * 4
         self.flood, self.read_stdout, self.sigterm_after = flood, read_stdout, sigterm_after
-        self.pending, self.full_cmdline = pending, full_cmdline
+        self.pending, self.full_cmdline, self.channel = pending, full_cmdline, channel
 
 
 # The attacks. status: what the monitor must end with (1 = the guest's
@@ -68,6 +69,10 @@ ATTACKS = [
            pending='item 2 (vmm run console blocking, machine.c serial_tx): a vCPU '
                    'blocked in write(2) to a full stdout pipe retries on EINTR for ever, '
                    'so SIGTERM never ends the run'),
+    Attack('chan', out=('hostile: pass',), channel=True),
+    Attack('ports', out=('hostile: pass',),
+           pending='item 11 (vcpu.c unclaimed/log_first): every unclaimed port is logged '
+                   'once, 65536 lines for a guest that reads each port'),
     Attack('strio', out=('hostile: pass',)),
     Attack('strio-high', guest='strio', args=('--mem', '4100M'), out=('hostile: pass',)),
     Attack('cmos', out=('hostile: pass',)),
@@ -145,9 +150,20 @@ def run_one(a, vmm, kind, build, full):
     env = dict(os.environ, ASAN_OPTIONS='abort_on_error=0:detect_leaks=1:exitcode=99',
                UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1:exitcode=99')
     limit = a.full_timeout if full else a.timeout
+    fds = []
+    if a.channel:
+        # What vmm system hands a VM: a memfd for the region, and the two
+        # doorbells' eventfds. The runner rings the incoming one in a loop.
+        mem = os.memfd_create('hostile-chan')
+        os.ftruncate(mem, CHAN_SIZE)
+        out_fd = os.eventfd(0, os.EFD_NONBLOCK)
+        in_fd = os.eventfd(0, os.EFD_NONBLOCK)
+        fds = [mem, out_fd, in_fd]
+        argv += ['--channel', 'gpa=%#x,size=%#x,mem=%d,out=%d,in=%d,vector=0x50'
+                 % (CHAN_GPA, CHAN_SIZE, mem, out_fd, in_fd)]
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=env)
+                         stderr=subprocess.PIPE, env=env, pass_fds=fds)
     out, err = Reader(p.stdout, a.read_stdout), Reader(p.stderr)
     out.start()
     err.start()
@@ -167,6 +183,8 @@ def run_one(a, vmm, kind, build, full):
         if a.sigterm_after is not None and not termed and el >= a.sigterm_after:
             p.send_signal(signal.SIGTERM)
             termed = True
+        if a.channel:
+            os.eventfd_write(in_fd, 1)
         if el > limit:
             timed_out = True
             p.kill()
@@ -184,6 +202,14 @@ def run_one(a, vmm, kind, build, full):
     r = {'name': a.name, 'kind': kind, 'wall': wall, 'maxrss': hwm,
          'samples': samples, 'timed_out': timed_out, 'out': out.text(), 'err': err.text(),
          'out_bytes': out.n, 'err_bytes': err.n, 'signal': None, 'status': None}
+    if a.channel:
+        try:
+            r['rung'] = os.eventfd_read(out_fd)
+        except BlockingIOError:
+            r['rung'] = 0
+        r['region'] = os.pread(mem, CHAN_SIZE, 0)
+        for fd in fds:
+            os.close(fd)
     if os.WIFSIGNALED(wst):
         r['signal'] = os.WTERMSIG(wst)
     elif os.WIFEXITED(wst):
@@ -221,6 +247,11 @@ def check(a, r):
     for s in a.err:
         if s not in r['err']:
             bad.append('stderr lacks %r' % s)
+    if a.channel and r['status'] == 1:
+        if r['rung'] == 0:
+            bad.append('the outgoing doorbell never rang the eventfd')
+        if r['region'][:8] != b'CHANNEL!' or r['region'][-1] != 0x5a:
+            bad.append('the guest\'s writes are not in the shared memory')
     if r['maxrss'] > RSS_MAX_KIB[r['kind']]:
         bad.append('peak RSS %d KiB above %d KiB' % (r['maxrss'], RSS_MAX_KIB[r['kind']]))
     if a.flood and len(r['samples']) >= 8:
@@ -265,7 +296,10 @@ def main():
             bad = check(x, r)
             what = ('killed' if r['timed_out'] else 'signal %s' % r['signal']
                     if r['signal'] is not None else 'status %d (%s)' % (r['status'], meaning(r['status'])))
-            msg = next((l for l in r['err'].splitlines() if l.startswith('vmm: ') and
+            lines = r['err'].splitlines()
+            if r['err_bytes'] > KEEP:
+                lines = lines[:-1]  # the last line kept may be cut short
+            msg = next((l for l in lines if l.startswith('vmm: ') and
                         'logged once' not in l), '')
             print('# %s: %s in %.2f s, peak RSS %d KiB, stdout %d B, stderr %d B'
                   % (test, what, r['wall'], r['maxrss'], r['out_bytes'], r['err_bytes']))
