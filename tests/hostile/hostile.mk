@@ -18,7 +18,7 @@ fuzz: $(FUZZ_ALL)
 # --- the monitor under ASan + UBSan ----------------------------------------
 # The same objects the sanitizer unit tests link, plus main.o; linked
 # dynamically, because the sanitizer runtimes cannot be linked statically.
-ALL_TARGETS += $(BUILD)/asan/vmm
+# Built for the tests (TEST_DEPS below), not by plain `make`.
 $(BUILD)/asan/vmm: $(BUILD)/asan/obj/src/vmm/main.o $(ASAN_OBJS)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
