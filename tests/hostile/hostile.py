@@ -20,10 +20,13 @@ another part of the monitor is pending, the attack says so in `pending`
 (and fails until it is merged).
 """
 import argparse
+import fcntl
 import os
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -36,6 +39,8 @@ SANITIZER = ('ERROR: AddressSanitizer', 'runtime error:', 'ERROR: LeakSanitizer'
              'UndefinedBehaviorSanitizer', 'AddressSanitizer:')
 KEEP = 256 * 1024          # bytes of each stream kept for the checks
 STDERR_MAX = 64 * 1024     # more than this on stderr is a log flood
+PIPE_FULL = 60 * 1024      # a Linux pipe holds 64 KiB
+TERM_GRACE = 5             # seconds the monitor has to end after SIGTERM
 CHAN_GPA, CHAN_SIZE = 0xc2000000, 0x2000
 RSS_MAX_KIB = {'vmm': 64 * 1024, 'asan': 512 * 1024}
 GROWTH_SLACK_KIB = 2048
@@ -63,9 +68,11 @@ ATTACKS = [
                    'nothing and raises no INTx, although gpio.h promises an interrupt'),
     Attack('uart', out=('hostile: pass',), flood=True, cmdline='bytes=40000',
            full_cmdline='bytes=400000'),
+    # stdout is a pipe nobody reads: once it is full, SIGTERM; the monitor
+    # must end within TERM_GRACE seconds.
     Attack('uart-stalled', guest='uart', cmdline='bytes=100000000', read_stdout=False,
-           sigterm_after=6.0, status=(143,), err=('stopped by Terminated',), timeout=12,
-           full_timeout=12,
+           sigterm_after=20.0, status=(143,), err=('stopped by Terminated',), timeout=30,
+           full_timeout=30,
            pending='item 2 (vmm run console blocking, machine.c serial_tx): a vCPU '
                    'blocked in write(2) to a full stdout pipe retries on EINTR for ever, '
                    'so SIGTERM never ends the run'),
@@ -99,11 +106,12 @@ ATTACKS = [
 
 
 class Reader(threading.Thread):
-    """Drains one pipe, keeping the first KEEP bytes and counting the rest."""
+    """Drains one pipe, keeping the first and the last KEEP bytes and
+    counting all of them."""
 
     def __init__(self, f, on=True):
         super().__init__(daemon=True)
-        self.f, self.buf, self.n, self.on = f, bytearray(), 0, on
+        self.f, self.buf, self.tail, self.n, self.on = f, bytearray(), bytearray(), 0, on
 
     def run(self):
         if not self.on:
@@ -115,9 +123,19 @@ class Reader(threading.Thread):
             self.n += len(b)
             if len(self.buf) < KEEP:
                 self.buf += b[:KEEP - len(self.buf)]
+            else:
+                self.tail = (self.tail + b)[-KEEP:]
 
     def text(self):
-        return self.buf.decode(errors='replace')
+        return (self.buf + self.tail).decode(errors='replace')
+
+
+def pipe_queued(f):
+    """Bytes waiting in a pipe (FIONREAD)."""
+    try:
+        return struct.unpack('i', fcntl.ioctl(f.fileno(), termios.FIONREAD, b'\0' * 4))[0]
+    except OSError:
+        return 0
 
 
 def vm_kib(pid):
@@ -169,6 +187,7 @@ def run_one(a, vmm, kind, build, full):
     err.start()
     samples = []
     hwm = 0
+    stalled_at = None
     timed_out = termed = False
     ru = None
     while True:
@@ -180,9 +199,16 @@ def run_one(a, vmm, kind, build, full):
         if v:
             samples.append((el, v[0]))
             hwm = max(hwm, v[1])
-        if a.sigterm_after is not None and not termed and el >= a.sigterm_after:
-            p.send_signal(signal.SIGTERM)
-            termed = True
+        if a.sigterm_after is not None and not termed:
+            # Once the pipe nobody reads is full (the vCPU is then blocked
+            # writing to it), or after sigterm_after at the latest.
+            full_pipe = pipe_queued(p.stdout) >= PIPE_FULL
+            if full_pipe and stalled_at is None:
+                stalled_at = el
+            if (stalled_at is not None and el >= stalled_at + 0.5) or el >= a.sigterm_after:
+                p.send_signal(signal.SIGTERM)
+                termed = True
+                limit = min(limit, el + TERM_GRACE)
         if a.channel:
             os.eventfd_write(in_fd, 1)
         if el > limit:
@@ -320,6 +346,7 @@ def main():
             rows.append((test, what, msg, r['maxrss'], r['wall'], 'FAIL' if bad else 'ok'))
             sys.stdout.flush()
     if a.report:
+        os.makedirs(os.path.dirname(a.report) or '.', exist_ok=True)
         with open(a.report, 'w') as f:
             f.write('| attack | monitor ended | message | peak RSS KiB | s | verdict |\n')
             f.write('| --- | --- | --- | --- | --- | --- |\n')
