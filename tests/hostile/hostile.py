@@ -187,7 +187,7 @@ def run_one(a, vmm, kind, build, full):
     err.start()
     samples = []
     hwm = 0
-    stalled_at = None
+    stalled_at, last_q = 0.0, -1
     timed_out = termed = False
     ru = None
     while True:
@@ -200,12 +200,13 @@ def run_one(a, vmm, kind, build, full):
             samples.append((el, v[0]))
             hwm = max(hwm, v[1])
         if a.sigterm_after is not None and not termed:
-            # Once the pipe nobody reads is full (the vCPU is then blocked
-            # writing to it), or after sigterm_after at the latest.
-            full_pipe = pipe_queued(p.stdout) >= PIPE_FULL
-            if full_pipe and stalled_at is None:
-                stalled_at = el
-            if (stalled_at is not None and el >= stalled_at + 0.5) or el >= a.sigterm_after:
+            # Once the pipe nobody reads is full and has stopped filling for
+            # a second (the vCPU is then blocked writing to it), or after
+            # sigterm_after at the latest.
+            q = pipe_queued(p.stdout)
+            if q != last_q:
+                last_q, stalled_at = q, el
+            if (q >= PIPE_FULL and el >= stalled_at + 1.0) or el >= a.sigterm_after:
                 p.send_signal(signal.SIGTERM)
                 termed = True
                 limit = min(limit, el + TERM_GRACE)
