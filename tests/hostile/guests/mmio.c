@@ -6,7 +6,9 @@
  * reset vector) and accesses straddling each stride boundary. Everything
  * nobody claims must read all-ones; the GPIO's BAR must still read its ID.
  * The LAPIC and IOAPIC pages are only read (writes there would program
- * the guest's own interrupt controllers, another attack). Above RAM, pages
+ * the guest's own interrupt controllers, another attack). The firmware
+ * ROM (the top 64 KiB, with the reset stub at 0xfffffff0) is written at
+ * every width and must read back unchanged. Above RAM, pages
  * from the end of RAM to the guest's MAXPHYADDR are mapped (2 MiB windows)
  * and accessed; past MAXPHYADDR the access must fault (reserved bit), not
  * reach the monitor.
@@ -30,9 +32,11 @@ static uint64_t exc(unsigned v, uint64_t err, uint64_t rip)
 
 static uint32_t gpio_bar;
 
+#define ROM_BASE 0xffff0000ull
+
 static bool claimed(uint64_t a)
 {
-	return (a >= gpio_bar && a < gpio_bar + 0x1000) || (a >> 12) == (LAPIC_BASE >> 12) ||
+	return (a >= ROM_BASE && a < 0x100000000ull) || (a >= gpio_bar && a < gpio_bar + 0x1000) || (a >> 12) == (LAPIC_BASE >> 12) ||
 	       (a >> 12) == (IOAPIC_BASE >> 12);
 }
 
@@ -51,6 +55,16 @@ static void probe(uint64_t a, bool write)
 		wr64(a, 0);
 		HL_CHECK(rd32(a) == 0xffffffffu, "unclaimed MMIO after a write", a);
 	}
+}
+
+static void rom_write(uint64_t a)
+{
+	uint64_t v = rd64(a);
+	wr8(a, 0);
+	wr16(a + 2, 0);
+	wr32(a + 4, 0);
+	wr64(a, 0);
+	HL_CHECK(rd64(a) == v, "the firmware ROM took a write", a);
 }
 
 /* A load that may fault: returns true when it faulted. */
@@ -78,8 +92,11 @@ int hostile_main(void)
 		if (a + stride < 0x100000000ull)
 			probe(a + stride - 4, true); /* straddles into the next stride */
 	}
-	probe(0xfffffff0ull, true);
-	probe(0xfffffff8ull, false);
+	/* The ROM: writes are dropped at every width. */
+	for (uint64_t a = ROM_BASE; a < 0x100000000ull; a += hl_full ? 0x100 : 0x1000)
+		rom_write(a);
+	rom_write(0xfffffff0ull); /* the reset stub */
+	rom_write(0xfffffff8ull);
 	(void)rd32(LAPIC_BASE + 0x30);
 	(void)rd64(LAPIC_BASE + 0x20);
 	(void)rd8(IOAPIC_BASE + 0x10);
