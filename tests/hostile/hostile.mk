@@ -5,11 +5,13 @@
 
 # --- make fuzz -------------------------------------------------------------
 # Every libFuzzer target, one at a time, FUZZ_TIME seconds each: those
-# built from tests/fuzz/fuzz_*.c and every fuzz: item another fragment
-# adds to TEST_ITEMS. New crash inputs land in tests/fuzz/corpus/NAME/;
-# the growing corpus stays in $(BUILD)/fuzz/work/NAME/ (not in git).
+# built from tests/fuzz/fuzz_*.c, every fuzz: item another fragment adds
+# to TEST_ITEMS, and any other $(BUILD)/fuzz/fuzz_* already built. New
+# crash inputs land in tests/fuzz/corpus/NAME/; the growing corpus stays
+# in $(BUILD)/fuzz/work/NAME/ (not in git).
 FUZZ_TIME ?= 600
-FUZZ_ALL := $(sort $(FUZZ_BINS) $(patsubst fuzz:%,%,$(filter fuzz:%,$(TEST_ITEMS))))
+FUZZ_ALL := $(sort $(FUZZ_BINS) $(patsubst fuzz:%,%,$(filter fuzz:%,$(TEST_ITEMS))) \
+	$(filter-out %.log,$(wildcard $(BUILD)/fuzz/fuzz_*)))
 
 .PHONY: fuzz
 fuzz: $(FUZZ_ALL)
