@@ -22,6 +22,7 @@ names it, and a failure prints it.
 import argparse
 import fcntl
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -30,11 +31,20 @@ import termios
 import threading
 import time
 
-STATUS_MEANING = {0: 'guest powered off or rebooted', 2: 'usage or start-up error',
-                  4: 'guest triple-faulted', 6: 'guest halted with interrupts off',
-                  8: 'KVM error or unhandled exit', 10: '--strict-io: unclaimed access',
-                  12: 'forbidden system call (sandbox)', 14: 'debug-exit value too large',
-                  130: 'stopped by SIGINT', 143: 'stopped by SIGTERM'}
+
+
+def status_table():
+    """What each vmm exit status means, read from the one table that says
+    so, src/common/vmmstatus.h (its enum and vmm_status_meaning's words)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, '..', '..', 'src', 'common', 'vmmstatus.h')) as f:
+        text = f.read()
+    value = {m.group(1): int(m.group(2)) for m in re.finditer(r'(VMM_EXIT_\w+) = (\d+)', text)}
+    return {value[m.group(1)]: m.group(2)
+            for m in re.finditer(r'\{(VMM_EXIT_\w+), "([^"]*)"\}', text) if m.group(1) in value}
+
+
+STATUS_MEANING = status_table()
 SANITIZER = ('ERROR: AddressSanitizer', 'runtime error:', 'ERROR: LeakSanitizer',
              'UndefinedBehaviorSanitizer', 'AddressSanitizer:')
 KEEP = 256 * 1024          # bytes of each stream kept for the checks
