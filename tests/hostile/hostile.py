@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The hostile-guest suite: runs each attack (tests/hostile/guests/*.c)
 under build/vmm and under the ASan/UBSan build of the monitor
-(build/asan/vmm), with a time limit, and checks what the monitor did.
+(build/asan/vmm), the attacks on 2 vCPUs also under the ThreadSanitizer
+build (build/tsan/vmm), with a time limit, and checks what the monitor did.
 
     hostile.py [--build DIR] [--full] [--only NAME] [--report FILE]
 
@@ -46,13 +47,13 @@ def status_table():
 
 STATUS_MEANING = status_table()
 SANITIZER = ('ERROR: AddressSanitizer', 'runtime error:', 'ERROR: LeakSanitizer',
-             'UndefinedBehaviorSanitizer', 'AddressSanitizer:')
+             'UndefinedBehaviorSanitizer', 'AddressSanitizer:', 'WARNING: ThreadSanitizer')
 KEEP = 256 * 1024          # bytes of each stream kept for the checks
 STDERR_MAX = 64 * 1024     # more than this on stderr is a log flood
 PIPE_FULL = 60 * 1024      # a Linux pipe holds 64 KiB
 TERM_GRACE = 5             # seconds the monitor has to end after SIGTERM
 CHAN_GPA, CHAN_SIZE = 0xc2000000, 0x2000
-RSS_MAX_KIB = {'vmm': 64 * 1024, 'asan': 512 * 1024}
+RSS_MAX_KIB = {'vmm': 64 * 1024, 'asan': 512 * 1024, 'tsan': 512 * 1024}
 GROWTH_SLACK_KIB = 2048
 
 
@@ -96,6 +97,7 @@ ATTACKS = [
     Attack('i8042', status=(0,), out=('i8042: state machine held',)),
     Attack('mmio', out=('hostile: pass',)),
     Attack('mmio-high', guest='mmio', args=('--mem', '4100M'), out=('hostile: pass',)),
+    Attack('race', args=('--cpus', '2'), out=('hostile: pass',)),
     Attack('initsipi', args=('--cpus', '2'), out=('hostile: pass',)),
     Attack('init-self', guest='initsipi', cmdline='self=1', args=('--cpus', '2'), status=(0,),
            guards='issue 9 item 13: INIT to its own APIC ID restarted the BSP at '
@@ -171,12 +173,13 @@ def run_one(a, vmm, kind, build, full):
     argv = [vmm, 'run', '--kernel', guest] + a.args
     if cmdline:
         argv += ['--cmdline', cmdline]
-    if kind == 'asan':
-        # The sandbox forbids sigaltstack, which the sanitizer runtime calls
-        # when a thread ends: the sanitizer build runs without it.
+    if kind != 'vmm':
+        # The sandbox forbids sigaltstack, which the sanitizer runtimes call
+        # when a thread ends: the sanitizer builds run without it.
         argv.append('--no-sandbox')
     env = dict(os.environ, ASAN_OPTIONS='abort_on_error=0:detect_leaks=1:exitcode=99',
-               UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1:exitcode=99')
+               UBSAN_OPTIONS='print_stacktrace=1:halt_on_error=1:exitcode=99',
+               TSAN_OPTIONS='halt_on_error=1:exitcode=99')
     limit = a.full_timeout if full else a.timeout
     fds = []
     if a.channel:
@@ -309,53 +312,59 @@ def main():
     ap.add_argument('--report')
     a = ap.parse_args()
     monitors = [('vmm', os.path.join(a.build, 'vmm')),
-                ('asan', os.path.join(a.build, 'asan', 'vmm'))]
+                ('asan', os.path.join(a.build, 'asan', 'vmm')),
+                ('tsan', os.path.join(a.build, 'tsan', 'vmm'))]
     attacks = [x for x in ATTACKS if not a.only or x.name in a.only]
+    runs = [(x, kind, vmm) for x in attacks for kind, vmm in monitors
+            if kind != 'tsan' or '--cpus' in x.args]
     n = 0
     rows = []
     failed = 0
     kvm_ok = os.access('/dev/kvm', os.R_OK | os.W_OK)
-    print('1..%d' % (len(attacks) * len(monitors)))
-    for x in attacks:
-        for kind, vmm in monitors:
-            n += 1
-            test = '%s/%s' % (x.name, kind)
-            if not kvm_ok:
-                print('# SKIP: /dev/kvm is not usable')
-                print('ok %d # SKIP %s' % (n, test))
-                continue
-            if not os.access(vmm, os.X_OK):
-                print('# %s is not built' % vmm)
-                print('not ok %d - %s' % (n, test))
-                failed += 1
-                continue
-            r = run_one(x, vmm, kind, a.build, a.full)
-            bad = check(x, r)
-            what = ('killed' if r['timed_out'] else 'signal %s' % r['signal']
-                    if r['signal'] is not None else 'status %d (%s)' % (r['status'], meaning(r['status'])))
-            lines = r['err'].splitlines()
-            if r['err_bytes'] > KEEP:
-                lines = lines[:-1]  # the last line kept may be cut short
-            msg = next((l for l in lines if l.startswith('vmm: ') and
-                        'logged once' not in l), '')
-            print('# %s: %s in %.2f s, peak RSS %d KiB, stdout %d B, stderr %d B'
-                  % (test, what, r['wall'], r['maxrss'], r['out_bytes'], r['err_bytes']))
-            if msg:
-                print('# message: %s' % msg[:200])
-            for b in bad:
-                print('# %s' % b)
-            if bad:
-                if x.guards:
-                    print('# this attack guards: %s' % x.guards)
-                tail = r['out'].strip().splitlines()[-3:] + r['err'].strip().splitlines()[-6:]
-                for l in tail:
-                    print('#   | %s' % l[:200])
-                print('not ok %d - %s' % (n, test))
-                failed += 1
-            else:
-                print('ok %d - %s' % (n, test))
-            rows.append((test, what, msg, r['maxrss'], r['wall'], 'FAIL' if bad else 'ok'))
-            sys.stdout.flush()
+    print('1..%d' % len(runs))
+    for x, kind, vmm in runs:
+        n += 1
+        test = '%s/%s' % (x.name, kind)
+        if not kvm_ok:
+            print('# SKIP: /dev/kvm is not usable')
+            print('ok %d # SKIP %s' % (n, test))
+            continue
+        if kind == 'tsan' and not os.access(vmm, os.X_OK):
+            print('# SKIP: %s is not built (make tsan)' % vmm)
+            print('ok %d # SKIP %s' % (n, test))
+            continue
+        if not os.access(vmm, os.X_OK):
+            print('# %s is not built' % vmm)
+            print('not ok %d - %s' % (n, test))
+            failed += 1
+            continue
+        r = run_one(x, vmm, kind, a.build, a.full)
+        bad = check(x, r)
+        what = ('killed' if r['timed_out'] else 'signal %s' % r['signal']
+                if r['signal'] is not None else 'status %d (%s)' % (r['status'], meaning(r['status'])))
+        lines = r['err'].splitlines()
+        if r['err_bytes'] > KEEP:
+            lines = lines[:-1]  # the last line kept may be cut short
+        msg = next((l for l in lines if l.startswith('vmm: ') and
+                    'logged once' not in l), '')
+        print('# %s: %s in %.2f s, peak RSS %d KiB, stdout %d B, stderr %d B'
+              % (test, what, r['wall'], r['maxrss'], r['out_bytes'], r['err_bytes']))
+        if msg:
+            print('# message: %s' % msg[:200])
+        for b in bad:
+            print('# %s' % b)
+        if bad:
+            if x.guards:
+                print('# this attack guards: %s' % x.guards)
+            tail = r['out'].strip().splitlines()[-3:] + r['err'].strip().splitlines()[-6:]
+            for l in tail:
+                print('#   | %s' % l[:200])
+            print('not ok %d - %s' % (n, test))
+            failed += 1
+        else:
+            print('ok %d - %s' % (n, test))
+        rows.append((test, what, msg, r['maxrss'], r['wall'], 'FAIL' if bad else 'ok'))
+        sys.stdout.flush()
     if a.report:
         os.makedirs(os.path.dirname(a.report) or '.', exist_ok=True)
         with open(a.report, 'w') as f:
