@@ -98,6 +98,10 @@ ATTACKS = [
     Attack('mmio', out=('hostile: pass',)),
     Attack('mmio-high', guest='mmio', args=('--mem', '4100M'), out=('hostile: pass',)),
     Attack('race', args=('--cpus', '2'), out=('hostile: pass',)),
+    Attack('race-msi', guest='race', cmdline='msi=1', args=('--cpus', '2'),
+           out=('hostile: pass',),
+           guards='the race of issue 9 items 8 and 12 (MSI written under the PCI lock, '
+                  'read under the device lock); TSan must stay quiet'),
     Attack('initsipi', args=('--cpus', '2'), out=('hostile: pass',)),
     Attack('init-self', guest='initsipi', cmdline='self=1', args=('--cpus', '2'), status=(0,),
            guards='issue 9 item 13: INIT to its own APIC ID restarted the BSP at '

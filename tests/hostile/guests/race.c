@@ -41,16 +41,73 @@ static const uint8_t stub[] = {
 	0xeb, 0x00, /* patched: jmp back to 0 */
 };
 
+/* Real mode: MSI control (00:01.0 0x42) on and off, MSI data (0x48) set.
+ *   loop: mov eax, 0x80000840 ; out 0xcf8, eax
+ *         mov ax, 1 ; out 0xcfe, ax ; mov ax, 0 ; out 0xcfe, ax ; mov ax, 1 ; out 0xcfe, ax
+ *         mov eax, 0x80000848 ; out 0xcf8, eax
+ *         mov ax, 0x40 ; out 0xcfc, ax
+ *         jmp loop */
+static const uint8_t msi_stub[] = {
+	0x66, 0xb8, 0x40, 0x08, 0x00, 0x80, 0xba, 0xf8, 0x0c, 0x66, 0xef,
+	0xba, 0xfe, 0x0c, 0xb8, 0x01, 0x00, 0xef, 0xb8, 0x00, 0x00, 0xef, 0xb8, 0x01, 0x00, 0xef,
+	0x66, 0xb8, 0x48, 0x08, 0x00, 0x80, 0xba, 0xf8, 0x0c, 0x66, 0xef,
+	0xba, 0xfc, 0x0c, 0xb8, 0x40, 0x00, 0xef,
+	0xeb, 0x00, /* patched: jmp back to 0 */
+};
+
+static volatile unsigned n_irq;
+
+static void irq(unsigned v)
+{
+	if (v == 0x40)
+		n_irq++;
+}
+
+static void start_ap(const uint8_t *code, unsigned len)
+{
+	for (unsigned i = 0; i < len; i++)
+		wr8(STUB + i, code[i]);
+	wr8(STUB + len - 1, (uint8_t)(0x100 - len)); /* rel8 back to 0 */
+	hl_ipi(1, 0x4500);
+	hl_ipi(1, 0x0600 | (STUB >> 12));
+}
+
+static int msi_race(void)
+{
+	unsigned n = hl_full ? 50000 : 5000;
+	pci_write(0, 1, 0, 0x44, 4, LAPIC_BASE); /* MSI address: APIC 0 */
+	pci_write(0, 1, 0, 0x48, 2, 0x40);
+	pci_write(0, 1, 0, 4, 2, 6); /* memory space, bus master */
+	wr32(A1 + 0x08, 0xffffffffu); /* IRQ_EN */
+	hl_irq_hook = irq;
+	start_ap(msi_stub, sizeof(msi_stub));
+	hl_sti();
+	for (unsigned i = 0; i < n; i++) {
+		wr32(A1 + 0x10, i); /* DOORBELL */
+		wr32(A1 + 0x00, 0);
+		wr32(A1 + 0x00, 1);
+	}
+	hl_cli();
+	hl_ipi(1, 0x4500);
+	for (int i = 0; i < 10000; i++)
+		__asm__ volatile("pause");
+	pci_write(0, 1, 0, 0x42, 2, 0);
+	HL_CHECK(rd32(A1 + 0x14) == GPIO_ID, "the GPIO after the MSI race", rd32(A1 + 0x14));
+	hl_puts("race: interrupts while MSI flapped ");
+	hl_putd(n_irq);
+	hl_puts("\n");
+	return HL_PASS;
+}
+
 int hostile_main(void)
 {
 	HL_CHECK(hl_info->ncpus == 2, "needs --cpus 2", hl_info->ncpus);
 	HL_CHECK(pci_read(0, 1, 0, 0, 4) == 0x67701234u, "the GPIO is not 00:01.0", 0);
-	for (unsigned i = 0; i < sizeof(stub); i++)
-		wr8(STUB + i, stub[i]);
-	wr8(STUB + sizeof(stub) - 1, (uint8_t)(0x100 - sizeof(stub))); /* rel8 to 0 */
 	hl_lapic_enable();
-	hl_ipi(1, 0x4500);
-	hl_ipi(1, 0x0600 | (STUB >> 12));
+	HL_CHECK((pci_read(0, 1, 0, 0x10, 4) & ~0xfu) == A1, "the GPIO's BAR is not at A1", 0);
+	if (hl_arg("msi", 0))
+		return msi_race();
+	start_ap(stub, sizeof(stub));
 	unsigned n = hl_full ? 100000 : 10000, hits = 0, misses = 0;
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t a = i & 1 ? A2 : A1;
