@@ -9,7 +9,8 @@ BUILD/fuzz/work/NAME/, which is not in git. A crash, leak, timeout or
 out-of-memory input is copied into tests/fuzz/corpus/NAME/, where every
 `make test` then replays it as a regression case; the target is restarted
 for the rest of its time (up to MAX_RESTARTS times), so one crash does not
-end the hunt. Prints one line per target (executions, corpus size, new
+end the hunt; the inputs are copied only when its time is up, so a restart
+does not replay them. Prints one line per target (executions, corpus size, new
 crash inputs) and exits 1 if any target found one.
 """
 import argparse
@@ -56,6 +57,10 @@ def run_target(path, build, seconds):
         with open(os.path.join(build, 'fuzz', 'artifacts', target + '.log'), 'a') as f:
             f.write(out[-20000:])
         new = [a for a in os.listdir(arts) if a not in before and ARTIFACT.match(a)]
+        written = re.search(r'Test unit written to (\S+)', out)
+        if not new and written and os.path.basename(written.group(1)) in crashes:
+            # The same input again: restarting would only find it again.
+            break
         if not new:
             print('FAIL fuzz/%s: exited %d without leaving an input' % (name, p.returncode))
             print('\n'.join('     ' + l for l in out.splitlines()[-30:]))
@@ -63,11 +68,13 @@ def run_target(path, build, seconds):
             break
         for a in new:
             before.add(a)
-            shutil.copy(os.path.join(arts, a), os.path.join(seeds, a))
             crashes.append(a)
             summary = re.search(r'SUMMARY: (.*)', out)
             print('     %s: %s -> %s' % (name, summary.group(1) if summary else 'failure',
                                          os.path.join(seeds, a)))
+    for a in crashes:
+        if ARTIFACT.match(a):
+            shutil.copy(os.path.join(arts, a), os.path.join(seeds, a))
     corpus = len(os.listdir(work))
     print('%s fuzz/%s: %d executions in %d s, working corpus %d inputs, %d new crash input%s'
           % ('FAIL' if crashes else 'PASS', name, execs, seconds, corpus, len(crashes),
