@@ -67,7 +67,7 @@ TEST_CFLAGS := -Itests/common -Wno-null-dereference
 ALL_TARGETS := $(BUILD)/vmm $(BUILD)/rawloop
 TEST_DEPS   :=
 TEST_ITEMS  :=
-include $(wildcard src/*/*.mk lab/*.mk)
+include $(wildcard src/*/*.mk lab/*.mk tests/*/*.mk)
 
 # Keep intermediate objects (the sanitizer build's, the test guests' .o).
 .SECONDARY:

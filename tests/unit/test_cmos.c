@@ -168,6 +168,34 @@ static void test_write_while_running(void **state)
 	rd(f, 0x09);
 }
 
+/* A BCD year of 0xff reads as 165, so each such write moves the date on
+ * by about a century; repeated, it walked the clock past what struct tm's
+ * int year holds (undefined behaviour in tm_year + 1900, which the
+ * sanitizer build of this test stops on). The guest's date is held at
+ * the last one the registers can show, 9999-12-31 23:59:59. */
+static void test_year_ratchet_is_bounded(void **state)
+{
+	struct fix *f = *state;
+	for (int i = 0; i < 300; i++)
+		wr(f, 0x09, 0xff);
+	assert_int_equal(rd(f, 0x32), 0x99);
+	assert_int_equal(rd(f, 0x09), 0x99);
+	assert_int_equal(rd(f, 0x08), 0x12);
+	assert_int_equal(rd(f, 0x07), 0x31);
+	/* The state a guest reached after some 2e7 such writes: a date in the
+	 * year 2^31 + 1000 (tm_year fits an int, tm_year + 1900 does not).
+	 * Shown here through the clock, since only the sum of clock and
+	 * offset matters. */
+	f->now = (time_t)67768007758905600LL;
+	assert_int_equal(rd(f, 0x32), 0x99);
+	wr(f, 0x09, 0xff);
+	f->now = -(time_t)67768007758905600LL;
+	assert_int_equal(rd(f, 0x32), 0x00);
+	wr(f, 0x32, 0x20);
+	f->now = utc(2024, 3, 15, 13, 45, 30);
+	rd(f, 0x09);
+}
+
 static void test_memory_bytes(void **state)
 {
 	struct fix *f = *state;
@@ -257,6 +285,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_12h, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_while_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_year_ratchet_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memory_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_clock, setup, teardown),

@@ -107,9 +107,27 @@ static int decode_hour(const struct cmos *c, uint8_t b)
 	return decode(c, b & ~HOUR_PM) % 12 + ((b & HOUR_PM) ? 12 : 0);
 }
 
+/*
+ * The guest's date is held within what the registers can show with a BCD
+ * century: 0000-01-01 00:00:00 to 9999-12-31 23:59:59 UTC. Without the
+ * bound a guest walks it away: a BCD year of 0xff reads as 165, so each
+ * such write moves the date on by about a century, and some 2e7 of them
+ * reach years whose tm_year + 1900 overflows an int.
+ */
+#define GUEST_T_MIN (-62167219200LL)
+#define GUEST_T_MAX 253402300799LL
+
+static int64_t clamp_t(int64_t t)
+{
+	return t < GUEST_T_MIN ? GUEST_T_MIN : t > GUEST_T_MAX ? GUEST_T_MAX : t;
+}
+
 static void guest_tm(const struct cmos *c, struct tm *tm)
 {
-	time_t t = (time_t)((int64_t)c->now(c->now_ctx) + c->offset);
+	int64_t sum;
+	if (__builtin_add_overflow((int64_t)c->now(c->now_ctx), c->offset, &sum))
+		sum = c->offset > 0 ? GUEST_T_MAX : GUEST_T_MIN;
+	time_t t = (time_t)clamp_t(sum);
 	if (!gmtime_r(&t, tm))
 		memset(tm, 0, sizeof(*tm));
 }
@@ -168,10 +186,15 @@ static void time_reg_store(const struct cmos *c, struct tm *tm, unsigned r, uint
 	}
 }
 
+/* The fields come from registers (each at most 165) on top of a bounded
+ * date, so timegm() cannot overflow; its result is bounded again. */
 static void set_offset(struct cmos *c, struct tm *tm)
 {
 	tm->tm_isdst = 0;
-	c->offset = (int64_t)timegm(tm) - (int64_t)c->now(c->now_ctx);
+	int64_t off;
+	if (__builtin_sub_overflow(clamp_t((int64_t)timegm(tm)), (int64_t)c->now(c->now_ctx), &off))
+		off = 0;
+	c->offset = off;
 }
 
 /*

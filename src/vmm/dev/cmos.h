@@ -10,7 +10,9 @@
  * (bit 1). While register B's SET bit (7) is 1 the clock is frozen: reads
  * return the time at which SET was written and writes change that frozen
  * time; clearing SET starts the clock again from the time so set. Writes
- * to time registers with SET clear take effect at once.
+ * to time registers with SET clear take effect at once. The guest's date
+ * stays within 0000-01-01 .. 9999-12-31 (a BCD century): a write that
+ * would move it further holds it at the bound.
  *
  * No interrupts: this version raises no periodic, alarm or update-ended
  * interrupt on IRQ 8. Register C always reads 0 and register A's UIP bit

@@ -1,0 +1,77 @@
+/*
+ * Hostile guest: a channel (src/vmm/dev/channel.h): the shared region at
+ * gpa=0xc2000000 of 8 KiB, its outgoing doorbell (a 4-byte write just
+ * above it, taken by an ioeventfd) and the incoming doorbell (vector 0x50,
+ * rung by the test's runner in a loop while the guest runs).
+ *
+ * The region is written through (the runner checks the shared memory
+ * afterwards: "CHANNEL!" at offset 0 and the last bytes). The doorbell is
+ * rung thousands of times at width 4, then hit at widths 1, 2 and 8,
+ * unaligned, read, and straddled from the region's last bytes; the whole
+ * doorbell page is swept. The GPIO's BAR is moved onto the region and onto
+ * the doorbell page and back. Incoming interrupts are counted with
+ * interrupts on; at least one must arrive.
+ */
+#include "hlib.h"
+
+#define G 0xc2000000ull
+#define SIZE 0x2000ull
+#define BELL (G + SIZE)
+
+static volatile unsigned n_in;
+
+static void irq(unsigned v)
+{
+	if (v == 0x50)
+		n_in++;
+}
+
+int hostile_main(void)
+{
+	hl_irq_hook = irq;
+	hl_lapic_enable();
+	for (uint64_t a = G; a < G + SIZE; a += 8)
+		wr64(a, a);
+	for (uint64_t a = G; a < G + SIZE; a += 8)
+		HL_CHECK(rd64(a) == a, "channel region readback", a);
+	const char *magic = "CHANNEL!";
+	for (int i = 0; i < 8; i++)
+		wr8(G + (uint64_t)i, (uint8_t)magic[i]);
+	unsigned n = hl_full ? 20000 : 2000;
+	hl_sti();
+	for (unsigned i = 0; i < n; i++)
+		wr32(BELL, i);
+	for (int i = 0; i < 200000 && !n_in; i++)
+		__asm__ volatile("pause");
+	hl_cli();
+	HL_CHECK(n_in > 0, "no incoming doorbell interrupt", n_in);
+	/* Odd widths and places: not the doorbell, answered as unclaimed. */
+	wr8(BELL, 1);
+	wr16(BELL, 1);
+	wr64(BELL, 1);
+	wr32(BELL + 1, 1);
+	HL_CHECK(rd32(BELL) == 0xffffffffu, "a read of the doorbell", rd32(BELL));
+	wr64(BELL - 4, ~0ull); /* half region, half doorbell */
+	for (uint64_t a = BELL + 4; a < BELL + 0x1000; a += 4)
+		wr32(a, (uint32_t)a);
+	/* The GPIO's BAR onto the region and the doorbell page. */
+	for (unsigned d = 0; d < 32; d++) {
+		if (pci_read(0, d, 0, 0, 4) != 0x67701234u)
+			continue;
+		uint32_t bar = pci_read(0, d, 0, 0x10, 4);
+		pci_write(0, d, 0, 0x10, 4, (uint32_t)G);
+		HL_CHECK(rd64(G + 8) == G + 8, "region under the GPIO's BAR", rd64(G + 8));
+		pci_write(0, d, 0, 0x10, 4, (uint32_t)BELL);
+		wr32(BELL, 7);
+		wr32(BELL + 0x10, 7); /* the GPIO's DOORBELL there */
+		(void)rd32(BELL + 0x14);
+		pci_write(0, d, 0, 0x10, 4, bar);
+		HL_CHECK(rd32(bar + 0x14) == 0x4f495047u, "GPIO back home", rd32(bar + 0x14));
+	}
+	wr32(BELL, 0xdead);
+	wr8(G + SIZE - 1, 0x5a);
+	hl_puts("chan: incoming interrupts ");
+	hl_putd(n_in);
+	hl_puts("\n");
+	return HL_PASS;
+}
