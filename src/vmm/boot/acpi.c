@@ -156,9 +156,13 @@ int acpi_build(const struct guestmem *gm, unsigned ncpus, char *err, size_t errl
 		snprintf(err, errlen, "guest RAM too small for the ACPI tables");
 		return -1;
 	}
-	/* Our own layout must hold the largest tables; a failure is a bug. */
-	if (OFF_MADT + 44 + 8 * 256 + 18 > OFF_DSDT ||
-	    OFF_DSDT + sizeof(dsdt_aml_code) > ACPI_TABLES_SIZE || ncpus > 255)
+	/* Our own layout must hold the largest tables: checked when it is
+	 * compiled. A caller asking for more vCPUs than the MADT holds is a
+	 * bug. */
+	_Static_assert(OFF_MADT + 44 + 8 * 256 + 18 <= OFF_DSDT, "the MADT overlaps the DSDT");
+	_Static_assert(OFF_DSDT + sizeof(dsdt_aml_code) <= ACPI_TABLES_SIZE,
+		       "the DSDT does not fit in the ACPI area");
+	if (ncpus > 255)
 		abort();
 	memset(a, 0, ACPI_TABLES_SIZE);
 	reset_stub(vec);
