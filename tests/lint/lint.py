@@ -24,7 +24,7 @@ the file is edited, and names what it excuses). A check the project does
 not follow at all is written with PATH and fragment `*`.
 
 Exit status 0 when clean, 1 with findings (each printed as FILE:LINE: TOOL
-CHECK: MESSAGE), 2 when a tool is missing.
+CHECK: MESSAGE), 77 when a tool is missing (tests/run.py counts a skip).
 """
 import argparse
 import concurrent.futures
@@ -61,6 +61,11 @@ FILE_GROUPS = [
 # note into a failed compile).
 KEEP = re.compile(r'^(-D|-U|-I|-std=|-f(freestanding|no-builtin)|-m(no-red-zone|general-regs-only))')
 
+# The version the build stamps in (git describe) changes with every commit;
+# a fixed one keeps the caches of both tools valid from one commit to the
+# next.
+VERSION = re.compile(r'^(-D\w*_VERSION)=.*$')
+
 DIAG = re.compile(r'^(?P<file>[^:\s][^:]*):(?P<line>\d+):(?P<col>\d+): warning: (?P<msg>.*?)'
                   r'(?: \[(?P<check>[\w.-]+)\])?$')
 
@@ -71,15 +76,21 @@ def flags_for(path):
             out = ['-std=c11']
             for p in parts:
                 flags = shlex.split(os.environ.get(p[1:], '')) if p.startswith('$') else [p]
-                out += [f for f in flags if KEEP.match(f)]
+                out += [VERSION.sub(r'\1="lint"', f) for f in flags if KEEP.match(f)]
             return out
     raise SystemExit('lint: no flag group for %s' % path)
 
 
 def c_files():
     files = sorted(glob.glob('src/**/*.c', recursive=True) + glob.glob('tests/**/*.c', recursive=True))
-    # tests/prove holds deliberately broken copies kept as proof inputs.
-    return [f for f in files if not f.startswith('tests/prove/')]
+    # tests/prove holds deliberately broken copies kept as proof inputs;
+    # tests/lint holds the canary, checked on its own.
+    return [f for f in files if not f.startswith(('tests/prove/', 'tests/lint/'))]
+
+
+# The canary's bugs, which each analyser must find (see canary.c).
+CANARY = 'tests/lint/canary.c'
+CANARY_WANT = {('clang', 'core.NullDereference'), ('cppcheck', 'arrayIndexOutOfBounds')}
 
 
 def run_clang(clang, path, build):
@@ -172,7 +183,13 @@ def main():
         if not where:
             print('lint: %s not installed (Debian packages clang, cppcheck; lab/deps.sh installs them)'
                   % name, file=sys.stderr)
-            return 2
+            return 77
+    unset = [v for v in ('LINT_CPPFLAGS', 'LINT_HVB_CPPFLAGS', 'LINT_BENCH_FREEFLAGS',
+                         'LINT_GUEST_CFLAGS') if v not in os.environ]
+    if unset:
+        print('lint: %s not set: run it as `make lint` (the Makefile passes its flags)'
+              % ', '.join(unset), file=sys.stderr)
+        return 1
     files = a.files or c_files()
     global CLANG_ID
     CLANG_ID = subprocess.run([tools['clang'], '--version'], stdout=subprocess.PIPE).stdout
@@ -182,9 +199,15 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
         jobs = [pool.submit(run_clang, tools['clang'], f, a.build) for f in files]
         jobs += [pool.submit(run_cppcheck, tools['cppcheck'], f, a.build) for f in files]
+        canary = [pool.submit(run_clang, tools['clang'], CANARY, a.build),
+                  pool.submit(run_cppcheck, tools['cppcheck'], CANARY, a.build)]
         for j in jobs:
             findings.update(j.result())
     bad = []
+    got = {(t, c) for j in canary for (_, _, t, c, _) in j.result()}
+    for tool, check in sorted(CANARY_WANT - got):
+        bad.append('%s: %s did not report its %s bug: is the analyser working?'
+                   % (CANARY, tool, check))
     for f in sorted(findings):
         path, line, tool, check, msg = f
         text = source_line(path, line)
