@@ -72,7 +72,7 @@ include $(wildcard src/*/*.mk lab/*.mk tests/*/*.mk)
 # Keep intermediate objects (the sanitizer build's, the test guests' .o).
 .SECONDARY:
 
-.PHONY: all deps test test-fast bench bench-roundtrip clean loc tsan
+.PHONY: all deps test test-fast bench bench-roundtrip clean loc tsan lint prove
 all: $(ALL_TARGETS)
 
 deps:
@@ -185,7 +185,7 @@ $(BUILD)/tests/guests/%mb.elf: tests/guests/%mb.S tests/guests/mb.ld
 
 ALL_TEST_ITEMS = $(addprefix unit:,$(UNIT_BINS)) $(addprefix asan:,$(ASAN_BINS)) \
 	$(TEST_ITEMS) $(addprefix fuzz:,$(FUZZ_BINS)) $(addprefix kvm:,$(KVM_BINS)) \
-	$(addprefix tsan:,$(TSAN_BINS))
+	$(addprefix tsan:,$(TSAN_BINS)) lint:tests/lint/lint.py prove:tests/prove/prove.py
 
 test: deps all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(TSAN_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
 	@python3 tests/run.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) $(ALL_TEST_ITEMS)
@@ -206,6 +206,25 @@ bench: deps all
 # What the monitor adds to a trap-and-emulate round trip, and its memory.
 bench-roundtrip: all
 	@python3 tests/perf/roundtrip.py --build $(BUILD)
+
+# Static analysis of every C file (tests/lint/lint.py): clang's analyzer and
+# cppcheck, zero findings, suppressions only in tests/lint/suppressions.txt.
+# Each file is analysed with the flags it is built with.
+# `make test` runs it as one item (lint:tests/lint/lint.py); a second run
+# reanalyses only the files whose preprocessed text changed.
+lint test test-fast: export LINT_CPPFLAGS := $(CPPFLAGS)
+lint test test-fast: export LINT_HVB_CPPFLAGS := $(HVB_CPPFLAGS)
+lint test test-fast: export LINT_BENCH_FREEFLAGS := $(BENCH_FREEFLAGS)
+lint test test-fast: export LINT_GUEST_CFLAGS := $(GUEST_CFLAGS)
+lint test test-fast: export CLANG := $(CLANG)
+lint: $(GEN)
+	@python3 tests/lint/lint.py --build $(BUILD)
+
+# Frama-C proofs of the guest-facing code (tests/prove/README.md says what
+# is proved and under which assumptions); about 25 s, so `make test` runs
+# them too (prove:tests/prove/prove.py).
+prove:
+	@python3 tests/prove/prove.py --build $(BUILD)
 
 loc:
 	@wc -l $(wildcard $(addsuffix /*.[ch],$(VMM_DIRS))) | tail -1

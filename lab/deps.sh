@@ -9,10 +9,13 @@ set -eu
 # iasl (acpica-tools), which compiles the machine's ACPI DSDT; the nested
 # lab: QEMU, cpio for its initramfs images, and cyclictest (rt-tests);
 # libconfig (system descriptions) and libseccomp (the sandbox); e2fsprogs
-# for the lab's virtio disk tests (mke2fs -d, debugfs, e2fsck on the host).
+# for the lab's virtio disk tests (mke2fs -d, debugfs, e2fsck on the host);
+# make lint: cppcheck (clang's analyzer comes with clang); make prove:
+# Frama-C (frama-c-base) and the provers WP reaches through Why3 (why3, z3,
+# cvc4).
 PKGS="gcc make binutils clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
 gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
-libconfig-dev libseccomp-dev e2fsprogs"
+libconfig-dev libseccomp-dev e2fsprogs cppcheck frama-c-base why3 z3 cvc4"
 
 missing=""
 for p in $PKGS; do

@@ -5,7 +5,9 @@ Arguments are KIND:PATH items. unit/asan/kvm programs are cmocka test
 binaries run with TAP output; each TAP line is one test. fuzz programs are
 libFuzzer targets run for a bounded time over their seed corpus in
 tests/fuzz/corpus/NAME (crash inputs kept there are regression cases); each
-is one test. A program that crashes or exits non-zero without reporting a
+is one test. lint (tests/lint/lint.py) and prove (tests/prove/prove.py)
+programs are checkers run with --build; each is one test, passed when it
+exits 0 and skipped when it exits 77 (a tool is missing). A program that crashes or exits non-zero without reporting a
 failure counts as one failed test.
 """
 import argparse
@@ -91,6 +93,28 @@ def run_fuzz(path, build, seconds, counts):
         counts['failed'] += 1
 
 
+def run_checker(kind, path, build, counts, timeout):
+    name = os.path.basename(path)
+    try:
+        p = subprocess.run([sys.executable, path, '--build', build], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+        out, rc = p.stdout.decode(errors='replace'), p.returncode
+    except subprocess.TimeoutExpired as e:
+        out, rc = (e.stdout or b'').decode(errors='replace'), 'timeout'
+    lines = out.strip().splitlines()
+    last = lines[-1] if lines else ''
+    if rc == 0:
+        print('PASS %s/%s (%s)' % (kind, name, last))
+        counts['passed'] += 1
+    elif rc == 77:
+        print('SKIP %s/%s: %s' % (kind, name, last))
+        counts['skipped'] += 1
+    else:
+        print('FAIL %s/%s: exit status %s' % (kind, name, rc))
+        print('\n'.join('     ' + l for l in lines[-60:]))
+        counts['failed'] += 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', default='build')
@@ -108,6 +132,8 @@ def main():
                 counts['failed'] += 1
                 continue
             run_fuzz(path, a.build, a.fuzz_seconds, counts)
+        elif kind in ('lint', 'prove'):
+            run_checker(kind, path, a.build, counts, a.timeout)
         else:
             run_tap(kind, path, counts, a.timeout)
         sys.stdout.flush()

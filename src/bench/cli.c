@@ -137,10 +137,10 @@ int bench_parse_params(const struct bench_workload *w, int n, const char *const 
 	a->w = w;
 	for (np = 0; w->params[np].key; np++) {
 		const struct bench_param *p = &w->params[np];
-		a->given[np] = false;
 		if (np >= BENCH_MAX_PARAMS ||
 		    !cli_parse_value(p, p->def, fmt_strlen(p->def), &a->num[np]))
 			__builtin_trap(); /* the workload's own table is wrong */
+		a->given[np] = false;
 	}
 	for (int t = 0; t < n; t++) {
 		const char *s = tok[t];

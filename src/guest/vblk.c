@@ -88,8 +88,8 @@ int plat_disk_open(struct plat_disk_info *info, unsigned wait_mode, const char *
 		return -1;
 	}
 	vb.capacity = virtio_cfg64(&vb.dev, 0); /* 512-byte sectors (5.2.4) */
-	vb.size_max = f & VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) ? virtio_cfg32(&vb.dev, 8) : 0;
-	vb.seg_max = f & VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) ? virtio_cfg32(&vb.dev, 12) : 0;
+	vb.size_max = (f & VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX)) ? virtio_cfg32(&vb.dev, 8) : 0;
+	vb.seg_max = (f & VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX)) ? virtio_cfg32(&vb.dev, 12) : 0;
 	if (virtq_setup(&vb.dev, &vb.q, 0, VBLK_QUEUE_MAX, wait, why)) {
 		virtio_reset(&vb.dev, NULL, 0);
 		return -1;

@@ -354,7 +354,6 @@ static void test_bz_broken(void **state)
 	put32(img + 0x238, 10);
 	r.cmdline = "console=ttyS0 quiet";
 	expect_fail(f, load_bzimage, &r, "at most 10");
-	r.cmdline = "console=ttyS0";
 
 	/* A huge cmdline_size is bounded by the monitor's area. */
 	bz_build(img);

@@ -192,9 +192,13 @@ static const struct {
  * used. */
 static uint32_t build_area(uint8_t *a, uint64_t base, unsigned ncpus)
 {
-	/* Our own layout must hold the largest tables; a failure is a bug. */
-	if (OFF_MADT + 44 + 8 * 256 + 18 > OFF_DSDT ||
-	    OFF_DSDT + sizeof(dsdt_aml_code) > ACPI_TABLES_SIZE || ncpus > 255)
+	/* Our own layout must hold the largest tables: checked when it is
+	 * compiled. A caller asking for more vCPUs than the MADT holds is a
+	 * bug. */
+	_Static_assert(OFF_MADT + 44 + 8 * 256 + 18 <= OFF_DSDT, "the MADT overlaps the DSDT");
+	_Static_assert(OFF_DSDT + sizeof(dsdt_aml_code) <= ACPI_TABLES_SIZE,
+		       "the DSDT does not fit in the ACPI area");
+	if (ncpus > 255)
 		abort();
 	memcpy(a + OFF_DSDT, dsdt_aml_code, sizeof(dsdt_aml_code));
 	build_facs(a + OFF_FACS);

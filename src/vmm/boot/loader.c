@@ -25,7 +25,7 @@
  * path (a disk image, say) fails at once instead of eating host memory. */
 #define LDR_FILE_MAX (512ull << 20)
 
-int ldr_err(const struct load_request *req, char *err, size_t errlen,
+int (ldr_err)(const struct load_request *req, char *err, size_t errlen,
 	    const char *fmt, ...)
 {
 	if (!err || errlen == 0)
@@ -44,7 +44,7 @@ int ldr_err(const struct load_request *req, char *err, size_t errlen,
 	return -1;
 }
 
-int ldr_err_ram(const struct load_request *req, const struct guestmem *gm,
+int (ldr_err_ram)(const struct load_request *req, const struct guestmem *gm,
 		const char *what, uint64_t gpa, uint64_t len, char *err, size_t errlen)
 {
 	unsigned long long have = gm->size >> 20;
@@ -121,7 +121,7 @@ uint8_t *ldr_boot_page(const struct guestmem *gm, const struct load_request *req
 {
 	uint8_t *p = gm_ptr(gm, gpa, LDR_PAGE);
 	if (!p) {
-		ldr_err_ram(req, gm, "a boot structure", gpa, LDR_PAGE, err, errlen);
+		(void)ldr_err_ram(req, gm, "a boot structure", gpa, LDR_PAGE, err, errlen);
 		return NULL;
 	}
 	memset(p, 0, LDR_PAGE);

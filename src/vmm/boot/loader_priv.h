@@ -118,12 +118,18 @@ static inline uint64_t ldr_page_up(uint64_t x)
  * no name) into err. Always returns -1 so callers can `return ldr_err(...)`. */
 int ldr_err(const struct load_request *req, char *err, size_t errlen,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The -1 spelled out where the caller sees it (here and for ldr_err_ram
+ * below), so that the analysers of `make lint`, which look at one file at a
+ * time, know that `return ldr_err(...)` fails and leaves the outputs
+ * unwritten. */
+#define ldr_err(...) (ldr_err(__VA_ARGS__), -1)
 
 /* The message for a range of the image that is not guest RAM: says how
  * much RAM would hold it and suggests --mem, or that it sits in the MMIO
  * hole where no amount of RAM helps. Returns -1. */
 int ldr_err_ram(const struct load_request *req, const struct guestmem *gm,
 		const char *what, uint64_t gpa, uint64_t len, char *err, size_t errlen);
+#define ldr_err_ram(...) (ldr_err_ram(__VA_ARGS__), -1)
 
 /* Checks the command line against `max` bytes (without the NUL; `limit_why`
  * names where the limit comes from) and against HVBOOT_CMDLINE_MAX. Returns

@@ -1,0 +1,59 @@
+/*
+ * The guest-memory choke point, proved with WP (tests/prove/README.md):
+ * the contract of gm_ptr(), given here on its prototype and merged by
+ * Frama-C with the definition in src/vmm/guestmem.c.
+ *
+ * What gm_ptr promises: for a guestmem that describes its mapping (gm_ok),
+ * the pointer it returns is the host address of gpa in the guest-physical
+ * layout of guestmem.h (low RAM at 0, the rest at 4 GiB), the whole range
+ * [gpa, gpa + len) is inside the mapping, and it returns NULL for every
+ * range that is not wholly RAM in one region, including len 0 and ranges
+ * that wrap the 64-bit address space (ACSL integers do not wrap, so
+ * gpa + len below is the true sum).
+ */
+#include "guestmem.h"
+
+/*@ predicate gm_ok(struct guestmem *gm) =
+      \valid_read(gm) &&
+      gm->low_size <= gm->size && gm->size <= GM_MAX_SIZE &&
+      gm->low_size <= GM_LOW_LIMIT &&
+      (gm->size > gm->low_size ==> gm->low_size == GM_LOW_LIMIT) &&
+      \valid(gm->host + (0 .. gm->size - 1));
+
+    predicate gm_in_low(struct guestmem *gm, integer gpa, integer len) =
+      len > 0 && gpa + len <= gm->low_size;
+
+    predicate gm_in_high(struct guestmem *gm, integer gpa, integer len) =
+      len > 0 && gpa >= GM_HIGH_BASE &&
+      gpa + len <= GM_HIGH_BASE + (gm->size - gm->low_size);
+*/
+
+/* C11 6.2.5p9: unsigned arithmetic is modulo 2^64. WP's integer theory
+ * leaves conversions to uint64_t abstract outside the type's range (only
+ * the range and the identity inside it are given), so the one instance
+ * gm_ptr's wrap check relies on, a sum of two uint64_t that reaches 2^64
+ * once, is given here as an axiom: it is the C semantics, not a property
+ * of our code. */
+/*@ axiomatic C_unsigned_wrap {
+      axiom u64_wrap_once:
+        \forall integer x; 18446744073709551616 <= x < 36893488147419103232 ==>
+          (uint64_t)x == x - 18446744073709551616;
+    }
+*/
+
+/*@ requires gm_ok(gm);
+    assigns \result \from gm->host, gm->size, gm->low_size, gpa, len;
+    ensures in_ram: \result != \null ==> \valid((uint8_t *)\result + (0 .. len - 1));
+    behavior low:
+      assumes gm_in_low(gm, gpa, len);
+      ensures \result == gm->host + gpa;
+    behavior high:
+      assumes gm_in_high(gm, gpa, len);
+      ensures \result == gm->host + gm->low_size + (gpa - GM_HIGH_BASE);
+    behavior outside:
+      assumes !gm_in_low(gm, gpa, len) && !gm_in_high(gm, gpa, len);
+      ensures \result == \null;
+    complete behaviors;
+    disjoint behaviors;
+*/
+void *gm_ptr(const struct guestmem *gm, uint64_t gpa, uint64_t len);
