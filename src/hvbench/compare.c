@@ -120,7 +120,7 @@ static void row_fill(struct compare_row *w, const struct hvb_result *ra,
 	w->b = sb && sb->n ? sb->median : (double)NAN;
 	w->change = w->lo = w->hi = (double)NAN;
 	w->verdict = CMP_NA;
-	if (ua || ub) {
+	if (ua || ub || !ra || !rb) { /* a missing side is unusable: ua or ub says so */
 		snprintf(w->why, sizeof(w->why), "%s%s%s%s%s", ua ? "A: " : "", ua ? ua : "",
 			 ua && ub ? "; " : "", ub ? "B: " : "", ub ? ub : "");
 		return;

@@ -56,7 +56,8 @@ static void threads_and_memory(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		freopen("/dev/null", "w", stdout);
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
 		execl(vmm, "vmm", "run", "--kernel", kernel, "--realtime", "--pin", pin,
 		      "--rt-prio", "9", "--cmdline", "run timer-latency loops=2000", (char *)NULL);
 		_exit(127);

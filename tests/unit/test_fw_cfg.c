@@ -210,18 +210,18 @@ static void directory_lists_every_file(void **state)
 static void kernel_initrd_cmdline(void **state)
 {
 	struct fx *x = *state;
-	const uint32_t setup = 4 * 512;
-	assert_int_equal(item_u(x, FWCFG_SETUP_SIZE, 4), setup);
-	assert_int_equal(item_u(x, FWCFG_KERNEL_SIZE, 4), sizeof(x->kernel) - setup);
+	const uint32_t setup_bytes = 4 * 512;
+	assert_int_equal(item_u(x, FWCFG_SETUP_SIZE, 4), setup_bytes);
+	assert_int_equal(item_u(x, FWCFG_KERNEL_SIZE, 4), sizeof(x->kernel) - setup_bytes);
 	assert_int_equal(item_u(x, FWCFG_INITRD_SIZE, 4), sizeof(x->initrd));
 	assert_int_equal(item_u(x, FWCFG_CMDLINE_SIZE, 4), 14);
 	uint8_t b[sizeof(x->kernel)];
 	sel(x, FWCFG_SETUP_DATA);
-	rd(x, b, setup);
-	assert_memory_equal(b, x->kernel, setup);
+	rd(x, b, setup_bytes);
+	assert_memory_equal(b, x->kernel, setup_bytes);
 	sel(x, FWCFG_KERNEL_DATA);
-	rd(x, b, sizeof(x->kernel) - setup);
-	assert_memory_equal(b, x->kernel + setup, sizeof(x->kernel) - setup);
+	rd(x, b, sizeof(x->kernel) - setup_bytes);
+	assert_memory_equal(b, x->kernel + setup_bytes, sizeof(x->kernel) - setup_bytes);
 	sel(x, FWCFG_INITRD_DATA);
 	rd(x, b, sizeof(x->initrd));
 	assert_memory_equal(b, x->initrd, sizeof(x->initrd));

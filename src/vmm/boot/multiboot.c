@@ -249,7 +249,7 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 		return -1;
 
 	/* The address fields win when present, ELF otherwise (3.1.3). */
-	struct elf_loaded ld;
+	struct elf_loaded ld = {0, 0, 0}; /* both branches fill it; zero makes that visible */
 	if (flags & MB_F_ADDRS) {
 		if (mb_load_aout(gm, req, &im, hoff, &ld, err, errlen) < 0)
 			return -1;

@@ -51,7 +51,7 @@ enum {
 };
 
 #define CONSOLE_CTL_PORTS 3      /* ports a state holds (virtio_console.h: why 3) */
-#define CONSOLE_NAME_MAX 64      /* bytes of a port name, without a NUL */
+#define CONSOLE_NAME_MAX 64u     /* bytes of a port name, without a NUL */
 #define CONSOLE_CTL_MSG_MAX (sizeof(struct console_ctl_msg) + CONSOLE_NAME_MAX)
 
 /* What console_ctl_rx found in a message from the driver. */

@@ -57,7 +57,7 @@
 #define CONSOLE_F_SIZE 0
 #define CONSOLE_F_MULTIPORT 1
 #define CONSOLE_CONFIG_LEN 12 /* cols, rows, max_nr_ports, emerg_wr (5.3.4) */
-#define CONSOLE_MAX_PORTS ((VIRTIO_MAX_QUEUES - 2) / 2)
+#define CONSOLE_MAX_PORTS ((VIRTIO_MAX_QUEUES - 2u) / 2u)
 #define CONSOLE_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 _Static_assert(CONSOLE_MAX_PORTS == CONSOLE_CTL_PORTS, "console_ctl.h holds every port");
 

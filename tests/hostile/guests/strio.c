@@ -96,8 +96,8 @@ int hostile_main(void)
 	outl(0xcf8, 0x80000800u); /* 00:01.0 register 0 */
 	left = REP_STRING("rep insl", 0xcfc, 0x400000, n, 0);
 	HL_CHECK(left == 0 && rd32(0x400000) == 0x67701234u, "rep insl of the GPIO's ID", rd32(0x400000));
-	left = REP_STRING("rep insw", 0x71, 0x400000, n, 0);
-	left = REP_STRING("rep outsb", 0x64, 0x500000, n, 0); /* zeros: i8042 RAM reads */
+	(void)REP_STRING("rep insw", 0x71, 0x400000, n, 0);
+	(void)REP_STRING("rep outsb", 0x64, 0x500000, n, 0); /* zeros: i8042 RAM reads */
 	hl_puts("\nstrio: edges held\n");
 	return HL_PASS;
 }
