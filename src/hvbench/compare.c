@@ -1,6 +1,7 @@
 /* compare: two results documents, workload by workload (see compare.h). */
 #include "compare.h"
 #include "escape.h"
+#include "report.h"
 #include "stats.h"
 
 #include <jansson.h>
@@ -196,22 +197,6 @@ static void fmt_num(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.4g", v);
 }
 
-static void fmt_change(char *buf, size_t n, double v)
-{
-	if (isfinite(v))
-		snprintf(buf, n, "%+.2f%%", v);
-	else
-		snprintf(buf, n, "-");
-}
-
-static void fmt_ci(char *buf, size_t n, double lo, double hi)
-{
-	if (isfinite(lo) && isfinite(hi))
-		snprintf(buf, n, "[%+.2f, %+.2f]", lo, hi);
-	else
-		snprintf(buf, n, "-");
-}
-
 static const char *monitor_of(const struct hvb_doc *d)
 {
 	if (d->config.native_only)
@@ -274,8 +259,8 @@ static void cells(const struct compare_row *w, char cell[NCOL][200])
 		snprintf(cell[1], 200, "-");
 	fmt_num(cell[2], 200, w->a);
 	fmt_num(cell[3], 200, w->b);
-	fmt_change(cell[4], 200, w->change);
-	fmt_ci(cell[5], 200, w->lo, w->hi);
+	report_fmt_pct(cell[4], 200, w->change);
+	report_fmt_ci(cell[5], 200, w->lo, w->hi);
 	snprintf(cell[6], 200, "%s", w->verdict);
 }
 

@@ -80,7 +80,7 @@ static void fmt_val(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.4g", v);
 }
 
-static void fmt_pct(char *buf, size_t n, double v)
+void report_fmt_pct(char *buf, size_t n, double v)
 {
 	if (isfinite(v))
 		snprintf(buf, n, "%+.2f%%", v);
@@ -88,7 +88,7 @@ static void fmt_pct(char *buf, size_t n, double v)
 		snprintf(buf, n, "-");
 }
 
-static void fmt_ci(char *buf, size_t n, double lo, double hi)
+void report_fmt_ci(char *buf, size_t n, double lo, double hi)
 {
 	if (isfinite(lo) && isfinite(hi))
 		snprintf(buf, n, "[%+.2f, %+.2f]", lo, hi);
@@ -138,8 +138,8 @@ static void make_row(const struct hvb_doc *d, const struct hvb_result *r, struct
 		snprintf(w->cell[1], sizeof(w->cell[1]), "-");
 	fmt_val(w->cell[2], sizeof(w->cell[2]), r->has_native ? r->native.median : (double)NAN);
 	fmt_val(w->cell[3], sizeof(w->cell[3]), r->has_virt ? r->virt.median : (double)NAN);
-	fmt_pct(w->cell[4], sizeof(w->cell[4]), r->overhead);
-	fmt_ci(w->cell[5], sizeof(w->cell[5]), r->ov_lo, r->ov_hi);
+	report_fmt_pct(w->cell[4], sizeof(w->cell[4]), r->overhead);
+	report_fmt_ci(w->cell[5], sizeof(w->cell[5]), r->ov_lo, r->ov_hi);
 	flags_of(d, r, w->cell[6], sizeof(w->cell[6]));
 }
 
@@ -203,8 +203,8 @@ static void interference_block(struct hvb_buf *b, const struct hvb_doc *d, int m
 			continue;
 		fmt_val(v, sizeof(v), r->virt.median);
 		fmt_val(vn, sizeof(vn), r->virt_nb.median);
-		fmt_pct(ch, sizeof(ch), r->nb_change);
-		fmt_ci(ci, sizeof(ci), r->nb_lo, r->nb_hi);
+		report_fmt_pct(ch, sizeof(ch), r->nb_change);
+		report_fmt_ci(ci, sizeof(ci), r->nb_lo, r->nb_hi);
 		if (md) {
 			hvb_buf_puts(b, "| ");
 			esc_md(b, r->benchmark, ESC_MD_TEXT);

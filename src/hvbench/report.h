@@ -44,6 +44,10 @@ int report_draw_svg(const char *gnuplot, const char *script, const char *dir, co
 /* Names from a results file go into file names and gnuplot strings: keeps
  * only letters, digits and - _ . (others become '_'). */
 void report_safe_name(char *dst, size_t n, const char *s);
+/* A signed percentage ("+1.23%") and its CI ("[-0.50, +2.10]"), or "-"
+ * where the value is not finite: the one format of every table. */
+void report_fmt_pct(char *buf, size_t n, double v);
+void report_fmt_ci(char *buf, size_t n, double lo, double hi);
 
 /* mkdir -p. Returns 0, or -1 with "cannot create PATH: reason" in err. */
 int report_mkdirs(const char *path, char *err, size_t errlen);
