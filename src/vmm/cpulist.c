@@ -22,31 +22,89 @@ static int cpu_number(const char **p, unsigned *out)
 	return 0;
 }
 
-int cpulist_parse(const char *opt, const char *s, cpu_set_t *set, char *err, size_t errlen)
+/* Walks LIST (numbers and ranges A-B, comma-separated, no blanks) in
+ * order, calling each(ctx, cpu) for every CPU. Returns 0; -1 for a list
+ * that does not parse; or what each() returned when it refused a CPU. */
+static int cpulist_walk(const char *s, int (*each)(void *ctx, unsigned cpu), void *ctx)
 {
 	const char *p = s;
-	CPU_ZERO(set);
 	for (;;) {
 		unsigned a, b;
 		if (cpu_number(&p, &a))
-			goto bad;
+			return -1;
 		b = a;
 		if (*p == '-') {
 			p++;
 			if (cpu_number(&p, &b) || b < a)
-				goto bad;
+				return -1;
 		}
-		for (unsigned c = a; c <= b; c++)
-			CPU_SET(c, set);
+		for (unsigned c = a; c <= b; c++) {
+			int r = each(ctx, c);
+			if (r)
+				return r;
+		}
 		if (*p == '\0')
 			return 0;
 		if (*p++ != ',')
-			goto bad;
+			return -1;
 	}
-bad:
+}
+
+static int set_cpu(void *ctx, unsigned cpu)
+{
+	CPU_SET(cpu, (cpu_set_t *)ctx);
+	return 0;
+}
+
+int cpulist_parse(const char *opt, const char *s, cpu_set_t *set, char *err, size_t errlen)
+{
+	CPU_ZERO(set);
+	if (cpulist_walk(s, set_cpu, set) == 0)
+		return 0;
 	snprintf(err, errlen, "%s '%s': expected a CPU list such as 1 or 0,2-3 (CPU numbers "
 			      "below %d)", opt, s, CPU_SETSIZE);
 	return -1;
+}
+
+struct ordered {
+	int *cpus;
+	unsigned max, *n;
+	unsigned dup; /* the CPU listed twice, for the message */
+};
+
+/* 1: listed twice; 2: more than max. */
+static int append_cpu(void *ctx, unsigned cpu)
+{
+	struct ordered *o = ctx;
+	for (unsigned i = 0; i < *o->n; i++)
+		if (o->cpus[i] == (int)cpu) {
+			o->dup = cpu;
+			return 1;
+		}
+	if (*o->n == o->max)
+		return 2;
+	o->cpus[(*o->n)++] = (int)cpu;
+	return 0;
+}
+
+int cpulist_parse_ordered(const char *s, int *cpus, unsigned max, unsigned *n, char *err,
+			  size_t errlen)
+{
+	struct ordered o = {cpus, max, n, 0};
+	*n = 0;
+	switch (cpulist_walk(s, append_cpu, &o)) {
+	case 0:
+		return 0;
+	case 1:
+		snprintf(err, errlen, "'%s': CPU %u listed twice", s, o.dup);
+		return -1;
+	case 2:
+		snprintf(err, errlen, "'%s': more than %u CPUs", s, max);
+		return -1;
+	default:
+		snprintf(err, errlen, "'%s': expected a CPU list such as 2, 1,3 or 0-3", s);
+		return -1;
+	}
 }
 
 char *cpulist_format(const cpu_set_t *set, char *buf, size_t len)

@@ -27,6 +27,12 @@
  * message naming `opt` in err. */
 int cpulist_parse(const char *opt, const char *s, cpu_set_t *set, char *err, size_t errlen);
 
+/* The same list read in order into cpus[0..*n) (at most max, each CPU
+ * once), for placements where the i-th CPU belongs to the i-th thread
+ * (--pin: one per vCPU). Returns 0, or -1 with why in err. */
+int cpulist_parse_ordered(const char *s, int *cpus, unsigned max, unsigned *n, char *err,
+			  size_t errlen);
+
 /* Writes set in list format ("0,2-3") into buf. Returns buf. */
 char *cpulist_format(const cpu_set_t *set, char *buf, size_t len);
 

@@ -298,8 +298,8 @@ static int cmd_run(int argc, char **argv)
 		case OPT_REALTIME: cfg.rt.realtime = true; break;
 		case OPT_PIN: {
 			char err[256];
-			if (rt_parse_cpulist(optarg, cfg.rt.pin, KVM_MAX_VCPUS, &cfg.rt.npin, err,
-					     sizeof(err))) {
+			if (cpulist_parse_ordered(optarg, cfg.rt.pin, KVM_MAX_VCPUS, &cfg.rt.npin, err,
+						  sizeof(err))) {
 				fprintf(stderr, "vmm: --pin %s\n", err);
 				return VMM_EXIT_CONFIG;
 			}

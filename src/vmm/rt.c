@@ -31,50 +31,6 @@ void rt_cfg_init(struct rt_cfg *c)
 	c->halt_poll_ns = -1;
 }
 
-int rt_parse_cpulist(const char *s, int *cpus, unsigned max, unsigned *n, char *err,
-		     size_t errlen)
-{
-	const char *p = s;
-
-	*n = 0;
-	while (*p) {
-		char *end;
-		long lo = strtol(p, &end, 10), hi;
-
-		if (end == p || lo < 0 || lo >= CPU_SETSIZE)
-			goto bad;
-		hi = lo;
-		p = end;
-		if (*p == '-') {
-			hi = strtol(p + 1, &end, 10);
-			if (end == p + 1 || hi < lo || hi >= CPU_SETSIZE)
-				goto bad;
-			p = end;
-		}
-		for (long c = lo; c <= hi; c++) {
-			for (unsigned i = 0; i < *n; i++)
-				if (cpus[i] == c) {
-					snprintf(err, errlen, "'%s': CPU %ld listed twice", s, c);
-					return -1;
-				}
-			if (*n == max) {
-				snprintf(err, errlen, "'%s': more than %u CPUs", s, max);
-				return -1;
-			}
-			cpus[(*n)++] = (int)c;
-		}
-		if (*p == ',' && p[1])
-			p++;
-		else if (*p)
-			goto bad;
-	}
-	if (*n)
-		return 0;
-bad:
-	snprintf(err, errlen, "'%s': expected a CPU list such as 2, 1,3 or 0-3", s);
-	return -1;
-}
-
 int rt_check(const struct rt_cfg *c, unsigned ncpus, char *err, size_t errlen)
 {
 	cpu_set_t allowed;

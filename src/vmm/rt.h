@@ -48,10 +48,6 @@ struct rt_cfg {
 
 void rt_cfg_init(struct rt_cfg *c);
 
-/* "2", "1,3", "0-3,6": CPUs in order, each once, each below CPU_SETSIZE.
- * Returns 0, or -1 with why in err. */
-int rt_parse_cpulist(const char *s, int *cpus, unsigned max, unsigned *n, char *err,
-		     size_t errlen);
 
 /* Checks the configuration against the vCPU count (one CPU per vCPU, each
  * one this process may use). Returns 0 or -1 with err. */
