@@ -13,7 +13,6 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +24,7 @@
 #include "console.h"
 #include "lswitch.h"
 #include "machine.h"
+#include "sandbox.h"
 
 /* Descriptor numbers a VM's process finds its resources at. */
 #define FD_CONSOLE 3
@@ -113,21 +113,6 @@ static void child_fail(const char *what)
 	_exit(VMM_EXIT_CONFIG);
 }
 
-/* Closes every descriptor from `lo` up to `hi` (inclusive). */
-static void close_from(unsigned lo, unsigned hi)
-{
-	if (lo > hi)
-		return;
-	if (close_range(lo, hi, 0) == 0)
-		return;
-	struct rlimit rl;
-	unsigned top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
-			       ? (unsigned)rl.rlim_cur
-			       : 65536;
-	for (unsigned fd = lo; fd <= hi && fd < top; fd++)
-		close((int)fd);
-}
-
 /* ---- net links ------------------------------------------------------------ */
 
 /*
@@ -178,7 +163,7 @@ static int start_switch(struct sup *s, const struct sd_link *l, const int *ends,
 				child_fail("passing descriptors");
 		/* stderr stays ours: the switch's few messages reach the
 		 * operator. */
-		close_from(FD_SWITCH0 + l->n, ~0u);
+		sandbox_close_range(FD_SWITCH0 + l->n, ~0u);
 		execv(s->o->self, (char *const *)(uintptr_t)argv);
 		child_fail("starting vmm switch");
 	}
@@ -397,9 +382,9 @@ static int spawn(struct sup *s, struct vmproc *v)
 				child_fail("passing descriptors");
 		/* Nothing else: not the terminal, not what our own parent let
 		 * us inherit without close-on-exec. */
-		close_from(FD_CONSOLE + 1, FD_CHAN0 - 1);
-		close_from((unsigned)(FD_CHAN0 + nfds), FD_NET - 1);
-		close_from(v->net >= 0 ? FD_NET + 1 : FD_NET, ~0u);
+		sandbox_close_range(FD_CONSOLE + 1, FD_CHAN0 - 1);
+		sandbox_close_range((unsigned)(FD_CHAN0 + nfds), FD_NET - 1);
+		sandbox_close_range(v->net >= 0 ? FD_NET + 1 : FD_NET, ~0u);
 		if (v->vm->pin >= 0) {
 			cpu_set_t set;
 			CPU_ZERO(&set);

@@ -594,7 +594,7 @@ static void sandbox_keep(int *keep, unsigned *n, int fd)
 		keep[(*n)++] = fd;
 }
 
-static void sandbox_close_range(unsigned lo, unsigned hi)
+void sandbox_close_range(unsigned lo, unsigned hi)
 {
 	if (lo > hi)
 		return;

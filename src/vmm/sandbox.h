@@ -148,4 +148,9 @@ void sandbox_tick(void);
  * against libseccomp (unit tests). Returns 0 or -1 with a message. */
 int sandbox_check(const struct sandbox_opts *o, char *err, size_t errlen);
 
+/* Closes every descriptor from lo to hi (inclusive), with close_range(2)
+ * or one by one where the kernel lacks it (Linux < 5.9). Only
+ * async-signal-safe calls: a child between fork and exec may use it. */
+void sandbox_close_range(unsigned lo, unsigned hi);
+
 #endif
