@@ -194,7 +194,7 @@ def run_one(a, vmm, kind, build, full):
         out_fd = os.eventfd(0, os.EFD_NONBLOCK)
         in_fd = os.eventfd(0, os.EFD_NONBLOCK)
         fds = [mem, out_fd, in_fd]
-        argv += ['--channel', 'gpa=%#x,size=%#x,mem=%d,out=%d,in=%d,vector=0x50'
+        argv += ['--channel', 'gpa=%#x,size=%#x,mem=%d,out=%d,in=%d,name=hostile,peer=runner'
                  % (CHAN_GPA, CHAN_SIZE, mem, out_fd, in_fd)]
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -41,7 +41,8 @@
  *   0x40 NAME      RO    the channel's name, 32 bytes, NUL padded
  *   0x60 PEER      RO    the peer VM's name, 32 bytes, NUL padded
  * Registers take aligned 4-byte accesses; NAME and PEER any aligned read
- * of 1, 2, 4 or 8 bytes. Other reads give all-ones, other writes nothing.
+ * of 1, 2, 4 or 8 bytes; registers 0x1c-0x3c are reserved and read 0.
+ * Other reads give all-ones, other writes do nothing.
  * BAR2 (the region's size rounded up to a power of two, 32-bit memory,
  * not prefetchable): the shared region, then all-ones up to the BAR's end.
  *
