@@ -316,6 +316,17 @@ static void msi_kernel_path(void **state)
 	assert_int_equal(rec.msis, 1);
 	assert_int_equal(rec.level, 0);
 	assert_int_equal(ch.irqs_lost, 1);
+	/* A message outside the interrupt window is a memory write: none. */
+	cfgw(0x04, 2, 0x6);
+	assert_int_equal(rec.kp_on, 3);
+	cfgw(cap + 4, 4, 0x12345678u);
+	assert_int_equal(rec.kp_off, 2);
+	assert_true(chanpci_monitor_reads(&ch));
+	chanpci_incoming(&ch);
+	assert_int_equal(rec.msis, 1);
+	assert_int_equal(ch.irqs_lost, 2);
+	cfgw(cap + 4, 4, 0xfee00000u);
+	assert_int_equal(rec.kp_on, 4);
 	/* MSI off again: INTx. */
 	cfgw(0x04, 2, 0x6);
 	cfgw(cap + 2, 2, 0);

@@ -18,6 +18,11 @@
 #define MSI_DATA 8
 #define MSI_CTRL_ENABLE 0x1
 
+/* Where a message is an interrupt (Intel SDM vol. 3A sec. 10.11.1); a
+ * message elsewhere is a memory write, which this device cannot make. */
+#define MSI_WINDOW_MASK 0xfff00000u
+#define MSI_WINDOW 0xfee00000u
+
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -36,6 +41,11 @@ uint32_t chanpci_bar_size(uint64_t size)
 static void intx_update(struct chanpci *c)
 {
 	irq_set_level(&c->intx, c->pending && !c->msi_on && !c->intx_disabled);
+}
+
+static bool msi_is_interrupt(const struct chanpci *c)
+{
+	return (c->msi_addr & MSI_WINDOW_MASK) == MSI_WINDOW;
 }
 
 /* Keeps the kernel paths in step with BAR0 (the outgoing doorbell) and
@@ -57,7 +67,7 @@ static void paths_sync(struct chanpci *c)
 	}
 
 	bool was_monitor = !c->kpath;
-	bool want = c->msi_on && c->master;
+	bool want = c->msi_on && c->master && msi_is_interrupt(c);
 	if (c->kpath && !want) {
 		c->ops.msi_path(c->ops.ctx, c->idx, false, 0, 0);
 		c->kpath = false;
@@ -90,13 +100,15 @@ bool chanpci_monitor_reads(struct chanpci *c)
 void chanpci_incoming(struct chanpci *c)
 {
 	pthread_mutex_lock(&c->lock);
-	if (c->msi_on && c->master) {
+	if (c->msi_on && c->master && msi_is_interrupt(c)) {
 		/* MSI without the kernel path (the host refused it, or the
 		 * count came in while it was being set up). */
 		c->irqs_user++;
 		(void)c->ops.msi(c->ops.ctx, c->msi_addr, c->msi_data);
 	} else if (c->msi_on) {
-		c->irqs_lost++; /* no bus mastering, no message (sec. 6.8.1) */
+		/* No bus mastering, no message (sec. 6.8.1); or a message
+		 * that is no interrupt: lost, as on a bus. */
+		c->irqs_lost++;
 	} else {
 		c->irqs_user++;
 		c->pending |= 1;

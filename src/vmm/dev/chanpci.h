@@ -11,6 +11,8 @@
  *  - MSI enabled with bus mastering: the peer's doorbell eventfd is an
  *    irqfd on an MSI route to what the guest programmed. The host kernel
  *    injects it; neither monitor runs (the hot path of our benchmark guest).
+ *    Without bus mastering, or with a message address outside the
+ *    interrupt window 0xfee00000-0xfeefffff, no message is sent: lost.
  *  - otherwise INTx: the monitor reads the eventfd (chanpci_incoming),
  *    latches PENDING and drives INTA# level-triggered while PENDING is set,
  *    MSI is off and COMMAND's Interrupt Disable (bit 10) is clear. STATUS
@@ -130,7 +132,7 @@ struct chanpci {
 	bool kpath_failed;  /* for exactly kpath_addr/kpath_data: not retried */
 	uint64_t rings_user;   /* doorbells the monitor rang itself */
 	uint64_t irqs_user;    /* incoming doorbells the monitor delivered */
-	uint64_t irqs_lost;    /* incoming with MSI on but bus mastering off */
+	uint64_t irqs_lost;    /* incoming with MSI on but no message possible */
 };
 
 /* Sets the device up, not yet on a bus. `shm` is the region of `size`

@@ -60,7 +60,7 @@ int hostile_main(void)
 	/* INTx, MSI with garbage, MSI off, back and forth. */
 	for (unsigned i = 0; i < 50; i++) {
 		pci_write(0, dev, 0, cap + 4, 4, i & 1 ? 0xfee00000u : 0x12345678u);
-		pci_write(0, dev, 0, cap + 8, 2, i);
+		pci_write(0, dev, 0, cap + 8, 2, 0x60 + i); /* not an exception vector */
 		pci_write(0, dev, 0, cap + 2, 2, i & 2 ? 1 : 0xffff);
 		pci_write(0, dev, 0, 0x04, 2, i & 4 ? 0x406 : 0x2);
 	}
