@@ -15,7 +15,10 @@
  * and pong's echo; the round trip is the TSC from before the ring to the
  * first instruction of ping's interrupt handler. channel-pong echoes each
  * sequence number it is rung for and prints "PONG echoed N messages" (its
- * only output: the RESULT line is ping's). The waits spin on the handler's counter
+ * only output: the RESULT line is ping's). With bytes=B each message also
+ * carries B bytes from offset 0x40 (ping writes them before its sequence
+ * number, pong reads and checks every word before it answers): a bulk
+ * transfer whose throughput is loops * B / time_ms. The waits spin on the handler's counter
  * at CPL3, so no scheduling is in the measured path.
  */
 #include <stddef.h>
@@ -31,6 +34,9 @@
 static const struct bench_param chan_params[] = {
 	{"loops", BENCH_P_UINT, "1000", "round trips", 1, 10000000, NULL},
 	{"hist_us", BENCH_P_UINT, "200", "histogram range in us", 1, 1000, NULL},
+	{"bytes", BENCH_P_SIZE, "0",
+	 "payload per message, written by ping and checked by pong (a bulk transfer: "
+	 "loops * bytes / time_ms)", 0, 128ull << 20, NULL},
 	{0},
 };
 
@@ -144,8 +150,11 @@ static int chan_run(const struct bench_args *a)
 	const char *why;
 	if (chan_find(&shm, &regs, &size, &why))
 		return bench_fail(a, why);
-	if (size < 32)
-		return bench_fail(a, "the channel's region is too small");
+	uint64_t payload = bench_arg(a, "bytes");
+	if (size < 64 || payload > size - 64)
+		return bench_fail(a, "the channel's region is too small for bytes= plus 64");
+	volatile uint64_t *data = shm + 8;
+	uint64_t words = payload / 8;
 	volatile uint32_t *bell = &regs[CHAN_REG_DOORBELL / 4];
 	volatile uint64_t *mine = ping ? &shm[0] : &shm[1], *theirs = ping ? &shm[1] : &shm[0];
 	volatile uint64_t *my_seq = ping ? &shm[2] : &shm[3], *their_seq = ping ? &shm[3] : &shm[2];
@@ -167,6 +176,8 @@ static int chan_run(const struct bench_args *a)
 		uint64_t count = base + i;
 		if (ping) {
 			uint64_t t0 = plat_rdtsc();
+			for (uint64_t k = 0; k < words; k++)
+				data[k] = i ^ k;
 			*my_seq = i;
 			*bell = 1;
 			if (wait_for(count, their_seq, i)) {
@@ -178,6 +189,9 @@ static int chan_run(const struct bench_args *a)
 		} else {
 			if (wait_for(count, their_seq, i))
 				return bench_fail(a, "channel-ping stopped sending");
+			for (uint64_t k = 0; k < words; k++)
+				if (data[k] != (i ^ k))
+					return bench_fail(a, "channel-ping's payload arrived wrong");
 			*my_seq = i;
 			*bell = 1;
 		}
