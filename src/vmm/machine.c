@@ -772,7 +772,7 @@ int machine_run(const struct machine_config *cfg)
 	if (kvm_create_vm(&m->kvm, &m->mem, cfg->cpus, err, sizeof(err)))
 		goto out;
 	req.tsc_khz = m->kvm.tsc_khz;
-	uint8_t *chan_shm[CHANNEL_MAX];
+	uint8_t *chan_shm[CHANNEL_MAX] = {0};
 	for (unsigned i = 0; i < cfg->nchans; i++)
 		if (channel_setup(i, &cfg->chans[i], &chan_shm[i], err, sizeof(err)))
 			goto out;
