@@ -14,7 +14,9 @@
  * /sys/bus/pci/devices/ADDR/resource0 and resource2, and waits for the
  * doorbell interrupt on /dev/uioN: uio_pci_generic masks INTx with the
  * PCI 2.3 Interrupt Disable bit in its handler; we acknowledge the
- * device's PENDING register and unmask by writing 1 to /dev/uioN.
+ * device's PENDING register and unmask (a write of 1 to /dev/uioN, or on
+ * kernels without uio_pci_generic's irqcontrol, clearing the bit through
+ * ADDR/config).
  *
  * The protocol in the shared memory (little-endian):
  *   0x00 u32 request sequence (ping writes it last)
@@ -62,6 +64,7 @@
 struct chan {
 	char dev[300];       /* /sys/bus/pci/devices/ADDR */
 	int uio;             /* /dev/uioN */
+	int config;          /* ADDR/config: configuration space */
 	volatile uint32_t *regs;
 	volatile uint8_t *shm;
 	size_t size;
@@ -194,6 +197,11 @@ static void open_chan(struct chan *c)
 	}
 	bind_uio(c);
 	open_uio(c);
+	char p[400];
+	snprintf(p, sizeof(p), "%s/config", c->dev);
+	c->config = open(p, O_RDWR);
+	if (c->config < 0)
+		die(p);
 	c->regs = map_bar(c, 0, &bar0);
 	c->shm = map_bar(c, 2, &c->size);
 	if (c->regs[R_ID / 4] != CHAN_ID) {
@@ -215,13 +223,24 @@ static void reg_str(const struct chan *c, unsigned off, char out[33])
 	out[32] = '\0';
 }
 
-/* Unmasks the interrupt (uio_pci_generic's irqcontrol: Interrupt Disable
- * cleared). */
+/* Unmasks the interrupt: clears COMMAND's Interrupt Disable (bit 10, bit 2
+ * of configuration byte 5) that uio_pci_generic's handler set. Kernels
+ * whose uio_pci_generic has irqcontrol do it for a write of 1 to
+ * /dev/uioN; the others (Debian 12's 6.1) leave it to us, through the
+ * function's config file, as the kernel's UIO HOWTO shows. */
 static void irq_enable(const struct chan *c)
 {
 	int32_t on = 1;
-	if (write(c->uio, &on, sizeof(on)) != sizeof(on))
-		die("enable the interrupt");
+	if (write(c->uio, &on, sizeof(on)) == sizeof(on))
+		return;
+	if (errno != ENOSYS)
+		die("enable the interrupt (/dev/uioN)");
+	uint8_t hi;
+	if (pread(c->config, &hi, 1, 5) != 1)
+		die("read COMMAND");
+	hi &= (uint8_t)~0x4;
+	if (pwrite(c->config, &hi, 1, 5) != 1)
+		die("clear Interrupt Disable");
 }
 
 /* Waits up to ms for a doorbell: 1 when one came (acknowledged in
@@ -350,7 +369,7 @@ static int ping(struct chan *c, unsigned n)
 
 int main(int argc, char **argv)
 {
-	struct chan c = {.uio = -1};
+	struct chan c = {.uio = -1, .config = -1};
 	unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 3;
 	if (argc < 2 || (strcmp(argv[1], "ping") && strcmp(argv[1], "pong") &&
 			 strcmp(argv[1], "info"))) {
