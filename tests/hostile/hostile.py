@@ -87,7 +87,7 @@ ATTACKS = [
            guards='issue 9 item 2 (machine.c serial_tx): a vCPU blocked in write(2) '
                   'to a full stdout pipe retried on EINTR for ever, so SIGTERM never '
                   'ended the run'),
-    Attack('chan', out=('hostile: pass',), channel=True),
+    Attack('chan', out=('hostile: pass', 'chan: INTx interrupts 3,'), channel=True),
     Attack('ports', out=('hostile: pass',),
            guards='issue 9 item 11 (vcpu.c unclaimed/log_first): every unclaimed port '
                   'was logged once, 7.4 MB of stderr for a guest that reads each port'),

@@ -40,7 +40,14 @@ uint32_t chanpci_bar_size(uint64_t size)
  * enabled does not use INTx) or Interrupt Disable is set. Device lock. */
 static void intx_update(struct chanpci *c)
 {
-	irq_set_level(&c->intx, c->pending && !c->msi_on && !c->intx_disabled);
+	bool level = c->pending && !c->msi_on && !c->intx_disabled;
+	/* Only changes reach the irqchip: asserting a level-triggered pin
+	 * that is already asserted is not an event (PCI INTx is a level), and
+	 * an irqchip may take it for a new one once the pin's EOI is done. */
+	if (level == c->intx_level)
+		return;
+	c->intx_level = level;
+	irq_set_level(&c->intx, level);
 }
 
 static bool msi_is_interrupt(const struct chanpci *c)

@@ -117,6 +117,7 @@ struct chanpci {
 	uint32_t bar2_size;
 	char name[CHANPCI_STR_LEN], peer[CHANPCI_STR_LEN];
 	uint32_t pending;
+	bool intx_level;    /* what INTA# was last driven to */
 	uint32_t bar0, bar2; /* addresses while decoded */
 	bool bar0_on, bar2_on;
 	bool bell_kernel;   /* the doorbell ioeventfd is installed, at bell_addr */
