@@ -5,6 +5,7 @@
  * mastering. KVM is replaced by recorders. */
 #include <string.h>
 
+#include "channel.h"
 #include "chanpci.h"
 #include "testlib.h"
 
@@ -426,6 +427,40 @@ static void bar2_tail(void **state)
 	(void)p;
 }
 
+/* --channel: the names for the register page, the BAR rule, and the old
+ * fixed vector gone (the guest programs MSI itself now). */
+static void channel_option(void **state)
+{
+	(void)state;
+	struct channel_cfg c;
+	char err[256];
+	assert_int_equal(channel_parse("gpa=0xe0000000,size=64K,mem=10,out=11,in=12,name=pp,"
+				       "peer=pong-1.b_c", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.name, "pp");
+	assert_string_equal(c.peer, "pong-1.b_c");
+	assert_int_equal(channel_parse("gpa=0xe0000000,size=64K,mem=10,out=11,in=12", &c, err,
+				       sizeof(err)), 0);
+	assert_string_equal(c.name, "");
+	assert_int_equal(channel_parse("gpa=0xe0000000,size=64K,mem=10,out=11,in=12,vector=80", &c,
+				       err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown key 'vector'"));
+	assert_int_equal(channel_parse("gpa=0xe0000000,size=64K,mem=10,out=11,in=12,name=a b", &c,
+				       err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a name"));
+	assert_int_equal(channel_parse("gpa=0xe0000000,size=64K,mem=10,out=11,in=12,"
+				       "name=0123456789012345678901234567890123", &c, err,
+				       sizeof(err)), -1);
+	assert_int_equal(channel_parse("gpa=0xe0000000,size=12K,mem=10,out=11,in=12", &c, err,
+				       sizeof(err)), -1);
+	assert_non_null(strstr(err, "PCI BAR"));
+	assert_int_equal(channel_parse("gpa=0xe0008000,size=64K,mem=10,out=11,in=12", &c, err,
+				       sizeof(err)), -1);
+	assert_non_null(strstr(err, "PCI BAR"));
+	assert_int_equal(channel_check_one(0xe0000000ull, 0x10000), 0);
+	assert_int_equal(channel_check_one(0xe0008000ull, 0x10000), CHANNEL_BAD_BAR);
+	assert_int_equal(channel_check_one(0xe0000000ull, 0x3000), CHANNEL_BAD_BAR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(doorbell_follows_bar0, setup, teardown),
 		cmocka_unit_test_setup_teardown(shared_region_follows_bar2, setup, teardown),
 		cmocka_unit_test(bar2_tail),
+		cmocka_unit_test(channel_option),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
