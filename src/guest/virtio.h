@@ -29,8 +29,10 @@
 
 #include "guest.h"
 
+#define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_RNG 4
+#define VIRTIO_ID_VSOCK 19
 
 /* Feature bits (6, 5.2.3). */
 #define VIRTIO_F_INDIRECT_DESC 28
