@@ -47,7 +47,6 @@
 #define VNET_ETHERTYPE 0x88b5
 #define VNET_MAGIC 0x504e5648u /* "HVNP" */
 #define VNET_MIN_FRAME 60      /* Ethernet's minimum without the FCS */
-#define VNET_MAX_FRAME 1514
 
 enum vnet_kind { VK_HELLO = 1, VK_HELLO_ACK, VK_PING, VK_PONG, VK_DATA, VK_END, VK_DONE };
 
@@ -230,6 +229,15 @@ static const struct bench_param vnet_params[] = {
 	{0},
 };
 
+/* net-bulk's: full frames unless asked */
+static const struct bench_param vnet_bulk_params[] = {
+	{"loops", BENCH_P_UINT, "10000", "frames sent", 1, 100000000, NULL},
+	{"size", BENCH_P_UINT, "1514", "frame size in bytes, Ethernet header included", 60, 1514,
+	 NULL},
+	{"wait_s", BENCH_P_UINT, "30", "seconds to wait for the peer to come up", 1, 600, NULL},
+	{0},
+};
+
 static int vnet_run(const struct bench_args *a);
 
 const struct bench_workload vnet_ping = {
@@ -245,7 +253,7 @@ const struct bench_workload vnet_bulk = {
 	"net-bulk", "synthetic",
 	"one-way stream of frames over a net link to a VM running net-sink (vmm system); B/s "
 	"delivered",
-	vnet_params, vnet_run,
+	vnet_bulk_params, vnet_run,
 };
 const struct bench_workload vnet_sink = {
 	"net-sink", "synthetic", "counts net-bulk's frames and reports them back (vmm system)",
@@ -451,8 +459,6 @@ static int vnet_run(const struct bench_args *a)
 	const char *why = "";
 	uint64_t n = bench_arg(a, "loops");
 	uint32_t size = (uint32_t)bench_arg(a, "size");
-	if (a->w == &vnet_bulk && !a->given[1]) /* given[1]: "size", vnet_params' second */
-		size = VNET_MAX_FRAME;                /* bulk: full frames unless asked */
 	if (vnet_open(&why))
 		return bench_fail(a, why);
 	int rc = a->w == &vnet_ping   ? run_ping(a, n, size)
