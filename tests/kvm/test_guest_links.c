@@ -8,7 +8,8 @@
  *     Unix socket PATH_PORT, vsock-pong answering a host program that
  *     connected with "CONNECT PORT", and a refused connection (RST);
  *   - two guests on a vsock link: skipped with its reason while `vmm
- *     system` does not carry vsock links yet (docs/system.md, "Links").
+ *     system` does not carry vsock links yet (docs/system.md, "Links");
+ *   - hvbench runs net-ping and net-bulk as guest-only workloads.
  * Skipped where /dev/kvm cannot run a VM.
  */
 #include <errno.h>
@@ -329,6 +330,30 @@ static void vsock_between_vms(void **state)
 	cmd_result_free(&r);
 }
 
+/* hvbench runs the net workloads as guest-only two-VM workloads. */
+static void hvbench_net_workloads(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char out[128], cmd[512];
+	snprintf(out, sizeof(out), "%s/hvb", dir);
+	const char *argv[] = {build_path("hvbench"), "run", "--bench", "net-ping,net-bulk",
+			      "--reps", "1", "--out", out, NULL};
+	struct cmd_result r;
+	run_cmd(argv, 300, &r);
+	test_note("status %d\n%.1500s\n%.1500s", r.status, r.out, r.err);
+	assert_int_equal(r.status, 0);
+	cmd_result_free(&r);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import json,sys; d=json.load(open('%s/results.json'));"
+		 " r={x['benchmark']:x for x in d['results']};"
+		 " p=r['net-ping']; b=r['net-bulk'];"
+		 " assert p['native'] is None and p['virt']['samples'] and p['metric']=='rtt_avg';"
+		 " assert b['native'] is None and b['virt']['samples'] and b['unit']=='B/s'\"",
+		 out);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +365,7 @@ int main(void)
 		cmocka_unit_test(vsock_refused),
 		cmocka_unit_test(vsock_pong_host),
 		cmocka_unit_test(vsock_between_vms),
+		cmocka_unit_test(hvbench_net_workloads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
