@@ -7,8 +7,10 @@
  *     the host side of vsock_conn.c): vsock-ping against an echo on the
  *     Unix socket PATH_PORT, vsock-pong answering a host program that
  *     connected with "CONNECT PORT", and a refused connection (RST);
- *   - two guests on a vsock link: skipped with its reason while `vmm
- *     system` does not carry vsock links yet (docs/system.md, "Links");
+ *   - two guests on a vsock link, under `vmm system` and with the two
+ *     monitors wired by hand (`--vsock ...,peer=CID@FD`): each skipped
+ *     with its reason while the monitor or `vmm system` lacks vsock links
+ *     (docs/system.md, "Links");
  *   - hvbench runs net-ping and net-bulk as guest-only workloads.
  * Skipped where /dev/kvm cannot run a VM.
  */
@@ -330,6 +332,59 @@ static void vsock_between_vms(void **state)
 	cmd_result_free(&r);
 }
 
+/* The same pair with the monitors wired by hand, as vmm system will wire
+ * them: a SOCK_SEQPACKET socketpair, an end to each `vmm run --vsock
+ * cid=N,uds=PATH,peer=CID@FD`. Skipped while vmm run has no peer=. */
+struct vm_run {
+	char vsock[160], cmd[96];
+	struct cmd_result r;
+};
+
+static void *vm_thread(void *p)
+{
+	struct vm_run *v = p;
+	const char *argv[] = {build_path("vmm"), "run", "--kernel", guest, "--mem", "32M",
+			      "--vsock", v->vsock, "--cmdline", v->cmd, NULL};
+	run_cmd(argv, 60, &v->r);
+	test_note("%s -> status %d\nstdout: %.2000s\nstderr: %.1000s", v->cmd, v->r.status,
+		  v->r.out, v->r.err);
+	return NULL;
+}
+
+static void vsock_between_vms_direct(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	static struct vm_run a, b;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	snprintf(a.vsock, sizeof(a.vsock), "cid=3,uds=%s/a.sock,peer=4@%d", dir, sv[0]);
+	snprintf(b.vsock, sizeof(b.vsock), "cid=4,uds=%s/b.sock,peer=3@%d", dir, sv[1]);
+	snprintf(a.cmd, sizeof(a.cmd), "run vsock-ping loops=300 cid=4 port=5000");
+	snprintf(b.cmd, sizeof(b.cmd), "run vsock-pong loops=300 port=5000");
+	pthread_t ta, tb;
+	assert_int_equal(pthread_create(&tb, NULL, vm_thread, &b), 0);
+	assert_int_equal(pthread_create(&ta, NULL, vm_thread, &a), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	close(sv[0]);
+	close(sv[1]);
+	if (a.r.status == 2 && strstr(a.r.err, "unknown key in \"peer=")) {
+		cmd_result_free(&a.r);
+		cmd_result_free(&b.r);
+		skip_because("vmm run --vsock has no peer=CID@FD (vsock links) yet");
+	}
+	assert_int_equal(a.r.status, 1);
+	assert_int_equal(b.r.status, 1);
+	assert_non_null(strstr(a.r.out, "RESULT {\"benchmark\":\"vsock-ping\""));
+	assert_non_null(strstr(a.r.out, "\"peer_cid\":4"));
+	assert_non_null(strstr(b.r.out, "PONG echoed 300 bytes, cid 4"));
+	cmd_result_free(&a.r);
+	cmd_result_free(&b.r);
+}
+
 /* hvbench runs the net workloads as guest-only two-VM workloads. */
 static void hvbench_net_workloads(void **state)
 {
@@ -365,6 +420,7 @@ int main(void)
 		cmocka_unit_test(vsock_refused),
 		cmocka_unit_test(vsock_pong_host),
 		cmocka_unit_test(vsock_between_vms),
+		cmocka_unit_test(vsock_between_vms_direct),
 		cmocka_unit_test(hvbench_net_workloads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
