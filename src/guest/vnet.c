@@ -66,6 +66,7 @@ static struct {
 	uint64_t tx_sent, tx_done; /* frames given to the device, frames it returned */
 	uint8_t mac[6], peer[6];
 	uint64_t rx_frames, rx_foreign;
+	uint64_t kick_tsc; /* TSC ticks spent in transmit notifications */
 	int open;
 } vn;
 
@@ -182,7 +183,9 @@ static int vnet_send(uint32_t kind, uint64_t seq, uint64_t aux, uint32_t len)
 	vn.tx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)b, VNET_HDR_LEN + len, 0, 0};
 	virtq_publish(&vn.tx, s);
 	vn.tx_sent++;
-	virtq_kick(&vn.tx);
+	uint64_t k0 = plat_rdtsc();
+	if (virtq_kick(&vn.tx)) /* the notify write: an exit to the host's ioeventfd */
+		vn.kick_tsc += plat_rdtsc() - k0;
 	return 0;
 }
 
@@ -355,6 +358,9 @@ static int run_ping(const struct bench_args *a, uint64_t n, uint32_t size)
 	result_u64(&r, "stale_frames", stale);
 	result_u64(&r, "notifies", vn.tx.kicks + vn.rx.kicks);
 	result_u64(&r, "notifies_suppressed", vn.tx.kicks_skipped + vn.rx.kicks_skipped);
+	result_f64(&r, "notify_us", vn.tx.kicks ? (double)vn.kick_tsc * 1000.0 / (double)khz /
+							 (double)vn.tx.kicks
+						: 0.0, 1);
 	plat_free(lat, bytes);
 	return result_end(&r);
 }

@@ -74,6 +74,7 @@ static struct {
 	uint32_t peer_shut;
 	/* counts */
 	uint64_t rst_sent, overrun, credit_waits, foreign;
+	uint64_t kick_tsc; /* TSC ticks spent in tx notifications */
 } vs;
 
 static uint64_t ms_ticks(uint64_t ms)
@@ -174,7 +175,9 @@ static int vvs_send(uint16_t op, uint32_t flags, const void *data, uint32_t len,
 	vs.tx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)b, (uint32_t)sizeof(*h) + len, 0, 0};
 	virtq_publish(&vs.tx, s);
 	vs.tx_sent++;
-	virtq_kick(&vs.tx);
+	uint64_t k0 = plat_rdtsc();
+	if (virtq_kick(&vs.tx)) /* the notify write: an exit to the host's ioeventfd */
+		vs.kick_tsc += plat_rdtsc() - k0;
 	return 0;
 }
 
@@ -437,6 +440,9 @@ static int run_ping(const struct bench_args *a)
 	result_u64(&r, "credit_waits", vs.credit_waits);
 	result_u64(&r, "notifies", vs.tx.kicks + vs.rx.kicks);
 	result_u64(&r, "notifies_suppressed", vs.tx.kicks_skipped + vs.rx.kicks_skipped);
+	result_f64(&r, "notify_us", vs.tx.kicks ? (double)vs.kick_tsc * 1000.0 / (double)khz /
+							 (double)vs.tx.kicks
+						: 0.0, 1);
 	plat_free(lat, bytes);
 	return result_end(&r);
 }
