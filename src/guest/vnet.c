@@ -11,8 +11,8 @@
  * which is all zero on transmit and ignored on receive. Receive buffers
  * are fixed 2 KiB slots, one device-writable descriptor each, given back
  * as soon as their frame is read; transmit slots are used round-robin and
- * reclaimed from the used ring (the device completes them in order, but
- * the ids are checked anyway).
+ * reclaimed by their id from the used ring (an id that is not in flight
+ * is a broken device: the workload fails).
  *
  * Both queues are polled at CPL3: no vector is given to them (4.1.5.1.2),
  * so a frame costs the guest no interrupt and no CPL0 instruction, only
@@ -64,6 +64,8 @@ static struct {
 	uint8_t *rxbuf, *txbuf;
 	uint16_t ntx;
 	uint64_t tx_sent, tx_done; /* frames given to the device, frames it returned */
+	uint8_t tx_busy[VNET_QMAX]; /* transmit slot s is the device's */
+	uint8_t rx_dev[VNET_QMAX];  /* receive slot s is the device's */
 	uint8_t mac[6], peer[6];
 	uint64_t rx_frames, rx_foreign;
 	uint64_t kick_tsc; /* TSC ticks spent in transmit notifications */
@@ -125,14 +127,18 @@ static int vnet_open(const char **why)
 	if (!vn.rxbuf || !vn.txbuf) {
 		struct virtq qs[2] = {vn.rx, vn.tx};
 		virtio_reset(&vn.dev, qs, 2);
+		plat_free(vn.rxbuf, (size_t)vn.rx.size * VNET_SLOT);
+		plat_free(vn.txbuf, (size_t)vn.ntx * VNET_SLOT);
 		*why = "out of memory for the virtio-net buffers";
 		return -1;
 	}
-	/* Every receive slot to the device before DRIVER_OK (3.1.1 allows
-	 * the driver to fill queues first; the device then needs no kick). */
+	/* Every receive slot is made available before DRIVER_OK (3.1.1: the
+	 * queues are set up first), and one notification after it tells the
+	 * device they are there. */
 	for (uint16_t s = 0; s < vn.rx.size; s++) {
 		vn.rx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)(vn.rxbuf + (size_t)s * VNET_SLOT),
 						 VNET_SLOT, VQ_DESC_F_WRITE, 0};
+		vn.rx_dev[s] = 1;
 		virtq_publish(&vn.rx, s);
 	}
 	virtio_driver_ok(&vn.dev);
@@ -148,27 +154,29 @@ static int vnet_reap(void)
 {
 	uint32_t id, len;
 	while (virtq_get(&vn.tx, &id, &len)) {
-		if (id >= vn.ntx || vn.tx_done == vn.tx_sent)
+		if (id >= vn.ntx || !vn.tx_busy[id])
 			return -1;
+		vn.tx_busy[id] = 0;
 		vn.tx_done++;
 	}
 	return 0;
 }
 
-/* Sends one frame of `len` bytes (at least VNET_MIN_FRAME). Waits for a
- * free transmit slot up to ~1 s. Returns 0 or -1. */
+/* Sends one frame of `len` bytes (at least VNET_MIN_FRAME) from the next
+ * transmit slot in turn, waiting up to ~1 s for the device to give it
+ * back (it may complete out of order, 2.7.14). Returns 0 or -1. */
 static int vnet_send(uint32_t kind, uint64_t seq, uint64_t aux, uint32_t len)
 {
 	uint64_t t0 = plat_rdtsc();
+	uint16_t s = (uint16_t)(vn.tx_sent % vn.ntx);
 	for (;;) {
 		if (vnet_reap())
 			return -1;
-		if (vn.tx_sent - vn.tx_done < vn.ntx)
+		if (!vn.tx_busy[s])
 			break;
 		if (plat_rdtsc() - t0 > ms_ticks(1000))
 			return -1;
 	}
-	uint16_t s = (uint16_t)(vn.tx_sent % vn.ntx);
 	uint8_t *b = vn.txbuf + (size_t)s * VNET_SLOT;
 	__builtin_memset(b, 0, VNET_HDR_LEN); /* no offloads: a zero header (5.1.6.2) */
 	struct vnet_frame *f = (struct vnet_frame *)(b + VNET_HDR_LEN);
@@ -181,6 +189,7 @@ static int vnet_send(uint32_t kind, uint64_t seq, uint64_t aux, uint32_t len)
 	f->seq = seq;
 	f->aux = aux;
 	vn.tx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)b, VNET_HDR_LEN + len, 0, 0};
+	vn.tx_busy[s] = 1;
 	virtq_publish(&vn.tx, s);
 	vn.tx_sent++;
 	uint64_t k0 = plat_rdtsc();
@@ -189,17 +198,19 @@ static int vnet_send(uint32_t kind, uint64_t seq, uint64_t aux, uint32_t len)
 	return 0;
 }
 
-/* The next frame of ours within `ticks` of TSC: returns its receive slot
- * (give it back with vnet_give) and sets *f and *len, or -1 on timeout.
- * Frames that are not ours (another EtherType, too short) are given back
- * here and counted. */
-static int vnet_recv(uint64_t ticks, const struct vnet_frame **f, uint32_t *flen);
+/* Gives receive slot `slot` back to the device; the notification is
+ * skipped unless it ran out of buffers (EVENT_IDX). */
 static void vnet_give(int slot)
 {
+	vn.rx_dev[slot] = 1;
 	virtq_publish(&vn.rx, (uint16_t)slot);
 	virtq_kick(&vn.rx);
 }
 
+/* The next frame of ours within `ticks` of TSC: returns its receive slot
+ * (give it back with vnet_give) and sets *f and *len, or -1 on timeout.
+ * Frames that are not ours (another EtherType, too short) are given back
+ * here and counted. */
 static int vnet_recv(uint64_t ticks, const struct vnet_frame **f, uint32_t *flen)
 {
 	uint64_t t0 = plat_rdtsc();
@@ -210,8 +221,9 @@ static int vnet_recv(uint64_t ticks, const struct vnet_frame **f, uint32_t *flen
 				return -1;
 			continue;
 		}
-		if (id >= vn.rx.size) /* not a slot of ours: a broken device */
+		if (id >= vn.rx.size || !vn.rx_dev[id]) /* not a slot it had: a broken device */
 			return -1;
+		vn.rx_dev[id] = 0;
 		const struct vnet_frame *p =
 			(const struct vnet_frame *)(vn.rxbuf + (size_t)id * VNET_SLOT + VNET_HDR_LEN);
 		if (len < VNET_HDR_LEN + sizeof(*p) || len > VNET_SLOT || p->magic != VNET_MAGIC ||

@@ -63,6 +63,7 @@ static struct {
 	uint8_t *rxbuf, *txbuf, *buf; /* buf: the stream's receive ring, VVS_BUF */
 	uint32_t evbuf[VVS_NEV];
 	uint64_t tx_sent, tx_done;
+	uint8_t tx_busy[VVS_QMAX], rx_dev[VVS_QMAX]; /* slot s is the device's */
 	uint64_t cid;
 	int open;
 	/* the connection */
@@ -124,6 +125,7 @@ static int vvs_open(const char **why)
 	for (uint16_t s = 0; s < vs.rx.size; s++) {
 		vs.rx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)(vs.rxbuf + (size_t)s * VVS_SLOT),
 						 VVS_SLOT, VQ_DESC_F_WRITE, 0};
+		vs.rx_dev[s] = 1;
 		virtq_publish(&vs.rx, s);
 	}
 	for (uint16_t s = 0; s < VVS_NEV && s < vs.ev.size; s++) {
@@ -145,19 +147,20 @@ static int vvs_send(uint16_t op, uint32_t flags, const void *data, uint32_t len,
 		    const struct vvs_hdr *to)
 {
 	uint64_t t0 = plat_rdtsc();
+	uint16_t s = (uint16_t)(vs.tx_sent % vs.tx.size);
 	for (;;) {
 		uint32_t id, l;
 		while (virtq_get(&vs.tx, &id, &l)) {
-			if (id >= vs.tx.size || vs.tx_done == vs.tx_sent)
-				return -1;
+			if (id >= vs.tx.size || !vs.tx_busy[id])
+				return -1; /* an id not in flight: a broken device */
+			vs.tx_busy[id] = 0;
 			vs.tx_done++;
 		}
-		if (vs.tx_sent - vs.tx_done < vs.tx.size)
+		if (!vs.tx_busy[s])
 			break;
 		if (plat_rdtsc() - t0 > ms_ticks(1000))
 			return -1;
 	}
-	uint16_t s = (uint16_t)(vs.tx_sent % vs.tx.size);
 	uint8_t *b = vs.txbuf + (size_t)s * VVS_SLOT;
 	struct vvs_hdr *h = (struct vvs_hdr *)b;
 	*h = (struct vvs_hdr){
@@ -173,6 +176,7 @@ static int vvs_send(uint16_t op, uint32_t flags, const void *data, uint32_t len,
 	if (len)
 		__builtin_memcpy(b + sizeof(*h), data, len);
 	vs.tx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)b, (uint32_t)sizeof(*h) + len, 0, 0};
+	vs.tx_busy[s] = 1;
 	virtq_publish(&vs.tx, s);
 	vs.tx_sent++;
 	uint64_t k0 = plat_rdtsc();
@@ -255,15 +259,17 @@ static unsigned vvs_poll(void)
 	unsigned n = 0;
 	uint32_t id, len;
 	while (virtq_get(&vs.rx, &id, &len)) {
-		if (id < vs.rx.size && len >= sizeof(struct vvs_hdr) && len <= VVS_SLOT) {
+		if (id >= vs.rx.size || !vs.rx_dev[id])
+			continue; /* not a buffer it had: ignored (a broken device) */
+		vs.rx_dev[id] = 0;
+		if (len >= sizeof(struct vvs_hdr) && len <= VVS_SLOT) {
 			const uint8_t *b = vs.rxbuf + (size_t)id * VVS_SLOT;
 			vvs_handle((const struct vvs_hdr *)b, b + sizeof(struct vvs_hdr),
 				   len - (uint32_t)sizeof(struct vvs_hdr));
 		}
-		if (id < vs.rx.size) {
-			virtq_publish(&vs.rx, (uint16_t)id);
-			virtq_kick(&vs.rx);
-		}
+		vs.rx_dev[id] = 1;
+		virtq_publish(&vs.rx, (uint16_t)id);
+		virtq_kick(&vs.rx);
 		n++;
 	}
 	return n;
