@@ -74,7 +74,8 @@ static struct {
 	uint32_t rx_cnt, fwd_cnt, fwd_sent;            /* what we hold and consumed */
 	uint32_t peer_shut;
 	/* counts */
-	uint64_t rst_sent, overrun, credit_waits, foreign;
+	uint64_t rst_sent, overrun, credit_waits, foreign, credit_updates;
+	int shut_sent;
 	uint64_t kick_tsc; /* TSC ticks spent in tx notifications */
 } vs;
 
@@ -173,6 +174,7 @@ static int vvs_send(uint16_t op, uint32_t flags, const void *data, uint32_t len,
 	};
 	if (!to)
 		vs.fwd_sent = vs.fwd_cnt;
+	vs.credit_updates += op == OP_CREDIT_UPDATE;
 	if (len)
 		__builtin_memcpy(b + sizeof(*h), data, len);
 	vs.tx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)b, (uint32_t)sizeof(*h) + len, 0, 0};
@@ -228,7 +230,13 @@ static void vvs_handle(const struct vvs_hdr *h, const uint8_t *payload, uint32_t
 		vs.st = VS_CLOSED;
 		break;
 	case OP_SHUTDOWN:
+		/* Both ways and nothing left unread: the connection is over, and
+		 * the RST says so (as Linux's virtio transport does). */
 		vs.peer_shut |= h->flags & VVS_SHUT_BOTH;
+		if (vs.peer_shut == VVS_SHUT_BOTH && vs.rx_cnt == vs.fwd_cnt) {
+			vvs_send(OP_RST, 0, NULL, 0, NULL);
+			vs.st = VS_CLOSED;
+		}
 		break;
 	case OP_RW: {
 		if (vs.st != VS_OPEN)
@@ -312,21 +320,30 @@ static int vvs_accept(uint32_t port, uint64_t wait_ms)
 	return vs.st == VS_OPEN ? 0 : -1;
 }
 
+/* What the peer lets us send now (5.10.6.3): its buf_alloc less what we
+ * sent and it has not yet consumed; 0 when a peer shrank its buffer below
+ * that. The counters wrap at 2^32, as the header's. */
+static uint32_t vvs_credit(void)
+{
+	uint32_t inflight = vs.tx_cnt - vs.peer_fwd_cnt;
+	return inflight >= vs.peer_buf_alloc ? 0 : vs.peer_buf_alloc - inflight;
+}
+
 /* Sends len bytes, waiting for credit as needed. Returns 0 or -1. */
 static int vvs_write(const uint8_t *p, uint32_t len)
 {
 	while (len) {
 		uint64_t t0 = plat_rdtsc(), asked = t0;
 		uint32_t credit;
-		while ((credit = vs.peer_buf_alloc - (vs.tx_cnt - vs.peer_fwd_cnt)) == 0 ||
-		       vs.peer_buf_alloc < vs.tx_cnt - vs.peer_fwd_cnt) {
+		if (!vvs_credit())
+			vs.credit_waits++; /* times a write found no credit */
+		while (!(credit = vvs_credit())) {
 			if (vs.st != VS_OPEN || plat_rdtsc() - t0 > ms_ticks(5000))
 				return -1;
 			if (plat_rdtsc() - asked > ms_ticks(100)) {
 				vvs_send(OP_CREDIT_REQUEST, 0, NULL, 0, NULL);
 				asked = plat_rdtsc();
 			}
-			vs.credit_waits++;
 			vvs_poll();
 		}
 		if (vs.st != VS_OPEN)
@@ -343,26 +360,43 @@ static int vvs_write(const uint8_t *p, uint32_t len)
 	return 0;
 }
 
-/* Reads exactly len bytes within wait_ms. Returns 0, or -1 when the
+/* Takes up to max bytes that have arrived, waiting up to wait_ms for the
+ * first. Returns how many, 0 at the end of the stream (the peer will send
+ * no more, or the connection is gone), -1 when nothing came in time. When
+ * half our buffer was consumed since the peer last heard our fwd_cnt, a
+ * CREDIT_UPDATE tells it (5.10.6.3): a peer that only sends would stall
+ * otherwise. */
+static int vvs_read_some(uint8_t *p, uint32_t max, uint64_t wait_ms)
+{
+	uint64_t t0 = plat_rdtsc();
+	while (vs.rx_cnt == vs.fwd_cnt) {
+		if (vs.st != VS_OPEN || (vs.peer_shut & 2u))
+			return 0;
+		if (plat_rdtsc() - t0 > ms_ticks(wait_ms))
+			return -1;
+		vvs_poll();
+	}
+	uint32_t n = 0;
+	while (n < max && vs.rx_cnt != vs.fwd_cnt) {
+		p[n++] = vs.buf[vs.fwd_cnt & (VVS_BUF - 1)];
+		vs.fwd_cnt++;
+	}
+	if (vs.fwd_cnt - vs.fwd_sent >= VVS_BUF / 2 && vs.st == VS_OPEN)
+		vvs_send(OP_CREDIT_UPDATE, 0, NULL, 0, NULL);
+	return (int)n;
+}
+
+/* Reads exactly len bytes, each within wait_ms. Returns 0, or -1 when the
  * stream ended or nothing came. */
 static int vvs_read(uint8_t *p, uint32_t len, uint64_t wait_ms)
 {
-	uint64_t t0 = plat_rdtsc();
 	while (len) {
-		while (vs.rx_cnt == vs.fwd_cnt) {
-			if (vs.st != VS_OPEN || (vs.peer_shut & 2u) ||
-			    plat_rdtsc() - t0 > ms_ticks(wait_ms))
-				return -1;
-			vvs_poll();
-		}
-		while (len && vs.rx_cnt != vs.fwd_cnt) {
-			*p++ = vs.buf[vs.fwd_cnt & (VVS_BUF - 1)];
-			vs.fwd_cnt++;
-			len--;
-		}
+		int n = vvs_read_some(p, len, wait_ms);
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (uint32_t)n;
 	}
-	if (vs.fwd_cnt - vs.fwd_sent >= VVS_BUF / 2)
-		vvs_send(OP_CREDIT_UPDATE, 0, NULL, 0, NULL);
 	return 0;
 }
 
@@ -372,6 +406,7 @@ static void vvs_shutdown(void)
 	if (vs.st != VS_OPEN)
 		return;
 	vvs_send(OP_SHUTDOWN, VVS_SHUT_BOTH, NULL, 0, NULL);
+	vs.shut_sent = 1;
 	uint64_t t0 = plat_rdtsc();
 	while (vs.st == VS_OPEN && plat_rdtsc() - t0 < ms_ticks(500))
 		vvs_poll();
@@ -392,6 +427,15 @@ static const struct bench_param vvs_params[] = {
 	{0},
 };
 
+static const struct bench_param vvs_bulk_params[] = {
+	{"total", BENCH_P_SIZE, "4M", "bytes sent (vsock-bulk), expected (vsock-sink)", 1,
+	 1ull << 36, NULL},
+	{"cid", BENCH_P_UINT, "2", "vsock-bulk: the peer's CID (2: the host)", 2, 0xfffffffe, NULL},
+	{"port", BENCH_P_UINT, "5001", "the port vsock-sink listens on", 1, 0xffffffff, NULL},
+	{"wait_s", BENCH_P_UINT, "30", "seconds to wait for the peer", 1, 600, NULL},
+	{0},
+};
+
 static int vvs_run(const struct bench_args *a);
 
 const struct bench_workload vsock_ping = {
@@ -399,6 +443,15 @@ const struct bench_workload vsock_ping = {
 	"round trip of a message over a vsock stream to vsock-pong in another VM, or an echo on "
 	"the host (vmm run --vsock); us",
 	vvs_params, vvs_run,
+};
+const struct bench_workload vsock_bulk = {
+	"vsock-bulk", "synthetic",
+	"one-way stream over vsock to vsock-sink in another VM, or a reader on the host; B/s",
+	vvs_bulk_params, vvs_run,
+};
+const struct bench_workload vsock_sink = {
+	"vsock-sink", "synthetic", "reads and checks vsock-bulk's stream", vvs_bulk_params,
+	vvs_run,
 };
 const struct bench_workload vsock_pong = {
 	"vsock-pong", "latency", "listens on a vsock port and echoes what comes (vsock-ping)",
@@ -460,11 +513,11 @@ static int run_pong(const struct bench_args *a)
 		return bench_fail(a, "nobody connected to the vsock port");
 	uint8_t b[512];
 	while (echoed < n) {
-		uint32_t have = vs.rx_cnt - vs.fwd_cnt;
-		uint32_t k = have ? (have < sizeof(b) ? have : (uint32_t)sizeof(b)) : 1;
-		if (vvs_read(b, k, 5000) || vvs_write(b, k))
+		uint64_t want = n - echoed < sizeof(b) ? n - echoed : sizeof(b);
+		int k = vvs_read_some(b, (uint32_t)want, 5000);
+		if (k <= 0 || vvs_write(b, (uint32_t)k))
 			break;
-		echoed += k;
+		echoed += (uint64_t)k;
 	}
 	vvs_shutdown();
 	char line[96];
@@ -479,12 +532,105 @@ static int run_pong(const struct bench_args *a)
 	return echoed == n ? 0 : bench_fail(a, "the vsock stream ended early");
 }
 
+/* The stream's bytes: a function of the offset that repeats only every
+ * 4 GiB, so a lost, doubled or reordered packet shows (tests check the
+ * same on the host). */
+static inline uint8_t bulk_byte(uint64_t off)
+{
+	return (uint8_t)(((uint32_t)off * 2654435761u) >> 24);
+}
+
+/* vsock-bulk: `total` bytes one way, as fast as the peer's credit lets
+ * them go, then until the peer's fwd_cnt says it consumed them all (a
+ * CREDIT_REQUEST every 10 ms asks). The time runs from the connection to
+ * that point. */
+static int run_bulk(const struct bench_args *a)
+{
+	uint64_t total = bench_arg(a, "total"), sent = 0;
+	static uint8_t chunk[VVS_MAX_PAYLOAD];
+	if (vvs_connect(bench_arg(a, "cid"), (uint32_t)bench_arg(a, "port"),
+			bench_arg(a, "wait_s") * 1000))
+		return bench_fail(a, "the vsock connection was refused or never answered (is "
+				     "vsock-sink, or a reader on the host, listening on the port?)");
+	uint64_t t0 = plat_now_ns();
+	while (sent < total) {
+		uint32_t k = total - sent < VVS_MAX_PAYLOAD ? (uint32_t)(total - sent)
+							    : (uint32_t)VVS_MAX_PAYLOAD;
+		for (uint32_t i = 0; i < k; i++)
+			chunk[i] = bulk_byte(sent + i);
+		if (vvs_write(chunk, k))
+			return bench_fail(a, "the vsock stream stopped (no credit, or reset)");
+		sent += k;
+	}
+	uint64_t w0 = plat_rdtsc(), asked = 0;
+	while (vs.peer_fwd_cnt != vs.tx_cnt) {
+		if (vs.st != VS_OPEN || plat_rdtsc() - w0 > ms_ticks(5000))
+			return bench_fail(a, "the peer never consumed the whole stream");
+		if (plat_rdtsc() - asked > ms_ticks(10)) {
+			vvs_send(OP_CREDIT_REQUEST, 0, NULL, 0, NULL);
+			asked = plat_rdtsc();
+		}
+		vvs_poll();
+	}
+	uint64_t ns = plat_now_ns() - t0;
+	vvs_shutdown();
+	struct bench_result r;
+	result_begin(&r, a, "throughput", "B/s", "higher", (double)sent * 1e9 / (double)(ns ? ns : 1),
+		     0);
+	result_u64(&r, "check", sent);
+	result_u64(&r, "bytes", sent);
+	result_f64(&r, "time_ms", bench_ns_to_ms(ns), 3);
+	result_u64(&r, "peer_cid", vs.peer_cid);
+	result_u64(&r, "peer_buf_alloc", vs.peer_buf_alloc);
+	result_u64(&r, "credit_waits", vs.credit_waits);
+	result_u64(&r, "notifies", vs.tx.kicks);
+	result_u64(&r, "notifies_suppressed", vs.tx.kicks_skipped);
+	return result_end(&r);
+}
+
+/* vsock-sink: reads a stream to its end (the peer's SHUTDOWN), checking
+ * every byte against bulk_byte; with `total` given, exactly that many. */
+static int run_sink(const struct bench_args *a)
+{
+	static uint8_t b[VVS_MAX_PAYLOAD];
+	uint64_t got = 0;
+	if (vvs_accept((uint32_t)bench_arg(a, "port"), bench_arg(a, "wait_s") * 1000))
+		return bench_fail(a, "nobody connected to the vsock port");
+	for (;;) {
+		int n = vvs_read_some(b, sizeof(b), 10000);
+		if (n < 0)
+			return bench_fail(a, "the vsock stream stalled (nothing for 10 s)");
+		if (n == 0)
+			break;
+		for (int i = 0; i < n; i++)
+			if (b[i] != bulk_byte(got + (uint64_t)i))
+				return bench_fail(a, "the stream's bytes differ from what was sent");
+		got += (uint64_t)n;
+	}
+	vvs_shutdown();
+	char line[128];
+	struct fmt f;
+	fmt_init(&f, line, sizeof(line));
+	fmt_str(&f, "SINK received ");
+	fmt_u64(&f, got);
+	fmt_str(&f, " bytes in order, credit updates ");
+	fmt_u64(&f, vs.credit_updates);
+	fmt_char(&f, '\n');
+	plat_write(f.buf, f.len);
+	if (a->given[0] && got != bench_arg(a, "total")) /* given[0]: "total" */
+		return bench_fail(a, "the stream ended short of total");
+	return 0;
+}
+
 static int vvs_run(const struct bench_args *a)
 {
 	const char *why = "";
 	if (vvs_open(&why))
 		return bench_fail(a, why);
-	int rc = a->w == &vsock_ping ? run_ping(a) : run_pong(a);
+	int rc = a->w == &vsock_ping   ? run_ping(a)
+		 : a->w == &vsock_pong ? run_pong(a)
+		 : a->w == &vsock_bulk ? run_bulk(a)
+				       : run_sink(a);
 	vvs_close_dev();
 	return rc;
 }
