@@ -7,6 +7,8 @@
  *     the host side of vsock_conn.c): vsock-ping against an echo on the
  *     Unix socket PATH_PORT, vsock-pong answering a host program that
  *     connected with "CONNECT PORT", and a refused connection (RST);
+ *     a checked one-way stream each way (vsock-sink, vsock-bulk) many
+ *     times the receiver's buffer, so it moves on credit alone;
  *   - two guests on a vsock link, under `vmm system` and with the two
  *     monitors wired by hand (`--vsock ...,peer=CID@FD`): each skipped
  *     with its reason while the monitor or `vmm system` lacks vsock links
@@ -18,6 +20,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,7 +268,7 @@ static int uds_connect_port(const char *path, unsigned port)
 }
 
 struct pong_run {
-	char cmd[64];
+	char cmd[96];
 	struct cmd_result r;
 };
 
@@ -306,6 +309,122 @@ static void vsock_pong_host(void **state)
 	assert_int_equal(pr.r.status, 1);
 	assert_non_null(strstr(pr.r.out, "PONG echoed 100 bytes, cid 3"));
 	cmd_result_free(&pr.r);
+}
+
+/* The stream's bytes (src/guest/vvsock.c bulk_byte). */
+static uint8_t bulk_byte(uint64_t off)
+{
+	return (uint8_t)(((uint32_t)off * 2654435761u) >> 24);
+}
+
+#define SINK_TOTAL (1u << 20)
+
+/* A host program streams 1 MiB into the guest's vsock-sink and shuts its
+ * side: 16 times the 64 KiB the guest offers (buf_alloc), so the stream
+ * moves only on the guest's CREDIT_UPDATEs; the guest checks every byte. */
+static void vsock_sink_host(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct pong_run pr;
+	memset(&pr, 0, sizeof(pr));
+	snprintf(pr.cmd, sizeof(pr.cmd), "run vsock-sink port=6001 total=%u", SINK_TOTAL);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, pong_thread, &pr), 0);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/v.sock", dir);
+	int fd = uds_connect_port(path, 6001);
+	static uint8_t data[SINK_TOTAL];
+	for (uint32_t i = 0; i < SINK_TOTAL; i++)
+		data[i] = bulk_byte(i);
+	size_t done = 0;
+	while (fd >= 0 && done < SINK_TOTAL) {
+		ssize_t n = write(fd, data + done, SINK_TOTAL - done);
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (fd >= 0) {
+		shutdown(fd, SHUT_WR);
+		char c;
+		struct pollfd pf = {fd, POLLIN, 0};
+		if (poll(&pf, 1, 20000) == 1) /* the guest's end: EOF */
+			(void)!read(fd, &c, 1);
+		close(fd);
+	}
+	pthread_join(t, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(done, SINK_TOTAL);
+	assert_int_equal(pr.r.status, 1);
+	const char *line = strstr(pr.r.out, "SINK received 1048576 bytes in order, credit updates ");
+	assert_non_null(line);
+	assert_true(strtol(line + 53, NULL, 10) >= 8);
+	cmd_result_free(&pr.r);
+}
+
+struct slow_reader {
+	int lfd;
+	size_t bytes;
+	int in_order;
+};
+
+/* Accepts one connection, waits 300 ms before its first read (so the
+ * monitor's buffer for it fills and the guest runs out of credit), then
+ * reads to EOF checking the bytes. */
+static void *slow_reader_thread(void *p)
+{
+	struct slow_reader *s = p;
+	struct pollfd pf = {s->lfd, POLLIN, 0};
+	s->in_order = 1;
+	if (poll(&pf, 1, 30000) != 1)
+		return NULL;
+	int c = accept(s->lfd, NULL, NULL);
+	if (c < 0)
+		return NULL;
+	struct timespec ts = {0, 300000000};
+	nanosleep(&ts, NULL);
+	static uint8_t buf[65536];
+	for (;;) {
+		pf = (struct pollfd){c, POLLIN, 0};
+		if (poll(&pf, 1, 10000) != 1)
+			break;
+		ssize_t n = read(c, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != bulk_byte(s->bytes + (size_t)i))
+				s->in_order = 0;
+		s->bytes += (size_t)n;
+	}
+	close(c);
+	return NULL;
+}
+
+/* The guest's vsock-bulk sends 2 MiB to a slow reader on the host: it
+ * must wait for credit (the monitor buffers 256 KiB a connection) and
+ * still deliver every byte in order. */
+static void vsock_bulk_host(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/v.sock_6002", dir);
+	struct slow_reader sr = {uds_listen(path), 0, 0};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, slow_reader_thread, &sr), 0);
+	struct cmd_result r;
+	vmm_vsock("run vsock-bulk cid=2 port=6002 total=2M", &r);
+	pthread_join(t, NULL);
+	close(sr.lfd);
+	assert_int_equal(r.status, 1);
+	const char *res = strstr(r.out, "RESULT {\"benchmark\":\"vsock-bulk\"");
+	assert_non_null(res);
+	const char *w = strstr(res, "\"credit_waits\":");
+	assert_non_null(w);
+	assert_true(strtol(w + 15, NULL, 10) > 0);
+	assert_int_equal(sr.bytes, 2u << 20);
+	assert_true(sr.in_order);
+	cmd_result_free(&r);
 }
 
 /* Two guests on a vsock link: vsock-ping in a (CID 3) to vsock-pong in b
@@ -383,6 +502,27 @@ static void vsock_between_vms_direct(void **state)
 	assert_non_null(strstr(b.r.out, "PONG echoed 300 bytes, cid 4"));
 	cmd_result_free(&a.r);
 	cmd_result_free(&b.r);
+
+	/* Then 4 MiB one way, 64 times the sink's buffer: on credit alone. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	snprintf(a.vsock, sizeof(a.vsock), "cid=3,uds=%s/a.sock,peer=4@%d", dir, sv[0]);
+	snprintf(b.vsock, sizeof(b.vsock), "cid=4,uds=%s/b.sock,peer=3@%d", dir, sv[1]);
+	snprintf(a.cmd, sizeof(a.cmd), "run vsock-bulk total=4M cid=4 port=5001");
+	snprintf(b.cmd, sizeof(b.cmd), "run vsock-sink total=4M port=5001");
+	assert_int_equal(pthread_create(&tb, NULL, vm_thread, &b), 0);
+	assert_int_equal(pthread_create(&ta, NULL, vm_thread, &a), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	close(sv[0]);
+	close(sv[1]);
+	assert_int_equal(a.r.status, 1);
+	assert_int_equal(b.r.status, 1);
+	assert_non_null(strstr(a.r.out, "RESULT {\"benchmark\":\"vsock-bulk\""));
+	assert_non_null(strstr(b.r.out, "SINK received 4194304 bytes in order"));
+	cmd_result_free(&a.r);
+	cmd_result_free(&b.r);
 }
 
 /* hvbench runs the net workloads as guest-only two-VM workloads. */
@@ -411,6 +551,9 @@ static void hvbench_net_workloads(void **state)
 
 int main(void)
 {
+	/* A guest that stops reading closes its stream: a write then fails
+	 * with EPIPE (and the test says so) instead of killing the test. */
+	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(net_ping_pong),
 		cmocka_unit_test(net_bulk),
@@ -419,6 +562,8 @@ int main(void)
 		cmocka_unit_test(vsock_ping_credit),
 		cmocka_unit_test(vsock_refused),
 		cmocka_unit_test(vsock_pong_host),
+		cmocka_unit_test(vsock_sink_host),
+		cmocka_unit_test(vsock_bulk_host),
 		cmocka_unit_test(vsock_between_vms),
 		cmocka_unit_test(vsock_between_vms_direct),
 		cmocka_unit_test(hvbench_net_workloads),
