@@ -218,15 +218,25 @@ enum pair_conn { PAIR_CHANNEL, PAIR_NET, PAIR_VSOCK };
 static const struct pair_wl {
 	const char *name, *peer;
 	enum pair_conn conn;
+	const char *shared[3]; /* parameters the peer gets too ("key=") */
 } pair_wls[] = {
-	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL},
-	{"net-ping", "net-pong", PAIR_NET},
-	{"net-bulk", "net-sink", PAIR_NET},
+	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops="}},
+	{"net-ping", "net-pong", PAIR_NET, {"loops="}},
+	{"net-bulk", "net-sink", PAIR_NET, {NULL}},
 	/* Not among guest_only[] yet: vmm system refuses vsock links until
-	 * they are carried (docs/system.md, "Links"); the description is
-	 * ready for when they are. */
-	{"vsock-ping", "vsock-pong", PAIR_VSOCK},
+	 * they are carried (docs/system.md, "Links"); the descriptions are
+	 * ready for when they are. vsock-pong echoes loops * size bytes. */
+	{"vsock-ping", "vsock-pong", PAIR_VSOCK, {"loops=", "size="}},
+	{"vsock-bulk", "vsock-sink", PAIR_VSOCK, {"total="}},
 };
+
+static int pair_shares(const struct pair_wl *pw, const char *param)
+{
+	for (size_t i = 0; i < sizeof(pw->shared) / sizeof(pw->shared[0]) && pw->shared[i]; i++)
+		if (!strncmp(param, pw->shared[i], strlen(pw->shared[i])))
+			return 1;
+	return 0;
+}
 
 static const struct pair_wl *pair_find(const char *name)
 {
@@ -305,9 +315,7 @@ static int write_pair_cfg(struct ctx *x, const struct pair_wl *pw, const char *c
 		hvb_buf_puts(&ping, " cid=4");
 	for (size_t i = 0; i < np; i++) {
 		hvb_buf_printf(&ping, " %s", params[i]);
-		/* vsock-pong echoes loops * size bytes */
-		if (!strncmp(params[i], "loops=", 6) ||
-		    (pw->conn == PAIR_VSOCK && !strncmp(params[i], "size=", 5)))
+		if (pair_shares(pw, params[i]))
 			hvb_buf_printf(&pong, " %s", params[i]);
 	}
 	if (x->sys.cpu >= 0 && x->nb_cpu >= 0) {
