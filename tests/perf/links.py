@@ -9,7 +9,9 @@ Each repetition runs, interleaved:
            joins them for a vsock link; left out (said so) when the monitor
            has no vsock peers;
   vsock-host  vsock-ping to an echo on the host, through the Unix socket
-           of `vmm run --vsock` (the echo is this script's, in Python).
+           of `vmm run --vsock` (the echo is this script's, in Python);
+  net-bulk, vsock-bulk  a one-way stream (20000 1514-byte frames; 16 MiB),
+           its throughput.
 Ping runs on CPU --cpu, pong on --peer-cpu, as hvbench pins channel-ping.
 For each kind: the median over the repetitions of each run's p50 and p99,
 and the mean time of one notification (the notify write's exit) where the
@@ -36,7 +38,7 @@ def result_of(text):
     return None
 
 
-def run_system(a, tmp, ping, pong, conn):
+def run_system(a, tmp, ping, pong, conn, loops=None):
     cfg = os.path.join(tmp, 'sys.cfg')
     guest = os.path.join(a.build, 'guest', 'benchguest.elf')
     with open(cfg, 'w') as f:
@@ -45,7 +47,8 @@ def run_system(a, tmp, ping, pong, conn):
                 ' pin = %d; on_exit = "stop-all"; },\n'
                 '  { name = "pong"; kernel = "%s"; cmdline = "run %s loops=%d"; mem = "32M";'
                 ' pin = %d; on_exit = "ignore"; }\n);\n%s\n'
-                % (tmp, guest, ping, a.loops, a.cpu, guest, pong, a.loops, a.peer_cpu, conn))
+                % (tmp, guest, ping, loops or a.loops, a.cpu, guest, pong, loops or a.loops,
+                   a.peer_cpu, conn))
     p = subprocess.run([os.path.join(a.build, 'vmm'), 'system', cfg], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=300)
     return result_of(p.stdout), p.stderr
@@ -59,12 +62,17 @@ def vmm_run(a, cpu, vsock, cmd, pass_fds=()):
                             pass_fds=pass_fds)
 
 
-def run_vsock_pair(a, tmp):
+def run_vsock_pair(a, tmp, bulk=False):
     s0, s1 = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    pong = vmm_run(a, a.peer_cpu, 'cid=4,uds=%s/b.sock,peer=3@%d' % (tmp, s1.fileno()),
-                   'run vsock-pong port=5000 loops=%d' % a.loops, (s1.fileno(),))
-    ping = vmm_run(a, a.cpu, 'cid=3,uds=%s/a.sock,peer=4@%d' % (tmp, s0.fileno()),
-                   'run vsock-ping cid=4 port=5000 loops=%d' % a.loops, (s0.fileno(),))
+    if bulk:
+        pcmd, ccmd = 'run vsock-sink port=5000', 'run vsock-bulk cid=4 port=5000 total=16M'
+    else:
+        pcmd = 'run vsock-pong port=5000 loops=%d' % a.loops
+        ccmd = 'run vsock-ping cid=4 port=5000 loops=%d' % a.loops
+    pong = vmm_run(a, a.peer_cpu, 'cid=4,uds=%s/b.sock,peer=3@%d' % (tmp, s1.fileno()), pcmd,
+                   (s1.fileno(),))
+    ping = vmm_run(a, a.cpu, 'cid=3,uds=%s/a.sock,peer=4@%d' % (tmp, s0.fileno()), ccmd,
+                   (s0.fileno(),))
     out, err = ping.communicate(timeout=300)
     pong.communicate(timeout=60)
     s0.close()
@@ -118,6 +126,10 @@ def main():
                                     ' between = ["ping", "pong"]; });'),
         'vsock': lambda t: run_vsock_pair(a, t),
         'vsock-host': lambda t: run_vsock_host(a, t),
+        'net-bulk': lambda t: run_system(a, t, 'net-bulk', 'net-sink',
+                                         'links = ({ name = "lan"; type = "net";'
+                                         ' between = ["ping", "pong"]; });', 20000),
+        'vsock-bulk': lambda t: run_vsock_pair(a, t, True),
     }
     got = {k: [] for k in kinds}
     skipped = {}
@@ -128,13 +140,16 @@ def main():
             with tempfile.TemporaryDirectory(prefix='links-') as t:
                 r, why = fn(t)
             if r is None:
-                if 'peer' in (why or '') and k == 'vsock':
+                if 'peer' in (why or '') and k.startswith('vsock') and k != 'vsock-host':
                     skipped[k] = why
                     continue
                 sys.exit('links: %s failed: %s' % (k, (why or '').strip()[-400:]))
             got[k].append(r)
-            print('rep %d %-10s p50 %8.1f us  p99 %9.1f us' % (rep + 1, k, r['p50'], r['p99']),
-                  file=sys.stderr)
+            if r['unit'] == 'us':
+                print('rep %d %-10s p50 %8.1f us  p99 %9.1f us' % (rep + 1, k, r['p50'],
+                                                                   r['p99']), file=sys.stderr)
+            else:
+                print('rep %d %-10s %.1f MB/s' % (rep + 1, k, r['value'] / 1e6), file=sys.stderr)
     with open('/proc/loadavg') as f:
         load = f.read().split()[0]
     print('kind        p50 (us)  p99 (us)  notify (us)   [%d reps x %d round trips, ping on CPU %d,'
@@ -142,6 +157,9 @@ def main():
     for k, rs in got.items():
         if k in skipped:
             print('%-10s  skipped: %s' % (k, skipped[k]))
+            continue
+        if rs and rs[0]['unit'] != 'us':
+            print('%-10s  %.1f MB/s (median)' % (k, statistics.median(r['value'] for r in rs) / 1e6))
             continue
         n = [r['notify_us'] for r in rs if 'notify_us' in r]
         print('%-10s  %8.1f  %8.1f  %11s' % (
