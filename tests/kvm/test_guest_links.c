@@ -2,7 +2,8 @@
  * KVM tests of the benchmark guest's virtio-net and virtio-vsock drivers
  * (src/guest/vnet.c, vvsock.c) on links between VMs:
  *   - two guests under `vmm system` exchange frames over a net link
- *     (net-ping/net-pong, net-bulk/net-sink), straight between monitors;
+ *     (net-ping/net-pong, polling and by interrupt, net-bulk/net-sink),
+ *     straight between monitors;
  *   - a guest's vsock stream to a program on the host (`vmm run --vsock`,
  *     the host side of vsock_conn.c): vsock-ping against an echo on the
  *     Unix socket PATH_PORT, vsock-pong answering a host program that
@@ -84,6 +85,25 @@ static void net_ping_pong(void **state)
 	assert_non_null(strstr(r.out, "[a] RESULT {\"benchmark\":\"net-ping\""));
 	assert_non_null(strstr(r.out, "\"check\":300"));
 	assert_non_null(strstr(r.out, "[b] PONG echoed 300 frames"));
+	cmd_result_free(&r);
+}
+
+/* The same with each frame taken by its MSI-X interrupt on both sides. */
+static void net_ping_pong_irq(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct cmd_result r;
+	run_pair("run net-ping loops=200 wait=irq", "run net-pong loops=200 wait=irq", "", "",
+		 NET_LINK, &r);
+	assert_int_equal(r.status, 0);
+	const char *res = strstr(r.out, "[a] RESULT {\"benchmark\":\"net-ping\"");
+	assert_non_null(res);
+	assert_non_null(strstr(res, "\"virtio_irq\":1"));
+	const char *n = strstr(res, "\"interrupts\":");
+	assert_non_null(n);
+	assert_true(strtol(n + 13, NULL, 10) >= 200);
+	assert_non_null(strstr(r.out, "[b] PONG echoed 200 frames"));
 	cmd_result_free(&r);
 }
 
@@ -556,6 +576,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(net_ping_pong),
+		cmocka_unit_test(net_ping_pong_irq),
 		cmocka_unit_test(net_bulk),
 		cmocka_unit_test(net_missing_device),
 		cmocka_unit_test(vsock_ping_host),
