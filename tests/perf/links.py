@@ -51,7 +51,7 @@ def run_system(a, tmp, ping, pong, conn, loops=None):
                    a.peer_cpu, conn))
     p = subprocess.run([os.path.join(a.build, 'vmm'), 'system', cfg], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=300)
-    return result_of(p.stdout), p.stderr
+    return result_of(p.stdout), p.stdout + p.stderr
 
 
 def vmm_run(a, cpu, vsock, cmd, pass_fds=()):
@@ -79,7 +79,7 @@ def run_vsock_pair(a, tmp, bulk=False):
     s1.close()
     if ping.returncode == 2 and 'peer=' in err:
         return None, 'the monitor has no vsock peers (peer=CID@FD) yet'
-    return result_of(out), err
+    return result_of(out), out + err
 
 
 def run_vsock_host(a, tmp):
@@ -103,6 +103,7 @@ def run_vsock_host(a, tmp):
     out, err = ping.communicate(timeout=300)
     t.join(5)
     lst.close()
+    err = out + err
     for p in (path, path + '_5000'):
         if os.path.exists(p):
             os.unlink(p)
