@@ -143,7 +143,9 @@ static int vvs_open(const char **why)
 
 /* Sends one packet with `len` payload bytes from `data`: to the
  * connection's peer, or as an answer to `to` (an RST to a stranger).
- * Returns 0 or -1 (no free tx slot within ~1 s, or a broken device). */
+ * Returns 0 or -1 (no free tx slot within ~5 s, or a broken device). A
+ * peer on a vsock link that does not read holds our tx chains (its
+ * socket is full), so the wait is generous. */
 static int vvs_send(uint16_t op, uint32_t flags, const void *data, uint32_t len,
 		    const struct vvs_hdr *to)
 {
@@ -159,7 +161,7 @@ static int vvs_send(uint16_t op, uint32_t flags, const void *data, uint32_t len,
 		}
 		if (!vs.tx_busy[s])
 			break;
-		if (plat_rdtsc() - t0 > ms_ticks(1000))
+		if (plat_rdtsc() - t0 > ms_ticks(5000))
 			return -1;
 	}
 	uint8_t *b = vs.txbuf + (size_t)s * VVS_SLOT;
