@@ -24,6 +24,9 @@ LAB_BOOTTIME := $(LAB_DIR)/boottime
 # Both ends of the vsock case (the Linux guest's AF_VSOCK side, the lab
 # machine's side through vmm's Unix socket), static for the same reason.
 LAB_VSOCKPEER := $(LAB_DIR)/vsockpeer
+# The channel example (examples/uio-channel.c), static, for both Linux
+# guests of the channel case.
+LAB_UIOCHAN := $(LAB_DIR)/uio-channel
 # The bench runner goes into the inner image when a fragment builds it (the
 # src/*/*.mk fragments are included before this one).
 LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
@@ -41,7 +44,7 @@ lab-images: $(LAB_DIR)/ready
 
 $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh lab/realtool.sh \
 		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) $(LAB_VSOCKPEER) \
-		$(GUEST_ELF)
+		$(GUEST_ELF) $(LAB_UIOCHAN)
 	@mkdir -p $(LAB_DIR)
 	@rm -f $@ $(LAB_DIR)/unavailable
 	@if ! command -v cpio >/dev/null 2>&1; then \
@@ -49,7 +52,8 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 			| tee $(LAB_DIR)/unavailable >&2; \
 	elif LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/fetch.sh 2>$(LAB_DIR)/fetch.log; then \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh inner $(LAB_INNER) \
-			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) --vsockpeer $(LAB_VSOCKPEER) && \
+			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) --vsockpeer $(LAB_VSOCKPEER) \
+			--uiochan $(LAB_UIOCHAN) && \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh outer $(LAB_OUTER) \
 			--vmm $(BUILD)/vmm-static --inner $(LAB_INNER) --guests $(BUILD)/tests/guests \
 			--benchguest $(GUEST_ELF) --boottime $(LAB_BOOTTIME) \
@@ -62,6 +66,11 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 	fi
 
 $(LAB_BOOTTIME): tests/lab/boottime.c
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
+
+$(LAB_UIOCHAN): examples/uio-channel.c
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<

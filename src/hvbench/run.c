@@ -220,7 +220,7 @@ static const struct pair_wl {
 	enum pair_conn conn;
 	const char *shared[3]; /* parameters the peer gets too ("key=") */
 } pair_wls[] = {
-	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops="}},
+	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops=", "bytes="}},
 	{"net-ping", "net-pong", PAIR_NET, {"loops="}},
 	{"net-bulk", "net-sink", PAIR_NET, {NULL}},
 	/* Not among guest_only[] yet: vmm system refuses vsock links until

@@ -28,12 +28,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "acpi.h"
+#include "channel.h"
+#include "chanpci.h"
 #include "cmos.h"
 #include "cpulist.h"
 #include "debugexit.h"
@@ -222,6 +225,145 @@ static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char
 		      (uint32_t)GM_MMIO_BASE + (uint32_t)slot * GPIO_BAR_SIZE);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x6); /* memory space, bus master */
 	return 0;
+}
+
+/* ---- channels (--channel; chanpci.h) -----------------------------------
+ *
+ * Each channel is a PCI function. Firmware's job, done here: BAR2 (the
+ * region) at the channel's gpa, BAR0 (the register page, doorbell at
+ * offset 0) right above it, memory decode and bus mastering on, as for
+ * the GPIO. Memory slots 0 and 1 are guest RAM (kvm.c); channels take 2..;
+ * their MSI routes follow the GPIO's GSI. The functions take slots after
+ * the virtio devices, so those keep the slots (and names) they had.
+ */
+#define CHAN_SLOT0 2
+#define CHAN_GSI(i) (KVM_FIRST_MSI_GSI + 1u + (i))
+
+static struct chanpci chans[CHANNEL_MAX];
+static const struct channel_cfg *chan_cfg;
+static unsigned nchans;
+static bool chan_irqfd[CHANNEL_MAX];
+static int chan_wake_fd = -1; /* tells the main loop which in_fds to read */
+
+static int chan_map(void *ctx, unsigned idx, bool on, uint64_t gpa)
+{
+	struct kvm_vm *vm = ctx;
+	struct kvm_userspace_memory_region r = {
+		.slot = CHAN_SLOT0 + idx, .guest_phys_addr = gpa,
+		.memory_size = on ? chans[idx].size : 0,
+		.userspace_addr = (uint64_t)(uintptr_t)chans[idx].shm,
+	};
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+static int chan_doorbell(void *ctx, unsigned idx, bool on, uint64_t addr)
+{
+	if (!kvm_check_cap(ctx, KVM_CAP_IOEVENTFD))
+		return -1;
+	return kvm_ioeventfd(ctx, chan_cfg[idx].out_fd, addr, 4, on);
+}
+
+static int chan_msi_path(void *ctx, unsigned idx, bool on, uint64_t addr, uint32_t data)
+{
+	struct kvm_vm *vm = ctx;
+	if (!on) {
+		if (chan_irqfd[idx] && kvm_irqfd(vm, chan_cfg[idx].in_fd, CHAN_GSI(idx), false))
+			return -1;
+		chan_irqfd[idx] = false;
+		return 0;
+	}
+	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IRQ_ROUTING) ||
+	    kvm_route_msi(vm, CHAN_GSI(idx), addr, data))
+		return -1;
+	if (!chan_irqfd[idx] && kvm_irqfd(vm, chan_cfg[idx].in_fd, CHAN_GSI(idx), true)) {
+		vlog_guest(VLOG_GPIO, "channel %u: kernel interrupt path unavailable (%s); the "
+				      "monitor serves the doorbell", idx, strerror(errno));
+		return -1;
+	}
+	chan_irqfd[idx] = true;
+	return 0;
+}
+
+static int chan_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	return kvm_signal_msi(ctx, addr, data);
+}
+
+static int chan_ring(void *ctx, unsigned idx)
+{
+	uint64_t one = 1;
+	(void)ctx;
+	return write(chan_cfg[idx].out_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
+}
+
+static void chan_wake(void *ctx)
+{
+	uint64_t one = 1;
+	(void)ctx;
+	if (chan_wake_fd >= 0 && write(chan_wake_fd, &one, sizeof(one)) < 0)
+		return; /* the count is non-zero already */
+}
+
+static int chan_add(struct machine *m, struct pci_bus *pci, const struct machine_config *cfg,
+		    uint8_t *const *shm, char *err, size_t errlen)
+{
+	chan_cfg = cfg->chans;
+	if (!cfg->nchans)
+		return 0;
+	chan_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (chan_wake_fd < 0) {
+		snprintf(err, errlen, "channels: eventfd: %s", strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nchans; i++) {
+		const struct channel_cfg *c = &cfg->chans[i];
+		struct chanpci *d = &chans[i];
+		chanpci_init(d, i, shm[i], c->size, c->name, c->peer, &m->mmio,
+			     (struct irq_line){kvm_irq_line, &m->kvm, 0},
+			     (struct chanpci_ops){chan_map, chan_doorbell, chan_msi_path, chan_msi,
+						  chan_ring, chan_wake, &m->kvm});
+		int slot = pci_add(pci, &d->pci);
+		if (slot < 0) {
+			snprintf(err, errlen, "--channel %u: PCI bus 0 is full", i + 1);
+			return -1;
+		}
+		nchans++;
+		if (chanpci_add_caps(d)) {
+			fprintf(stderr, "vmm: internal error: channel %u: MSI does not fit\n", i);
+			abort();
+		}
+		/* The DSDT routes INTx for slots 1-8 only: beyond, MSI only. */
+		if (slot <= 8) {
+			d->intx.gsi = ACPI_PCI_INTX_GSI((unsigned)slot, 1u);
+			pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, d->intx.gsi);
+		} else {
+			d->pci.cfg[0x3d] = 0; /* no interrupt pin; before the guest runs */
+		}
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x18, 4, (uint32_t)c->gpa);
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4, (uint32_t)(c->gpa + c->size));
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x6); /* memory space, bus master */
+		if (!d->bar0_on || !d->bar2_on) {
+			snprintf(err, errlen, "--channel %u at %#llx: its region or register page "
+					      "overlaps another device", i + 1,
+				 (unsigned long long)c->gpa);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the sandbox keeps for the channels: the doorbell eventfds (the
+ * main loop reads `in` while the guest uses INTx; a vCPU writes `out`
+ * where no ioeventfd could be had) and the main loop's wake-up. */
+static void chan_sandbox(struct sandbox_opts *sb)
+{
+	for (unsigned i = 0; i < nchans && sb->ndev + 2 <= SANDBOX_MAX_DEV_FDS; i++) {
+		sb->dev_fds[sb->ndev++] = chan_cfg[i].in_fd;
+		sb->dev_fds[sb->ndev++] = chan_cfg[i].out_fd;
+	}
+	if (chan_wake_fd >= 0 && sb->ndev < SANDBOX_MAX_DEV_FDS)
+		sb->dev_fds[sb->ndev++] = chan_wake_fd;
+	sb->move_slots = nchans > 0;
 }
 
 /* ---- virtio devices (--disk, --rng) ------------------------------------
@@ -510,14 +652,19 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 	while (!atomic_load(&m->stopping)) {
 		sandbox_tick(); /* --test-forbidden-syscall */
 		bool pending = outq_pending(out);
-		struct pollfd p[5] = {
+		struct pollfd p[6 + CHANNEL_MAX] = {
 			{sfd, POLLIN, 0},
 			{m->stop_efd, POLLIN, 0},
 			{input && npend == 0 ? in_fd : -1, POLLIN, 0},
 			{out->wake_fd, POLLIN, 0},
 			{pending ? out->fd : -1, POLLOUT, 0},
+			{chan_wake_fd, POLLIN, 0},
 		};
-		int r = poll(p, 5, npend ? 10 : 1000);
+		/* A channel's incoming doorbells, while no irqfd takes them. */
+		for (unsigned i = 0; i < nchans; i++)
+			p[6 + i] = (struct pollfd){
+				chanpci_monitor_reads(&chans[i]) ? chan_cfg[i].in_fd : -1, POLLIN, 0};
+		int r = poll(p, 6 + nchans, npend ? 10 : 1000);
 		if (r < 0 && errno != EINTR) {
 			/* Leaving without a stop would wait for ever for the
 			 * vCPU threads. */
@@ -548,6 +695,13 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 				input = false; /* EOF: the guest just gets no more input */
 		}
+		uint64_t cnt;
+		if ((p[5].revents & POLLIN) && read(chan_wake_fd, &cnt, sizeof(cnt)) < 0)
+			cnt = 0; /* drained already */
+		for (unsigned i = 0; i < nchans; i++)
+			if ((p[6 + i].revents & POLLIN) &&
+			    read(chan_cfg[i].in_fd, &cnt, sizeof(cnt)) == sizeof(cnt) && cnt)
+				chanpci_incoming(&chans[i]);
 		if (npend) {
 			size_t took = uart_receive(uart, pend + off, npend);
 			off += took;
@@ -618,8 +772,9 @@ int machine_run(const struct machine_config *cfg)
 	if (kvm_create_vm(&m->kvm, &m->mem, cfg->cpus, err, sizeof(err)))
 		goto out;
 	req.tsc_khz = m->kvm.tsc_khz;
+	uint8_t *chan_shm[CHANNEL_MAX] = {0};
 	for (unsigned i = 0; i < cfg->nchans; i++)
-		if (channel_setup(&m->kvm, i, &cfg->chans[i], err, sizeof(err)))
+		if (channel_setup(i, &cfg->chans[i], &chan_shm[i], err, sizeof(err)))
 			goto out;
 	if (load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
 		goto out;
@@ -673,6 +828,8 @@ int machine_run(const struct machine_config *cfg)
 	if (!cfg->no_gpio && add_gpio(m, &pci, &gpio, err, sizeof(err)))
 		goto out;
 	if (vio_add(m, &pci, cfg, err, sizeof(err)))
+		goto out;
+	if (chan_add(m, &pci, cfg, chan_shm, err, sizeof(err)))
 		goto out;
 	/* fw_cfg (fw_cfg.h): what QEMU's PC tells its firmware and test
 	 * kernels. The boot order names the disks by their PCI slots, the
@@ -790,6 +947,7 @@ int machine_run(const struct machine_config *cfg)
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
 	vio_sandbox(&sb);
+	chan_sandbox(&sb);
 	vfio_sandbox(&sb);
 	char serr[256];
 	if (!atomic_load(&m->stopping) && sandbox_enter(&sb, serr, sizeof(serr)))

@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  -s, --serial DEST    COM1 to 'stdio' (default), 'file:PATH', or 'fd:N' (an\n"
 		"                       inherited descriptor, both ways: vmm system uses it)\n"
 		"      --channel SPEC   a channel to another VM (set up by vmm system):\n"
-		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD,vector=N\n"
+		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD[,name=S,peer=S]\n"
 		"      --no-gpio        no loopback GPIO controller on PCI (present by default)\n"
 		"      --disk FILE[,readonly]\n"
 		"                       a virtio-blk disk on a raw image (repeatable: vda, vdb,\n"
