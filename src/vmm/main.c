@@ -535,6 +535,8 @@ static int cmd_info(void)
 		printf("kvm: unusable: %s\n", err);
 		return VMM_EXIT_CONFIG;
 	}
+	printf("boots: direct (--kernel: bzImage, multiboot, PVH, ELF64; the fast path), "
+	       "firmware (--firmware: SeaBIOS booting a --disk's own boot sector)\n");
 	printf("kvm api version: %d\n", ioctl(vm.sys_fd, KVM_GET_API_VERSION, 0));
 	printf("max vcpus: %d\n", kvm_check_cap(&vm, KVM_CAP_MAX_VCPUS));
 	printf("capabilities used:\n");
