@@ -249,6 +249,11 @@ static int firmware_options(const struct machine_config *cfg, bool boot_given)
 				"boot loader; give one or the other\n", cfg->firmware, clash);
 		return -1;
 	}
+	/* Without a disk SeaBIOS finds nothing to boot and retries for ever. */
+	if (!cfg->ndisks) {
+		fprintf(stderr, "vmm run: --firmware %s: no --disk to boot from\n", cfg->firmware);
+		return -1;
+	}
 	return 0;
 }
 

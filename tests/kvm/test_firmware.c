@@ -157,7 +157,7 @@ static void bad_options(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 1000), 0);
 	close(fd);
-	const char *const size[] = {"--firmware", x->bad, NULL};
+	const char *const size[] = {"--firmware", x->bad, "--disk", x->bad, NULL};
 	run_vmm(&r, size);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "bad.bin: size 1000 is not a non-zero multiple of 64 KiB"));
@@ -170,6 +170,12 @@ static void bad_options(void **state)
 	run_vmm(&r, size);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "bad.bin: size 33554432 is over the 16 MiB"));
+	cmd_result_free(&r);
+
+	const char *const nodisk[] = {"--firmware", x->bad, NULL};
+	run_vmm(&r, nodisk);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "bad.bin: no --disk to boot from"));
 	cmd_result_free(&r);
 
 	const char *const kernel[] = {"--firmware", x->bad, "--kernel", x->bad, NULL};
@@ -191,7 +197,8 @@ static void bad_options(void **state)
 	assert_non_null(strstr(r.err, "seabios.log: needs --firmware"));
 	cmd_result_free(&r);
 
-	const char *const missing[] = {"--firmware", "/nonexistent/bios.bin", NULL};
+	const char *const missing[] = {"--firmware", "/nonexistent/bios.bin", "--disk", x->bad,
+				       NULL};
 	run_vmm(&r, missing);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "--firmware /nonexistent/bios.bin: No such file"));
