@@ -5,7 +5,7 @@
 # command line (comma-separated) and powers the machine off so QEMU exits.
 # Each step prints a "LAB: " marker; lab/run.sh reads them to tell which
 # layer failed. Options on the kernel command line:
-#   lab.test=info,guests,benchguest,linux,timing,virtio,virtio-qemu,chan,shell
+#   lab.test=info,guests,benchguest,linux,firmware,timing,virtio,virtio-qemu,chan,shell
 #                  what to run (timing:N: N runs per monitor, default 5)
 #   lab.virtio=LIST  the devices the virtio tests give the Linux guest
 #                  (disk,rodisk,rng,vsock,net,console; default disk,rodisk,rng; none:
@@ -376,6 +376,21 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		echo "LAB: inner cmdline: $inner"
 		run_vmm run --kernel /lab/vmlinuz --initrd /lab/inner.cpio.gz \
 			--mem "$mem" --cpus "$cpus" --cmdline "$inner"
+		;;
+	firmware)
+		# Firmware boot under SVM: SeaBIOS boots this machine's disk
+		# (lab/mkbootdisk.sh: SYSLINUX, Debian's kernel and the inner
+		# image) through its own boot loader, to the inner /init, which
+		# powers off. The firmware's debug log follows.
+		outer_virtio
+		if [ ! -f /lab/bios-256k.bin ] || [ ! -b /dev/vda ]; then
+			echo "LAB: FAIL firmware: needs /lab/bios-256k.bin and a --drive (lab/mkbootdisk.sh)"
+		else
+			run_vmm run --firmware /lab/bios-256k.bin --firmware-log /tmp/firmware.log \
+				--disk /dev/vda,readonly --mem "$mem" --cpus "$cpus"
+			echo "LAB: firmware log:"
+			tail -n 40 /tmp/firmware.log
+		fi
 		;;
 	timing)
 		boot_timing 5

@@ -195,6 +195,8 @@ outer)
 	# The benchmark guest, to prove it under hardware virtualisation too.
 	[ -z "$benchguest" ] || cp "$benchguest" "$root/lab/guests/benchguest.elf"
 	[ -z "$boottime" ] || add_timing_tools "$boottime"
+	# SeaBIOS for the firmware test (vmm run --firmware), when installed.
+	[ ! -f /usr/share/seabios/bios-256k.bin ] || cp -L /usr/share/seabios/bios-256k.bin "$root/lab/"
 	add_modules outer /lib/modules/virtio
 	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
 	;;

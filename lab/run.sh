@@ -96,6 +96,12 @@ for t in $(echo "$tests" | tr ',' ' '); do
 	linux)
 		printf '%s\n' "INIT: reached /init" "INIT: done" >>"$expects"
 		;;
+	firmware)
+		# SeaBIOS, then the disk's SYSLINUX, then Linux to its /init,
+		# and a clean power-off.
+		printf '%s\n' "SeaBIOS (version" "SYSLINUX" "INIT: reached /init" "INIT: done" \
+			"LAB: vmm exit status 0" >>"$expects"
+		;;
 	virtio | virtio-qemu)
 		# Both tests print the guest's lines; the monitor's status is
 		# each test's own.

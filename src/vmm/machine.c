@@ -40,6 +40,7 @@
 #include "cmos.h"
 #include "cpulist.h"
 #include "debugexit.h"
+#include "firmware.h"
 #include "fw_cfg.h"
 #include "gpio.h"
 #include "i8042.h"
@@ -145,17 +146,23 @@ static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 		memset(data, 0xff, len);
 }
 
-/* The firmware ROM at the top of 4 GiB (acpi.h). Guest reads come from
- * its memory slot; this handler answers what still exits: writes (to a
- * read-only slot they exit as MMIO) are dropped, as a ROM drops them, and
- * claiming the range keeps a PCI BAR from being moved over it. */
+/* The firmware ROM at the top of 4 GiB: our reset stub (acpi.h) or the
+ * --firmware image (firmware.h). Guest reads come from its memory slot;
+ * this handler answers what still exits: writes (to a read-only slot they
+ * exit as MMIO) are dropped, as a ROM drops them, and claiming the range
+ * keeps a PCI BAR from being moved over it. */
+struct rom_desc {
+	const uint8_t *p;
+	uint64_t size;
+};
+
 static void rom_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
-	const uint8_t *rom = opaque;
+	const struct rom_desc *rom = opaque;
 	if (is_write)
 		return;
 	for (uint32_t i = 0; i < len; i++)
-		data[i] = off + i < ACPI_ROM_SIZE ? rom[off + i] : 0xff;
+		data[i] = off + i < rom->size ? rom->p[off + i] : 0xff;
 }
 
 /* The GPIO's interrupt paths on KVM (gpio.h). The kernel path routes a
@@ -713,6 +720,9 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 /* QEMU's fw_cfg device, one per process like the machine. */
 static struct fwcfg fwcfg_dev;
 static bool fwcfg_on;
+/* --firmware: the image and its debug console. */
+static struct firmware fw_dev;
+static bool fw_on;
 
 int machine_run(const struct machine_config *cfg)
 {
@@ -745,8 +755,13 @@ int machine_run(const struct machine_config *cfg)
 	 * the right binding nothing else is worth doing (vfio.h). */
 	if (cfg->nvfio && vfio_check(cfg->vfio, cfg->nvfio, cfg->mem, err, sizeof(err)))
 		goto out;
-	if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err)))
+	if (cfg->firmware) {
+		if (firmware_load(&fw_dev, cfg->firmware, cfg->firmware_log, err, sizeof(err)))
+			goto out;
+		fw_on = true;
+	} else if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err))) {
 		goto out;
+	}
 	if (cfg->initrd && load_file(cfg->initrd, &initrd, &isize, err, sizeof(err)))
 		goto out;
 	if (kvm_open(&m->kvm, err, sizeof(err)))
@@ -766,7 +781,7 @@ int machine_run(const struct machine_config *cfg)
 		.cmdline = cfg->cmdline ? cfg->cmdline : "", .kernel_name = cfg->kernel,
 		.ncpus = cfg->cpus, .boot = (enum boot_choice)cfg->boot,
 	};
-	struct boot_entry entry;
+	struct boot_entry entry = {0};
 	/* The TSC frequency goes into the boot block, so create the VM first
 	 * and load second; loading is still before any vCPU runs. */
 	if (kvm_create_vm(&m->kvm, &m->mem, cfg->cpus, err, sizeof(err)))
@@ -776,7 +791,10 @@ int machine_run(const struct machine_config *cfg)
 	for (unsigned i = 0; i < cfg->nchans; i++)
 		if (channel_setup(i, &cfg->chans[i], &chan_shm[i], err, sizeof(err)))
 			goto out;
-	if (load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
+	/* With --firmware the CPU starts at the reset vector, in the state
+	 * KVM gives a new vCPU (Intel SDM vol. 3A table 9-1), and the
+	 * firmware loads what it boots. */
+	if (!fw_on && load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
 		goto out;
 	/* The kernel and initrd stay: fw_cfg's kernel items serve them. */
 
@@ -805,20 +823,34 @@ int machine_run(const struct machine_config *cfg)
 	dbg = (struct debugexit){on_debug_exit, m};
 	static struct acpi_regs acpi;
 	acpi = (struct acpi_regs){on_reset, on_reset, m};
-	if (acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
+	/* Firmware builds the ACPI tables itself, from fw_cfg's table
+	 * loader, and owns the BIOS area they would take. */
+	if (!fw_on && acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
 		goto out;
 	/* A CPU that takes INIT (a guest can send one to itself) restarts at
 	 * 0xfffffff0: without a ROM there, KVM cannot fetch and the run
 	 * would end as a KVM error. */
-	rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (rom == MAP_FAILED) {
-		snprintf(err, sizeof(err), "cannot map the firmware ROM: %s", strerror(errno));
-		goto out;
+	static struct rom_desc romd;
+	if (fw_on) {
+		romd = (struct rom_desc){fw_dev.image, fw_dev.size};
+		if (firmware_place(&fw_dev, &m->mem, err, sizeof(err)))
+			goto out;
+	} else {
+		rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (rom == MAP_FAILED) {
+			snprintf(err, sizeof(err), "cannot map the firmware ROM: %s",
+				 strerror(errno));
+			goto out;
+		}
+		acpi_build_rom(rom);
+		romd = (struct rom_desc){rom, ACPI_ROM_SIZE};
 	}
-	acpi_build_rom(rom);
-	if (kvm_map_rom(&m->kvm, ACPI_ROM_BASE, rom, ACPI_ROM_SIZE, err, sizeof(err)))
+	uint64_t rom_base = FIRMWARE_TOP - romd.size;
+	if (kvm_map_rom(&m->kvm, rom_base, (void *)(uintptr_t)romd.p, romd.size, err,
+			sizeof(err)))
 		goto out;
-	if (bus_register(&m->mmio, ACPI_ROM_BASE, ACPI_ROM_SIZE, rom_io, rom, "firmware-rom")) {
+	if (bus_register(&m->mmio, rom_base, romd.size, rom_io, &romd, "firmware-rom")) {
 		fprintf(stderr, "vmm: internal error: cannot register the firmware ROM: %s\n",
 			strerror(errno));
 		abort();
@@ -837,11 +869,16 @@ int machine_run(const struct machine_config *cfg)
 	fwcfg_init(&fwcfg_dev, &m->mem);
 	fwcfg_on = true;
 	char bootorder[VIRTIO_BLK_MAX * 32] = "";
-	for (unsigned i = 0, n = 0; i < vio_ndisks; i++)
+	unsigned bn = 0;
+	for (unsigned i = 0; i < vio_ndisks; i++)
 		for (unsigned slot = 0; slot < PCI_MAX_DEVICES; slot++)
 			if (pci.dev[slot] == &vio_disks[i].vp.pci)
-				n += (unsigned)snprintf(bootorder + n, sizeof(bootorder) - n,
-							"/pci@i0cf8/scsi@%x/disk@0,0\n", slot);
+				bn += (unsigned)snprintf(bootorder + bn, sizeof(bootorder) - bn,
+							 "/pci@i0cf8/scsi@%x/disk@0,0\n", slot);
+	/* One path a line, no newline after the last (as QEMU writes it):
+	 * SeaBIOS would read an empty last entry. */
+	if (bn)
+		bootorder[bn - 1] = '\0';
 	struct fwcfg_pc fpc = {
 		.ncpus = m->kvm.nvcpus, .max_cpus = m->kvm.nvcpus,
 		.kernel = kernel, .kernel_size = ksize, .initrd = initrd, .initrd_size = isize,
@@ -849,6 +886,10 @@ int machine_run(const struct machine_config *cfg)
 	};
 	if (fwcfg_add_pc(&fwcfg_dev, &fpc, err, sizeof(err)))
 		goto out;
+	if (fw_on && firmware_add_fwcfg(&fwcfg_dev)) {
+		fprintf(stderr, "vmm: internal error: fw_cfg has no room for the firmware's files\n");
+		abort();
+	}
 	struct vfio_env venv = {&m->kvm, &m->mem, &m->mmio, &m->pio, &pci};
 	if (vfio_attach(&venv, cfg->vfio, cfg->nvfio, err, sizeof(err)))
 		goto out;
@@ -870,8 +911,11 @@ int machine_run(const struct machine_config *cfg)
 		{PCI_CONFIG_ADDRESS, 8, pci_io, &pci, "pci-conf1"},
 		{ACPI_PORT_BASE, ACPI_PORT_LEN, acpi_io, &acpi, "acpi"},
 		{FWCFG_PORT_BASE, FWCFG_PORT_LEN, fwcfg_io, &fwcfg_dev, "fw_cfg"},
+		{FIRMWARE_DEBUG_PORT, 1, firmware_debug_io, &fw_dev, "debugcon"},
 	};
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+	/* The debug console only with --firmware: a kernel booted directly
+	 * finds nothing at 0x402, as on a PC. */
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]) - !fw_on; i++) {
 		if (bus_register(&m->pio, ports[i].base, ports[i].len, ports[i].fn,
 				 ports[i].opaque, ports[i].name)) {
 			/* Two built-in devices on one port is our bug, not the user's. */
@@ -881,7 +925,7 @@ int machine_run(const struct machine_config *cfg)
 		}
 	}
 
-	if (x86_boot_setup(m->kvm.vcpu[0].fd, &m->mem, &entry, err, sizeof(err)))
+	if (!fw_on && x86_boot_setup(m->kvm.vcpu[0].fd, &m->mem, &entry, err, sizeof(err)))
 		goto out;
 
 	/* Signals: SIGINT/SIGTERM are read from a signalfd by the main thread
@@ -942,7 +986,8 @@ int machine_run(const struct machine_config *cfg)
 	struct sandbox_opts sb = {
 		.enabled = !cfg->no_sandbox, .kvm = &m->kvm,
 		.read_fds = {sfd, serial_in, out.wake_fd}, .nread = 3,
-		.write_fds = {serial_fd, m->stop_efd, out.wake_fd}, .nwrite = 3,
+		.write_fds = {serial_fd, m->stop_efd, out.wake_fd, fw_on ? fw_dev.log_fd : -1},
+		.nwrite = fw_on && fw_dev.log_fd >= 0 ? 4 : 3,
 		.tty_fd = tty_raw ? STDIN_FILENO : -1, .tty_saved = &saved_tty,
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
@@ -990,6 +1035,9 @@ out:
 	if (fwcfg_on)
 		fwcfg_free(&fwcfg_dev);
 	fwcfg_on = false;
+	if (fw_on)
+		firmware_free(&fw_dev);
+	fw_on = false;
 	bus_free(&m->pio);
 	bus_free(&m->mmio);
 	kvm_close(&m->kvm);
