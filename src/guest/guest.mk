@@ -39,3 +39,71 @@ $(GUEST_ELF): $(GUEST_OBJS) $(BENCH_LIB) $(GUEST_X86)/guest.ld
 	@echo "  LD     $@"
 	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none -T $(GUEST_X86)/guest.ld \
 		-o $@ $(GUEST_OBJS) $(BENCH_LIB) -lgcc
+
+# ---- the arm64 benchmark guest ----------------------------------------------
+# $(GUEST_A64_ELF) = build/arm64/guest/benchguest.elf: the shared user side
+# (user.c) and the arm64 runtime (src/guest/arch/arm64: EL1 entry per the
+# Linux arm64 boot protocol, vectors, MMU, GICv3, generic timer, PL011,
+# PL061), linked with the same workload sources compiled for AArch64 into an
+# archive of its own. Built with Debian's cross compiler wherever it is
+# installed, so the x86 `make test` boots it under QEMU too
+# (tests/arm64/test_guest_qemu.py); `make ARCH=arm64` builds it by default.
+#
+# Flags: -mno-outline-atomics, because the outline atomics pick LSE or not
+# by reading the Linux auxiliary vector, which the guest has not; the
+# kernel side (kernel.c, fdt.c, libc.c) is -mgeneral-regs-only (user FP
+# state is switched only with threads) and -mstrict-align (it runs before
+# the MMU is on, when all memory is Device memory and unaligned accesses
+# fault).
+GUEST_A64_CC ?= aarch64-linux-gnu-gcc
+A64_BUILD    := $(if $(filter %/arm64,$(BUILD)),$(BUILD),$(BUILD)/arm64)
+GUEST_A64    := src/guest/arch/arm64
+GUEST_A64_ELF := $(A64_BUILD)/guest/benchguest.elf
+GUEST_A64_SRCS := src/guest/user.c $(wildcard $(GUEST_A64)/*.c $(GUEST_A64)/*.S)
+GUEST_A64_OBJS := $(patsubst src/guest/%,$(A64_BUILD)/guest/obj/%.o,$(GUEST_A64_SRCS))
+GUEST_A64_BASEFLAGS := -std=c11 -O2 -g $(WARNINGS) -fno-strict-aliasing -mno-outline-atomics \
+	-fno-asynchronous-unwind-tables
+GUEST_A64_CFLAGS := $(GUEST_A64_BASEFLAGS) -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-Isrc/guest -I$(GUEST_A64) -Isrc/common -Isrc/bench
+GUEST_A64_LIB := $(A64_BUILD)/guest/workloads/libworkloads.a
+GUEST_A64_LIB_OBJS := $(BENCH_LIB_SRCS:src/bench/%.c=$(A64_BUILD)/guest/workloads/obj/%.o)
+GUEST_A64_HDRS := $(wildcard src/guest/*.h $(GUEST_A64)/*.h) src/common/arm64map.h $(BENCH_HDRS)
+HAVE_A64_CC  := $(shell command -v $(GUEST_A64_CC) 2>/dev/null)
+
+ifeq ($(ARCH),arm64)
+ALL_TARGETS += $(GUEST_A64_ELF)
+endif
+ifneq ($(HAVE_A64_CC),)
+TEST_DEPS   += $(GUEST_A64_ELF)
+endif
+TEST_ITEMS  += arm64:tests/arm64/test_guest_qemu.py
+
+$(A64_BUILD)/guest/obj/arch/arm64/kernel.c.o $(A64_BUILD)/guest/obj/arch/arm64/fdt.c.o: \
+	GUEST_A64_KFLAGS := -mgeneral-regs-only -mstrict-align
+$(A64_BUILD)/guest/obj/arch/arm64/libc.c.o: \
+	GUEST_A64_KFLAGS := -mgeneral-regs-only -mstrict-align -fno-tree-loop-distribute-patterns
+
+$(A64_BUILD)/guest/obj/%.c.o: src/guest/%.c $(GUEST_A64_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(GUEST_A64_CC) $(GUEST_A64_CFLAGS) $(GUEST_A64_KFLAGS) -c $< -o $@
+
+$(A64_BUILD)/guest/obj/%.S.o: src/guest/%.S $(GUEST_A64_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  AS     $@"
+	$(Q)$(GUEST_A64_CC) -I$(GUEST_A64) -Isrc/guest -Isrc/common -c $< -o $@
+
+$(A64_BUILD)/guest/workloads/obj/%.o: src/bench/%.c $(BENCH_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(GUEST_A64_CC) $(GUEST_A64_BASEFLAGS) $(BENCH_FREEFLAGS) -c $< -o $@
+
+$(GUEST_A64_LIB): $(GUEST_A64_LIB_OBJS)
+	@rm -f $@
+	@echo "  AR     $@"
+	$(Q)$(GUEST_A64_CC:gcc=ar) rcs $@ $^
+
+$(GUEST_A64_ELF): $(GUEST_A64_OBJS) $(GUEST_A64_LIB) $(GUEST_A64)/guest.ld
+	@echo "  LD     $@"
+	$(Q)$(GUEST_A64_CC) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
+		-T $(GUEST_A64)/guest.ld -o $@ $(GUEST_A64_OBJS) $(GUEST_A64_LIB) -lgcc

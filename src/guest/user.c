@@ -300,7 +300,8 @@ void user_entry(const struct guest_info *info)
 	} else {
 		rc = bench_cli(ntok, (const char *const *)tok, err_out);
 	}
-	sys3(SYS_EXIT, rc == 0 ? GUEST_EXIT_OK : rc == 1 ? GUEST_EXIT_FAILED : GUEST_EXIT_USAGE,
+	sys3(SYS_EXIT, rc == 0 ? GUEST_EXIT_OK : rc == 1 ? GUEST_EXIT_FAILED
+		       : rc == GUESTWL_UNAVAILABLE ? GUEST_EXIT_UNAVAILABLE : GUEST_EXIT_USAGE,
 	     0, 0);
 	for (;;)
 		;

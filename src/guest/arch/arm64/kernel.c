@@ -1,0 +1,722 @@
+/*
+ * kernel (arm64): the benchmark guest's EL1 part: the device tree, an
+ * identity map with the MMU and caches on, the GICv3, the generic timer,
+ * a small preemptive round-robin scheduler, system calls, fault reports
+ * and the way out (debug exit or PSCI SYSTEM_OFF).
+ *
+ * It is the x86 kernel (src/guest/arch/x86/kernel.c) on another
+ * architecture, with the same constraints: as little EL1 work as it can,
+ * the timer armed only when a thread sleeps or a second one is runnable,
+ * interrupts off in the kernel except in the idle loop, RAM arriving
+ * zeroed. The scheduler, locks and system calls below follow the x86
+ * kernel's line for line (the same guest.h interface); see there for the
+ * reasoning. The machine is the one src/common/arm64map.h describes,
+ * which is also QEMU's `virt`.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arm64map.h"
+#include "fdt.h"
+#include "guest.h"
+#include "sysreg.h"
+#include "trapframe.h"
+
+void kmain(uint64_t dtb);
+void trap(struct trapframe *tf);
+void swtch(uint64_t *save_sp, uint64_t new_sp);
+void fp_save(uint8_t *buf);
+void fp_restore(const uint8_t *buf);
+void user_entry(const struct guest_info *gi); /* user.c: the first thread */
+extern void trap_return(void);
+extern char _start[], _etext[], _end[];
+
+static inline void w32(uint64_t a, uint32_t v)
+{
+	*(volatile uint32_t *)a = v;
+}
+static inline uint32_t r32(uint64_t a)
+{
+	return *(volatile uint32_t *)a;
+}
+static inline void w64(uint64_t a, uint64_t v)
+{
+	*(volatile uint64_t *)a = v;
+}
+static inline uint64_t now(void)
+{
+	isb();
+	return sysreg_read(cntvct_el0);
+}
+
+/* ---- console: polled PL011 (PL011 TRM, UARTFR.TXFF is bit 5) ---- */
+#define UART_DR 0x000
+#define UART_FR 0x018
+#define UART_CR 0x030
+static void con_putc(char c)
+{
+	while (r32(ARM64_UART_BASE + UART_FR) & (1u << 5))
+		;
+	w32(ARM64_UART_BASE + UART_DR, (uint8_t)c);
+}
+static void con_write(const char *s, size_t n)
+{
+	while (n--)
+		con_putc(*s++);
+}
+static void con_puts(const char *s)
+{
+	while (*s)
+		con_putc(*s++);
+}
+static void con_hex(uint64_t v)
+{
+	char b[19] = "0x";
+	for (int i = 0; i < 16; i++)
+		b[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
+	b[18] = 0;
+	con_puts(b);
+}
+static void con_dec(uint64_t v)
+{
+	char b[21];
+	int i = 20;
+	b[i] = 0;
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	con_puts(b + i);
+}
+
+/* ---- the way out ----
+ * The monitor's debug-exit device (a 32-bit store of V ends vmm with
+ * status (V << 1) | 1) when the device tree names one; otherwise PSCI
+ * SYSTEM_OFF (PSCI 1.1, DEN0022, 5.10; function 0x84000008) through the
+ * conduit /psci names. QEMU has no debug exit, so the value is printed
+ * first: a powered-off QEMU exits 0 whatever the guest meant. */
+static struct fdt_facts dt;
+
+static __attribute__((noreturn)) void debug_exit(uint32_t value)
+{
+	if (dt.debug_exit) {
+		w32(dt.debug_exit, value);
+	} else {
+		con_puts("benchguest: exit ");
+		con_dec(value);
+		con_puts(" (no debug-exit device: PSCI SYSTEM_OFF)\n");
+		register uint64_t x0 __asm__("x0") = 0x84000008u;
+		if (dt.psci_smc)
+			__asm__ volatile("smc #0" : "+r"(x0)::"memory");
+		else
+			__asm__ volatile("hvc #0" : "+r"(x0)::"memory");
+	}
+	for (;;)
+		__asm__ volatile("msr daifset, #0xf; wfi");
+}
+
+/* ---- the identity map (Arm ARM D8, VMSAv8-64, 4 KiB granule) ----
+ * A 4 GiB input range (TCR_EL1.T0SZ = 32: the walk starts at level 1):
+ *  - 0 .. 1 GiB, the devices: one level-1 block, Device-nGnRE, never
+ *    executable, EL0 read/write so the workloads reach the GPIO as the
+ *    x86 guest's CPL3 reaches its BAR;
+ *  - RAM, from ARM64_RAM_BASE, up to 1 GiB of it in 2 MiB level-2 blocks,
+ *    Normal write-back, inner shareable: the blocks holding the text
+ *    read-only and executable at EL1 and EL0 (writable at EL0 would make
+ *    them privileged-execute-never, D8.4.1.2), the rest read/write at both
+ *    and never executable;
+ *  - nothing else: the rest faults. */
+#define PTE_VALID 1ull
+#define PTE_TABLE 3ull
+#define PTE_BLOCK 1ull
+#define PTE_ATTR(i) ((uint64_t)(i) << 2) /* MAIR_EL1 index */
+#define PTE_AP_EL0 (1ull << 6)           /* AP[1]: EL0 access */
+#define PTE_AP_RO (1ull << 7)            /* AP[2]: read-only */
+#define PTE_SH_INNER (3ull << 8)
+#define PTE_AF (1ull << 10)
+#define PTE_PXN (1ull << 53)
+#define PTE_UXN (1ull << 54)
+#define MAIR_DEVICE 0 /* attr0 = 0x04 Device-nGnRE */
+#define MAIR_NORMAL 1 /* attr1 = 0xff Normal, inner/outer write-back RW-allocate */
+#define RAM_MAPPED_MAX (1ull << 30)
+#define BLOCK_2M (2ull << 20)
+
+static uint64_t pt_l1[512] __attribute__((aligned(4096)));
+static uint64_t pt_l2[512] __attribute__((aligned(4096)));
+
+/* Invalidates the data cache over [a, b) to the point of coherency: lines
+ * a loader may have left there are stale against what we wrote with the
+ * MMU off (non-cacheable). */
+static void dcache_inval(uint64_t a, uint64_t b)
+{
+	uint64_t line = 4ull << ((sysreg_read(ctr_el0) >> 16) & 0xf); /* CTR_EL0.DminLine */
+	for (a &= ~(line - 1); a < b; a += line)
+		__asm__ volatile("dc ivac, %0" ::"r"(a) : "memory");
+	dsb(sy);
+}
+
+static void mmu_on(uint64_t ram_size)
+{
+	uint64_t text_lo = (uint64_t)_start & ~(BLOCK_2M - 1);
+	uint64_t text_hi = ((uint64_t)_etext + BLOCK_2M - 1) & ~(BLOCK_2M - 1);
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t pa = ARM64_RAM_BASE + i * BLOCK_2M, e = 0;
+		if (i * BLOCK_2M < ram_size) {
+			e = pa | PTE_BLOCK | PTE_ATTR(MAIR_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_AP_EL0;
+			if (pa >= text_lo && pa < text_hi)
+				e |= PTE_AP_RO;
+			else
+				e |= PTE_PXN | PTE_UXN;
+		}
+		pt_l2[i] = e;
+	}
+	for (unsigned i = 0; i < 512; i++)
+		pt_l1[i] = 0;
+	pt_l1[0] = 0 | PTE_BLOCK | PTE_ATTR(MAIR_DEVICE) | PTE_AF | PTE_AP_EL0 | PTE_PXN | PTE_UXN;
+	pt_l1[ARM64_RAM_BASE >> 30] = (uint64_t)pt_l2 | PTE_TABLE;
+	dcache_inval((uint64_t)_start, (uint64_t)_end);
+
+	sysreg_write(mair_el1, 0x04ull << (8 * MAIR_DEVICE) | 0xffull << (8 * MAIR_NORMAL));
+	/* T0SZ 32, walks write-back cacheable inner shareable (IRGN0 = ORGN0
+	 * = 1, SH0 = 3), TG0 4 KiB, TTBR1 walks off (EPD1), TG1 4 KiB, IPS
+	 * 4 GiB (every address used is below it). */
+	sysreg_write(tcr_el1, 32ull | 1ull << 8 | 1ull << 10 | 3ull << 12 | 1ull << 23 | 2ull << 30);
+	sysreg_write(ttbr0_el1, (uint64_t)pt_l1);
+	isb();
+	__asm__ volatile("tlbi vmalle1; ic iallu" ::: "memory");
+	dsb(nsh);
+	isb();
+	/* SCTLR_EL1 (D17.2.118): M, C, SA, SA0, I, DZE, UCT, nTWI, nTWE,
+	 * UCI, SPAN (PSTATE.PAN stays clear on exceptions), and the bits
+	 * that are RES1 in ARMv8.0 (11, 20, 22, 28, 29). A (alignment
+	 * faults) off, as Linux runs user space. */
+	uint64_t sctlr = 1ull << 0 | 1ull << 2 | 1ull << 3 | 1ull << 4 | 1ull << 12 | 1ull << 14 |
+			 1ull << 15 | 1ull << 16 | 1ull << 18 | 1ull << 26 | 1ull << 23 | 1ull << 11 |
+			 1ull << 20 | 1ull << 22 | 1ull << 28 | 1ull << 29;
+	sysreg_write(sctlr_el1, sctlr);
+	isb();
+	/* PAN (FEAT_PAN, ID_AA64MMFR1_EL1.PAN) would forbid the kernel the
+	 * EL0-accessible RAM it lives in: clear it where it exists (MSR PAN,
+	 * #0, spelled as its encoding for assemblers without ARMv8.1). */
+	if ((sysreg_read(id_aa64mmfr1_el1) >> 20) & 0xf)
+		__asm__ volatile(".inst 0xd500409f" ::: "memory");
+}
+
+/* ---- GICv3 (GICv3/v4 architecture spec, IHI 0069) ----
+ * Group 1 interrupts only, all routed to this CPU (affinity 0). */
+#define GICD_CTLR 0x0000
+#define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
+#define GICD_IROUTER 0x6000
+#define GICR_WAKER 0x0014
+#define GICR_SGI 0x10000 /* SGI_base frame */
+#define GICR_IGROUPR0 0x0080
+#define GICR_ISENABLER0 0x0100
+#define GICR_IPRIORITYR 0x0400
+#define GIC_PRIO 0x80
+#define GIC_SPURIOUS 1020
+
+static void gic_wait_rwp(void)
+{
+	for (unsigned i = 0; i < 1000000 && (r32(ARM64_GICD_BASE + GICD_CTLR) & (1u << 31)); i++)
+		;
+}
+
+static void gic_init(void)
+{
+	/* The distributor: affinity routing and group 1 on. The value sets
+	 * ARE, EnableGrp1 and EnableGrp0 in the single-security-state layout
+	 * (DS = 1, as KVM's vGIC and QEMU's virt without EL3 have), which is
+	 * ARE_NS, EnableGrp1A and EnableGrp1 in the non-secure view (12.9.4). */
+	w32(ARM64_GICD_BASE + GICD_CTLR, 0);
+	gic_wait_rwp();
+	w32(ARM64_GICD_BASE + GICD_CTLR, 0x13);
+	gic_wait_rwp();
+	/* This CPU's redistributor (the first) awake: ProcessorSleep off,
+	 * then wait for ChildrenAsleep to clear (9.11.41). */
+	uint64_t rd = ARM64_GICR_BASE;
+	w32(rd + GICR_WAKER, r32(rd + GICR_WAKER) & ~2u);
+	for (unsigned i = 0; i < 1000000 && (r32(rd + GICR_WAKER) & 4u); i++)
+		;
+	/* The CPU interface by system registers (ICC_SRE_EL1.SRE), every
+	 * priority let through, group 1 on. */
+	sysreg_write_x(ICC_SRE_EL1, sysreg_read_x(ICC_SRE_EL1) | 1);
+	isb();
+	sysreg_write_x(ICC_PMR_EL1, 0xff);
+	sysreg_write_x(ICC_BPR1_EL1, 0);
+	sysreg_write_x(ICC_CTLR_EL1, 0); /* EOImode 0: EOIR drops priority and deactivates */
+	sysreg_write_x(ICC_IGRPEN1_EL1, 1);
+	isb();
+}
+
+/* A PPI (16-31) of this CPU, in its redistributor. */
+static void gic_enable_ppi(unsigned intid)
+{
+	uint64_t sgi = ARM64_GICR_BASE + GICR_SGI;
+	w32(sgi + GICR_IGROUPR0, r32(sgi + GICR_IGROUPR0) | 1u << intid);
+	*(volatile uint8_t *)(sgi + GICR_IPRIORITYR + intid) = GIC_PRIO;
+	w32(sgi + GICR_ISENABLER0, 1u << intid);
+}
+
+/* An SPI (32+), level-sensitive, to this CPU, in the distributor. */
+static void gic_enable_spi(unsigned intid)
+{
+	uint64_t d = ARM64_GICD_BASE;
+	unsigned word = intid / 32, bit = intid % 32;
+	w32(d + GICD_IGROUPR + 4 * word, r32(d + GICD_IGROUPR + 4 * word) | 1u << bit);
+	*(volatile uint8_t *)(d + GICD_IPRIORITYR + intid) = GIC_PRIO;
+	uint64_t cfg = d + GICD_ICFGR + 4 * (intid / 16);
+	w32(cfg, r32(cfg) & ~(3u << (2 * (intid % 16)))); /* level */
+	w64(d + GICD_IROUTER + 8 * intid, 0);
+	w32(d + GICD_ISENABLER + 4 * word, 1u << bit);
+	gic_wait_rwp();
+}
+
+/* ---- the generic timer, virtual (Arm ARM D11.2) ----
+ * CNTV_CVAL_EL0 is compared with CNTVCT_EL0; the timer's PPI is level:
+ * the handler disables it (CTL = 0), as a TSC-deadline timer disarms
+ * itself when it fires. */
+static uint64_t armed; /* deadline programmed, 0 when disarmed */
+static void timer_arm(uint64_t deadline)
+{
+	if (deadline == armed)
+		return;
+	armed = deadline;
+	if (deadline) {
+		sysreg_write(cntv_cval_el0, deadline);
+		sysreg_write(cntv_ctl_el0, 1); /* ENABLE, IMASK clear */
+	} else {
+		sysreg_write(cntv_ctl_el0, 0);
+	}
+	isb();
+}
+
+static struct guest_info info;
+static uint64_t ram_end; /* end of the RAM user pointers may name */
+static char cmdline[4096];
+
+/* ---- threads and the scheduler (as src/guest/arch/x86/kernel.c) ---- */
+#define KSTACK_SIZE 16384
+#define SLICE_US 10000 /* preemption quantum when several threads run */
+
+enum tstate { T_FREE, T_RUNNABLE, T_SLEEPING, T_MUTEX, T_JOIN, T_ZOMBIE };
+
+struct thread {
+	uint64_t ksp;   /* saved kernel stack pointer (swtch) */
+	enum tstate st;
+	uint64_t wake;  /* T_SLEEPING: counter deadline */
+	uint64_t waddr; /* T_MUTEX: lock word; T_JOIN: thread awaited */
+	uint64_t wseq;  /* FIFO order among mutex waiters */
+	int joiner;     /* thread waiting in join, or -1 */
+	uint8_t fp[FP_STATE_SIZE] __attribute__((aligned(16)));
+	uint8_t kstack[KSTACK_SIZE] __attribute__((aligned(16)));
+};
+
+static struct thread threads[GUEST_MAX_THREADS];
+static int cur;
+static int runq[GUEST_MAX_THREADS], rq_head, rq_len;
+static uint64_t slice_end, slice_ticks, wseq;
+static int nsleepers;
+
+static void rq_push(int t)
+{
+	runq[(rq_head + rq_len++) % GUEST_MAX_THREADS] = t;
+}
+static int rq_pop(void)
+{
+	int t = runq[rq_head];
+	rq_head = (rq_head + 1) % GUEST_MAX_THREADS;
+	rq_len--;
+	return t;
+}
+
+static void make_runnable(int t)
+{
+	if (threads[t].st == T_SLEEPING)
+		nsleepers--;
+	threads[t].st = T_RUNNABLE;
+	rq_push(t);
+}
+
+static void timer_update(void)
+{
+	uint64_t next = 0;
+	if (nsleepers)
+		for (int i = 0; i < GUEST_MAX_THREADS; i++)
+			if (threads[i].st == T_SLEEPING && (!next || threads[i].wake < next))
+				next = threads[i].wake;
+	if (rq_len && (!next || slice_end < next))
+		next = slice_end;
+	timer_arm(next);
+}
+
+static void wake_sleepers(uint64_t t)
+{
+	for (int i = 0; nsleepers && i < GUEST_MAX_THREADS; i++)
+		if (threads[i].st == T_SLEEPING && threads[i].wake <= t)
+			make_runnable(i);
+}
+
+/* With nothing runnable, waits for an interrupt: WFI wakes on a pending
+ * interrupt even while PSTATE.I masks it (Arm ARM D1.16.2), so unmasking
+ * after it cannot miss one that arrived before. */
+static void schedule(void)
+{
+	while (!rq_len) {
+		timer_update();
+		__asm__ volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
+		wake_sleepers(now());
+	}
+	int prev = cur, next = rq_pop();
+	slice_end = now() + slice_ticks;
+	timer_update();
+	if (next == prev)
+		return;
+	cur = next;
+	fp_save(threads[prev].fp);
+	fp_restore(threads[next].fp);
+	swtch(&threads[prev].ksp, threads[next].ksp);
+}
+
+static void yield(void)
+{
+	make_runnable(cur);
+	schedule();
+}
+
+/* A new thread "returns" from swtch into trap_return and from there to
+ * EL0 at entry(arg) on stack_top, interrupts unmasked (SPSR = EL0t). */
+static int thread_new(uint64_t entry, uint64_t arg, uint64_t stack_top)
+{
+	int t;
+	for (t = 0; t < GUEST_MAX_THREADS; t++)
+		if (threads[t].st == T_FREE)
+			break;
+	if (t == GUEST_MAX_THREADS)
+		return -1;
+	struct thread *th = &threads[t];
+	struct trapframe *tf = (struct trapframe *)(th->kstack + KSTACK_SIZE) - 1;
+	*tf = (struct trapframe){0};
+	tf->elr = entry;
+	tf->x[0] = arg;
+	tf->sp_el0 = stack_top & ~0xfull; /* AAPCS64: SP 16-byte aligned */
+	tf->spsr = 0;
+	uint64_t *sw = (uint64_t *)((uint8_t *)tf - SW_SIZE);
+	for (int i = 0; i < SW_SIZE / 8; i++)
+		sw[i] = 0;
+	sw[SW_SIZE / 8 - 1] = (uint64_t)trap_return; /* x30 */
+	th->ksp = (uint64_t)sw;
+	for (int i = 0; i < FP_STATE_SIZE; i++)
+		th->fp[i] = 0; /* FPCR 0: round to nearest, no traps */
+	th->joiner = -1;
+	make_runnable(t);
+	return t;
+}
+
+/* ---- fault reports (ESR_EL1.EC, Arm ARM D17.2.40) ---- */
+static const char *ec_name(unsigned ec)
+{
+	switch (ec) {
+	case 0x00: return "undefined instruction";
+	case 0x07: return "FP/SIMD access trapped";
+	case 0x0e: return "illegal execution state";
+	case 0x15: return "SVC";
+	case 0x18: return "system register access trapped";
+	case 0x20: return "instruction abort from EL0";
+	case 0x21: return "instruction abort";
+	case 0x22: return "PC alignment";
+	case 0x24: return "data abort from EL0";
+	case 0x25: return "data abort";
+	case 0x26: return "SP alignment";
+	case 0x2f: return "SError";
+	case 0x3c: return "BRK";
+	default: return "?";
+	}
+}
+
+static __attribute__((noreturn)) void fault(const struct trapframe *tf)
+{
+	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
+	con_puts("\nFAULT ec ");
+	con_hex(ec);
+	con_puts(" (");
+	con_puts(tf->kind == TF_KIND_SERROR ? "SError" : tf->kind == TF_KIND_BAD ? "unexpected vector"
+										  : ec_name(ec));
+	con_puts(") in ");
+	con_puts(tf->kind == TF_KIND_SYNC_EL0 || tf->kind == TF_KIND_IRQ_EL0 ? "user" : "kernel");
+	con_puts(" mode, thread ");
+	con_dec((uint64_t)cur);
+	const struct {
+		const char *name;
+		uint64_t v;
+	} regs[] = {
+		{"elr", tf->elr}, {"sp_el0", tf->sp_el0}, {"esr", tf->esr}, {"far", tf->far},
+		{"spsr", tf->spsr}, {"x0", tf->x[0]}, {"x1", tf->x[1]}, {"x2", tf->x[2]},
+		{"x8", tf->x[8]}, {"x29", tf->x[29]}, {"x30", tf->x[30]}, {"kind", tf->kind},
+	};
+	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		con_puts(i % 4 ? " " : "\n  ");
+		con_puts(regs[i].name);
+		con_puts(" ");
+		con_hex(regs[i].v);
+	}
+	con_puts("\n");
+	debug_exit(GUEST_EXIT_FAULT);
+}
+
+/* ---- the PL061 (PL061 TRM, DDI 0190) ----
+ * SYS_GPIO_SETUP routes its SPI to this CPU and returns its base; the
+ * workload (irqlat.c) programs the pins itself from EL0. The interrupt
+ * is level while GPIOMIS is non-zero: the handler clears it (GPIOIC)
+ * before the EOI. */
+#define GPIO_MIS 0x418
+#define GPIO_IC 0x41c
+static volatile uint64_t gpio_irq_tsc, gpio_irq_count;
+static volatile uint64_t chan_irq_tsc, chan_irq_count;
+static volatile uint64_t virtio_irq_tsc[VIRTIO_NVEC], virtio_irq_count[VIRTIO_NVEC];
+static int gpio_routed;
+
+static int64_t gpio_setup(void)
+{
+	if (!dt.gpio_base)
+		return -1;
+	if (!gpio_routed) {
+		gic_enable_spi(ARM64_SPI_INTID(ARM64_GPIO_SPI));
+		gpio_routed = 1;
+	}
+	return (int64_t)dt.gpio_base;
+}
+
+static void gpio_irq(uint64_t stamp)
+{
+	uint32_t mis = r32(dt.gpio_base + GPIO_MIS);
+	w32(dt.gpio_base + GPIO_IC, mis);
+	gpio_irq_tsc = stamp;
+	gpio_irq_count++;
+}
+
+/* ---- system calls ---- */
+static int user_range_ok(uint64_t p, uint64_t len)
+{
+	return p >= ARM64_RAM_BASE && p + len >= p && p + len <= ram_end;
+}
+
+static void mutex_lock(volatile uint32_t *w)
+{
+	if (*w == 0) {
+		*w = 1;
+		return;
+	}
+	*w = 2;
+	threads[cur].st = T_MUTEX;
+	threads[cur].waddr = (uint64_t)w;
+	threads[cur].wseq = ++wseq;
+	schedule(); /* resumed holding the lock */
+}
+
+static void mutex_unlock(volatile uint32_t *w)
+{
+	int best = -1, more = 0;
+	for (int i = 0; i < GUEST_MAX_THREADS; i++) {
+		if (threads[i].st != T_MUTEX || threads[i].waddr != (uint64_t)w)
+			continue;
+		if (best < 0 || threads[i].wseq < threads[best].wseq) {
+			more += best >= 0;
+			best = i;
+		} else {
+			more++;
+		}
+	}
+	if (best < 0) {
+		*w = 0;
+		return;
+	}
+	*w = more ? 2 : 1;
+	make_runnable(best);
+}
+
+static int64_t syscall(struct trapframe *tf)
+{
+	uint64_t a = tf->x[0], b = tf->x[1], c = tf->x[2];
+	switch (tf->x[8]) {
+	case SYS_WRITE:
+		if (!user_range_ok(a, b))
+			return -1;
+		con_write((const char *)a, b);
+		return 0;
+	case SYS_EXIT:
+		debug_exit((uint32_t)a);
+	case SYS_YIELD:
+		yield();
+		return 0;
+	case SYS_THREAD_NEW:
+		return thread_new(a, b, c);
+	case SYS_THREAD_EXIT:
+		threads[cur].st = T_ZOMBIE;
+		if (threads[cur].joiner >= 0)
+			make_runnable(threads[cur].joiner);
+		schedule();
+		return 0; /* not reached: nobody schedules a zombie */
+	case SYS_JOIN:
+		if (a >= GUEST_MAX_THREADS || (int)a == cur || threads[a].st == T_FREE ||
+		    threads[a].joiner >= 0)
+			return -1;
+		if (threads[a].st != T_ZOMBIE) {
+			threads[a].joiner = cur;
+			threads[cur].st = T_JOIN;
+			schedule();
+		}
+		threads[a].st = T_FREE;
+		return 0;
+	case SYS_SLEEP_UNTIL:
+		if (a <= now())
+			return 0;
+		threads[cur].st = T_SLEEPING;
+		threads[cur].wake = a;
+		nsleepers++;
+		schedule();
+		return 0;
+	case SYS_MUTEX_LOCK:
+	case SYS_MUTEX_UNLOCK:
+		if (!user_range_ok(a, 4) || (a & 3))
+			return -1;
+		if (tf->x[8] == SYS_MUTEX_LOCK)
+			mutex_lock((volatile uint32_t *)a);
+		else
+			mutex_unlock((volatile uint32_t *)a);
+		return 0;
+	case SYS_INFO:
+		return (int64_t)(uint64_t)&info;
+	case SYS_GPIO_SETUP:
+		return gpio_setup();
+	default: /* SYS_PCI_READ/WRITE: no virtio driver on arm64 yet */
+		return -1;
+	}
+}
+
+static void irq(struct trapframe *tf)
+{
+	uint64_t iar = sysreg_read_x(ICC_IAR1_EL1);
+	unsigned intid = (unsigned)iar & 0xffffff;
+	if (intid >= GIC_SPURIOUS)
+		return; /* spurious: no EOI (GICv3 spec 4.1.1) */
+	int from_user = tf->kind == TF_KIND_IRQ_EL0;
+	if (intid == ARM64_SPI_INTID(ARM64_GPIO_SPI) && dt.gpio_base) {
+		gpio_irq(tf->stamp);
+		sysreg_write_x(ICC_EOIR1_EL1, iar);
+		return;
+	}
+	if (intid != ARM64_TIMER_VIRT_INTID) {
+		sysreg_write_x(ICC_EOIR1_EL1, iar); /* nobody asked for it */
+		return;
+	}
+	timer_arm(0); /* the level drops before the EOI */
+	sysreg_write_x(ICC_EOIR1_EL1, iar);
+	uint64_t t = now();
+	wake_sleepers(t);
+	/* Preempt only user code; the idle loop goes back to its own loop. */
+	if (from_user && rq_len && t >= slice_end)
+		yield();
+	else if (from_user)
+		timer_update();
+}
+
+void trap(struct trapframe *tf)
+{
+	switch (tf->kind) {
+	case TF_KIND_SYNC_EL0:
+		if (((tf->esr >> 26) & 0x3f) == 0x15) { /* SVC from AArch64 */
+			tf->x[0] = (uint64_t)syscall(tf);
+			return;
+		}
+		fault(tf);
+	case TF_KIND_IRQ_EL0:
+	case TF_KIND_IRQ_EL1:
+		irq(tf);
+		return;
+	default:
+		fault(tf);
+	}
+}
+
+/* The DTB: where x0 says, or at the RAM base where QEMU puts it for an
+ * ELF kernel (hw/arm/boot.c gives such a kernel x0 = 0). */
+static const void *find_dtb(uint64_t x0)
+{
+	if (x0 >= ARM64_RAM_BASE && !(x0 & 7) && fdt_valid((const void *)x0))
+		return (const void *)x0;
+	if (fdt_valid((const void *)ARM64_RAM_BASE))
+		return (const void *)ARM64_RAM_BASE;
+	return NULL;
+}
+
+void kmain(uint64_t x0)
+{
+	w32(ARM64_UART_BASE + UART_CR, 0x301); /* UARTEN, TXE, RXE */
+	if (((sysreg_read(CurrentEL) >> 2) & 3) != 1) {
+		con_puts("benchguest: not entered at EL1; cannot run\n");
+		debug_exit(GUEST_EXIT_BROKEN);
+	}
+	const void *fdt = find_dtb(x0);
+	if (!fdt || fdt_read(fdt, &dt) || !dt.mem_size || dt.mem_base != ARM64_RAM_BASE) {
+		con_puts("benchguest: no usable device tree (x0 ");
+		con_hex(x0);
+		con_puts("): need /memory at ");
+		con_hex(ARM64_RAM_BASE);
+		con_puts("\n");
+		debug_exit(GUEST_EXIT_BROKEN);
+	}
+	/* The command line is copied out: the DTB's RAM becomes heap. */
+	size_t n = 0;
+	for (const char *c = dt.bootargs; c && *c && n < sizeof(cmdline) - 1; c++)
+		cmdline[n++] = *c;
+	cmdline[n] = '\0';
+	uint64_t ram_size = dt.mem_size < RAM_MAPPED_MAX ? dt.mem_size : RAM_MAPPED_MAX;
+	mmu_on(ram_size);
+
+	uint64_t frq = sysreg_read(cntfrq_el0) & 0xffffffffu;
+	if (frq < 1000) {
+		con_puts("benchguest: CNTFRQ_EL0 is not set; cannot run\n");
+		debug_exit(GUEST_EXIT_BROKEN);
+	}
+	/* EL0 reads the virtual count (CNTKCTL_EL1.EL0VCTEN) for plat_now_ns. */
+	sysreg_write(cntkctl_el1, (sysreg_read(cntkctl_el1) & ~0x3ull) | 0x2);
+	sysreg_write(cntv_ctl_el0, 0);
+	info.tsc_khz = frq / 1000;
+	info.tsc_boot = now();
+	info.gpio_irq_tsc = &gpio_irq_tsc;
+	info.gpio_irq_count = &gpio_irq_count;
+	info.chan_irq_tsc = &chan_irq_tsc;
+	info.chan_irq_count = &chan_irq_count;
+	info.virtio_irq_tsc = virtio_irq_tsc;
+	info.virtio_irq_count = virtio_irq_count;
+	info.gpio_doorbell = dt.gpio_doorbell;
+	info.cmdline = cmdline;
+	info.heap_start = ((uint64_t)_end + 0xfff) & ~0xfffull;
+	info.heap_end = ARM64_RAM_BASE + ram_size;
+	ram_end = info.heap_end;
+	con_puts("benchguest: arm64, counter ");
+	con_dec(info.tsc_khz);
+	con_puts(" kHz (CNTFRQ_EL0), ");
+	con_dec(ram_size >> 20);
+	con_puts(" MiB RAM mapped, ");
+	uint64_t sctlr = sysreg_read(sctlr_el1);
+	con_puts((sctlr & 0x1005) == 0x1005 ? "MMU and caches on, " : "WARNING: MMU or caches off, ");
+	con_puts(dt.debug_exit ? "debug-exit device\n" : "no debug-exit device (PSCI off at the end)\n");
+
+	gic_init();
+	gic_enable_ppi(ARM64_TIMER_VIRT_INTID);
+	slice_ticks = info.tsc_khz * SLICE_US / 1000;
+
+	/* Thread 0 runs the user side; its stack is the top of the heap. */
+	uint64_t stack_top = info.heap_end;
+	info.heap_end -= 1 << 20;
+	cur = thread_new((uint64_t)user_entry, (uint64_t)&info, stack_top);
+	rq_pop();
+	fp_restore(threads[cur].fp);
+	uint64_t dummy;
+	swtch(&dummy, threads[cur].ksp);
+	debug_exit(GUEST_EXIT_BROKEN);
+}
