@@ -56,11 +56,28 @@ const struct bench_workload irqlat_irqfd = {
 	irqlat_params, irqlat_run,
 };
 
+/* A test hook, not a measurement: waits for an input pin's rising edge,
+ * so a test can check the PL061 -> GICv3 SPI -> handler path where no
+ * loopback exists. QEMU's virt drives PL061 input 3 from its power
+ * button (gpio-keys), which the QMP command system_powerdown presses
+ * (tests/arm64/test_guest_qemu.py). */
+static const struct bench_param gpio_wait_params[] = {
+	{"pin", BENCH_P_UINT, "3", "input pin", 0, 7, NULL},
+	{"timeout_ms", BENCH_P_UINT, "10000", "how long to wait", 1, 600000, NULL},
+	{0},
+};
+static int gpio_wait_run(const struct bench_args *a);
+static const struct bench_workload gpio_wait = {
+	"gpio-input-wait", "test", "test hook: wait for a PL061 input pin's rising edge",
+	gpio_wait_params, gpio_wait_run,
+};
+
 static const struct guest_info *gi;
 
 const struct bench_workload *guestwl_find(const char *name)
 {
-	static const struct bench_workload *const all[] = {&irqlat_user, &irqlat_irqfd};
+	static const struct bench_workload *const all[] = {&irqlat_user, &irqlat_irqfd,
+							    &gpio_wait};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (fmt_streq(name, all[i]->name))
 			return all[i];
@@ -171,4 +188,40 @@ static int irqlat_run(const struct bench_args *a)
 		rc = latency_report(a, "latency_avg", lat, n, hmax, plat_now_ns() - t_start);
 	plat_free(lat, bytes);
 	return rc;
+}
+
+static int gpio_wait_run(const struct bench_args *a)
+{
+	int64_t base = irqlat_gpio_setup();
+	if (base < 0)
+		return unavailable(a, "no PL061 (arm,pl061) in the device tree");
+	uintptr_t b = (uintptr_t)base;
+	uint32_t pin = 1u << bench_arg(a, "pin");
+	w32(b + GPIO_IE, 0);
+	w32(b + GPIO_DIR, r32(b + GPIO_DIR) & ~pin);
+	w32(b + GPIO_IS, r32(b + GPIO_IS) & ~pin);
+	w32(b + GPIO_IBE, r32(b + GPIO_IBE) & ~pin);
+	w32(b + GPIO_IEV, r32(b + GPIO_IEV) | pin);
+	w32(b + GPIO_IC, pin);
+	uint64_t count = *gi->gpio_irq_count;
+	w32(b + GPIO_IE, pin);
+	char line[128];
+	struct fmt f;
+	fmt_init(&f, line, sizeof(line));
+	fmt_str(&f, "GPIO READY pin ");
+	fmt_u64(&f, bench_arg(a, "pin"));
+	fmt_char(&f, '\n');
+	plat_write(f.buf, f.len);
+	int rc = wait_irq(count, bench_arg(a, "timeout_ms") * 1000000ull);
+	w32(b + GPIO_IE, 0);
+	if (rc)
+		return bench_fail(a, "no interrupt from the input pin");
+	fmt_init(&f, line, sizeof(line));
+	fmt_str(&f, "GPIO IRQ pin ");
+	fmt_u64(&f, bench_arg(a, "pin"));
+	fmt_str(&f, " count ");
+	fmt_u64(&f, *gi->gpio_irq_count - count);
+	fmt_char(&f, '\n');
+	plat_write(f.buf, f.len);
+	return 0;
 }
