@@ -55,9 +55,9 @@ static inline uint64_t now(void)
 #define UART_CR 0x030
 static void con_putc(char c)
 {
-	while (r32(ARM64_UART_BASE + UART_FR) & (1u << 5))
+	while (r32(ARM64_PL011_BASE + UART_FR) & (1u << 5))
 		;
-	w32(ARM64_UART_BASE + UART_DR, (uint8_t)c);
+	w32(ARM64_PL011_BASE + UART_DR, (uint8_t)c);
 }
 static void con_write(const char *s, size_t n)
 {
@@ -483,7 +483,7 @@ static int64_t gpio_setup(void)
 	if (!dt.gpio_base)
 		return -1;
 	if (!gpio_routed) {
-		gic_enable_spi(ARM64_SPI_INTID(ARM64_GPIO_SPI));
+		gic_enable_spi(ARM64_PL061_INTID);
 		gpio_routed = 1;
 	}
 	return (int64_t)dt.gpio_base;
@@ -603,7 +603,7 @@ static void irq(struct trapframe *tf)
 	if (intid >= GIC_SPURIOUS)
 		return; /* spurious: no EOI (GICv3 spec 4.1.1) */
 	int from_user = tf->kind == TF_KIND_IRQ_EL0;
-	if (intid == ARM64_SPI_INTID(ARM64_GPIO_SPI) && dt.gpio_base) {
+	if (intid == ARM64_PL061_INTID && dt.gpio_base) {
 		gpio_irq(tf->stamp);
 		sysreg_write_x(ICC_EOIR1_EL1, iar);
 		return;
@@ -654,7 +654,7 @@ static const void *find_dtb(uint64_t x0)
 
 void kmain(uint64_t x0)
 {
-	w32(ARM64_UART_BASE + UART_CR, 0x301); /* UARTEN, TXE, RXE */
+	w32(ARM64_PL011_BASE + UART_CR, 0x301); /* UARTEN, TXE, RXE */
 	if (((sysreg_read(CurrentEL) >> 2) & 3) != 1) {
 		con_puts("benchguest: not entered at EL1; cannot run\n");
 		debug_exit(GUEST_EXIT_BROKEN);
