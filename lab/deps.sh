@@ -16,6 +16,9 @@ set -eu
 PKGS="gcc make binutils clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
 gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
 libconfig-dev libseccomp-dev e2fsprogs cppcheck frama-c-base why3 z3 cvc4"
+# The arm64 benchmark guest: the cross compiler, and QEMU's arm64 system
+# emulator, which boots it in make test (tests/arm64/).
+PKGS="$PKGS gcc-aarch64-linux-gnu qemu-system-arm"
 
 missing=""
 for p in $PKGS; do
