@@ -16,11 +16,12 @@ GUEST_OBJS := $(patsubst src/guest/%,$(BUILD)/guest/obj/%.o,$(GUEST_SRCS))
 GUEST_CFLAGS := -std=c11 -O2 -g $(WARNINGS) -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-strict-aliasing -mno-red-zone -fno-asynchronous-unwind-tables \
 	-Isrc/guest -I$(GUEST_X86) -Isrc/common -Isrc/bench
-GUEST_ELF := $(BUILD)/guest/benchguest.elf
 
+# With ARCH=arm64 (BUILD = build/arm64) the benchmark guest of the build is
+# the arm64 one, at the same path: the x86 rules stay out.
 ifneq ($(ARCH),arm64)
+GUEST_ELF := $(BUILD)/guest/benchguest.elf
 ALL_TARGETS += $(GUEST_ELF)
-endif
 
 $(BUILD)/guest/obj/arch/x86/kernel.c.o $(BUILD)/guest/obj/arch/x86/libc.c.o: GUEST_KFLAGS := -mgeneral-regs-only
 $(BUILD)/guest/obj/arch/x86/pvh.c.o: GUEST_KFLAGS := -mgeneral-regs-only
@@ -39,6 +40,7 @@ $(GUEST_ELF): $(GUEST_OBJS) $(BENCH_LIB) $(GUEST_X86)/guest.ld
 	@echo "  LD     $@"
 	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none -T $(GUEST_X86)/guest.ld \
 		-o $@ $(GUEST_OBJS) $(BENCH_LIB) -lgcc
+endif
 
 # ---- the arm64 benchmark guest ----------------------------------------------
 # $(GUEST_A64_ELF) = build/arm64/guest/benchguest.elf: the shared user side
@@ -55,7 +57,7 @@ $(GUEST_ELF): $(GUEST_OBJS) $(BENCH_LIB) $(GUEST_X86)/guest.ld
 # state is switched only with threads) and -mstrict-align (it runs before
 # the MMU is on, when all memory is Device memory and unaligned accesses
 # fault).
-GUEST_A64_CC ?= aarch64-linux-gnu-gcc
+GUEST_A64_CC ?= $(or $(CROSS),aarch64-linux-gnu-)gcc
 A64_BUILD    := $(if $(filter %/arm64,$(BUILD)),$(BUILD),$(BUILD)/arm64)
 GUEST_A64    := src/guest/arch/arm64
 GUEST_A64_ELF := $(A64_BUILD)/guest/benchguest.elf
@@ -70,7 +72,10 @@ GUEST_A64_LIB_OBJS := $(BENCH_LIB_SRCS:src/bench/%.c=$(A64_BUILD)/guest/workload
 GUEST_A64_HDRS := $(wildcard src/guest/*.h $(GUEST_A64)/*.h) src/common/arm64map.h $(BENCH_HDRS)
 HAVE_A64_CC  := $(shell command -v $(GUEST_A64_CC) 2>/dev/null)
 
+# The top-level Makefile's ARCH=arm64 build makes ARM64_TARGETS.
+ARM64_TARGETS += $(GUEST_A64_ELF)
 ifeq ($(ARCH),arm64)
+GUEST_ELF := $(GUEST_A64_ELF)
 ALL_TARGETS += $(GUEST_A64_ELF)
 endif
 ifneq ($(HAVE_A64_CC),)
