@@ -172,7 +172,7 @@ static void mmu_on(uint64_t ram_size)
 	}
 	for (unsigned i = 0; i < 512; i++)
 		pt_l1[i] = 0;
-	pt_l1[0] = 0 | PTE_BLOCK | PTE_ATTR(MAIR_DEVICE) | PTE_AF | PTE_AP_EL0 | PTE_PXN | PTE_UXN;
+	pt_l1[0] = /* PA 0 */ PTE_BLOCK | PTE_ATTR(MAIR_DEVICE) | PTE_AF | PTE_AP_EL0 | PTE_PXN | PTE_UXN;
 	pt_l1[ARM64_RAM_BASE >> 30] = (uint64_t)pt_l2 | PTE_TABLE;
 	dcache_inval((uint64_t)_start, (uint64_t)_end);
 
@@ -676,7 +676,8 @@ void kmain(uint64_t x0)
 	uint64_t ram_size = dt.mem_size < RAM_MAPPED_MAX ? dt.mem_size : RAM_MAPPED_MAX;
 	mmu_on(ram_size);
 
-	uint64_t frq = sysreg_read(cntfrq_el0) & 0xffffffffu;
+	uint64_t frq = sysreg_read(cntfrq_el0);
+	frq &= 0xffffffffu; /* CNTFRQ_EL0 is 32 bits wide */
 	if (frq < 1000) {
 		con_puts("benchguest: CNTFRQ_EL0 is not set; cannot run\n");
 		debug_exit(GUEST_EXIT_BROKEN);
