@@ -8,8 +8,9 @@ line naming the workload with the five required fields, and the exit value
 the guest prints before PSCI SYSTEM_OFF (QEMU has no debug-exit device, so
 its own status is 0 whatever the guest meant). The GPIO loopback workloads
 must say UNAVAILABLE (QEMU's PL061 does not loop outputs back) and print no
-number. The PL061 -> GICv3 SPI -> handler path is checked with QEMU's own
-PL061 input: the power button (QMP system_powerdown) drives input 3.
+number. The PL061 -> GIC SPI -> handler path is checked with QEMU's own
+PL061 input: the power button (QMP system_powerdown) drives input 3. The
+timer and that path run on a GICv2 too.
 Timings under TCG mean nothing; only correctness is checked.
 
 TAP output, one test per boot, for tests/run.py. Skips with the reason when
@@ -29,8 +30,11 @@ BUILD = os.environ.get('BUILD', 'build')
 A64 = BUILD if BUILD.rstrip('/').endswith('/arm64') else os.path.join(BUILD, 'arm64')
 ELF = os.path.join(A64, 'guest', 'benchguest.elf')
 QEMU = 'qemu-system-aarch64'
-BASE = [QEMU, '-M', 'virt,gic-version=3', '-cpu', 'max', '-m', '256M', '-smp', '1',
-        '-nographic', '-no-reboot', '-kernel', ELF]
+
+
+def base(gic=3):
+    return [QEMU, '-M', 'virt,gic-version=%d' % gic, '-cpu', 'max', '-m', '256M', '-smp', '1',
+            '-nographic', '-no-reboot', '-kernel', ELF]
 TIMEOUT = 120
 
 # (command line, workload, exit value the guest must report)
@@ -62,9 +66,9 @@ def report(ok, name, why=''):
     sys.stdout.flush()
 
 
-def boot(cmdline, extra=()):
+def boot(cmdline, gic=3):
     try:
-        p = subprocess.run(BASE + list(extra) + ['-append', cmdline], stdin=subprocess.DEVNULL,
+        p = subprocess.run(base(gic) + ['-append', cmdline], stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
         return p.returncode, p.stdout.decode(errors='replace').replace('\r', '')
     except subprocess.TimeoutExpired as e:
@@ -78,17 +82,19 @@ def exit_value(out):
     return None
 
 
-def check_boot(out):
+def check_boot(out, gic=3):
     if 'benchguest: arm64, counter ' not in out:
         return 'no boot line'
+    if ' MiB RAM mapped, GICv%d, ' % gic not in out:
+        return 'the boot line does not name the GICv%d' % gic
     if 'MMU and caches on' not in out:
         return 'the MMU or the caches are off'
     return ''
 
 
-def test_compute(cmdline, name):
-    rc, out = boot(cmdline)
-    why = check_boot(out)
+def test_compute(cmdline, name, gic=3):
+    rc, out = boot(cmdline, gic)
+    why = check_boot(out, gic)
     found = []
     for line in out.splitlines():
         if line.startswith('RESULT '):
@@ -111,7 +117,7 @@ def test_compute(cmdline, name):
             why = 'the workload failed its self-check'
     if not why and (rc != 0 or exit_value(out) != 0):
         why = 'QEMU status %s, guest exit %s, expected 0 and 0' % (rc, exit_value(out))
-    report(not why, name, why + '\n' + out)
+    report(not why, name + ('' if gic == 3 else ' on a GICv%d' % gic), why + '\n' + out)
 
 
 def test_unavailable(cmdline, name):
@@ -153,13 +159,13 @@ def qmp(sock_path, cmd):
     return reply
 
 
-def test_gpio_input():
+def test_gpio_input(gic=3):
     """Input pin 3 (QEMU's power button) raises the PL061's SPI, delivered
-    through the GICv3 to the guest's handler."""
-    name = 'PL061 input interrupt through the GICv3 (QEMU power button)'
+    through the GIC to the guest's handler."""
+    name = 'PL061 input interrupt through the GICv%d (QEMU power button)' % gic
     tmp = tempfile.mkdtemp(prefix='a64qmp')
     sock = os.path.join(tmp, 'qmp')
-    args = BASE + ['-qmp', 'unix:%s,server=on,wait=off' % sock,
+    args = base(gic) + ['-qmp', 'unix:%s,server=on,wait=off' % sock,
                    '-append', 'run gpio-input-wait pin=3 timeout_ms=20000']
     p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -184,7 +190,7 @@ def test_gpio_input():
             p.kill()
             p.wait()
         shutil.rmtree(tmp, ignore_errors=True)
-    why = why or check_boot(out)
+    why = why or check_boot(out, gic)
     if not why and 'GPIO IRQ pin 3 count ' not in out:
         why = 'the input edge raised no interrupt'
     if not why and exit_value(out) != 0:
@@ -212,6 +218,10 @@ def main():
     test_unavailable('run irq-latency-user loops=10', 'irq-latency-user')
     test_unavailable('run irq-latency-irqfd loops=10', 'irq-latency-irqfd')
     test_gpio_input()
+    # A GICv2, as a Cortex-A53 board's GIC-400 (the study's ZCU102) is.
+    test_compute('run timer-latency loops=10', 'timer-latency', gic=2)
+    test_compute('run threads events=2 threads=3', 'threads', gic=2)
+    test_gpio_input(gic=2)
     test_status('fault ud', 3, 'FAULT ec 0x0000000000000000 (undefined instruction) in user mode',
                 'a fault at EL0 is reported')
     test_status('run nosuch', 2, 'nosuch', 'a bad command line')

@@ -73,7 +73,7 @@ int fdt_read(const void *p, struct fdt_facts *f)
 	const char *names[FDT_MAX_DEPTH];
 	uint32_t acells = 2, scells = 1; /* the root's #address/#size-cells (DT spec 2.3.5) */
 	int depth = -1;
-	enum { N_OTHER, N_MEMORY, N_DEBUGEXIT, N_GPIO } kind[FDT_MAX_DEPTH];
+	enum { N_OTHER, N_MEMORY, N_DEBUGEXIT, N_GPIO, N_GICV2, N_GICV3 } kind[FDT_MAX_DEPTH];
 	const uint8_t *reg[FDT_MAX_DEPTH];
 	uint32_t reglen[FDT_MAX_DEPTH];
 
@@ -105,6 +105,13 @@ int fdt_read(const void *p, struct fdt_facts *f)
 					f->debug_exit = addr;
 				} else if (kind[1] == N_GPIO && !f->gpio_base) {
 					f->gpio_base = addr;
+				} else if ((kind[1] == N_GICV2 || kind[1] == N_GICV3) &&
+					   !f->gic_version) {
+					f->gic_version = kind[1] == N_GICV3 ? 3 : 2;
+					f->gic_dist = addr;
+					uint32_t pair = 4 * (acells + scells);
+					if (reglen[1] >= pair + 4 * acells)
+						f->gic_cpu = cells_val(reg[1] + pair, acells);
 				}
 			}
 			depth--;
@@ -131,6 +138,15 @@ int fdt_read(const void *p, struct fdt_facts *f)
 					kind[depth] = N_DEBUGEXIT;
 				else if (list_has(cv, len, "arm,pl061"))
 					kind[depth] = N_GPIO;
+				else if (list_has(cv, len, "arm,gic-v3"))
+					kind[depth] = N_GICV3;
+				/* GICv2 (DT binding arm,gic.yaml): QEMU's virt says
+				 * cortex-a15-gic, KVM hosts' device trees gic-400. */
+				else if (list_has(cv, len, "arm,cortex-a15-gic") ||
+					 list_has(cv, len, "arm,gic-400") ||
+					 list_has(cv, len, "arm,cortex-a9-gic") ||
+					 list_has(cv, len, "arm,cortex-a7-gic"))
+					kind[depth] = N_GICV2;
 			} else if (depth == 1 && str_eq(pn, "hvvmm,doorbell") && len == 4) {
 				f->gpio_doorbell = be32(v);
 			} else if (depth == 1 && name_is(names[1], "chosen") && terminated &&

@@ -18,6 +18,9 @@ struct fdt_facts {
 	uint64_t debug_exit;           /* "hvvmm,debug-exit" reg, 0: none */
 	uint64_t gpio_base;            /* "arm,pl061" reg, 0: none */
 	uint32_t gpio_doorbell;        /* its "hvvmm,doorbell" offset, 0: none */
+	unsigned gic_version;          /* 3 ("arm,gic-v3"), 2 (a GICv2's compatible), 0: none */
+	uint64_t gic_dist, gic_cpu;    /* reg[0]: distributor; reg[1]: GICv3 redistributors
+					* or GICv2 CPU interface; 0: not given */
 	int psci_smc;                  /* /psci method = "smc" (else HVC) */
 	const char *bootargs;          /* /chosen/bootargs, NUL-terminated, or NULL */
 	uint32_t size;                 /* totalsize */

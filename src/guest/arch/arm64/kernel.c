@@ -1,6 +1,6 @@
 /*
  * kernel (arm64): the benchmark guest's EL1 part: the device tree, an
- * identity map with the MMU and caches on, the GICv3, the generic timer,
+ * identity map with the MMU and caches on, the GIC (v3 or v2), the generic timer,
  * a small preemptive round-robin scheduler, system calls, fault reports
  * and the way out (debug exit or PSCI SYSTEM_OFF).
  *
@@ -202,43 +202,69 @@ static void mmu_on(uint64_t ram_size)
 		__asm__ volatile(".inst 0xd500409f" ::: "memory");
 }
 
-/* ---- GICv3 (GICv3/v4 architecture spec, IHI 0069) ----
- * Group 1 interrupts only, all routed to this CPU (affinity 0). */
+/* ---- the GIC: GICv3 (IHI 0069) or GICv2 (IHI 0048) ----
+ * Whichever the device tree describes, at the addresses it gives
+ * (default: the map's). A GICv3 is driven through its system-register
+ * CPU interface with group 1 interrupts; a GICv2 (what a Cortex-A53 board
+ * such as the study's ZCU102 has, a GIC-400) through its memory-mapped
+ * CPU interface with group 0 interrupts, which a GIC without the Security
+ * Extensions signals as IRQ. Every interrupt goes to this CPU. */
 #define GICD_CTLR 0x0000
 #define GICD_IGROUPR 0x0080
 #define GICD_ISENABLER 0x0100
 #define GICD_IPRIORITYR 0x0400
+#define GICD_ITARGETSR 0x0800 /* v2 */
 #define GICD_ICFGR 0x0c00
-#define GICD_IROUTER 0x6000
+#define GICD_IROUTER 0x6000 /* v3 */
 #define GICR_WAKER 0x0014
 #define GICR_SGI 0x10000 /* SGI_base frame */
 #define GICR_IGROUPR0 0x0080
 #define GICR_ISENABLER0 0x0100
 #define GICR_IPRIORITYR 0x0400
+#define GICC_CTLR 0x0000 /* v2 CPU interface */
+#define GICC_PMR 0x0004
+#define GICC_BPR 0x0008
+#define GICC_IAR 0x000c
+#define GICC_EOIR 0x0010
 #define GIC_PRIO 0x80
 #define GIC_SPURIOUS 1020
 
+static unsigned gic_v;            /* 2 or 3 */
+static uint64_t gicd, gicr, gicc; /* distributor; v3 redistributor; v2 CPU interface */
+
 static void gic_wait_rwp(void)
 {
-	for (unsigned i = 0; i < 1000000 && (r32(ARM64_GICD_BASE + GICD_CTLR) & (1u << 31)); i++)
+	for (unsigned i = 0; gic_v == 3 && i < 1000000 && (r32(gicd + GICD_CTLR) & (1u << 31)); i++)
 		;
 }
 
 static void gic_init(void)
 {
+	gic_v = dt.gic_version == 2 ? 2 : 3;
+	gicd = dt.gic_dist ? dt.gic_dist : ARM64_GICD_BASE;
+	if (gic_v == 2) {
+		gicc = dt.gic_cpu ? dt.gic_cpu : ARM64_GICC_BASE;
+		/* Distributor and CPU interface on for both groups (GICv2
+		 * 4.3.1, 4.4.1), every priority let through. */
+		w32(gicd + GICD_CTLR, 3);
+		w32(gicc + GICC_PMR, 0xff);
+		w32(gicc + GICC_BPR, 0);
+		w32(gicc + GICC_CTLR, 3);
+		return;
+	}
+	gicr = dt.gic_cpu ? dt.gic_cpu : ARM64_GICR_BASE;
 	/* The distributor: affinity routing and group 1 on. The value sets
 	 * ARE, EnableGrp1 and EnableGrp0 in the single-security-state layout
 	 * (DS = 1, as KVM's vGIC and QEMU's virt without EL3 have), which is
 	 * ARE_NS, EnableGrp1A and EnableGrp1 in the non-secure view (12.9.4). */
-	w32(ARM64_GICD_BASE + GICD_CTLR, 0);
+	w32(gicd + GICD_CTLR, 0);
 	gic_wait_rwp();
-	w32(ARM64_GICD_BASE + GICD_CTLR, 0x13);
+	w32(gicd + GICD_CTLR, 0x13);
 	gic_wait_rwp();
 	/* This CPU's redistributor (the first) awake: ProcessorSleep off,
 	 * then wait for ChildrenAsleep to clear (9.11.41). */
-	uint64_t rd = ARM64_GICR_BASE;
-	w32(rd + GICR_WAKER, r32(rd + GICR_WAKER) & ~2u);
-	for (unsigned i = 0; i < 1000000 && (r32(rd + GICR_WAKER) & 4u); i++)
+	w32(gicr + GICR_WAKER, r32(gicr + GICR_WAKER) & ~2u);
+	for (unsigned i = 0; i < 1000000 && (r32(gicr + GICR_WAKER) & 4u); i++)
 		;
 	/* The CPU interface by system registers (ICC_SRE_EL1.SRE), every
 	 * priority let through, group 1 on. */
@@ -251,27 +277,58 @@ static void gic_init(void)
 	isb();
 }
 
-/* A PPI (16-31) of this CPU, in its redistributor. */
+/* A PPI (16-31) of this CPU: in its redistributor (v3) or the banked
+ * first registers of the distributor (v2). */
 static void gic_enable_ppi(unsigned intid)
 {
-	uint64_t sgi = ARM64_GICR_BASE + GICR_SGI;
+	if (gic_v == 2) {
+		*(volatile uint8_t *)(gicd + GICD_IPRIORITYR + intid) = GIC_PRIO;
+		w32(gicd + GICD_ISENABLER, 1u << intid);
+		return;
+	}
+	uint64_t sgi = gicr + GICR_SGI;
 	w32(sgi + GICR_IGROUPR0, r32(sgi + GICR_IGROUPR0) | 1u << intid);
 	*(volatile uint8_t *)(sgi + GICR_IPRIORITYR + intid) = GIC_PRIO;
 	w32(sgi + GICR_ISENABLER0, 1u << intid);
 }
 
-/* An SPI (32+), level-sensitive, to this CPU, in the distributor. */
+/* An SPI (32+), level-sensitive, to this CPU. */
 static void gic_enable_spi(unsigned intid)
 {
-	uint64_t d = ARM64_GICD_BASE;
 	unsigned word = intid / 32, bit = intid % 32;
-	w32(d + GICD_IGROUPR + 4 * word, r32(d + GICD_IGROUPR + 4 * word) | 1u << bit);
-	*(volatile uint8_t *)(d + GICD_IPRIORITYR + intid) = GIC_PRIO;
-	uint64_t cfg = d + GICD_ICFGR + 4 * (intid / 16);
+	if (gic_v == 3)
+		w32(gicd + GICD_IGROUPR + 4 * word, r32(gicd + GICD_IGROUPR + 4 * word) | 1u << bit);
+	*(volatile uint8_t *)(gicd + GICD_IPRIORITYR + intid) = GIC_PRIO;
+	uint64_t cfg = gicd + GICD_ICFGR + 4 * (intid / 16);
 	w32(cfg, r32(cfg) & ~(3u << (2 * (intid % 16)))); /* level */
-	w64(d + GICD_IROUTER + 8 * intid, 0);
-	w32(d + GICD_ISENABLER + 4 * word, 1u << bit);
+	if (gic_v == 3)
+		w64(gicd + GICD_IROUTER + 8 * intid, 0);
+	else
+		*(volatile uint8_t *)(gicd + GICD_ITARGETSR + intid) = 1; /* CPU interface 0 */
+	w32(gicd + GICD_ISENABLER + 4 * word, 1u << bit);
 	gic_wait_rwp();
+}
+
+/* Acknowledges the highest-priority pending interrupt: returns the IAR
+ * value for the EOI, its INTID in *intid (>= 1020: spurious). */
+static uint64_t gic_ack(unsigned *intid)
+{
+	if (gic_v == 2) {
+		uint32_t iar = r32(gicc + GICC_IAR);
+		*intid = iar & 0x3ff;
+		return iar;
+	}
+	uint64_t iar = sysreg_read_x(ICC_IAR1_EL1);
+	*intid = (unsigned)iar & 0xffffff;
+	return iar;
+}
+
+static void gic_eoi(uint64_t iar)
+{
+	if (gic_v == 2)
+		w32(gicc + GICC_EOIR, (uint32_t)iar);
+	else
+		sysreg_write_x(ICC_EOIR1_EL1, iar);
 }
 
 /* ---- the generic timer, virtual (Arm ARM D11.2) ----
@@ -598,22 +655,22 @@ static int64_t syscall(struct trapframe *tf)
 
 static void irq(struct trapframe *tf)
 {
-	uint64_t iar = sysreg_read_x(ICC_IAR1_EL1);
-	unsigned intid = (unsigned)iar & 0xffffff;
+	unsigned intid;
+	uint64_t iar = gic_ack(&intid);
 	if (intid >= GIC_SPURIOUS)
-		return; /* spurious: no EOI (GICv3 spec 4.1.1) */
+		return; /* spurious: no EOI (GICv3 4.1.1, GICv2 3.4.2) */
 	int from_user = tf->kind == TF_KIND_IRQ_EL0;
 	if (intid == ARM64_PL061_INTID && dt.gpio_base) {
 		gpio_irq(tf->stamp);
-		sysreg_write_x(ICC_EOIR1_EL1, iar);
+		gic_eoi(iar);
 		return;
 	}
 	if (intid != ARM64_TIMER_VIRT_INTID) {
-		sysreg_write_x(ICC_EOIR1_EL1, iar); /* nobody asked for it */
+		gic_eoi(iar); /* nobody asked for it */
 		return;
 	}
 	timer_arm(0); /* the level drops before the EOI */
-	sysreg_write_x(ICC_EOIR1_EL1, iar);
+	gic_eoi(iar);
 	uint64_t t = now();
 	wake_sleepers(t);
 	/* Preempt only user code; the idle loop goes back to its own loop. */
@@ -702,7 +759,9 @@ void kmain(uint64_t x0)
 	con_dec(info.tsc_khz);
 	con_puts(" kHz (CNTFRQ_EL0), ");
 	con_dec(ram_size >> 20);
-	con_puts(" MiB RAM mapped, ");
+	con_puts(" MiB RAM mapped, GICv");
+	con_dec(dt.gic_version == 2 ? 2 : 3);
+	con_puts(", ");
 	uint64_t sctlr = sysreg_read(sctlr_el1);
 	con_puts((sctlr & 0x1005) == 0x1005 ? "MMU and caches on, " : "WARNING: MMU or caches off, ");
 	con_puts(dt.debug_exit ? "debug-exit device\n" : "no debug-exit device (PSCI off at the end)\n");
