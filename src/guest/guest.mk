@@ -115,3 +115,25 @@ $(GUEST_A64_ELF): $(GUEST_A64_OBJS) $(GUEST_A64_LIB) $(GUEST_A64)/guest.ld
 	@echo "  LD     $@"
 	$(Q)$(GUEST_A64_CC) -nostdlib -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none \
 		-T $(GUEST_A64)/guest.ld -o $@ $(GUEST_A64_OBJS) $(GUEST_A64_LIB) -lgcc
+
+# The guest's device-tree reader, built for this host with cmocka, plain and
+# under ASan + UBSan (not in the ARCH=arm64 build, whose compiler is the
+# cross one).
+ifneq ($(ARCH),arm64)
+GUEST_FDT_TESTS := $(BUILD)/tests/arm64/test_fdt $(BUILD)/asan/tests/arm64/test_fdt
+TEST_DEPS  += $(GUEST_FDT_TESTS)
+TEST_ITEMS += unit:$(BUILD)/tests/arm64/test_fdt asan:$(BUILD)/asan/tests/arm64/test_fdt
+
+$(BUILD)/tests/arm64/test_fdt: tests/arm64/test_fdt.c $(GUEST_A64)/fdt.c $(GUEST_A64)/fdt.h \
+		$(TEST_LIB) tests/common/testlib.h
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) -D_GNU_SOURCE $(CFLAGS) $(TEST_CFLAGS) -I$(GUEST_A64) -o $@ $< $(GUEST_A64)/fdt.c $(TEST_LIB) -lcmocka
+
+$(BUILD)/asan/tests/arm64/test_fdt: tests/arm64/test_fdt.c $(GUEST_A64)/fdt.c $(GUEST_A64)/fdt.h \
+		$(TEST_LIB) tests/common/testlib.h
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) -D_GNU_SOURCE $(CFLAGS) $(TEST_CFLAGS) $(SANFLAGS) -I$(GUEST_A64) -o $@ $< $(GUEST_A64)/fdt.c \
+		$(TEST_LIB) -lcmocka
+endif

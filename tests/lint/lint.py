@@ -54,6 +54,7 @@ FILE_GROUPS = [
     ('src/hvbench/', ['$LINT_CPPFLAGS', '$LINT_HVB_CPPFLAGS']),
     ('tests/hvbench/', ['$LINT_CPPFLAGS', '$LINT_HVB_CPPFLAGS', '-Itests/common']),
     ('tests/bench/', ['-Isrc/bench', '$LINT_CPPFLAGS', '-Itests/common']),
+    ('tests/arm64/', ['$LINT_CPPFLAGS', '-Itests/common', '-Isrc/guest/arch/arm64']),
     ('src/', ['$LINT_CPPFLAGS']),
     ('tests/', ['$LINT_CPPFLAGS', '-Itests/common']),
 ]
