@@ -8,9 +8,8 @@
  * architecture, with the same constraints: as little EL1 work as it can,
  * the timer armed only when a thread sleeps or a second one is runnable,
  * interrupts off in the kernel except in the idle loop, RAM arriving
- * zeroed. The scheduler, locks and system calls below follow the x86
- * kernel's line for line (the same guest.h interface); see there for the
- * reasoning. The machine is the one src/common/arm64map.h describes,
+ * zeroed. The scheduler, its locks and their system calls are shared with
+ * the x86 kernel (src/guest/sched.c, behind karch.h). The machine is the one src/common/arm64map.h describes,
  * which is also QEMU's `virt`.
  */
 #include <stddef.h>
@@ -19,6 +18,7 @@
 #include "arm64map.h"
 #include "fdt.h"
 #include "guest.h"
+#include "sched.h"
 #include "sysreg.h"
 #include "trapframe.h"
 
@@ -331,130 +331,26 @@ static void gic_eoi(uint64_t iar)
 		sysreg_write_x(ICC_EOIR1_EL1, iar);
 }
 
-/* ---- the generic timer, virtual (Arm ARM D11.2) ----
- * CNTV_CVAL_EL0 is compared with CNTVCT_EL0; the timer's PPI is level:
- * the handler disables it (CTL = 0), as a TSC-deadline timer disarms
- * itself when it fires. */
-static uint64_t armed; /* deadline programmed, 0 when disarmed */
-static void timer_arm(uint64_t deadline)
-{
-	if (deadline == armed)
-		return;
-	armed = deadline;
-	if (deadline) {
-		sysreg_write(cntv_cval_el0, deadline);
-		sysreg_write(cntv_ctl_el0, 1); /* ENABLE, IMASK clear */
-	} else {
-		sysreg_write(cntv_ctl_el0, 0);
-	}
-	isb();
-}
-
 static struct guest_info info;
-static uint64_t ram_end; /* end of the RAM user pointers may name */
 static char cmdline[4096];
 
-/* ---- threads and the scheduler (as src/guest/arch/x86/kernel.c) ---- */
-#define KSTACK_SIZE 16384
+/* ---- threads (src/guest/sched.c) ---- */
 #define SLICE_US 10000 /* preemption quantum when several threads run */
 
-enum tstate { T_FREE, T_RUNNABLE, T_SLEEPING, T_MUTEX, T_JOIN, T_ZOMBIE };
-
-struct thread {
-	uint64_t ksp;   /* saved kernel stack pointer (swtch) */
-	enum tstate st;
-	uint64_t wake;  /* T_SLEEPING: counter deadline */
-	uint64_t waddr; /* T_MUTEX: lock word; T_JOIN: thread awaited */
-	uint64_t wseq;  /* FIFO order among mutex waiters */
-	int joiner;     /* thread waiting in join, or -1 */
-	uint8_t fp[FP_STATE_SIZE] __attribute__((aligned(16)));
-	uint8_t kstack[KSTACK_SIZE] __attribute__((aligned(16)));
-};
-
-static struct thread threads[GUEST_MAX_THREADS];
-static int cur;
-static int runq[GUEST_MAX_THREADS], rq_head, rq_len;
-static uint64_t slice_end, slice_ticks, wseq;
-static int nsleepers;
-
-static void rq_push(int t)
+void karch_switch(struct thread *prev, struct thread *next)
 {
-	runq[(rq_head + rq_len++) % GUEST_MAX_THREADS] = t;
-}
-static int rq_pop(void)
-{
-	int t = runq[rq_head];
-	rq_head = (rq_head + 1) % GUEST_MAX_THREADS;
-	rq_len--;
-	return t;
-}
-
-static void make_runnable(int t)
-{
-	if (threads[t].st == T_SLEEPING)
-		nsleepers--;
-	threads[t].st = T_RUNNABLE;
-	rq_push(t);
-}
-
-static void timer_update(void)
-{
-	uint64_t next = 0;
-	if (nsleepers)
-		for (int i = 0; i < GUEST_MAX_THREADS; i++)
-			if (threads[i].st == T_SLEEPING && (!next || threads[i].wake < next))
-				next = threads[i].wake;
-	if (rq_len && (!next || slice_end < next))
-		next = slice_end;
-	timer_arm(next);
-}
-
-static void wake_sleepers(uint64_t t)
-{
-	for (int i = 0; nsleepers && i < GUEST_MAX_THREADS; i++)
-		if (threads[i].st == T_SLEEPING && threads[i].wake <= t)
-			make_runnable(i);
-}
-
-/* With nothing runnable, waits for an interrupt: WFI wakes on a pending
- * interrupt even while PSTATE.I masks it (Arm ARM D1.16.2), so unmasking
- * after it cannot miss one that arrived before. */
-static void schedule(void)
-{
-	while (!rq_len) {
-		timer_update();
-		__asm__ volatile("wfi; msr daifclr, #2; isb; msr daifset, #2" ::: "memory");
-		wake_sleepers(now());
-	}
-	int prev = cur, next = rq_pop();
-	slice_end = now() + slice_ticks;
-	timer_update();
-	if (next == prev)
-		return;
-	cur = next;
-	fp_save(threads[prev].fp);
-	fp_restore(threads[next].fp);
-	swtch(&threads[prev].ksp, threads[next].ksp);
-}
-
-static void yield(void)
-{
-	make_runnable(cur);
-	schedule();
+	/* Nothing to point at the new kernel stack: SP_EL1 is the stack
+	 * itself, left empty by the ERET that returns to next's user code. */
+	fp_save(prev->fp);
+	fp_restore(next->fp);
+	swtch(&prev->ksp, next->ksp);
 }
 
 /* A new thread "returns" from swtch into trap_return and from there to
  * EL0 at entry(arg) on stack_top, interrupts unmasked (SPSR = EL0t). */
-static int thread_new(uint64_t entry, uint64_t arg, uint64_t stack_top)
+uint64_t karch_thread_frame(struct thread *th, uint64_t entry, uint64_t arg, uint64_t stack_top)
 {
-	int t;
-	for (t = 0; t < GUEST_MAX_THREADS; t++)
-		if (threads[t].st == T_FREE)
-			break;
-	if (t == GUEST_MAX_THREADS)
-		return -1;
-	struct thread *th = &threads[t];
-	struct trapframe *tf = (struct trapframe *)(th->kstack + KSTACK_SIZE) - 1;
+	struct trapframe *tf = (struct trapframe *)(th->kstack + KARCH_KSTACK_SIZE) - 1;
 	*tf = (struct trapframe){0};
 	tf->elr = entry;
 	tf->x[0] = arg;
@@ -464,12 +360,16 @@ static int thread_new(uint64_t entry, uint64_t arg, uint64_t stack_top)
 	for (int i = 0; i < SW_SIZE / 8; i++)
 		sw[i] = 0;
 	sw[SW_SIZE / 8 - 1] = (uint64_t)trap_return; /* x30 */
-	th->ksp = (uint64_t)sw;
-	for (int i = 0; i < FP_STATE_SIZE; i++)
+	for (int i = 0; i < KARCH_FP_SIZE; i++)
 		th->fp[i] = 0; /* FPCR 0: round to nearest, no traps */
-	th->joiner = -1;
-	make_runnable(t);
-	return t;
+	return (uint64_t)sw;
+}
+
+void karch_start(struct thread *th)
+{
+	uint64_t dummy;
+	fp_restore(th->fp);
+	swtch(&dummy, th->ksp);
 }
 
 /* ---- fault reports (ESR_EL1.EC, Arm ARM D17.2.40) ---- */
@@ -504,7 +404,7 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	con_puts(") in ");
 	con_puts(tf->kind == TF_KIND_SYNC_EL0 || tf->kind == TF_KIND_IRQ_EL0 ? "user" : "kernel");
 	con_puts(" mode, thread ");
-	con_dec((uint64_t)cur);
+	con_dec((uint64_t)sched_current());
 	const struct {
 		const char *name;
 		uint64_t v;
@@ -555,101 +455,25 @@ static void gpio_irq(uint64_t stamp)
 }
 
 /* ---- system calls ---- */
-static int user_range_ok(uint64_t p, uint64_t len)
-{
-	return p >= ARM64_RAM_BASE && p + len >= p && p + len <= ram_end;
-}
-
-static void mutex_lock(volatile uint32_t *w)
-{
-	if (*w == 0) {
-		*w = 1;
-		return;
-	}
-	*w = 2;
-	threads[cur].st = T_MUTEX;
-	threads[cur].waddr = (uint64_t)w;
-	threads[cur].wseq = ++wseq;
-	schedule(); /* resumed holding the lock */
-}
-
-static void mutex_unlock(volatile uint32_t *w)
-{
-	int best = -1, more = 0;
-	for (int i = 0; i < GUEST_MAX_THREADS; i++) {
-		if (threads[i].st != T_MUTEX || threads[i].waddr != (uint64_t)w)
-			continue;
-		if (best < 0 || threads[i].wseq < threads[best].wseq) {
-			more += best >= 0;
-			best = i;
-		} else {
-			more++;
-		}
-	}
-	if (best < 0) {
-		*w = 0;
-		return;
-	}
-	*w = more ? 2 : 1;
-	make_runnable(best);
-}
-
 static int64_t syscall(struct trapframe *tf)
 {
 	uint64_t a = tf->x[0], b = tf->x[1], c = tf->x[2];
 	switch (tf->x[8]) {
 	case SYS_WRITE:
-		if (!user_range_ok(a, b))
+		if (!sched_user_range_ok(a, b))
 			return -1;
 		con_write((const char *)a, b);
 		return 0;
 	case SYS_EXIT:
 		debug_exit((uint32_t)a);
-	case SYS_YIELD:
-		yield();
-		return 0;
-	case SYS_THREAD_NEW:
-		return thread_new(a, b, c);
-	case SYS_THREAD_EXIT:
-		threads[cur].st = T_ZOMBIE;
-		if (threads[cur].joiner >= 0)
-			make_runnable(threads[cur].joiner);
-		schedule();
-		return 0; /* not reached: nobody schedules a zombie */
-	case SYS_JOIN:
-		if (a >= GUEST_MAX_THREADS || (int)a == cur || threads[a].st == T_FREE ||
-		    threads[a].joiner >= 0)
-			return -1;
-		if (threads[a].st != T_ZOMBIE) {
-			threads[a].joiner = cur;
-			threads[cur].st = T_JOIN;
-			schedule();
-		}
-		threads[a].st = T_FREE;
-		return 0;
-	case SYS_SLEEP_UNTIL:
-		if (a <= now())
-			return 0;
-		threads[cur].st = T_SLEEPING;
-		threads[cur].wake = a;
-		nsleepers++;
-		schedule();
-		return 0;
-	case SYS_MUTEX_LOCK:
-	case SYS_MUTEX_UNLOCK:
-		if (!user_range_ok(a, 4) || (a & 3))
-			return -1;
-		if (tf->x[8] == SYS_MUTEX_LOCK)
-			mutex_lock((volatile uint32_t *)a);
-		else
-			mutex_unlock((volatile uint32_t *)a);
-		return 0;
 	case SYS_INFO:
 		return (int64_t)(uint64_t)&info;
 	case SYS_GPIO_SETUP:
 		return gpio_setup();
-	default: /* SYS_PCI_READ/WRITE: no virtio driver on arm64 yet */
-		return -1;
+	default: { /* SYS_PCI_READ/WRITE: -1, no virtio driver on arm64 yet */
+		int handled;
+		return sched_syscall(tf->x[8], a, b, c, &handled);
+	}
 	}
 }
 
@@ -659,7 +483,6 @@ static void irq(struct trapframe *tf)
 	uint64_t iar = gic_ack(&intid);
 	if (intid >= GIC_SPURIOUS)
 		return; /* spurious: no EOI (GICv3 4.1.1, GICv2 3.4.2) */
-	int from_user = tf->kind == TF_KIND_IRQ_EL0;
 	if (intid == ARM64_PL061_INTID && dt.gpio_base) {
 		gpio_irq(tf->stamp);
 		gic_eoi(iar);
@@ -669,15 +492,11 @@ static void irq(struct trapframe *tf)
 		gic_eoi(iar); /* nobody asked for it */
 		return;
 	}
-	timer_arm(0); /* the level drops before the EOI */
+	/* The timer's PPI is level: disarm it before the EOI, or it fires
+	 * again at once (a TSC-deadline timer disarms itself). */
+	karch_timer_set(0);
 	gic_eoi(iar);
-	uint64_t t = now();
-	wake_sleepers(t);
-	/* Preempt only user code; the idle loop goes back to its own loop. */
-	if (from_user && rq_len && t >= slice_end)
-		yield();
-	else if (from_user)
-		timer_update();
+	sched_timer_irq(tf->kind == TF_KIND_IRQ_EL0);
 }
 
 void trap(struct trapframe *tf)
@@ -754,7 +573,6 @@ void kmain(uint64_t x0)
 	info.cmdline = cmdline;
 	info.heap_start = ((uint64_t)_end + 0xfff) & ~0xfffull;
 	info.heap_end = ARM64_RAM_BASE + ram_size;
-	ram_end = info.heap_end;
 	con_puts("benchguest: arm64, counter ");
 	con_dec(info.tsc_khz);
 	con_puts(" kHz (CNTFRQ_EL0), ");
@@ -768,15 +586,11 @@ void kmain(uint64_t x0)
 
 	gic_init();
 	gic_enable_ppi(ARM64_TIMER_VIRT_INTID);
-	slice_ticks = info.tsc_khz * SLICE_US / 1000;
+	sched_init(info.tsc_khz * SLICE_US / 1000, ARM64_RAM_BASE, info.heap_end);
 
 	/* Thread 0 runs the user side; its stack is the top of the heap. */
 	uint64_t stack_top = info.heap_end;
 	info.heap_end -= 1 << 20;
-	cur = thread_new((uint64_t)user_entry, (uint64_t)&info, stack_top);
-	rq_pop();
-	fp_restore(threads[cur].fp);
-	uint64_t dummy;
-	swtch(&dummy, threads[cur].ksp);
+	sched_start((uint64_t)user_entry, (uint64_t)&info, stack_top);
 	debug_exit(GUEST_EXIT_BROKEN);
 }
