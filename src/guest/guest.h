@@ -71,7 +71,8 @@ struct guest_info {
 	/* The virtio vectors' stamps and counts, VIRTIO_NVEC of each. */
 	volatile uint64_t *virtio_irq_tsc;
 	volatile uint64_t *virtio_irq_count;
-	/* arm64: the PL061 doorbell's offset from the device tree, 0: none. */
+	/* arm64: the GPIO doorbell's address (hvvmm,gpio-doorbell in the
+	 * device tree), 0: none. */
 	uint64_t gpio_doorbell;
 };
 

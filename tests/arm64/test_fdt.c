@@ -189,7 +189,11 @@ static void reads_monitor_tree(void **state)
 	begin(&t, "gpio@9030000");
 	prop_str(&t, "compatible", "arm,pl061", 0);
 	prop_cells(&t, "reg", (uint32_t[]){0x09030000, 0x1000}, 2);
-	prop_cells(&t, "hvvmm,doorbell", (uint32_t[]){0x800}, 1);
+	end(&t);
+	begin(&t, "gpio-doorbell@90e0000");
+	prop_str(&t, "compatible", "hvvmm,gpio-doorbell", 0);
+	prop_cells(&t, "reg", (uint32_t[]){0x090e0000, 0x1000}, 2);
+	prop_cells(&t, "interrupts", (uint32_t[]){0, 8, 1}, 3);
 	end(&t);
 	begin(&t, "memory");
 	prop_cells(&t, "reg", (uint32_t[]){0x40000000, 0x20000000}, 2);
@@ -204,7 +208,8 @@ static void reads_monitor_tree(void **state)
 	end(&t);
 	assert_int_equal(fdt_read(finish(&t), &f), 0);
 	assert_int_equal(f.debug_exit, 0x090f0000);
-	assert_int_equal(f.gpio_doorbell, 0x800);
+	assert_int_equal(f.gpio_doorbell, 0x090e0000);
+	assert_int_equal(f.gpio_doorbell_intid, 40);
 	assert_int_equal(f.mem_size, 0x20000000);
 	assert_int_equal(f.psci_smc, 1);
 	assert_int_equal(f.gic_version, 2);

@@ -73,9 +73,12 @@ int fdt_read(const void *p, struct fdt_facts *f)
 	const char *names[FDT_MAX_DEPTH];
 	uint32_t acells = 2, scells = 1; /* the root's #address/#size-cells (DT spec 2.3.5) */
 	int depth = -1;
-	enum { N_OTHER, N_MEMORY, N_DEBUGEXIT, N_GPIO, N_GICV2, N_GICV3 } kind[FDT_MAX_DEPTH];
+	enum {
+		N_OTHER, N_MEMORY, N_DEBUGEXIT, N_GPIO, N_DOORBELL, N_GICV2, N_GICV3
+	} kind[FDT_MAX_DEPTH];
 	const uint8_t *reg[FDT_MAX_DEPTH];
 	uint32_t reglen[FDT_MAX_DEPTH];
+	uint32_t intid[FDT_MAX_DEPTH]; /* from "interrupts", 0: none */
 
 	while (s + 4 <= end) {
 		uint32_t tok = be32(s);
@@ -91,6 +94,7 @@ int fdt_read(const void *p, struct fdt_facts *f)
 			kind[depth] = depth == 1 && name_is(name, "memory") ? N_MEMORY : N_OTHER;
 			reg[depth] = NULL;
 			reglen[depth] = 0;
+			intid[depth] = 0;
 		} else if (tok == FDT_END_NODE) {
 			if (depth < 0)
 				return -1;
@@ -105,6 +109,9 @@ int fdt_read(const void *p, struct fdt_facts *f)
 					f->debug_exit = addr;
 				} else if (kind[1] == N_GPIO && !f->gpio_base) {
 					f->gpio_base = addr;
+				} else if (kind[1] == N_DOORBELL && !f->gpio_doorbell) {
+					f->gpio_doorbell = addr;
+					f->gpio_doorbell_intid = intid[1];
 				} else if ((kind[1] == N_GICV2 || kind[1] == N_GICV3) &&
 					   !f->gic_version) {
 					f->gic_version = kind[1] == N_GICV3 ? 3 : 2;
@@ -138,6 +145,8 @@ int fdt_read(const void *p, struct fdt_facts *f)
 					kind[depth] = N_DEBUGEXIT;
 				else if (list_has(cv, len, "arm,pl061"))
 					kind[depth] = N_GPIO;
+				else if (list_has(cv, len, "hvvmm,gpio-doorbell"))
+					kind[depth] = N_DOORBELL;
 				else if (list_has(cv, len, "arm,gic-v3"))
 					kind[depth] = N_GICV3;
 				/* GICv2 (DT binding arm,gic.yaml): QEMU's virt says
@@ -147,8 +156,12 @@ int fdt_read(const void *p, struct fdt_facts *f)
 					 list_has(cv, len, "arm,cortex-a9-gic") ||
 					 list_has(cv, len, "arm,cortex-a7-gic"))
 					kind[depth] = N_GICV2;
-			} else if (depth == 1 && str_eq(pn, "hvvmm,doorbell") && len == 4) {
-				f->gpio_doorbell = be32(v);
+			} else if (str_eq(pn, "interrupts") && len >= 12) {
+				/* The GIC binding's three cells: SPI (0) or PPI (1),
+				 * the number, the flags (arm,gic.yaml). */
+				uint32_t type = be32(v), num = be32(v + 4);
+				if (type <= 1 && num < 988)
+					intid[depth] = (type ? 16 : 32) + num;
 			} else if (depth == 1 && name_is(names[1], "chosen") && terminated &&
 				   str_eq(pn, "bootargs")) {
 				f->bootargs = cv;

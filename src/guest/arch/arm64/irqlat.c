@@ -7,10 +7,10 @@
  * that raises the pin. Two paths, as on x86 (src/guest/arch/x86/irqlat.c):
  *   irq-latency-user:  GPIODATA: the store exits to the monitor, whose
  *                      loopback sets the input and raises the SPI;
- *   irq-latency-irqfd: the monitor's doorbell in the PL061's reserved
- *                      space (its offset in the device tree's
- *                      `hvvmm,doorbell`), an ioeventfd + irqfd in the host
- *                      kernel.
+ *   irq-latency-irqfd: the monitor's GPIO doorbell (hvvmm,gpio-doorbell in
+ *                      the device tree, src/common/arm64map.h): the store
+ *                      is an ioeventfd, its edge SPI an irqfd, both in the
+ *                      host kernel.
  * Without a loopback (QEMU's PL061 raises input interrupts only from its
  * input pins) or without a doorbell, the workload says it is unavailable
  * and measures nothing. The counter is CNTVCT_EL0 at CNTFRQ_EL0, so the
@@ -51,7 +51,7 @@ const struct bench_workload irqlat_user = {
 };
 const struct bench_workload irqlat_irqfd = {
 	"irq-latency-irqfd", "latency",
-	"PL061 doorbell, ioeventfd+irqfd in the host kernel: store to IRQ vector "
+	"GPIO doorbell, ioeventfd+irqfd in the host kernel: store to IRQ vector "
 	"(guest only); us",
 	irqlat_params, irqlat_run,
 };
@@ -143,8 +143,8 @@ static int irqlat_run(const struct bench_args *a)
 		return bench_fail(a, "the device tree's arm,pl061 does not have the PL061's ID");
 	int user = a->w == &irqlat_user;
 	if (!user && !gi->gpio_doorbell)
-		return unavailable(a, "the PL061 has no doorbell (no hvvmm,doorbell in its node: "
-				      "not this project's monitor)");
+		return unavailable(a, "no GPIO doorbell (hvvmm,gpio-doorbell) in the device tree: "
+				      "not this project's monitor");
 	uint64_t n = bench_arg(a, "loops"), hmax = bench_arg(a, "hist_us");
 	size_t bytes = n * sizeof(uint64_t);
 	uint64_t *lat = plat_alloc(bytes);
@@ -167,7 +167,7 @@ static int irqlat_run(const struct bench_args *a)
 		if (user)
 			w32(b + GPIO_DATA_PIN0, 1); /* pin 0 rises, looped back */
 		else
-			w32(b + (uintptr_t)gi->gpio_doorbell, 1);
+			w32((uintptr_t)gi->gpio_doorbell, 1);
 		/* The first interrupt says whether there is a loopback at all:
 		 * 100 ms is ages for one, even emulated. */
 		if (wait_irq(count, i ? 2000000000ull : 100000000ull)) {

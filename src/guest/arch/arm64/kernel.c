@@ -292,15 +292,16 @@ static void gic_enable_ppi(unsigned intid)
 	w32(sgi + GICR_ISENABLER0, 1u << intid);
 }
 
-/* An SPI (32+), level-sensitive, to this CPU. */
-static void gic_enable_spi(unsigned intid)
+/* An SPI (32+), level-sensitive or rising-edge, to this CPU. */
+static void gic_enable_spi(unsigned intid, int edge)
 {
 	unsigned word = intid / 32, bit = intid % 32;
 	if (gic_v == 3)
 		w32(gicd + GICD_IGROUPR + 4 * word, r32(gicd + GICD_IGROUPR + 4 * word) | 1u << bit);
 	*(volatile uint8_t *)(gicd + GICD_IPRIORITYR + intid) = GIC_PRIO;
 	uint64_t cfg = gicd + GICD_ICFGR + 4 * (intid / 16);
-	w32(cfg, r32(cfg) & ~(3u << (2 * (intid % 16)))); /* level */
+	/* Int_config, the upper bit of each field: 1 edge, 0 level. */
+	w32(cfg, (r32(cfg) & ~(3u << (2 * (intid % 16)))) | (edge ? 2u : 0u) << (2 * (intid % 16)));
 	if (gic_v == 3)
 		w64(gicd + GICD_IROUTER + 8 * intid, 0);
 	else
@@ -423,11 +424,13 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	debug_exit(GUEST_EXIT_FAULT);
 }
 
-/* ---- the PL061 (PL061 TRM, DDI 0190) ----
- * SYS_GPIO_SETUP routes its SPI to this CPU and returns its base; the
- * workload (irqlat.c) programs the pins itself from EL0. The interrupt
- * is level while GPIOMIS is non-zero: the handler clears it (GPIOIC)
- * before the EOI. */
+/* ---- the PL061 (PL061 TRM, DDI 0190) and the GPIO doorbell ----
+ * SYS_GPIO_SETUP routes their SPIs to this CPU and returns the PL061's
+ * base; the workload (irqlat.c) programs the pins itself from EL0. The
+ * PL061's interrupt is level while GPIOMIS is non-zero: the handler clears
+ * it (GPIOIC) before the EOI. The doorbell's (the monitor's, arm64map.h)
+ * is an edge: nothing to clear. Both are stamped and counted alike, as
+ * the x86 GPIO's one vector serves both of its paths. */
 #define GPIO_MIS 0x418
 #define GPIO_IC 0x41c
 static volatile uint64_t gpio_irq_tsc, gpio_irq_count;
@@ -440,16 +443,20 @@ static int64_t gpio_setup(void)
 	if (!dt.gpio_base)
 		return -1;
 	if (!gpio_routed) {
-		gic_enable_spi(ARM64_PL061_INTID);
+		gic_enable_spi(ARM64_PL061_INTID, 0);
+		if (dt.gpio_doorbell)
+			gic_enable_spi(dt.gpio_doorbell_intid, 1);
 		gpio_routed = 1;
 	}
 	return (int64_t)dt.gpio_base;
 }
 
-static void gpio_irq(uint64_t stamp)
+static void gpio_irq(uint64_t stamp, int doorbell)
 {
-	uint32_t mis = r32(dt.gpio_base + GPIO_MIS);
-	w32(dt.gpio_base + GPIO_IC, mis);
+	if (!doorbell) {
+		uint32_t mis = r32(dt.gpio_base + GPIO_MIS);
+		w32(dt.gpio_base + GPIO_IC, mis);
+	}
 	gpio_irq_tsc = stamp;
 	gpio_irq_count++;
 }
@@ -483,8 +490,9 @@ static void irq(struct trapframe *tf)
 	uint64_t iar = gic_ack(&intid);
 	if (intid >= GIC_SPURIOUS)
 		return; /* spurious: no EOI (GICv3 4.1.1, GICv2 3.4.2) */
-	if (intid == ARM64_PL061_INTID && dt.gpio_base) {
-		gpio_irq(tf->stamp);
+	if ((intid == ARM64_PL061_INTID && dt.gpio_base) ||
+	    (intid == dt.gpio_doorbell_intid && dt.gpio_doorbell)) {
+		gpio_irq(tf->stamp, intid != ARM64_PL061_INTID);
 		gic_eoi(iar);
 		return;
 	}
@@ -544,7 +552,11 @@ void kmain(uint64_t x0)
 		con_puts("\n");
 		debug_exit(GUEST_EXIT_BROKEN);
 	}
-	/* The command line is copied out: the DTB's RAM becomes heap. */
+	/* A doorbell whose interrupt is not an SPI is not one we can route. */
+	if (dt.gpio_doorbell_intid < 32 || dt.gpio_doorbell_intid >= GIC_SPURIOUS)
+		dt.gpio_doorbell = 0;
+	/* The command line is copied out: the DTB's RAM (our monitor puts
+	 * it in the last 2 MiB) becomes heap and the first thread's stack. */
 	size_t n = 0;
 	for (const char *c = dt.bootargs; c && *c && n < sizeof(cmdline) - 1; c++)
 		cmdline[n++] = *c;
