@@ -19,6 +19,9 @@ PKGS="gcc make binutils seabios clang libclang-rt-14-dev libcmocka-dev libjansso
 gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
 libconfig-dev libseccomp-dev e2fsprogs cppcheck frama-c-base why3 z3 cvc4 \
 syslinux syslinux-common dosfstools mtools"
+# The arm64 benchmark guest: the cross compiler, and QEMU's arm64 system
+# emulator, which boots it in make test (tests/arm64/).
+PKGS="$PKGS gcc-aarch64-linux-gnu qemu-system-arm"
 
 missing=""
 for p in $PKGS; do

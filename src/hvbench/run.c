@@ -547,7 +547,7 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 	return ONE_OK;
 }
 
-/* Workloads only the benchmark guest has (src/guest/irqlat.c). */
+/* Workloads only the benchmark guest has (src/guest/arch/x86/irqlat.c). */
 static const struct workload guest_only[] = {
 	{"irq-latency-user", "latency",
 	 "GPIO loopback interrupt injected by vmm (kernel -> VMM -> guest); us", 1, 0},
