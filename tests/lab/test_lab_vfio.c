@@ -1,0 +1,185 @@
+/*
+ * Lab tests of PCI passthrough (vmm run --vfio, docs/passthrough.md): the
+ * lab machine gets QEMU's emulated VT-d (q35, intel-iommu with interrupt
+ * remapping, intel_iommu=on) and QEMU's edu device at 00:04.0; inside it
+ * the VFIO modules load, the device is bound to vfio-pci through
+ * driver_override, and the tiny guest edu64.elf drives it under vmm:
+ * its ID register through the BAR slot, a factorial, DMA both ways
+ * through the IOMMU, MSI (VFIO eventfd -> KVM irqfd) and INTx (eventfd
+ * plus resample irqfd). Also: the device unbound (refused at start-up,
+ * exit 2), the run repeated (the device handed over clean), a DMA outside
+ * the guest's RAM (the IOMMU faults it and the host stays up), and a
+ * second monitor asking for the device while a first holds it (refused).
+ *
+ * Every case reads the console of ONE lab boot (lab/run.sh vfio), made by
+ * the first case that needs it. The LAB: lines are lab/init-outer.sh's
+ * (vfio_test), the edu: lines the guest's (tests/guests/edu64.S).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lablib.h"
+
+/* The boot: the lab machine, six short vmm runs of the tiny guest. */
+#define VFIO_TIMEOUT_S 480
+/* edu64.elf's debug-exit values as vmm's status ((V << 1) | 1). */
+#define EDU_ALL_OK 85
+#define EDU_OOB_OK 87
+#define VMM_STARTUP_ERROR 2
+
+static struct {
+	bool done;
+	struct cmd_result r;
+} lab;
+
+static const char *boot(void)
+{
+	require_lab();
+	if (!lab.done) {
+		static const char *const opts[] = {"vfio", NULL};
+		lab.done = true;
+		run_lab_for(&lab.r, VFIO_TIMEOUT_S, opts);
+	}
+	return lab.r.out;
+}
+
+/* The console from marker on, or fails the case naming the marker. */
+static const char *after(const char *out, const char *marker)
+{
+	const char *p = strstr(out, marker);
+	if (!p)
+		fail_msg("no '%s' in the lab's console", marker);
+	return p;
+}
+
+/* The text between marker and the vmm exit status that follows it
+ * contains want. */
+static void assert_in_run(const char *out, const char *marker, const char *want)
+{
+	const char *p = after(out, marker);
+	const char *end = strstr(p, "LAB: vmm exit status ");
+	const char *w = strstr(p, want);
+	if (!w || (end && w > end))
+		fail_msg("'%s' not in the run after '%s'", want, marker);
+}
+
+static void lab_vfio_iommu_and_binding(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	char line[256];
+	assert_true(find_line(out, "LAB: vfio edu at 0000:00:04.0, iommu group ", line,
+			      sizeof(line)));
+	test_note("%s", line);
+	assert_non_null(strstr(out, "LAB: vfio edu bound to vfio-pci"));
+}
+
+static void lab_vfio_unbound_device_refused(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	assert_int_equal(vmm_status_after(out, "LAB: vfio case unbound"), VMM_STARTUP_ERROR);
+	assert_in_run(out, "LAB: vfio case unbound", "not to vfio-pci; bind it");
+	assert_in_run(out, "LAB: vfio case unbound", "driver_override");
+}
+
+static void lab_vfio_edu_bar_and_factorial(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	const char *m = "LAB: vfio case all run 1";
+	assert_in_run(out, m, "edu: found at device ");
+	assert_in_run(out, m, "edu: id 010000ed");
+	assert_in_run(out, m, "edu: liveness ok");
+	assert_in_run(out, m, "edu: polled factorial of 10: 3628800");
+}
+
+static void lab_vfio_edu_msi(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	const char *m = "LAB: vfio case all run 1";
+	assert_in_run(out, m, "edu: MSI raised interrupt ok");
+	assert_in_run(out, m, "edu: MSI factorial interrupt ok");
+	assert_in_run(out, m, "edu: DMA to the device and back ok (MSI)");
+}
+
+static void lab_vfio_edu_intx(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	assert_in_run(out, "LAB: vfio case all run 1",
+		      "edu: INTx two raised interrupts and a DMA completion ok");
+	assert_int_equal(vmm_status_after(out, "LAB: vfio case all run 1"), EDU_ALL_OK);
+}
+
+static void lab_vfio_restart_gets_clean_device(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	assert_in_run(out, "LAB: vfio case all run 2", "edu: all ok");
+	assert_int_equal(vmm_status_after(out, "LAB: vfio case all run 2"), EDU_ALL_OK);
+}
+
+static void lab_vfio_dma_outside_ram_faults(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	assert_in_run(out, "LAB: vfio case oob", "edu: oob: the device completed the DMA outside RAM");
+	assert_in_run(out, "LAB: vfio case oob", "edu: oob: DMA into RAM after it ok");
+	assert_int_equal(vmm_status_after(out, "LAB: vfio case oob"), EDU_OOB_OK);
+	/* The lab machine's IOMMU driver logged the blocked write at the
+	 * address the guest gave (0x8000000, outside its 64 MiB). */
+	char line[512];
+	assert_true(find_line(out, "LAB: vfio oob dmesg: ", line, sizeof(line)));
+	test_note("%s", line);
+	const char *p = after(out, "LAB: vfio case oob");
+	const char *f = strstr(p, "fault addr 0x8000000");
+	const char *end = strstr(p, "LAB: vfio case busy");
+	assert_non_null(f);
+	assert_true(!end || f < end);
+}
+
+static void lab_vfio_second_vm_refused(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	assert_non_null(strstr(out, "LAB: vfio holder: edu: holding"));
+	assert_int_equal(vmm_status_after(out, "LAB: vfio case busy"), VMM_STARTUP_ERROR);
+	assert_in_run(out, "LAB: vfio case busy", "another VM has it");
+	/* Once the holder is gone the device serves again. */
+	assert_int_equal(vmm_status_after(out, "LAB: vfio case after-busy"), EDU_ALL_OK);
+}
+
+static void lab_vfio_run_passes(void **state)
+{
+	(void)state;
+	boot();
+	assert_false(lab.r.timed_out);
+	assert_int_equal(lab.r.status, 0);
+}
+
+static int cleanup(void **state)
+{
+	(void)state;
+	if (lab.done && lab.r.out)
+		cmd_result_free(&lab.r);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lab_vfio_iommu_and_binding),
+		cmocka_unit_test(lab_vfio_unbound_device_refused),
+		cmocka_unit_test(lab_vfio_edu_bar_and_factorial),
+		cmocka_unit_test(lab_vfio_edu_msi),
+		cmocka_unit_test(lab_vfio_edu_intx),
+		cmocka_unit_test(lab_vfio_restart_gets_clean_device),
+		cmocka_unit_test(lab_vfio_dma_outside_ram_faults),
+		cmocka_unit_test(lab_vfio_second_vm_refused),
+		cmocka_unit_test(lab_vfio_run_passes),
+	};
+	return cmocka_run_group_tests_name("lab-vfio", tests, NULL, cleanup);
+}
