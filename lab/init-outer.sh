@@ -333,8 +333,43 @@ EOF
 # checks (ID, factorial, DMA both ways, MSI, INTx) twice, so the second run
 # shows the device handed over clean; a run whose guest aims a DMA outside
 # its RAM (the IOMMU's fault must show in this machine's log); and a second
-# vmm asking for the device while a first holds it (refused).
+# vmm asking for the device while a first holds it (refused); and the
+# exits per interrupt on both paths (vfio_count below).
 vfio_bdf=0000:00:04.0
+# Exits per interrupt: the guest's count case raises 100 interrupts by MSI
+# and 100 by INTx between markers; at each marker this machine's KVM
+# counters (debugfs, summed over the VMs alive: only this one) are read.
+# io_exits and mmio_exits are the exits that reach vmm; exits counts
+# those KVM handles itself too.
+kvm_stat() {
+	cat "/sys/kernel/debug/kvm/$1" 2>/dev/null || echo none
+}
+vfio_count() {
+	echo "LAB: vfio case count"
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	if [ ! -r /sys/kernel/debug/kvm/io_exits ]; then
+		echo "LAB: FAIL vfio count: no /sys/kernel/debug/kvm/io_exits"
+		return
+	fi
+	rm -f /tmp/count.out
+	echo "LAB: vmm start: vmm run --kernel $g --mem 64M --vfio $vfio_bdf --cmdline count"
+	timeout "$limit" vmm run --kernel "$g" --mem 64M --vfio "$vfio_bdf" --cmdline count \
+		>/tmp/count.out 2>&1 &
+	pid=$!
+	for w in w0 w1 w2 w3 w4; do
+		i=0
+		while ! grep -q "edu: count $w" /tmp/count.out && [ "$i" -lt 300 ]; do
+			usleep 100000
+			i=$((i + 1))
+		done
+		usleep 300000
+		echo "LAB: vfio count $w io_exits=$(kvm_stat io_exits) mmio_exits=$(kvm_stat mmio_exits) exits=$(kvm_stat exits) irq_injections=$(kvm_stat irq_injections)"
+	done
+	wait "$pid"
+	st=$?
+	sed 's/^/LAB: vfio count guest: /' /tmp/count.out
+	echo "LAB: vmm exit status $st"
+}
 vfio_test() {
 	while read -r m; do
 		grep -q "^$(echo "$m" | tr - _) " /proc/modules && continue
@@ -384,6 +419,7 @@ vfio_test() {
 	echo "LAB: vfio holder exit status $?"
 	echo "LAB: vfio case after-busy"
 	run_vmm run --kernel "$g" --mem 64M --vfio "$vfio_bdf" --cmdline "all"
+	vfio_count
 	echo "LAB: vfio done"
 }
 

@@ -21,6 +21,11 @@
  *         Debug-exit 0x2b (status 87).
  *   hold  finds the device, prints "edu: holding" and spins, so another
  *         monitor can be seen asking for the same device.
+ *   count COUNT_N raised interrupts by MSI, then COUNT_N by INTx, between
+ *         markers "edu: count w0".."w4", each followed by a 3.75 s pause
+ *         in which the lab reads KVM's exit counters (w0-w1: the markers'
+ *         own exits; w1-w2: the MSI interrupts; w3-w4: the INTx ones).
+ *         Debug-exit 0x2c (status 89).
  * A failed step prints "edu: FAIL ..." and exits 0x30 + its number
  * (status 97 and up). Interrupt waits are bounded by the TSC (5 s at the
  * monitor's tsc_khz, or 2 GHz when it gives none).
@@ -47,6 +52,7 @@
 #define BUF_B 0x301000
 #define BUF_C 0x302000
 #define OOB_ADDR 0x8000000
+#define COUNT_N 100
 
 	.code64
 	.text
@@ -226,6 +232,8 @@ _start:
 
 	cmpb $'o', mode(%rip)
 	je oob
+	cmpb $'c', mode(%rip)
+	je count
 
 	/* 7: a raised interrupt. */
 	movl $0x1234, EDU_IRQ_RAISE(%r12)
@@ -297,35 +305,7 @@ _start:
 	lea s_dma(%rip), %rsi
 	call puts
 
-	/* INTx: MSI off, the line's GSI to INTX_VECTOR, level-triggered. */
-	mov dev(%rip), %edi
-	mov msicap(%rip), %esi
-	mov %ebx, %ecx
-	and $~0x10000, %ecx
-	call cfgwr
-	mov dev(%rip), %edi
-	mov $0x3c, %esi
-	call cfgrd
-	mov %eax, %ebx
-	lea s_intx(%rip), %rsi
-	call puts
-	mov %ebx, %eax
-	call puthex32
-	test $0xff00, %ebx
-	jnz 1f
-	mov $11, %eax
-	lea f_nopin(%rip), %rsi
-	jmp fail
-	/* IOAPIC redirection entry of GSI n: registers 0x10 + 2n (low),
-	 * 0x11 + 2n (high, destination APIC ID 0). 82093AA datasheet 3.2.4. */
-1:	movzbl %bl, %eax
-	lea 0x10(,%rax,2), %eax
-	mov $IOAPIC, %edx
-	mov %eax, (%rdx)
-	movl $(INTX_VECTOR | 0x8000), 0x10(%rdx)
-	inc %eax
-	mov %eax, (%rdx)
-	movl $0, 0x10(%rdx)
+	call to_intx
 	movl $0x77, EDU_IRQ_RAISE(%r12)
 	lea intx_count(%rip), %rdi
 	mov $1, %esi
@@ -430,6 +410,101 @@ oob:
 	call puts
 	mov $0x2b, %eax
 	call debug_exit
+
+	/* COUNT_N interrupts on each path between markers, each marker
+	 * followed by a pause in which the lab reads KVM's exit counters; the
+	 * markers' own exits (their UART bytes) are the w0-w1 difference. */
+count:
+	lea s_w0(%rip), %rsi
+	call marker
+	lea s_w1(%rip), %rsi
+	call marker
+	mov $COUNT_N, %r13d
+1:	mov msi_count(%rip), %esi
+	inc %esi
+	movl $0x99, EDU_IRQ_RAISE(%r12)
+	lea msi_count(%rip), %rdi
+	call wait_irq
+	mov $7, %eax
+	lea f_msi_raise(%rip), %rsi
+	jc fail
+	dec %r13d
+	jnz 1b
+	lea s_w2(%rip), %rsi
+	call marker
+	call to_intx
+	lea s_w3(%rip), %rsi
+	call marker
+	mov $COUNT_N, %r13d
+1:	mov intx_count(%rip), %esi
+	inc %esi
+	movl $0x99, EDU_IRQ_RAISE(%r12)
+	lea intx_count(%rip), %rdi
+	call wait_irq
+	mov $12, %eax
+	lea f_intx1(%rip), %rsi
+	jc fail
+	dec %r13d
+	jnz 1b
+	lea s_w4(%rip), %rsi
+	call marker
+	mov $0x2c, %eax
+	call debug_exit
+
+/* marker: prints %rsi, then spins 3 s by the TSC. Clobbers rax, rdx, rsi,
+ * r8. */
+marker:
+	call puts
+	rdtsc
+	shl $32, %rdx
+	or %rax, %rdx
+	mov wait_ticks(%rip), %r8
+	shr $1, %r8
+	mov %r8, %rax
+	shr $1, %rax
+	add %rax, %r8                  /* 5 s * 3/4 */
+	add %rdx, %r8
+1:	pause
+	rdtsc
+	shl $32, %rdx
+	or %rax, %rdx
+	cmp %r8, %rdx
+	jb 1b
+	ret
+
+/* to_intx: MSI off (%ebx: its capability's first dword), the Interrupt
+ * Line's GSI to INTX_VECTOR in the IOAPIC, level-triggered. Fails the run
+ * when the function has no pin. Clobbers rax-rdx, rsi, rdi. */
+to_intx:
+	mov dev(%rip), %edi
+	mov msicap(%rip), %esi
+	mov %ebx, %ecx
+	and $~0x10000, %ecx
+	call cfgwr
+	mov dev(%rip), %edi
+	mov $0x3c, %esi
+	call cfgrd
+	mov %eax, %ebx
+	lea s_intx(%rip), %rsi
+	call puts
+	mov %ebx, %eax
+	call puthex32
+	test $0xff00, %ebx
+	jnz 1f
+	mov $11, %eax
+	lea f_nopin(%rip), %rsi
+	jmp fail
+	/* IOAPIC redirection entry of GSI n: registers 0x10 + 2n (low),
+	 * 0x11 + 2n (high, destination APIC ID 0). 82093AA datasheet 3.2.4. */
+1:	movzbl %bl, %eax
+	lea 0x10(,%rax,2), %eax
+	mov $IOAPIC, %edx
+	mov %eax, (%rdx)
+	movl $(INTX_VECTOR | 0x8000), 0x10(%rdx)
+	inc %eax
+	mov %eax, (%rdx)
+	movl $0, 0x10(%rdx)
+	ret
 
 hold:
 	lea s_hold(%rip), %rsi
@@ -620,6 +695,11 @@ s_oob:		.asciz "edu: oob: DMA into the device ok; now a DMA to 0x08000000, outsi
 s_oob_done:	.asciz "edu: oob: the device completed the DMA outside RAM\n"
 s_oob_after:	.asciz "edu: oob: DMA into RAM after it ok\n"
 s_hold:		.asciz "edu: holding\n"
+s_w0:		.asciz "edu: count w0\n"
+s_w1:		.asciz "edu: count w1\n"
+s_w2:		.asciz "edu: count w2\n"
+s_w3:		.asciz "edu: count w3\n"
+s_w4:		.asciz "edu: count w4\n"
 s_fail:		.asciz "edu: FAIL "
 s_nl:		.asciz "\n"
 f_none:		.asciz "no edu device (1234:11e8) on bus 0"

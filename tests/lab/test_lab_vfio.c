@@ -9,7 +9,9 @@
  * plus resample irqfd). Also: the device unbound (refused at start-up,
  * exit 2), the run repeated (the device handed over clean), a DMA outside
  * the guest's RAM (the IOMMU faults it and the host stays up), and a
- * second monitor asking for the device while a first holds it (refused).
+ * second monitor asking for the device while a first holds it (refused),
+ * and the exits that reach vmm per device interrupt (none, on both paths;
+ * counted by the lab kernel's KVM statistics, as vmm keeps no counters).
  *
  * Every case reads the console of ONE lab boot (lab/run.sh vfio), made by
  * the first case that needs it. The LAB: lines are lab/init-outer.sh's
@@ -26,6 +28,7 @@
 /* edu64.elf's debug-exit values as vmm's status ((V << 1) | 1). */
 #define EDU_ALL_OK 85
 #define EDU_OOB_OK 87
+#define EDU_COUNT_OK 89
 #define VMM_STARTUP_ERROR 2
 
 static struct {
@@ -152,6 +155,51 @@ static void lab_vfio_second_vm_refused(void **state)
 	assert_int_equal(vmm_status_after(out, "LAB: vfio case after-busy"), EDU_ALL_OK);
 }
 
+/* KVM's counters at marker w ("LAB: vfio count wN io_exits=A
+ * mmio_exits=B exits=C irq_injections=D"); false when the line is missing
+ * or incomplete. */
+struct kstat {
+	long io, mmio, all, inj;
+};
+
+static bool count_at(const char *out, int w, struct kstat *k)
+{
+	char prefix[32], line[256];
+	snprintf(prefix, sizeof(prefix), "LAB: vfio count w%d ", w);
+	if (!find_line(out, prefix, line, sizeof(line)))
+		return false;
+	return sscanf(line + strlen(prefix), "io_exits=%ld mmio_exits=%ld exits=%ld irq_injections=%ld",
+		      &k->io, &k->mmio, &k->all, &k->inj) == 4;
+}
+
+/* Exits to user space (vmm) per device interrupt: 0 on both paths. The
+ * guest raised EDU_COUNT_N interrupts by MSI between markers w1 and w2 and
+ * as many by INTx between w3 and w4; a marker's own exits (its UART bytes)
+ * are those between w0 and w1. */
+#define EDU_COUNT_N 100
+static void lab_vfio_no_user_exits_per_interrupt(void **state)
+{
+	(void)state;
+	const char *out = boot();
+	struct kstat k[5];
+	for (int w = 0; w < 5; w++)
+		if (!count_at(out, w, &k[w]))
+			fail_msg("no complete 'LAB: vfio count w%d' line", w);
+	long marker = (k[1].io + k[1].mmio) - (k[0].io + k[0].mmio);
+	long msi = (k[2].io + k[2].mmio) - (k[1].io + k[1].mmio) - marker;
+	long intx = (k[4].io + k[4].mmio) - (k[3].io + k[3].mmio) - marker;
+	test_note("exits to vmm for %d interrupts: MSI %ld, INTx %ld (a marker line: %ld); "
+		  "KVM injections: MSI %ld, INTx %ld; all exits KVM counted: MSI window %ld, "
+		  "INTx window %ld, idle window %ld",
+		  EDU_COUNT_N, msi, intx, marker, k[2].inj - k[1].inj, k[4].inj - k[3].inj,
+		  k[2].all - k[1].all, k[4].all - k[3].all, k[1].all - k[0].all);
+	assert_int_equal(msi, 0);
+	assert_int_equal(intx, 0);
+	assert_true(k[2].inj - k[1].inj >= EDU_COUNT_N);
+	assert_true(k[4].inj - k[3].inj >= EDU_COUNT_N);
+	assert_int_equal(vmm_status_after(out, "LAB: vfio case count"), EDU_COUNT_OK);
+}
+
 static void lab_vfio_run_passes(void **state)
 {
 	(void)state;
@@ -179,6 +227,7 @@ int main(void)
 		cmocka_unit_test(lab_vfio_restart_gets_clean_device),
 		cmocka_unit_test(lab_vfio_dma_outside_ram_faults),
 		cmocka_unit_test(lab_vfio_second_vm_refused),
+		cmocka_unit_test(lab_vfio_no_user_exits_per_interrupt),
 		cmocka_unit_test(lab_vfio_run_passes),
 	};
 	return cmocka_run_group_tests_name("lab-vfio", tests, NULL, cleanup);
