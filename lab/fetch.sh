@@ -14,8 +14,9 @@
 #   lab/cache/virtio/load-order.inner  what the Linux guest loads, in order
 #   lab/cache/virtio/load-order.outer  what the lab machine loads to see its
 #                              own virtio disk and to make a TAP
-#   lab/cache/vfio/*.ko, load-order  the VFIO modules the lab machine loads
-#                              for the passthrough case
+#   lab/cache/vfio/*.ko, load-order  the VFIO modules (and e1000) the lab
+#                              machine loads for the passthrough case;
+#                              load-order.inner: the Linux guest's e1000
 #
 # Idempotent: once lab/cache/ready exists and lab/cache/virtio/ready names
 # the module lists below it does nothing; a cache filled before the virtio modules were wanted only gets
@@ -42,7 +43,10 @@ want_outer="virtio_pci virtio_blk tun vhost_vsock"
 # (intel-iommu, amd-iommu) are built into Debian's kernel. Kept in
 # lab/cache/vfio/ with a stamp of its own, so that this list and the
 # virtio lists change without refetching each other.
-want_vfio="vfio_iommu_type1 vfio_pci"
+want_vfio="vfio_iommu_type1 vfio_pci e1000"
+# The Linux guest's driver for the passed-through e1000 (its virtio-rng
+# uses the virtio modules above).
+want_vfio_inner="e1000"
 
 fail() {
 	echo "lab/fetch.sh: $*" >&2
@@ -52,7 +56,7 @@ fail() {
 # The virtio stamp names the wanted lists, so that a changed list is fetched.
 virtio_want="guest: $want_inner; lab machine: $want_outer"
 [ -f "$cache/ready" ] && [ "$(head -n 1 "$cache/virtio/ready" 2>/dev/null)" = "$virtio_want" ] &&
-	[ "$(head -n 1 "$cache/vfio/ready" 2>/dev/null)" = "vfio: $want_vfio" ] &&
+	[ "$(head -n 1 "$cache/vfio/ready" 2>/dev/null)" = "vfio: $want_vfio; guest: $want_vfio_inner" ] &&
 	exit 0
 
 command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: the lab takes its kernel and busybox from a Debian archive"
@@ -200,14 +204,16 @@ mv "$cache/virtio.new" "$cache/virtio"
 echo "lab/fetch.sh: virtio modules: $(tail -n 1 "$cache/virtio/ready")" >&2
 
 # --- the VFIO modules --------------------------------------------------------
-if [ "$(head -n 1 "$cache/vfio/ready" 2>/dev/null)" != "vfio: $want_vfio" ]; then
+if [ "$(head -n 1 "$cache/vfio/ready" 2>/dev/null)" != "vfio: $want_vfio; guest: $want_vfio_inner" ]; then
 	rm -rf "$cache/vfio.new"
 	mkdir -p "$cache/vfio.new"
 	dest=$cache/vfio.new
 	# shellcheck disable=SC2086 # a list of module names
 	add_modules "$dest/load-order" $want_vfio
+	# shellcheck disable=SC2086
+	add_modules "$dest/load-order.inner" $want_vfio_inner
 	{
-		echo "vfio: $want_vfio"
+		echo "vfio: $want_vfio; guest: $want_vfio_inner"
 		echo "kernel $release: $(tr '\n' ' ' <"$dest/load-order")"
 	} >"$dest/ready"
 	rm -rf "$cache/vfio"

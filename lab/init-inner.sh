@@ -110,6 +110,10 @@ esac
 #                   read the host's answer
 #   net             eth0 as 192.0.2.2/24: ping 192.0.2.1, send 64 KiB to
 #                   192.0.2.1 port 7777 over TCP (its sha256 printed)
+#   pci             load /lib/modules/vfio (e1000, for a passed-through
+#                   NIC) and list every PCI function with its driver
+#   irqs            the interrupts of the virtio and e1000 functions, as
+#                   /proc/interrupts has them (count, chip, kind, name)
 modules_loaded=no
 load_modules() {
 	[ "$modules_loaded" = yes ] && return 0
@@ -281,6 +285,22 @@ check_net() {
 	fi
 }
 
+check_pci() {
+	while read -r m; do
+		insmod "/lib/modules/vfio/$m.ko" 2>/dev/null || echo "INIT: FAIL insmod $m"
+	done </lib/modules/vfio/load-order
+	usleep 500000
+	for d in /sys/bus/pci/devices/*; do
+		drv=none
+		[ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
+		echo "INIT: pci $(basename "$d") $(cut -c3- "$d/vendor"):$(cut -c3- "$d/device") irq $(cat "$d/irq") driver $drv"
+	done
+}
+
+check_irqs() {
+	grep -e virtio -e eth -e e1000 /proc/interrupts | tr -s ' ' | sed 's/^ */INIT: irq /'
+}
+
 if [ "$checks" != none ]; then
 	load_modules
 	list_virtio
@@ -294,6 +314,8 @@ if [ "$checks" != none ]; then
 		vsock:*) check_vsock "${c#vsock:}" ;;
 		console:*) check_console "${c#console:}" ;;
 		net) check_net ;;
+		pci) check_pci ;;
+		irqs) check_irqs ;;
 		*) echo "INIT: FAIL unknown check $c" ;;
 		esac
 	done

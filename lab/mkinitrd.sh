@@ -158,6 +158,14 @@ inner)
 	fi
 	[ -z "$bench" ] || add_prog "$bench" /bin/bench
 	add_modules inner /lib/modules
+	# The driver of the passthrough case's e1000, when fetched.
+	if [ -f "$cache/vfio/load-order.inner" ]; then
+		mkdir -p "$root/lib/modules/vfio"
+		while read -r m; do
+			cp "$cache/vfio/$m.ko" "$root/lib/modules/vfio/"
+		done <"$cache/vfio/load-order.inner"
+		cp "$cache/vfio/load-order.inner" "$root/lib/modules/vfio/load-order"
+	fi
 	mkdir -p "$root/mnt"
 	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
 	;;

@@ -129,11 +129,17 @@ set --
 [ -z "$drive" ] || set -- -drive "file=$drive,format=raw,if=virtio"
 # The passthrough test (docs/passthrough.md): a q35 machine with QEMU's
 # emulated VT-d, interrupt remapping on (vfio_iommu_type1 refuses an IOMMU
-# without it), and QEMU's edu device at 00:04.0 for the lab to pass to a
-# guest. The VT-d model is independent of the CPU's vendor: Linux finds it
-# by the DMAR table on the emulated AMD CPU too.
+# without it), and for the lab to pass to guests QEMU's edu device at
+# 00:04.0, a virtio-rng-pci at 05.0 (modern only, and iommu_platform=on:
+# without it QEMU's virtio devices bypass the IOMMU) and an e1000 at 06.0
+# on a hub with a second e1000 at 07.0, the lab machine's own. The VT-d
+# model is independent of the CPU's vendor: Linux finds it by the DMAR
+# table on the emulated AMD CPU too.
 if [ "$vfio_lab" = yes ]; then
-	set -- "$@" -machine q35 -device intel-iommu,intremap=on -device edu,addr=04.0
+	set -- "$@" -machine q35 -device intel-iommu,intremap=on -device edu,addr=04.0 \
+		-device virtio-rng-pci,addr=05.0,disable-legacy=on,iommu_platform=on \
+		-netdev hubport,id=hp0,hubid=0 -device e1000,netdev=hp0,addr=06.0,romfile= \
+		-netdev hubport,id=hp1,hubid=0 -device e1000,netdev=hp1,addr=07.0,romfile=
 	append="$append intel_iommu=on"
 fi
 
