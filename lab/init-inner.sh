@@ -111,7 +111,8 @@ esac
 #   net             eth0 as 192.0.2.2/24: ping 192.0.2.1, send 64 KiB to
 #                   192.0.2.1 port 7777 over TCP (its sha256 printed)
 #   pci             load /lib/modules/vfio (e1000, for a passed-through
-#                   NIC) and list every PCI function with its driver
+#                   NIC) and list every PCI function with its driver and
+#                   its MSI/MSI-X vectors
 #   irqs            the interrupts of the virtio and e1000 functions, as
 #                   /proc/interrupts has them (count, chip, kind, name)
 modules_loaded=no
@@ -293,7 +294,11 @@ check_pci() {
 	for d in /sys/bus/pci/devices/*; do
 		drv=none
 		[ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
-		echo "INIT: pci $(basename "$d") $(cut -c3- "$d/vendor"):$(cut -c3- "$d/device") irq $(cat "$d/irq") driver $drv"
+		# MSI/MSI-X vectors in use: one file each in msi_irqs/, holding
+		# its mode (msi or msix).
+		nv=$(ls "$d/msi_irqs" 2>/dev/null | wc -l)
+		mode=$(cat "$d"/msi_irqs/* 2>/dev/null | sort -u | tr '\n' ' ')
+		echo "INIT: pci $(basename "$d") $(cut -c3- "$d/vendor"):$(cut -c3- "$d/device") irq $(cat "$d/irq") driver $drv vectors $nv ${mode:-none}"
 	done
 }
 
