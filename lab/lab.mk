@@ -18,6 +18,9 @@ LAB_TEST_BIN := $(BUILD)/tests/lab/test_lab
 # has its own time limit under tests/run.py.
 LAB_VIRTIO_BIN := $(BUILD)/tests/lab/test_lab_virtio
 LAB_FIRMWARE_BIN := $(BUILD)/tests/lab/test_lab_firmware
+# The passthrough cases (q35 with QEMU's VT-d and its edu device): one
+# boot of their own, so a program of their own too.
+LAB_VFIO_BIN := $(BUILD)/tests/lab/test_lab_vfio
 LAB_TEST_SRCS := tests/lab/lablib.c tests/lab/lablib.h
 # The stopwatch of the boot-timing test, static like the monitor: the outer
 # image's libraries are QEMU's, and the helper should not depend on them.
@@ -32,8 +35,9 @@ LAB_UIOCHAN := $(LAB_DIR)/uio-channel
 # src/*/*.mk fragments are included before this one).
 LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
 
-TEST_DEPS  += $(LAB_DIR)/ready $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN) $(LAB_FIRMWARE_BIN)
-TEST_ITEMS += lab:$(LAB_TEST_BIN) lab:$(LAB_VIRTIO_BIN) lab:$(LAB_FIRMWARE_BIN)
+LAB_BINS := $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN) $(LAB_FIRMWARE_BIN) $(LAB_VFIO_BIN)
+TEST_DEPS  += $(LAB_DIR)/ready $(LAB_BINS)
+TEST_ITEMS += $(addprefix lab:,$(LAB_BINS))
 # lab/run.sh and the tests find the cache through the environment.
 export LAB_CACHE
 
@@ -97,7 +101,7 @@ $(LAB_VSOCKPEER): tests/lab/vsockpeer.c
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
 
-$(LAB_TEST_BIN) $(LAB_VIRTIO_BIN) $(LAB_FIRMWARE_BIN): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
+$(LAB_BINS): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
 		tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"

@@ -21,7 +21,8 @@
 #       The lab machine's own virtio modules (for the disk image QEMU gives
 #       it, and tun) go under /lib/modules/virtio, loaded only by the
 #       virtio tests; with --vsockpeer FILE the vsock helper as
-#       /bin/vsockpeer.
+#       /bin/vsockpeer. The VFIO modules (lab/cache/vfio) go under
+#       /lib/modules/vfio, loaded only by the passthrough test.
 #
 # Needs lab/fetch.sh to have filled lab/cache/ (or $LAB_CACHE), and cpio,
 # gzip and ldd on the host.
@@ -159,6 +160,14 @@ inner)
 	fi
 	[ -z "$bench" ] || add_prog "$bench" /bin/bench
 	add_modules inner /lib/modules
+	# The driver of the passthrough case's e1000, when fetched.
+	if [ -f "$cache/vfio/load-order.inner" ]; then
+		mkdir -p "$root/lib/modules/vfio"
+		while read -r m; do
+			cp "$cache/vfio/$m.ko" "$root/lib/modules/vfio/"
+		done <"$cache/vfio/load-order.inner"
+		cp "$cache/vfio/load-order.inner" "$root/lib/modules/vfio/load-order"
+	fi
 	mkdir -p "$root/mnt"
 	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
 	if [ -n "$uiochan" ]; then
@@ -199,6 +208,14 @@ outer)
 	[ ! -f /usr/share/seabios/bios-256k.bin ] || cp -L /usr/share/seabios/bios-256k.bin "$root/lab/"
 	add_modules outer /lib/modules/virtio
 	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
+	# The VFIO modules of the passthrough case, when fetched.
+	if [ -f "$cache/vfio/ready" ]; then
+		mkdir -p "$root/lib/modules/vfio"
+		while read -r m; do
+			cp "$cache/vfio/$m.ko" "$root/lib/modules/vfio/"
+		done <"$cache/vfio/load-order"
+		cp "$cache/vfio/load-order" "$root/lib/modules/vfio/"
+	fi
 	;;
 *)
 	usage
