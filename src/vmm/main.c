@@ -315,10 +315,15 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case OPT_HALT_POLL: {
-			unsigned v;
-			if (parse_uint("--halt-poll", optarg, 100000000, &v))
+			/* 0 is a choice: no halt polling at all (KVM API 7.34). */
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-' || v > 100000000) {
+				fprintf(stderr, "vmm: --halt-poll '%s': expected ns from 0 to "
+						"100000000\n", optarg);
 				return VMM_EXIT_CONFIG;
-			cfg.rt.halt_poll_ns = v;
+			}
+			cfg.rt.halt_poll_ns = (long long)v;
 			break;
 		}
 		case OPT_EXITS:

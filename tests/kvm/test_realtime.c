@@ -42,11 +42,54 @@ static int task_sched(const char *path, int *prio, int *policy)
 	return sscanf(p, "%d %d", prio, policy) == 2 ? 0 : -1;
 }
 
+/* What the vCPU threads of vmm process pid look like now: how many are
+ * SCHED_FIFO at prio, how many of those are allowed on `cpu` only, and
+ * the process's locked memory in kB. */
+static void rt_threads(pid_t pid, int prio_want, int cpu, int *fifo, int *pinned, long *locked)
+{
+	char path[512], line[256];
+
+	*fifo = *pinned = 0;
+	*locked = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));) {
+		int prio, policy;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, e->d_name);
+		if (task_sched(path, &prio, &policy) || policy != 1 /* SCHED_FIFO */)
+			continue;
+		*fifo += prio == prio_want;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, e->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "Cpus_allowed_list:\t%d\n", cpu);
+			*pinned += !strcmp(line, want);
+		}
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmLck:", 6))
+			*locked = atol(line + 6);
+	if (f)
+		fclose(f);
+}
+
 static void threads_and_memory(void **state)
 {
 	const char *kernel = build_path("guest/benchguest.elf"), *vmm = build_path("vmm");
 	int cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, fifo = 0, pinned = 0;
-	char pin[8], path[512], line[256];
+	char pin[8];
 	long locked = 0;
 	pid_t pid;
 
@@ -65,38 +108,7 @@ static void threads_and_memory(void **state)
 	/* Read while the guest runs (2 s of wake-ups). */
 	struct timespec t = {0, 800000000};
 	nanosleep(&t, NULL);
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *d = opendir(path);
-	assert_non_null(d);
-	for (struct dirent *e; (e = readdir(d));) {
-		int prio, policy;
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, e->d_name);
-		if (task_sched(path, &prio, &policy) || policy != 1 /* SCHED_FIFO */)
-			continue;
-		fifo += prio == 9;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, e->d_name);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f)) {
-			char want[64];
-
-			snprintf(want, sizeof(want), "Cpus_allowed_list:\t%d\n", cpu);
-			pinned += !strcmp(line, want);
-		}
-		if (f)
-			fclose(f);
-	}
-	closedir(d);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmLck:", 6))
-			locked = atol(line + 6);
-	if (f)
-		fclose(f);
+	rt_threads(pid, 9, cpu, &fifo, &pinned, &locked);
 	int st;
 	waitpid(pid, &st, 0);
 	test_note("SCHED_FIFO 9 threads %d, pinned %d, VmLck %ld kB, status %d", fifo, pinned,
@@ -105,6 +117,83 @@ static void threads_and_memory(void **state)
 	assert_true(pinned >= 1);
 	assert_true(locked >= 256 * 1024); /* the default 256 MiB of guest RAM */
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1); /* the guest's verdict */
+}
+
+/* The parent's pid in /proc/PID/stat (field 4). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	int ppid;
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/* A real-time VM of a system description (realtime, pin, rt_prio): vmm
+ * system passes them on, and its VM's vCPU thread runs at SCHED_FIFO 7
+ * on the CPU asked for, with its RAM locked. */
+static void system_passes_realtime(void **state)
+{
+	int cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, fifo = 0, pinned = 0;
+	char dir[] = "/tmp/vmm-rtsys-XXXXXX", cfg[128], text[1024];
+	long locked = 0;
+	pid_t sup, vm = -1;
+
+	(void)state;
+	REQUIRE_KVM();
+	assert_non_null(mkdtemp(dir));
+	snprintf(cfg, sizeof(cfg), "%s/rt.cfg", dir);
+	snprintf(text, sizeof(text),
+		 "log_dir = \"%s\";\n"
+		 "vms = ( { name = \"rt\"; kernel = \"%s\"; mem = \"64M\";\n"
+		 "  cmdline = \"run timer-latency loops=2000\"; realtime = true; pin = [ %d ];\n"
+		 "  rt_prio = 7; halt_poll = 0; } );\n",
+		 dir, build_path("guest/benchguest.elf"), cpu);
+	FILE *f = fopen(cfg, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	sup = fork();
+	assert_true(sup >= 0);
+	if (sup == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(build_path("vmm"), "vmm", "system", cfg, (char *)NULL);
+		_exit(127);
+	}
+	/* The VM's monitor is the supervisor's child. */
+	for (int tries = 0; tries < 40 && vm < 0; tries++) {
+		struct timespec t = {0, 50000000};
+		nanosleep(&t, NULL);
+		DIR *d = opendir("/proc");
+		assert_non_null(d);
+		for (struct dirent *e; (e = readdir(d));) {
+			pid_t p = (pid_t)atoi(e->d_name);
+			if (p > 0 && parent_of(p) == sup)
+				vm = p;
+		}
+		closedir(d);
+	}
+	assert_true(vm > 0);
+	struct timespec t = {0, 800000000};
+	nanosleep(&t, NULL);
+	rt_threads(vm, 7, cpu, &fifo, &pinned, &locked);
+	int st;
+	waitpid(sup, &st, 0);
+	test_note("system: SCHED_FIFO 7 threads %d, pinned %d, VmLck %ld kB, status %d", fifo,
+		  pinned, locked, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(fifo >= 1);
+	assert_true(pinned >= 1);
+	assert_true(locked >= 64 * 1024);
 }
 
 static void refuse(const char *drop, const char *limit, const char *opts, const char *word)
@@ -160,6 +249,7 @@ int main(void)
 		cmocka_unit_test(refused_without_rtprio),
 		cmocka_unit_test(refused_without_memlock),
 		cmocka_unit_test(pin_list_checked),
+		cmocka_unit_test(system_passes_realtime),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
