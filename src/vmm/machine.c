@@ -496,6 +496,7 @@ static bool dead_check(struct machine *m, int *strikes)
 	}
 	for (unsigned i = 0; i < m->kvm.nvcpus; i++) {
 		atomic_store(&m->vs[i].check, 1);
+		atomic_fetch_add_explicit(&m->vs[i].kicks, 1, memory_order_relaxed);
 		vcpu_kick(m, i);
 	}
 	return false;
@@ -802,6 +803,12 @@ int machine_run(const struct machine_config *cfg)
 	vfio_detach();
 	if (m->dump_vcpu0)
 		vcpu_dump(m, &m->vs[0].regs, &m->vs[0].sregs, -1);
+	for (unsigned i = 0; cfg->rt.kick_stats && i < started; i++)
+		vlog("vCPU %u: %u liveness kick%s by the monitor, %u KVM_RUN call%s ended by a "
+		     "signal", i, atomic_load(&m->vs[i].kicks),
+		     atomic_load(&m->vs[i].kicks) == 1 ? "" : "s",
+		     atomic_load(&m->vs[i].sig_exits),
+		     atomic_load(&m->vs[i].sig_exits) == 1 ? "" : "s");
 	/* The guest's last words (a verdict before debug-exit) still go out,
 	 * within the bounds of outq_flush. */
 	outq_flush(&out);

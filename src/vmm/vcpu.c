@@ -150,6 +150,7 @@ static bool handle_exit(struct machine *m, unsigned idx, struct kvm_run *run)
 		return true;
 	}
 	case KVM_EXIT_INTR:
+		atomic_fetch_add_explicit(&m->vs[idx].sig_exits, 1, memory_order_relaxed);
 		return true; /* a kick; the loop looks at why */
 	case KVM_EXIT_HLT:
 		/* Only seen without an in-kernel LAPIC; we always have one. */
@@ -230,6 +231,8 @@ void *vcpu_thread(void *arg)
 			report_liveness(m, idx);
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
+				atomic_fetch_add_explicit(&m->vs[idx].sig_exits, 1,
+							  memory_order_relaxed);
 				__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
 			}
