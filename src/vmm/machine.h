@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+
+#include "kstats.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
@@ -88,6 +90,10 @@ struct vcpu_state {
 	/* --kick-stats (rt.h): the monitor's own exits of this vCPU. */
 	atomic_uint kicks;     /* liveness kicks the main thread sent it */
 	atomic_uint sig_exits; /* KVM_RUN calls a signal ended (EINTR, KVM_EXIT_INTR) */
+	/* The liveness check's view without a kick (kstats.h): KVM's exit
+	 * counter of this vCPU and its value at the last check. */
+	struct kstats stats;
+	uint64_t last_exits;
 	struct kvm_regs regs;  /* snapshot taken with the report */
 	struct kvm_sregs sregs;
 };
