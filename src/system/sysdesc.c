@@ -1128,6 +1128,9 @@ static void sd_parse_pin_list(struct sd_ctx *c, const config_setting_t *s, struc
 	bool ok = n > 0;
 	char what[32];
 
+	for (int i = 0; i < SD_MAX_CPUS; i++)
+		pins[i] = -1; /* an entry not taken: never a match below */
+
 	if (n == 0)
 		sd_report(c, sd_line(s), "pin = [ ] is empty; give one host CPU per vCPU, like "
 			  "pin = [ 2, 3 ]; or leave pin out");
@@ -1157,7 +1160,7 @@ static void sd_parse_pin_list(struct sd_ctx *c, const config_setting_t *s, struc
 		}
 		pins[i] = (int)v;
 		for (int j = 0; j < i; j++)
-			if (pins[j] == pins[i]) {
+			if (pins[j] >= 0 && pins[j] == pins[i]) {
 				sd_report(c, sd_line(s), "pin[%d] = %d: CPU %d is pin[%d] too; give "
 					  "each vCPU its own host CPU", i, pins[i], pins[i], j);
 				ok = false;
@@ -1179,7 +1182,8 @@ static void sd_parse_pin_list(struct sd_ctx *c, const config_setting_t *s, struc
 static void sd_parse_rt(struct sd_ctx *c, const config_setting_t *g, struct sd_vm *vm,
 			bool pin_given)
 {
-	const config_setting_t *s = config_setting_get_member(g, "realtime"), *rt = s;
+	const config_setting_t *s = config_setting_get_member(g, "realtime");
+	unsigned rt_line = s ? sd_line(s) : vm->line;
 	const char *str;
 	long long v;
 	char q[80];
@@ -1189,11 +1193,11 @@ static void sd_parse_rt(struct sd_ctx *c, const config_setting_t *g, struct sd_v
 	else if (s)
 		vm->realtime = config_setting_get_bool(s);
 	if (vm->realtime && !pin_given)
-		sd_report(c, sd_line(rt), "realtime = true without pin; a real-time VM has each "
+		sd_report(c, rt_line, "realtime = true without pin; a real-time VM has each "
 			  "vCPU on a host CPU of its own: add pin = %s", vm->cpus > 1 ?
 			  "[ ... ]; with one CPU per vCPU" : "N; (a host CPU)");
 	else if (vm->realtime && vm->npins == 1 && !vm->pin_list && vm->cpus > 1)
-		sd_report(c, sd_line(rt), "realtime = true with cpus = %u and one pin; give "
+		sd_report(c, rt_line, "realtime = true with cpus = %u and one pin; give "
 			  "each vCPU its own host CPU: pin = [ ... ]; with %u CPUs", vm->cpus,
 			  vm->cpus);
 	if (sd_get_int(c, g, "rt_prio", "rt_prio = 50;", &s, &v) > 0) {
