@@ -12,10 +12,16 @@ set -eu
 # for the lab's virtio disk tests (mke2fs -d, debugfs, e2fsck on the host);
 # make lint: cppcheck (clang's analyzer comes with clang); make prove:
 # Frama-C (frama-c-base) and the provers WP reaches through Why3 (why3, z3,
-# cvc4).
-PKGS="gcc make binutils clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
+# cvc4); firmware boot: SeaBIOS (seabios), booted by the KVM tests, and
+# for the lab's firmware disk SYSLINUX (syslinux, syslinux-common), a FAT
+# file system (dosfstools) and mtools to fill it without mounting.
+PKGS="gcc make binutils seabios clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
 gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
-libconfig-dev libseccomp-dev e2fsprogs cppcheck frama-c-base why3 z3 cvc4"
+libconfig-dev libseccomp-dev e2fsprogs cppcheck frama-c-base why3 z3 cvc4 \
+syslinux syslinux-common dosfstools mtools"
+# The arm64 benchmark guest: the cross compiler, and QEMU's arm64 system
+# emulator, which boots it in make test (tests/arm64/).
+PKGS="$PKGS gcc-aarch64-linux-gnu qemu-system-arm"
 
 missing=""
 for p in $PKGS; do

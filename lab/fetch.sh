@@ -30,7 +30,9 @@ want_modules="kvm-amd"
 # network, vsock) and ext4 for the disk it mounts. ext4 and jbd2 name their
 # checksum only as a soft dependency (softdep=pre: crypto-crc32c, an alias
 # that depends= does not list), so crc32c_generic is named here.
-want_inner="virtio_pci virtio_blk virtio-rng virtio_net vmw_vsock_virtio_transport virtio_console crc32c_generic ext4"
+# uio_pci_generic (and uio) for the channel case: a Linux program maps our
+# channel function with the stock driver (examples/uio-channel.c).
+want_inner="virtio_pci virtio_blk virtio-rng virtio_net vmw_vsock_virtio_transport virtio_console crc32c_generic ext4 uio_pci_generic"
 # The lab machine's own: the disk QEMU gives it (the image the host made),
 # tun for the TAP the guest's network reaches, and vhost_vsock for the
 # QEMU/KVM reference run's vsock device.

@@ -110,6 +110,9 @@ esac
 #                   read the host's answer
 #   net             eth0 as 192.0.2.2/24: ping 192.0.2.1, send 64 KiB to
 #                   192.0.2.1 port 7777 over TCP (its sha256 printed)
+#   uiochan:ROLE    the channel to another VM with the stock uio_pci_generic
+#                   driver: /bin/uio-channel ROLE 3 (examples/uio-channel.c;
+#                   ROLE ping or pong), its exit status printed
 modules_loaded=no
 load_modules() {
 	[ "$modules_loaded" = yes ] && return 0
@@ -281,6 +284,18 @@ check_net() {
 	fi
 }
 
+check_uiochan() {
+	if [ ! -x /bin/uio-channel ]; then
+		echo "INIT: FAIL uiochan: this image has no /bin/uio-channel"
+		return
+	fi
+	/bin/uio-channel "$1" 3 2>&1
+	rc=$?
+	echo "INIT: uiochan $1 exit status $rc"
+	[ "$rc" = 0 ] || echo "INIT: FAIL uiochan: uio-channel $1 exit status $rc"
+	echo "INIT: uiochan interrupts: $(grep -i uio /proc/interrupts | tr -s ' ' | tr '\n' ' ')"
+}
+
 if [ "$checks" != none ]; then
 	load_modules
 	list_virtio
@@ -294,6 +309,7 @@ if [ "$checks" != none ]; then
 		vsock:*) check_vsock "${c#vsock:}" ;;
 		console:*) check_console "${c#console:}" ;;
 		net) check_net ;;
+		uiochan:*) check_uiochan "${c#uiochan:}" ;;
 		*) echo "INIT: FAIL unknown check $c" ;;
 		esac
 	done

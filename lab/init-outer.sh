@@ -5,7 +5,7 @@
 # command line (comma-separated) and powers the machine off so QEMU exits.
 # Each step prints a "LAB: " marker; lab/run.sh reads them to tell which
 # layer failed. Options on the kernel command line:
-#   lab.test=info,guests,benchguest,linux,timing,virtio,virtio-qemu,shell
+#   lab.test=info,guests,benchguest,linux,firmware,timing,virtio,virtio-qemu,chan,shell
 #                  what to run (timing:N: N runs per monitor, default 5)
 #   lab.virtio=LIST  the devices the virtio tests give the Linux guest
 #                  (disk,rodisk,rng,vsock,net,console; default disk,rodisk,rng; none:
@@ -325,6 +325,29 @@ EOF
 	echo "LAB: virtio $mon took $(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime) s of the lab machine's uptime"
 }
 
+# chan: two Linux guests under one `vmm system`, joined by a channel (our
+# PCI function, src/vmm/dev/chanpci.h). Each loads the stock uio and
+# uio_pci_generic modules and runs examples/uio-channel.c: "a" sends three
+# messages and rings, "b" waits on its interrupt (INTx through
+# uio_pci_generic), answers each and rings back. Their consoles come out
+# with "[a] " and "[b] " before each line.
+chan_test() {
+	mkdir -p /tmp/chan
+	cat >/tmp/chan/chan.cfg <<EOF
+log_dir = "/tmp/chan/logs";
+vms = (
+  { name = "a"; kernel = "/lab/vmlinuz"; initrd = "/lab/inner.cpio.gz"; mem = "256M";
+    cmdline = "console=ttyS0 quiet bench=none check=uiochan:ping"; on_exit = "ignore"; },
+  { name = "b"; kernel = "/lab/vmlinuz"; initrd = "/lab/inner.cpio.gz"; mem = "256M";
+    cmdline = "console=ttyS0 quiet bench=none check=uiochan:pong"; on_exit = "ignore"; }
+);
+channels = ( { name = "ab"; between = [ "a", "b" ]; gpa = "0xe0000000"; size = "64K"; } );
+EOF
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	run_vmm system /tmp/chan/chan.cfg
+	echo "LAB: chan took $(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime) s of the lab machine's uptime"
+}
+
 for t in $(echo "$tests" | tr ',' ' '); do
 	echo "LAB: test $t begin"
 	case $t in
@@ -354,6 +377,21 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		run_vmm run --kernel /lab/vmlinuz --initrd /lab/inner.cpio.gz \
 			--mem "$mem" --cpus "$cpus" --cmdline "$inner"
 		;;
+	firmware)
+		# Firmware boot under SVM: SeaBIOS boots this machine's disk
+		# (lab/mkbootdisk.sh: SYSLINUX, Debian's kernel and the inner
+		# image) through its own boot loader, to the inner /init, which
+		# powers off. The firmware's debug log follows.
+		outer_virtio
+		if [ ! -f /lab/bios-256k.bin ] || [ ! -b /dev/vda ]; then
+			echo "LAB: FAIL firmware: needs /lab/bios-256k.bin and a --drive (lab/mkbootdisk.sh)"
+		else
+			run_vmm run --firmware /lab/bios-256k.bin --firmware-log /tmp/firmware.log \
+				--disk /dev/vda,readonly --mem "$mem" --cpus "$cpus"
+			echo "LAB: firmware log:"
+			tail -n 40 /tmp/firmware.log
+		fi
+		;;
 	timing)
 		boot_timing 5
 		;;
@@ -369,6 +407,9 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		else
 			echo "LAB: FAIL virtio-qemu: no qemu-system-x86_64 in the lab image"
 		fi
+		;;
+	chan)
+		chan_test
 		;;
 	shell)
 		echo "LAB: shell (exit to power off)"

@@ -1,14 +1,15 @@
 #!/bin/sh
 # mkinitrd.sh: builds the lab's two initramfs images (cpio newc, gzip).
 #
-#   mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE]
+#   mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE] [--uiochan FILE]
 #       The Linux guest that runs under vmm: static busybox, sysbench and
 #       cyclictest from this host with the shared libraries they load,
 #       our bench runner when given, lab/realtool.sh as /bin/realtool.sh,
 #       the kernel's virtio and ext4 modules under /lib/modules (load
 #       order in /lib/modules/load-order; /init loads them for the virtio
-#       checks), the vsock helper as /bin/vsockpeer when given, and
-#       lab/init-inner.sh as /init.
+#       checks), the vsock helper as /bin/vsockpeer when given, the
+#       channel example (examples/uio-channel.c) as /bin/uio-channel when
+#       given, and lab/init-inner.sh as /init.
 #   mkinitrd.sh outer OUT --vmm FILE --inner FILE --guests DIR
 #       The lab machine QEMU boots: busybox, the KVM modules (load order
 #       in /lib/modules/load-order), the static monitor as /bin/vmm, the
@@ -34,7 +35,7 @@ fail() {
 	exit 1
 }
 usage() {
-	fail "usage: mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE] | outer OUT --vmm FILE --inner FILE --guests DIR [--benchguest FILE] [--boottime FILE] [--vsockpeer FILE]"
+	fail "usage: mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE] [--uiochan FILE] | outer OUT --vmm FILE --inner FILE --guests DIR [--benchguest FILE] [--boottime FILE] [--vsockpeer FILE]"
 }
 
 [ $# -ge 2 ] || usage
@@ -42,7 +43,7 @@ kind=$1
 out=$2
 shift 2
 bench="" vmm="" inner="" guests="" benchguest=""
-boottime="" vsockpeer=""
+boottime="" vsockpeer="" uiochan=""
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -53,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--benchguest) benchguest=$2 ;;
 	--boottime) boottime=$2 ;;
 	--vsockpeer) vsockpeer=$2 ;;
+	--uiochan) uiochan=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -159,6 +161,11 @@ inner)
 	add_modules inner /lib/modules
 	mkdir -p "$root/mnt"
 	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
+	if [ -n "$uiochan" ]; then
+		[ -x "$uiochan" ] || fail "channel example $uiochan not found"
+		! ldd "$uiochan" >/dev/null 2>&1 || fail "$uiochan is dynamically linked; the lab needs it static"
+		cp "$uiochan" "$root/bin/uio-channel"
+	fi
 	;;
 outer)
 	if [ -z "$vmm" ] || [ -z "$inner" ] || [ -z "$guests" ]; then
@@ -188,6 +195,8 @@ outer)
 	# The benchmark guest, to prove it under hardware virtualisation too.
 	[ -z "$benchguest" ] || cp "$benchguest" "$root/lab/guests/benchguest.elf"
 	[ -z "$boottime" ] || add_timing_tools "$boottime"
+	# SeaBIOS for the firmware test (vmm run --firmware), when installed.
+	[ ! -f /usr/share/seabios/bios-256k.bin ] || cp -L /usr/share/seabios/bios-256k.bin "$root/lab/"
 	add_modules outer /lib/modules/virtio
 	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
 	;;

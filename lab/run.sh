@@ -8,7 +8,7 @@
 #
 #   lab/run.sh [options] TEST[,TEST...]
 #     TEST            info, guests, benchguest, linux, timing[:N], virtio,
-#                     virtio-qemu or shell (see lab/init-outer.sh)
+#                     virtio-qemu, chan or shell (see lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
 #     --mem SIZE      its memory (default 256M)
 #     --inner STR     its kernel command line
@@ -96,6 +96,12 @@ for t in $(echo "$tests" | tr ',' ' '); do
 	linux)
 		printf '%s\n' "INIT: reached /init" "INIT: done" >>"$expects"
 		;;
+	firmware)
+		# SeaBIOS, then the disk's SYSLINUX, then Linux to its /init,
+		# and a clean power-off.
+		printf '%s\n' "SeaBIOS (version" "SYSLINUX" "INIT: reached /init" "INIT: done" \
+			"LAB: vmm exit status 0" >>"$expects"
+		;;
 	virtio | virtio-qemu)
 		# Both tests print the guest's lines; the monitor's status is
 		# each test's own.
@@ -106,6 +112,11 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		;;
 	timing | timing:*)
 		printf '%s\n' "LAB: timing vmm init_ms=" "LAB: timing qemu init_ms=" >>"$expects"
+		;;
+	chan)
+		# Both guests' programs finished, and the system with them.
+		printf '%s\n' "[a] INIT: uiochan ping exit status 0" \
+			"[b] INIT: uiochan pong exit status 0" >>"$expects"
 		;;
 	esac
 	printf '%s\n' "LAB: test $t end" >>"$expects"

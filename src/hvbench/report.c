@@ -452,6 +452,7 @@ static void md_host(struct hvb_buf *b, const struct hvb_doc *d)
 	snprintf(cpus, sizeof(cpus), "%d", h->cpus);
 	hvb_buf_puts(b, "## Host\n\n| | |\n| --- | --- |\n");
 	md_kv(b, "hostname", h->hostname);
+	md_kv(b, "architecture", h->arch);
 	md_kv(b, "CPU", h->cpu_model);
 	md_kv(b, "CPUs online", cpus);
 	md_kv(b, "kernel", h->kernel);

@@ -225,7 +225,7 @@ static const struct pair_wl {
 	enum pair_conn conn;
 	const char *shared[3]; /* parameters the peer gets too ("key=") */
 } pair_wls[] = {
-	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops="}},
+	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops=", "bytes="}},
 	{"net-ping", "net-pong", PAIR_NET, {"loops="}},
 	{"net-bulk", "net-sink", PAIR_NET, {NULL}},
 	/* Not among guest_only[] yet: vmm system refuses vsock links until
@@ -558,7 +558,7 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 	return ONE_OK;
 }
 
-/* Workloads only the benchmark guest has (src/guest/irqlat.c). */
+/* Workloads only the benchmark guest has (src/guest/arch/x86/irqlat.c). */
 static const struct workload guest_only[] = {
 	{"irq-latency-user", "latency",
 	 "GPIO loopback interrupt injected by vmm (kernel -> VMM -> guest); us", 1, 0},

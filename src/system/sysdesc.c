@@ -1531,6 +1531,10 @@ static void sd_parse_chan(struct sd_ctx *c, const config_setting_t *g, const str
 			  "channel and its doorbell page (the 4K above it) inside it",
 			  (unsigned long long)gpa, sd_size_str(size, b1, sizeof(b1)),
 			  CHANNEL_WINDOW_START, CHANNEL_WINDOW_END);
+	else if (rg > 0 && (bad & CHANNEL_BAD_BAR))
+		sd_report(c, sd_line(gs), "gpa = 0x%llx with size %s: the region is the channel's "
+			  "PCI BAR, so its size must be a power of two and gpa a multiple of it",
+			  (unsigned long long)gpa, sd_size_str(size, b1, sizeof(b1)));
 	if (ok) {
 		ch->gpa = gpa;
 		ch->size = size;

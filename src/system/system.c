@@ -31,8 +31,6 @@
 #define FD_CHAN0 10 /* channel i: mem 10+3i, out 11+3i, in 12+3i */
 #define FD_NET 40   /* a net link's socket: --net link=40 */
 #define FD_SWITCH0 3 /* a switch's ports: 3, 4, ... */
-/* The MSI vector of a VM's i-th channel doorbell (docs/system.md). */
-#define CHANNEL_VECTOR0 0x50
 /* A partial line (a prompt waiting for input) is shown after this long. */
 #define QUIET_MS 100
 /* Drops are reported on the console at most this often per VM. */
@@ -357,11 +355,15 @@ static int spawn(struct sup *s, struct vmproc *v)
 		fds[nfds++] = s->ch[i].mem;
 		fds[nfds++] = is_a ? s->ch[i].a_to_b : s->ch[i].b_to_a; /* out */
 		fds[nfds++] = is_a ? s->ch[i].b_to_a : s->ch[i].a_to_b; /* in */
-		snprintf(chan[idx], sizeof(chan[idx]),
-			 "gpa=%#llx,size=%llu,mem=%d,out=%d,in=%d,vector=%d",
-			 (unsigned long long)c->gpa, (unsigned long long)c->size,
-			 FD_CHAN0 + 3 * idx, FD_CHAN0 + 3 * idx + 1, FD_CHAN0 + 3 * idx + 2,
-			 CHANNEL_VECTOR0 + idx);
+		/* name and peer go to the channel's register page (chanpci.h);
+		 * names longer than it holds are left out. */
+		const char *peer = is_a ? c->b : c->a;
+		int w = snprintf(chan[idx], sizeof(chan[idx]), "gpa=%#llx,size=%llu,mem=%d,out=%d,in=%d",
+				 (unsigned long long)c->gpa, (unsigned long long)c->size,
+				 FD_CHAN0 + 3 * idx, FD_CHAN0 + 3 * idx + 1, FD_CHAN0 + 3 * idx + 2);
+		if (strlen(c->name) <= CHANNEL_NAME_MAX && strlen(peer) <= CHANNEL_NAME_MAX)
+			snprintf(chan[idx] + w, sizeof(chan[idx]) - (size_t)w, ",name=%s,peer=%s",
+				 c->name, peer);
 		argv[n++] = "--channel";
 		argv[n++] = chan[idx];
 		idx++;

@@ -28,15 +28,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "acpi.h"
+#include "channel.h"
+#include "chanpci.h"
 #include "cmos.h"
 #include "cpulist.h"
 #include "debugexit.h"
+#include "firmware.h"
 #include "fw_cfg.h"
 #include "gpio.h"
 #include "i8042.h"
@@ -142,17 +146,23 @@ static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 		memset(data, 0xff, len);
 }
 
-/* The firmware ROM at the top of 4 GiB (acpi.h). Guest reads come from
- * its memory slot; this handler answers what still exits: writes (to a
- * read-only slot they exit as MMIO) are dropped, as a ROM drops them, and
- * claiming the range keeps a PCI BAR from being moved over it. */
+/* The firmware ROM at the top of 4 GiB: our reset stub (acpi.h) or the
+ * --firmware image (firmware.h). Guest reads come from its memory slot;
+ * this handler answers what still exits: writes (to a read-only slot they
+ * exit as MMIO) are dropped, as a ROM drops them, and claiming the range
+ * keeps a PCI BAR from being moved over it. */
+struct rom_desc {
+	const uint8_t *p;
+	uint64_t size;
+};
+
 static void rom_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
-	const uint8_t *rom = opaque;
+	const struct rom_desc *rom = opaque;
 	if (is_write)
 		return;
 	for (uint32_t i = 0; i < len; i++)
-		data[i] = off + i < ACPI_ROM_SIZE ? rom[off + i] : 0xff;
+		data[i] = off + i < rom->size ? rom->p[off + i] : 0xff;
 }
 
 /* The GPIO's interrupt paths on KVM (gpio.h). The kernel path routes a
@@ -222,6 +232,145 @@ static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char
 		      (uint32_t)GM_MMIO_BASE + (uint32_t)slot * GPIO_BAR_SIZE);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x6); /* memory space, bus master */
 	return 0;
+}
+
+/* ---- channels (--channel; chanpci.h) -----------------------------------
+ *
+ * Each channel is a PCI function. Firmware's job, done here: BAR2 (the
+ * region) at the channel's gpa, BAR0 (the register page, doorbell at
+ * offset 0) right above it, memory decode and bus mastering on, as for
+ * the GPIO. Memory slots 0 and 1 are guest RAM (kvm.c); channels take 2..;
+ * their MSI routes follow the GPIO's GSI. The functions take slots after
+ * the virtio devices, so those keep the slots (and names) they had.
+ */
+#define CHAN_SLOT0 2
+#define CHAN_GSI(i) (KVM_FIRST_MSI_GSI + 1u + (i))
+
+static struct chanpci chans[CHANNEL_MAX];
+static const struct channel_cfg *chan_cfg;
+static unsigned nchans;
+static bool chan_irqfd[CHANNEL_MAX];
+static int chan_wake_fd = -1; /* tells the main loop which in_fds to read */
+
+static int chan_map(void *ctx, unsigned idx, bool on, uint64_t gpa)
+{
+	struct kvm_vm *vm = ctx;
+	struct kvm_userspace_memory_region r = {
+		.slot = CHAN_SLOT0 + idx, .guest_phys_addr = gpa,
+		.memory_size = on ? chans[idx].size : 0,
+		.userspace_addr = (uint64_t)(uintptr_t)chans[idx].shm,
+	};
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+static int chan_doorbell(void *ctx, unsigned idx, bool on, uint64_t addr)
+{
+	if (!kvm_check_cap(ctx, KVM_CAP_IOEVENTFD))
+		return -1;
+	return kvm_ioeventfd(ctx, chan_cfg[idx].out_fd, addr, 4, on);
+}
+
+static int chan_msi_path(void *ctx, unsigned idx, bool on, uint64_t addr, uint32_t data)
+{
+	struct kvm_vm *vm = ctx;
+	if (!on) {
+		if (chan_irqfd[idx] && kvm_irqfd(vm, chan_cfg[idx].in_fd, CHAN_GSI(idx), false))
+			return -1;
+		chan_irqfd[idx] = false;
+		return 0;
+	}
+	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IRQ_ROUTING) ||
+	    kvm_route_msi(vm, CHAN_GSI(idx), addr, data))
+		return -1;
+	if (!chan_irqfd[idx] && kvm_irqfd(vm, chan_cfg[idx].in_fd, CHAN_GSI(idx), true)) {
+		vlog_guest(VLOG_GPIO, "channel %u: kernel interrupt path unavailable (%s); the "
+				      "monitor serves the doorbell", idx, strerror(errno));
+		return -1;
+	}
+	chan_irqfd[idx] = true;
+	return 0;
+}
+
+static int chan_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	return kvm_signal_msi(ctx, addr, data);
+}
+
+static int chan_ring(void *ctx, unsigned idx)
+{
+	uint64_t one = 1;
+	(void)ctx;
+	return write(chan_cfg[idx].out_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
+}
+
+static void chan_wake(void *ctx)
+{
+	uint64_t one = 1;
+	(void)ctx;
+	if (chan_wake_fd >= 0 && write(chan_wake_fd, &one, sizeof(one)) < 0)
+		return; /* the count is non-zero already */
+}
+
+static int chan_add(struct machine *m, struct pci_bus *pci, const struct machine_config *cfg,
+		    uint8_t *const *shm, char *err, size_t errlen)
+{
+	chan_cfg = cfg->chans;
+	if (!cfg->nchans)
+		return 0;
+	chan_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (chan_wake_fd < 0) {
+		snprintf(err, errlen, "channels: eventfd: %s", strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nchans; i++) {
+		const struct channel_cfg *c = &cfg->chans[i];
+		struct chanpci *d = &chans[i];
+		chanpci_init(d, i, shm[i], c->size, c->name, c->peer, &m->mmio,
+			     (struct irq_line){kvm_irq_line, &m->kvm, 0},
+			     (struct chanpci_ops){chan_map, chan_doorbell, chan_msi_path, chan_msi,
+						  chan_ring, chan_wake, &m->kvm});
+		int slot = pci_add(pci, &d->pci);
+		if (slot < 0) {
+			snprintf(err, errlen, "--channel %u: PCI bus 0 is full", i + 1);
+			return -1;
+		}
+		nchans++;
+		if (chanpci_add_caps(d)) {
+			fprintf(stderr, "vmm: internal error: channel %u: MSI does not fit\n", i);
+			abort();
+		}
+		/* The DSDT routes INTx for slots 1-8 only: beyond, MSI only. */
+		if (slot <= 8) {
+			d->intx.gsi = ACPI_PCI_INTX_GSI((unsigned)slot, 1u);
+			pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, d->intx.gsi);
+		} else {
+			d->pci.cfg[0x3d] = 0; /* no interrupt pin; before the guest runs */
+		}
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x18, 4, (uint32_t)c->gpa);
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4, (uint32_t)(c->gpa + c->size));
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x6); /* memory space, bus master */
+		if (!d->bar0_on || !d->bar2_on) {
+			snprintf(err, errlen, "--channel %u at %#llx: its region or register page "
+					      "overlaps another device", i + 1,
+				 (unsigned long long)c->gpa);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the sandbox keeps for the channels: the doorbell eventfds (the
+ * main loop reads `in` while the guest uses INTx; a vCPU writes `out`
+ * where no ioeventfd could be had) and the main loop's wake-up. */
+static void chan_sandbox(struct sandbox_opts *sb)
+{
+	for (unsigned i = 0; i < nchans && sb->ndev + 2 <= SANDBOX_MAX_DEV_FDS; i++) {
+		sb->dev_fds[sb->ndev++] = chan_cfg[i].in_fd;
+		sb->dev_fds[sb->ndev++] = chan_cfg[i].out_fd;
+	}
+	if (chan_wake_fd >= 0 && sb->ndev < SANDBOX_MAX_DEV_FDS)
+		sb->dev_fds[sb->ndev++] = chan_wake_fd;
+	sb->move_slots = nchans > 0;
 }
 
 /* ---- virtio devices (--disk, --rng) ------------------------------------
@@ -538,14 +687,19 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 	while (!atomic_load(&m->stopping)) {
 		sandbox_tick(); /* --test-forbidden-syscall */
 		bool pending = outq_pending(out);
-		struct pollfd p[5] = {
+		struct pollfd p[6 + CHANNEL_MAX] = {
 			{sfd, POLLIN, 0},
 			{m->stop_efd, POLLIN, 0},
 			{input && npend == 0 ? in_fd : -1, POLLIN, 0},
 			{out->wake_fd, POLLIN, 0},
 			{pending ? out->fd : -1, POLLOUT, 0},
+			{chan_wake_fd, POLLIN, 0},
 		};
-		int r = poll(p, 5, npend ? 10 : 1000);
+		/* A channel's incoming doorbells, while no irqfd takes them. */
+		for (unsigned i = 0; i < nchans; i++)
+			p[6 + i] = (struct pollfd){
+				chanpci_monitor_reads(&chans[i]) ? chan_cfg[i].in_fd : -1, POLLIN, 0};
+		int r = poll(p, 6 + nchans, npend ? 10 : 1000);
 		if (r < 0 && errno != EINTR) {
 			/* Leaving without a stop would wait for ever for the
 			 * vCPU threads. */
@@ -576,6 +730,13 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 				input = false; /* EOF: the guest just gets no more input */
 		}
+		uint64_t cnt;
+		if ((p[5].revents & POLLIN) && read(chan_wake_fd, &cnt, sizeof(cnt)) < 0)
+			cnt = 0; /* drained already */
+		for (unsigned i = 0; i < nchans; i++)
+			if ((p[6 + i].revents & POLLIN) &&
+			    read(chan_cfg[i].in_fd, &cnt, sizeof(cnt)) == sizeof(cnt) && cnt)
+				chanpci_incoming(&chans[i]);
 		if (npend) {
 			size_t took = uart_receive(uart, pend + off, npend);
 			off += took;
@@ -587,6 +748,9 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 /* QEMU's fw_cfg device, one per process like the machine. */
 static struct fwcfg fwcfg_dev;
 static bool fwcfg_on;
+/* --firmware: the image and its debug console. */
+static struct firmware fw_dev;
+static bool fw_on;
 
 int machine_run(const struct machine_config *cfg)
 {
@@ -619,8 +783,13 @@ int machine_run(const struct machine_config *cfg)
 	 * the right binding nothing else is worth doing (vfio.h). */
 	if (cfg->nvfio && vfio_check(cfg->vfio, cfg->nvfio, cfg->mem, err, sizeof(err)))
 		goto out;
-	if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err)))
+	if (cfg->firmware) {
+		if (firmware_load(&fw_dev, cfg->firmware, cfg->firmware_log, err, sizeof(err)))
+			goto out;
+		fw_on = true;
+	} else if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err))) {
 		goto out;
+	}
 	if (cfg->initrd && load_file(cfg->initrd, &initrd, &isize, err, sizeof(err)))
 		goto out;
 	if (kvm_open(&m->kvm, err, sizeof(err)))
@@ -640,16 +809,20 @@ int machine_run(const struct machine_config *cfg)
 		.cmdline = cfg->cmdline ? cfg->cmdline : "", .kernel_name = cfg->kernel,
 		.ncpus = cfg->cpus, .boot = (enum boot_choice)cfg->boot,
 	};
-	struct boot_entry entry;
+	struct boot_entry entry = {0};
 	/* The TSC frequency goes into the boot block, so create the VM first
 	 * and load second; loading is still before any vCPU runs. */
 	if (kvm_create_vm(&m->kvm, &m->mem, cfg->cpus, err, sizeof(err)))
 		goto out;
 	req.tsc_khz = m->kvm.tsc_khz;
+	uint8_t *chan_shm[CHANNEL_MAX] = {0};
 	for (unsigned i = 0; i < cfg->nchans; i++)
-		if (channel_setup(&m->kvm, i, &cfg->chans[i], err, sizeof(err)))
+		if (channel_setup(i, &cfg->chans[i], &chan_shm[i], err, sizeof(err)))
 			goto out;
-	if (load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
+	/* With --firmware the CPU starts at the reset vector, in the state
+	 * KVM gives a new vCPU (Intel SDM vol. 3A table 9-1), and the
+	 * firmware loads what it boots. */
+	if (!fw_on && load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
 		goto out;
 	/* The kernel and initrd stay: fw_cfg's kernel items serve them. */
 
@@ -678,20 +851,34 @@ int machine_run(const struct machine_config *cfg)
 	dbg = (struct debugexit){on_debug_exit, m};
 	static struct acpi_regs acpi;
 	acpi = (struct acpi_regs){on_reset, on_reset, m};
-	if (acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
+	/* Firmware builds the ACPI tables itself, from fw_cfg's table
+	 * loader, and owns the BIOS area they would take. */
+	if (!fw_on && acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
 		goto out;
 	/* A CPU that takes INIT (a guest can send one to itself) restarts at
 	 * 0xfffffff0: without a ROM there, KVM cannot fetch and the run
 	 * would end as a KVM error. */
-	rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (rom == MAP_FAILED) {
-		snprintf(err, sizeof(err), "cannot map the firmware ROM: %s", strerror(errno));
-		goto out;
+	static struct rom_desc romd;
+	if (fw_on) {
+		romd = (struct rom_desc){fw_dev.image, fw_dev.size};
+		if (firmware_place(&fw_dev, &m->mem, err, sizeof(err)))
+			goto out;
+	} else {
+		rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (rom == MAP_FAILED) {
+			snprintf(err, sizeof(err), "cannot map the firmware ROM: %s",
+				 strerror(errno));
+			goto out;
+		}
+		acpi_build_rom(rom);
+		romd = (struct rom_desc){rom, ACPI_ROM_SIZE};
 	}
-	acpi_build_rom(rom);
-	if (kvm_map_rom(&m->kvm, ACPI_ROM_BASE, rom, ACPI_ROM_SIZE, err, sizeof(err)))
+	uint64_t rom_base = FIRMWARE_TOP - romd.size;
+	if (kvm_map_rom(&m->kvm, rom_base, (void *)(uintptr_t)romd.p, romd.size, err,
+			sizeof(err)))
 		goto out;
-	if (bus_register(&m->mmio, ACPI_ROM_BASE, ACPI_ROM_SIZE, rom_io, rom, "firmware-rom")) {
+	if (bus_register(&m->mmio, rom_base, romd.size, rom_io, &romd, "firmware-rom")) {
 		fprintf(stderr, "vmm: internal error: cannot register the firmware ROM: %s\n",
 			strerror(errno));
 		abort();
@@ -702,17 +889,24 @@ int machine_run(const struct machine_config *cfg)
 		goto out;
 	if (vio_add(m, &pci, cfg, err, sizeof(err)))
 		goto out;
+	if (chan_add(m, &pci, cfg, chan_shm, err, sizeof(err)))
+		goto out;
 	/* fw_cfg (fw_cfg.h): what QEMU's PC tells its firmware and test
 	 * kernels. The boot order names the disks by their PCI slots, the
 	 * way QEMU names a virtio-blk disk to SeaBIOS. */
 	fwcfg_init(&fwcfg_dev, &m->mem);
 	fwcfg_on = true;
 	char bootorder[VIRTIO_BLK_MAX * 32] = "";
-	for (unsigned i = 0, n = 0; i < vio_ndisks; i++)
+	unsigned bn = 0;
+	for (unsigned i = 0; i < vio_ndisks; i++)
 		for (unsigned slot = 0; slot < PCI_MAX_DEVICES; slot++)
 			if (pci.dev[slot] == &vio_disks[i].vp.pci)
-				n += (unsigned)snprintf(bootorder + n, sizeof(bootorder) - n,
-							"/pci@i0cf8/scsi@%x/disk@0,0\n", slot);
+				bn += (unsigned)snprintf(bootorder + bn, sizeof(bootorder) - bn,
+							 "/pci@i0cf8/scsi@%x/disk@0,0\n", slot);
+	/* One path a line, no newline after the last (as QEMU writes it):
+	 * SeaBIOS would read an empty last entry. */
+	if (bn)
+		bootorder[bn - 1] = '\0';
 	struct fwcfg_pc fpc = {
 		.ncpus = m->kvm.nvcpus, .max_cpus = m->kvm.nvcpus,
 		.kernel = kernel, .kernel_size = ksize, .initrd = initrd, .initrd_size = isize,
@@ -720,6 +914,10 @@ int machine_run(const struct machine_config *cfg)
 	};
 	if (fwcfg_add_pc(&fwcfg_dev, &fpc, err, sizeof(err)))
 		goto out;
+	if (fw_on && firmware_add_fwcfg(&fwcfg_dev)) {
+		fprintf(stderr, "vmm: internal error: fw_cfg has no room for the firmware's files\n");
+		abort();
+	}
 	struct vfio_env venv = {&m->kvm, &m->mem, &m->mmio, &m->pio, &pci};
 	if (vfio_attach(&venv, cfg->vfio, cfg->nvfio, err, sizeof(err)))
 		goto out;
@@ -741,8 +939,11 @@ int machine_run(const struct machine_config *cfg)
 		{PCI_CONFIG_ADDRESS, 8, pci_io, &pci, "pci-conf1"},
 		{ACPI_PORT_BASE, ACPI_PORT_LEN, acpi_io, &acpi, "acpi"},
 		{FWCFG_PORT_BASE, FWCFG_PORT_LEN, fwcfg_io, &fwcfg_dev, "fw_cfg"},
+		{FIRMWARE_DEBUG_PORT, 1, firmware_debug_io, &fw_dev, "debugcon"},
 	};
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+	/* The debug console only with --firmware: a kernel booted directly
+	 * finds nothing at 0x402, as on a PC. */
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]) - !fw_on; i++) {
 		if (bus_register(&m->pio, ports[i].base, ports[i].len, ports[i].fn,
 				 ports[i].opaque, ports[i].name)) {
 			/* Two built-in devices on one port is our bug, not the user's. */
@@ -752,7 +953,7 @@ int machine_run(const struct machine_config *cfg)
 		}
 	}
 
-	if (x86_boot_setup(m->kvm.vcpu[0].fd, &m->mem, &entry, err, sizeof(err)))
+	if (!fw_on && x86_boot_setup(m->kvm.vcpu[0].fd, &m->mem, &entry, err, sizeof(err)))
 		goto out;
 
 	/* Signals: SIGINT/SIGTERM are read from a signalfd by the main thread
@@ -816,13 +1017,15 @@ int machine_run(const struct machine_config *cfg)
 	struct sandbox_opts sb = {
 		.enabled = !cfg->no_sandbox, .kvm = &m->kvm,
 		.read_fds = {sfd, serial_in, out.wake_fd}, .nread = 3,
-		.write_fds = {serial_fd, m->stop_efd, out.wake_fd}, .nwrite = 3,
+		.write_fds = {serial_fd, m->stop_efd, out.wake_fd, fw_on ? fw_dev.log_fd : -1},
+		.nwrite = fw_on && fw_dev.log_fd >= 0 ? 4 : 3,
 		.tty_fd = tty_raw ? STDIN_FILENO : -1, .tty_saved = &saved_tty,
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
 	for (unsigned i = 0; i < m->kvm.nvcpus && i < SANDBOX_MAX_STATS; i++)
 		sb.stats_fds[sb.nstats++] = m->vs[i].stats.fd;
 	vio_sandbox(&sb);
+	chan_sandbox(&sb);
 	vfio_sandbox(&sb);
 	char serr[256];
 	if (!atomic_load(&m->stopping) && sandbox_enter(&sb, serr, sizeof(serr)))
@@ -871,6 +1074,9 @@ out:
 	if (fwcfg_on)
 		fwcfg_free(&fwcfg_dev);
 	fwcfg_on = false;
+	if (fw_on)
+		firmware_free(&fw_dev);
+	fw_on = false;
 	bus_free(&m->pio);
 	bus_free(&m->mmio);
 	kvm_close(&m->kvm);

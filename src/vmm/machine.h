@@ -43,6 +43,8 @@
 
 struct machine_config {
 	const char *kernel;
+	const char *firmware;     /* --firmware FILE: boot through it (firmware.h), no kernel */
+	const char *firmware_log; /* --firmware-log PATH: its debug console port 0x402 */
 	const char *initrd;
 	const char *cmdline;
 	uint64_t mem;

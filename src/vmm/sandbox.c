@@ -195,10 +195,11 @@ const struct sandbox_ioctl sandbox_ioctls[] = {
 	{SANDBOX_FD_VFIO, VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET",
 	 "passthrough: reset the function when the VM ends, so the next VM gets it clean"},
 	{SANDBOX_FD_VM_VFIO, KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION",
-	 "passthrough only: the guest moved a BAR, so the slot over the BAR's mapping moves. "
+	 "passthrough and channels only: the guest moved a BAR, so the slot over the BAR's "
+	 "mapping (a passed-through region, a channel's shared memory) moves. "
 	 "The region's address is in memory seccomp cannot read: a taken-over monitor could "
 	 "map any of its memory into its own guest (which it can reach anyway); without "
-	 "--vfio this stays forbidden"},
+	 "--vfio or --channel this stays forbidden"},
 	{SANDBOX_FD_TAP, TUNSETOFFLOAD, "TUNSETOFFLOAD",
 	 "virtio-net: the offloads the driver accepted, so the TAP hands it only those"},
 	{SANDBOX_FD_TTY, TCGETS, "TCGETS", "tcsetattr may read the settings back"},
@@ -383,7 +384,7 @@ static int sandbox_ioctl_rules(scmp_filter_ctx ctx, int nr, const struct sandbox
 			fds[nfds++] = o->kvm->sys_fd;
 		if (q->fd == SANDBOX_FD_VM && o->kvm)
 			fds[nfds++] = o->kvm->fd;
-		if (q->fd == SANDBOX_FD_VM_VFIO && o->kvm && o->nvfio)
+		if (q->fd == SANDBOX_FD_VM_VFIO && o->kvm && (o->nvfio || o->move_slots))
 			fds[nfds++] = o->kvm->fd;
 		if (q->fd == SANDBOX_FD_VFIO)
 			for (unsigned t = 0; t < o->nvfio && t < SANDBOX_MAX_VFIO; t++)

@@ -130,6 +130,10 @@ struct sandbox_opts {
 	 * check; -1 entries where the host has none. */
 	int stats_fds[SANDBOX_MAX_STATS];
 	unsigned nstats;
+	/* Channels (chanpci.h): the guest may move a channel's BAR2, so its
+	 * memory slot moves with it (KVM_SET_USER_MEMORY_REGION, as for
+	 * passthrough). */
+	bool move_slots;
 	int tty_fd; /* the terminal to restore (TCGETS/TCSETS), or -1 */
 	const struct termios *tty_saved; /* its settings before raw mode */
 	unsigned threads; /* vCPU and device threads created: each must reach the gate */

@@ -4,8 +4,8 @@ tree (src/ and tests/), with zero findings allowed.
 
 Each translation unit is analysed with the flags the Makefile builds it
 with: the Makefile passes its flag sets in the environment (LINT_CPPFLAGS,
-LINT_HVB_CPPFLAGS, LINT_BENCH_FREEFLAGS, LINT_GUEST_CFLAGS) and FILE_GROUPS
-below says which set each folder uses. The analyzer is run as scan-build
+LINT_HVB_CPPFLAGS, LINT_BENCH_FREEFLAGS, LINT_GUEST_CFLAGS; src/guest/guest.mk
+LINT_GUEST_A64_CFLAGS) and FILE_GROUPS below says which set each folder uses. The analyzer is run as scan-build
 runs it (`clang --analyze`, the default checkers), one file per job, so a
 finding is a compiler diagnostic naming its checker; scan-build itself
 (`scan-build make`) gives the same findings as HTML when one wants paths
@@ -48,7 +48,10 @@ CLANG_ID = b''
 FILE_GROUPS = [
     ('src/bench/native.c', ['$LINT_CPPFLAGS']),
     ('src/bench/', ['$LINT_BENCH_FREEFLAGS']),
+    # The arm64 guest's runtime is analysed as the AArch64 code it is.
+    ('src/guest/arch/arm64/', ['--target=aarch64-linux-gnu', '$LINT_GUEST_A64_CFLAGS']),
     ('src/guest/', ['$LINT_GUEST_CFLAGS']),
+    ('tests/arm64/', ['$LINT_CPPFLAGS', '-Itests/common', '-Isrc/guest/arch/arm64']),
     ('src/hvbench/', ['$LINT_CPPFLAGS', '$LINT_HVB_CPPFLAGS']),
     ('tests/hvbench/', ['$LINT_CPPFLAGS', '$LINT_HVB_CPPFLAGS', '-Itests/common']),
     ('tests/bench/', ['-Isrc/bench', '$LINT_CPPFLAGS', '-Itests/common']),
@@ -59,7 +62,7 @@ FILE_GROUPS = [
 # Only preprocessor and code-generation options matter to the analysers;
 # warnings are the compiler's business (and -Werror would turn an analyzer
 # note into a failed compile).
-KEEP = re.compile(r'^(-D|-U|-I|-std=|-f(freestanding|no-builtin)|-m(no-red-zone|general-regs-only))')
+KEEP = re.compile(r'^(-D|-U|-I|-std=|--target=|-f(freestanding|no-builtin)|-m(no-red-zone|general-regs-only))')
 
 # The version the build stamps in (git describe) changes with every commit;
 # a fixed one keeps the caches of both tools valid from one commit to the
@@ -185,7 +188,7 @@ def main():
                   % name, file=sys.stderr)
             return 77
     unset = [v for v in ('LINT_CPPFLAGS', 'LINT_HVB_CPPFLAGS', 'LINT_BENCH_FREEFLAGS',
-                         'LINT_GUEST_CFLAGS') if v not in os.environ]
+                         'LINT_GUEST_CFLAGS', 'LINT_GUEST_A64_CFLAGS') if v not in os.environ]
     if unset:
         print('lint: %s not set: run it as `make lint` (the Makefile passes its flags)'
               % ', '.join(unset), file=sys.stderr)

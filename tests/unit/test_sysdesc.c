@@ -259,7 +259,7 @@ static void test_defaults_and_forms(void **state)
 	assert_int_equal(sys.chans[1].gpa + sys.chans[1].size + CHANNEL_DOORBELL_SIZE,
 			 CHANNEL_WINDOW_END);
 	assert_string_equal(sys.chans[1].a, "b");
-	assert_int_equal(sys.chans[2].size, 65536);
+	assert_int_equal(sys.chans[2].size, 8192);
 	assert_int_equal(sys.chans[3].size, CHANNEL_MAX_SIZE);
 	assert_string_equal(sd_on_exit_name(sys.vms[2].on_exit), "restart");
 	sd_free(&sys);
