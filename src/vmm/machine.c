@@ -625,12 +625,39 @@ static int open_serial(const char *spec, bool *is_stdio, int *in_fd, char *err, 
 	return -1;
 }
 
+/* Costs a working guest nothing: true when some vCPU has left guest mode
+ * since the last look, by KVM's own exit counter (kstats.h), read without
+ * disturbing it. A dead guest's vCPUs (halted with IF=0, or never started)
+ * make no exits at all, so the check below still finds it, a second later
+ * at most; a vCPU whose counter cannot be read counts as quiet (today's
+ * kick). */
+static bool vcpus_moved(struct machine *m)
+{
+	bool moved = false;
+	for (unsigned i = 0; i < m->kvm.nvcpus; i++) {
+		uint64_t e;
+		if (kstats_exits(&m->vs[i].stats, &e))
+			continue;
+		moved = moved || e != m->vs[i].last_exits;
+		m->vs[i].last_exits = e;
+	}
+	return moved;
+}
+
 /* Once a second: if every vCPU reported itself dead at the last check and
  * the boot CPU is halted with interrupts off, the guest can never run
  * again. Then ask for fresh reports. Two consecutive checks are needed, so
- * a vCPU caught between `cli` and `sti` does not end a live guest. */
+ * a vCPU caught between `cli` and `sti` does not end a live guest. A guest
+ * whose vCPUs have run since the last check is alive: no reports, no kick
+ * (vcpus_moved). */
 static bool dead_check(struct machine *m, int *strikes)
 {
+	if (vcpus_moved(m)) {
+		*strikes = 0;
+		for (unsigned i = 0; i < m->kvm.nvcpus; i++)
+			atomic_store(&m->vs[i].idle_dead, 0);
+		return false;
+	}
 	bool all = m->kvm.nvcpus > 0 && atomic_load(&m->vs[0].halted_if0);
 	for (unsigned i = 0; i < m->kvm.nvcpus; i++)
 		all = all && atomic_load(&m->vs[i].idle_dead);
@@ -645,6 +672,7 @@ static bool dead_check(struct machine *m, int *strikes)
 	}
 	for (unsigned i = 0; i < m->kvm.nvcpus; i++) {
 		atomic_store(&m->vs[i].check, 1);
+		atomic_fetch_add_explicit(&m->vs[i].kicks, 1, memory_order_relaxed);
 		vcpu_kick(m, i);
 	}
 	return false;
@@ -983,6 +1011,9 @@ int machine_run(const struct machine_config *cfg)
 		machine_stop(m, VMM_EXIT_CONFIG, "--io-cpus: %s", err);
 	/* Set-up is over: the sandbox goes on while the vCPU threads wait at
 	 * its gate, so no thread ever runs the guest unfiltered (sandbox.h). */
+	/* Each vCPU's KVM statistics, for the liveness check (kstats.h). */
+	for (unsigned i = 0; i < m->kvm.nvcpus; i++)
+		kstats_open(&m->vs[i].stats, m->kvm.vcpu[i].fd);
 	struct sandbox_opts sb = {
 		.enabled = !cfg->no_sandbox, .kvm = &m->kvm,
 		.read_fds = {sfd, serial_in, out.wake_fd}, .nread = 3,
@@ -991,6 +1022,8 @@ int machine_run(const struct machine_config *cfg)
 		.tty_fd = tty_raw ? STDIN_FILENO : -1, .tty_saved = &saved_tty,
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
+	for (unsigned i = 0; i < m->kvm.nvcpus && i < SANDBOX_MAX_STATS; i++)
+		sb.stats_fds[sb.nstats++] = m->vs[i].stats.fd;
 	vio_sandbox(&sb);
 	chan_sandbox(&sb);
 	vfio_sandbox(&sb);
@@ -1005,6 +1038,12 @@ int machine_run(const struct machine_config *cfg)
 	vfio_detach();
 	if (m->dump_vcpu0)
 		vcpu_dump(m, &m->vs[0].regs, &m->vs[0].sregs, -1);
+	for (unsigned i = 0; cfg->rt.kick_stats && i < started; i++)
+		vlog("vCPU %u: %u liveness kick%s by the monitor, %u KVM_RUN call%s ended by a "
+		     "signal", i, atomic_load(&m->vs[i].kicks),
+		     atomic_load(&m->vs[i].kicks) == 1 ? "" : "s",
+		     atomic_load(&m->vs[i].sig_exits),
+		     atomic_load(&m->vs[i].sig_exits) == 1 ? "" : "s");
 	/* The guest's last words (a verdict before debug-exit) still go out,
 	 * within the bounds of outq_flush. */
 	outq_flush(&out);

@@ -84,6 +84,8 @@ static void usage(FILE *f)
 		"      --exits keep|disable\n"
 		"                       HLT/PAUSE/MWAIT exits (default: disable with --realtime)\n"
 		"      --halt-poll NS   KVM's halt polling for this VM (KVM_CAP_HALT_POLL)\n"
+		"      --kick-stats     at the end, per vCPU: the liveness kicks the monitor sent\n"
+		"                       and the KVM_RUN calls a signal ended (its own exits)\n"
 		"      --io-cpus LIST   run the device I/O threads on CPUs LIST (e.g. 0 or 2-3) and\n"
 		"                       the vCPUs on the other CPUs this process may use, so\n"
 		"                       device work never takes a vCPU's CPU (and a real-time\n"
@@ -261,7 +263,7 @@ static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
 	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_PORT, OPT_REALTIME, OPT_PIN,
-	       OPT_RT_PRIO, OPT_HALT_POLL, OPT_EXITS,
+	       OPT_RT_PRIO, OPT_HALT_POLL, OPT_EXITS, OPT_KICK_STATS,
 	       OPT_IO_CPUS, OPT_IO_POLL, OPT_VFIO, OPT_FIRMWARE, OPT_FIRMWARE_LOG };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
@@ -286,6 +288,7 @@ static int cmd_run(int argc, char **argv)
 		{"rt-prio", required_argument, NULL, OPT_RT_PRIO},
 		{"halt-poll", required_argument, NULL, OPT_HALT_POLL},
 		{"exits", required_argument, NULL, OPT_EXITS},
+		{"kick-stats", no_argument, NULL, OPT_KICK_STATS},
 		{"io-cpus", required_argument, NULL, OPT_IO_CPUS},
 		{"io-poll", required_argument, NULL, OPT_IO_POLL},
 		{"vfio", required_argument, NULL, OPT_VFIO},
@@ -341,6 +344,7 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case OPT_REALTIME: cfg.rt.realtime = true; break;
+		case OPT_KICK_STATS: cfg.rt.kick_stats = true; break;
 		case OPT_PIN: {
 			char err[256];
 			if (cpulist_parse_ordered(optarg, cfg.rt.pin, KVM_MAX_VCPUS, &cfg.rt.npin, err,
@@ -360,10 +364,15 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case OPT_HALT_POLL: {
-			unsigned v;
-			if (parse_uint("--halt-poll", optarg, 100000000, &v))
+			/* 0 is a choice: no halt polling at all (KVM API 7.34). */
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-' || v > 100000000) {
+				fprintf(stderr, "vmm: --halt-poll '%s': expected ns from 0 to "
+						"100000000\n", optarg);
 				return VMM_EXIT_CONFIG;
-			cfg.rt.halt_poll_ns = v;
+			}
+			cfg.rt.halt_poll_ns = (long long)v;
 			break;
 		}
 		case OPT_EXITS:
