@@ -26,6 +26,8 @@ static uint64_t used_bytes(uint16_t size)
  * acquire on the available index (the ring entries and descriptors it
  * publishes are read after it) and release on the used index (the used
  * element is visible before it). 2.7.13.3.1 and 2.7.8. */
+/*@ requires \valid_read(p + (0 .. 1));
+    assigns \result \from p[0 .. 1]; */
 static uint16_t load16(const uint8_t *p)
 {
 	return __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_ACQUIRE);
@@ -35,6 +37,8 @@ static uint16_t load16(const uint8_t *p)
  * reads the driver's fields only after the store is visible. Both sides
  * of notification suppression need this store-then-load order (2.7.10,
  * 2.7.13.4); an exchange gives it where a fence is not accepted (TSan). */
+/*@ requires \valid(p + (0 .. 1));
+    assigns p[0 .. 1] \from v; */
 static void store16_full(uint8_t *p, uint16_t v)
 {
 	(void)__atomic_exchange_n((uint16_t *)(void *)p, v, __ATOMIC_SEQ_CST);
@@ -182,6 +186,12 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c)
 				c->rlen += d.len;
 			}
 		}
+		/*@ assert kept: nbuf == c->nr + c->nw && nbuf <= q->size &&
+		      q->gm->host == \at(q->gm->host, Pre) && q->gm->size == \at(q->gm->size, Pre) &&
+		      \forall integer k; 0 <= k < nbuf ==>
+		        c->buf[k].len > 0 && \valid(c->buf[k].host + (0 .. c->buf[k].len - 1)) &&
+		        gm_ram_inside(\at(q->gm->host, Pre), \at(q->gm->size, Pre),
+				      c->buf[k].host, c->buf[k].len); */
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
 			return 0;
 		i = d.next;
@@ -210,6 +220,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 	if (pending > q->size)
 		return fail(q, "available index ran more than the queue size ahead");
 	uint16_t head;
+	/*@ assert masked: 0 <= (q->last_avail & (q->size - 1u)) < q->size; */
 	memcpy(&head, q->avail + AVAIL_RING + 2u * (q->last_avail & (q->size - 1u)), 2);
 	if (head >= q->size)
 		return fail(q, "available ring names a head outside the table");
