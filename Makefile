@@ -223,8 +223,8 @@ lint: $(GEN)
 	@python3 tests/lint/loc.py --check
 
 # Frama-C proofs of the guest-facing code (tests/prove/README.md says what
-# is proved and under which assumptions); about 25 s, so `make test` runs
-# them too (prove:tests/prove/prove.py).
+# is proved and under which assumptions); about 3 minutes of CPU from a
+# cold cache, so `make test` runs them too (prove:tests/prove/prove.py).
 prove:
 	@python3 tests/prove/prove.py --build $(BUILD)
 
