@@ -199,7 +199,8 @@ $(BUILD)/tests/guests/%mb.elf: tests/guests/%mb.S tests/guests/mb.ld
 
 ALL_TEST_ITEMS = $(addprefix unit:,$(UNIT_BINS)) $(addprefix asan:,$(ASAN_BINS)) \
 	$(TEST_ITEMS) $(addprefix fuzz:,$(FUZZ_BINS)) $(addprefix kvm:,$(KVM_BINS)) \
-	$(addprefix tsan:,$(TSAN_BINS)) lint:tests/lint/lint.py prove:tests/prove/prove.py
+	$(addprefix tsan:,$(TSAN_BINS)) lint:tests/lint/lint.py lint:tests/lint/loc.py \
+	prove:tests/prove/prove.py
 
 test: deps all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(TSAN_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
 	@python3 tests/run.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) $(ALL_TEST_ITEMS)
@@ -233,15 +234,18 @@ lint test test-fast: export LINT_GUEST_CFLAGS := $(GUEST_CFLAGS)
 lint test test-fast: export CLANG := $(CLANG)
 lint: $(GEN)
 	@python3 tests/lint/lint.py --build $(BUILD)
+	@python3 tests/lint/loc.py --check
 
 # Frama-C proofs of the guest-facing code (tests/prove/README.md says what
-# is proved and under which assumptions); about 25 s, so `make test` runs
-# them too (prove:tests/prove/prove.py).
+# is proved and under which assumptions); about 3 minutes of CPU from a
+# cold cache, so `make test` runs them too (prove:tests/prove/prove.py).
 prove:
 	@python3 tests/prove/prove.py --build $(BUILD)
 
+# The monitor's size in source lines by folder, against the budget of its
+# core (tests/lint/loc.py; README.md, "Size budget").
 loc:
-	@wc -l $(wildcard $(addsuffix /*.[ch],$(VMM_DIRS))) | tail -1
+	@python3 tests/lint/loc.py
 
 clean:
 	rm -rf $(BUILD)

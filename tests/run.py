@@ -133,7 +133,10 @@ def main():
                 continue
             run_fuzz(path, a.build, a.fuzz_seconds, counts)
         elif kind in ('lint', 'prove'):
-            run_checker(kind, path, a.build, counts, a.timeout)
+            # The proofs take minutes of CPU from a cold cache, more on a
+            # busy machine (tests/prove/README.md): 25 minutes at most.
+            run_checker(kind, path, a.build, counts,
+                        max(a.timeout, 1500) if kind == 'prove' else a.timeout)
         else:
             run_tap(kind, path, counts, a.timeout)
         sys.stdout.flush()

@@ -36,6 +36,31 @@ struct guestmem {
 	uint64_t low_size; /* bytes mapped at gpa 0 */
 };
 
+/* The layout above in ACSL, for the proofs of tests/prove/ (README.md
+ * there): gm_ok holds of a guestmem that describes its mapping (what
+ * gm_init establishes), gm_in_low/gm_in_high of a range wholly in one RAM
+ * region, gm_inside of host memory wholly inside the mapping. */
+/*@ predicate gm_ok(struct guestmem *gm) =
+      \valid_read(gm) &&
+      gm->low_size <= gm->size && gm->size <= GM_MAX_SIZE &&
+      gm->low_size <= GM_LOW_LIMIT &&
+      (gm->size > gm->low_size ==> gm->low_size == GM_LOW_LIMIT) &&
+      \valid(gm->host + (0 .. gm->size - 1));
+
+    predicate gm_in_low(struct guestmem *gm, integer gpa, integer len) =
+      len > 0 && gpa + len <= gm->low_size;
+
+    predicate gm_in_high(struct guestmem *gm, integer gpa, integer len) =
+      len > 0 && gpa >= GM_HIGH_BASE &&
+      gpa + len <= GM_HIGH_BASE + (gm->size - gm->low_size);
+
+    predicate gm_ram_inside(uint8_t *host, integer size, uint8_t *p, integer len) =
+      \base_addr(p) == \base_addr(host) && host <= p && p + len <= host + size;
+
+    predicate gm_inside(struct guestmem *gm, uint8_t *p, integer len) =
+      gm_ram_inside(gm->host, gm->size, p, len);
+*/
+
 /* E820 types (ACPI spec, "Address Range Types"). */
 enum { E820_RAM = 1, E820_RESERVED = 2 };
 

@@ -13,20 +13,8 @@
  */
 #include "guestmem.h"
 
-/*@ predicate gm_ok(struct guestmem *gm) =
-      \valid_read(gm) &&
-      gm->low_size <= gm->size && gm->size <= GM_MAX_SIZE &&
-      gm->low_size <= GM_LOW_LIMIT &&
-      (gm->size > gm->low_size ==> gm->low_size == GM_LOW_LIMIT) &&
-      \valid(gm->host + (0 .. gm->size - 1));
-
-    predicate gm_in_low(struct guestmem *gm, integer gpa, integer len) =
-      len > 0 && gpa + len <= gm->low_size;
-
-    predicate gm_in_high(struct guestmem *gm, integer gpa, integer len) =
-      len > 0 && gpa >= GM_HIGH_BASE &&
-      gpa + len <= GM_HIGH_BASE + (gm->size - gm->low_size);
-*/
+/* gm_ok, gm_in_low, gm_in_high and gm_inside are in guestmem.h, where
+ * the proofs of the modules that call gm_ptr() see them too. */
 
 /* C11 6.2.5p9: unsigned arithmetic is modulo 2^64. WP's integer theory
  * leaves conversions to uint64_t abstract outside the type's range (only
@@ -44,6 +32,7 @@
 /*@ requires gm_ok(gm);
     assigns \result \from gm->host, gm->size, gm->low_size, gpa, len;
     ensures in_ram: \result != \null ==> \valid((uint8_t *)\result + (0 .. len - 1));
+    ensures inside: \result != \null ==> gm_inside(gm, (uint8_t *)\result, len);
     behavior low:
       assumes gm_in_low(gm, gpa, len);
       ensures \result == gm->host + gpa;

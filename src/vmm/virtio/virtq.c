@@ -26,6 +26,8 @@ static uint64_t used_bytes(uint16_t size)
  * acquire on the available index (the ring entries and descriptors it
  * publishes are read after it) and release on the used index (the used
  * element is visible before it). 2.7.13.3.1 and 2.7.8. */
+/*@ requires \valid_read(p + (0 .. 1));
+    assigns \result \from p[0 .. 1]; */
 static uint16_t load16(const uint8_t *p)
 {
 	return __atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_ACQUIRE);
@@ -35,6 +37,8 @@ static uint16_t load16(const uint8_t *p)
  * reads the driver's fields only after the store is visible. Both sides
  * of notification suppression need this store-then-load order (2.7.10,
  * 2.7.13.4); an exchange gives it where a fence is not accepted (TSan). */
+/*@ requires \valid(p + (0 .. 1));
+    assigns p[0 .. 1] \from v; */
 static void store16_full(uint8_t *p, uint16_t v)
 {
 	(void)__atomic_exchange_n((uint16_t *)(void *)p, v, __ATOMIC_SEQ_CST);
@@ -74,6 +78,9 @@ int virtq_init(struct virtq *q, const struct guestmem *gm, uint16_t size, uint64
 	return 0;
 }
 
+/*@ requires \valid(q);
+    assigns q->broken, q->why;
+    ensures q->broken && \result == -1; */
 static int fail(struct virtq *q, const char *why)
 {
 	q->broken = true;
@@ -81,6 +88,9 @@ static int fail(struct virtq *q, const char *why)
 	return -1;
 }
 
+/*@ requires \valid_read(table + (0 .. 16 * i + 15));
+    requires \valid(d);
+    assigns *d \from table[16 * i .. 16 * i + 15]; */
 static void read_desc(const uint8_t *table, uint32_t i, struct virtq_desc *d)
 {
 	/* One copy: later reads of the same descriptor see our copy, not
@@ -95,6 +105,11 @@ static void read_desc(const uint8_t *table, uint32_t i, struct virtq_desc *d)
  * loop is refused after at most size + 1 steps plus the single indirect
  * descriptor.
  */
+/*@ requires virtq_ok(q) && head < q->size;
+    requires \valid(c) && \separated(c, q, q->gm);
+    assigns *c, q->broken, q->why;
+    ensures \result == 0 || (\result == -1 && q->broken);
+    ensures \result == 0 ==> virtq_chain_ok(q->gm, c, q->size); */
 static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c)
 {
 	const uint8_t *table = q->desc;
@@ -106,6 +121,21 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c)
 	c->head = head;
 	c->nr = c->nw = 0;
 	c->rlen = c->wlen = 0;
+	/* The buffers kept so far are the chain's contract; count bounds
+	 * them and, with the one switch to an indirect table, the loop. */
+	/*@ loop invariant table: 0 < n <= q->size && i < n &&
+	      \valid_read(table + (0 .. 16 * n - 1));
+	    loop invariant bound: nbuf == c->nr + c->nw && nbuf <= count <= q->size;
+	    loop invariant total: total <= VIRTQ_MAX_CHAIN_BYTES;
+	    loop invariant gm: q->gm == \at(q->gm, Pre) && q->size == \at(q->size, Pre) &&
+	      q->gm->host == \at(q->gm->host, Pre) && q->gm->size == \at(q->gm->size, Pre);
+	    loop invariant bufs: \forall integer k; 0 <= k < nbuf ==>
+	      c->buf[k].len > 0 && \valid(c->buf[k].host + (0 .. c->buf[k].len - 1)) &&
+	      gm_ram_inside(\at(q->gm->host, Pre), \at(q->gm->size, Pre),
+			    c->buf[k].host, c->buf[k].len);
+	    loop assigns table, n, i, count, nbuf, in_indirect, seen_write, total,
+	      c->nr, c->nw, c->rlen, c->wlen, c->buf[0 .. VIRTQ_MAX_SIZE - 1];
+	    loop variant 2 * (q->size - count) + (in_indirect ? 0 : 1); */
 	for (;;) {
 		struct virtq_desc d;
 		read_desc(table, i, &d);
@@ -145,7 +175,9 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c)
 			uint8_t *host = gm_ptr(q->gm, d.addr, d.len);
 			if (!host)
 				return fail(q, "descriptor buffer outside guest RAM");
-			c->buf[nbuf++] = (struct virtq_buf){host, d.len};
+			c->buf[nbuf].host = host;
+			c->buf[nbuf].len = d.len;
+			nbuf++;
 			if (w) {
 				c->nw++;
 				c->wlen += d.len;
@@ -154,6 +186,12 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c)
 				c->rlen += d.len;
 			}
 		}
+		/*@ assert kept: nbuf == c->nr + c->nw && nbuf <= q->size &&
+		      q->gm->host == \at(q->gm->host, Pre) && q->gm->size == \at(q->gm->size, Pre) &&
+		      \forall integer k; 0 <= k < nbuf ==>
+		        c->buf[k].len > 0 && \valid(c->buf[k].host + (0 .. c->buf[k].len - 1)) &&
+		        gm_ram_inside(\at(q->gm->host, Pre), \at(q->gm->size, Pre),
+				      c->buf[k].host, c->buf[k].len); */
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
 			return 0;
 		i = d.next;
@@ -182,6 +220,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 	if (pending > q->size)
 		return fail(q, "available index ran more than the queue size ahead");
 	uint16_t head;
+	/*@ assert masked: 0 <= (q->last_avail & (q->size - 1u)) < q->size; */
 	memcpy(&head, q->avail + AVAIL_RING + 2u * (q->last_avail & (q->size - 1u)), 2);
 	if (head >= q->size)
 		return fail(q, "available ring names a head outside the table");

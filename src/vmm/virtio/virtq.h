@@ -89,6 +89,23 @@ struct virtq {
 	const char *why; /* what was wrong, once broken */
 };
 
+/* For the proofs of tests/prove/ (README.md there), in ACSL: virtq_ok
+ * holds of a queue virtq_init set up (its rings wholly in guest RAM),
+ * virtq_chain_ok of a chain every buffer of which is non-empty and lies
+ * wholly inside guest RAM, at most `size` of them. */
+/*@ predicate virtq_ok(struct virtq *q) =
+      \valid(q) && gm_ok(q->gm) && 0 < q->size <= VIRTQ_MAX_SIZE &&
+      \valid_read(q->desc + (0 .. 16 * q->size - 1)) &&
+      \valid(q->avail + (0 .. 4 + 2 * q->size + 1)) &&
+      \valid(q->used + (0 .. 4 + 8 * q->size + 1));
+
+    predicate virtq_chain_ok(struct guestmem *gm, struct virtq_chain *c, integer size) =
+      c->nr + c->nw <= size &&
+      \forall integer k; 0 <= k < c->nr + c->nw ==>
+        c->buf[k].len > 0 && gm_inside(gm, c->buf[k].host, c->buf[k].len) &&
+        \valid(c->buf[k].host + (0 .. c->buf[k].len - 1));
+*/
+
 /* Sets q up on the rings the driver gave (2.7 and 4.1.4.3: queue_desc,
  * queue_driver, queue_device). Returns 0, or -1 with q->why set when the
  * size is not a power of two in 1..VIRTQ_MAX_SIZE, a ring is misaligned

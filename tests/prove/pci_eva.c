@@ -1,0 +1,108 @@
+/*
+ * The PCI configuration space and MSI-X table models under EVA
+ * (tests/prove/README.md): a bus with the host bridge, one device with a
+ * 32-bit memory BAR and an I/O BAR, and one with MSI-X of any table size
+ * PROVE_NVEC (prove.py sets it; EVA relates the table's bounds to a
+ * constant size, not to an interval of them) in BAR 0, then any sequence, of any length, of
+ * what the guest and the devices can do: a guest access of any width and
+ * direction at any of the 8 ports of the configuration mechanism, with
+ * any data (so any CONFIG_ADDRESS: any bus, device, function, register);
+ * a guest access of any width and direction at any offset 0 ..
+ * PROVE_OFF_MAX of the MSI-X table and of the PBA (prove.py: past both); a device raising any vector, in range or
+ * not. The loop is unbounded, so EVA's result covers every sequence.
+ *
+ * The device callbacks are stubs that do nothing but, for the MSI-X
+ * device, follow its capability as the virtio transport does.
+ */
+#include "pci.h"
+#include "__fc_builtin.h"
+
+static struct pci_bus bus;
+static struct pci_dev plain, msix_dev;
+static struct pci_msix msix;
+
+static void bar_moved(struct pci_dev *d, int bar, uint32_t addr, bool enabled)
+{
+	(void)d;
+	(void)bar;
+	(void)addr;
+	(void)enabled;
+}
+
+static void msix_cfg_written(struct pci_dev *d, unsigned reg, unsigned len)
+{
+	(void)d;
+	pci_msix_cfg_written(&msix, reg, len);
+}
+
+static void send(void *opaque, unsigned vec, uint64_t addr, uint32_t data)
+{
+	(void)opaque;
+	(void)vec;
+	(void)addr;
+	(void)data;
+}
+
+static void update(void *opaque, unsigned vec, bool live, uint64_t addr, uint32_t data)
+{
+	(void)opaque;
+	(void)vec;
+	(void)live;
+	(void)addr;
+	(void)data;
+}
+
+int main(void)
+{
+	pci_init(&bus);
+	plain.vendor_id = 0x1af4;
+	plain.device_id = 0x1000;
+	plain.irq_pin = 1;
+	plain.bar[0].kind = PCI_BAR_MEM32;
+	plain.bar[0].size = 4096;
+	plain.bar[1].kind = PCI_BAR_IO;
+	plain.bar[1].size = 32;
+	plain.bar_moved = bar_moved;
+	if (pci_add(&bus, &plain) < 0)
+		return 0;
+	msix_dev.vendor_id = 0x1af4;
+	msix_dev.device_id = 0x1042;
+	msix_dev.bar[0].kind = PCI_BAR_MEM32;
+	msix_dev.bar[0].size = 0x4000;
+	msix_dev.bar_moved = bar_moved;
+	msix_dev.cfg_written = msix_cfg_written;
+	if (pci_add(&bus, &msix_dev) < 0)
+		return 0;
+	unsigned nvec = PROVE_NVEC;
+	if (pci_msix_init(&msix, &msix_dev, nvec, 0, 0, 0, 0x2000, send, update, 0) < 0)
+		return 0;
+	uint8_t data[8];
+	while (Frama_C_nondet(0, 1)) {
+		uint32_t len = (uint32_t)Frama_C_interval(0, sizeof data);
+		bool wr = Frama_C_nondet(0, 1);
+		Frama_C_make_unknown((char *)data, sizeof data);
+		/* One EVA state per width: the models' checks relate the width
+		 * to the offset, which one interval of each would lose. */
+		/*@ split len; */
+		switch (Frama_C_interval(0, 3)) {
+		case 0:
+			pci_io(&bus, (uint64_t)Frama_C_interval(0, 7), data, len, wr);
+			break;
+		case 1: {
+			uint64_t off = (uint64_t)Frama_C_interval(0, PROVE_OFF_MAX);
+			/*@ split off; */
+			pci_msix_table_io(&msix, off, data, len, wr);
+			break;
+		}
+		case 2: {
+			uint64_t off = (uint64_t)Frama_C_interval(0, PROVE_OFF_MAX);
+			/*@ split off; */
+			pci_msix_pba_io(&msix, off, data, len, wr);
+			break;
+		}
+		default:
+			(void)pci_msix_notify(&msix, (unsigned)Frama_C_interval(0, 2 * PCI_MSIX_MAX_VECTORS));
+		}
+	}
+	return 0;
+}
