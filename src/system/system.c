@@ -126,14 +126,17 @@ static void child_fail(const char *what)
  */
 static int start_switch(struct sup *s, const struct sd_link *l, const int *ends, pid_t *out)
 {
-	char fdstr[SD_MAX_VMS][12];
+	char fdstr[SD_MAX_VMS][32];
 	const char *argv[3 + SD_MAX_VMS + 1];
 	int n = 0;
 	argv[n++] = s->o->self;
 	argv[n++] = "switch";
 	argv[n++] = l->name;
 	for (unsigned i = 0; i < l->n; i++) {
-		snprintf(fdstr[i], sizeof(fdstr[i]), "%u", FD_SWITCH0 + i);
+		/* The port's VM may send only from its own MAC (lswitch.h). */
+		const uint8_t *m = l->mac[i];
+		snprintf(fdstr[i], sizeof(fdstr[i]), "%u,%02x:%02x:%02x:%02x:%02x:%02x",
+			 FD_SWITCH0 + i, m[0], m[1], m[2], m[3], m[4], m[5]);
 		argv[n++] = fdstr[i];
 	}
 	argv[n] = NULL;
