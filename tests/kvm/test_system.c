@@ -795,6 +795,53 @@ static void net_links_reach_each_vm(void **state)
 	cmd_result_free(&r);
 }
 
+/* Console and vsock links reach each VM's monitor: two VMs on a console
+ * link and a vsock link each find a virtio-console (1af4:1043) and a
+ * virtio-vsock (1af4:1053) function by PCI scan, the console offering
+ * MULTIPORT (so its port can carry the link's name); a VM off the links
+ * has neither. Before the links were carried, vmm system refused the
+ * description at start-up (status 2). */
+static void console_and_vsock_links_reach_each_vm(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char scan[PATH_MAX];
+	if (!realpath(build_path("tests/guests/pciscan64.elf"), scan))
+		skip_because("tests/guests/pciscan64.elf is not built");
+	char vms[8 * PATH_MAX];
+	snprintf(vms, sizeof(vms),
+		 "{ name = \"a\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\";"
+		 "  vsock = { cid = 3; uds = \"%s/a.vsock\"; }; },"
+		 "{ name = \"b\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\";"
+		 "  vsock = { cid = 4; uds = \"%s/b.vsock\"; }; },"
+		 "{ name = \"off\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\"; }",
+		 scan, dir, scan, dir, scan);
+	struct cmd_result r;
+	run_system(vms,
+		   "links = ( { name = \"ctl\"; type = \"console\"; between = [ \"a\", \"b\" ]; },"
+		   "  { type = \"vsock\"; between = [ \"a\", \"b\" ]; } );",
+		   &r);
+	assert_false(r.timed_out);
+	assert_int_equal(r.status, 1); /* the scan ends with debug-exit 32 */
+	assert_null(strstr(r.err, "not carried"));
+	static const char *const names[] = {"a", "b"};
+	for (unsigned i = 0; i < 2; i++) {
+		char *log = slurp(names[i]);
+		assert_non_null(log);
+		const char *d = strstr(log, "id 10431af4");
+		if (!d)
+			fail_msg("VM %s has no virtio-console function:\n%s", names[i], log);
+		assert_non_null(strstr(d, " f0 30000002 ")); /* MULTIPORT, 28, 29 */
+		if (!strstr(log, "id 10531af4"))
+			fail_msg("VM %s has no virtio-vsock function:\n%s", names[i], log);
+	}
+	char *log = slurp("off");
+	assert_non_null(log);
+	assert_non_null(strstr(log, "scan done"));
+	assert_null(strstr(log, "1af4"));
+	cmd_result_free(&r);
+}
+
 /* The monitor opens the image itself: one that another process holds
  * locked passes --check but stops that VM at start-up (status 2, naming
  * --disk), and the system says so. */
@@ -932,9 +979,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(virtio_devices_reach_each_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(net_links_reach_each_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(console_and_vsock_links_reach_each_vm, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(a_locked_image_stops_its_vm, setup, teardown),
 		cmocka_unit_test(a_stale_doorbell_is_cleared),
 		cmocka_unit_test(vmm_run_refuses_colliding_channels),
 	};
+	if (getenv("CMOCKA_FILTER")) /* one case by hand: CMOCKA_FILTER=name */
+		cmocka_set_test_filter(getenv("CMOCKA_FILTER"));
 	return cmocka_run_group_tests_name("system", tests, NULL, NULL);
 }
