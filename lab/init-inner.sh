@@ -110,6 +110,14 @@ esac
 #                   read the host's answer
 #   net             eth0 as 192.0.2.2/24: ping 192.0.2.1, send 64 KiB to
 #                   192.0.2.1 port 7777 over TCP (its sha256 printed)
+#   link:ROLE       one part of the lab's links test (init-outer.sh): a and
+#                   b share a net link (192.0.2.10 and .20), a console link
+#                   ctl and a vsock link (CIDs 3 and 4); c (CID 5) is on
+#                   none. a pings b, sends b 256 KiB over TCP (port 7777)
+#                   and 32 KiB over the console link, connects to b's vsock
+#                   port 5000, and tries CID 5; b listens and prints what it
+#                   got; c tries CIDs 3 and 4. Each prints the sha256 of
+#                   what it sent or received.
 modules_loaded=no
 load_modules() {
 	[ "$modules_loaded" = yes ] && return 0
@@ -233,6 +241,103 @@ check_vsock() {
 	echo "INIT: vsock done"
 }
 
+# Prints the device of the virtio console port named $1, linked as
+# /dev/virtio-ports/$1 (what udev does; there is no udev here); false when
+# no such port shows up within 10 s.
+port_dev() {
+	dev=""
+	i=0
+	while [ -z "$dev" ] && [ "$i" -lt 100 ]; do
+		for p in /sys/class/virtio-ports/*; do
+			[ "$(cat "$p/name" 2>/dev/null)" = "$1" ] && dev=$(basename "$p")
+		done
+		[ -n "$dev" ] || usleep 100000
+		i=$((i + 1))
+	done
+	[ -n "$dev" ] || return 1
+	mkdir -p /dev/virtio-ports
+	ln -sf "../$dev" "/dev/virtio-ports/$1"
+	echo "/dev/virtio-ports/$1"
+}
+
+# eth0 up as $1/24; false when there is no eth0.
+link_net() {
+	if ! wait_for /sys/class/net/eth0 10; then
+		echo "INIT: FAIL link net: no eth0"
+		return 1
+	fi
+	ip link set eth0 up
+	ip addr add "$1/24" dev eth0
+	echo "INIT: link net eth0 $1 mac $(cat /sys/class/net/eth0/address)"
+}
+
+# Runs "vsockpeer connect $1 $2 $4" until it succeeds, up to $3 tries a
+# second apart (the peer may not listen yet: its kernel answers RST).
+vsock_retry() {
+	i=0
+	while [ "$i" -lt "$3" ]; do
+		vsockpeer connect "$1" "$2" "$4" >/tmp/vsock.out 2>&1 && break
+		i=$((i + 1))
+		sleep 1
+	done
+	sed 's/^/INIT: link vsock /' /tmp/vsock.out
+}
+
+check_link() {
+	case $1 in
+	a)
+		link_net 192.0.2.10 || return
+		echo "INIT: link ping b: $(ping -c 3 -w 90 192.0.2.20 2>&1 | grep 'packets transmitted')"
+		dd if=/dev/urandom of=/tmp/tcp.bin bs=4096 count=64 2>/dev/null
+		echo "INIT: link tcp sent sha256 $(sha256sum </tmp/tcp.bin | cut -d' ' -f1)"
+		i=0
+		until nc -w 10 192.0.2.20 7777 </tmp/tcp.bin; do
+			i=$((i + 1))
+			[ "$i" -lt 90 ] || { echo "INIT: FAIL link tcp: b never listened"; break; }
+			sleep 1
+		done
+		echo "INIT: link tcp done"
+		if port=$(port_dev ctl); then
+			dd if=/dev/urandom of=/tmp/con.bin bs=4096 count=8 2>/dev/null
+			echo "INIT: link console sent sha256 $(sha256sum </tmp/con.bin | cut -d' ' -f1)"
+			cat /tmp/con.bin >"$port"
+			echo "INIT: link console done"
+		else
+			echo "INIT: FAIL link console: no port named ctl"
+		fi
+		vsock_retry 4 5000 90 "hello b from a"
+		# Off the link: CID 5 is c's, whom a's link does not name.
+		vsockpeer connect 5 5000 "hello c from a" >/tmp/vsock.out 2>&1
+		echo "INIT: link to cid 5 status $? $(tr '\n' ' ' </tmp/vsock.out)"
+		;;
+	b)
+		# The listener first: a sends as soon as it can.
+		rm -f /tmp/tcp.done
+		(sleep 600 | (nc -l -p 7777 >/tmp/tcp.recv; touch /tmp/tcp.done)) &
+		link_net 192.0.2.20 || return
+		echo "INIT: link ping a: $(ping -c 3 -w 90 192.0.2.10 2>&1 | grep 'packets transmitted')"
+		wait_for /tmp/tcp.done 120
+		echo "INIT: link tcp received $(wc -c </tmp/tcp.recv) bytes sha256 $(sha256sum </tmp/tcp.recv | cut -d' ' -f1)"
+		if port=$(port_dev ctl); then
+			timeout 120 head -c 32768 "$port" >/tmp/con.recv
+			echo "INIT: link console received $(wc -c </tmp/con.recv) bytes sha256 $(sha256sum </tmp/con.recv | cut -d' ' -f1)"
+		else
+			echo "INIT: FAIL link console: no port named ctl"
+		fi
+		vsockpeer listen 5000 120 b 2>&1 | sed 's/^/INIT: link vsock /'
+		;;
+	c)
+		echo "INIT: link c network devices: $(ls /sys/class/net | tr '\n' ' ')"
+		for cid in 3 4; do
+			vsockpeer connect "$cid" 5000 "hello from c" >/tmp/vsock.out 2>&1
+			echo "INIT: link to cid $cid status $? $(tr '\n' ' ' </tmp/vsock.out)"
+		done
+		;;
+	*) echo "INIT: FAIL link: unknown role $1" ;;
+	esac
+	echo "INIT: link $1 done"
+}
+
 check_console() {
 	name=$1
 	dev=""
@@ -294,6 +399,7 @@ if [ "$checks" != none ]; then
 		vsock:*) check_vsock "${c#vsock:}" ;;
 		console:*) check_console "${c#console:}" ;;
 		net) check_net ;;
+		link:*) check_link "${c#link:}" ;;
 		*) echo "INIT: FAIL unknown check $c" ;;
 		esac
 	done

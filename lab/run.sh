@@ -8,7 +8,7 @@
 #
 #   lab/run.sh [options] TEST[,TEST...]
 #     TEST            info, guests, benchguest, linux, timing[:N], virtio,
-#                     virtio-qemu or shell (see lab/init-outer.sh)
+#                     virtio-qemu, links or shell (see lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
 #     --mem SIZE      its memory (default 256M)
 #     --inner STR     its kernel command line
@@ -106,6 +106,10 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		;;
 	timing | timing:*)
 		printf '%s\n' "LAB: timing vmm init_ms=" "LAB: timing qemu init_ms=" >>"$expects"
+		;;
+	links)
+		printf '%s\n' "INIT: reached /init" "INIT: link a done" "INIT: link b done" \
+			"INIT: link c done" "LAB: vmm exit status 0" >>"$expects"
 		;;
 	esac
 	printf '%s\n' "LAB: test $t end" >>"$expects"
