@@ -17,6 +17,8 @@ LAB_TEST_BIN := $(BUILD)/tests/lab/test_lab
 # The virtio cases: a program of their own, so that their one long lab boot
 # has its own time limit under tests/run.py.
 LAB_VIRTIO_BIN := $(BUILD)/tests/lab/test_lab_virtio
+# The links cases (three Linux guests under vmm system): one boot, likewise.
+LAB_LINKS_BIN := $(BUILD)/tests/lab/test_lab_links
 LAB_TEST_SRCS := tests/lab/lablib.c tests/lab/lablib.h
 # The stopwatch of the boot-timing test, static like the monitor: the outer
 # image's libraries are QEMU's, and the helper should not depend on them.
@@ -28,8 +30,8 @@ LAB_VSOCKPEER := $(LAB_DIR)/vsockpeer
 # src/*/*.mk fragments are included before this one).
 LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
 
-TEST_DEPS  += $(LAB_DIR)/ready $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN)
-TEST_ITEMS += lab:$(LAB_TEST_BIN) lab:$(LAB_VIRTIO_BIN)
+TEST_DEPS  += $(LAB_DIR)/ready $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN) $(LAB_LINKS_BIN)
+TEST_ITEMS += lab:$(LAB_TEST_BIN) lab:$(LAB_VIRTIO_BIN) lab:$(LAB_LINKS_BIN)
 # lab/run.sh and the tests find the cache through the environment.
 export LAB_CACHE
 
@@ -71,7 +73,7 @@ $(LAB_VSOCKPEER): tests/lab/vsockpeer.c
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
 
-$(LAB_TEST_BIN) $(LAB_VIRTIO_BIN): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
+$(LAB_TEST_BIN) $(LAB_VIRTIO_BIN) $(LAB_LINKS_BIN): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
 		tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"

@@ -1,0 +1,170 @@
+/*
+ * Lab tests of the links between VMs (docs/system.md, "Links"): three
+ * Debian kernels under one `vmm system` in the nested lab. a and b share a
+ * net link (frames straight between their monitors), a console link ctl
+ * and a vsock link (CIDs 3 and 4); c (CID 5) has a vsock device and is on
+ * no link. a pings b and b pings a; a sends b 256 KiB over TCP and 32 KiB
+ * over the console port, each compared by sha256 on both ends; a connects
+ * to b's vsock port; a connection from a to CID 5, and from c to 3 and 4,
+ * is refused (the monitor answers RST: connect fails with ECONNRESET).
+ *
+ * Every case reads the console of ONE lab boot (lab/run.sh links), made by
+ * the first case that needs it. What each line means is in
+ * lab/init-inner.sh (check=link:ROLE) and lab/init-outer.sh (links_test);
+ * the supervisor prefixes each guest's lines with "[NAME] ".
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lablib.h"
+
+/* QEMU's limit for the boot: three Linux guests at once on the lab
+ * machine. Less than tests/run.py's 600 s for the program. */
+#define LINKS_TIMEOUT_S 540
+
+static struct {
+	bool done;
+	const char *skip_why;
+	struct cmd_result r;
+} lab;
+
+static void boot(void)
+{
+	if (lab.done) {
+		if (lab.skip_why)
+			skip_because("%s", lab.skip_why);
+		return;
+	}
+	lab.done = true;
+	lab.skip_why = lab_unavailable();
+	if (lab.skip_why)
+		skip_because("%s", lab.skip_why);
+	const char *opts[] = {"--inner", "console=ttyS0 quiet", "--smp", "2", "links", NULL};
+	run_lab_for(&lab.r, LINKS_TIMEOUT_S, opts);
+}
+
+/* The rest of the line after prefix, into out; fails naming it. */
+static void after(const char *prefix, char *out, size_t size)
+{
+	boot();
+	const char *p = strstr(lab.r.out, prefix);
+	if (!p)
+		fail_msg("no '%s' on the console", prefix);
+	p += strlen(prefix);
+	size_t n = strcspn(p, "\n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static void want(const char *fragment)
+{
+	boot();
+	if (!strstr(lab.r.out, fragment))
+		fail_msg("no '%s' on the console", fragment);
+}
+
+static void no_fail(const char *vm)
+{
+	char f[64], line[256];
+	snprintf(f, sizeof(f), "[%s] INIT: FAIL", vm);
+	boot();
+	if (find_line(lab.r.out, f, line, sizeof(line)))
+		fail_msg("%s", line);
+}
+
+/* a and b each answer the other's ping over the net link. */
+static void lab_links_net_ping(void **state)
+{
+	(void)state;
+	want("[a] INIT: link ping b: 3 packets transmitted, 3 packets received");
+	want("[b] INIT: link ping a: 3 packets transmitted, 3 packets received");
+}
+
+/* 256 KiB over TCP, the same bytes on both ends. */
+static void lab_links_net_tcp(void **state)
+{
+	(void)state;
+	char sent[128], got[160], expect[192];
+	after("[a] INIT: link tcp sent sha256 ", sent, sizeof(sent));
+	after("[b] INIT: link tcp received ", got, sizeof(got));
+	snprintf(expect, sizeof(expect), "262144 bytes sha256 %s", sent);
+	if (strcmp(got, expect))
+		fail_msg("b received '%s', a sent 262144 bytes sha256 %s", got, sent);
+}
+
+/* A file over the console link ctl: a's /dev/virtio-ports/ctl to b's. */
+static void lab_links_console_file(void **state)
+{
+	(void)state;
+	char sent[128], got[160], expect[192];
+	after("[a] INIT: link console sent sha256 ", sent, sizeof(sent));
+	after("[b] INIT: link console received ", got, sizeof(got));
+	snprintf(expect, sizeof(expect), "32768 bytes sha256 %s", sent);
+	if (strcmp(got, expect))
+		fail_msg("b received '%s', a sent 32768 bytes sha256 %s", got, sent);
+	no_fail("a");
+	no_fail("b");
+}
+
+/* A vsock stream from a (CID 3) to b (CID 4), a line each way. */
+static void lab_links_vsock(void **state)
+{
+	(void)state;
+	want("[b] INIT: link vsock vsockpeer: received: hello b from a");
+	want("[a] INIT: link vsock vsockpeer: reply: b got: hello b from a");
+}
+
+/* Off the link: a to CID 5 (c), c to CIDs 3 and 4 are refused by the
+ * monitor (RST: ECONNRESET), never delivered; c has no network device. */
+static void lab_links_outsider_refused(void **state)
+{
+	(void)state;
+	static const char *const lines[] = {"[a] INIT: link to cid 5 status ",
+					    "[c] INIT: link to cid 3 status ",
+					    "[c] INIT: link to cid 4 status "};
+	for (size_t i = 0; i < 3; i++) {
+		char l[256];
+		after(lines[i], l, sizeof(l));
+		if (l[0] != '1' || !strstr(l, "reset by peer"))
+			fail_msg("%s%s (want status 1 and connection reset by peer)", lines[i], l);
+	}
+	want("[c] INIT: link c network devices: lo \n");
+	want("[c] INIT: link c done");
+	if (strstr(lab.r.out, "hello c from a") && strstr(lab.r.out, "received: hello c"))
+		fail_msg("c received a's message");
+}
+
+/* The system as a whole: every guest powered off, vmm system exited 0. */
+static void lab_links_run_passes(void **state)
+{
+	(void)state;
+	boot();
+	assert_false(lab.r.timed_out);
+	assert_int_equal(lab.r.status, 0);
+	assert_int_equal(vmm_status_after(lab.r.out, "LAB: links system:"), 0);
+}
+
+static int cleanup(void **state)
+{
+	(void)state;
+	if (lab.done && !lab.skip_why)
+		cmd_result_free(&lab.r);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lab_links_net_ping),
+		cmocka_unit_test(lab_links_net_tcp),
+		cmocka_unit_test(lab_links_console_file),
+		cmocka_unit_test(lab_links_vsock),
+		cmocka_unit_test(lab_links_outsider_refused),
+		cmocka_unit_test(lab_links_run_passes),
+	};
+	return cmocka_run_group_tests_name("lab-links", tests, NULL, cleanup);
+}
