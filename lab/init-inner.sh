@@ -110,14 +110,16 @@ esac
 #                   read the host's answer
 #   net             eth0 as 192.0.2.2/24: ping 192.0.2.1, send 64 KiB to
 #                   192.0.2.1 port 7777 over TCP (its sha256 printed)
-#   link:ROLE       one part of the lab's links test (init-outer.sh): a and
+#   link:ROLE[:N]   one part of the lab's links test (init-outer.sh): a and
 #                   b share a net link (192.0.2.10 and .20), a console link
 #                   ctl and a vsock link (CIDs 3 and 4); c (CID 5) is on
-#                   none. a pings b, sends b 256 KiB over TCP (port 7777)
-#                   and 32 KiB over the console link, connects to b's vsock
-#                   port 5000, and tries CID 5; b listens and prints what it
-#                   got; c tries CIDs 3 and 4. Each prints the sha256 of
-#                   what it sent or received.
+#                   none. a tries CID 5, then pings b, sends b 256 KiB over
+#                   TCP (port 7777) and 32 KiB over the console link and
+#                   connects to b's vsock port 5000 (N rounds: b restarts
+#                   in between, and a waits for its carrier to go and come
+#                   back); b listens and prints what it got (and waits N s
+#                   before it powers off); c tries CIDs 3 and 4. Each
+#                   prints the sha256 of what it sent or received.
 modules_loaded=no
 load_modules() {
 	[ "$modules_loaded" = yes ] && return 0
@@ -283,32 +285,73 @@ vsock_retry() {
 	sed 's/^/INIT: link vsock /' /tmp/vsock.out
 }
 
+# Waits up to $2 seconds for eth0's carrier to read $1.
+wait_carrier() {
+	i=0
+	while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != "$1" ] && [ "$i" -lt "$(($2 * 10))" ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	[ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = "$1" ]
+}
+
+# a's round with b: ping, 256 KiB over TCP, 32 KiB over the console
+# port, a vsock stream.
+link_round_a() {
+	echo "INIT: link ping b: $(ping -c 3 -w 90 192.0.2.20 2>&1 | grep 'packets transmitted')"
+	dd if=/dev/urandom of=/tmp/tcp.bin bs=4096 count=64 2>/dev/null
+	echo "INIT: link tcp sent sha256 $(sha256sum </tmp/tcp.bin | cut -d' ' -f1)"
+	i=0
+	until nc -w 10 192.0.2.20 7777 </tmp/tcp.bin; do
+		i=$((i + 1))
+		[ "$i" -lt 90 ] || { echo "INIT: FAIL link tcp: b never listened"; break; }
+		sleep 1
+	done
+	echo "INIT: link tcp done"
+	if port=$(port_dev ctl); then
+		dd if=/dev/urandom of=/tmp/con.bin bs=4096 count=8 2>/dev/null
+		echo "INIT: link console sent sha256 $(sha256sum </tmp/con.bin | cut -d' ' -f1)"
+		cat /tmp/con.bin >"$port"
+		echo "INIT: link console done"
+	else
+		echo "INIT: FAIL link console: no port named ctl"
+	fi
+	vsock_retry 4 5000 90 "hello b from a"
+}
+
+# link:ROLE[:N]: for a, N rounds with b (b restarts between them, and a
+# reports its carrier going off and coming back); for b, N seconds of
+# wait before it powers off (so that a has finished when b's last run
+# ends: vmm system stops the others when a VM's restarts are spent).
 check_link() {
-	case $1 in
+	role=${1%%:*}
+	n=1
+	[ "$role" = "$1" ] || n=${1#*:}
+	case $role in
 	a)
 		link_net 192.0.2.10 || return
-		echo "INIT: link ping b: $(ping -c 3 -w 90 192.0.2.20 2>&1 | grep 'packets transmitted')"
-		dd if=/dev/urandom of=/tmp/tcp.bin bs=4096 count=64 2>/dev/null
-		echo "INIT: link tcp sent sha256 $(sha256sum </tmp/tcp.bin | cut -d' ' -f1)"
-		i=0
-		until nc -w 10 192.0.2.20 7777 </tmp/tcp.bin; do
-			i=$((i + 1))
-			[ "$i" -lt 90 ] || { echo "INIT: FAIL link tcp: b never listened"; break; }
-			sleep 1
-		done
-		echo "INIT: link tcp done"
-		if port=$(port_dev ctl); then
-			dd if=/dev/urandom of=/tmp/con.bin bs=4096 count=8 2>/dev/null
-			echo "INIT: link console sent sha256 $(sha256sum </tmp/con.bin | cut -d' ' -f1)"
-			cat /tmp/con.bin >"$port"
-			echo "INIT: link console done"
-		else
-			echo "INIT: FAIL link console: no port named ctl"
-		fi
-		vsock_retry 4 5000 90 "hello b from a"
 		# Off the link: CID 5 is c's, whom a's link does not name.
 		vsockpeer connect 5 5000 "hello c from a" >/tmp/vsock.out 2>&1
 		echo "INIT: link to cid 5 status $? $(tr '\n' ' ' </tmp/vsock.out)"
+		round=1
+		while :; do
+			echo "INIT: link round $round"
+			link_round_a
+			[ "$round" -lt "$n" ] || break
+			# b ends and is restarted: its monitor's end says DOWN,
+			# the new b's driver says UP (docs/system.md).
+			if wait_carrier 0 300; then
+				echo "INIT: link carrier down after round $round"
+			else
+				echo "INIT: FAIL link carrier: still up 300 s after round $round"
+			fi
+			if wait_carrier 1 300; then
+				echo "INIT: link carrier up again"
+			else
+				echo "INIT: FAIL link carrier: not up again within 300 s"
+			fi
+			round=$((round + 1))
+		done
 		;;
 	b)
 		# The listener first: a sends as soon as it can.
@@ -325,6 +368,7 @@ check_link() {
 			echo "INIT: FAIL link console: no port named ctl"
 		fi
 		vsockpeer listen 5000 120 b 2>&1 | sed 's/^/INIT: link vsock /'
+		[ "$n" -le 1 ] || sleep "$n"
 		;;
 	c)
 		echo "INIT: link c network devices: $(ls /sys/class/net | tr '\n' ' ')"
@@ -335,7 +379,7 @@ check_link() {
 		;;
 	*) echo "INIT: FAIL link: unknown role $1" ;;
 	esac
-	echo "INIT: link $1 done"
+	echo "INIT: link $role done"
 }
 
 check_console() {

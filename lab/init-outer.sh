@@ -330,16 +330,21 @@ EOF
 # straight between their monitors), a console link ctl and a vsock link
 # (CIDs 3 and 4); c (CID 5) has a vsock device but is on no link. Each
 # guest's /init plays its part (check=link:ROLE, init-inner.sh) and powers
-# off; the system ends when all three have.
+# off; b is restarted once (on_exit = "restart") and a does its part again
+# with the new b, after seeing its carrier go off and come back. The
+# system ends when a, c and b's second run have ended.
 links_test() {
 	cfg=/tmp/links.cfg
-	k="kernel = \"/lab/vmlinuz\"; initrd = \"/lab/inner.cpio.gz\"; mem = \"$mem\"; cpus = $cpus; on_exit = \"ignore\";"
+	k="kernel = \"/lab/vmlinuz\"; initrd = \"/lab/inner.cpio.gz\"; mem = \"$mem\"; cpus = $cpus;"
 	cat >"$cfg" <<EOF
 log_dir = "/tmp/links-logs";
 vms = (
-  { name = "a"; $k cmdline = "$inner check=link:a"; vsock = { cid = 3; uds = "/tmp/a.vsock"; }; },
-  { name = "b"; $k cmdline = "$inner check=link:b"; vsock = { cid = 4; uds = "/tmp/b.vsock"; }; },
-  { name = "c"; $k cmdline = "$inner check=link:c"; vsock = { cid = 5; uds = "/tmp/c.vsock"; }; }
+  { name = "a"; $k cmdline = "$inner check=link:a:2"; vsock = { cid = 3; uds = "/tmp/a.vsock"; };
+    on_exit = "ignore"; },
+  { name = "b"; $k cmdline = "$inner check=link:b:10"; vsock = { cid = 4; uds = "/tmp/b.vsock"; };
+    on_exit = "restart"; restarts = 1; },
+  { name = "c"; $k cmdline = "$inner check=link:c"; vsock = { cid = 5; uds = "/tmp/c.vsock"; };
+    on_exit = "ignore"; }
 );
 links = (
   { name = "lan"; type = "net"; between = [ "a", "b" ]; },

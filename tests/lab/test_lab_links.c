@@ -7,10 +7,13 @@
  * over the console port, each compared by sha256 on both ends; a connects
  * to b's vsock port; a connection from a to CID 5, and from c to 3 and 4,
  * is refused (the monitor answers RST: connect fails with ECONNRESET).
+ * Then b is restarted (on_exit = "restart"): a sees its carrier go off
+ * (the supervisor's LINKMSG_DOWN for the ended b) and come back (the new
+ * b's LINKMSG_UP), and does it all again with the new b.
  *
  * Every case reads the console of ONE lab boot (lab/run.sh links), made by
  * the first case that needs it. What each line means is in
- * lab/init-inner.sh (check=link:ROLE) and lab/init-outer.sh (links_test);
+ * lab/init-inner.sh (check=link:ROLE[:N]) and lab/init-outer.sh (links_test);
  * the supervisor prefixes each guest's lines with "[NAME] ".
  */
 #include <stdbool.h>
@@ -45,19 +48,37 @@ static void boot(void)
 	run_lab_for(&lab.r, LINKS_TIMEOUT_S, opts);
 }
 
-/* The rest of the line after prefix, into out; fails naming it. */
-static void after(const char *prefix, char *out, size_t size)
+/* The rest of the nth (from 1) line after prefix, into out; fails
+ * naming it. */
+static void after_nth(const char *prefix, int nth, char *out, size_t size)
 {
 	boot();
-	const char *p = strstr(lab.r.out, prefix);
+	const char *p = lab.r.out;
+	for (int i = 0; i < nth && p; i++)
+		if ((p = strstr(p, prefix)))
+			p += strlen(prefix);
 	if (!p)
-		fail_msg("no '%s' on the console", prefix);
-	p += strlen(prefix);
+		fail_msg("no '%s' (#%d) on the console", prefix, nth);
 	size_t n = strcspn(p, "\n");
 	if (n >= size)
 		n = size - 1;
 	memcpy(out, p, n);
 	out[n] = '\0';
+}
+
+static void after(const char *prefix, char *out, size_t size)
+{
+	after_nth(prefix, 1, out, size);
+}
+
+/* How many times fragment is on the console. */
+static int count(const char *fragment)
+{
+	boot();
+	int n = 0;
+	for (const char *p = lab.r.out; (p = strstr(p, fragment)); p += strlen(fragment))
+		n++;
+	return n;
 }
 
 static void want(const char *fragment)
@@ -76,36 +97,47 @@ static void no_fail(const char *vm)
 		fail_msg("%s", line);
 }
 
-/* a and b each answer the other's ping over the net link. */
+/* The rounds: with b, and with the restarted b. */
+#define ROUNDS 2
+
+/* a and b each answer the other's ping over the net link, both rounds. */
 static void lab_links_net_ping(void **state)
 {
 	(void)state;
-	want("[a] INIT: link ping b: 3 packets transmitted, 3 packets received");
-	want("[b] INIT: link ping a: 3 packets transmitted, 3 packets received");
+	int a = count("[a] INIT: link ping b: 3 packets transmitted, 3 packets received");
+	int b = count("[b] INIT: link ping a: 3 packets transmitted, 3 packets received");
+	if (a != ROUNDS || b != ROUNDS)
+		fail_msg("%d and %d of %d pings a->b, b->a answered", a, b, ROUNDS);
+}
+
+/* What a sent and b received in each round: the same bytes. */
+static void same_bytes(const char *what, const char *size)
+{
+	for (int r = 1; r <= ROUNDS; r++) {
+		char pa[96], pb[96], sent[128], got[160], expect[192];
+		snprintf(pa, sizeof(pa), "[a] INIT: link %s sent sha256 ", what);
+		snprintf(pb, sizeof(pb), "[b] INIT: link %s received ", what);
+		after_nth(pa, r, sent, sizeof(sent));
+		after_nth(pb, r, got, sizeof(got));
+		snprintf(expect, sizeof(expect), "%s bytes sha256 %s", size, sent);
+		if (strcmp(got, expect))
+			fail_msg("round %d: b received '%s' over %s, a sent %s bytes sha256 %s", r,
+				 got, what, size, sent);
+	}
 }
 
 /* 256 KiB over TCP, the same bytes on both ends. */
 static void lab_links_net_tcp(void **state)
 {
 	(void)state;
-	char sent[128], got[160], expect[192];
-	after("[a] INIT: link tcp sent sha256 ", sent, sizeof(sent));
-	after("[b] INIT: link tcp received ", got, sizeof(got));
-	snprintf(expect, sizeof(expect), "262144 bytes sha256 %s", sent);
-	if (strcmp(got, expect))
-		fail_msg("b received '%s', a sent 262144 bytes sha256 %s", got, sent);
+	same_bytes("tcp", "262144");
 }
 
 /* A file over the console link ctl: a's /dev/virtio-ports/ctl to b's. */
 static void lab_links_console_file(void **state)
 {
 	(void)state;
-	char sent[128], got[160], expect[192];
-	after("[a] INIT: link console sent sha256 ", sent, sizeof(sent));
-	after("[b] INIT: link console received ", got, sizeof(got));
-	snprintf(expect, sizeof(expect), "32768 bytes sha256 %s", sent);
-	if (strcmp(got, expect))
-		fail_msg("b received '%s', a sent 32768 bytes sha256 %s", got, sent);
+	same_bytes("console", "32768");
 	no_fail("a");
 	no_fail("b");
 }
@@ -114,8 +146,20 @@ static void lab_links_console_file(void **state)
 static void lab_links_vsock(void **state)
 {
 	(void)state;
-	want("[b] INIT: link vsock vsockpeer: received: hello b from a");
-	want("[a] INIT: link vsock vsockpeer: reply: b got: hello b from a");
+	if (count("[b] INIT: link vsock vsockpeer: received: hello b from a") != ROUNDS ||
+	    count("[a] INIT: link vsock vsockpeer: reply: b got: hello b from a") != ROUNDS)
+		fail_msg("not %d vsock exchanges a->b", ROUNDS);
+}
+
+/* b restarted: a saw the link go down and come back. */
+static void lab_links_restart_seen(void **state)
+{
+	(void)state;
+	want("vmm system: restarting VM b (1 of 1)");
+	want("[a] INIT: link carrier down after round 1");
+	want("[a] INIT: link carrier up again");
+	want("[a] INIT: link round 2");
+	no_fail("a");
 }
 
 /* Off the link: a to CID 5 (c), c to CIDs 3 and 4 are refused by the
@@ -163,6 +207,7 @@ int main(void)
 		cmocka_unit_test(lab_links_net_tcp),
 		cmocka_unit_test(lab_links_console_file),
 		cmocka_unit_test(lab_links_vsock),
+		cmocka_unit_test(lab_links_restart_seen),
 		cmocka_unit_test(lab_links_outsider_refused),
 		cmocka_unit_test(lab_links_run_passes),
 	};
