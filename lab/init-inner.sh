@@ -295,10 +295,20 @@ wait_carrier() {
 	[ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = "$1" ]
 }
 
+# Waits up to 90 s for $1 to answer a ping (the other guest may boot
+# later), then pings it 3 times and prints the count.
+link_ping() {
+	i=0
+	until ping -c 1 -w 2 "$1" >/dev/null 2>&1 || [ "$i" -ge 45 ]; do
+		i=$((i + 1))
+	done
+	echo "INIT: link ping $2: $(ping -c 3 -w 20 "$1" 2>&1 | grep 'packets transmitted')"
+}
+
 # a's round with b: ping, 256 KiB over TCP, 32 KiB over the console
 # port, a vsock stream.
 link_round_a() {
-	echo "INIT: link ping b: $(ping -c 3 -w 90 192.0.2.20 2>&1 | grep 'packets transmitted')"
+	link_ping 192.0.2.20 b
 	dd if=/dev/urandom of=/tmp/tcp.bin bs=4096 count=64 2>/dev/null
 	echo "INIT: link tcp sent sha256 $(sha256sum </tmp/tcp.bin | cut -d' ' -f1)"
 	i=0
@@ -358,7 +368,7 @@ check_link() {
 		rm -f /tmp/tcp.done
 		(sleep 600 | (nc -l -p 7777 >/tmp/tcp.recv; touch /tmp/tcp.done)) &
 		link_net 192.0.2.20 || return
-		echo "INIT: link ping a: $(ping -c 3 -w 90 192.0.2.10 2>&1 | grep 'packets transmitted')"
+		link_ping 192.0.2.10 a
 		wait_for /tmp/tcp.done 120
 		echo "INIT: link tcp received $(wc -c </tmp/tcp.recv) bytes sha256 $(sha256sum </tmp/tcp.recv | cut -d' ' -f1)"
 		if port=$(port_dev ctl); then
