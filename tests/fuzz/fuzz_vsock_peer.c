@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!table)
 		init();
-	static uint8_t payload[VSOCK_MAX_PAYLOAD + 8];
+	static uint8_t payload[VSOCK_MAX_PAYLOAD + 8] = {0x5a}; /* its bytes do not matter */
 	while (size >= 3) {
 		uint8_t kind = data[0];
 		size_t len = (size_t)data[1] | (size_t)data[2] << 8;

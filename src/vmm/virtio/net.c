@@ -290,7 +290,7 @@ static void net_rx(struct virtio_net *n)
 			 * one-byte message is not a frame but the peer's state
 			 * (linkmsg.h); the chain stays ours for the next. */
 			if ((size_t)r == LINKMSG_LEN) {
-				uint8_t m;
+				uint8_t m = 0xff; /* none of ours, if the chain had no room */
 				net_iov_read(iov, (unsigned)k, &m, 1);
 				net_link_msg(n, m);
 				continue;

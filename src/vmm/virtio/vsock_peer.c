@@ -283,7 +283,8 @@ bool vsock_peers_rx(struct vsock_peers *ps, struct vsock_hdr *h, const struct io
 		memcpy(h, p->in, sizeof(*h));
 		if (h->op == VSOCK_OP_RW) {
 			size_t left = p->in_len - p->in_off;
-			size_t take = left < cap ? left : cap;
+			bool split = cap < left || p->in_off;
+			size_t take = split && cap < left ? cap : left;
 			if (!take) {
 				/* A receive buffer with no room for data (no
 				 * Linux driver posts one): that packet is lost. */
@@ -292,7 +293,7 @@ bool vsock_peers_rx(struct vsock_peers *ps, struct vsock_hdr *h, const struct io
 				continue;
 			}
 			vp_iov_write(iov, niov, p->in + sizeof(*h) + p->in_off, take);
-			if (take < left || p->in_off)
+			if (split)
 				ps->st.rx_split++;
 			p->in_off += (uint32_t)take;
 			h->len = (uint32_t)take;
