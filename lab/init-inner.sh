@@ -245,11 +245,11 @@ check_vsock() {
 
 # Prints the device of the virtio console port named $1, linked as
 # /dev/virtio-ports/$1 (what udev does; there is no udev here); false when
-# no such port shows up within 10 s.
+# no such port shows up within 60 s.
 port_dev() {
 	dev=""
 	i=0
-	while [ -z "$dev" ] && [ "$i" -lt 100 ]; do
+	while [ -z "$dev" ] && [ "$i" -lt 600 ]; do
 		for p in /sys/class/virtio-ports/*; do
 			[ "$(cat "$p/name" 2>/dev/null)" = "$1" ] && dev=$(basename "$p")
 		done
@@ -262,10 +262,11 @@ port_dev() {
 	echo "/dev/virtio-ports/$1"
 }
 
-# eth0 up as $1/24; false when there is no eth0.
+# eth0 up as $1/24; false when there is no eth0 within 60 s (three
+# guests boot at once on the lab machine: their probes are slow).
 link_net() {
-	if ! wait_for /sys/class/net/eth0 10; then
-		echo "INIT: FAIL link net: no eth0"
+	if ! wait_for /sys/class/net/eth0 60; then
+		echo "INIT: FAIL link net: no eth0 within 60 s"
 		return 1
 	fi
 	ip link set eth0 up
@@ -285,14 +286,28 @@ vsock_retry() {
 	sed 's/^/INIT: link vsock /' /tmp/vsock.out
 }
 
-# Waits up to $2 seconds for eth0's carrier to read $1.
-wait_carrier() {
-	i=0
-	while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != "$1" ] && [ "$i" -lt "$(($2 * 10))" ]; do
-		usleep 100000
-		i=$((i + 1))
-	done
-	[ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = "$1" ]
+# Watches eth0's carrier from now on, in the background: each change is
+# printed ("INIT: link carrier N"), the first loss leaves /tmp/carrier.down
+# and the first return after it /tmp/carrier.up, so that a change is seen
+# however briefly it lasts and whatever the guest is doing meanwhile.
+watch_carrier() {
+	rm -f /tmp/carrier.down /tmp/carrier.up
+	(
+		prev=1
+		while :; do
+			c=$(cat /sys/class/net/eth0/carrier 2>/dev/null)
+			if [ -n "$c" ] && [ "$c" != "$prev" ]; then
+				echo "INIT: link carrier $c"
+				if [ "$c" = 0 ]; then
+					touch /tmp/carrier.down
+				elif [ -e /tmp/carrier.down ]; then
+					touch /tmp/carrier.up
+				fi
+				prev=$c
+			fi
+			usleep 50000
+		done
+	) &
 }
 
 # Waits up to 90 s for $1 to answer a ping (the other guest may boot
@@ -340,6 +355,7 @@ check_link() {
 	case $role in
 	a)
 		link_net 192.0.2.10 || return
+		watch_carrier
 		# Off the link: CID 5 is c's, whom a's link does not name.
 		vsockpeer connect 5 5000 "hello c from a" >/tmp/vsock.out 2>&1
 		echo "INIT: link to cid 5 status $? $(tr '\n' ' ' </tmp/vsock.out)"
@@ -350,16 +366,17 @@ check_link() {
 			[ "$round" -lt "$n" ] || break
 			# b ends and is restarted: its monitor's end says DOWN,
 			# the new b's driver says UP (docs/system.md).
-			if wait_carrier 0 300; then
-				echo "INIT: link carrier down after round $round"
+			if wait_for /tmp/carrier.down 300; then
+				echo "INIT: link carrier went down after round $round"
 			else
 				echo "INIT: FAIL link carrier: still up 300 s after round $round"
 			fi
-			if wait_carrier 1 300; then
+			if wait_for /tmp/carrier.up 300; then
 				echo "INIT: link carrier up again"
 			else
 				echo "INIT: FAIL link carrier: not up again within 300 s"
 			fi
+			rm -f /tmp/carrier.down /tmp/carrier.up
 			round=$((round + 1))
 		done
 		;;
