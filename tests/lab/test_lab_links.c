@@ -14,7 +14,9 @@
  * Every case reads the console of ONE lab boot (lab/run.sh links), made by
  * the first case that needs it. What each line means is in
  * lab/init-inner.sh (check=link:ROLE[:N]) and lab/init-outer.sh (links_test);
- * the supervisor prefixes each guest's lines with "[NAME] ".
+ * the supervisor prefixes each guest's lines with "[NAME] ". With
+ * LAB_LINKS_CONSOLE=FILE the cases read a console kept before (lab/run.sh
+ * --log; the cases' own boot keeps /tmp/lab-links.console) instead.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,6 +43,24 @@ static void boot(void)
 		return;
 	}
 	lab.done = true;
+	/* LAB_LINKS_CONSOLE=FILE: check a console kept before (--log) instead
+	 * of booting the lab again, as a passed run.sh left it. */
+	const char *kept = getenv("LAB_LINKS_CONSOLE");
+	if (kept && *kept) {
+		FILE *f = fopen(kept, "r");
+		if (!f)
+			fail_msg("LAB_LINKS_CONSOLE=%s: cannot open it", kept);
+		lab.r = (struct cmd_result){0};
+		size_t cap = 1 << 20, n = 0;
+		lab.r.out = malloc(cap + 1);
+		lab.r.err = calloc(1, 1);
+		assert_non_null(lab.r.out);
+		assert_non_null(lab.r.err);
+		n = fread(lab.r.out, 1, cap, f);
+		lab.r.out[n] = '\0';
+		fclose(f);
+		return;
+	}
 	lab.skip_why = lab_unavailable();
 	if (lab.skip_why)
 		skip_because("%s", lab.skip_why);
@@ -158,8 +178,11 @@ static void lab_links_restart_seen(void **state)
 {
 	(void)state;
 	want("vmm system: restarting VM b (1 of 1)");
+	/* Prefixes only: a guest's line that stalls half-way is shown in two
+	 * parts (docs/system.md, the console server), and these come from
+	 * two processes at once. */
 	want("[a] INIT: link carrier 0");
-	want("[a] INIT: link carrier went down after round 1");
+	want("[a] INIT: link carrier went down");
 	want("[a] INIT: link carrier up again");
 	want("[a] INIT: link round 2");
 	no_fail("a");
