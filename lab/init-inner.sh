@@ -365,7 +365,9 @@ check_link() {
 			link_round_a
 			[ "$round" -lt "$n" ] || break
 			# b ends and is restarted: its monitor's end says DOWN,
-			# the new b's driver says UP (docs/system.md).
+			# the new b's driver says UP (docs/system.md). What the
+			# watcher saw before (b coming up late) is not that.
+			rm -f /tmp/carrier.down /tmp/carrier.up
 			if wait_for /tmp/carrier.down 300; then
 				echo "INIT: link carrier went down after round $round"
 			else
