@@ -5,7 +5,7 @@
 # command line (comma-separated) and powers the machine off so QEMU exits.
 # Each step prints a "LAB: " marker; lab/run.sh reads them to tell which
 # layer failed. Options on the kernel command line:
-#   lab.test=info,guests,benchguest,linux,firmware,timing,virtio,virtio-qemu,chan,vfio,shell
+#   lab.test=info,guests,benchguest,linux,firmware,timing,virtio,virtio-qemu,chan,vfio,links,shell
 #                  what to run (timing:N: N runs per monitor, default 5)
 #   lab.virtio=LIST  the devices the virtio tests give the Linux guest
 #                  (disk,rodisk,rng,vsock,net,console; default disk,rodisk,rng; none:
@@ -495,6 +495,37 @@ vfio_test() {
 	echo "LAB: vfio done"
 }
 
+# --- links: Linux guests on links between VMs, under one vmm system --------
+# Three Linux guests under `vmm system`: a and b share a net link (frames
+# straight between their monitors), a console link ctl and a vsock link
+# (CIDs 3 and 4); c (CID 5) has a vsock device but is on no link. Each
+# guest's /init plays its part (check=link:ROLE, init-inner.sh) and powers
+# off; b is restarted once (on_exit = "restart") and a does its part again
+# with the new b, after seeing its carrier go off and come back. The
+# system ends when a, c and b's second run have ended.
+links_test() {
+	cfg=/tmp/links.cfg
+	k="kernel = \"/lab/vmlinuz\"; initrd = \"/lab/inner.cpio.gz\"; mem = \"$mem\"; cpus = $cpus;"
+	cat >"$cfg" <<EOF
+log_dir = "/tmp/links-logs";
+vms = (
+  { name = "a"; $k cmdline = "$inner check=link:a:2"; vsock = { cid = 3; uds = "/tmp/a.vsock"; };
+    on_exit = "ignore"; },
+  { name = "b"; $k cmdline = "$inner check=link:b:10"; vsock = { cid = 4; uds = "/tmp/b.vsock"; };
+    on_exit = "restart"; restarts = 1; },
+  { name = "c"; $k cmdline = "$inner check=link:c"; vsock = { cid = 5; uds = "/tmp/c.vsock"; };
+    on_exit = "ignore"; }
+);
+links = (
+  { name = "lan"; type = "net"; between = [ "a", "b" ]; },
+  { name = "ctl"; type = "console"; between = [ "a", "b" ]; },
+  { type = "vsock"; between = [ "a", "b" ]; }
+);
+EOF
+	echo "LAB: links system: $(tr '\n' ' ' <"$cfg")"
+	run_vmm system "$cfg"
+}
+
 for t in $(echo "$tests" | tr ',' ' '); do
 	echo "LAB: test $t begin"
 	case $t in
@@ -547,6 +578,9 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		;;
 	virtio)
 		virtio_test vmm
+		;;
+	links)
+		links_test
 		;;
 	virtio-qemu)
 		if command -v qemu-system-x86_64 >/dev/null 2>&1; then

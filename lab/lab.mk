@@ -21,6 +21,8 @@ LAB_FIRMWARE_BIN := $(BUILD)/tests/lab/test_lab_firmware
 # The passthrough cases (q35 with QEMU's VT-d and its edu device): one
 # boot of their own, so a program of their own too.
 LAB_VFIO_BIN := $(BUILD)/tests/lab/test_lab_vfio
+# The links cases (three Linux guests under vmm system): one boot, likewise.
+LAB_LINKS_BIN := $(BUILD)/tests/lab/test_lab_links
 LAB_TEST_SRCS := tests/lab/lablib.c tests/lab/lablib.h
 # The stopwatch of the boot-timing test, static like the monitor: the outer
 # image's libraries are QEMU's, and the helper should not depend on them.
@@ -38,6 +40,13 @@ LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
 LAB_BINS := $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN) $(LAB_FIRMWARE_BIN) $(LAB_VFIO_BIN)
 TEST_DEPS  += $(LAB_DIR)/ready $(LAB_BINS)
 TEST_ITEMS += $(addprefix lab:,$(LAB_BINS))
+# The links boot is not in make test yet: in 2 of 5 boots one guest's
+# first boot triple-faulted before its kernel printed anything (cause not
+# found, docs/lab.md), and a test that fails at random would hide every
+# other result. `make lab-links` runs it alone.
+.PHONY: lab-links
+lab-links: $(LAB_DIR)/ready $(LAB_LINKS_BIN) $(TEST_DEPS)
+	$(Q)python3 tests/run.py --build $(BUILD) lab:$(LAB_LINKS_BIN)
 # lab/run.sh and the tests find the cache through the environment.
 export LAB_CACHE
 
@@ -101,7 +110,7 @@ $(LAB_VSOCKPEER): tests/lab/vsockpeer.c
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
 
-$(LAB_BINS): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
+$(LAB_BINS) $(LAB_LINKS_BIN): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
 		tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"

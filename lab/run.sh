@@ -8,7 +8,7 @@
 #
 #   lab/run.sh [options] TEST[,TEST...]
 #     TEST            info, guests, benchguest, linux, timing[:N], virtio,
-#                     virtio-qemu, chan, vfio or shell (see lab/init-outer.sh)
+#                     virtio-qemu, chan, vfio, links or shell (see lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
 #     --mem SIZE      its memory (default 256M)
 #     --inner STR     its kernel command line
@@ -122,6 +122,10 @@ for t in $(echo "$tests" | tr ',' ' '); do
 	vfio)
 		printf '%s\n' "LAB: vfio edu bound to vfio-pci" "LAB: vfio done" >>"$expects"
 		vfio_lab=yes
+		;;
+	links)
+		printf '%s\n' "INIT: reached /init" "INIT: link a done" "INIT: link b done" \
+			"INIT: link c done" "LAB: vmm exit status 0" >>"$expects"
 		;;
 	esac
 	printf '%s\n' "LAB: test $t end" >>"$expects"

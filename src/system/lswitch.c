@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linkmsg.h"
 #include "vmmstatus.h"
 
 void lsw_init(struct lsw *sw, unsigned nports)
@@ -22,6 +23,14 @@ void lsw_init(struct lsw *sw, unsigned nports)
 		abort(); /* the supervisor passes 3..SD_MAX_VMS */
 	memset(sw, 0, sizeof(*sw));
 	sw->nports = nports;
+}
+
+void lsw_set_mac(struct lsw *sw, unsigned p, const uint8_t mac[6])
+{
+	if (p >= sw->nports || (mac[0] & 1))
+		abort(); /* the supervisor passes a checked unicast MAC per port */
+	memcpy(sw->port[p].mac, mac, 6);
+	sw->port[p].has_mac = true;
 }
 
 void lsw_free(struct lsw *sw)
@@ -103,12 +112,30 @@ static void lsw_enqueue(struct lsw *sw, unsigned p, const uint8_t *frame, size_t
 void lsw_input(struct lsw *sw, unsigned in, const uint8_t *frame, size_t len, uint64_t now_ms)
 {
 	struct lsw_port *ip = &sw->port[in];
+	if (len == LINKMSG_LEN) {
+		/* The port's VM ended: what was learnt there is stale (a
+		 * restarted VM, or another, may come back anywhere). */
+		ip->st.link_msgs++;
+		if (frame[0] == LINKMSG_DOWN)
+			for (unsigned i = 0; i < LSW_TABLE_MAX; i++)
+				if (sw->table[i].used && sw->table[i].port == in) {
+					sw->table[i].used = false;
+					sw->nentries--;
+				}
+		return;
+	}
 	if (len < LSW_FRAME_MIN) {
 		ip->st.drop_short++;
 		return;
 	}
 	if (len > LSW_FRAME_MAX) {
 		ip->st.drop_long++;
+		return;
+	}
+	/* Before learning: a spoofed source must not move another VM's
+	 * address to this port. */
+	if (ip->has_mac && memcmp(frame + 6, ip->mac, 6)) {
+		ip->st.drop_spoofed++;
 		return;
 	}
 	ip->st.rx++;
@@ -238,23 +265,55 @@ static int lsw_sandbox(void)
 	return rc ? -1 : 0;
 }
 
+/* Exactly XX:XX:XX:XX:XX:XX, unicast. */
+static bool lsw_parse_mac(const char *s, uint8_t mac[6])
+{
+	if (strlen(s) != 17)
+		return false;
+	for (unsigned i = 0; i < 6; i++) {
+		unsigned v = 0;
+		for (unsigned k = 0; k < 2; k++) {
+			char c = s[3 * i + k];
+			unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+				     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+				     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+							    : 16u;
+			if (d == 16)
+				return false;
+			v = v * 16 + d;
+		}
+		if (i < 5 && s[3 * i + 2] != ':')
+			return false;
+		mac[i] = (uint8_t)v;
+	}
+	return !(mac[0] & 1);
+}
+
 int lsw_main(int argc, char **argv)
 {
-	/* argv: vmm switch NAME FD FD ... */
+	/* argv: vmm switch NAME FD[,MAC] FD[,MAC] ... */
 	if (argc < 5 || argc - 3 > LSW_PORTS_MAX) {
-		fprintf(stderr, "vmm switch: usage: vmm switch NAME FD FD FD... (3 to %d ports; "
-			"started by vmm system)\n", LSW_PORTS_MAX);
+		fprintf(stderr, "vmm switch: usage: vmm switch NAME FD[,MAC] FD[,MAC] FD[,MAC]... "
+			"(3 to %d ports; started by vmm system)\n", LSW_PORTS_MAX);
 		return VMM_EXIT_CONFIG;
 	}
 	const char *name = argv[2];
 	unsigned n = (unsigned)(argc - 3);
 	int fds[LSW_PORTS_MAX];
+	uint8_t macs[LSW_PORTS_MAX][6];
+	bool has_mac[LSW_PORTS_MAX];
 	for (unsigned i = 0; i < n; i++) {
 		char *end;
 		long v = strtol(argv[3 + i], &end, 10);
 		int type = 0;
 		socklen_t tl = sizeof(type);
-		if (*end || v < 3 || v > 1 << 20 ||
+		has_mac[i] = *end == ',';
+		if (has_mac[i] && !lsw_parse_mac(end + 1, macs[i])) {
+			fprintf(stderr, "vmm switch %s: port %u: %s: the MAC after the comma is not "
+				"a unicast XX:XX:XX:XX:XX:XX\n", name, i, argv[3 + i]);
+			return VMM_EXIT_CONFIG;
+		}
+		if ((*end && !has_mac[i]) || v < 3 || v > 1 << 20 ||
 		    getsockopt((int)v, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
 		    type != SOCK_SEQPACKET) {
 			fprintf(stderr, "vmm switch %s: port %u: %s is not a SOCK_SEQPACKET socket "
@@ -266,6 +325,9 @@ int lsw_main(int argc, char **argv)
 	}
 	static struct lsw sw;
 	lsw_init(&sw, n);
+	for (unsigned i = 0; i < n; i++)
+		if (has_mac[i])
+			lsw_set_mac(&sw, i, macs[i]);
 	if (lsw_sandbox()) {
 		fprintf(stderr, "vmm switch %s: cannot load the seccomp filter\n", name);
 		return VMM_EXIT_CONFIG;

@@ -19,6 +19,12 @@
  *
  * Frames come from guests: hostile. Too short (no Ethernet header) or too
  * long frames are dropped and counted; nothing else in them is trusted.
+ * A port may be given its VM's MAC (vmm system always gives it): a frame
+ * from it with another source address is dropped and counted, so a guest
+ * can neither pose as another VM nor fill the table with made-up
+ * addresses. A one-byte message (linkmsg.h) is not a frame: LINKMSG_DOWN
+ * from the supervisor, when that port's VM has ended, forgets the
+ * addresses learnt on the port.
  */
 #ifndef LSWITCH_H
 #define LSWITCH_H
@@ -41,6 +47,8 @@ struct lsw_port_stats {
 	uint64_t drop_full;       /* frames for it dropped: its queue was full */
 	uint64_t drop_short, drop_long; /* frames from it refused */
 	uint64_t drop_filtered;   /* unicast from it to an address on its own port */
+	uint64_t drop_spoofed;    /* from it with a source MAC not its VM's */
+	uint64_t link_msgs;       /* linkmsg.h messages from it */
 	uint64_t flooded;         /* frames from it sent to every other port */
 };
 
@@ -55,6 +63,8 @@ struct lsw_port {
 	unsigned nq;
 	size_t qbytes;
 	bool gone;                /* its peer hung up: no longer polled */
+	bool has_mac;             /* mac is the only source address it may use */
+	uint8_t mac[6];
 	struct lsw_port_stats st;
 };
 
@@ -76,6 +86,8 @@ struct lsw {
 /* A switch of nports (2..LSW_PORTS_MAX) ports, empty table and queues. */
 void lsw_init(struct lsw *sw, unsigned nports);
 void lsw_free(struct lsw *sw); /* the queued frames */
+/* Port p's VM sends only from `mac` (a unicast address). */
+void lsw_set_mac(struct lsw *sw, unsigned p, const uint8_t mac[6]);
 
 /* A frame that came in on port `in` at time now_ms: learn its source,
  * queue it on the port(s) it goes to. */
@@ -96,7 +108,7 @@ void lsw_pop(struct lsw *sw, unsigned p);
  * a poll error. */
 int lsw_step(struct lsw *sw, const int *fds, int timeout_ms);
 
-/* `vmm switch NAME FD...`: the process. Returns its exit status. */
+/* `vmm switch NAME FD[,MAC]...`: the process. Returns its exit status. */
 int lsw_main(int argc, char **argv);
 
 #endif

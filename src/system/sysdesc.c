@@ -30,9 +30,12 @@
 #include "hvboot.h"
 #include "net.h"
 #include "sysdesc.h"
+#include "virtio_console.h"
 #include "vsock.h"
 
 #define SD_PAGE 4096ull
+
+_Static_assert(SD_VSOCK_LINK_MAX == VSOCK_PEERS_MAX + 1, "a vsock link's VMs are each other's peers");
 
 struct sd_problem {
 	unsigned line;
@@ -1768,6 +1771,10 @@ static void sd_parse_link(struct sd_ctx *c, const config_setting_t *g, const str
 		} else if (n > SD_MAX_VMS) {
 			sd_report(c, sd_line(s), "between has %d entries, more than the %d VMs a "
 				  "system has", n, SD_MAX_VMS);
+		} else if (type_ok && l->type == SD_LINK_VSOCK && n > (int)SD_VSOCK_LINK_MAX) {
+			sd_report(c, sd_line(s), "between has %d entries; a vsock link joins at most "
+				  "%u VMs (a socketpair for each pair of them, %u peers a VM); split "
+				  "it, or use a net link", n, SD_VSOCK_LINK_MAX, VSOCK_PEERS_MAX);
 		} else {
 			ends_ok = true;
 			for (int i = 0; i < n; i++) {
@@ -1802,11 +1809,25 @@ static void sd_parse_link(struct sd_ctx *c, const config_setting_t *g, const str
 
 /* Cross checks of the links: names, the monitor's one net and one vsock
  * device per VM, a CID for every VM on a vsock link, no MAC twice on a
- * segment. */
+ * segment, at most CONSOLE_MAX_PORTS console links a VM. */
 static void sd_check_links(struct sd_ctx *c, const struct sd_system *sys,
 			   const struct sd_vm_note *notes, const bool *ok)
 {
 	char lab[64];
+	unsigned ports[SD_MAX_VMS] = {0};
+	for (size_t i = 0; i < sys->nlinks; i++) {
+		const struct sd_link *l = &sys->links[i];
+		if (!ok[i] || l->type != SD_LINK_CONSOLE)
+			continue;
+		for (unsigned k = 0; k < l->n; k++) {
+			if (++ports[l->vm[k]] != CONSOLE_MAX_PORTS + 1)
+				continue;
+			sd_vm_label(&sys->vms[l->vm[k]], &notes[l->vm[k]], lab, sizeof(lab));
+			sd_report(c, l->line, "%s is on console link \"%s\" and %u others; a VM's "
+				  "console has %u ports: take it off one", lab, l->name,
+				  CONSOLE_MAX_PORTS, CONSOLE_MAX_PORTS);
+		}
+	}
 	for (size_t i = 0; i < sys->nlinks; i++) {
 		const struct sd_link *l = &sys->links[i];
 		for (size_t j = 0; j < i && l->name[0]; j++) {

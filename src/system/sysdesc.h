@@ -103,6 +103,9 @@ struct sd_channel {
 /* A link between VMs (docs/system.md, "Links"): a net segment, a
  * console port pair or a vsock domain. */
 #define SD_MAX_LINKS 64
+/* A vsock link is a socketpair between each pair of its VMs (docs/system.md):
+ * at most VSOCK_PEERS_MAX + 1 VMs, so 120 pairs at most. */
+#define SD_VSOCK_LINK_MAX 16u
 enum sd_link_type { SD_LINK_NET, SD_LINK_CONSOLE, SD_LINK_VSOCK };
 struct sd_link {
 	char name[SD_NAME_MAX];     /* unique among links; "vsock" when a vsock link has none */

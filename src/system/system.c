@@ -22,6 +22,7 @@
 
 #include "blk.h"
 #include "console.h"
+#include "linkmsg.h"
 #include "lswitch.h"
 #include "machine.h"
 #include "sandbox.h"
@@ -30,6 +31,8 @@
 #define FD_CONSOLE 3
 #define FD_CHAN0 10 /* channel i: mem 10+3i, out 11+3i, in 12+3i */
 #define FD_NET 40   /* a net link's socket: --net link=40 */
+#define FD_PORT0 41 /* console link i's socket: --port name=LINK,fd=41+i */
+#define FD_VPEER0 (FD_PORT0 + CONSOLE_MAX_PORTS) /* vsock peer i: peer=CID@(44+i) */
 #define FD_SWITCH0 3 /* a switch's ports: 3, 4, ... */
 /* A partial line (a prompt waiting for input) is shown after this long. */
 #define QUIET_MS 100
@@ -41,6 +44,8 @@
 #define DRAIN_MAX (1u << 20)
 
 _Static_assert(FD_CHAN0 + 3 * CHANNEL_MAX <= FD_NET, "the channels' descriptors end below FD_NET");
+_Static_assert(FD_VPEER0 + VSOCK_PEERS_MAX < 100, "the link descriptors end below the 100 "
+	       "spawn moves its sources to");
 
 struct chan_rt {
 	int mem, a_to_b, b_to_a;
@@ -56,6 +61,15 @@ struct vmproc {
 	int wstatus;         /* last wait status, -1 while never ended */
 	int net;             /* our copy of its end of its net link, -1 when none */
 	char net_arg[64];    /* --net link=FD_NET,mac=... */
+	/* Console links: our copy of its end of each, at FD_PORT0 + i. */
+	int port[CONSOLE_MAX_PORTS];
+	char port_arg[CONSOLE_MAX_PORTS][SD_NAME_MAX + 24]; /* name=LINK,fd=N */
+	unsigned nports;
+	/* Its vsock link: our copy of its end of the pair with each peer,
+	 * at FD_VPEER0 + i, and the --vsock argument naming them. */
+	int vpeer[VSOCK_PEERS_MAX];
+	unsigned npeers;
+	char *vsock_arg;
 	bool termed, killed; /* sent SIGTERM / SIGKILL in this stop */
 	struct cstream out, msg; /* console to our stdout, messages to our stderr */
 };
@@ -124,14 +138,17 @@ static void child_fail(const char *what)
  */
 static int start_switch(struct sup *s, const struct sd_link *l, const int *ends, pid_t *out)
 {
-	char fdstr[SD_MAX_VMS][12];
+	char fdstr[SD_MAX_VMS][32];
 	const char *argv[3 + SD_MAX_VMS + 1];
 	int n = 0;
 	argv[n++] = s->o->self;
 	argv[n++] = "switch";
 	argv[n++] = l->name;
 	for (unsigned i = 0; i < l->n; i++) {
-		snprintf(fdstr[i], sizeof(fdstr[i]), "%u", FD_SWITCH0 + i);
+		/* The port's VM may send only from its own MAC (lswitch.h). */
+		const uint8_t *m = l->mac[i];
+		snprintf(fdstr[i], sizeof(fdstr[i]), "%u,%02x:%02x:%02x:%02x:%02x:%02x",
+			 FD_SWITCH0 + i, m[0], m[1], m[2], m[3], m[4], m[5]);
 		argv[n++] = fdstr[i];
 	}
 	argv[n] = NULL;
@@ -169,17 +186,101 @@ static int start_switch(struct sup *s, const struct sd_link *l, const int *ends,
 	return 0;
 }
 
+/*
+ * A console link: one SOCK_STREAM socketpair, an end to each VM's
+ * console port named after the link (virtio_console.h): the bytes go
+ * from one monitor to the other in the host kernel.
+ */
+static int setup_console_link(struct sup *s, const struct sd_link *l)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		fprintf(stderr, "vmm system: link %s: socketpair: %s\n", l->name, strerror(errno));
+		return -1;
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		struct vmproc *v = &s->vp[l->vm[k]];
+		if (v->nports == CONSOLE_MAX_PORTS) {
+			/* sd_load refuses more: our bug if it gets here. */
+			fprintf(stderr, "vmm system: internal error: VM %s on more than %u console "
+				"links\n", v->vm->name, CONSOLE_MAX_PORTS);
+			abort();
+		}
+		snprintf(v->port_arg[v->nports], sizeof(v->port_arg[0]), "name=%s,fd=%u", l->name,
+			 FD_PORT0 + v->nports);
+		v->port[v->nports++] = sp[k];
+	}
+	return 0;
+}
+
+/*
+ * A vsock link: a SOCK_SEQPACKET socketpair for each pair of its VMs, an
+ * end to each monitor as a peer of its vsock device (vsock_peer.h): a
+ * packet for the other's CID goes from one monitor to the other in the
+ * host kernel, and a monitor holds sockets only to the CIDs its link
+ * names. Each VM's --vsock gets ",peer=CID@FD" for every other.
+ */
+static int setup_vsock_link(struct sup *s, const struct sd_link *l)
+{
+	uint64_t cid[SD_MAX_VMS];
+	for (unsigned k = 0; k < l->n; k++) {
+		struct vsock_cfg vc;
+		char err[256];
+		const struct sd_vm *vm = &s->sys->vms[l->vm[k]];
+		if (!vm->vsock || vsock_parse_option(vm->vsock, &vc, err, sizeof(err))) {
+			/* sd_load gave every VM on it a checked vsock. */
+			fprintf(stderr, "vmm system: internal error: VM %s on vsock link %s without "
+				"a vsock device\n", vm->name, l->name);
+			abort();
+		}
+		cid[k] = vc.cid;
+	}
+	for (unsigned a = 0; a < l->n; a++) {
+		struct vmproc *v = &s->vp[l->vm[a]];
+		size_t cap = strlen(v->vm->vsock) + 1 + (size_t)(l->n - 1) * 32;
+		if (!(v->vsock_arg = malloc(cap))) {
+			fprintf(stderr, "vmm system: out of memory\n");
+			return -1;
+		}
+		snprintf(v->vsock_arg, cap, "%s", v->vm->vsock);
+	}
+	for (unsigned a = 0; a < l->n; a++)
+		for (unsigned b = a + 1; b < l->n; b++) {
+			int sp[2];
+			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+				fprintf(stderr, "vmm system: link %s: socketpair: %s\n", l->name,
+					strerror(errno));
+				return -1;
+			}
+			unsigned ends[2] = {a, b};
+			for (unsigned e = 0; e < 2; e++) {
+				struct vmproc *v = &s->vp[l->vm[ends[e]]];
+				size_t len = strlen(v->vsock_arg);
+				size_t cap = strlen(v->vm->vsock) + 1 + (size_t)(l->n - 1) * 32;
+				if (v->npeers == VSOCK_PEERS_MAX)
+					abort(); /* sd_load allows SD_VSOCK_LINK_MAX VMs a link */
+				snprintf(v->vsock_arg + len, cap - len, ",peer=%llu@%u",
+					 (unsigned long long)cid[ends[!e]], FD_VPEER0 + v->npeers);
+				v->vpeer[v->npeers++] = sp[e];
+			}
+		}
+	return 0;
+}
+
 static int setup_links(struct sup *s)
 {
 	const struct sd_system *sys = s->sys;
 	for (size_t i = 0; i < sys->nlinks; i++) {
 		const struct sd_link *l = &sys->links[i];
-		if (l->type != SD_LINK_NET) {
-			/* Checked by --check; run by a later version. */
-			fprintf(stderr, "vmm system: link %s: %s links are not carried yet; only "
-				"net links are (docs/system.md, \"Links\")\n", l->name,
-				sd_link_type_name(l->type));
-			return -1;
+		if (l->type == SD_LINK_CONSOLE) {
+			if (setup_console_link(s, l))
+				return -1;
+			continue;
+		}
+		if (l->type == SD_LINK_VSOCK) {
+			if (setup_vsock_link(s, l))
+				return -1;
+			continue;
 		}
 		int sw_end[SD_MAX_VMS];
 		for (unsigned k = 0; k < l->n; k++) {
@@ -226,14 +327,40 @@ static int setup_links(struct sup *s)
 	return 0;
 }
 
-/* Before a VM starts again: what its peers sent the old guest is not the
- * new one's (the frames are dropped unread). */
-static void net_drain(struct vmproc *v)
+/* What is queued on one of our copies of a VM's link ends, dropped
+ * unread (bounded: a peer may keep sending). */
+static void link_drain(int fd)
 {
-	char buf[64];
-	for (unsigned i = 0; v->net >= 0 && i < 100000; i++)
-		if (recv(v->net, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) < 0)
+	char buf[4096];
+	for (unsigned i = 0; fd >= 0 && i < 100000; i++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) <= 0)
 			break;
+}
+
+/* Before a VM starts again: what its peers sent the old guest is not the
+ * new one's (the frames, packets and bytes are dropped unread). */
+static void links_drain(struct vmproc *v)
+{
+	link_drain(v->net);
+	for (unsigned i = 0; i < v->nports; i++)
+		link_drain(v->port[i]);
+	for (unsigned i = 0; i < v->npeers; i++)
+		link_drain(v->vpeer[i]);
+}
+
+/* A VM's process ended: on its net link and vsock link its peers (or the
+ * switch) hear LINKMSG_DOWN from its end (linkmsg.h), which we hold, so
+ * that they report the link down and reset the connections to it. A
+ * console link is a byte stream with no room for a message: its peer's
+ * port stays open, and what it sends meanwhile is dropped at the restart
+ * (links_drain). */
+static void links_down(struct vmproc *v)
+{
+	uint8_t m = LINKMSG_DOWN;
+	if (v->net >= 0)
+		(void)send(v->net, &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	for (unsigned i = 0; i < v->npeers; i++)
+		(void)send(v->vpeer[i], &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* Starts VM v. The child gets: stdin /dev/null, stdout and stderr on a
@@ -262,7 +389,7 @@ static int spawn(struct sup *s, struct vmproc *v)
 	 * disks, net and vsock, the channels, the passthrough functions, each
 	 * with a value; NULL. */
 	const char *argv[2 + 2 * 7 + 2 + 2 * (VIRTIO_BLK_MAX + 2) + 2 * CHANNEL_MAX +
-			 2 * VFIO_MAX_DEVS + 1 + 1 + 2 * 4 /* the real-time options */];
+			 2 * VFIO_MAX_DEVS + 2 * CONSOLE_MAX_PORTS + 1 + 1 + 2 * 4 /* the real-time options */];
 	int n = 0;
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)v->vm->mem);
 	snprintf(cpus, sizeof(cpus), "%u", v->vm->cpus);
@@ -334,7 +461,11 @@ static int spawn(struct sup *s, struct vmproc *v)
 	}
 	if (v->vm->vsock) {
 		argv[n++] = "--vsock";
-		argv[n++] = v->vm->vsock;
+		argv[n++] = v->vsock_arg ? v->vsock_arg : v->vm->vsock;
+	}
+	for (unsigned i = 0; i < v->nports; i++) {
+		argv[n++] = "--port";
+		argv[n++] = v->port_arg[i];
 	}
 	for (unsigned i = 0; i < v->vm->npassthrough; i++) {
 		argv[n++] = "--vfio";
@@ -395,7 +526,8 @@ static int spawn(struct sup *s, struct vmproc *v)
 		signal(SIGPIPE, SIG_DFL);
 		/* Move every source out of the way first (to 100 and up), so
 		 * that placing one at its number cannot close another. */
-		int src[5 + CHANNEL_MAX * 3], dst[5 + CHANNEL_MAX * 3], ns = 0;
+		int src[5 + CHANNEL_MAX * 3 + CONSOLE_MAX_PORTS + VSOCK_PEERS_MAX],
+			dst[5 + CHANNEL_MAX * 3 + CONSOLE_MAX_PORTS + VSOCK_PEERS_MAX], ns = 0;
 		src[ns] = s->nul, dst[ns++] = STDIN_FILENO;
 		src[ns] = err[1], dst[ns++] = STDOUT_FILENO;
 		src[ns] = err[1], dst[ns++] = STDERR_FILENO;
@@ -404,6 +536,10 @@ static int spawn(struct sup *s, struct vmproc *v)
 			src[ns] = fds[i], dst[ns++] = FD_CHAN0 + i;
 		if (v->net >= 0)
 			src[ns] = v->net, dst[ns++] = FD_NET;
+		for (unsigned i = 0; i < v->nports; i++)
+			src[ns] = v->port[i], dst[ns++] = FD_PORT0 + (int)i;
+		for (unsigned i = 0; i < v->npeers; i++)
+			src[ns] = v->vpeer[i], dst[ns++] = FD_VPEER0 + (int)i;
 		for (int i = 0; i < ns; i++)
 			if ((src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 100)) < 0)
 				child_fail("passing descriptors");
@@ -414,7 +550,10 @@ static int spawn(struct sup *s, struct vmproc *v)
 		 * us inherit without close-on-exec. */
 		sandbox_close_range(FD_CONSOLE + 1, FD_CHAN0 - 1);
 		sandbox_close_range((unsigned)(FD_CHAN0 + nfds), FD_NET - 1);
-		sandbox_close_range(v->net >= 0 ? FD_NET + 1 : FD_NET, ~0u);
+		if (v->net < 0)
+			sandbox_close_range(FD_NET, FD_NET);
+		sandbox_close_range(FD_PORT0 + v->nports, FD_VPEER0 - 1);
+		sandbox_close_range(FD_VPEER0 + v->npeers, ~0u);
 		if (v->vm->pin >= 0 && !v->vm->pin_list && !v->vm->realtime) {
 			cpu_set_t set;
 			CPU_ZERO(&set);
@@ -645,6 +784,7 @@ static void reap(struct sup *s, int *running, bool *clean, double now)
 		(*running)--;
 		v->wstatus = st;
 		drain_dead(v, now);
+		links_down(v);
 		say(s, "VM %s ended: %s", v->vm->name, vmm_wait_meaning(st, why, sizeof(why)));
 		bool ok = WIFEXITED(st) && (WEXITSTATUS(st) == VMM_EXIT_OK || WEXITSTATUS(st) == 1);
 		if (!ok)
@@ -655,7 +795,7 @@ static void reap(struct sup *s, int *running, bool *clean, double now)
 			v->restarts++;
 			say(s, "restarting VM %s (%u of %u)", v->vm->name, v->restarts,
 			    v->vm->restarts);
-			net_drain(v);
+			links_drain(v);
 			if (spawn(s, v) == 0)
 				(*running)++;
 			else
@@ -789,6 +929,11 @@ static void sup_free(struct sup *s)
 			close(v->err);
 		if (v->net >= 0)
 			close(v->net);
+		for (unsigned k = 0; k < v->nports; k++)
+			close(v->port[k]);
+		for (unsigned k = 0; k < v->npeers; k++)
+			close(v->vpeer[k]);
+		free(v->vsock_arg);
 		cq_free(&v->out.q);
 		cq_free(&v->msg.q);
 	}

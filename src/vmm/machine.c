@@ -558,6 +558,10 @@ static void vio_sandbox(struct sandbox_opts *sb)
 	if (vio_vsock_on) {
 		sb->epoll_fds[sb->nepoll++] = vsock_conn_fd(vio_vsock.t);
 		sb->listen_fds[sb->nlisten++] = vsock_conn_listen_fd(vio_vsock.t);
+		/* The peers' sockets: send and recv, whose rules name no fd. */
+		for (unsigned i = 0; i < vsock_peers_count(vio_vsock.ps) &&
+				     sb->nkeep < SANDBOX_MAX_KEEP_FDS; i++)
+			sb->keep_fds[sb->nkeep++] = vsock_peers_fd(vio_vsock.ps, i);
 	}
 	if (vio_console_on) {
 		sb->epoll_fds[sb->nepoll++] = vio_console.epfd;

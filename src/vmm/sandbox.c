@@ -89,15 +89,18 @@ const struct sandbox_rule sandbox_policy[] = {
 	{"fallocate", SANDBOX_ARGS_PUNCH, BLK,
 	 "virtio-blk DISCARD: punch a hole in the image (disk fds, PUNCH_HOLE|KEEP_SIZE only)"},
 	{"readv", SANDBOX_ARGS_TAP_FD, NET,
-	 "virtio-net rx: a frame from the TAP straight into the guest's buffer (TAP fds only)"},
+	 "virtio-net rx: a frame from the TAP or link straight into the guest's buffer (TAP "
+	 "and link fds only)"},
 	{"writev", SANDBOX_ARGS_TAP_FD, NET,
-	 "virtio-net tx: header and frame from the guest's buffers to the TAP (TAP fds only)"},
+	 "virtio-net tx: header and frame from the guest's buffers to the TAP, or the frame "
+	 "and the one-byte link state to a net link's socket (TAP and link fds only)"},
 	{"epoll_wait", SANDBOX_ARGS_EPOLL_FD, VSOCK | CONS,
 	 "virtio-vsock, virtio-console: which host sockets have events (their epoll sets "
 	 "only)"},
 	{"epoll_pwait", SANDBOX_ARGS_EPOLL_FD, VSOCK | CONS, "what epoll_wait(3) may become"},
 	{"epoll_ctl", SANDBOX_ARGS_EPOLL_FD, VSOCK | CONS,
-	 "virtio-vsock: watch a connection's socket for input or output as its state wants; "
+	 "virtio-vsock: watch a connection's or a peer's socket for input or output as its "
+	 "state wants; "
 	 "virtio-console: a port's socket for input while a guest program has it open and "
 	 "has buffers, for output while it is full"},
 	{"accept4", SANDBOX_ARGS_ACCEPT, VSOCK,
@@ -111,11 +114,13 @@ const struct sandbox_rule sandbox_policy[] = {
 	 "to (as Firecracker's vsock does). Doing the connect in a helper outside the sandbox "
 	 "that passes the fd back would close this; not done yet"},
 	{"sendto", SANDBOX_ARGS_SEND, VSOCK | CONS,
-	 "virtio-vsock: guest bytes and the OK line to host sockets; virtio-console: a "
+	 "virtio-vsock: guest bytes and the OK line to host sockets, packets and link "
+	 "messages to a vsock link's peer sockets; virtio-console: a "
 	 "port's bytes from the guest's buffers to its socket (send(2): sockets only, no "
 	 "descriptor passing, never SIGPIPE or blocking)"},
 	{"recvfrom", SANDBOX_ARGS_RECV, VSOCK | CONS,
-	 "virtio-vsock: host bytes into the guest's buffer, the CONNECT line (MSG_PEEK); "
+	 "virtio-vsock: host bytes into the guest's buffer, the CONNECT line (MSG_PEEK), a "
+	 "peer's packets; "
 	 "virtio-console: a port's socket straight into the guest's receive buffer"},
 	{"shutdown", SANDBOX_ARGS_SHUT_WR, VSOCK,
 	 "virtio-vsock: the guest's SHUTDOWN(SEND) ends the host program's input"},

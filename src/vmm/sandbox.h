@@ -91,7 +91,8 @@ extern const size_t sandbox_nioctls;
 #define SANDBOX_MAX_DEV_FDS 64 /* virtio devices' eventfds */
 #define SANDBOX_MAX_DISKS 8
 #define SANDBOX_MAX_NET 4 /* TAPs; listening sockets and epoll sets of vsock, console */
-#define SANDBOX_MAX_KEEP_FDS 8 /* kept open, no rule of their own (keep_fds) */
+#define SANDBOX_MAX_KEEP_FDS 24 /* kept open, no rule of their own (keep_fds): console
+				* ports, vsock peers (VSOCK_PEERS_MAX) */
 #define SANDBOX_MAX_STATS 64   /* one per vCPU (KVM_MAX_VCPUS) */
 #define SANDBOX_MAX_VFIO 16 /* VFIO device fds; container and group fds kept */
 

@@ -599,6 +599,61 @@ static void a_vm_inherits_only_its_own_descriptors(void **state)
 	live_free(&l);
 }
 
+/* A VM's links reach its monitor at their descriptors and nothing more:
+ * on a net, a console and a vsock link, the net link's socket at 40, the
+ * port's at 41, the vsock peer's at 44, all kept by the monitor's sandbox
+ * (vmm run opens nothing there itself); 42, 43 and 45 (console ports and
+ * peers it does not have) are closed. A VM on no link has none of them. */
+static void links_reach_the_monitor_at_their_descriptors(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	const char *g = test_guest("noread64");
+	char vms[4 * PATH_MAX];
+	snprintf(vms, sizeof(vms),
+		 "{ name = \"x\"; kernel = \"%s\"; mem = \"8M\"; vsock = { cid = 3; uds = \"%s/x.vsock\"; }; },"
+		 "{ name = \"y\"; kernel = \"%s\"; mem = \"8M\"; vsock = { cid = 4; uds = \"%s/y.vsock\"; }; },"
+		 "{ name = \"z\"; kernel = \"%s\"; mem = \"8M\"; }",
+		 g, dir, g, dir, g);
+	struct live l;
+	live_start(&l, write_system(vms, "links = ( { name = \"n\"; type = \"net\"; between = "
+					 "[ \"x\", \"y\" ]; }, { name = \"c\"; type = \"console\"; "
+					 "between = [ \"x\", \"y\" ]; }, { type = \"vsock\"; "
+					 "between = [ \"x\", \"y\" ]; } );"),
+		   NULL, 0);
+	assert_true(live_wait_out(&l, "[x] noread: up", 10000));
+	assert_true(live_wait_out(&l, "[y] noread: up", 10000));
+	assert_true(live_wait_out(&l, "[z] noread: up", 10000));
+	pid_t vm[4];
+	size_t n = children_of(l.pid, vm, 4);
+	assert_int_equal(n, 3);
+	unsigned linked = 0, bare = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool sock[64] = {false}, open_[64] = {false};
+		for (int fd = 40; fd < 64; fd++) {
+			char p[64], link[128];
+			snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)vm[i], fd);
+			ssize_t k = readlink(p, link, sizeof(link) - 1);
+			if (k <= 0)
+				continue;
+			link[k] = '\0';
+			open_[fd] = true;
+			sock[fd] = !strncmp(link, "socket:", 7);
+		}
+		test_note("VM process %d: 40 %d, 41 %d, 42 %d, 43 %d, 44 %d, 45 %d", (int)vm[i],
+			  open_[40], open_[41], open_[42], open_[43], open_[44], open_[45]);
+		if (sock[40] && sock[41] && sock[44] && !open_[42] && !open_[43] && !open_[45])
+			linked++;
+		else if (!open_[40] && !open_[41] && !open_[44])
+			bare++;
+	}
+	kill(l.pid, SIGTERM);
+	assert_int_not_equal(live_wait_exit(&l, 8000, true), -1);
+	live_free(&l);
+	assert_int_equal(linked, 2);
+	assert_int_equal(bare, 1);
+}
+
 /* A guest's carriage return, escape sequences and invalid UTF-8 reach the
  * terminal as visible escapes; the log keeps the bytes. */
 static void control_bytes_are_shown_harmlessly(void **state)
@@ -795,6 +850,53 @@ static void net_links_reach_each_vm(void **state)
 	cmd_result_free(&r);
 }
 
+/* Console and vsock links reach each VM's monitor: two VMs on a console
+ * link and a vsock link each find a virtio-console (1af4:1043) and a
+ * virtio-vsock (1af4:1053) function by PCI scan, the console offering
+ * MULTIPORT (so its port can carry the link's name); a VM off the links
+ * has neither. Before the links were carried, vmm system refused the
+ * description at start-up (status 2). */
+static void console_and_vsock_links_reach_each_vm(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char scan[PATH_MAX];
+	if (!realpath(build_path("tests/guests/pciscan64.elf"), scan))
+		skip_because("tests/guests/pciscan64.elf is not built");
+	char vms[8 * PATH_MAX];
+	snprintf(vms, sizeof(vms),
+		 "{ name = \"a\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\";"
+		 "  vsock = { cid = 3; uds = \"%s/a.vsock\"; }; },"
+		 "{ name = \"b\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\";"
+		 "  vsock = { cid = 4; uds = \"%s/b.vsock\"; }; },"
+		 "{ name = \"off\"; kernel = \"%s\"; mem = \"32M\"; on_exit = \"ignore\"; }",
+		 scan, dir, scan, dir, scan);
+	struct cmd_result r;
+	run_system(vms,
+		   "links = ( { name = \"ctl\"; type = \"console\"; between = [ \"a\", \"b\" ]; },"
+		   "  { type = \"vsock\"; between = [ \"a\", \"b\" ]; } );",
+		   &r);
+	assert_false(r.timed_out);
+	assert_int_equal(r.status, 1); /* the scan ends with debug-exit 32 */
+	assert_null(strstr(r.err, "not carried"));
+	static const char *const names[] = {"a", "b"};
+	for (unsigned i = 0; i < 2; i++) {
+		char *log = slurp(names[i]);
+		assert_non_null(log);
+		const char *d = strstr(log, "id 10431af4");
+		if (!d)
+			fail_msg("VM %s has no virtio-console function:\n%s", names[i], log);
+		assert_non_null(strstr(d, " f0 30000002 ")); /* MULTIPORT, 28, 29 */
+		if (!strstr(log, "id 10531af4"))
+			fail_msg("VM %s has no virtio-vsock function:\n%s", names[i], log);
+	}
+	char *log = slurp("off");
+	assert_non_null(log);
+	assert_non_null(strstr(log, "scan done"));
+	assert_null(strstr(log, "1af4"));
+	cmd_result_free(&r);
+}
+
 /* The monitor opens the image itself: one that another process holds
  * locked passes --check but stops that VM at start-up (status 2, naming
  * --disk), and the system says so. */
@@ -944,10 +1046,16 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(virtio_devices_reach_each_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(net_links_reach_each_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(console_and_vsock_links_reach_each_vm, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(links_reach_the_monitor_at_their_descriptors, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(a_locked_image_stops_its_vm, setup, teardown),
 		cmocka_unit_test(a_stale_doorbell_is_cleared),
 		cmocka_unit_test(vmm_run_refuses_colliding_channels),
 		cmocka_unit_test(channel_ping_without_a_channel_says_so),
 	};
+	if (getenv("CMOCKA_FILTER")) /* one case by hand: CMOCKA_FILTER=name */
+		cmocka_set_test_filter(getenv("CMOCKA_FILTER"));
 	return cmocka_run_group_tests_name("system", tests, NULL, NULL);
 }

@@ -2,8 +2,10 @@
  * test_lswitch: the learning switch of net links between three or more
  * VMs: learning, flooding (broadcast, multicast and unknown unicast to the
  * other ports only), filtering, ageing, a full table, runts and giants,
- * a bounded queue per port, and, over real socketpairs through the
- * process's loop, a port whose VM never reads not slowing the others.
+ * a bounded queue per port, a VM sending from a MAC not its own, the
+ * link-down message forgetting a port's addresses, and, over real
+ * socketpairs through the process's loop, a port whose VM never reads
+ * not slowing the others.
  */
 #include "testlib.h"
 
@@ -13,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "linkmsg.h"
 #include "lswitch.h"
 
 static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -259,12 +262,81 @@ static void test_slow_port_over_sockets(void **state)
 	free(sw);
 }
 
+/* A port given its VM's MAC takes frames from that address only: a
+ * spoofed source is dropped before it is learnt, so B cannot pull A's
+ * traffic to its port or flood the table with made-up addresses. */
+static void test_spoofed_source(void **state)
+{
+	(void)state;
+	struct lsw *sw = new_sw(3);
+	uint8_t a[6], b[6], c[6], f[60];
+	mac_of(1, a), mac_of(2, b), mac_of(3, c);
+	lsw_set_mac(sw, 0, a);
+	lsw_set_mac(sw, 1, b);
+	lsw_set_mac(sw, 2, c);
+	lsw_input(sw, 0, f, frame(f, BCAST, a, 1), 10); /* A learnt on port 0 */
+	drain(sw);
+	/* B poses as A: dropped, counted, A stays on port 0. */
+	lsw_input(sw, 1, f, frame(f, BCAST, a, 2), 11);
+	assert_int_equal(sw->port[1].st.drop_spoofed, 1);
+	assert_int_equal(sw->port[1].st.rx, 0);
+	assert_int_equal(lsw_lookup(sw, a, 11), 0);
+	for (unsigned p = 0; p < 3; p++)
+		assert_int_equal(queued(sw, p), 0);
+	/* Made-up addresses: none learnt, none carried. */
+	for (unsigned i = 100; i < 100 + LSW_TABLE_MAX; i++) {
+		uint8_t m[6];
+		mac_of(i, m);
+		lsw_input(sw, 2, f, frame(f, a, m, 3), 12);
+	}
+	assert_int_equal(sw->port[2].st.drop_spoofed, LSW_TABLE_MAX);
+	assert_int_equal(sw->nentries, 1);
+	assert_int_equal(queued(sw, 0), 0);
+	/* Its own address goes through, to A only. */
+	lsw_input(sw, 2, f, frame(f, a, c, 4), 13);
+	assert_int_equal(queued(sw, 0), 1);
+	assert_int_equal(queued(sw, 1), 0);
+	assert_int_equal(lsw_lookup(sw, c, 13), 2);
+	lsw_free(sw);
+	free(sw);
+}
+
+/* LINKMSG_DOWN on a port (its VM ended) forgets what was learnt there
+ * and is not carried; frames to that address are flooded again. */
+static void test_link_down_forgets(void **state)
+{
+	(void)state;
+	struct lsw *sw = new_sw(3);
+	uint8_t a[6], b[6], f[60], down = LINKMSG_DOWN, up = LINKMSG_UP;
+	mac_of(1, a), mac_of(2, b);
+	lsw_input(sw, 0, f, frame(f, BCAST, a, 1), 10);
+	lsw_input(sw, 1, f, frame(f, BCAST, b, 1), 10);
+	drain(sw);
+	assert_int_equal(lsw_lookup(sw, a, 10), 0);
+	lsw_input(sw, 0, &up, 1, 11); /* up: nothing to forget, nothing carried */
+	assert_int_equal(lsw_lookup(sw, a, 11), 0);
+	lsw_input(sw, 0, &down, 1, 12);
+	assert_int_equal(sw->port[0].st.link_msgs, 2);
+	assert_int_equal(lsw_lookup(sw, a, 12), -1);
+	assert_int_equal(lsw_lookup(sw, b, 12), 1);
+	assert_int_equal(sw->nentries, 1);
+	for (unsigned p = 0; p < 3; p++)
+		assert_int_equal(queued(sw, p), 0);
+	lsw_input(sw, 1, f, frame(f, a, b, 2), 13); /* flooded: A unknown */
+	assert_int_equal(queued(sw, 0), 1);
+	assert_int_equal(queued(sw, 2), 1);
+	assert_int_equal(sw->port[0].st.drop_short, 0);
+	lsw_free(sw);
+	free(sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learn_and_flood),   cmocka_unit_test(test_ageing),
 		cmocka_unit_test(test_full_table),        cmocka_unit_test(test_runts_and_giants),
 		cmocka_unit_test(test_queue_bound),       cmocka_unit_test(test_slow_port_over_sockets),
+		cmocka_unit_test(test_spoofed_source),    cmocka_unit_test(test_link_down_forgets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

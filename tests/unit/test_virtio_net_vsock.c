@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "guestmem.h"
+#include "linkmsg.h"
 #include "net.h"
 #include "pci.h"
 #include "virtio_pci.h"
@@ -425,17 +426,32 @@ static void test_net_link(void **state)
 	for (unsigned i = 0; i < 4; i++)
 		offer(f, NET_RXQ, i, NULL, 12 + 1514, true);
 
+	uint8_t got[256];
+	struct pollfd p = {.fd = sp[1], .events = POLLIN};
+	/* DRIVER_OK: the device tells the peer it is up (linkmsg.h). */
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 1);
+	assert_int_equal(got[0], LINKMSG_UP);
+	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + 6, 1), NET_S_LINK_UP);
+
 	uint8_t pkt[12 + 60] = {0};
 	for (unsigned i = 0; i < 60; i++)
 		pkt[12 + i] = (uint8_t)(i + 1);
+	static const uint8_t own[6] = {0x02, 0, 0, 0, 0, 0x0a};
+	memcpy(pkt + 12 + 6, own, 6); /* the source address: the device's MAC */
 	uint32_t id, len;
 	offer(f, NET_TXQ, 0, pkt, sizeof(pkt), false);
 	assert_true(used(f, NET_TXQ, &id, &len));
-	uint8_t got[256];
-	struct pollfd p = {.fd = sp[1], .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 2000), 1);
 	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 60);
 	assert_memory_equal(got, pkt + 12, 60);
+	/* Another source address: dropped and counted, nothing sent. */
+	pkt[12 + 11] ^= 1;
+	offer(f, NET_TXQ, 1, pkt, sizeof(pkt), false);
+	assert_true(used(f, NET_TXQ, &id, &len));
+	assert_int_equal(f->net.st.tx_spoofed, 1);
+	assert_int_equal(recv(sp[1], got, sizeof(got), MSG_DONTWAIT), -1);
+	pkt[12 + 11] ^= 1;
 
 	uint8_t frame[100];
 	for (unsigned i = 0; i < sizeof(frame); i++)
@@ -457,6 +473,33 @@ static void test_net_link(void **state)
 	assert_int_equal(len, 12 + 20);
 	assert_int_equal(f->net.st.rx_bad_hdr, 1);
 
+	/* The peer goes down (the supervisor's LINKMSG_DOWN for a VM that
+	 * ended): the link status drops, with a configuration change
+	 * (ISR bit 1, a new generation); frames sent meanwhile are dropped;
+	 * LINKMSG_UP brings it back. The messages take no rx buffer. */
+	uint8_t gen = (uint8_t)mr(f, 0x15, 1);
+	(void)mr(f, VIRTIO_PCI_ISR, 1);
+	uint8_t m = LINKMSG_DOWN;
+	assert_int_equal(send(sp[1], &m, 1, 0), 1);
+	for (unsigned i = 0; i < 200 && mr(f, VIRTIO_PCI_DEVCFG + 6, 1) != 0; i++)
+		usleep(10000);
+	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + 6, 1), 0);
+	assert_true(mr(f, VIRTIO_PCI_ISR, 1) & VIRTIO_ISR_CONFIG);
+	assert_int_not_equal((uint8_t)mr(f, 0x15, 1), gen);
+	offer(f, NET_TXQ, 2, pkt, sizeof(pkt), false);
+	assert_true(used(f, NET_TXQ, &id, &len));
+	assert_int_equal(f->net.st.tx_link_down, 1);
+	assert_int_equal(recv(sp[1], got, sizeof(got), MSG_DONTWAIT), -1);
+	m = LINKMSG_UP;
+	assert_int_equal(send(sp[1], &m, 1, 0), 1);
+	for (unsigned i = 0; i < 200 && mr(f, VIRTIO_PCI_DEVCFG + 6, 1) == 0; i++)
+		usleep(10000);
+	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + 6, 1), NET_S_LINK_UP);
+	assert_int_equal(f->net.st.link_msgs, 2);
+	assert_int_equal(send(sp[1], frame, 30, 0), 30); /* the rx buffer is still there */
+	assert_true(used(f, NET_RXQ, &id, &len));
+	assert_int_equal(len, 12 + 30);
+
 	/* The peer stops reading: the socket fills and the frames are
 	 * dropped and counted; the tx queue goes on. */
 	unsigned sent = 0;
@@ -467,6 +510,16 @@ static void test_net_link(void **state)
 	}
 	assert_true(f->net.st.tx_tap_error >= 1);
 	assert_true(sent > 1);
+	/* The driver resets the device: the peer hears DOWN (after what
+	 * fills its socket). */
+	while (recv(sp[1], got, sizeof(got), MSG_DONTWAIT) > 1)
+		;
+	mw(f, 0x14, 1, 0);
+	for (unsigned i = 0; i < 200 && mr(f, 0x14, 1) != 0; i++)
+		usleep(10000);
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 1);
+	assert_int_equal(got[0], LINKMSG_DOWN);
 	virtio_net_free(&f->net);
 	close(sp[1]);
 	fix_free(f);

@@ -13,6 +13,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "linkmsg.h"
+
 /* ---- the option ---------------------------------------------------------- */
 
 static int net_parse_mac(const char *s, size_t len, uint8_t mac[6])
@@ -127,7 +129,9 @@ static void net_config_read(void *dev, unsigned off, uint8_t *buf, unsigned len)
 	const struct virtio_net *n = dev;
 	uint8_t cfg[NET_CONFIG_LEN] = {0};
 	memcpy(cfg, n->mac, 6);
-	cfg[6] = NET_S_LINK_UP;     /* status: the TAP is always "up" to us */
+	/* status: a TAP is always "up" to us; a link is up unless its peer
+	 * said it went down. */
+	cfg[6] = n->link && __atomic_load_n(&n->peer_down, __ATOMIC_RELAXED) ? 0 : NET_S_LINK_UP;
 	cfg[8] = 1;                 /* max_virtqueue_pairs (valid with MQ only) */
 	cfg[10] = 1500 & 0xff;      /* mtu (valid with MTU only) */
 	cfg[11] = 1500 >> 8;
@@ -167,6 +171,19 @@ int virtio_net_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_
 		n->st.tx_bad_hdr[v]++;
 		return 0;
 	}
+	if (n->link) {
+		/* The source address (octets 6-11, IEEE 802.3 3.1.1) is the
+		 * device's, or another VM could be impersonated. */
+		uint8_t src[6];
+		if (virtq_chain_read(c, sizeof(h) + 6, src, 6) != 6 || memcmp(src, n->mac, 6)) {
+			n->st.tx_spoofed++;
+			return 0;
+		}
+		if (__atomic_load_n(&n->peer_down, __ATOMIC_RELAXED)) {
+			n->st.tx_link_down++;
+			return 0;
+		}
+	}
 	struct iovec iov[VIRTQ_MAX_SIZE + 1];
 	iov[0] = (struct iovec){&h, sizeof(h)};
 	int k = virtq_chain_iov(c, false, sizeof(h), frame, iov + 1, VIRTQ_MAX_SIZE);
@@ -202,6 +219,26 @@ static void net_iov_read(const struct iovec *iov, unsigned n, void *dst, size_t 
 		d += k;
 		len -= k;
 	}
+}
+
+/* The peer's state changed (linkmsg.h): the guest hears of it through
+ * the link status. */
+static void net_link_msg(struct virtio_net *n, uint8_t m)
+{
+	n->st.link_msgs++;
+	bool down = m == LINKMSG_DOWN;
+	if (m != LINKMSG_DOWN && m != LINKMSG_UP)
+		return; /* a later version's message: not ours to act on */
+	if (__atomic_exchange_n(&n->peer_down, down, __ATOMIC_RELAXED) != down)
+		virtio_pci_config_changed(&n->vp);
+}
+
+/* Tells the peer our state; a full socket (a peer that does not read)
+ * is tried again on the next wake-up. */
+static bool net_link_say(struct virtio_net *n, uint8_t m)
+{
+	struct iovec iov = {&m, 1};
+	return writev(n->tap.fd, &iov, 1) == 1;
 }
 
 /* Reads frames into receive chains until the TAP is empty, the guest has
@@ -249,7 +286,15 @@ static void net_rx(struct virtio_net *n)
 			continue;
 		}
 		if (n->link) {
-			/* From another VM: only its length is ours to check. */
+			/* From another VM: only its length is ours to check. A
+			 * one-byte message is not a frame but the peer's state
+			 * (linkmsg.h); the chain stays ours for the next. */
+			if ((size_t)r == LINKMSG_LEN) {
+				uint8_t m = 0xff; /* none of ours, if the chain had no room */
+				net_iov_read(iov, (unsigned)k, &m, 1);
+				net_link_msg(n, m);
+				continue;
+			}
 			if ((size_t)r < NET_MIN_FRAME) {
 				n->st.rx_bad_hdr++;
 				continue;
@@ -286,6 +331,9 @@ void virtio_net_run(void *dev, uint32_t kicked, bool ready)
 {
 	struct virtio_net *n = dev;
 	net_apply_offloads(n);
+	/* The driver is live (run is called only then): the peer may send. */
+	if (n->link && !n->said_up)
+		n->said_up = net_link_say(n, LINKMSG_UP);
 	if (kicked & (1u << NET_RXQ))
 		n->rx_stalled = false;
 	if (ready || !n->rx_stalled)
@@ -309,6 +357,10 @@ void virtio_net_reset(void *dev)
 	n->rx_stalled = false;
 	n->offloads_set = false;
 	n->features = 0;
+	if (n->link && n->said_up) {
+		(void)net_link_say(n, LINKMSG_DOWN); /* lost if full: the peer's frames just drop */
+		n->said_up = false;
+	}
 	if (!n->link)
 		(void)tap_set_offloads(&n->tap, 0);
 }

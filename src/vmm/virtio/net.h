@@ -29,6 +29,17 @@
  * guest, so the peer, another guest or the switch, need not trust or
  * interpret a header), so the header is checked and stripped on transmit
  * and a zero header (num_buffers 1) is written in front of what arrives.
+ * On a link the device also:
+ *   - sends only from its own MAC: a frame with another source address is
+ *     dropped and counted (tx_spoofed), so a guest cannot pose as another;
+ *   - says its state to the peer with linkmsg.h's one-byte messages:
+ *     LINKMSG_UP when the driver sets DRIVER_OK, LINKMSG_DOWN when the
+ *     driver resets it (the supervisor sends DOWN for a VM that ended);
+ *   - shows the peer's state as the link status (5.1.4, STATUS's
+ *     LINK_UP), with a configuration change notification on each change,
+ *     so that the guest sees its carrier go and come back when the peer
+ *     restarts; while it is down, frames sent are dropped (counted). It
+ *     starts up: a peer that never comes is a link nobody answers on.
  *
  * No VIRTIO_NET_F_MRG_RXBUF: with it a 64 KiB GSO frame spreads over
  * several chains whose number is known only after reading it, and taking
@@ -79,6 +90,9 @@ struct net_stats {
 	uint64_t rx_small_buf;  /* a receive chain too small for any frame */
 	uint64_t rx_stalls;     /* times the guest had no receive buffer */
 	uint64_t offload_errors; /* TUNSETOFFLOAD refused the negotiated set */
+	uint64_t tx_spoofed;    /* link: a source MAC not the device's */
+	uint64_t tx_link_down;  /* link: sent while the peer was down */
+	uint64_t link_msgs;     /* link: linkmsg.h messages from the peer */
 };
 
 struct virtio_net {
@@ -92,6 +106,9 @@ struct virtio_net {
 	struct virtq_chain rxc; /* a receive chain taken and not yet used */
 	bool have_rxc;
 	bool rx_stalled;        /* no receive buffer: wait for the rx kick */
+	bool said_up;           /* link: LINKMSG_UP sent since the last reset */
+	bool peer_down;         /* link: the peer said DOWN (read by config_read:
+				   atomic) */
 	struct net_stats st;
 };
 

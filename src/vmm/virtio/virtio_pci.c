@@ -175,6 +175,19 @@ void virtio_pci_needs_reset(struct virtio_pci *vp, const char *why)
 		notify_driver(vp, vec, VIRTIO_ISR_CONFIG);
 }
 
+static bool device_live(const struct virtio_pci *vp);
+
+void virtio_pci_config_changed(struct virtio_pci *vp)
+{
+	pthread_mutex_lock(&vp->lock);
+	vp->config_gen++;
+	bool live = device_live(vp);
+	uint16_t vec = vp->config_vector;
+	pthread_mutex_unlock(&vp->lock);
+	if (live)
+		notify_driver(vp, vec, VIRTIO_ISR_CONFIG);
+}
+
 uint64_t virtio_pci_features(struct virtio_pci *vp)
 {
 	pthread_mutex_lock(&vp->lock);

@@ -208,6 +208,10 @@ void virtio_pci_mmio(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bo
 /* For a device's own use from the worker: puts the device in
  * DEVICE_NEEDS_RESET and sends a configuration change notification. */
 void virtio_pci_needs_reset(struct virtio_pci *vp, const char *why);
+/* For a device's own use from the worker, after it changed what its
+ * config_read returns: a new config_generation and a configuration change
+ * notification (4.1.4.3.1, 4.1.5.3), when the driver is live. */
+void virtio_pci_config_changed(struct virtio_pci *vp);
 
 /* The negotiated features (valid once FEATURES_OK). */
 uint64_t virtio_pci_features(struct virtio_pci *vp);

@@ -10,6 +10,43 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A decimal number of v[0..len), at most max. */
+static bool vsock_number(const char *v, size_t len, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long n = 0;
+	if (!len || len > 20)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		n = n * 10 + (unsigned long long)(v[i] - '0');
+		if (n > max)
+			return false;
+	}
+	*out = n;
+	return true;
+}
+
+/* peer=CID@FD: a vsock link's other VM and the socket to its monitor. */
+static int vsock_parse_peer(const char *s, const char *v, size_t len, struct vsock_cfg *c,
+			    char *err, size_t errlen)
+{
+	const char *at = memchr(v, '@', len);
+	unsigned long long cid, fd;
+	if (!at || !vsock_number(v, (size_t)(at - v), 0xfffffffeull, &cid) || cid < 3 ||
+	    !vsock_number(at + 1, len - (size_t)(at - v) - 1, 1 << 20, &fd) || fd < 3) {
+		snprintf(err, errlen, "--vsock %s: peer= wants CID@FD (a CID 3 to 4294967294, a "
+			 "descriptor 3 or more)", s);
+		return -1;
+	}
+	if (c->npeers == VSOCK_PEERS_MAX) {
+		snprintf(err, errlen, "--vsock %s: at most %u peers", s, VSOCK_PEERS_MAX);
+		return -1;
+	}
+	c->peers[c->npeers++] = (struct vsock_peer_cfg){cid, (int)fd};
+	return 0;
+}
+
 int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
@@ -57,9 +94,13 @@ int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t err
 			memcpy(c->uds, p + 4, len - 4);
 			c->uds[len - 4] = 0;
 			have_uds = true;
+		} else if (len > 5 && !strncmp(p, "peer=", 5)) {
+			if (vsock_parse_peer(s, p + 5, len - 5, c, err, errlen))
+				return -1;
 		} else {
-			snprintf(err, errlen, "--vsock %s: unknown key in \"%.*s\" (cid=N,uds=PATH)", s,
-				 (int)len, p);
+			snprintf(err, errlen,
+				 "--vsock %s: unknown key in \"%.*s\" (cid=N,uds=PATH[,peer=CID@FD]...)",
+				 s, (int)len, p);
 			return -1;
 		}
 		p = end ? end + 1 : p + len;
@@ -67,6 +108,20 @@ int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t err
 	if (!have_cid || !have_uds) {
 		snprintf(err, errlen, "--vsock %s: cid=N and uds=PATH are both required", s);
 		return -1;
+	}
+	for (unsigned i = 0; i < c->npeers; i++) {
+		if (c->peers[i].cid == c->cid) {
+			snprintf(err, errlen, "--vsock %s: peer=%llu is this VM's own CID", s,
+				 (unsigned long long)c->cid);
+			return -1;
+		}
+		for (unsigned k = 0; k < i; k++)
+			if (c->peers[k].cid == c->peers[i].cid || c->peers[k].fd == c->peers[i].fd) {
+				snprintf(err, errlen, "--vsock %s: two peers with CID %llu or "
+					 "descriptor %d", s, (unsigned long long)c->peers[i].cid,
+					 c->peers[i].fd);
+				return -1;
+			}
 	}
 	return 0;
 }
@@ -79,17 +134,14 @@ static void vsock_config_read(void *dev, unsigned off, uint8_t *buf, unsigned le
 	memcpy(buf, cfg + off, len);
 }
 
-/* tx (5.10.6): one packet per chain, header then payload, device-readable. */
-int virtio_vsock_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_t *written)
+/* tx (5.10.6): one packet per chain, header then payload, device-readable;
+ * to a peer's socket or the host side. FULL: hold the chain. */
+static enum vsock_peer_tx vsock_tx_chain(struct virtio_vsock *v, const struct virtq_chain *c)
 {
-	struct virtio_vsock *v = dev;
-	*written = 0;
-	if (q != VSOCK_TXQ)
-		return 0; /* rx and event are pulled, never served */
 	struct vsock_hdr h;
 	if (c->rlen < sizeof(h) || virtq_chain_read(c, 0, &h, sizeof(h)) != sizeof(h)) {
 		v->st.tx_short++;
-		return 0;
+		return VSOCK_PEER_REFUSED;
 	}
 	/* The payload in place: as much of it as the chain has (the header's
 	 * len is checked against that), at most the protocol's cap. */
@@ -101,15 +153,51 @@ int virtio_vsock_serve(void *dev, unsigned q, const struct virtq_chain *c, uint3
 	int k = take ? virtq_chain_iov(c, false, sizeof(h), take, iov, VIRTQ_MAX_SIZE) : 0;
 	if (k < 0)
 		abort(); /* take is within the readable part: our bug */
+	int peer = vsock_peers_find(v->ps, h.dst_cid);
+	if (peer >= 0)
+		return vsock_peers_tx(v->ps, (unsigned)peer, &h, iov, (unsigned)k, (size_t)avail);
 	vsock_conn_tx(v->t, &h, iov, (unsigned)k, (size_t)avail);
+	return VSOCK_PEER_SENT;
+}
+
+int virtio_vsock_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_t *written)
+{
+	struct virtio_vsock *v = dev;
+	*written = 0;
+	if (q == VSOCK_TXQ) /* rx and event are pulled, never served */
+		(void)vsock_tx_chain(v, c);
 	return 0;
+}
+
+/* With peers: the transmit queue, pulled, until empty or a peer's socket
+ * is full (then the chain waits for EPOLLOUT), within a budget. */
+static void vsock_tx(struct virtio_vsock *v)
+{
+	v->tx_more = false;
+	for (unsigned budget = 0; budget < 2 * VSOCK_QUEUE_SIZE; budget++) {
+		if (!vsock_peers_tx_ready(v->ps))
+			return;
+		if (!v->have_txc) {
+			if (virtio_pci_pop(&v->vp, VSOCK_TXQ, &v->txc) <= 0)
+				return;
+			v->have_txc = true;
+		}
+		if (vsock_tx_chain(v, &v->txc) == VSOCK_PEER_FULL) {
+			/* Out of memory rather than a full socket: try again. */
+			v->tx_more = vsock_peers_tx_ready(v->ps);
+			return;
+		}
+		virtio_pci_put(&v->vp, VSOCK_TXQ, v->txc.head, 0);
+		v->have_txc = false;
+	}
+	v->tx_more = true;
 }
 
 /* rx: a packet per chain while the protocol owes one. */
 static void vsock_rx(struct virtio_vsock *v)
 {
 	for (unsigned budget = 0; budget < VSOCK_QUEUE_SIZE; budget++) {
-		if (!vsock_conn_rx_pending(v->t))
+		if (!vsock_conn_rx_pending(v->t) && !(v->ps && vsock_peers_rx_pending(v->ps)))
 			return;
 		if (!v->have_rxc) {
 			int r = virtio_pci_pop(&v->vp, VSOCK_RXQ, &v->rxc);
@@ -138,7 +226,15 @@ static void vsock_rx(struct virtio_vsock *v)
 		if (k < 0)
 			abort(); /* within the writable part: our bug */
 		struct vsock_hdr h;
-		if (!vsock_conn_rx(v->t, &h, iov, (unsigned)k, (size_t)cap))
+		bool made;
+		v->rx_turn = !v->rx_turn;
+		if (v->ps && v->rx_turn)
+			made = vsock_peers_rx(v->ps, &h, iov, (unsigned)k, (size_t)cap) ||
+			       vsock_conn_rx(v->t, &h, iov, (unsigned)k, (size_t)cap);
+		else
+			made = vsock_conn_rx(v->t, &h, iov, (unsigned)k, (size_t)cap) ||
+			       (v->ps && vsock_peers_rx(v->ps, &h, iov, (unsigned)k, (size_t)cap));
+		if (!made)
 			return; /* the chain is kept for the next packet */
 		virtq_chain_write(&v->rxc, 0, &h, sizeof(h));
 		virtio_pci_put(&v->vp, VSOCK_RXQ, v->rxc.head, (uint32_t)(sizeof(h) + h.len));
@@ -153,8 +249,14 @@ void virtio_vsock_run(void *dev, uint32_t kicked, bool ready)
 		v->rx_stalled = false;
 	/* Host sockets and deadlines first (they may owe the guest packets),
 	 * then as many packets as the guest has buffers for. */
+	if (v->ps && !v->said_live) {
+		vsock_peers_live(v->ps); /* run is called only while live */
+		v->said_live = true;
+	}
 	if (ready || vsock_conn_timeout(v->t) == 0)
 		vsock_conn_poll(v->t, 0);
+	if (v->ps)
+		vsock_tx(v);
 	if (!v->rx_stalled)
 		vsock_rx(v);
 }
@@ -164,7 +266,10 @@ int virtio_vsock_wait(void *dev, int *timeout_ms)
 	struct virtio_vsock *v = dev;
 	*timeout_ms = vsock_conn_timeout(v->t);
 	/* More owed than one pass took: come straight back. */
-	if (!v->rx_stalled && vsock_conn_rx_pending(v->t))
+	if (!v->rx_stalled &&
+	    (vsock_conn_rx_pending(v->t) || (v->ps && vsock_peers_rx_pending(v->ps))))
+		*timeout_ms = 0;
+	if (v->tx_more)
 		*timeout_ms = 0;
 	return vsock_conn_fd(v->t);
 }
@@ -177,6 +282,12 @@ void virtio_vsock_reset(void *dev)
 	vsock_conn_reset(v->t);
 	v->have_rxc = false;
 	v->rx_stalled = false;
+	v->have_txc = false;
+	v->tx_more = false;
+	/* The peers forget the connections with this guest (linkmsg.h). */
+	if (v->ps && v->said_live)
+		vsock_peers_reset(v->ps);
+	v->said_live = false;
 }
 
 int virtio_vsock_init(struct virtio_vsock *v, const struct vsock_cfg *c,
@@ -193,6 +304,13 @@ int virtio_vsock_init(struct virtio_vsock *v, const struct vsock_cfg *c,
 		unlink(c->uds);
 		return -1;
 	}
+	if (c->npeers && !(v->ps = vsock_peers_new(c->cid, c->peers, c->npeers, v->t, err,
+						    errlen))) {
+		vsock_conn_free(v->t);
+		v->t = NULL;
+		unlink(c->uds);
+		return -1;
+	}
 	struct virtio_device d = {
 		.name = "virtio-vsock",
 		.id = VIRTIO_ID_VSOCK,
@@ -204,12 +322,14 @@ int virtio_vsock_init(struct virtio_vsock *v, const struct vsock_cfg *c,
 		.config_read = vsock_config_read,
 		.serve = virtio_vsock_serve,
 		.reset = virtio_vsock_reset,
-		.pull_queues = (1u << VSOCK_RXQ) | (1u << VSOCK_EVQ),
+		.pull_queues = (1u << VSOCK_RXQ) | (1u << VSOCK_EVQ) | (v->ps ? 1u << VSOCK_TXQ : 0),
 		.wait = virtio_vsock_wait,
 		.run = virtio_vsock_run,
 		.dev = v,
 	};
 	if (virtio_pci_init(&v->vp, &d, gm, mmio, hooks, err, errlen)) {
+		vsock_peers_free(v->ps);
+		v->ps = NULL;
 		vsock_conn_free(v->t);
 		v->t = NULL;
 		unlink(c->uds);
@@ -221,6 +341,8 @@ int virtio_vsock_init(struct virtio_vsock *v, const struct vsock_cfg *c,
 void virtio_vsock_free(struct virtio_vsock *v)
 {
 	virtio_pci_free(&v->vp);
+	vsock_peers_free(v->ps);
+	v->ps = NULL;
 	vsock_conn_free(v->t);
 	v->t = NULL;
 }

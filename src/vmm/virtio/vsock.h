@@ -18,6 +18,13 @@
  * the guest's rx notification, and goes on with tx. The event queue is
  * only held: the one event (TRANSPORT_RESET, 5.10.6.6) is for migration,
  * which this monitor does not do.
+ *
+ * On a vsock link (peer=CID@FD, vsock_peer.h) packets for a peer's CID go
+ * to that peer's socket and the transmit queue is pulled as well, so that
+ * a chain for a peer whose socket is full waits (and the ones behind it:
+ * a peer that does not read stalls this guest's vsock transmit, never
+ * another VM); the receive buffers are shared between the host
+ * connections and the peers, turn about.
  */
 #ifndef VSOCK_H
 #define VSOCK_H
@@ -28,6 +35,7 @@
 
 #include "virtio_pci.h"
 #include "vsock_conn.h"
+#include "vsock_peer.h"
 
 #define VIRTIO_ID_VSOCK 19
 #define VSOCK_QUEUE_SIZE 256
@@ -41,10 +49,13 @@
 struct vsock_cfg {
 	uint64_t cid;
 	char uds[VSOCK_UDS_MAX + 1];
+	struct vsock_peer_cfg peers[VSOCK_PEERS_MAX]; /* a vsock link's other VMs */
+	unsigned npeers;
 };
 
-/* Parses "cid=N,uds=PATH" (both required, either order). Returns 0 or -1
- * with a message naming --vsock. */
+/* Parses "cid=N,uds=PATH[,peer=CID@FD]..." (cid and uds required, in any
+ * order; each peer a different CID, not N, and its own descriptor, 3 or
+ * more: vsock_peer.h). Returns 0 or -1 with a message naming --vsock. */
 int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t errlen);
 
 struct vsock_dev_stats {
@@ -61,6 +72,13 @@ struct virtio_vsock {
 	struct virtq_chain rxc;
 	bool have_rxc;
 	bool rx_stalled;
+	/* With peers the transmit queue is pulled too (a chain for a peer
+	 * whose socket is full is held: vsock_peer.h). */
+	struct vsock_peers *ps;
+	struct virtq_chain txc;
+	bool have_txc, tx_more;
+	bool said_live; /* LINKMSG_UP sent to the peers since the last reset */
+	bool rx_turn;   /* peers' turn first on the next rx buffer */
 	struct vsock_dev_stats st;
 };
 

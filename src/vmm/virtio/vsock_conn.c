@@ -61,6 +61,7 @@
 #define VSOCK_LINE_MAX 32     /* "CONNECT 4294967295\r\n" and then some */
 #define VSOCK_LOCAL_PORT0 (1u << 30) /* first local port (as Firecracker) */
 #define VSOCK_EV_LISTEN 0ull
+#define VSOCK_EV_OTHER (1ull << 63) /* | tag: vsock_conn_watch_other */
 
 _Static_assert((VSOCK_CONN_BUF & (VSOCK_CONN_BUF - 1)) == 0, "ring size a power of two");
 
@@ -121,6 +122,8 @@ struct vsock_conn_table {
 	unsigned rst_head, rst_n;
 	uint32_t next_port;
 	struct vsock_stats st;
+	void (*other)(void *ctx, uint32_t tag, uint32_t events);
+	void *other_ctx;
 };
 
 static int64_t vsock_now(void)
@@ -885,6 +888,11 @@ void vsock_conn_poll(struct vsock_conn_table *t, int timeout_ms)
 			vsock_accept(t);
 			continue;
 		}
+		if (d & VSOCK_EV_OTHER) {
+			if (t->other)
+				t->other(t->other_ctx, (uint32_t)d, ev[i].events);
+			continue;
+		}
 		uint32_t idx = (uint32_t)d - 1, gen = (uint32_t)(d >> 32);
 		if (idx >= VSOCK_CONN_MAX)
 			abort(); /* we put it there */
@@ -894,6 +902,20 @@ void vsock_conn_poll(struct vsock_conn_table *t, int timeout_ms)
 		vsock_event(t, c, ev[i].events);
 	}
 	vsock_expire(t);
+}
+
+void vsock_conn_set_other(struct vsock_conn_table *t,
+			  void (*cb)(void *ctx, uint32_t tag, uint32_t events), void *ctx)
+{
+	t->other = cb;
+	t->other_ctx = ctx;
+}
+
+int vsock_conn_watch_other(struct vsock_conn_table *t, int fd, uint32_t events, uint32_t tag,
+			   bool add)
+{
+	struct epoll_event e = {.events = events, .data.u64 = VSOCK_EV_OTHER | tag};
+	return epoll_ctl(t->ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &e);
 }
 
 int vsock_conn_timeout(const struct vsock_conn_table *t)

@@ -122,6 +122,15 @@ int vsock_conn_fd(const struct vsock_conn_table *t);
 int vsock_conn_listen_fd(const struct vsock_conn_table *t); /* -1: none (the sandbox) */
 int vsock_conn_timeout(const struct vsock_conn_table *t);
 
+/* Descriptors that are not the table's (a vsock link's peer sockets,
+ * vsock_peer.h) watched in its epoll set: `events` (0: only hang-ups and
+ * errors) for fd, tagged `tag`; vsock_conn_poll hands their events to
+ * `cb`. Returns 0 or -1 with errno. */
+void vsock_conn_set_other(struct vsock_conn_table *t,
+			  void (*cb)(void *ctx, uint32_t tag, uint32_t events), void *ctx);
+int vsock_conn_watch_other(struct vsock_conn_table *t, int fd, uint32_t events, uint32_t tag,
+			   bool add);
+
 /* Handles the host sockets' events, waiting up to timeout_ms (0: none),
  * then the deadlines that are due. */
 void vsock_conn_poll(struct vsock_conn_table *t, int timeout_ms);
