@@ -228,9 +228,7 @@ static const struct pair_wl {
 	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops=", "bytes="}},
 	{"net-ping", "net-pong", PAIR_NET, {"loops="}},
 	{"net-bulk", "net-sink", PAIR_NET, {NULL}},
-	/* Not among guest_only[] yet: vmm system refuses vsock links until
-	 * they are carried (docs/system.md, "Links"); the descriptions are
-	 * ready for when they are. vsock-pong echoes loops * size bytes. */
+	/* vsock-pong echoes loops * size bytes. */
 	{"vsock-ping", "vsock-pong", PAIR_VSOCK, {"loops=", "size="}},
 	{"vsock-bulk", "vsock-sink", PAIR_VSOCK, {"total="}},
 };
@@ -572,6 +570,11 @@ static const struct workload guest_only[] = {
 	{"net-bulk", "synthetic",
 	 "one-way stream of 1514-byte frames over a net link between two guests (vmm system); "
 	 "B/s delivered", 1, 0},
+	{"vsock-ping", "latency",
+	 "round trip of a 1-byte message over a vsock link between two guests (vmm system); us",
+	 1, 0},
+	{"vsock-bulk", "synthetic",
+	 "one-way stream over a vsock link between two guests (vmm system); B/s delivered", 1, 0},
 	{DEVWL_RNG_WORKLOAD, "synthetic", "reads from virtio-rng (vmm run --rng); bytes/s", 1, 0},
 };
 
