@@ -22,7 +22,7 @@ WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wimplicit-fallthrough -Wnull-dereference -Wdouble-promotion
 # Each room of the monitor is on the include path, so a header is named by
 # its module alone (see the layout in README.md).
-VMM_DIRS := src/vmm src/vmm/boot src/vmm/dev src/vmm/virtio src/vmm/vfio src/system
+VMM_DIRS := src/vmm src/vmm/arch/x86 src/vmm/boot src/vmm/dev src/vmm/virtio src/vmm/vfio src/system
 CPPFLAGS := -D_GNU_SOURCE $(addprefix -I,$(VMM_DIRS)) -Isrc/common -I$(BUILD)/gen -DVMM_VERSION=\"$(VERSION)\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARNINGS) -fno-strict-aliasing
@@ -80,14 +80,14 @@ deps:
 
 # The DSDT is written in ASL and compiled by iasl into a C array.
 GEN := $(BUILD)/gen/dsdt.hex
-$(BUILD)/gen/dsdt.hex: src/vmm/boot/dsdt.asl
+$(BUILD)/gen/dsdt.hex: src/vmm/arch/x86/dsdt.asl
 	@mkdir -p $(dir $@)
 	@echo "  IASL   $@"
 	$(Q)iasl -p $(BUILD)/gen/dsdt -tc $< >/dev/null
 
 # acpi.c includes the compiled DSDT: rebuild it when the ASL changes.
-$(BUILD)/obj/src/vmm/boot/acpi.o $(BUILD)/asan/obj/src/vmm/boot/acpi.o \
-	$(BUILD)/tsan/obj/src/vmm/boot/acpi.o: $(GEN)
+$(BUILD)/obj/src/vmm/arch/x86/acpi.o $(BUILD)/asan/obj/src/vmm/arch/x86/acpi.o \
+	$(BUILD)/tsan/obj/src/vmm/arch/x86/acpi.o: $(GEN)
 
 $(BUILD)/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
 	@mkdir -p $(dir $@)
