@@ -1,0 +1,47 @@
+/*
+ * arm64map: the arm64 machine's physical map, shared by the monitor
+ * (src/vmm/arch/arm64) and the arm64 benchmark guest. It follows QEMU's
+ * `virt` machine where one exists, so the same guest runs there too.
+ *
+ * Interrupt numbers are GIC INTIDs (GICv3 arch. spec. sec. 2.2): SPIs are
+ * 32 and up, PPIs 16..31.
+ */
+#ifndef ARM64MAP_H
+#define ARM64MAP_H
+
+#define ARM64_RAM_BASE 0x40000000ull /* size from the DT's /memory */
+
+#define ARM64_GICD_BASE 0x08000000ull /* GICv3 distributor, 64 KiB */
+#define ARM64_GICD_SIZE 0x10000ull
+#define ARM64_GICC_BASE 0x08010000ull /* GICv2 CPU interface (v2 only) */
+#define ARM64_GICC_SIZE 0x2000ull
+#define ARM64_GICR_BASE 0x080a0000ull /* GICv3 redistributors */
+#define ARM64_GICR_SIZE_PER_CPU 0x20000ull /* 128 KiB each (RD + SGI frames) */
+
+#define ARM64_PL011_BASE 0x09000000ull
+#define ARM64_PL011_SIZE 0x1000ull
+#define ARM64_PL011_INTID 33 /* SPI 1 */
+
+#define ARM64_PL061_BASE 0x09030000ull
+#define ARM64_PL061_SIZE 0x1000ull
+#define ARM64_PL061_INTID 39 /* SPI 7 */
+
+/* A 32-bit store of v at offset 0 ends the monitor with (v << 1) | 1,
+ * as the isa-debug-exit port does on x86 (vmmstatus.h). DT node
+ * debug-exit@90f0000, compatible "hvvmm,debug-exit". */
+#define ARM64_DEBUGEXIT_BASE 0x090f0000ull
+#define ARM64_DEBUGEXIT_SIZE 0x1000ull
+
+#define ARM64_PCI_ECAM_BASE 0x3f000000ull /* buses 0-15, 1 MiB each */
+#define ARM64_PCI_ECAM_SIZE 0x01000000ull
+#define ARM64_PCI_MMIO_BASE 0x10000000ull /* 32-bit window */
+#define ARM64_PCI_MMIO_SIZE 0x2eff0000ull /* up to 0x3efeffff */
+#define ARM64_PCI_INTX_INTID 35 /* SPIs 3..6: INTA..INTD, swizzled by slot */
+
+/* Architected timer PPIs (INTIDs). */
+#define ARM64_TIMER_PHYS_INTID 30
+#define ARM64_TIMER_VIRT_INTID 27
+#define ARM64_TIMER_HYP_INTID 26
+#define ARM64_TIMER_SEC_INTID 29
+
+#endif
