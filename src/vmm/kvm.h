@@ -125,5 +125,8 @@ int kvm_arch_vm_ready(struct kvm_vm *vm, char *err, size_t errlen);
  * and returns how many: kvm_route_msi keeps them. */
 #define KVM_ARCH_DEFAULT_ROUTES 64
 unsigned kvm_arch_default_routes(struct kvm_irq_routing_entry *e);
+/* What `vmm info` adds for this architecture (arm64: VHE or nVHE, the
+ * vGIC versions, the IPA size; the PC: nothing). */
+void kvm_arch_info(struct kvm_vm *vm);
 
 #endif

@@ -197,7 +197,7 @@ static int vio_place(struct pci_bus *pci, struct virtio_pci *vp, char *err, size
 		fprintf(stderr, "vmm: internal error: %s: capabilities do not fit\n", vp->role);
 		abort();
 	}
-	vp->hooks.intx.gsi = board_pci_intx_gsi((unsigned)slot);
+	vp->hooks.intx.gsi = board_pci_intx_gsi((unsigned)slot, 1u);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, vp->hooks.intx.gsi);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4,
 		      board_virtio_bar_base() + (uint32_t)slot * VIRTIO_PCI_BAR_SIZE);

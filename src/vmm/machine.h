@@ -148,9 +148,10 @@ int board_load(struct board_env *e, char *err, size_t errlen);
 int board_devices(struct board_env *e, struct board_console *con, char *err, size_t errlen);
 int board_finish(struct board_env *e, char *err, size_t errlen);
 void board_free(void);
-/* Where virtio BARs start and which GSI a slot's INTA# is wired to. */
+/* Where virtio BARs start, and the interrupt line (an irq_line's gsi)
+ * a slot's pin is wired to (pin 1 = INTA#). */
 uint32_t board_virtio_bar_base(void);
-unsigned board_pci_intx_gsi(unsigned slot);
+unsigned board_pci_intx_gsi(unsigned slot, unsigned pin);
 
 /* For boards: the console's byte sink (ctx is the output queue), the
  * debug-exit and reset/power-off answers (ctx is the machine), and the

@@ -236,3 +236,8 @@ unsigned kvm_arch_default_routes(struct kvm_irq_routing_entry *e)
 	}
 	return n;
 }
+
+void kvm_arch_info(struct kvm_vm *vm)
+{
+	(void)vm; /* the capabilities and the kind say it all */
+}

@@ -146,9 +146,9 @@ uint32_t board_virtio_bar_base(void)
 	return (uint32_t)GM_MMIO_BASE + 0x800000u;
 }
 
-unsigned board_pci_intx_gsi(unsigned slot)
+unsigned board_pci_intx_gsi(unsigned slot, unsigned pin)
 {
-	return ACPI_PCI_INTX_GSI(slot, 1u);
+	return ACPI_PCI_INTX_GSI(slot, pin);
 }
 
 int board_load(struct board_env *e, char *err, size_t errlen)

@@ -1,0 +1,136 @@
+/*
+ * virt: the arm64 board around the shared machine (machine.h, "The
+ * board"): a machine like QEMU's `virt`, at the addresses of arm64map.h.
+ *
+ * Owns: the PL011 console, the PL061 GPIO looped back, the debug-exit
+ * register, the PCI host bridge's ECAM window, the kernel, initrd and
+ * device tree in RAM (image.h, dtb.h), and the boot CPU's entry state.
+ * The GIC, the timer and PSCI are KVM's (kvm_arm64.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+#include "arm64map.h"
+#include "debugexit.h"
+#include "dtb.h"
+#include "image.h"
+#include "kvm_arm64.h"
+#include "pci.h"
+#include "pl011.h"
+#include "pl061.h"
+
+static struct pl011 *uart;
+static struct pl061 gpio;
+static bool gpio_on;
+static struct debugexit dbg;
+static struct image_loaded boot;
+
+int board_mem_init(struct guestmem *gm, uint64_t size)
+{
+	return gm_init_at(gm, ARM64_RAM_BASE, size);
+}
+
+uint32_t board_virtio_bar_base(void)
+{
+	return (uint32_t)ARM64_PCI_MMIO_BASE;
+}
+
+unsigned board_pci_intx_gsi(unsigned slot, unsigned pin)
+{
+	return kvm_arm64_spi(32 + dtb_pci_intx_spi(slot, pin));
+}
+
+int board_load(struct board_env *e, char *err, size_t errlen)
+{
+	return image_load(&e->m->mem, e->kernel, e->kernel_size, e->initrd, e->initrd_size,
+			  e->cfg->kernel, &boot, err, errlen);
+}
+
+static size_t con_receive(void *dev, const uint8_t *buf, size_t n)
+{
+	return pl011_receive(dev, buf, n);
+}
+
+static void con_tx_ready(void *dev)
+{
+	pl011_tx_ready(dev);
+}
+
+static uint64_t con_tx_lost(void *dev)
+{
+	return pl011_tx_lost(dev);
+}
+
+static void must_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
+			  void *opaque, const char *name)
+{
+	if (bus_register(b, base, len, fn, opaque, name)) {
+		/* Two built-in devices on one range is our bug, not the user's. */
+		fprintf(stderr, "vmm: internal error: cannot register %s at %#llx: %s\n", name,
+			(unsigned long long)base, strerror(errno));
+		abort();
+	}
+}
+
+int board_devices(struct board_env *e, struct board_console *con, char *err, size_t errlen)
+{
+	struct machine *m = e->m;
+	if (e->cfg->nchans) {
+		snprintf(err, errlen, "--chan: channels are not yet part of the arm64 machine");
+		return -1;
+	}
+	uart = pl011_new((struct irq_line){kvm_irq_line, &m->kvm,
+					   kvm_arm64_spi(ARM64_PL011_INTID)},
+			 machine_serial_tx, e->out);
+	if (!uart) {
+		snprintf(err, errlen, "out of memory creating devices");
+		return -1;
+	}
+	must_register(&m->mmio, ARM64_PL011_BASE, ARM64_PL011_SIZE, pl011_io, uart, "pl011");
+	if (!e->cfg->no_gpio) {
+		pl061_init(&gpio, (struct irq_line){kvm_irq_line, &m->kvm,
+						    kvm_arm64_spi(ARM64_PL061_INTID)});
+		gpio_on = true;
+		must_register(&m->mmio, ARM64_PL061_BASE, ARM64_PL061_SIZE, pl061_io, &gpio,
+			      "pl061");
+	}
+	dbg = (struct debugexit){machine_debug_exit, m};
+	must_register(&m->mmio, ARM64_DEBUGEXIT_BASE, ARM64_DEBUGEXIT_SIZE, debugexit_io, &dbg,
+		      "debug-exit");
+	must_register(&m->mmio, ARM64_PCI_ECAM_BASE, ARM64_PCI_ECAM_SIZE, pci_ecam_io, e->pci,
+		      "pci-ecam");
+	*con = (struct board_console){con_receive, con_tx_ready, con_tx_lost, uart, "PL011"};
+	return 0;
+}
+
+int board_finish(struct board_env *e, char *err, size_t errlen)
+{
+	struct machine *m = e->m;
+	struct dtb_machine d = {
+		.ram_base = m->mem.base, .ram_size = m->mem.size, .ncpus = m->kvm.nvcpus,
+		.gic_version = kvm_arm64_gic_version(), .bootargs = e->cfg->cmdline,
+		.initrd_start = boot.initrd_start, .initrd_end = boot.initrd_end,
+		.gpio = gpio_on, .debug_exit = true,
+	};
+	/* The tree goes in its own 2 MiB at the top of RAM (image.h). */
+	uint8_t *dst = gm_ptr(&m->mem, boot.dtb, DTB_MAX_SIZE);
+	if (!dst) {
+		fprintf(stderr, "vmm: internal error: the device tree's place is not RAM\n");
+		abort();
+	}
+	if (dtb_build(&d, dst, DTB_MAX_SIZE, err, errlen) < 0)
+		return -1;
+	return kvm_arm64_set_entry(m->kvm.vcpu[0].fd, boot.entry, boot.dtb, err, errlen);
+}
+
+void board_free(void)
+{
+	pl011_free(uart);
+	uart = NULL;
+	if (gpio_on)
+		pl061_destroy(&gpio);
+	gpio_on = false;
+}
