@@ -132,7 +132,7 @@ def main():
                 counts['failed'] += 1
                 continue
             run_fuzz(path, a.build, a.fuzz_seconds, counts)
-        elif kind in ('lint', 'prove'):
+        elif kind in ('lint', 'prove', 'arm64'):
             run_checker(kind, path, a.build, counts, a.timeout)
         else:
             run_tap(kind, path, counts, a.timeout)
