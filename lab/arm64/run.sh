@@ -34,11 +34,13 @@ sh "$here/fetch.sh" 2>"$out.fetch.log" || skip "arm64 packages unavailable: $(ta
 rm -rf "$out"
 mkdir -p "$out/inner/bin" "$out/inner/lib/modules" "$out/outer/bin"
 cp "$cache/busybox" "$out/inner/bin/busybox"
+ln -s busybox "$out/inner/bin/sh" # the kernel runs /init through #!/bin/sh
 cp "$here/init-inner.sh" "$out/inner/init"
 cp "$cache/modules/"*.ko "$cache/load-order" "$out/inner/lib/modules/"
 chmod 755 "$out/inner/init"
 (cd "$out/inner" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/outer/inner.cpio.gz"
 cp "$cache/busybox" "$out/outer/bin/busybox"
+ln -s busybox "$out/outer/bin/sh"
 cp "$here/init-outer.sh" "$out/outer/init"
 cp "$vmm" "$out/outer/vmm"
 cp "$cache/Image" "$out/outer/Image"

@@ -2,7 +2,8 @@
  * virt: the arm64 board around the shared machine (machine.h, "The
  * board"): a machine like QEMU's `virt`, at the addresses of arm64map.h.
  *
- * Owns: the PL011 console, the PL061 GPIO looped back, the debug-exit
+ * Owns: the PL011 console, the PL061 GPIO looped back and the GPIO's
+ * doorbell (its kernel path: ioeventfd + irqfd), the debug-exit
  * register, the PCI host bridge's ECAM window, the kernel, initrd and
  * device tree in RAM (image.h, dtb.h), and the boot CPU's entry state.
  * The GIC, the timer and PSCI are KVM's (kvm_arm64.h).
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "machine.h"
 #include "arm64map.h"
@@ -26,6 +29,8 @@ static struct pl011 *uart;
 static struct pl061 gpio;
 static bool gpio_on;
 static struct debugexit dbg;
+static int bell_efd = -1;
+static struct kvm_vm *bell_vm;
 static struct image_loaded boot;
 
 int board_mem_init(struct guestmem *gm, uint64_t size)
@@ -75,6 +80,44 @@ static void must_register(struct bus *b, uint64_t base, uint64_t len, bus_handle
 	}
 }
 
+/* The doorbell when KVM did not take the store (no ioeventfd/irqfd):
+ * the monitor pulses the edge itself. Reads give zero. */
+static void bell_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct kvm_vm *vm = opaque;
+	if (!is_write) {
+		memset(data, 0, len);
+		return;
+	}
+	if (off == 0) {
+		kvm_irq_line(vm, kvm_arm64_spi(ARM64_GPIO_DOORBELL_INTID), 1);
+		kvm_irq_line(vm, kvm_arm64_spi(ARM64_GPIO_DOORBELL_INTID), 0);
+	}
+}
+
+/* The kernel path: one eventfd behind an ioeventfd on the doorbell and an
+ * irqfd on its SPI (GSI n is SPI n under KVM's default arm64 routing). */
+static void bell_kernel_path(struct kvm_vm *vm)
+{
+	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IOEVENTFD))
+		return;
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return;
+	unsigned gsi = ARM64_GPIO_DOORBELL_INTID - 32;
+	if (kvm_irqfd(vm, fd, gsi, true) == 0) {
+		if (kvm_ioeventfd(vm, fd, ARM64_GPIO_DOORBELL_BASE, 4, true) == 0) {
+			bell_efd = fd;
+			bell_vm = vm;
+			return;
+		}
+		kvm_irqfd(vm, fd, gsi, false);
+	}
+	fprintf(stderr, "vmm: note: GPIO doorbell: no kernel path (%s); the monitor serves it\n",
+		strerror(errno));
+	close(fd);
+}
+
 int board_devices(struct board_env *e, struct board_console *con, char *err, size_t errlen)
 {
 	struct machine *m = e->m;
@@ -96,6 +139,9 @@ int board_devices(struct board_env *e, struct board_console *con, char *err, siz
 		gpio_on = true;
 		must_register(&m->mmio, ARM64_PL061_BASE, ARM64_PL061_SIZE, pl061_io, &gpio,
 			      "pl061");
+		must_register(&m->mmio, ARM64_GPIO_DOORBELL_BASE, ARM64_GPIO_DOORBELL_SIZE,
+			      bell_io, &m->kvm, "gpio-doorbell");
+		bell_kernel_path(&m->kvm);
 	}
 	dbg = (struct debugexit){machine_debug_exit, m};
 	must_register(&m->mmio, ARM64_DEBUGEXIT_BASE, ARM64_DEBUGEXIT_SIZE, debugexit_io, &dbg,
@@ -133,4 +179,10 @@ void board_free(void)
 	if (gpio_on)
 		pl061_destroy(&gpio);
 	gpio_on = false;
+	if (bell_efd >= 0) {
+		kvm_ioeventfd(bell_vm, bell_efd, ARM64_GPIO_DOORBELL_BASE, 4, false);
+		kvm_irqfd(bell_vm, bell_efd, ARM64_GPIO_DOORBELL_INTID - 32, false);
+		close(bell_efd);
+	}
+	bell_efd = -1;
 }

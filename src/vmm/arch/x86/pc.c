@@ -129,7 +129,7 @@ static struct cmos *cmos;
 static struct debugexit dbg;
 static struct acpi_regs acpi;
 static struct gpio gpio;
-static uint8_t *rom = MAP_FAILED;
+static uint8_t *fw_rom = MAP_FAILED;
 static struct boot_entry pc_entry;
 /* QEMU's fw_cfg device, one per process like the machine. */
 static struct fwcfg fwcfg_dev;
@@ -191,15 +191,15 @@ int board_devices(struct board_env *e, struct board_console *con, char *err, siz
 	/* A CPU that takes INIT (a guest can send one to itself) restarts at
 	 * 0xfffffff0: without a ROM there, KVM cannot fetch and the run
 	 * would end as a KVM error. */
-	rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (rom == MAP_FAILED) {
+	fw_rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fw_rom == MAP_FAILED) {
 		snprintf(err, errlen, "cannot map the firmware ROM: %s", strerror(errno));
 		return -1;
 	}
-	acpi_build_rom(rom);
-	if (kvm_map_rom(&m->kvm, ACPI_ROM_BASE, rom, ACPI_ROM_SIZE, err, errlen))
+	acpi_build_rom(fw_rom);
+	if (kvm_map_rom(&m->kvm, ACPI_ROM_BASE, fw_rom, ACPI_ROM_SIZE, err, errlen))
 		return -1;
-	if (bus_register(&m->mmio, ACPI_ROM_BASE, ACPI_ROM_SIZE, rom_io, rom, "firmware-rom")) {
+	if (bus_register(&m->mmio, ACPI_ROM_BASE, ACPI_ROM_SIZE, rom_io, fw_rom, "firmware-rom")) {
 		fprintf(stderr, "vmm: internal error: cannot register the firmware ROM: %s\n",
 			strerror(errno));
 		abort();
@@ -279,7 +279,7 @@ void board_free(void)
 	if (fwcfg_on)
 		fwcfg_free(&fwcfg_dev);
 	fwcfg_on = false;
-	if (rom != MAP_FAILED)
-		munmap(rom, ACPI_ROM_SIZE);
-	rom = MAP_FAILED;
+	if (fw_rom != MAP_FAILED)
+		munmap(fw_rom, ACPI_ROM_SIZE);
+	fw_rom = MAP_FAILED;
 }
