@@ -4,6 +4,7 @@
 # reads the marker the lab put on the disk, and powers off (PSCI
 # SYSTEM_OFF, which ends vmm with status 0). Lines for the lab start
 # with "INIT: ".
+export PATH=/bin
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

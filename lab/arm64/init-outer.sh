@@ -2,6 +2,7 @@
 # /init of the arm64 lab machine (QEMU's virt with EL2, KVM inside): what
 # the host offers, then each case under the arm64 vmm, each result on a
 # line "LAB: CASE status N". Then it powers the lab machine off.
+export PATH=/bin
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -10,8 +11,9 @@ echo "LAB: up after $(cut -d' ' -f1 /proc/uptime) s"
 [ -c /dev/kvm ] || echo "LAB: no /dev/kvm"
 /vmm info
 # Debian's arm64 kernel to its /init with a virtio disk.
-printf 'hvvmm-arm64-disk\n' >/disk.img
-dd if=/dev/zero bs=1024 count=1024 >>/disk.img 2>/dev/null
+# A 1 MiB disk (whole sectors) that starts with the marker.
+{ printf 'hvvmm-arm64-disk\n'; dd if=/dev/zero bs=1024 count=1024 2>/dev/null; } |
+	head -c 1048576 >/disk.img
 t0=$(cut -d' ' -f1 /proc/uptime)
 /vmm run --kernel /Image --initrd /inner.cpio.gz --mem 256M --disk /disk.img \
 	--cmdline "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1 rdinit=/init"

@@ -33,6 +33,9 @@ sh "$here/fetch.sh" 2>"$out.fetch.log" || skip "arm64 packages unavailable: $(ta
 
 rm -rf "$out"
 mkdir -p "$out/inner/bin" "$out/inner/lib/modules" "$out/outer/bin"
+for d in inner outer; do
+	mkdir -p "$out/$d/proc" "$out/$d/sys" "$out/$d/dev" "$out/$d/tmp"
+done
 cp "$cache/busybox" "$out/inner/bin/busybox"
 ln -s busybox "$out/inner/bin/sh" # the kernel runs /init through #!/bin/sh
 cp "$here/init-inner.sh" "$out/inner/init"
