@@ -26,15 +26,16 @@
 #define ARM64_PL061_SIZE 0x1000ull
 #define ARM64_PL061_INTID 39 /* SPI 7 */
 
-/* The GPIO's kernel path, as the x86 GPIO's DOORBELL: a 32-bit store at
- * this offset of the PL061's page (reserved in the PL061 TRM) raises the
- * PL061's SPI, taken by KVM (ioeventfd) and injected by it (irqfd, a
- * pulse) without leaving for the monitor; where KVM lacks those, the
- * monitor pulses it. A pulse is only seen with the SPI edge-triggered
- * (GICD_ICFGR), which the guest sets. The PL061 node says where it is:
- * hvvmm,doorbell = <0x800>. A GPIODATA write on a looped-back pin (its
- * GPIOINTR) is the path through the monitor. */
-#define ARM64_PL061_DOORBELL 0x800u
+/* The GPIO's kernel path, as the x86 GPIO's DOORBELL: a 32-bit store of
+ * any value at offset 0 raises SPI 8 (INTID 40), an edge, taken by KVM
+ * (ioeventfd) and injected by it (irqfd) without leaving for the monitor;
+ * where KVM lacks those, the monitor does the same. The guest configures
+ * INTID 40 as edge-triggered (GICD_ICFGR). DT node gpio-doorbell@90e0000,
+ * compatible "hvvmm,gpio-doorbell". The PL061's own GPIOINTR (a GPIODATA
+ * write) is the path through the monitor. */
+#define ARM64_GPIO_DOORBELL_BASE 0x090e0000ull
+#define ARM64_GPIO_DOORBELL_SIZE 0x1000ull
+#define ARM64_GPIO_DOORBELL_INTID 40 /* SPI 8 */
 
 /* A 32-bit store of v at offset 0 ends the monitor with (v << 1) | 1,
  * as the isa-debug-exit port does on x86 (vmmstatus.h). DT node

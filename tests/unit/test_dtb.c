@@ -89,6 +89,7 @@ static void test_variants(void **state)
 	build(&d);
 	assert_true(fdt_node_offset_by_compatible(blob, -1, "arm,pl061") < 0);
 	assert_true(fdt_node_offset_by_compatible(blob, -1, "hvvmm,debug-exit") < 0);
+	assert_true(fdt_node_offset_by_compatible(blob, -1, "hvvmm,gpio-doorbell") < 0);
 	int chosen = fdt_path_offset(blob, "/chosen");
 	assert_null(fdt_getprop(blob, chosen, "bootargs", NULL));
 	assert_null(fdt_getprop(blob, chosen, "linux,initrd-start", NULL));
@@ -159,7 +160,8 @@ static void test_decompiled_by_dtc(void **state)
 		"compatible = \"arm,pl061\\0arm,primecell\";",
 		"interrupts = <0x00 0x07 0x04>;",
 		"debug-exit@90f0000 {",
-		"hvvmm,doorbell = <0x800>;",
+		"gpio-doorbell@90e0000 {",
+		"interrupts = <0x00 0x08 0x01>;",
 		"compatible = \"pci-host-ecam-generic\";",
 		"bus-range = <0x00 0x0f>;",
 		"reg = <0x00 0x3f000000 0x00 0x1000000>;",

@@ -17,6 +17,7 @@
 #define GIC_SPI 0
 #define GIC_PPI 1
 #define IRQ_LEVEL_HIGH 4
+#define IRQ_EDGE_RISING 1
 
 unsigned dtb_pci_intx_spi(unsigned slot, unsigned pin)
 {
@@ -183,8 +184,18 @@ static int build(const struct dtb_machine *d, void *fdt, size_t size)
 		TRY(fdt_property_u32(fdt, "#interrupt-cells", 2));
 		TRY(fdt_property_u32(fdt, "clocks", PHANDLE_CLK));
 		TRY(fdt_property_string(fdt, "clock-names", "apb_pclk"));
-		/* ours: the kernel path's doorbell in the page (arm64map.h) */
-		TRY(fdt_property_u32(fdt, "hvvmm,doorbell", ARM64_PL061_DOORBELL));
+		TRY(fdt_end_node(fdt));
+	}
+
+	if (d->gpio) { /* ours: the GPIO's kernel path (arm64map.h) */
+		snprintf(name, sizeof(name), "gpio-doorbell@%llx",
+			 (unsigned long long)ARM64_GPIO_DOORBELL_BASE);
+		TRY(fdt_begin_node(fdt, name));
+		TRY(fdt_property_string(fdt, "compatible", "hvvmm,gpio-doorbell"));
+		uint64_t breg[2] = {ARM64_GPIO_DOORBELL_BASE, ARM64_GPIO_DOORBELL_SIZE};
+		TRY(prop_reg2(fdt, breg, 1));
+		uint32_t birq[3] = {GIC_SPI, ARM64_GPIO_DOORBELL_INTID - 32, IRQ_EDGE_RISING};
+		TRY(prop_cells(fdt, "interrupts", birq, 3));
 		TRY(fdt_end_node(fdt));
 	}
 

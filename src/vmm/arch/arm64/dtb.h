@@ -5,8 +5,8 @@
  *
  * Owns: the nodes that describe the machine of arm64map.h: memory, CPUs
  * (PSCI enable method), PSCI through HVC, the GIC (v3, or v2), the
- * architected timer, the PL011 (stdout-path), the PL061 (with its
- * doorbell's offset), the debug-exit register, the ECAM PCI host bridge with its INTx map, and /chosen
+ * architected timer, the PL011 (stdout-path), the PL061 and the GPIO
+ * doorbell, the debug-exit register, the ECAM PCI host bridge with its INTx map, and /chosen
  * (bootargs, initrd).
  */
 #ifndef DTB_H

@@ -2,8 +2,8 @@
  * virt: the arm64 board around the shared machine (machine.h, "The
  * board"): a machine like QEMU's `virt`, at the addresses of arm64map.h.
  *
- * Owns: the PL011 console, the PL061 GPIO looped back and its doorbell
- * (the kernel path: ioeventfd + irqfd), the debug-exit
+ * Owns: the PL011 console, the PL061 GPIO looped back and the GPIO's
+ * doorbell (its kernel path: ioeventfd + irqfd), the debug-exit
  * register, the PCI host bridge's ECAM window, the kernel, initrd and
  * device tree in RAM (image.h, dtb.h), and the boot CPU's entry state.
  * The GIC, the timer and PSCI are KVM's (kvm_arm64.h).
@@ -80,29 +80,23 @@ static void must_register(struct bus *b, uint64_t base, uint64_t len, bus_handle
 	}
 }
 
-/* The PL061's page: the doorbell at ARM64_PL061_DOORBELL when KVM did
- * not take the store (no ioeventfd/irqfd) pulses the SPI from here, as
- * the irqfd would; every other offset is the PL061's. */
-static void gpio_page_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+/* The doorbell when KVM did not take the store (no ioeventfd/irqfd):
+ * the monitor pulses the edge itself. Reads give zero. */
+static void bell_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
-	if (off == ARM64_PL061_DOORBELL) {
-		if (!is_write) {
-			memset(data, 0, len);
-			return;
-		}
-		struct pl061 *g = opaque;
-		pthread_mutex_lock(&g->lock);
-		irq_set_level(&g->irq, 1);
-		if (!g->level)
-			irq_set_level(&g->irq, 0); /* back to what GPIOINTR says */
-		pthread_mutex_unlock(&g->lock);
+	struct kvm_vm *vm = opaque;
+	if (!is_write) {
+		memset(data, 0, len);
 		return;
 	}
-	pl061_io(opaque, off, data, len, is_write);
+	if (off == 0) {
+		kvm_irq_line(vm, kvm_arm64_spi(ARM64_GPIO_DOORBELL_INTID), 1);
+		kvm_irq_line(vm, kvm_arm64_spi(ARM64_GPIO_DOORBELL_INTID), 0);
+	}
 }
 
 /* The kernel path: one eventfd behind an ioeventfd on the doorbell and an
- * irqfd on the PL061's SPI (GSI n is SPI n under KVM's default routing). */
+ * irqfd on its SPI (GSI n is SPI n under KVM's default arm64 routing). */
 static void bell_kernel_path(struct kvm_vm *vm)
 {
 	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IOEVENTFD))
@@ -110,13 +104,14 @@ static void bell_kernel_path(struct kvm_vm *vm)
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return;
-	if (kvm_irqfd(vm, fd, ARM64_PL061_INTID - 32, true) == 0) {
-		if (kvm_ioeventfd(vm, fd, ARM64_PL061_BASE + ARM64_PL061_DOORBELL, 4, true) == 0) {
+	unsigned gsi = ARM64_GPIO_DOORBELL_INTID - 32;
+	if (kvm_irqfd(vm, fd, gsi, true) == 0) {
+		if (kvm_ioeventfd(vm, fd, ARM64_GPIO_DOORBELL_BASE, 4, true) == 0) {
 			bell_efd = fd;
 			bell_vm = vm;
 			return;
 		}
-		kvm_irqfd(vm, fd, ARM64_PL061_INTID - 32, false);
+		kvm_irqfd(vm, fd, gsi, false);
 	}
 	fprintf(stderr, "vmm: note: GPIO doorbell: no kernel path (%s); the monitor serves it\n",
 		strerror(errno));
@@ -142,8 +137,10 @@ int board_devices(struct board_env *e, struct board_console *con, char *err, siz
 		pl061_init(&gpio, (struct irq_line){kvm_irq_line, &m->kvm,
 						    kvm_arm64_spi(ARM64_PL061_INTID)});
 		gpio_on = true;
-		must_register(&m->mmio, ARM64_PL061_BASE, ARM64_PL061_SIZE, gpio_page_io, &gpio,
+		must_register(&m->mmio, ARM64_PL061_BASE, ARM64_PL061_SIZE, pl061_io, &gpio,
 			      "pl061");
+		must_register(&m->mmio, ARM64_GPIO_DOORBELL_BASE, ARM64_GPIO_DOORBELL_SIZE,
+			      bell_io, &m->kvm, "gpio-doorbell");
 		bell_kernel_path(&m->kvm);
 	}
 	dbg = (struct debugexit){machine_debug_exit, m};
@@ -183,8 +180,8 @@ void board_free(void)
 		pl061_destroy(&gpio);
 	gpio_on = false;
 	if (bell_efd >= 0) {
-		kvm_ioeventfd(bell_vm, bell_efd, ARM64_PL061_BASE + ARM64_PL061_DOORBELL, 4, false);
-		kvm_irqfd(bell_vm, bell_efd, ARM64_PL061_INTID - 32, false);
+		kvm_ioeventfd(bell_vm, bell_efd, ARM64_GPIO_DOORBELL_BASE, 4, false);
+		kvm_irqfd(bell_vm, bell_efd, ARM64_GPIO_DOORBELL_INTID - 32, false);
 		close(bell_efd);
 	}
 	bell_efd = -1;
