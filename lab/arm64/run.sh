@@ -6,7 +6,8 @@
 # with a virtio disk (and the arm64 benchmark guest's cases, when one is
 # given). Timings here mean nothing (TCG); correctness does.
 #
-#   VMM=build/arm64/vmm OUT=build/arm64/lab [BENCHGUEST=ELF CASES=FILE] \
+#   VMM=build/arm64/vmm OUT=build/arm64/lab \
+#   [BENCHGUEST=build/arm64/guest/benchguest.elf CASES=lab/arm64/bench-cases] \
 #       flock /tmp/lab.lock sh lab/arm64/run.sh
 #
 # Exit 0 when every check passed, 1 when one failed, 77 (skip) with the
@@ -80,7 +81,7 @@ check "linux read its virtio disk" "INIT: disk says: hvvmm-arm64-disk"
 check "linux powered off, vmm ended with 0" "LAB: linux status 0 "
 if [ -n "${BENCHGUEST:-}" ]; then
 	for c in $(cat "$CASES"); do
-		check "benchmark guest $c" "LAB: guest $c status 1$"
+		check "benchmark guest $c" "LAB: guest $c status 1\$"
 	done
 fi
 check "lab machine finished" "LAB: done"

@@ -27,6 +27,13 @@ def main():
     env.setdefault('LAB_CACHE', os.path.join(ROOT, 'lab/cache'))
     env['VMM'] = vmm
     env['OUT'] = os.path.join(ROOT, 'build/arm64/lab')
+    # The arm64 benchmark guest, once per workload and both GPIO paths
+    # (lab/arm64/bench-cases), when the arm64 build made it.
+    guest = os.path.join(ROOT, 'build/arm64/guest/benchguest.elf')
+    if 'BENCHGUEST' not in env and os.path.exists(guest):
+        env['BENCHGUEST'] = guest
+        env['CASES'] = os.path.join(ROOT, 'lab/arm64/bench-cases')
+    env.setdefault('LAB_TIMEOUT', '1500')
     p = subprocess.run(['flock', '/tmp/lab.lock', 'sh', os.path.join(ROOT, 'lab/arm64/run.sh')],
                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = p.stdout.decode(errors='replace')
