@@ -1,7 +1,9 @@
 /* guestwl: workloads only the benchmark guest has, because they need its
  * devices: irq-latency-user/-irqfd (irqlat.c, the GPIO loopback) and
  * channel-ping/-pong (chan.c, a channel to another VM), rng-read (vrng.c,
- * virtio-rng). */
+ * virtio-rng), net-ping/-pong and net-bulk/-sink (vnet.c, a net link to
+ * another VM), vsock-ping/-pong and vsock-bulk/-sink (vvsock.c, a vsock
+ * stream). */
 #ifndef GUESTWL_H
 #define GUESTWL_H
 
@@ -11,6 +13,9 @@
 #include "guest.h"
 
 extern const struct bench_workload irqlat_user, irqlat_irqfd, chan_ping, chan_pong, vrng_read;
+/* vnet.c (virtio-net, a net link between two VMs) and vvsock.c (virtio-vsock) */
+extern const struct bench_workload vnet_ping, vnet_pong, vnet_bulk, vnet_sink;
+extern const struct bench_workload vsock_ping, vsock_pong, vsock_bulk, vsock_sink;
 
 /* The guest-only workload called `name`, or NULL. */
 const struct bench_workload *guestwl_find(const char *name);

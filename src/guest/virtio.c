@@ -262,7 +262,9 @@ int virtio_open(struct virtio_dev *d, unsigned device_id, unsigned nth, unsigned
 	if (found <= nth) {
 		*why = device_id == VIRTIO_ID_BLOCK ? "no virtio-blk function on PCI bus 0 (vmm run --disk FILE)"
 		       : device_id == VIRTIO_ID_RNG ? "no virtio-rng function on PCI bus 0 (vmm run --rng)"
-						     : "no such virtio function on PCI bus 0";
+		       : device_id == VIRTIO_ID_NET ? "no virtio-net function on PCI bus 0 (a net link, or vmm run --net)"
+		       : device_id == VIRTIO_ID_VSOCK ? "no virtio-vsock function on PCI bus 0 (vmm run --vsock)"
+					 : "no such virtio function on PCI bus 0";
 		return -1;
 	}
 	d->bdf = bdf;

@@ -2,7 +2,8 @@
  * virtio: the benchmark guest's virtio 1.2 driver over PCI (modern, no
  * legacy interface), run at CPL3: the transport (virtio.c) and split
  * virtqueues; the devices on top are virtio-blk (vblk.c, the platform's
- * disk) and virtio-rng (vrng.c, the rng-read workload).
+ * disk), virtio-rng (vrng.c, the rng-read workload), virtio-net (vnet.c)
+ * and virtio-vsock (vvsock.c), the last two polled (net-ping, vsock-ping).
  *
  * It takes the transport paths Linux's virtio_pci takes: the function is
  * found by vendor 0x1af4 and device 0x1040 + ID (4.1.2.1); its structures
@@ -29,8 +30,10 @@
 
 #include "guest.h"
 
+#define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_RNG 4
+#define VIRTIO_ID_VSOCK 19
 
 /* Feature bits (6, 5.2.3). */
 #define VIRTIO_F_INDIRECT_DESC 28

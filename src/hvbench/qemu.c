@@ -77,6 +77,8 @@ static const struct {
 	{"irq-latency-user", "vmm's loopback GPIO controller"},
 	{"irq-latency-irqfd", "vmm's loopback GPIO controller"},
 	{"channel-ping", "vmm's inter-VM channel (vmm system)"},
+	{"net-ping", "vmm's net link between VMs (vmm system)"},
+	{"net-bulk", "vmm's net link between VMs (vmm system)"},
 };
 
 const char *qemu_unavailable(const char *monitor, const char *workload)

@@ -177,7 +177,7 @@ struct ctx {
 	struct runner native, tool, virt; /* tool: the real tools' native side */
 	struct runner virt_nb; /* --interference: virt, beside a neighbour VM */
 	int nb_cpu;            /* the neighbour's CPU (also channel-pong's) */
-	struct runner sys;     /* channel-ping: two guests under `vmm system` */
+	struct runner sys;     /* channel-ping, net-*: two guests under `vmm system` */
 	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
 	char sys_cfg[4200];    /* the description it runs, written per run */
 	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
@@ -206,14 +206,47 @@ static void progress(struct ctx *x, size_t bi, size_t nb, const char *name, cons
 
 enum one { ONE_OK, ONE_FAILED, ONE_STOPPED };
 
-/* Runs one repetition on one side; adds the sample unless it is a warm-up. */
-/* channel-ping measures a round trip between two benchmark guests, so it
- * runs under `vmm system` with a description written for each run: ping on
- * the measurement CPU, pong on the other, a 64 KiB channel between them,
- * the same loop count on both sides. Returns 0 or -1 (errno). */
+/* The workloads that measure a round trip (or a stream) between two
+ * benchmark guests run under `vmm system` with a description written for
+ * each run: the measuring guest ("ping") on the measurement CPU, its peer
+ * ("pong") on the other, the connection between them, the same loop count
+ * (and message size, where the peer echoes bytes) on both sides. */
 #define CHANNEL_WORKLOAD "channel-ping"
 
-/* The folder for channel-ping's description and its consoles' logs: made
+enum pair_conn { PAIR_CHANNEL, PAIR_NET, PAIR_VSOCK };
+
+static const struct pair_wl {
+	const char *name, *peer;
+	enum pair_conn conn;
+	const char *shared[3]; /* parameters the peer gets too ("key=") */
+} pair_wls[] = {
+	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops="}},
+	{"net-ping", "net-pong", PAIR_NET, {"loops="}},
+	{"net-bulk", "net-sink", PAIR_NET, {NULL}},
+	/* Not among guest_only[] yet: vmm system refuses vsock links until
+	 * they are carried (docs/system.md, "Links"); the descriptions are
+	 * ready for when they are. vsock-pong echoes loops * size bytes. */
+	{"vsock-ping", "vsock-pong", PAIR_VSOCK, {"loops=", "size="}},
+	{"vsock-bulk", "vsock-sink", PAIR_VSOCK, {"total="}},
+};
+
+static int pair_shares(const struct pair_wl *pw, const char *param)
+{
+	for (size_t i = 0; i < sizeof(pw->shared) / sizeof(pw->shared[0]) && pw->shared[i]; i++)
+		if (!strncmp(param, pw->shared[i], strlen(pw->shared[i])))
+			return 1;
+	return 0;
+}
+
+static const struct pair_wl *pair_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(pair_wls) / sizeof(pair_wls[0]); i++)
+		if (!strcmp(pair_wls[i].name, name))
+			return &pair_wls[i];
+	return NULL;
+}
+
+/* The folder for the two-VM workloads' description and its consoles' logs: made
  * by mkdtemp(3) (mode 0700, a name nobody can guess) under $TMPDIR or /tmp
  * the first time it is needed, and removed by channel_cleanup(). */
 static int channel_tmpdir(struct ctx *x)
@@ -244,7 +277,7 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 	return (type == FTW_DP ? rmdir(path) : unlink(path)) && errno != ENOENT ? -1 : 0;
 }
 
-/* Removes channel-ping's folder and all in it; also after Ctrl-C. */
+/* Removes the two-VM workloads' folder and all in it; also after Ctrl-C. */
 static void channel_cleanup(struct ctx *x)
 {
 	if (!x->tmpdir[0])
@@ -254,7 +287,20 @@ static void channel_cleanup(struct ctx *x)
 	x->tmpdir[0] = '\0';
 }
 
-static int write_channel_cfg(struct ctx *x, const char *const *params, size_t np)
+/* A VM's vsock key for a vsock pair: CID 3 for ping, 4 for pong, each
+ * with its host socket in our folder (vmm needs one; nothing connects). */
+static void pair_vsock_key(struct hvb_buf *b, const struct ctx *x, const char *vm, int cid)
+{
+	char uds[sizeof(x->tmpdir) + 16];
+
+	snprintf(uds, sizeof(uds), "%s/%s.vsock", x->tmpdir, vm);
+	hvb_buf_printf(b, " vsock = { cid = %d; uds = ", cid);
+	esc_cfg(b, uds);
+	hvb_buf_puts(b, "; };");
+}
+
+static int write_pair_cfg(struct ctx *x, const struct pair_wl *pw, const char *const *params,
+			  size_t np)
 {
 	struct hvb_buf ping = {0}, pong = {0}, b = {0};
 	char logs[sizeof(x->tmpdir) + 8], pin_ping[32] = "", pin_pong[32] = "";
@@ -263,11 +309,13 @@ static int write_channel_cfg(struct ctx *x, const char *const *params, size_t np
 
 	if (channel_tmpdir(x))
 		return -1;
-	hvb_buf_puts(&ping, "run channel-ping");
-	hvb_buf_puts(&pong, "run channel-pong");
+	hvb_buf_printf(&ping, "run %s", pw->name);
+	hvb_buf_printf(&pong, "run %s", pw->peer);
+	if (pw->conn == PAIR_VSOCK)
+		hvb_buf_puts(&ping, " cid=4");
 	for (size_t i = 0; i < np; i++) {
 		hvb_buf_printf(&ping, " %s", params[i]);
-		if (!strncmp(params[i], "loops=", 6))
+		if (pair_shares(pw, params[i]))
 			hvb_buf_printf(&pong, " %s", params[i]);
 	}
 	if (x->sys.cpu >= 0 && x->nb_cpu >= 0) {
@@ -283,14 +331,25 @@ static int write_channel_cfg(struct ctx *x, const char *const *params, size_t np
 	esc_cfg(&b, x->o->guest_image);
 	hvb_buf_puts(&b, "; cmdline = ");
 	esc_cfg(&b, ping.p);
-	hvb_buf_printf(&b, "; mem = \"32M\";%s on_exit = \"stop-all\"; },\n"
-			   "  { name = \"pong\"; kernel = ", pin_ping);
+	hvb_buf_printf(&b, "; mem = \"32M\";%s on_exit = \"stop-all\";", pin_ping);
+	if (pw->conn == PAIR_VSOCK)
+		pair_vsock_key(&b, x, "ping", 3);
+	hvb_buf_puts(&b, " },\n  { name = \"pong\"; kernel = ");
 	esc_cfg(&b, x->o->guest_image);
 	hvb_buf_puts(&b, "; cmdline = ");
 	esc_cfg(&b, pong.p);
-	hvb_buf_printf(&b, "; mem = \"32M\";%s on_exit = \"ignore\"; }\n);\n"
-			   "channels = ({ name = \"pp\"; between = [\"ping\", \"pong\"];"
-			   " gpa = \"0xe0000000\"; size = \"64K\"; });\n", pin_pong);
+	hvb_buf_printf(&b, "; mem = \"32M\";%s on_exit = \"ignore\";", pin_pong);
+	if (pw->conn == PAIR_VSOCK)
+		pair_vsock_key(&b, x, "pong", 4);
+	hvb_buf_puts(&b, " }\n);\n");
+	if (pw->conn == PAIR_CHANNEL)
+		hvb_buf_puts(&b, "channels = ({ name = \"pp\"; between = [\"ping\", \"pong\"];"
+				 " gpa = \"0xe0000000\"; size = \"64K\"; });\n");
+	else if (pw->conn == PAIR_NET)
+		hvb_buf_puts(&b, "links = ({ name = \"lan\"; type = \"net\";"
+				 " between = [\"ping\", \"pong\"]; });\n");
+	else
+		hvb_buf_puts(&b, "links = ({ type = \"vsock\"; between = [\"ping\", \"pong\"]; });\n");
 	free(ping.p);
 	free(pong.p);
 	/* In our own 0700 folder, created afresh each run, never through a
@@ -318,6 +377,7 @@ static int write_channel_cfg(struct ctx *x, const char *const *params, size_t np
 	return rc;
 }
 
+/* Runs one repetition on one side; adds the sample unless it is a warm-up. */
 static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_result *r, int warm)
 {
 	const char *const *params = run_size_params(r->benchmark, x->o->size);
@@ -332,8 +392,8 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 
 	while (params[np])
 		np++;
-	if (rn == &x->sys && write_channel_cfg(x, params, np)) {
-		hvb_result_set_error(r, "cannot write channel-ping's description %s: %s",
+	if (rn == &x->sys && write_pair_cfg(x, pair_find(r->benchmark), params, np)) {
+		hvb_result_set_error(r, "cannot write %s's description %s: %s", r->benchmark,
 				     x->sys_cfg[0] ? x->sys_cfg : "(no folder)", strerror(errno));
 		return ONE_FAILED;
 	}
@@ -429,7 +489,7 @@ static void neighbour_stop(pid_t pid)
 }
 
 /* The runners of one workload, in the order its runs interleave: native
- * (or the real tool's), then virt (the two-VM system for channel-ping),
+ * (or the real tool's), then virt (the two-VM system for pair_wls),
  * then virt beside the neighbour. Returns how many. */
 static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
 		    const struct runner *sides[3])
@@ -438,7 +498,7 @@ static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
 	const struct runner *dn = devwl_native(&x->dev, r), *dv = devwl_virt(&x->dev, r);
 	if (r->has_native)
 		sides[n++] = x->is_tool[bi] ? &x->tool : dn ? dn : &x->native;
-	if (!strcmp(r->benchmark, CHANNEL_WORKLOAD))
+	if (pair_find(r->benchmark))
 		sides[n++] = &x->sys;
 	else if (x->have_virt || !r->has_native)
 		sides[n++] = dv ? dv : &x->virt;
@@ -495,6 +555,12 @@ static const struct workload guest_only[] = {
 	 "GPIO loopback interrupt by ioeventfd + irqfd in the host kernel; us", 1, 0},
 	{CHANNEL_WORKLOAD, "latency",
 	 "round trip over a channel between two guests (vmm system); us", 1, 0},
+	{"net-ping", "latency",
+	 "round trip of a 64-byte frame over a net link between two guests (vmm system); us", 1,
+	 0},
+	{"net-bulk", "synthetic",
+	 "one-way stream of 1514-byte frames over a net link between two guests (vmm system); "
+	 "B/s delivered", 1, 0},
 	{DEVWL_RNG_WORKLOAD, "synthetic", "reads from virtio-rng (vmm run --rng); bytes/s", 1, 0},
 };
 
@@ -807,7 +873,7 @@ int run_main(const struct run_opts *o)
 				if (CPU_ISSET((size_t)c, &set) && c != cpu)
 					x.nb_cpu = c;
 	}
-	/* x.sys_cfg is filled in when channel-ping first runs (channel_tmpdir);
+	/* x.sys_cfg is filled in when a two-VM workload first runs (channel_tmpdir);
 	 * the template keeps the buffer, not a copy. */
 	runner_system(&x.sys, o->vmm, x.sys_cfg);
 	x.sys.cpu = cpu;
@@ -824,10 +890,10 @@ int run_main(const struct run_opts *o)
 		x.virt_nb.side = "virt+neighbour";
 		d.config.interference = 1;
 		d.config.nb_cpu = x.nb_cpu;
-		/* channel-ping already runs two VMs: no neighbour on top; nor
+		/* The two-VM workloads already run two VMs: no neighbour on top; nor
 		 * beside the device workloads, whose guest needs its devices. */
 		for (size_t i = 0; i < d.nresults; i++)
-			d.results[i].has_nb = strcmp(d.results[i].benchmark, CHANNEL_WORKLOAD) != 0 &&
+			d.results[i].has_nb = !pair_find(d.results[i].benchmark) &&
 					      !devwl_is_device(&d.results[i]);
 	}
 

@@ -111,6 +111,19 @@ static void triple_fault_ends_with_status_4(void **state)
 	cmd_result_free(&r);
 }
 
+/* Code at the very end of RAM: the dump shows the bytes that are there. */
+static void dump_shows_code_at_the_end_of_ram(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct cmd_result r;
+	run_vmm(&r, "tests/guests/edgeud64.elf", NULL, "--mem=2M");
+	assert_int_equal(r.status, 4);
+	assert_non_null(strstr(r.out, "jumping to the end of RAM"));
+	assert_non_null(strstr(r.err, "code at 1ffffe: 0f 0b\n"));
+	cmd_result_free(&r);
+}
+
 static void halt_with_interrupts_off_ends_with_status_6(void **state)
 {
 	(void)state;
@@ -420,6 +433,7 @@ int main(void)
 		cmocka_unit_test(unclaimed_reads_all_ones),
 		cmocka_unit_test(strict_io_stops_with_dump),
 		cmocka_unit_test(triple_fault_ends_with_status_4),
+		cmocka_unit_test(dump_shows_code_at_the_end_of_ram),
 		cmocka_unit_test(halt_with_interrupts_off_ends_with_status_6),
 		cmocka_unit_test(rtc_read_under_sandbox),
 		cmocka_unit_test(two_vcpus_boot),

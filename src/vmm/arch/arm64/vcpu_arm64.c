@@ -62,12 +62,15 @@ void vcpu_dump(const struct machine *m, const struct vcpu_regs *r, int vcpu_fd)
 	for (unsigned i = 0; i < 31 && len + 32 < sizeof(buf); i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  x%-2u %016llx%s", i,
 					(unsigned long long)r->x[i], i % 4 == 3 || i == 30 ? "\n" : "");
-	/* The code at PC when the MMU is off or identity-maps it. */
-	const uint8_t *code = gm_ptr(&m->mem, r->pc, 16);
+	/* The code at PC when the MMU is off or identity-maps it, up to 16
+	 * bytes but not past PC's page (as on x86, vcpu_x86.c). */
+	uint64_t in_page = 4096 - (r->pc & 4095);
+	int ncode = in_page < 16 ? (int)in_page : 16;
+	const uint8_t *code = gm_ptr(&m->mem, r->pc, (uint64_t)ncode);
 	if (code && len + 80 < sizeof(buf)) {
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  code at %llx:",
 					(unsigned long long)r->pc);
-		for (int i = 0; i < 16; i++)
+		for (int i = 0; i < ncode; i++)
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %02x", code[i]);
 		buf[len++] = '\n';
 	}

@@ -39,14 +39,18 @@ void vcpu_dump(const struct machine *m, const struct vcpu_regs *vr, int vcpu_fd)
 		s->cs.l ? "64-bit" : s->cs.db ? "32-bit" : "16-bit", s->ss.selector, s->ds.selector,
 		s->gdt.base, s->gdt.limit, s->idt.base, s->idt.limit);
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-	/* The code at RIP, through the guest's own page tables. */
+	/* The code at RIP, through the guest's own page tables: up to 16 bytes,
+	 * but no further than the end of RIP's page, since the next page may
+	 * map elsewhere or not at all (RAM itself ends on a page boundary). */
 	struct kvm_translation t = {.linear_address = s->cs.base + r->rip};
 	if (vcpu_fd >= 0 && ioctl(vcpu_fd, KVM_TRANSLATE, &t) == 0 && t.valid) {
-		const uint8_t *code = gm_ptr(&m->mem, t.physical_address, 16);
+		uint64_t in_page = 4096 - (t.physical_address & 4095);
+		int ncode = in_page < 16 ? (int)in_page : 16;
+		const uint8_t *code = gm_ptr(&m->mem, t.physical_address, (uint64_t)ncode);
 		if (code && len + 80 < sizeof(buf)) {
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  code at %llx:",
 						t.physical_address);
-			for (int i = 0; i < 16; i++)
+			for (int i = 0; i < ncode; i++)
 				len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %02x", code[i]);
 			buf[len++] = '\n';
 		}
