@@ -185,9 +185,7 @@ static int build(const struct dtb_machine *d, void *fdt, size_t size)
 		TRY(fdt_property_u32(fdt, "clocks", PHANDLE_CLK));
 		TRY(fdt_property_string(fdt, "clock-names", "apb_pclk"));
 		TRY(fdt_end_node(fdt));
-	}
-
-	if (d->gpio) { /* ours: the GPIO's kernel path (arm64map.h) */
+		/* ours: the GPIO's kernel path (arm64map.h) */
 		snprintf(name, sizeof(name), "gpio-doorbell@%llx",
 			 (unsigned long long)ARM64_GPIO_DOORBELL_BASE);
 		TRY(fdt_begin_node(fdt, name));
