@@ -181,7 +181,10 @@ static struct virtio_pci_hooks vio_hooks(struct machine *m)
 		.ioeventfd = kernel ? vio_ioeventfd : NULL,
 		.msi = vio_msi,
 		.ctx = &m->kvm,
-		.intx = {kvm_irq_line, &m->kvm, 0},
+		/* INTx is wired once the device has its slot (vio_place): a
+		 * line set before that would drive GSI 0 (on arm64 not a valid
+		 * interrupt at all). */
+		.intx = {NULL, NULL, 0},
 		.gsi_base = VIRTIO_GSI_BASE + vio_ndevs * (VIRTIO_MAX_QUEUES + 1),
 	};
 }
@@ -197,7 +200,8 @@ static int vio_place(struct pci_bus *pci, struct virtio_pci *vp, char *err, size
 		fprintf(stderr, "vmm: internal error: %s: capabilities do not fit\n", vp->role);
 		abort();
 	}
-	vp->hooks.intx.gsi = board_pci_intx_gsi((unsigned)slot, 1u);
+	vp->hooks.intx = (struct irq_line){kvm_irq_line, vp->hooks.ctx,
+					   board_pci_intx_gsi((unsigned)slot, 1u)};
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, vp->hooks.intx.gsi);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4,
 		      board_virtio_bar_base() + (uint32_t)slot * VIRTIO_PCI_BAR_SIZE);

@@ -99,8 +99,11 @@ static void bell_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
  * irqfd on its SPI (GSI n is SPI n under KVM's default arm64 routing). */
 static void bell_kernel_path(struct kvm_vm *vm)
 {
-	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IOEVENTFD))
+	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IOEVENTFD)) {
+		fprintf(stderr, "vmm: note: GPIO doorbell: no IRQFD/IOEVENTFD; the monitor "
+				"serves it\n");
 		return;
+	}
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return;
