@@ -16,7 +16,7 @@ echo "LAB: up after $(cut -d' ' -f1 /proc/uptime) s"
 	head -c 1048576 >/disk.img
 t0=$(cut -d' ' -f1 /proc/uptime)
 /vmm run --kernel /Image --initrd /inner.cpio.gz --mem 256M --disk /disk.img \
-	--cmdline "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1 rdinit=/init"
+	--cmdline "console=ttyAMA0 quiet panic=-1 rdinit=/init"
 echo "LAB: linux status $? after $t0 s, now $(cut -d' ' -f1 /proc/uptime) s"
 # The benchmark guest, when the lab has one: each workload, both GPIO paths.
 if [ -f /benchguest.elf ]; then

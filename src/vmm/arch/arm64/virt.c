@@ -149,8 +149,14 @@ int board_devices(struct board_env *e, struct board_console *con, char *err, siz
 	dbg = (struct debugexit){machine_debug_exit, m};
 	must_register(&m->mmio, ARM64_DEBUGEXIT_BASE, ARM64_DEBUGEXIT_SIZE, debugexit_io, &dbg,
 		      "debug-exit");
-	must_register(&m->mmio, ARM64_PCI_ECAM_BASE, ARM64_PCI_ECAM_SIZE, pci_ecam_io, e->pci,
-		      "pci-ecam");
+	/* A config write moves BARs on this same bus: the window is a fixed
+	 * range, whose handler runs outside the bus lock (bus.h). */
+	if (bus_register_fixed(&m->mmio, ARM64_PCI_ECAM_BASE, ARM64_PCI_ECAM_SIZE, pci_ecam_io,
+			       e->pci, "pci-ecam")) {
+		fprintf(stderr, "vmm: internal error: cannot register the ECAM window: %s\n",
+			strerror(errno));
+		abort();
+	}
 	*con = (struct board_console){con_receive, con_tx_ready, con_tx_lost, uart, "PL011"};
 	return 0;
 }
