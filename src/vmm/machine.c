@@ -617,6 +617,7 @@ int machine_run(const struct machine_config *cfg)
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
 	vio_sandbox(&sb);
+	board_sandbox(&sb);
 	vfio_sandbox(&sb);
 	char serr[256];
 	if (!atomic_load(&m->stopping) && sandbox_enter(&sb, serr, sizeof(serr)))

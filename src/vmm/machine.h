@@ -148,6 +148,9 @@ int board_load(struct board_env *e, char *err, size_t errlen);
 int board_devices(struct board_env *e, struct board_console *con, char *err, size_t errlen);
 int board_finish(struct board_env *e, char *err, size_t errlen);
 void board_free(void);
+/* What of the board's the sandbox must keep open (sandbox.h). */
+struct sandbox_opts;
+void board_sandbox(struct sandbox_opts *sb);
 /* Where virtio BARs start, and the interrupt line (an irq_line's gsi)
  * a slot's pin is wired to (pin 1 = INTA#). */
 uint32_t board_virtio_bar_base(void);

@@ -24,6 +24,7 @@
 #include "pci.h"
 #include "pl011.h"
 #include "pl061.h"
+#include "sandbox.h"
 
 static struct pl011 *uart;
 static struct pl061 gpio;
@@ -109,8 +110,7 @@ static void bell_kernel_path(struct kvm_vm *vm)
 		return;
 	unsigned gsi = ARM64_GPIO_DOORBELL_INTID - 32;
 	if (kvm_irqfd(vm, fd, gsi, true) == 0) {
-		/* Length 0: a store of any width (api.rst, KVM_IOEVENTFD). With
-		 * length 4 the arm64 lab's guest's doorbell never arrived. */
+		/* Length 0: a store of any width (api.rst, KVM_IOEVENTFD). */
 		if (kvm_ioeventfd(vm, fd, ARM64_GPIO_DOORBELL_BASE, 0, true) == 0) {
 			bell_efd = fd;
 			bell_vm = vm;
@@ -181,6 +181,14 @@ int board_finish(struct board_env *e, char *err, size_t errlen)
 	if (dtb_build(&d, dst, DTB_MAX_SIZE, err, errlen) < 0)
 		return -1;
 	return kvm_arm64_set_entry(m->kvm.vcpu[0].fd, boot.entry, boot.dtb, err, errlen);
+}
+
+/* The doorbell's eventfd: nothing calls on it, but closed by the sandbox
+ * it would take the irqfd with it, and the kernel path would go dead. */
+void board_sandbox(struct sandbox_opts *sb)
+{
+	if (bell_efd >= 0 && sb->nkeep < SANDBOX_MAX_KEEP_FDS)
+		sb->keep_fds[sb->nkeep++] = bell_efd;
 }
 
 void board_free(void)
