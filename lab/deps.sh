@@ -12,14 +12,18 @@ set -eu
 # for the lab's virtio disk tests (mke2fs -d, debugfs, e2fsck on the host);
 # make lint: cppcheck (clang's analyzer comes with clang); make prove:
 # Frama-C (frama-c-base) and the provers WP reaches through Why3 (why3, z3,
-# cvc4). arm64: the cross compiler (gcc-aarch64-linux-gnu with its libc),
+# cvc4); firmware boot: SeaBIOS (seabios), booted by the KVM tests, and
+# for the lab's firmware disk SYSLINUX (syslinux, syslinux-common), a FAT
+# file system (dosfstools) and mtools to fill it without mounting. arm64:
+# the cross compiler (gcc-aarch64-linux-gnu with its libc),
 # libfdt (the device tree; libfdt-dev for the host's unit tests) and dtc
 # (device-tree-compiler, which the tests decompile the tree with), QEMU's
 # arm64 machine for the arm64 lab (qemu-system-arm), and the arm64 builds
 # of the libraries the monitor links (ARM64_PKGS, through multiarch).
-PKGS="gcc make binutils clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
+PKGS="gcc make binutils seabios clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
 gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
 libconfig-dev libseccomp-dev e2fsprogs cppcheck frama-c-base why3 z3 cvc4 \
+syslinux syslinux-common dosfstools mtools \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross libfdt-dev device-tree-compiler qemu-system-arm"
 ARM64_PKGS="libseccomp-dev:arm64 libconfig-dev:arm64"
 # Debian's libfdt-dev cannot be installed for two architectures at once

@@ -14,6 +14,9 @@
 #   lab/cache/virtio/load-order.inner  what the Linux guest loads, in order
 #   lab/cache/virtio/load-order.outer  what the lab machine loads to see its
 #                              own virtio disk and to make a TAP
+#   lab/cache/vfio/*.ko, load-order  the VFIO modules (and e1000) the lab
+#                              machine loads for the passthrough case;
+#                              load-order.inner: the Linux guest's e1000
 #
 # Idempotent: once lab/cache/ready exists and lab/cache/virtio/ready names
 # the module lists below it does nothing; a cache filled before the virtio modules were wanted only gets
@@ -30,11 +33,22 @@ want_modules="kvm-amd"
 # network, vsock) and ext4 for the disk it mounts. ext4 and jbd2 name their
 # checksum only as a soft dependency (softdep=pre: crypto-crc32c, an alias
 # that depends= does not list), so crc32c_generic is named here.
-want_inner="virtio_pci virtio_blk virtio-rng virtio_net vmw_vsock_virtio_transport virtio_console crc32c_generic ext4"
+# uio_pci_generic (and uio) for the channel case: a Linux program maps our
+# channel function with the stock driver (examples/uio-channel.c).
+want_inner="virtio_pci virtio_blk virtio-rng virtio_net vmw_vsock_virtio_transport virtio_console crc32c_generic ext4 uio_pci_generic"
 # The lab machine's own: the disk QEMU gives it (the image the host made),
 # tun for the TAP the guest's network reaches, and vhost_vsock for the
 # QEMU/KVM reference run's vsock device.
 want_outer="virtio_pci virtio_blk tun vhost_vsock"
+# The lab machine's VFIO stack, for the passthrough case (lab.test=vfio):
+# the type1 IOMMU back end and vfio-pci; the IOMMU drivers themselves
+# (intel-iommu, amd-iommu) are built into Debian's kernel. Kept in
+# lab/cache/vfio/ with a stamp of its own, so that this list and the
+# virtio lists change without refetching each other.
+want_vfio="vfio_iommu_type1 vfio_pci e1000"
+# The Linux guest's driver for the passed-through e1000 (its virtio-rng
+# uses the virtio modules above).
+want_vfio_inner="e1000"
 
 fail() {
 	echo "lab/fetch.sh: $*" >&2
@@ -44,6 +58,7 @@ fail() {
 # The virtio stamp names the wanted lists, so that a changed list is fetched.
 virtio_want="guest: $want_inner; lab machine: $want_outer"
 [ -f "$cache/ready" ] && [ "$(head -n 1 "$cache/virtio/ready" 2>/dev/null)" = "$virtio_want" ] &&
+	[ "$(head -n 1 "$cache/vfio/ready" 2>/dev/null)" = "vfio: $want_vfio; guest: $want_vfio_inner" ] &&
 	exit 0
 
 command -v apt-get >/dev/null 2>&1 || fail "apt-get not found: the lab takes its kernel and busybox from a Debian archive"
@@ -189,3 +204,21 @@ add_modules "$dest/load-order.outer" $want_outer
 rm -rf "$cache/virtio"
 mv "$cache/virtio.new" "$cache/virtio"
 echo "lab/fetch.sh: virtio modules: $(tail -n 1 "$cache/virtio/ready")" >&2
+
+# --- the VFIO modules --------------------------------------------------------
+if [ "$(head -n 1 "$cache/vfio/ready" 2>/dev/null)" != "vfio: $want_vfio; guest: $want_vfio_inner" ]; then
+	rm -rf "$cache/vfio.new"
+	mkdir -p "$cache/vfio.new"
+	dest=$cache/vfio.new
+	# shellcheck disable=SC2086 # a list of module names
+	add_modules "$dest/load-order" $want_vfio
+	# shellcheck disable=SC2086
+	add_modules "$dest/load-order.inner" $want_vfio_inner
+	{
+		echo "vfio: $want_vfio; guest: $want_vfio_inner"
+		echo "kernel $release: $(tr '\n' ' ' <"$dest/load-order")"
+	} >"$dest/ready"
+	rm -rf "$cache/vfio"
+	mv "$cache/vfio.new" "$cache/vfio"
+	echo "lab/fetch.sh: vfio modules: $(tail -n 1 "$cache/vfio/ready")" >&2
+fi

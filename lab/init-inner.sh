@@ -110,6 +110,14 @@ esac
 #                   read the host's answer
 #   net             eth0 as 192.0.2.2/24: ping 192.0.2.1, send 64 KiB to
 #                   192.0.2.1 port 7777 over TCP (its sha256 printed)
+#   uiochan:ROLE    the channel to another VM with the stock uio_pci_generic
+#                   driver: /bin/uio-channel ROLE 3 (examples/uio-channel.c;
+#                   ROLE ping or pong), its exit status printed
+#   pci             load /lib/modules/vfio (e1000, for a passed-through
+#                   NIC) and list every PCI function with its driver and
+#                   its MSI/MSI-X vectors
+#   irqs            the interrupts of the virtio and e1000 functions, as
+#                   /proc/interrupts has them (count, chip, kind, name)
 modules_loaded=no
 load_modules() {
 	[ "$modules_loaded" = yes ] && return 0
@@ -281,6 +289,38 @@ check_net() {
 	fi
 }
 
+check_uiochan() {
+	if [ ! -x /bin/uio-channel ]; then
+		echo "INIT: FAIL uiochan: this image has no /bin/uio-channel"
+		return
+	fi
+	/bin/uio-channel "$1" 3 2>&1
+	rc=$?
+	echo "INIT: uiochan $1 exit status $rc"
+	[ "$rc" = 0 ] || echo "INIT: FAIL uiochan: uio-channel $1 exit status $rc"
+	echo "INIT: uiochan interrupts: $(grep -i uio /proc/interrupts | tr -s ' ' | tr '\n' ' ')"
+}
+
+check_pci() {
+	while read -r m; do
+		insmod "/lib/modules/vfio/$m.ko" 2>/dev/null || echo "INIT: FAIL insmod $m"
+	done </lib/modules/vfio/load-order
+	usleep 500000
+	for d in /sys/bus/pci/devices/*; do
+		drv=none
+		[ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
+		# MSI/MSI-X vectors in use: one file each in msi_irqs/, holding
+		# its mode (msi or msix).
+		nv=$(ls "$d/msi_irqs" 2>/dev/null | wc -l)
+		mode=$(cat "$d"/msi_irqs/* 2>/dev/null | sort -u | tr '\n' ' ')
+		echo "INIT: pci $(basename "$d") $(cut -c3- "$d/vendor"):$(cut -c3- "$d/device") irq $(cat "$d/irq") driver $drv vectors $nv ${mode:-none}"
+	done
+}
+
+check_irqs() {
+	grep -e virtio -e eth -e e1000 /proc/interrupts | tr -s ' ' | sed 's/^ */INIT: irq /'
+}
+
 if [ "$checks" != none ]; then
 	load_modules
 	list_virtio
@@ -294,6 +334,9 @@ if [ "$checks" != none ]; then
 		vsock:*) check_vsock "${c#vsock:}" ;;
 		console:*) check_console "${c#console:}" ;;
 		net) check_net ;;
+		uiochan:*) check_uiochan "${c#uiochan:}" ;;
+		pci) check_pci ;;
+		irqs) check_irqs ;;
 		*) echo "INIT: FAIL unknown check $c" ;;
 		esac
 	done

@@ -17,6 +17,10 @@ LAB_TEST_BIN := $(BUILD)/tests/lab/test_lab
 # The virtio cases: a program of their own, so that their one long lab boot
 # has its own time limit under tests/run.py.
 LAB_VIRTIO_BIN := $(BUILD)/tests/lab/test_lab_virtio
+LAB_FIRMWARE_BIN := $(BUILD)/tests/lab/test_lab_firmware
+# The passthrough cases (q35 with QEMU's VT-d and its edu device): one
+# boot of their own, so a program of their own too.
+LAB_VFIO_BIN := $(BUILD)/tests/lab/test_lab_vfio
 LAB_TEST_SRCS := tests/lab/lablib.c tests/lab/lablib.h
 # The stopwatch of the boot-timing test, static like the monitor: the outer
 # image's libraries are QEMU's, and the helper should not depend on them.
@@ -24,12 +28,16 @@ LAB_BOOTTIME := $(LAB_DIR)/boottime
 # Both ends of the vsock case (the Linux guest's AF_VSOCK side, the lab
 # machine's side through vmm's Unix socket), static for the same reason.
 LAB_VSOCKPEER := $(LAB_DIR)/vsockpeer
+# The channel example (examples/uio-channel.c), static, for both Linux
+# guests of the channel case.
+LAB_UIOCHAN := $(LAB_DIR)/uio-channel
 # The bench runner goes into the inner image when a fragment builds it (the
 # src/*/*.mk fragments are included before this one).
 LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
 
-TEST_DEPS  += $(LAB_DIR)/ready $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN)
-TEST_ITEMS += lab:$(LAB_TEST_BIN) lab:$(LAB_VIRTIO_BIN)
+LAB_BINS := $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN) $(LAB_FIRMWARE_BIN) $(LAB_VFIO_BIN)
+TEST_DEPS  += $(LAB_DIR)/ready $(LAB_BINS)
+TEST_ITEMS += $(addprefix lab:,$(LAB_BINS))
 # lab/run.sh and the tests find the cache through the environment.
 export LAB_CACHE
 
@@ -41,7 +49,7 @@ lab-images: $(LAB_DIR)/ready
 
 $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh lab/realtool.sh \
 		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) $(LAB_VSOCKPEER) \
-		$(GUEST_ELF)
+		$(GUEST_ELF) $(LAB_UIOCHAN)
 	@mkdir -p $(LAB_DIR)
 	@rm -f $@ $(LAB_DIR)/unavailable
 	@if ! command -v cpio >/dev/null 2>&1; then \
@@ -49,7 +57,8 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 			| tee $(LAB_DIR)/unavailable >&2; \
 	elif LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/fetch.sh 2>$(LAB_DIR)/fetch.log; then \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh inner $(LAB_INNER) \
-			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) --vsockpeer $(LAB_VSOCKPEER) && \
+			$(if $(LAB_BENCH),--bench $(LAB_BENCH)) --vsockpeer $(LAB_VSOCKPEER) \
+			--uiochan $(LAB_UIOCHAN) && \
 		LAB_CACHE=$(abspath $(LAB_CACHE)) sh lab/mkinitrd.sh outer $(LAB_OUTER) \
 			--vmm $(BUILD)/vmm-static --inner $(LAB_INNER) --guests $(BUILD)/tests/guests \
 			--benchguest $(GUEST_ELF) --boottime $(LAB_BOOTTIME) \
@@ -61,7 +70,28 @@ $(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.
 		echo "lab: cannot fetch the lab's kernel; the lab tests will skip" >&2; \
 	fi
 
+# The firmware test's disk (lab/mkbootdisk.sh: SYSLINUX, the lab's kernel
+# and the inner image), made once the images are. When it cannot be made
+# (no lab, or syslinux/mtools/dosfstools missing) the reason goes to
+# bootdisk.unavailable and the test skips.
+LAB_BOOTDISK := $(LAB_DIR)/bootdisk.img
+TEST_DEPS    += $(LAB_BOOTDISK)
+$(LAB_BOOTDISK): lab/mkbootdisk.sh $(LAB_DIR)/ready
+	@rm -f $(LAB_DIR)/bootdisk.unavailable
+	@if [ ! -f $(LAB_DIR)/ready ]; then \
+		echo "the lab's images are not built" >$(LAB_DIR)/bootdisk.unavailable; \
+	elif ! sh lab/mkbootdisk.sh $@ $(abspath $(LAB_CACHE))/kernel/vmlinuz $(LAB_INNER) \
+			"console=ttyS0" 2>$(LAB_DIR)/bootdisk.log; then \
+		cp $(LAB_DIR)/bootdisk.log $(LAB_DIR)/bootdisk.unavailable; \
+		cat $(LAB_DIR)/bootdisk.log >&2; \
+	fi
+
 $(LAB_BOOTTIME): tests/lab/boottime.c
+	@mkdir -p $(dir $@)
+	@echo "  CC     $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
+
+$(LAB_UIOCHAN): examples/uio-channel.c
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
@@ -71,7 +101,7 @@ $(LAB_VSOCKPEER): tests/lab/vsockpeer.c
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
 
-$(LAB_TEST_BIN) $(LAB_VIRTIO_BIN): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
+$(LAB_BINS): $(BUILD)/tests/lab/%: tests/lab/%.c $(LAB_TEST_SRCS) $(TEST_LIB) \
 		tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"

@@ -1,14 +1,15 @@
 #!/bin/sh
 # mkinitrd.sh: builds the lab's two initramfs images (cpio newc, gzip).
 #
-#   mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE]
+#   mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE] [--uiochan FILE]
 #       The Linux guest that runs under vmm: static busybox, sysbench and
 #       cyclictest from this host with the shared libraries they load,
 #       our bench runner when given, lab/realtool.sh as /bin/realtool.sh,
 #       the kernel's virtio and ext4 modules under /lib/modules (load
 #       order in /lib/modules/load-order; /init loads them for the virtio
-#       checks), the vsock helper as /bin/vsockpeer when given, and
-#       lab/init-inner.sh as /init.
+#       checks), the vsock helper as /bin/vsockpeer when given, the
+#       channel example (examples/uio-channel.c) as /bin/uio-channel when
+#       given, and lab/init-inner.sh as /init.
 #   mkinitrd.sh outer OUT --vmm FILE --inner FILE --guests DIR
 #       The lab machine QEMU boots: busybox, the KVM modules (load order
 #       in /lib/modules/load-order), the static monitor as /bin/vmm, the
@@ -20,7 +21,8 @@
 #       The lab machine's own virtio modules (for the disk image QEMU gives
 #       it, and tun) go under /lib/modules/virtio, loaded only by the
 #       virtio tests; with --vsockpeer FILE the vsock helper as
-#       /bin/vsockpeer.
+#       /bin/vsockpeer. The VFIO modules (lab/cache/vfio) go under
+#       /lib/modules/vfio, loaded only by the passthrough test.
 #
 # Needs lab/fetch.sh to have filled lab/cache/ (or $LAB_CACHE), and cpio,
 # gzip and ldd on the host.
@@ -34,7 +36,7 @@ fail() {
 	exit 1
 }
 usage() {
-	fail "usage: mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE] | outer OUT --vmm FILE --inner FILE --guests DIR [--benchguest FILE] [--boottime FILE] [--vsockpeer FILE]"
+	fail "usage: mkinitrd.sh inner OUT [--bench FILE] [--vsockpeer FILE] [--uiochan FILE] | outer OUT --vmm FILE --inner FILE --guests DIR [--benchguest FILE] [--boottime FILE] [--vsockpeer FILE]"
 }
 
 [ $# -ge 2 ] || usage
@@ -42,7 +44,7 @@ kind=$1
 out=$2
 shift 2
 bench="" vmm="" inner="" guests="" benchguest=""
-boottime="" vsockpeer=""
+boottime="" vsockpeer="" uiochan=""
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case $1 in
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--benchguest) benchguest=$2 ;;
 	--boottime) boottime=$2 ;;
 	--vsockpeer) vsockpeer=$2 ;;
+	--uiochan) uiochan=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
@@ -157,8 +160,21 @@ inner)
 	fi
 	[ -z "$bench" ] || add_prog "$bench" /bin/bench
 	add_modules inner /lib/modules
+	# The driver of the passthrough case's e1000, when fetched.
+	if [ -f "$cache/vfio/load-order.inner" ]; then
+		mkdir -p "$root/lib/modules/vfio"
+		while read -r m; do
+			cp "$cache/vfio/$m.ko" "$root/lib/modules/vfio/"
+		done <"$cache/vfio/load-order.inner"
+		cp "$cache/vfio/load-order.inner" "$root/lib/modules/vfio/load-order"
+	fi
 	mkdir -p "$root/mnt"
 	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
+	if [ -n "$uiochan" ]; then
+		[ -x "$uiochan" ] || fail "channel example $uiochan not found"
+		! ldd "$uiochan" >/dev/null 2>&1 || fail "$uiochan is dynamically linked; the lab needs it static"
+		cp "$uiochan" "$root/bin/uio-channel"
+	fi
 	;;
 outer)
 	if [ -z "$vmm" ] || [ -z "$inner" ] || [ -z "$guests" ]; then
@@ -188,8 +204,18 @@ outer)
 	# The benchmark guest, to prove it under hardware virtualisation too.
 	[ -z "$benchguest" ] || cp "$benchguest" "$root/lab/guests/benchguest.elf"
 	[ -z "$boottime" ] || add_timing_tools "$boottime"
+	# SeaBIOS for the firmware test (vmm run --firmware), when installed.
+	[ ! -f /usr/share/seabios/bios-256k.bin ] || cp -L /usr/share/seabios/bios-256k.bin "$root/lab/"
 	add_modules outer /lib/modules/virtio
 	[ -z "$vsockpeer" ] || add_vsockpeer "$vsockpeer"
+	# The VFIO modules of the passthrough case, when fetched.
+	if [ -f "$cache/vfio/ready" ]; then
+		mkdir -p "$root/lib/modules/vfio"
+		while read -r m; do
+			cp "$cache/vfio/$m.ko" "$root/lib/modules/vfio/"
+		done <"$cache/vfio/load-order"
+		cp "$cache/vfio/load-order" "$root/lib/modules/vfio/"
+	fi
 	;;
 *)
 	usage

@@ -8,7 +8,7 @@
 #
 #   lab/run.sh [options] TEST[,TEST...]
 #     TEST            info, guests, benchguest, linux, timing[:N], virtio,
-#                     virtio-qemu or shell (see lab/init-outer.sh)
+#                     virtio-qemu, chan, vfio or shell (see lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
 #     --mem SIZE      its memory (default 256M)
 #     --inner STR     its kernel command line
@@ -39,6 +39,7 @@ usage() {
 }
 
 cpus=1 mem=256M inner="" timeout=300 smp="" log="" tests="" drive="" virtio=""
+vfio_lab=no
 expects=$(mktemp "${TMPDIR:-/tmp}/labexpect.XXXXXX")
 console=$(mktemp "${TMPDIR:-/tmp}/labconsole.XXXXXX")
 trap 'rm -f "$expects" "$console" "$console.rc"' EXIT
@@ -96,6 +97,12 @@ for t in $(echo "$tests" | tr ',' ' '); do
 	linux)
 		printf '%s\n' "INIT: reached /init" "INIT: done" >>"$expects"
 		;;
+	firmware)
+		# SeaBIOS, then the disk's SYSLINUX, then Linux to its /init,
+		# and a clean power-off.
+		printf '%s\n' "SeaBIOS (version" "SYSLINUX" "INIT: reached /init" "INIT: done" \
+			"LAB: vmm exit status 0" >>"$expects"
+		;;
 	virtio | virtio-qemu)
 		# Both tests print the guest's lines; the monitor's status is
 		# each test's own.
@@ -106,6 +113,15 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		;;
 	timing | timing:*)
 		printf '%s\n' "LAB: timing vmm init_ms=" "LAB: timing qemu init_ms=" >>"$expects"
+		;;
+	chan)
+		# Both guests' programs finished, and the system with them.
+		printf '%s\n' "[a] INIT: uiochan ping exit status 0" \
+			"[b] INIT: uiochan pong exit status 0" >>"$expects"
+		;;
+	vfio)
+		printf '%s\n' "LAB: vfio edu bound to vfio-pci" "LAB: vfio done" >>"$expects"
+		vfio_lab=yes
 		;;
 	esac
 	printf '%s\n' "LAB: test $t end" >>"$expects"
@@ -122,6 +138,21 @@ append="console=ttyS0 quiet panic=-1 lab.test=$tests lab.cpus=$cpus lab.mem=$mem
 # set -- is free here: the options are all read.
 set --
 [ -z "$drive" ] || set -- -drive "file=$drive,format=raw,if=virtio"
+# The passthrough test (docs/passthrough.md): a q35 machine with QEMU's
+# emulated VT-d, interrupt remapping on (vfio_iommu_type1 refuses an IOMMU
+# without it), and for the lab to pass to guests QEMU's edu device at
+# 00:04.0, a virtio-rng-pci at 05.0 (modern only, and iommu_platform=on:
+# without it QEMU's virtio devices bypass the IOMMU) and an e1000 at 06.0
+# on a hub with a second e1000 at 07.0, the lab machine's own. The VT-d
+# model is independent of the CPU's vendor: Linux finds it by the DMAR
+# table on the emulated AMD CPU too.
+if [ "$vfio_lab" = yes ]; then
+	set -- "$@" -machine q35 -device intel-iommu,intremap=on -device edu,addr=04.0 \
+		-device virtio-rng-pci,addr=05.0,disable-legacy=on,iommu_platform=on \
+		-netdev hubport,id=hp0,hubid=0 -device e1000,netdev=hp0,addr=06.0,romfile= \
+		-netdev hubport,id=hp1,hubid=0 -device e1000,netdev=hp1,addr=07.0,romfile=
+	append="$append intel_iommu=on"
+fi
 
 # -cpu qemu64,+svm,+npt: an AMD CPU model with SVM and nested paging,
 # which kvm_amd requires; TCG emulates both. -no-reboot turns a guest

@@ -10,6 +10,9 @@
  * #UD for INT n and enters the SYSCALL target without leaving CPL3, while
  * it delivers exceptions, INT3's included, as the architecture says. INT3
  * is equally correct on hardware virtualisation, so one guest serves both.
+ * On arm64 (src/guest/arch/arm64) the same numbers go through SVC #0, the
+ * number in x8, arguments in x0-x2, the result in x0; the vectors and the
+ * trap frame below are x86's.
  */
 #ifndef GUEST_H
 #define GUEST_H
@@ -24,7 +27,7 @@
 #define SYS_MUTEX_LOCK 7   /* (lock word) -> 0, lock held */
 #define SYS_MUTEX_UNLOCK 8 /* (lock word) -> 0 */
 #define SYS_INFO 9         /* () -> address of the kernel's struct guest_info */
-#define SYS_GPIO_SETUP 10  /* () -> GPIO BAR0 address with MSI on, or -1 */
+#define SYS_GPIO_SETUP 10  /* () -> GPIO BAR0 address with MSI on (arm64: the PL061's, its SPI routed), or -1 */
 #define SYS_PCI_READ 11    /* (bdf, reg) -> configuration dword, or -1 */
 #define SYS_PCI_WRITE 12   /* (bdf, reg, value) -> 0 or -1 */
 #define SYS_MAX 13
@@ -45,6 +48,7 @@
 #define GUEST_EXIT_USAGE 2    /* status 5: bad command line */
 #define GUEST_EXIT_FAULT 3    /* status 7: an exception in the guest */
 #define GUEST_EXIT_BROKEN 4   /* status 9: the platform is unusable (no timer...) */
+#define GUEST_EXIT_UNAVAILABLE 5 /* status 11: the workload needs a device this machine lacks */
 
 #define GUEST_MAX_THREADS 64
 
@@ -67,15 +71,21 @@ struct guest_info {
 	/* The virtio vectors' stamps and counts, VIRTIO_NVEC of each. */
 	volatile uint64_t *virtio_irq_tsc;
 	volatile uint64_t *virtio_irq_count;
+	/* arm64: the GPIO doorbell's address (hvvmm,gpio-doorbell in the
+	 * device tree), 0: none. */
+	uint64_t gpio_doorbell;
 };
 
-/* Register state at any kernel entry, lowest address first (entry.S). */
+#ifdef __x86_64__
+/* Register state at any kernel entry, lowest address first (entry.S);
+ * arm64's is src/guest/arch/arm64/trapframe.h. */
 struct trapframe {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
+#endif
 #endif
 
 #endif

@@ -12,6 +12,11 @@
 #include "bench.h"
 #include "guest.h"
 
+/* What a guest-only workload's run returns, beside 0 and 1, when the
+ * machine lacks what it measures: it has printed `UNAVAILABLE name:
+ * reason` (never a number) and the guest exits GUEST_EXIT_UNAVAILABLE. */
+#define GUESTWL_UNAVAILABLE 3
+
 extern const struct bench_workload irqlat_user, irqlat_irqfd, chan_ping, chan_pong, vrng_read;
 /* vnet.c (virtio-net, a net link between two VMs) and vvsock.c (virtio-vsock) */
 extern const struct bench_workload vnet_ping, vnet_pong, vnet_bulk, vnet_sink;

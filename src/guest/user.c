@@ -15,21 +15,12 @@
 
 #include "bench.h"
 #include "guest.h"
+#include "guestarch.h"
 #include "guestwl.h"
 #include "platform.h"
 #include "virtio.h"
 
 void user_entry(const struct guest_info *gi);
-
-static inline int64_t sys3(uint64_t nr, uint64_t a, uint64_t b, uint64_t c)
-{
-	int64_t r;
-	__asm__ volatile("int3"
-			 : "=a"(r)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c)
-			 : "memory", "rcx", "r8", "r9", "r10", "r11");
-	return r;
-}
 
 static const struct guest_info *gi;
 static uint64_t ns_mul; /* ns per TSC tick, 32.32 fixed point */
@@ -37,9 +28,7 @@ static uint64_t tsc_per_ms;
 
 uint64_t plat_rdtsc(void)
 {
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
+	return guest_counter();
 }
 
 uint64_t plat_now_ns(void)
@@ -227,11 +216,7 @@ int64_t irqlat_gpio_setup(void)
  * check that a faulting workload is reported with its vector. */
 static void deliberate_fault(const char *kind)
 {
-	if (fmt_streq(kind, "ud"))
-		__asm__ volatile("ud2");
-	if (fmt_streq(kind, "gp"))
-		__asm__ volatile("cli"); /* privileged at CPL3 with IOPL 0 */
-	*(volatile uint64_t *)0x100000000ull = 1; /* "pf": beyond the identity map */
+	guest_fault(fmt_streq(kind, "ud"), fmt_streq(kind, "gp"));
 }
 
 /* Test hooks for isolation between VMs (tests/kvm/test_system.c):
@@ -315,7 +300,8 @@ void user_entry(const struct guest_info *info)
 	} else {
 		rc = bench_cli(ntok, (const char *const *)tok, err_out);
 	}
-	sys3(SYS_EXIT, rc == 0 ? GUEST_EXIT_OK : rc == 1 ? GUEST_EXIT_FAILED : GUEST_EXIT_USAGE,
+	sys3(SYS_EXIT, rc == 0 ? GUEST_EXIT_OK : rc == 1 ? GUEST_EXIT_FAILED
+		       : rc == GUESTWL_UNAVAILABLE ? GUEST_EXIT_UNAVAILABLE : GUEST_EXIT_USAGE,
 	     0, 0);
 	for (;;)
 		;

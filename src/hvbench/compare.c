@@ -28,6 +28,7 @@ int compare_host_diff(const struct hvb_doc *a, const struct hvb_doc *b, char *di
 		const char *field, *va, *vb;
 	} f[] = {
 		{"hostname", a->host.hostname, b->host.hostname},
+		{"arch", a->host.arch, b->host.arch},
 		{"cpu_model", a->host.cpu_model, b->host.cpu_model},
 		{"kvm", a->host.kvm, b->host.kvm},
 		{"kvm_kind", a->host.kvm_kind, b->host.kvm_kind},

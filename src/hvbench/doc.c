@@ -152,6 +152,7 @@ void hvb_doc_free(struct hvb_doc *d)
 	free(d->results);
 	free(h->hostname);
 	free(h->cpu_model);
+	free(h->arch);
 	free(h->kernel);
 	free(h->kvm);
 	free(h->kvm_kind);
@@ -326,6 +327,7 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	json_object_set_new(root, "schema", json_string(HVB_SCHEMA));
 	json_object_set_new(host, "hostname", jtext(h->hostname));
 	json_object_set_new(host, "cpu_model", jtext(h->cpu_model));
+	json_object_set_new(host, "arch", jtext(h->arch));
 	json_object_set_new(host, "cpus", json_integer(h->cpus));
 	json_object_set_new(host, "kernel", jtext(h->kernel));
 	json_object_set_new(host, "kvm", jtext(h->kvm));
@@ -585,6 +587,7 @@ struct text_field {
 static const struct text_field host_text[] = {
 	{"hostname", offsetof(struct hvb_host, hostname)},
 	{"cpu_model", offsetof(struct hvb_host, cpu_model)},
+	{"arch", offsetof(struct hvb_host, arch)},
 	{"kernel", offsetof(struct hvb_host, kernel)},
 	{"kvm", offsetof(struct hvb_host, kvm)},
 	{"kvm_kind", offsetof(struct hvb_host, kvm_kind)},

@@ -111,6 +111,17 @@ void host_kvm_probe(char **kvm, char **kind)
 	free(cpuinfo);
 }
 
+const char *host_arch_name(const char *machine)
+{
+	if (!machine || !machine[0])
+		return "unknown";
+	if (!strcmp(machine, "aarch64") || !strcmp(machine, "arm64"))
+		return "arm64";
+	if (!strcmp(machine, "x86_64") || !strcmp(machine, "amd64"))
+		return "x86_64";
+	return machine;
+}
+
 void host_iso_date(long long t, char *buf, size_t n)
 {
 	time_t tt = (time_t)t;
@@ -141,6 +152,19 @@ void host_probe(struct hvb_host *h, int cpu)
 
 	memset(h, 0, sizeof(*h));
 	h->cpu_model = cpuinfo ? cpuinfo_field(cpuinfo, "model name") : NULL;
+	if (!h->cpu_model && cpuinfo) {
+		/* arm64's /proc/cpuinfo names no model: the MIDR fields it has. */
+		char *impl = cpuinfo_field(cpuinfo, "CPU implementer");
+		char *part = cpuinfo_field(cpuinfo, "CPU part");
+		if (impl && part) {
+			struct hvb_buf b = {0};
+
+			hvb_buf_printf(&b, "implementer %s part %s", impl, part);
+			h->cpu_model = hvb_buf_take(&b);
+		}
+		free(impl);
+		free(part);
+	}
 	if (!h->cpu_model)
 		h->cpu_model = hvb_xstrdup("unknown");
 	h->cpus = ncpu > 0 ? (int)ncpu : 0;
@@ -151,8 +175,10 @@ void host_probe(struct hvb_host *h, int cpu)
 
 		hvb_buf_printf(&b, "%s %s %s %s", u.sysname, u.release, u.version, u.machine);
 		h->kernel = hvb_buf_take(&b);
+		h->arch = hvb_xstrdup(host_arch_name(u.machine));
 	} else {
 		h->kernel = hvb_xstrdup("unknown");
+		h->arch = hvb_xstrdup("unknown");
 	}
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor",
 		 cpu >= 0 ? cpu : 0);

@@ -18,6 +18,12 @@ void host_kvm_kind(const char *cpuinfo, const char *sys_module, char **kvm, char
 /* host_kvm_kind on this machine's /proc/cpuinfo and /sys/module. */
 void host_kvm_probe(char **kvm, char **kind);
 
+/* The architecture's name in results.json from uname's machine field:
+ * "arm64" for Linux's "aarch64" (and "arm64"), "x86_64" for "x86_64" and
+ * "amd64", anything else as it is ("unknown" for NULL or ""). A static
+ * string or `machine` itself. */
+const char *host_arch_name(const char *machine);
+
 /* The UTC time t as ISO 8601 ("2026-01-02T03:04:05Z") into buf. */
 void host_iso_date(long long t, char *buf, size_t n);
 

@@ -77,6 +77,7 @@ struct hvb_result {
 struct hvb_host {
 	char *hostname;
 	char *cpu_model;
+	char *arch;     /* the architecture hvbench ran on: "x86_64", "arm64" (host_arch_name) */
 	int cpus;
 	char *kernel;
 	char *kvm;      /* "VT-x", "AMD-V", a module name such as "kvm_pvm", "none" */

@@ -64,6 +64,13 @@ static const char usage_text[] =
 	"  --csv FILE         also write results.csv to FILE\n"
 	"  --cpu N            pin every run to CPU N (default: the highest allowed CPU)\n"
 	"  --timeout SECONDS  time limit per run (default 300)\n"
+	"  --ab OLD_VMM NEW_VMM\n"
+	"                     A/B: two builds of vmm, their runs interleaved with the\n"
+	"                     native ones (N, OLD, NEW, N, OLD, NEW ...); ends with\n"
+	"                     compare's verdict table (OLD's results in DIR, NEW's in\n"
+	"                     DIR/new, the verdicts in DIR/compare.md and .json); a\n"
+	"                     workload slower beyond --threshold exits 1, as a failure\n"
+	"  --threshold PCT    with --ab: slower/faster only beyond PCT percent\n"
 	"\n"
 	"environment: HVBENCH_BENCH (native workload runner, default bench beside\n"
 	"hvbench), HVBENCH_VMM (default monitor), HVBENCH_GUEST_IMAGE (bare guest,\n"
@@ -142,7 +149,7 @@ static int parse_int(const char *s, long min, long max, int *out)
 }
 
 enum { OPT_NATIVE_ONLY = 256, OPT_IO_APART, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_FORCE, OPT_INTERFERENCE,
-       OPT_REALTIME };
+       OPT_REALTIME, OPT_AB, OPT_THRESHOLD };
 
 /* QEMU for --vmm qemu: HVBENCH_QEMU, else qemu-system-x86_64 found in PATH
  * (the bare name when it is not there, so the message can name it). */
@@ -188,13 +195,15 @@ static int cmd_run(int argc, char **argv)
 		{"interference", no_argument, NULL, OPT_INTERFERENCE},
 		{"io-apart", no_argument, NULL, OPT_IO_APART},
 		{"realtime", no_argument, NULL, OPT_REALTIME},
+		{"ab", required_argument, NULL, OPT_AB},
+		{"threshold", required_argument, NULL, OPT_THRESHOLD},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct run_opts o = {.reps = 10, .guest = "bare", .monitor = "vmm", .cpu = -1,
 			     .timeout_s = 300};
 	char *bench, *vmm = NULL, *image, *realtool;
-	int c, rc, want_qemu = 0;
+	int c, rc, want_qemu = 0, gave_vmm = 0, gave_threshold = 0;
 
 	opterr = 0;
 	optind = 1;
@@ -220,6 +229,28 @@ static int cmd_run(int argc, char **argv)
 		case OPT_IO_APART:
 			o.io_apart = 1;
 			break;
+		case OPT_AB:
+			/* Two values: OLD is optarg, NEW the next word. */
+			if (optind >= argc || !*argv[optind] || argv[optind][0] == '-' || !*optarg) {
+				free(vmm);
+				return usage_error("--ab OLD_VMM NEW_VMM: expected the paths of two "
+						   "monitors");
+			}
+			o.ab_old = optarg;
+			o.ab_new = argv[optind++];
+			break;
+		case OPT_THRESHOLD: {
+			char *end;
+
+			o.ab_threshold = strtod(optarg, &end);
+			if (end == optarg || *end || !(o.ab_threshold >= 0 && o.ab_threshold <= 1000)) {
+				free(vmm);
+				return usage_error("--threshold '%s': expected a percentage from 0 "
+						   "to 1000", optarg);
+			}
+			gave_threshold = 1;
+			break;
+		}
 		case 'g':
 			if (strcmp(optarg, "bare") && strcmp(optarg, "linux"))
 				return usage_error("--guest '%s': expected bare or linux", optarg);
@@ -229,6 +260,7 @@ static int cmd_run(int argc, char **argv)
 			if (!*optarg)
 				return usage_error("--vmm: expected the path of the monitor, or qemu");
 			want_qemu = !strcmp(optarg, "qemu");
+			gave_vmm = 1;
 			free(vmm);
 			vmm = want_qemu ? NULL : hvb_xstrdup(optarg);
 			break;
@@ -278,6 +310,23 @@ static int cmd_run(int argc, char **argv)
 		return usage_error("run: unexpected argument '%s'", argv[optind]);
 	if (o.out_dir && !*o.out_dir)
 		return usage_error("--out: expected a folder");
+	if (gave_threshold && !o.ab_new) {
+		free(vmm);
+		return usage_error("--threshold is for --ab (and compare)");
+	}
+	if (o.ab_new) {
+		/* Both sides are builds of vmm running the bare guest, the only
+		 * difference between them the build. */
+		const char *clash = gave_vmm ? "--vmm" : strcmp(o.guest, "bare") ? "--guest linux"
+				  : o.realtime ? "--realtime" : o.interference ? "--interference"
+				  : o.native_only ? "--native-only" : NULL;
+		if (clash) {
+			free(vmm);
+			return usage_error("--ab compares two builds of vmm with the bare guest; it "
+					   "cannot go with %s", clash);
+		}
+		vmm = hvb_xstrdup(o.ab_old);
+	}
 	if (!strcmp(o.guest, "linux")) {
 		if (o.realtime) {
 			free(vmm);

@@ -4,6 +4,7 @@
  * confidence interval and flags. */
 #include "report.h"
 #include "devwl.h"
+#include "dist.h"
 #include "escape.h"
 #include "latreport.h"
 #include "runner.h"
@@ -312,13 +313,37 @@ static void csv_side(struct hvb_buf *b, const struct hvb_side *s, int present)
 	}
 }
 
+/* A latency side's p50, p99 (medians over runs) and worst case (the
+ * maximum over all runs); empty cells where the side has no distribution. */
+static void csv_dist(struct hvb_buf *b, const struct hvb_side *s, int present)
+{
+	struct dist_summary ds;
+
+	if (!present || dist_summarise(s, &ds)) {
+		hvb_buf_puts(b, ",,,");
+		return;
+	}
+	hvb_buf_puts(b, ",");
+	csv_num(b, ds.p50);
+	hvb_buf_puts(b, ",");
+	csv_num(b, ds.p99);
+	hvb_buf_puts(b, ",");
+	csv_num(b, ds.max);
+}
+
 char *report_csv(const struct hvb_doc *d)
 {
 	struct hvb_buf b = {0};
 
 	hvb_buf_puts(&b, "benchmark,group,metric,unit,better,status,native_n,native_median,"
 			 "native_ci_lo,native_ci_hi,virt_n,virt_median,virt_ci_lo,virt_ci_hi,"
-			 "overhead_pct,overhead_ci_lo,overhead_ci_hi,error\n");
+			 "overhead_pct,overhead_ci_lo,overhead_ci_hi,error,"
+			 /* Added after the first columns, so readers by position
+			  * keep working: latency distributions, the neighbour. */
+			 "native_p50,native_p99,native_max,virt_p50,virt_p99,virt_max,"
+			 "p50_overhead_pct,p99_overhead_pct,max_overhead_pct,"
+			 "virt_neighbour_median,virt_neighbour_p50,virt_neighbour_p99,"
+			 "virt_neighbour_max,neighbour_change_pct\n");
 	for (size_t i = 0; i < d->nresults; i++) {
 		const struct hvb_result *r = &d->results[i];
 
@@ -341,6 +366,25 @@ char *report_csv(const struct hvb_doc *d)
 		csv_num(&b, r->ov_hi);
 		hvb_buf_puts(&b, ",");
 		esc_csv(&b, r->error);
+		csv_dist(&b, &r->native, r->has_native);
+		csv_dist(&b, &r->virt, r->has_virt);
+		struct dist_overhead ov;
+		dist_overhead(&r->native, &r->virt, &ov);
+		if (!r->has_native || !r->has_virt)
+			ov.p50 = ov.p99 = ov.max = (double)NAN;
+		hvb_buf_puts(&b, ",");
+		csv_num(&b, ov.p50);
+		hvb_buf_puts(&b, ",");
+		csv_num(&b, ov.p99);
+		hvb_buf_puts(&b, ",");
+		csv_num(&b, ov.max);
+		hvb_buf_puts(&b, ",");
+		if (r->has_nb)
+			csv_num(&b, r->virt_nb.median);
+		csv_dist(&b, &r->virt_nb, r->has_nb);
+		hvb_buf_puts(&b, ",");
+		if (r->has_nb)
+			csv_num(&b, r->nb_change);
 		hvb_buf_puts(&b, "\n");
 	}
 	return hvb_buf_take(&b);
@@ -408,6 +452,7 @@ static void md_host(struct hvb_buf *b, const struct hvb_doc *d)
 	snprintf(cpus, sizeof(cpus), "%d", h->cpus);
 	hvb_buf_puts(b, "## Host\n\n| | |\n| --- | --- |\n");
 	md_kv(b, "hostname", h->hostname);
+	md_kv(b, "architecture", h->arch);
 	md_kv(b, "CPU", h->cpu_model);
 	md_kv(b, "CPUs online", cpus);
 	md_kv(b, "kernel", h->kernel);

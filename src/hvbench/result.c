@@ -1,6 +1,8 @@
 /* result: the RESULT-line parser (see result.h). It owns the workload output
  * contract: `RESULT {json}` with benchmark, metric, unit, better and value,
- * and `FAIL name: reason` for a failed self-check. */
+ * `FAIL name: reason` for a failed self-check, and `UNAVAILABLE name:
+ * reason` from a guest workload whose device the machine lacks (the arm64
+ * guest's GPIO loopback under QEMU). */
 #include "result.h"
 
 #include <jansson.h>
@@ -258,6 +260,13 @@ enum result_status result_scan(const char *out, size_t len, const char *expect,
 
 			copy_reason(reason, sizeof(reason), line + 5, n - 5);
 			snprintf(err, errlen, "%s", reason);
+			return RESULT_FAILED;
+		}
+		if (n >= 12 && !memcmp(line, "UNAVAILABLE ", 12)) {
+			char reason[RESULT_REASON_MAX];
+
+			copy_reason(reason, sizeof(reason), line + 12, n - 12);
+			snprintf(err, errlen, "unavailable: %s", reason);
 			return RESULT_FAILED;
 		}
 		/* On a console other output can share the line: take the marker

@@ -73,8 +73,9 @@ enum result_status result_parse_json(const char *json, size_t len, struct result
 				     char *err, size_t errlen);
 
 /* Scans a whole output buffer (len bytes, NUL bytes allowed) for the
- * measurement of workload `expect` (NULL: any). A `FAIL ...` line wins over
- * any RESULT line; otherwise the first RESULT line that parses is taken; a
+ * measurement of workload `expect` (NULL: any). A `FAIL ...` line (or an
+ * `UNAVAILABLE name: reason` line, reported as "unavailable: name: reason")
+ * wins over any RESULT line; otherwise the first RESULT line that parses is taken; a
  * RESULT line naming another workload is an error. Returns RESULT_OK with *s
  * filled, or another status with a reason in err. */
 enum result_status result_scan(const char *out, size_t len, const char *expect,

@@ -4,6 +4,7 @@
  * (thermal, frequency, neighbours) hit both sides alike, after one discarded
  * warm-up run per side that fills caches and page tables. */
 #include "run.h"
+#include "compare.h"
 #include "devwl.h"
 #include "dist.h"
 #include "escape.h"
@@ -20,6 +21,7 @@
 #include <math.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -176,6 +178,9 @@ struct ctx {
 	const struct run_opts *o;
 	struct runner native, tool, virt; /* tool: the real tools' native side */
 	struct runner virt_nb; /* --interference: virt, beside a neighbour VM */
+	struct runner virt_b;  /* --ab: NEW's virt (virt is OLD's) */
+	struct hvb_doc *ab;    /* --ab: NEW's document, results as the main one's */
+	size_t cur;            /* the workload being run (its index) */
 	int nb_cpu;            /* the neighbour's CPU (also channel-pong's) */
 	struct runner sys;     /* channel-ping, net-*: two guests under `vmm system` */
 	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
@@ -220,7 +225,7 @@ static const struct pair_wl {
 	enum pair_conn conn;
 	const char *shared[3]; /* parameters the peer gets too ("key=") */
 } pair_wls[] = {
-	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops="}},
+	{CHANNEL_WORKLOAD, "channel-pong", PAIR_CHANNEL, {"loops=", "bytes="}},
 	{"net-ping", "net-pong", PAIR_NET, {"loops="}},
 	{"net-bulk", "net-sink", PAIR_NET, {NULL}},
 	/* Not among guest_only[] yet: vmm system refuses vsock links until
@@ -434,7 +439,8 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		rc = ONE_OK;
 	}
 	if (rc == ONE_OK && !warm)
-		hvb_side_add_dist(!strcmp(rn->side, "native") ? &r->native
+		hvb_side_add_dist(rn == &x->virt_b		     ? &x->ab->results[x->cur].virt
+				  : !strcmp(rn->side, "native") ? &r->native
 				  : rn == &x->virt_nb	     ? &r->virt_nb
 								     : &r->virt,
 				  s.value, &s.dist);
@@ -492,7 +498,7 @@ static void neighbour_stop(pid_t pid)
  * (or the real tool's), then virt (the two-VM system for pair_wls),
  * then virt beside the neighbour. Returns how many. */
 static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
-		    const struct runner *sides[3])
+		    const struct runner *sides[4])
 {
 	int n = 0;
 	const struct runner *dn = devwl_native(&x->dev, r), *dv = devwl_virt(&x->dev, r);
@@ -502,6 +508,10 @@ static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
 		sides[n++] = &x->sys;
 	else if (x->have_virt || !r->has_native)
 		sides[n++] = dv ? dv : &x->virt;
+	/* --ab: NEW right after OLD, for the workloads of the one-VM runner
+	 * (the device and two-VM ones run OLD only: not comparable). */
+	if (x->ab && n && sides[n - 1] == &x->virt)
+		sides[n++] = &x->virt_b;
 	if (r->has_nb)
 		sides[n++] = &x->virt_nb;
 	return n;
@@ -512,12 +522,13 @@ static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
  * reported failed) or stop request. */
 static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, size_t nb)
 {
-	const struct runner *sides[3];
+	const struct runner *sides[4];
 	int nsides = sides_of(x, r, bi, sides);
 	char what[64];
 
 	free(r->status);
 	r->status = hvb_xstrdup(HVB_ST_OK);
+	x->cur = bi;
 	for (int rep = -WARMUP_RUNS; rep < x->o->reps; rep++) {
 		for (int k = 0; k < nsides; k++) {
 			enum one rc;
@@ -547,7 +558,7 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 	return ONE_OK;
 }
 
-/* Workloads only the benchmark guest has (src/guest/irqlat.c). */
+/* Workloads only the benchmark guest has (src/guest/arch/x86/irqlat.c). */
 static const struct workload guest_only[] = {
 	{"irq-latency-user", "latency",
 	 "GPIO loopback interrupt injected by vmm (kernel -> VMM -> guest); us", 1, 0},
@@ -712,6 +723,102 @@ static int finish(const struct run_opts *o, struct hvb_doc *d, const char *dir, 
 	}
 	hvb_doc_free(&back);
 	free(json);
+	return rc;
+}
+
+/* --ab: NEW's document takes OLD's configuration and host, the workloads'
+ * metric and native samples (one native series serves both), and an error
+ * where NEW was not measured; it is written to DIR/new, and compare's
+ * verdicts of OLD against NEW are printed and written to DIR/compare.md and
+ * DIR/compare.json. Returns 1 when a workload is slower beyond the
+ * threshold, 0 when none is, -1 when an output failed. */
+static int ab_finish(const struct run_opts *o, const struct runner *newr, const struct hvb_doc *a,
+		     struct hvb_doc *b, const char *dir, int dir_ok, size_t stopped_at)
+{
+	char sub[4200], path[4300], err[4600];
+	struct compare cmp;
+	int rc = 0;
+
+	memset(&cmp, 0, sizeof(cmp));
+	b->config = a->config; /* shallow: a's strings, restored before freeing b */
+	b->config.vmm = (char *)(uintptr_t)o->ab_new;
+	char *virt_cmd = runner_describe(newr);
+	b->config.virt_cmd = virt_cmd;
+	b->host = a->host;
+	for (size_t i = 0; i < b->nresults; i++) {
+		const struct hvb_result *ra = &a->results[i];
+		struct hvb_result *rb = &b->results[i];
+
+		rb->metric = hvb_xstrdup(ra->metric);
+		rb->unit = hvb_xstrdup(ra->unit);
+		rb->better_higher = ra->better_higher;
+		rb->has_native = ra->has_native;
+		rb->has_virt = 1;
+		for (size_t k = 0; ra->has_native && k < ra->native.n; k++)
+			hvb_side_add(&rb->native, ra->native.samples[k]);
+		free(rb->status);
+		rb->status = hvb_xstrdup(HVB_ST_OK);
+		if (ra->error && !rb->virt.n) {
+			hvb_result_set_error(rb, "not measured on the new monitor: %s", ra->error);
+		} else if (!rb->virt.n && ra->virt.n) {
+			hvb_result_set_error(rb, "not measured on the new monitor (--ab runs the "
+					     "one-VM workloads of the bare guest only)");
+		}
+		if (rb->error) {
+			free(rb->status);
+			rb->status = hvb_xstrdup(HVB_ST_FAILED);
+		}
+		hvb_result_finish(rb, i == stopped_at);
+	}
+	snprintf(sub, sizeof(sub), "%s/new", dir);
+	esc_println(stderr, "hvbench: --ab: the new monitor %s:", o->ab_new);
+	struct run_opts ob = *o;
+	ob.json_path = ob.csv_path = NULL;
+	if (dir_ok && report_mkdirs(sub, err, sizeof(err))) {
+		esc_println(stderr, "hvbench: %s", err);
+		dir_ok = 0;
+		rc = -1;
+	}
+	if (finish(&ob, b, sub, dir_ok))
+		rc = -1;
+
+	/* The verdicts, from the documents as written (as compare would read them). */
+	char *ja = hvb_doc_to_json(a), *jb = hvb_doc_to_json(b);
+	struct hvb_doc ra, rb;
+	if (hvb_doc_from_json(ja, strlen(ja), &ra, err, sizeof(err)) ||
+	    hvb_doc_from_json(jb, strlen(jb), &rb, err, sizeof(err))) {
+		esc_println(stderr, "hvbench: internal error: results do not re-read: %s", err);
+		abort();
+	}
+	free(ja);
+	free(jb);
+	compare_build(&cmp, &ra, &rb, CMP_SIDE_VIRT, o->ab_threshold);
+	cmp.a_name = o->ab_old;
+	cmp.b_name = o->ab_new;
+	char *text = compare_table(&cmp);
+	fputs(text, stdout);
+	fflush(stdout);
+	free(text);
+	if (rc == 0)
+		rc = cmp.nslower ? 1 : 0;
+	for (int k = 0; k < 2 && dir_ok; k++) {
+		text = k ? compare_json(&cmp) : compare_markdown(&cmp);
+		snprintf(path, sizeof(path), "%s/compare.%s", dir, k ? "json" : "md");
+		if (report_write_file(path, text, err, sizeof(err))) {
+			esc_println(stderr, "hvbench: %s", err);
+			rc = -1;
+		}
+		free(text);
+	}
+	if (dir_ok)
+		esc_println(stderr, "hvbench: --ab: old in %s/, new in %s/, verdicts in "
+				"%s/compare.md", dir, sub, dir);
+	compare_free(&cmp);
+	hvb_doc_free(&ra);
+	hvb_doc_free(&rb);
+	memset(&b->config, 0, sizeof(b->config));
+	memset(&b->host, 0, sizeof(b->host));
+	free(virt_cmd);
 	return rc;
 }
 
@@ -897,6 +1004,30 @@ int run_main(const struct run_opts *o)
 					      !devwl_is_device(&d.results[i]);
 	}
 
+	if (o->ab_new && x.have_virt) {
+		if (access(o->ab_new, X_OK)) {
+			esc_println(stderr, "hvbench: --ab: the new monitor %s does not exist or is "
+					"not executable", o->ab_new);
+			free(is_tool);
+			hvb_doc_free(&d);
+			return 2;
+		}
+		runner_bare(&x.virt_b, o->ab_new, o->guest_image);
+		x.virt.side = "virt (old)";
+		x.virt_b.side = "virt (new)";
+		x.virt_b.cpu = cpu;
+		x.virt_b.timeout_s = o->timeout_s;
+		x.ab = hvb_xmalloc(sizeof(*x.ab));
+		memset(x.ab, 0, sizeof(*x.ab));
+		for (size_t i = 0; i < d.nresults; i++)
+			hvb_doc_add(x.ab, d.results[i].benchmark, d.results[i].group);
+	} else if (o->ab_new) {
+		esc_println(stderr, "hvbench: --ab: %s", d.config.native_only_reason);
+		free(is_tool);
+		hvb_doc_free(&d);
+		return 2;
+	}
+
 	d.config.reps = o->reps;
 	d.config.warmup = WARMUP_RUNS;
 	d.config.size = hvb_xstrdup(o->size ? o->size : "default");
@@ -963,7 +1094,7 @@ int run_main(const struct run_opts *o)
 	}
 
 	for (size_t i = 0; i < d.nresults; i++) {
-		const struct runner *sides[3];
+		const struct runner *sides[4];
 		if (!unavailable(&d.results[i]))
 			x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
 					(size_t)sides_of(&x, &d.results[i], i, sides);
@@ -976,7 +1107,7 @@ int run_main(const struct run_opts *o)
 	runner_install_signals();
 	for (size_t i = 0; i < d.nresults; i++) {
 		struct hvb_result *r = &d.results[i];
-		const struct runner *sides[3];
+		const struct runner *sides[4];
 		size_t planned = (size_t)(o->reps + WARMUP_RUNS) *
 				 (size_t)sides_of(&x, r, i, sides);
 		size_t before = x.runs_done;
@@ -1016,6 +1147,13 @@ int run_main(const struct run_opts *o)
 		any_failed = 1;
 	if (!dir_ok)
 		any_failed = 1;
+	if (x.ab) {
+		/* Slower beyond the threshold counts as a failure: a CI can gate on it. */
+		if (ab_finish(o, &x.virt_b, &d, x.ab, dir, dir_ok, stopped_at))
+			any_failed = 1;
+		hvb_doc_free(x.ab);
+		free(x.ab);
+	}
 	hvb_doc_free(&d);
 	free(is_tool);
 	if (sig)

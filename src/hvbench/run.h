@@ -28,6 +28,10 @@ struct run_opts {
 	const char *bench_path;  /* native runner program */
 	const char *guest_image; /* bare guest ELF */
 	const char *realtool;    /* lab/realtool.sh: native side of the real tools */
+	/* --ab OLD NEW: vmm is OLD; NEW's runs follow each OLD run and end
+	 * in compare's verdicts (compare.h) at ab_threshold percent. */
+	const char *ab_old, *ab_new;
+	double ab_threshold;
 };
 
 struct workload {

@@ -86,7 +86,8 @@ static const char *const sd_root_keys[] = {"log_dir", "vms", "channels", "links"
 static const char *const sd_vm_keys[] = {"name", "kernel", "initrd", "cmdline", "mem",
 					 "cpus", "pin", "devices", "disks", "rng", "net",
 					 "vsock", "passthrough", "on_exit", "restarts",
-					 "test_forbidden_syscall", NULL};
+					 "test_forbidden_syscall", "realtime", "rt_prio", "exits",
+					 "halt_poll", NULL};
 static const char *const sd_chan_keys[] = {"name", "between", "gpa", "size", NULL};
 static const char *const sd_devices[] = {"gpio", NULL};
 static const char *const sd_exit_names[] = {
@@ -1099,6 +1100,134 @@ static void sd_check_devs(struct sd_ctx *c, const struct sd_system *sys,
 	}
 }
 
+/* One host CPU of `pin`: reported unless it is one of this host's. */
+static bool sd_check_pin(struct sd_ctx *c, unsigned line, long long v, const char *what)
+{
+	if (v < 0)
+		sd_report(c, line,
+			  "%s = %lld is negative; give a host CPU from 0 to %ld, or leave "
+			  "pin out to let the VM run anywhere", what, v, c->ncpus - 1);
+	else if (c->ncpus > 0 && v >= c->ncpus)
+		sd_report(c, line,
+			  "%s = %lld is beyond this host's CPUs (0 to %ld); give one of "
+			  "them, or leave pin out", what, v, c->ncpus - 1);
+	else if (v > INT32_MAX)
+		sd_report(c, line, "%s = %lld is too large; give a host CPU number", what, v);
+	else
+		return true;
+	return false;
+}
+
+/* pin = [ 2, 3 ]: one host CPU per vCPU, in vCPU order (vmm run --pin),
+ * each once. Taken only when every entry is good and there is one per
+ * vCPU, so the cross checks see only whole lists. */
+static void sd_parse_pin_list(struct sd_ctx *c, const config_setting_t *s, struct sd_vm *vm,
+			      struct sd_vm_note *note)
+{
+	int n = config_setting_length(s), pins[SD_MAX_CPUS];
+	bool ok = n > 0;
+	char what[32];
+
+	for (int i = 0; i < SD_MAX_CPUS; i++)
+		pins[i] = -1; /* an entry not taken: never a match below */
+
+	if (n == 0)
+		sd_report(c, sd_line(s), "pin = [ ] is empty; give one host CPU per vCPU, like "
+			  "pin = [ 2, 3 ]; or leave pin out");
+	if (n > 0 && (unsigned)n != vm->cpus) {
+		sd_report(c, sd_line(s), "pin lists %d CPU%s for cpus = %u; give one host CPU "
+			  "per vCPU", n, n == 1 ? "" : "s", vm->cpus);
+		ok = false;
+	}
+	for (int i = 0; i < n && i < SD_MAX_CPUS; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		long long v;
+
+		if (config_setting_type(e) == CONFIG_TYPE_INT)
+			v = config_setting_get_int(e);
+		else if (config_setting_type(e) == CONFIG_TYPE_INT64)
+			v = config_setting_get_int64(e);
+		else {
+			sd_report(c, sd_line(s), "pin[%d] is %s, expected an integer; write it "
+				  "like pin = [ 0, 1 ];", i, sd_type_name(e));
+			ok = false;
+			continue;
+		}
+		snprintf(what, sizeof(what), "pin[%d]", i);
+		if (!sd_check_pin(c, sd_line(s), v, what)) {
+			ok = false;
+			continue;
+		}
+		pins[i] = (int)v;
+		for (int j = 0; j < i; j++)
+			if (pins[j] >= 0 && pins[j] == pins[i]) {
+				sd_report(c, sd_line(s), "pin[%d] = %d: CPU %d is pin[%d] too; give "
+					  "each vCPU its own host CPU", i, pins[i], pins[i], j);
+				ok = false;
+				break;
+			}
+	}
+	if (!ok)
+		return;
+	memcpy(vm->pins, pins, (size_t)n * sizeof(pins[0]));
+	vm->npins = (unsigned)n;
+	vm->pin = pins[0];
+	vm->pin_list = true;
+	note->pin_line = sd_line(s);
+}
+
+/* The real-time keys (docs/realtime.md): realtime, rt_prio, exits,
+ * halt_poll. A real-time VM has each vCPU on a host CPU of its own, so it
+ * needs pin, one CPU per vCPU. */
+static void sd_parse_rt(struct sd_ctx *c, const config_setting_t *g, struct sd_vm *vm,
+			bool pin_given)
+{
+	const config_setting_t *s = config_setting_get_member(g, "realtime");
+	unsigned rt_line = s ? sd_line(s) : vm->line;
+	const char *str;
+	long long v;
+	char q[80];
+
+	if (s && config_setting_type(s) != CONFIG_TYPE_BOOL)
+		sd_wrong_type(c, s, "a boolean", "realtime = true;");
+	else if (s)
+		vm->realtime = config_setting_get_bool(s);
+	if (vm->realtime && !pin_given)
+		sd_report(c, rt_line, "realtime = true without pin; a real-time VM has each "
+			  "vCPU on a host CPU of its own: add pin = %s", vm->cpus > 1 ?
+			  "[ ... ]; with one CPU per vCPU" : "N; (a host CPU)");
+	else if (vm->realtime && vm->npins == 1 && !vm->pin_list && vm->cpus > 1)
+		sd_report(c, rt_line, "realtime = true with cpus = %u and one pin; give "
+			  "each vCPU its own host CPU: pin = [ ... ]; with %u CPUs", vm->cpus,
+			  vm->cpus);
+	if (sd_get_int(c, g, "rt_prio", "rt_prio = 50;", &s, &v) > 0) {
+		if (v < 1 || v > 99)
+			sd_report(c, sd_line(s), "rt_prio = %lld is outside 1 to 99 (a SCHED_FIFO "
+				  "priority); give one in that range", v);
+		else if (!vm->realtime)
+			sd_report(c, sd_line(s), "rt_prio is only used with realtime = true; set "
+				  "realtime = true; or remove rt_prio");
+		else
+			vm->rt_prio = (int)v;
+	}
+	if (sd_get_str(c, g, "exits", "exits = \"disable\";", &s, &str) > 0) {
+		if (!strcmp(str, "keep"))
+			vm->exits = 0;
+		else if (!strcmp(str, "disable"))
+			vm->exits = 1;
+		else
+			sd_report(c, sd_line(s), "exits = %s is not a choice; use \"keep\" or "
+				  "\"disable\" (HLT/PAUSE/MWAIT exits)", SD_Q(str, q));
+	}
+	if (sd_get_int(c, g, "halt_poll", "halt_poll = 0;", &s, &v) > 0) {
+		if (v < 0 || v > 100000000)
+			sd_report(c, sd_line(s), "halt_poll = %lld is outside 0 to 100000000 (ns of "
+				  "KVM halt polling); give one in that range", v);
+		else
+			vm->halt_poll = v;
+	}
+}
+
 static void sd_parse_vm(struct sd_ctx *c, const config_setting_t *g, struct sd_vm *vm,
 			struct sd_vm_note *note)
 {
@@ -1111,6 +1240,8 @@ static void sd_parse_vm(struct sd_ctx *c, const config_setting_t *g, struct sd_v
 	vm->mem = 256ull << 20;
 	vm->cpus = 1;
 	vm->pin = -1;
+	vm->exits = -1;
+	vm->halt_poll = -1;
 	vm->on_exit = SD_EXIT_STOP_ALL;
 	vm->restarts = 3;
 	vm->cmdline = sd_xstrdup("");
@@ -1165,24 +1296,19 @@ static void sd_parse_vm(struct sd_ctx *c, const config_setting_t *g, struct sd_v
 			vm->cpus = (unsigned)v;
 	}
 
-	if (sd_get_int(c, g, "pin", "pin = 0;", &s, &v) > 0) {
-		if (v < 0)
-			sd_report(c, sd_line(s),
-				  "pin = %lld is negative; give a host CPU from 0 to %ld, or leave "
-				  "pin out to let the VM run anywhere", v, c->ncpus - 1);
-		else if (c->ncpus > 0 && v >= c->ncpus)
-			sd_report(c, sd_line(s),
-				  "pin = %lld is beyond this host's CPUs (0 to %ld); give one of "
-				  "them, or leave pin out", v, c->ncpus - 1);
-		else if (v > INT32_MAX)
-			sd_report(c, sd_line(s),
-				  "pin = %lld is too large; give a host CPU number", v);
-		else {
-			vm->pin = (int)v;
-			note->pin_line = sd_line(s);
-		}
+	s = config_setting_get_member(g, "pin");
+	if (s && config_setting_type(s) == CONFIG_TYPE_ARRAY)
+		sd_parse_pin_list(c, s, vm, note);
+	else if (sd_get_int(c, g, "pin", "pin = 0;", &s,
+			    &v) > 0 &&
+		 sd_check_pin(c, sd_line(s), v, "pin")) {
+		vm->pin = (int)v;
+		vm->pins[0] = vm->pin;
+		vm->npins = 1;
+		note->pin_line = sd_line(s);
 	}
 
+	sd_parse_rt(c, g, vm, config_setting_get_member(g, "pin") != NULL);
 	sd_parse_devices(c, g, vm);
 	sd_parse_virtio(c, g, vm, note);
 	sd_parse_passthrough(c, g, vm);
@@ -1252,14 +1378,30 @@ static void sd_check_vms(struct sd_ctx *c, const config_setting_t *list, struct 
 			}
 		}
 		for (size_t j = 0; j < i && vm->pin >= 0; j++) {
-			if (sys->vms[j].pin == vm->pin) {
+			const struct sd_vm *o = &sys->vms[j];
+			int cpu = -1;
+
+			for (unsigned a = 0; a < vm->npins && cpu < 0; a++)
+				for (unsigned b = 0; b < o->npins && cpu < 0; b++)
+					if (vm->pins[a] == o->pins[b])
+						cpu = vm->pins[a];
+			if (cpu < 0)
+				continue;
+			sd_vm_label(o, &notes[j], lab, sizeof(lab));
+			if (vm->realtime && o->realtime)
+				sd_report(c, notes[i].pin_line,
+					  "pin: CPU %d is pinned by two real-time VMs (%s has it "
+					  "too); a real-time vCPU needs a host CPU of its own: give "
+					  "each VM its own CPUs", cpu, lab);
+			else if (!vm->pin_list && !o->pin_list)
 				sd_report(c, notes[i].pin_line,
 					  "pin = %d: CPU pinned twice (%s has it too); give each "
-					  "VM its own host CPU, or leave pin out",
-					  vm->pin,
-					  sd_vm_label(&sys->vms[j], &notes[j], lab, sizeof(lab)));
-				break;
-			}
+					  "VM its own host CPU, or leave pin out", cpu, lab);
+			else
+				sd_report(c, notes[i].pin_line,
+					  "pin: CPU %d pinned twice (%s has it too); give each "
+					  "VM its own host CPUs, or leave pin out", cpu, lab);
+			break;
 		}
 		if (notes[i].mem_ok)
 			total += vm->mem;
@@ -1389,6 +1531,10 @@ static void sd_parse_chan(struct sd_ctx *c, const config_setting_t *g, const str
 			  "channel and its doorbell page (the 4K above it) inside it",
 			  (unsigned long long)gpa, sd_size_str(size, b1, sizeof(b1)),
 			  CHANNEL_WINDOW_START, CHANNEL_WINDOW_END);
+	else if (rg > 0 && (bad & CHANNEL_BAD_BAR))
+		sd_report(c, sd_line(gs), "gpa = 0x%llx with size %s: the region is the channel's "
+			  "PCI BAR, so its size must be a power of two and gpa a multiple of it",
+			  (unsigned long long)gpa, sd_size_str(size, b1, sizeof(b1)));
 	if (ok) {
 		ch->gpa = gpa;
 		ch->size = size;

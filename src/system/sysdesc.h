@@ -73,6 +73,18 @@ struct sd_vm {
 	enum sd_on_exit on_exit;
 	unsigned restarts;      /* limit for SD_EXIT_RESTART, default 3 */
 	unsigned test_forbidden_s; /* test hook: forbidden call after N s, 0 = never */
+	/* Real-time (docs/realtime.md, docs/system.md "Real-time VMs"),
+	 * passed on as vmm run --realtime, --pin, --rt-prio, --exits and
+	 * --halt-poll. `pin` may be a list, one host CPU per vCPU: then (and
+	 * for a real-time VM) the vCPU threads are pinned one each by the
+	 * monitor (--pin) instead of the whole process by the supervisor. */
+	int pins[SD_MAX_CPUS];  /* pin's CPUs in order; pins[0] == pin */
+	unsigned npins;         /* 0 when not pinned, 1 for pin = N */
+	bool pin_list;          /* pin = [ ... ]: one CPU per vCPU */
+	bool realtime;          /* realtime = true */
+	int rt_prio;            /* SCHED_FIFO priority 1..99, 0: vmm run's default */
+	int exits;              /* exits: -1 vmm run's default, 0 "keep", 1 "disable" */
+	long long halt_poll;    /* halt_poll in ns, -1: the host's default */
 	unsigned line;          /* where it was declared */
 };
 

@@ -31,8 +31,6 @@
 #define FD_CHAN0 10 /* channel i: mem 10+3i, out 11+3i, in 12+3i */
 #define FD_NET 40   /* a net link's socket: --net link=40 */
 #define FD_SWITCH0 3 /* a switch's ports: 3, 4, ... */
-/* The MSI vector of a VM's i-th channel doorbell (docs/system.md). */
-#define CHANNEL_VECTOR0 0x50
 /* A partial line (a prompt waiting for input) is shown after this long. */
 #define QUIET_MS 100
 /* Drops are reported on the console at most this often per VM. */
@@ -258,12 +256,13 @@ static int spawn(struct sup *s, struct vmproc *v)
 	fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
 	/* Argument vector, built before fork (no allocation in the child). */
 	char mem[32], cpus[16], chan[CHANNEL_MAX][160], serial[16], forbid[16];
+	char pinlist[SD_MAX_CPUS * 12], rtprio[16], haltpoll[24];
 	/* self, run; 7 options with a value (kernel, initrd, cmdline, mem,
 	 * cpus, serial, test-forbidden-syscall); --no-gpio, --rng; the
 	 * disks, net and vsock, the channels, the passthrough functions, each
 	 * with a value; NULL. */
 	const char *argv[2 + 2 * 7 + 2 + 2 * (VIRTIO_BLK_MAX + 2) + 2 * CHANNEL_MAX +
-			 2 * VFIO_MAX_DEVS + 1];
+			 2 * VFIO_MAX_DEVS + 1 + 1 + 2 * 4 /* the real-time options */];
 	int n = 0;
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)v->vm->mem);
 	snprintf(cpus, sizeof(cpus), "%u", v->vm->cpus);
@@ -290,6 +289,33 @@ static int spawn(struct sup *s, struct vmproc *v)
 		snprintf(forbid, sizeof(forbid), "%u", v->vm->test_forbidden_s);
 		argv[n++] = "--test-forbidden-syscall";
 		argv[n++] = forbid;
+	}
+	/* Real-time (docs/realtime.md): a pin list, or any pin of a real-time
+	 * VM, places each vCPU thread on its own CPU in the monitor (--pin),
+	 * so its device threads are not confined to the vCPUs' CPUs. */
+	if (v->vm->realtime)
+		argv[n++] = "--realtime";
+	if (v->vm->npins && (v->vm->pin_list || v->vm->realtime)) {
+		size_t off = 0;
+		for (unsigned i = 0; i < v->vm->npins; i++)
+			off += (size_t)snprintf(pinlist + off, sizeof(pinlist) - off, "%s%d",
+						i ? "," : "", v->vm->pins[i]);
+		argv[n++] = "--pin";
+		argv[n++] = pinlist;
+	}
+	if (v->vm->rt_prio) {
+		snprintf(rtprio, sizeof(rtprio), "%d", v->vm->rt_prio);
+		argv[n++] = "--rt-prio";
+		argv[n++] = rtprio;
+	}
+	if (v->vm->exits >= 0) {
+		argv[n++] = "--exits";
+		argv[n++] = v->vm->exits ? "disable" : "keep";
+	}
+	if (v->vm->halt_poll >= 0) {
+		snprintf(haltpoll, sizeof(haltpoll), "%lld", v->vm->halt_poll);
+		argv[n++] = "--halt-poll";
+		argv[n++] = haltpoll;
 	}
 	/* The virtio devices, as checked (sysdesc.h): the monitor opens the
 	 * images, the TAP and the socket itself. */
@@ -329,11 +355,15 @@ static int spawn(struct sup *s, struct vmproc *v)
 		fds[nfds++] = s->ch[i].mem;
 		fds[nfds++] = is_a ? s->ch[i].a_to_b : s->ch[i].b_to_a; /* out */
 		fds[nfds++] = is_a ? s->ch[i].b_to_a : s->ch[i].a_to_b; /* in */
-		snprintf(chan[idx], sizeof(chan[idx]),
-			 "gpa=%#llx,size=%llu,mem=%d,out=%d,in=%d,vector=%d",
-			 (unsigned long long)c->gpa, (unsigned long long)c->size,
-			 FD_CHAN0 + 3 * idx, FD_CHAN0 + 3 * idx + 1, FD_CHAN0 + 3 * idx + 2,
-			 CHANNEL_VECTOR0 + idx);
+		/* name and peer go to the channel's register page (chanpci.h);
+		 * names longer than it holds are left out. */
+		const char *peer = is_a ? c->b : c->a;
+		int w = snprintf(chan[idx], sizeof(chan[idx]), "gpa=%#llx,size=%llu,mem=%d,out=%d,in=%d",
+				 (unsigned long long)c->gpa, (unsigned long long)c->size,
+				 FD_CHAN0 + 3 * idx, FD_CHAN0 + 3 * idx + 1, FD_CHAN0 + 3 * idx + 2);
+		if (strlen(c->name) <= CHANNEL_NAME_MAX && strlen(peer) <= CHANNEL_NAME_MAX)
+			snprintf(chan[idx] + w, sizeof(chan[idx]) - (size_t)w, ",name=%s,peer=%s",
+				 c->name, peer);
 		argv[n++] = "--channel";
 		argv[n++] = chan[idx];
 		idx++;
@@ -385,7 +415,7 @@ static int spawn(struct sup *s, struct vmproc *v)
 		sandbox_close_range(FD_CONSOLE + 1, FD_CHAN0 - 1);
 		sandbox_close_range((unsigned)(FD_CHAN0 + nfds), FD_NET - 1);
 		sandbox_close_range(v->net >= 0 ? FD_NET + 1 : FD_NET, ~0u);
-		if (v->vm->pin >= 0) {
+		if (v->vm->pin >= 0 && !v->vm->pin_list && !v->vm->realtime) {
 			cpu_set_t set;
 			CPU_ZERO(&set);
 			CPU_SET((size_t)v->vm->pin, &set);

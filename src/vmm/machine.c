@@ -29,11 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "channel.h"
+#include "chanpci.h"
 #include "cpulist.h"
 #include "loader.h"
 #include "outq.h"
@@ -120,6 +123,146 @@ void machine_debug_exit(void *ctx, int status, uint32_t value)
 void machine_on_reset(void *ctx)
 {
 	machine_stop(ctx, VMM_EXIT_OK, NULL);
+}
+
+/* ---- channels (--channel; chanpci.h) -----------------------------------
+ *
+ * Each channel is a PCI function. Firmware's job, done here: BAR2 (the
+ * region) at the channel's gpa, BAR0 (the register page, doorbell at
+ * offset 0) right above it, memory decode and bus mastering on, as for
+ * the GPIO. Memory slots 0 and 1 are guest RAM (kvm.c); channels take 2..;
+ * their MSI routes follow the GPIO's GSI. The functions take slots after
+ * the virtio devices, so those keep the slots (and names) they had.
+ */
+#define CHAN_SLOT0 2
+#define CHAN_GSI(i) (KVM_FIRST_MSI_GSI + 1u + (i))
+
+static struct chanpci chans[CHANNEL_MAX];
+static const struct channel_cfg *chan_cfg;
+static unsigned nchans;
+static bool chan_irqfd[CHANNEL_MAX];
+static int chan_wake_fd = -1; /* tells the main loop which in_fds to read */
+
+static int chan_map(void *ctx, unsigned idx, bool on, uint64_t gpa)
+{
+	struct kvm_vm *vm = ctx;
+	struct kvm_userspace_memory_region r = {
+		.slot = CHAN_SLOT0 + idx, .guest_phys_addr = gpa,
+		.memory_size = on ? chans[idx].size : 0,
+		.userspace_addr = (uint64_t)(uintptr_t)chans[idx].shm,
+	};
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+static int chan_doorbell(void *ctx, unsigned idx, bool on, uint64_t addr)
+{
+	if (!kvm_check_cap(ctx, KVM_CAP_IOEVENTFD))
+		return -1;
+	return kvm_ioeventfd(ctx, chan_cfg[idx].out_fd, addr, 4, on);
+}
+
+static int chan_msi_path(void *ctx, unsigned idx, bool on, uint64_t addr, uint32_t data)
+{
+	struct kvm_vm *vm = ctx;
+	if (!on) {
+		if (chan_irqfd[idx] && kvm_irqfd(vm, chan_cfg[idx].in_fd, CHAN_GSI(idx), false))
+			return -1;
+		chan_irqfd[idx] = false;
+		return 0;
+	}
+	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IRQ_ROUTING) ||
+	    kvm_route_msi(vm, CHAN_GSI(idx), addr, data))
+		return -1;
+	if (!chan_irqfd[idx] && kvm_irqfd(vm, chan_cfg[idx].in_fd, CHAN_GSI(idx), true)) {
+		vlog_guest(VLOG_GPIO, "channel %u: kernel interrupt path unavailable (%s); the "
+				      "monitor serves the doorbell", idx, strerror(errno));
+		return -1;
+	}
+	chan_irqfd[idx] = true;
+	return 0;
+}
+
+static int chan_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	return kvm_signal_msi(ctx, addr, data);
+}
+
+static int chan_ring(void *ctx, unsigned idx)
+{
+	uint64_t one = 1;
+	(void)ctx;
+	return write(chan_cfg[idx].out_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
+}
+
+static void chan_wake(void *ctx)
+{
+	uint64_t one = 1;
+	(void)ctx;
+	if (chan_wake_fd >= 0 && write(chan_wake_fd, &one, sizeof(one)) < 0)
+		return; /* the count is non-zero already */
+}
+
+static int chan_add(struct machine *m, struct pci_bus *pci, const struct machine_config *cfg,
+		    uint8_t *const *shm, char *err, size_t errlen)
+{
+	chan_cfg = cfg->chans;
+	if (!cfg->nchans)
+		return 0;
+	chan_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (chan_wake_fd < 0) {
+		snprintf(err, errlen, "channels: eventfd: %s", strerror(errno));
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nchans; i++) {
+		const struct channel_cfg *c = &cfg->chans[i];
+		struct chanpci *d = &chans[i];
+		chanpci_init(d, i, shm[i], c->size, c->name, c->peer, &m->mmio,
+			     (struct irq_line){kvm_irq_line, &m->kvm, 0},
+			     (struct chanpci_ops){chan_map, chan_doorbell, chan_msi_path, chan_msi,
+						  chan_ring, chan_wake, &m->kvm});
+		int slot = pci_add(pci, &d->pci);
+		if (slot < 0) {
+			snprintf(err, errlen, "--channel %u: PCI bus 0 is full", i + 1);
+			return -1;
+		}
+		nchans++;
+		if (chanpci_add_caps(d)) {
+			fprintf(stderr, "vmm: internal error: channel %u: MSI does not fit\n", i);
+			abort();
+		}
+		/* The board routes INTx for slots 1-8 only (the PC's DSDT):
+		 * beyond, MSI only. */
+		if (slot <= 8) {
+			d->intx.gsi = board_pci_intx_gsi((unsigned)slot, 1u);
+			pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, d->intx.gsi);
+		} else {
+			d->pci.cfg[0x3d] = 0; /* no interrupt pin; before the guest runs */
+		}
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x18, 4, (uint32_t)c->gpa);
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4, (uint32_t)(c->gpa + c->size));
+		pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x6); /* memory space, bus master */
+		if (!d->bar0_on || !d->bar2_on) {
+			snprintf(err, errlen, "--channel %u at %#llx: its region or register page "
+					      "overlaps another device", i + 1,
+				 (unsigned long long)c->gpa);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What the sandbox keeps for the channels: the doorbell eventfds (the
+ * main loop reads `in` while the guest uses INTx; a vCPU writes `out`
+ * where no ioeventfd could be had) and the main loop's wake-up. */
+static void chan_sandbox(struct sandbox_opts *sb)
+{
+	for (unsigned i = 0; i < nchans && sb->ndev + 2 <= SANDBOX_MAX_DEV_FDS; i++) {
+		sb->dev_fds[sb->ndev++] = chan_cfg[i].in_fd;
+		sb->dev_fds[sb->ndev++] = chan_cfg[i].out_fd;
+	}
+	if (chan_wake_fd >= 0 && sb->ndev < SANDBOX_MAX_DEV_FDS)
+		sb->dev_fds[sb->ndev++] = chan_wake_fd;
+	sb->move_slots = nchans > 0;
 }
 
 /* ---- virtio devices (--disk, --rng) ------------------------------------
@@ -383,12 +526,39 @@ static int open_serial(const char *spec, bool *is_stdio, int *in_fd, char *err, 
 	return -1;
 }
 
+/* Costs a working guest nothing: true when some vCPU has left guest mode
+ * since the last look, by KVM's own exit counter (kstats.h), read without
+ * disturbing it. A dead guest's vCPUs (halted with IF=0, or never started)
+ * make no exits at all, so the check below still finds it, a second later
+ * at most; a vCPU whose counter cannot be read counts as quiet (today's
+ * kick). */
+static bool vcpus_moved(struct machine *m)
+{
+	bool moved = false;
+	for (unsigned i = 0; i < m->kvm.nvcpus; i++) {
+		uint64_t e;
+		if (kstats_exits(&m->vs[i].stats, &e))
+			continue;
+		moved = moved || e != m->vs[i].last_exits;
+		m->vs[i].last_exits = e;
+	}
+	return moved;
+}
+
 /* Once a second: if every vCPU reported itself dead at the last check and
  * the boot CPU is halted with interrupts off, the guest can never run
  * again. Then ask for fresh reports. Two consecutive checks are needed, so
- * a vCPU caught between `cli` and `sti` does not end a live guest. */
+ * a vCPU caught between `cli` and `sti` does not end a live guest. A guest
+ * whose vCPUs have run since the last check is alive: no reports, no kick
+ * (vcpus_moved). */
 static bool dead_check(struct machine *m, int *strikes)
 {
+	if (vcpus_moved(m)) {
+		*strikes = 0;
+		for (unsigned i = 0; i < m->kvm.nvcpus; i++)
+			atomic_store(&m->vs[i].idle_dead, 0);
+		return false;
+	}
 	bool all = m->kvm.nvcpus > 0 && atomic_load(&m->vs[0].halted_if0);
 	for (unsigned i = 0; i < m->kvm.nvcpus; i++)
 		all = all && atomic_load(&m->vs[i].idle_dead);
@@ -403,6 +573,7 @@ static bool dead_check(struct machine *m, int *strikes)
 	}
 	for (unsigned i = 0; i < m->kvm.nvcpus; i++) {
 		atomic_store(&m->vs[i].check, 1);
+		atomic_fetch_add_explicit(&m->vs[i].kicks, 1, memory_order_relaxed);
 		vcpu_kick(m, i);
 	}
 	return false;
@@ -418,14 +589,19 @@ static void main_loop(struct machine *m, int sfd, const struct board_console *co
 	while (!atomic_load(&m->stopping)) {
 		sandbox_tick(); /* --test-forbidden-syscall */
 		bool pending = outq_pending(out);
-		struct pollfd p[5] = {
+		struct pollfd p[6 + CHANNEL_MAX] = {
 			{sfd, POLLIN, 0},
 			{m->stop_efd, POLLIN, 0},
 			{input && npend == 0 ? in_fd : -1, POLLIN, 0},
 			{out->wake_fd, POLLIN, 0},
 			{pending ? out->fd : -1, POLLOUT, 0},
+			{chan_wake_fd, POLLIN, 0},
 		};
-		int r = poll(p, 5, npend ? 10 : 1000);
+		/* A channel's incoming doorbells, while no irqfd takes them. */
+		for (unsigned i = 0; i < nchans; i++)
+			p[6 + i] = (struct pollfd){
+				chanpci_monitor_reads(&chans[i]) ? chan_cfg[i].in_fd : -1, POLLIN, 0};
+		int r = poll(p, 6 + nchans, npend ? 10 : 1000);
 		if (r < 0 && errno != EINTR) {
 			/* Leaving without a stop would wait for ever for the
 			 * vCPU threads. */
@@ -456,6 +632,13 @@ static void main_loop(struct machine *m, int sfd, const struct board_console *co
 			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
 				input = false; /* EOF: the guest just gets no more input */
 		}
+		uint64_t cnt;
+		if ((p[5].revents & POLLIN) && read(chan_wake_fd, &cnt, sizeof(cnt)) < 0)
+			cnt = 0; /* drained already */
+		for (unsigned i = 0; i < nchans; i++)
+			if ((p[6 + i].revents & POLLIN) &&
+			    read(chan_cfg[i].in_fd, &cnt, sizeof(cnt)) == sizeof(cnt) && cnt)
+				chanpci_incoming(&chans[i]);
 		if (npend) {
 			size_t took = con->receive(con->dev, pend + off, npend);
 			off += took;
@@ -492,7 +675,9 @@ int machine_run(const struct machine_config *cfg)
 	 * the right binding nothing else is worth doing (vfio.h). */
 	if (cfg->nvfio && vfio_check(cfg->vfio, cfg->nvfio, cfg->mem, err, sizeof(err)))
 		goto out;
-	if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err)))
+	/* With --firmware there is no kernel to read: the board loads the
+	 * firmware image instead (board_load). */
+	if (!cfg->firmware && load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err)))
 		goto out;
 	if (cfg->initrd && load_file(cfg->initrd, &initrd, &isize, err, sizeof(err)))
 		goto out;
@@ -516,8 +701,9 @@ int machine_run(const struct machine_config *cfg)
 	 * and load second; loading is still before any vCPU runs. */
 	if (kvm_create_vm(&m->kvm, &m->mem, cfg->cpus, err, sizeof(err)))
 		goto out;
+	uint8_t *chan_shm[CHANNEL_MAX] = {0};
 	for (unsigned i = 0; i < cfg->nchans; i++)
-		if (channel_setup(&m->kvm, i, &cfg->chans[i], err, sizeof(err)))
+		if (channel_setup(i, &cfg->chans[i], &chan_shm[i], err, sizeof(err)))
 			goto out;
 	if (board_load(&be, err, sizeof(err)))
 		goto out;
@@ -547,6 +733,8 @@ int machine_run(const struct machine_config *cfg)
 	if (board_devices(&be, &con, err, sizeof(err)))
 		goto out;
 	if (vio_add(m, &pci, cfg, err, sizeof(err)))
+		goto out;
+	if (chan_add(m, &pci, cfg, chan_shm, err, sizeof(err)))
 		goto out;
 	struct vfio_env venv = {&m->kvm, &m->mem, &m->mmio, &m->pio, &pci};
 	if (vfio_attach(&venv, cfg->vfio, cfg->nvfio, err, sizeof(err)))
@@ -609,6 +797,9 @@ int machine_run(const struct machine_config *cfg)
 		machine_stop(m, VMM_EXIT_CONFIG, "--io-cpus: %s", err);
 	/* Set-up is over: the sandbox goes on while the vCPU threads wait at
 	 * its gate, so no thread ever runs the guest unfiltered (sandbox.h). */
+	/* Each vCPU's KVM statistics, for the liveness check (kstats.h). */
+	for (unsigned i = 0; i < m->kvm.nvcpus; i++)
+		kstats_open(&m->vs[i].stats, m->kvm.vcpu[i].fd);
 	struct sandbox_opts sb = {
 		.enabled = !cfg->no_sandbox, .kvm = &m->kvm,
 		.read_fds = {sfd, serial_in, out.wake_fd}, .nread = 3,
@@ -616,7 +807,10 @@ int machine_run(const struct machine_config *cfg)
 		.tty_fd = tty_raw ? STDIN_FILENO : -1, .tty_saved = &saved_tty,
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
+	for (unsigned i = 0; i < m->kvm.nvcpus && i < SANDBOX_MAX_STATS; i++)
+		sb.stats_fds[sb.nstats++] = m->vs[i].stats.fd;
 	vio_sandbox(&sb);
+	chan_sandbox(&sb);
 	board_sandbox(&sb);
 	vfio_sandbox(&sb);
 	char serr[256];
@@ -630,6 +824,12 @@ int machine_run(const struct machine_config *cfg)
 	vfio_detach();
 	if (m->dump_vcpu0)
 		vcpu_dump(m, &m->vs[0].regs, -1);
+	for (unsigned i = 0; cfg->rt.kick_stats && i < started; i++)
+		vlog("vCPU %u: %u liveness kick%s by the monitor, %u KVM_RUN call%s ended by a "
+		     "signal", i, atomic_load(&m->vs[i].kicks),
+		     atomic_load(&m->vs[i].kicks) == 1 ? "" : "s",
+		     atomic_load(&m->vs[i].sig_exits),
+		     atomic_load(&m->vs[i].sig_exits) == 1 ? "" : "s");
 	/* The guest's last words (a verdict before debug-exit) still go out,
 	 * within the bounds of outq_flush. */
 	outq_flush(&out);

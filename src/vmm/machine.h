@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+
+#include "kstats.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
@@ -42,6 +44,8 @@
 
 struct machine_config {
 	const char *kernel;
+	const char *firmware;     /* --firmware FILE: boot through it (firmware.h), no kernel */
+	const char *firmware_log; /* --firmware-log PATH: its debug console port 0x402 */
 	const char *initrd;
 	const char *cmdline;
 	uint64_t mem;
@@ -86,6 +90,13 @@ struct vcpu_state {
 	atomic_int check;      /* main thread asks for a liveness report */
 	atomic_int idle_dead;  /* halted with IF=0, or never started by INIT/SIPI */
 	atomic_int halted_if0; /* halted with IF=0 (the report above) */
+	/* --kick-stats (rt.h): the monitor's own exits of this vCPU. */
+	atomic_uint kicks;     /* liveness kicks the main thread sent it */
+	atomic_uint sig_exits; /* KVM_RUN calls a signal ended (EINTR, KVM_EXIT_INTR) */
+	/* The liveness check's view without a kick (kstats.h): KVM's exit
+	 * counter of this vCPU and its value at the last check. */
+	struct kstats stats;
+	uint64_t last_exits;
 	struct vcpu_regs regs; /* snapshot taken with the report (vcpu_arch.h) */
 };
 

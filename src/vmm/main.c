@@ -30,6 +30,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmm run --kernel FILE [options]   boot a guest\n"
+		"       vmm run --firmware FILE --disk IMAGE [options]\n"
+		"                                         boot a disk image through PC firmware\n"
 		"       vmm system [--check] [--attach VM] FILE\n"
 		"                                         run (or check) a system of VMs\n"
 		"       vmm info                          describe this host's KVM\n"
@@ -38,6 +40,11 @@ static void usage(FILE *f)
 		"run options:\n"
 		"  -k, --kernel FILE    Linux bzImage, multiboot v1 kernel, PVH kernel (an ELF\n"
 		"                       with the PVH note, such as vmlinux) or ELF64 image\n"
+		"      --firmware FILE  instead of --kernel: PC firmware (SeaBIOS's bios.bin or\n"
+		"                       bios-256k.bin) mapped below 4 GiB, which boots the\n"
+		"                       first --disk through its own boot sector\n"
+		"      --firmware-log PATH\n"
+		"                       the firmware's debug console (port 0x402) to PATH\n"
 		"      --boot ENTRY     auto (default), pvh or hvboot: the entry of an ELF that\n"
 		"                       offers both the PVH note and our ELF64 entry\n"
 		"  -i, --initrd FILE    initial ramdisk (bzImage: initrd; multiboot: module)\n"
@@ -47,7 +54,7 @@ static void usage(FILE *f)
 		"  -s, --serial DEST    COM1 to 'stdio' (default), 'file:PATH', or 'fd:N' (an\n"
 		"                       inherited descriptor, both ways: vmm system uses it)\n"
 		"      --channel SPEC   a channel to another VM (set up by vmm system):\n"
-		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD,vector=N\n"
+		"                       gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD[,name=S,peer=S]\n"
 		"      --no-gpio        no loopback GPIO controller on PCI (present by default)\n"
 		"      --disk FILE[,readonly]\n"
 		"                       a virtio-blk disk on a raw image (repeatable: vda, vdb,\n"
@@ -77,6 +84,8 @@ static void usage(FILE *f)
 		"      --exits keep|disable\n"
 		"                       HLT/PAUSE/MWAIT exits (default: disable with --realtime)\n"
 		"      --halt-poll NS   KVM's halt polling for this VM (KVM_CAP_HALT_POLL)\n"
+		"      --kick-stats     at the end, per vCPU: the liveness kicks the monitor sent\n"
+		"                       and the KVM_RUN calls a signal ended (its own exits)\n"
 		"      --io-cpus LIST   run the device I/O threads on CPUs LIST (e.g. 0 or 2-3) and\n"
 		"                       the vCPUs on the other CPUs this process may use, so\n"
 		"                       device work never takes a vCPU's CPU (and a real-time\n"
@@ -218,12 +227,44 @@ static int vfio_option(const char *arg, struct machine_config *cfg)
 	return 0;
 }
 
+/* --firmware boots what the firmware finds on the disks; the options that
+ * describe a kernel for the monitor to load would go nowhere, so they are
+ * refused rather than ignored. */
+static int firmware_options(const struct machine_config *cfg, bool boot_given)
+{
+	if (!cfg->firmware) {
+		if (cfg->firmware_log) {
+			fprintf(stderr, "vmm run: --firmware-log %s: needs --firmware\n",
+				cfg->firmware_log);
+			return -1;
+		}
+		if (!cfg->kernel) {
+			fprintf(stderr, "vmm run: --kernel FILE (or --firmware FILE) is required\n");
+			return -1;
+		}
+		return 0;
+	}
+	const char *clash = cfg->kernel ? "--kernel" : cfg->initrd ? "--initrd"
+			  : cfg->cmdline[0] ? "--cmdline" : boot_given ? "--boot" : NULL;
+	if (clash) {
+		fprintf(stderr, "vmm run: --firmware %s and %s: the firmware boots the disk's own "
+				"boot loader; give one or the other\n", cfg->firmware, clash);
+		return -1;
+	}
+	/* Without a disk SeaBIOS finds nothing to boot and retries for ever. */
+	if (!cfg->ndisks) {
+		fprintf(stderr, "vmm run: --firmware %s: no --disk to boot from\n", cfg->firmware);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_STRICT = 256, OPT_CHANNEL, OPT_NO_SANDBOX, OPT_TEST_FORBIDDEN, OPT_NO_GPIO,
 	       OPT_DISK, OPT_RNG, OPT_NET, OPT_VSOCK, OPT_BOOT, OPT_PORT, OPT_REALTIME, OPT_PIN,
-	       OPT_RT_PRIO, OPT_HALT_POLL, OPT_EXITS,
-	       OPT_IO_CPUS, OPT_IO_POLL, OPT_VFIO };
+	       OPT_RT_PRIO, OPT_HALT_POLL, OPT_EXITS, OPT_KICK_STATS,
+	       OPT_IO_CPUS, OPT_IO_POLL, OPT_VFIO, OPT_FIRMWARE, OPT_FIRMWARE_LOG };
 	static const struct option opts[] = {
 		{"kernel", required_argument, NULL, 'k'},
 		{"initrd", required_argument, NULL, 'i'},
@@ -247,12 +288,16 @@ static int cmd_run(int argc, char **argv)
 		{"rt-prio", required_argument, NULL, OPT_RT_PRIO},
 		{"halt-poll", required_argument, NULL, OPT_HALT_POLL},
 		{"exits", required_argument, NULL, OPT_EXITS},
+		{"kick-stats", no_argument, NULL, OPT_KICK_STATS},
 		{"io-cpus", required_argument, NULL, OPT_IO_CPUS},
 		{"io-poll", required_argument, NULL, OPT_IO_POLL},
 		{"vfio", required_argument, NULL, OPT_VFIO},
+		{"firmware", required_argument, NULL, OPT_FIRMWARE},
+		{"firmware-log", required_argument, NULL, OPT_FIRMWARE_LOG},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	bool boot_given = false;
 	struct machine_config cfg = {
 		.cmdline = "", .mem = 256ull << 20, .cpus = 1, .serial = "stdio",
 	};
@@ -262,6 +307,8 @@ static int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "k:i:c:m:p:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg.kernel = optarg; break;
+		case OPT_FIRMWARE: cfg.firmware = optarg; break;
+		case OPT_FIRMWARE_LOG: cfg.firmware_log = optarg; break;
 		case 'i': cfg.initrd = optarg; break;
 		case 'c': cfg.cmdline = optarg; break;
 		case 'm':
@@ -283,6 +330,7 @@ static int cmd_run(int argc, char **argv)
 		case OPT_NO_SANDBOX: cfg.no_sandbox = true; break;
 		case OPT_NO_GPIO: cfg.no_gpio = true; break;
 		case OPT_BOOT:
+			boot_given = true;
 			if (!strcmp(optarg, "auto"))
 				cfg.boot = BOOT_AUTO;
 			else if (!strcmp(optarg, "pvh"))
@@ -296,6 +344,7 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case OPT_REALTIME: cfg.rt.realtime = true; break;
+		case OPT_KICK_STATS: cfg.rt.kick_stats = true; break;
 		case OPT_PIN: {
 			char err[256];
 			if (cpulist_parse_ordered(optarg, cfg.rt.pin, KVM_MAX_VCPUS, &cfg.rt.npin, err,
@@ -315,10 +364,15 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		case OPT_HALT_POLL: {
-			unsigned v;
-			if (parse_uint("--halt-poll", optarg, 100000000, &v))
+			/* 0 is a choice: no halt polling at all (KVM API 7.34). */
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-' || v > 100000000) {
+				fprintf(stderr, "vmm: --halt-poll '%s': expected ns from 0 to "
+						"100000000\n", optarg);
 				return VMM_EXIT_CONFIG;
-			cfg.rt.halt_poll_ns = v;
+			}
+			cfg.rt.halt_poll_ns = (long long)v;
 			break;
 		}
 		case OPT_EXITS:
@@ -390,10 +444,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vmm run: unexpected argument '%s'\n", argv[optind]);
 		return VMM_EXIT_CONFIG;
 	}
-	if (!cfg.kernel) {
-		fprintf(stderr, "vmm run: --kernel FILE is required\n");
+	if (firmware_options(&cfg, boot_given))
 		return VMM_EXIT_CONFIG;
-	}
 	if (cfg.io_poll_us > 0 && !cfg.has_io_cpus) {
 		/* A polling worker beside a vCPU would spin on the vCPU's CPU. */
 		fprintf(stderr, "vmm run: --io-poll needs --io-cpus (an I/O thread polls only "
@@ -497,6 +549,8 @@ static int cmd_info(void)
 		printf("kvm: unusable: %s\n", err);
 		return VMM_EXIT_CONFIG;
 	}
+	printf("boots: direct (--kernel: bzImage, multiboot, PVH, ELF64; the fast path), "
+	       "firmware (--firmware: SeaBIOS booting a --disk's own boot sector)\n");
 	printf("kvm api version: %d\n", ioctl(vm.sys_fd, KVM_GET_API_VERSION, 0));
 	printf("max vcpus: %d\n", kvm_check_cap(&vm, KVM_CAP_MAX_VCPUS));
 	printf("capabilities used:\n");

@@ -21,7 +21,12 @@
  *  - KVM's halt polling per VM with KVM_CAP_HALT_POLL (KVM API 7.34,
  *    --halt-poll NS), when asked for;
  *  - no periodic kick of the monitor's own: the once-a-second dead-guest
- *    check kicks every vCPU out of KVM_RUN, a real-time VM skips it.
+ *    check kicks a vCPU out of KVM_RUN only when KVM's exit counters say
+ *    no vCPU has run since the last check (kstats.h); a real-time VM
+ *    skips it altogether.
+ *    --kick-stats counts what the monitor itself costs each vCPU (the
+ *    kicks it sent, the KVM_RUN calls a signal ended) and prints it when
+ *    the run ends, so a test can show a real-time vCPU gets none.
  *
  * A VM without --realtime keeps today's behaviour.
  */
@@ -44,6 +49,7 @@ struct rt_cfg {
 	unsigned npin;             /* 0: not pinned */
 	int disable_exits;         /* -1: with --realtime; 0 no; 1 yes */
 	long long halt_poll_ns;    /* -1: the host's default */
+	bool kick_stats;           /* --kick-stats: print the monitor's own exits at the end */
 };
 
 void rt_cfg_init(struct rt_cfg *c);

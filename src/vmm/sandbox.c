@@ -150,9 +150,10 @@ const struct sandbox_rule sandbox_policy[] = {
 	 "UART receive timeout, test hook, vsock deadlines, a polling worker's window "
 	 "(--io-poll); the vDSO falls back to the call on some clocks"},
 	{"time", SANDBOX_ARGS_ANY, VCPU, "CMOS RTC reads host time; vDSO fallback as above"},
-	{"pread64", SANDBOX_ARGS_VFIO_FD, VCPU,
+	{"pread64", SANDBOX_ARGS_PREAD_FD, VCPU | MAIN,
 	 "passthrough: configuration bytes passed through, trapped BAR pages and I/O BARs are "
-	 "read from the function's VFIO regions (its device fd only)"},
+	 "read from the function's VFIO regions (its device fd only); liveness check: each "
+	 "vCPU's exit counter from KVM's statistics (its stats fd only, read-only data)"},
 	{"pwrite64", SANDBOX_ARGS_VFIO_FD, VCPU,
 	 "passthrough: the same writes to the function's VFIO regions (its device fd only)"},
 	{"exit", SANDBOX_ARGS_ANY, VCPU | DEV, "a vCPU or device thread ends"},
@@ -199,10 +200,11 @@ const struct sandbox_ioctl sandbox_ioctls[] = {
 	{SANDBOX_FD_VFIO, VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET",
 	 "passthrough: reset the function when the VM ends, so the next VM gets it clean"},
 	{SANDBOX_FD_VM_VFIO, KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION",
-	 "passthrough only: the guest moved a BAR, so the slot over the BAR's mapping moves. "
+	 "passthrough and channels only: the guest moved a BAR, so the slot over the BAR's "
+	 "mapping (a passed-through region, a channel's shared memory) moves. "
 	 "The region's address is in memory seccomp cannot read: a taken-over monitor could "
 	 "map any of its memory into its own guest (which it can reach anyway); without "
-	 "--vfio this stays forbidden"},
+	 "--vfio or --channel this stays forbidden"},
 	{SANDBOX_FD_TAP, TUNSETOFFLOAD, "TUNSETOFFLOAD",
 	 "virtio-net: the offloads the driver accepted, so the TAP hands it only those"},
 	{SANDBOX_FD_TTY, TCGETS, "TCGETS", "tcsetattr may read the settings back"},
@@ -387,7 +389,7 @@ static int sandbox_ioctl_rules(scmp_filter_ctx ctx, int nr, const struct sandbox
 			fds[nfds++] = o->kvm->sys_fd;
 		if (q->fd == SANDBOX_FD_VM && o->kvm)
 			fds[nfds++] = o->kvm->fd;
-		if (q->fd == SANDBOX_FD_VM_VFIO && o->kvm && o->nvfio)
+		if (q->fd == SANDBOX_FD_VM_VFIO && o->kvm && (o->nvfio || o->move_slots))
 			fds[nfds++] = o->kvm->fd;
 		if (q->fd == SANDBOX_FD_VFIO)
 			for (unsigned t = 0; t < o->nvfio && t < SANDBOX_MAX_VFIO; t++)
@@ -436,6 +438,10 @@ static int sandbox_rule_add(scmp_filter_ctx ctx, const struct sandbox_rule *p, i
 		return sandbox_allow_fds(ctx, nr, o->epoll_fds, o->nepoll);
 	case SANDBOX_ARGS_VFIO_FD:
 		return sandbox_allow_fds(ctx, nr, o->vfio_fds, o->nvfio);
+	case SANDBOX_ARGS_PREAD_FD: {
+		int r = sandbox_allow_fds(ctx, nr, o->vfio_fds, o->nvfio);
+		return r ? r : sandbox_allow_fds(ctx, nr, o->stats_fds, o->nstats);
+	}
 	case SANDBOX_ARGS_ACCEPT:
 		for (unsigned i = 0; i < o->nlisten; i++) {
 			struct scmp_arg_cmp c[2] = {
@@ -591,7 +597,7 @@ int sandbox_check(const struct sandbox_opts *o, char *err, size_t errlen)
 
 #define SANDBOX_MAX_KEEP                                                            \
 	(KVM_MAX_VCPUS + 4 + 2 * SANDBOX_MAX_FDS + SANDBOX_MAX_DEV_FDS + SANDBOX_MAX_DISKS + \
-	 3 * SANDBOX_MAX_NET + SANDBOX_MAX_KEEP_FDS + 2 * SANDBOX_MAX_VFIO)
+	 3 * SANDBOX_MAX_NET + SANDBOX_MAX_KEEP_FDS + 2 * SANDBOX_MAX_VFIO + SANDBOX_MAX_STATS)
 
 static void sandbox_keep(int *keep, unsigned *n, int fd)
 {
@@ -647,6 +653,8 @@ static void sandbox_close_fds(const struct sandbox_opts *o)
 		sandbox_keep(keep, &n, o->vfio_fds[i]);
 	for (unsigned i = 0; i < o->nvfio_keep && i < SANDBOX_MAX_VFIO; i++)
 		sandbox_keep(keep, &n, o->vfio_keep_fds[i]);
+	for (unsigned i = 0; i < o->nstats && i < SANDBOX_MAX_STATS; i++)
+		sandbox_keep(keep, &n, o->stats_fds[i]);
 	sandbox_keep(keep, &n, o->tty_fd);
 	for (unsigned i = 1; i < n; i++) /* insertion sort: a few dozen fds */
 		for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {

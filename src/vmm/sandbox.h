@@ -55,6 +55,7 @@ enum sandbox_args {
 	SANDBOX_ARGS_RECV,     /* flags MSG_DONTWAIT, with or without MSG_PEEK */
 	SANDBOX_ARGS_SHUT_WR,  /* how == SHUT_WR */
 	SANDBOX_ARGS_VFIO_FD,  /* fd in sandbox_opts.vfio_fds (passed-through functions) */
+	SANDBOX_ARGS_PREAD_FD, /* fd in sandbox_opts.vfio_fds or stats_fds */
 };
 
 struct sandbox_rule {
@@ -91,6 +92,7 @@ extern const size_t sandbox_nioctls;
 #define SANDBOX_MAX_DISKS 8
 #define SANDBOX_MAX_NET 4 /* TAPs; listening sockets and epoll sets of vsock, console */
 #define SANDBOX_MAX_KEEP_FDS 8 /* kept open, no rule of their own (keep_fds) */
+#define SANDBOX_MAX_STATS 64   /* one per vCPU (KVM_MAX_VCPUS) */
 #define SANDBOX_MAX_VFIO 16 /* VFIO device fds; container and group fds kept */
 
 /* What the run loop keeps. Every other fd above stderr is closed. */
@@ -124,6 +126,14 @@ struct sandbox_opts {
 	unsigned nvfio;
 	int vfio_keep_fds[SANDBOX_MAX_VFIO];
 	unsigned nvfio_keep;
+	/* KVM's statistics of each vCPU (kstats.h): pread by the liveness
+	 * check; -1 entries where the host has none. */
+	int stats_fds[SANDBOX_MAX_STATS];
+	unsigned nstats;
+	/* Channels (chanpci.h): the guest may move a channel's BAR2, so its
+	 * memory slot moves with it (KVM_SET_USER_MEMORY_REGION, as for
+	 * passthrough). */
+	bool move_slots;
 	int tty_fd; /* the terminal to restore (TCGETS/TCSETS), or -1 */
 	const struct termios *tty_saved; /* its settings before raw mode */
 	unsigned threads; /* vCPU and device threads created: each must reach the gate */

@@ -1,10 +1,13 @@
 /* fuzz_vfio_cfg: guest configuration reads and writes, and MSI-X table
  * accesses, to a passed-through function (vfio_pci.h) over a memfd
- * standing in for the VFIO device. Input: records of 6 bytes: op, reg,
+ * standing in for the VFIO device. The device has MSI-X at 0x50; the
+ * input's first 16 bytes perturb its capability bodies and IDs from
+ * 0x42 on, so they can turn it into MSI (0x50 ^ 0x14). Input: records of 6 bytes: op, reg,
  * len selector, 3 value bytes (the value is repeated to 32 bits). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -70,8 +73,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vp.gsi_base = 128;
 	vp.cfg_lock = &bus.lock;
 	vp.intx_fd = vp.intx_resample_fd = 3;
+	/* Two vectors with real eventfds (made once), so that the MSI-X and
+	 * MSI paths that need a vector's eventfd run too. */
+	static int efd[2] = {-1, -1};
+	for (unsigned v = 0; v < 2; v++)
+		if (efd[v] < 0 && (efd[v] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+			abort();
 	for (unsigned v = 0; v < VFIO_MAX_VECTORS; v++)
-		vp.vec_fd[v] = -1;
+		vp.vec_fd[v] = v < 2 ? efd[v] : -1;
 	char err[256];
 	int slot;
 	if (vfio_pci_init(&vp, err, sizeof(err)) == 0 && (slot = pci_add(&bus, &vp.pci)) > 0 &&

@@ -32,6 +32,10 @@ seeds = {
     'msix': HEAD + cw(0x10, 4, 0) + cw(0x13, 1, 0xe0) + cw(0x04, 2, 6) + mm(0x20, 0, True, 0x10)
     + mm(0x20, 8, True, 0x41) + mm(0x20, 12, True, 0) + cw(0x53, 1, 0x80) + mm(0x20, 12, True, 1)
     + mm(0x30, 0, False) + cw(0x53, 1, 0),
+    # MSI: the capability at 0x50 made MSI (ID 0x11 ^ 0x14), address, data,
+    # enable, a new data word while enabled, disable
+    'msi': bytes(14) + bytes([0x14, 0]) + cw(0x10, 4, 0) + cw(0x04, 2, 6) + cw(0x54, 4, 0xfee000)
+    + cw(0x58, 2, 0x41) + cw(0x52, 1, 1) + cr(0x50, 4) + cw(0x58, 2, 0x42) + cw(0x52, 1, 0),
     # walking the capability list, passthrough bytes, I/O BAR
     'walk': HEAD + cr(0x34, 1) + cr(0x40, 2) + cr(0x50, 4) + cw(0x44, 1, 3) + cw(0x18, 4, 0xd000)
     + cw(0x04, 2, 1) + bytes([3, 0x00, 0, 0x55, 0, 0]),

@@ -87,7 +87,7 @@ ATTACKS = [
            guards='issue 9 item 2 (machine.c serial_tx): a vCPU blocked in write(2) '
                   'to a full stdout pipe retried on EINTR for ever, so SIGTERM never '
                   'ended the run'),
-    Attack('chan', out=('hostile: pass',), channel=True),
+    Attack('chan', out=('hostile: pass', 'chan: INTx interrupts 3,'), channel=True),
     Attack('ports', out=('hostile: pass',),
            guards='issue 9 item 11 (vcpu.c unclaimed/log_first): every unclaimed port '
                   'was logged once, 7.4 MB of stderr for a guest that reads each port'),
@@ -194,7 +194,7 @@ def run_one(a, vmm, kind, build, full):
         out_fd = os.eventfd(0, os.EFD_NONBLOCK)
         in_fd = os.eventfd(0, os.EFD_NONBLOCK)
         fds = [mem, out_fd, in_fd]
-        argv += ['--channel', 'gpa=%#x,size=%#x,mem=%d,out=%d,in=%d,vector=0x50'
+        argv += ['--channel', 'gpa=%#x,size=%#x,mem=%d,out=%d,in=%d,name=hostile,peer=runner'
                  % (CHAN_GPA, CHAN_SIZE, mem, out_fd, in_fd)]
     t0 = time.monotonic()
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

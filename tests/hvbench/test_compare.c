@@ -288,6 +288,10 @@ static void host_fields(void **state)
 	assert_int_equal(compare_host_diff(&a, &b, diff, sizeof(diff)), 4);
 	assert_non_null(strstr(diff, "hostname: testhost vs ?"));
 	assert_non_null(strstr(diff, "cpus: 2 vs 4"));
+	/* Runs on different architectures are runs on different hosts. */
+	b.host.arch = hvb_xstrdup("arm64");
+	assert_int_equal(compare_host_diff(&a, &b, diff, sizeof(diff)), 5);
+	assert_non_null(strstr(diff, "arch: ? vs arm64"));
 	hvb_doc_free(&a);
 	hvb_doc_free(&b);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -167,6 +168,14 @@ static void full_run_with_failures(void **state)
 	j = load_results(out);
 	assert_string_equal(json_string_value(json_object_get(j, "schema")), "hvbench/1");
 	assert_non_null(json_object_get(json_object_get(j, "host"), "kvm"));
+	{
+		/* The architecture it ran on, as uname names it. */
+		struct utsname u;
+		assert_int_equal(uname(&u), 0);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(j, "host"),
+									 "arch")),
+				    host_arch_name(u.machine));
+	}
 	alpha = result_of(j, "alpha");
 	beta = result_of(j, "beta");
 	assert_int_equal(nsamples(alpha, "native"), 3);

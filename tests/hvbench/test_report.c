@@ -97,6 +97,7 @@ static void make_doc(struct hvb_doc *d)
 	memset(d, 0, sizeof(*d));
 	d->host.hostname = hvb_xstrdup("testhost");
 	d->host.cpu_model = hvb_xstrdup("Example CPU @ 2.00GHz");
+	d->host.arch = hvb_xstrdup("x86_64");
 	d->host.cpus = 2;
 	d->host.kernel = hvb_xstrdup("Linux 6.1.0 #1 SMP x86_64");
 	d->host.kvm = hvb_xstrdup("kvm_pvm");

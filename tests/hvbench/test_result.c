@@ -66,6 +66,11 @@ static void fail_lines(void **state)
 	assert_string_equal(err, "qsort: order wrong at 17");
 	/* FAIL wins over a RESULT line. */
 	assert_int_equal(scan(GOOD "\nFAIL cpu: bad\n", "cpu", &s, err), RESULT_FAILED);
+	/* A workload that says its device is missing measured nothing. */
+	assert_int_equal(scan("UNAVAILABLE irq-latency-user: no loopback\n", "irq-latency-user",
+			      &s, err), RESULT_FAILED);
+	assert_string_equal(err, "unavailable: irq-latency-user: no loopback");
+	assert_int_equal(scan(GOOD "\nUNAVAILABLE cpu: x\n", "cpu", &s, err), RESULT_FAILED);
 	/* A self-check reported as false is a failure too. */
 	assert_int_equal(scan("RESULT {\"benchmark\":\"cpu\",\"metric\":\"m\",\"unit\":\"s\","
 			      "\"better\":\"lower\",\"value\":1,\"check\":false}\n", "cpu",

@@ -427,6 +427,18 @@ static void last_line(void **state)
 	assert_string_equal(buf, "");
 }
 
+static void arch_name(void **state)
+{
+	(void)state;
+	assert_string_equal(host_arch_name("aarch64"), "arm64");
+	assert_string_equal(host_arch_name("arm64"), "arm64");
+	assert_string_equal(host_arch_name("x86_64"), "x86_64");
+	assert_string_equal(host_arch_name("amd64"), "x86_64");
+	assert_string_equal(host_arch_name("riscv64"), "riscv64");
+	assert_string_equal(host_arch_name(""), "unknown");
+	assert_string_equal(host_arch_name(NULL), "unknown");
+}
+
 static void kvm_kind(void **state)
 {
 	char dir[] = "/tmp/hvbench-mod-XXXXXX", sub[64];
@@ -499,6 +511,7 @@ int main(void)
 		cmocka_unit_test(exec_timeout_kills_group),
 		cmocka_unit_test(exec_errors),
 		cmocka_unit_test(last_line),
+		cmocka_unit_test(arch_name),
 		cmocka_unit_test(kvm_kind),
 		cmocka_unit_test(iso_date),
 	};

@@ -9,9 +9,13 @@
  * QEMU/KVM in the same lab boot first, as the reference for what the
  * drivers expect: a check that fails under vmm but passes there is vmm's.
  *
+ * The same boot then runs the channel case (chan): two Linux guests under
+ * one `vmm system`, joined by a channel that each drives with the stock
+ * uio_pci_generic driver (examples/uio-channel.c).
+ *
  * The lab is slow, so every case here reads the console of ONE lab boot
- * (lab/run.sh --drive IMG --virtio ... virtio-qemu,virtio), made by the
- * first case that needs it. What each console line means is in
+ * (lab/run.sh --drive IMG --virtio ... virtio-qemu,virtio,chan), made by
+ * the first case that needs it. What each console line means is in
  * lab/init-inner.sh (INIT: lines) and lab/init-outer.sh (LAB: lines).
  *
  * LAB_VIRTIO=LIST in the environment gives the guest only those devices
@@ -168,7 +172,7 @@ static void boot(void)
 		fail_msg("%s", why);
 	}
 	const char *opts[] = {"--drive", lab.img, "--virtio", devices(),
-			      "--inner", "console=ttyS0 bench=none", "virtio-qemu,virtio", NULL};
+			      "--inner", "console=ttyS0 bench=none", "virtio-qemu,virtio,chan", NULL};
 	run_lab_for(&lab.r, VIRTIO_TIMEOUT_S, opts);
 }
 
@@ -509,6 +513,51 @@ static void lab_virtio_qemu_reference(void **state)
 		check_console("virtio-qemu", false);
 }
 
+/* The channel between two Linux guests (lab/init-outer.sh, chan_test):
+ * each found the function, bound uio_pci_generic and mapped both BARs;
+ * b waited on its interrupt and answered each of a's three doorbells, a
+ * got every reply; the system ended cleanly. */
+static void lab_channel_uio_doorbell(void **state)
+{
+	(void)state;
+	boot();
+	const char *b = strstr(lab.r.out, "LAB: test chan begin\n");
+	if (!b)
+		fail_msg("no 'LAB: test chan begin' on the console: the lab did not get there");
+	const char *e = strstr(b, "LAB: test chan end\n");
+	size_t n = e ? (size_t)(e - b) : strlen(b);
+	char *s = malloc(n + 1);
+	assert_non_null(s);
+	memcpy(s, b, n);
+	s[n] = '\0';
+	char line[256];
+	if (find_line(s, "[a] INIT: FAIL", line, sizeof(line)) ||
+	    find_line(s, "[b] INIT: FAIL", line, sizeof(line)))
+		fail_msg("%s", line);
+	want(s, "[a] uio-channel: /sys/bus/pci/devices/");
+	want(s, ": channel \"ab\" to \"b\", 65536 bytes"); /* a's peer */
+	want(s, ": channel \"ab\" to \"a\", 65536 bytes"); /* b's */
+	want(s, "[b] uio-channel: pong ready on ");
+	for (int i = 1; i <= 3; i++) {
+		char w[96];
+		snprintf(w, sizeof(w), "[a] uio-channel: reply %d: pong got: ping %d over ", i, i);
+		want(s, w);
+		snprintf(w, sizeof(w), "[b] uio-channel: answered %d: ping %d over ", i, i);
+		want(s, w);
+	}
+	want(s, "[a] uio-channel: ping done, 3 replies");
+	want(s, "[b] uio-channel: pong done after 3 messages");
+	want(s, "[a] INIT: uiochan ping exit status 0");
+	want(s, "[b] INIT: uiochan pong exit status 0");
+	/* The doorbells came as interrupts on uio_pci_generic's line. */
+	after(s, "[b] INIT: uiochan interrupts: ", line, sizeof(line));
+	if (!strstr(line, "uio"))
+		fail_msg("no uio interrupt line in b's /proc/interrupts: '%s'", line);
+	if (vmm_status_after(s, "LAB: test chan begin") != 0)
+		fail_msg("vmm system did not end with status 0");
+	free(s);
+}
+
 /* The run as a whole: lab/run.sh saw every layer through. */
 static void lab_virtio_run_passes(void **state)
 {
@@ -543,6 +592,7 @@ int main(void)
 		cmocka_unit_test(lab_virtio_vsock_both_ways),
 		cmocka_unit_test(lab_virtio_net_reaches_tap),
 		cmocka_unit_test(lab_virtio_console_port_both_ways),
+		cmocka_unit_test(lab_channel_uio_doorbell),
 		cmocka_unit_test(lab_virtio_run_passes),
 	};
 	return cmocka_run_group_tests_name("lab-virtio", tests, NULL, cleanup);

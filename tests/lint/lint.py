@@ -4,8 +4,8 @@ tree (src/ and tests/), with zero findings allowed.
 
 Each translation unit is analysed with the flags the Makefile builds it
 with: the Makefile passes its flag sets in the environment (LINT_CPPFLAGS,
-LINT_HVB_CPPFLAGS, LINT_BENCH_FREEFLAGS, LINT_GUEST_CFLAGS) and FILE_GROUPS
-below says which set each folder uses. The analyzer is run as scan-build
+LINT_HVB_CPPFLAGS, LINT_BENCH_FREEFLAGS, LINT_GUEST_CFLAGS; src/guest/guest.mk
+LINT_GUEST_A64_CFLAGS) and FILE_GROUPS below says which set each folder uses. The analyzer is run as scan-build
 runs it (`clang --analyze`, the default checkers), one file per job, so a
 finding is a compiler diagnostic naming its checker; scan-build itself
 (`scan-build make`) gives the same findings as HTML when one wants paths
@@ -48,7 +48,10 @@ CLANG_ID = b''
 FILE_GROUPS = [
     ('src/bench/native.c', ['$LINT_CPPFLAGS']),
     ('src/bench/', ['$LINT_BENCH_FREEFLAGS']),
+    # The arm64 guest's runtime is analysed as the AArch64 code it is.
+    ('src/guest/arch/arm64/', ['--target=aarch64-linux-gnu', '$LINT_GUEST_A64_CFLAGS']),
     ('src/guest/', ['$LINT_GUEST_CFLAGS']),
+    ('tests/arm64/', ['$LINT_CPPFLAGS', '-Itests/common', '-Isrc/guest/arch/arm64']),
     ('src/hvbench/', ['$LINT_CPPFLAGS', '$LINT_HVB_CPPFLAGS']),
     ('tests/hvbench/', ['$LINT_CPPFLAGS', '$LINT_HVB_CPPFLAGS', '-Itests/common']),
     ('tests/bench/', ['-Isrc/bench', '$LINT_CPPFLAGS', '-Itests/common']),
@@ -193,7 +196,7 @@ def main():
                   % name, file=sys.stderr)
             return 77
     unset = [v for v in ('LINT_CPPFLAGS', 'LINT_HVB_CPPFLAGS', 'LINT_BENCH_FREEFLAGS',
-                         'LINT_GUEST_CFLAGS') if v not in os.environ]
+                         'LINT_GUEST_CFLAGS', 'LINT_GUEST_A64_CFLAGS') if v not in os.environ]
     if unset:
         print('lint: %s not set: run it as `make lint` (the Makefile passes its flags)'
               % ', '.join(unset), file=sys.stderr)

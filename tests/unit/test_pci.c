@@ -102,7 +102,7 @@ static void test_host_bridge_ids(void **state)
 	assert_int_equal(cfg_rd(f, 0, 0x00, 4), 0x00081b36);
 	assert_int_equal(cfg_rd(f, 0, 0x08, 4), 0x06000000);
 	assert_int_equal(cfg_rd(f, 0, 0x0e, 1), 0x00);
-	assert_int_equal(cfg_rd(f, 0, 0x2c, 4), 0x00081b36);
+	assert_int_equal(cfg_rd(f, 0, 0x2c, 4), 0x11001af4); /* QEMU's subsystem */
 	assert_int_equal(cfg_rd(f, 0, 0x10, 4), 0);
 	/* The added device, with its subsystem IDs and interrupt fields. */
 	assert_int_equal(cfg_rd(f, 1, 0x00, 4), 0x10001af4);

@@ -259,9 +259,46 @@ static void test_defaults_and_forms(void **state)
 	assert_int_equal(sys.chans[1].gpa + sys.chans[1].size + CHANNEL_DOORBELL_SIZE,
 			 CHANNEL_WINDOW_END);
 	assert_string_equal(sys.chans[1].a, "b");
-	assert_int_equal(sys.chans[2].size, 65536);
+	assert_int_equal(sys.chans[2].size, 8192);
 	assert_int_equal(sys.chans[3].size, CHANNEL_MAX_SIZE);
 	assert_string_equal(sd_on_exit_name(sys.vms[2].on_exit), "restart");
+	sd_free(&sys);
+}
+
+/* The real-time keys and pin as a list (docs/system.md "Real-time VMs"). */
+static void test_realtime_model(void **state)
+{
+	(void)state;
+	struct sd_system sys;
+	struct sd_errors errs;
+	int r = sd_load(GOOD_DIR "/realtime.cfg", &sys, &errs);
+	for (size_t j = 0; j < errs.n; j++)
+		test_note("%s", errs.msg[j]);
+	assert_int_equal(r, 0);
+	const struct sd_vm *rt = &sys.vms[0], *bg = &sys.vms[1];
+	assert_true(rt->realtime);
+	assert_int_equal(rt->pin, 1);
+	assert_int_equal(rt->npins, 1);
+	assert_int_equal(rt->pins[0], 1);
+	assert_false(rt->pin_list);
+	assert_int_equal(rt->rt_prio, 20);
+	assert_int_equal(rt->exits, 0);
+	assert_int_equal(rt->halt_poll, 0);
+	assert_false(bg->realtime);
+	assert_true(bg->pin_list);
+	assert_int_equal(bg->npins, 1);
+	assert_int_equal(bg->pin, 0);
+	assert_int_equal(bg->rt_prio, 0);
+	assert_int_equal(bg->exits, 1);
+	assert_int_equal(bg->halt_poll, 200000);
+	sd_free(&sys);
+
+	/* Defaults: not real-time, vmm run's own choices. */
+	assert_int_equal(sd_load(GOOD_DIR "/minimal.cfg", &sys, &errs), 0);
+	assert_false(sys.vms[0].realtime);
+	assert_int_equal(sys.vms[0].npins, 0);
+	assert_int_equal(sys.vms[0].exits, -1);
+	assert_int_equal(sys.vms[0].halt_poll, -1);
 	sd_free(&sys);
 }
 
@@ -498,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files_report),
 		cmocka_unit_test(test_two_vms_model),
 		cmocka_unit_test(test_defaults_and_forms),
+		cmocka_unit_test(test_realtime_model),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_virtio_model),
 		cmocka_unit_test(test_links_model),

@@ -106,14 +106,10 @@ static uint8_t file_byte(struct fix *f, long off)
 	return b;
 }
 
+static int start(void **state, const uint8_t *c, unsigned nvec);
+
 static int setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	pci_init(&f->bus);
-	f->mmio = (struct bus)BUS_INIT("mmio");
-	f->file = tmpfile();
-	assert_non_null(f->file);
 	/* A virtio-rng-like function: PM at 0x40, MSI at 0x50 (to hide),
 	 * MSI-X at 0x60 (2 vectors, table and PBA in BAR 0), vendor at 0x70. */
 	uint8_t c[256] = {0};
@@ -134,7 +130,50 @@ static int setup(void **state)
 	put32(c + 0x64, TABLE_OFF | 0);
 	put32(c + 0x68, PBA_OFF | 0);
 	c[0x70] = 0x09, c[0x71] = 0x00, c[0x72] = 0x10, c[0x73] = 0x01;
-	assert_int_equal(pwrite(fileno(f->file), c, sizeof(c), 0), (ssize_t)sizeof(c));
+	return start(state, c, 2);
+}
+
+/* An edu-like function (QEMU's teaching device): MSI and no MSI-X, MSI at
+ * 0x40 (64-bit capable; with per-vector masking when `pvm`) then PM. */
+static void msi_config(uint8_t *c, bool pvm)
+{
+	memset(c, 0, 256);
+	put16(c + 0, 0x1234);
+	put16(c + 2, 0x11e8);
+	c[0x06] = 0x10;
+	put32(c + 0x10, 0x0); /* 32-bit memory */
+	c[0x34] = 0x40;
+	c[0x3d] = 1;
+	unsigned pm = pvm ? 0x58 : 0x50;
+	c[0x40] = 0x05, c[0x41] = (uint8_t)pm;
+	put16(c + 0x42, pvm ? 0x0186 : 0x0086); /* 64-bit, 8 vectors capable */
+	put32(c + 0x44, 0xdeadbee0u);            /* what the device holds: not shown */
+	c[pm] = 0x01, c[pm + 1] = 0x00, c[pm + 2] = 0x03;
+}
+
+static int setup_msi(void **state)
+{
+	uint8_t c[256];
+	msi_config(c, false);
+	return start(state, c, 1);
+}
+
+static int setup_msi_pvm(void **state)
+{
+	uint8_t c[256];
+	msi_config(c, true);
+	return start(state, c, 1);
+}
+
+static int start(void **state, const uint8_t *c, unsigned nvec)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	pci_init(&f->bus);
+	f->mmio = (struct bus)BUS_INIT("mmio");
+	f->file = tmpfile();
+	assert_non_null(f->file);
+	assert_int_equal(pwrite(fileno(f->file), c, 256, 0), 256);
 	uint8_t bar0[BAR0_SIZE];
 	for (unsigned i = 0; i < sizeof(bar0); i++)
 		bar0[i] = (uint8_t)i;
@@ -156,7 +195,7 @@ static int setup(void **state)
 	vp->cfg_lock = &f->bus.lock;
 	vp->intx_fd = 100, vp->intx_resample_fd = 101;
 	for (unsigned v = 0; v < VFIO_MAX_VECTORS; v++)
-		vp->vec_fd[v] = v < 2 ? (int)(200 + v) : -1;
+		vp->vec_fd[v] = v < nvec ? (int)(200 + v) : -1;
 	char err[256];
 	assert_int_equal(vfio_pci_init(vp, err, sizeof(err)), 0);
 	f->slot = pci_add(&f->bus, &vp->pci);
@@ -333,6 +372,109 @@ static void test_msix_trap(void **state)
 	assert_true(k->on);
 }
 
+/* MSI on a function without MSI-X: the capability is shown, one vector,
+ * no per-vector masking, and its Enable arms VFIO's MSI index with the
+ * vector's eventfd behind an irqfd on an MSI route. */
+static void test_msi_cap_shown(void **state)
+{
+	struct fix *f = *state;
+	assert_true(f->vp.has_msi);
+	assert_false(f->vp.has_msix);
+	assert_true(rd(f, 0x06, 2) & 0x10);
+	assert_int_equal(rd(f, 0x34, 1), 0x40);
+	assert_int_equal(rd(f, 0x40, 1), 0x05);
+	assert_int_equal(rd(f, 0x41, 1), 0x50); /* then PM */
+	assert_int_equal(rd(f, 0x50, 1), 0x01);
+	/* 64-bit capable, Multiple Message Capable 0, no masking, off. */
+	assert_int_equal(rd(f, 0x42, 2), 0x0080);
+	assert_int_equal(rd(f, 0x44, 4), 0); /* ours, not the device's */
+	/* Only Enable is writable in Message Control: MME stays 0. */
+	wr(f, 0x42, 2, 0xfffe);
+	assert_int_equal(rd(f, 0x42, 2), 0x0080);
+	wr(f, 0x44, 4, 0xffffffffu);
+	assert_int_equal(rd(f, 0x44, 4), 0xfffffffcu);
+	wr(f, 0x48, 4, 0x12345678u);
+	assert_int_equal(rd(f, 0x48, 4), 0x12345678u);
+	wr(f, 0x4c, 2, 0xabcd);
+	assert_int_equal(rd(f, 0x4c, 2), 0xabcd);
+	/* The device's own capability is never written by the guest. */
+	assert_int_equal(file_byte(f, 0x44), 0xe0);
+	assert_int_equal(file_byte(f, 0x42), 0x86);
+	assert_null(find(f, "trigger", VFIO_IRQ_MSI));
+}
+
+static void test_msi_pvm_hidden(void **state)
+{
+	struct fix *f = *state;
+	assert_true(f->vp.has_msi);
+	assert_int_equal(f->vp.msi_len, 24);
+	assert_int_equal(rd(f, 0x41, 1), 0x58);
+	assert_int_equal(rd(f, 0x42, 2), 0x0080); /* masking not offered */
+	/* The mask and pending words read 0 and take no writes. */
+	wr(f, 0x50, 4, 0xffffffffu);
+	assert_int_equal(rd(f, 0x50, 4), 0);
+	assert_int_equal(rd(f, 0x58, 1), 0x01);
+}
+
+static void test_msi_enable_wires_irqfd(void **state)
+{
+	struct fix *f = *state;
+	wr(f, 0x44, 4, 0xfee00000u);
+	wr(f, 0x48, 4, 0);
+	wr(f, 0x4c, 2, 0x40);
+	assert_null(find(f, "route", 128)); /* still off */
+	wr(f, 0x42, 2, 0x0001);
+	/* INTx off, VFIO's MSI on with the one eventfd, routed, irqfd on. */
+	const struct call *k = find(f, "trigger", VFIO_IRQ_INTX);
+	assert_non_null(k);
+	assert_false(k->on);
+	k = find(f, "trigger", VFIO_IRQ_MSI);
+	assert_non_null(k);
+	assert_true(k->on);
+	assert_int_equal(k->c, 1);
+	k = find(f, "route", 128);
+	assert_non_null(k);
+	assert_int_equal(k->x, 0xfee00000u);
+	assert_int_equal(k->y, 0x40);
+	k = find(f, "irqfd", 128);
+	assert_non_null(k);
+	assert_true(k->on);
+	assert_int_equal(k->b, 200);
+	assert_int_equal(k->c, 0); /* edge: no resample fd */
+	/* A new message while enabled: the route follows, VFIO untouched. */
+	unsigned before = f->ncalls;
+	wr(f, 0x48, 4, 0x1);
+	wr(f, 0x4c, 2, 0x51);
+	k = find(f, "route", 128);
+	assert_int_equal(k->x, 0x1fee00000ull);
+	assert_int_equal(k->y, 0x51);
+	for (unsigned i = before; i < f->ncalls; i++)
+		assert_string_not_equal(f->calls[i].what, "trigger");
+	/* Disable: irqfd off, VFIO's MSI off, INTx back. */
+	wr(f, 0x42, 2, 0x0000);
+	k = find(f, "irqfd", 128);
+	assert_false(k->on);
+	k = find(f, "trigger", VFIO_IRQ_MSI);
+	assert_false(k->on);
+	k = find(f, "trigger", VFIO_IRQ_INTX);
+	assert_true(k->on);
+	/* On again, then teardown switches VFIO's MSI off. */
+	wr(f, 0x42, 2, 0x0001);
+	assert_true(find(f, "trigger", VFIO_IRQ_MSI)->on);
+	vfio_pci_teardown(&f->vp);
+	assert_false(find(f, "trigger", VFIO_IRQ_MSI)->on);
+	assert_false(find(f, "irqfd", 128)->on);
+}
+
+/* Beside MSI-X, MSI stays hidden (the first fixture has both). */
+static void test_msi_hidden_beside_msix(void **state)
+{
+	struct fix *f = *state;
+	assert_false(f->vp.has_msi);
+	wr(f, 0x52, 2, 0x0001);
+	assert_null(find(f, "trigger", VFIO_IRQ_MSI));
+}
+
 static void test_io_bar_window(void **state)
 {
 	struct fix *f = *state;
@@ -359,6 +501,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bar_slots_and_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msix_trap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_bar_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msi_cap_shown, setup_msi, teardown),
+		cmocka_unit_test_setup_teardown(test_msi_pvm_hidden, setup_msi_pvm, teardown),
+		cmocka_unit_test_setup_teardown(test_msi_enable_wires_irqfd, setup_msi, teardown),
+		cmocka_unit_test_setup_teardown(test_msi_hidden_beside_msix, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,19 +3,16 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "guestmem.h"
+#include <fcntl.h>
 
-/* Memory slots 0 and 1 are guest RAM (kvm.c); channels take 2.. */
-#define CHANNEL_SLOT0 2
+#include "guestmem.h"
 
 static int parse_num(const char *v, size_t len, uint64_t *out)
 {
@@ -53,6 +50,11 @@ unsigned channel_check_one(uint64_t gpa, uint64_t size)
 	 * its doorbell on the IOAPIC's registers. */
 	if (gpa < CHANNEL_WINDOW_START || gpa + size + CHANNEL_DOORBELL_SIZE > CHANNEL_WINDOW_END)
 		return CHANNEL_BAD_WINDOW;
+	/* The region is BAR2 of the channel's PCI function: a BAR's size is
+	 * a power of two and its address a multiple of it (PCI 3.0 sec.
+	 * 6.2.5.1). */
+	if ((size & (size - 1)) || gpa % size)
+		return CHANNEL_BAD_BAR;
 	return 0;
 }
 
@@ -88,10 +90,28 @@ int channel_check_layout(const struct channel_cfg *c, size_t n, char *err, size_
 	return 0;
 }
 
+/* A name for the register page: what a VM name may hold (sysdesc.h). */
+static int parse_name(const char *v, size_t len, char *out)
+{
+	if (len == 0 || len > CHANNEL_NAME_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char ch = v[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
+			return -1;
+	}
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return 0;
+}
+
 int channel_parse(const char *s, struct channel_cfg *c, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"gpa", "size", "mem", "out", "in", "vector"};
-	uint64_t val[6];
+	enum { K_GPA, K_SIZE, K_MEM, K_OUT, K_IN, K_NAME, K_PEER, K_N };
+	static const char *const keys[K_N] = {"gpa", "size", "mem", "out", "in", "name", "peer"};
+	uint64_t val[K_N] = {0};
+	struct channel_cfg out = {0};
 	unsigned seen = 0;
 	const char *p = s;
 	while (*p) {
@@ -103,49 +123,60 @@ int channel_parse(const char *s, struct channel_cfg *c, char *err, size_t errlen
 					      "by commas", s);
 			return -1;
 		}
-		size_t k, klen = (size_t)(eq - p);
-		for (k = 0; k < 6; k++)
+		size_t k, klen = (size_t)(eq - p), vlen = (size_t)(end - eq - 1);
+		for (k = 0; k < K_N; k++)
 			if (strlen(keys[k]) == klen && !strncmp(p, keys[k], klen))
 				break;
-		if (k == 6) {
+		if (k == K_N) {
 			snprintf(err, errlen, "--channel '%s': unknown key '%.*s'; valid: gpa, size, "
-					      "mem, out, in, vector", s, (int)klen, p);
+					      "mem, out, in, name, peer", s, (int)klen, p);
 			return -1;
 		}
-		if (seen & (1u << k) || parse_num(eq + 1, (size_t)(end - eq - 1), &val[k])) {
+		bool twice = seen & (1u << k);
+		bool bad = k == K_NAME   ? parse_name(eq + 1, vlen, out.name)
+			   : k == K_PEER ? parse_name(eq + 1, vlen, out.peer)
+					 : parse_num(eq + 1, vlen, &val[k]);
+		if (twice || bad) {
 			snprintf(err, errlen, "--channel '%s': %s '%.*s' is %s", s, keys[k],
-				 (int)(end - eq - 1), eq + 1,
-				 seen & (1u << k) ? "given twice" : "not a number");
+				 (int)vlen, eq + 1,
+				 twice ? "given twice"
+				 : k >= K_NAME ? "not a name (1-31 of A-Z a-z 0-9 _ - .)"
+					       : "not a number");
 			return -1;
 		}
 		seen |= 1u << k;
 		p = *end ? end + 1 : end;
 	}
-	if (seen != 0x3f) {
-		snprintf(err, errlen, "--channel '%s': needs gpa, size, mem, out, in and vector", s);
+	if ((seen & 0x1f) != 0x1f) {
+		snprintf(err, errlen, "--channel '%s': needs gpa, size, mem, out and in", s);
 		return -1;
 	}
-	if (channel_check_one(val[0], val[1])) {
+	unsigned bad = channel_check_one(val[K_GPA], val[K_SIZE]);
+	if (bad == CHANNEL_BAD_BAR) {
+		snprintf(err, errlen, "--channel '%s': the region is a PCI BAR: its size must be "
+				      "a power of two and gpa a multiple of it", s);
+		return -1;
+	}
+	if (bad) {
 		snprintf(err, errlen, "--channel '%s': region (4K to 256M) and its doorbell page "
 				      "must be page aligned and inside [%#llx, %#llx)", s,
 			 CHANNEL_WINDOW_START, CHANNEL_WINDOW_END);
 		return -1;
 	}
-	if (val[5] < 32 || val[5] > 254) {
-		snprintf(err, errlen, "--channel '%s': vector %llu must be 32-254", s,
-			 (unsigned long long)val[5]);
-		return -1;
-	}
-	if (val[2] > INT_MAX || val[3] > INT_MAX || val[4] > INT_MAX) {
+	if (val[K_MEM] > INT_MAX || val[K_OUT] > INT_MAX || val[K_IN] > INT_MAX) {
 		snprintf(err, errlen, "--channel '%s': bad file descriptor", s);
 		return -1;
 	}
-	*c = (struct channel_cfg){val[0], val[1], (int)val[2], (int)val[3], (int)val[4],
-				  (unsigned)val[5]};
+	out.gpa = val[K_GPA];
+	out.size = val[K_SIZE];
+	out.mem_fd = (int)val[K_MEM];
+	out.out_fd = (int)val[K_OUT];
+	out.in_fd = (int)val[K_IN];
+	*c = out;
 	return 0;
 }
 
-int channel_setup(struct kvm_vm *vm, unsigned idx, const struct channel_cfg *c, char *err,
+int channel_setup(unsigned idx, const struct channel_cfg *c, uint8_t **shm, char *err,
 		  size_t errlen)
 {
 	struct stat st;
@@ -153,7 +184,6 @@ int channel_setup(struct kvm_vm *vm, unsigned idx, const struct channel_cfg *c, 
 		snprintf(err, errlen, "at most %d channels per VM", CHANNEL_MAX);
 		return -1;
 	}
-	errno = 0;
 	errno = 0;
 	if (fstat(c->mem_fd, &st) < 0 || (uint64_t)st.st_size < c->size) {
 		snprintf(err, errlen, "channel %u: shared memory fd %d is not %llu bytes: %s", idx,
@@ -166,37 +196,28 @@ int channel_setup(struct kvm_vm *vm, unsigned idx, const struct channel_cfg *c, 
 		snprintf(err, errlen, "channel %u: mmap: %s", idx, strerror(errno));
 		return -1;
 	}
-	struct kvm_userspace_memory_region r = {
-		.slot = CHANNEL_SLOT0 + idx, .guest_phys_addr = c->gpa, .memory_size = c->size,
-		.userspace_addr = (uint64_t)(uintptr_t)p,
-	};
-	unsigned gsi = KVM_FIRST_MSI_GSI + 1 + idx;
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ||
-	    kvm_ioeventfd(vm, c->out_fd, c->gpa + c->size, 4, true) < 0 ||
-	    kvm_route_msi(vm, gsi, 0xfee00000u, c->vector) < 0) {
-		snprintf(err, errlen, "channel %u at %#llx: %s", idx, (unsigned long long)c->gpa,
+	/* The monitor reads `in` itself while the guest has no MSI (INTx):
+	 * that read must never block the main loop, even when an irqfd took
+	 * the count first. The flag is the open file's, shared with the peer,
+	 * which only hands its copy to KVM as an ioeventfd. */
+	int fl = fcntl(c->in_fd, F_GETFL);
+	if (fl < 0 || fcntl(c->in_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "channel %u: incoming doorbell fd %d: %s", idx, c->in_fd,
 			 strerror(errno));
+		munmap(p, c->size);
 		return -1;
 	}
 	/* A count already in the incoming eventfd is a doorbell the peer rang
-	 * before this VM existed (while a restarted VM was down): the irqfd
-	 * would inject it as soon as it is assigned, and the guest would take
-	 * it at its first sti, before it has a handler. Start from zero, just
-	 * before the irqfd takes over: a read takes the whole count
-	 * (eventfd(2)); poll first, since the descriptor may be blocking. */
-	struct pollfd pf = {c->in_fd, POLLIN, 0};
+	 * before this VM existed (while a restarted VM was down): delivered,
+	 * the guest would take it at its first sti, before it has a handler.
+	 * Start from zero: a read takes the whole count (eventfd(2)). */
 	uint64_t stale;
-	if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN) &&
-	    read(c->in_fd, &stale, sizeof(stale)) < 0 && errno != EAGAIN) {
+	if (read(c->in_fd, &stale, sizeof(stale)) < 0 && errno != EAGAIN) {
 		snprintf(err, errlen, "channel %u: incoming doorbell fd %d: %s", idx, c->in_fd,
 			 strerror(errno));
+		munmap(p, c->size);
 		return -1;
 	}
-	if (kvm_irqfd(vm, c->in_fd, gsi, true) < 0) {
-		snprintf(err, errlen, "channel %u at %#llx: %s", idx, (unsigned long long)c->gpa,
-			 strerror(errno));
-		return -1;
-	}
-	/* The mapping lives as long as the VM; the process ends with it. */
+	*shm = p;
 	return 0;
 }

@@ -1,28 +1,28 @@
 /*
  * channel: the VM side of a channel between two VMs (the CAmkES dataport
  * plus notification): a shared-memory region mapped into this VM, and a
- * doorbell each way.
+ * doorbell each way. The guest sees it as a PCI function (chanpci.h):
+ * BAR2 the region, BAR0 a register page with the doorbell, MSI or INTx.
  *
  * Owns: parsing the `--channel` option that `vmm system` hands to each
- * VM's process, and wiring one channel into KVM:
- *  - the region: a memfd the supervisor created, mapped MAP_SHARED and
- *    registered as guest memory at `gpa` (so both VMs see the same pages);
- *  - the outgoing doorbell: a 4-byte guest write at gpa + size is taken by
- *    an ioeventfd on the `out` eventfd, in the host kernel;
- *  - the incoming doorbell: an irqfd on the `in` eventfd (the peer's `out`)
- *    raises an MSI with vector `vector` on this VM's CPU 0.
- * Neither doorbell passes through user space: the two VMs' kernels-to-be
- * talk through the host kernel alone, as CAmkES connectors do through seL4.
+ * VM's process, and the host side of one channel before the device is
+ * built (channel_setup): the region is a memfd the supervisor created,
+ * mapped MAP_SHARED here (both VMs see the same pages); `out` is the
+ * eventfd a doorbell write signals (an ioeventfd, in the host kernel) and
+ * `in` the peer's, which becomes an irqfd or is read by the monitor.
+ * Firmware (the monitor) places BAR2 at `gpa` and BAR0 right above the
+ * region, at gpa + size, where the doorbell page always was.
  *
- * Option syntax: gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD,vector=N (numbers
- * in C syntax; SIZE also with K/M suffix).
+ * Option syntax: gpa=ADDR,size=SIZE,mem=FD,out=FD,in=FD[,name=S][,peer=S]
+ * (numbers in C syntax; SIZE also with K/M suffix; S a name of letters,
+ * digits, '_', '-' and '.', at most 31 bytes, shown in the register page).
  *
  * Also owns the layout rules of a VM's channels, the one check that both
  * `vmm run --channel` and `vmm system --check` apply: each region and the
- * doorbell page above it lie inside the channel window, and no region or
- * doorbell page of one channel touches another channel of the same VM (a
- * doorbell inside a neighbour's region would be RAM to KVM: the write
- * would land in the peer's data and the ioeventfd would never fire).
+ * doorbell page above it lie inside the channel window, the region is a
+ * BAR (a power-of-two size at a multiple of it, PCI 3.0 sec. 6.2.5.1), and
+ * no region or doorbell page of one channel touches another channel of
+ * the same VM (the bus would refuse the second BAR).
  */
 #ifndef CHANNEL_H
 #define CHANNEL_H
@@ -30,8 +30,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "kvm.h"
 
 /* Channels per VM: memory slots 2..5 and MSI routes after the GPIO's. */
 #define CHANNEL_MAX 4
@@ -52,12 +50,15 @@ enum {
 	CHANNEL_BAD_GPA_ALIGN = 1u << 2,
 	CHANNEL_BAD_WRAP = 1u << 3,  /* region plus doorbell page wraps past 2^64 */
 	CHANNEL_BAD_WINDOW = 1u << 4, /* region or doorbell page outside the window */
+	CHANNEL_BAD_BAR = 1u << 5,    /* size not a power of two, or gpa not a multiple of it */
 };
+
+#define CHANNEL_NAME_MAX 31
 
 struct channel_cfg {
 	uint64_t gpa, size;
 	int mem_fd, out_fd, in_fd;
-	unsigned vector;
+	char name[CHANNEL_NAME_MAX + 1], peer[CHANNEL_NAME_MAX + 1]; /* "" when not given */
 };
 
 /* The problems of one channel at [gpa, gpa + size) with its doorbell page
@@ -77,11 +78,12 @@ int channel_parse(const char *s, struct channel_cfg *c, char *err, size_t errlen
  * colliding with another. Returns 0, or -1 with a message. */
 int channel_check_layout(const struct channel_cfg *c, size_t n, char *err, size_t errlen);
 
-/* Wires channel `idx` (0..CHANNEL_MAX-1) into the VM. A doorbell rung
- * before this VM was wired (while it was down, before a restart) is
- * cleared first, so that it cannot fire at the guest's first sti. Returns
- * 0 or -1. */
-int channel_setup(struct kvm_vm *vm, unsigned idx, const struct channel_cfg *c, char *err,
+/* The host side of channel `idx` (0..CHANNEL_MAX-1): checks the memfd's
+ * size, maps it (*shm; the mapping lives as long as the process) and
+ * makes `in` non-blocking. A doorbell rung before this VM existed (while
+ * it was down, before a restart) is cleared, so that it cannot fire at
+ * the guest's first sti. Returns 0 or -1 with a message. */
+int channel_setup(unsigned idx, const struct channel_cfg *c, uint8_t **shm, char *err,
 		  size_t errlen);
 
 #endif

@@ -64,6 +64,8 @@
  * which Linux binds without any chipset quirk. */
 #define HOST_BRIDGE_VENDOR 0x1b36
 #define HOST_BRIDGE_DEVICE 0x0008
+#define HOST_BRIDGE_SUBSYS_VENDOR 0x1af4
+#define HOST_BRIDGE_SUBSYS_ID 0x1100
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -149,6 +151,11 @@ void pci_init(struct pci_bus *bus)
 	struct pci_dev *hb = &bus->host_bridge;
 	hb->vendor_id = HOST_BRIDGE_VENDOR;
 	hb->device_id = HOST_BRIDGE_DEVICE;
+	/* The subsystem QEMU gives its PC's host bridge (Red Hat, "QEMU
+	 * virtual machine"): firmware written for QEMU (SeaBIOS's
+	 * qemu_detect) reads fw_cfg only when it finds it. */
+	hb->subsys_vendor = HOST_BRIDGE_SUBSYS_VENDOR;
+	hb->subsys_id = HOST_BRIDGE_SUBSYS_ID;
 	hb->class_code = 0x06; /* bridge */
 	hb->subclass = 0x00; /* host bridge */
 	hb->prog_if = 0x00;

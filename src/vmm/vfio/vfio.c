@@ -299,7 +299,14 @@ static int fn_open(struct vfio_fn *f, const struct vfio_env *env, unsigned idx, 
 				if ((vp->vec_fd[v] = efd(err, errlen)) < 0)
 					return -1;
 		}
+	} else if (vp->has_msi) {
+		if (irq_count(f, VFIO_PCI_MSI_IRQ_INDEX) <= 0)
+			vp->has_msi = false; /* hidden, as above */
+		else if ((vp->vec_fd[0] = efd(err, errlen)) < 0)
+			return -1;
 	}
+	if (!vp->has_msix && !vp->has_msi)
+		vp->nvec = 0;
 	return 0;
 }
 

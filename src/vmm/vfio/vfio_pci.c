@@ -33,6 +33,16 @@
 #define MSIX_TABLE 4
 #define MSIX_PBA 8
 #define MSIX_CAP_LEN 12
+/* MSI capability (PCI 3.0 section 6.8.1): Message Control at +2 (bit 0
+ * Enable, 3:1 Multiple Message Capable, 6:4 Multiple Message Enable,
+ * bit 7 64-bit address capable, bit 8 per-vector masking), Message
+ * Address at +4, then the upper address at +8 and data at +12 (64-bit) or
+ * data at +8 (32-bit). Length 10/14 bytes, 20/24 with per-vector masking. */
+#define MSI_CTRL 2
+#define MSI_ADDR 4
+#define MSI_CTRL_ENABLE 0x0001
+#define MSI_CTRL_64 0x0080
+#define MSI_CTRL_PVM 0x0100
 
 #define PAGE 0x1000ull
 
@@ -171,7 +181,24 @@ int vfio_pci_init(struct vfio_pci *vp, char *err, size_t errlen)
 		vp->has_msix = true;
 		break;
 	}
+	/* MSI, when there is no MSI-X: the guest gets one vector of it. */
+	vp->has_msi = false;
+	for (unsigned i = 0; i < n && !vp->has_msix; i++) {
+		if (id[i] != PCI_CAP_ID_MSI)
+			continue;
+		unsigned c = off[i];
+		uint16_t ctrl = (uint16_t)(real[c + MSI_CTRL] | real[c + MSI_CTRL + 1] << 8);
+		vp->msi_64 = ctrl & MSI_CTRL_64;
+		vp->msi_len = (vp->msi_64 ? 14u : 10u) + (ctrl & MSI_CTRL_PVM ? 10u : 0u);
+		if (c + vp->msi_len > 256)
+			break; /* a capability past the header's end: not offered */
+		vp->msi_at = c;
+		vp->nvec = 1;
+		vp->has_msi = true;
+		break;
+	}
 	vp->msix_vfio_on = false;
+	vp->msi_vfio_on = false;
 	vp->intx_on = false;
 	for (unsigned v = 0; v < VFIO_MAX_VECTORS; v++)
 		vp->vec_irqfd[v] = false;
@@ -259,6 +286,61 @@ static void msix_switch(struct vfio_pci *vp, bool on)
 				   strerror(errno));
 	}
 	vp->msix_vfio_on = on;
+}
+
+/* The guest wrote the MSI capability: VFIO's MSI index armed while
+ * Enable is set (INTx off meanwhile, as for MSI-X), the vector's route
+ * following the address and data, its irqfd attached while armed. With
+ * Enable clear, VFIO's MSI goes off and INTx comes back. */
+static void msi_update(struct vfio_pci *vp)
+{
+	const uint8_t *c = &vp->pci.cfg[vp->msi_at];
+	bool on = (c[MSI_CTRL] & MSI_CTRL_ENABLE) && vp->vec_fd[0] >= 0;
+	uint64_t addr = get32(&c[MSI_ADDR]);
+	unsigned data_at = MSI_ADDR + 4;
+	if (vp->msi_64) {
+		addr |= (uint64_t)get32(&c[MSI_ADDR + 4]) << 32;
+		data_at += 4;
+	}
+	uint32_t data = (uint32_t)c[data_at] | (uint32_t)c[data_at + 1] << 8;
+	unsigned gsi = vp->gsi_base;
+	if (on) {
+		if (!vp->msi_vfio_on) {
+			intx_disable(vp);
+			if (vp->hooks.set_irqs(vp->hooks.ctx, VFIO_IRQ_MSI, VFIO_ACT_TRIGGER, 0, 1,
+					       vp->vec_fd)) {
+				vlog_guest(VLOG_VFIO, "vfio %s: the device refused MSI: %s", vp->bdf,
+					   strerror(errno));
+				if (vp->intx_fd >= 0)
+					(void)intx_enable(vp);
+				return;
+			}
+			vp->msi_vfio_on = true;
+		}
+		if (vp->hooks.route(vp->hooks.ctx, gsi, addr, data)) {
+			vlog_guest(VLOG_VFIO, "vfio %s: MSI: cannot route GSI %u: %s", vp->bdf, gsi,
+				   strerror(errno));
+			return;
+		}
+		if (!vp->vec_irqfd[0]) {
+			if (vp->hooks.irqfd(vp->hooks.ctx, vp->vec_fd[0], gsi, -1, true) == 0)
+				vp->vec_irqfd[0] = true;
+			else
+				vlog_guest(VLOG_VFIO, "vfio %s: MSI: irqfd: %s", vp->bdf,
+					   strerror(errno));
+		}
+		return;
+	}
+	if (!vp->msi_vfio_on)
+		return;
+	if (vp->vec_irqfd[0]) {
+		vp->hooks.irqfd(vp->hooks.ctx, vp->vec_fd[0], gsi, -1, false);
+		vp->vec_irqfd[0] = false;
+	}
+	vp->hooks.set_irqs(vp->hooks.ctx, VFIO_IRQ_MSI, VFIO_ACT_TRIGGER, 0, 0, NULL);
+	vp->msi_vfio_on = false;
+	if (vp->intx_fd >= 0 && intx_enable(vp))
+		vlog_guest(VLOG_VFIO, "vfio %s: INTx back on failed: %s", vp->bdf, strerror(errno));
 }
 
 /* ---- BARs ------------------------------------------------------------- */
@@ -500,6 +582,8 @@ static void vp_cfg_written(struct pci_dev *d, unsigned reg, unsigned len)
 		pci_msix_cfg_written(&vp->msix, reg, len);
 		msix_switch(vp, pci_msix_enabled(&vp->msix));
 	}
+	if (vp->has_msi && reg < vp->msi_at + vp->msi_len && reg + len > vp->msi_at)
+		msi_update(vp);
 	bars_update(vp);
 }
 
@@ -580,8 +664,22 @@ int vfio_pci_setup(struct vfio_pci *vp, unsigned slot, char *err, size_t errlen)
 			msix_at = off[i];
 			continue;
 		}
-		if (id[i] != CAP_PM && id[i] != CAP_VENDOR && id[i] != CAP_EXP)
-			continue; /* hidden: MSI, VPD, and what we do not know */
+		if (id[i] == PCI_CAP_ID_MSI && vp->has_msi && off[i] == vp->msi_at) {
+			/* Ours whole: one vector (Multiple Message Capable 0),
+			 * no per-vector masking; Enable, the address and the
+			 * data writable. Bytes of the device's masking
+			 * registers, if any, read 0. */
+			emulate(vp, off[i] + 2, vp->msi_len - 2, 0);
+			memset(&d->cfg[off[i] + 2], 0, vp->msi_len - 2);
+			d->cfg[off[i] + MSI_CTRL] = vp->msi_64 ? MSI_CTRL_64 : 0;
+			d->wmask[off[i] + MSI_CTRL] = MSI_CTRL_ENABLE;
+			d->wmask[off[i] + MSI_ADDR] = 0xfc;
+			unsigned w = vp->msi_64 ? 3 + 4 + 2 : 3 + 2;
+			for (unsigned k = 1; k <= w; k++)
+				d->wmask[off[i] + MSI_ADDR + k] = 0xff;
+		} else if (id[i] != CAP_PM && id[i] != CAP_VENDOR && id[i] != CAP_EXP) {
+			continue; /* hidden: MSI beside MSI-X, VPD, and what we do not know */
+		}
 		if (last)
 			d->cfg[last + 1] = (uint8_t)off[i];
 		else
@@ -673,6 +771,9 @@ void vfio_pci_teardown(struct vfio_pci *vp)
 	if (vp->msix_vfio_on)
 		vp->hooks.set_irqs(vp->hooks.ctx, VFIO_IRQ_MSIX, VFIO_ACT_TRIGGER, 0, 0, NULL);
 	vp->msix_vfio_on = false;
+	if (vp->msi_vfio_on)
+		vp->hooks.set_irqs(vp->hooks.ctx, VFIO_IRQ_MSI, VFIO_ACT_TRIGGER, 0, 0, NULL);
+	vp->msi_vfio_on = false;
 	for (unsigned v = 0; v < vp->nvec; v++)
 		if (vp->vec_irqfd[v]) {
 			vp->hooks.irqfd(vp->hooks.ctx, vp->vec_fd[v], vp->gsi_base + v, -1, false);

@@ -19,9 +19,11 @@
  * Capabilities: the device's list is walked (bounded, offsets 0x40-0xfc)
  * and rebuilt with only those the monitor can carry: power management,
  * vendor-specific, PCI Express (their bodies pass through; the kernel's
- * vfio-pci virtualises what a user may not touch) and MSI-X (emulated with
- * pci.h's generic table). Others, MSI among them, are unlinked, so the
- * guest never finds them and falls back to MSI-X or INTx.
+ * vfio-pci virtualises what a user may not touch), MSI-X (emulated with
+ * pci.h's generic table) and, on a function without MSI-X, MSI (emulated
+ * here: one vector, no per-vector masking, 64-bit address when the device
+ * has it; PCI 3.0 section 6.8.1). Others, and MSI beside MSI-X, are
+ * unlinked, so the guest never finds them.
  *
  * BARs: a memory BAR the device can mmap is mapped straight into the guest
  * (memory slots over the mapping, `map` hook) except the pages holding the
@@ -39,7 +41,10 @@
  * message the guest programmed and the eventfd is that GSI's irqfd while
  * the vector is live. A masked vector's irqfd is detached, so what the
  * device signals meanwhile waits in the eventfd, and attaching it again
- * on unmask delivers it (the pending bit, PCI 3.0 6.8.2.10). INTx is an
+ * on unmask delivers it (the pending bit, PCI 3.0 6.8.2.10). MSI is the
+ * same with one vector (vec_fd[0] on GSI gsi_base): VFIO's MSI index is
+ * armed while the guest has MSI Enable set, the route follows the
+ * capability's address and data. INTx is an
  * eventfd with a resample eventfd: KVM raises the level-triggered GSI,
  * VFIO masks the line until the guest's EOI signals the resample fd.
  *
@@ -135,6 +140,11 @@ struct vfio_pci {
 	unsigned msix_bar, pba_bar, nvec, real_nvec;
 	uint64_t table_off, table_len, pba_off, pba_len;
 	bool msix_vfio_on; /* what VFIO was last told */
+	/* MSI, offered only without MSI-X: the capability's offset and
+	 * length as the device has it, whether it takes 64-bit addresses,
+	 * and what VFIO was last told. It uses vector 0 below. */
+	bool has_msi, msi_64, msi_vfio_on;
+	unsigned msi_at, msi_len;
 	int vec_fd[VFIO_MAX_VECTORS];
 	bool vec_irqfd[VFIO_MAX_VECTORS];
 	unsigned gsi_base;
@@ -152,7 +162,9 @@ struct vfio_pci {
  * cfg_region) and regions. Call with fd, cfg_region, region[], hooks,
  * mmio, bdf and gsi_base/slot_base filled, and intx_fd/intx_resample_fd
  * the INTx eventfds or -1, vec_fd[] the vectors' eventfds (as many as
- * the device offers, up to VFIO_MAX_VECTORS) or -1. Then pci_add(), then
+ * the device offers, up to VFIO_MAX_VECTORS; vec_fd[0] for MSI) or -1.
+ * Sets has_msix, or else has_msi, from the capability list; the owner
+ * clears them when VFIO offers no such interrupt, before setup. Then pci_add(), then
  * vfio_pci_setup(). Returns 0 or -1 with a message.
  */
 int vfio_pci_init(struct vfio_pci *vp, char *err, size_t errlen);

@@ -51,6 +51,11 @@ unsigned board_pci_intx_gsi(unsigned slot, unsigned pin)
 
 int board_load(struct board_env *e, char *err, size_t errlen)
 {
+	if (e->cfg->firmware) {
+		snprintf(err, errlen, "--firmware %s: firmware boot is x86 only (SeaBIOS); "
+				      "boot an arm64 Image with --kernel", e->cfg->firmware);
+		return -1;
+	}
 	return image_load(&e->m->mem, e->kernel, e->kernel_size, e->initrd, e->initrd_size,
 			  e->cfg->kernel, &boot, err, errlen);
 }

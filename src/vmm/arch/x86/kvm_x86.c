@@ -13,10 +13,12 @@
 #include <unistd.h>
 
 /* Fixed addresses KVM needs for its own use on Intel hosts (the real-mode
- * TSS and identity page of VMX's unrestricted-guest emulation); they sit in
- * the MMIO hole just below the BIOS ROM area, away from RAM and devices. */
-#define KVM_TSS_ADDR 0xfffbd000ull
-#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ull
+ * TSS and identity page of VMX's unrestricted-guest emulation): four pages
+ * in the MMIO hole just below 0xff000000, where firmware flash of up to
+ * 16 MiB may start (firmware.h), above the LAPIC and away from RAM, the PCI
+ * BARs and the devices (QEMU's PC puts them there too). */
+#define KVM_TSS_ADDR 0xfeffd000ull
+#define KVM_IDENTITY_MAP_ADDR 0xfeffc000ull
 
 const struct kvm_cap_use kvm_caps[] = {
 	{KVM_CAP_USER_MEMORY, "USER_MEMORY", "guest RAM is our anonymous mapping", true},

@@ -19,11 +19,13 @@
 #include "acpi.h"
 #include "cmos.h"
 #include "debugexit.h"
+#include "firmware.h"
 #include "fw_cfg.h"
 #include "gpio.h"
 #include "i8042.h"
 #include "loader.h"
 #include "pci.h"
+#include "sandbox.h"
 #include "uart16550.h"
 #include "vlog.h"
 #include "x86boot.h"
@@ -41,17 +43,23 @@ static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, boo
 		memset(data, 0xff, len);
 }
 
-/* The firmware ROM at the top of 4 GiB (acpi.h). Guest reads come from
- * its memory slot; this handler answers what still exits: writes (to a
- * read-only slot they exit as MMIO) are dropped, as a ROM drops them, and
- * claiming the range keeps a PCI BAR from being moved over it. */
+/* The firmware ROM at the top of 4 GiB: our reset stub (acpi.h) or the
+ * --firmware image (firmware.h). Guest reads come from its memory slot;
+ * this handler answers what still exits: writes (to a read-only slot they
+ * exit as MMIO) are dropped, as a ROM drops them, and claiming the range
+ * keeps a PCI BAR from being moved over it. */
+struct rom_desc {
+	const uint8_t *p;
+	uint64_t size;
+};
+
 static void rom_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
-	const uint8_t *rom = opaque;
+	const struct rom_desc *rom = opaque;
 	if (is_write)
 		return;
 	for (uint32_t i = 0; i < len; i++)
-		data[i] = off + i < ACPI_ROM_SIZE ? rom[off + i] : 0xff;
+		data[i] = off + i < rom->size ? rom->p[off + i] : 0xff;
 }
 
 /* The GPIO's interrupt paths on KVM (gpio.h). The kernel path routes a
@@ -134,6 +142,9 @@ static struct boot_entry pc_entry;
 /* QEMU's fw_cfg device, one per process like the machine. */
 static struct fwcfg fwcfg_dev;
 static bool fwcfg_on;
+/* --firmware: the image and its debug console. */
+static struct firmware fw_dev;
+static bool fw_on;
 
 
 int board_mem_init(struct guestmem *gm, uint64_t size)
@@ -160,6 +171,15 @@ int board_load(struct board_env *e, char *err, size_t errlen)
 		.kernel_name = cfg->kernel, .ncpus = cfg->cpus, .boot = (enum boot_choice)cfg->boot,
 		.tsc_khz = e->m->kvm.tsc_khz,
 	};
+	/* With --firmware the CPU starts at the reset vector, in the state
+	 * KVM gives a new vCPU (Intel SDM vol. 3A table 9-1), and the
+	 * firmware loads what it boots. */
+	if (cfg->firmware) {
+		if (firmware_load(&fw_dev, cfg->firmware, cfg->firmware_log, err, errlen))
+			return -1;
+		fw_on = true;
+		return 0;
+	}
 	return load_kernel(&e->m->mem, &req, &pc_entry, err, errlen);
 }
 
@@ -186,20 +206,32 @@ int board_devices(struct board_env *e, struct board_console *con, char *err, siz
 	cmos = cmos_new(m->mem.low_size, m->mem.size - m->mem.low_size);
 	dbg = (struct debugexit){machine_debug_exit, m};
 	acpi = (struct acpi_regs){machine_on_reset, machine_on_reset, m};
-	if (acpi_build(&m->mem, m->kvm.nvcpus, err, errlen))
+	/* Firmware builds the ACPI tables itself, from fw_cfg's table
+	 * loader, and owns the BIOS area they would take. */
+	if (!fw_on && acpi_build(&m->mem, m->kvm.nvcpus, err, errlen))
 		return -1;
 	/* A CPU that takes INIT (a guest can send one to itself) restarts at
 	 * 0xfffffff0: without a ROM there, KVM cannot fetch and the run
 	 * would end as a KVM error. */
-	fw_rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (fw_rom == MAP_FAILED) {
-		snprintf(err, errlen, "cannot map the firmware ROM: %s", strerror(errno));
-		return -1;
+	static struct rom_desc romd;
+	if (fw_on) {
+		romd = (struct rom_desc){fw_dev.image, fw_dev.size};
+		if (firmware_place(&fw_dev, &m->mem, err, errlen))
+			return -1;
+	} else {
+		fw_rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (fw_rom == MAP_FAILED) {
+			snprintf(err, errlen, "cannot map the firmware ROM: %s", strerror(errno));
+			return -1;
+		}
+		acpi_build_rom(fw_rom);
+		romd = (struct rom_desc){fw_rom, ACPI_ROM_SIZE};
 	}
-	acpi_build_rom(fw_rom);
-	if (kvm_map_rom(&m->kvm, ACPI_ROM_BASE, fw_rom, ACPI_ROM_SIZE, err, errlen))
+	uint64_t rom_base = FIRMWARE_TOP - romd.size;
+	if (kvm_map_rom(&m->kvm, rom_base, (void *)(uintptr_t)romd.p, romd.size, err, errlen))
 		return -1;
-	if (bus_register(&m->mmio, ACPI_ROM_BASE, ACPI_ROM_SIZE, rom_io, fw_rom, "firmware-rom")) {
+	if (bus_register(&m->mmio, rom_base, romd.size, rom_io, &romd, "firmware-rom")) {
 		fprintf(stderr, "vmm: internal error: cannot register the firmware ROM: %s\n",
 			strerror(errno));
 		abort();
@@ -220,11 +252,16 @@ int board_finish(struct board_env *e, char *err, size_t errlen)
 	fwcfg_on = true;
 	char bootorder[VIRTIO_BLK_MAX * 32] = "";
 	const struct virtio_blk *d;
-	for (unsigned i = 0, n = 0; (d = machine_disk(i)) != NULL; i++)
+	unsigned bn = 0;
+	for (unsigned i = 0; (d = machine_disk(i)) != NULL; i++)
 		for (unsigned slot = 0; slot < PCI_MAX_DEVICES; slot++)
 			if (e->pci->dev[slot] == &d->vp.pci)
-				n += (unsigned)snprintf(bootorder + n, sizeof(bootorder) - n,
-							"/pci@i0cf8/scsi@%x/disk@0,0\n", slot);
+				bn += (unsigned)snprintf(bootorder + bn, sizeof(bootorder) - bn,
+							 "/pci@i0cf8/scsi@%x/disk@0,0\n", slot);
+	/* One path a line, no newline after the last (as QEMU writes it):
+	 * SeaBIOS would read an empty last entry. */
+	if (bn)
+		bootorder[bn - 1] = '\0';
 	struct fwcfg_pc fpc = {
 		.ncpus = m->kvm.nvcpus, .max_cpus = m->kvm.nvcpus,
 		.kernel = e->kernel, .kernel_size = e->kernel_size, .initrd = e->initrd,
@@ -233,6 +270,10 @@ int board_finish(struct board_env *e, char *err, size_t errlen)
 	};
 	if (fwcfg_add_pc(&fwcfg_dev, &fpc, err, errlen))
 		return -1;
+	if (fw_on && firmware_add_fwcfg(&fwcfg_dev)) {
+		fprintf(stderr, "vmm: internal error: fw_cfg has no room for the firmware's files\n");
+		abort();
+	}
 	if (!uart || !kbd || !cmos) {
 		snprintf(err, errlen, "out of memory creating devices");
 		return -1;
@@ -251,8 +292,11 @@ int board_finish(struct board_env *e, char *err, size_t errlen)
 		{PCI_CONFIG_ADDRESS, 8, pci_io, e->pci, "pci-conf1"},
 		{ACPI_PORT_BASE, ACPI_PORT_LEN, acpi_io, &acpi, "acpi"},
 		{FWCFG_PORT_BASE, FWCFG_PORT_LEN, fwcfg_io, &fwcfg_dev, "fw_cfg"},
+		{FIRMWARE_DEBUG_PORT, 1, firmware_debug_io, &fw_dev, "debugcon"},
 	};
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+	/* The debug console only with --firmware: a kernel booted directly
+	 * finds nothing at 0x402, as on a PC. */
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]) - !fw_on; i++) {
 		if (bus_register(&m->pio, ports[i].base, ports[i].len, ports[i].fn,
 				 ports[i].opaque, ports[i].name)) {
 			/* Two built-in devices on one port is our bug, not the user's. */
@@ -262,7 +306,7 @@ int board_finish(struct board_env *e, char *err, size_t errlen)
 		}
 	}
 
-	if (x86_boot_setup(m->kvm.vcpu[0].fd, &m->mem, &pc_entry, err, errlen))
+	if (!fw_on && x86_boot_setup(m->kvm.vcpu[0].fd, &m->mem, &pc_entry, err, errlen))
 		return -1;
 
 	return 0;
@@ -270,7 +314,10 @@ int board_finish(struct board_env *e, char *err, size_t errlen)
 
 void board_sandbox(struct sandbox_opts *sb)
 {
-	(void)sb; /* the GPIO's eventfd is made after the sandbox, on demand */
+	/* The GPIO's eventfd is made after the sandbox, on demand; the
+	 * firmware's debug log is written from a vCPU. */
+	if (fw_on && fw_dev.log_fd >= 0 && sb->nwrite < SANDBOX_MAX_FDS)
+		sb->write_fds[sb->nwrite++] = fw_dev.log_fd;
 }
 
 void board_free(void)
@@ -284,6 +331,9 @@ void board_free(void)
 	if (fwcfg_on)
 		fwcfg_free(&fwcfg_dev);
 	fwcfg_on = false;
+	if (fw_on)
+		firmware_free(&fw_dev);
+	fw_on = false;
 	if (fw_rom != MAP_FAILED)
 		munmap(fw_rom, ACPI_ROM_SIZE);
 	fw_rom = MAP_FAILED;

@@ -1,7 +1,8 @@
 /*
  * kernel: the benchmark guest's CPL0 part: descriptor tables, SSE, the
- * LAPIC timer, the TSC check, a small preemptive round-robin scheduler,
- * system calls, and fault reports.
+ * LAPIC timer, the TSC check, system calls, and fault reports; the
+ * scheduler, its locks and their system calls are src/guest/sched.c,
+ * shared with the arm64 kernel.
  *
  * Design constraints (README, "The benchmark guest"): on software KVM
  * (PVM) every CPL0 instruction is emulated at about 1 us, so the kernel
@@ -18,6 +19,7 @@
 
 #include "guest.h"
 #include "hvboot.h"
+#include "sched.h"
 
 void kmain(const struct hvboot_info *bi);
 void trap(struct trapframe *tf);
@@ -195,17 +197,7 @@ static inline void lapic_write(unsigned reg, uint32_t v)
 	*(volatile uint32_t *)(LAPIC_BASE + reg) = v;
 }
 
-static uint64_t armed; /* deadline programmed, 0 when disarmed */
-static void timer_arm(uint64_t deadline)
-{
-	if (deadline == armed)
-		return;
-	armed = deadline;
-	wrmsr(MSR_TSC_DEADLINE, deadline);
-}
-
 static struct guest_info info;
-static uint64_t ram_end; /* end of the RAM region user pointers may name */
 
 /* The TSC frequency the monitor handed over, checked against the i8254
  * PIT, a clock the host drives independently of the guest's TSC: channel
@@ -253,112 +245,24 @@ static void tsc_check(uint64_t khz_vmm)
 	con_puts("\n");
 }
 
-/* ---- threads and the scheduler ---- */
-#define KSTACK_SIZE 8192
+/* ---- threads (src/guest/sched.c) ---- */
 #define SLICE_US 10000 /* preemption quantum when several threads run */
 
-enum tstate { T_FREE, T_RUNNABLE, T_SLEEPING, T_MUTEX, T_JOIN, T_ZOMBIE };
-
-struct thread {
-	uint64_t ksp;       /* saved kernel stack pointer (swtch) */
-	enum tstate st;
-	uint64_t wake;      /* T_SLEEPING: TSC deadline */
-	uint64_t waddr;     /* T_MUTEX: lock word; T_JOIN: thread awaited */
-	uint64_t wseq;      /* FIFO order among mutex waiters */
-	int joiner;         /* thread waiting in join, or -1 */
-	uint8_t fx[512] __attribute__((aligned(16)));
-	uint8_t kstack[KSTACK_SIZE] __attribute__((aligned(16)));
-};
-
-static struct thread threads[GUEST_MAX_THREADS];
-static int cur;
-static int runq[GUEST_MAX_THREADS], rq_head, rq_len;
-static uint64_t slice_end, slice_tsc, wseq;
-static int nsleepers;
-
-static void rq_push(int t)
+void karch_switch(struct thread *prev, struct thread *next)
 {
-	runq[(rq_head + rq_len++) % GUEST_MAX_THREADS] = t;
-}
-static int rq_pop(void)
-{
-	int t = runq[rq_head];
-	rq_head = (rq_head + 1) % GUEST_MAX_THREADS;
-	rq_len--;
-	return t;
-}
-
-static void make_runnable(int t)
-{
-	if (threads[t].st == T_SLEEPING)
-		nsleepers--;
-	threads[t].st = T_RUNNABLE;
-	rq_push(t);
-}
-
-/* Timer policy: the earliest sleeper's deadline, and the end of the
- * running thread's slice when another thread is waiting to run. */
-static void timer_update(void)
-{
-	uint64_t next = 0;
-	if (nsleepers)
-		for (int i = 0; i < GUEST_MAX_THREADS; i++)
-			if (threads[i].st == T_SLEEPING && (!next || threads[i].wake < next))
-				next = threads[i].wake;
-	if (rq_len && (!next || slice_end < next))
-		next = slice_end;
-	timer_arm(next);
-}
-
-static void wake_sleepers(uint64_t now)
-{
-	for (int i = 0; nsleepers && i < GUEST_MAX_THREADS; i++)
-		if (threads[i].st == T_SLEEPING && threads[i].wake <= now)
-			make_runnable(i);
-}
-
-/* Picks the next thread and switches to it. The caller has already put
- * the current thread where it belongs (run queue, or blocked). With
- * nothing runnable, idles with interrupts on until a timer wakes one. */
-static void schedule(void)
-{
-	while (!rq_len) {
-		timer_update();
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-		wake_sleepers(rdtsc());
-	}
-	int prev = cur, next = rq_pop();
-	slice_end = rdtsc() + slice_tsc;
-	timer_update();
-	if (next == prev)
-		return;
-	cur = next;
-	tss.rsp0 = (uint64_t)(threads[next].kstack + KSTACK_SIZE);
+	tss.rsp0 = (uint64_t)(next->kstack + KARCH_KSTACK_SIZE);
 	/* The kernel itself never touches x87/SSE state (-mgeneral-regs-only),
 	 * so the user state can be swapped here, before the stacks are. */
-	__asm__ volatile("fxsave %0" : "=m"(threads[prev].fx));
-	__asm__ volatile("fxrstor %0" ::"m"(threads[next].fx));
-	swtch(&threads[prev].ksp, threads[next].ksp);
+	__asm__ volatile("fxsave %0" : "=m"(prev->fp));
+	__asm__ volatile("fxrstor %0" ::"m"(next->fp));
+	swtch(&prev->ksp, next->ksp);
 }
 
-static void yield(void)
+/* A new thread "returns" from swtch into trap_return and from there to
+ * user mode at entry(arg) on stack_top, interrupts enabled. */
+uint64_t karch_thread_frame(struct thread *th, uint64_t entry, uint64_t arg, uint64_t stack_top)
 {
-	make_runnable(cur);
-	schedule();
-}
-
-/* Builds a new thread that "returns" from swtch into trap_return and from
- * there to user mode at entry(arg) on stack_top, interrupts enabled. */
-static int thread_new(uint64_t entry, uint64_t arg, uint64_t stack_top)
-{
-	int t;
-	for (t = 0; t < GUEST_MAX_THREADS; t++)
-		if (threads[t].st == T_FREE)
-			break;
-	if (t == GUEST_MAX_THREADS)
-		return -1;
-	struct thread *th = &threads[t];
-	uint64_t *sp = (uint64_t *)(th->kstack + KSTACK_SIZE);
+	uint64_t *sp = (uint64_t *)(th->kstack + KARCH_KSTACK_SIZE);
 	struct trapframe *tf = (struct trapframe *)sp - 1;
 	*tf = (struct trapframe){0};
 	tf->rip = entry;
@@ -372,12 +276,17 @@ static int thread_new(uint64_t entry, uint64_t arg, uint64_t stack_top)
 	*--sp = (uint64_t)trap_return;
 	for (int i = 0; i < 6; i++) /* rbp rbx r12-r15 for swtch */
 		*--sp = 0;
-	th->ksp = (uint64_t)sp;
-	for (int i = 0; i < 512; i++)
-		th->fx[i] = fx_initial[i];
-	th->joiner = -1;
-	make_runnable(t);
-	return t;
+	for (int i = 0; i < KARCH_FP_SIZE; i++)
+		th->fp[i] = fx_initial[i];
+	return (uint64_t)sp;
+}
+
+void karch_start(struct thread *th)
+{
+	uint64_t dummy;
+	tss.rsp0 = (uint64_t)(th->kstack + KARCH_KSTACK_SIZE);
+	__asm__ volatile("fxrstor %0" ::"m"(th->fp));
+	swtch(&dummy, th->ksp);
 }
 
 /* ---- fault reports ---- */
@@ -401,7 +310,7 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	con_puts(") in ");
 	con_puts((tf->cs & 3) ? "user" : "kernel");
 	con_puts(" mode, thread ");
-	con_dec((uint64_t)cur);
+	con_dec((uint64_t)sched_current());
 	const struct {
 		const char *name;
 		uint64_t v;
@@ -473,102 +382,16 @@ static int64_t gpio_setup(void)
 }
 
 /* ---- system calls ---- */
-static int user_range_ok(uint64_t p, uint64_t len)
-{
-	return p >= HVBOOT_KERNEL_MIN && p + len >= p && p + len <= ram_end;
-}
-
-/* Lock word states, shared with user.c: 0 free, 1 held, 2 held with
- * waiters. The user side takes and drops an uncontended lock with one
- * atomic instruction; these slow paths run with interrupts off on our
- * single CPU, so they are atomic with respect to every user thread.
- * Unlock hands the lock to the longest waiter (FIFO), so a thread that
- * yields while holding a lock cannot starve the others. */
-static void mutex_lock(volatile uint32_t *w)
-{
-	if (*w == 0) {
-		*w = 1;
-		return;
-	}
-	*w = 2;
-	threads[cur].st = T_MUTEX;
-	threads[cur].waddr = (uint64_t)w;
-	threads[cur].wseq = ++wseq;
-	schedule(); /* resumed holding the lock */
-}
-
-static void mutex_unlock(volatile uint32_t *w)
-{
-	int best = -1, more = 0;
-	for (int i = 0; i < GUEST_MAX_THREADS; i++) {
-		if (threads[i].st != T_MUTEX || threads[i].waddr != (uint64_t)w)
-			continue;
-		if (best < 0 || threads[i].wseq < threads[best].wseq) {
-			more += best >= 0;
-			best = i;
-		} else {
-			more++;
-		}
-	}
-	if (best < 0) {
-		*w = 0;
-		return;
-	}
-	*w = more ? 2 : 1;
-	make_runnable(best);
-}
-
 static int64_t syscall(struct trapframe *tf)
 {
 	switch (tf->rax) {
 	case SYS_WRITE:
-		if (!user_range_ok(tf->rdi, tf->rsi))
+		if (!sched_user_range_ok(tf->rdi, tf->rsi))
 			return -1;
 		con_write((const char *)tf->rdi, tf->rsi);
 		return 0;
 	case SYS_EXIT:
 		debug_exit((uint32_t)tf->rdi);
-	case SYS_YIELD:
-		yield();
-		return 0;
-	case SYS_THREAD_NEW:
-		return thread_new(tf->rdi, tf->rsi, tf->rdx);
-	case SYS_THREAD_EXIT:
-		threads[cur].st = T_ZOMBIE;
-		if (threads[cur].joiner >= 0)
-			make_runnable(threads[cur].joiner);
-		schedule();
-		return 0; /* not reached: nobody schedules a zombie */
-	case SYS_JOIN: {
-		uint64_t t = tf->rdi;
-		if (t >= GUEST_MAX_THREADS || (int)t == cur || threads[t].st == T_FREE ||
-		    threads[t].joiner >= 0)
-			return -1;
-		if (threads[t].st != T_ZOMBIE) {
-			threads[t].joiner = cur;
-			threads[cur].st = T_JOIN;
-			schedule();
-		}
-		threads[t].st = T_FREE;
-		return 0;
-	}
-	case SYS_SLEEP_UNTIL:
-		if (tf->rdi <= rdtsc())
-			return 0;
-		threads[cur].st = T_SLEEPING;
-		threads[cur].wake = tf->rdi;
-		nsleepers++;
-		schedule();
-		return 0;
-	case SYS_MUTEX_LOCK:
-	case SYS_MUTEX_UNLOCK:
-		if (!user_range_ok(tf->rdi, 4) || (tf->rdi & 3))
-			return -1;
-		if (tf->rax == SYS_MUTEX_LOCK)
-			mutex_lock((volatile uint32_t *)tf->rdi);
-		else
-			mutex_unlock((volatile uint32_t *)tf->rdi);
-		return 0;
 	case SYS_INFO:
 		return (int64_t)(uint64_t)&info;
 	case SYS_GPIO_SETUP:
@@ -577,8 +400,10 @@ static int64_t syscall(struct trapframe *tf)
 		return pci_cfg(tf->rdi, tf->rsi, 0, 0);
 	case SYS_PCI_WRITE:
 		return pci_cfg(tf->rdi, tf->rsi, 1, (uint32_t)tf->rdx);
-	default:
-		return -1;
+	default: {
+		int handled;
+		return sched_syscall(tf->rax, tf->rdi, tf->rsi, tf->rdx, &handled);
+	}
 	}
 }
 
@@ -590,15 +415,7 @@ void trap(struct trapframe *tf)
 		return;
 	case TIMER_VECTOR: {
 		lapic_write(LAPIC_EOI, 0);
-		armed = 0; /* a TSC-deadline timer disarms itself when it fires */
-		uint64_t now = rdtsc();
-		wake_sleepers(now);
-		/* Preempt only user code; the kernel's idle loop (the one place
-		 * interrupts are on at CPL0) goes back to its own loop. */
-		if ((tf->cs & 3) && rq_len && now >= slice_end)
-			yield();
-		else if (tf->cs & 3)
-			timer_update();
+		sched_timer_irq((tf->cs & 3) != 0);
 		return;
 	}
 	case SPURIOUS_VECTOR:
@@ -641,7 +458,6 @@ void kmain(const struct hvboot_info *bi)
 			info.heap_end = mm[i].addr + mm[i].size;
 	if (info.heap_end > 0x100000000ull)
 		info.heap_end = 0x100000000ull;
-	ram_end = info.heap_end;
 
 	/* Interrupt controllers: the PICs masked (ICW-less mask write), the
 	 * LAPIC on with LINT0 masked and its timer in TSC-deadline mode. */
@@ -651,16 +467,11 @@ void kmain(const struct hvboot_info *bi)
 	lapic_write(LAPIC_LVT_LINT0, 1u << 16);
 	lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR | (2u << 17));
 	tsc_check(bi->tsc_khz);
-	slice_tsc = info.tsc_khz * SLICE_US / 1000;
+	sched_init(info.tsc_khz * SLICE_US / 1000, HVBOOT_KERNEL_MIN, info.heap_end);
 
 	/* Thread 0 runs the user side; its stack is the top of the heap. */
 	uint64_t stack_top = info.heap_end;
 	info.heap_end -= 1 << 20;
-	cur = thread_new((uint64_t)user_entry, (uint64_t)&info, stack_top);
-	rq_pop();
-	tss.rsp0 = (uint64_t)(threads[cur].kstack + KSTACK_SIZE);
-	__asm__ volatile("fxrstor %0" ::"m"(threads[cur].fx));
-	uint64_t dummy;
-	swtch(&dummy, threads[cur].ksp);
+	sched_start((uint64_t)user_entry, (uint64_t)&info, stack_top);
 	debug_exit(GUEST_EXIT_BROKEN);
 }
