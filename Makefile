@@ -5,6 +5,17 @@
 
 CC      ?= cc
 CLANG   ?= clang
+# ARCH=arm64 cross-compiles the monitor for arm64 Linux/KVM into
+# build/arm64 (Debian's gcc-aarch64-linux-gnu and the arm64 libraries,
+# lab/deps.sh); the default is the x86-64 monitor in build/.
+ARCH    ?= x86
+ifeq ($(ARCH),arm64)
+CROSS   ?= aarch64-linux-gnu-
+CC      := $(CROSS)gcc
+BUILD   ?= build/arm64
+else ifneq ($(ARCH),x86)
+$(error ARCH=$(ARCH): expected x86 (the default) or arm64)
+endif
 BUILD   ?= build
 WERROR  ?= -Werror
 FUZZ_SECONDS ?= 8
@@ -22,7 +33,7 @@ WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wimplicit-fallthrough -Wnull-dereference -Wdouble-promotion
 # Each room of the monitor is on the include path, so a header is named by
 # its module alone (see the layout in README.md).
-VMM_DIRS := src/vmm src/vmm/boot src/vmm/dev src/vmm/virtio src/vmm/vfio src/system
+VMM_DIRS := src/vmm src/vmm/arch/$(ARCH) src/vmm/boot src/vmm/dev src/vmm/virtio src/vmm/vfio src/system
 CPPFLAGS := -D_GNU_SOURCE $(addprefix -I,$(VMM_DIRS)) -Isrc/common -I$(BUILD)/gen -DVMM_VERSION=\"$(VERSION)\"
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARNINGS) -fno-strict-aliasing
@@ -31,6 +42,13 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 TSANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # libconfig reads system descriptions; libseccomp builds the sandbox.
 LDLIBS   := -lconfig -lseccomp -lpthread
+# arm64: libfdt builds the device tree. Debian's libfdt-dev is not
+# multiarch-installable beside the host's, so lab/deps.sh unpacks the
+# arm64 package's libfdt.a into ARM64_LIBDIR.
+ARM64_LIBDIR ?= /usr/local/lib/aarch64-linux-gnu
+ifeq ($(ARCH),arm64)
+LDLIBS   += -L$(ARM64_LIBDIR) -lfdt
+endif
 
 VMM_SRCS     := $(wildcard $(addsuffix /*.c,$(VMM_DIRS)))
 VMM_LIB_SRCS := $(filter-out src/vmm/main.c,$(VMM_SRCS))
@@ -68,6 +86,11 @@ ALL_TARGETS := $(BUILD)/vmm $(BUILD)/rawloop
 TEST_DEPS   :=
 TEST_ITEMS  :=
 include $(wildcard src/*/*.mk lab/*.mk tests/*/*.mk)
+ifeq ($(ARCH),arm64)
+# The arm64 build makes the arm64 programs only: the monitor, and what
+# fragments add to ARM64_TARGETS (the arm64 benchmark guest).
+ALL_TARGETS := $(BUILD)/vmm $(ARM64_TARGETS)
+endif
 
 # Keep intermediate objects (the sanitizer build's, the test guests' .o).
 .SECONDARY:
@@ -79,15 +102,15 @@ deps:
 	@sh lab/deps.sh
 
 # The DSDT is written in ASL and compiled by iasl into a C array.
-GEN := $(BUILD)/gen/dsdt.hex
-$(BUILD)/gen/dsdt.hex: src/vmm/boot/dsdt.asl
+GEN := $(if $(filter x86,$(ARCH)),$(BUILD)/gen/dsdt.hex)
+$(BUILD)/gen/dsdt.hex: src/vmm/arch/x86/dsdt.asl
 	@mkdir -p $(dir $@)
 	@echo "  IASL   $@"
 	$(Q)iasl -p $(BUILD)/gen/dsdt -tc $< >/dev/null
 
 # acpi.c includes the compiled DSDT: rebuild it when the ASL changes.
-$(BUILD)/obj/src/vmm/boot/acpi.o $(BUILD)/asan/obj/src/vmm/boot/acpi.o \
-	$(BUILD)/tsan/obj/src/vmm/boot/acpi.o: $(GEN)
+$(BUILD)/obj/src/vmm/arch/x86/acpi.o $(BUILD)/asan/obj/src/vmm/arch/x86/acpi.o \
+	$(BUILD)/tsan/obj/src/vmm/arch/x86/acpi.o: $(GEN)
 
 $(BUILD)/obj/%.o: %.c $(VMM_HDRS) | $(GEN)
 	@mkdir -p $(dir $@)

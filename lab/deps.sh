@@ -14,22 +14,49 @@ set -eu
 # Frama-C (frama-c-base) and the provers WP reaches through Why3 (why3, z3,
 # cvc4); firmware boot: SeaBIOS (seabios), booted by the KVM tests, and
 # for the lab's firmware disk SYSLINUX (syslinux, syslinux-common), a FAT
-# file system (dosfstools) and mtools to fill it without mounting.
+# file system (dosfstools) and mtools to fill it without mounting. arm64:
+# the cross compiler (gcc-aarch64-linux-gnu with its libc),
+# libfdt (the device tree; libfdt-dev for the host's unit tests) and dtc
+# (device-tree-compiler, which the tests decompile the tree with), QEMU's
+# arm64 machine for the arm64 lab (qemu-system-arm), and the arm64 builds
+# of the libraries the monitor links (ARM64_PKGS, through multiarch).
 PKGS="gcc make binutils seabios clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
 gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
 libconfig-dev libseccomp-dev e2fsprogs cppcheck frama-c-base why3 z3 cvc4 \
-syslinux syslinux-common dosfstools mtools"
-# The arm64 benchmark guest: the cross compiler, and QEMU's arm64 system
-# emulator, which boots it in make test (tests/arm64/).
-PKGS="$PKGS gcc-aarch64-linux-gnu qemu-system-arm"
+syslinux syslinux-common dosfstools mtools \
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross libfdt-dev device-tree-compiler qemu-system-arm"
+ARM64_PKGS="libseccomp-dev:arm64 libconfig-dev:arm64"
+# Debian's libfdt-dev cannot be installed for two architectures at once
+# (it is not Multi-Arch: same), so the arm64 package's libfdt.a is
+# unpacked here instead (the Makefile's ARM64_LIBDIR).
+ARM64_LIBDIR=${ARM64_LIBDIR:-/usr/local/lib/aarch64-linux-gnu}
+
+arm64_fdt() {
+	[ -f "$ARM64_LIBDIR/libfdt.a" ] && return 0
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download libfdt-dev:arm64 >/dev/null &&
+		dpkg-deb -x libfdt-dev_*_arm64.deb x) &&
+		mkdir -p "$ARM64_LIBDIR" && cp "$tmp/x/usr/lib/aarch64-linux-gnu/libfdt.a" "$ARM64_LIBDIR/"
+	rc=$?
+	rm -rf "$tmp"
+	return $rc
+}
 
 missing=""
-for p in $PKGS; do
+for p in $PKGS $ARM64_PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	[ -f "$ARM64_LIBDIR/libfdt.a" ] && exit 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing: $ARM64_LIBDIR/libfdt.a (run lab/deps.sh as root)" >&2
+		exit 1
+	fi
+	arm64_fdt
+	exit $?
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "missing packages:$missing" >&2
@@ -38,7 +65,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# The arm64 libraries come through multiarch: dpkg must know the
+# architecture, and apt its package lists.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+	apt-get update >/dev/null
+fi
 if ! apt-get install -y --no-install-recommends $missing >/dev/null; then
 	apt-get update >/dev/null
 	apt-get install -y --no-install-recommends $missing >/dev/null
 fi
+arm64_fdt

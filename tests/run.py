@@ -132,7 +132,7 @@ def main():
                 counts['failed'] += 1
                 continue
             run_fuzz(path, a.build, a.fuzz_seconds, counts)
-        elif kind in ('lint', 'prove'):
+        elif kind in ('lint', 'prove', 'arm64'):
             # The proofs take minutes of CPU from a cold cache, more on a
             # busy machine (tests/prove/README.md): 25 minutes at most.
             run_checker(kind, path, a.build, counts,

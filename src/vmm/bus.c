@@ -21,7 +21,7 @@ static size_t first_ending_after(const struct bus *b, uint64_t addr)
 }
 
 static int register_locked(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
-			   void *opaque, const char *name)
+			   void *opaque, const char *name, bool fixed)
 {
 	if (len == 0 || base + (len - 1) < base || !fn) {
 		errno = EINVAL;
@@ -41,7 +41,7 @@ static int register_locked(struct bus *b, uint64_t base, uint64_t len, bus_handl
 		b->cap = cap;
 	}
 	memmove(&b->r[i + 1], &b->r[i], (b->n - i) * sizeof(*b->r));
-	b->r[i] = (struct bus_range){base, len, fn, opaque, name};
+	b->r[i] = (struct bus_range){base, len, fn, opaque, name, fixed};
 	b->n++;
 	return 0;
 }
@@ -50,7 +50,16 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 		 void *opaque, const char *name)
 {
 	pthread_rwlock_wrlock(&b->lock);
-	int r = register_locked(b, base, len, fn, opaque, name);
+	int r = register_locked(b, base, len, fn, opaque, name, false);
+	pthread_rwlock_unlock(&b->lock);
+	return r;
+}
+
+int bus_register_fixed(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
+		       void *opaque, const char *name)
+{
+	pthread_rwlock_wrlock(&b->lock);
+	int r = register_locked(b, base, len, fn, opaque, name, true);
 	pthread_rwlock_unlock(&b->lock);
 	return r;
 }
@@ -62,6 +71,9 @@ int bus_unregister(struct bus *b, uint64_t base)
 	size_t i = first_ending_after(b, base);
 	if (i == b->n || b->r[i].base != base) {
 		errno = ENOENT;
+		ret = -1;
+	} else if (b->r[i].fixed) {
+		errno = EBUSY;
 		ret = -1;
 	} else {
 		memmove(&b->r[i], &b->r[i + 1], (b->n - i - 1) * sizeof(*b->r));
@@ -98,10 +110,16 @@ bool bus_access(struct bus *b, uint64_t addr, uint8_t *data, uint32_t len, bool 
 {
 	pthread_rwlock_rdlock(&b->lock);
 	const struct bus_range *r = find_locked(b, addr, len);
-	if (r)
+	struct bus_range fixed = {0};
+	bool found = r != NULL;
+	if (r && r->fixed)
+		fixed = *r; /* called below, once the lock is dropped */
+	else if (r)
 		r->fn(r->opaque, addr - r->base, data, len, is_write);
 	pthread_rwlock_unlock(&b->lock);
-	return r != NULL;
+	if (fixed.fn)
+		fixed.fn(fixed.opaque, addr - fixed.base, data, len, is_write);
+	return found;
 }
 
 void bus_free(struct bus *b)

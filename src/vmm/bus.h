@@ -9,8 +9,10 @@
  * Locking: lookups take the bus's read lock, registration its write lock,
  * so a PCI BAR can move while other vCPUs run. A handler runs under the
  * read lock of its own bus and so must not register on that bus (moving a
- * BAR from a port-I/O config write is fine: another bus). Each device
- * serialises its own state.
+ * BAR from a port-I/O config write is fine: another bus), except the
+ * handler of a fixed range (bus_register_fixed), which runs outside the
+ * lock: a PCI ECAM window, whose config writes move BARs on the same MMIO
+ * bus. Each device serialises its own state.
  */
 #ifndef BUS_H
 #define BUS_H
@@ -32,6 +34,7 @@ struct bus_range {
 	bus_handler fn;
 	void *opaque;
 	const char *name;
+	bool fixed; /* bus_register_fixed: never removed, handler unlocked */
 };
 
 struct bus {
@@ -47,7 +50,12 @@ struct bus {
  * (overlap with a registered range) or ENOMEM. */
 int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
 		 void *opaque, const char *name);
-/* Removes the range registered at exactly `base`; returns 0 or -1 (ENOENT). */
+/* The same for a range that stays for the bus's life: its handler runs
+ * outside the bus lock, so it may register and unregister other ranges. */
+int bus_register_fixed(struct bus *b, uint64_t base, uint64_t len, bus_handler fn,
+		       void *opaque, const char *name);
+/* Removes the range registered at exactly `base`; returns 0 or -1 (ENOENT,
+ * or EBUSY for a fixed range). */
 int bus_unregister(struct bus *b, uint64_t base);
 /* Copies the range that holds the whole access [addr, addr + len) to *out;
  * returns false when there is none. */

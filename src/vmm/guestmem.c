@@ -8,7 +8,7 @@
 int gm_init(struct guestmem *gm, uint64_t size)
 {
 	gm->host = NULL;
-	gm->size = gm->low_size = 0;
+	gm->size = gm->low_size = gm->base = 0;
 	if (size < GM_MIN_SIZE || size > GM_MAX_SIZE || (size & 0xfff)) {
 		errno = EINVAL;
 		return -1;
@@ -25,20 +25,29 @@ int gm_init(struct guestmem *gm, uint64_t size)
 	return 0;
 }
 
+int gm_init_at(struct guestmem *gm, uint64_t base, uint64_t size)
+{
+	if (gm_init(gm, size))
+		return -1;
+	gm->base = base;
+	gm->low_size = size;
+	return 0;
+}
+
 void gm_free(struct guestmem *gm)
 {
 	if (gm->host)
 		munmap(gm->host, gm->size);
 	gm->host = NULL;
-	gm->size = gm->low_size = 0;
+	gm->size = gm->low_size = gm->base = 0;
 }
 
 void *gm_ptr(const struct guestmem *gm, uint64_t gpa, uint64_t len)
 {
 	if (len == 0 || gpa + len < gpa)
 		return NULL;
-	if (gpa + len <= gm->low_size)
-		return gm->host + gpa;
+	if (gpa >= gm->base && gpa - gm->base + len <= gm->low_size)
+		return gm->host + (gpa - gm->base);
 	uint64_t high = gm->size - gm->low_size;
 	if (gpa >= GM_HIGH_BASE && gpa - GM_HIGH_BASE <= high &&
 	    len <= high - (gpa - GM_HIGH_BASE))

@@ -33,7 +33,8 @@
 struct guestmem {
 	uint8_t *host;     /* mapping of all guest RAM, low part first */
 	uint64_t size;     /* bytes of RAM */
-	uint64_t low_size; /* bytes mapped at gpa 0 */
+	uint64_t base;     /* gpa of the low part: 0 on a PC */
+	uint64_t low_size; /* bytes mapped at gpa `base` */
 };
 
 /* The layout above in ACSL, for the proofs of tests/prove/ (README.md
@@ -74,6 +75,8 @@ struct e820_entry {
  * for a size outside [GM_MIN_SIZE, GM_MAX_SIZE] or not a multiple of 4 KiB,
  * ENOMEM when the host cannot map it). */
 int gm_init(struct guestmem *gm, uint64_t size);
+/* RAM in one piece at gpa `base` (arm64: arm64map.h), no hole. */
+int gm_init_at(struct guestmem *gm, uint64_t base, uint64_t size);
 void gm_free(struct guestmem *gm);
 
 /* The choke point: a host pointer for [gpa, gpa + len), or NULL unless the

@@ -2,9 +2,12 @@
  * kvm: the thin layer over the KVM API (Documentation/virt/kvm/api.rst).
  *
  * Owns: the /dev/kvm and VM file descriptors, the capability checks, guest
- * RAM registration (memory slots), the in-kernel irqchip (PIC, IOAPIC,
- * LAPIC) and PIT, vCPU creation with their kvm_run mappings, the CPUID and
- * MSRs each vCPU starts with, and interrupt lines (KVM_IRQ_LINE).
+ * RAM registration (memory slots), vCPU creation with their kvm_run
+ * mappings, interrupt lines (KVM_IRQ_LINE), irqfd, ioeventfd and GSI
+ * routes. What differs by architecture (the in-kernel irqchip, each
+ * vCPU's initial set-up, the capabilities required, the default routes)
+ * is the kvm_arch_* part: arch/x86/kvm_x86.c (PIC, IOAPIC, LAPIC, PIT,
+ * CPUID, MSRs) and arch/arm64/kvm_arm64.c (vCPU init, the vGIC).
  * It knows nothing of devices, loaders or the exit loop.
  */
 #ifndef KVM_H
@@ -111,5 +114,19 @@ int kvm_irqfd_resample(struct kvm_vm *vm, int fd, int resample_fd, unsigned gsi,
  * BAR's mapping: vfio_pci.h); size 0 deletes the slot. Returns 0 or -1
  * with errno. */
 int kvm_map_slot(struct kvm_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host);
+
+/* The architecture's part, called by kvm_create_vm: after the VM and its
+ * RAM exist (the irqchip), for each new vCPU, and once every vCPU exists.
+ * Each returns 0 or -1 with a message. */
+int kvm_arch_vm_init(struct kvm_vm *vm, char *err, size_t errlen);
+int kvm_arch_vcpu_init(struct kvm_vm *vm, struct kvm_vcpu_ctx *c, char *err, size_t errlen);
+int kvm_arch_vm_ready(struct kvm_vm *vm, char *err, size_t errlen);
+/* Writes the GSI routes KVM starts with (at most KVM_ARCH_DEFAULT_ROUTES)
+ * and returns how many: kvm_route_msi keeps them. */
+#define KVM_ARCH_DEFAULT_ROUTES 64
+unsigned kvm_arch_default_routes(struct kvm_irq_routing_entry *e);
+/* What `vmm info` adds for this architecture (arm64: VHE or nVHE, the
+ * vGIC versions, the IPA size; the PC: nothing). */
+void kvm_arch_info(struct kvm_vm *vm);
 
 #endif

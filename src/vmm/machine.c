@@ -1,11 +1,12 @@
 /*
- * machine: assembles a PC-like VM from the parts and runs it.
+ * machine: assembles a VM from the parts and runs it; the board
+ * (arch/x86/pc.c, arch/arm64/virt.c) adds what its architecture has.
  *
  * Start-up order: open KVM, map RAM, load the kernel (so a bad image fails
  * before anything else is created), create the VM and vCPUs, wire the
  * devices, set the boot CPU's state, then start one thread per vCPU. The
  * main thread then owns the terminal and signals: it feeds stdin to the
- * UART, writes COM1's output queue to its destination, turns SIGINT/SIGTERM
+ * board's UART, writes the console's output queue to its destination, turns SIGINT/SIGTERM
  * into a clean stop, and once a second asks the vCPUs whether the guest is
  * dead (every vCPU halted with interrupts off), which an in-kernel LAPIC
  * would otherwise hide from us forever.
@@ -34,29 +35,15 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "acpi.h"
 #include "channel.h"
 #include "chanpci.h"
-#include "cmos.h"
 #include "cpulist.h"
-#include "debugexit.h"
-#include "firmware.h"
-#include "fw_cfg.h"
-#include "gpio.h"
-#include "i8042.h"
 #include "loader.h"
 #include "outq.h"
 #include "pci.h"
 #include "rng.h"
 #include "sandbox.h"
-#include "uart16550.h"
 #include "vlog.h"
-#include "x86boot.h"
-
-/* Port 0x80 is the POST-code port; Linux writes it as an I/O delay. A PC
- * has nothing there that answers, so reads are all-ones, but claiming it
- * keeps those writes out of the unclaimed-access log. */
-#define POST_PORT 0x80
 
 static struct termios saved_tty;
 static bool tty_raw;
@@ -115,12 +102,12 @@ bool machine_stop(struct machine *m, int status, const char *fmt, ...)
 /* COM1's sink, called by the UART with its lock held: the byte goes into
  * the output queue, never to the descriptor itself. A full queue makes the
  * UART's transmitter busy until the main loop has drained some of it. */
-static bool serial_tx(void *ctx, uint8_t byte)
+bool machine_serial_tx(void *ctx, uint8_t byte)
 {
 	return outq_push(ctx, byte);
 }
 
-static void on_debug_exit(void *ctx, int status, uint32_t value)
+void machine_debug_exit(void *ctx, int status, uint32_t value)
 {
 	if (status == VMM_EXIT_DEBUG_RANGE)
 		machine_stop(ctx, status,
@@ -131,107 +118,11 @@ static void on_debug_exit(void *ctx, int status, uint32_t value)
 		machine_stop(ctx, status, NULL);
 }
 
-/* Reset (i8042 pulse, ACPI reset register) and ACPI soft-off both end the
- * run cleanly: the monitor has no firmware to reboot into. */
-static void on_reset(void *ctx)
+/* Reset (i8042 pulse, ACPI reset register, PSCI SYSTEM_RESET) and
+ * power-off both end the run cleanly: the monitor has no firmware to reboot into. */
+void machine_on_reset(void *ctx)
 {
 	machine_stop(ctx, VMM_EXIT_OK, NULL);
-}
-
-static void post_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
-{
-	(void)opaque;
-	(void)off;
-	if (!is_write)
-		memset(data, 0xff, len);
-}
-
-/* The firmware ROM at the top of 4 GiB: our reset stub (acpi.h) or the
- * --firmware image (firmware.h). Guest reads come from its memory slot;
- * this handler answers what still exits: writes (to a read-only slot they
- * exit as MMIO) are dropped, as a ROM drops them, and claiming the range
- * keeps a PCI BAR from being moved over it. */
-struct rom_desc {
-	const uint8_t *p;
-	uint64_t size;
-};
-
-static void rom_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
-{
-	const struct rom_desc *rom = opaque;
-	if (is_write)
-		return;
-	for (uint32_t i = 0; i < len; i++)
-		data[i] = off + i < rom->size ? rom->p[off + i] : 0xff;
-}
-
-/* The GPIO's interrupt paths on KVM (gpio.h). The kernel path routes a
- * GSI to the guest's MSI and puts one eventfd behind both an ioeventfd on
- * the doorbell and an irqfd on that GSI. */
-#define GPIO_MSI_GSI KVM_FIRST_MSI_GSI
-static int gpio_efd = -1;
-
-static int gpio_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	return kvm_signal_msi(ctx, addr, data);
-}
-
-static int gpio_kernel_path(void *ctx, bool on, uint64_t bell, uint64_t addr, uint32_t data)
-{
-	struct kvm_vm *vm = ctx;
-	if (!on) {
-		if (gpio_efd >= 0) {
-			kvm_ioeventfd(vm, gpio_efd, bell, 4, false);
-			kvm_irqfd(vm, gpio_efd, GPIO_MSI_GSI, false);
-			close(gpio_efd);
-			gpio_efd = -1;
-		}
-		return 0;
-	}
-	if (!kvm_check_cap(vm, KVM_CAP_IRQFD) || !kvm_check_cap(vm, KVM_CAP_IOEVENTFD) ||
-	    !kvm_check_cap(vm, KVM_CAP_IRQ_ROUTING))
-		return -1;
-	gpio_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (gpio_efd < 0)
-		return -1;
-	if (kvm_route_msi(vm, GPIO_MSI_GSI, addr, data) == 0 &&
-	    kvm_irqfd(vm, gpio_efd, GPIO_MSI_GSI, true) == 0) {
-		if (kvm_ioeventfd(vm, gpio_efd, bell, 4, true) == 0)
-			return 0;
-		kvm_irqfd(vm, gpio_efd, GPIO_MSI_GSI, false);
-	}
-	/* A guest can ask again and again (each MSI reprogramming): the
-	 * message is rate-limited like every guest-triggered one. */
-	vlog_guest(VLOG_GPIO, "gpio: kernel interrupt path unavailable (%s); the monitor serves "
-			      "the doorbell",
-		   strerror(errno));
-	close(gpio_efd);
-	gpio_efd = -1;
-	return -1;
-}
-
-/* Firmware's job, done here: give BAR0 an address in the MMIO hole and
- * turn on memory decode and bus mastering, as a BIOS that hands the device
- * over ready to use would. Bus mastering is what lets the device send an
- * MSI (PCI 3.0 sec. 6.8.1); a guest may turn it off again. */
-static int add_gpio(struct machine *m, struct pci_bus *pci, struct gpio *g, char *err,
-		    size_t errlen)
-{
-	int slot;
-	gpio_init(g, &m->mmio, (struct irq_line){kvm_irq_line, &m->kvm, 0},
-		  (struct gpio_ops){gpio_msi, gpio_kernel_path, &m->kvm});
-	slot = pci_add(pci, &g->pci);
-	if (slot < 0) {
-		snprintf(err, errlen, "cannot add the GPIO controller to PCI bus 0");
-		return -1;
-	}
-	g->intx.gsi = ACPI_PCI_INTX_GSI((unsigned)slot, 1u);
-	pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, g->intx.gsi);
-	gpio_add_caps(g);
-	pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4,
-		      (uint32_t)GM_MMIO_BASE + (uint32_t)slot * GPIO_BAR_SIZE);
-	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x6); /* memory space, bus master */
-	return 0;
 }
 
 /* ---- channels (--channel; chanpci.h) -----------------------------------
@@ -339,9 +230,10 @@ static int chan_add(struct machine *m, struct pci_bus *pci, const struct machine
 			fprintf(stderr, "vmm: internal error: channel %u: MSI does not fit\n", i);
 			abort();
 		}
-		/* The DSDT routes INTx for slots 1-8 only: beyond, MSI only. */
+		/* The board routes INTx for slots 1-8 only (the PC's DSDT):
+		 * beyond, MSI only. */
 		if (slot <= 8) {
-			d->intx.gsi = ACPI_PCI_INTX_GSI((unsigned)slot, 1u);
+			d->intx.gsi = board_pci_intx_gsi((unsigned)slot, 1u);
 			pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, d->intx.gsi);
 		} else {
 			d->pci.cfg[0x3d] = 0; /* no interrupt pin; before the guest runs */
@@ -379,11 +271,11 @@ static void chan_sandbox(struct sandbox_opts *sb)
  * take the first free slots in the order given, so Linux names them vda,
  * vdb, ... in that order; the entropy device follows. Firmware's job, done
  * here as for the GPIO: BAR0 gets an address, memory decode is turned on.
- * The BARs sit in a window of the MMIO hole below the channels' (which
- * start at 0xc1000000) and above the GPIO's; each device's MSI-X vectors
+ * The BARs sit in a window the board chooses (board_virtio_bar_base: on
+ * the PC the MMIO hole below the channels', which start at 0xc1000000,
+ * and above the GPIO's); each device's MSI-X vectors
  * have GSIs of their own from VIRTIO_GSI_BASE, above the channels'.
  */
-#define VIRTIO_BAR_BASE (GM_MMIO_BASE + 0x800000u)
 #define VIRTIO_GSI_BASE 32u
 #define VIRTIO_MAX_DEVS (VIRTIO_BLK_MAX + 4) /* disks, rng, net, vsock, console */
 
@@ -432,7 +324,10 @@ static struct virtio_pci_hooks vio_hooks(struct machine *m)
 		.ioeventfd = kernel ? vio_ioeventfd : NULL,
 		.msi = vio_msi,
 		.ctx = &m->kvm,
-		.intx = {kvm_irq_line, &m->kvm, 0},
+		/* INTx is wired once the device has its slot (vio_place): a
+		 * line set before that would drive GSI 0 (on arm64 not a valid
+		 * interrupt at all). */
+		.intx = {NULL, NULL, 0},
 		.gsi_base = VIRTIO_GSI_BASE + vio_ndevs * (VIRTIO_MAX_QUEUES + 1),
 	};
 }
@@ -448,10 +343,11 @@ static int vio_place(struct pci_bus *pci, struct virtio_pci *vp, char *err, size
 		fprintf(stderr, "vmm: internal error: %s: capabilities do not fit\n", vp->role);
 		abort();
 	}
-	vp->hooks.intx.gsi = ACPI_PCI_INTX_GSI((unsigned)slot, 1u);
+	vp->hooks.intx = (struct irq_line){kvm_irq_line, vp->hooks.ctx,
+					   board_pci_intx_gsi((unsigned)slot, 1u)};
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, vp->hooks.intx.gsi);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4,
-		      VIRTIO_BAR_BASE + (uint32_t)slot * VIRTIO_PCI_BAR_SIZE);
+		      board_virtio_bar_base() + (uint32_t)slot * VIRTIO_PCI_BAR_SIZE);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x04, 2, 0x2); /* memory space */
 	vio_devs[vio_ndevs++] = vp;
 	return 0;
@@ -508,6 +404,11 @@ static int vio_add(struct machine *m, struct pci_bus *pci, const struct machine_
 			return -1;
 	}
 	return 0;
+}
+
+const struct virtio_blk *machine_disk(unsigned i)
+{
+	return i < vio_ndisks ? &vio_disks[i] : NULL;
 }
 
 /* The workers wait at the sandbox gate like the vCPUs. Returns how many
@@ -682,7 +583,8 @@ static bool dead_check(struct machine *m, int *strikes)
 	return false;
 }
 
-static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq *out, int in_fd)
+static void main_loop(struct machine *m, int sfd, const struct board_console *con,
+		      struct outq *out, int in_fd)
 {
 	bool input = in_fd >= 0;
 	uint8_t pend[256];
@@ -718,7 +620,7 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 		 * that was busy is free again once there is room. */
 		if ((p[3].revents & POLLIN) || (p[4].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			if (outq_drain(out))
-				uart_tx_ready(uart);
+				con->tx_ready(con->dev);
 		}
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -742,19 +644,12 @@ static void main_loop(struct machine *m, int sfd, struct uart *uart, struct outq
 			    read(chan_cfg[i].in_fd, &cnt, sizeof(cnt)) == sizeof(cnt) && cnt)
 				chanpci_incoming(&chans[i]);
 		if (npend) {
-			size_t took = uart_receive(uart, pend + off, npend);
+			size_t took = con->receive(con->dev, pend + off, npend);
 			off += took;
 			npend -= took;
 		}
 	}
 }
-
-/* QEMU's fw_cfg device, one per process like the machine. */
-static struct fwcfg fwcfg_dev;
-static bool fwcfg_on;
-/* --firmware: the image and its debug console. */
-static struct firmware fw_dev;
-static bool fw_on;
 
 int machine_run(const struct machine_config *cfg)
 {
@@ -764,16 +659,13 @@ int machine_run(const struct machine_config *cfg)
 	int status = VMM_EXIT_CONFIG;
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t ksize = 0, isize = 0;
-	struct uart *uart = NULL;
-	struct i8042 *kbd = NULL;
-	struct cmos *cmos = NULL;
+	struct board_console con = {0};
 	int serial_fd = -1, serial_in = -1, sfd = -1;
 	bool serial_stdio = false;
 	struct pci_bus pci;
 	unsigned started = 0;
 	static struct outq out; /* COM1's output */
 	bool out_ok = false;
-	uint8_t *rom = MAP_FAILED;
 
 	memset(m, 0, sizeof(*m));
 	m->stop_efd = -1;
@@ -787,18 +679,15 @@ int machine_run(const struct machine_config *cfg)
 	 * the right binding nothing else is worth doing (vfio.h). */
 	if (cfg->nvfio && vfio_check(cfg->vfio, cfg->nvfio, cfg->mem, err, sizeof(err)))
 		goto out;
-	if (cfg->firmware) {
-		if (firmware_load(&fw_dev, cfg->firmware, cfg->firmware_log, err, sizeof(err)))
-			goto out;
-		fw_on = true;
-	} else if (load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err))) {
+	/* With --firmware there is no kernel to read: the board loads the
+	 * firmware image instead (board_load). */
+	if (!cfg->firmware && load_file(cfg->kernel, &kernel, &ksize, err, sizeof(err)))
 		goto out;
-	}
 	if (cfg->initrd && load_file(cfg->initrd, &initrd, &isize, err, sizeof(err)))
 		goto out;
 	if (kvm_open(&m->kvm, err, sizeof(err)))
 		goto out;
-	if (gm_init(&m->mem, cfg->mem)) {
+	if (board_mem_init(&m->mem, cfg->mem)) {
 		snprintf(err, sizeof(err), "--mem: cannot map %llu bytes of guest RAM: %s",
 			 (unsigned long long)cfg->mem, strerror(errno));
 		goto out;
@@ -808,27 +697,21 @@ int machine_run(const struct machine_config *cfg)
 		goto out;
 	m->kvm.rt = &cfg->rt;
 	m->realtime = cfg->rt.realtime;
-	struct load_request req = {
+	struct board_env be = {
+		.m = m, .cfg = cfg, .pci = &pci, .out = &out,
 		.kernel = kernel, .kernel_size = ksize, .initrd = initrd, .initrd_size = isize,
-		.cmdline = cfg->cmdline ? cfg->cmdline : "", .kernel_name = cfg->kernel,
-		.ncpus = cfg->cpus, .boot = (enum boot_choice)cfg->boot,
 	};
-	struct boot_entry entry = {0};
 	/* The TSC frequency goes into the boot block, so create the VM first
 	 * and load second; loading is still before any vCPU runs. */
 	if (kvm_create_vm(&m->kvm, &m->mem, cfg->cpus, err, sizeof(err)))
 		goto out;
-	req.tsc_khz = m->kvm.tsc_khz;
 	uint8_t *chan_shm[CHANNEL_MAX] = {0};
 	for (unsigned i = 0; i < cfg->nchans; i++)
 		if (channel_setup(i, &cfg->chans[i], &chan_shm[i], err, sizeof(err)))
 			goto out;
-	/* With --firmware the CPU starts at the reset vector, in the state
-	 * KVM gives a new vCPU (Intel SDM vol. 3A table 9-1), and the
-	 * firmware loads what it boots. */
-	if (!fw_on && load_kernel(&m->mem, &req, &entry, err, sizeof(err)))
+	if (board_load(&be, err, sizeof(err)))
 		goto out;
-	/* The kernel and initrd stay: fw_cfg's kernel items serve them. */
+	/* The kernel and initrd stay: a board may serve them again (fw_cfg). */
 
 	serial_fd = open_serial(cfg->serial, &serial_stdio, &serial_in, err, sizeof(err));
 	if (serial_fd < 0)
@@ -847,117 +730,20 @@ int machine_run(const struct machine_config *cfg)
 		goto out;
 	}
 
-	/* Devices. */
-	uart = uart_new((struct irq_line){kvm_irq_line, &m->kvm, UART_COM1_IRQ}, serial_tx, &out);
-	kbd = i8042_new(on_reset, m);
-	cmos = cmos_new(m->mem.low_size, m->mem.size - m->mem.low_size);
-	static struct debugexit dbg;
-	dbg = (struct debugexit){on_debug_exit, m};
-	static struct acpi_regs acpi;
-	acpi = (struct acpi_regs){on_reset, on_reset, m};
-	/* Firmware builds the ACPI tables itself, from fw_cfg's table
-	 * loader, and owns the BIOS area they would take. */
-	if (!fw_on && acpi_build(&m->mem, m->kvm.nvcpus, err, sizeof(err)))
-		goto out;
-	/* A CPU that takes INIT (a guest can send one to itself) restarts at
-	 * 0xfffffff0: without a ROM there, KVM cannot fetch and the run
-	 * would end as a KVM error. */
-	static struct rom_desc romd;
-	if (fw_on) {
-		romd = (struct rom_desc){fw_dev.image, fw_dev.size};
-		if (firmware_place(&fw_dev, &m->mem, err, sizeof(err)))
-			goto out;
-	} else {
-		rom = mmap(NULL, ACPI_ROM_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (rom == MAP_FAILED) {
-			snprintf(err, sizeof(err), "cannot map the firmware ROM: %s",
-				 strerror(errno));
-			goto out;
-		}
-		acpi_build_rom(rom);
-		romd = (struct rom_desc){rom, ACPI_ROM_SIZE};
-	}
-	uint64_t rom_base = FIRMWARE_TOP - romd.size;
-	if (kvm_map_rom(&m->kvm, rom_base, (void *)(uintptr_t)romd.p, romd.size, err,
-			sizeof(err)))
-		goto out;
-	if (bus_register(&m->mmio, rom_base, romd.size, rom_io, &romd, "firmware-rom")) {
-		fprintf(stderr, "vmm: internal error: cannot register the firmware ROM: %s\n",
-			strerror(errno));
-		abort();
-	}
+	/* Devices: the board's own, the virtio devices, passthrough, then
+	 * what the board adds once every PCI function is in place (tables
+	 * that list them, the boot CPU's state). */
 	pci_init(&pci);
-	static struct gpio gpio;
-	if (!cfg->no_gpio && add_gpio(m, &pci, &gpio, err, sizeof(err)))
+	if (board_devices(&be, &con, err, sizeof(err)))
 		goto out;
 	if (vio_add(m, &pci, cfg, err, sizeof(err)))
 		goto out;
 	if (chan_add(m, &pci, cfg, chan_shm, err, sizeof(err)))
 		goto out;
-	/* fw_cfg (fw_cfg.h): what QEMU's PC tells its firmware and test
-	 * kernels. The boot order names the disks by their PCI slots, the
-	 * way QEMU names a virtio-blk disk to SeaBIOS. */
-	fwcfg_init(&fwcfg_dev, &m->mem);
-	fwcfg_on = true;
-	char bootorder[VIRTIO_BLK_MAX * 32] = "";
-	unsigned bn = 0;
-	for (unsigned i = 0; i < vio_ndisks; i++)
-		for (unsigned slot = 0; slot < PCI_MAX_DEVICES; slot++)
-			if (pci.dev[slot] == &vio_disks[i].vp.pci)
-				bn += (unsigned)snprintf(bootorder + bn, sizeof(bootorder) - bn,
-							 "/pci@i0cf8/scsi@%x/disk@0,0\n", slot);
-	/* One path a line, no newline after the last (as QEMU writes it):
-	 * SeaBIOS would read an empty last entry. */
-	if (bn)
-		bootorder[bn - 1] = '\0';
-	struct fwcfg_pc fpc = {
-		.ncpus = m->kvm.nvcpus, .max_cpus = m->kvm.nvcpus,
-		.kernel = kernel, .kernel_size = ksize, .initrd = initrd, .initrd_size = isize,
-		.cmdline = cfg->cmdline, .bootorder = bootorder,
-	};
-	if (fwcfg_add_pc(&fwcfg_dev, &fpc, err, sizeof(err)))
-		goto out;
-	if (fw_on && firmware_add_fwcfg(&fwcfg_dev)) {
-		fprintf(stderr, "vmm: internal error: fw_cfg has no room for the firmware's files\n");
-		abort();
-	}
 	struct vfio_env venv = {&m->kvm, &m->mem, &m->mmio, &m->pio, &pci};
 	if (vfio_attach(&venv, cfg->vfio, cfg->nvfio, err, sizeof(err)))
 		goto out;
-	if (!uart || !kbd || !cmos) {
-		snprintf(err, sizeof(err), "out of memory creating devices");
-		goto out;
-	}
-	const struct {
-		uint64_t base, len;
-		bus_handler fn;
-		void *opaque;
-		const char *name;
-	} ports[] = {
-		{UART_COM1_BASE, UART_NREGS, uart_io, uart, "uart16550 (COM1)"},
-		{0x60, 5, i8042_io, kbd, "i8042"},
-		{0x70, 2, cmos_io, cmos, "cmos-rtc"},
-		{POST_PORT, 1, post_io, NULL, "post"},
-		{DEBUGEXIT_PORT, DEBUGEXIT_LEN, debugexit_io, &dbg, "isa-debug-exit"},
-		{PCI_CONFIG_ADDRESS, 8, pci_io, &pci, "pci-conf1"},
-		{ACPI_PORT_BASE, ACPI_PORT_LEN, acpi_io, &acpi, "acpi"},
-		{FWCFG_PORT_BASE, FWCFG_PORT_LEN, fwcfg_io, &fwcfg_dev, "fw_cfg"},
-		{FIRMWARE_DEBUG_PORT, 1, firmware_debug_io, &fw_dev, "debugcon"},
-	};
-	/* The debug console only with --firmware: a kernel booted directly
-	 * finds nothing at 0x402, as on a PC. */
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]) - !fw_on; i++) {
-		if (bus_register(&m->pio, ports[i].base, ports[i].len, ports[i].fn,
-				 ports[i].opaque, ports[i].name)) {
-			/* Two built-in devices on one port is our bug, not the user's. */
-			fprintf(stderr, "vmm: internal error: cannot register %s at %#llx: %s\n",
-				ports[i].name, (unsigned long long)ports[i].base, strerror(errno));
-			abort();
-		}
-	}
-
-	if (!fw_on && x86_boot_setup(m->kvm.vcpu[0].fd, &m->mem, &entry, err, sizeof(err)))
+	if (board_finish(&be, err, sizeof(err)))
 		goto out;
 
 	/* Signals: SIGINT/SIGTERM are read from a signalfd by the main thread
@@ -1021,8 +807,7 @@ int machine_run(const struct machine_config *cfg)
 	struct sandbox_opts sb = {
 		.enabled = !cfg->no_sandbox, .kvm = &m->kvm,
 		.read_fds = {sfd, serial_in, out.wake_fd}, .nread = 3,
-		.write_fds = {serial_fd, m->stop_efd, out.wake_fd, fw_on ? fw_dev.log_fd : -1},
-		.nwrite = fw_on && fw_dev.log_fd >= 0 ? 4 : 3,
+		.write_fds = {serial_fd, m->stop_efd, out.wake_fd}, .nwrite = 3,
 		.tty_fd = tty_raw ? STDIN_FILENO : -1, .tty_saved = &saved_tty,
 		.threads = started + vio_started, .test_forbidden_s = cfg->test_forbidden_s,
 	};
@@ -1030,18 +815,19 @@ int machine_run(const struct machine_config *cfg)
 		sb.stats_fds[sb.nstats++] = m->vs[i].stats.fd;
 	vio_sandbox(&sb);
 	chan_sandbox(&sb);
+	board_sandbox(&sb);
 	vfio_sandbox(&sb);
 	char serr[256];
 	if (!atomic_load(&m->stopping) && sandbox_enter(&sb, serr, sizeof(serr)))
 		machine_stop(m, VMM_EXIT_CONFIG, "sandbox: %s", serr);
 	sandbox_release();
-	main_loop(m, sfd, uart, &out, serial_in);
+	main_loop(m, sfd, &con, &out, serial_in);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(m->vs[i].tid, NULL);
 	vio_free();
 	vfio_detach();
 	if (m->dump_vcpu0)
-		vcpu_dump(m, &m->vs[0].regs, &m->vs[0].sregs, -1);
+		vcpu_dump(m, &m->vs[0].regs, -1);
 	for (unsigned i = 0; cfg->rt.kick_stats && i < started; i++)
 		vlog("vCPU %u: %u liveness kick%s by the monitor, %u KVM_RUN call%s ended by a "
 		     "signal", i, atomic_load(&m->vs[i].kicks),
@@ -1052,10 +838,10 @@ int machine_run(const struct machine_config *cfg)
 	 * within the bounds of outq_flush. */
 	outq_flush(&out);
 	tty_restore();
-	uint64_t lost = uart_tx_lost(uart);
+	uint64_t lost = con.tx_lost(con.dev);
 	if (lost)
-		vlog("COM1: %" PRIu64 " byte%s written while the transmitter was busy %s lost", lost,
-		     lost == 1 ? "" : "s", lost == 1 ? "was" : "were");
+		vlog("%s: %" PRIu64 " byte%s written while the transmitter was busy %s lost",
+		     con.name, lost, lost == 1 ? "" : "s", lost == 1 ? "was" : "were");
 	vlog_summary();
 	status = m->status;
 	err[0] = '\0';
@@ -1070,22 +856,12 @@ out:
 		close(serial_fd);
 	vio_free();
 	vfio_detach();
-	uart_free(uart);
+	board_free();
 	if (out_ok)
 		outq_free(&out);
-	i8042_free(kbd);
-	cmos_free(cmos);
-	if (fwcfg_on)
-		fwcfg_free(&fwcfg_dev);
-	fwcfg_on = false;
-	if (fw_on)
-		firmware_free(&fw_dev);
-	fw_on = false;
 	bus_free(&m->pio);
 	bus_free(&m->mmio);
 	kvm_close(&m->kvm);
-	if (rom != MAP_FAILED)
-		munmap(rom, ACPI_ROM_SIZE);
 	gm_free(&m->mem);
 	free(kernel);
 	free(initrd);

@@ -28,6 +28,7 @@
 #include "kvm.h"
 #include "rt.h"
 #include "vfio.h"
+#include "vcpu_arch.h"
 #include "vmmstatus.h"
 
 /* Exit statuses of `vmm run`: src/common/vmmstatus.h. */
@@ -96,8 +97,7 @@ struct vcpu_state {
 	 * counter of this vCPU and its value at the last check. */
 	struct kstats stats;
 	uint64_t last_exits;
-	struct kvm_regs regs;  /* snapshot taken with the report */
-	struct kvm_sregs sregs;
+	struct vcpu_regs regs; /* snapshot taken with the report (vcpu_arch.h) */
 };
 
 struct machine {
@@ -121,6 +121,60 @@ struct machine {
 	struct vcpu_state vs[KVM_MAX_VCPUS];
 };
 
+/* ---- The board ----------------------------------------------------------
+ *
+ * What an architecture puts around the shared parts (KVM, RAM, the vCPU
+ * threads, the virtio devices, passthrough, the console's output queue,
+ * the sandbox): arch/x86/pc.c, the PC; arch/arm64/virt.c, a `virt`-like
+ * arm64 machine. machine_run calls, in order: board_mem_init (RAM),
+ * board_load (after the VM and its vCPUs exist), board_devices (before
+ * the virtio devices), board_finish (once every PCI function is in
+ * place), and board_free at the end whatever happened.
+ */
+struct pci_bus;
+struct outq;
+struct virtio_blk;
+
+struct board_env {
+	struct machine *m;
+	const struct machine_config *cfg;
+	struct pci_bus *pci;
+	struct outq *out; /* the console's output queue (machine_serial_tx) */
+	const uint8_t *kernel, *initrd; /* initrd NULL when none */
+	size_t kernel_size, initrd_size;
+};
+
+/* The UART the main loop feeds stdin to and tells when its output queue
+ * has room again. */
+struct board_console {
+	size_t (*receive)(void *dev, const uint8_t *buf, size_t n);
+	void (*tx_ready)(void *dev);
+	uint64_t (*tx_lost)(void *dev);
+	void *dev;
+	const char *name; /* for messages: "COM1" */
+};
+
+int board_mem_init(struct guestmem *gm, uint64_t size);
+int board_load(struct board_env *e, char *err, size_t errlen);
+int board_devices(struct board_env *e, struct board_console *con, char *err, size_t errlen);
+int board_finish(struct board_env *e, char *err, size_t errlen);
+void board_free(void);
+/* What of the board's the sandbox must keep open (sandbox.h). */
+struct sandbox_opts;
+void board_sandbox(struct sandbox_opts *sb);
+/* Where virtio BARs start, and the interrupt line (an irq_line's gsi)
+ * a slot's pin is wired to (pin 1 = INTA#). */
+uint32_t board_virtio_bar_base(void);
+unsigned board_pci_intx_gsi(unsigned slot, unsigned pin);
+
+/* For boards: the console's byte sink (ctx is the output queue), the
+ * debug-exit and reset/power-off answers (ctx is the machine), and the
+ * i-th --disk (NULL past the last). */
+bool machine_serial_tx(void *ctx, uint8_t byte);
+void machine_debug_exit(void *ctx, int status, uint32_t value);
+void machine_on_reset(void *ctx);
+const struct virtio_blk *machine_disk(unsigned i);
+
 /* Builds the machine, runs it until it stops, and returns the exit status. */
 int machine_run(const struct machine_config *cfg);
 
@@ -137,8 +191,11 @@ struct vcpu_arg {
 };
 void *vcpu_thread(void *arg);
 /* Prints a vCPU's registers, and the code bytes at RIP when mapped. */
-void vcpu_dump(const struct machine *m, const struct kvm_regs *r, const struct kvm_sregs *s,
-	       int vcpu_fd);
+void vcpu_dump(const struct machine *m, const struct vcpu_regs *r, int vcpu_fd);
+/* The architecture's part (arch/<arch>/vcpu_*.c): reads a vCPU's
+ * registers (0 or -1), and says whether they mask interrupts. */
+int vcpu_arch_regs(int fd, struct vcpu_regs *r);
+bool vcpu_arch_masked(const struct vcpu_regs *r);
 void vcpu_kick(struct machine *m, unsigned idx);
 
 #endif

@@ -560,6 +560,7 @@ static int cmd_info(void)
 		printf("  %-15s %-8s %-9s %s\n", kvm_caps[i].name,
 		       kvm_check_cap(&vm, kvm_caps[i].cap) ? "present" : "absent",
 		       kvm_caps[i].required ? "required" : "optional", kvm_caps[i].why);
+	kvm_arch_info(&vm);
 	rt_info(&vm);
 	kvm_close(&vm);
 	return 0;

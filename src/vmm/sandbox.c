@@ -194,6 +194,11 @@ const struct sandbox_ioctl sandbox_ioctls[] = {
 	{SANDBOX_FD_VCPU, KVM_GET_MP_STATE, "KVM_GET_MP_STATE",
 	 "liveness report: halted or never started"},
 	{SANDBOX_FD_VCPU, KVM_TRANSLATE, "KVM_TRANSLATE", "register dump: code bytes at RIP"},
+#if defined(__aarch64__)
+	/* arm64 has no KVM_GET_REGS for the system registers: each one is read
+	 * by its id (vcpu_arm64.c). Reads only; KVM_SET_ONE_REG stays out. */
+	{SANDBOX_FD_VCPU, KVM_GET_ONE_REG, "KVM_GET_ONE_REG", "liveness report and register dumps"},
+#endif
 	{SANDBOX_FD_VFIO, VFIO_DEVICE_SET_IRQS, "VFIO_DEVICE_SET_IRQS",
 	 "passthrough: the guest enables or disables MSI-X, so the function's vectors (or its "
 	 "INTx) are handed the eventfds behind their irqfds, or taken back"},

@@ -23,8 +23,6 @@
 #include "machine.h"
 #include "vlog.h"
 
-#define RFLAGS_IF (1ull << 9)
-
 /* A test build only (make build/vmm-slowexit): every MMIO exit takes this
  * many microseconds more, spun in the vCPU thread, so `hvbench run --ab`
  * can be shown to find a slower exit path and nothing else. */
@@ -52,55 +50,15 @@ void vcpu_kick(struct machine *m, unsigned idx)
 	pthread_kill(m->vs[idx].tid, SIGUSR1);
 }
 
-void vcpu_dump(const struct machine *m, const struct kvm_regs *r, const struct kvm_sregs *s,
-	       int vcpu_fd)
-{
-	/* Formatted whole, then one non-blocking write (vlog_text). */
-	char buf[VLOG_MAX];
-	int n = snprintf(buf, sizeof(buf),
-		"  rip %016llx  rsp %016llx  rflags %016llx\n"
-		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
-		"  rsi %016llx  rdi %016llx  rbp %016llx\n"
-		"  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n"
-		"  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n"
-		"  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx  efer %llx\n"
-		"  cs %04x (base %llx, dpl %u, %s)  ss %04x  ds %04x\n"
-		"  gdt %llx/%x  idt %llx/%x\n",
-		r->rip, r->rsp, r->rflags, r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp,
-		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, s->cr0, s->cr2,
-		s->cr3, s->cr4, s->efer, s->cs.selector, s->cs.base, s->cs.dpl,
-		s->cs.l ? "64-bit" : s->cs.db ? "32-bit" : "16-bit", s->ss.selector, s->ds.selector,
-		s->gdt.base, s->gdt.limit, s->idt.base, s->idt.limit);
-	size_t len = n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-	/* The code at RIP, through the guest's own page tables: up to 16 bytes,
-	 * but no further than the end of RIP's page, since the next page may
-	 * map elsewhere or not at all (RAM itself ends on a page boundary). */
-	struct kvm_translation t = {.linear_address = s->cs.base + r->rip};
-	if (vcpu_fd >= 0 && ioctl(vcpu_fd, KVM_TRANSLATE, &t) == 0 && t.valid) {
-		uint64_t in_page = 4096 - (t.physical_address & 4095);
-		int ncode = in_page < 16 ? (int)in_page : 16;
-		const uint8_t *code = gm_ptr(&m->mem, t.physical_address, (uint64_t)ncode);
-		if (code && len + 80 < sizeof(buf)) {
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  code at %llx:",
-						t.physical_address);
-			for (int i = 0; i < ncode; i++)
-				len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %02x", code[i]);
-			buf[len++] = '\n';
-		}
-	}
-	vlog_text(buf, len);
-}
-
 /* Stops the run and dumps this vCPU's registers. */
 static void stop_with_dump(struct machine *m, unsigned idx, int status, const char *what)
 {
-	struct kvm_regs r;
-	struct kvm_sregs s;
+	struct vcpu_regs r;
 	int fd = m->kvm.vcpu[idx].fd;
 	if (!machine_stop(m, status, "vCPU %u: %s", idx, what))
 		return; /* another reason came first: its dump, not ours */
-	if (ioctl(fd, KVM_GET_REGS, &r) == 0 && ioctl(fd, KVM_GET_SREGS, &s) == 0)
-		vcpu_dump(m, &r, &s, fd);
+	if (vcpu_arch_regs(fd, &r) == 0)
+		vcpu_dump(m, &r, fd);
 }
 
 /* Whether an unclaimed access at this address still needs telling: not if
@@ -217,18 +175,19 @@ static bool handle_exit(struct machine *m, unsigned idx, struct kvm_run *run)
 
 /* Answers the main thread's liveness question: is this vCPU halted with
  * interrupts disabled (only an NMI or INIT could wake it, and nothing in
- * this machine sends those), or an AP never started? */
+ * this machine sends those), or an AP never started (on arm64: stopped,
+ * waiting for a PSCI CPU_ON)? */
 static void report_liveness(struct machine *m, unsigned idx)
 {
 	struct vcpu_state *v = &m->vs[idx];
 	int fd = m->kvm.vcpu[idx].fd;
 	struct kvm_mp_state mp;
 	int dead = 0, hif0 = 0;
-	if (ioctl(fd, KVM_GET_MP_STATE, &mp) == 0 && ioctl(fd, KVM_GET_REGS, &v->regs) == 0 &&
-	    ioctl(fd, KVM_GET_SREGS, &v->sregs) == 0) {
-		hif0 = mp.mp_state == KVM_MP_STATE_HALTED && !(v->regs.rflags & RFLAGS_IF);
+	if (ioctl(fd, KVM_GET_MP_STATE, &mp) == 0 && vcpu_arch_regs(fd, &v->regs) == 0) {
+		hif0 = mp.mp_state == KVM_MP_STATE_HALTED && vcpu_arch_masked(&v->regs);
 		dead = hif0 || mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
-		       mp.mp_state == KVM_MP_STATE_INIT_RECEIVED;
+		       mp.mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+		       mp.mp_state == KVM_MP_STATE_STOPPED;
 	}
 	atomic_store(&v->halted_if0, hif0);
 	atomic_store(&v->idle_dead, dead);

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-CPP = '-D_GNU_SOURCE -Isrc/vmm -Isrc/vmm/virtio -Isrc/vmm/dev -include tests/prove/stubs.h'
+CPP = '-D_GNU_SOURCE -Isrc/vmm -Isrc/vmm/virtio -Isrc/vmm/dev -Isrc/vmm/arch/x86 -include tests/prove/stubs.h'
 VIRTQ_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/virtq_wp.c']
 VIRTQ_FCT = ['-wp-fct', 'virtq_pop,walk,read_desc,fail,load16,store16_full']
 
@@ -65,7 +65,7 @@ PROOFS = [
     ('virtq: virtq_pop and the walk (WP)',
      VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_FCT, 'proved', MEMCPY_DEST),
     ('uart16550: any sequence of guest accesses and host input (EVA)',
-     ['src/vmm/dev/uart16550.c', 'tests/prove/uart_eva.c'], EVA, 'proved', {'coverage': 95}),
+     ['src/vmm/arch/x86/uart16550.c', 'tests/prove/uart_eva.c'], EVA, 'proved', {'coverage': 95}),
     ('mutant uart16550.c, receive FIFO index bound off by one (EVA)',
      ['@mutant:uart_fifo_off_by_one.c', 'tests/prove/uart_eva.c'], EVA, 'fails', {}),
     ('pci: configuration space and MSI-X, any sequence of guest accesses (EVA)',
@@ -88,7 +88,7 @@ MUTANTS = {
                              'uint64_t size = 8 * ((x->nvec + 63) / 64 + 1);'),
     # The receive FIFO's index taken modulo 17 instead of its 16 entries:
     # the byte after a full wrap lands one past the array.
-    'uart_fifo_off_by_one.c': ('src/vmm/dev/uart16550.c',
+    'uart_fifo_off_by_one.c': ('src/vmm/arch/x86/uart16550.c',
                                'u->rx[(u->rx_head + u->rx_count) % UART_FIFO_SIZE] = byte;',
                                'u->rx[(u->rx_head + u->rx_count) % (UART_FIFO_SIZE + 1)] = byte;'),
     # The bound on a chain's buffers, `size`, off by one: a chain of

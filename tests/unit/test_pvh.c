@@ -1,5 +1,5 @@
 /*
- * test_pvh: the PVH loader (src/vmm/boot/pvh.c) and load_kernel's choice
+ * test_pvh: the PVH loader (src/vmm/arch/x86/pvh.c) and load_kernel's choice
  * of entry, on ELF images built here: the note in both descriptor sizes
  * and both ELF classes, the start info, memory map, module list and
  * command line it writes, the hvboot note that keeps our guests on their

@@ -30,6 +30,7 @@
 #define ELF_ET_EXEC 2
 #define ELF_EM_386 3
 #define ELF_EM_X86_64 62
+#define ELF_EM_AARCH64 183
 #define ELF_PT_LOAD 1
 #define ELF_PF_X 0x1
 
@@ -70,6 +71,22 @@ static const struct elf_layout elf_layout32 = {
 	.addr_limit = 1ull << 32,
 	.low_ok = 1,
 };
+
+/* The arm64 machine's ELF guests (the benchmark guest): ELF64 like ours on
+ * x86, for EM_AARCH64, loaded at p_paddr into RAM from 1 GiB up. */
+static const struct elf_layout elf_layout_a64 = {
+	.name = "ELF64", .ehsize = 64, .phentsize = 56, .addr_size = 8,
+	.machine = ELF_EM_AARCH64, .machine_name = "AArch64 (EM_AARCH64)",
+	.e_entry = 24, .e_phoff = 32, .e_phentsize = 54, .e_phnum = 56,
+	.p_type = 0, .p_flags = 4, .p_offset = 8, .p_paddr = 24, .p_filesz = 32,
+	.p_memsz = 40,
+	.addr_limit = UINT64_MAX,
+};
+
+static const struct elf_layout *elf_layout_of(int is64)
+{
+	return is64 == LDR_ELF_AARCH64 ? &elf_layout_a64 : is64 ? &elf_layout64 : &elf_layout32;
+}
 
 struct elf_seg {
 	uint64_t offset, paddr, filesz, memsz;
@@ -174,7 +191,7 @@ static int elf_read_seg(struct ldr_img *im, const struct load_request *req,
 int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 		      int is64, struct elf_loaded *out, char *err, size_t errlen)
 {
-	const struct elf_layout *L = is64 ? &elf_layout64 : &elf_layout32;
+	const struct elf_layout *L = elf_layout_of(is64);
 	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
 	if (elf_check_ident(&im, req, L, err, errlen) < 0)
 		return -1;
@@ -186,7 +203,7 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 			 int is64, uint64_t entry, uint64_t limit, struct elf_loaded *out,
 			 char *err, size_t errlen)
 {
-	const struct elf_layout *L = is64 ? &elf_layout64 : &elf_layout32;
+	const struct elf_layout *L = elf_layout_of(is64);
 	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
 	if (elf_check_ident(&im, req, L, err, errlen) < 0)
 		return -1;

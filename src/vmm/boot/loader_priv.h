@@ -175,8 +175,10 @@ int ldr_err_low(const struct load_request *req, const char *what, uint64_t gpa, 
 
 /* Checks and loads the PT_LOAD segments of an ET_EXEC little-endian x86
  * ELF at their physical addresses: ELF64/EM_X86_64 when is64, else
- * ELF32/EM_386 with every segment below 4 GiB. Every segment is validated
+ * ELF32/EM_386 with every segment below 4 GiB; is64 = LDR_ELF_AARCH64
+ * takes ELF64/EM_AARCH64 instead (the arm64 machine's guests). Every segment is validated
  * before any byte is copied. Returns 0, or -1 with a message. */
+#define LDR_ELF_AARCH64 2
 int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 		      int is64, struct elf_loaded *out, char *err, size_t errlen);
 

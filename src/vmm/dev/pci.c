@@ -354,6 +354,30 @@ void pci_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 		le_put(data, len, v);
 }
 
+void pci_ecam_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct pci_bus *bus = opaque;
+	unsigned b = (unsigned)(offset >> 20) & 0xff, dev = (unsigned)(offset >> 15) & 0x1f;
+	unsigned fn = (unsigned)(offset >> 12) & 7, reg = (unsigned)offset & 0xfff;
+	uint32_t v = 0xffffffffu;
+	/* Accesses are naturally aligned and at most 4 bytes (PCIe 7.2.2.2);
+	 * others are dropped, reads all-ones. */
+	if (b == 0 && len_ok(len) && (reg & (len - 1)) == 0) {
+		pthread_mutex_lock(&bus->lock);
+		if (reg < 0x100) {
+			if (is_write)
+				cfg_write_locked(bus, dev, fn, reg, len, le_get(data, len));
+			else
+				v = cfg_read_locked(bus, dev, fn, reg, len);
+		} else if (!is_write && cfg_read_locked(bus, dev, fn, 0, 4) != 0xffffffffu) {
+			v = 0;
+		}
+		pthread_mutex_unlock(&bus->lock);
+	}
+	if (!is_write)
+		le_put(data, len, v);
+}
+
 /* ---- capabilities ----------------------------------------------------- */
 
 #define CFG_CAP_PTR 0x34

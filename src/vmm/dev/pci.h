@@ -85,6 +85,12 @@ int pci_add(struct pci_bus *bus, struct pci_dev *d);
 void pci_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 	    bool is_write);
 
+/* Bus handler for a PCI Express ECAM window (PCIe Base 4.0 sec. 7.2.2):
+ * offset bits 27:20 bus, 19:15 device, 14:12 function, 11:0 register.
+ * Only bus 0 has devices; the extended space (0x100 up) of a present
+ * function reads 0 (no extended capabilities), anything absent all-ones. */
+void pci_ecam_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write);
+
 /* Direct configuration access (bus 0), for tests and for devices. */
 uint32_t pci_cfg_read(struct pci_bus *bus, unsigned dev, unsigned fn,
 		      unsigned reg, unsigned len);

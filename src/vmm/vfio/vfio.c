@@ -194,7 +194,7 @@ static int group_of(const struct vfio_host_dev *h, const struct guestmem *mem, c
 		vf.iommu_set = true;
 		/* Exactly the VM's RAM, at its guest-physical addresses: the
 		 * device's DMA addresses are the guest's. */
-		if (dma_map(0, mem->low_size, mem->host, h->bdf, err, errlen))
+		if (dma_map(mem->base, mem->low_size, mem->host, h->bdf, err, errlen))
 			return -1;
 		if (mem->size > mem->low_size &&
 		    dma_map(GM_HIGH_BASE, mem->size - mem->low_size, mem->host + mem->low_size,

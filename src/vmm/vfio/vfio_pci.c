@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acpi.h"
+#include "machine.h"
 #include "vlog.h"
 
 /* Type 0 header (PCI 3.0 section 6.1). */
@@ -707,7 +707,7 @@ int vfio_pci_setup(struct vfio_pci *vp, unsigned slot, char *err, size_t errlen)
 	/* INTx: the slot's GSI as the DSDT's _PRT routes it, level-triggered
 	 * through an irqfd with a resample fd. */
 	if (d->irq_pin && vp->intx_fd >= 0) {
-		vp->intx_gsi = ACPI_PCI_INTX_GSI(slot, d->irq_pin);
+		vp->intx_gsi = board_pci_intx_gsi(slot, d->irq_pin);
 		d->cfg[CFG_INT_LINE] = (uint8_t)vp->intx_gsi;
 		if (vp->hooks.irqfd(vp->hooks.ctx, vp->intx_fd, vp->intx_gsi, vp->intx_resample_fd,
 				    true) ||

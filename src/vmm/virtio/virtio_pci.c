@@ -703,7 +703,12 @@ static bool spin(struct virtio_pci *vp, struct pollfd *p, unsigned nfds, bool *k
 			__atomic_add_fetch(&vp->poll_sleeps, 1, __ATOMIC_RELAXED);
 			return false;
 		}
+		/* The spin-wait hint: PAUSE on x86, YIELD on arm64. */
+#if defined(__aarch64__)
+		__asm__ __volatile__("yield");
+#else
 		__builtin_ia32_pause();
+#endif
 	}
 }
 

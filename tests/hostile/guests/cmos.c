@@ -1,5 +1,5 @@
 /*
- * Hostile guest: the MC146818 RTC/CMOS (src/vmm/dev/cmos.c; MC146818A
+ * Hostile guest: the MC146818 RTC/CMOS (src/vmm/arch/x86/cmos.c; MC146818A
  * datasheet, registers A-D).
  *
  * Every index (bit 7, the NMI mask, set and clear) is selected and written

@@ -1,5 +1,5 @@
 /*
- * Hostile guest: the i8042 keyboard controller (src/vmm/dev/i8042.c; IBM
+ * Hostile guest: the i8042 keyboard controller (src/vmm/arch/x86/i8042.c; IBM
  * PC/AT Technical Reference, "Keyboard Controller").
  *
  * Every command byte except the ones that reset the machine (0xf0-0xff

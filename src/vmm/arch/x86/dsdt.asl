@@ -2,7 +2,7 @@
  * The machine's DSDT (ACPI 6.x, sec. 5.2.11.1), compiled by iasl at build
  * time. It describes what a guest OS cannot probe safely on its own:
  *  - the PCI host bridge (PNP0A03) with its bus, I/O and MMIO windows and
- *    the INTx routing of slots 1-8 (src/vmm/boot/acpi.h: ACPI_PCI_INTX_GSI);
+ *    the INTx routing of slots 1-8 (src/vmm/arch/x86/acpi.h: ACPI_PCI_INTX_GSI);
  *  - COM1 and the CMOS RTC;
  *  - the S5 (soft-off) sleep type that the FADT's sleep control register
  *    takes (ACPI sec. 7.4.2; hardware-reduced sleep, sec. 4.8.3.7).

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""The arm64 cross build: `make ARCH=arm64` must give a static AArch64
+build/arm64/vmm. Skips (77) when the cross compiler or an arm64 library
+is missing (lab/deps.sh installs them)."""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default='build')
+    ap.parse_args()
+    cc = 'aarch64-linux-gnu-gcc'
+    if shutil.which(cc) is None:
+        print('%s not installed (Debian gcc-aarch64-linux-gnu; lab/deps.sh)' % cc)
+        return 77
+    libdir = os.environ.get('ARM64_LIBDIR', '/usr/local/lib/aarch64-linux-gnu')
+    for lib, where in (('libseccomp.a', '/usr/lib/aarch64-linux-gnu'),
+                       ('libconfig.a', '/usr/lib/aarch64-linux-gnu'),
+                       ('libfdt.a', libdir)):
+        if not os.path.exists(os.path.join(where, lib)):
+            print('%s/%s missing (the arm64 libraries: lab/deps.sh)' % (where, lib))
+            return 77
+    p = subprocess.run(['make', '-C', ROOT, '--no-print-directory', '-j2', 'ARCH=arm64',
+                        'build/arm64/vmm'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.decode(errors='replace')
+    if p.returncode != 0:
+        print(out[-4000:])
+        print('make ARCH=arm64 failed')
+        return 1
+    vmm = os.path.join(ROOT, 'build/arm64/vmm')
+    with open(vmm, 'rb') as f:
+        hdr = f.read(64)
+    # ELF64, little-endian, e_machine 183 (EM_AARCH64); no PT_INTERP
+    # (static) is what `file` reports as "statically linked".
+    machine = int.from_bytes(hdr[18:20], 'little')
+    if hdr[:4] != b'\x7fELF' or hdr[4] != 2 or machine != 183:
+        print('build/arm64/vmm is not an ELF64 AArch64 executable')
+        return 1
+    r = subprocess.run(['aarch64-linux-gnu-readelf', '-l', vmm], stdout=subprocess.PIPE)
+    if b'INTERP' in r.stdout:
+        print('build/arm64/vmm is dynamically linked')
+        return 1
+    print('build/arm64/vmm: static AArch64, %d bytes' % os.path.getsize(vmm))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
