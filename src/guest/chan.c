@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "bench.h"
+#include "guestarch.h"
 #include "guestwl.h"
 #include "platform.h"
 
@@ -63,22 +64,13 @@ static const struct guest_info *gi;
 
 /* Configuration space through the kernel (CPL3 has no ports): the
  * SYS_PCI_READ/WRITE calls, as the virtio driver makes them. */
-static inline int64_t chan_sys3(uint64_t nr, uint64_t a, uint64_t b, uint64_t c)
-{
-	int64_t r;
-	__asm__ volatile("int3"
-			 : "=a"(r)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c)
-			 : "memory", "rcx", "r8", "r9", "r10", "r11");
-	return r;
-}
 static uint32_t cfg_rd(unsigned bdf, unsigned reg)
 {
-	return (uint32_t)chan_sys3(SYS_PCI_READ, bdf, reg, 0);
+	return (uint32_t)sys3(SYS_PCI_READ, bdf, reg, 0);
 }
 static void cfg_wr(unsigned bdf, unsigned reg, uint32_t v)
 {
-	chan_sys3(SYS_PCI_WRITE, bdf, reg, v);
+	sys3(SYS_PCI_WRITE, bdf, reg, v);
 }
 
 /* Finds the first channel function on bus 0 and sets it up: MSI to

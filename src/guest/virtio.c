@@ -8,16 +8,7 @@
 
 #include "platform.h"
 #include "virtio.h"
-
-static inline int64_t vsys3(uint64_t nr, uint64_t a, uint64_t b, uint64_t c)
-{
-	int64_t r;
-	__asm__ volatile("int3"
-			 : "=a"(r)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c)
-			 : "memory", "rcx", "r8", "r9", "r10", "r11");
-	return r;
-}
+#include "guestarch.h"
 
 /* Configuration accesses are the expensive part of the set-up (a system
  * call into emulated CPL0 and two port exits each): counted and timed. */
@@ -26,7 +17,7 @@ uint64_t virtio_cfg_calls, virtio_cfg_tsc;
 static uint32_t cfg_read(unsigned bdf, unsigned reg)
 {
 	uint64_t t0 = plat_rdtsc();
-	uint32_t v = (uint32_t)vsys3(SYS_PCI_READ, bdf, reg, 0);
+	uint32_t v = (uint32_t)sys3(SYS_PCI_READ, bdf, reg, 0);
 	virtio_cfg_calls++;
 	virtio_cfg_tsc += plat_rdtsc() - t0;
 	return v;
@@ -34,7 +25,7 @@ static uint32_t cfg_read(unsigned bdf, unsigned reg)
 static void cfg_write(unsigned bdf, unsigned reg, uint32_t v)
 {
 	uint64_t t0 = plat_rdtsc();
-	vsys3(SYS_PCI_WRITE, bdf, reg, v);
+	sys3(SYS_PCI_WRITE, bdf, reg, v);
 	virtio_cfg_calls++;
 	virtio_cfg_tsc += plat_rdtsc() - t0;
 }

@@ -893,7 +893,7 @@ static void console_and_vsock_links_reach_each_vm(void **state)
 	char *log = slurp("off");
 	assert_non_null(log);
 	assert_non_null(strstr(log, "scan done"));
-	assert_null(strstr(log, "1af4"));
+	assert_null(strstr(log, "1af4 sub")); /* no virtio function: the host bridge's subsystem is 1af4 */
 	cmd_result_free(&r);
 }
 
