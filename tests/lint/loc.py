@@ -19,7 +19,7 @@ import sys
 # The budget of the monitor's core in source lines (README.md, "Size
 # budget"). Raising it is a decision: change it here and in the README in
 # the commit that needs it, saying what the lines buy.
-BUDGET = 20000
+BUDGET = 22000
 
 ROOTS = ('src/vmm', 'src/system')
 EXTS = ('.c', '.h', '.S', '.asl')
