@@ -26,8 +26,13 @@ def main():
         if not os.path.exists(os.path.join(where, lib)):
             print('%s/%s missing (the arm64 libraries: lab/deps.sh)' % (where, lib))
             return 77
+    # The x86 build's BUILD (tests/run.py sets it) must not reach the arm64
+    # make, whose own default is build/arm64.
+    env = dict(os.environ)
+    env.pop('BUILD', None)
     p = subprocess.run(['make', '-C', ROOT, '--no-print-directory', '-j2', 'ARCH=arm64',
-                        'build/arm64/vmm'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                        'build/arm64/vmm'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=env)
     out = p.stdout.decode(errors='replace')
     if p.returncode != 0:
         print(out[-4000:])
