@@ -95,7 +95,7 @@ endif
 # Keep intermediate objects (the sanitizer build's, the test guests' .o).
 .SECONDARY:
 
-.PHONY: all deps test test-fast bench bench-roundtrip clean loc tsan lint prove
+.PHONY: all deps test test-run test-fast bench bench-roundtrip clean loc tsan lint prove
 all: $(ALL_TARGETS)
 
 deps:
@@ -225,7 +225,14 @@ ALL_TEST_ITEMS = $(addprefix unit:,$(UNIT_BINS)) $(addprefix asan:,$(ASAN_BINS))
 	$(addprefix tsan:,$(TSAN_BINS)) lint:tests/lint/lint.py lint:tests/lint/loc.py \
 	prove:tests/prove/prove.py
 
-test: deps all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(TSAN_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
+# make test: what is missing installed first (deps, alone, since the build
+# needs it), then the build with one job per CPU (JOBS=N to change), then
+# the tests one after another.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory -j$(JOBS) test-run
+test-run: all $(UNIT_BINS) $(ASAN_BINS) $(KVM_BINS) $(TSAN_BINS) $(FUZZ_BINS) $(GUEST64) $(GUESTMB) $(TEST_DEPS)
 	@python3 tests/run.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) $(ALL_TEST_ITEMS)
 
 # The quick subset for working on the code: everything but the lab and the
@@ -250,11 +257,11 @@ bench-roundtrip: all
 # Each file is analysed with the flags it is built with.
 # `make test` runs it as one item (lint:tests/lint/lint.py); a second run
 # reanalyses only the files whose preprocessed text changed.
-lint test test-fast: export LINT_CPPFLAGS := $(CPPFLAGS)
-lint test test-fast: export LINT_HVB_CPPFLAGS := $(HVB_CPPFLAGS)
-lint test test-fast: export LINT_BENCH_FREEFLAGS := $(BENCH_FREEFLAGS)
-lint test test-fast: export LINT_GUEST_CFLAGS := $(GUEST_CFLAGS)
-lint test test-fast: export CLANG := $(CLANG)
+lint test test-run test-fast: export LINT_CPPFLAGS := $(CPPFLAGS)
+lint test test-run test-fast: export LINT_HVB_CPPFLAGS := $(HVB_CPPFLAGS)
+lint test test-run test-fast: export LINT_BENCH_FREEFLAGS := $(BENCH_FREEFLAGS)
+lint test test-run test-fast: export LINT_GUEST_CFLAGS := $(GUEST_CFLAGS)
+lint test test-run test-fast: export CLANG := $(CLANG)
 lint: $(GEN)
 	@python3 tests/lint/lint.py --build $(BUILD)
 	@python3 tests/lint/loc.py --check

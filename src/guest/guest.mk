@@ -84,7 +84,7 @@ endif
 TEST_ITEMS  += arm64:tests/arm64/test_guest_qemu.py
 
 # make lint analyses src/guest/arch/arm64 with these flags (tests/lint/lint.py).
-lint test test-fast: export LINT_GUEST_A64_CFLAGS := $(GUEST_A64_CFLAGS) -mgeneral-regs-only
+lint test test-run test-fast: export LINT_GUEST_A64_CFLAGS := $(GUEST_A64_CFLAGS) -mgeneral-regs-only
 
 $(A64_BUILD)/guest/obj/arch/arm64/kernel.c.o $(A64_BUILD)/guest/obj/arch/arm64/fdt.c.o \
 		$(A64_BUILD)/guest/obj/sched.c.o: \
