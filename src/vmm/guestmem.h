@@ -44,12 +44,12 @@ struct guestmem {
 /*@ predicate gm_ok(struct guestmem *gm) =
       \valid_read(gm) &&
       gm->low_size <= gm->size && gm->size <= GM_MAX_SIZE &&
-      gm->low_size <= GM_LOW_LIMIT &&
-      (gm->size > gm->low_size ==> gm->low_size == GM_LOW_LIMIT) &&
+      gm->base + gm->low_size <= GM_HIGH_BASE + GM_MAX_SIZE &&
+      (gm->size > gm->low_size ==> gm->low_size == GM_LOW_LIMIT && gm->base == 0) &&
       \valid(gm->host + (0 .. gm->size - 1));
 
     predicate gm_in_low(struct guestmem *gm, integer gpa, integer len) =
-      len > 0 && gpa + len <= gm->low_size;
+      len > 0 && gpa >= gm->base && gpa + len <= gm->base + gm->low_size;
 
     predicate gm_in_high(struct guestmem *gm, integer gpa, integer len) =
       len > 0 && gpa >= GM_HIGH_BASE &&

@@ -5,7 +5,7 @@
  *
  * What gm_ptr promises: for a guestmem that describes its mapping (gm_ok),
  * the pointer it returns is the host address of gpa in the guest-physical
- * layout of guestmem.h (low RAM at 0, the rest at 4 GiB), the whole range
+ * layout of guestmem.h (low RAM at `base`, 0 on a PC, the rest at 4 GiB), the whole range
  * [gpa, gpa + len) is inside the mapping, and it returns NULL for every
  * range that is not wholly RAM in one region, including len 0 and ranges
  * that wrap the 64-bit address space (ACSL integers do not wrap, so
@@ -30,12 +30,12 @@
 */
 
 /*@ requires gm_ok(gm);
-    assigns \result \from gm->host, gm->size, gm->low_size, gpa, len;
+    assigns \result \from gm->host, gm->size, gm->low_size, gm->base, gpa, len;
     ensures in_ram: \result != \null ==> \valid((uint8_t *)\result + (0 .. len - 1));
     ensures inside: \result != \null ==> gm_inside(gm, (uint8_t *)\result, len);
     behavior low:
       assumes gm_in_low(gm, gpa, len);
-      ensures \result == gm->host + gpa;
+      ensures \result == gm->host + (gpa - gm->base);
     behavior high:
       assumes gm_in_high(gm, gpa, len);
       ensures \result == gm->host + gm->low_size + (gpa - GM_HIGH_BASE);

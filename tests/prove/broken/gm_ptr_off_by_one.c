@@ -11,8 +11,8 @@ void *gm_ptr(const struct guestmem *gm, uint64_t gpa, uint64_t len)
 {
 	if (len == 0 || gpa + len < gpa)
 		return NULL;
-	if (gpa + len <= gm->low_size + 1)
-		return gm->host + gpa;
+	if (gpa >= gm->base && gpa - gm->base + len <= gm->low_size + 1)
+		return gm->host + (gpa - gm->base);
 	uint64_t high = gm->size - gm->low_size;
 	if (gpa >= GM_HIGH_BASE && gpa - GM_HIGH_BASE <= high &&
 	    len <= high - (gpa - GM_HIGH_BASE))
