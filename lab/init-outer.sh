@@ -6,7 +6,8 @@
 # Each step prints a "LAB: " marker; lab/run.sh reads them to tell which
 # layer failed. Options on the kernel command line:
 #   lab.test=info,guests,benchguest,linux,firmware,timing,virtio,virtio-qemu,chan,vfio,links,shell
-#                  what to run (timing:N: N runs per monitor, default 5)
+#                  what to run (timing:N: N runs per monitor, default 5;
+#                  linksboot:N: the links system booted N times, no checks)
 #   lab.virtio=LIST  the devices the virtio tests give the Linux guest
 #                  (disk,rodisk,rng,vsock,net,console; default disk,rodisk,rng; none:
 #                  no device, the guest only loads its modules)
@@ -512,7 +513,7 @@ vfio_test() {
 # before vmm can read it: vmm's register dump then shows the reset state,
 # while the trace's kvm_exit line of the shutdown still has its RIP.
 trace=/sys/kernel/tracing
-trace_events="kvm_exit kvm_inj_exception kvm_userspace_exit"
+trace_events="kvm_exit kvm_inj_exception kvm_userspace_exit kvm_unmap_hva_range"
 kvm_trace_start() {
 	[ -d $trace/events ] || mount -t tracefs nodev $trace 2>/dev/null
 	if [ ! -d $trace/events/kvm ]; then
@@ -523,11 +524,17 @@ kvm_trace_start() {
 	echo 16384 >$trace/buffer_size_kb
 	echo >$trace/trace
 	for e in $trace_events; do
-		echo 1 >$trace/events/kvm/$e/enable
+		echo 1 >$trace/events/kvm/$e/enable 2>/dev/null
 	done
 	echo 'traceoff if exit_reason == 127' >$trace/events/kvm/kvm_exit/trigger
 	echo 1 >$trace/tracing_on
 	echo "LAB: kvm trace on"
+}
+# The lab kernel's page moves so far (/proc/vmstat): huge pages collapsed
+# and split, pages migrated (compaction), which unmap guest RAM from under
+# a running VM (KVM then rebuilds its mapping on the next access).
+kvm_vmstat() {
+	echo "LAB: vmstat $1: $(grep -E '^(thp_collapse_alloc|thp_split_pmd|thp_fault_alloc|thp_fault_fallback|pgmigrate_success|compact_stall|compact_success) ' /proc/vmstat | tr '\n' ' ')khugepaged_collapsed $(cat /sys/kernel/mm/transparent_hugepage/khugepaged/pages_collapsed 2>/dev/null)"
 }
 # After the run: when a shutdown stopped the trace, the events of that
 # vCPU thread (its first 40 and its last 150) and every CPU's last 30.
@@ -544,12 +551,23 @@ kvm_trace_report() {
 		if [ -n "$task" ]; then
 			grep -F -e " $task " $t | head -n 40 | sed 's/^/LAB: trace first: /'
 			grep -F -e " $task " $t | tail -n 150 | sed 's/^/LAB: trace last: /'
+			# Every nested page fault of that vCPU on the guest page of
+			# its last one: a page it had used before faults again only
+			# if the host unmapped it in between.
+			pg=$(grep -F -e " $task " $t | grep 'reason npf' | tail -n 1 |
+				sed -n 's/.*info2 0x\([0-9a-f]\{13\}\).*/\1/p')
+			[ -z "$pg" ] || grep -F -e " $task " $t | grep "info2 0x$pg" | tail -n 20 |
+				sed 's/^/LAB: trace page: /'
 		fi
 		tail -n 30 $t | sed 's/^/LAB: trace all: /'
+		# Guest RAM unmapped by the lab kernel (THP collapse, migration):
+		# KVM's MMU notifier, in the task that moved the pages.
+		echo "LAB: kvm trace: $(grep -c 'kvm_unmap_hva_range:' $t) unmaps of guest RAM kept"
+		grep 'kvm_unmap_hva_range:' $t | tail -n 40 | sed 's/^/LAB: trace unmap: /'
 	fi
 	echo '!traceoff if exit_reason == 127' >$trace/events/kvm/kvm_exit/trigger 2>/dev/null
 	for e in $trace_events; do
-		echo 0 >$trace/events/kvm/$e/enable
+		echo 0 >$trace/events/kvm/$e/enable 2>/dev/null
 	done
 	echo >$trace/trace
 }
@@ -582,8 +600,10 @@ EOF
 links_test() {
 	links_cfg "$inner" check
 	echo "LAB: links system: $(tr '\n' ' ' <"$cfg")"
+	kvm_vmstat before
 	kvm_trace_start
 	run_vmm system "$cfg"
+	kvm_vmstat after
 	kvm_trace_report
 }
 # linksboot:N: the same system N times over, its guests without checks
@@ -602,8 +622,10 @@ links_boot() {
 	i=1
 	while [ "$i" -le "$1" ]; do
 		echo "LAB: links boot $i/$1"
+		kvm_vmstat before
 		kvm_trace_start
 		run_vmm system "$cfg"
+		kvm_vmstat after
 		kvm_trace_report
 		i=$((i + 1))
 	done
