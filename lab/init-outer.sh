@@ -302,8 +302,10 @@ tunctl -t tap0 >/dev/null && ip link set tap0 up && ip addr add 192.0.2.1/24 dev
 	rm -f /tmp/virtio.done
 	cat >"$script" <<EOF
 $peers
-$run
-echo "LAB: $mon exit status \$?"
+# The guest's console and the lab's own lines share this terminal; the
+# monitor's output goes out a whole line per write (awk's fflush), so a
+# peer's line printed at the same moment never cuts a guest's line.
+{ $run; echo "LAB: $mon exit status \$?"; } | awk '{ print; fflush() }'
 touch /tmp/virtio.done
 sleep 1
 for p in \$(pidof vsockpeer nc sleep); do kill \$p 2>/dev/null; done
