@@ -217,7 +217,7 @@ static struct exits exits_of(const char *out, const char *marker)
 		       &e.all, &e.io, &e.mmio, &e.sig, &e.other, &e.kvm);
 	if (n < 5)
 		fail_msg("cannot read '%s'", line);
-	test_note("%s: %s", marker, line);
+	test_note("%.*s: %s", (int)strcspn(marker, "\n"), marker, line);
 	if (e.all != e.io + e.mmio + e.sig + e.other)
 		fail_msg("the exits do not add up: %s", line);
 	assert_int_equal(vmm_status_after(out, marker), EDU_COUNT_OK);
