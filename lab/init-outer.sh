@@ -356,8 +356,9 @@ EOF
 # checks (ID, factorial, DMA both ways, MSI, INTx) twice, so the second run
 # shows the device handed over clean; a run whose guest aims a DMA outside
 # its RAM (the IOMMU's fault must show in this machine's log); and a second
-# vmm asking for the device while a first holds it (refused); and the
-# exits per interrupt on both paths (vfio_count below).
+# vmm asking for the device while a first holds it (refused); the
+# exits per interrupt on both paths (vfio_count below); and the device
+# given through a system description (vfio_system).
 vfio_bdf=0000:00:04.0
 # Debian's kernel as the guest, with the virtio-rng-pci (MSI-X) and the
 # e1000 (INTx) passed through: its own virtio_rng reads /dev/hwrng, its
