@@ -1088,7 +1088,7 @@ static void compare_two_runs(void **state)
 	free(text);
 	text = slurp(js);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/1\""));
+	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/2\""));
 	assert_non_null(strstr(text, "\"verdict\": \"slower\""));
 	free(text);
 
