@@ -795,7 +795,7 @@ static int select_workloads(const struct run_opts *o, const struct workload *w, 
 				hvb_buf_printf(&names, " %s", w[i].name);
 			esc_println(stderr, "hvbench: --bench: unknown workload or group '%s'; "
 					"`hvbench list` shows them:%s (groups: synthetic, mibench, "
-					"latency, disk)", tok, names.p ? names.p : "");
+					"latency, disk, monitor)", tok, names.p ? names.p : "");
 			free(names.p);
 			free(list);
 			return -1;
