@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -717,9 +718,15 @@ static const struct workload guest_only[] = {
 void run_add_guest_only(struct workload **w, size_t *n)
 {
 	size_t k = sizeof(guest_only) / sizeof(guest_only[0]);
+	struct utsname u;
+	/* The monitor's own workloads are the x86 guest's (monwl.c): the
+	 * arm64 benchmark guest has none. */
+	int x86 = uname(&u) == 0 && !strcmp(host_arch_name(u.machine), "x86_64");
+
 	*w = hvb_xrealloc(*w, (*n + k) * sizeof(**w));
-	memcpy(*w + *n, guest_only, sizeof(guest_only));
-	*n += k;
+	for (size_t i = 0; i < k; i++)
+		if (x86 || strcmp(guest_only[i].group, "monitor"))
+			(*w)[(*n)++] = guest_only[i];
 }
 
 /* The real tools the Linux guest's image carries (lab/mkinitrd.sh), each
