@@ -667,6 +667,8 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 					    sides[k]->side, t->error ? t->error : "?");
 				x->more_failed |= rc == ONE_FAILED;
 				dead[k] = 1;
+				/* Its later runs will not happen: out of the estimate. */
+				x->runs_total -= (size_t)(x->o->reps - 1 - rep);
 				if (--nlive == 0)
 					return ONE_OK;
 				continue;
