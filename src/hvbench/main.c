@@ -370,6 +370,16 @@ static int cmd_run(int argc, char **argv)
 			return usage_error("--interference measures the virtualised side; it "
 					   "cannot go with --native-only");
 		}
+#if defined(__aarch64__)
+		/* The QEMU peer's command lines are the PC's (qemu-system-x86_64,
+		 * the isa-debug-exit port, the guest's PVH entry): none of it
+		 * fits the arm64 guest yet. */
+		if (want_qemu) {
+			free(vmm);
+			return usage_error("--vmm qemu: the QEMU peer runs the x86 guest only "
+					   "(qemu-system-x86_64, PVH entry); on arm64 use vmm");
+		}
+#endif
 		if (want_qemu && o.realtime)
 			return usage_error("--realtime is vmm's real-time VM; it cannot go with "
 					   "--vmm qemu");

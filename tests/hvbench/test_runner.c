@@ -481,6 +481,38 @@ static void kvm_kind(void **state)
 	free(kind);
 }
 
+/* arm64's /proc/cpuinfo names no virtualisation flag: KVM built into the
+ * kernel (/sys/module/kvm) is the hardware's EL2; without it, none. */
+static void kvm_kind_arm64(void **state)
+{
+	char dir[] = "/tmp/hvbench-mod-XXXXXX", sub[64];
+	const char *cpuinfo = "processor\t: 0\nBogoMIPS\t: 125.00\nFeatures\t: fp asimd\n"
+			      "CPU implementer\t: 0x41\nCPU part\t: 0xd03\n";
+	char *kvm, *kind;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	host_kvm_kind(cpuinfo, dir, &kvm, &kind);
+	assert_string_equal(kvm, "none");
+	assert_string_equal(kind, "none");
+	free(kvm);
+	free(kind);
+	snprintf(sub, sizeof(sub), "%s/kvm", dir);
+	mkdir(sub, 0700);
+	host_kvm_kind(cpuinfo, dir, &kvm, &kind);
+	assert_string_equal(kvm, "EL2");
+	assert_string_equal(kind, "hardware");
+	free(kvm);
+	free(kind);
+	/* An x86 cpuinfo with the kvm module but no vmx/svm stays none. */
+	host_kvm_kind("flags : fpu\n", dir, &kvm, &kind);
+	assert_string_equal(kvm, "none");
+	free(kvm);
+	free(kind);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 static void iso_date(void **state)
 {
 	char buf[32];
@@ -566,6 +598,7 @@ int main(void)
 		cmocka_unit_test(last_line),
 		cmocka_unit_test(arch_name),
 		cmocka_unit_test(kvm_kind),
+		cmocka_unit_test(kvm_kind_arm64),
 		cmocka_unit_test(iso_date),
 	};
 
