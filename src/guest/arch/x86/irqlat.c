@@ -50,7 +50,7 @@ const struct bench_workload *guestwl_find(const char *name)
 							    &chan_ping, &chan_pong, &vrng_read,
 							    &vnet_ping, &vnet_pong, &vnet_bulk,
 							    &vnet_sink, &vsock_ping, &vsock_pong,
-							    &vsock_bulk, &vsock_sink};
+							    &vsock_bulk, &vsock_sink, &portio_loop};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (fmt_streq(name, all[i]->name))
 			return all[i];
