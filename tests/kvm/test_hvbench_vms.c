@@ -38,7 +38,7 @@ static void neighbour_measured_and_reported(void **state)
 	run_cmd(argv, 300, &r);
 	test_note("status %d\n%.1500s\n%.1500s", r.status, r.out, r.err);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "interference: a memory-heavy neighbour VM on CPU"));
+	assert_non_null(strstr(r.out, "interference: neighbours memory: memory: a benchmark guest VM"));
 	assert_non_null(strstr(r.err, "virt+neighbour"));
 	snprintf(path, sizeof(path), "%s/results.json", dir);
 	char *j = slurp(path);
