@@ -211,7 +211,9 @@ long long nb_working_set(long long llc_bytes)
 
 static void fmt_bytes(char *buf, size_t n, long long v)
 {
-	if (v >= (1LL << 20) && v % (1LL << 20) == 0)
+	if (v <= 0) /* not recorded (a file from elsewhere) */
+		snprintf(buf, n, "? MiB");
+	else if (v >= (1LL << 20) && v % (1LL << 20) == 0)
 		snprintf(buf, n, "%lld MiB", v >> 20);
 	else
 		snprintf(buf, n, "%lld KiB", v >> 10);
