@@ -186,6 +186,7 @@ struct ctx {
 	const struct hvb_config *cfg; /* the run's, for the neighbours' choice */
 	double nb_cpu_s[NB_MAX];      /* CPU time of each neighbour, so far */
 	struct runner sys;     /* channel-ping, net-*: two guests under `vmm system` */
+	struct runner sys_nb;  /* --interference: the same, beside the neighbours */
 	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
 	char sys_cfg[4200];    /* the description it runs, written per run */
 	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
@@ -398,7 +399,7 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 
 	while (params[np])
 		np++;
-	if (rn == &x->sys && write_pair_cfg(x, pair_find(r->benchmark), params, np)) {
+	if ((rn == &x->sys || rn == &x->sys_nb) && write_pair_cfg(x, pair_find(r->benchmark), params, np)) {
 		hvb_result_set_error(r, "cannot write %s's description %s: %s", r->benchmark,
 				     x->sys_cfg[0] ? x->sys_cfg : "(no folder)", strerror(errno));
 		return ONE_FAILED;
@@ -442,7 +443,7 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 	if (rc == ONE_OK && !warm)
 		hvb_side_add_dist(rn == &x->virt_b		     ? &x->ab->results[x->cur].virt
 				  : !strcmp(rn->side, "native") ? &r->native
-				  : rn == &x->virt_nb	     ? &r->virt_nb
+				  : rn == &x->virt_nb || rn == &x->sys_nb ? &r->virt_nb
 								     : &r->virt,
 				  s.value, &s.dist);
 	runner_run_free(&res);
@@ -468,7 +469,7 @@ static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
 	if (x->ab && n && sides[n - 1] == &x->virt)
 		sides[n++] = &x->virt_b;
 	if (r->has_nb)
-		sides[n++] = &x->virt_nb;
+		sides[n++] = pair_find(r->benchmark) ? &x->sys_nb : &x->virt_nb;
 	return n;
 }
 
@@ -495,7 +496,7 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 			progress(x, bi, nb, r->benchmark, what, sides[k]->side);
 			struct nb_set nbs = {0};
 			char why[512];
-			if (sides[k] == &x->virt_nb &&
+			if ((sides[k] == &x->virt_nb || sides[k] == &x->sys_nb) &&
 			    nb_start(&nbs, x->cfg, x->o->vmm, x->o->guest_image, x->o->bench_path,
 				     why, sizeof(why))) {
 				hvb_result_set_error(r, "%s: check that `%s run --kernel %s` works",
@@ -1020,11 +1021,17 @@ int run_main(const struct run_opts *o)
 		x.cfg = &d.config;
 		for (size_t k = 0; k < NB_MAX; k++)
 			x.nb_cpu_s[k] = (double)NAN;
-		/* The two-VM workloads already run two VMs: no neighbour on top; nor
-		 * beside the device workloads, whose guest needs its devices. */
-		for (size_t i = 0; i < d.nresults; i++)
-			d.results[i].has_nb = !pair_find(d.results[i].benchmark) &&
-					      !devwl_is_device(&d.results[i]);
+		/* Every latency workload, the two-VM round trips (channel-ping,
+		 * net-ping, vsock-ping) too, with both their VMs beside the
+		 * neighbours; not the two-VM streams, already two VMs' load,
+		 * nor the device workloads, whose guest needs its devices. */
+		x.sys_nb = x.sys;
+		x.sys_nb.side = "virt+neighbour";
+		for (size_t i = 0; i < d.nresults; i++) {
+			struct hvb_result *r = &d.results[i];
+			r->has_nb = !devwl_is_device(r) &&
+				    (!pair_find(r->benchmark) || !strcmp(r->group, "latency"));
+		}
 	}
 
 	if (o->ab_new && x.have_virt) {

@@ -178,6 +178,37 @@ static void chosen_neighbours_run_and_stop(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A two-VM round trip is a latency workload too: both its VMs are
+ * measured again beside the neighbour. */
+static void channel_ping_beside_neighbour(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip_because("the neighbour needs a second CPU");
+	char dir[] = "/tmp/hvb-nbch-XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	const char *argv[] = {build_path("hvbench"), "run", "--interference=io", "--bench",
+			      "channel-ping", "--reps", "1", "--out", dir, NULL};
+	struct cmd_result r;
+	run_cmd(argv, 300, &r);
+	test_note("status %d\n%.1500s\n%.1500s", r.status, r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(neighbours_left(), 0);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	char *j = slurp(path);
+	assert_non_null(j);
+	const char *res = strstr(j, "\"benchmark\": \"channel-ping\"");
+	assert_non_null(res);
+	assert_non_null(strstr(res, "\"virt_neighbour\": {"));
+	assert_non_null(strstr(res, "\"neighbour_change_pct\": "));
+	assert_true(cpu_seconds(j, "io") > 0.1);
+	cmd_result_free(&r);
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The io neighbour's load: port I/O in a loop, each access an exit that
  * the monitor answers (the host bridge's ID comes back). */
 static void port_io_loop_exits(void **state)
@@ -220,6 +251,7 @@ int main(void)
 		cmocka_unit_test(refused_with_native_only),
 		cmocka_unit_test(chosen_neighbours_run_and_stop),
 		cmocka_unit_test(port_io_loop_exits),
+		cmocka_unit_test(channel_ping_beside_neighbour),
 	};
 	return cmocka_run_group_tests_name("interference", tests, NULL, NULL);
 }
