@@ -25,6 +25,12 @@ extern const struct bench_workload vsock_ping, vsock_pong, vsock_bulk, vsock_sin
 /* x86 only (arch/x86/portio.c): port I/O in a loop, the io neighbour. */
 extern const struct bench_workload portio_loop;
 
+/* x86 monwl.c: what the monitor decides (start-up, exit round trips, its
+ * memory), run under every monitor. */
+extern const struct bench_workload mon_start_entry, mon_start_wl, mon_exit_port, mon_exit_uart,
+	mon_exit_pci, mon_memory;
+void monwl_init(const struct guest_info *gi);
+
 /* The guest-only workload called `name`, or NULL. */
 const struct bench_workload *guestwl_find(const char *name);
 /* Hands the kernel's information block to the workloads. */

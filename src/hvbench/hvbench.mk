@@ -41,14 +41,15 @@ $(BUILD)/hvbench: $(BUILD)/hvbench-obj/src/hvbench/main.o $(HVB_OBJS)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(HVB_LIBS)
 
-$(BUILD)/tests/hvbench/%: tests/hvbench/%.c $(HVB_OBJS) $(TEST_LIB) tests/common/testlib.h
+$(BUILD)/tests/hvbench/%: tests/hvbench/%.c $(HVB_OBJS) $(TEST_LIB) tests/common/testlib.h \
+		tests/hvbench/hvbtest.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) -Itests/common $(CFLAGS) -o $@ $< $(TEST_LIB) \
 		$(HVB_OBJS) -lcmocka $(HVB_LIBS)
 
 $(BUILD)/asan/tests/hvbench/%: tests/hvbench/%.c $(HVB_ASAN_OBJS) $(TEST_LIB) \
-		tests/common/testlib.h
+		tests/common/testlib.h tests/hvbench/hvbtest.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) -Itests/common $(CFLAGS) $(SANFLAGS) -o $@ $< \

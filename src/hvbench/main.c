@@ -34,7 +34,8 @@ static const char usage_text[] =
 	"\n"
 	"run options:\n"
 	"  --bench LIST       comma-separated workloads or groups (synthetic, mibench,\n"
-	"                     latency); default: all that `bench list` shows\n"
+	"                     latency, disk, monitor); default: all that `bench list`\n"
+	"                     shows and, with a guest, the guest-only ones\n"
 	"  --reps N           measured repetitions per side (default 10), after one\n"
 	"                     discarded warm-up run per side\n"
 	"  --native-only      do not run the virtualised side\n"
@@ -48,7 +49,10 @@ static const char usage_text[] =
 	"  --vmm PATH|qemu    the monitor (default: vmm beside hvbench); qemu runs the\n"
 	"                     guest under QEMU/KVM instead, as a peer (the bare guest\n"
 	"                     through its PVH entry; the -cpu model and machine are\n"
-	"                     probed once and recorded in results.json)\n"
+	"                     probed once and recorded in results.json); given again\n"
+	"                     (--vmm build/vmm --vmm qemu), every monitor's runs are\n"
+	"                     interleaved with the native ones and the table has a\n"
+	"                     column per monitor (bare guest only)\n"
 	"  --force            boot a Linux guest even on a software KVM (PVM), where\n"
 	"                     its kernel code is emulated and a boot takes hours\n"
 	"  --realtime         run the measured VM as a real-time VM (vmm run --realtime\n"
@@ -269,6 +273,16 @@ static int cmd_run(int argc, char **argv)
 		case 'm':
 			if (!*optarg)
 				return usage_error("--vmm: expected the path of the monitor, or qemu");
+			if (gave_vmm) { /* a further monitor, interleaved with the first */
+				if (o.nmore >= RUN_MAX_MONITORS - 1) {
+					free(vmm);
+					return usage_error("--vmm: at most %d monitors in one run",
+							   RUN_MAX_MONITORS);
+				}
+				o.more[o.nmore].monitor = strcmp(optarg, "qemu") ? "vmm" : "qemu";
+				o.more[o.nmore++].path = optarg; /* qemu: found below */
+				break;
+			}
 			want_qemu = !strcmp(optarg, "qemu");
 			gave_vmm = 1;
 			free(vmm);
@@ -378,6 +392,24 @@ static int cmd_run(int argc, char **argv)
 					   "HVBENCH_GUEST_IMAGE", o.kernel ? "kernel" : "initrd");
 		}
 	}
+	if (o.nmore) {
+		/* Several monitors run the same bare guest side by side. */
+		const char *clash = strcmp(o.guest, "bare") ? "--guest linux"
+				  : o.realtime ? "--realtime" : o.interference ? "--interference"
+				  : o.native_only ? "--native-only" : NULL;
+		if (clash) {
+			free(vmm);
+			return usage_error("--vmm given more than once runs several monitors with the "
+					   "bare guest; it cannot go with %s", clash);
+		}
+	}
+	char *more_qemu = NULL;
+	for (size_t k = 0; k < o.nmore; k++)
+		if (!strcmp(o.more[k].monitor, "qemu")) {
+			if (!more_qemu)
+				more_qemu = find_qemu();
+			o.more[k].path = more_qemu;
+		}
 	bench = env_or_beside("HVBENCH_BENCH", "bench");
 	if (want_qemu) {
 		vmm = find_qemu();
@@ -392,6 +424,7 @@ static int cmd_run(int argc, char **argv)
 	o.guest_image = image;
 	o.realtool = realtool;
 	rc = run_main(&o);
+	free(more_qemu);
 	free(bench);
 	free(vmm);
 	free(image);

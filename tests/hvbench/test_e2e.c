@@ -1069,6 +1069,77 @@ static void bare_guest_under_qemu(void **state)
 	cmd_result_free(&r);
 }
 
+/* --vmm given twice: fake vmm (10% slower than native) and fake QEMU (20%)
+ * interleaved with the native runs in one run; vmm's document in the
+ * folder, QEMU's in DIR/qemu, the same native samples in both; the table
+ * with a column per monitor on stdout and in monitors.md/.json, QEMU
+ * against vmm `slower` on the constant samples; the start-up workload gets
+ * the host's time (t0=) on its command line; the PCI read that the fake
+ * QEMU's guest calls UNAVAILABLE is not_available there, never a number,
+ * and not a failure of the run. */
+static void two_monitors_one_run(void **state)
+{
+	const char *out = tmp_path("twomon"), *log = tmp_path("twomon-argv");
+	const char *args[] = {"run", "--vmm", FAKE_VMM, "--vmm", "qemu", "--bench",
+			      "alpha,startup-entry,exit-pci", "--reps", "4", "--out", out, NULL};
+	struct cmd_result r;
+	json_t *j, *q, *pci;
+	char *md, *words, *line;
+
+	(void)state;
+	skip_without_tools();
+	setenv("HVBENCH_QEMU", "tests/hvbench/fake_qemu.sh", 1);
+	setenv("FAKE_ARGV_LOG", log, 1);
+	unlink(log);
+	hvbench(&r, args);
+	unsetenv("FAKE_ARGV_LOG");
+	setenv("HVBENCH_QEMU", FAKE_LINUX, 1);
+	if (r.status != 0)
+		fail_msg("exit %d; stderr: %s", r.status, r.err);
+	assert_non_null(strstr(r.err, "rep 1/4 virt (vmm)"));
+	assert_non_null(strstr(r.err, "rep 1/4 virt (qemu)"));
+	j = load_results(out);
+	q = load_results(tmp_path("twomon/qemu"));
+	assert_int_equal(nsamples(result_of(j, "alpha"), "native"), 4);
+	assert_int_equal(nsamples(result_of(q, "alpha"), "native"), 4);
+	assert_int_equal(nsamples(result_of(j, "alpha"), "virt"), 4);
+	assert_int_equal(nsamples(result_of(q, "alpha"), "virt"), 4);
+	assert_int_equal(nsamples(result_of(q, "startup-entry"), "virt"), 4);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(q, "config"),
+							      "monitor")), "qemu");
+	assert_int_equal(nsamples(result_of(j, "exit-pci"), "virt"), 4);
+	pci = result_of(q, "exit-pci");
+	assert_string_equal(json_string_value(json_object_get(pci, "status")), "not_available");
+	assert_int_equal(nsamples(pci, "virt"), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(pci, "error")),
+			       "not available on qemu: no PCI host bridge"));
+	json_decref(j);
+	json_decref(q);
+	/* The host's spawn time reaches the start-up workload's command line. */
+	words = slurp(log);
+	assert_non_null(words);
+	assert_non_null(strstr(words, "run startup-entry t0="));
+	free(words);
+	/* The rows of the last table, the one with a column per monitor. */
+	line = strstr(r.out, "one column per monitor\n");
+	assert_non_null(line);
+	line = strstr(line, "\nstartup-entry ");
+	assert_non_null(line);
+	assert_true(strstr(line, "slower") && strstr(line, "slower") < strchr(line + 1, '\n'));
+	line = strstr(strstr(r.out, "one column per monitor\n"), "\nexit-pci ");
+	assert_non_null(line);
+	assert_true(strstr(line, "not available") < strchr(line + 1, '\n'));
+	md = slurp(tmp_path("twomon/monitors.md"));
+	assert_non_null(md);
+	assert_non_null(strstr(md, "| benchmark | metric | native | vmm | qemu | qemu vs vmm |"));
+	free(md);
+	md = slurp(tmp_path("twomon/monitors.json"));
+	assert_non_null(md);
+	assert_non_null(strstr(md, "\"schema\": \"hvbench-monitors/1\""));
+	free(md);
+	cmd_result_free(&r);
+}
+
 /* hvbench compare on two real results folders: a folder against itself is
  * no change anywhere (exit 0); a run whose monitor is 30% slower instead of
  * 10% is slower on both workloads (exit 1, the CI gate), but not beyond a
@@ -1119,7 +1190,7 @@ static void compare_two_runs(void **state)
 	free(text);
 	text = slurp(js);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/1\""));
+	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/2\""));
 	assert_non_null(strstr(text, "\"verdict\": \"slower\""));
 	free(text);
 
@@ -1174,6 +1245,7 @@ int main(void)
 		cmocka_unit_test(linux_guest_under_vmm),
 		cmocka_unit_test(linux_guest_under_qemu),
 		cmocka_unit_test(bare_guest_under_qemu),
+		cmocka_unit_test(two_monitors_one_run),
 		cmocka_unit_test(compare_two_runs),
 		cmocka_unit_test(linux_refused_on_software_kvm),
 	};
