@@ -553,6 +553,17 @@ for t in $(echo "$tests" | tr ',' ' '); do
 			echo "LAB: benchguest $w"
 			run_vmm run --kernel /lab/guests/benchguest.elf --cmdline "$w"
 		done
+		# The same guest as a real-time VM under SVM: HLT and PAUSE
+		# exits disabled (KVM_CAP_X86_DISABLE_EXITS), the vCPU pinned
+		# at SCHED_FIFO, RAM locked. The guest's HLT then stays in
+		# guest mode, and its LAPIC timer (timer-latency's sleeps) and
+		# the GPIO's MSI must still wake it; on PVM a halted guest is
+		# emulated by the host either way.
+		for w in "run timer-latency loops=20" "run irq-latency-irqfd loops=50"; do
+			echo "LAB: benchguest realtime $w"
+			run_vmm run --realtime --pin 0 --exits disable --kick-stats \
+				--kernel /lab/guests/benchguest.elf --cmdline "$w"
+		done
 		;;
 	linux)
 		echo "LAB: inner cmdline: $inner"

@@ -5,6 +5,7 @@
 #include "compare.h"
 #include "escape.h"
 #include "report.h"
+#include "neighbour.h"
 #include "run.h"
 #include "runner.h"
 
@@ -59,9 +60,14 @@ static const char usage_text[] =
 	"  --io-apart         device workloads: the guest's I/O threads on another CPU\n"
 	"                     than its vCPU (vmm --io-cpus); by default they share it,\n"
 	"                     which measured faster for large requests on 2 CPUs\n"
-	"  --interference     measure the virtualised side twice: alone and with a\n"
-	"                     memory-heavy neighbour VM on another CPU (the study's\n"
-	"                     future work: several VMs at once); bare guest only\n"
+	"  --interference[=LIST]\n"
+	"                     measure the virtualised side twice: alone and beside\n"
+	"                     neighbours (the study's future work: several VMs at\n"
+	"                     once); bare guest only. LIST, comma separated:\n"
+	"                     memory (the default: a VM streaming through 64 MiB),\n"
+	"                     llc (a VM streaming through twice the last-level\n"
+	"                     cache), io (a VM doing port I/O in a loop), host (a\n"
+	"                     host process on the measured CPU's SMT sibling)\n"
 	"  --size small|large workload size preset (default: the workloads' defaults)\n"
 	"  --out DIR          results folder (default results/YYYYmmdd-HHMMSS, UTC)\n"
 	"  --json FILE        also write results.json to FILE\n"
@@ -196,7 +202,7 @@ static int cmd_run(int argc, char **argv)
 		{"kernel", required_argument, NULL, OPT_KERNEL},
 		{"initrd", required_argument, NULL, OPT_INITRD},
 		{"force", no_argument, NULL, OPT_FORCE},
-		{"interference", no_argument, NULL, OPT_INTERFERENCE},
+		{"interference", optional_argument, NULL, OPT_INTERFERENCE},
 		{"io-apart", no_argument, NULL, OPT_IO_APART},
 		{"realtime", no_argument, NULL, OPT_REALTIME},
 		{"ab", required_argument, NULL, OPT_AB},
@@ -227,9 +233,13 @@ static int cmd_run(int argc, char **argv)
 		case OPT_REALTIME:
 			o.realtime = 1;
 			break;
-		case OPT_INTERFERENCE:
+		case OPT_INTERFERENCE: {
+			char why[256];
+			if (nb_parse(optarg, &o.nb_kinds, why, sizeof(why)))
+				return usage_error("%s", why);
 			o.interference = 1;
 			break;
+		}
 		case OPT_IO_APART:
 			o.io_apart = 1;
 			break;

@@ -11,6 +11,7 @@
 #include "escape.h"
 #include "host.h"
 #include "hvbench.h"
+#include "neighbour.h"
 #include "qemu.h"
 #include "report.h"
 #include "result.h"
@@ -184,7 +185,10 @@ struct ctx {
 	struct hvb_doc *ab;    /* --ab: NEW's document, results as the main one's */
 	size_t cur;            /* the workload being run (its index) */
 	int nb_cpu;            /* the neighbour's CPU (also channel-pong's) */
+	const struct hvb_config *cfg; /* the run's, for the neighbours' choice */
+	double nb_cpu_s[NB_MAX];      /* CPU time of each neighbour, so far */
 	struct runner sys;     /* channel-ping, net-*: two guests under `vmm system` */
+	struct runner sys_nb;  /* --interference: the same, beside the neighbours */
 	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
 	char sys_cfg[4200];    /* the description it runs, written per run */
 	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
@@ -455,7 +459,8 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		pv[np] = NULL;
 		params = pv;
 	}
-	if (rn == &x->sys && write_pair_cfg(x, pair_find(r->benchmark), params, np)) {
+	if ((rn == &x->sys || rn == &x->sys_nb) &&
+	    write_pair_cfg(x, pair_find(r->benchmark), params, np)) {
 		hvb_result_set_error(r, "cannot write %s's description %s: %s", r->benchmark,
 				     x->sys_cfg[0] ? x->sys_cfg : "(no folder)", strerror(errno));
 		return ONE_FAILED;
@@ -525,57 +530,11 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 	if (rc == ONE_OK && !warm)
 		hvb_side_add_dist(rn == &x->virt_b		     ? &x->ab->results[x->cur].virt
 				  : !strcmp(rn->side, "native") ? &r->native
-				  : rn == &x->virt_nb	     ? &r->virt_nb
+				  : rn == &x->virt_nb || rn == &x->sys_nb ? &r->virt_nb
 								     : &r->virt,
 				  s.value, &s.dist);
 	runner_run_free(&res);
 	return rc;
-}
-
-/* The --interference neighbour: a benchmark guest streaming through a
- * 64 MiB buffer (far larger than the caches) on its own CPU, for as long
- * as it is needed. Returns its pid, or -1. */
-#define NEIGHBOUR_CMDLINE "run memory total_size=16000G block_size=64M oper=write"
-#define NEIGHBOUR_SETTLE_NS 300000000L /* boot and reach its loop */
-
-static pid_t neighbour_start(const struct ctx *x)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		cpu_set_t set;
-		int nul = open("/dev/null", O_RDWR);
-		CPU_ZERO(&set);
-		CPU_SET((size_t)x->nb_cpu, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with hvbench */
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(nul, 2);
-		}
-		execl(x->o->vmm, "vmm", "run", "--kernel", x->o->guest_image, "--mem", "256M",
-		      "--cmdline", NEIGHBOUR_CMDLINE, (char *)NULL);
-		_exit(127);
-	}
-	setpgid(pid, pid); /* as the child does: runner_stop signals the group */
-	struct timespec t = {0, NEIGHBOUR_SETTLE_NS};
-	nanosleep(&t, NULL);
-	int st;
-	if (waitpid(pid, &st, WNOHANG) == pid) { /* it should run until stopped */
-		errno = ECHILD;
-		return -1;
-	}
-	return pid;
-}
-
-/* SIGTERM, then SIGKILL after the grace period: a neighbour that ignores
- * SIGTERM must not hang the run. */
-static void neighbour_stop(pid_t pid)
-{
-	runner_stop(pid);
 }
 
 /* The runners of one workload, in the order its runs interleave: native
@@ -611,7 +570,7 @@ static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
 	if (x->ab && n && sides[n - 1] == &x->virt)
 		sides[n++] = &x->virt_b;
 	if (r->has_nb)
-		sides[n++] = &x->virt_nb;
+		sides[n++] = pair_find(r->benchmark) ? &x->sys_nb : &x->virt_nb;
 	return n;
 }
 
@@ -648,15 +607,24 @@ static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, siz
 			else
 				snprintf(what, sizeof(what), "rep %d/%d", rep + 1, x->o->reps);
 			progress(x, bi, nb, r->benchmark, what, sides[k]->side);
-			pid_t nbp = sides[k] == &x->virt_nb ? neighbour_start(x) : 0;
-			if (nbp < 0) {
-				hvb_result_set_error(r, "the neighbour VM did not start or ended "
-						     "at once (%s): check that `%s run --kernel %s` works",
-						     strerror(errno), x->o->vmm, x->o->guest_image);
+			struct nb_set nbs = {0};
+			char why[512];
+			if ((sides[k] == &x->virt_nb || sides[k] == &x->sys_nb) &&
+			    nb_start(&nbs, x->cfg, x->o->vmm, x->o->guest_image, x->o->bench_path,
+				     why, sizeof(why))) {
+				hvb_result_set_error(r, "%s: check that `%s run --kernel %s` works",
+						     why, x->o->vmm, x->o->guest_image);
+				esc_println(stderr, "hvbench: %s failed: %s", r->benchmark, r->error);
 				return ONE_FAILED;
 			}
 			rc = one_run(x, sides[k], r, rep < 0);
-			neighbour_stop(nbp);
+			/* A neighbour that ended part way leaves a run measured
+			 * beside less than was asked for: not a sample. */
+			if (rc == ONE_OK && nb_check(&nbs, why, sizeof(why))) {
+				hvb_result_set_error(r, "%s: %s", sides[k]->side, why);
+				rc = ONE_FAILED;
+			}
+			nb_stop(&nbs, x->nb_cpu_s);
 			/* A monitor that cannot run it (the guest said so), or a
 			 * further monitor that failed it: that side stops, the
 			 * others go on, each monitor's result saying why. */
@@ -764,6 +732,52 @@ const char *run_linux_refusal(const char *kind, const char *kvm)
 		 "on a host with VT-x/AMD-V (the nested lab, docs/lab.md, proves it works), or "
 		 "give --force to boot anyway", kvm ? kvm : "unknown");
 	return why;
+}
+
+/* --interference=LIST: the last-level cache and working set (llc, host)
+ * and the host neighbour's CPU (host), into c. Returns 0, or -1 after
+ * saying why (a host that does not describe itself: a configuration
+ * error, before any run). */
+static int plan_neighbours(const struct run_opts *o, struct hvb_config *c, int cpu)
+{
+	char path[512], names[64];
+	cpu_set_t set;
+
+	c->nb_kinds = o->nb_kinds ? o->nb_kinds : HVB_NB_MEMORY;
+	nb_names(c->nb_kinds, names, sizeof(names));
+	if (c->nb_kinds & (HVB_NB_LLC | HVB_NB_HOST)) {
+		c->nb_llc_bytes = nb_llc("/sys", cpu, &c->nb_llc_level, path, sizeof(path));
+		if (c->nb_llc_bytes < 0) {
+			esc_println(stderr, "hvbench: --interference=%s: sysfs gives no cache size "
+					"for CPU %d (/sys/devices/system/cpu/cpu%d/cache/index*/size)",
+				    names, cpu < 0 ? 0 : cpu, cpu < 0 ? 0 : cpu);
+			return -1;
+		}
+		c->nb_llc_source = hvb_xstrdup(path);
+		c->nb_ws_bytes = nb_working_set(c->nb_llc_bytes);
+		if (c->nb_ws_bytes > NB_WS_MAX) {
+			esc_println(stderr, "hvbench: --interference=%s: the last-level cache (%s) "
+					"is %lld MiB; twice that is more than a neighbour VM is "
+					"given (%lld MiB)", names, path, c->nb_llc_bytes >> 20,
+				    NB_WS_MAX >> 20);
+			return -1;
+		}
+	}
+	if (c->nb_kinds & HVB_NB_HOST) {
+		if (sched_getaffinity(0, sizeof(set), &set))
+			CPU_ZERO(&set);
+		c->nb_host_cpu = nb_host_cpu("/sys", cpu, &set, &c->nb_host_rel);
+		if (c->nb_host_cpu < 0) {
+			esc_println(stderr, "hvbench: --interference=%s: the host neighbour needs "
+					"a CPU beside CPU %d", names, cpu);
+			return -1;
+		}
+	}
+	struct hvb_buf b = {0};
+	nb_describe(&b, c);
+	esc_println(stderr, "hvbench: --interference=%s: %s", names, b.p);
+	free(b.p);
+	return 0;
 }
 
 static const char *signame(int sig)
@@ -1311,11 +1325,25 @@ int run_main(const struct run_opts *o)
 		x.virt_nb.side = "virt+neighbour";
 		d.config.interference = 1;
 		d.config.nb_cpu = x.nb_cpu;
-		/* The two-VM workloads already run two VMs: no neighbour on top; nor
-		 * beside the device workloads, whose guest needs its devices. */
-		for (size_t i = 0; i < d.nresults; i++)
-			d.results[i].has_nb = !pair_find(d.results[i].benchmark) &&
-					      !devwl_is_device(&d.results[i]);
+		if (plan_neighbours(o, &d.config, cpu)) {
+			free(is_tool);
+			hvb_doc_free(&d);
+			return 2;
+		}
+		x.cfg = &d.config;
+		for (size_t k = 0; k < NB_MAX; k++)
+			x.nb_cpu_s[k] = (double)NAN;
+		/* Every latency workload, the two-VM round trips (channel-ping,
+		 * net-ping, vsock-ping) too, with both their VMs beside the
+		 * neighbours; not the two-VM streams, already two VMs' load,
+		 * nor the device workloads, whose guest needs its devices. */
+		x.sys_nb = x.sys;
+		x.sys_nb.side = "virt+neighbour";
+		for (size_t i = 0; i < d.nresults; i++) {
+			struct hvb_result *r = &d.results[i];
+			r->has_nb = !devwl_is_device(r) &&
+				    (!pair_find(r->benchmark) || !strcmp(r->group, "latency"));
+		}
 	}
 
 	if (o->ab_new && x.have_virt) {
@@ -1470,6 +1498,7 @@ int run_main(const struct run_opts *o)
 	 * is incomplete; later ones stay not_run. */
 	for (size_t i = 0; i < d.nresults; i++)
 		hvb_result_finish(&d.results[i], i == stopped_at);
+	memcpy(d.config.nb_cpu_s, x.nb_cpu_s, sizeof(d.config.nb_cpu_s));
 	if (finish(o, &d, dir, dir_ok))
 		any_failed = 1;
 	if (!dir_ok)

@@ -30,6 +30,7 @@ struct run_opts {
 	int force;           /* --force: boot a Linux guest on a software KVM */
 	int realtime;        /* --realtime: the measured VM is a real-time VM */
 	int interference;    /* --interference: also measure beside a neighbour VM */
+	unsigned nb_kinds;   /* --interference=LIST: HVB_NB_* bits (neighbour.h) */
 	int io_apart;        /* --io-apart: device I/O threads off the vCPU's CPU */
 	const char *size;  /* "small", "large" or NULL */
 	const char *out_dir;

@@ -674,6 +674,35 @@ static void native_only(void **state)
 	cmd_result_free(&r);
 }
 
+/* A neighbour that ends at once (the fake monitor refuses --mem) fails
+ * the workload with its name, rather than measuring beside nothing. */
+static void neighbour_that_ends_fails(void **state)
+{
+	const char *args[] = {"run", "--interference=io", "--bench", "alpha", "--reps", "1",
+			      "--out", tmp_path("r-nb"), NULL};
+	struct cmd_result r;
+	json_t *j;
+	const char *err;
+
+	(void)state;
+	skip_without_tools();
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip_because("the neighbour needs a second CPU");
+	hvbench(&r, args);
+	test_note("status %d\n%.2000s", r.status, r.err);
+	assert_int_equal(r.status, 1);
+	j = load_results(tmp_path("r-nb"));
+	assert_string_equal(status_of(j, "alpha"), "failed");
+	err = json_string_value(json_object_get(result_of(j, "alpha"), "error"));
+	assert_non_null(err);
+	assert_non_null(strstr(err, "the io neighbour ended (exit status 2)"));
+	json_t *itf = json_object_get(json_object_get(j, "config"), "interference");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(itf, "neighbours"), 0)),
+			    "io");
+	json_decref(j);
+	cmd_result_free(&r);
+}
+
 struct usage_case {
 	const char *args[8];
 	const char *msg;
@@ -689,6 +718,8 @@ static void usage_errors(void **state)
 		 "--kernel /nonexistent: No such file"},
 		{{"run", "--guest", "windows"}, "--guest 'windows'"},
 		{{"run", "--vmm", "qemu", "--interference"}, "cannot go with --vmm qemu"},
+		{{"run", "--interference=llc,cache"}, "unknown neighbour 'cache'"},
+		{{"run", "--interference=io,"}, "ends with a comma"},
 		{{"run", "--kernel", FAKE_BENCH}, "--kernel is for --guest linux"},
 		{{"run", "--size", "huge"}, "--size 'huge'"},
 		{{"run", "--cpu", "-1"}, "--cpu '-1'"},
@@ -1207,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(channel_ping_temp_files),
 		cmocka_unit_test(native_only),
 		cmocka_unit_test(usage_errors),
+		cmocka_unit_test(neighbour_that_ends_fails),
 		cmocka_unit_test(help_version_list),
 		cmocka_unit_test(unwritable_folder),
 		cmocka_unit_test(sigint_keeps_results),

@@ -53,7 +53,7 @@ const struct bench_workload *guestwl_find(const char *name)
 							    &vsock_bulk, &vsock_sink,
 							    &mon_start_entry, &mon_start_wl,
 							    &mon_exit_port, &mon_exit_uart,
-							    &mon_exit_pci, &mon_memory};
+							    &mon_exit_pci, &mon_memory, &portio_loop};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (fmt_streq(name, all[i]->name))
 			return all[i];
