@@ -6,7 +6,8 @@
 # Each step prints a "LAB: " marker; lab/run.sh reads them to tell which
 # layer failed. Options on the kernel command line:
 #   lab.test=info,guests,benchguest,linux,firmware,timing,virtio,virtio-qemu,chan,vfio,links,shell
-#                  what to run (timing:N: N runs per monitor, default 5)
+#                  what to run (timing:N: N runs per monitor, default 5;
+#                  linksboot:N: the links system booted N times, no checks)
 #   lab.virtio=LIST  the devices the virtio tests give the Linux guest
 #                  (disk,rodisk,rng,vsock,net,console; default disk,rodisk,rng; none:
 #                  no device, the guest only loads its modules)
@@ -507,17 +508,90 @@ vfio_test() {
 # off; b is restarted once (on_exit = "restart") and a does its part again
 # with the new b, after seeing its carrier go off and come back. The
 # system ends when a, c and b's second run have ended.
-links_test() {
+# The KVM trace of a links run (tracefs; the kvm module's tracepoints):
+# every VM exit, exception KVM injects and exit to vmm, in the lab
+# kernel's ring buffer (16 MiB a CPU, the newest events kept). The first shutdown exit (SVM exit code 0x7f: the guest
+# triple-faulted) stops the trace, so what led to it stays in the buffer.
+# It is needed because on AMD KVM answers a shutdown by resetting the vCPU
+# (the VMCB is undefined after one; Linux's svm.c shutdown_interception)
+# before vmm can read it: vmm's register dump then shows the reset state,
+# while the trace's kvm_exit line of the shutdown still has its RIP.
+trace=/sys/kernel/tracing
+trace_events="kvm_exit kvm_inj_exception kvm_userspace_exit kvm_unmap_hva_range"
+kvm_trace_start() {
+	[ -d $trace/events ] || mount -t tracefs nodev $trace 2>/dev/null
+	if [ ! -d $trace/events/kvm ]; then
+		echo "LAB: kvm trace unavailable (no tracefs or no kvm events)"
+		return
+	fi
+	echo 0 >$trace/tracing_on
+	echo 16384 >$trace/buffer_size_kb
+	echo >$trace/trace
+	for e in $trace_events; do
+		echo 1 >$trace/events/kvm/$e/enable 2>/dev/null
+	done
+	echo 'traceoff if exit_reason == 127' >$trace/events/kvm/kvm_exit/trigger
+	echo 1 >$trace/tracing_on
+	echo "LAB: kvm trace on"
+}
+# The lab kernel's page moves so far (/proc/vmstat): huge pages collapsed
+# and split, pages migrated (compaction), which unmap guest RAM from under
+# a running VM (KVM then rebuilds its mapping on the next access).
+kvm_vmstat() {
+	echo "LAB: vmstat $1: $(grep -E '^(thp_collapse_alloc|thp_split_pmd|thp_fault_alloc|thp_fault_fallback|pgmigrate_success|compact_stall|compact_success) ' /proc/vmstat | tr '\n' ' ')khugepaged_collapsed $(cat /sys/kernel/mm/transparent_hugepage/khugepaged/pages_collapsed 2>/dev/null)"
+}
+# After the run: when a shutdown stopped the trace, the events of that
+# vCPU thread (its first 40 and its last 150) and every CPU's last 30.
+kvm_trace_report() {
+	[ -d $trace/events/kvm ] || return
+	if [ "$(cat $trace/tracing_on)" = 1 ]; then
+		echo 0 >$trace/tracing_on
+		echo "LAB: kvm trace: no shutdown exit"
+	else
+		t=/tmp/kvm.trace
+		grep -v '^#' $trace/trace >$t
+		task=$(grep -m1 'kvm_exit: .*reason shutdown' $t | awk '{ print $1 }')
+		echo "LAB: kvm trace: shutdown exit in task $task ($(wc -l <$t) events kept)"
+		if [ -n "$task" ]; then
+			grep -F -e " $task " $t | head -n 40 | sed 's/^/LAB: trace first: /'
+			grep -F -e " $task " $t | tail -n 150 | sed 's/^/LAB: trace last: /'
+			# Every nested page fault of that vCPU on the guest page of
+			# its last one: a page it had used before faults again only
+			# if the host unmapped it in between.
+			pg=$(grep -F -e " $task " $t | grep 'reason npf' | tail -n 1 |
+				sed -n 's/.*info2 0x\([0-9a-f]\{13\}\).*/\1/p')
+			[ -z "$pg" ] || grep -F -e " $task " $t | grep "info2 0x$pg" | tail -n 20 |
+				sed 's/^/LAB: trace page: /'
+		fi
+		tail -n 30 $t | sed 's/^/LAB: trace all: /'
+		# Guest RAM unmapped by the lab kernel (THP collapse, migration):
+		# KVM's MMU notifier, in the task that moved the pages.
+		echo "LAB: kvm trace: $(grep -c 'kvm_unmap_hva_range:' $t) unmaps of guest RAM kept"
+		grep 'kvm_unmap_hva_range:' $t | tail -n 40 | sed 's/^/LAB: trace unmap: /'
+	fi
+	echo '!traceoff if exit_reason == 127' >$trace/events/kvm/kvm_exit/trigger 2>/dev/null
+	for e in $trace_events; do
+		echo 0 >$trace/events/kvm/$e/enable 2>/dev/null
+	done
+	echo >$trace/trace
+}
+# The links test's system description, into /tmp/links.cfg: $1 is each
+# guest's command line, followed by check=link:ROLE when $2 is "check".
+links_cfg() {
 	cfg=/tmp/links.cfg
 	k="kernel = \"/lab/vmlinuz\"; initrd = \"/lab/inner.cpio.gz\"; mem = \"$mem\"; cpus = $cpus;"
+	ca="" cb="" cc=""
+	if [ "$2" = check ]; then
+		ca=" check=link:a:2" cb=" check=link:b:10" cc=" check=link:c"
+	fi
 	cat >"$cfg" <<EOF
 log_dir = "/tmp/links-logs";
 vms = (
-  { name = "a"; $k cmdline = "$inner check=link:a:2"; vsock = { cid = 3; uds = "/tmp/a.vsock"; };
+  { name = "a"; $k cmdline = "$1$ca"; vsock = { cid = 3; uds = "/tmp/a.vsock"; };
     on_exit = "ignore"; },
-  { name = "b"; $k cmdline = "$inner check=link:b:10"; vsock = { cid = 4; uds = "/tmp/b.vsock"; };
+  { name = "b"; $k cmdline = "$1$cb"; vsock = { cid = 4; uds = "/tmp/b.vsock"; };
     on_exit = "restart"; restarts = 1; },
-  { name = "c"; $k cmdline = "$inner check=link:c"; vsock = { cid = 5; uds = "/tmp/c.vsock"; };
+  { name = "c"; $k cmdline = "$1$cc"; vsock = { cid = 5; uds = "/tmp/c.vsock"; };
     on_exit = "ignore"; }
 );
 links = (
@@ -526,8 +600,39 @@ links = (
   { type = "vsock"; between = [ "a", "b" ]; }
 );
 EOF
+}
+links_test() {
+	links_cfg "$inner" check
 	echo "LAB: links system: $(tr '\n' ' ' <"$cfg")"
+	kvm_vmstat before
+	kvm_trace_start
 	run_vmm system "$cfg"
+	kvm_vmstat after
+	kvm_trace_report
+}
+# linksboot:N: the same system N times over, its guests without checks
+# (each powers off at its /init): many first boots of three VMs started
+# together, with the links test's devices and links, for a fault that
+# shows in few of them.
+links_boot() {
+	case $1 in
+	'' | *[!0-9]* | 0)
+		echo "LAB: FAIL linksboot: bad run count '$1'"
+		return
+		;;
+	esac
+	links_cfg "$inner" none
+	echo "LAB: links system: $(tr '\n' ' ' <"$cfg")"
+	i=1
+	while [ "$i" -le "$1" ]; do
+		echo "LAB: links boot $i/$1"
+		kvm_vmstat before
+		kvm_trace_start
+		run_vmm system "$cfg"
+		kvm_vmstat after
+		kvm_trace_report
+		i=$((i + 1))
+	done
 }
 
 for t in $(echo "$tests" | tr ',' ' '); do
@@ -596,6 +701,9 @@ for t in $(echo "$tests" | tr ',' ' '); do
 		;;
 	links)
 		links_test
+		;;
+	linksboot:*)
+		links_boot "${t#linksboot:}"
 		;;
 	virtio-qemu)
 		if command -v qemu-system-x86_64 >/dev/null 2>&1; then

@@ -40,10 +40,10 @@ LAB_BENCH    := $(filter $(BUILD)/bench,$(ALL_TARGETS))
 LAB_BINS := $(LAB_TEST_BIN) $(LAB_VIRTIO_BIN) $(LAB_FIRMWARE_BIN) $(LAB_VFIO_BIN)
 TEST_DEPS  += $(LAB_DIR)/ready $(LAB_BINS)
 TEST_ITEMS += $(addprefix lab:,$(LAB_BINS))
-# The links boot is not in make test yet: in 2 of 5 boots one guest's
-# first boot triple-faulted before its kernel printed anything (cause not
-# found, docs/lab.md), and a test that fails at random would hide every
-# other result. `make lab-links` runs it alone.
+# The links boot is not in make test yet: in some boots VM b's first boot
+# triple-faults (cause not found: docs/lab.md, "A triple fault in the links
+# boot"), and a test that fails at random would hide every other result.
+# `make lab-links` runs it alone.
 .PHONY: lab-links
 lab-links: $(LAB_DIR)/ready $(LAB_LINKS_BIN) $(TEST_DEPS)
 	$(Q)python3 tests/run.py --build $(BUILD) lab:$(LAB_LINKS_BIN)

@@ -8,7 +8,8 @@
 #
 #   lab/run.sh [options] TEST[,TEST...]
 #     TEST            info, guests, benchguest, linux, timing[:N], virtio,
-#                     virtio-qemu, chan, vfio, links or shell (see lab/init-outer.sh)
+#                     virtio-qemu, chan, vfio, links, linksboot:N or shell
+#                     (see lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
 #     --mem SIZE      its memory (default 256M)
 #     --inner STR     its kernel command line

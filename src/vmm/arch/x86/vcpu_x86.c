@@ -1,6 +1,8 @@
 /* vcpu_x86: an x86 vCPU's registers, for the dumps and the dead-guest
  * check of vcpu.c. */
+#include <cpuid.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "machine.h"
@@ -18,13 +20,48 @@ bool vcpu_arch_masked(const struct vcpu_regs *r)
 	return !(r->r.rflags & RFLAGS_IF);
 }
 
+/* Whether this host's CPU is AMD's (CPUID leaf 0 vendor string). */
+static bool host_is_amd(void)
+{
+	unsigned a, b, c, d;
+	char v[13];
+	if (!__get_cpuid(0, &a, &b, &c, &d))
+		return false;
+	memcpy(v, &b, 4);
+	memcpy(v + 4, &d, 4);
+	memcpy(v + 8, &c, 4);
+	v[12] = '\0';
+	return strcmp(v, "AuthenticAMD") == 0;
+}
+
+/* The state KVM gives a vCPU at INIT (AMD APM vol. 2, "Processor
+ * Initialization State"): CS f000 with base ffff0000, RIP fff0. */
+static bool is_init_state(const struct vcpu_regs *vr)
+{
+	return vr->r.rip == 0xfff0 && vr->s.cs.selector == 0xf000 &&
+	       vr->s.cs.base == 0xffff0000;
+}
+
 void vcpu_dump(const struct machine *m, const struct vcpu_regs *vr, int vcpu_fd)
 {
 	const struct kvm_regs *r = &vr->r;
 	const struct kvm_sregs *s = &vr->s;
 	/* Formatted whole, then one non-blocking write (vlog_text). */
 	char buf[VLOG_MAX];
-	int n = snprintf(buf, sizeof(buf),
+	int n = 0;
+	/* The VMCB is undefined after a shutdown intercept, so KVM on AMD
+	 * INITs the vCPU before it returns the exit (Linux,
+	 * arch/x86/kvm/svm/svm.c, shutdown_interception): what we
+	 * read then is the INIT state, not the state that faulted. Say so,
+	 * rather than let the dump look like a fault at the reset vector;
+	 * the kvm_exit trace event of the shutdown keeps the faulting RIP
+	 * (docs/lab.md, "A triple fault under AMD-V"). */
+	if (is_init_state(vr) && host_is_amd())
+		n = snprintf(buf, sizeof(buf),
+			     "  (the registers below are the INIT state: KVM on AMD resets a vCPU "
+			     "that shuts down before the monitor can read it; the faulting RIP is "
+			     "in the kvm:kvm_exit trace event of the shutdown)\n");
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n,
 		"  rip %016llx  rsp %016llx  rflags %016llx\n"
 		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
 		"  rsi %016llx  rdi %016llx  rbp %016llx\n"
