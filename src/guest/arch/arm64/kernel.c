@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "arm64map.h"
+#include "con.h"
 #include "fdt.h"
 #include "guest.h"
 #include "sched.h"
@@ -49,44 +50,16 @@ static inline uint64_t now(void)
 	return sysreg_read(cntvct_el0);
 }
 
-/* ---- console: polled PL011 (PL011 TRM, UARTFR.TXFF is bit 5) ---- */
+/* ---- console: polled PL011 (PL011 TRM, UARTFR.TXFF is bit 5); the
+ * helpers over con_putc are src/guest/con.c ---- */
 #define UART_DR 0x000
 #define UART_FR 0x018
 #define UART_CR 0x030
-static void con_putc(char c)
+void con_putc(char c)
 {
 	while (r32(ARM64_PL011_BASE + UART_FR) & (1u << 5))
 		;
 	w32(ARM64_PL011_BASE + UART_DR, (uint8_t)c);
-}
-static void con_write(const char *s, size_t n)
-{
-	while (n--)
-		con_putc(*s++);
-}
-static void con_puts(const char *s)
-{
-	while (*s)
-		con_putc(*s++);
-}
-static void con_hex(uint64_t v)
-{
-	char b[19] = "0x";
-	for (int i = 0; i < 16; i++)
-		b[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
-	b[18] = 0;
-	con_puts(b);
-}
-static void con_dec(uint64_t v)
-{
-	char b[21];
-	int i = 20;
-	b[i] = 0;
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	con_puts(b + i);
 }
 
 /* ---- the way out ----
