@@ -180,9 +180,9 @@ static void test_discovery_and_data(void **state)
 	vdrv_offer(&f->d, console_txq(1), 0, "world", 5, false);
 	vdrv_offer(&f->d, console_txq(0), 0, "hello", 5, false);
 	char buf[8] = "";
-	vdrv_read_exact(f->peer[1], buf, 5);
+	test_read_exact(f->peer[1], buf, 5);
 	assert_memory_equal(buf, "world", 5);
-	vdrv_read_exact(f->peer[0], buf, 5);
+	test_read_exact(f->peer[0], buf, 5);
 	assert_memory_equal(buf, "hello", 5);
 	assert_true(vdrv_used(&f->d, console_txq(1), &id, &len));
 	assert_true(vdrv_used(&f->d, console_txq(0), &id, &len));
@@ -228,7 +228,7 @@ static void test_backpressure(void **state)
 	assert_true(done < VDRV_QSIZE);
 
 	static uint8_t got[sizeof(pat)];
-	vdrv_read_exact(f->peer[0], got, sizeof(got));
+	test_read_exact(f->peer[0], got, sizeof(got));
 	assert_memory_equal(got, pat, sizeof(pat));
 	while (done < VDRV_QSIZE) {
 		assert_true(vdrv_used(&f->d, console_txq(0), &id, &len));

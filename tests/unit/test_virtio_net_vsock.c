@@ -110,7 +110,7 @@ static void test_vsock_host_to_guest_listener(void **state)
 	gtx(f, 0, VSOCK_OP_RESPONSE, lport, NULL);
 	char ok[32] = "", want[32];
 	int wl = snprintf(want, sizeof(want), "OK %u\n", lport);
-	vdrv_read_exact(hfd, ok, (size_t)wl);
+	test_read_exact(hfd, ok, (size_t)wl);
 	assert_string_equal(ok, want);
 	assert_true(vdrv_used(&f->d, VSOCK_TXQ, &id, &len));
 
@@ -123,7 +123,7 @@ static void test_vsock_host_to_guest_listener(void **state)
 
 	gtx(f, 1, VSOCK_OP_RW, lport, "pong");
 	char buf[8] = "";
-	vdrv_read_exact(hfd, buf, 4);
+	test_read_exact(hfd, buf, 4);
 	assert_memory_equal(buf, "pong", 4);
 
 	/* A device reset ends the connection: the host program sees it. */

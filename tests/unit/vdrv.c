@@ -1,7 +1,6 @@
 /* vdrv: the unit tests' virtio driver (vdrv.h). */
 #include "vdrv.h"
 
-#include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -148,16 +147,4 @@ bool vdrv_used_within(struct vdrv *d, unsigned q, int ms, uint32_t *id, uint32_t
 bool vdrv_used(struct vdrv *d, unsigned q, uint32_t *id, uint32_t *len)
 {
 	return vdrv_used_within(d, q, 2000, id, len);
-}
-
-void vdrv_read_exact(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		assert_int_equal(poll(&p, 1, 2000), 1);
-		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
-		assert_true(n > 0);
-		got += (size_t)n;
-	}
 }

@@ -72,7 +72,4 @@ bool vdrv_used_within(struct vdrv *d, unsigned q, int ms, uint32_t *id, uint32_t
 /* The same, for up to 2 s. */
 bool vdrv_used(struct vdrv *d, unsigned q, uint32_t *id, uint32_t *len);
 
-/* Reads exactly len bytes from fd, each read within 2 s. */
-void vdrv_read_exact(int fd, void *buf, size_t len);
-
 #endif
