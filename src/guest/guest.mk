@@ -27,7 +27,8 @@ $(BUILD)/guest/obj/arch/x86/kernel.c.o $(BUILD)/guest/obj/arch/x86/libc.c.o: GUE
 $(BUILD)/guest/obj/arch/x86/pvh.c.o $(BUILD)/guest/obj/sched.c.o $(BUILD)/guest/obj/con.c.o: \
 	GUEST_KFLAGS := -mgeneral-regs-only
 
-$(BUILD)/guest/obj/%.c.o: src/guest/%.c $(wildcard src/guest/*.h $(GUEST_X86)/*.h) src/common/hvboot.h src/common/pvh.h $(BENCH_HDRS)
+$(BUILD)/guest/obj/%.c.o: src/guest/%.c $(wildcard src/guest/*.h $(GUEST_X86)/*.h) src/common/hvboot.h src/common/pvh.h \
+		src/common/virtio_spec.h $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_KFLAGS) -c $< -o $@
@@ -70,7 +71,8 @@ GUEST_A64_CFLAGS := $(GUEST_A64_BASEFLAGS) -ffreestanding -fno-pic -fno-pie -fno
 	-Isrc/guest -I$(GUEST_A64) -Isrc/common -Isrc/bench
 GUEST_A64_LIB := $(A64_BUILD)/guest/workloads/libworkloads.a
 GUEST_A64_LIB_OBJS := $(BENCH_LIB_SRCS:src/bench/%.c=$(A64_BUILD)/guest/workloads/obj/%.o)
-GUEST_A64_HDRS := $(wildcard src/guest/*.h $(GUEST_A64)/*.h) src/common/arm64map.h $(BENCH_HDRS)
+GUEST_A64_HDRS := $(wildcard src/guest/*.h $(GUEST_A64)/*.h) src/common/arm64map.h src/common/virtio_spec.h \
+	$(BENCH_HDRS)
 HAVE_A64_CC  := $(shell command -v $(GUEST_A64_CC) 2>/dev/null)
 
 # The top-level Makefile's ARCH=arm64 build makes ARM64_TARGETS.
