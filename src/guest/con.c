@@ -34,3 +34,13 @@ void con_dec(uint64_t v)
 	} while (v);
 	con_puts(b + i);
 }
+
+void con_regs(const struct con_reg *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		con_puts(i % 4 ? " " : "\n  ");
+		con_puts(r[i].name);
+		con_puts(" ");
+		con_hex(r[i].v);
+	}
+}

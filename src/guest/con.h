@@ -20,4 +20,12 @@ void con_puts(const char *s);
 void con_hex(uint64_t v);
 void con_dec(uint64_t v);
 
+/* A fault report's registers: four to a line, each line starting on a new
+ * one indented by two spaces, as "name 0x...". */
+struct con_reg {
+	const char *name;
+	uint64_t v;
+};
+void con_regs(const struct con_reg *r, size_t n);
+
 #endif

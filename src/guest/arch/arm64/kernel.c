@@ -379,20 +379,12 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	con_puts(tf->kind == TF_KIND_SYNC_EL0 || tf->kind == TF_KIND_IRQ_EL0 ? "user" : "kernel");
 	con_puts(" mode, thread ");
 	con_dec((uint64_t)sched_current());
-	const struct {
-		const char *name;
-		uint64_t v;
-	} regs[] = {
+	const struct con_reg regs[] = {
 		{"elr", tf->elr}, {"sp_el0", tf->sp_el0}, {"esr", tf->esr}, {"far", tf->far},
 		{"spsr", tf->spsr}, {"x0", tf->x[0]}, {"x1", tf->x[1]}, {"x2", tf->x[2]},
 		{"x8", tf->x[8]}, {"x29", tf->x[29]}, {"x30", tf->x[30]}, {"kind", tf->kind},
 	};
-	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-		con_puts(i % 4 ? " " : "\n  ");
-		con_puts(regs[i].name);
-		con_puts(" ");
-		con_hex(regs[i].v);
-	}
+	con_regs(regs, sizeof(regs) / sizeof(regs[0]));
 	con_puts("\n");
 	debug_exit(GUEST_EXIT_FAULT);
 }

@@ -284,20 +284,12 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	con_puts((tf->cs & 3) ? "user" : "kernel");
 	con_puts(" mode, thread ");
 	con_dec((uint64_t)sched_current());
-	const struct {
-		const char *name;
-		uint64_t v;
-	} regs[] = {
+	const struct con_reg regs[] = {
 		{"rip", tf->rip}, {"rsp", tf->rsp}, {"error", tf->error}, {"cr2", cr2},
 		{"rax", tf->rax}, {"rbx", tf->rbx}, {"rcx", tf->rcx}, {"rdx", tf->rdx},
 		{"rsi", tf->rsi}, {"rdi", tf->rdi}, {"rbp", tf->rbp}, {"rflags", tf->rflags},
 	};
-	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-		con_puts(i % 4 ? " " : "\n  ");
-		con_puts(regs[i].name);
-		con_puts(" ");
-		con_hex(regs[i].v);
-	}
+	con_regs(regs, sizeof(regs) / sizeof(regs[0]));
 	con_puts("\n");
 	debug_exit(GUEST_EXIT_FAULT);
 }
