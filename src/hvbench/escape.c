@@ -94,25 +94,25 @@ void esc_term(struct hvb_buf *b, const char *s)
 	}
 }
 
+void esc_vline(struct hvb_buf *b, const char *fmt, va_list ap)
+{
+	struct hvb_buf raw = {0};
+
+	hvb_buf_vprintf(&raw, fmt, ap);
+	esc_term(b, raw.p);
+	hvb_buf_puts(b, "\n");
+	free(raw.p);
+}
+
 void esc_println(FILE *f, const char *fmt, ...)
 {
-	struct hvb_buf raw = {0}, out = {0};
+	struct hvb_buf out = {0};
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	esc_vline(&out, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
-	raw.p = hvb_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(raw.p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	esc_term(&out, raw.p);
-	hvb_buf_puts(&out, "\n");
 	fputs(out.p, f);
-	free(raw.p);
 	free(out.p);
 }
 
