@@ -170,12 +170,12 @@ $(BUILD)/rawloop: tests/perf/rawloop.c $(VMM_OBJS) $(VMM_HDRS)
 $(BUILD)/tests/unit/%: tests/unit/%.c $(VMM_OBJS) $(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(VMM_OBJS) -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(UNIT_EXTRA) $(TEST_LIB) $(VMM_OBJS) -lcmocka $(LDLIBS)
 
 $(BUILD)/asan/tests/unit/%: tests/unit/%.c $(ASAN_OBJS) $(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) $(SANFLAGS) -o $@ $< $(TEST_LIB) $(ASAN_OBJS) -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) $(SANFLAGS) -o $@ $< $(UNIT_EXTRA) $(TEST_LIB) $(ASAN_OBJS) -lcmocka $(LDLIBS)
 
 $(BUILD)/tests/kvm/%: tests/kvm/%.c $(VMM_OBJS) $(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
@@ -185,7 +185,16 @@ $(BUILD)/tests/kvm/%: tests/kvm/%.c $(VMM_OBJS) $(TEST_LIB) tests/common/testlib
 $(BUILD)/tsan/tests/unit/%: tests/unit/%.c $(TSAN_OBJS) $(TEST_LIB) tests/common/testlib.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) $(TSANFLAGS) -o $@ $< $(TEST_LIB) $(TSAN_OBJS) -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(TEST_CFLAGS) $(TSANFLAGS) -o $@ $< $(UNIT_EXTRA) $(TEST_LIB) $(TSAN_OBJS) -lcmocka $(LDLIBS)
+
+# The virtio device tests drive their device as a guest driver would
+# through tests/unit/vdrv.c, the unit tests' virtio driver, linked into
+# each of them (UNIT_EXTRA).
+VDRV_TESTS := test_virtio_console test_virtio_net_vsock
+VDRV_BINS  := $(foreach b,$(BUILD)/tests/unit $(BUILD)/asan/tests/unit $(BUILD)/tsan/tests/unit,\
+	$(addprefix $(b)/,$(VDRV_TESTS)))
+$(VDRV_BINS): tests/unit/vdrv.c tests/unit/vdrv.h
+$(VDRV_BINS): UNIT_EXTRA := tests/unit/vdrv.c
 
 # These run the TSan monitor (TEST_VMM) on the tiny guests, with the
 # sandbox off: the TSan runtime makes system calls the policy does not list.

@@ -2,7 +2,7 @@
 # kernel.c) and user side (user.c, libc.c) linked with the very workload
 # archive build/bench uses ($(BENCH_LIB), src/bench/bench.mk).
 #
-# Kernel flags (x86: kernel.c, libc.c, pvh.c, and the shared sched.c): -mgeneral-regs-only keeps the kernel off
+# Kernel flags (x86: kernel.c, libc.c, pvh.c, and the shared sched.c and con.c): -mgeneral-regs-only keeps the kernel off
 # the x87/SSE registers, so user SSE state is saved only at thread switches;
 # -mno-red-zone because interrupts taken at CPL0 push onto the current
 # stack. The user side (user.c, irqlat.c) runs at CPL3 and may use SSE.
@@ -24,9 +24,11 @@ GUEST_ELF := $(BUILD)/guest/benchguest.elf
 ALL_TARGETS += $(GUEST_ELF)
 
 $(BUILD)/guest/obj/arch/x86/kernel.c.o $(BUILD)/guest/obj/arch/x86/libc.c.o: GUEST_KFLAGS := -mgeneral-regs-only
-$(BUILD)/guest/obj/arch/x86/pvh.c.o $(BUILD)/guest/obj/sched.c.o: GUEST_KFLAGS := -mgeneral-regs-only
+$(BUILD)/guest/obj/arch/x86/pvh.c.o $(BUILD)/guest/obj/sched.c.o $(BUILD)/guest/obj/con.c.o: \
+	GUEST_KFLAGS := -mgeneral-regs-only
 
-$(BUILD)/guest/obj/%.c.o: src/guest/%.c $(wildcard src/guest/*.h $(GUEST_X86)/*.h) src/common/hvboot.h src/common/pvh.h $(BENCH_HDRS)
+$(BUILD)/guest/obj/%.c.o: src/guest/%.c $(wildcard src/guest/*.h $(GUEST_X86)/*.h) src/common/hvboot.h src/common/pvh.h \
+		src/common/virtio_spec.h $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_KFLAGS) -c $< -o $@
@@ -44,7 +46,7 @@ endif
 
 # ---- the arm64 benchmark guest ----------------------------------------------
 # $(GUEST_A64_ELF) = build/arm64/guest/benchguest.elf: the shared user side
-# (user.c), the shared scheduler (sched.c) and the arm64 runtime (src/guest/arch/arm64: EL1 entry per the
+# (user.c), the shared scheduler (sched.c) and console helpers (con.c), the arm64 runtime (src/guest/arch/arm64: EL1 entry per the
 # Linux arm64 boot protocol, vectors, MMU, GICv3, generic timer, PL011,
 # PL061), linked with the same workload sources compiled for AArch64 into an
 # archive of its own. Built with Debian's cross compiler wherever it is
@@ -53,7 +55,7 @@ endif
 #
 # Flags: -mno-outline-atomics, because the outline atomics pick LSE or not
 # by reading the Linux auxiliary vector, which the guest has not; the
-# kernel side (kernel.c, fdt.c, libc.c, sched.c) is -mgeneral-regs-only (user FP
+# kernel side (kernel.c, fdt.c, libc.c, sched.c, con.c) is -mgeneral-regs-only (user FP
 # state is switched only with threads) and -mstrict-align (it runs before
 # the MMU is on, when all memory is Device memory and unaligned accesses
 # fault).
@@ -61,7 +63,7 @@ GUEST_A64_CC ?= $(or $(CROSS),aarch64-linux-gnu-)gcc
 A64_BUILD    := $(if $(filter %/arm64,$(BUILD)),$(BUILD),$(BUILD)/arm64)
 GUEST_A64    := src/guest/arch/arm64
 GUEST_A64_ELF := $(A64_BUILD)/guest/benchguest.elf
-GUEST_A64_SRCS := src/guest/user.c src/guest/sched.c $(wildcard $(GUEST_A64)/*.c $(GUEST_A64)/*.S)
+GUEST_A64_SRCS := src/guest/user.c src/guest/sched.c src/guest/con.c $(wildcard $(GUEST_A64)/*.c $(GUEST_A64)/*.S)
 GUEST_A64_OBJS := $(patsubst src/guest/%,$(A64_BUILD)/guest/obj/%.o,$(GUEST_A64_SRCS))
 GUEST_A64_BASEFLAGS := -std=c11 -O2 -g $(WARNINGS) -fno-strict-aliasing -mno-outline-atomics \
 	-fno-asynchronous-unwind-tables
@@ -69,7 +71,8 @@ GUEST_A64_CFLAGS := $(GUEST_A64_BASEFLAGS) -ffreestanding -fno-pic -fno-pie -fno
 	-Isrc/guest -I$(GUEST_A64) -Isrc/common -Isrc/bench
 GUEST_A64_LIB := $(A64_BUILD)/guest/workloads/libworkloads.a
 GUEST_A64_LIB_OBJS := $(BENCH_LIB_SRCS:src/bench/%.c=$(A64_BUILD)/guest/workloads/obj/%.o)
-GUEST_A64_HDRS := $(wildcard src/guest/*.h $(GUEST_A64)/*.h) src/common/arm64map.h $(BENCH_HDRS)
+GUEST_A64_HDRS := $(wildcard src/guest/*.h $(GUEST_A64)/*.h) src/common/arm64map.h src/common/virtio_spec.h \
+	$(BENCH_HDRS)
 HAVE_A64_CC  := $(shell command -v $(GUEST_A64_CC) 2>/dev/null)
 
 # The top-level Makefile's ARCH=arm64 build makes ARM64_TARGETS.
@@ -87,7 +90,7 @@ TEST_ITEMS  += arm64:tests/arm64/test_guest_qemu.py
 lint test test-run test-fast: export LINT_GUEST_A64_CFLAGS := $(GUEST_A64_CFLAGS) -mgeneral-regs-only
 
 $(A64_BUILD)/guest/obj/arch/arm64/kernel.c.o $(A64_BUILD)/guest/obj/arch/arm64/fdt.c.o \
-		$(A64_BUILD)/guest/obj/sched.c.o: \
+		$(A64_BUILD)/guest/obj/sched.c.o $(A64_BUILD)/guest/obj/con.c.o: \
 	GUEST_A64_KFLAGS := -mgeneral-regs-only -mstrict-align
 $(A64_BUILD)/guest/obj/arch/arm64/libc.c.o: \
 	GUEST_A64_KFLAGS := -mgeneral-regs-only -mstrict-align -fno-tree-loop-distribute-patterns

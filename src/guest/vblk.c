@@ -27,11 +27,6 @@
 #include "platform.h"
 #include "virtio.h"
 
-#define VBLK_T_IN 0
-#define VBLK_T_OUT 1
-#define VBLK_T_FLUSH 4
-#define VBLK_S_OK 0
-#define VBLK_S_IOERR 1
 #define VBLK_MAX_SEG 32 /* data descriptors per request (SIZE_MAX splits) */
 #define VBLK_QUEUE_MAX 256
 
@@ -132,19 +127,19 @@ static unsigned build_chain(struct vblk_slot *sl, struct vq_desc *d, uint16_t fi
 	unsigned n = 0, maxseg = vb.indirect ? VBLK_MAX_SEG : 1;
 	if (vb.seg_max && vb.seg_max < maxseg)
 		maxseg = (unsigned)vb.seg_max;
-	d[n++] = (struct vq_desc){(uint64_t)(uintptr_t)&sl->hdr, sizeof(sl->hdr), VQ_DESC_F_NEXT,
+	d[n++] = (struct vq_desc){(uint64_t)(uintptr_t)&sl->hdr, sizeof(sl->hdr), VIRTQ_DESC_F_NEXT,
 				  0};
 	while (len) {
 		uint32_t part = vb.size_max && vb.size_max < len ? (uint32_t)vb.size_max : len;
 		if (n - 1 == maxseg || !part)
 			return 0;
 		d[n++] = (struct vq_desc){(uint64_t)(uintptr_t)buf, part,
-					  (uint16_t)(VQ_DESC_F_NEXT | (write ? 0 : VQ_DESC_F_WRITE)),
+					  (uint16_t)(VIRTQ_DESC_F_NEXT | (write ? 0 : VIRTQ_DESC_F_WRITE)),
 					  0};
 		buf += part;
 		len -= part;
 	}
-	d[n++] = (struct vq_desc){(uint64_t)(uintptr_t)&sl->status, 1, VQ_DESC_F_WRITE, 0};
+	d[n++] = (struct vq_desc){(uint64_t)(uintptr_t)&sl->status, 1, VIRTQ_DESC_F_WRITE, 0};
 	for (unsigned i = 0; i + 1 < n; i++)
 		d[i].next = (uint16_t)(first + i + 1);
 	return n;
@@ -181,14 +176,14 @@ int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_
 	if (op == PLAT_DISK_FLUSH && !(vb.dev.features & VIRTIO_BIT(VIRTIO_BLK_F_FLUSH))) {
 		/* No FLUSH feature: the device writes through (5.2.6.2); nothing
 		 * to send, the completion is ours. */
-		sl->status = VBLK_S_OK;
+		sl->status = VIRTIO_BLK_S_OK;
 		sl->local = 1;
 		vb.nlocal++;
 		return 0;
 	}
-	sl->hdr = (struct vblk_hdr){op == PLAT_DISK_READ ? VBLK_T_IN
-				    : op == PLAT_DISK_WRITE ? VBLK_T_OUT
-							    : VBLK_T_FLUSH,
+	sl->hdr = (struct vblk_hdr){op == PLAT_DISK_READ ? VIRTIO_BLK_T_IN
+				    : op == PLAT_DISK_WRITE ? VIRTIO_BLK_T_OUT
+							    : VIRTIO_BLK_T_FLUSH,
 				    0, op == PLAT_DISK_FLUSH ? 0 : off / 512};
 	sl->status = 0xff;
 	uint16_t head;
@@ -200,7 +195,7 @@ int plat_disk_submit(unsigned op, uint64_t off, void *buf, uint32_t len, uint64_
 		head = (uint16_t)s;
 		vb.q.desc[head] = (struct vq_desc){(uint64_t)(uintptr_t)sl->ind,
 						   (uint32_t)(n * sizeof(struct vq_desc)),
-						   VQ_DESC_F_INDIRECT, 0};
+						   VIRTQ_DESC_F_INDIRECT, 0};
 	} else {
 		head = (uint16_t)(3 * s);
 		n = build_chain(sl, &vb.q.desc[head], head, op == PLAT_DISK_WRITE, buf, len);
@@ -274,7 +269,7 @@ int plat_disk_wait(uint64_t *tag)
 	*tag = sl->tag;
 	vb.last_status = sl->status;
 	account(sl, seen);
-	return sl->status == VBLK_S_OK ? 0 : -1;
+	return sl->status == VIRTIO_BLK_S_OK ? 0 : -1;
 }
 
 int plat_disk_ready(void)
@@ -375,7 +370,7 @@ int vblk_test_hook(const char *kind)
 		int r = plat_disk_submit(PLAT_DISK_WRITE, 0, buf, 4096, 7);
 		int w = r ? 0 : plat_disk_wait(&tag);
 		vt_print(kind, "readonly/status", (uint64_t)info.readonly, vb.last_status);
-		rc = !(info.readonly && !r && w == -1 && tag == 7 && vb.last_status == VBLK_S_IOERR);
+		rc = !(info.readonly && !r && w == -1 && tag == 7 && vb.last_status == VIRTIO_BLK_S_IOERR);
 		/* the disk still reads after the refused write */
 		rc |= vt_read_check(buf, 4096, 0) ? 1 : 0;
 	} else if (fmt_streq(kind, "reset")) {

@@ -48,32 +48,9 @@ const struct guest_info *virtio_info(void)
 #define vbarrier() __asm__ volatile("" ::: "memory")
 #define vmb() __asm__ volatile("mfence" ::: "memory")
 
-/* ---- the common configuration structure (4.1.4.3) ---- */
-#define CC_DFSELECT 0x00
-#define CC_DF 0x04
-#define CC_GFSELECT 0x08
-#define CC_GF 0x0c
-#define CC_MSIX_CONFIG 0x10
-#define CC_NUM_QUEUES 0x12
-#define CC_STATUS 0x14
-#define CC_GENERATION 0x15
-#define CC_Q_SELECT 0x16
-#define CC_Q_SIZE 0x18
-#define CC_Q_MSIX 0x1a
-#define CC_Q_ENABLE 0x1c
-#define CC_Q_NOFF 0x1e
-#define CC_Q_DESC 0x20
-#define CC_Q_DRIVER 0x28
-#define CC_Q_DEVICE 0x30
+/* ---- the common configuration structure (4.1.4.3; its offsets,
+ * VIRTIO_CC_*, are virtio_spec.h's) ---- */
 #define CC_MIN_LEN 0x38 /* up to queue_device: what Linux insists on */
-
-#define ST_ACKNOWLEDGE 1
-#define ST_DRIVER 2
-#define ST_DRIVER_OK 4
-#define ST_FEATURES_OK 8
-#define ST_NEEDS_RESET 64
-#define ST_FAILED 128
-#define NO_VECTOR 0xffff
 
 /* Every field with its natural width (4.1.3.1). */
 static inline void w8(volatile uint8_t *b, unsigned o, uint8_t v) { *(volatile uint8_t *)(b + o) = v; }
@@ -92,12 +69,12 @@ static inline void w64(volatile uint8_t *b, unsigned o, uint64_t v)
 
 uint8_t virtio_status(const struct virtio_dev *d)
 {
-	return r8(d->common, CC_STATUS);
+	return r8(d->common, VIRTIO_CC_STATUS);
 }
 
 static void set_status(struct virtio_dev *d, uint8_t bits)
 {
-	w8(d->common, CC_STATUS, (uint8_t)(r8(d->common, CC_STATUS) | bits));
+	w8(d->common, VIRTIO_CC_STATUS, (uint8_t)(r8(d->common, VIRTIO_CC_STATUS) | bits));
 }
 
 uint32_t virtio_cfg32(const struct virtio_dev *d, unsigned off)
@@ -105,9 +82,9 @@ uint32_t virtio_cfg32(const struct virtio_dev *d, unsigned off)
 	uint8_t g;
 	uint32_t v;
 	do {
-		g = r8(d->common, CC_GENERATION);
+		g = r8(d->common, VIRTIO_CC_GENERATION);
 		v = r32(d->devcfg, off);
-	} while (g != r8(d->common, CC_GENERATION));
+	} while (g != r8(d->common, VIRTIO_CC_GENERATION));
 	return v;
 }
 
@@ -116,20 +93,15 @@ uint64_t virtio_cfg64(const struct virtio_dev *d, unsigned off)
 	uint8_t g;
 	uint64_t v;
 	do {
-		g = r8(d->common, CC_GENERATION);
+		g = r8(d->common, VIRTIO_CC_GENERATION);
 		v = r32(d->devcfg, off) | (uint64_t)r32(d->devcfg, off + 4) << 32;
-	} while (g != r8(d->common, CC_GENERATION));
+	} while (g != r8(d->common, VIRTIO_CC_GENERATION));
 	return v;
 }
 
 /* ---- finding the function and its structures (4.1.2, 4.1.4) ---- */
-#define PCI_VENDOR_VIRTIO 0x1af4
 #define PCI_CAP_VENDOR 0x09
 #define PCI_CAP_MSIX 0x11
-#define VCAP_COMMON 1
-#define VCAP_NOTIFY 2
-#define VCAP_ISR 3
-#define VCAP_DEVICE 4
 
 /* The address of memory BAR `bar`, or 0 when it is unusable here (an I/O
  * BAR, unassigned, or above the 4 GiB the identity map covers). */
@@ -177,16 +149,16 @@ static int map_caps(struct virtio_dev *d, const char **why)
 				cap = next;
 				continue;
 			}
-			if (type == VCAP_COMMON && !d->common) {
+			if (type == VIRTIO_PCI_CAP_COMMON_CFG && !d->common) {
 				d->common = p;
 				common_len = len;
-			} else if (type == VCAP_NOTIFY && !d->notify_base) {
+			} else if (type == VIRTIO_PCI_CAP_NOTIFY_CFG && !d->notify_base) {
 				d->notify_base = p;
 				d->notify_len = len;
 				d->notify_mul = cfg_read(bdf, cap + 16);
-			} else if (type == VCAP_ISR && !d->isr) {
+			} else if (type == VIRTIO_PCI_CAP_ISR_CFG && !d->isr) {
 				d->isr = p;
-			} else if (type == VCAP_DEVICE && !d->devcfg) {
+			} else if (type == VIRTIO_PCI_CAP_DEVICE_CFG && !d->devcfg) {
 				d->devcfg = p;
 				d->devcfg_len = len;
 			}
@@ -214,7 +186,7 @@ static int map_caps(struct virtio_dev *d, const char **why)
  * (destination APIC 0, Intel SDM vol. 3A 10.11.1) and data = our vector
  * VIRTIO_VECTOR + vec_base + i (fixed, edge), unmasked; the function is
  * masked while the table is written, as Linux's msix_capability_init.
- * Then the config vector is given to the device and read back: NO_VECTOR
+ * Then the config vector is given to the device and read back: VIRTIO_NO_VECTOR
  * back means the device could not take it (4.1.5.1.2.1). */
 static void msix_enable(struct virtio_dev *d, unsigned nvec)
 {
@@ -233,8 +205,8 @@ static void msix_enable(struct virtio_dev *d, unsigned nvec)
 	cfg_write(d->bdf, d->msix_cap, (h | (1u << 31)) & ~(1u << 30));
 	/* INTx off while MSI-X is on (PCI 3.0, 6.2.2 command bit 10) */
 	cfg_write(d->bdf, 0x04, (cfg_read(d->bdf, 0x04) & 0xffff) | (1u << 10));
-	w16(d->common, CC_MSIX_CONFIG, 0);
-	d->msix_on = r16(d->common, CC_MSIX_CONFIG) == 0;
+	w16(d->common, VIRTIO_CC_MSIX_CONFIG, 0);
+	d->msix_on = r16(d->common, VIRTIO_CC_MSIX_CONFIG) == 0;
 }
 
 int virtio_open(struct virtio_dev *d, unsigned device_id, unsigned nth, unsigned vec_base,
@@ -242,7 +214,7 @@ int virtio_open(struct virtio_dev *d, unsigned device_id, unsigned nth, unsigned
 {
 	uint64_t t0 = plat_rdtsc();
 	*d = (struct virtio_dev){.device_id = device_id, .vec_base = vec_base};
-	uint32_t ident = (uint32_t)(0x1040 + device_id) << 16 | PCI_VENDOR_VIRTIO;
+	uint32_t ident = (uint32_t)(VIRTIO_PCI_DEVICE_BASE + device_id) << 16 | VIRTIO_PCI_VENDOR;
 	unsigned found = 0, bdf = 0;
 	for (unsigned dev = 0; dev < 32; dev++) {
 		if (cfg_read(dev << 3, 0) == ident && found++ == nth) {
@@ -269,31 +241,32 @@ int virtio_open(struct virtio_dev *d, unsigned device_id, unsigned nth, unsigned
 		*why = "the virtio device never finished its reset (status stayed non-zero)";
 		return -1;
 	}
-	set_status(d, ST_ACKNOWLEDGE);
-	set_status(d, ST_DRIVER);
+	set_status(d, VIRTIO_STATUS_ACKNOWLEDGE);
+	set_status(d, VIRTIO_STATUS_DRIVER);
 	/* Not a step of 3.1.1, but cheap: a device still busy with the reset
 	 * that read 0 would lose these writes, and every later step with them. */
-	if ((virtio_status(d) & (ST_ACKNOWLEDGE | ST_DRIVER)) != (ST_ACKNOWLEDGE | ST_DRIVER)) {
+	const uint8_t both = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	if ((virtio_status(d) & both) != both) {
 		*why = "the virtio device lost ACKNOWLEDGE/DRIVER written after its reset read 0";
 		return -1;
 	}
-	w32(d->common, CC_DFSELECT, 0);
-	uint64_t offered = r32(d->common, CC_DF);
-	w32(d->common, CC_DFSELECT, 1);
-	offered |= (uint64_t)r32(d->common, CC_DF) << 32;
+	w32(d->common, VIRTIO_CC_DFSELECT, 0);
+	uint64_t offered = r32(d->common, VIRTIO_CC_DF);
+	w32(d->common, VIRTIO_CC_DFSELECT, 1);
+	offered |= (uint64_t)r32(d->common, VIRTIO_CC_DF) << 32;
 	if (!(offered & VIRTIO_BIT(VIRTIO_F_VERSION_1))) {
-		set_status(d, ST_FAILED);
+		set_status(d, VIRTIO_STATUS_FAILED);
 		*why = "the virtio device does not offer VIRTIO_F_VERSION_1 (legacy only)";
 		return -1;
 	}
 	d->features = offered & (want | VIRTIO_BIT(VIRTIO_F_VERSION_1));
-	w32(d->common, CC_GFSELECT, 0);
-	w32(d->common, CC_GF, (uint32_t)d->features);
-	w32(d->common, CC_GFSELECT, 1);
-	w32(d->common, CC_GF, (uint32_t)(d->features >> 32));
-	set_status(d, ST_FEATURES_OK);
-	if (!(virtio_status(d) & ST_FEATURES_OK)) {
-		set_status(d, ST_FAILED);
+	w32(d->common, VIRTIO_CC_GFSELECT, 0);
+	w32(d->common, VIRTIO_CC_GF, (uint32_t)d->features);
+	w32(d->common, VIRTIO_CC_GFSELECT, 1);
+	w32(d->common, VIRTIO_CC_GF, (uint32_t)(d->features >> 32));
+	set_status(d, VIRTIO_STATUS_FEATURES_OK);
+	if (!(virtio_status(d) & VIRTIO_STATUS_FEATURES_OK)) {
+		set_status(d, VIRTIO_STATUS_FAILED);
 		*why = "the virtio device did not accept our features (FEATURES_OK cleared)";
 		return -1;
 	}
@@ -311,9 +284,9 @@ int virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t 
 {
 	uint64_t t0 = plat_rdtsc();
 	*q = (struct virtq){.dev = d, .index = index};
-	w16(d->common, CC_Q_SELECT, index);
-	uint16_t size = r16(d->common, CC_Q_SIZE);
-	if (!size || r16(d->common, CC_Q_ENABLE)) {
+	w16(d->common, VIRTIO_CC_Q_SELECT, index);
+	uint16_t size = r16(d->common, VIRTIO_CC_Q_SIZE);
+	if (!size || r16(d->common, VIRTIO_CC_Q_ENABLE)) {
 		*why = "the virtio queue is missing or already enabled";
 		return -1;
 	}
@@ -335,11 +308,11 @@ int virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t 
 	q->avail = (struct vq_avail *)((uint8_t *)q->mem + 16ull * size);
 	q->used = (struct vq_used *)((uint8_t *)q->mem + dev_off);
 	q->event_idx = !!(d->features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
-	w16(d->common, CC_Q_SIZE, size);
-	w64(d->common, CC_Q_DESC, (uint64_t)(uintptr_t)q->desc);
-	w64(d->common, CC_Q_DRIVER, (uint64_t)(uintptr_t)q->avail);
-	w64(d->common, CC_Q_DEVICE, (uint64_t)(uintptr_t)q->used);
-	uint64_t noff = (uint64_t)r16(d->common, CC_Q_NOFF) * d->notify_mul;
+	w16(d->common, VIRTIO_CC_Q_SIZE, size);
+	w64(d->common, VIRTIO_CC_Q_DESC, (uint64_t)(uintptr_t)q->desc);
+	w64(d->common, VIRTIO_CC_Q_DRIVER, (uint64_t)(uintptr_t)q->avail);
+	w64(d->common, VIRTIO_CC_Q_DEVICE, (uint64_t)(uintptr_t)q->used);
+	uint64_t noff = (uint64_t)r16(d->common, VIRTIO_CC_Q_NOFF) * d->notify_mul;
 	if (noff + 2 > d->notify_len) {
 		*why = "the virtio queue's notify address is outside the notify structure";
 		return -1;
@@ -347,23 +320,23 @@ int virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t 
 	q->notify = (volatile uint16_t *)(d->notify_base + noff);
 	q->wait = VIRTIO_WAIT_POLL;
 	if (wait == VIRTIO_WAIT_IRQ && d->msix_on) {
-		w16(d->common, CC_Q_MSIX, 1);
-		if (r16(d->common, CC_Q_MSIX) == 1) {
+		w16(d->common, VIRTIO_CC_Q_MSIX, 1);
+		if (r16(d->common, VIRTIO_CC_Q_MSIX) == 1) {
 			q->wait = VIRTIO_WAIT_IRQ;
 			q->vec = d->vec_base + 1;
 			q->irq_seen = vgi->virtio_irq_count[q->vec];
 		}
 	}
 	if (q->wait == VIRTIO_WAIT_POLL) {
-		w16(d->common, CC_Q_MSIX, NO_VECTOR);
+		w16(d->common, VIRTIO_CC_Q_MSIX, VIRTIO_NO_VECTOR);
 		/* no interrupts wanted: without EVENT_IDX the flag says so; with
 		 * it, used_event stays behind the ring (virtq_get) */
 		if (!q->event_idx)
-			q->avail->flags = VQ_AVAIL_F_NO_INTERRUPT;
+			q->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
 	}
 	if (q->event_idx)
 		q->avail->ring[size] = (uint16_t)(q->wait == VIRTIO_WAIT_IRQ ? 0 : 0xffff);
-	w16(d->common, CC_Q_ENABLE, 1);
+	w16(d->common, VIRTIO_CC_Q_ENABLE, 1);
 	d->setup_tsc += plat_rdtsc() - t0;
 	return 0;
 }
@@ -371,7 +344,7 @@ int virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t 
 void virtio_driver_ok(struct virtio_dev *d)
 {
 	uint64_t t0 = plat_rdtsc();
-	set_status(d, ST_DRIVER_OK);
+	set_status(d, VIRTIO_STATUS_DRIVER_OK);
 	d->setup_tsc += plat_rdtsc() - t0;
 }
 
@@ -384,7 +357,7 @@ static uint64_t patience(void)
 int virtio_reset(struct virtio_dev *d, struct virtq *qs, unsigned n)
 {
 	uint64_t t0 = plat_rdtsc();
-	w8(d->common, CC_STATUS, 0);
+	w8(d->common, VIRTIO_CC_STATUS, 0);
 	while (virtio_status(d) != 0)
 		if (plat_rdtsc() - t0 > patience())
 			return -1; /* the queue memory stays the device's: not freed */
@@ -421,7 +394,7 @@ int virtq_kick(struct virtq *q)
 		uint16_t ev = *(volatile uint16_t *)((uint8_t *)q->used + 4 + 8ull * q->size);
 		need = need_event(ev, q->avail_idx, old);
 	} else {
-		need = !(*(volatile uint16_t *)&q->used->flags & VQ_USED_F_NO_NOTIFY);
+		need = !(*(volatile uint16_t *)&q->used->flags & VIRTQ_USED_F_NO_NOTIFY);
 	}
 	if (!need) {
 		q->kicks_skipped++;

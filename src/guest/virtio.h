@@ -29,27 +29,13 @@
 #include <stdint.h>
 
 #include "guest.h"
+/* The spec's constants (device IDs, status and feature bits, the common
+ * configuration's offsets, ring flags), shared with the monitor. */
+#include "virtio_spec.h"
 
-#define VIRTIO_ID_NET 1
-#define VIRTIO_ID_BLOCK 2
-#define VIRTIO_ID_RNG 4
-#define VIRTIO_ID_VSOCK 19
-
-/* Feature bits (6, 5.2.3). */
-#define VIRTIO_F_INDIRECT_DESC 28
-#define VIRTIO_F_EVENT_IDX 29
-#define VIRTIO_F_VERSION_1 32
-#define VIRTIO_BLK_F_SIZE_MAX 1
-#define VIRTIO_BLK_F_SEG_MAX 2
-#define VIRTIO_BLK_F_RO 5
-#define VIRTIO_BLK_F_BLK_SIZE 6
-#define VIRTIO_BLK_F_FLUSH 9
 #define VIRTIO_BIT(b) (1ull << (b))
 
 /* Split virtqueue (2.7). */
-#define VQ_DESC_F_NEXT 1
-#define VQ_DESC_F_WRITE 2
-#define VQ_DESC_F_INDIRECT 4
 struct vq_desc {
 	uint64_t addr;
 	uint32_t len;
@@ -70,8 +56,6 @@ struct vq_used {
 	uint16_t idx;
 	struct vq_used_elem ring[]; /* then avail_event (EVENT_IDX) */
 };
-#define VQ_AVAIL_F_NO_INTERRUPT 1
-#define VQ_USED_F_NO_NOTIFY 1
 
 /* How a wait for the used ring ends (platform.h's PLAT_DISK_WAIT_*). */
 #define VIRTIO_WAIT_IRQ 0

@@ -42,8 +42,6 @@
 #include "platform.h"
 #include "virtio.h"
 
-#define VNET_F_MAC 5     /* 5.1.3 */
-#define VNET_F_STATUS 16
 #define VNET_HDR_LEN 12  /* struct virtio_net_hdr with num_buffers (5.1.6) */
 #define VNET_SLOT 2048u  /* header + the largest untagged frame (1514) */
 #define VNET_QMAX 128
@@ -101,11 +99,11 @@ static void vnet_close(void)
 static int vnet_open(int rx_wait, const char **why)
 {
 	__builtin_memset(&vn, 0, sizeof(vn));
-	uint64_t want = VIRTIO_BIT(VNET_F_MAC) | VIRTIO_BIT(VNET_F_STATUS) |
+	uint64_t want = VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_STATUS) |
 			VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 	if (virtio_open(&vn.dev, VIRTIO_ID_NET, 0, 2, want, why))
 		return -1;
-	if (!(vn.dev.features & VIRTIO_BIT(VNET_F_MAC)) || !vn.dev.devcfg || vn.dev.devcfg_len < 6) {
+	if (!(vn.dev.features & VIRTIO_BIT(NET_F_MAC)) || !vn.dev.devcfg || vn.dev.devcfg_len < 6) {
 		/* Without MAC the driver would pick its own; ours always has one. */
 		*why = "the virtio-net function offers no MAC address";
 		virtio_reset(&vn.dev, NULL, 0);
@@ -140,7 +138,7 @@ static int vnet_open(int rx_wait, const char **why)
 	 * device they are there. */
 	for (uint16_t s = 0; s < vn.rx.size; s++) {
 		vn.rx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)(vn.rxbuf + (size_t)s * VNET_SLOT),
-						 VNET_SLOT, VQ_DESC_F_WRITE, 0};
+						 VNET_SLOT, VIRTQ_DESC_F_WRITE, 0};
 		vn.rx_dev[s] = 1;
 		virtq_publish(&vn.rx, s);
 	}

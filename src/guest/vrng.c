@@ -52,7 +52,7 @@ static int vrng_open(int wait, const char **why)
 static void vrng_give(uint8_t *buf, uint32_t chunk, uint16_t s)
 {
 	rq.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)(buf + (uint64_t)s * chunk), chunk,
-				      VQ_DESC_F_WRITE, 0};
+				      VIRTQ_DESC_F_WRITE, 0};
 	virtq_publish(&rq, s);
 	virtq_kick(&rq);
 }

@@ -46,9 +46,7 @@ struct vvs_hdr {
 } __attribute__((packed));
 _Static_assert(sizeof(struct vvs_hdr) == 44, "virtio 1.2, 5.10.6: a 44-byte header");
 
-#define VVS_TYPE_STREAM 1
-enum { OP_REQUEST = 1, OP_RESPONSE, OP_RST, OP_SHUTDOWN, OP_RW, OP_CREDIT_UPDATE, OP_CREDIT_REQUEST };
-#define VVS_SHUT_BOTH 3u
+#define VVS_SHUT_BOTH (VSOCK_SHUTDOWN_RCV | VSOCK_SHUTDOWN_SEND)
 #define VVS_SLOT 4096u
 #define VVS_MAX_PAYLOAD (VVS_SLOT - sizeof(struct vvs_hdr))
 #define VVS_QMAX 64
@@ -125,13 +123,13 @@ static int vvs_open(const char **why)
 	}
 	for (uint16_t s = 0; s < vs.rx.size; s++) {
 		vs.rx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)(vs.rxbuf + (size_t)s * VVS_SLOT),
-						 VVS_SLOT, VQ_DESC_F_WRITE, 0};
+						 VVS_SLOT, VIRTQ_DESC_F_WRITE, 0};
 		vs.rx_dev[s] = 1;
 		virtq_publish(&vs.rx, s);
 	}
 	for (uint16_t s = 0; s < VVS_NEV && s < vs.ev.size; s++) {
 		vs.ev.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)&vs.evbuf[s], 4,
-						 VQ_DESC_F_WRITE, 0};
+						 VIRTQ_DESC_F_WRITE, 0};
 		virtq_publish(&vs.ev, s);
 	}
 	virtio_driver_ok(&vs.dev);
@@ -171,12 +169,12 @@ static int vvs_send(uint16_t op, uint32_t flags, const void *data, uint32_t len,
 		.dst_cid = to ? to->src_cid : vs.peer_cid,
 		.src_port = to ? to->dst_port : vs.local_port,
 		.dst_port = to ? to->src_port : vs.peer_port,
-		.len = len, .type = VVS_TYPE_STREAM, .op = op, .flags = flags,
+		.len = len, .type = VSOCK_TYPE_STREAM, .op = op, .flags = flags,
 		.buf_alloc = VVS_BUF, .fwd_cnt = vs.fwd_cnt,
 	};
 	if (!to)
 		vs.fwd_sent = vs.fwd_cnt;
-	vs.credit_updates += op == OP_CREDIT_UPDATE;
+	vs.credit_updates += op == VSOCK_OP_CREDIT_UPDATE;
 	if (len)
 		__builtin_memcpy(b + sizeof(*h), data, len);
 	vs.tx.desc[s] = (struct vq_desc){(uint64_t)(uintptr_t)b, (uint32_t)sizeof(*h) + len, 0, 0};
@@ -191,16 +189,16 @@ static int vvs_send(uint16_t op, uint32_t flags, const void *data, uint32_t len,
 
 static void vvs_rst(const struct vvs_hdr *h)
 {
-	if (h->op == OP_RST)
+	if (h->op == VSOCK_OP_RST)
 		return; /* never an RST to an RST (5.10.6.4) */
 	vs.rst_sent++;
-	vvs_send(OP_RST, 0, NULL, 0, h);
+	vvs_send(VSOCK_OP_RST, 0, NULL, 0, h);
 }
 
 /* One packet from the peer. */
 static void vvs_handle(const struct vvs_hdr *h, const uint8_t *payload, uint32_t avail)
 {
-	if (h->dst_cid != vs.cid || h->type != VVS_TYPE_STREAM) {
+	if (h->dst_cid != vs.cid || h->type != VSOCK_TYPE_STREAM) {
 		vs.foreign++;
 		vvs_rst(h);
 		return;
@@ -208,13 +206,13 @@ static void vvs_handle(const struct vvs_hdr *h, const uint8_t *payload, uint32_t
 	int ours = (vs.st == VS_CONNECTING || vs.st == VS_OPEN) && h->src_cid == vs.peer_cid &&
 		   h->src_port == vs.peer_port && h->dst_port == vs.local_port;
 	if (!ours) {
-		if (vs.st == VS_LISTEN && h->op == OP_REQUEST && h->dst_port == vs.local_port) {
+		if (vs.st == VS_LISTEN && h->op == VSOCK_OP_REQUEST && h->dst_port == vs.local_port) {
 			vs.peer_cid = h->src_cid;
 			vs.peer_port = h->src_port;
 			vs.peer_buf_alloc = h->buf_alloc;
 			vs.peer_fwd_cnt = h->fwd_cnt;
 			vs.st = VS_OPEN;
-			vvs_send(OP_RESPONSE, 0, NULL, 0, NULL);
+			vvs_send(VSOCK_OP_RESPONSE, 0, NULL, 0, NULL);
 			return;
 		}
 		vs.foreign++;
@@ -224,23 +222,23 @@ static void vvs_handle(const struct vvs_hdr *h, const uint8_t *payload, uint32_t
 	vs.peer_buf_alloc = h->buf_alloc;
 	vs.peer_fwd_cnt = h->fwd_cnt;
 	switch (h->op) {
-	case OP_RESPONSE:
+	case VSOCK_OP_RESPONSE:
 		if (vs.st == VS_CONNECTING)
 			vs.st = VS_OPEN;
 		break;
-	case OP_RST:
+	case VSOCK_OP_RST:
 		vs.st = VS_CLOSED;
 		break;
-	case OP_SHUTDOWN:
+	case VSOCK_OP_SHUTDOWN:
 		/* Both ways and nothing left unread: the connection is over, and
 		 * the RST says so (as Linux's virtio transport does). */
 		vs.peer_shut |= h->flags & VVS_SHUT_BOTH;
 		if (vs.peer_shut == VVS_SHUT_BOTH && vs.rx_cnt == vs.fwd_cnt) {
-			vvs_send(OP_RST, 0, NULL, 0, NULL);
+			vvs_send(VSOCK_OP_RST, 0, NULL, 0, NULL);
 			vs.st = VS_CLOSED;
 		}
 		break;
-	case OP_RW: {
+	case VSOCK_OP_RW: {
 		if (vs.st != VS_OPEN)
 			break;
 		uint32_t len = h->len < avail ? h->len : avail;
@@ -254,10 +252,10 @@ static void vvs_handle(const struct vvs_hdr *h, const uint8_t *payload, uint32_t
 		vs.rx_cnt += len;
 		break;
 	}
-	case OP_CREDIT_REQUEST:
-		vvs_send(OP_CREDIT_UPDATE, 0, NULL, 0, NULL);
+	case VSOCK_OP_CREDIT_REQUEST:
+		vvs_send(VSOCK_OP_CREDIT_UPDATE, 0, NULL, 0, NULL);
 		break;
-	case OP_CREDIT_UPDATE:
+	case VSOCK_OP_CREDIT_UPDATE:
 	default:
 		break; /* the credit fields were taken above */
 	}
@@ -296,7 +294,7 @@ static int vvs_connect(uint64_t cid, uint32_t port, uint64_t wait_ms)
 		vs.peer_port = port;
 		vs.rx_cnt = vs.fwd_cnt = vs.fwd_sent = vs.tx_cnt = 0;
 		vs.st = VS_CONNECTING;
-		if (vvs_send(OP_REQUEST, 0, NULL, 0, NULL))
+		if (vvs_send(VSOCK_OP_REQUEST, 0, NULL, 0, NULL))
 			return -1;
 		uint64_t t1 = plat_rdtsc();
 		while (vs.st == VS_CONNECTING && plat_rdtsc() - t1 < ms_ticks(2000))
@@ -343,7 +341,7 @@ static int vvs_write(const uint8_t *p, uint32_t len)
 			if (vs.st != VS_OPEN || plat_rdtsc() - t0 > ms_ticks(5000))
 				return -1;
 			if (plat_rdtsc() - asked > ms_ticks(100)) {
-				vvs_send(OP_CREDIT_REQUEST, 0, NULL, 0, NULL);
+				vvs_send(VSOCK_OP_CREDIT_REQUEST, 0, NULL, 0, NULL);
 				asked = plat_rdtsc();
 			}
 			vvs_poll();
@@ -353,7 +351,7 @@ static int vvs_write(const uint8_t *p, uint32_t len)
 		uint32_t k = len < credit ? len : credit;
 		if (k > VVS_MAX_PAYLOAD)
 			k = VVS_MAX_PAYLOAD;
-		if (vvs_send(OP_RW, 0, p, k, NULL))
+		if (vvs_send(VSOCK_OP_RW, 0, p, k, NULL))
 			return -1;
 		vs.tx_cnt += k;
 		p += k;
@@ -384,7 +382,7 @@ static int vvs_read_some(uint8_t *p, uint32_t max, uint64_t wait_ms)
 		vs.fwd_cnt++;
 	}
 	if (vs.fwd_cnt - vs.fwd_sent >= VVS_BUF / 2 && vs.st == VS_OPEN)
-		vvs_send(OP_CREDIT_UPDATE, 0, NULL, 0, NULL);
+		vvs_send(VSOCK_OP_CREDIT_UPDATE, 0, NULL, 0, NULL);
 	return (int)n;
 }
 
@@ -407,13 +405,13 @@ static void vvs_shutdown(void)
 {
 	if (vs.st != VS_OPEN)
 		return;
-	vvs_send(OP_SHUTDOWN, VVS_SHUT_BOTH, NULL, 0, NULL);
+	vvs_send(VSOCK_OP_SHUTDOWN, VVS_SHUT_BOTH, NULL, 0, NULL);
 	vs.shut_sent = 1;
 	uint64_t t0 = plat_rdtsc();
 	while (vs.st == VS_OPEN && plat_rdtsc() - t0 < ms_ticks(500))
 		vvs_poll();
 	if (vs.st == VS_OPEN)
-		vvs_send(OP_RST, 0, NULL, 0, NULL);
+		vvs_send(VSOCK_OP_RST, 0, NULL, 0, NULL);
 	vs.st = VS_CLOSED;
 }
 
@@ -569,7 +567,7 @@ static int run_bulk(const struct bench_args *a)
 		if (vs.st != VS_OPEN || plat_rdtsc() - w0 > ms_ticks(5000))
 			return bench_fail(a, "the peer never consumed the whole stream");
 		if (plat_rdtsc() - asked > ms_ticks(10)) {
-			vvs_send(OP_CREDIT_REQUEST, 0, NULL, 0, NULL);
+			vvs_send(VSOCK_OP_CREDIT_REQUEST, 0, NULL, 0, NULL);
 			asked = plat_rdtsc();
 		}
 		vvs_poll();

@@ -60,24 +60,31 @@ void hvb_buf_puts(struct hvb_buf *b, const char *s)
 	hvb_buf_add(b, s, strlen(s));
 }
 
-void hvb_buf_printf(struct hvb_buf *b, const char *fmt, ...)
+void hvb_buf_vprintf(struct hvb_buf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list aq;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
 	if (n < 0)
 		abort();
 	if (b->len + (size_t)n + 1 > b->cap) {
 		b->cap = (b->len + (size_t)n + 1) * 2;
 		b->p = hvb_xrealloc(b->p, b->cap);
 	}
-	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void hvb_buf_printf(struct hvb_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hvb_buf_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 char *hvb_buf_take(struct hvb_buf *b)

@@ -6,48 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Decodes one UTF-8 character at s (n bytes left, n >= 1). Returns its
- * length and stores the code point in *cp, or returns 0 for a byte that
- * does not start a valid, shortest-form character (RFC 3629 section 3:
- * no overlong forms, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0], v, min;
-	size_t len;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, v = c & 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, v = c & 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, v = c & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
+#include "utf8.h"
 
 /* Characters the free-text rule refuses: controls, and the ones that
  * reorder text on a display (Unicode UAX #9, explicit directional
  * formatting characters). */
-static int refused_cp(unsigned cp)
+static int refused_cp(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x61c || cp == 0x200e ||
-	       cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || utf8_bidi_control(cp);
 }
 
 const char *esc_text_check(const char *s)
@@ -58,7 +24,7 @@ const char *esc_text_check(const char *s)
 	if (n >= ESC_TEXT_MAX)
 		return "it is longer than 8191 bytes";
 	for (size_t i = 0; i < n;) {
-		unsigned cp;
+		uint32_t cp;
 		size_t len = utf8_decode(p + i, n - i, &cp);
 
 		if (!len)
@@ -81,7 +47,7 @@ char *esc_text_clean(const char *s)
 	n = strlen(s);
 	hvb_buf_puts(&b, "");
 	for (size_t i = 0; i < n && b.len + 4 < ESC_TEXT_MAX;) {
-		unsigned cp;
+		uint32_t cp;
 		size_t len = utf8_decode(p + i, n - i, &cp);
 
 		if (!len || refused_cp(cp)) {
@@ -102,7 +68,7 @@ void esc_term(struct hvb_buf *b, const char *s)
 
 	hvb_buf_puts(b, "");
 	for (size_t i = 0; i < n;) {
-		unsigned cp;
+		uint32_t cp;
 		size_t len = utf8_decode(p + i, n - i, &cp);
 
 		if (!len) {
@@ -128,25 +94,25 @@ void esc_term(struct hvb_buf *b, const char *s)
 	}
 }
 
+void esc_vline(struct hvb_buf *b, const char *fmt, va_list ap)
+{
+	struct hvb_buf raw = {0};
+
+	hvb_buf_vprintf(&raw, fmt, ap);
+	esc_term(b, raw.p);
+	hvb_buf_puts(b, "\n");
+	free(raw.p);
+}
+
 void esc_println(FILE *f, const char *fmt, ...)
 {
-	struct hvb_buf raw = {0}, out = {0};
+	struct hvb_buf out = {0};
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	esc_vline(&out, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
-	raw.p = hvb_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(raw.p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	esc_term(&out, raw.p);
-	hvb_buf_puts(&out, "\n");
 	fputs(out.p, f);
-	free(raw.p);
 	free(out.p);
 }
 

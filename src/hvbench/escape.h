@@ -32,8 +32,12 @@ char *esc_text_clean(const char *s);
  * refused bytes as "\xNN" and refused characters as "\u{NNNN}". Nothing
  * it writes can move the cursor, change the title or clear the screen. */
 void esc_term(struct hvb_buf *b, const char *s);
-/* Formats one line, escapes all of it with esc_term and writes it to f
- * with a newline: the way hvbench prints anything to stdout or stderr. */
+/* Formats one line, escapes all of it with esc_term into b and ends it
+ * with a newline. */
+void esc_vline(struct hvb_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* esc_vline, written to f: the way hvbench prints anything to stdout or
+ * stderr. */
 void esc_println(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 enum esc_md_ctx {

@@ -25,6 +25,8 @@ void hvb_buf_add(struct hvb_buf *b, const char *s, size_t n);
 void hvb_buf_puts(struct hvb_buf *b, const char *s);
 void hvb_buf_printf(struct hvb_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void hvb_buf_vprintf(struct hvb_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Returns the string (never NULL) and leaves b empty; the caller frees it. */
 char *hvb_buf_take(struct hvb_buf *b);
 

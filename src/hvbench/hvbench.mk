@@ -6,7 +6,7 @@
 
 HVB_SRCS     := $(wildcard src/hvbench/*.c)
 HVB_LIB_SRCS := $(filter-out src/hvbench/main.c,$(HVB_SRCS))
-HVB_HDRS     := $(wildcard src/hvbench/*.h)
+HVB_HDRS     := $(wildcard src/hvbench/*.h) src/common/utf8.h
 HVB_CPPFLAGS := -Isrc/hvbench -DHVB_VERSION=\"$(VERSION)\"
 HVB_LIBS     := -ljansson -lm
 # Objects live outside $(BUILD)/obj so the monitor's pattern rule (whose

@@ -163,22 +163,11 @@ static void term_line(struct hvb_buf *b, const char *fmt, ...)
 
 static void term_line(struct hvb_buf *b, const char *fmt, ...)
 {
-	struct hvb_buf raw = {0};
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	esc_vline(b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
-	raw.p = hvb_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(raw.p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	esc_term(b, raw.p);
-	hvb_buf_puts(b, "\n");
-	free(raw.p);
 }
 
 /* --interference: which neighbours ran, then each result's virtualised

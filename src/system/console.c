@@ -11,42 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The length of the valid UTF-8 sequence at in[0..n), 0 when it is not
- * one (RFC 3629 sec. 4: no overlong forms, no surrogates, nothing above
- * U+10FFFF); *cp gets the code point. */
-static size_t utf8_seq(const unsigned char *in, size_t n, uint32_t *cp)
-{
-	unsigned char b = in[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
-	if (b >= 0xc2 && b <= 0xdf)
-		len = 2;
-	else if (b >= 0xe0 && b <= 0xef)
-		len = 3, lo = b == 0xe0 ? 0xa0 : 0x80, hi = b == 0xed ? 0x9f : 0xbf;
-	else if (b >= 0xf0 && b <= 0xf4)
-		len = 4, lo = b == 0xf0 ? 0x90 : 0x80, hi = b == 0xf4 ? 0x8f : 0xbf;
-	else
-		return 0;
-	if (n < len || in[1] < lo || in[1] > hi)
-		return 0;
-	uint32_t c = b & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if (i > 1 && (in[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (in[i] & 0x3f);
-	}
-	*cp = c;
-	return len;
-}
+#include "utf8.h"
 
 /* Code points a terminal acts on rather than shows: the C1 controls
  * (U+0080..U+009F; U+009B is CSI to some terminals) and the bidirectional
- * formatting characters, which reorder what the operator sees (Unicode
- * UAX #9). */
+ * formatting characters, which reorder what the operator sees. */
 static bool utf8_hidden(uint32_t cp)
 {
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	return (cp >= 0x80 && cp <= 0x9f) || utf8_bidi_control(cp);
 }
 
 size_t console_escape(const unsigned char *in, size_t n, char *out)
@@ -69,7 +41,7 @@ size_t console_escape(const unsigned char *in, size_t n, char *out)
 			out[o++] = '\\';
 			out[o++] = 'r';
 			i++;
-		} else if (b >= 0x80 && (len = utf8_seq(in + i, n - i, &cp)) && !utf8_hidden(cp)) {
+		} else if (b >= 0x80 && (len = utf8_decode(in + i, n - i, &cp)) && !utf8_hidden(cp)) {
 			memcpy(out + o, in + i, len);
 			o += len;
 			i += len;
@@ -78,7 +50,7 @@ size_t console_escape(const unsigned char *in, size_t n, char *out)
 			 * or invalid UTF-8: one escape per byte (a valid
 			 * sequence of len bytes escapes as len bytes, each
 			 * taken here in turn only when not valid on its own). */
-			len = b >= 0x80 ? utf8_seq(in + i, n - i, &cp) : 0;
+			len = b >= 0x80 ? utf8_decode(in + i, n - i, &cp) : 0;
 			if (!len)
 				len = 1;
 			for (size_t k = 0; k < len; k++) {

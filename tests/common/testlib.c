@@ -32,6 +32,18 @@ void test_note(const char *fmt, ...)
 	fflush(stdout);
 }
 
+void test_read_exact(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		assert_int_equal(poll(&p, 1, 2000), 1);
+		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+}
+
 struct sink {
 	char *buf;
 	size_t len, cap;

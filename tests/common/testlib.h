@@ -66,6 +66,10 @@ __attribute__((noreturn)) void _skip(const char *const file, const int line);
 
 void test_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Reads exactly len bytes from fd (a socket the device under test writes
+ * to), failing the test when a read waits more than 2 s or hits the end. */
+void test_read_exact(int fd, void *buf, size_t len);
+
 struct cmd_result {
 	int status;     /* exit status, or 128 + signal */
 	int timed_out;  /* killed after the time limit */

@@ -21,7 +21,8 @@ import subprocess
 import sys
 import time
 
-CPP = '-D_GNU_SOURCE -Isrc/vmm -Isrc/vmm/virtio -Isrc/vmm/dev -Isrc/vmm/arch/x86 -include tests/prove/stubs.h'
+CPP = ('-D_GNU_SOURCE -Isrc/vmm -Isrc/vmm/virtio -Isrc/vmm/dev -Isrc/vmm/arch/x86 -Isrc/common '
+       '-include tests/prove/stubs.h')
 VIRTQ_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/virtq_wp.c']
 VIRTQ_FCT = ['-wp-fct', 'virtq_pop,walk,read_desc,fail,load16,store16_full']
 

@@ -401,14 +401,14 @@ static void feature_negotiation(void **state)
 	struct fix *f = *state;
 	mw(f, 0x00, 4, 0);
 	uint32_t lo = (uint32_t)mr(f, 0x04, 4);
-	assert_true(lo & (1u << VIRTIO_F_RING_INDIRECT_DESC));
-	assert_true(lo & (1u << VIRTIO_F_RING_EVENT_IDX));
+	assert_true(lo & (1u << VIRTIO_F_INDIRECT_DESC));
+	assert_true(lo & (1u << VIRTIO_F_EVENT_IDX));
 	mw(f, 0x00, 4, 1);
 	assert_int_equal(mr(f, 0x04, 4), 1); /* VERSION_1 */
 	mw(f, 0x00, 4, 2);
 	assert_int_equal(mr(f, 0x04, 4), 0);
 	/* Without VERSION_1 (a legacy driver): FEATURES_OK reads back unset. */
-	assert_false(negotiate(f, 1ull << VIRTIO_F_RING_EVENT_IDX));
+	assert_false(negotiate(f, 1ull << VIRTIO_F_EVENT_IDX));
 	mw(f, 0x14, 1, 0);
 	assert_true(wait_for(f, status_zero));
 	/* A bit we did not offer. */
@@ -416,13 +416,13 @@ static void feature_negotiation(void **state)
 	mw(f, 0x14, 1, 0);
 	assert_true(wait_for(f, status_zero));
 	assert_int_equal(mr(f, 0x0c, 4), 0); /* reset cleared the driver's features */
-	assert_true(negotiate(f, (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_EVENT_IDX)));
+	assert_true(negotiate(f, (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_EVENT_IDX)));
 	/* After FEATURES_OK the driver's features are fixed. */
 	mw(f, 0x08, 4, 0);
 	mw(f, 0x0c, 4, 0);
-	assert_int_equal(mr(f, 0x0c, 4), 1u << VIRTIO_F_RING_EVENT_IDX);
+	assert_int_equal(mr(f, 0x0c, 4), 1u << VIRTIO_F_EVENT_IDX);
 	assert_int_equal(virtio_pci_features(f->vp),
-			 (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_EVENT_IDX));
+			 (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_EVENT_IDX));
 }
 
 static void queue_registers(void **state)

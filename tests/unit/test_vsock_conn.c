@@ -145,18 +145,6 @@ static int open_g2h(struct fix *f, uint32_t gport)
 	return fd;
 }
 
-static void read_exact(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		assert_int_equal(poll(&p, 1, 2000), 1);
-		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
-		assert_true(n > 0);
-		got += (size_t)n;
-	}
-}
-
 static void test_header_check(void **state)
 {
 	(void)state;
@@ -192,7 +180,7 @@ static void test_guest_connects(void **state)
 	struct vsock_hdr h = ghdr(VSOCK_OP_RW, 1234, 5000);
 	assert_int_equal(gtx(f, h, "hello", 5), VSOCK_OK);
 	char buf[16] = "";
-	read_exact(hfd, buf, 5);
+	test_read_exact(hfd, buf, 5);
 	assert_memory_equal(buf, "hello", 5);
 	assert_int_equal(write(hfd, "world!", 6), 6);
 	struct vsock_hdr r;
@@ -284,7 +272,7 @@ static void test_host_connects(void **state)
 	char ok[32] = "";
 	char want[32];
 	int wl = snprintf(want, sizeof(want), "OK %u\n", lport);
-	read_exact(hfd, ok, (size_t)wl);
+	test_read_exact(hfd, ok, (size_t)wl);
 	assert_string_equal(ok, want);
 	uint8_t data[64];
 	assert_true(grx(f, &r, data, sizeof(data)));
@@ -293,7 +281,7 @@ static void test_host_connects(void **state)
 	assert_memory_equal(data, "early", 5);
 	assert_int_equal(gtx(f, ghdr(VSOCK_OP_RW, 52, lport), "pong", 4), VSOCK_OK);
 	char buf[8] = "";
-	read_exact(hfd, buf, 4);
+	test_read_exact(hfd, buf, 4);
 	assert_memory_equal(buf, "pong", 4);
 	/* A second program gets the next local port. */
 	int h2 = sock_at(f->uds, false);
@@ -415,7 +403,7 @@ static void test_credit_from_guest(void **state)
 	for (int i = 0; i < 8; i++) {
 		struct vsock_hdr h = ghdr(VSOCK_OP_RW, 31, 5000);
 		assert_int_equal(gtx(f, h, chunk, sizeof(chunk)), VSOCK_OK);
-		read_exact(hfd, (uint8_t[VSOCK_MAX_PAYLOAD]){0}, sizeof(chunk));
+		test_read_exact(hfd, (uint8_t[VSOCK_MAX_PAYLOAD]){0}, sizeof(chunk));
 		for (int k = 0; k < 5; k++)
 			vsock_conn_poll(f->t, 5);
 		struct vsock_hdr r;
@@ -442,7 +430,7 @@ static void test_shutdown_from_guest(void **state)
 	h.flags = VSOCK_SHUTDOWN_SEND;
 	assert_int_equal(gtx(f, h, NULL, 0), VSOCK_OK);
 	char buf[8];
-	read_exact(hfd, buf, 3);
+	test_read_exact(hfd, buf, 3);
 	assert_int_equal(read(hfd, buf, 1), 0); /* end of stream after the data */
 	/* Data after SHUTDOWN(SEND) is a protocol error. */
 	assert_int_equal(gtx(f, ghdr(VSOCK_OP_RW, 40, 5000), "x", 1), VSOCK_OK);
@@ -477,7 +465,7 @@ static void test_shutdown_from_host(void **state)
 	assert_int_equal(r.flags, VSOCK_SHUTDOWN_SEND);
 	assert_int_equal(gtx(f, ghdr(VSOCK_OP_RW, 50, 5000), "ack", 3), VSOCK_OK);
 	char buf[4];
-	read_exact(hfd, buf, 3);
+	test_read_exact(hfd, buf, 3);
 	/* Then it closes: SHUTDOWN(both); the guest's RST ends it. */
 	close(hfd);
 	expect(f, VSOCK_OP_SHUTDOWN, 5000, 50, &r);

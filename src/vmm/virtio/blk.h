@@ -33,26 +33,10 @@
 
 #include "virtio_pci.h"
 
-#define VIRTIO_ID_BLOCK 2
 #define VIRTIO_BLK_MAX 6 /* disks per VM: PCI slots 2-7 with INTx routes */
 
-/* Feature bits (5.2.3). */
-#define VIRTIO_BLK_F_SIZE_MAX 1
-#define VIRTIO_BLK_F_SEG_MAX 2
-#define VIRTIO_BLK_F_RO 5
-#define VIRTIO_BLK_F_FLUSH 9
-#define VIRTIO_BLK_F_DISCARD 13
-
-/* Request types and status (5.2.6). */
-#define VIRTIO_BLK_T_IN 0
-#define VIRTIO_BLK_T_OUT 1
-#define VIRTIO_BLK_T_FLUSH 4
-#define VIRTIO_BLK_T_GET_ID 8
-#define VIRTIO_BLK_T_DISCARD 11
-#define VIRTIO_BLK_S_OK 0
-#define VIRTIO_BLK_S_IOERR 1
-#define VIRTIO_BLK_S_UNSUPP 2
-
+/* The feature bits, request types and status (5.2.3, 5.2.6) are
+ * src/common/virtio_spec.h's. */
 #define BLK_SECTOR 512u
 #define BLK_ID_BYTES 20
 #define BLK_QUEUE_SIZE 256

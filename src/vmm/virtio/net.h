@@ -59,12 +59,10 @@
 #include "tap.h"
 #include "virtio_pci.h"
 
-#define VIRTIO_ID_NET 1
 #define NET_QUEUE_SIZE 256
 #define NET_RXQ 0
 #define NET_TXQ 1
 #define NET_CONFIG_LEN 12 /* mac, status, max_virtqueue_pairs, mtu (5.1.4) */
-#define NET_S_LINK_UP 1
 
 /* One --net. */
 struct net_cfg {

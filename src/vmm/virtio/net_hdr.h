@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "virtio_spec.h" /* the feature bits, NET_F_* (5.1.3) */
+
 /* virtio 1.2, 5.1.6: struct virtio_net_hdr (all fields little-endian).
  * With VIRTIO_F_VERSION_1 num_buffers is always there (5.1.6.1). */
 struct net_hdr {
@@ -42,24 +44,6 @@ _Static_assert(sizeof(struct net_hdr) == 12, "virtio 1.2, 5.1.6: 12-byte header"
 #define NET_HDR_GSO_UDP_L4 5
 #define NET_HDR_GSO_ECN 0x80
 
-/* Feature bits, virtio 1.2, 5.1.3. */
-#define NET_F_CSUM 0
-#define NET_F_GUEST_CSUM 1
-#define NET_F_MTU 3
-#define NET_F_MAC 5
-#define NET_F_GUEST_TSO4 7
-#define NET_F_GUEST_TSO6 8
-#define NET_F_GUEST_ECN 9
-#define NET_F_GUEST_UFO 10
-#define NET_F_HOST_TSO4 11
-#define NET_F_HOST_TSO6 12
-#define NET_F_HOST_ECN 13
-#define NET_F_HOST_UFO 14
-#define NET_F_MRG_RXBUF 15
-#define NET_F_STATUS 16
-#define NET_F_GUEST_USO4 54
-#define NET_F_GUEST_USO6 55
-#define NET_F_HOST_USO 56
 #define NET_BIT(f) (1ull << (f))
 
 /* The largest frame (after the header) either way: a 64 KiB GSO payload

@@ -11,7 +11,6 @@
 
 #include "virtio_pci.h"
 
-#define VIRTIO_ID_RNG 4
 #define RNG_MAX_PER_REQUEST 65536u /* bytes; a larger buffer gets this much */
 
 struct virtio_rng {

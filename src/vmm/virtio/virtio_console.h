@@ -50,7 +50,6 @@
 #include "console_ctl.h"
 #include "virtio_pci.h"
 
-#define VIRTIO_ID_CONSOLE 3
 #define CONSOLE_QUEUE_SIZE 128
 #define CONSOLE_CTRL_RXQ 2
 #define CONSOLE_CTRL_TXQ 3

@@ -34,36 +34,10 @@
  * adds notify_off_multiplier (4.1.4.4). */
 #define CAP_LEN 16
 #define NOTIFY_CAP_LEN 20
-enum {
-	VIRTIO_PCI_CAP_COMMON_CFG = 1,
-	VIRTIO_PCI_CAP_NOTIFY_CFG = 2,
-	VIRTIO_PCI_CAP_ISR_CFG = 3,
-	VIRTIO_PCI_CAP_DEVICE_CFG = 4,
-};
 
-/* struct virtio_pci_common_cfg (4.1.4.3). */
-#define CC_DFSELECT 0x00
-#define CC_DF 0x04
-#define CC_GFSELECT 0x08
-#define CC_GF 0x0c
-#define CC_MSIX_CONFIG 0x10
-#define CC_NUM_QUEUES 0x12
-#define CC_STATUS 0x14
-#define CC_CONFIG_GEN 0x15
-#define CC_Q_SELECT 0x16
-#define CC_Q_SIZE 0x18
-#define CC_Q_MSIX 0x1a
-#define CC_Q_ENABLE 0x1c
-#define CC_Q_NOFF 0x1e
-#define CC_Q_DESC 0x20
-#define CC_Q_DRIVER 0x28
-#define CC_Q_DEVICE 0x30
-#define CC_Q_NDATA 0x38
-#define CC_Q_RESET 0x3a
-
-#define TRANSPORT_FEATURES                                                         \
-	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_INDIRECT_DESC) |    \
-	 (1ull << VIRTIO_F_RING_EVENT_IDX))
+#define TRANSPORT_FEATURES                                                    \
+	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) |    \
+	 (1ull << VIRTIO_F_EVENT_IDX))
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -267,28 +241,27 @@ static void common_read(struct virtio_pci *vp, uint64_t off, uint8_t *data, uint
 {
 	uint8_t img[VIRTIO_PCI_COMMON_LEN];
 	memset(img, 0, sizeof(img));
-	put32(img + CC_DFSELECT, vp->dfselect);
-	put32(img + CC_DF, vp->dfselect < 2 ? (uint32_t)(vp->host_features >> (32 * vp->dfselect))
-					    : 0);
-	put32(img + CC_GFSELECT, vp->gfselect);
-	put32(img + CC_GF, vp->gfselect < 2
-				   ? (uint32_t)(vp->guest_features >> (32 * vp->gfselect))
-				   : 0);
-	put16(img + CC_MSIX_CONFIG, vp->config_vector);
-	put16(img + CC_NUM_QUEUES, (uint16_t)vp->d.nqueues);
-	img[CC_STATUS] = vp->status;
-	img[CC_CONFIG_GEN] = vp->config_gen;
-	put16(img + CC_Q_SELECT, vp->queue_select);
+	put32(img + VIRTIO_CC_DFSELECT, vp->dfselect);
+	put32(img + VIRTIO_CC_DF,
+	      vp->dfselect < 2 ? (uint32_t)(vp->host_features >> (32 * vp->dfselect)) : 0);
+	put32(img + VIRTIO_CC_GFSELECT, vp->gfselect);
+	put32(img + VIRTIO_CC_GF,
+	      vp->gfselect < 2 ? (uint32_t)(vp->guest_features >> (32 * vp->gfselect)) : 0);
+	put16(img + VIRTIO_CC_MSIX_CONFIG, vp->config_vector);
+	put16(img + VIRTIO_CC_NUM_QUEUES, (uint16_t)vp->d.nqueues);
+	img[VIRTIO_CC_STATUS] = vp->status;
+	img[VIRTIO_CC_GENERATION] = vp->config_gen;
+	put16(img + VIRTIO_CC_Q_SELECT, vp->queue_select);
 	if (vp->queue_select < vp->d.nqueues) {
 		const struct virtio_queue *q = &vp->q[vp->queue_select];
-		put16(img + CC_Q_SIZE, q->size);
-		put16(img + CC_Q_MSIX, q->vector);
-		put16(img + CC_Q_ENABLE, q->enabled);
-		put16(img + CC_Q_NOFF, vp->queue_select);
-		put64(img + CC_Q_DESC, q->desc);
-		put64(img + CC_Q_DRIVER, q->driver);
-		put64(img + CC_Q_DEVICE, q->device);
-		put16(img + CC_Q_NDATA, vp->queue_select);
+		put16(img + VIRTIO_CC_Q_SIZE, q->size);
+		put16(img + VIRTIO_CC_Q_MSIX, q->vector);
+		put16(img + VIRTIO_CC_Q_ENABLE, q->enabled);
+		put16(img + VIRTIO_CC_Q_NOFF, vp->queue_select);
+		put64(img + VIRTIO_CC_Q_DESC, q->desc);
+		put64(img + VIRTIO_CC_Q_DRIVER, q->driver);
+		put64(img + VIRTIO_CC_Q_DEVICE, q->device);
+		put16(img + VIRTIO_CC_Q_NDATA, vp->queue_select);
 	} /* else: queue_size 0 says there is no such queue (4.1.4.3.1) */
 	memcpy(data, img + off, len);
 }
@@ -314,15 +287,15 @@ static void common_write(struct virtio_pci *vp, uint64_t off, uint32_t len, uint
 	bool qw = q && !q->enabled;
 	/* Each field at its natural width; anything else is dropped. */
 	switch (off) {
-	case CC_DFSELECT:
+	case VIRTIO_CC_DFSELECT:
 		if (len == 4)
 			vp->dfselect = (uint32_t)v;
 		return;
-	case CC_GFSELECT:
+	case VIRTIO_CC_GFSELECT:
 		if (len == 4)
 			vp->gfselect = (uint32_t)v;
 		return;
-	case CC_GF:
+	case VIRTIO_CC_GF:
 		/* Only until FEATURES_OK (3.1.1); words beyond 1 are zero. */
 		if (len == 4 && vp->gfselect < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
 			unsigned sh = 32 * vp->gfselect;
@@ -330,29 +303,29 @@ static void common_write(struct virtio_pci *vp, uint64_t off, uint32_t len, uint
 					     ((v & 0xffffffffull) << sh);
 		}
 		return;
-	case CC_MSIX_CONFIG:
+	case VIRTIO_CC_MSIX_CONFIG:
 		if (len == 2)
 			vp->config_vector = vector_ok(vp, v);
 		return;
-	case CC_STATUS:
+	case VIRTIO_CC_STATUS:
 		if (len == 1)
 			status_write(vp, (uint8_t)v);
 		return;
-	case CC_Q_SELECT:
+	case VIRTIO_CC_Q_SELECT:
 		if (len == 2)
 			vp->queue_select = (uint16_t)v;
 		return;
-	case CC_Q_SIZE:
+	case VIRTIO_CC_Q_SIZE:
 		/* Checked when the worker sets the queue up (power of two,
 		 * at most queue_max); a bad size then means NEEDS_RESET. */
 		if (len == 2 && qw)
 			q->size = (uint16_t)v;
 		return;
-	case CC_Q_MSIX:
+	case VIRTIO_CC_Q_MSIX:
 		if (len == 2 && q)
 			q->vector = vector_ok(vp, v);
 		return;
-	case CC_Q_ENABLE:
+	case VIRTIO_CC_Q_ENABLE:
 		/* 1 only: 0 is not how a queue is stopped (that is
 		 * queue_reset, VIRTIO_F_RING_RESET, which we do not offer). */
 		if (len == 2 && qw && v == 1)
@@ -361,10 +334,11 @@ static void common_write(struct virtio_pci *vp, uint64_t off, uint32_t len, uint
 	default:
 		break;
 	}
-	if (!qw || off < CC_Q_DESC || off >= CC_Q_NDATA)
+	if (!qw || off < VIRTIO_CC_Q_DESC || off >= VIRTIO_CC_Q_NDATA)
 		return; /* read-only fields, queue_reset, or queue fixed */
-	uint64_t *a = off < CC_Q_DRIVER ? &q->desc : off < CC_Q_DEVICE ? &q->driver : &q->device;
-	set_addr(a, (off - CC_Q_DESC) % 8, len, v);
+	uint64_t *a = off < VIRTIO_CC_Q_DRIVER ? &q->desc
+		      : off < VIRTIO_CC_Q_DEVICE ? &q->driver : &q->device;
+	set_addr(a, (off - VIRTIO_CC_Q_DESC) % 8, len, v);
 }
 
 void virtio_pci_mmio(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
@@ -570,8 +544,8 @@ static const char *queue_setup(struct virtio_pci *vp, unsigned i)
 	if (q->size > vp->d.queue_max)
 		return "queue size larger than offered";
 	if (virtq_init(&q->vq, vp->gm, q->size, q->desc, q->driver, q->device,
-		       vp->guest_features & (1ull << VIRTIO_F_RING_EVENT_IDX),
-		       vp->guest_features & (1ull << VIRTIO_F_RING_INDIRECT_DESC)))
+		       vp->guest_features & (1ull << VIRTIO_F_EVENT_IDX),
+		       vp->guest_features & (1ull << VIRTIO_F_INDIRECT_DESC)))
 		return q->vq.why;
 	q->live = true;
 	return NULL;

@@ -46,10 +46,11 @@
 #include "guestmem.h"
 #include "irq.h"
 #include "pci.h"
+#include "virtio_spec.h"
 #include "virtq.h"
 
-#define VIRTIO_PCI_VENDOR 0x1af4
-#define VIRTIO_PCI_DEVICE_BASE 0x1040 /* + virtio device ID (4.1.2.1) */
+/* The spec's constants (IDs, status and feature bits, the common
+ * configuration's offsets) are src/common/virtio_spec.h; these are ours. */
 #define VIRTIO_PCI_SUBSYS_ID 0x1100   /* >= 0x40 for non-transitional devices */
 #define VIRTIO_PCI_REVISION 1         /* >= 1: non-transitional (4.1.2.1) */
 #define VIRTIO_PCI_BAR_SIZE 0x8000u
@@ -62,24 +63,6 @@
 #define VIRTIO_PCI_MSIX_TABLE 0x4000u
 #define VIRTIO_PCI_MSIX_PBA 0x5000u
 #define VIRTIO_MAX_QUEUES 8
-#define VIRTIO_NO_VECTOR 0xffff
-
-/* Device status bits (2.1). */
-#define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER 2
-#define VIRTIO_STATUS_DRIVER_OK 4
-#define VIRTIO_STATUS_FEATURES_OK 8
-#define VIRTIO_STATUS_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED 128
-
-/* Transport feature bits (6). */
-#define VIRTIO_F_RING_INDIRECT_DESC 28
-#define VIRTIO_F_RING_EVENT_IDX 29
-#define VIRTIO_F_VERSION_1 32
-
-/* ISR status bits (4.1.4.5). */
-#define VIRTIO_ISR_QUEUE 1
-#define VIRTIO_ISR_CONFIG 2
 
 /* What a device is. The callbacks' `dev` is virtio_device.dev. */
 struct virtio_device {

@@ -40,17 +40,10 @@
 #include <sys/uio.h>
 
 #include "guestmem.h"
+#include "virtio_spec.h" /* the ring flags (2.7.5, 2.7.6, 2.7.8) */
 
 #define VIRTQ_MAX_SIZE 256u                /* the largest queue a device offers */
 #define VIRTQ_MAX_CHAIN_BYTES (64u << 20)  /* cap on one chain's total length */
-
-/* Descriptor flags (2.7.5). */
-#define VIRTQ_DESC_F_NEXT 1
-#define VIRTQ_DESC_F_WRITE 2
-#define VIRTQ_DESC_F_INDIRECT 4
-/* Available ring flags (2.7.6) and used ring flags (2.7.8). */
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
-#define VIRTQ_USED_F_NO_NOTIFY 1
 
 struct virtq_desc {
 	uint64_t addr;
@@ -82,8 +75,8 @@ struct virtq {
 	uint16_t last_avail; /* next available entry to take */
 	uint16_t used_idx;   /* next used entry to fill */
 	uint16_t signalled;  /* used_idx when the driver was last notified */
-	bool event_idx;      /* VIRTIO_F_RING_EVENT_IDX negotiated */
-	bool indirect;       /* VIRTIO_F_RING_INDIRECT_DESC negotiated */
+	bool event_idx;      /* VIRTIO_F_EVENT_IDX negotiated */
+	bool indirect;       /* VIRTIO_F_INDIRECT_DESC negotiated */
 	bool polling;        /* notifications off: the device polls (virtq_notify_off) */
 	bool broken;
 	const char *why; /* what was wrong, once broken */

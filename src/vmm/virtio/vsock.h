@@ -37,13 +37,11 @@
 #include "vsock_conn.h"
 #include "vsock_peer.h"
 
-#define VIRTIO_ID_VSOCK 19
 #define VSOCK_QUEUE_SIZE 256
 #define VSOCK_RXQ 0
 #define VSOCK_TXQ 1
 #define VSOCK_EVQ 2
 #define VSOCK_CONFIG_LEN 8 /* le64 guest_cid (5.10.4) */
-#define VSOCK_F_STREAM 0   /* 5.10.3 */
 
 /* One --vsock. */
 struct vsock_cfg {

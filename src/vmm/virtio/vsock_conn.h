@@ -34,6 +34,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "virtio_spec.h"
+
 /* virtio 1.2, 5.10.6: the header of every packet, little-endian. */
 struct vsock_hdr {
 	uint64_t src_cid;
@@ -49,21 +51,8 @@ struct vsock_hdr {
 } __attribute__((packed));
 _Static_assert(sizeof(struct vsock_hdr) == 44, "virtio 1.2, 5.10.6: 44-byte header");
 
-#define VSOCK_HOST_CID 2u /* 5.10.4: the host's well-known CID */
-#define VSOCK_TYPE_STREAM 1u
-enum {
-	VSOCK_OP_INVALID = 0,
-	VSOCK_OP_REQUEST = 1,
-	VSOCK_OP_RESPONSE = 2,
-	VSOCK_OP_RST = 3,
-	VSOCK_OP_SHUTDOWN = 4,
-	VSOCK_OP_RW = 5,
-	VSOCK_OP_CREDIT_UPDATE = 6,
-	VSOCK_OP_CREDIT_REQUEST = 7,
-};
-#define VSOCK_SHUTDOWN_RCV 1u
-#define VSOCK_SHUTDOWN_SEND 2u
-
+/* The host CID, the type, the ops and the shutdown flags (5.10.4,
+ * 5.10.6) are src/common/virtio_spec.h's. */
 #define VSOCK_CONN_MAX 64u             /* connections at once; more are refused */
 #define VSOCK_CONN_BUF (256u << 10)    /* buf_alloc: what we buffer per connection */
 #define VSOCK_MAX_PAYLOAD (64u << 10)  /* largest payload either way (as Linux) */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "arm64map.h"
+#include "con.h"
 #include "fdt.h"
 #include "guest.h"
 #include "sched.h"
@@ -49,44 +50,16 @@ static inline uint64_t now(void)
 	return sysreg_read(cntvct_el0);
 }
 
-/* ---- console: polled PL011 (PL011 TRM, UARTFR.TXFF is bit 5) ---- */
+/* ---- console: polled PL011 (PL011 TRM, UARTFR.TXFF is bit 5); the
+ * helpers over con_putc are src/guest/con.c ---- */
 #define UART_DR 0x000
 #define UART_FR 0x018
 #define UART_CR 0x030
-static void con_putc(char c)
+void con_putc(char c)
 {
 	while (r32(ARM64_PL011_BASE + UART_FR) & (1u << 5))
 		;
 	w32(ARM64_PL011_BASE + UART_DR, (uint8_t)c);
-}
-static void con_write(const char *s, size_t n)
-{
-	while (n--)
-		con_putc(*s++);
-}
-static void con_puts(const char *s)
-{
-	while (*s)
-		con_putc(*s++);
-}
-static void con_hex(uint64_t v)
-{
-	char b[19] = "0x";
-	for (int i = 0; i < 16; i++)
-		b[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
-	b[18] = 0;
-	con_puts(b);
-}
-static void con_dec(uint64_t v)
-{
-	char b[21];
-	int i = 20;
-	b[i] = 0;
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	con_puts(b + i);
 }
 
 /* ---- the way out ----
@@ -406,20 +379,12 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	con_puts(tf->kind == TF_KIND_SYNC_EL0 || tf->kind == TF_KIND_IRQ_EL0 ? "user" : "kernel");
 	con_puts(" mode, thread ");
 	con_dec((uint64_t)sched_current());
-	const struct {
-		const char *name;
-		uint64_t v;
-	} regs[] = {
+	const struct con_reg regs[] = {
 		{"elr", tf->elr}, {"sp_el0", tf->sp_el0}, {"esr", tf->esr}, {"far", tf->far},
 		{"spsr", tf->spsr}, {"x0", tf->x[0]}, {"x1", tf->x[1]}, {"x2", tf->x[2]},
 		{"x8", tf->x[8]}, {"x29", tf->x[29]}, {"x30", tf->x[30]}, {"kind", tf->kind},
 	};
-	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-		con_puts(i % 4 ? " " : "\n  ");
-		con_puts(regs[i].name);
-		con_puts(" ");
-		con_hex(regs[i].v);
-	}
+	con_regs(regs, sizeof(regs) / sizeof(regs[0]));
 	con_puts("\n");
 	debug_exit(GUEST_EXIT_FAULT);
 }

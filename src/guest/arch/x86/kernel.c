@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "con.h"
 #include "guest.h"
 #include "hvboot.h"
 #include "sched.h"
@@ -62,41 +63,13 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
-/* ---- console: polled COM1 (16550 LSR bit 5, THR empty) ---- */
-static void con_putc(char c)
+/* ---- console: polled COM1 (16550 LSR bit 5, THR empty); the helpers
+ * over con_putc are src/guest/con.c ---- */
+void con_putc(char c)
 {
 	while (!(inb(0x3fd) & 0x20))
 		;
 	outb(0x3f8, (uint8_t)c);
-}
-static void con_write(const char *s, size_t n)
-{
-	while (n--)
-		con_putc(*s++);
-}
-static void con_puts(const char *s)
-{
-	while (*s)
-		con_putc(*s++);
-}
-static void con_hex(uint64_t v)
-{
-	char b[19] = "0x";
-	for (int i = 0; i < 16; i++)
-		b[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
-	b[18] = 0;
-	con_puts(b);
-}
-static void con_dec(uint64_t v)
-{
-	char b[21];
-	int i = 20;
-	b[i] = 0;
-	do {
-		b[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	con_puts(b + i);
 }
 
 static __attribute__((noreturn)) void debug_exit(uint32_t value)
@@ -311,20 +284,12 @@ static __attribute__((noreturn)) void fault(const struct trapframe *tf)
 	con_puts((tf->cs & 3) ? "user" : "kernel");
 	con_puts(" mode, thread ");
 	con_dec((uint64_t)sched_current());
-	const struct {
-		const char *name;
-		uint64_t v;
-	} regs[] = {
+	const struct con_reg regs[] = {
 		{"rip", tf->rip}, {"rsp", tf->rsp}, {"error", tf->error}, {"cr2", cr2},
 		{"rax", tf->rax}, {"rbx", tf->rbx}, {"rcx", tf->rcx}, {"rdx", tf->rdx},
 		{"rsi", tf->rsi}, {"rdi", tf->rdi}, {"rbp", tf->rbp}, {"rflags", tf->rflags},
 	};
-	for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-		con_puts(i % 4 ? " " : "\n  ");
-		con_puts(regs[i].name);
-		con_puts(" ");
-		con_hex(regs[i].v);
-	}
+	con_regs(regs, sizeof(regs) / sizeof(regs[0]));
 	con_puts("\n");
 	debug_exit(GUEST_EXIT_FAULT);
 }
