@@ -14,9 +14,13 @@
  * PTRDIFF_MAX of them (every C object's bound).
  */
 #include "loader.h"
-#include "loader_priv.h"
 
 #include "hvboot.h"
+
+/* The helpers' prototypes as loader_priv.h has them, declared here rather
+ * than by including it, so that its static inline readers are not a
+ * second time in this unit (they are proved in the sources that use them). */
+#define LDR_PAGE 0x1000ull
 
 /*@ predicate err_ok(char *err, integer errlen) =
       errlen == 0 || \valid(err + (0 .. errlen - 1));

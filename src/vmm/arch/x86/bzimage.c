@@ -125,7 +125,7 @@ static int bz_runtime_start(struct ldr_img *im, struct bz_hdr *h)
     ensures \result == 0 || \result == -1;
     ensures header: \result == 0 ==> BZ_CMDLINE_SIZE + 4 <= h->hdr_end <= BZ_HEADER + 255;
     ensures setup: \result == 0 ==>
-      (BZ_DEFAULT_SETUP_SECTS + 1) * BZ_SECTOR <= h->setup_size < im->size;
+      2 * BZ_SECTOR <= h->setup_size < im->size;
     ensures payload: \result == 0 ==> h->payload == im->size - h->setup_size;
     ensures runtime: \result == 0 ==> BZ_KERNEL_ADDR <= h->runtime <= GM_HIGH_BASE + GM_MAX_SIZE; */
 static int bz_parse(struct ldr_img *im, const struct load_request *req, struct bz_hdr *h,
