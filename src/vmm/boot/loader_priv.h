@@ -31,12 +31,31 @@ struct ldr_img {
 	int oob;
 };
 
+/* The image in ACSL, for the proofs of tests/prove/ (README.md there):
+ * ldr_img_ok holds of an image whose `size` bytes are readable, whatever
+ * they are and however many (the one bound, PTRDIFF_MAX, holds of every C
+ * object: malloc refuses a larger one), ldr_in of a range inside it. */
+/*@ predicate ldr_img_ok(struct ldr_img *im) =
+      \valid(im) && im->size <= PTRDIFF_MAX &&
+      \valid_read(im->data + (0 .. im->size - 1));
+
+    predicate ldr_in(struct ldr_img *im, integer off, integer len) =
+      0 <= off && 0 <= len && off + len <= im->size;
+*/
+
 /* True when [off, off + len) lies inside the image; never overflows. */
+/*@ requires \valid_read(im);
+    assigns \nothing;
+    ensures \result != 0 <==> ldr_in((struct ldr_img *)im, off, len); */
 static inline int ldr_has(const struct ldr_img *im, uint64_t off, uint64_t len)
 {
 	return off <= im->size && len <= im->size - off;
 }
 
+/*@ requires ldr_img_ok(im) && n <= 8;
+    assigns im->oob;
+    ensures inside: ldr_in(im, off, n) ==> im->oob == \old(im->oob);
+    ensures outside: !ldr_in(im, off, n) ==> im->oob == 1 && \result == 0; */
 static inline uint64_t ldr_read_le(struct ldr_img *im, uint64_t off, unsigned n)
 {
 	uint64_t v = 0;
@@ -44,26 +63,45 @@ static inline uint64_t ldr_read_le(struct ldr_img *im, uint64_t off, unsigned n)
 		im->oob = 1;
 		return 0;
 	}
+	/*@ loop invariant 0 <= i <= n;
+	    loop assigns i, v;
+	    loop variant n - i; */
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)im->data[off + i] << (8 * i);
 	return v;
 }
 
+/*@ requires ldr_img_ok(im);
+    assigns im->oob;
+    ensures inside: ldr_in(im, off, 1) ==> im->oob == \old(im->oob);
+    ensures outside: !ldr_in(im, off, 1) ==> im->oob == 1 && \result == 0; */
 static inline uint8_t ldr_read_u8(struct ldr_img *im, uint64_t off)
 {
 	return (uint8_t)ldr_read_le(im, off, 1);
 }
 
+/*@ requires ldr_img_ok(im);
+    assigns im->oob;
+    ensures inside: ldr_in(im, off, 2) ==> im->oob == \old(im->oob);
+    ensures outside: !ldr_in(im, off, 2) ==> im->oob == 1 && \result == 0; */
 static inline uint16_t ldr_read_u16(struct ldr_img *im, uint64_t off)
 {
 	return (uint16_t)ldr_read_le(im, off, 2);
 }
 
+/*@ requires ldr_img_ok(im);
+    assigns im->oob;
+    ensures inside: ldr_in(im, off, 4) ==> im->oob == \old(im->oob);
+    ensures outside: !ldr_in(im, off, 4) ==> im->oob == 1 && \result == 0; */
 static inline uint32_t ldr_read_u32(struct ldr_img *im, uint64_t off)
 {
 	return (uint32_t)ldr_read_le(im, off, 4);
 }
 
+/*@ requires ldr_img_ok(im);
+    assigns im->oob;
+    ensures inside: ldr_in(im, off, 8) ==> im->oob == \old(im->oob);
+    ensures outside: !ldr_in(im, off, 8) ==> im->oob == 1 && \result == 0; */
 static inline uint64_t ldr_read_u64(struct ldr_img *im, uint64_t off)
 {
 	return ldr_read_le(im, off, 8);
@@ -76,6 +114,10 @@ static inline uint64_t ldr_read_u64(struct ldr_img *im, uint64_t off)
 
 /* e_ident[EI_CLASS] (1 = ELFCLASS32, 2 = ELFCLASS64) of an ELF image, or 0
  * when the image does not start with the ELF magic. */
+/*@ requires ldr_img_ok(im);
+    assigns im->oob;
+    ensures im->oob == \old(im->oob);
+    ensures \result != 0 ==> im->size >= 5 && \result <= 255; */
 static inline unsigned ldr_elf_class(struct ldr_img *im)
 {
 	if (!ldr_has(im, 0, 5) || ldr_read_u32(im, 0) != LDR_ELF_MAGIC)
@@ -84,22 +126,33 @@ static inline unsigned ldr_elf_class(struct ldr_img *im)
 }
 
 /* Writers for boot blocks the guest reads (all little-endian x86 layouts). */
+/*@ requires n <= 8 && \valid(p + (0 .. n - 1));
+    assigns p[0 .. n - 1] \from v; */
 static inline void ldr_put_le(uint8_t *p, uint64_t v, unsigned n)
 {
+	/*@ loop invariant 0 <= i <= n;
+	    loop assigns i, p[0 .. n - 1];
+	    loop variant n - i; */
 	for (unsigned i = 0; i < n; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/*@ requires \valid(p + (0 .. 1));
+    assigns p[0 .. 1] \from v; */
 static inline void ldr_put_u16(uint8_t *p, uint16_t v)
 {
 	ldr_put_le(p, v, 2);
 }
 
+/*@ requires \valid(p + (0 .. 3));
+    assigns p[0 .. 3] \from v; */
 static inline void ldr_put_u32(uint8_t *p, uint32_t v)
 {
 	ldr_put_le(p, v, 4);
 }
 
+/*@ requires \valid(p + (0 .. 7));
+    assigns p[0 .. 7] \from v; */
 static inline void ldr_put_u64(uint8_t *p, uint64_t v)
 {
 	ldr_put_le(p, v, 8);
@@ -107,6 +160,7 @@ static inline void ldr_put_u64(uint8_t *p, uint64_t v)
 
 /* Rounds up to a page; returns 0 when that would wrap (callers have already
  * bounded x by guest RAM, so 0 only ever means "does not fit"). */
+/*@ assigns \nothing; */
 static inline uint64_t ldr_page_up(uint64_t x)
 {
 	if (x > UINT64_MAX - (LDR_PAGE - 1))
@@ -162,6 +216,8 @@ struct elf_loaded {
  * the reset vector. The monitor's own boot structures move out of the way
  * (multiboot.c). Returns 1 when [gpa, gpa + len) avoids both; len > 0. */
 #define LDR_LOW_MIN LDR_PAGE
+/*@ assigns \nothing;
+    ensures \result != 0 ==> gpa + len < 18446744073709551616; */
 static inline int ldr_low_ok(uint64_t gpa, uint64_t len)
 {
 	if (gpa < LDR_LOW_MIN)

@@ -84,6 +84,12 @@ struct bz_hdr {
  * least pref_address and aligned up to kernel_alignment. A kernel does not
  * run below where we load it, so the start is never taken below 1 MiB.
  */
+/*@ requires ldr_img_ok(im) && im->size >= BZ_INIT_SIZE + 4;
+    requires \valid(h) && \separated(h, im);
+    assigns im->oob, h->runtime;
+    ensures im->oob == \old(im->oob);
+    ensures \result == 0 || \result == -1;
+    ensures \result == 0 ==> BZ_KERNEL_ADDR <= h->runtime <= GM_HIGH_BASE + GM_MAX_SIZE; */
 static int bz_runtime_start(struct ldr_img *im, struct bz_hdr *h)
 {
 	uint64_t pref = ldr_read_u64(im, BZ_PREF_ADDRESS);
@@ -107,6 +113,21 @@ static int bz_runtime_start(struct ldr_img *im, struct bz_hdr *h)
 	return 0;
 }
 
+/* Whatever the image holds: every field read is inside it (`oob` stays
+ * clear, so the guard at the end is never taken), and on success the
+ * header's extents are inside the setup sectors and those inside the file. */
+/*@ requires ldr_img_ok(im) && !im->oob;
+    requires \valid(h) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(h, im, err + (0 .. errlen - 1));
+    requires \separated(im, err + (0 .. errlen - 1));
+    assigns im->oob, *h, err[0 .. errlen - 1];
+    ensures fields: !im->oob;
+    ensures \result == 0 || \result == -1;
+    ensures header: \result == 0 ==> BZ_CMDLINE_SIZE + 4 <= h->hdr_end <= BZ_HEADER + 255;
+    ensures setup: \result == 0 ==>
+      2 * BZ_SECTOR <= h->setup_size < im->size;
+    ensures payload: \result == 0 ==> h->payload == im->size - h->setup_size;
+    ensures runtime: \result == 0 ==> BZ_KERNEL_ADDR <= h->runtime <= GM_HIGH_BASE + GM_MAX_SIZE; */
 static int bz_parse(struct ldr_img *im, const struct load_request *req, struct bz_hdr *h,
 		    char *err, size_t errlen)
 {
@@ -189,6 +210,11 @@ static int bz_parse(struct ldr_img *im, const struct load_request *req, struct b
 /* Finds the initrd's place: page aligned, as high as possible, wholly below
  * both initrd_addr_max (the highest byte it may occupy) and the end of low
  * RAM, and above kend, the end of all the kernel uses while it boots. */
+/*@ requires gm_ok(gm) && \valid_read(req) && \valid_read(h) && \valid(addr);
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(addr, gm, err + (0 .. errlen - 1));
+    assigns *addr, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1; */
 static int bz_place_initrd(const struct guestmem *gm, const struct load_request *req,
 			   const struct bz_hdr *h, uint64_t kend, uint64_t *addr,
 			   char *err, size_t errlen)
@@ -212,10 +238,15 @@ static int bz_place_initrd(const struct guestmem *gm, const struct load_request 
 	return 0;
 }
 
+/*@ requires \valid_read(gm) && \valid(zp + (0 .. LDR_PAGE - 1));
+    assigns zp[0 .. LDR_PAGE - 1]; */
 static void bz_put_e820(const struct guestmem *gm, uint8_t *zp)
 {
 	struct e820_entry map[BZ_E820_MAX];
 	size_t n = gm_e820(gm, map, BZ_E820_MAX);
+	/*@ loop invariant 0 <= i <= n <= BZ_E820_MAX;
+	    loop assigns i, zp[0 .. LDR_PAGE - 1];
+	    loop variant n - i; */
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *e = zp + BZ_E820_TABLE + i * BZ_E820_ENTRY_SIZE;
 		ldr_put_u64(e, map[i].addr);

@@ -50,11 +50,18 @@ struct pvh_ph {
 static const struct pvh_ph pvh_ph64 = {32, 54, 56, 56, 8, 32, 48, 8};
 static const struct pvh_ph pvh_ph32 = {28, 42, 44, 32, 4, 16, 28, 4};
 
+/*@ requires ldr_img_ok(im) && \valid_read(P) && (P->addr_size == 4 || P->addr_size == 8);
+    assigns im->oob;
+    ensures ldr_in(im, off, P->addr_size) ==> im->oob == \old(im->oob);
+    ensures !ldr_in(im, off, P->addr_size) ==> im->oob == 1; */
 static uint64_t pvh_addr(struct ldr_img *im, const struct pvh_ph *P, uint64_t off)
 {
 	return P->addr_size == 8 ? ldr_read_u64(im, off) : ldr_read_u32(im, off);
 }
 
+/*@ requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    assigns err[0 .. errlen - 1];
+    ensures \result == -1; */
 static int pvh_bad(char *err, size_t errlen, const char *what, unsigned i)
 {
 	/* Messages here carry no kernel name: load_kernel's callers add it
@@ -64,18 +71,38 @@ static int pvh_bad(char *err, size_t errlen, const char *what, unsigned i)
 	return -1;
 }
 
-/* Is the name of n bytes at off the NUL-terminated string s? */
-static int pvh_name_is(struct ldr_img *im, uint64_t off, uint32_t n, const char *s)
+/* Is the name of n bytes at off the string literal s (len = sizeof(s), with
+ * its NUL)? */
+/*@ requires ldr_img_ok(im) && \valid_read(s + (0 .. len - 1));
+    assigns \nothing;
+    ensures \result != 0 ==> ldr_in(im, off, n); */
+static int pvh_name_is(struct ldr_img *im, uint64_t off, uint32_t n, const char *s, size_t len)
 {
-	size_t len = strlen(s) + 1;
 	return n == len && ldr_has(im, off, n) && memcmp(im->data + off, s, len) == 0;
 }
 
-/* Walks the notes of one PT_NOTE segment, [off, off + len) of the file. */
+/* Walks the notes of one PT_NOTE segment, [off, off + len) of the file.
+ * Whatever the notes say, every field it reads is inside the segment
+ * (`oob` stays clear), the walk ends (each note moves it forward), and
+ * a PVH entry it keeps is below 4 GiB. */
+/*@ requires ldr_img_ok(im) && ldr_in(im, off, len) && (align == 4 || align == 8);
+    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(out, im, err + (0 .. errlen - 1));
+    requires \separated(im, err + (0 .. errlen - 1));
+    requires out->pvh ==> out->pvh_entry < PVH_ENTRY_LIMIT;
+    assigns im->oob, *out, err[0 .. errlen - 1];
+    ensures fields: im->oob == \old(im->oob);
+    ensures \result == 0 || \result == -1;
+    ensures entry: out->pvh ==> out->pvh_entry < PVH_ENTRY_LIMIT; */
 static int pvh_scan(struct ldr_img *im, uint64_t off, uint64_t len, uint64_t align, unsigned i,
 		    struct elf_notes *out, char *err, size_t errlen)
 {
 	uint64_t pos = 0;
+	/*@ loop invariant 0 <= pos <= len;
+	    loop invariant fields: im->oob == \at(im->oob, Pre);
+	    loop invariant entry: out->pvh ==> out->pvh_entry < PVH_ENTRY_LIMIT;
+	    loop assigns pos, im->oob, *out;
+	    loop variant len - pos; */
 	while (len - pos >= 12) {
 		uint64_t at = off + pos;
 		uint32_t namesz = ldr_read_u32(im, at), descsz = ldr_read_u32(im, at + 4);
@@ -86,7 +113,7 @@ static int pvh_scan(struct ldr_img *im, uint64_t off, uint64_t len, uint64_t ali
 		uint64_t next = desc_at + ((descsz + align - 1) & ~(align - 1));
 		if (desc_at - off > len || descsz > off + len - desc_at)
 			return pvh_bad(err, errlen, "a note runs past the end of the segment", i);
-		if (pvh_name_is(im, name_at, namesz, PVH_NOTE_NAME) &&
+		if (pvh_name_is(im, name_at, namesz, PVH_NOTE_NAME, sizeof(PVH_NOTE_NAME)) &&
 		    type == PVH_NOTE_PHYS32_ENTRY) {
 			/* 4 bytes in 32-bit images; Linux's 64-bit vmlinux
 			 * writes a pointer-sized 8. */
@@ -105,7 +132,8 @@ static int pvh_scan(struct ldr_img *im, uint64_t off, uint64_t len, uint64_t ali
 				return pvh_bad(err, errlen, "two PVH entry notes disagree", i);
 			out->pvh = 1;
 			out->pvh_entry = e;
-		} else if (pvh_name_is(im, name_at, namesz, HVBOOT_NOTE_NAME) &&
+		} else if (pvh_name_is(im, name_at, namesz, HVBOOT_NOTE_NAME,
+				       sizeof(HVBOOT_NOTE_NAME)) &&
 			   type == HVBOOT_NOTE_ENTRY) {
 			out->hvboot = 1;
 		}
@@ -120,7 +148,7 @@ int elf_read_notes(const uint8_t *data, size_t size, struct elf_notes *out, char
 		   size_t errlen)
 {
 	struct ldr_img im = {data, data ? size : 0, 0};
-	memset(out, 0, sizeof(*out));
+	*out = (struct elf_notes){0};
 	unsigned cls = ldr_elf_class(&im);
 	if (cls != 1 && cls != 2)
 		return 0;
@@ -132,6 +160,11 @@ int elf_read_notes(const uint8_t *data, size_t size, struct elf_notes *out, char
 	if (im.oob || phentsize != P->phentsize || phnum == 0 || phnum > PVH_MAX_PHNUM ||
 	    !ldr_has(&im, phoff, (uint64_t)phnum * phentsize))
 		return 0;
+	/*@ loop invariant 0 <= i <= phnum;
+	    loop invariant fields: !im.oob;
+	    loop invariant entry: out->pvh ==> out->pvh_entry < PVH_ENTRY_LIMIT;
+	    loop assigns i, im.oob, *out;
+	    loop variant phnum - i; */
 	for (unsigned i = 0; i < phnum; i++) {
 		uint64_t ph = phoff + (uint64_t)i * phentsize;
 		if (ldr_read_u32(&im, ph) != PVH_PT_NOTE)
