@@ -5,9 +5,8 @@
  * report's interference section against golden fragments (the p99 and
  * max change beside the median's).
  * HVBENCH_UPDATE_GOLDEN=1 rewrites the golden files from the current code. */
-#include "testlib.h"
+#include "hvbtest.h"
 #include "dist.h"
-#include "hvbench.h"
 #include "neighbour.h"
 #include "report.h"
 
@@ -17,46 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define GOLDEN "tests/hvbench/golden/"
-
-static char *read_all(const char *path)
-{
-	struct hvb_buf b = {0};
-	char tmp[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		hvb_buf_add(&b, tmp, n);
-	fclose(f);
-	return hvb_buf_take(&b);
-}
-
-static void check_golden(const char *name, const char *text)
-{
-	char path[256], err[512];
-	char *want;
-
-	snprintf(path, sizeof(path), GOLDEN "%s", name);
-	if (getenv("HVBENCH_UPDATE_GOLDEN")) {
-		assert_int_equal(report_write_file(path, text, err, sizeof(err)), 0);
-		test_note("updated %s", path);
-		return;
-	}
-	want = read_all(path);
-	if (!want)
-		fail_msg("cannot read %s (HVBENCH_UPDATE_GOLDEN=1 writes it)", path);
-	if (strcmp(want, text)) {
-		test_note("%s differs from the output; the output was:", path);
-		test_note("%s", text);
-		free(want);
-		fail_msg("%s differs", path);
-	}
-	free(want);
-}
 
 static void parse_list(void **state)
 {
@@ -335,14 +294,14 @@ static void report_fragments(void **state)
 	make_doc(&d, HVB_NB_LLC | HVB_NB_IO | HVB_NB_HOST);
 	md = report_markdown(&d, &none);
 	frag = section(md, "## Interference", "\n## ");
-	check_golden("interference.md", frag);
+	hvbt_check_golden("interference.md", frag);
 	free(frag);
 	frag = section(md, "- **interference**", "\n");
 	assert_non_null(strstr(frag, "twice the 300 MiB L3"));
 	free(frag);
 	txt = report_table(&d);
 	frag = section(txt, "interference:", "latency (us)");
-	check_golden("interference.txt", frag);
+	hvbt_check_golden("interference.txt", frag);
 	free(frag);
 	free(md);
 	free(txt);
