@@ -186,9 +186,9 @@ void compare_free(struct compare *c)
 	c->nrows = 0;
 }
 
-/* ---- numbers, formatted by us: no escaping needed ---- */
+/* ---- numbers, formatted by us: no escaping needed (compare.h) ---- */
 
-static void fmt_num(char *buf, size_t n, double v)
+void compare_fmt_num(char *buf, size_t n, double v)
 {
 	if (!isfinite(v))
 		snprintf(buf, n, "-");
@@ -260,8 +260,8 @@ static void cells(const struct compare_row *w, char cell[NCOL][200])
 			 w->better_higher ? "higher=better" : "lower=better");
 	else
 		snprintf(cell[1], 200, "-");
-	fmt_num(cell[2], 200, w->a);
-	fmt_num(cell[3], 200, w->b);
+	compare_fmt_num(cell[2], 200, w->a);
+	compare_fmt_num(cell[3], 200, w->b);
 	report_fmt_pct(cell[4], 200, w->change);
 	report_fmt_ci(cell[5], 200, w->lo, w->hi);
 	if (isfinite(w->p))

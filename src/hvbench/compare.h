@@ -85,4 +85,8 @@ char *compare_table(const struct compare *c);
 char *compare_markdown(const struct compare *c);
 char *compare_json(const struct compare *c);
 
+/* A number as the tables print it: "-" when not finite, otherwise 4
+ * significant digits (one decimal from 100 up). No escaping needed. */
+void compare_fmt_num(char *buf, size_t n, double v);
+
 #endif

@@ -23,18 +23,6 @@ static int is_status(const struct hvb_result *r, const char *st)
 	return r->status && !strcmp(r->status, st);
 }
 
-static void fmt_num(char *buf, size_t n, double v)
-{
-	if (!isfinite(v))
-		snprintf(buf, n, "-");
-	else if (fabs(v) >= 1e6 || (v != 0 && fabs(v) < 1e-3))
-		snprintf(buf, n, "%.4g", v);
-	else if (fabs(v) >= 100)
-		snprintf(buf, n, "%.1f", v);
-	else
-		snprintf(buf, n, "%.4g", v);
-}
-
 /* A monitor's cell: its median, and Equation 1 against native where the
  * workload has a native side; what it is when there is no number. */
 static void monitor_cell(char *buf, size_t n, const struct hvb_result *r)
@@ -53,7 +41,7 @@ static void monitor_cell(char *buf, size_t n, const struct hvb_result *r)
 		snprintf(buf, n, "%s", str_or(r->status, "-"));
 		return;
 	}
-	fmt_num(med, sizeof(med), r->virt.median);
+	compare_fmt_num(med, sizeof(med), r->virt.median);
 	if (isfinite(r->overhead)) {
 		report_fmt_pct(pct, sizeof(pct), r->overhead);
 		snprintf(buf, n, "%s (%s vs native)", med, pct);
@@ -138,7 +126,7 @@ static void grid_build(struct grid *g, const struct hvb_doc *d, const char *cons
 		else
 			snprintf(at(g, row, 1), CELL, "-");
 		if (r->has_native && r->native.n)
-			fmt_num(at(g, row, 2), CELL, r->native.median);
+			compare_fmt_num(at(g, row, 2), CELL, r->native.median);
 		else
 			snprintf(at(g, row, 2), CELL, "-");
 		for (size_t k = 0; k < n; k++) {
