@@ -17,6 +17,10 @@
  * machine lacks what it measures: it has printed `UNAVAILABLE name:
  * reason` (never a number) and the guest exits GUEST_EXIT_UNAVAILABLE. */
 #define GUESTWL_UNAVAILABLE 3
+/* Prints `UNAVAILABLE name: why` for workload a (user.c) and returns
+ * GUESTWL_UNAVAILABLE, for its run to return. */
+struct bench_args;
+int guestwl_unavailable(const struct bench_args *a, const char *why);
 
 extern const struct bench_workload irqlat_user, irqlat_irqfd, chan_ping, chan_pong, vrng_read;
 /* vnet.c (virtio-net, a net link between two VMs) and vvsock.c (virtio-vsock) */

@@ -214,6 +214,20 @@ int64_t irqlat_gpio_setup(void)
 
 /* Test hook: `fault KIND` raises an exception in user mode, so tests can
  * check that a faulting workload is reported with its vector. */
+int guestwl_unavailable(const struct bench_args *a, const char *why)
+{
+	char line[256];
+	struct fmt f;
+	fmt_init(&f, line, sizeof(line));
+	fmt_str(&f, "UNAVAILABLE ");
+	fmt_str(&f, a->w->name);
+	fmt_str(&f, ": ");
+	fmt_str(&f, why);
+	fmt_char(&f, '\n');
+	plat_write(f.buf, f.len);
+	return GUESTWL_UNAVAILABLE;
+}
+
 static void deliberate_fault(const char *kind)
 {
 	guest_fault(fmt_streq(kind, "ud"), fmt_streq(kind, "gp"));

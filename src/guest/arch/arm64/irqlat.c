@@ -90,20 +90,6 @@ void guestwl_init(const struct guest_info *info)
 	gi = info;
 }
 
-static int unavailable(const struct bench_args *a, const char *why)
-{
-	char line[256];
-	struct fmt f;
-	fmt_init(&f, line, sizeof(line));
-	fmt_str(&f, "UNAVAILABLE ");
-	fmt_str(&f, a->w->name);
-	fmt_str(&f, ": ");
-	fmt_str(&f, why);
-	fmt_char(&f, '\n');
-	plat_write(f.buf, f.len);
-	return GUESTWL_UNAVAILABLE;
-}
-
 static inline void w32(uintptr_t a, uint32_t v)
 {
 	*(volatile uint32_t *)a = v;
@@ -158,13 +144,13 @@ static int irqlat_run(const struct bench_args *a)
 {
 	int64_t base = irqlat_gpio_setup();
 	if (base < 0)
-		return unavailable(a, "no PL061 (arm,pl061) in the device tree");
+		return guestwl_unavailable(a, "no PL061 (arm,pl061) in the device tree");
 	uintptr_t b = (uintptr_t)base;
 	if (!is_pl061(b))
 		return bench_fail(a, "the device tree's arm,pl061 does not have the PL061's ID");
 	int user = a->w == &irqlat_user;
 	if (!user && !gi->gpio_doorbell)
-		return unavailable(a, "no GPIO doorbell (hvvmm,gpio-doorbell) in the device tree: "
+		return guestwl_unavailable(a, "no GPIO doorbell (hvvmm,gpio-doorbell) in the device tree: "
 				      "not this project's monitor");
 	uint64_t n = bench_arg(a, "loops"), hmax = bench_arg(a, "hist_us");
 	size_t bytes = n * sizeof(uint64_t);
@@ -194,7 +180,7 @@ static int irqlat_run(const struct bench_args *a)
 		if (wait_irq(count, i ? 2000000000ull : 100000000ull)) {
 			rc = !user ? doorbell_fail(a)
 			     : i   ? bench_fail(a, "the interrupt never arrived")
-				   : unavailable(a, "no loopback: the PL061 raised no interrupt "
+				   : guestwl_unavailable(a, "no loopback: the PL061 raised no interrupt "
 						    "when its output pin 0 rose (QEMU's PL061 "
 						    "does not loop outputs back to inputs)");
 			break;
@@ -216,7 +202,7 @@ static int gpio_wait_run(const struct bench_args *a)
 {
 	int64_t base = irqlat_gpio_setup();
 	if (base < 0)
-		return unavailable(a, "no PL061 (arm,pl061) in the device tree");
+		return guestwl_unavailable(a, "no PL061 (arm,pl061) in the device tree");
 	uintptr_t b = (uintptr_t)base;
 	uint32_t pin = 1u << bench_arg(a, "pin");
 	w32(b + GPIO_IE, 0);

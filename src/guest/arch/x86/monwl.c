@@ -98,20 +98,6 @@ void monwl_init(const struct guest_info *info)
 	gi = info;
 }
 
-static int unavailable(const struct bench_args *a, const char *why)
-{
-	char line[256];
-	struct fmt f;
-	fmt_init(&f, line, sizeof(line));
-	fmt_str(&f, "UNAVAILABLE ");
-	fmt_str(&f, a->w->name);
-	fmt_str(&f, ": ");
-	fmt_str(&f, why);
-	fmt_char(&f, '\n');
-	plat_write(f.buf, f.len);
-	return GUESTWL_UNAVAILABLE;
-}
-
 static int start_run(const struct bench_args *a)
 {
 	/* The workload's start: its first instruction that matters. */
@@ -122,7 +108,7 @@ static int start_run(const struct bench_args *a)
 	int64_t h_entry = sys3(SYS_HOSTTIME, gi->tsc_entry, 0, 0);
 	int64_t h_wl = sys3(SYS_HOSTTIME, tsc_wl, 0, 0);
 	if (h_entry < 0 || h_wl < 0 || !gi->tsc_entry)
-		return unavailable(a, "no kvmclock (KVM's paravirtual clock) to read the host's time");
+		return guestwl_unavailable(a, "no kvmclock (KVM's paravirtual clock) to read the host's time");
 	if ((uint64_t)h_entry < t0 || h_wl < h_entry)
 		return bench_fail(a, "the guest's first instruction came before the monitor's spawn "
 				     "(host and guest clocks disagree)");
@@ -152,12 +138,12 @@ static int exit_run(const struct bench_args *a)
 		bad = sys3(SYS_PCI_READ, 0, 0, 0) == 0xffffffffll ? 1 : 0;
 		if (bad) {
 			plat_free(lat, bytes);
-			return unavailable(a, "no PCI host bridge at 00:00.0 through 0xcf8/0xcfc");
+			return guestwl_unavailable(a, "no PCI host bridge at 00:00.0 through 0xcf8/0xcfc");
 		}
 	}
 	if (kind == 1 && bad) {
 		plat_free(lat, bytes);
-		return unavailable(a, "no 16550 UART at 0x3f8 (its line status shows no empty THR)");
+		return guestwl_unavailable(a, "no 16550 UART at 0x3f8 (its line status shows no empty THR)");
 	}
 	uint64_t khz = gi->tsc_khz, t_start = plat_now_ns();
 	bad = sys3(SYS_PORT_LOOP, kind, n, (uint64_t)(uintptr_t)lat);
