@@ -69,6 +69,9 @@ void test_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads exactly len bytes from fd (a socket the device under test writes
  * to), failing the test when a read waits more than 2 s or hits the end. */
 void test_read_exact(int fd, void *buf, size_t len);
+/* The whole of the file at path, NUL-terminated and malloc'd (free it), or
+ * NULL when it cannot be opened or read. */
+char *test_read_file(const char *path);
 
 struct cmd_result {
 	int status;     /* exit status, or 128 + signal */

@@ -66,26 +66,6 @@ static const char *tmp_path(const char *rel)
 	return p;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* Runs build/hvbench with up to 18 arguments. */
 static void hvbench(struct cmd_result *r, const char *const *args)
 {
@@ -201,18 +181,18 @@ static void full_run_with_failures(void **state)
 	json_decref(j);
 
 	/* The other files, and --json a copy of results.json. */
-	a = slurp(tmp_path("r1/results.json"));
-	b = slurp(tmp_path("copy.json"));
+	a = test_read_file(tmp_path("r1/results.json"));
+	b = test_read_file(tmp_path("copy.json"));
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
-	a = slurp(tmp_path("r1/results.csv"));
+	a = test_read_file(tmp_path("r1/results.csv"));
 	assert_non_null(a);
 	assert_non_null(strstr(a, "\nbroken,mibench,"));
 	free(a);
-	a = slurp(tmp_path("r1/report.md"));
+	a = test_read_file(tmp_path("r1/report.md"));
 	assert_non_null(a);
 	assert_non_null(strstr(a, "## Failures"));
 	assert_non_null(strstr(a, "**hang**: native warm-up: timed out after 2 s"));
@@ -249,8 +229,8 @@ static void report_rerenders_equal(void **state)
 
 		snprintf(a_path, sizeof(a_path), "%s/%s", tmp_path("r2"), files[i]);
 		snprintf(b_path, sizeof(b_path), "%s/%s", tmp_path("r3"), files[i]);
-		a = slurp(a_path);
-		b = slurp(b_path);
+		a = test_read_file(a_path);
+		b = test_read_file(b_path);
 		assert_non_null(a);
 		assert_non_null(b);
 		if (strcmp(a, b))
@@ -298,8 +278,8 @@ static void charts_with_gnuplot(void **state)
 
 		snprintf(a_path, sizeof(a_path), "%s/%s", tmp_path("r7"), files[i]);
 		snprintf(b_path, sizeof(b_path), "%s/%s", tmp_path("r8"), files[i]);
-		a = slurp(a_path);
-		b = slurp(b_path);
+		a = test_read_file(a_path);
+		b = test_read_file(b_path);
 		if (!a || !b)
 			fail_msg("%s missing", files[i]);
 		if (i == 0)
@@ -538,7 +518,7 @@ static void channel_ping_temp_files(void **state)
 	setenv("FAKE_ARGV_LOG", log, 1);
 	st = run_planted(args, victim, NULL, planted, sizeof(planted));
 	unlink(planted);
-	text = slurp(victim);
+	text = test_read_file(victim);
 	assert_non_null(text);
 	if (strcmp(text, "precious\n"))
 		fail_msg("the planted link was followed: %s now holds '%s'", victim, text);
@@ -550,7 +530,7 @@ static void channel_ping_temp_files(void **state)
 	assert_int_equal(nsamples(result_of(j, "channel-ping"), "virt"), 1);
 	json_decref(j);
 	/* Where the description was: $TMPDIR/hvbench-XXXXXX/, now removed. */
-	text = slurp(log);
+	text = test_read_file(log);
 	assert_non_null(text);
 	tlen = strlen(tmp_path("tmpdir/hvbench-"));
 	if (strncmp(text, tmp_path("tmpdir/hvbench-"), tlen))
@@ -569,7 +549,7 @@ static void channel_ping_temp_files(void **state)
 	unlink(planted);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 130);
-	text = slurp(log);
+	text = test_read_file(log);
 	assert_non_null(text);
 	nl = strchr(text + tlen, '/');
 	assert_non_null(nl);
@@ -622,14 +602,14 @@ static void report_hostile_folder(void **state)
 	if (r.status != 0)
 		fail_msg("report exit %d: %s", r.status, r.err);
 	cmd_result_free(&r);
-	text = slurp(tmp_path("hf-victim"));
+	text = test_read_file(tmp_path("hf-victim"));
 	assert_non_null(text);
 	if (strcmp(text, "precious\n"))
 		fail_msg("the planted chart link was written through");
 	free(text);
 	assert_int_equal(lstat(tmp_path("hf/overhead_synthetic.svg"), &st), 0);
 	assert_true(S_ISREG(st.st_mode));
-	text = slurp(tmp_path("hf/overhead_synthetic.svg"));
+	text = test_read_file(tmp_path("hf/overhead_synthetic.svg"));
 	assert_non_null(text);
 	assert_non_null(strstr(text, "<svg"));
 	free(text);
@@ -867,7 +847,7 @@ static void sigint_keeps_results(void **state)
  * after each. Returns the first run's words joined by single spaces. */
 static char *first_run_words(const char *log)
 {
-	char *text = slurp(log), *end;
+	char *text = test_read_file(log), *end;
 
 	if (!text)
 		fail_msg("no argument log %s: the fake monitor never ran", log);
@@ -912,7 +892,7 @@ static void linux_guest_under_vmm(void **state)
 				   "bench=cyclictest bench.args=loops=200");
 	free(words);
 	/* The kernel command line is one argument. */
-	words = slurp(log);
+	words = test_read_file(log);
 	assert_non_null(strstr(words, "\nconsole=ttyS0 quiet panic=-1 bench=cyclictest "
 				      "bench.args=loops=200\n"));
 	free(words);
@@ -974,7 +954,7 @@ static void linux_guest_under_qemu(void **state)
 	assert_int_equal(nsamples(result_of(j, "cyclictest"), "virt"), 2);
 	json_decref(j);
 	assert_non_null(strstr(r.out, "virt: linux guest under QEMU/KVM (peer)"));
-	md = slurp(tmp_path("qemu/report.md"));
+	md = test_read_file(tmp_path("qemu/report.md"));
 	assert_non_null(md);
 	assert_non_null(strstr(md, "QEMU/KVM (peer)"));
 	free(md);
@@ -1062,7 +1042,7 @@ static void bare_guest_under_qemu(void **state)
 	json_decref(j);
 	assert_non_null(strstr(r.out, "not available irq-latency-user: not available on QEMU"));
 	assert_non_null(strstr(r.out, "virt: bare guest under QEMU/KVM (peer)"));
-	md = slurp(tmp_path("qbare/report.md"));
+	md = test_read_file(tmp_path("qbare/report.md"));
 	assert_non_null(md);
 	assert_non_null(strstr(md, "`not available` **irq-latency-user**"));
 	free(md);
@@ -1116,7 +1096,7 @@ static void two_monitors_one_run(void **state)
 	json_decref(j);
 	json_decref(q);
 	/* The host's spawn time reaches the start-up workload's command line. */
-	words = slurp(log);
+	words = test_read_file(log);
 	assert_non_null(words);
 	assert_non_null(strstr(words, "run startup-entry t0="));
 	free(words);
@@ -1129,11 +1109,11 @@ static void two_monitors_one_run(void **state)
 	line = strstr(strstr(r.out, "one column per monitor\n"), "\nexit-pci ");
 	assert_non_null(line);
 	assert_true(strstr(line, "not available") < strchr(line + 1, '\n'));
-	md = slurp(tmp_path("twomon/monitors.md"));
+	md = test_read_file(tmp_path("twomon/monitors.md"));
 	assert_non_null(md);
 	assert_non_null(strstr(md, "| benchmark | metric | native | vmm | qemu | qemu vs vmm |"));
 	free(md);
-	md = slurp(tmp_path("twomon/monitors.json"));
+	md = test_read_file(tmp_path("twomon/monitors.json"));
 	assert_non_null(md);
 	assert_non_null(strstr(md, "\"schema\": \"hvbench-monitors/1\""));
 	free(md);
@@ -1183,12 +1163,12 @@ static void compare_two_runs(void **state)
 	assert_non_null(strstr(r.out, "2 slower, 0 faster, 2 of 2 compared"));
 	assert_non_null(strstr(r.out, "verdict rule (T = 0.00%)"));
 	cmd_result_free(&r);
-	text = slurp(md);
+	text = test_read_file(md);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "| alpha | time (s, lower=better) |"));
 	assert_non_null(strstr(text, "| slower |"));
 	free(text);
-	text = slurp(js);
+	text = test_read_file(js);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/2\""));
 	assert_non_null(strstr(text, "\"verdict\": \"slower\""));
@@ -1201,7 +1181,7 @@ static void compare_two_runs(void **state)
 
 	/* B from "another host": its hostname changed in the file. */
 	snprintf(path, sizeof(path), "%s/results.json", b);
-	text = slurp(path);
+	text = test_read_file(path);
 	assert_non_null(text);
 	p = strstr(text, "\"hostname\": \"");
 	assert_non_null(p);

@@ -20,25 +20,6 @@
 
 #define QEMU "/usr/bin/qemu-system-x86_64"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* The line of the table that starts with `bench `, copied into buf. */
 static const char *row(const char *out, const char *bench, char *buf, size_t n)
 {
@@ -103,10 +84,10 @@ static void two_monitors_one_run(void **state)
 	static const char *const numbered[] = {"startup-entry", "startup-workload", "exit-port",
 					       "exit-uart", "monitor-memory", "cpu"};
 	snprintf(path, sizeof(path), "%s/qemu/results.json", dir);
-	qjson = slurp(path);
+	qjson = test_read_file(path);
 	assert_non_null(qjson);
 	snprintf(path, sizeof(path), "%s/results.json", dir);
-	mjson = slurp(path);
+	mjson = test_read_file(path);
 	assert_non_null(mjson);
 	for (size_t i = 0; i < sizeof(numbered) / sizeof(numbered[0]); i++) {
 		assert_non_null(row(r.out, numbered[i], buf, sizeof(buf)));
