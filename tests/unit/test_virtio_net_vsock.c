@@ -92,16 +92,14 @@ static void mw(struct fix *f, uint64_t off, uint32_t len, uint64_t v)
 	virtio_pci_mmio(f->vp, off, d, len, true);
 }
 
-/* 3.1.1, then each queue (4.1.4.3), then DRIVER_OK. */
-static void bring_up(struct fix *f, uint64_t features, unsigned nq)
+/* 3.1.1, then each queue (4.1.4.3), then DRIVER_OK, on a device whose
+ * status is 0 (fresh or reset). */
+static void negotiate(struct fix *f, uint64_t features, unsigned nq)
 {
-	int slot = pci_add(&f->pci, &f->vp->pci);
-	assert_true(slot > 0);
-	assert_int_equal(virtio_pci_add_caps(f->vp), 0);
-	char err[128];
-	assert_int_equal(virtio_pci_start(f->vp, false, err, sizeof(err)), 0);
-	/* A fresh device: status 0 already (no reset written first, see the
-	 * report on the transport's reset of a fresh device). */
+	memset(f->avail, 0, sizeof(f->avail));
+	memset(f->seen, 0, sizeof(f->seen));
+	for (unsigned q = 0; q < nq; q++)
+		memset(g(f, RING(q), 0x3000), 0, 0x3000);
 	mw(f, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	mw(f, 0x08, 4, 0);
 	mw(f, 0x0c, 4, (uint32_t)features);
@@ -119,6 +117,18 @@ static void bring_up(struct fix *f, uint64_t features, unsigned nq)
 		mw(f, 0x1c, 2, 1);
 	}
 	mw(f, 0x14, 1, mr(f, 0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
+}
+
+static void bring_up(struct fix *f, uint64_t features, unsigned nq)
+{
+	int slot = pci_add(&f->pci, &f->vp->pci);
+	assert_true(slot > 0);
+	assert_int_equal(virtio_pci_add_caps(f->vp), 0);
+	char err[128];
+	assert_int_equal(virtio_pci_start(f->vp, false, err, sizeof(err)), 0);
+	/* A fresh device: status 0 already (no reset written first, see the
+	 * report on the transport's reset of a fresh device). */
+	negotiate(f, features, nq);
 }
 
 /* One buffer (descriptor i of queue q), device-writable or not. */
@@ -257,6 +267,112 @@ static void test_vsock_host_to_guest_listener(void **state)
 	assert_int_equal(read(hfd, buf, 1), 0);
 	close(hfd);
 	virtio_vsock_free(&f->vs);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	fix_free(f);
+}
+
+/* A packet of `len` payload bytes from the guest (CID 7) to CID dst, at
+ * descriptor i of the tx queue; the payload's bytes say `mark`. */
+static void gtx_peer(struct fix *f, unsigned i, uint64_t dst, uint32_t len, uint8_t mark)
+{
+	static uint8_t pkt[44 + 32000];
+	struct vsock_hdr h = {.src_cid = 7, .dst_cid = dst, .src_port = 1234, .dst_port = 80,
+			      .type = VSOCK_TYPE_STREAM, .op = VSOCK_OP_RW,
+			      .buf_alloc = 65536, .len = len};
+	memcpy(pkt, &h, sizeof(h));
+	memset(pkt + sizeof(h), mark, len);
+	offer(f, VSOCK_TXQ, i, pkt, (uint32_t)sizeof(h) + len, false);
+}
+
+/* The next packet on a peer monitor's end (link messages skipped): its
+ * payload length and first byte, or -1 if none comes within 2 s. */
+static long peer_next(int fd, uint8_t *mark)
+{
+	static uint8_t m[44 + 65536];
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 2000) != 1)
+			return -1;
+		ssize_t n = recv(fd, m, sizeof(m), 0);
+		assert_true(n > 0);
+		if ((size_t)n == LINKMSG_LEN)
+			continue;
+		assert_true(n >= 44);
+		*mark = n > 44 ? m[44] : 0;
+		return (long)(n - 44);
+	}
+}
+
+/* A vsock link's peer that does not read fills its socket: the guest's
+ * packets to it are held, and its packets to another peer still go (no
+ * head-of-line blocking across peers); once the first peer reads, what
+ * was held for it arrives in order. */
+static void test_vsock_full_peer_holds_only_its_own(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_vvsock.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->uds, sizeof(f->uds), "%s/v.sock", f->dir);
+	int a[2], b[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, a), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, b), 0);
+	struct vsock_cfg c;
+	char err[256], spec[200];
+	snprintf(spec, sizeof(spec), "uds=%s,cid=7,peer=8@%d,peer=9@%d", f->uds, a[0], b[0]);
+	assert_int_equal(vsock_parse_option(spec, &c, err, sizeof(err)), 0);
+	struct virtio_pci_hooks h = hooks(f);
+	assert_int_equal(virtio_vsock_init(&f->vs, &c, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
+	f->vp = &f->vs.vp;
+	bring_up(f, 1ull << VIRTIO_F_VERSION_1, 3);
+
+	/* CID 8 does not read: packets to it until one is held. */
+	unsigned i = 0, sent = 0;
+	uint32_t id, len;
+	while (i < 12) {
+		gtx_peer(f, i++, 8, 32000, (uint8_t)(0x10 + sent));
+		bool done = false;
+		for (unsigned t = 0; t < 2000 && !done; t++) {
+			if (__atomic_load_n(&f->vs.st.tx_held, __ATOMIC_RELAXED))
+				break;
+			uint16_t idx = __atomic_load_n((uint16_t *)g(f, RING(VSOCK_TXQ) + 0x2002, 2),
+						       __ATOMIC_SEQ_CST);
+			done = idx != f->seen[VSOCK_TXQ];
+			if (!done)
+				usleep(1000);
+		}
+		if (!done)
+			break;
+		assert_true(used(f, VSOCK_TXQ, &id, &len));
+		sent++;
+	}
+	assert_int_equal(f->vs.st.tx_held, 1);
+	assert_true(sent >= 1);
+	/* One more for CID 8 (waits behind the held one), then one for
+	 * CID 9: the latter goes now. */
+	gtx_peer(f, i++, 8, 100, 0xee);
+	gtx_peer(f, i++, 9, 5, 0x99);
+	uint8_t mark;
+	assert_int_equal(peer_next(b[1], &mark), 5);
+	assert_int_equal(mark, 0x99);
+	assert_true(used(f, VSOCK_TXQ, &id, &len));
+	assert_int_equal(id, i - 1);
+	/* CID 8 reads: everything, in order, the held ones last. */
+	for (unsigned k = 0; k < sent + 1; k++) {
+		assert_int_equal(peer_next(a[1], &mark), 32000);
+		assert_int_equal(mark, (uint8_t)(0x10 + k));
+	}
+	assert_int_equal(peer_next(a[1], &mark), 100);
+	assert_int_equal(mark, 0xee);
+	assert_true(used(f, VSOCK_TXQ, &id, &len));
+	assert_int_equal(id, sent);
+	assert_true(used(f, VSOCK_TXQ, &id, &len));
+	assert_int_equal(id, sent + 1);
+	virtio_vsock_free(&f->vs);
+	close(a[1]);
+	close(b[1]);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -525,6 +641,75 @@ static void test_net_link(void **state)
 	fix_free(f);
 }
 
+/* A state message that finds the link's socket full is kept, not lost:
+ * the driver resets the device while the peer's socket is full, and once
+ * the peer reads again it hears DOWN, then UP when the driver is back,
+ * in that order and before any frame. */
+static void test_net_link_state_kept(void **state)
+{
+	(void)state;
+	int sp[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	struct fix *f = fix_new();
+	struct net_cfg c;
+	char err[256], opt[64];
+	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a", sp[0]);
+	assert_int_equal(net_parse_option(opt, &c, err, sizeof(err)), 0);
+	struct virtio_pci_hooks h = hooks(f);
+	if (virtio_net_init(&f->net, &c, &f->gm, &f->mmio, &h, err, sizeof(err)))
+		fail_msg("%s", err);
+	f->vp = &f->net.vp;
+	uint64_t feat = (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC);
+	bring_up(f, feat, 2);
+	uint8_t got[256];
+	struct pollfd p = {.fd = sp[1], .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 1);
+	assert_int_equal(got[0], LINKMSG_UP);
+
+	/* The peer stops reading: frames fill its socket. */
+	uint8_t pkt[12 + 60] = {0};
+	static const uint8_t own[6] = {0x02, 0, 0, 0, 0, 0x0a};
+	memcpy(pkt + 12 + 6, own, 6);
+	uint32_t id, len;
+	for (unsigned i = 0; i < 4000 && !f->net.st.tx_tap_error; i++) {
+		offer(f, NET_TXQ, i % 8, pkt, sizeof(pkt), false);
+		assert_true(used(f, NET_TXQ, &id, &len));
+	}
+	assert_true(f->net.st.tx_tap_error >= 1);
+	/* The driver resets the device: DOWN finds the socket full. */
+	mw(f, 0x14, 1, 0);
+	for (unsigned i = 0; i < 200 && mr(f, 0x14, 1) != 0; i++)
+		usleep(10000);
+	assert_int_equal(mr(f, 0x14, 1), 0);
+	usleep(50000);
+	/* The peer reads again: only frames so far (the DOWN could not go). */
+	ssize_t r;
+	unsigned msgs = 0;
+	while ((r = recv(sp[1], got, sizeof(got), MSG_DONTWAIT)) > 0) {
+		if (r == 1)
+			msgs++;
+	}
+	/* Either it was already sent behind the frames (room came) or it
+	 * comes now, first, when the driver is live again. */
+	negotiate(f, feat, 2);
+	uint8_t seq[2];
+	unsigned ns = 0;
+	if (msgs == 1)
+		seq[ns++] = LINKMSG_DOWN;
+	while (ns < 2) {
+		assert_int_equal(poll(&p, 1, 2000), 1);
+		r = recv(sp[1], got, sizeof(got), 0);
+		assert_int_equal(r, 1);
+		seq[ns++] = got[0];
+	}
+	assert_int_equal(seq[0], LINKMSG_DOWN);
+	assert_int_equal(seq[1], LINKMSG_UP);
+	virtio_net_free(&f->net);
+	close(sp[1]);
+	fix_free(f);
+}
+
 static void test_options(void **state)
 {
 	(void)state;
@@ -567,8 +752,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_vsock_host_to_guest_listener),
+		cmocka_unit_test(test_vsock_full_peer_holds_only_its_own),
 		cmocka_unit_test(test_net_arp_through_tap),
 		cmocka_unit_test(test_net_link),
+		cmocka_unit_test(test_net_link_state_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

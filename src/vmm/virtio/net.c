@@ -150,6 +150,27 @@ static void net_apply_offloads(struct virtio_net *n)
 	n->offloads_set = true;
 }
 
+/* ---- the link's state (linkmsg.h) ----------------------------------------- */
+
+/* Sends what we owe the peer about our state, in order; false while the
+ * socket is full (a peer that does not read): it is kept, and tried again
+ * before the next frame and every NET_LINK_RETRY_MS while the device is
+ * live (the worker polls only for input). */
+static bool net_link_flush(struct virtio_net *n)
+{
+	while (linkmsg_pending(&n->owed)) {
+		uint8_t m = linkmsg_next(&n->owed);
+		struct iovec iov = {&m, 1};
+		ssize_t w = writev(n->tap.fd, &iov, 1);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w != 1)
+			return false;
+		linkmsg_sent(&n->owed);
+	}
+	return true;
+}
+
 /* ---- transmit (5.1.6.2) --------------------------------------------------- */
 
 int virtio_net_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_t *written)
@@ -181,6 +202,11 @@ int virtio_net_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_
 		}
 		if (__atomic_load_n(&n->peer_down, __ATOMIC_RELAXED)) {
 			n->st.tx_link_down++;
+			return 0;
+		}
+		/* Our state first (linkmsg.h): no frame overtakes it. */
+		if (!net_link_flush(n)) {
+			n->st.tx_tap_error++;
 			return 0;
 		}
 	}
@@ -233,13 +259,6 @@ static void net_link_msg(struct virtio_net *n, uint8_t m)
 		virtio_pci_config_changed(&n->vp);
 }
 
-/* Tells the peer our state; a full socket (a peer that does not read)
- * is tried again on the next wake-up. */
-static bool net_link_say(struct virtio_net *n, uint8_t m)
-{
-	struct iovec iov = {&m, 1};
-	return writev(n->tap.fd, &iov, 1) == 1;
-}
 
 /* Reads frames into receive chains until the TAP is empty, the guest has
  * no buffer, or the budget is spent (then the TAP's fd is still readable
@@ -332,8 +351,12 @@ void virtio_net_run(void *dev, uint32_t kicked, bool ready)
 	struct virtio_net *n = dev;
 	net_apply_offloads(n);
 	/* The driver is live (run is called only then): the peer may send. */
-	if (n->link && !n->said_up)
-		n->said_up = net_link_say(n, LINKMSG_UP);
+	if (n->link && !n->said_up) {
+		linkmsg_owe(&n->owed, LINKMSG_UP);
+		n->said_up = true;
+	}
+	if (n->link)
+		(void)net_link_flush(n);
 	if (kicked & (1u << NET_RXQ))
 		n->rx_stalled = false;
 	if (ready || !n->rx_stalled)
@@ -344,7 +367,7 @@ void virtio_net_run(void *dev, uint32_t kicked, bool ready)
 int virtio_net_wait(void *dev, int *timeout_ms)
 {
 	struct virtio_net *n = dev;
-	*timeout_ms = -1;
+	*timeout_ms = n->link && linkmsg_pending(&n->owed) ? NET_LINK_RETRY_MS : -1;
 	return n->rx_stalled ? -1 : n->tap.fd;
 }
 
@@ -358,7 +381,10 @@ void virtio_net_reset(void *dev)
 	n->offloads_set = false;
 	n->features = 0;
 	if (n->link && n->said_up) {
-		(void)net_link_say(n, LINKMSG_DOWN); /* lost if full: the peer's frames just drop */
+		/* Kept if the socket is full: it goes first when the driver
+		 * is live again. */
+		linkmsg_owe(&n->owed, LINKMSG_DOWN);
+		(void)net_link_flush(n);
 		n->said_up = false;
 	}
 	if (!n->link)

@@ -134,6 +134,15 @@ static void vsock_config_read(void *dev, unsigned off, uint8_t *buf, unsigned le
 	memcpy(buf, cfg + off, len);
 }
 
+/* The peer a tx chain is for, or -1 (the host side, or no header). */
+static int vsock_tx_peer(const struct virtio_vsock *v, const struct virtq_chain *c)
+{
+	struct vsock_hdr h;
+	if (c->rlen < sizeof(h) || virtq_chain_read(c, 0, &h, sizeof(h)) != sizeof(h))
+		return -1;
+	return vsock_peers_find(v->ps, h.dst_cid);
+}
+
 /* tx (5.10.6): one packet per chain, header then payload, device-readable;
  * to a peer's socket or the host side. FULL: hold the chain. */
 static enum vsock_peer_tx vsock_tx_chain(struct virtio_vsock *v, const struct virtq_chain *c)
@@ -169,23 +178,67 @@ int virtio_vsock_serve(void *dev, unsigned q, const struct virtq_chain *c, uint3
 	return 0;
 }
 
-/* With peers: the transmit queue, pulled, until empty or a peer's socket
- * is full (then the chain waits for EPOLLOUT), within a budget. */
+/*
+ * With peers: the transmit queue is pulled. A chain for a peer whose
+ * socket is full is held (v->held, in the order taken) and the queue
+ * goes on: the used ring need not be in order (no VIRTIO_F_IN_ORDER,
+ * 2.7.9), so the guest's packets to the host and to other peers are not
+ * stuck behind it. A peer's held chains go in their order once it is
+ * writable (EPOLLOUT), and a chain for a peer that has some held waits
+ * behind them. Only when VSOCK_TX_HELD chains are held does the queue
+ * wait for one of those peers (a guest that sends a peer that much past
+ * its full socket, whatever the peer's credit said).
+ */
+static bool vsock_tx_hold(struct virtio_vsock *v, unsigned peer)
+{
+	if (!v->held && !(v->held = calloc(VSOCK_TX_HELD, sizeof(*v->held))))
+		return false;
+	v->held[v->nheld].peer = peer;
+	v->held[v->nheld++].c = v->txc;
+	v->st.tx_held++;
+	return true;
+}
+
 static void vsock_tx(struct virtio_vsock *v)
 {
 	v->tx_more = false;
+	/* The held ones first, each peer's in order. */
+	uint32_t blocked = 0; /* peers with a chain still held: the rest wait */
+	unsigned keep = 0;
+	for (unsigned k = 0; k < v->nheld; k++) {
+		struct vsock_held *hc = &v->held[k];
+		if (!(blocked & (1u << hc->peer)) && vsock_peers_writable(v->ps, hc->peer) &&
+		    vsock_tx_chain(v, &hc->c) != VSOCK_PEER_FULL) {
+			virtio_pci_put(&v->vp, VSOCK_TXQ, hc->c.head, 0);
+			continue;
+		}
+		blocked |= 1u << hc->peer;
+		if (keep != k)
+			v->held[keep] = *hc;
+		keep++;
+	}
+	v->nheld = keep;
 	for (unsigned budget = 0; budget < 2 * VSOCK_QUEUE_SIZE; budget++) {
-		if (!vsock_peers_tx_ready(v->ps))
-			return;
 		if (!v->have_txc) {
+			if (v->nheld == VSOCK_TX_HELD)
+				return; /* EPOLLOUT of one of their peers brings us back */
 			if (virtio_pci_pop(&v->vp, VSOCK_TXQ, &v->txc) <= 0)
 				return;
 			v->have_txc = true;
 		}
-		if (vsock_tx_chain(v, &v->txc) == VSOCK_PEER_FULL) {
-			/* Out of memory rather than a full socket: try again. */
-			v->tx_more = vsock_peers_tx_ready(v->ps);
-			return;
+		int peer = vsock_tx_peer(v, &v->txc);
+		bool wait = peer >= 0 && (blocked & (1u << peer));
+		if (wait || vsock_tx_chain(v, &v->txc) == VSOCK_PEER_FULL) {
+			if (!vsock_tx_hold(v, (unsigned)peer)) {
+				v->tx_more = true; /* out of memory: the chain waits */
+				return;
+			}
+			/* Writable yet FULL: out of memory for the message. */
+			if (vsock_peers_writable(v->ps, (unsigned)peer))
+				v->tx_more = true;
+			blocked |= 1u << peer;
+			v->have_txc = false;
+			continue;
 		}
 		virtio_pci_put(&v->vp, VSOCK_TXQ, v->txc.head, 0);
 		v->have_txc = false;
@@ -283,6 +336,7 @@ void virtio_vsock_reset(void *dev)
 	v->have_rxc = false;
 	v->rx_stalled = false;
 	v->have_txc = false;
+	v->nheld = 0; /* the queue is gone, and the held chains with it */
 	v->tx_more = false;
 	/* The peers forget the connections with this guest (linkmsg.h). */
 	if (v->ps && v->said_live)
@@ -345,4 +399,6 @@ void virtio_vsock_free(struct virtio_vsock *v)
 	v->ps = NULL;
 	vsock_conn_free(v->t);
 	v->t = NULL;
+	free(v->held);
+	v->held = NULL;
 }
