@@ -70,6 +70,10 @@ struct vmproc {
 	int vpeer[VSOCK_PEERS_MAX];
 	unsigned npeers;
 	char *vsock_arg;
+	/* LINKMSG_DOWN owed on its net end and on its vsock ends: the VM
+	 * ended and the peer's socket was full (links_say tries again). */
+	bool owe_net, owe_vpeer[VSOCK_PEERS_MAX];
+	bool restarted_args; /* ",restarted" added to its net and vsock arguments */
 	bool termed, killed; /* sent SIGTERM / SIGKILL in this stop */
 	struct cstream out, msg; /* console to our stdout, messages to our stderr */
 };
@@ -348,6 +352,30 @@ static void links_drain(struct vmproc *v)
 		link_drain(v->vpeer[i]);
 }
 
+/* LINKMSG_DOWN on one of our copies of a VM's ends; false when the
+ * socket is full (the peer is not reading): it is owed, and tried again. */
+static bool link_say_down(int fd)
+{
+	uint8_t m = LINKMSG_DOWN;
+	ssize_t w;
+	do
+		w = send(fd, &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return !(w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
+/* What is owed for VM v goes as far as its peers' sockets take it. Called
+ * on every pass of the console server (at least every QUIET_MS), so a
+ * peer that does not read costs us one send a pass, never a wait. */
+static void links_say(struct vmproc *v)
+{
+	if (v->owe_net)
+		v->owe_net = !link_say_down(v->net);
+	for (unsigned i = 0; i < v->npeers; i++)
+		if (v->owe_vpeer[i])
+			v->owe_vpeer[i] = !link_say_down(v->vpeer[i]);
+}
+
 /* A VM's process ended: on its net link and vsock link its peers (or the
  * switch) hear LINKMSG_DOWN from its end (linkmsg.h), which we hold, so
  * that they report the link down and reset the connections to it. A
@@ -356,11 +384,35 @@ static void links_drain(struct vmproc *v)
  * (links_drain). */
 static void links_down(struct vmproc *v)
 {
-	uint8_t m = LINKMSG_DOWN;
-	if (v->net >= 0)
-		(void)send(v->net, &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	v->owe_net = v->net >= 0;
 	for (unsigned i = 0; i < v->npeers; i++)
-		(void)send(v->vpeer[i], &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		v->owe_vpeer[i] = true;
+	links_say(v);
+}
+
+/* VM v starts again: whatever DOWN we still owe for it is the new
+ * monitor's to say, first (`restarted` on its --net and --vsock: its
+ * DOWN then goes before its UP, where ours could come after it). */
+static void links_restart(struct vmproc *v)
+{
+	links_say(v);
+	v->owe_net = false;
+	memset(v->owe_vpeer, 0, sizeof(v->owe_vpeer));
+	if (v->restarted_args)
+		return;
+	v->restarted_args = true;
+	if (v->net >= 0) {
+		size_t l = strlen(v->net_arg);
+		snprintf(v->net_arg + l, sizeof(v->net_arg) - l, ",restarted");
+	}
+	if (v->npeers) {
+		size_t l = strlen(v->vsock_arg);
+		char *a = realloc(v->vsock_arg, l + sizeof(",restarted"));
+		if (a) {
+			memcpy(a + l, ",restarted", sizeof(",restarted"));
+			v->vsock_arg = a;
+		}
+	}
 }
 
 /* Starts VM v. The child gets: stdin /dev/null, stdout and stderr on a
@@ -796,6 +848,7 @@ static void reap(struct sup *s, int *running, bool *clean, double now)
 			say(s, "restarting VM %s (%u of %u)", v->vm->name, v->restarts,
 			    v->vm->restarts);
 			links_drain(v);
+			links_restart(v);
 			if (spawn(s, v) == 0)
 				(*running)++;
 			else
@@ -1066,6 +1119,9 @@ int system_run(const struct sd_system *sys, const struct system_opts *o)
 				cstream_flush(&v->msg);
 		}
 		notice_drops(s, now, false);
+		for (size_t i = 0; i < sys->nvms; i++)
+			if (!s->vp[i].pid)
+				links_say(&s->vp[i]);
 		tout_pump(&s->tout);
 		tout_pump(&s->terr);
 		if (!running)

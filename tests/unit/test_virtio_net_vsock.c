@@ -710,6 +710,41 @@ static void test_net_link_state_kept(void **state)
 	fix_free(f);
 }
 
+/* A VM that vmm system restarted (`restarted`): the supervisor's DOWN for
+ * the one before may not have gone (its peer's socket was full), so the
+ * new monitor says DOWN before its first UP. */
+static void test_net_link_restarted(void **state)
+{
+	(void)state;
+	int sp[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	struct fix *f = fix_new();
+	struct net_cfg c;
+	char err[256], opt[64];
+	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a,restarted", sp[0]);
+	if (net_parse_option(opt, &c, err, sizeof(err)))
+		fail_msg("%s", err);
+	struct virtio_pci_hooks h = hooks(f);
+	if (virtio_net_init(&f->net, &c, &f->gm, &f->mmio, &h, err, sizeof(err)))
+		fail_msg("%s", err);
+	f->vp = &f->net.vp;
+	uint8_t got[16];
+	assert_int_equal(recv(sp[1], got, sizeof(got), MSG_DONTWAIT), -1); /* not before the driver */
+	bring_up(f, (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC), 2);
+	struct pollfd p = {.fd = sp[1], .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 1);
+	assert_int_equal(got[0], LINKMSG_DOWN);
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 1);
+	assert_int_equal(got[0], LINKMSG_UP);
+	virtio_net_free(&f->net);
+	close(sp[1]);
+	fix_free(f);
+	/* Only on a link. */
+	assert_int_equal(net_parse_option("tap=t0,restarted", &c, err, sizeof(err)), -1);
+}
+
 static void test_options(void **state)
 {
 	(void)state;
@@ -756,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_net_arp_through_tap),
 		cmocka_unit_test(test_net_link),
 		cmocka_unit_test(test_net_link_state_kept),
+		cmocka_unit_test(test_net_link_restarted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

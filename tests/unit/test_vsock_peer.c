@@ -319,11 +319,33 @@ static void test_state_kept_when_full(void **state)
 	fix_free(f);
 }
 
+/* A restarted VM (vmm system's `restarted`): DOWN to each peer before its
+ * first UP, in case the supervisor's for the one before did not go. */
+static void test_restarted(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	uint8_t m[16];
+	vsock_peers_restarted(f->ps);
+	assert_int_equal(recv(f->other, m, sizeof(m), MSG_DONTWAIT), -1);
+	vsock_peers_live(f->ps);
+	assert_int_equal(recv(f->other, m, sizeof(m), MSG_DONTWAIT), 1);
+	assert_int_equal(m[0], LINKMSG_DOWN);
+	assert_int_equal(recv(f->other, m, sizeof(m), MSG_DONTWAIT), 1);
+	assert_int_equal(m[0], LINKMSG_UP);
+	fix_free(f);
+}
+
 static void test_options(void **state)
 {
 	(void)state;
 	struct vsock_cfg c;
 	char err[256];
+	assert_int_equal(vsock_parse_option("cid=3,uds=/tmp/x,peer=4@50,restarted", &c, err,
+					    sizeof(err)), 0);
+	assert_true(c.restarted);
+	assert_int_equal(vsock_parse_option("cid=3,uds=/tmp/x,restarted", &c, err, sizeof(err)),
+			 -1);
 	assert_int_equal(vsock_parse_option("cid=3,uds=/tmp/x,peer=4@50,peer=5@51", &c, err,
 					    sizeof(err)), 0);
 	assert_int_equal(c.npeers, 2);
@@ -359,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_down_and_up),
 		cmocka_unit_test(test_full_socket_holds),
 		cmocka_unit_test(test_state_kept_when_full),
+		cmocka_unit_test(test_restarted),
 		cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

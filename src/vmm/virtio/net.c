@@ -101,9 +101,11 @@ int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen)
 				return -1;
 			}
 			c->mac_given = true;
+		} else if (len == 9 && !strncmp(p, "restarted", 9)) {
+			c->restarted = true;
 		} else {
 			snprintf(err, errlen, "--net %s: unknown key in \"%.*s\" "
-				 "(tap=NAME|link=FD[,mac=MAC])",
+				 "(tap=NAME|link=FD[,mac=MAC][,restarted])",
 				 s, (int)len, p);
 			return -1;
 		}
@@ -111,6 +113,10 @@ int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen)
 	}
 	if (have_tap == have_link) {
 		snprintf(err, errlen, "--net %s: give one of tap=NAME and link=FD", s);
+		return -1;
+	}
+	if (c->restarted && !have_link) {
+		snprintf(err, errlen, "--net %s: restarted is for a link=FD only", s);
 		return -1;
 	}
 	if (!c->mac_given) {
@@ -436,6 +442,11 @@ int virtio_net_init(struct virtio_net *n, const struct net_cfg *c, const struct 
 		return -1;
 	}
 	memcpy(n->mac, c->mac, 6);
+	/* A VM restarted on the link: its peer may not have heard the DOWN
+	 * for the one before (the supervisor's, linkmsg.h), so ours goes
+	 * first, ahead of the first UP. */
+	if (n->link && c->restarted)
+		linkmsg_owe(&n->owed, LINKMSG_DOWN);
 	struct virtio_device d = {
 		.name = "virtio-net",
 		.id = VIRTIO_ID_NET,

@@ -77,9 +77,10 @@ struct net_cfg {
 	int link_fd;            /* the link's socket, -1 on a TAP */
 	uint8_t mac[6];
 	bool mac_given;
+	bool restarted;         /* link: say DOWN before the first UP (vmm system, on a restart) */
 };
 
-/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]" or "link=FD[,mac=...]".
+/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]" or "link=FD[,mac=...][,restarted]".
  * Without mac= the address is derived from NAME (or "link:FD"; locally
  * administered, unicast). Returns 0 or -1 with
  * a message naming --net. */

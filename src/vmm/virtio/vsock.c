@@ -97,9 +97,12 @@ int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t err
 		} else if (len > 5 && !strncmp(p, "peer=", 5)) {
 			if (vsock_parse_peer(s, p + 5, len - 5, c, err, errlen))
 				return -1;
+		} else if (len == 9 && !strncmp(p, "restarted", 9)) {
+			c->restarted = true;
 		} else {
 			snprintf(err, errlen,
-				 "--vsock %s: unknown key in \"%.*s\" (cid=N,uds=PATH[,peer=CID@FD]...)",
+				 "--vsock %s: unknown key in \"%.*s\" "
+				 "(cid=N,uds=PATH[,peer=CID@FD]...[,restarted])",
 				 s, (int)len, p);
 			return -1;
 		}
@@ -107,6 +110,10 @@ int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t err
 	}
 	if (!have_cid || !have_uds) {
 		snprintf(err, errlen, "--vsock %s: cid=N and uds=PATH are both required", s);
+		return -1;
+	}
+	if (c->restarted && !c->npeers) {
+		snprintf(err, errlen, "--vsock %s: restarted is for a vsock link (peer=) only", s);
 		return -1;
 	}
 	for (unsigned i = 0; i < c->npeers; i++) {
@@ -365,6 +372,8 @@ int virtio_vsock_init(struct virtio_vsock *v, const struct vsock_cfg *c,
 		unlink(c->uds);
 		return -1;
 	}
+	if (v->ps && c->restarted)
+		vsock_peers_restarted(v->ps);
 	struct virtio_device d = {
 		.name = "virtio-vsock",
 		.id = VIRTIO_ID_VSOCK,

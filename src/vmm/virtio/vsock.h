@@ -53,11 +53,12 @@ struct vsock_cfg {
 	char uds[VSOCK_UDS_MAX + 1];
 	struct vsock_peer_cfg peers[VSOCK_PEERS_MAX]; /* a vsock link's other VMs */
 	unsigned npeers;
+	bool restarted; /* say DOWN to the peers before the first UP (vmm system, on a restart) */
 };
 
-/* Parses "cid=N,uds=PATH[,peer=CID@FD]..." (cid and uds required, in any
- * order; each peer a different CID, not N, and its own descriptor, 3 or
- * more: vsock_peer.h). Returns 0 or -1 with a message naming --vsock. */
+/* Parses "cid=N,uds=PATH[,peer=CID@FD]...[,restarted]" (cid and uds
+ * required, in any order; each peer a different CID, not N, and its own
+ * descriptor, 3 or more: vsock_peer.h; restarted only with peers). Returns 0 or -1 with a message naming --vsock. */
 int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t errlen);
 
 struct vsock_dev_stats {

@@ -372,6 +372,12 @@ static void vp_say(struct vsock_peers *ps, uint8_t m)
 	}
 }
 
+void vsock_peers_restarted(struct vsock_peers *ps)
+{
+	for (unsigned i = 0; i < ps->n; i++)
+		linkmsg_owe(&ps->p[i].owed, LINKMSG_DOWN); /* goes with the first UP */
+}
+
 void vsock_peers_live(struct vsock_peers *ps)
 {
 	vp_say(ps, LINKMSG_UP);

@@ -101,6 +101,10 @@ bool vsock_peers_rx(struct vsock_peers *ps, struct vsock_hdr *h, const struct io
 /* The driver set DRIVER_OK (live) or reset the device (down): tells every
  * peer (linkmsg.h). A reset also forgets what was owed to the guest. */
 void vsock_peers_live(struct vsock_peers *ps);
+/* This VM was restarted (vmm system's `restarted`): the peers may not
+ * have heard the DOWN for the one before, so DOWN goes before the first
+ * UP. */
+void vsock_peers_restarted(struct vsock_peers *ps);
 void vsock_peers_reset(struct vsock_peers *ps);
 
 const struct vsock_peer_stats *vsock_peers_stats(const struct vsock_peers *ps);
