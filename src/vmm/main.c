@@ -74,11 +74,12 @@ static void usage(FILE *f)
 		"                       to host port P go to PATH_P; packets for a peer's CID go\n"
 		"                       to its inherited SOCK_SEQPACKET socket FD (a vsock link:\n"
 		"                       vmm system passes them)\n"
-		"      --port name=NAME,fd=N | name=NAME,path=PATH\n"
+		"      --port name=NAME,fd=N | name=NAME,path=PATH | name=NAME,link=N[,restarted]\n"
 		"                       a port of the virtio console (repeatable, up to 3): the\n"
 		"                       guest's /dev/virtio-ports/NAME joined to an inherited\n"
-		"                       stream socket N (vmm system uses it) or to the Unix\n"
-		"                       socket PATH, connected at start-up\n"
+		"                       stream socket N, to the Unix socket PATH, connected at\n"
+		"                       start-up, or to a console link's SOCK_SEQPACKET socket N\n"
+		"                       (vmm system passes it)\n"
 		"      --realtime       a real-time VM: guest RAM locked, vCPU threads at\n"
 		"                       SCHED_FIFO, HLT/PAUSE exits disabled where KVM offers it,\n"
 		"                       no periodic kick by the monitor (docs/realtime.md)\n"
@@ -166,7 +167,7 @@ static int net_vsock_option(bool net, const char *arg, struct machine_config *cf
 	return 0;
 }
 
-/* --port name=NAME,fd=N|path=PATH, repeatable; the set is checked
+/* --port name=NAME,fd=N|link=N|path=PATH, repeatable; the set is checked
  * together (console_check_ports) once every option is read. */
 static int port_option(const char *arg, struct machine_config *cfg)
 {

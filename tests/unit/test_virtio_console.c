@@ -81,8 +81,10 @@ static void mw(struct fix *f, uint64_t off, uint32_t len, uint64_t v)
 	virtio_pci_mmio(f->vp, off, d, len, true);
 }
 
-/* The device with `n` ports, the test holding the far ends. */
-static struct fix *fix_new(unsigned n, int sndbuf)
+/* The device with `n` ports, the test holding the far ends: stream
+ * sockets (fd=), or with `link` a console link's SOCK_SEQPACKET socket
+ * (link=, and `opts` after it). */
+static struct fix *fix_make(unsigned n, int sndbuf, bool link, const char *opts)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
@@ -94,13 +96,15 @@ static struct fix *fix_new(unsigned n, int sndbuf)
 	char err[256], spec[64];
 	for (unsigned i = 0; i < n; i++) {
 		int sv[2];
-		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		assert_int_equal(socketpair(AF_UNIX, (link ? SOCK_SEQPACKET : SOCK_STREAM) |
+						     SOCK_CLOEXEC, 0, sv), 0);
 		if (sndbuf)
 			assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
 						    sizeof(sndbuf)),
 					 0);
 		f->peer[i] = sv[1];
-		snprintf(spec, sizeof(spec), "name=%s,fd=%d", names[i], sv[0]);
+		snprintf(spec, sizeof(spec), "name=%s,%s=%d%s", names[i], link ? "link" : "fd", sv[0],
+			 opts);
 		assert_int_equal(console_parse_option(spec, &pc[i], err, sizeof(err)), 0);
 	}
 	struct virtio_pci_hooks h = {.msi = noop_msi, .ctx = f, .intx = {noop_intx, f, 19},
@@ -109,6 +113,11 @@ static struct fix *fix_new(unsigned n, int sndbuf)
 		fail_msg("%s", err);
 	f->vp = &f->con.vp;
 	return f;
+}
+
+static struct fix *fix_new(unsigned n, int sndbuf)
+{
+	return fix_make(n, sndbuf, false, "");
 }
 
 /* Stops the worker (and its interrupts), so that the test may read the
@@ -528,6 +537,128 @@ static void test_worker_in_sandbox(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* ---- a console link (link=) ---------------------------------------------- */
+
+/* The next message on the test's end of a link: its length (into m). */
+static ssize_t link_msg(struct fix *f, uint8_t *m, size_t cap)
+{
+	struct pollfd p = {.fd = f->peer[0], .events = POLLIN};
+	if (poll(&p, 1, 2000) != 1)
+		return -1;
+	return recv(f->peer[0], m, cap, 0);
+}
+
+static void link_send(struct fix *f, uint8_t state)
+{
+	assert_int_equal(send(f->peer[0], &state, 1, 0), 1);
+}
+
+static void link_data(struct fix *f, const char *s)
+{
+	uint8_t m[64];
+	m[0] = CONSOLE_LINK_DATA;
+	memcpy(m + 1, s, strlen(s));
+	assert_int_equal(send(f->peer[0], m, 1 + strlen(s), 0), (ssize_t)(1 + strlen(s)));
+}
+
+static void expect_link(struct fix *f, uint8_t state)
+{
+	uint8_t m[8];
+	assert_int_equal(link_msg(f, m, sizeof(m)), 1);
+	assert_int_equal(m[0], state);
+}
+
+static void expect_rx(struct fix *f, const char *s)
+{
+	uint32_t id, len;
+	assert_true(used(f, console_rxq(0), &id, &len));
+	assert_int_equal(len, strlen(s));
+	assert_memory_equal(g(f, BUF(console_rxq(0), id), len), s, len);
+	offer(f, console_rxq(0), id, NULL, BUFLEN, true);
+}
+
+/* The link's other VM is restarted: the guest hears the hang-up
+ * (PORT_OPEN 0) after the bytes sent before it, then PORT_OPEN 1 when the
+ * new VM's port is there; bytes from before the other end's UP (written
+ * for the VM before this one) are never delivered; what the guest writes
+ * while the other end is down waits for it. The test plays the other
+ * monitor and the supervisor on the other end. */
+static void test_link_hangup_across_restart(void **state)
+{
+	(void)state;
+	struct fix *f = fix_make(1, 0, true, "");
+	bring_up(f, FEATURES, 4);
+	for (unsigned i = 0; i < 4; i++)
+		offer(f, CONSOLE_CTRL_RXQ, i, NULL, BUFLEN, true);
+	/* Bytes from before the other end's UP: for a VM before this one. */
+	link_data(f, "stale");
+	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
+	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
+	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	struct console_ctl_msg m;
+	char name[80];
+	ctl_rx(f, &m, name, sizeof(name));
+	assert_int_equal(m.event, CONSOLE_PORT_NAME);
+	uint32_t id, len;
+	assert_false(used_within(f, CONSOLE_CTRL_RXQ, 100, &id, &len)); /* not open: nobody there */
+	expect_link(f, LINKMSG_UP);   /* the port is ready: the device says so */
+	link_send(f, LINKMSG_UP);     /* the other monitor's */
+	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 1);
+	expect_link(f, LINKMSG_UP);   /* the answer, for a monitor that came later */
+	ctl_tx(f, 0, CONSOLE_PORT_OPEN, 1, 8);
+	for (unsigned i = 0; i < 4; i++)
+		offer(f, console_rxq(0), i, NULL, BUFLEN, true);
+	link_data(f, "hello");
+	expect_rx(f, "hello");
+	offer(f, console_txq(0), 0, "world", 5, false);
+	uint8_t b[64];
+	assert_int_equal(link_msg(f, b, sizeof(b)), 6);
+	assert_int_equal(b[0], CONSOLE_LINK_DATA);
+	assert_memory_equal(b + 1, "world", 5);
+	assert_true(used(f, console_txq(0), &id, &len));
+
+	/* The other VM ends: its last bytes, then the supervisor's DOWN. */
+	link_data(f, "bye");
+	link_send(f, LINKMSG_DOWN);
+	expect_rx(f, "bye");
+	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 0);
+	offer(f, console_txq(0), 1, "later", 5, false);
+	assert_false(used_within(f, console_txq(0), 200, &id, &len)); /* waits */
+	assert_int_equal(recv(f->peer[0], b, sizeof(b), MSG_DONTWAIT), -1);
+	/* The new VM's monitor: UP, and the guest's port opens again. */
+	link_send(f, LINKMSG_UP);
+	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 1);
+	expect_link(f, LINKMSG_UP);
+	assert_int_equal(link_msg(f, b, sizeof(b)), 6);
+	assert_memory_equal(b + 1, "later", 5);
+	link_data(f, "again");
+	expect_rx(f, "again");
+	stop(f);
+	assert_int_equal(f->con.port[0].st.rx_stale, 5);
+	assert_int_equal(f->con.port[0].st.rx_bytes, strlen("hellobyeagain"));
+	fix_free(f);
+}
+
+/* A restarted VM (vmm system's `restarted`): DOWN before its first UP,
+ * in case the supervisor's for the VM before it did not go. */
+static void test_link_restarted(void **state)
+{
+	(void)state;
+	struct fix *f = fix_make(1, 0, true, ",restarted");
+	bring_up(f, FEATURES, 4);
+	for (unsigned i = 0; i < 4; i++)
+		offer(f, CONSOLE_CTRL_RXQ, i, NULL, BUFLEN, true);
+	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
+	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
+	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	expect_link(f, LINKMSG_DOWN);
+	expect_link(f, LINKMSG_UP);
+	/* A driver reset: the port is gone for the other end too. */
+	mw(f, 0x14, 1, 0);
+	expect_link(f, LINKMSG_DOWN);
+	fix_free(f);
+}
+
 static void test_options(void **state)
 {
 	(void)state;
@@ -543,6 +674,7 @@ static void test_options(void **state)
 		"name=a/b,fd=5", "name=,fd=5", "name=.,fd=5", "name=..,fd=5", "name=a b,fd=5",
 		"name=a\tb,fd=5", "name=\x7f,fd=5", "name=a,fd=2", "name=a,fd=x", "name=a,fd=-3",
 		"name=a", "fd=5", "name=a,fd=5,path=/x", "name=a,speed=9",
+		"name=a,fd=5,restarted", "name=a,fd=5,link=6", "name=a,link=2",
 		"name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,fd=5",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -594,6 +726,8 @@ int main(void)
 		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_malformed_control),
 		cmocka_unit_test(test_worker_in_sandbox),
+		cmocka_unit_test(test_link_hangup_across_restart),
+		cmocka_unit_test(test_link_restarted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
