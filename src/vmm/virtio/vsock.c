@@ -141,20 +141,16 @@ static void vsock_config_read(void *dev, unsigned off, uint8_t *buf, unsigned le
 	memcpy(buf, cfg + off, len);
 }
 
-/* The peer a tx chain is for, or -1 (the host side, or no header). */
-static int vsock_tx_peer(const struct virtio_vsock *v, const struct virtq_chain *c)
-{
-	struct vsock_hdr h;
-	if (c->rlen < sizeof(h) || virtq_chain_read(c, 0, &h, sizeof(h)) != sizeof(h))
-		return -1;
-	return vsock_peers_find(v->ps, h.dst_cid);
-}
-
 /* tx (5.10.6): one packet per chain, header then payload, device-readable;
- * to a peer's socket or the host side. FULL: hold the chain. */
-static enum vsock_peer_tx vsock_tx_chain(struct virtio_vsock *v, const struct virtq_chain *c)
+ * to a peer's socket or the host side. FULL: hold the chain, which is for
+ * peer *peer (set whenever the packet is for a peer; the header is read
+ * once, as the guest may change it); a peer in `blocked` has a chain held
+ * already, and this one waits behind it. */
+static enum vsock_peer_tx vsock_tx_chain(struct virtio_vsock *v, const struct virtq_chain *c,
+					 uint32_t blocked, int *peer)
 {
 	struct vsock_hdr h;
+	*peer = -1;
 	if (c->rlen < sizeof(h) || virtq_chain_read(c, 0, &h, sizeof(h)) != sizeof(h)) {
 		v->st.tx_short++;
 		return VSOCK_PEER_REFUSED;
@@ -169,9 +165,11 @@ static enum vsock_peer_tx vsock_tx_chain(struct virtio_vsock *v, const struct vi
 	int k = take ? virtq_chain_iov(c, false, sizeof(h), take, iov, VIRTQ_MAX_SIZE) : 0;
 	if (k < 0)
 		abort(); /* take is within the readable part: our bug */
-	int peer = vsock_peers_find(v->ps, h.dst_cid);
-	if (peer >= 0)
-		return vsock_peers_tx(v->ps, (unsigned)peer, &h, iov, (unsigned)k, (size_t)avail);
+	*peer = vsock_peers_find(v->ps, h.dst_cid);
+	if (*peer >= 0 && (blocked & (1u << *peer)))
+		return VSOCK_PEER_FULL;
+	if (*peer >= 0)
+		return vsock_peers_tx(v->ps, (unsigned)*peer, &h, iov, (unsigned)k, (size_t)avail);
 	vsock_conn_tx(v->t, &h, iov, (unsigned)k, (size_t)avail);
 	return VSOCK_PEER_SENT;
 }
@@ -180,8 +178,9 @@ int virtio_vsock_serve(void *dev, unsigned q, const struct virtq_chain *c, uint3
 {
 	struct virtio_vsock *v = dev;
 	*written = 0;
-	if (q == VSOCK_TXQ) /* rx and event are pulled, never served */
-		(void)vsock_tx_chain(v, c);
+	int peer;
+	if (q == VSOCK_TXQ) /* rx and event are pulled, never served (no peers here) */
+		(void)vsock_tx_chain(v, c, 0, &peer);
 	return 0;
 }
 
@@ -214,11 +213,14 @@ static void vsock_tx(struct virtio_vsock *v)
 	unsigned keep = 0;
 	for (unsigned k = 0; k < v->nheld; k++) {
 		struct vsock_held *hc = &v->held[k];
+		int peer = (int)hc->peer;
 		if (!(blocked & (1u << hc->peer)) && vsock_peers_writable(v->ps, hc->peer) &&
-		    vsock_tx_chain(v, &hc->c) != VSOCK_PEER_FULL) {
+		    vsock_tx_chain(v, &hc->c, blocked, &peer) != VSOCK_PEER_FULL) {
 			virtio_pci_put(&v->vp, VSOCK_TXQ, hc->c.head, 0);
 			continue;
 		}
+		if (peer >= 0)
+			hc->peer = (unsigned)peer; /* the guest may have changed its header */
 		blocked |= 1u << hc->peer;
 		if (keep != k)
 			v->held[keep] = *hc;
@@ -233,15 +235,17 @@ static void vsock_tx(struct virtio_vsock *v)
 				return;
 			v->have_txc = true;
 		}
-		int peer = vsock_tx_peer(v, &v->txc);
-		bool wait = peer >= 0 && (blocked & (1u << peer));
-		if (wait || vsock_tx_chain(v, &v->txc) == VSOCK_PEER_FULL) {
+		int peer;
+		if (vsock_tx_chain(v, &v->txc, blocked, &peer) == VSOCK_PEER_FULL) {
+			if (peer < 0)
+				abort(); /* only a peer's packet waits */
 			if (!vsock_tx_hold(v, (unsigned)peer)) {
 				v->tx_more = true; /* out of memory: the chain waits */
 				return;
 			}
-			/* Writable yet FULL: out of memory for the message. */
-			if (vsock_peers_writable(v->ps, (unsigned)peer))
+			/* Not behind another, writable, yet FULL: out of memory
+			 * for the message; try again soon. */
+			if (!(blocked & (1u << peer)) && vsock_peers_writable(v->ps, (unsigned)peer))
 				v->tx_more = true;
 			blocked |= 1u << peer;
 			v->have_txc = false;
