@@ -515,6 +515,65 @@ static int sandboxed_child(void)
 	return 0;
 }
 
+/* The same for a console link's port: its state and data messages both
+ * ways, and the hang-up, under the filter (no call beyond the stream
+ * port's). */
+static int sandboxed_link_child(void)
+{
+	struct fix *f = fix_make(1, 0, true, "");
+	start(f, true);
+	struct sandbox_opts o = {.enabled = true, .tty_fd = -1, .threads = 1};
+	o.ndev = virtio_pci_fds(f->vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
+	o.epoll_fds[o.nepoll++] = f->con.epfd;
+	o.nkeep = virtio_console_sockets(&f->con, o.keep_fds, SANDBOX_MAX_KEEP_FDS);
+	o.read_fds[o.nread++] = f->peer[0];
+	char err[256];
+	if (sandbox_enter(&o, err, sizeof(err))) {
+		fprintf(stderr, "sandbox: %s\n", err);
+		return 20;
+	}
+	sandbox_release();
+	spin = true;
+	configure(f, FEATURES, 4);
+	for (unsigned i = 0; i < 4; i++)
+		offer(f, CONSOLE_CTRL_RXQ, i, NULL, BUFLEN, true);
+	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
+	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
+	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	struct console_ctl_msg m;
+	char name[80];
+	ctl_rx(f, &m, name, sizeof(name));
+	uint8_t b[64];
+	struct pollfd p = {.fd = f->peer[0], .events = POLLIN};
+	if (poll(&p, 1, 2000) != 1 || read(f->peer[0], b, sizeof(b)) != 1 || b[0] != LINKMSG_UP)
+		return 21;
+	uint8_t up = LINKMSG_UP, down = LINKMSG_DOWN;
+	if (send(f->peer[0], &up, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+		return 22;
+	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 1);
+	ctl_tx(f, 0, CONSOLE_PORT_OPEN, 1, 8);
+	offer(f, console_rxq(0), 0, NULL, BUFLEN, true);
+	uint8_t ping[5] = {CONSOLE_LINK_DATA, 'p', 'i', 'n', 'g'};
+	if (send(f->peer[0], ping, sizeof(ping), MSG_NOSIGNAL | MSG_DONTWAIT) != 5)
+		return 23;
+	uint32_t id, len;
+	if (!used(f, console_rxq(0), &id, &len) || len != 4 ||
+	    memcmp(g(f, BUF(console_rxq(0), 0), 4), "ping", 4))
+		return 24;
+	offer(f, console_txq(0), 0, "pong", 4, false);
+	ssize_t n = 0;
+	while (n != 5) { /* the answer to our UP first, then the data */
+		if (poll(&p, 1, 2000) != 1 || (n = read(f->peer[0], b, sizeof(b))) <= 0)
+			return 25;
+		if (n != 1 && (n != 5 || memcmp(b + 1, "pong", 4)))
+			return 26;
+	}
+	if (send(f->peer[0], &down, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
+		return 27;
+	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 0);
+	return 0;
+}
+
 static void test_worker_in_sandbox(void **state)
 {
 	(void)state;
@@ -525,16 +584,19 @@ static void test_worker_in_sandbox(void **state)
 	skip_because("ASan's runtime makes calls outside the policy");
 #endif
 #endif
-	fflush(stdout);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(sandboxed_child());
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	test_note("child status %d", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	for (int link = 0; link < 2; link++) {
+		fflush(stdout);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(link ? sandboxed_link_child() : sandboxed_child());
+		int st;
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		test_note("%s child status %d", link ? "link" : "stream",
+			  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
 }
 
 /* ---- a console link (link=) ---------------------------------------------- */
