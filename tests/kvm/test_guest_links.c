@@ -13,7 +13,8 @@
  *   - two guests on a vsock link, under `vmm system` and with the two
  *     monitors wired by hand (`--vsock ...,peer=CID@FD`);
  *   - net-ping goes on across net-pong's restarts (the link goes down and
- *     up, and the guest's driver handshakes again);
+ *     up, and the guest's driver handshakes again), vsock-ping across
+ *     vsock-pong's (it connects again);
  *   - hvbench runs net-ping and net-bulk as guest-only workloads.
  * Skipped where /dev/kvm cannot run a VM.
  */
@@ -575,6 +576,37 @@ static void vsock_between_vms_direct(void **state)
 	cmd_result_free(&b.r);
 }
 
+/* vsock-pong echoes 100 bytes and ends, and is restarted (3 times): each
+ * time vsock-ping's stream ends (the old pong's close, or the RST for a
+ * peer that went down), and it connects again to the new vsock-pong and
+ * goes on, 300 round trips in all (before, it failed with "the vsock
+ * stream stopped" at the first restart). */
+static void vsock_ping_follows_pong_restart(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char va[160], vb[160];
+	snprintf(va, sizeof(va), "vsock = { cid = 3; uds = \"%s/a.sock\"; };", dir);
+	snprintf(vb, sizeof(vb), "vsock = { cid = 4; uds = \"%s/b.sock\"; };", dir);
+	struct cmd_result r;
+	run_pair_exit("run vsock-ping loops=300 cid=4 port=5000",
+		      "run vsock-pong loops=100 port=5000", va, vb,
+		      "on_exit = \"restart\"; restarts = 3;",
+		      "{ type = \"vsock\"; between = [\"a\", \"b\"]; }", &r);
+	assert_false(r.timed_out);
+	const char *res = strstr(r.out, "[a] RESULT {\"benchmark\":\"vsock-ping\"");
+	assert_non_null(res);
+	assert_non_null(strstr(res, "\"check\":300"));
+	const char *rs = strstr(res, "\"resyncs\":");
+	assert_non_null(rs);
+	assert_true(strtol(rs + strlen("\"resyncs\":"), NULL, 10) >= 2);
+	unsigned pongs = 0;
+	for (const char *p = r.out; (p = strstr(p, "[b] PONG echoed 100 bytes")); p++)
+		pongs++;
+	assert_true(pongs >= 3);
+	cmd_result_free(&r);
+}
+
 /* hvbench runs the net workloads as guest-only two-VM workloads. */
 static void hvbench_net_workloads(void **state)
 {
@@ -618,6 +650,7 @@ int main(void)
 		cmocka_unit_test(vsock_bulk_host),
 		cmocka_unit_test(vsock_between_vms),
 		cmocka_unit_test(vsock_between_vms_direct),
+		cmocka_unit_test(vsock_ping_follows_pong_restart),
 		cmocka_unit_test(hvbench_net_workloads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
