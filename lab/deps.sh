@@ -19,13 +19,13 @@ set -eu
 # libfdt (the device tree; libfdt-dev for the host's unit tests) and dtc
 # (device-tree-compiler, which the tests decompile the tree with), QEMU's
 # arm64 machine for the arm64 lab (qemu-system-arm), and the arm64 builds
-# of the libraries the monitor links (ARM64_PKGS, through multiarch).
+# of the libraries the monitor and hvbench link (ARM64_PKGS, through multiarch).
 PKGS="gcc make binutils seabios clang libclang-rt-14-dev libcmocka-dev libjansson-dev \
 gnuplot-nox sysbench python3 acpica-tools qemu-system-x86 cpio rt-tests \
 libconfig-dev libseccomp-dev e2fsprogs cppcheck frama-c-base why3 z3 cvc4 \
 syslinux syslinux-common dosfstools mtools \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross libfdt-dev device-tree-compiler qemu-system-arm"
-ARM64_PKGS="libseccomp-dev:arm64 libconfig-dev:arm64"
+ARM64_PKGS="libseccomp-dev:arm64 libconfig-dev:arm64 libjansson-dev:arm64"
 # Debian's libfdt-dev cannot be installed for two architectures at once
 # (it is not Multi-Arch: same), so the arm64 package's libfdt.a is
 # unpacked here instead (the Makefile's ARM64_LIBDIR).

@@ -27,23 +27,33 @@ def run_tap(kind, path, counts, timeout):
         print('FAIL %s/%s: not built' % (kind, name))
         counts['failed'] += 1
         return
+    # stderr apart: cmocka writes a failure's message there ("ERROR: ..."),
+    # unbuffered, so in one stream with the buffered TAP lines it would land
+    # anywhere, even inside another line.
     try:
         p = subprocess.run([path], env=env, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout)
-        out = p.stdout.decode(errors='replace')
+                           stderr=subprocess.PIPE, timeout=timeout)
+        out, err = p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
         rc = p.returncode
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b'').decode(errors='replace')
+        err = (e.stderr or b'').decode(errors='replace')
         rc = 'timeout'
     failed_here = 0
     notes = []
+    last_failed = False
     for line in out.splitlines():
         m = TAP.match(line)
+        # cmocka's "# FILE:LINE: error: ..." follows the "not ok" it explains.
+        if last_failed and re.match(r'^# \S+:\d+: error: ', line):
+            print('     %s' % line[2:])
+            continue
         if line.startswith('# ') and not line.startswith('# not ok') and not line.startswith('# ok'):
             notes.append(line[2:])
             continue
         if not m:
             continue
+        last_failed = False
         test = '%s/%s/%s' % (kind, name, m.group(2))
         if '# SKIP' in line:
             reason = next((n[6:] for n in reversed(notes) if n.startswith('SKIP: ')), 'no reason given')
@@ -58,10 +68,14 @@ def run_tap(kind, path, counts, timeout):
                 print('     %s' % n)
             counts['failed'] += 1
             failed_here += 1
+            last_failed = True
         notes = []
+    if failed_here and err.strip():
+        print('     %s/%s standard error (the failures\' messages):' % (kind, name))
+        print('\n'.join('       ' + l for l in err.strip().splitlines()[-20:]))
     if rc != 0 and failed_here == 0:
         print('FAIL %s/%s: exited with %s without reporting a failure' % (kind, name, rc))
-        print('\n'.join('     ' + l for l in out.splitlines()[-30:]))
+        print('\n'.join('     ' + l for l in (out + err).splitlines()[-30:]))
         counts['failed'] += 1
 
 

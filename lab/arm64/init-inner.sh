@@ -11,6 +11,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "INIT: reached /init"
 echo "INIT: uptime $(cut -d' ' -f1 /proc/uptime) s"
+echo "INIT: nproc $(grep -c '^processor' /proc/cpuinfo)"
 while read -r m; do
 	insmod "/lib/modules/$m.ko" || echo "INIT: insmod $m failed"
 done </lib/modules/load-order

@@ -8,6 +8,7 @@
 #
 #   VMM=build/arm64/vmm OUT=build/arm64/lab \
 #   [BENCHGUEST=build/arm64/guest/benchguest.elf CASES=lab/arm64/bench-cases] \
+#   [HVBENCH=build/arm64/hvbench BENCH=build/arm64/bench] \
 #       flock /tmp/lab.lock sh lab/arm64/run.sh
 #
 # Exit 0 when every check passed, 1 when one failed, 77 (skip) with the
@@ -52,6 +53,14 @@ chmod 755 "$out/outer/init" "$out/outer/vmm"
 if [ -n "${BENCHGUEST:-}" ]; then
 	cp "$BENCHGUEST" "$out/outer/benchguest.elf"
 	cp "$CASES" "$out/outer/benchguest.cases"
+	cp "$here/system.cfg" "$out/outer/system.cfg"
+fi
+# hvbench and the native runner (make ARCH=arm64 builds both, static),
+# for a short hvbench run there when the benchmark guest is given too.
+if [ -n "${BENCHGUEST:-}" ] && [ -n "${HVBENCH:-}" ] && [ -n "${BENCH:-}" ]; then
+	cp "$HVBENCH" "$out/outer/hvbench"
+	cp "$BENCH" "$out/outer/bench"
+	chmod 755 "$out/outer/hvbench" "$out/outer/bench"
 fi
 (cd "$out/outer" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/outer.cpio.gz"
 
@@ -77,12 +86,48 @@ check() {
 }
 check "lab machine has /dev/kvm" "hypervisor mode"
 check "linux reached /init under vmm" "INIT: reached /init"
+check "linux brought up its second vCPU (PSCI CPU_ON)" "INIT: nproc 2"
 check "linux read its virtio disk" "INIT: disk says: hvvmm-arm64-disk"
 check "linux powered off, vmm ended with 0" "LAB: linux status 0 "
 if [ -n "${BENCHGUEST:-}" ]; then
 	for c in $(cat "$CASES"); do
 		check "benchmark guest $c" "LAB: guest $c status 1\$"
 	done
+fi
+if [ -n "${BENCHGUEST:-}" ]; then
+	check "vmm system --check takes the description" "LAB: system check status 0\$"
+	check "vmm system ran two guests and ended with 0" "LAB: system status 0\$"
+	check "vmm system: VM compute gave its result" "LAB: system compute log results 1\$"
+	check "vmm system: VM timer ran twice (restarted once)" "LAB: system timer log results 2\$"
+	check "vmm system: the terminal shows VM compute" "LAB: system terminal shows compute"
+	check "vmm system: the terminal shows VM timer" "LAB: system terminal shows timer"
+	check "vmm system: VM timer restarted" "restarting VM timer (1 of 1)"
+	check "vmm system: the summary says so" "summary: VM timer: .* (after 1 restart)"
+fi
+if [ -n "${BENCHGUEST:-}" ] && [ -n "${HVBENCH:-}" ] && [ -n "${BENCH:-}" ]; then
+	check "hvbench run ended with 0" "LAB: hvbench status 0\$"
+	check "hvbench refuses --vmm qemu on arm64 (status 2)" "LAB: hvbench qemu status 2\$"
+	sed -n '/^LAB: results.json begin$/,/^LAB: results.json end$/p' "$out/console.txt" |
+		sed '1d;$d' >"$out/results.json"
+	# results.json: host.arch arm64, and each workload measured on both
+	# sides (as many samples as --reps; ok, or noisy: TCG's timing is
+	# what it is, and says nothing of arm64 hardware).
+	if python3 - "$out/results.json" <<'PY'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['host']['arch'] == 'arm64', d['host']
+got = {r['benchmark']: r for r in d['results']}
+for name in ('cpu', 'timer-latency'):
+    r = got[name]
+    assert r['status'] in ('ok', 'noisy'), (name, r['status'], r.get('error'))
+    for side in ('native', 'virt'):
+        assert len(r[side]['samples']) == 2, (name, side, r[side])
+PY
+		echo "PASS hvbench results.json: arch arm64, cpu and timer-latency on both sides"
+	else
+		echo "FAIL hvbench results.json (kept in $out/results.json)"
+		fails=$((fails + 1))
+	fi
 fi
 check "lab machine finished" "LAB: done"
 grep -E "hypervisor mode|vGIC|IPA size" "$out/console.txt" | sed 's/^/info: /' || true

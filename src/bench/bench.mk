@@ -32,6 +32,10 @@ BENCH_TEST_BINS := $(BENCH_TEST_SRCS:tests/bench/%.c=$(BUILD)/tests/bench/%)
 BENCH_ASAN_BINS := $(BENCH_TEST_SRCS:tests/bench/%.c=$(BUILD)/asan/tests/bench/%)
 
 ALL_TARGETS += $(BUILD)/bench
+# ARCH=arm64 builds the native runner too (hvbench's native side in the
+# arm64 lab), linked statically: the lab's initramfs has no shared libraries.
+ARM64_TARGETS += $(BUILD)/bench
+BENCH_LDFLAGS := $(if $(filter arm64,$(ARCH)),-static)
 TEST_DEPS   += $(BUILD)/bench $(BENCH_TEST_BINS) $(BENCH_ASAN_BINS)
 TEST_ITEMS  += $(addprefix unit:,$(BENCH_TEST_BINS)) $(addprefix asan:,$(BENCH_ASAN_BINS))
 
@@ -43,7 +47,7 @@ $(BUILD)/workloads/obj/%.o: src/bench/%.c $(BENCH_HDRS)
 $(BENCH_LIB): $(BENCH_LIB_OBJS)
 	@rm -f $@
 	@echo "  AR     $@"
-	$(Q)ar rcs $@ $^
+	$(Q)$(CROSS)ar rcs $@ $^
 
 $(BUILD)/workloads/native.o: src/bench/native.c $(BENCH_HDRS)
 	@mkdir -p $(dir $@)
@@ -57,7 +61,7 @@ $(BUILD)/workloads/native-nomain.o: src/bench/native.c $(BENCH_HDRS)
 
 $(BUILD)/bench: $(BUILD)/workloads/native.o $(BENCH_LIB)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CFLAGS) -no-pie -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -no-pie $(BENCH_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link the very archive the runner uses, plus libm for the
 # reference values the freestanding math is held to.

@@ -30,7 +30,9 @@
 #define SYS_GPIO_SETUP 10  /* () -> GPIO BAR0 address with MSI on (arm64: the PL061's, its SPI routed), or -1 */
 #define SYS_PCI_READ 11    /* (bdf, reg) -> configuration dword, or -1 */
 #define SYS_PCI_WRITE 12   /* (bdf, reg, value) -> 0 or -1 */
-#define SYS_MAX 13
+#define SYS_PORT_LOOP 13  /* (kind, n, ticks[]) -> reads that differed, or -1 (monwl.c) */
+#define SYS_HOSTTIME 14   /* (tsc) -> the host's CLOCK_REALTIME in ns at that TSC (kvmclock), or -1 */
+#define SYS_MAX 15
 
 #define SYSCALL_VECTOR 3 /* #BP, raised by INT3 */
 #define TIMER_VECTOR 0x30
@@ -74,6 +76,8 @@ struct guest_info {
 	/* arm64: the GPIO doorbell's address (hvvmm,gpio-doorbell in the
 	 * device tree), 0: none. */
 	uint64_t gpio_doorbell;
+	/* x86: the TSC at the guest's first instruction (entry.S). */
+	uint64_t tsc_entry;
 };
 
 #ifdef __x86_64__

@@ -3,7 +3,8 @@
  * channel-ping/-pong (chan.c, a channel to another VM), rng-read (vrng.c,
  * virtio-rng), net-ping/-pong and net-bulk/-sink (vnet.c, a net link to
  * another VM), vsock-ping/-pong and vsock-bulk/-sink (vvsock.c, a vsock
- * stream). */
+ * stream), port-io-loop (arch/x86/portio.c, the --interference io
+ * neighbour's load). */
 #ifndef GUESTWL_H
 #define GUESTWL_H
 
@@ -21,6 +22,14 @@ extern const struct bench_workload irqlat_user, irqlat_irqfd, chan_ping, chan_po
 /* vnet.c (virtio-net, a net link between two VMs) and vvsock.c (virtio-vsock) */
 extern const struct bench_workload vnet_ping, vnet_pong, vnet_bulk, vnet_sink;
 extern const struct bench_workload vsock_ping, vsock_pong, vsock_bulk, vsock_sink;
+/* x86 only (arch/x86/portio.c): port I/O in a loop, the io neighbour. */
+extern const struct bench_workload portio_loop;
+
+/* x86 monwl.c: what the monitor decides (start-up, exit round trips, its
+ * memory), run under every monitor. */
+extern const struct bench_workload mon_start_entry, mon_start_wl, mon_exit_port, mon_exit_uart,
+	mon_exit_pci, mon_memory;
+void monwl_init(const struct guest_info *gi);
 
 /* The guest-only workload called `name`, or NULL. */
 const struct bench_workload *guestwl_find(const char *name);

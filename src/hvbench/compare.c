@@ -120,7 +120,7 @@ static void row_fill(struct compare_row *w, const struct hvb_result *ra,
 	w->nb = sb ? sb->n : 0;
 	w->a = sa && sa->n ? sa->median : (double)NAN;
 	w->b = sb && sb->n ? sb->median : (double)NAN;
-	w->change = w->lo = w->hi = (double)NAN;
+	w->change = w->lo = w->hi = w->u = w->p = (double)NAN;
 	w->verdict = CMP_NA;
 	if (ua || ub || !ra || !rb) { /* a missing side is unusable: ua or ub says so */
 		snprintf(w->why, sizeof(w->why), "%s%s%s%s%s", ua ? "A: " : "", ua ? ua : "",
@@ -142,9 +142,11 @@ static void row_fill(struct compare_row *w, const struct hvb_result *ra,
 		snprintf(w->why, sizeof(w->why), "the change is undefined (a median of 0)");
 		return;
 	}
-	if (w->lo > threshold)
+	if (stats_mann_whitney(sa->samples, sa->n, sb->samples, sb->n, &w->u, &w->p))
+		w->u = w->p = (double)NAN; /* a sample that is no number: the test says nothing */
+	if (w->lo > threshold && w->p < STATS_ALPHA)
 		w->verdict = CMP_SLOWER;
-	else if (w->hi < -threshold)
+	else if (w->hi < -threshold && w->p < STATS_ALPHA)
 		w->verdict = CMP_FASTER;
 	else
 		w->verdict = CMP_SAME;
@@ -207,10 +209,10 @@ static const char *monitor_of(const struct hvb_doc *d)
 
 /* ---- terminal ---- */
 
-#define NCOL 7
-static const char *const head[NCOL] = {"benchmark", "metric", "A", "B", "change", "95% CI",
-				       "verdict"};
-static const int right[NCOL] = {0, 0, 1, 1, 1, 0, 0};
+#define NCOL 8
+static const char *const head[NCOL] = {"benchmark", "metric", "A",      "B",
+				       "change",    "95% CI", "p (MWU)", "verdict"};
+static const int right[NCOL] = {0, 0, 1, 1, 1, 0, 1, 0};
 
 static void term_line(struct hvb_buf *b, const char *s)
 {
@@ -262,7 +264,11 @@ static void cells(const struct compare_row *w, char cell[NCOL][200])
 	fmt_num(cell[3], 200, w->b);
 	report_fmt_pct(cell[4], 200, w->change);
 	report_fmt_ci(cell[5], 200, w->lo, w->hi);
-	snprintf(cell[6], 200, "%s", w->verdict);
+	if (isfinite(w->p))
+		snprintf(cell[6], 200, "%.3g", w->p);
+	else
+		snprintf(cell[6], 200, "-");
+	snprintf(cell[7], 200, "%s", w->verdict);
 }
 
 char *compare_table(const struct compare *c)
@@ -335,8 +341,8 @@ char *compare_markdown(const struct compare *c)
 
 	hvb_buf_puts(&b, "# hvbench compare\n\n");
 	header_lines(&b, c, md_line);
-	hvb_buf_puts(&b, "\n| benchmark | metric | A | B | change | 95% CI | verdict |\n"
-			 "| --- | --- | ---: | ---: | ---: | --- | --- |\n");
+	hvb_buf_puts(&b, "\n| benchmark | metric | A | B | change | 95% CI | p (MWU) | verdict |\n"
+			 "| --- | --- | ---: | ---: | ---: | --- | ---: | --- |\n");
 	for (size_t i = 0; i < c->nrows; i++) {
 		char cell[NCOL][200];
 
@@ -400,6 +406,7 @@ char *compare_json(const struct compare *c)
 	json_object_set_new(root, "side", json_string(c->side));
 	json_object_set_new(root, "threshold_pct", json_real(c->threshold));
 	json_object_set_new(root, "rule", json_string(COMPARE_RULE));
+	json_object_set_new(root, "alpha", json_real(STATS_ALPHA));
 	json_object_set_new(root, "forced", json_boolean(c->forced));
 	json_object_set_new(root, "host_differences", c->host_diff[0] ? json_string(c->host_diff)
 								      : json_null());
@@ -419,6 +426,8 @@ char *compare_json(const struct compare *c)
 		json_array_append_new(ci, jnum(w->lo));
 		json_array_append_new(ci, jnum(w->hi));
 		json_object_set_new(o, "change_ci95", ci);
+		json_object_set_new(o, "mwu_u", jnum(w->u));
+		json_object_set_new(o, "mwu_p", jnum(w->p));
 		json_object_set_new(o, "verdict", json_string(w->verdict));
 		json_object_set_new(o, "reason", w->why[0] ? json_string(w->why) : json_null());
 		json_array_append_new(rows, o);

@@ -8,9 +8,13 @@
  * positive change always means B is slower, whatever the metric's
  * direction. Its CI is stats_overhead_ci95() over the two sample sets.
  *
- * The verdict rule (COMPARE_RULE): at 95% confidence, `slower` when the
- * whole CI lies above +T%, `faster` when it lies below -T%, otherwise `no
- * change`; T is --threshold (default 0). A workload one side did not
+ * The verdict rule (COMPARE_RULE): `slower` when the whole 95% CI lies
+ * above +T% and the two-sided Mann-Whitney U test (stats_mann_whitney)
+ * rejects "one distribution" at STATS_ALPHA, `faster` when the CI lies
+ * below -T% and the test rejects, otherwise `no change`; T is --threshold
+ * (default 0). The bootstrap CI alone is too generous with 3 to 5 samples
+ * (a percentile bootstrap of a tiny sample is narrow); the rank test says
+ * whether the samples tell the two apart at all. A workload one side did not
  * measure (failed, not run, not available on its monitor, fewer than
  * COMPARE_MIN_SAMPLES samples) or whose metric differs gets `not
  * comparable` with the reason.
@@ -23,10 +27,11 @@
 
 #include "hvbench.h"
 
-#define COMPARE_SCHEMA "hvbench-compare/1"
+#define COMPARE_SCHEMA "hvbench-compare/2" /* 2: mwu_u, mwu_p, alpha */
 #define COMPARE_RULE                                                                       \
-	"slower: the 95% bootstrap CI of the change lies wholly above +T%; faster: wholly " \
-	"below -T%; otherwise no change (T = --threshold)"
+	"slower: the 95% bootstrap CI of the change lies wholly above +T% and the "         \
+	"two-sided Mann-Whitney U test gives p < 0.05; faster: the CI wholly below -T% "    \
+	"and p < 0.05; otherwise no change (T = --threshold)"
 
 /* Fewer samples on a side give a percentile bootstrap CI that is no
  * confidence interval at all (one sample: a point). */
@@ -46,6 +51,7 @@ struct compare_row {
 	double a, b;         /* medians, NaN when not measured */
 	double change;       /* %, NaN when not comparable */
 	double lo, hi;       /* its 95% CI */
+	double u, p;         /* Mann-Whitney U of A and its two-sided p, NaN when none */
 	const char *verdict; /* CMP_* */
 	char why[256];       /* reason for CMP_NA, else "" */
 };

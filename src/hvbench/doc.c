@@ -4,6 +4,7 @@
 #include "hvbench.h"
 #include "dist.h"
 #include "escape.h"
+#include "neighbour.h"
 #include "result.h"
 #include "stats.h"
 
@@ -169,6 +170,7 @@ void hvb_doc_free(struct hvb_doc *d)
 	free(c->native_cmd);
 	free(c->virt_cmd);
 	free(c->stopped_by);
+	free(c->nb_llc_source);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -291,6 +293,45 @@ static json_t *side_json(const struct hvb_side *s)
 	return o;
 }
 
+static const char *const nb_rel_names[] = {"smt_sibling", "same_package", "other"};
+
+/* config.interference: which neighbours ran, where, and (llc, host) the
+ * cache their working set was sized from, so two runs can be told apart. */
+static json_t *interference_json(const struct hvb_config *c)
+{
+	unsigned kinds = c->nb_kinds ? c->nb_kinds : HVB_NB_MEMORY;
+	struct hvb_buf b = {0};
+	json_t *o, *names = json_array();
+
+	nb_describe(&b, c);
+	o = json_pack("{s:s,s:i}", "neighbour", b.p ? b.p : "", "cpu", c->nb_cpu);
+	free(b.p);
+	for (size_t k = 0; k < NB_MAX; k++)
+		if (kinds & (1u << k))
+			json_array_append_new(names, json_string(nb_kind_names[k]));
+	json_object_set_new(o, "neighbours", names);
+	if (kinds & (HVB_NB_LLC | HVB_NB_HOST)) {
+		json_object_set_new(o, "llc", json_pack("{s:I,s:i,s:o}", "bytes",
+							(json_int_t)c->nb_llc_bytes, "level",
+							c->nb_llc_level, "source",
+							jtext(c->nb_llc_source)));
+		json_object_set_new(o, "working_set_bytes", json_integer(c->nb_ws_bytes));
+	}
+	json_t *used = json_object();
+	for (size_t k = 0; k < NB_MAX; k++)
+		if (kinds & (1u << k))
+			json_object_set_new(used, nb_kind_names[k], jnum(c->nb_cpu_s[k]));
+	json_object_set_new(o, "cpu_seconds", used);
+	if (kinds & HVB_NB_HOST) {
+		json_object_set_new(o, "host_cpu", json_integer(c->nb_host_cpu));
+		json_object_set_new(o, "host_cpu_is",
+				    json_string(nb_rel_names[c->nb_host_rel >= 0 && c->nb_host_rel <= 2
+								   ? c->nb_host_rel
+								   : HVB_NB_REL_OTHER]));
+	}
+	return o;
+}
+
 static json_t *result_json(const struct hvb_result *r)
 {
 	json_t *o = json_object();
@@ -361,9 +402,7 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 				    json_pack("{s:i,s:i,s:i}", "native_cpu", c->cpu, "vcpu_cpu", c->cpu,
 					      "io_thread_cpu", c->io_cpu));
 	if (c->interference)
-		json_object_set_new(cfg, "interference",
-				    json_pack("{s:s,s:i}", "neighbour", "memory-heavy benchmark guest",
-					      "cpu", c->nb_cpu));
+		json_object_set_new(cfg, "interference", interference_json(c));
 	json_object_set_new(cfg, "incomplete", json_boolean(c->incomplete));
 	json_object_set_new(cfg, "stopped_by", jtext(c->stopped_by));
 	json_object_set_new(root, "config", cfg);
@@ -617,6 +656,55 @@ static int get_texts(json_t *o, const char *where, const struct text_field *f, s
 	return 0;
 }
 
+/* config.interference back into c (absent "neighbours": a file from before
+ * the choice was recorded, whose one neighbour was memory). */
+static int interference_from_json(json_t *itf, struct hvb_config *c, char *err, size_t errlen)
+{
+	json_t *names = json_object_get(itf, "neighbours"), *v, *llc;
+	size_t i;
+
+	c->interference = 1;
+	c->nb_cpu = get_int(itf, "cpu", 0);
+	c->nb_kinds = json_is_array(names) ? 0 : HVB_NB_MEMORY;
+	json_array_foreach(names, i, v) {
+		const char *n = json_string_value(v);
+		size_t k;
+
+		for (k = 0; n && k < NB_MAX; k++)
+			if (!strcmp(n, nb_kind_names[k]))
+				break;
+		if (!n || k == NB_MAX) {
+			snprintf(err, errlen, "config.interference.neighbours[%zu]: not one of "
+				 "memory, llc, io, host", i);
+			return -1;
+		}
+		c->nb_kinds |= 1u << k;
+	}
+	if (!c->nb_kinds)
+		c->nb_kinds = HVB_NB_MEMORY;
+	for (size_t k = 0; k < NB_MAX; k++)
+		c->nb_cpu_s[k] = get_num(json_object_get(itf, "cpu_seconds"), nb_kind_names[k]);
+	llc = json_object_get(itf, "llc");
+	if (json_is_object(llc)) {
+		json_t *by = json_object_get(llc, "bytes");
+
+		c->nb_llc_bytes = json_is_integer(by) ? (long long)json_integer_value(by) : -1;
+		c->nb_llc_level = get_int(llc, "level", 0);
+		if (get_field(llc, "config.interference.llc", "source", FIELD_TEXT,
+			      &c->nb_llc_source, err, errlen))
+			return -1;
+	}
+	v = json_object_get(itf, "working_set_bytes");
+	c->nb_ws_bytes = json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+	c->nb_host_cpu = get_int(itf, "host_cpu", -1);
+	c->nb_host_rel = HVB_NB_REL_OTHER;
+	for (size_t k = 0; k < 3; k++)
+		if (json_is_string(json_object_get(itf, "host_cpu_is")) &&
+		    !strcmp(json_string_value(json_object_get(itf, "host_cpu_is")), nb_rel_names[k]))
+			c->nb_host_rel = (int)k;
+	return 0;
+}
+
 int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err, size_t errlen)
 {
 	json_error_t jerr;
@@ -662,10 +750,8 @@ int hvb_doc_from_json(const char *text, size_t len, struct hvb_doc *d, char *err
 		d->config.io_cpu = get_int(itf, "io_thread_cpu", -1);
 	}
 	itf = json_object_get(cfg, "interference");
-	if (json_is_object(itf)) {
-		d->config.interference = 1;
-		d->config.nb_cpu = get_int(itf, "cpu", 0);
-	}
+	if (json_is_object(itf) && interference_from_json(itf, &d->config, err, errlen))
+		goto out;
 	runners = json_object_get(cfg, "runners");
 	if (json_is_object(runners) &&
 	    (get_field(runners, "config.runners", "native", FIELD_TEXT, &d->config.native_cmd, err,

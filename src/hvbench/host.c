@@ -83,6 +83,24 @@ void host_kvm_kind(const char *cpuinfo, const char *sys_module, char **kvm, char
 		return;
 	}
 	free(flags);
+	/* arm64: /proc/cpuinfo has no flag for EL2 (it lists "Features", and
+	 * "CPU implementer" where x86 has a model name); KVM is built into
+	 * the kernel there, so /sys/module/kvm (its parameters) is what
+	 * says the kernel has it. It is the hardware's EL2. */
+	char *impl = cpuinfo ? cpuinfo_field(cpuinfo, "CPU implementer") : NULL;
+	if (impl && sys_module) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/kvm", sys_module);
+		DIR *k = opendir(path);
+		if (k) {
+			closedir(k);
+			free(impl);
+			*kvm = hvb_xstrdup("EL2");
+			*kind = hvb_xstrdup("hardware");
+			return;
+		}
+	}
+	free(impl);
 	/* No hardware virtualisation visible: a loaded kvm_* module other than
 	 * the hardware ones names the software KVM (kvm_pvm on our machines).
 	 * The smallest name wins so the answer does not depend on readdir order. */

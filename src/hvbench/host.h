@@ -11,8 +11,9 @@
 void host_probe(struct hvb_host *h, int cpu);
 
 /* The KVM kind from a /proc/cpuinfo text and a /sys/module directory:
- * sets *kvm ("VT-x", "AMD-V", a kvm_* module name, "none") and *kind
- * ("hardware", "software", "none"), both malloc'd. Split out for tests. */
+ * sets *kvm ("VT-x", "AMD-V", "EL2" for an arm64 kernel with KVM, a kvm_*
+ * module name, "none") and *kind ("hardware", "software", "none"), both
+ * malloc'd. Split out for tests. */
 void host_kvm_kind(const char *cpuinfo, const char *sys_module, char **kvm, char **kind);
 
 /* host_kvm_kind on this machine's /proc/cpuinfo and /sys/module. */

@@ -109,9 +109,30 @@ struct hvb_config {
 	int io_cpu;
 	int interference; /* --interference: a neighbour VM on CPU nb_cpu */
 	int nb_cpu;
+	/* --interference=LIST (neighbour.h): which neighbours, HVB_NB_* bits;
+	 * a file from before the choice was recorded reads as memory. */
+	unsigned nb_kinds;
+	long long nb_llc_bytes; /* llc, host: the last-level cache, its level */
+	int nb_llc_level;
+	char *nb_llc_source;    /* the sysfs file its size was read from */
+	long long nb_ws_bytes;  /* their working set (twice the cache) */
+	int nb_host_cpu;        /* host: the host process's CPU, and what it */
+	int nb_host_rel;        /* is to `cpu` (HVB_NB_REL_*) */
+	double nb_cpu_s[4];     /* CPU time each neighbour used over the run, by
+				 * HVB_NB_* bit index: that it ran; NaN if unknown */
 	int incomplete;   /* stopped early by a signal */
 	char *stopped_by; /* "SIGINT", "SIGTERM" or NULL */
 };
+
+/* The --interference neighbours (neighbour.h). */
+#define HVB_NB_MEMORY 1u
+#define HVB_NB_LLC 2u
+#define HVB_NB_IO 4u
+#define HVB_NB_HOST 8u
+/* What the host neighbour's CPU is to the measured one. */
+#define HVB_NB_REL_SMT 0     /* its SMT sibling (thread_siblings_list) */
+#define HVB_NB_REL_PACKAGE 1 /* no SMT sibling: another core of its package */
+#define HVB_NB_REL_OTHER 2   /* topology unknown: another allowed CPU */
 
 struct hvb_doc {
 	struct hvb_host host;

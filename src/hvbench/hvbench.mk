@@ -22,6 +22,11 @@ HVB_ASAN_BINS := $(patsubst tests/hvbench/%.c,$(BUILD)/asan/tests/hvbench/%,\
 	$(filter-out tests/hvbench/test_e2e.c,$(HVB_TEST_SRCS)))
 
 ALL_TARGETS += $(BUILD)/hvbench
+# ARCH=arm64 builds it too, static (it runs in the arm64 lab's initramfs,
+# which has no shared libraries): the arm64 libjansson.a comes from
+# libjansson-dev:arm64 (lab/deps.sh).
+ARM64_TARGETS += $(BUILD)/hvbench
+HVB_LDFLAGS := $(if $(filter arm64,$(ARCH)),-static)
 TEST_DEPS   += $(BUILD)/hvbench $(HVB_TEST_BINS) $(HVB_ASAN_BINS) $(BUILD)/fuzz/fuzz_result \
 	$(BUILD)/fuzz/fuzz_doc
 TEST_ITEMS  += $(addprefix unit:,$(HVB_TEST_BINS)) $(addprefix asan:,$(HVB_ASAN_BINS)) \
@@ -39,16 +44,17 @@ $(BUILD)/asan/hvbench-obj/%.o: %.c $(HVB_HDRS)
 
 $(BUILD)/hvbench: $(BUILD)/hvbench-obj/src/hvbench/main.o $(HVB_OBJS)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(HVB_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(HVB_LDFLAGS) -o $@ $^ $(HVB_LIBS)
 
-$(BUILD)/tests/hvbench/%: tests/hvbench/%.c $(HVB_OBJS) $(TEST_LIB) tests/common/testlib.h
+$(BUILD)/tests/hvbench/%: tests/hvbench/%.c $(HVB_OBJS) $(TEST_LIB) tests/common/testlib.h \
+		tests/hvbench/hvbtest.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) -Itests/common $(CFLAGS) -o $@ $< $(TEST_LIB) \
 		$(HVB_OBJS) -lcmocka $(HVB_LIBS)
 
 $(BUILD)/asan/tests/hvbench/%: tests/hvbench/%.c $(HVB_ASAN_OBJS) $(TEST_LIB) \
-		tests/common/testlib.h
+		tests/common/testlib.h tests/hvbench/hvbtest.h
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CPPFLAGS) $(HVB_CPPFLAGS) -Itests/common $(CFLAGS) $(SANFLAGS) -o $@ $< \

@@ -5,6 +5,7 @@
 #include "compare.h"
 #include "escape.h"
 #include "report.h"
+#include "neighbour.h"
 #include "run.h"
 #include "runner.h"
 
@@ -33,7 +34,8 @@ static const char usage_text[] =
 	"\n"
 	"run options:\n"
 	"  --bench LIST       comma-separated workloads or groups (synthetic, mibench,\n"
-	"                     latency); default: all that `bench list` shows\n"
+	"                     latency, disk, monitor); default: all that `bench list`\n"
+	"                     shows and, with a guest, the guest-only ones\n"
 	"  --reps N           measured repetitions per side (default 10), after one\n"
 	"                     discarded warm-up run per side\n"
 	"  --native-only      do not run the virtualised side\n"
@@ -47,7 +49,10 @@ static const char usage_text[] =
 	"  --vmm PATH|qemu    the monitor (default: vmm beside hvbench); qemu runs the\n"
 	"                     guest under QEMU/KVM instead, as a peer (the bare guest\n"
 	"                     through its PVH entry; the -cpu model and machine are\n"
-	"                     probed once and recorded in results.json)\n"
+	"                     probed once and recorded in results.json); given again\n"
+	"                     (--vmm build/vmm --vmm qemu), every monitor's runs are\n"
+	"                     interleaved with the native ones and the table has a\n"
+	"                     column per monitor (bare guest only)\n"
 	"  --force            boot a Linux guest even on a software KVM (PVM), where\n"
 	"                     its kernel code is emulated and a boot takes hours\n"
 	"  --realtime         run the measured VM as a real-time VM (vmm run --realtime\n"
@@ -55,9 +60,14 @@ static const char usage_text[] =
 	"  --io-apart         device workloads: the guest's I/O threads on another CPU\n"
 	"                     than its vCPU (vmm --io-cpus); by default they share it,\n"
 	"                     which measured faster for large requests on 2 CPUs\n"
-	"  --interference     measure the virtualised side twice: alone and with a\n"
-	"                     memory-heavy neighbour VM on another CPU (the study's\n"
-	"                     future work: several VMs at once); bare guest only\n"
+	"  --interference[=LIST]\n"
+	"                     measure the virtualised side twice: alone and beside\n"
+	"                     neighbours (the study's future work: several VMs at\n"
+	"                     once); bare guest only. LIST, comma separated:\n"
+	"                     memory (the default: a VM streaming through 64 MiB),\n"
+	"                     llc (a VM streaming through twice the last-level\n"
+	"                     cache), io (a VM doing port I/O in a loop), host (a\n"
+	"                     host process on the measured CPU's SMT sibling)\n"
 	"  --size small|large workload size preset (default: the workloads' defaults)\n"
 	"  --out DIR          results folder (default results/YYYYmmdd-HHMMSS, UTC)\n"
 	"  --json FILE        also write results.json to FILE\n"
@@ -192,7 +202,7 @@ static int cmd_run(int argc, char **argv)
 		{"kernel", required_argument, NULL, OPT_KERNEL},
 		{"initrd", required_argument, NULL, OPT_INITRD},
 		{"force", no_argument, NULL, OPT_FORCE},
-		{"interference", no_argument, NULL, OPT_INTERFERENCE},
+		{"interference", optional_argument, NULL, OPT_INTERFERENCE},
 		{"io-apart", no_argument, NULL, OPT_IO_APART},
 		{"realtime", no_argument, NULL, OPT_REALTIME},
 		{"ab", required_argument, NULL, OPT_AB},
@@ -223,9 +233,13 @@ static int cmd_run(int argc, char **argv)
 		case OPT_REALTIME:
 			o.realtime = 1;
 			break;
-		case OPT_INTERFERENCE:
+		case OPT_INTERFERENCE: {
+			char why[256];
+			if (nb_parse(optarg, &o.nb_kinds, why, sizeof(why)))
+				return usage_error("%s", why);
 			o.interference = 1;
 			break;
+		}
 		case OPT_IO_APART:
 			o.io_apart = 1;
 			break;
@@ -259,6 +273,16 @@ static int cmd_run(int argc, char **argv)
 		case 'm':
 			if (!*optarg)
 				return usage_error("--vmm: expected the path of the monitor, or qemu");
+			if (gave_vmm) { /* a further monitor, interleaved with the first */
+				if (o.nmore >= RUN_MAX_MONITORS - 1) {
+					free(vmm);
+					return usage_error("--vmm: at most %d monitors in one run",
+							   RUN_MAX_MONITORS);
+				}
+				o.more[o.nmore].monitor = strcmp(optarg, "qemu") ? "vmm" : "qemu";
+				o.more[o.nmore++].path = optarg; /* qemu: found below */
+				break;
+			}
 			want_qemu = !strcmp(optarg, "qemu");
 			gave_vmm = 1;
 			free(vmm);
@@ -356,6 +380,16 @@ static int cmd_run(int argc, char **argv)
 			return usage_error("--interference measures the virtualised side; it "
 					   "cannot go with --native-only");
 		}
+#if defined(__aarch64__)
+		/* The QEMU peer's command lines are the PC's (qemu-system-x86_64,
+		 * the isa-debug-exit port, the guest's PVH entry): none of it
+		 * fits the arm64 guest yet. */
+		if (want_qemu) {
+			free(vmm);
+			return usage_error("--vmm qemu: the QEMU peer runs the x86 guest only "
+					   "(qemu-system-x86_64, PVH entry); on arm64 use vmm");
+		}
+#endif
 		if (want_qemu && o.realtime)
 			return usage_error("--realtime is vmm's real-time VM; it cannot go with "
 					   "--vmm qemu");
@@ -368,6 +402,24 @@ static int cmd_run(int argc, char **argv)
 					   "HVBENCH_GUEST_IMAGE", o.kernel ? "kernel" : "initrd");
 		}
 	}
+	if (o.nmore) {
+		/* Several monitors run the same bare guest side by side. */
+		const char *clash = strcmp(o.guest, "bare") ? "--guest linux"
+				  : o.realtime ? "--realtime" : o.interference ? "--interference"
+				  : o.native_only ? "--native-only" : NULL;
+		if (clash) {
+			free(vmm);
+			return usage_error("--vmm given more than once runs several monitors with the "
+					   "bare guest; it cannot go with %s", clash);
+		}
+	}
+	char *more_qemu = NULL;
+	for (size_t k = 0; k < o.nmore; k++)
+		if (!strcmp(o.more[k].monitor, "qemu")) {
+			if (!more_qemu)
+				more_qemu = find_qemu();
+			o.more[k].path = more_qemu;
+		}
 	bench = env_or_beside("HVBENCH_BENCH", "bench");
 	if (want_qemu) {
 		vmm = find_qemu();
@@ -382,6 +434,7 @@ static int cmd_run(int argc, char **argv)
 	o.guest_image = image;
 	o.realtool = realtool;
 	rc = run_main(&o);
+	free(more_qemu);
 	free(bench);
 	free(vmm);
 	free(image);

@@ -7,6 +7,7 @@
 #include "dist.h"
 #include "escape.h"
 #include "latreport.h"
+#include "neighbour.h"
 #include "runner.h"
 #include "stats.h"
 
@@ -180,39 +181,75 @@ static void term_line(struct hvb_buf *b, const char *fmt, ...)
 	free(raw.p);
 }
 
-/* --interference: each result's virtualised median alone and beside the
- * neighbour VM, and the change (Equation 1 of the second against the
- * first) with its interval. Written as plain lines, or as a Markdown
- * table when md is set. Nothing when the run had no neighbour. */
+/* --interference: which neighbours ran, then each result's virtualised
+ * median alone and beside them, and the change (Equation 1 of the second
+ * against the first) with its interval; for a latency workload also the
+ * change of its p99 and of its worst case, where latency hurts (issue 13).
+ * Written as plain lines, or as a Markdown table when md is set. Nothing
+ * when the run had no neighbour. */
 static void interference_block(struct hvb_buf *b, const struct hvb_doc *d, int md)
 {
+	struct hvb_buf what = {0};
+	char names[64];
+
 	if (!d->config.interference)
 		return;
+	nb_names(d->config.nb_kinds ? d->config.nb_kinds : HVB_NB_MEMORY, names, sizeof(names));
+	nb_describe(&what, &d->config);
+	if (md) {
+		hvb_buf_puts(b, "## Interference\n\nThe virtualised side measured again beside "
+				"the neighbours ");
+		esc_md(b, names, ESC_MD_CODE);
+		hvb_buf_puts(b, " (");
+		esc_md(b, what.p ? what.p : "", ESC_MD_TEXT);
+		hvb_buf_puts(b, "). Change: Equation 1 of the run beside the neighbours against "
+				"the run alone, on the median and, for latency, on the p99 (median "
+				"over runs) and the max (worst of all runs).\n\n");
+	} else {
+		term_line(b, "interference: neighbours %s: %s", names, what.p ? what.p : "");
+	}
+	free(what.p);
+	/* The CPU time each used: that it ran beside the measured VM. */
+	{
+		struct hvb_buf used = {0};
+		for (size_t k = 0; k < NB_MAX; k++)
+			if ((d->config.nb_kinds ? d->config.nb_kinds : HVB_NB_MEMORY) & (1u << k) &&
+			    !isnan(d->config.nb_cpu_s[k]))
+				hvb_buf_printf(&used, "%s%s %.1f s", used.len ? ", " : "",
+					       nb_kind_names[k], d->config.nb_cpu_s[k]);
+		if (used.len && md)
+			hvb_buf_printf(b, "CPU time the neighbours used over the run: %s.\n\n",
+				       used.p);
+		else if (used.len)
+			term_line(b, "  neighbours' CPU time: %s", used.p);
+		free(used.p);
+	}
 	if (md)
-		hvb_buf_printf(b, "## Interference\n\nThe virtualised side measured again while "
-				  "a memory-heavy neighbour VM (a benchmark guest streaming "
-				  "through 64 MiB) ran on CPU %d. Change: Equation 1 of "
-				  "the run beside the neighbour against the run alone.\n\n"
-				  "| benchmark | virt | virt+neighbour | change | 95%% CI |\n"
-				  "| --- | ---: | ---: | ---: | --- |\n", d->config.nb_cpu);
-	else
-		term_line(b, "interference: a memory-heavy neighbour VM on CPU %d", d->config.nb_cpu);
+		hvb_buf_puts(b, "| benchmark | virt | virt+neighbour | change | 95% CI | p99 change "
+				"| max change |\n| --- | ---: | ---: | ---: | --- | ---: | ---: |\n");
 	for (size_t i = 0; i < d->nresults; i++) {
 		const struct hvb_result *r = &d->results[i];
-		char v[40], vn[40], ch[40], ci[64];
+		char v[40], vn[40], ch[40], ci[64], p99[40] = "-", mx[40] = "-";
+		struct dist_overhead o;
 		if (!r->has_nb)
 			continue;
 		fmt_val(v, sizeof(v), r->virt.median);
 		fmt_val(vn, sizeof(vn), r->virt_nb.median);
 		report_fmt_pct(ch, sizeof(ch), r->nb_change);
 		report_fmt_ci(ci, sizeof(ci), r->nb_lo, r->nb_hi);
+		if (dist_count(&r->virt) && dist_count(&r->virt_nb)) {
+			dist_overhead(&r->virt, &r->virt_nb, &o);
+			report_fmt_pct(p99, sizeof(p99), o.p99);
+			report_fmt_pct(mx, sizeof(mx), o.max);
+		}
 		if (md) {
 			hvb_buf_puts(b, "| ");
 			esc_md(b, r->benchmark, ESC_MD_TEXT);
-			hvb_buf_printf(b, " | %s | %s | %s | %s |\n", v, vn, ch, ci);
+			hvb_buf_printf(b, " | %s | %s | %s | %s | %s | %s |\n", v, vn, ch, ci, p99,
+				       mx);
 		} else {
-			term_line(b, "  %-18s virt %10s  +neighbour %10s  change %9s  %s",
-				  r->benchmark, v, vn, ch, ci);
+			term_line(b, "  %-18s virt %10s  +neighbour %10s  change %9s  %s  p99 %s  "
+				     "max %s", r->benchmark, v, vn, ch, ci, p99, mx);
 		}
 	}
 	if (md)
@@ -506,9 +543,14 @@ static void md_config(struct hvb_buf *b, const struct hvb_doc *d)
 		hvb_buf_puts(b, "- **real-time VM**: the measured VM ran as `vmm run --realtime "
 				"--pin CPU` (vCPU pinned, SCHED_FIFO, guest RAM locked, HLT/PAUSE "
 				"exits disabled where KVM offers it, no periodic kick)\n");
-	if (c->interference)
-		hvb_buf_printf(b, "- **interference**: the virtualised side also measured beside "
-				  "a memory-heavy neighbour VM on CPU %d\n", c->nb_cpu);
+	if (c->interference) {
+		struct hvb_buf what = {0};
+		nb_describe(&what, c);
+		hvb_buf_puts(b, "- **interference**: the virtualised side also measured beside ");
+		md_text(b, what.p ? what.p : "");
+		hvb_buf_puts(b, "\n");
+		free(what.p);
+	}
 	hvb_buf_puts(b, "- native runner: ");
 	md_code(b, c->native_cmd ? c->native_cmd : "?");
 	hvb_buf_puts(b, "\n");

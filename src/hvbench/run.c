@@ -5,11 +5,13 @@
  * warm-up run per side that fills caches and page tables. */
 #include "run.h"
 #include "compare.h"
+#include "multi.h"
 #include "devwl.h"
 #include "dist.h"
 #include "escape.h"
 #include "host.h"
 #include "hvbench.h"
+#include "neighbour.h"
 #include "qemu.h"
 #include "report.h"
 #include "result.h"
@@ -24,6 +26,7 @@
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,7 +185,10 @@ struct ctx {
 	struct hvb_doc *ab;    /* --ab: NEW's document, results as the main one's */
 	size_t cur;            /* the workload being run (its index) */
 	int nb_cpu;            /* the neighbour's CPU (also channel-pong's) */
+	const struct hvb_config *cfg; /* the run's, for the neighbours' choice */
+	double nb_cpu_s[NB_MAX];      /* CPU time of each neighbour, so far */
 	struct runner sys;     /* channel-ping, net-*: two guests under `vmm system` */
+	struct runner sys_nb;  /* --interference: the same, beside the neighbours */
 	char tmpdir[4096];     /* mkdtemp folder for its description and logs, or "" */
 	char sys_cfg[4200];    /* the description it runs, written per run */
 	struct devwl dev;      /* the disk workloads and rng-read (devwl.h) */
@@ -192,7 +198,45 @@ struct ctx {
 	const unsigned char *is_tool; /* per result: its native side is `tool` */
 	size_t runs_total, runs_done;
 	double run_time; /* wall time of all runs so far */
+	/* --vmm given again (run.h): each further monitor's runner, the -cpu
+	 * and machine found for it, its side's name and its document (the
+	 * main one's workloads, in the same order). */
+	size_t nmore;
+	struct runner virt_m[RUN_MAX_MONITORS - 1];
+	struct qemu_probe mprobe[RUN_MAX_MONITORS - 1];
+	char mside[RUN_MAX_MONITORS][48]; /* [0]: the first monitor's */
+	struct hvb_doc *mdoc[RUN_MAX_MONITORS - 1];
+	int more_failed; /* a further monitor failed a workload */
 };
+
+/* The monitor's own workloads (src/guest/arch/x86/monwl.c) that need the
+ * host's help: the start-up pair gets the host's time at the spawn; the
+ * memory workload's value is read from /proc while its guest idles. */
+#define MONITOR_MEMORY_WORKLOAD "monitor-memory"
+#define MONITOR_MEMORY_READY "HVBENCH-MONITOR-MEMORY-READY"
+
+static int is_startup(const char *name)
+{
+	return !strcmp(name, "startup-entry") || !strcmp(name, "startup-workload");
+}
+
+/* The result a run on rn reports to: a further monitor's own document's,
+ * else the main one's. */
+static struct hvb_result *target_of(struct ctx *x, const struct runner *rn, struct hvb_result *r)
+{
+	for (size_t k = 0; k < x->nmore; k++)
+		if (rn == &x->virt_m[k])
+			return &x->mdoc[k]->results[x->cur];
+	return r;
+}
+
+static int is_more(const struct ctx *x, const struct runner *rn)
+{
+	for (size_t k = 0; k < x->nmore; k++)
+		if (rn == &x->virt_m[k])
+			return 1;
+	return 0;
+}
 
 static void progress(struct ctx *x, size_t bi, size_t nb, const char *name, const char *what,
 		     const char *side)
@@ -209,7 +253,9 @@ static void progress(struct ctx *x, size_t bi, size_t nb, const char *name, cons
 		side, eta);
 }
 
-enum one { ONE_OK, ONE_FAILED, ONE_STOPPED };
+/* ONE_UNAVAIL: the guest said UNAVAILABLE (its monitor lacks what the
+ * workload measures): that side is not_available, never a number. */
+enum one { ONE_OK, ONE_FAILED, ONE_STOPPED, ONE_UNAVAIL };
 
 /* The workloads that measure a round trip (or a stream) between two
  * benchmark guests run under `vmm system` with a description written for
@@ -381,9 +427,13 @@ static int write_pair_cfg(struct ctx *x, const struct pair_wl *pw, const char *c
 }
 
 /* Runs one repetition on one side; adds the sample unless it is a warm-up. */
-static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_result *r, int warm)
+static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_result *r0, int warm)
 {
+	struct hvb_result *r = target_of(x, rn, r0);
 	const char *const *params = run_size_params(r->benchmark, x->o->size);
+	const char *pv[RUNNER_MAX_ARGS];
+	char t0[48];
+	int memwl = !strcmp(r->benchmark, MONITOR_MEMORY_WORKLOAD) && rn->monitor;
 	char *argv[RUNNER_MAX_ARGS + 8];
 	size_t np = 0;
 	struct runner_run res;
@@ -395,7 +445,22 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 
 	while (params[np])
 		np++;
-	if (rn == &x->sys && write_pair_cfg(x, pair_find(r->benchmark), params, np)) {
+	if (is_startup(r->benchmark) && np + 1 < RUNNER_MAX_ARGS) {
+		/* The host's time now, just before the spawn: the origin the
+		 * guest measures its start-up from (CLOCK_REALTIME, the clock
+		 * kvmclock's wall clock gives it). */
+		struct timespec ts;
+
+		for (size_t i = 0; i < np; i++)
+			pv[i] = params[i];
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(t0, sizeof(t0), "t0=%lld", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+		pv[np++] = t0;
+		pv[np] = NULL;
+		params = pv;
+	}
+	if ((rn == &x->sys || rn == &x->sys_nb) &&
+	    write_pair_cfg(x, pair_find(r->benchmark), params, np)) {
 		hvb_result_set_error(r, "cannot write %s's description %s: %s", r->benchmark,
 				     x->sys_cfg[0] ? x->sys_cfg : "(no folder)", strerror(errno));
 		return ONE_FAILED;
@@ -405,6 +470,8 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 		hvb_result_set_error(r, "%s: command line too long", rn->side);
 		return ONE_FAILED;
 	}
+	if (memwl)
+		runner_probe_memory(MONITOR_MEMORY_READY, RUNNER_BARE_MEM_KIB);
 	runner_exec_on(argv, rn->cpu, rn->io_cpu, rn->timeout_s, NULL, NULL, &res);
 	runner_free_argv(argv);
 	x->runs_done++;
@@ -415,6 +482,30 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 	}
 	st = result_scan(res.out, res.out_len, r->benchmark, &s, why, sizeof(why));
 	bad = runner_judge(rn, &res);
+	if (st == RESULT_FAILED && rn->monitor && !strncmp(why, "unavailable: ", 13)) {
+		/* "unavailable: NAME: reason": the reason alone */
+		const char *reason = why + 13;
+		size_t nl = strlen(r->benchmark);
+
+		if (!strncmp(reason, r->benchmark, nl) && !strncmp(reason + nl, ": ", 2))
+			reason += nl + 2;
+		hvb_result_set_error(r, "not available on %s: %s", rn->monitor, reason);
+		free(r->status);
+		r->status = hvb_xstrdup(HVB_ST_UNAVAILABLE);
+		runner_run_free(&res);
+		return ONE_UNAVAIL;
+	}
+	if (st == RESULT_OK && memwl) {
+		/* The guest's value is a placeholder: the number is the host's. */
+		if (res.mem_sampled == 1)
+			s.value = (double)(res.mem_rss_kib - res.mem_guest_kib);
+		else
+			st = RESULT_FAILED, snprintf(why, sizeof(why),
+				"the monitor's memory could not be read from /proc (VmRSS, and "
+				"a mapping of the guest RAM's %d KiB in smaps)%s",
+				RUNNER_BARE_MEM_KIB, res.mem_sampled ? "" : ": the guest never "
+				"said it was ready");
+	}
 	if (st == RESULT_FAILED)
 		hvb_result_set_error(r, "%s%s: %s", rn->side, warm ? " warm-up" : "", why);
 	else if (bad)
@@ -439,79 +530,47 @@ static enum one one_run(struct ctx *x, const struct runner *rn, struct hvb_resul
 	if (rc == ONE_OK && !warm)
 		hvb_side_add_dist(rn == &x->virt_b		     ? &x->ab->results[x->cur].virt
 				  : !strcmp(rn->side, "native") ? &r->native
-				  : rn == &x->virt_nb	     ? &r->virt_nb
+				  : rn == &x->virt_nb || rn == &x->sys_nb ? &r->virt_nb
 								     : &r->virt,
 				  s.value, &s.dist);
 	runner_run_free(&res);
 	return rc;
 }
 
-/* The --interference neighbour: a benchmark guest streaming through a
- * 64 MiB buffer (far larger than the caches) on its own CPU, for as long
- * as it is needed. Returns its pid, or -1. */
-#define NEIGHBOUR_CMDLINE "run memory total_size=16000G block_size=64M oper=write"
-#define NEIGHBOUR_SETTLE_NS 300000000L /* boot and reach its loop */
-
-static pid_t neighbour_start(const struct ctx *x)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		cpu_set_t set;
-		int nul = open("/dev/null", O_RDWR);
-		CPU_ZERO(&set);
-		CPU_SET((size_t)x->nb_cpu, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* dies with hvbench */
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(nul, 2);
-		}
-		execl(x->o->vmm, "vmm", "run", "--kernel", x->o->guest_image, "--mem", "256M",
-		      "--cmdline", NEIGHBOUR_CMDLINE, (char *)NULL);
-		_exit(127);
-	}
-	setpgid(pid, pid); /* as the child does: runner_stop signals the group */
-	struct timespec t = {0, NEIGHBOUR_SETTLE_NS};
-	nanosleep(&t, NULL);
-	int st;
-	if (waitpid(pid, &st, WNOHANG) == pid) { /* it should run until stopped */
-		errno = ECHILD;
-		return -1;
-	}
-	return pid;
-}
-
-/* SIGTERM, then SIGKILL after the grace period: a neighbour that ignores
- * SIGTERM must not hang the run. */
-static void neighbour_stop(pid_t pid)
-{
-	runner_stop(pid);
-}
-
 /* The runners of one workload, in the order its runs interleave: native
  * (or the real tool's), then virt (the two-VM system for pair_wls),
  * then virt beside the neighbour. Returns how many. */
+#define MAX_SIDES (4 + RUN_MAX_MONITORS)
+
+static int unavailable(const struct hvb_result *r);
+
 static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
-		    const struct runner *sides[4])
+		    const struct runner *sides[MAX_SIDES])
 {
-	int n = 0;
+	int n = 0, nmore = 0;
 	const struct runner *dn = devwl_native(&x->dev, r), *dv = devwl_virt(&x->dev, r);
+	const struct runner *more[RUN_MAX_MONITORS];
+	/* Further monitors (--vmm again) run the one-VM workloads of the
+	 * bare guest, each unless it cannot. */
+	for (size_t k = 0; k < x->nmore && !pair_find(r->benchmark) && !dv; k++)
+		if (!unavailable(&x->mdoc[k]->results[bi]))
+			more[nmore++] = &x->virt_m[k];
+	if (unavailable(r) && !nmore)
+		return 0; /* no monitor can run it */
 	if (r->has_native)
 		sides[n++] = x->is_tool[bi] ? &x->tool : dn ? dn : &x->native;
 	if (pair_find(r->benchmark))
 		sides[n++] = &x->sys;
-	else if (x->have_virt || !r->has_native)
+	else if ((x->have_virt || !r->has_native) && !unavailable(r))
 		sides[n++] = dv ? dv : &x->virt;
+	for (int k = 0; k < nmore; k++)
+		sides[n++] = more[k];
 	/* --ab: NEW right after OLD, for the workloads of the one-VM runner
 	 * (the device and two-VM ones run OLD only: not comparable). */
 	if (x->ab && n && sides[n - 1] == &x->virt)
 		sides[n++] = &x->virt_b;
 	if (r->has_nb)
-		sides[n++] = &x->virt_nb;
+		sides[n++] = pair_find(r->benchmark) ? &x->sys_nb : &x->virt_nb;
 	return n;
 }
 
@@ -520,31 +579,68 @@ static int sides_of(const struct ctx *x, const struct hvb_result *r, size_t bi,
  * reported failed) or stop request. */
 static enum one run_workload(struct ctx *x, struct hvb_result *r, size_t bi, size_t nb)
 {
-	const struct runner *sides[4];
-	int nsides = sides_of(x, r, bi, sides);
+	const struct runner *sides[MAX_SIDES];
+	int nsides = sides_of(x, r, bi, sides), nlive = nsides;
+	unsigned char dead[MAX_SIDES] = {0};
 	char what[64];
 
-	free(r->status);
-	r->status = hvb_xstrdup(HVB_ST_OK);
+	if (!unavailable(r)) {
+		free(r->status);
+		r->status = hvb_xstrdup(HVB_ST_OK);
+	}
+	for (size_t k = 0; k < x->nmore; k++) {
+		struct hvb_result *m = &x->mdoc[k]->results[bi];
+		if (!unavailable(m)) {
+			free(m->status);
+			m->status = hvb_xstrdup(HVB_ST_OK);
+		}
+	}
 	x->cur = bi;
 	for (int rep = -WARMUP_RUNS; rep < x->o->reps; rep++) {
 		for (int k = 0; k < nsides; k++) {
 			enum one rc;
 
+			if (dead[k])
+				continue;
 			if (rep < 0)
 				snprintf(what, sizeof(what), "warm-up");
 			else
 				snprintf(what, sizeof(what), "rep %d/%d", rep + 1, x->o->reps);
 			progress(x, bi, nb, r->benchmark, what, sides[k]->side);
-			pid_t nbp = sides[k] == &x->virt_nb ? neighbour_start(x) : 0;
-			if (nbp < 0) {
-				hvb_result_set_error(r, "the neighbour VM did not start or ended "
-						     "at once (%s): check that `%s run --kernel %s` works",
-						     strerror(errno), x->o->vmm, x->o->guest_image);
+			struct nb_set nbs = {0};
+			char why[512];
+			if ((sides[k] == &x->virt_nb || sides[k] == &x->sys_nb) &&
+			    nb_start(&nbs, x->cfg, x->o->vmm, x->o->guest_image, x->o->bench_path,
+				     why, sizeof(why))) {
+				hvb_result_set_error(r, "%s: check that `%s run --kernel %s` works",
+						     why, x->o->vmm, x->o->guest_image);
+				esc_println(stderr, "hvbench: %s failed: %s", r->benchmark, r->error);
 				return ONE_FAILED;
 			}
 			rc = one_run(x, sides[k], r, rep < 0);
-			neighbour_stop(nbp);
+			/* A neighbour that ended part way leaves a run measured
+			 * beside less than was asked for: not a sample. */
+			if (rc == ONE_OK && nb_check(&nbs, why, sizeof(why))) {
+				hvb_result_set_error(r, "%s: %s", sides[k]->side, why);
+				rc = ONE_FAILED;
+			}
+			nb_stop(&nbs, x->nb_cpu_s);
+			/* A monitor that cannot run it (the guest said so), or a
+			 * further monitor that failed it: that side stops, the
+			 * others go on, each monitor's result saying why. */
+			if (rc == ONE_UNAVAIL || (rc == ONE_FAILED && is_more(x, sides[k]))) {
+				const struct hvb_result *t = target_of(x, sides[k], r);
+
+				esc_println(stderr, "hvbench: %s on %s: %s", r->benchmark,
+					    sides[k]->side, t->error ? t->error : "?");
+				x->more_failed |= rc == ONE_FAILED;
+				dead[k] = 1;
+				/* Its later runs will not happen: out of the estimate. */
+				x->runs_total -= (size_t)(x->o->reps - 1 - rep);
+				if (--nlive == 0)
+					return ONE_OK;
+				continue;
+			}
 			if (rc == ONE_FAILED) {
 				esc_println(stderr, "hvbench: %s failed: %s", r->benchmark, r->error);
 				return rc;
@@ -576,14 +672,31 @@ static const struct workload guest_only[] = {
 	{"vsock-bulk", "synthetic",
 	 "one-way stream over a vsock link between two guests (vmm system); B/s delivered", 1, 0},
 	{DEVWL_RNG_WORKLOAD, "synthetic", "reads from virtio-rng (vmm run --rng); bytes/s", 1, 0},
+	/* What the monitor decides (monwl.c): measured on every monitor and
+	 * compared between monitors, not with native (the host has none). */
+	{"startup-entry", "monitor",
+	 "monitor spawn to the guest's first instruction (host clock via kvmclock); ms", 1, 0},
+	{"startup-workload", "monitor",
+	 "monitor spawn to the workload's first instruction; ms", 1, 0},
+	{"exit-port", "monitor", "UART scratch-register write, one exit round trip; us", 1, 0},
+	{"exit-uart", "monitor", "UART line-status read, one exit round trip; us", 1, 0},
+	{"exit-pci", "monitor", "PCI configuration read (0xcfc), one exit round trip; us", 1, 0},
+	{MONITOR_MEMORY_WORKLOAD, "monitor",
+	 "the monitor's RSS minus the guest RAM it holds (/proc, host side); KiB", 1, 0},
 };
 
 void run_add_guest_only(struct workload **w, size_t *n)
 {
 	size_t k = sizeof(guest_only) / sizeof(guest_only[0]);
+	struct utsname u;
+	/* The monitor's own workloads are the x86 guest's (monwl.c): the
+	 * arm64 benchmark guest has none. */
+	int x86 = uname(&u) == 0 && !strcmp(host_arch_name(u.machine), "x86_64");
+
 	*w = hvb_xrealloc(*w, (*n + k) * sizeof(**w));
-	memcpy(*w + *n, guest_only, sizeof(guest_only));
-	*n += k;
+	for (size_t i = 0; i < k; i++)
+		if (x86 || strcmp(guest_only[i].group, "monitor"))
+			(*w)[(*n)++] = guest_only[i];
 }
 
 /* The real tools the Linux guest's image carries (lab/mkinitrd.sh), each
@@ -619,6 +732,52 @@ const char *run_linux_refusal(const char *kind, const char *kvm)
 		 "on a host with VT-x/AMD-V (the nested lab, docs/lab.md, proves it works), or "
 		 "give --force to boot anyway", kvm ? kvm : "unknown");
 	return why;
+}
+
+/* --interference=LIST: the last-level cache and working set (llc, host)
+ * and the host neighbour's CPU (host), into c. Returns 0, or -1 after
+ * saying why (a host that does not describe itself: a configuration
+ * error, before any run). */
+static int plan_neighbours(const struct run_opts *o, struct hvb_config *c, int cpu)
+{
+	char path[512], names[64];
+	cpu_set_t set;
+
+	c->nb_kinds = o->nb_kinds ? o->nb_kinds : HVB_NB_MEMORY;
+	nb_names(c->nb_kinds, names, sizeof(names));
+	if (c->nb_kinds & (HVB_NB_LLC | HVB_NB_HOST)) {
+		c->nb_llc_bytes = nb_llc("/sys", cpu, &c->nb_llc_level, path, sizeof(path));
+		if (c->nb_llc_bytes < 0) {
+			esc_println(stderr, "hvbench: --interference=%s: sysfs gives no cache size "
+					"for CPU %d (/sys/devices/system/cpu/cpu%d/cache/index*/size)",
+				    names, cpu < 0 ? 0 : cpu, cpu < 0 ? 0 : cpu);
+			return -1;
+		}
+		c->nb_llc_source = hvb_xstrdup(path);
+		c->nb_ws_bytes = nb_working_set(c->nb_llc_bytes);
+		if (c->nb_ws_bytes > NB_WS_MAX) {
+			esc_println(stderr, "hvbench: --interference=%s: the last-level cache (%s) "
+					"is %lld MiB; twice that is more than a neighbour VM is "
+					"given (%lld MiB)", names, path, c->nb_llc_bytes >> 20,
+				    NB_WS_MAX >> 20);
+			return -1;
+		}
+	}
+	if (c->nb_kinds & HVB_NB_HOST) {
+		if (sched_getaffinity(0, sizeof(set), &set))
+			CPU_ZERO(&set);
+		c->nb_host_cpu = nb_host_cpu("/sys", cpu, &set, &c->nb_host_rel);
+		if (c->nb_host_cpu < 0) {
+			esc_println(stderr, "hvbench: --interference=%s: the host neighbour needs "
+					"a CPU beside CPU %d", names, cpu);
+			return -1;
+		}
+	}
+	struct hvb_buf b = {0};
+	nb_describe(&b, c);
+	esc_println(stderr, "hvbench: --interference=%s: %s", names, b.p);
+	free(b.p);
+	return 0;
 }
 
 static const char *signame(int sig)
@@ -659,7 +818,7 @@ static int select_workloads(const struct run_opts *o, const struct workload *w, 
 				hvb_buf_printf(&names, " %s", w[i].name);
 			esc_println(stderr, "hvbench: --bench: unknown workload or group '%s'; "
 					"`hvbench list` shows them:%s (groups: synthetic, mibench, "
-					"latency, disk)", tok, names.p ? names.p : "");
+					"latency, disk, monitor)", tok, names.p ? names.p : "");
 			free(names.p);
 			free(list);
 			return -1;
@@ -828,6 +987,172 @@ static int ab_finish(const struct run_opts *o, const struct runner *newr, const 
 static int unavailable(const struct hvb_result *r)
 {
 	return r->status && !strcmp(r->status, HVB_ST_UNAVAILABLE);
+}
+
+/* --vmm given again: each further monitor's runner (QEMU's -cpu and
+ * machine probed as for the first), its side's name and its document.
+ * Returns 0, or -1 (said on stderr) when one cannot run the bare guest: a
+ * configuration error, found before anything runs. */
+static int setup_more(struct ctx *x, const struct run_opts *o, const struct hvb_doc *d, int cpu)
+{
+	snprintf(x->mside[0], sizeof(x->mside[0]), "virt (%s)", o->monitor);
+	x->virt.side = x->mside[0];
+	for (size_t k = 0; k < o->nmore; k++) {
+		const struct run_monitor *m = &o->more[k];
+		struct runner *rn = &x->virt_m[k];
+
+		if (access(m->path, X_OK)) {
+			esc_println(stderr, "hvbench: --vmm %s: %s is not installed or not executable%s",
+				    m->monitor, m->path,
+				    strcmp(m->monitor, "qemu") ? "" : " (Debian package qemu-system-x86)");
+			return -1;
+		}
+		if (!strcmp(m->monitor, "qemu")) {
+			esc_println(stderr, "hvbench: finding the -cpu and machine %s accepts on this host",
+				    m->path);
+			if (qemu_probe(m->path, o->guest_image, cpu, 60, &x->mprobe[k])) {
+				esc_println(stderr, "hvbench: --vmm qemu: QEMU/KVM could not run the "
+						"benchmark guest with any candidate machine and CPU model: %s",
+					    x->mprobe[k].log);
+				return -1;
+			}
+			esc_println(stderr, "hvbench: QEMU runs the benchmark guest with -M %s -cpu %s",
+				    x->mprobe[k].machine, x->mprobe[k].cpu);
+			runner_qemu_bare(rn, m->path, x->mprobe[k].cpu, x->mprobe[k].machine,
+					 o->guest_image);
+		} else {
+			runner_bare(rn, m->path, o->guest_image);
+		}
+		snprintf(x->mside[k + 1], sizeof(x->mside[k + 1]), "virt (%s%s)", m->monitor,
+			 strcmp(m->monitor, o->monitor) ? "" : " 2");
+		rn->side = x->mside[k + 1];
+		rn->cpu = cpu;
+		rn->timeout_s = o->timeout_s;
+		x->mdoc[k] = hvb_xmalloc(sizeof(*x->mdoc[k]));
+		memset(x->mdoc[k], 0, sizeof(*x->mdoc[k]));
+		for (size_t i = 0; i < d->nresults; i++) {
+			struct hvb_result *r = hvb_doc_add(x->mdoc[k], d->results[i].benchmark,
+							   d->results[i].group);
+			const char *why = qemu_unavailable(m->monitor, r->benchmark);
+
+			r->has_native = d->results[i].has_native;
+			r->has_virt = 1;
+			if (pair_find(r->benchmark) || devwl_is_device(&d->results[i]))
+				why = "not measured on a further monitor: --vmm given again runs the "
+				      "one-VM workloads of the bare guest only";
+			if (why) {
+				hvb_result_set_error(r, "%s", why);
+				free(r->status);
+				r->status = hvb_xstrdup(HVB_ST_UNAVAILABLE);
+			}
+		}
+		x->nmore++;
+	}
+	return 0;
+}
+
+/* --vmm given again: each further monitor's document takes the first's
+ * host and configuration (its own monitor, path and command) and the
+ * native samples (one native series serves all), and goes to DIR/NAME/
+ * (NAME the monitor, made unique); then the table with a column per
+ * monitor (multi.h) on stdout and in DIR/monitors.md and .json. Returns 0,
+ * or -1 when an output failed. */
+static int more_finish(struct ctx *x, const struct run_opts *o, struct hvb_doc *d,
+		       const char *dir, int dir_ok, size_t stopped_at)
+{
+	struct hvb_doc back[RUN_MAX_MONITORS];
+	const char *names[RUN_MAX_MONITORS], *folders[RUN_MAX_MONITORS];
+	char sub[RUN_MAX_MONITORS][4200], err[4600], path[4300];
+	char *virt_cmd[RUN_MAX_MONITORS] = {0};
+	int rc = 0;
+	size_t nd = x->nmore + 1;
+
+	names[0] = o->monitor;
+	folders[0] = ".";
+	for (size_t k = 0; k < x->nmore; k++) {
+		struct hvb_doc *b = x->mdoc[k];
+
+		b->config = d->config; /* shallow: d's strings, cleared before freeing b */
+		b->config.vmm = (char *)(uintptr_t)o->more[k].path;
+		b->config.monitor = (char *)(uintptr_t)o->more[k].monitor;
+		virt_cmd[k] = runner_describe(&x->virt_m[k]);
+		b->config.virt_cmd = virt_cmd[k];
+		b->host = d->host;
+		for (size_t i = 0; i < b->nresults; i++) {
+			const struct hvb_result *ra = &d->results[i];
+			struct hvb_result *rb = &b->results[i];
+
+			if (!rb->metric && ra->metric) {
+				rb->metric = hvb_xstrdup(ra->metric);
+				rb->unit = hvb_xstrdup(ra->unit);
+				rb->better_higher = ra->better_higher;
+			}
+			for (size_t j = 0; ra->has_native && j < ra->native.n; j++)
+				hvb_side_add(&rb->native, ra->native.samples[j]);
+			if (!rb->error && !rb->virt.n && ra->error && !unavailable(rb))
+				hvb_result_set_error(rb, "not measured on this monitor: %s",
+						     ra->error);
+			hvb_result_finish(rb, i == stopped_at);
+		}
+		/* DIR/qemu, or DIR/vmm-2 for a second vmm (names must differ). */
+		snprintf(sub[k], sizeof(sub[k]), "%s/%s", dir, o->more[k].monitor);
+		for (size_t j = 0; j < k; j++)
+			if (!strcmp(o->more[j].monitor, o->more[k].monitor) ||
+			    !strcmp(o->more[k].monitor, o->monitor))
+				snprintf(sub[k], sizeof(sub[k]), "%s/%s-%zu", dir, o->more[k].monitor,
+					 k + 2);
+		if (!strcmp(o->more[k].monitor, o->monitor))
+			snprintf(sub[k], sizeof(sub[k]), "%s/%s-%zu", dir, o->more[k].monitor, k + 2);
+		names[k + 1] = o->more[k].monitor;
+		folders[k + 1] = sub[k] + strlen(dir) + 1;
+		esc_println(stderr, "hvbench: the monitor %s (%s):", o->more[k].monitor,
+			    o->more[k].path);
+		struct run_opts ob = *o;
+		ob.json_path = ob.csv_path = NULL;
+		int ok = dir_ok;
+		if (ok && report_mkdirs(sub[k], err, sizeof(err))) {
+			esc_println(stderr, "hvbench: %s", err);
+			ok = 0;
+			rc = -1;
+		}
+		if (finish(&ob, b, sub[k], ok))
+			rc = -1;
+	}
+	/* The table, from the documents as written (as `report` would read them). */
+	for (size_t k = 0; k < nd; k++) {
+		char *j = hvb_doc_to_json(k ? x->mdoc[k - 1] : d);
+		if (hvb_doc_from_json(j, strlen(j), &back[k], err, sizeof(err))) {
+			esc_println(stderr, "hvbench: internal error: results do not re-read: %s", err);
+			abort();
+		}
+		free(j);
+	}
+	for (int f = 0; f < 3; f++) {
+		char *text = f == 0 ? multi_table(back, names, folders, nd)
+			     : f == 1 ? multi_markdown(back, names, folders, nd)
+				      : multi_json(back, names, folders, nd);
+		if (f == 0) {
+			fputs(text, stdout);
+			fflush(stdout);
+		} else if (dir_ok) {
+			snprintf(path, sizeof(path), "%s/monitors.%s", dir, f == 1 ? "md" : "json");
+			if (report_write_file(path, text, err, sizeof(err))) {
+				esc_println(stderr, "hvbench: %s", err);
+				rc = -1;
+			}
+		}
+		free(text);
+	}
+	if (dir_ok)
+		esc_println(stderr, "hvbench: one column per monitor in %s/monitors.md", dir);
+	for (size_t k = 0; k < nd; k++)
+		hvb_doc_free(&back[k]);
+	for (size_t k = 0; k < x->nmore; k++) {
+		memset(&x->mdoc[k]->config, 0, sizeof(x->mdoc[k]->config));
+		memset(&x->mdoc[k]->host, 0, sizeof(x->mdoc[k]->host));
+		free(virt_cmd[k]);
+	}
+	return rc;
 }
 
 /* --vmm qemu: which -cpu and machine this host's QEMU runs the benchmark
@@ -1000,11 +1325,25 @@ int run_main(const struct run_opts *o)
 		x.virt_nb.side = "virt+neighbour";
 		d.config.interference = 1;
 		d.config.nb_cpu = x.nb_cpu;
-		/* The two-VM workloads already run two VMs: no neighbour on top; nor
-		 * beside the device workloads, whose guest needs its devices. */
-		for (size_t i = 0; i < d.nresults; i++)
-			d.results[i].has_nb = !pair_find(d.results[i].benchmark) &&
-					      !devwl_is_device(&d.results[i]);
+		if (plan_neighbours(o, &d.config, cpu)) {
+			free(is_tool);
+			hvb_doc_free(&d);
+			return 2;
+		}
+		x.cfg = &d.config;
+		for (size_t k = 0; k < NB_MAX; k++)
+			x.nb_cpu_s[k] = (double)NAN;
+		/* Every latency workload, the two-VM round trips (channel-ping,
+		 * net-ping, vsock-ping) too, with both their VMs beside the
+		 * neighbours; not the two-VM streams, already two VMs' load,
+		 * nor the device workloads, whose guest needs its devices. */
+		x.sys_nb = x.sys;
+		x.sys_nb.side = "virt+neighbour";
+		for (size_t i = 0; i < d.nresults; i++) {
+			struct hvb_result *r = &d.results[i];
+			r->has_nb = !devwl_is_device(r) &&
+				    (!pair_find(r->benchmark) || !strcmp(r->group, "latency"));
+		}
 	}
 
 	if (o->ab_new && x.have_virt) {
@@ -1026,6 +1365,20 @@ int run_main(const struct run_opts *o)
 			hvb_doc_add(x.ab, d.results[i].benchmark, d.results[i].group);
 	} else if (o->ab_new) {
 		esc_println(stderr, "hvbench: --ab: %s", d.config.native_only_reason);
+		free(is_tool);
+		hvb_doc_free(&d);
+		return 2;
+	}
+
+	if (o->nmore && x.have_virt) {
+		if (setup_more(&x, o, &d, cpu)) {
+			free(is_tool);
+			hvb_doc_free(&d);
+			return 2;
+		}
+	} else if (o->nmore) {
+		esc_println(stderr, "hvbench: --vmm: the first monitor cannot run the bare guest (%s)",
+			    d.config.native_only_reason);
 		free(is_tool);
 		hvb_doc_free(&d);
 		return 2;
@@ -1097,10 +1450,9 @@ int run_main(const struct run_opts *o)
 	}
 
 	for (size_t i = 0; i < d.nresults; i++) {
-		const struct runner *sides[4];
-		if (!unavailable(&d.results[i]))
-			x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
-					(size_t)sides_of(&x, &d.results[i], i, sides);
+		const struct runner *sides[MAX_SIDES];
+		x.runs_total += (size_t)(o->reps + WARMUP_RUNS) *
+				(size_t)sides_of(&x, &d.results[i], i, sides);
 	}
 	esc_println(stderr, "hvbench: %zu workload%s, %d repetition%s per side after %d discarded "
 			"warm-up run per side, %s, pinned to CPU %d",
@@ -1110,15 +1462,15 @@ int run_main(const struct run_opts *o)
 	runner_install_signals();
 	for (size_t i = 0; i < d.nresults; i++) {
 		struct hvb_result *r = &d.results[i];
-		const struct runner *sides[4];
-		size_t planned = (size_t)(o->reps + WARMUP_RUNS) *
-				 (size_t)sides_of(&x, r, i, sides);
+		const struct runner *sides[MAX_SIDES];
+		int nsides = sides_of(&x, r, i, sides);
+		size_t planned = (size_t)(o->reps + WARMUP_RUNS) * (size_t)nsides;
 		size_t before = x.runs_done;
 		enum one rc;
 
 		if (runner_stop_signal())
 			break;
-		if (unavailable(r))
+		if (!nsides)
 			continue;
 		rc = run_workload(&x, r, i, d.nresults);
 		if (rc == ONE_FAILED) {
@@ -1146,10 +1498,19 @@ int run_main(const struct run_opts *o)
 	 * is incomplete; later ones stay not_run. */
 	for (size_t i = 0; i < d.nresults; i++)
 		hvb_result_finish(&d.results[i], i == stopped_at);
+	memcpy(d.config.nb_cpu_s, x.nb_cpu_s, sizeof(d.config.nb_cpu_s));
 	if (finish(o, &d, dir, dir_ok))
 		any_failed = 1;
 	if (!dir_ok)
 		any_failed = 1;
+	if (x.nmore) {
+		if (more_finish(&x, o, &d, dir, dir_ok, stopped_at) || x.more_failed)
+			any_failed = 1;
+		for (size_t k = 0; k < x.nmore; k++) {
+			hvb_doc_free(x.mdoc[k]);
+			free(x.mdoc[k]);
+		}
+	}
 	if (x.ab) {
 		/* Slower beyond the threshold counts as a failure: a CI can gate on it. */
 		if (ab_finish(o, &x.virt_b, &d, x.ab, dir, dir_ok, stopped_at))

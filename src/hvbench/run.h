@@ -6,6 +6,18 @@
 
 #include <stddef.h>
 
+/* --vmm given several times: the first monitor is `monitor`/`vmm` below,
+ * each further one a run_monitor; all their runs interleave with the
+ * native ones (N, V1, V2, ...), each monitor's results in a document of
+ * its own (results.json for the first, DIR/NAME/results.json for the
+ * others) and one table with a column per monitor (multi.h). */
+#define RUN_MAX_MONITORS 4
+
+struct run_monitor {
+	const char *monitor; /* "vmm" or "qemu" */
+	const char *path;    /* its program */
+};
+
 struct run_opts {
 	const char *bench_list; /* --bench, comma separated; NULL: all */
 	int reps;
@@ -18,6 +30,7 @@ struct run_opts {
 	int force;           /* --force: boot a Linux guest on a software KVM */
 	int realtime;        /* --realtime: the measured VM is a real-time VM */
 	int interference;    /* --interference: also measure beside a neighbour VM */
+	unsigned nb_kinds;   /* --interference=LIST: HVB_NB_* bits (neighbour.h) */
 	int io_apart;        /* --io-apart: device I/O threads off the vCPU's CPU */
 	const char *size;  /* "small", "large" or NULL */
 	const char *out_dir;
@@ -32,6 +45,8 @@ struct run_opts {
 	 * in compare's verdicts (compare.h) at ab_threshold percent. */
 	const char *ab_old, *ab_new;
 	double ab_threshold;
+	struct run_monitor more[RUN_MAX_MONITORS - 1]; /* --vmm given again */
+	size_t nmore;
 };
 
 struct workload {

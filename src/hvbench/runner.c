@@ -227,7 +227,7 @@ void runner_bare(struct runner *r, const char *vmm_path, const char *guest_path)
 	const char *words[] = {vmm_path, "run", "--kernel", guest_path, "--cmdline", "{cmdline}",
 			       NULL};
 
-	runner_init(r, "virt", "bare", NULL, words, RUNNER_EXIT_DEBUG_PORT);
+	runner_init(r, "virt", "bare", "vmm", words, RUNNER_EXIT_DEBUG_PORT);
 }
 
 void runner_bare_realtime(struct runner *r, const char *vmm_path, const char *guest_path,
@@ -236,7 +236,7 @@ void runner_bare_realtime(struct runner *r, const char *vmm_path, const char *gu
 	const char *words[] = {vmm_path, "run", "--realtime", "--pin", pin, "--kernel",
 			       guest_path, "--cmdline", "{cmdline}", NULL};
 
-	runner_init(r, "virt", "bare", NULL, words, RUNNER_EXIT_DEBUG_PORT);
+	runner_init(r, "virt", "bare", "vmm", words, RUNNER_EXIT_DEBUG_PORT);
 }
 
 void runner_native_disk(struct runner *r, const char *bench_path, const char *image)
@@ -257,7 +257,7 @@ void runner_bare_dev(struct runner *r, const char *vmm_path, const char *guest_p
 		words[6] = "--cmdline";
 		words[7] = "{cmdline}";
 	}
-	runner_init(r, "virt", "bare", NULL, words, RUNNER_EXIT_DEBUG_PORT);
+	runner_init(r, "virt", "bare", "vmm", words, RUNNER_EXIT_DEBUG_PORT);
 }
 
 char *runner_describe(const struct runner *r)
@@ -573,9 +573,58 @@ void runner_exec(char *const argv[], int cpu, int timeout_s, const char *chdir_t
 	runner_exec_on(argv, cpu, -1, timeout_s, chdir_to, input, res);
 }
 
+static const char *probe_marker;
+static long long probe_guest_kib;
+
+void runner_probe_memory(const char *marker, long long guest_kib)
+{
+	probe_marker = marker;
+	probe_guest_kib = guest_kib;
+}
+
+int runner_mem_sample(pid_t pid, long long guest_kib, long long *rss_kib, long long *guest_out)
+{
+	char path[64], line[512];
+	long long size = -1, v, guest = 0;
+	int found = 0;
+	FILE *f;
+
+	*rss_kib = *guest_out = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %lld kB", &v) == 1)
+			*rss_kib = v;
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	if (*rss_kib < 0 || !(f = fopen(path, "r")))
+		return -1;
+	/* Each mapping: its header line, then "Size:", "KernelPageSize:", ...,
+	 * "Rss:" (proc(5)); the Rss that follows a Size of guest_kib counts. */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Size: %lld kB", &v) == 1) {
+			size = v;
+		} else if (sscanf(line, "Rss: %lld kB", &v) == 1) {
+			if (size == guest_kib) {
+				guest += v;
+				found = 1;
+			}
+			size = -1;
+		}
+	}
+	fclose(f);
+	if (!found)
+		return -1;
+	*guest_out = guest;
+	return 0;
+}
+
 void runner_exec_on(char *const argv[], int cpu, int io_cpu, int timeout_s,
 		    const char *chdir_to, const char *input, struct runner_run *res)
 {
+	const char *marker = probe_marker;
+	long long marker_kib = probe_guest_kib;
 	int po[2], pe[2], pi[2], pr[2];
 	struct capture out = {.max = RUNNER_OUT_MAX, .open = 1};
 	struct capture err = {.max = 64 * 1024, .open = 1};
@@ -586,6 +635,7 @@ void runner_exec_on(char *const argv[], int cpu, int io_cpu, int timeout_s,
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
+	probe_marker = NULL; /* this run's alone */
 	/* Orphans of a run (a VM whose supervisor died) become our children,
 	 * so that stop_run can reap them rather than leave them to init. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -667,8 +717,16 @@ void runner_exec_on(char *const argv[], int cpu, int io_cpu, int timeout_s,
 		}
 		if (poll(p, 4, wait_ms) < 0 && errno != EINTR)
 			break;
-		if (p[0].revents)
+		if (p[0].revents) {
 			capture_read(&out, po[0]);
+			/* The guest idles now: the monitor's memory as it runs it. */
+			if (marker && !res->mem_sampled && out.b.len &&
+			    memmem(out.b.p, out.b.len, marker, strlen(marker)))
+				res->mem_sampled = runner_mem_sample(pid, marker_kib, &res->mem_rss_kib,
+								     &res->mem_guest_kib)
+							   ? -1
+							   : 1;
+		}
 		if (p[1].revents)
 			capture_read(&err, pe[0]);
 		if (p[2].revents & (POLLERR | POLLHUP)) {

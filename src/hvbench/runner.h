@@ -40,6 +40,10 @@
 #define RUNNER_LINUX_CPUS "1"
 /* The benchmark guest's RAM under QEMU: vmm run's default --mem. */
 #define RUNNER_BARE_MEM "256M"
+/* The same in KiB: the Size of the guest RAM mapping in /proc/PID/smaps
+ * that runner_probe_memory() looks for, under vmm (whose default --mem it
+ * is) and QEMU alike. */
+#define RUNNER_BARE_MEM_KIB (256 * 1024)
 /* The fixed part of its kernel command line. console=ttyS0: the RESULT line
  * comes on COM1; quiet: keeps kernel messages off the line we parse;
  * panic=-1: a panic reboots at once (both monitors then exit, and the
@@ -156,7 +160,23 @@ struct runner_run {
 	size_t out_len;
 	char *err;     /* stderr, NUL-terminated */
 	size_t err_len;
+	/* runner_probe_memory(): the monitor's memory when the marker came. */
+	int mem_sampled;         /* 1: sampled; -1: the marker came, /proc failed */
+	long long mem_rss_kib;   /* VmRSS of the monitor process */
+	long long mem_guest_kib; /* resident part of its guest RAM mapping */
 };
+
+/* The monitor's own memory (the monitor-memory workload): when the run's
+ * stdout first holds `marker` (the guest prints it once it idles), the
+ * child's VmRSS (/proc/PID/status) and the Rss of its mappings whose Size
+ * is guest_kib (/proc/PID/smaps: the guest RAM, one anonymous mapping under
+ * vmm and QEMU alike) are sampled into the runner_run. Applies to the next
+ * runner_exec*() call only; marker NULL turns it off. The child must be
+ * the monitor itself (exec'd, not a shell in front of it). */
+void runner_probe_memory(const char *marker, long long guest_kib);
+/* The sampling itself, for a pid: 0, or -1 (no such process, no guest RAM
+ * mapping of that size). */
+int runner_mem_sample(pid_t pid, long long guest_kib, long long *rss_kib, long long *guest_kib_out);
 
 /* Runs argv (argv[0] a path or a name looked up in PATH) pinned to `cpu`
  * (-1: not pinned) with stdin from /dev/null, a time limit (0: none) and,

@@ -63,6 +63,20 @@ int stats_overhead_ci95(const double *native, size_t nn, const double *virt, siz
 			enum stats_better better, unsigned resamples, uint64_t seed,
 			double *lo, double *hi);
 
+/* Mann-Whitney U (Wilcoxon rank-sum) test of "A and B come from one
+ * distribution", two-sided. *u is U of A: the number of pairs (a, b) with
+ * a > b, a tie counting one half. Without ties and with na * nb at most
+ * STATS_MWU_EXACT_MAX the p-value is exact (the distribution of U counted
+ * over every arrangement of the ranks, Mann and Whitney 1947); otherwise it
+ * is the normal approximation with the tie correction of the variance and
+ * a continuity correction of 0.5 (as R's wilcox.test with exact = FALSE).
+ * All samples equal (no spread at all): p = 1. Returns 0, or -1 when a side
+ * is empty, a sample is not finite or memory runs out (*u, *p NaN). */
+#define STATS_MWU_EXACT_MAX 400
+#define STATS_ALPHA 0.05 /* the significance compare states and uses */
+int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, double *u,
+		       double *p);
+
 /* The noisy rule for one side: half-width of [lo,hi] > 5% of |median|. */
 int stats_side_noisy(double median, double lo, double hi);
 /* The noisy rule for an overhead CI: hi - lo > 10 points. */

@@ -834,6 +834,21 @@ int machine_run(const struct machine_config *cfg)
 		     atomic_load(&m->vs[i].kicks) == 1 ? "" : "s",
 		     atomic_load(&m->vs[i].sig_exits),
 		     atomic_load(&m->vs[i].sig_exits) == 1 ? "" : "s");
+	/* Every exit to the monitor, by reason, beside KVM's count of all the
+	 * vCPU's exits (kstats.h; most it handles itself): what a device's
+	 * interrupts cost the monitor (docs/passthrough.md) is the growth of
+	 * the first with the number of interrupts. */
+	for (unsigned i = 0; cfg->rt.kick_stats && i < started; i++) {
+		const struct vcpu_state *v = &m->vs[i];
+		uint64_t all = 0;
+		char kvm[64] = "KVM's count of all exits unavailable";
+		if (kstats_exits(&v->stats, &all) == 0)
+			snprintf(kvm, sizeof(kvm), "KVM counted %" PRIu64 " exits in all", all);
+		vlog("vCPU %u: %" PRIu64 " exits to the monitor (port I/O %" PRIu64 ", MMIO %" PRIu64
+		     ", signal %u, other %" PRIu64 "); %s",
+		     i, v->io_exits + v->mmio_exits + v->other_exits + atomic_load(&v->sig_exits),
+		     v->io_exits, v->mmio_exits, atomic_load(&v->sig_exits), v->other_exits, kvm);
+	}
 	/* The guest's last words (a verdict before debug-exit) still go out,
 	 * within the bounds of outq_flush. */
 	outq_flush(&out);

@@ -93,6 +93,9 @@ struct vcpu_state {
 	/* --kick-stats (rt.h): the monitor's own exits of this vCPU. */
 	atomic_uint kicks;     /* liveness kicks the main thread sent it */
 	atomic_uint sig_exits; /* KVM_RUN calls a signal ended (EINTR, KVM_EXIT_INTR) */
+	/* Every other return of KVM_RUN to the monitor, by exit reason:
+	 * written by this vCPU's thread alone and read after it is joined. */
+	uint64_t io_exits, mmio_exits, other_exits;
 	/* The liveness check's view without a kick (kstats.h): KVM's exit
 	 * counter of this vCPU and its value at the last check. */
 	struct kstats stats;

@@ -26,7 +26,10 @@
  *    skips it altogether.
  *    --kick-stats counts what the monitor itself costs each vCPU (the
  *    kicks it sent, the KVM_RUN calls a signal ended) and prints it when
- *    the run ends, so a test can show a real-time vCPU gets none.
+ *    the run ends, so a test can show a real-time vCPU gets none; beside
+ *    it every exit to the monitor by reason (port I/O, MMIO, signal,
+ *    other) and KVM's count of all exits, so the lab can show a device's
+ *    interrupts cost the monitor none (docs/passthrough.md).
  *
  * A VM without --realtime keeps today's behaviour.
  */

@@ -104,6 +104,13 @@ static void unclaimed(struct machine *m, unsigned idx, bool pio, uint64_t addr, 
 static bool handle_exit(struct machine *m, unsigned idx, struct kvm_run *run)
 {
 	char what[200];
+	struct vcpu_state *v = &m->vs[idx];
+	if (run->exit_reason == KVM_EXIT_IO)
+		v->io_exits++;
+	else if (run->exit_reason == KVM_EXIT_MMIO)
+		v->mmio_exits++;
+	else if (run->exit_reason != KVM_EXIT_INTR)
+		v->other_exits++;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO: {
 		/* String I/O (INS/OUTS with REP) arrives as `count` items of

@@ -52,6 +52,8 @@ $(BUILD)/fuzz/fuzz_image: tests/fuzz/fuzz_image.c $(ARM64_HOST_SRCS) $(ARM64_HOS
 TEST_ITEMS += arm64:tests/arm64/build.py arm64:tests/arm64/lab.py
 
 .PHONY: lab-arm64
+# The whole arm64 build (monitor, benchmark guest, hvbench and its native
+# runner), then the lab with all of it, as make test runs it.
 lab-arm64:
-	@$(MAKE) --no-print-directory ARCH=arm64 build/arm64/vmm
-	@flock /tmp/lab.lock sh lab/arm64/run.sh
+	@$(MAKE) --no-print-directory ARCH=arm64 BUILD=build/arm64
+	@python3 tests/arm64/lab.py

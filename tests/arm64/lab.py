@@ -33,6 +33,10 @@ def main():
     if 'BENCHGUEST' not in env and os.path.exists(guest):
         env['BENCHGUEST'] = guest
         env['CASES'] = os.path.join(ROOT, 'lab/arm64/bench-cases')
+    # hvbench and the native runner, for a short hvbench run beside them.
+    for var, path in (('HVBENCH', 'build/arm64/hvbench'), ('BENCH', 'build/arm64/bench')):
+        if var not in env and os.access(os.path.join(ROOT, path), os.X_OK):
+            env[var] = os.path.join(ROOT, path)
     env.setdefault('LAB_TIMEOUT', '1500')
     p = subprocess.run(['flock', '/tmp/lab.lock', 'sh', os.path.join(ROOT, 'lab/arm64/run.sh')],
                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

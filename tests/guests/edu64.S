@@ -21,11 +21,10 @@
  *         Debug-exit 0x2b (status 87).
  *   hold  finds the device, prints "edu: holding" and spins, so another
  *         monitor can be seen asking for the same device.
- *   count COUNT_N raised interrupts by MSI, then COUNT_N by INTx, between
- *         markers "edu: count w0".."w4", each followed by a 3.75 s pause
- *         in which the lab reads KVM's exit counters (w0-w1: the markers'
- *         own exits; w1-w2: the MSI interrupts; w3-w4: the INTx ones).
- *         Debug-exit 0x2c (status 89).
+ *   count M I  M factorial completion interrupts by MSI, then I by INTx,
+ *         one at a time, printing the same whatever M and I are, so that
+ *         the lab can compare the monitor's exit counts (vmm --kick-stats)
+ *         of runs with different M and I. Debug-exit 0x2c (status 89).
  * A failed step prints "edu: FAIL ..." and exits 0x30 + its number
  * (status 97 and up). Interrupt waits are bounded by the TSC (5 s at the
  * monitor's tsc_khz, or 2 GHz when it gives none).
@@ -52,7 +51,6 @@
 #define BUF_B 0x301000
 #define BUF_C 0x302000
 #define OOB_ADDR 0x8000000
-#define COUNT_N 100
 
 	.code64
 	.text
@@ -411,66 +409,74 @@ oob:
 	mov $0x2b, %eax
 	call debug_exit
 
-	/* COUNT_N interrupts on each path between markers, each marker
-	 * followed by a pause in which the lab reads KVM's exit counters; the
-	 * markers' own exits (their UART bytes) are the w0-w1 difference. */
+	/* "count M I": M factorial completion interrupts by MSI, then I by
+	 * INTx, one at a time (each waited for before the next factorial is
+	 * started). The output is the same whatever M and I are, so the
+	 * monitor's exit counts of two runs differ only by what the
+	 * interrupts themselves cost it (docs/passthrough.md). */
 count:
-	lea s_w0(%rip), %rsi
-	call marker
-	lea s_w1(%rip), %rsi
-	call marker
-	mov $COUNT_N, %r13d
+	mov info(%rip), %rdi
+	mov 32(%rdi), %rsi             /* hvboot_info.cmdline: "count M I" */
+	add $5, %rsi
+	call getnum
+	mov %eax, %r13d
+	call getnum
+	mov %eax, %r14d
+	movl $0x80, EDU_STATUS(%r12)   /* an interrupt when a factorial is done */
+	test %r13d, %r13d
+	jz 2f
 1:	mov msi_count(%rip), %esi
 	inc %esi
-	movl $0x99, EDU_IRQ_RAISE(%r12)
+	movl $5, EDU_FACT(%r12)
 	lea msi_count(%rip), %rdi
 	call wait_irq
-	mov $7, %eax
-	lea f_msi_raise(%rip), %rsi
+	mov $8, %eax
+	lea f_msi_fact(%rip), %rsi
 	jc fail
+	cmpl $1, msi_status(%rip)
+	jne fail
 	dec %r13d
 	jnz 1b
-	lea s_w2(%rip), %rsi
-	call marker
-	call to_intx
-	lea s_w3(%rip), %rsi
-	call marker
-	mov $COUNT_N, %r13d
+2:	call to_intx
+	test %r14d, %r14d
+	jz 2f
 1:	mov intx_count(%rip), %esi
 	inc %esi
-	movl $0x99, EDU_IRQ_RAISE(%r12)
+	movl $5, EDU_FACT(%r12)
 	lea intx_count(%rip), %rdi
 	call wait_irq
-	mov $12, %eax
-	lea f_intx1(%rip), %rsi
+	mov $17, %eax
+	lea f_intx_fact(%rip), %rsi
 	jc fail
-	dec %r13d
+	cmpl $1, intx_status(%rip)
+	jne fail
+	dec %r14d
 	jnz 1b
-	lea s_w4(%rip), %rsi
-	call marker
+2:	movl $0, EDU_STATUS(%r12)
+	lea s_count(%rip), %rsi
+	call puts
 	mov $0x2c, %eax
 	call debug_exit
 
-/* marker: prints %rsi, then spins 3 s by the TSC. Clobbers rax, rdx, rsi,
- * r8. */
-marker:
-	call puts
-	rdtsc
-	shl $32, %rdx
-	or %rax, %rdx
-	mov wait_ticks(%rip), %r8
-	shr $1, %r8
-	mov %r8, %rax
-	shr $1, %rax
-	add %rax, %r8                  /* 5 s * 3/4 */
-	add %rdx, %r8
-1:	pause
-	rdtsc
-	shl $32, %rdx
-	or %rax, %rdx
-	cmp %r8, %rdx
-	jb 1b
-	ret
+/* getnum: %rsi = text; skips spaces, reads a decimal number of up to 6
+ * digits -> %eax (0 when there is none); %rsi past it. Clobbers rdx. */
+getnum:
+	xor %eax, %eax
+1:	cmpb $' ', (%rsi)
+	jne 2f
+	inc %rsi
+	jmp 1b
+2:	mov $6, %edx
+3:	movzbl (%rsi), %ecx
+	sub $'0', %ecx
+	cmp $9, %ecx
+	ja 4f
+	imul $10, %eax
+	add %ecx, %eax
+	inc %rsi
+	dec %edx
+	jnz 3b
+4:	ret
 
 /* to_intx: MSI off (%ebx: its capability's first dword), the Interrupt
  * Line's GSI to INTX_VECTOR in the IOAPIC, level-triggered. Fails the run
@@ -695,11 +701,7 @@ s_oob:		.asciz "edu: oob: DMA into the device ok; now a DMA to 0x08000000, outsi
 s_oob_done:	.asciz "edu: oob: the device completed the DMA outside RAM\n"
 s_oob_after:	.asciz "edu: oob: DMA into RAM after it ok\n"
 s_hold:		.asciz "edu: holding\n"
-s_w0:		.asciz "edu: count w0\n"
-s_w1:		.asciz "edu: count w1\n"
-s_w2:		.asciz "edu: count w2\n"
-s_w3:		.asciz "edu: count w3\n"
-s_w4:		.asciz "edu: count w4\n"
+s_count:	.asciz "edu: count ok\n"
 s_fail:		.asciz "edu: FAIL "
 s_nl:		.asciz "\n"
 f_none:		.asciz "no edu device (1234:11e8) on bus 0"
@@ -717,6 +719,7 @@ f_nopin:	.asciz "INTx: no interrupt pin"
 f_intx1:	.asciz "INTx: first raised interrupt missing or wrong status"
 f_intx2:	.asciz "INTx: second interrupt missing (line not unmasked after EOI?)"
 f_intx_dma:	.asciz "INTx: DMA completion interrupt missing"
+f_intx_fact:	.asciz "INTx: factorial interrupt missing or wrong"
 f_oobmem:	.asciz "oob: guest RAM reaches 0x08000000; run with --mem 64M"
 f_oob:		.asciz "oob: no completion interrupt for the DMA outside RAM"
 

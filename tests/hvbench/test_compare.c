@@ -5,7 +5,7 @@
  * too few samples, workloads one side lacks or could not run, a metric that
  * differs, and the host fields whose difference refuses a comparison.
  * HVBENCH_UPDATE_GOLDEN=1 rewrites the golden files from the current code. */
-#include "testlib.h"
+#include "hvbtest.h"
 #include "compare.h"
 #include "hvbench.h"
 #include "report.h"
@@ -15,61 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GOLDEN "tests/hvbench/golden/"
-
-static char *read_all(const char *path)
-{
-	struct hvb_buf b = {0};
-	char tmp[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		hvb_buf_add(&b, tmp, n);
-	fclose(f);
-	return hvb_buf_take(&b);
-}
-
-static void check_golden(const char *name, const char *text)
-{
-	char path[256], err[512];
-	char *want;
-
-	snprintf(path, sizeof(path), GOLDEN "%s", name);
-	if (getenv("HVBENCH_UPDATE_GOLDEN")) {
-		assert_int_equal(report_write_file(path, text, err, sizeof(err)), 0);
-		test_note("updated %s", path);
-		return;
-	}
-	want = read_all(path);
-	if (!want)
-		fail_msg("cannot read %s (HVBENCH_UPDATE_GOLDEN=1 writes it)", path);
-	if (strcmp(want, text)) {
-		test_note("%s differs from the output; the output was:", path);
-		test_note("%s", text);
-		free(want);
-		fail_msg("%s differs", path);
-	}
-	free(want);
-}
-
 static void base_doc(struct hvb_doc *d, const char *monitor, const char *date)
 {
-	memset(d, 0, sizeof(*d));
-	d->host.hostname = hvb_xstrdup("testhost");
 	/* Host strings come from someone else's file: markup and a terminal
 	 * escape that must be shown, not obeyed. */
-	d->host.cpu_model = hvb_xstrdup("Example | *CPU* `x` \x1b[2J");
-	d->host.cpus = 2;
-	d->host.kernel = hvb_xstrdup("Linux 6.1.0");
-	d->host.kvm = hvb_xstrdup("kvm_pvm");
-	d->host.kvm_kind = hvb_xstrdup("software");
-	d->host.date = hvb_xstrdup(date);
-	d->host.revision = hvb_xstrdup("v0-test");
-	d->config.reps = 5;
-	d->config.guest = hvb_xstrdup("bare");
+	hvbt_doc_init(d, "Example | *CPU* `x` \x1b[2J", date);
 	d->config.monitor = hvb_xstrdup(monitor);
 	d->config.vmm = hvb_xstrdup(monitor);
 	d->config.virt_cmd = hvb_xstrdup("MONITOR run {name} {params}");
@@ -152,16 +102,16 @@ static void golden(void **state)
 	c.a_name = "results/A";
 	c.b_name = "results/B";
 	t = compare_table(&c);
-	check_golden("compare.txt", t);
+	hvbt_check_golden("compare.txt", t);
 	/* Nothing a document holds reaches the terminal raw. */
 	assert_null(strchr(t, '\x1b'));
 	free(t);
 	t = compare_markdown(&c);
-	check_golden("compare.md", t);
+	hvbt_check_golden("compare.md", t);
 	assert_non_null(strstr(t, "Example \\| \\*CPU\\* \\`x\\`"));
 	free(t);
 	t = compare_json(&c);
-	check_golden("compare.json", t);
+	hvbt_check_golden("compare.json", t);
 	free(t);
 	compare_free(&c);
 	hvb_doc_free(&a);
@@ -262,6 +212,41 @@ static void ties_and_metrics(void **state)
 	hvb_doc_free(&b);
 }
 
+/* Three runs a side, wholly apart: the bootstrap CI lies above 0, but the
+ * rank test's smallest two-sided p for 3 against 3 is 2/20 = 0.1, so the
+ * samples cannot show a change at 0.05: `no change`, with p = 0.1 shown.
+ * Five against five, wholly apart, reach 2/252 and are `slower`. */
+static void rank_test_decides(void **state)
+{
+	static const double a3[] = {10, 10.1, 10.2}, b3[] = {12, 12.1, 12.2};
+	static const double a5[] = {10, 10.1, 10.2, 10.3, 10.4}, b5[] = {12, 12.1, 12.2, 12.3, 12.4};
+	struct hvb_doc a, b;
+	struct compare c = {0};
+	const struct compare_row *w;
+
+	(void)state;
+	base_doc(&a, "vmm", "d");
+	base_doc(&b, "vmm", "d");
+	add(&a, "three", "time", 0, a3, 3);
+	add(&b, "three", "time", 0, b3, 3);
+	add(&a, "five", "time", 0, a5, 5);
+	add(&b, "five", "time", 0, b5, 5);
+	finish(&a);
+	finish(&b);
+	compare_build(&c, &a, &b, CMP_SIDE_AUTO, 0);
+	w = row(&c, "three");
+	assert_true(w->lo > 0);
+	assert_true(fabs(w->p - 0.1) < 1e-12);
+	assert_string_equal(w->verdict, CMP_SAME);
+	w = row(&c, "five");
+	assert_true(fabs(w->p - 2.0 / 252) < 1e-12);
+	assert_true(w->u == 0);
+	assert_string_equal(w->verdict, CMP_SLOWER);
+	compare_free(&c);
+	hvb_doc_free(&a);
+	hvb_doc_free(&b);
+}
+
 static void host_fields(void **state)
 {
 	struct hvb_doc a, b;
@@ -289,9 +274,10 @@ static void host_fields(void **state)
 	assert_non_null(strstr(diff, "hostname: testhost vs ?"));
 	assert_non_null(strstr(diff, "cpus: 2 vs 4"));
 	/* Runs on different architectures are runs on different hosts. */
+	free(b.host.arch);
 	b.host.arch = hvb_xstrdup("arm64");
 	assert_int_equal(compare_host_diff(&a, &b, diff, sizeof(diff)), 5);
-	assert_non_null(strstr(diff, "arch: ? vs arm64"));
+	assert_non_null(strstr(diff, "arch: x86_64 vs arm64"));
 	hvb_doc_free(&a);
 	hvb_doc_free(&b);
 }
@@ -302,6 +288,7 @@ int main(void)
 		cmocka_unit_test(golden),
 		cmocka_unit_test(verdicts),
 		cmocka_unit_test(ties_and_metrics),
+		cmocka_unit_test(rank_test_decides),
 		cmocka_unit_test(host_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

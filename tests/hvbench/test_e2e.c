@@ -674,6 +674,35 @@ static void native_only(void **state)
 	cmd_result_free(&r);
 }
 
+/* A neighbour that ends at once (the fake monitor refuses --mem) fails
+ * the workload with its name, rather than measuring beside nothing. */
+static void neighbour_that_ends_fails(void **state)
+{
+	const char *args[] = {"run", "--interference=io", "--bench", "alpha", "--reps", "1",
+			      "--out", tmp_path("r-nb"), NULL};
+	struct cmd_result r;
+	json_t *j;
+	const char *err;
+
+	(void)state;
+	skip_without_tools();
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		skip_because("the neighbour needs a second CPU");
+	hvbench(&r, args);
+	test_note("status %d\n%.2000s", r.status, r.err);
+	assert_int_equal(r.status, 1);
+	j = load_results(tmp_path("r-nb"));
+	assert_string_equal(status_of(j, "alpha"), "failed");
+	err = json_string_value(json_object_get(result_of(j, "alpha"), "error"));
+	assert_non_null(err);
+	assert_non_null(strstr(err, "the io neighbour ended (exit status 2)"));
+	json_t *itf = json_object_get(json_object_get(j, "config"), "interference");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(itf, "neighbours"), 0)),
+			    "io");
+	json_decref(j);
+	cmd_result_free(&r);
+}
+
 struct usage_case {
 	const char *args[8];
 	const char *msg;
@@ -689,6 +718,8 @@ static void usage_errors(void **state)
 		 "--kernel /nonexistent: No such file"},
 		{{"run", "--guest", "windows"}, "--guest 'windows'"},
 		{{"run", "--vmm", "qemu", "--interference"}, "cannot go with --vmm qemu"},
+		{{"run", "--interference=llc,cache"}, "unknown neighbour 'cache'"},
+		{{"run", "--interference=io,"}, "ends with a comma"},
 		{{"run", "--kernel", FAKE_BENCH}, "--kernel is for --guest linux"},
 		{{"run", "--size", "huge"}, "--size 'huge'"},
 		{{"run", "--cpu", "-1"}, "--cpu '-1'"},
@@ -1038,6 +1069,77 @@ static void bare_guest_under_qemu(void **state)
 	cmd_result_free(&r);
 }
 
+/* --vmm given twice: fake vmm (10% slower than native) and fake QEMU (20%)
+ * interleaved with the native runs in one run; vmm's document in the
+ * folder, QEMU's in DIR/qemu, the same native samples in both; the table
+ * with a column per monitor on stdout and in monitors.md/.json, QEMU
+ * against vmm `slower` on the constant samples; the start-up workload gets
+ * the host's time (t0=) on its command line; the PCI read that the fake
+ * QEMU's guest calls UNAVAILABLE is not_available there, never a number,
+ * and not a failure of the run. */
+static void two_monitors_one_run(void **state)
+{
+	const char *out = tmp_path("twomon"), *log = tmp_path("twomon-argv");
+	const char *args[] = {"run", "--vmm", FAKE_VMM, "--vmm", "qemu", "--bench",
+			      "alpha,startup-entry,exit-pci", "--reps", "4", "--out", out, NULL};
+	struct cmd_result r;
+	json_t *j, *q, *pci;
+	char *md, *words, *line;
+
+	(void)state;
+	skip_without_tools();
+	setenv("HVBENCH_QEMU", "tests/hvbench/fake_qemu.sh", 1);
+	setenv("FAKE_ARGV_LOG", log, 1);
+	unlink(log);
+	hvbench(&r, args);
+	unsetenv("FAKE_ARGV_LOG");
+	setenv("HVBENCH_QEMU", FAKE_LINUX, 1);
+	if (r.status != 0)
+		fail_msg("exit %d; stderr: %s", r.status, r.err);
+	assert_non_null(strstr(r.err, "rep 1/4 virt (vmm)"));
+	assert_non_null(strstr(r.err, "rep 1/4 virt (qemu)"));
+	j = load_results(out);
+	q = load_results(tmp_path("twomon/qemu"));
+	assert_int_equal(nsamples(result_of(j, "alpha"), "native"), 4);
+	assert_int_equal(nsamples(result_of(q, "alpha"), "native"), 4);
+	assert_int_equal(nsamples(result_of(j, "alpha"), "virt"), 4);
+	assert_int_equal(nsamples(result_of(q, "alpha"), "virt"), 4);
+	assert_int_equal(nsamples(result_of(q, "startup-entry"), "virt"), 4);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(q, "config"),
+							      "monitor")), "qemu");
+	assert_int_equal(nsamples(result_of(j, "exit-pci"), "virt"), 4);
+	pci = result_of(q, "exit-pci");
+	assert_string_equal(json_string_value(json_object_get(pci, "status")), "not_available");
+	assert_int_equal(nsamples(pci, "virt"), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(pci, "error")),
+			       "not available on qemu: no PCI host bridge"));
+	json_decref(j);
+	json_decref(q);
+	/* The host's spawn time reaches the start-up workload's command line. */
+	words = slurp(log);
+	assert_non_null(words);
+	assert_non_null(strstr(words, "run startup-entry t0="));
+	free(words);
+	/* The rows of the last table, the one with a column per monitor. */
+	line = strstr(r.out, "one column per monitor\n");
+	assert_non_null(line);
+	line = strstr(line, "\nstartup-entry ");
+	assert_non_null(line);
+	assert_true(strstr(line, "slower") && strstr(line, "slower") < strchr(line + 1, '\n'));
+	line = strstr(strstr(r.out, "one column per monitor\n"), "\nexit-pci ");
+	assert_non_null(line);
+	assert_true(strstr(line, "not available") < strchr(line + 1, '\n'));
+	md = slurp(tmp_path("twomon/monitors.md"));
+	assert_non_null(md);
+	assert_non_null(strstr(md, "| benchmark | metric | native | vmm | qemu | qemu vs vmm |"));
+	free(md);
+	md = slurp(tmp_path("twomon/monitors.json"));
+	assert_non_null(md);
+	assert_non_null(strstr(md, "\"schema\": \"hvbench-monitors/1\""));
+	free(md);
+	cmd_result_free(&r);
+}
+
 /* hvbench compare on two real results folders: a folder against itself is
  * no change anywhere (exit 0); a run whose monitor is 30% slower instead of
  * 10% is slower on both workloads (exit 1, the CI gate), but not beyond a
@@ -1088,7 +1190,7 @@ static void compare_two_runs(void **state)
 	free(text);
 	text = slurp(js);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/1\""));
+	assert_non_null(strstr(text, "\"schema\": \"hvbench-compare/2\""));
 	assert_non_null(strstr(text, "\"verdict\": \"slower\""));
 	free(text);
 
@@ -1136,12 +1238,14 @@ int main(void)
 		cmocka_unit_test(channel_ping_temp_files),
 		cmocka_unit_test(native_only),
 		cmocka_unit_test(usage_errors),
+		cmocka_unit_test(neighbour_that_ends_fails),
 		cmocka_unit_test(help_version_list),
 		cmocka_unit_test(unwritable_folder),
 		cmocka_unit_test(sigint_keeps_results),
 		cmocka_unit_test(linux_guest_under_vmm),
 		cmocka_unit_test(linux_guest_under_qemu),
 		cmocka_unit_test(bare_guest_under_qemu),
+		cmocka_unit_test(two_monitors_one_run),
 		cmocka_unit_test(compare_two_runs),
 		cmocka_unit_test(linux_refused_on_software_kvm),
 	};

@@ -3,7 +3,7 @@
  * the JSON round trip that `hvbench report` relies on, hostile results
  * files, and writing into a folder that cannot be written.
  * HVBENCH_UPDATE_GOLDEN=1 rewrites the golden files from the current code. */
-#include "testlib.h"
+#include "hvbtest.h"
 #include "dist.h"
 #include "hvbench.h"
 #include "report.h"
@@ -12,52 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define GOLDEN "tests/hvbench/golden/"
-
-static char *read_all(const char *path)
-{
-	struct hvb_buf b = {0};
-	char tmp[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		hvb_buf_add(&b, tmp, n);
-	fclose(f);
-	return hvb_buf_take(&b);
-}
-
-static void check_golden(const char *name, const char *text)
-{
-	char path[256], err[512];
-	char *want;
-
-	snprintf(path, sizeof(path), GOLDEN "%s", name);
-	if (getenv("HVBENCH_UPDATE_GOLDEN")) {
-		assert_int_equal(report_write_file(path, text, err, sizeof(err)), 0);
-		test_note("updated %s", path);
-		return;
-	}
-	want = read_all(path);
-	if (!want)
-		fail_msg("cannot read %s (HVBENCH_UPDATE_GOLDEN=1 writes it)", path);
-	if (strcmp(want, text)) {
-		test_note("%s differs from the output; the output was:", path);
-		test_note("%s", text);
-		free(want);
-		fail_msg("%s differs", path);
-	}
-	free(want);
-}
-
-static void add_samples(struct hvb_side *s, const double *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		hvb_side_add(s, v[i]);
-}
 
 /* Latency runs as the workloads report them: each sample's run with a
  * distribution around it (dist.h), the virtualised side with a long tail. */
@@ -94,23 +48,11 @@ static void make_doc(struct hvb_doc *d)
 	static const double sm_n[] = {2.0};
 	struct hvb_result *r;
 
-	memset(d, 0, sizeof(*d));
-	d->host.hostname = hvb_xstrdup("testhost");
-	d->host.cpu_model = hvb_xstrdup("Example CPU @ 2.00GHz");
-	d->host.arch = hvb_xstrdup("x86_64");
-	d->host.cpus = 2;
-	d->host.kernel = hvb_xstrdup("Linux 6.1.0 #1 SMP x86_64");
-	d->host.kvm = hvb_xstrdup("kvm_pvm");
-	d->host.kvm_kind = hvb_xstrdup("software");
-	d->host.governor = NULL;
-	d->host.date = hvb_xstrdup("2026-01-02T03:04:05Z");
-	d->host.revision = hvb_xstrdup("v0-test");
-	d->config.reps = 5;
+	hvbt_doc_init(d, "Example CPU @ 2.00GHz", "2026-01-02T03:04:05Z");
 	d->config.warmup = 1;
 	d->config.size = hvb_xstrdup("default");
 	d->config.cpu = 1;
 	d->config.timeout_s = 300;
-	d->config.guest = hvb_xstrdup("bare");
 	d->config.vmm = hvb_xstrdup("build/vmm");
 	d->config.native_cmd = hvb_xstrdup("build/bench run {name} {params}");
 	d->config.virt_cmd = hvb_xstrdup("build/vmm run --kernel build/guest/benchguest.elf "
@@ -121,15 +63,15 @@ static void make_doc(struct hvb_doc *d)
 	r->unit = hvb_xstrdup("1/s");
 	r->better_higher = 1;
 	r->has_virt = 1;
-	add_samples(&r->native, cpu_n, 5);
-	add_samples(&r->virt, cpu_v, 5);
+	hvbt_add_samples(&r->native, cpu_n, 5);
+	hvbt_add_samples(&r->virt, cpu_v, 5);
 
 	r = hvb_doc_add(d, "qsort", "mibench");
 	r->metric = hvb_xstrdup("time");
 	r->unit = hvb_xstrdup("s");
 	r->has_virt = 1;
-	add_samples(&r->native, qs_n, 5);
-	add_samples(&r->virt, qs_v, 5);
+	hvbt_add_samples(&r->native, qs_n, 5);
+	hvbt_add_samples(&r->virt, qs_v, 5);
 
 	r = hvb_doc_add(d, "susan-edges", "mibench");
 	r->has_virt = 1;
@@ -146,7 +88,7 @@ static void make_doc(struct hvb_doc *d)
 	r->metric = hvb_xstrdup("time");
 	r->unit = hvb_xstrdup("s");
 	r->has_virt = 1;
-	add_samples(&r->native, sm_n, 1);
+	hvbt_add_samples(&r->native, sm_n, 1);
 
 	for (size_t i = 0; i < d->nresults; i++)
 		hvb_result_finish(&d->results[i], 0);
@@ -176,7 +118,7 @@ static void golden_json(void **state)
 	(void)state;
 	make_doc(&d);
 	json = hvb_doc_to_json(&d);
-	check_golden("results.json", json);
+	hvbt_check_golden("results.json", json);
 	free(json);
 	hvb_doc_free(&d);
 }
@@ -189,7 +131,7 @@ static void golden_csv(void **state)
 	(void)state;
 	make_doc(&d);
 	csv = report_csv(&d);
-	check_golden("results.csv", csv);
+	hvbt_check_golden("results.csv", csv);
 	free(csv);
 	hvb_doc_free(&d);
 }
@@ -205,10 +147,10 @@ static void golden_markdown_and_table(void **state)
 	report_charts(&d, "/nonexistent", NULL, &c); /* as if gnuplot were missing */
 	assert_non_null(strstr(c.note, "gnuplot is not installed"));
 	md = report_markdown(&d, &c);
-	check_golden("report.md", md);
+	hvbt_check_golden("report.md", md);
 	assert_non_null(strstr(md, "PVM"));
 	table = report_table(&d);
-	check_golden("table.txt", table);
+	hvbt_check_golden("table.txt", table);
 	free(md);
 	free(table);
 	hvb_doc_free(&d);
@@ -230,8 +172,8 @@ static void device_workloads_flagged(void **state)
 		r->unit = hvb_xstrdup("MiB/s");
 		r->better_higher = 1;
 		r->has_virt = 1;
-		add_samples(&r->native, n, 3);
-		add_samples(&r->virt, v, 3);
+		hvbt_add_samples(&r->native, n, 3);
+		hvbt_add_samples(&r->virt, v, 3);
 		hvb_result_finish(r, 0);
 		char *t = report_table(&d);
 		const char *row = strstr(t, names[k][0]);
@@ -433,10 +375,10 @@ static void write_ignores_planted_link(void **state)
 	assert_int_equal(report_write_file(victim, "precious\n", err, sizeof(err)), 0);
 	assert_int_equal(symlink(victim, link), 0);
 	assert_int_equal(report_write_file(path, "{}\n", err, sizeof(err)), 0);
-	text = read_all(victim);
+	text = hvbt_read_all(victim);
 	assert_string_equal(text, "precious\n");
 	free(text);
-	text = read_all(path);
+	text = hvbt_read_all(path);
 	assert_string_equal(text, "{}\n");
 	free(text);
 	unlink(path);
@@ -471,9 +413,9 @@ static void write_folder(void **state)
 	make_doc(&d);
 	assert_int_equal(report_write_dir(&d, dir, 1, NULL, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/report.md", dir);
-	md = read_all(path);
+	md = hvbt_read_all(path);
 	assert_non_null(md);
-	check_golden("report.md", md);
+	hvbt_check_golden("report.md", md);
 	free(md);
 	snprintf(path, sizeof(path), "%s/results.json", dir);
 	assert_int_equal(access(path, R_OK), 0);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -480,6 +481,38 @@ static void kvm_kind(void **state)
 	free(kind);
 }
 
+/* arm64's /proc/cpuinfo names no virtualisation flag: KVM built into the
+ * kernel (/sys/module/kvm) is the hardware's EL2; without it, none. */
+static void kvm_kind_arm64(void **state)
+{
+	char dir[] = "/tmp/hvbench-mod-XXXXXX", sub[64];
+	const char *cpuinfo = "processor\t: 0\nBogoMIPS\t: 125.00\nFeatures\t: fp asimd\n"
+			      "CPU implementer\t: 0x41\nCPU part\t: 0xd03\n";
+	char *kvm, *kind;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	host_kvm_kind(cpuinfo, dir, &kvm, &kind);
+	assert_string_equal(kvm, "none");
+	assert_string_equal(kind, "none");
+	free(kvm);
+	free(kind);
+	snprintf(sub, sizeof(sub), "%s/kvm", dir);
+	mkdir(sub, 0700);
+	host_kvm_kind(cpuinfo, dir, &kvm, &kind);
+	assert_string_equal(kvm, "EL2");
+	assert_string_equal(kind, "hardware");
+	free(kvm);
+	free(kind);
+	/* An x86 cpuinfo with the kvm module but no vmx/svm stays none. */
+	host_kvm_kind("flags : fpu\n", dir, &kvm, &kind);
+	assert_string_equal(kvm, "none");
+	free(kvm);
+	free(kind);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 static void iso_date(void **state)
 {
 	char buf[32];
@@ -489,6 +522,57 @@ static void iso_date(void **state)
 	assert_string_equal(buf, "1970-01-01T00:00:00Z");
 	host_iso_date(1767323045, buf, sizeof(buf));
 	assert_string_equal(buf, "2026-01-02T03:04:05Z");
+}
+
+/* The monitor-memory workload's sampling: VmRSS and the resident part of
+ * the mapping whose size is the guest RAM's, here a mapping of an odd size
+ * (3076 KiB) of which exactly 1 MiB is touched, in this process and then in
+ * a child that prints the marker; before the marker nothing is sampled,
+ * and the probe is the next run's alone. */
+#define ODD_KIB 3076
+
+static void memory_probe(void **state)
+{
+	long long rss, guest;
+	char *m;
+	struct runner_run res;
+	char py[] = "python3", dash_c[] = "-c";
+	char code[] = "import mmap,time\nm=mmap.mmap(-1,3076*1024)\nm[:1048576]=b'x'*1048576\n"
+		      "print('before',flush=True)\ntime.sleep(0.2)\nprint('MEM-READY',flush=True)\n"
+		      "time.sleep(0.5)\n";
+	char *argv[] = {py, dash_c, code, NULL};
+
+	(void)state;
+	m = mmap(NULL, ODD_KIB * 1024, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(m != MAP_FAILED);
+	madvise(m, ODD_KIB * 1024, MADV_NOHUGEPAGE); /* 4 KiB pages: Rss is what we touch */
+	memset(m, 1, 1 << 20);
+	assert_int_equal(runner_mem_sample(getpid(), ODD_KIB, &rss, &guest), 0);
+	assert_true(guest == 1024);
+	assert_true(rss >= guest);
+	/* No mapping of that size: no number. */
+	assert_int_equal(runner_mem_sample(getpid(), ODD_KIB - 1, &rss, &guest), -1);
+	munmap(m, ODD_KIB * 1024);
+
+	if (access("/usr/bin/python3", X_OK))
+		skip_because("python3 is not installed");
+	runner_probe_memory("MEM-READY", ODD_KIB);
+	runner_exec(argv, -1, 30, NULL, NULL, &res);
+	assert_int_equal(res.status, 0);
+	assert_int_equal(res.mem_sampled, 1);
+	/* The child's touched MiB (its pages may be huge: at most the mapping). */
+	assert_true(res.mem_guest_kib >= 1024 && res.mem_guest_kib <= ODD_KIB);
+	assert_true(res.mem_rss_kib > res.mem_guest_kib);
+	runner_run_free(&res);
+	/* The probe was that run's: the next one samples nothing. */
+	runner_exec(argv, -1, 30, NULL, NULL, &res);
+	assert_int_equal(res.mem_sampled, 0);
+	runner_run_free(&res);
+	/* A marker that never comes: nothing sampled either. */
+	runner_probe_memory("NEVER-SAID", ODD_KIB);
+	runner_exec(argv, -1, 30, NULL, NULL, &res);
+	assert_int_equal(res.mem_sampled, 0);
+	runner_run_free(&res);
 }
 
 int main(void)
@@ -510,9 +594,11 @@ int main(void)
 		cmocka_unit_test(exec_pins_two_cpus),
 		cmocka_unit_test(exec_timeout_kills_group),
 		cmocka_unit_test(exec_errors),
+		cmocka_unit_test(memory_probe),
 		cmocka_unit_test(last_line),
 		cmocka_unit_test(arch_name),
 		cmocka_unit_test(kvm_kind),
+		cmocka_unit_test(kvm_kind_arm64),
 		cmocka_unit_test(iso_date),
 	};
 

@@ -1,6 +1,7 @@
 /* test_stats: the statistics of hvbench against hand-computed cases:
  * medians, quantiles, Equation 1 in both metric directions, bootstrap CIs
- * (contain the median, deterministic) and the noisy rule. */
+ * (contain the median, deterministic), the noisy rule and the Mann-Whitney
+ * U test (exact and tie-corrected p-values worked out by hand below). */
 #include "testlib.h"
 #include "stats.h"
 
@@ -145,6 +146,67 @@ static void noisy_rule(void **state)
 	assert_false(stats_overhead_noisy((double)NAN, 8.5));
 }
 
+/* Exact p-values: with no ties every arrangement of the ranks is equally
+ * likely under the null, so a complete separation of m and n samples has
+ * P(U = 0) = 1 / C(m + n, m), doubled for two sides. */
+static void mwu_exact(void **state)
+{
+	const double a3[] = {1, 2, 3}, b3[] = {4, 5, 6};
+	const double a5[] = {1, 2, 3, 4, 5}, b5[] = {6, 7, 8, 9, 10};
+	const double a4[] = {7, 1, 5, 3}, b4[] = {2, 8, 4, 6};
+	const double one_a[] = {1}, one_b[] = {2};
+	double u, p;
+
+	(void)state;
+	assert_int_equal(stats_mann_whitney(a3, 3, b3, 3, &u, &p), 0);
+	assert_true(u == 0);
+	assert_true(fabs(p - 2.0 / 20) < 1e-12); /* C(6,3) = 20 */
+	assert_int_equal(stats_mann_whitney(b3, 3, a3, 3, &u, &p), 0);
+	assert_true(u == 9); /* the other side of the same test */
+	assert_true(fabs(p - 0.1) < 1e-12);
+	assert_int_equal(stats_mann_whitney(a5, 5, b5, 5, &u, &p), 0);
+	assert_true(fabs(p - 2.0 / 252) < 1e-12); /* C(10,5) = 252 */
+	/* Interleaved: A's ranks 1, 3, 5, 7 of 8, so U = 16 - 10 = 6; the
+	 * arrangements of 4 among 8 with U <= 6 are 1,1,2,3,5,5,7 for U = 0..6:
+	 * 24 of 70, p = 48 / 70. */
+	assert_int_equal(stats_mann_whitney(a4, 4, b4, 4, &u, &p), 0);
+	assert_true(u == 6);
+	assert_true(fabs(p - 48.0 / 70) < 1e-12);
+	/* The tiniest samples: one each, two equally likely orders, p = 1. */
+	assert_int_equal(stats_mann_whitney(one_a, 1, one_b, 1, &u, &p), 0);
+	assert_true(u == 0 && p == 1.0);
+	assert_int_equal(stats_mann_whitney(one_a, 0, one_b, 1, &u, &p), -1);
+	assert_true(isnan(u) && isnan(p));
+}
+
+/* Ties: mid-ranks, the variance's tie correction and the continuity
+ * correction. {1,2,2,3} against {2,3,4,5}: mid-ranks 1, 3, 3, 5.5 for A, so
+ * U = 12.5 - 10 = 2.5; mean 8; variance 16/12 * (9 - (24 + 6) / 56);
+ * z = (5.5 - 0.5) / sqrt(variance), p = erfc(z / sqrt 2) = 0.1366582477. */
+static void mwu_ties(void **state)
+{
+	const double a[] = {1, 2, 2, 3}, b[] = {2, 3, 4, 5};
+	const double five[] = {5, 5, 5, 5, 5}, six[] = {6, 6, 6, 6, 6};
+	const double same[] = {7, 7, 7}, nan_b[] = {1, (double)NAN};
+	double u, p;
+
+	(void)state;
+	assert_int_equal(stats_mann_whitney(a, 4, b, 4, &u, &p), 0);
+	assert_true(u == 2.5);
+	assert_true(fabs(p - 0.13665824773814753) < 1e-12);
+	/* Two constant samples apart: every B beats every A, U = 0; ties only
+	 * within the sides: variance 25/12 * (11 - 240/90), p = 0.0039767517. */
+	assert_int_equal(stats_mann_whitney(five, 5, six, 5, &u, &p), 0);
+	assert_true(u == 0);
+	assert_true(fabs(p - 0.003976751709788652) < 1e-12);
+	/* Identical samples: no variance at all, nothing to tell apart. */
+	assert_int_equal(stats_mann_whitney(same, 3, same, 3, &u, &p), 0);
+	assert_true(u == 4.5 && p == 1.0);
+	assert_int_equal(stats_mann_whitney(five, 5, five, 5, &u, &p), 0);
+	assert_true(p == 1.0);
+	assert_int_equal(stats_mann_whitney(same, 3, nan_b, 2, &u, &p), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +219,8 @@ int main(void)
 		cmocka_unit_test(median_ci),
 		cmocka_unit_test(overhead_ci),
 		cmocka_unit_test(noisy_rule),
+		cmocka_unit_test(mwu_exact),
+		cmocka_unit_test(mwu_ties),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

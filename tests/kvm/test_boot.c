@@ -57,6 +57,43 @@ static void elf64_prints_and_debug_exit(void **state)
 	cmd_result_free(&r);
 }
 
+/* The monitor's own exit counters (--kick-stats): hello64 polls LSR once
+ * and writes THR once per byte it prints (the monitor's UART is never busy
+ * for so little), then writes the debug-exit port, so its port I/O exits
+ * are exactly 2 per byte of its output plus 1, for a short and a long
+ * command line alike; it touches no MMIO. */
+static void exits_to_monitor_counted(const char *cmdline)
+{
+	struct cmd_result r;
+	run_vmm(&r, "tests/guests/hello64.elf", cmdline, "--kick-stats");
+	assert_int_equal(r.status, (0x10 << 1) | 1);
+	const char *p = strstr(r.err, "vCPU 0: ");
+	p = p ? strstr(p + 1, "vCPU 0: ") : NULL;
+	assert_non_null(p);
+	unsigned long long all, io, mmio, other;
+	unsigned sig;
+	assert_int_equal(sscanf(p, "vCPU 0: %llu exits to the monitor (port I/O %llu, MMIO %llu, "
+				   "signal %u, other %llu)",
+				&all, &io, &mmio, &sig, &other),
+			 5);
+	assert_int_equal(io, 2 * strlen(r.out) + 1);
+	assert_int_equal(mmio, 0);
+	assert_int_equal(other, 0);
+	assert_int_equal(all, io + mmio + sig + other);
+	cmd_result_free(&r);
+}
+
+static void monitor_counts_its_exits(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char longer[128];
+	memset(longer, 'x', 100);
+	longer[100] = '\0';
+	exits_to_monitor_counted("a");
+	exits_to_monitor_counted(longer);
+}
+
 static void multiboot_prints_and_debug_exit(void **state)
 {
 	(void)state;
@@ -429,6 +466,7 @@ int main(void)
 		cmocka_unit_test(bad_inputs_fail_clearly),
 		cmocka_unit_test(info_names_kvm_kind),
 		cmocka_unit_test(elf64_prints_and_debug_exit),
+		cmocka_unit_test(monitor_counts_its_exits),
 		cmocka_unit_test(multiboot_prints_and_debug_exit),
 		cmocka_unit_test(unclaimed_reads_all_ones),
 		cmocka_unit_test(strict_io_stops_with_dump),

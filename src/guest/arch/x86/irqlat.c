@@ -50,7 +50,10 @@ const struct bench_workload *guestwl_find(const char *name)
 							    &chan_ping, &chan_pong, &vrng_read,
 							    &vnet_ping, &vnet_pong, &vnet_bulk,
 							    &vnet_sink, &vsock_ping, &vsock_pong,
-							    &vsock_bulk, &vsock_sink};
+							    &vsock_bulk, &vsock_sink,
+							    &mon_start_entry, &mon_start_wl,
+							    &mon_exit_port, &mon_exit_uart,
+							    &mon_exit_pci, &mon_memory, &portio_loop};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (fmt_streq(name, all[i]->name))
 			return all[i];
@@ -60,6 +63,7 @@ const struct bench_workload *guestwl_find(const char *name)
 void guestwl_init(const struct guest_info *info)
 {
 	gi = info;
+	monwl_init(info);
 	chan_init(info);
 	virtio_set_info(info);
 }

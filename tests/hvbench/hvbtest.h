@@ -1,0 +1,85 @@
+/* hvbtest: what the hvbench unit tests that build documents by hand share:
+ * reading a file, checking text against a golden file (rewritten with
+ * HVBENCH_UPDATE_GOLDEN=1), adding samples to a side and the fixed host of
+ * a test document, so that every golden file comes out the same on every
+ * machine. Header-only (static inline), included by one test file each. */
+#ifndef HVBTEST_H
+#define HVBTEST_H
+
+#include "testlib.h"
+#include "hvbench.h"
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HVBT_GOLDEN "tests/hvbench/golden/"
+
+/* The whole of path, NUL-terminated, or NULL when it cannot be opened. */
+static inline char *hvbt_read_all(const char *path)
+{
+	struct hvb_buf b = {0};
+	char tmp[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		hvb_buf_add(&b, tmp, n);
+	fclose(f);
+	return hvb_buf_take(&b);
+}
+
+/* Fails the test unless text is golden/NAME byte for byte. */
+static inline void hvbt_check_golden(const char *name, const char *text)
+{
+	char path[256], err[512];
+	char *want;
+
+	snprintf(path, sizeof(path), HVBT_GOLDEN "%s", name);
+	if (getenv("HVBENCH_UPDATE_GOLDEN")) {
+		assert_int_equal(report_write_file(path, text, err, sizeof(err)), 0);
+		test_note("updated %s", path);
+		return;
+	}
+	want = hvbt_read_all(path);
+	if (!want)
+		fail_msg("cannot read %s (HVBENCH_UPDATE_GOLDEN=1 writes it)", path);
+	if (strcmp(want, text)) {
+		test_note("%s differs from the output; the output was:", path);
+		test_note("%s", text);
+		free(want);
+		fail_msg("%s differs", path);
+	}
+	free(want);
+}
+
+static inline void hvbt_add_samples(struct hvb_side *s, const double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hvb_side_add(s, v[i]);
+}
+
+/* An empty document whose host is the fixed test host of a PVM machine:
+ * cpu_model as given (the compare test puts markup in it), the date as
+ * given, everything else the same in every test. */
+static inline void hvbt_doc_init(struct hvb_doc *d, const char *cpu_model, const char *date)
+{
+	memset(d, 0, sizeof(*d));
+	d->host.hostname = hvb_xstrdup("testhost");
+	d->host.cpu_model = hvb_xstrdup(cpu_model);
+	d->host.arch = hvb_xstrdup("x86_64");
+	d->host.cpus = 2;
+	d->host.kernel = hvb_xstrdup("Linux 6.1.0 #1 SMP x86_64");
+	d->host.kvm = hvb_xstrdup("kvm_pvm");
+	d->host.kvm_kind = hvb_xstrdup("software");
+	d->host.governor = NULL;
+	d->host.date = hvb_xstrdup(date);
+	d->host.revision = hvb_xstrdup("v0-test");
+	d->config.reps = 5;
+	d->config.guest = hvb_xstrdup("bare");
+}
+
+#endif
