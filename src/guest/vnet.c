@@ -33,6 +33,14 @@
  * VM may boot first and a frame sent before the peer's driver is up waits
  * in the host socket or is dropped. Stale frames (an old HELLO, a late
  * ACK) are recognised by kind and sequence number and dropped.
+ *
+ * A peer that restarts (vmm system's on_exit = "restart"): net-ping sees
+ * its link go down (the STATUS field, 5.1.4, read every VNET_LOOK_MS
+ * while it waits) or no reply for VNET_REPLY_MS, handshakes again with
+ * the new net-pong and sends the unanswered PING again (at most
+ * VNET_RESYNC_MAX times a run; the time of that round trip starts again
+ * too). net-pong takes the first PING after a HELLO whatever its number,
+ * so that a new one joins where the run is.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +56,10 @@
 #define VNET_ETHERTYPE 0x88b5
 #define VNET_MAGIC 0x504e5648u /* "HVNP" */
 #define VNET_MIN_FRAME 60      /* Ethernet's minimum without the FCS */
+#define VNET_S_LINK_UP 1       /* the STATUS field's bit (5.1.4) */
+#define VNET_REPLY_MS 2000     /* net-ping: no PONG this long: handshake again */
+#define VNET_LOOK_MS 50        /* net-ping: the link status looked at this often */
+#define VNET_RESYNC_MAX 16     /* handshakes again in one run */
 
 enum vnet_kind { VK_HELLO = 1, VK_HELLO_ACK, VK_PING, VK_PONG, VK_DATA, VK_END, VK_DONE };
 
@@ -147,6 +159,15 @@ static int vnet_open(int rx_wait, const char **why)
 	__builtin_memset(vn.peer, 0xff, 6);
 	vn.open = 1;
 	return 0;
+}
+
+/* The link's status (5.1.4): up unless the device offers STATUS and says
+ * otherwise (bytes 6-7 of the configuration, after the MAC). */
+static int vnet_link_up(void)
+{
+	if (!(vn.dev.features & VIRTIO_BIT(VNET_F_STATUS)) || vn.dev.devcfg_len < 8)
+		return 1;
+	return (virtio_cfg32(&vn.dev, 4) >> 16) & VNET_S_LINK_UP;
 }
 
 /* Takes back what the device finished sending. Returns -1 when it hands
@@ -347,7 +368,7 @@ static int run_ping(const struct bench_args *a, uint64_t n, uint32_t size)
 	uint64_t *lat = plat_alloc(bytes);
 	if (!lat)
 		return bench_fail(a, "out of memory");
-	uint64_t stale = 0, t_start = plat_now_ns();
+	uint64_t stale = 0, resyncs = 0, t_start = plat_now_ns();
 	for (uint64_t i = 1; i <= n; i++) {
 		uint64_t t0 = plat_rdtsc(), t1 = 0;
 		if (vnet_send(VK_PING, i, 0, size)) {
@@ -357,10 +378,24 @@ static int run_ping(const struct bench_args *a, uint64_t n, uint32_t size)
 		for (;;) {
 			const struct vnet_frame *f;
 			uint32_t len;
-			int s = vnet_recv(ms_ticks(2000), &f, &len);
+			/* Polling: the link's status is looked at meanwhile;
+			 * wait=irq: one wait on the interrupt. */
+			int irq = vn.rx.wait == VIRTIO_WAIT_IRQ;
+			int s = vnet_recv(ms_ticks(irq ? VNET_REPLY_MS : VNET_LOOK_MS), &f, &len);
+			if (s < 0 && !irq && plat_rdtsc() - t0 < ms_ticks(VNET_REPLY_MS) &&
+			    vnet_link_up())
+				continue;
 			if (s < 0) {
-				plat_free(lat, bytes);
-				return bench_fail(a, "no reply from net-pong");
+				/* The peer may have restarted: a new net-pong
+				 * answers a HELLO, then this PING again. */
+				if (resyncs == VNET_RESYNC_MAX || hello(bench_arg(a, "wait_s")) ||
+				    vnet_send(VK_PING, i, 0, size)) {
+					plat_free(lat, bytes);
+					return bench_fail(a, "no reply from net-pong");
+				}
+				resyncs++;
+				t0 = plat_rdtsc();
+				continue;
 			}
 			int mine = f->kind == VK_PONG && f->seq == i && len == size;
 			vnet_give(s);
@@ -377,6 +412,7 @@ static int run_ping(const struct bench_args *a, uint64_t n, uint32_t size)
 	latency_begin(&r, a, "rtt_avg", lat, n, hmax, t_end - t_start);
 	result_u64(&r, "frame_bytes", size);
 	result_u64(&r, "stale_frames", stale);
+	result_u64(&r, "resyncs", resyncs);
 	result_u64(&r, "virtio_irq", vn.rx.wait == VIRTIO_WAIT_IRQ);
 	result_u64(&r, "interrupts", vn.rx.irq_waits);
 	result_u64(&r, "notifies", vn.tx.kicks + vn.rx.kicks);
@@ -398,13 +434,15 @@ static int run_pong(const struct bench_args *a, uint64_t n)
 		int s = vnet_recv(limit, &f, &len);
 		if (s < 0)
 			return bench_fail(a, "net-ping stopped sending");
-		if (!answer_hello(f) && f->kind == VK_PING && f->seq == next) {
+		if (answer_hello(f)) {
+			next = 0; /* the next PING, whatever its number (a resync) */
+		} else if (f->kind == VK_PING && (f->seq == next || !next)) {
 			uint64_t seq = f->seq;
 			vnet_give(s);
 			if (vnet_send(VK_PONG, seq, 0, len))
 				return bench_fail(a, "the virtio-net device stopped taking frames");
 			echoed++;
-			next++;
+			next = seq + 1;
 			limit = ms_ticks(5000);
 			continue;
 		}

@@ -26,6 +26,11 @@
  *     packet, we send a CREDIT_UPDATE ourselves, so a one-way stream
  *     toward us never stalls;
  *   close: SHUTDOWN with both flags, then the peer's RST (or a timeout).
+ * vsock-ping follows a peer's restart: when the stream ends under it (the
+ * RST its monitor sends for a peer that went down, or the old vsock-pong's
+ * close) or an echo does not come within 2 s, it connects again (as at
+ * the start, retrying for wait_s) and sends the unanswered message again,
+ * at most VVS_RESYNC_MAX times a run (counted as resyncs).
  * Packets from the peer are hostile: a payload larger than our free
  * buffer (the peer ignored our credit) is cut to what fits and counted.
  */
@@ -52,6 +57,7 @@ _Static_assert(sizeof(struct vvs_hdr) == 44, "virtio 1.2, 5.10.6: a 44-byte head
 #define VVS_QMAX 64
 #define VVS_BUF 65536u /* our receive buffer: buf_alloc (a power of 2) */
 #define VVS_NEV 4
+#define VVS_RESYNC_MAX 16 /* vsock-ping: connections made again in one run */
 
 enum vvs_state { VS_NONE, VS_LISTEN, VS_CONNECTING, VS_OPEN, VS_CLOSED };
 
@@ -293,6 +299,8 @@ static int vvs_connect(uint64_t cid, uint32_t port, uint64_t wait_ms)
 		vs.peer_cid = cid;
 		vs.peer_port = port;
 		vs.rx_cnt = vs.fwd_cnt = vs.fwd_sent = vs.tx_cnt = 0;
+		vs.peer_shut = 0; /* a connection before this one may have ended so */
+		vs.shut_sent = 0;
 		vs.st = VS_CONNECTING;
 		if (vvs_send(VSOCK_OP_REQUEST, 0, NULL, 0, NULL))
 			return -1;
@@ -472,14 +480,23 @@ static int run_ping(const struct bench_args *a)
 	uint8_t msg[4096], back[4096];
 	if (!lat)
 		return bench_fail(a, "out of memory");
-	uint64_t t_start = plat_now_ns();
+	uint64_t t_start = plat_now_ns(), resyncs = 0;
 	for (uint64_t i = 1; i <= n; i++) {
 		for (uint32_t k = 0; k < size; k++)
 			msg[k] = (uint8_t)(i + k);
 		uint64_t t0 = plat_rdtsc();
 		if (vvs_write(msg, size) || vvs_read(back, size, 2000)) {
-			plat_free(lat, bytes);
-			return bench_fail(a, "the vsock stream stopped (no echo)");
+			/* The peer may have restarted: a new connection, and
+			 * this message again. */
+			if (resyncs == VVS_RESYNC_MAX ||
+			    vvs_connect(bench_arg(a, "cid"), (uint32_t)bench_arg(a, "port"),
+					bench_arg(a, "wait_s") * 1000)) {
+				plat_free(lat, bytes);
+				return bench_fail(a, "the vsock stream stopped (no echo)");
+			}
+			resyncs++;
+			i--;
+			continue;
 		}
 		uint64_t t1 = plat_rdtsc();
 		for (uint32_t k = 0; k < size; k++)
@@ -496,6 +513,7 @@ static int run_ping(const struct bench_args *a)
 	result_u64(&r, "msg_bytes", size);
 	result_u64(&r, "guest_cid", vs.cid);
 	result_u64(&r, "peer_cid", vs.peer_cid);
+	result_u64(&r, "resyncs", resyncs);
 	result_u64(&r, "credit_waits", vs.credit_waits);
 	result_u64(&r, "notifies", vs.tx.kicks + vs.rx.kicks);
 	result_u64(&r, "notifies_suppressed", vs.tx.kicks_skipped + vs.rx.kicks_skipped);

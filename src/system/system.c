@@ -31,7 +31,7 @@
 #define FD_CONSOLE 3
 #define FD_CHAN0 10 /* channel i: mem 10+3i, out 11+3i, in 12+3i */
 #define FD_NET 40   /* a net link's socket: --net link=40 */
-#define FD_PORT0 41 /* console link i's socket: --port name=LINK,fd=41+i */
+#define FD_PORT0 41 /* console link i's socket: --port name=LINK,link=41+i */
 #define FD_VPEER0 (FD_PORT0 + CONSOLE_MAX_PORTS) /* vsock peer i: peer=CID@(44+i) */
 #define FD_SWITCH0 3 /* a switch's ports: 3, 4, ... */
 /* A partial line (a prompt waiting for input) is shown after this long. */
@@ -63,13 +63,17 @@ struct vmproc {
 	char net_arg[64];    /* --net link=FD_NET,mac=... */
 	/* Console links: our copy of its end of each, at FD_PORT0 + i. */
 	int port[CONSOLE_MAX_PORTS];
-	char port_arg[CONSOLE_MAX_PORTS][SD_NAME_MAX + 24]; /* name=LINK,fd=N */
+	char port_arg[CONSOLE_MAX_PORTS][SD_NAME_MAX + 40]; /* name=LINK,link=N[,restarted] */
 	unsigned nports;
 	/* Its vsock link: our copy of its end of the pair with each peer,
 	 * at FD_VPEER0 + i, and the --vsock argument naming them. */
 	int vpeer[VSOCK_PEERS_MAX];
 	unsigned npeers;
 	char *vsock_arg;
+	/* LINKMSG_DOWN owed on its net end and on its vsock ends: the VM
+	 * ended and the peer's socket was full (links_say tries again). */
+	bool owe_net, owe_vpeer[VSOCK_PEERS_MAX], owe_port[CONSOLE_MAX_PORTS];
+	bool restarted_args; /* ",restarted" added to its net and vsock arguments */
 	bool termed, killed; /* sent SIGTERM / SIGKILL in this stop */
 	struct cstream out, msg; /* console to our stdout, messages to our stderr */
 };
@@ -187,14 +191,15 @@ static int start_switch(struct sup *s, const struct sd_link *l, const int *ends,
 }
 
 /*
- * A console link: one SOCK_STREAM socketpair, an end to each VM's
- * console port named after the link (virtio_console.h): the bytes go
- * from one monitor to the other in the host kernel.
+ * A console link: one SOCK_SEQPACKET socketpair, an end to each VM's
+ * console port named after the link (virtio_console.h, link=): the bytes
+ * go from one monitor to the other in the host kernel, as messages, so
+ * that the link's state (linkmsg.h) can go with them.
  */
 static int setup_console_link(struct sup *s, const struct sd_link *l)
 {
 	int sp[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		fprintf(stderr, "vmm system: link %s: socketpair: %s\n", l->name, strerror(errno));
 		return -1;
 	}
@@ -206,7 +211,7 @@ static int setup_console_link(struct sup *s, const struct sd_link *l)
 				"links\n", v->vm->name, CONSOLE_MAX_PORTS);
 			abort();
 		}
-		snprintf(v->port_arg[v->nports], sizeof(v->port_arg[0]), "name=%s,fd=%u", l->name,
+		snprintf(v->port_arg[v->nports], sizeof(v->port_arg[0]), "name=%s,link=%u", l->name,
 			 FD_PORT0 + v->nports);
 		v->port[v->nports++] = sp[k];
 	}
@@ -348,19 +353,76 @@ static void links_drain(struct vmproc *v)
 		link_drain(v->vpeer[i]);
 }
 
-/* A VM's process ended: on its net link and vsock link its peers (or the
- * switch) hear LINKMSG_DOWN from its end (linkmsg.h), which we hold, so
- * that they report the link down and reset the connections to it. A
- * console link is a byte stream with no room for a message: its peer's
- * port stays open, and what it sends meanwhile is dropped at the restart
- * (links_drain). */
-static void links_down(struct vmproc *v)
+/* LINKMSG_DOWN on one of our copies of a VM's ends; false when the
+ * socket is full (the peer is not reading): it is owed, and tried again. */
+static bool link_say_down(int fd)
 {
 	uint8_t m = LINKMSG_DOWN;
-	if (v->net >= 0)
-		(void)send(v->net, &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t w;
+	do
+		w = send(fd, &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return !(w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
+/* What is owed for VM v goes as far as its peers' sockets take it. Called
+ * on every pass of the console server (at least every QUIET_MS), so a
+ * peer that does not read costs us one send a pass, never a wait. */
+static void links_say(struct vmproc *v)
+{
+	if (v->owe_net)
+		v->owe_net = !link_say_down(v->net);
 	for (unsigned i = 0; i < v->npeers; i++)
-		(void)send(v->vpeer[i], &m, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (v->owe_vpeer[i])
+			v->owe_vpeer[i] = !link_say_down(v->vpeer[i]);
+	for (unsigned i = 0; i < v->nports; i++)
+		if (v->owe_port[i])
+			v->owe_port[i] = !link_say_down(v->port[i]);
+}
+
+/* A VM's process ended: on each of its links its peers (or the switch)
+ * hear LINKMSG_DOWN from its end (linkmsg.h), which we hold, so that they
+ * report the link down (net), reset the connections to it (vsock) or
+ * hang up the port (console). */
+static void links_down(struct vmproc *v)
+{
+	v->owe_net = v->net >= 0;
+	for (unsigned i = 0; i < v->npeers; i++)
+		v->owe_vpeer[i] = true;
+	for (unsigned i = 0; i < v->nports; i++)
+		v->owe_port[i] = true;
+	links_say(v);
+}
+
+/* VM v starts again: whatever DOWN we still owe for it is the new
+ * monitor's to say, first (`restarted` on its --net, --vsock and --port
+ * links: its DOWN then goes before its UP, where ours could come after
+ * it). */
+static void links_restart(struct vmproc *v)
+{
+	links_say(v);
+	v->owe_net = false;
+	memset(v->owe_vpeer, 0, sizeof(v->owe_vpeer));
+	memset(v->owe_port, 0, sizeof(v->owe_port));
+	if (v->restarted_args)
+		return;
+	v->restarted_args = true;
+	for (unsigned i = 0; i < v->nports; i++) {
+		size_t l = strlen(v->port_arg[i]);
+		snprintf(v->port_arg[i] + l, sizeof(v->port_arg[i]) - l, ",restarted");
+	}
+	if (v->net >= 0) {
+		size_t l = strlen(v->net_arg);
+		snprintf(v->net_arg + l, sizeof(v->net_arg) - l, ",restarted");
+	}
+	if (v->npeers) {
+		size_t l = strlen(v->vsock_arg);
+		char *a = realloc(v->vsock_arg, l + sizeof(",restarted"));
+		if (a) {
+			memcpy(a + l, ",restarted", sizeof(",restarted"));
+			v->vsock_arg = a;
+		}
+	}
 }
 
 /* Starts VM v. The child gets: stdin /dev/null, stdout and stderr on a
@@ -796,6 +858,7 @@ static void reap(struct sup *s, int *running, bool *clean, double now)
 			say(s, "restarting VM %s (%u of %u)", v->vm->name, v->restarts,
 			    v->vm->restarts);
 			links_drain(v);
+			links_restart(v);
 			if (spawn(s, v) == 0)
 				(*running)++;
 			else
@@ -1066,6 +1129,9 @@ int system_run(const struct sd_system *sys, const struct system_opts *o)
 				cstream_flush(&v->msg);
 		}
 		notice_drops(s, now, false);
+		for (size_t i = 0; i < sys->nvms; i++)
+			if (!s->vp[i].pid)
+				links_say(&s->vp[i]);
 		tout_pump(&s->tout);
 		tout_pump(&s->terr);
 		if (!running)

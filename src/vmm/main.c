@@ -63,21 +63,23 @@ static void usage(FILE *f)
 		"      --net tap=NAME[,mac=MAC]\n"
 		"                       a virtio-net device on an existing TAP (MAC derived from\n"
 		"                       NAME unless given)\n"
-		"      --net link=FD[,mac=MAC]\n"
+		"      --net link=FD[,mac=MAC][,restarted]\n"
 		"                       a virtio-net device on a link to other VMs: FD is an\n"
 		"                       inherited SOCK_SEQPACKET socket, one frame a message, no\n"
-		"                       offloads (vmm system passes it)\n"
-		"      --vsock cid=N,uds=PATH[,peer=CID@FD]...\n"
+		"                       offloads (vmm system passes it; restarted: the peer\n"
+		"                       hears the link go down before it comes up)\n"
+		"      --vsock cid=N,uds=PATH[,peer=CID@FD]...[,restarted]\n"
 		"                       a virtio-vsock device, CID N >= 3; host programs connect\n"
 		"                       to PATH and write \"CONNECT <port>\\n\"; guest connections\n"
 		"                       to host port P go to PATH_P; packets for a peer's CID go\n"
 		"                       to its inherited SOCK_SEQPACKET socket FD (a vsock link:\n"
 		"                       vmm system passes them)\n"
-		"      --port name=NAME,fd=N | name=NAME,path=PATH\n"
+		"      --port name=NAME,fd=N | name=NAME,path=PATH | name=NAME,link=N[,restarted]\n"
 		"                       a port of the virtio console (repeatable, up to 3): the\n"
 		"                       guest's /dev/virtio-ports/NAME joined to an inherited\n"
-		"                       stream socket N (vmm system uses it) or to the Unix\n"
-		"                       socket PATH, connected at start-up\n"
+		"                       stream socket N, to the Unix socket PATH, connected at\n"
+		"                       start-up, or to a console link's SOCK_SEQPACKET socket N\n"
+		"                       (vmm system passes it)\n"
 		"      --realtime       a real-time VM: guest RAM locked, vCPU threads at\n"
 		"                       SCHED_FIFO, HLT/PAUSE exits disabled where KVM offers it,\n"
 		"                       no periodic kick by the monitor (docs/realtime.md)\n"
@@ -167,7 +169,7 @@ static int net_vsock_option(bool net, const char *arg, struct machine_config *cf
 	return 0;
 }
 
-/* --port name=NAME,fd=N|path=PATH, repeatable; the set is checked
+/* --port name=NAME,fd=N|link=N|path=PATH, repeatable; the set is checked
  * together (console_check_ports) once every option is read. */
 static int port_option(const char *arg, struct machine_config *cfg)
 {

@@ -102,7 +102,8 @@ const struct sandbox_rule sandbox_policy[] = {
 	 "virtio-vsock: watch a connection's or a peer's socket for input or output as its "
 	 "state wants; "
 	 "virtio-console: a port's socket for input while a guest program has it open and "
-	 "has buffers, for output while it is full"},
+	 "has buffers (a console link's whenever no message is read ahead: its state), for "
+	 "output while it is full"},
 	{"accept4", SANDBOX_ARGS_ACCEPT, VSOCK,
 	 "virtio-vsock: a host program connects to --vsock uds=PATH (that socket only)"},
 	{"socket", SANDBOX_ARGS_UNIX_SOCKET, VSOCK,
@@ -116,12 +117,14 @@ const struct sandbox_rule sandbox_policy[] = {
 	{"sendto", SANDBOX_ARGS_SEND, VSOCK | CONS,
 	 "virtio-vsock: guest bytes and the OK line to host sockets, packets and link "
 	 "messages to a vsock link's peer sockets; virtio-console: a "
-	 "port's bytes from the guest's buffers to its socket (send(2): sockets only, no "
+	 "port's bytes from the guest's buffers to its socket, a console link's data and "
+	 "state messages (send(2): sockets only, no "
 	 "descriptor passing, never SIGPIPE or blocking)"},
 	{"recvfrom", SANDBOX_ARGS_RECV, VSOCK | CONS,
 	 "virtio-vsock: host bytes into the guest's buffer, the CONNECT line (MSG_PEEK), a "
 	 "peer's packets; "
-	 "virtio-console: a port's socket straight into the guest's receive buffer"},
+	 "virtio-console: a port's socket straight into the guest's receive buffer, a "
+	 "console link's next message"},
 	{"shutdown", SANDBOX_ARGS_SHUT_WR, VSOCK,
 	 "virtio-vsock: the guest's SHUTDOWN(SEND) ends the host program's input"},
 	{"getrandom", SANDBOX_ARGS_ANY, RNG,

@@ -11,9 +11,10 @@
  *     a checked one-way stream each way (vsock-sink, vsock-bulk) many
  *     times the receiver's buffer, so it moves on credit alone;
  *   - two guests on a vsock link, under `vmm system` and with the two
- *     monitors wired by hand (`--vsock ...,peer=CID@FD`): each skipped
- *     with its reason while the monitor or `vmm system` lacks vsock links
- *     (docs/system.md, "Links");
+ *     monitors wired by hand (`--vsock ...,peer=CID@FD`);
+ *   - net-ping goes on across net-pong's restarts (the link goes down and
+ *     up, and the guest's driver handshakes again), vsock-ping across
+ *     vsock-pong's (it connects again);
  *   - hvbench runs net-ping and net-bulk as guest-only workloads.
  * Skipped where /dev/kvm cannot run a VM.
  */
@@ -51,9 +52,11 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Two VMs, a and b, with these command lines and extra keys, and links. */
-static void run_pair(const char *cmd_a, const char *cmd_b, const char *extra_a,
-		     const char *extra_b, const char *links, struct cmd_result *r)
+/* Two VMs, a and b, with these command lines and extra keys, and links;
+ * a stops the system when it ends, b's policy is exit_b. */
+static void run_pair_exit(const char *cmd_a, const char *cmd_b, const char *extra_a,
+			  const char *extra_b, const char *exit_b, const char *links,
+			  struct cmd_result *r)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "%s/sys.cfg", dir);
@@ -64,12 +67,18 @@ static void run_pair(const char *cmd_a, const char *cmd_b, const char *extra_a,
 		"  { name = \"a\"; kernel = \"%s\"; cmdline = \"%s\"; mem = \"32M\"; %s"
 		" on_exit = \"stop-all\"; },\n"
 		"  { name = \"b\"; kernel = \"%s\"; cmdline = \"%s\"; mem = \"32M\"; %s"
-		" on_exit = \"ignore\"; }\n);\nlinks = (%s);\n",
-		dir, guest, cmd_a, extra_a, guest, cmd_b, extra_b, links);
+		" %s }\n);\nlinks = (%s);\n",
+		dir, guest, cmd_a, extra_a, guest, cmd_b, extra_b, exit_b, links);
 	fclose(f);
 	const char *argv[] = {build_path("vmm"), "system", path, NULL};
 	run_cmd(argv, 120, r);
 	test_note("status %d\nstdout: %.3000s\nstderr: %.2000s", r->status, r->out, r->err);
+}
+
+static void run_pair(const char *cmd_a, const char *cmd_b, const char *extra_a,
+		     const char *extra_b, const char *links, struct cmd_result *r)
+{
+	run_pair_exit(cmd_a, cmd_b, extra_a, extra_b, "on_exit = \"ignore\";", links, r);
 }
 
 #define NET_LINK "{ name = \"lan\"; type = \"net\"; between = [\"a\", \"b\"]; }"
@@ -126,6 +135,32 @@ static void net_bulk(void **state)
 	long n = strtol(got + 18, NULL, 10);
 	assert_true(n > 0 && n <= 2000);
 	assert_non_null(strstr(res, "\"frame_bytes\":1514"));
+	cmd_result_free(&r);
+}
+
+/* net-pong echoes 100 frames and ends, and is restarted (3 times): each
+ * time net-ping's link goes down and up, and net-ping handshakes again
+ * with the new net-pong and goes on where it was, 300 round trips in all
+ * (before, it failed with "no reply from net-pong" at the first restart). */
+static void net_ping_follows_pong_restart(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct cmd_result r;
+	run_pair_exit("run net-ping loops=300", "run net-pong loops=100", "", "",
+		      "on_exit = \"restart\"; restarts = 3;", NET_LINK, &r);
+	assert_false(r.timed_out);
+	const char *res = strstr(r.out, "[a] RESULT {\"benchmark\":\"net-ping\"");
+	assert_non_null(res);
+	assert_non_null(strstr(res, "\"check\":300"));
+	const char *rs = strstr(res, "\"resyncs\":");
+	assert_non_null(rs);
+	assert_true(strtol(rs + strlen("\"resyncs\":"), NULL, 10) >= 2);
+	unsigned pongs = 0;
+	for (const char *p = r.out; (p = strstr(p, "[b] PONG echoed 100 frames")); p++)
+		pongs++;
+	assert_true(pongs >= 3);
+	assert_non_null(strstr(r.err, "restarting VM b (2 of 3)"));
 	cmd_result_free(&r);
 }
 
@@ -200,27 +235,35 @@ static void vmm_vsock(const char *cmd, struct cmd_result *r)
 		  r->err);
 }
 
-/* The guest connects to the host's port 5000 (vmm: PATH_5000), sends
- * 1-byte messages and checks each echo. */
-static void vsock_ping_host(void **state)
+/* The guest runs cmd against an echo on the host's port 5000 (vmm:
+ * PATH_5000); returns the bytes echoed. */
+static long vsock_against_echo(const char *cmd, struct cmd_result *r)
 {
-	(void)state;
-	REQUIRE_KVM();
 	char path[128];
 	snprintf(path, sizeof(path), "%s/v.sock_5000", dir);
 	struct echo e = {uds_listen(path), 0};
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, echo_thread, &e), 0);
-	struct cmd_result r;
-	vmm_vsock("run vsock-ping loops=300 cid=2 port=5000", &r);
+	vmm_vsock(cmd, r);
 	pthread_join(t, NULL);
 	close(e.lfd);
+	return e.bytes;
+}
+
+/* The guest connects to the host's port 5000, sends 1-byte messages and
+ * checks each echo. */
+static void vsock_ping_host(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct cmd_result r;
+	long echoed = vsock_against_echo("run vsock-ping loops=300 cid=2 port=5000", &r);
 	assert_false(r.timed_out);
 	assert_int_equal(r.status, 1); /* debug-exit 0 */
 	assert_non_null(strstr(r.out, "RESULT {\"benchmark\":\"vsock-ping\""));
 	assert_non_null(strstr(r.out, "\"check\":300"));
 	assert_non_null(strstr(r.out, "\"guest_cid\":3"));
-	assert_int_equal(e.bytes, 300);
+	assert_int_equal(echoed, 300);
 	cmd_result_free(&r);
 }
 
@@ -232,18 +275,11 @@ static void vsock_ping_credit(void **state)
 {
 	(void)state;
 	REQUIRE_KVM();
-	char path[128];
-	snprintf(path, sizeof(path), "%s/v.sock_5000", dir);
-	struct echo e = {uds_listen(path), 0};
-	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, echo_thread, &e), 0);
 	struct cmd_result r;
-	vmm_vsock("run vsock-ping loops=200 size=4096 cid=2 port=5000", &r);
-	pthread_join(t, NULL);
-	close(e.lfd);
+	long echoed = vsock_against_echo("run vsock-ping loops=200 size=4096 cid=2 port=5000", &r);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.out, "\"msg_bytes\":4096"));
-	assert_int_equal(e.bytes, 200 * 4096);
+	assert_int_equal(echoed, 200 * 4096);
 	cmd_result_free(&r);
 }
 
@@ -302,6 +338,16 @@ static void *pong_thread(void *p)
 	return NULL;
 }
 
+/* Starts the guest (pr->cmd, a vsock server on `port`) on a thread and
+ * connects to it as a host program; the fd, or -1. */
+static int guest_server(struct pong_run *pr, pthread_t *t, unsigned port)
+{
+	assert_int_equal(pthread_create(t, NULL, pong_thread, pr), 0);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/v.sock", dir);
+	return uds_connect_port(path, port);
+}
+
 /* A host program connects to the guest's port 6000 and gets its bytes
  * back, one at a time. */
 static void vsock_pong_host(void **state)
@@ -310,10 +356,7 @@ static void vsock_pong_host(void **state)
 	REQUIRE_KVM();
 	struct pong_run pr = {.cmd = "run vsock-pong loops=100 port=6000"};
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, pong_thread, &pr), 0);
-	char path[128];
-	snprintf(path, sizeof(path), "%s/v.sock", dir);
-	int fd = uds_connect_port(path, 6000);
+	int fd = guest_server(&pr, &t, 6000);
 	int echoed = 0;
 	if (fd >= 0) {
 		for (int i = 0; i < 100; i++) {
@@ -353,10 +396,7 @@ static void vsock_sink_host(void **state)
 	memset(&pr, 0, sizeof(pr));
 	snprintf(pr.cmd, sizeof(pr.cmd), "run vsock-sink port=6001 total=%u", SINK_TOTAL);
 	pthread_t t;
-	assert_int_equal(pthread_create(&t, NULL, pong_thread, &pr), 0);
-	char path[128];
-	snprintf(path, sizeof(path), "%s/v.sock", dir);
-	int fd = uds_connect_port(path, 6001);
+	int fd = guest_server(&pr, &t, 6001);
 	static uint8_t data[SINK_TOTAL];
 	for (uint32_t i = 0; i < SINK_TOTAL; i++)
 		data[i] = bulk_byte(i);
@@ -451,7 +491,7 @@ static void vsock_bulk_host(void **state)
 }
 
 /* Two guests on a vsock link: vsock-ping in a (CID 3) to vsock-pong in b
- * (CID 4). Skipped while vmm system refuses vsock links. */
+ * (CID 4). */
 static void vsock_between_vms(void **state)
 {
 	(void)state;
@@ -462,10 +502,6 @@ static void vsock_between_vms(void **state)
 	struct cmd_result r;
 	run_pair("run vsock-ping loops=300 cid=4 port=5000", "run vsock-pong loops=300 port=5000",
 		 va, vb, "{ type = \"vsock\"; between = [\"a\", \"b\"]; }", &r);
-	if (r.status == 2 && strstr(r.err, "vsock links are not carried yet")) {
-		cmd_result_free(&r);
-		skip_because("vmm system does not carry vsock links yet");
-	}
 	assert_false(r.timed_out);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "[a] RESULT {\"benchmark\":\"vsock-ping\""));
@@ -474,9 +510,9 @@ static void vsock_between_vms(void **state)
 	cmd_result_free(&r);
 }
 
-/* The same pair with the monitors wired by hand, as vmm system will wire
+/* The same pair with the monitors wired by hand, as vmm system wires
  * them: a SOCK_SEQPACKET socketpair, an end to each `vmm run --vsock
- * cid=N,uds=PATH,peer=CID@FD`. Skipped while vmm run has no peer=. */
+ * cid=N,uds=PATH,peer=CID@FD`. */
 struct vm_run {
 	char vsock[160], cmd[96];
 	struct cmd_result r;
@@ -493,31 +529,34 @@ static void *vm_thread(void *p)
 	return NULL;
 }
 
-static void vsock_between_vms_direct(void **state)
+/* a (CID 3) runs cmd_a and b (CID 4) cmd_b, each `vmm run` with the
+ * other as its one vsock peer over a socketpair of the test's. */
+static void direct_pair(struct vm_run *a, struct vm_run *b, const char *cmd_a, const char *cmd_b)
 {
-	(void)state;
-	REQUIRE_KVM();
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	static struct vm_run a, b;
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	snprintf(a.vsock, sizeof(a.vsock), "cid=3,uds=%s/a.sock,peer=4@%d", dir, sv[0]);
-	snprintf(b.vsock, sizeof(b.vsock), "cid=4,uds=%s/b.sock,peer=3@%d", dir, sv[1]);
-	snprintf(a.cmd, sizeof(a.cmd), "run vsock-ping loops=300 cid=4 port=5000");
-	snprintf(b.cmd, sizeof(b.cmd), "run vsock-pong loops=300 port=5000");
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	snprintf(a->vsock, sizeof(a->vsock), "cid=3,uds=%s/a.sock,peer=4@%d", dir, sv[0]);
+	snprintf(b->vsock, sizeof(b->vsock), "cid=4,uds=%s/b.sock,peer=3@%d", dir, sv[1]);
+	snprintf(a->cmd, sizeof(a->cmd), "%s", cmd_a);
+	snprintf(b->cmd, sizeof(b->cmd), "%s", cmd_b);
 	pthread_t ta, tb;
-	assert_int_equal(pthread_create(&tb, NULL, vm_thread, &b), 0);
-	assert_int_equal(pthread_create(&ta, NULL, vm_thread, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, vm_thread, b), 0);
+	assert_int_equal(pthread_create(&ta, NULL, vm_thread, a), 0);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
 	close(sv[0]);
 	close(sv[1]);
-	if (a.r.status == 2 && strstr(a.r.err, "unknown key in \"peer=")) {
-		cmd_result_free(&a.r);
-		cmd_result_free(&b.r);
-		skip_because("vmm run --vsock has no peer=CID@FD (vsock links) yet");
-	}
+}
+
+static void vsock_between_vms_direct(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	static struct vm_run a, b;
+	direct_pair(&a, &b, "run vsock-ping loops=300 cid=4 port=5000",
+		    "run vsock-pong loops=300 port=5000");
 	assert_int_equal(a.r.status, 1);
 	assert_int_equal(b.r.status, 1);
 	assert_non_null(strstr(a.r.out, "RESULT {\"benchmark\":\"vsock-ping\""));
@@ -527,25 +566,45 @@ static void vsock_between_vms_direct(void **state)
 	cmd_result_free(&b.r);
 
 	/* Then 4 MiB one way, 64 times the sink's buffer: on credit alone. */
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	snprintf(a.vsock, sizeof(a.vsock), "cid=3,uds=%s/a.sock,peer=4@%d", dir, sv[0]);
-	snprintf(b.vsock, sizeof(b.vsock), "cid=4,uds=%s/b.sock,peer=3@%d", dir, sv[1]);
-	snprintf(a.cmd, sizeof(a.cmd), "run vsock-bulk total=4M cid=4 port=5001");
-	snprintf(b.cmd, sizeof(b.cmd), "run vsock-sink total=4M port=5001");
-	assert_int_equal(pthread_create(&tb, NULL, vm_thread, &b), 0);
-	assert_int_equal(pthread_create(&ta, NULL, vm_thread, &a), 0);
-	pthread_join(ta, NULL);
-	pthread_join(tb, NULL);
-	close(sv[0]);
-	close(sv[1]);
+	direct_pair(&a, &b, "run vsock-bulk total=4M cid=4 port=5001",
+		    "run vsock-sink total=4M port=5001");
 	assert_int_equal(a.r.status, 1);
 	assert_int_equal(b.r.status, 1);
 	assert_non_null(strstr(a.r.out, "RESULT {\"benchmark\":\"vsock-bulk\""));
 	assert_non_null(strstr(b.r.out, "SINK received 4194304 bytes in order"));
 	cmd_result_free(&a.r);
 	cmd_result_free(&b.r);
+}
+
+/* vsock-pong echoes 100 bytes and ends, and is restarted (3 times): each
+ * time vsock-ping's stream ends (the old pong's close, or the RST for a
+ * peer that went down), and it connects again to the new vsock-pong and
+ * goes on, 300 round trips in all (before, it failed with "the vsock
+ * stream stopped" at the first restart). */
+static void vsock_ping_follows_pong_restart(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char va[160], vb[160];
+	snprintf(va, sizeof(va), "vsock = { cid = 3; uds = \"%s/a.sock\"; };", dir);
+	snprintf(vb, sizeof(vb), "vsock = { cid = 4; uds = \"%s/b.sock\"; };", dir);
+	struct cmd_result r;
+	run_pair_exit("run vsock-ping loops=300 cid=4 port=5000",
+		      "run vsock-pong loops=100 port=5000", va, vb,
+		      "on_exit = \"restart\"; restarts = 3;",
+		      "{ type = \"vsock\"; between = [\"a\", \"b\"]; }", &r);
+	assert_false(r.timed_out);
+	const char *res = strstr(r.out, "[a] RESULT {\"benchmark\":\"vsock-ping\"");
+	assert_non_null(res);
+	assert_non_null(strstr(res, "\"check\":300"));
+	const char *rs = strstr(res, "\"resyncs\":");
+	assert_non_null(rs);
+	assert_true(strtol(rs + strlen("\"resyncs\":"), NULL, 10) >= 2);
+	unsigned pongs = 0;
+	for (const char *p = r.out; (p = strstr(p, "[b] PONG echoed 100 bytes")); p++)
+		pongs++;
+	assert_true(pongs >= 3);
+	cmd_result_free(&r);
 }
 
 /* hvbench runs the net workloads as guest-only two-VM workloads. */
@@ -581,6 +640,7 @@ int main(void)
 		cmocka_unit_test(net_ping_pong),
 		cmocka_unit_test(net_ping_pong_irq),
 		cmocka_unit_test(net_bulk),
+		cmocka_unit_test(net_ping_follows_pong_restart),
 		cmocka_unit_test(net_missing_device),
 		cmocka_unit_test(vsock_ping_host),
 		cmocka_unit_test(vsock_ping_credit),
@@ -590,6 +650,7 @@ int main(void)
 		cmocka_unit_test(vsock_bulk_host),
 		cmocka_unit_test(vsock_between_vms),
 		cmocka_unit_test(vsock_between_vms_direct),
+		cmocka_unit_test(vsock_ping_follows_pong_restart),
 		cmocka_unit_test(hvbench_net_workloads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

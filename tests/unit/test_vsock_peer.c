@@ -246,14 +246,14 @@ static void test_full_socket_holds(void **state)
 		sent++;
 	assert_int_equal(r, VSOCK_PEER_FULL);
 	assert_true(sent >= 1);
-	assert_false(vsock_peers_tx_ready(f->ps));
+	assert_false(vsock_peers_writable(f->ps, 0));
 	/* The peer reads until the socket is writable: EPOLLOUT, and the
 	 * same packet goes. */
 	uint8_t *m = malloc(44 + sizeof(big));
 	assert_non_null(m);
 	unsigned got = 0;
 	struct pollfd p = {vsock_conn_fd(f->t), POLLIN, 0};
-	while (!vsock_peers_tx_ready(f->ps)) {
+	while (!vsock_peers_writable(f->ps, 0)) {
 		assert_true(got < sent);
 		assert_int_equal(recv(f->other, m, 44 + sizeof(big), 0),
 				 (ssize_t)(44 + sizeof(big)));
@@ -271,11 +271,81 @@ static void test_full_socket_holds(void **state)
 	fix_free(f);
 }
 
+/* Our state messages that find the peer's socket full are kept: the
+ * device is reset and comes back while the peer does not read, and once
+ * it reads it hears DOWN, then UP, after the packets before them and
+ * before the guest's next one. */
+static void test_state_kept_when_full(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	static char big[VSOCK_MAX_PAYLOAD];
+	memset(big, 'z', sizeof(big));
+	unsigned sent = 0;
+	while (guest_tx(f, hdr(ME, PEER, 1000, 80, VSOCK_OP_RW, sizeof(big)), big) ==
+	       VSOCK_PEER_SENT)
+		sent++;
+	assert_true(sent >= 1);
+	vsock_peers_reset(f->ps);
+	vsock_peers_live(f->ps);
+	/* Nothing new may overtake them. */
+	assert_int_equal(guest_tx(f, hdr(ME, PEER, 1001, 80, VSOCK_OP_REQUEST, 0), NULL),
+			 VSOCK_PEER_FULL);
+	uint8_t *m = malloc(44 + sizeof(big));
+	assert_non_null(m);
+	struct pollfd p = {vsock_conn_fd(f->t), POLLIN, 0};
+	unsigned got = 0;
+	uint8_t said[2];
+	unsigned nsaid = 0;
+	for (unsigned tries = 0; nsaid < 2 && tries < 1000; tries++) {
+		ssize_t n = recv(f->other, m, 44 + sizeof(big), MSG_DONTWAIT);
+		if (n == (ssize_t)(44 + sizeof(big))) {
+			assert_int_equal(nsaid, 0); /* the packets came first */
+			got++;
+		} else if (n == 1) {
+			said[nsaid++] = m[0];
+		}
+		if (poll(&p, 1, n > 0 ? 0 : 10) == 1)
+			vsock_conn_poll(f->t, 0);
+	}
+	assert_int_equal(got, sent);
+	assert_int_equal(nsaid, 2);
+	assert_int_equal(said[0], LINKMSG_DOWN);
+	assert_int_equal(said[1], LINKMSG_UP);
+	assert_int_equal(guest_tx(f, hdr(ME, PEER, 1001, 80, VSOCK_OP_REQUEST, 0), NULL),
+			 VSOCK_PEER_SENT);
+	assert_int_equal(recv(f->other, m, 44 + sizeof(big), MSG_DONTWAIT), 44);
+	free(m);
+	fix_free(f);
+}
+
+/* A restarted VM (vmm system's `restarted`): DOWN to each peer before its
+ * first UP, in case the supervisor's for the one before did not go. */
+static void test_restarted(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new();
+	uint8_t m[16];
+	vsock_peers_restarted(f->ps);
+	assert_int_equal(recv(f->other, m, sizeof(m), MSG_DONTWAIT), -1);
+	vsock_peers_live(f->ps);
+	assert_int_equal(recv(f->other, m, sizeof(m), MSG_DONTWAIT), 1);
+	assert_int_equal(m[0], LINKMSG_DOWN);
+	assert_int_equal(recv(f->other, m, sizeof(m), MSG_DONTWAIT), 1);
+	assert_int_equal(m[0], LINKMSG_UP);
+	fix_free(f);
+}
+
 static void test_options(void **state)
 {
 	(void)state;
 	struct vsock_cfg c;
 	char err[256];
+	assert_int_equal(vsock_parse_option("cid=3,uds=/tmp/x,peer=4@50,restarted", &c, err,
+					    sizeof(err)), 0);
+	assert_true(c.restarted);
+	assert_int_equal(vsock_parse_option("cid=3,uds=/tmp/x,restarted", &c, err, sizeof(err)),
+			 -1);
 	assert_int_equal(vsock_parse_option("cid=3,uds=/tmp/x,peer=4@50,peer=5@51", &c, err,
 					    sizeof(err)), 0);
 	assert_int_equal(c.npeers, 2);
@@ -310,6 +380,8 @@ int main(void)
 		cmocka_unit_test(test_both_ways),
 		cmocka_unit_test(test_down_and_up),
 		cmocka_unit_test(test_full_socket_holds),
+		cmocka_unit_test(test_state_kept_when_full),
+		cmocka_unit_test(test_restarted),
 		cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

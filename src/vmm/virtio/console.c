@@ -37,20 +37,25 @@ int console_parse_option(const char *s, struct console_port_cfg *c, char *err, s
 			memcpy(c->name, p + 5, len - 5);
 			c->name[len - 5] = 0;
 			have_name = true;
-		} else if (len > 3 && !strncmp(p, "fd=", 3)) {
+		} else if ((len > 3 && !strncmp(p, "fd=", 3)) ||
+			   (len > 5 && !strncmp(p, "link=", 5))) {
+			size_t k = p[0] == 'f' ? 3 : 5;
 			long v = 0;
-			bool ok = len - 3 <= 5;
-			for (size_t i = 3; ok && i < len; i++) {
+			bool ok = len - k <= 5 && !have_fd;
+			for (size_t i = k; ok && i < len; i++) {
 				ok = p[i] >= '0' && p[i] <= '9';
 				v = v * 10 + (p[i] - '0');
 			}
 			if (!ok || v < 3 || v > 65535) {
-				snprintf(err, errlen, "--port %s: fd= wants a descriptor number above 2",
-					 s);
+				snprintf(err, errlen, "--port %s: one fd= or link=, a descriptor number "
+					 "above 2", s);
 				return -1;
 			}
 			c->fd = (int)v;
+			c->link = k == 5;
 			have_fd = true;
+		} else if (len == 9 && !strncmp(p, "restarted", 9)) {
+			c->restarted = true;
 		} else if (len > 5 && !strncmp(p, "path=", 5)) {
 			if (len - 5 > CONSOLE_PATH_MAX) {
 				snprintf(err, errlen,
@@ -64,15 +69,20 @@ int console_parse_option(const char *s, struct console_port_cfg *c, char *err, s
 			have_path = true;
 		} else {
 			snprintf(err, errlen,
-				 "--port %s: unknown key in \"%.*s\" (name=NAME,fd=N or "
-				 "name=NAME,path=PATH)",
+				 "--port %s: unknown key in \"%.*s\" (name=NAME,fd=N, "
+				 "name=NAME,link=N[,restarted] or name=NAME,path=PATH)",
 				 s, (int)len, p);
 			return -1;
 		}
 		p = end ? end + 1 : p + len;
 	}
 	if (!have_name || have_fd == have_path) {
-		snprintf(err, errlen, "--port %s: wants name=NAME and one of fd=N or path=PATH", s);
+		snprintf(err, errlen, "--port %s: wants name=NAME and one of fd=N, link=N or "
+			 "path=PATH", s);
+		return -1;
+	}
+	if (c->restarted && !c->link) {
+		snprintf(err, errlen, "--port %s: restarted is for a link=N only", s);
 		return -1;
 	}
 	return 0;
@@ -255,13 +265,15 @@ static void port_rx(struct virtio_console *c, unsigned i)
 	}
 }
 
-/* What the epoll set watches for port i, after a pass. */
+/* What the epoll set watches for port i, after a pass: a link's socket
+ * for input whenever nothing is read ahead (its state must be seen even
+ * while the guest takes no bytes). */
 static void port_watch(struct virtio_console *c, bool multi, unsigned i)
 {
 	struct console_port *p = &c->port[i];
 	uint32_t want = 0;
 	if (!p->host_gone) {
-		if (port_guest_open(c, multi, i) && !p->rx_stalled)
+		if (p->link ? !p->have_rxm : port_guest_open(c, multi, i) && !p->rx_stalled)
 			want |= EPOLLIN;
 		if (p->tx_full)
 			want |= EPOLLOUT;
@@ -281,6 +293,162 @@ static void port_watch(struct virtio_console *c, bool multi, unsigned i)
 		return;
 	}
 	p->events = want;
+}
+
+/* ---- a console link (link=: virtio_console.h) ----------------------------- */
+
+/* Our state to the other end, in order, before any data; false while the
+ * socket is full (then EPOLLOUT) or gone. */
+static bool link_flush(struct virtio_console *c, unsigned i)
+{
+	struct console_port *p = &c->port[i];
+	while (linkmsg_pending(&p->owed) && !p->host_gone) {
+		uint8_t m = linkmsg_next(&p->owed);
+		ssize_t n = send(p->fd, &m, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			p->tx_full = true;
+			return false;
+		}
+		if (n != 1) {
+			port_hangup(c, i);
+			return false;
+		}
+		linkmsg_sent(&p->owed);
+	}
+	return !p->host_gone;
+}
+
+/* The other end came up or went down. Down: the guest hears the hang-up,
+ * and the chain being sent and those queued were for the VM that went. */
+static void link_peer(struct virtio_console *c, unsigned i, bool up)
+{
+	struct console_port *p = &c->port[i];
+	if (p->peer_up == up)
+		return;
+	p->peer_up = up;
+	console_ctl_host_open(&c->ctl, i, up);
+	if (up) {
+		if (p->said_up)
+			linkmsg_owe(&p->owed, LINKMSG_UP); /* it may have missed ours */
+		return;
+	}
+	unsigned q = console_txq(i);
+	for (unsigned budget = 0; budget < CONSOLE_QUEUE_SIZE; budget++) {
+		if (!p->have_txc) {
+			if (virtio_pci_pop(&c->vp, q, &p->txc) <= 0)
+				return;
+			p->txoff = 0;
+		}
+		p->st.tx_dropped += p->txc.rlen - p->txoff;
+		virtio_pci_put(&c->vp, q, p->txc.head, 0);
+		p->have_txc = false;
+	}
+}
+
+/* Guest to the other end: DATA messages from the chains, while it is up. */
+static void link_tx(struct virtio_console *c, unsigned i)
+{
+	struct console_port *p = &c->port[i];
+	unsigned q = console_txq(i);
+	if (!p->peer_up || !link_flush(c, i))
+		return; /* the chains wait: for its UP, or for room */
+	uint8_t m[1 + CONSOLE_LINK_DATA_MAX];
+	m[0] = CONSOLE_LINK_DATA;
+	for (unsigned budget = 0; budget < CONSOLE_QUEUE_SIZE; budget++) {
+		if (!p->have_txc) {
+			if (virtio_pci_pop(&c->vp, q, &p->txc) <= 0)
+				return;
+			p->have_txc = true;
+			p->txoff = 0;
+		}
+		while (p->txoff < p->txc.rlen && !p->host_gone) {
+			uint64_t left = p->txc.rlen - p->txoff;
+			size_t take = left < CONSOLE_LINK_DATA_MAX ? (size_t)left : CONSOLE_LINK_DATA_MAX;
+			if (virtq_chain_read(&p->txc, p->txoff, m + 1, take) != take)
+				abort(); /* within the readable part: our bug */
+			ssize_t n = send(p->fd, m, 1 + take, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				p->tx_full = true;
+				p->st.tx_blocked++;
+				return;
+			}
+			if (n != (ssize_t)(1 + take)) {
+				port_hangup(c, i);
+				break;
+			}
+			p->txoff += take;
+			p->st.tx_bytes += take;
+		}
+		if (p->host_gone)
+			p->st.tx_dropped += p->txc.rlen - p->txoff;
+		virtio_pci_put(&c->vp, q, p->txc.head, 0);
+		p->have_txc = false;
+	}
+	c->again = true;
+}
+
+/* The other end to the guest: messages read one ahead; state at once,
+ * data into receive chains while a guest program has the port open. */
+static void link_rx(struct virtio_console *c, bool multi, unsigned i)
+{
+	struct console_port *p = &c->port[i];
+	unsigned q = console_rxq(i);
+	for (unsigned budget = 0; budget < CONSOLE_QUEUE_SIZE; budget++) {
+		if (!p->have_rxm) {
+			ssize_t n = recv(p->fd, p->rxm, 2 + CONSOLE_LINK_DATA_MAX, MSG_DONTWAIT);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return;
+			if (n <= 0) { /* end of file (no holder left) or an error */
+				port_hangup(c, i);
+				return;
+			}
+			if (n == LINKMSG_LEN) {
+				if (p->rxm[0] == LINKMSG_DOWN || p->rxm[0] == LINKMSG_UP)
+					link_peer(c, i, p->rxm[0] == LINKMSG_UP);
+				continue;
+			}
+			if (p->rxm[0] != CONSOLE_LINK_DATA || n > 1 + (ssize_t)CONSOLE_LINK_DATA_MAX) {
+				p->st.rx_bad++;
+				continue;
+			}
+			if (!p->peer_up) {
+				p->st.rx_stale += (uint64_t)n - 1;
+				continue;
+			}
+			p->have_rxm = true;
+			p->rxm_len = (uint32_t)n;
+			p->rxm_off = 1;
+		}
+		if (!port_guest_open(c, multi, i) || p->rx_stalled)
+			return; /* it waits here, and the socket behind it */
+		if (!p->have_rxc) {
+			int r = virtio_pci_pop(&c->vp, q, &p->rxc);
+			if (r <= 0) {
+				if (r == 0) {
+					p->rx_stalled = true;
+					p->st.rx_stalls++;
+				}
+				return;
+			}
+			p->have_rxc = true;
+		}
+		size_t len = p->rxm_len - p->rxm_off;
+		if (len > p->rxc.wlen)
+			len = (size_t)p->rxc.wlen;
+		virtq_chain_write(&p->rxc, 0, p->rxm + p->rxm_off, len);
+		virtio_pci_put(&c->vp, q, p->rxc.head, (uint32_t)len);
+		p->have_rxc = false;
+		p->st.rx_bytes += len;
+		p->rxm_off += (uint32_t)len;
+		p->have_rxm = p->rxm_off < p->rxm_len;
+	}
+	c->again = true;
 }
 
 /* ---- the control queues (5.3.6.2) ----------------------------------------- */
@@ -356,6 +524,18 @@ void virtio_console_run(void *dev, uint32_t kicked, bool ready)
 		struct console_port *p = &c->port[i];
 		if (kicked & (1u << console_rxq(i)))
 			p->rx_stalled = false;
+		if (p->link && !p->host_gone) {
+			bool active = port_active(c, multi, i);
+			if (active && !p->said_up) {
+				p->said_up = true;
+				linkmsg_owe(&p->owed, LINKMSG_UP);
+			}
+			if (!p->tx_full && link_flush(c, i) && active)
+				link_tx(c, i);
+			if (in[i] || p->have_rxm)
+				link_rx(c, multi, i);
+			continue;
+		}
 		if (!port_active(c, multi, i))
 			continue;
 		if (!p->tx_full)
@@ -385,8 +565,24 @@ void virtio_console_reset(void *dev)
 	c->have_ctlc = c->ctl_stalled = c->again = false;
 	for (unsigned i = 0; i < c->nports; i++) {
 		struct console_port *p = &c->port[i];
-		p->have_txc = p->have_rxc = p->tx_full = p->rx_stalled = false;
-		port_watch(c, true, i); /* no port is ready: out of the set */
+		p->have_txc = p->have_rxc = p->rx_stalled = false;
+		if (p->link) {
+			/* The guest's port is gone: the other end hears DOWN
+			 * (when there is room), and what it sent before it heard
+			 * is not for the driver that comes next. */
+			if (p->said_up)
+				linkmsg_owe(&p->owed, LINKMSG_DOWN);
+			p->said_up = p->have_rxm = false;
+			if (p->peer_up) {
+				p->peer_up = false;
+				console_ctl_host_open(&c->ctl, i, false);
+			}
+			if (!p->tx_full)
+				(void)link_flush(c, i);
+		} else {
+			p->tx_full = false;
+		}
+		port_watch(c, true, i); /* a link's still read; others out of the set */
 	}
 }
 
@@ -403,10 +599,11 @@ static int port_open(const struct console_port_cfg *pc, char *err, size_t errlen
 				 pc->name, pc->fd);
 			return -1;
 		}
-		if (getsockopt(pc->fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
-		    type != SOCK_STREAM) {
-			snprintf(err, errlen, "--port name=%s,fd=%d: not a stream socket", pc->name,
-				 pc->fd);
+		int want = pc->link ? SOCK_SEQPACKET : SOCK_STREAM;
+		if (getsockopt(pc->fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != want) {
+			snprintf(err, errlen, "--port name=%s,%s=%d: not a %s socket", pc->name,
+				 pc->link ? "link" : "fd", pc->fd,
+				 pc->link ? "SOCK_SEQPACKET" : "stream");
 			return -1;
 		}
 		(void)fcntl(pc->fd, F_SETFD, FD_CLOEXEC);
@@ -430,9 +627,12 @@ static int port_open(const struct console_port_cfg *pc, char *err, size_t errlen
 
 static void console_close(struct virtio_console *c)
 {
-	for (unsigned i = 0; i < c->nports; i++)
+	for (unsigned i = 0; i < c->nports; i++) {
 		if (c->port[i].fd >= 0)
 			close(c->port[i].fd);
+		free(c->port[i].rxm);
+		c->port[i].rxm = NULL;
+	}
 	if (c->epfd >= 0)
 		close(c->epfd);
 	c->nports = 0;
@@ -457,6 +657,12 @@ int virtio_console_init(struct virtio_console *c, const struct console_port_cfg 
 		c->port[i].fd = fd;
 		c->nports = i + 1;
 		names[i] = ports[i].name;
+		if (ports[i].link && !(c->port[i].rxm = malloc(2 + CONSOLE_LINK_DATA_MAX))) {
+			snprintf(err, errlen, "--port name=%s: out of memory", ports[i].name);
+			console_close(c);
+			return -1;
+		}
+		c->port[i].link = ports[i].link;
 	}
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epfd < 0) {
@@ -465,6 +671,16 @@ int virtio_console_init(struct virtio_console *c, const struct console_port_cfg 
 		return -1;
 	}
 	console_ctl_init(&c->ctl, names, nports);
+	for (unsigned i = 0; i < nports; i++) {
+		if (!c->port[i].link)
+			continue;
+		/* Closed for the guest until the other end says UP; a link's
+		 * socket is read from the start (its state). */
+		console_ctl_host_open(&c->ctl, i, false);
+		if (ports[i].restarted)
+			linkmsg_owe(&c->port[i].owed, LINKMSG_DOWN);
+		port_watch(c, true, i);
+	}
 	uint32_t pulled = 0;
 	for (unsigned q = 0; q < 2 + 2 * nports; q++)
 		pulled |= q == CONSOLE_CTRL_TXQ ? 0 : 1u << q;

@@ -101,9 +101,11 @@ int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen)
 				return -1;
 			}
 			c->mac_given = true;
+		} else if (len == 9 && !strncmp(p, "restarted", 9)) {
+			c->restarted = true;
 		} else {
 			snprintf(err, errlen, "--net %s: unknown key in \"%.*s\" "
-				 "(tap=NAME|link=FD[,mac=MAC])",
+				 "(tap=NAME|link=FD[,mac=MAC][,restarted])",
 				 s, (int)len, p);
 			return -1;
 		}
@@ -111,6 +113,10 @@ int net_parse_option(const char *s, struct net_cfg *c, char *err, size_t errlen)
 	}
 	if (have_tap == have_link) {
 		snprintf(err, errlen, "--net %s: give one of tap=NAME and link=FD", s);
+		return -1;
+	}
+	if (c->restarted && !have_link) {
+		snprintf(err, errlen, "--net %s: restarted is for a link=FD only", s);
 		return -1;
 	}
 	if (!c->mac_given) {
@@ -150,6 +156,27 @@ static void net_apply_offloads(struct virtio_net *n)
 	n->offloads_set = true;
 }
 
+/* ---- the link's state (linkmsg.h) ----------------------------------------- */
+
+/* Sends what we owe the peer about our state, in order; false while the
+ * socket is full (a peer that does not read): it is kept, and tried again
+ * before the next frame and every NET_LINK_RETRY_MS while the device is
+ * live (the worker polls only for input). */
+static bool net_link_flush(struct virtio_net *n)
+{
+	while (linkmsg_pending(&n->owed)) {
+		uint8_t m = linkmsg_next(&n->owed);
+		struct iovec iov = {&m, 1};
+		ssize_t w = writev(n->tap.fd, &iov, 1);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w != 1)
+			return false;
+		linkmsg_sent(&n->owed);
+	}
+	return true;
+}
+
 /* ---- transmit (5.1.6.2) --------------------------------------------------- */
 
 int virtio_net_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_t *written)
@@ -181,6 +208,11 @@ int virtio_net_serve(void *dev, unsigned q, const struct virtq_chain *c, uint32_
 		}
 		if (__atomic_load_n(&n->peer_down, __ATOMIC_RELAXED)) {
 			n->st.tx_link_down++;
+			return 0;
+		}
+		/* Our state first (linkmsg.h): no frame overtakes it. */
+		if (!net_link_flush(n)) {
+			n->st.tx_tap_error++;
 			return 0;
 		}
 	}
@@ -233,13 +265,6 @@ static void net_link_msg(struct virtio_net *n, uint8_t m)
 		virtio_pci_config_changed(&n->vp);
 }
 
-/* Tells the peer our state; a full socket (a peer that does not read)
- * is tried again on the next wake-up. */
-static bool net_link_say(struct virtio_net *n, uint8_t m)
-{
-	struct iovec iov = {&m, 1};
-	return writev(n->tap.fd, &iov, 1) == 1;
-}
 
 /* Reads frames into receive chains until the TAP is empty, the guest has
  * no buffer, or the budget is spent (then the TAP's fd is still readable
@@ -332,8 +357,12 @@ void virtio_net_run(void *dev, uint32_t kicked, bool ready)
 	struct virtio_net *n = dev;
 	net_apply_offloads(n);
 	/* The driver is live (run is called only then): the peer may send. */
-	if (n->link && !n->said_up)
-		n->said_up = net_link_say(n, LINKMSG_UP);
+	if (n->link && !n->said_up) {
+		linkmsg_owe(&n->owed, LINKMSG_UP);
+		n->said_up = true;
+	}
+	if (n->link)
+		(void)net_link_flush(n);
 	if (kicked & (1u << NET_RXQ))
 		n->rx_stalled = false;
 	if (ready || !n->rx_stalled)
@@ -344,7 +373,7 @@ void virtio_net_run(void *dev, uint32_t kicked, bool ready)
 int virtio_net_wait(void *dev, int *timeout_ms)
 {
 	struct virtio_net *n = dev;
-	*timeout_ms = -1;
+	*timeout_ms = n->link && linkmsg_pending(&n->owed) ? NET_LINK_RETRY_MS : -1;
 	return n->rx_stalled ? -1 : n->tap.fd;
 }
 
@@ -358,7 +387,10 @@ void virtio_net_reset(void *dev)
 	n->offloads_set = false;
 	n->features = 0;
 	if (n->link && n->said_up) {
-		(void)net_link_say(n, LINKMSG_DOWN); /* lost if full: the peer's frames just drop */
+		/* Kept if the socket is full: it goes first when the driver
+		 * is live again. */
+		linkmsg_owe(&n->owed, LINKMSG_DOWN);
+		(void)net_link_flush(n);
 		n->said_up = false;
 	}
 	if (!n->link)
@@ -410,6 +442,11 @@ int virtio_net_init(struct virtio_net *n, const struct net_cfg *c, const struct 
 		return -1;
 	}
 	memcpy(n->mac, c->mac, 6);
+	/* A VM restarted on the link: its peer may not have heard the DOWN
+	 * for the one before (the supervisor's, linkmsg.h), so ours goes
+	 * first, ahead of the first UP. */
+	if (n->link && c->restarted)
+		linkmsg_owe(&n->owed, LINKMSG_DOWN);
 	struct virtio_device d = {
 		.name = "virtio-net",
 		.id = VIRTIO_ID_NET,

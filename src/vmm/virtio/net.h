@@ -35,6 +35,9 @@
  *   - says its state to the peer with linkmsg.h's one-byte messages:
  *     LINKMSG_UP when the driver sets DRIVER_OK, LINKMSG_DOWN when the
  *     driver resets it (the supervisor sends DOWN for a VM that ended);
+ *     one that finds the socket full is kept and goes before any later
+ *     frame, tried again every NET_LINK_RETRY_MS while the device is
+ *     live (a DOWN owed at a reset goes when the driver is back);
  *   - shows the peer's state as the link status (5.1.4, STATUS's
  *     LINK_UP), with a configuration change notification on each change,
  *     so that the guest sees its carrier go and come back when the peer
@@ -55,11 +58,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "linkmsg.h"
 #include "net_hdr.h"
 #include "tap.h"
 #include "virtio_pci.h"
 
 #define NET_QUEUE_SIZE 256
+#define NET_LINK_RETRY_MS 10 /* a link state message that found the socket full */
 #define NET_RXQ 0
 #define NET_TXQ 1
 #define NET_CONFIG_LEN 12 /* mac, status, max_virtqueue_pairs, mtu (5.1.4) */
@@ -70,9 +75,10 @@ struct net_cfg {
 	int link_fd;            /* the link's socket, -1 on a TAP */
 	uint8_t mac[6];
 	bool mac_given;
+	bool restarted;         /* link: say DOWN before the first UP (vmm system, on a restart) */
 };
 
-/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]" or "link=FD[,mac=...]".
+/* Parses "tap=NAME[,mac=XX:XX:XX:XX:XX:XX]" or "link=FD[,mac=...][,restarted]".
  * Without mac= the address is derived from NAME (or "link:FD"; locally
  * administered, unicast). Returns 0 or -1 with
  * a message naming --net. */
@@ -104,7 +110,8 @@ struct virtio_net {
 	struct virtq_chain rxc; /* a receive chain taken and not yet used */
 	bool have_rxc;
 	bool rx_stalled;        /* no receive buffer: wait for the rx kick */
-	bool said_up;           /* link: LINKMSG_UP sent since the last reset */
+	bool said_up;           /* link: LINKMSG_UP said since the last reset */
+	struct linkmsg_owed owed; /* link: state messages not yet sent (socket full) */
 	bool peer_down;         /* link: the peer said DOWN (read by config_read:
 				   atomic) */
 	struct net_stats st;

@@ -1,10 +1,11 @@
 /*
  * virtio_console (console.c): virtio console device (virtio 1.2 section
  * 5.3, device ID 3) with named ports (VIRTIO_CONSOLE_F_MULTIPORT), each
- * joined to a host stream socket: `vmm run --port name=NAME,fd=N` (a
- * descriptor inherited from `vmm system`, one end of a socketpair to
- * another VM's monitor) or
- * `--port name=NAME,path=PATH` (a Unix socket connected to at start-up).
+ * joined to a host socket: `vmm run --port name=NAME,fd=N` (an inherited
+ * stream socket), `--port name=NAME,path=PATH` (a Unix socket connected
+ * to at start-up), or `--port name=NAME,link=N[,restarted]` (a console
+ * link: an inherited SOCK_SEQPACKET socket to another VM's monitor that
+ * `vmm system` made, framed as below).
  * A Linux guest sees port NAME as /dev/vportNpM, and udev links it as
  * /dev/virtio-ports/NAME.
  *
@@ -38,6 +39,27 @@
  *     sends to the port is consumed and dropped (counted).
  * Without MULTIPORT negotiated the device is one plain port: port 0 on
  * queues 0 and 1, always open.
+ *
+ * A console link (link=) carries messages, so that the state of the other
+ * end can travel with the bytes (docs/system.md, "Links"): a one-byte
+ * LINKMSG_DOWN or LINKMSG_UP (linkmsg.h), or LINKMSG_DATA followed by 1
+ * to CONSOLE_LINK_DATA_MAX bytes. Per port:
+ *   - when the driver makes the port ready (PORT_READY 1, or the plain
+ *     port at DRIVER_OK) the device says UP; a reset says DOWN; the
+ *     supervisor says DOWN for a VM that ended (`restarted`: the new
+ *     monitor says DOWN first, before its UP, in case that one did not go);
+ *   - the other end is open for the guest (PORT_OPEN 1) only between its
+ *     UP and its DOWN: at DOWN the guest hears PORT_OPEN 0 (a hang-up),
+ *     the chain being sent and every chain the guest had queued are
+ *     dropped (they were for the VM that went), and later chains wait;
+ *   - an UP while the other end was down is answered with an UP (so a
+ *     monitor that started later hears of this one);
+ *   - DATA is delivered only while the other end is up: what arrives
+ *     before its UP was written before it heard of this guest (for the
+ *     VM before it) and is dropped (rx_stale);
+ *   - one message is read ahead (it waits there while the guest has no
+ *     buffer or the port closed), so the state is seen in order with the
+ *     bytes: a hang-up after the bytes before it.
  */
 #ifndef VIRTIO_CONSOLE_H
 #define VIRTIO_CONSOLE_H
@@ -48,6 +70,7 @@
 #include <sys/un.h>
 
 #include "console_ctl.h"
+#include "linkmsg.h"
 #include "virtio_pci.h"
 
 #define CONSOLE_QUEUE_SIZE 128
@@ -58,6 +81,8 @@
 #define CONSOLE_CONFIG_LEN 12 /* cols, rows, max_nr_ports, emerg_wr (5.3.4) */
 #define CONSOLE_MAX_PORTS ((VIRTIO_MAX_QUEUES - 2u) / 2u)
 #define CONSOLE_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define CONSOLE_LINK_DATA 0x02          /* a console link's data message (linkmsg.h's are 1 byte) */
+#define CONSOLE_LINK_DATA_MAX 4095u     /* bytes after it in one message */
 _Static_assert(CONSOLE_MAX_PORTS == CONSOLE_CTL_PORTS, "console_ctl.h holds every port");
 
 /* 5.3.2: port p's receiveq (device to driver) and transmitq. */
@@ -73,13 +98,16 @@ static inline unsigned console_txq(unsigned p)
 /* One --port. */
 struct console_port_cfg {
 	char name[CONSOLE_NAME_MAX + 1];
-	int fd; /* fd=N, or -1 */
+	int fd; /* fd=N or link=N, or -1 */
+	bool link;      /* link=N: a console link's SOCK_SEQPACKET socket */
+	bool restarted; /* link: say DOWN before the first UP (vmm system, on a restart) */
 	char path[CONSOLE_PATH_MAX + 1];
 };
 
-/* Parses "name=NAME,fd=N" or "name=NAME,path=PATH" (either order). The
- * descriptor is checked, and the path connected, by console_init. Returns
- * 0 or -1 with a message naming --port. */
+/* Parses "name=NAME,fd=N", "name=NAME,link=N[,restarted]" or
+ * "name=NAME,path=PATH" (any order). The descriptor is checked, and the
+ * path connected, by console_init. Returns 0 or -1 with a message naming
+ * --port. */
 int console_parse_option(const char *s, struct console_port_cfg *c, char *err, size_t errlen);
 /* Checks a VM's ports together: at most CONSOLE_MAX_PORTS, names and
  * descriptors distinct. 0 or -1 with a message. */
@@ -91,6 +119,8 @@ struct console_port_stats {
 	uint64_t tx_dropped;         /* bytes sent by the guest after the hang-up */
 	uint64_t tx_blocked;         /* times the socket was full (backpressure) */
 	uint64_t rx_stalls;          /* times the guest had no receive buffer */
+	uint64_t rx_stale;           /* link: bytes from before the other end's UP, dropped */
+	uint64_t rx_bad;             /* link: messages that are neither state nor data */
 };
 
 struct console_port {
@@ -105,6 +135,14 @@ struct console_port {
 	bool have_rxc;
 	bool rx_stalled;        /* no receive buffer: wait for the rx notification */
 	uint32_t events;        /* what the epoll set watches (0: not in it) */
+	/* A console link's (link=). */
+	bool link;
+	bool peer_up;             /* the other end said UP, and not DOWN since */
+	bool said_up;             /* we said UP since the port became ready */
+	struct linkmsg_owed owed; /* our state, not yet sent (the socket was full) */
+	uint8_t *rxm;             /* the message read ahead */
+	uint32_t rxm_len, rxm_off;
+	bool have_rxm;
 	struct console_port_stats st;
 };
 

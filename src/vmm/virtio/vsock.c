@@ -97,9 +97,12 @@ int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t err
 		} else if (len > 5 && !strncmp(p, "peer=", 5)) {
 			if (vsock_parse_peer(s, p + 5, len - 5, c, err, errlen))
 				return -1;
+		} else if (len == 9 && !strncmp(p, "restarted", 9)) {
+			c->restarted = true;
 		} else {
 			snprintf(err, errlen,
-				 "--vsock %s: unknown key in \"%.*s\" (cid=N,uds=PATH[,peer=CID@FD]...)",
+				 "--vsock %s: unknown key in \"%.*s\" "
+				 "(cid=N,uds=PATH[,peer=CID@FD]...[,restarted])",
 				 s, (int)len, p);
 			return -1;
 		}
@@ -107,6 +110,10 @@ int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t err
 	}
 	if (!have_cid || !have_uds) {
 		snprintf(err, errlen, "--vsock %s: cid=N and uds=PATH are both required", s);
+		return -1;
+	}
+	if (c->restarted && !c->npeers) {
+		snprintf(err, errlen, "--vsock %s: restarted is for a vsock link (peer=) only", s);
 		return -1;
 	}
 	for (unsigned i = 0; i < c->npeers; i++) {
@@ -135,10 +142,15 @@ static void vsock_config_read(void *dev, unsigned off, uint8_t *buf, unsigned le
 }
 
 /* tx (5.10.6): one packet per chain, header then payload, device-readable;
- * to a peer's socket or the host side. FULL: hold the chain. */
-static enum vsock_peer_tx vsock_tx_chain(struct virtio_vsock *v, const struct virtq_chain *c)
+ * to a peer's socket or the host side. FULL: hold the chain, which is for
+ * peer *peer (set whenever the packet is for a peer; the header is read
+ * once, as the guest may change it); a peer in `blocked` has a chain held
+ * already, and this one waits behind it. */
+static enum vsock_peer_tx vsock_tx_chain(struct virtio_vsock *v, const struct virtq_chain *c,
+					 uint32_t blocked, int *peer)
 {
 	struct vsock_hdr h;
+	*peer = -1;
 	if (c->rlen < sizeof(h) || virtq_chain_read(c, 0, &h, sizeof(h)) != sizeof(h)) {
 		v->st.tx_short++;
 		return VSOCK_PEER_REFUSED;
@@ -153,9 +165,11 @@ static enum vsock_peer_tx vsock_tx_chain(struct virtio_vsock *v, const struct vi
 	int k = take ? virtq_chain_iov(c, false, sizeof(h), take, iov, VIRTQ_MAX_SIZE) : 0;
 	if (k < 0)
 		abort(); /* take is within the readable part: our bug */
-	int peer = vsock_peers_find(v->ps, h.dst_cid);
-	if (peer >= 0)
-		return vsock_peers_tx(v->ps, (unsigned)peer, &h, iov, (unsigned)k, (size_t)avail);
+	*peer = vsock_peers_find(v->ps, h.dst_cid);
+	if (*peer >= 0 && (blocked & (1u << *peer)))
+		return VSOCK_PEER_FULL;
+	if (*peer >= 0)
+		return vsock_peers_tx(v->ps, (unsigned)*peer, &h, iov, (unsigned)k, (size_t)avail);
 	vsock_conn_tx(v->t, &h, iov, (unsigned)k, (size_t)avail);
 	return VSOCK_PEER_SENT;
 }
@@ -164,28 +178,78 @@ int virtio_vsock_serve(void *dev, unsigned q, const struct virtq_chain *c, uint3
 {
 	struct virtio_vsock *v = dev;
 	*written = 0;
-	if (q == VSOCK_TXQ) /* rx and event are pulled, never served */
-		(void)vsock_tx_chain(v, c);
+	int peer;
+	if (q == VSOCK_TXQ) /* rx and event are pulled, never served (no peers here) */
+		(void)vsock_tx_chain(v, c, 0, &peer);
 	return 0;
 }
 
-/* With peers: the transmit queue, pulled, until empty or a peer's socket
- * is full (then the chain waits for EPOLLOUT), within a budget. */
+/*
+ * With peers: the transmit queue is pulled. A chain for a peer whose
+ * socket is full is held (v->held, in the order taken) and the queue
+ * goes on: the used ring need not be in order (no VIRTIO_F_IN_ORDER,
+ * 2.7.9), so the guest's packets to the host and to other peers are not
+ * stuck behind it. A peer's held chains go in their order once it is
+ * writable (EPOLLOUT), and a chain for a peer that has some held waits
+ * behind them. Only when VSOCK_TX_HELD chains are held does the queue
+ * wait for one of those peers (a guest that sends a peer that much past
+ * its full socket, whatever the peer's credit said).
+ */
+static bool vsock_tx_hold(struct virtio_vsock *v, unsigned peer)
+{
+	if (!v->held && !(v->held = calloc(VSOCK_TX_HELD, sizeof(*v->held))))
+		return false;
+	v->held[v->nheld].peer = peer;
+	v->held[v->nheld++].c = v->txc;
+	v->st.tx_held++;
+	return true;
+}
+
 static void vsock_tx(struct virtio_vsock *v)
 {
 	v->tx_more = false;
+	/* The held ones first, each peer's in order. */
+	uint32_t blocked = 0; /* peers with a chain still held: the rest wait */
+	unsigned keep = 0;
+	for (unsigned k = 0; k < v->nheld; k++) {
+		struct vsock_held *hc = &v->held[k];
+		int peer = (int)hc->peer;
+		if (!(blocked & (1u << hc->peer)) && vsock_peers_writable(v->ps, hc->peer) &&
+		    vsock_tx_chain(v, &hc->c, blocked, &peer) != VSOCK_PEER_FULL) {
+			virtio_pci_put(&v->vp, VSOCK_TXQ, hc->c.head, 0);
+			continue;
+		}
+		if (peer >= 0)
+			hc->peer = (unsigned)peer; /* the guest may have changed its header */
+		blocked |= 1u << hc->peer;
+		if (keep != k)
+			v->held[keep] = *hc;
+		keep++;
+	}
+	v->nheld = keep;
 	for (unsigned budget = 0; budget < 2 * VSOCK_QUEUE_SIZE; budget++) {
-		if (!vsock_peers_tx_ready(v->ps))
-			return;
 		if (!v->have_txc) {
+			if (v->nheld == VSOCK_TX_HELD)
+				return; /* EPOLLOUT of one of their peers brings us back */
 			if (virtio_pci_pop(&v->vp, VSOCK_TXQ, &v->txc) <= 0)
 				return;
 			v->have_txc = true;
 		}
-		if (vsock_tx_chain(v, &v->txc) == VSOCK_PEER_FULL) {
-			/* Out of memory rather than a full socket: try again. */
-			v->tx_more = vsock_peers_tx_ready(v->ps);
-			return;
+		int peer;
+		if (vsock_tx_chain(v, &v->txc, blocked, &peer) == VSOCK_PEER_FULL) {
+			if (peer < 0)
+				abort(); /* only a peer's packet waits */
+			if (!vsock_tx_hold(v, (unsigned)peer)) {
+				v->tx_more = true; /* out of memory: the chain waits */
+				return;
+			}
+			/* Not behind another, writable, yet FULL: out of memory
+			 * for the message; try again soon. */
+			if (!(blocked & (1u << peer)) && vsock_peers_writable(v->ps, (unsigned)peer))
+				v->tx_more = true;
+			blocked |= 1u << peer;
+			v->have_txc = false;
+			continue;
 		}
 		virtio_pci_put(&v->vp, VSOCK_TXQ, v->txc.head, 0);
 		v->have_txc = false;
@@ -283,6 +347,7 @@ void virtio_vsock_reset(void *dev)
 	v->have_rxc = false;
 	v->rx_stalled = false;
 	v->have_txc = false;
+	v->nheld = 0; /* the queue is gone, and the held chains with it */
 	v->tx_more = false;
 	/* The peers forget the connections with this guest (linkmsg.h). */
 	if (v->ps && v->said_live)
@@ -311,6 +376,8 @@ int virtio_vsock_init(struct virtio_vsock *v, const struct vsock_cfg *c,
 		unlink(c->uds);
 		return -1;
 	}
+	if (v->ps && c->restarted)
+		vsock_peers_restarted(v->ps);
 	struct virtio_device d = {
 		.name = "virtio-vsock",
 		.id = VIRTIO_ID_VSOCK,
@@ -345,4 +412,6 @@ void virtio_vsock_free(struct virtio_vsock *v)
 	v->ps = NULL;
 	vsock_conn_free(v->t);
 	v->t = NULL;
+	free(v->held);
+	v->held = NULL;
 }

@@ -21,10 +21,11 @@
  *
  * On a vsock link (peer=CID@FD, vsock_peer.h) packets for a peer's CID go
  * to that peer's socket and the transmit queue is pulled as well, so that
- * a chain for a peer whose socket is full waits (and the ones behind it:
- * a peer that does not read stalls this guest's vsock transmit, never
- * another VM); the receive buffers are shared between the host
- * connections and the peers, turn about.
+ * a chain for a peer whose socket is full is held, out of order, while
+ * the packets behind it for the host and other peers go on (vsock.c,
+ * vsock_tx): a peer that does not read slows this guest's connections to
+ * it, never its others nor another VM; the receive buffers are shared
+ * between the host connections and the peers, turn about.
  */
 #ifndef VSOCK_H
 #define VSOCK_H
@@ -42,6 +43,7 @@
 #define VSOCK_TXQ 1
 #define VSOCK_EVQ 2
 #define VSOCK_CONFIG_LEN 8 /* le64 guest_cid (5.10.4) */
+#define VSOCK_TX_HELD 32   /* tx chains held for full peers before the queue waits */
 
 /* One --vsock. */
 struct vsock_cfg {
@@ -49,17 +51,25 @@ struct vsock_cfg {
 	char uds[VSOCK_UDS_MAX + 1];
 	struct vsock_peer_cfg peers[VSOCK_PEERS_MAX]; /* a vsock link's other VMs */
 	unsigned npeers;
+	bool restarted; /* say DOWN to the peers before the first UP (vmm system, on a restart) */
 };
 
-/* Parses "cid=N,uds=PATH[,peer=CID@FD]..." (cid and uds required, in any
- * order; each peer a different CID, not N, and its own descriptor, 3 or
- * more: vsock_peer.h). Returns 0 or -1 with a message naming --vsock. */
+/* Parses "cid=N,uds=PATH[,peer=CID@FD]...[,restarted]" (cid and uds
+ * required, in any order; each peer a different CID, not N, and its own
+ * descriptor, 3 or more: vsock_peer.h; restarted only with peers). Returns 0 or -1 with a message naming --vsock. */
 int vsock_parse_option(const char *s, struct vsock_cfg *c, char *err, size_t errlen);
 
 struct vsock_dev_stats {
 	uint64_t tx_short;  /* tx chain shorter than a header */
 	uint64_t rx_small;  /* rx chain shorter than a header: returned empty */
 	uint64_t rx_stalls; /* times the guest had no rx buffer */
+	uint64_t tx_held;   /* tx chains held for a peer whose socket was full */
+};
+
+/* A tx chain held for peer `peer` (its socket full). */
+struct vsock_held {
+	struct virtq_chain c;
+	unsigned peer;
 };
 
 struct virtio_vsock {
@@ -75,6 +85,8 @@ struct virtio_vsock {
 	struct vsock_peers *ps;
 	struct virtq_chain txc;
 	bool have_txc, tx_more;
+	struct vsock_held *held; /* VSOCK_TX_HELD of them, allocated when first needed */
+	unsigned nheld;
 	bool said_live; /* LINKMSG_UP sent to the peers since the last reset */
 	bool rx_turn;   /* peers' turn first on the next rx buffer */
 	struct vsock_dev_stats st;

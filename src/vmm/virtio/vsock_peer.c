@@ -46,6 +46,7 @@ struct vpeer {
 	bool readable; /* input seen and not yet read to EAGAIN */
 	bool full;     /* a send found the socket full: waiting for EPOLLOUT */
 	bool gone;     /* hang-up (the supervisor ended): no longer watched */
+	struct linkmsg_owed owed; /* our state, not yet sent: the socket was full */
 	uint32_t events;
 	/* The message being delivered: in[0..44) its header, then payload. */
 	uint8_t *in;
@@ -129,6 +130,28 @@ static void vp_down(struct vsock_peers *ps, struct vpeer *p)
 		}
 }
 
+/* ---- our state to the peer (linkmsg.h) ----------------------------------- */
+
+/* Sends what peer i is owed about our state, in order; false while its
+ * socket is full (then EPOLLOUT is watched and vp_event sends it). */
+static bool vp_flush(struct vsock_peers *ps, unsigned i)
+{
+	struct vpeer *p = &ps->p[i];
+	while (linkmsg_pending(&p->owed) && !p->gone) {
+		uint8_t m = linkmsg_next(&p->owed);
+		ssize_t w = send(p->fd, &m, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			p->full = true;
+			vp_watch(ps, i);
+			return false;
+		}
+		linkmsg_sent(&p->owed); /* sent, or a broken socket: nobody to tell */
+	}
+	return true;
+}
+
 /* ---- guest to peer -------------------------------------------------------- */
 
 enum vsock_peer_tx vsock_peers_tx(struct vsock_peers *ps, unsigned i, const struct vsock_hdr *h,
@@ -149,6 +172,10 @@ enum vsock_peer_tx vsock_peers_tx(struct vsock_peers *ps, unsigned i, const stru
 		vp_track(p, VSOCK_OP_RST, h->src_port, h->dst_port);
 		return VSOCK_PEER_REFUSED;
 	}
+	/* Our state goes first: a REQUEST after a reset must not overtake
+	 * the DOWN that resets the peer's side. */
+	if (p->full || !vp_flush(ps, i))
+		return VSOCK_PEER_FULL;
 	if (!ps->out && !(ps->out = malloc(VSOCK_PEER_MSG_MAX)))
 		return VSOCK_PEER_FULL; /* tried again on the next wake-up */
 	/* Header and payload in one message: send(2) takes one buffer, and
@@ -180,12 +207,9 @@ enum vsock_peer_tx vsock_peers_tx(struct vsock_peers *ps, unsigned i, const stru
 	return VSOCK_PEER_SENT;
 }
 
-bool vsock_peers_tx_ready(const struct vsock_peers *ps)
+bool vsock_peers_writable(const struct vsock_peers *ps, unsigned i)
 {
-	for (unsigned i = 0; i < ps->n; i++)
-		if (ps->p[i].full)
-			return false;
-	return true;
+	return !ps->p[i].full;
 }
 
 /* ---- peer to guest -------------------------------------------------------- */
@@ -320,8 +344,10 @@ static void vp_event(void *ctx, uint32_t tag, uint32_t events)
 	struct vpeer *p = &ps->p[tag];
 	if (events & EPOLLIN)
 		p->readable = true;
-	if (events & EPOLLOUT)
+	if (events & EPOLLOUT) {
 		p->full = false;
+		(void)vp_flush(ps, tag); /* what we owe it goes before any packet */
+	}
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		/* The other end closed: only the supervisor's going does
 		 * that (it keeps every VM's end), and this VM goes with it.
@@ -336,11 +362,20 @@ static void vp_event(void *ctx, uint32_t tag, uint32_t events)
 	vp_watch(ps, tag);
 }
 
+/* Our state to every peer: kept for a peer whose socket is full. */
 static void vp_say(struct vsock_peers *ps, uint8_t m)
 {
+	for (unsigned i = 0; i < ps->n; i++) {
+		linkmsg_owe(&ps->p[i].owed, m);
+		if (!ps->p[i].full)
+			(void)vp_flush(ps, i);
+	}
+}
+
+void vsock_peers_restarted(struct vsock_peers *ps)
+{
 	for (unsigned i = 0; i < ps->n; i++)
-		if (!ps->p[i].gone)
-			(void)send(ps->p[i].fd, &m, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		linkmsg_owe(&ps->p[i].owed, LINKMSG_DOWN); /* goes with the first UP */
 }
 
 void vsock_peers_live(struct vsock_peers *ps)

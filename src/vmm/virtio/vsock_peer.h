@@ -24,7 +24,9 @@
  *     several (a stream's bytes may be, 5.10.6.3);
  *   - the link's state (linkmsg.h): LINKMSG_UP to every peer when the
  *     driver sets DRIVER_OK, LINKMSG_DOWN when it resets the device; the
- *     supervisor sends DOWN for a VM that ended. On DOWN the guest gets
+ *     supervisor sends DOWN for a VM that ended. One that finds the
+ *     socket full is kept (linkmsg_owed) and goes on EPOLLOUT, before any
+ *     packet to that peer. On DOWN the guest gets
  *     an RST for each connection it had with that peer (remembered from
  *     the REQUESTs either way, forgotten on an RST, at most
  *     VSOCK_PEER_CONNS a peer) and, until the peer says UP again, an RST
@@ -86,8 +88,9 @@ int vsock_peers_fd(const struct vsock_peers *ps, unsigned i);
  * and `avail` bytes of payload in iov. */
 enum vsock_peer_tx vsock_peers_tx(struct vsock_peers *ps, unsigned i, const struct vsock_hdr *h,
 				  const struct iovec *iov, unsigned niov, size_t avail);
-/* Whether the guest's transmit queue may go on (no peer socket full). */
-bool vsock_peers_tx_ready(const struct vsock_peers *ps);
+/* Whether peer i's socket may take a packet (it was not found full, or
+ * has said EPOLLOUT since): false means a packet for it is held. */
+bool vsock_peers_writable(const struct vsock_peers *ps, unsigned i);
 
 /* Whether a packet from a peer (or an RST) may be owed to the guest, and
  * the next one into *h and iov (up to cap bytes of payload). */
@@ -98,6 +101,10 @@ bool vsock_peers_rx(struct vsock_peers *ps, struct vsock_hdr *h, const struct io
 /* The driver set DRIVER_OK (live) or reset the device (down): tells every
  * peer (linkmsg.h). A reset also forgets what was owed to the guest. */
 void vsock_peers_live(struct vsock_peers *ps);
+/* This VM was restarted (vmm system's `restarted`): the peers may not
+ * have heard the DOWN for the one before, so DOWN goes before the first
+ * UP. */
+void vsock_peers_restarted(struct vsock_peers *ps);
 void vsock_peers_reset(struct vsock_peers *ps);
 
 const struct vsock_peer_stats *vsock_peers_stats(const struct vsock_peers *ps);
