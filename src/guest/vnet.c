@@ -165,7 +165,7 @@ static int vnet_open(int rx_wait, const char **why)
  * otherwise (bytes 6-7 of the configuration, after the MAC). */
 static int vnet_link_up(void)
 {
-	if (!(vn.dev.features & VIRTIO_BIT(VNET_F_STATUS)) || vn.dev.devcfg_len < 8)
+	if (!(vn.dev.features & VIRTIO_BIT(NET_F_STATUS)) || vn.dev.devcfg_len < 8)
 		return 1;
 	return (virtio_cfg32(&vn.dev, 4) >> 16) & VNET_S_LINK_UP;
 }
