@@ -155,18 +155,6 @@ static void discover(struct fix *f, unsigned n, const char *const *names)
 	}
 }
 
-static void read_exact(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		assert_int_equal(poll(&p, 1, 2000), 1);
-		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
-		assert_true(n > 0);
-		got += (size_t)n;
-	}
-}
-
 static const uint64_t FEATURES = (1ull << VIRTIO_F_VERSION_1) | (1ull << CONSOLE_F_MULTIPORT);
 
 static void test_discovery_and_data(void **state)
@@ -201,9 +189,9 @@ static void test_discovery_and_data(void **state)
 	vdrv_offer(&f->d, console_txq(1), 0, "world", 5, false);
 	vdrv_offer(&f->d, console_txq(0), 0, "hello", 5, false);
 	char buf[8] = "";
-	read_exact(f->peer[1], buf, 5);
+	test_read_exact(f->peer[1], buf, 5);
 	assert_memory_equal(buf, "world", 5);
-	read_exact(f->peer[0], buf, 5);
+	test_read_exact(f->peer[0], buf, 5);
 	assert_memory_equal(buf, "hello", 5);
 	assert_true(vdrv_used(&f->d, console_txq(1), &id, &len));
 	assert_true(vdrv_used(&f->d, console_txq(0), &id, &len));
@@ -249,7 +237,7 @@ static void test_backpressure(void **state)
 	assert_true(done < VDRV_QSIZE);
 
 	static uint8_t got[sizeof(pat)];
-	read_exact(f->peer[0], got, sizeof(got));
+	test_read_exact(f->peer[0], got, sizeof(got));
 	assert_memory_equal(got, pat, sizeof(pat));
 	while (done < VDRV_QSIZE) {
 		assert_true(vdrv_used(&f->d, console_txq(0), &id, &len));
