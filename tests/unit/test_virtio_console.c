@@ -29,57 +29,14 @@
 #include "pci.h"
 #include "sandbox.h"
 #include "virtio_console.h"
+#include "vdrv.h"
 #include "virtio_pci.h"
 
-#define QSIZE 16
-#define NQ 8
-#define RING(q) (0x10000ull + (uint64_t)(q) * 0x4000)
-#define BUF(q, i) (0x100000ull + (uint64_t)(q) * 0x80000 + (uint64_t)(i) * 0x8000)
-#define BUFLEN 0x8000u
-
 struct fix {
-	struct guestmem gm;
-	struct bus mmio;
-	struct pci_bus pci;
-	struct virtio_pci *vp;
-	uint16_t avail[NQ], seen[NQ];
+	struct vdrv d; /* the driver side (vdrv.h) */
 	struct virtio_console con;
 	int peer[CONSOLE_MAX_PORTS]; /* the test's ends of the sockets */
 };
-
-static void noop_intx(void *ctx, unsigned gsi, int level)
-{
-	(void)ctx, (void)gsi, (void)level;
-}
-
-static int noop_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	(void)ctx, (void)addr, (void)data;
-	return 0;
-}
-
-static void *g(struct fix *f, uint64_t gpa, uint64_t len)
-{
-	void *p = gm_ptr(&f->gm, gpa, len);
-	assert_non_null(p);
-	return p;
-}
-
-static uint64_t mr(struct fix *f, uint64_t off, uint32_t len)
-{
-	uint8_t d[8] = {0};
-	virtio_pci_mmio(f->vp, off, d, len, false);
-	uint64_t v = 0;
-	memcpy(&v, d, len);
-	return v;
-}
-
-static void mw(struct fix *f, uint64_t off, uint32_t len, uint64_t v)
-{
-	uint8_t d[8];
-	memcpy(d, &v, 8);
-	virtio_pci_mmio(f->vp, off, d, len, true);
-}
 
 /* The device with `n` ports, the test holding the far ends: stream
  * sockets (fd=), or with `link` a console link's SOCK_SEQPACKET socket
@@ -88,9 +45,7 @@ static struct fix *fix_make(unsigned n, int sndbuf, bool link, const char *opts)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	assert_int_equal(gm_init(&f->gm, 8u << 20), 0);
-	f->mmio = (struct bus)BUS_INIT("mmio");
-	pci_init(&f->pci);
+	vdrv_init(&f->d);
 	static const char *const names[] = {"ctl", "log", "x"};
 	struct console_port_cfg pc[CONSOLE_MAX_PORTS];
 	char err[256], spec[64];
@@ -107,11 +62,10 @@ static struct fix *fix_make(unsigned n, int sndbuf, bool link, const char *opts)
 			 opts);
 		assert_int_equal(console_parse_option(spec, &pc[i], err, sizeof(err)), 0);
 	}
-	struct virtio_pci_hooks h = {.msi = noop_msi, .ctx = f, .intx = {noop_intx, f, 19},
-				     .gsi_base = 40};
-	if (virtio_console_init(&f->con, pc, n, &f->gm, &f->mmio, &h, err, sizeof(err)))
+	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
+	if (virtio_console_init(&f->con, pc, n, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
 		fail_msg("%s", err);
-	f->vp = &f->con.vp;
+	f->d.vp = &f->con.vp;
 	return f;
 }
 
@@ -124,7 +78,7 @@ static struct fix *fix_new(unsigned n, int sndbuf)
  * device's counters and state; fix_free then has nothing left to stop. */
 static void stop(struct fix *f)
 {
-	virtio_pci_free(f->vp);
+	virtio_pci_free(f->d.vp);
 }
 
 static void fix_free(struct fix *f)
@@ -133,99 +87,8 @@ static void fix_free(struct fix *f)
 	for (unsigned i = 0; i < CONSOLE_MAX_PORTS; i++)
 		if (f->peer[i] > 0)
 			close(f->peer[i]);
-	bus_free(&f->mmio);
-	gm_free(&f->gm);
+	vdrv_free(&f->d);
 	free(f);
-}
-
-static void start(struct fix *f, bool gated)
-{
-	int slot = pci_add(&f->pci, &f->vp->pci);
-	assert_true(slot > 0);
-	assert_int_equal(virtio_pci_add_caps(f->vp), 0);
-	char err[128];
-	assert_int_equal(virtio_pci_start(f->vp, gated, err, sizeof(err)), 0);
-}
-
-/* 3.1.1, then each queue (4.1.4.3), then DRIVER_OK. */
-static void configure(struct fix *f, uint64_t features, unsigned nq)
-{
-	mw(f, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	mw(f, 0x08, 4, 0);
-	mw(f, 0x0c, 4, (uint32_t)features);
-	mw(f, 0x08, 4, 1);
-	mw(f, 0x0c, 4, (uint32_t)(features >> 32));
-	mw(f, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	assert_true(mr(f, 0x14, 1) & VIRTIO_STATUS_FEATURES_OK);
-	for (unsigned q = 0; q < nq; q++) {
-		mw(f, 0x16, 2, q);
-		mw(f, 0x18, 2, QSIZE);
-		mw(f, 0x1a, 2, VIRTIO_NO_VECTOR);
-		mw(f, 0x20, 8, RING(q));
-		mw(f, 0x28, 8, RING(q) + 0x1000);
-		mw(f, 0x30, 8, RING(q) + 0x2000);
-		mw(f, 0x1c, 2, 1);
-	}
-	mw(f, 0x14, 1, mr(f, 0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
-}
-
-static void bring_up(struct fix *f, uint64_t features, unsigned nq)
-{
-	start(f, false);
-	configure(f, features, nq);
-}
-
-/* One buffer (descriptor i of queue q), device-writable or not. */
-static void offer(struct fix *f, unsigned q, unsigned i, const void *data, uint32_t len,
-		  bool writable)
-{
-	struct virtq_desc d = {BUF(q, i), len, writable ? VIRTQ_DESC_F_WRITE : 0, 0};
-	memcpy(g(f, RING(q) + 16 * i, 16), &d, 16);
-	if (data)
-		memcpy(g(f, BUF(q, i), len), data, len);
-	uint16_t *ring = g(f, RING(q) + 0x1000 + 4, 2 * QSIZE);
-	ring[f->avail[q] % QSIZE] = (uint16_t)i;
-	f->avail[q]++;
-	__atomic_store_n((uint16_t *)g(f, RING(q) + 0x1000 + 2, 2), f->avail[q], __ATOMIC_SEQ_CST);
-	mw(f, VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MULT * q, 2, q);
-}
-
-/* Inside the sandbox the test spins: sleeping is not in the policy. */
-static bool spin;
-
-static void pause_1ms(void)
-{
-	if (!spin) {
-		usleep(1000);
-		return;
-	}
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1000000L);
-}
-
-/* Waits up to ms for the next used entry of queue q: its id and length. */
-static bool used_within(struct fix *f, unsigned q, int ms, uint32_t *id, uint32_t *len)
-{
-	for (int i = 0; i <= ms; i++) {
-		uint16_t idx = __atomic_load_n((uint16_t *)g(f, RING(q) + 0x2002, 2), __ATOMIC_SEQ_CST);
-		if (idx != f->seen[q]) {
-			uint32_t *e = g(f, RING(q) + 0x2004 + 8 * (f->seen[q] % QSIZE), 8);
-			*id = e[0];
-			*len = e[1];
-			f->seen[q]++;
-			return true;
-		}
-		pause_1ms();
-	}
-	return false;
-}
-
-static bool used(struct fix *f, unsigned q, uint32_t *id, uint32_t *len)
-{
-	return used_within(f, q, 2000, id, len);
 }
 
 /* The driver sends a control message (len bytes of it) and the device
@@ -235,10 +98,10 @@ static void ctl_tx(struct fix *f, uint32_t id, uint16_t event, uint16_t value, u
 	uint8_t m[16] = {0};
 	struct console_ctl_msg c = {id, event, value};
 	memcpy(m, &c, sizeof(c));
-	unsigned d = f->avail[CONSOLE_CTRL_TXQ] % QSIZE;
-	offer(f, CONSOLE_CTRL_TXQ, d, m, len, false);
+	unsigned d = f->d.avail[CONSOLE_CTRL_TXQ] % VDRV_QSIZE;
+	vdrv_offer(&f->d, CONSOLE_CTRL_TXQ, d, m, len, false);
 	uint32_t uid, ulen;
-	assert_true(used(f, CONSOLE_CTRL_TXQ, &uid, &ulen));
+	assert_true(vdrv_used(&f->d, CONSOLE_CTRL_TXQ, &uid, &ulen));
 	assert_int_equal(uid, d);
 }
 
@@ -246,18 +109,18 @@ static void ctl_tx(struct fix *f, uint32_t id, uint16_t event, uint16_t value, u
 static void ctl_rx(struct fix *f, struct console_ctl_msg *m, char *name, size_t namecap)
 {
 	uint32_t id, len;
-	assert_true(used(f, CONSOLE_CTRL_RXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, CONSOLE_CTRL_RXQ, &id, &len));
 	assert_true(len >= sizeof(*m));
-	memcpy(m, g(f, BUF(CONSOLE_CTRL_RXQ, id), sizeof(*m)), sizeof(*m));
+	memcpy(m, vdrv_g(&f->d, VDRV_BUF(CONSOLE_CTRL_RXQ, id), sizeof(*m)), sizeof(*m));
 	if (name) {
 		size_t n = len - sizeof(*m);
 		assert_true(n < namecap);
-		memcpy(name, g(f, BUF(CONSOLE_CTRL_RXQ, id) + sizeof(*m), n), n);
+		memcpy(name, vdrv_g(&f->d, VDRV_BUF(CONSOLE_CTRL_RXQ, id) + sizeof(*m), n), n);
 		name[n] = 0;
 	} else {
 		assert_int_equal(len, sizeof(*m));
 	}
-	offer(f, CONSOLE_CTRL_RXQ, id, NULL, BUFLEN, true);
+	vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, id, NULL, VDRV_BUFLEN, true);
 }
 
 static void expect_ctl(struct fix *f, uint32_t id, uint16_t event, uint16_t value)
@@ -274,9 +137,9 @@ static void expect_ctl(struct fix *f, uint32_t id, uint16_t event, uint16_t valu
 static void discover(struct fix *f, unsigned n, const char *const *names)
 {
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, CONSOLE_CTRL_RXQ, i, NULL, BUFLEN, true);
+		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
 	uint32_t id, len;
-	assert_false(used_within(f, CONSOLE_CTRL_RXQ, 100, &id, &len)); /* nothing before READY */
+	assert_false(vdrv_used_within(&f->d, CONSOLE_CTRL_RXQ, 100, &id, &len)); /* nothing before READY */
 	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
 	for (unsigned i = 0; i < n; i++)
 		expect_ctl(f, i, CONSOLE_DEVICE_ADD, 1);
@@ -292,28 +155,16 @@ static void discover(struct fix *f, unsigned n, const char *const *names)
 	}
 }
 
-static void read_exact(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		assert_int_equal(poll(&p, 1, 2000), 1);
-		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
-		assert_true(n > 0);
-		got += (size_t)n;
-	}
-}
-
 static const uint64_t FEATURES = (1ull << VIRTIO_F_VERSION_1) | (1ull << CONSOLE_F_MULTIPORT);
 
 static void test_discovery_and_data(void **state)
 {
 	(void)state;
 	struct fix *f = fix_new(2, 0);
-	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + 4, 4), 2); /* max_nr_ports, 5.3.4 */
-	mw(f, 0x00, 4, 0);
-	assert_true(mr(f, 0x04, 4) & (1u << CONSOLE_F_MULTIPORT));
-	bring_up(f, FEATURES, 6);
+	assert_int_equal(vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG + 4, 4), 2); /* max_nr_ports, 5.3.4 */
+	vdrv_mw(&f->d, 0x00, 4, 0);
+	assert_true(vdrv_mr(&f->d, 0x04, 4) & (1u << CONSOLE_F_MULTIPORT));
+	vdrv_bring_up(&f->d, FEATURES, 6);
 	static const char *const names[] = {"ctl", "log"};
 	discover(f, 2, names);
 
@@ -321,29 +172,29 @@ static void test_discovery_and_data(void **state)
 	 * data for a port nobody has open). */
 	assert_int_equal(write(f->peer[0], "early", 5), 5);
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, console_rxq(0), i, NULL, BUFLEN, true);
+		vdrv_offer(&f->d, console_rxq(0), i, NULL, VDRV_BUFLEN, true);
 	uint32_t id, len;
-	assert_false(used_within(f, console_rxq(0), 200, &id, &len));
+	assert_false(vdrv_used_within(&f->d, console_rxq(0), 200, &id, &len));
 	ctl_tx(f, 0, CONSOLE_PORT_OPEN, 1, 8);
-	assert_true(used(f, console_rxq(0), &id, &len));
+	assert_true(vdrv_used(&f->d, console_rxq(0), &id, &len));
 	assert_int_equal(len, 5);
-	assert_memory_equal(g(f, BUF(console_rxq(0), id), 5), "early", 5);
+	assert_memory_equal(vdrv_g(&f->d, VDRV_BUF(console_rxq(0), id), 5), "early", 5);
 	assert_int_equal(write(f->peer[0], "later", 5), 5);
-	assert_true(used(f, console_rxq(0), &id, &len));
+	assert_true(vdrv_used(&f->d, console_rxq(0), &id, &len));
 	assert_int_equal(len, 5);
-	assert_memory_equal(g(f, BUF(console_rxq(0), id), 5), "later", 5);
+	assert_memory_equal(vdrv_g(&f->d, VDRV_BUF(console_rxq(0), id), 5), "later", 5);
 
 	/* Guest to host on both ports: port 1's queues are 4 and 5 (5.3.2). */
 	assert_int_equal(console_txq(1), 5);
-	offer(f, console_txq(1), 0, "world", 5, false);
-	offer(f, console_txq(0), 0, "hello", 5, false);
+	vdrv_offer(&f->d, console_txq(1), 0, "world", 5, false);
+	vdrv_offer(&f->d, console_txq(0), 0, "hello", 5, false);
 	char buf[8] = "";
-	read_exact(f->peer[1], buf, 5);
+	test_read_exact(f->peer[1], buf, 5);
 	assert_memory_equal(buf, "world", 5);
-	read_exact(f->peer[0], buf, 5);
+	test_read_exact(f->peer[0], buf, 5);
 	assert_memory_equal(buf, "hello", 5);
-	assert_true(used(f, console_txq(1), &id, &len));
-	assert_true(used(f, console_txq(0), &id, &len));
+	assert_true(vdrv_used(&f->d, console_txq(1), &id, &len));
+	assert_true(vdrv_used(&f->d, console_txq(0), &id, &len));
 	assert_int_equal(len, 0);
 
 	/* The host hangs up port 0: the guest is told PORT_OPEN 0, and what
@@ -351,9 +202,9 @@ static void test_discovery_and_data(void **state)
 	close(f->peer[0]);
 	f->peer[0] = -1;
 	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 0);
-	offer(f, console_txq(0), 1, "gone", 4, false);
-	assert_true(used(f, console_txq(0), &id, &len));
-	assert_false(mr(f, 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	vdrv_offer(&f->d, console_txq(0), 1, "gone", 4, false);
+	assert_true(vdrv_used(&f->d, console_txq(0), &id, &len));
+	assert_false(vdrv_mr(&f->d, 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 	stop(f);
 	assert_int_equal(f->con.port[0].st.tx_dropped, 4);
 	assert_int_equal(f->con.port[0].st.rx_bytes, 10);
@@ -368,28 +219,28 @@ static void test_backpressure(void **state)
 {
 	(void)state;
 	struct fix *f = fix_new(1, 4096);
-	bring_up(f, FEATURES, 4);
+	vdrv_bring_up(&f->d, FEATURES, 4);
 	static const char *const names[] = {"ctl"};
 	discover(f, 1, names);
-	static uint8_t pat[QSIZE * BUFLEN];
+	static uint8_t pat[VDRV_QSIZE * VDRV_BUFLEN];
 	for (size_t k = 0; k < sizeof(pat); k++)
 		pat[k] = (uint8_t)(k % 251);
-	for (unsigned i = 0; i < QSIZE; i++)
-		offer(f, console_txq(0), i, pat + (size_t)i * BUFLEN, BUFLEN, false);
+	for (unsigned i = 0; i < VDRV_QSIZE; i++)
+		vdrv_offer(&f->d, console_txq(0), i, pat + (size_t)i * VDRV_BUFLEN, VDRV_BUFLEN, false);
 	unsigned done = 0;
 	uint32_t id, len;
-	while (used_within(f, console_txq(0), 300, &id, &len)) {
+	while (vdrv_used_within(&f->d, console_txq(0), 300, &id, &len)) {
 		assert_int_equal(id, done);
 		done++;
 	}
-	test_note("%u of %u chains consumed before the peer read", done, QSIZE);
-	assert_true(done < QSIZE);
+	test_note("%u of %u chains consumed before the peer read", done, VDRV_QSIZE);
+	assert_true(done < VDRV_QSIZE);
 
 	static uint8_t got[sizeof(pat)];
-	read_exact(f->peer[0], got, sizeof(got));
+	test_read_exact(f->peer[0], got, sizeof(got));
 	assert_memory_equal(got, pat, sizeof(pat));
-	while (done < QSIZE) {
-		assert_true(used(f, console_txq(0), &id, &len));
+	while (done < VDRV_QSIZE) {
+		assert_true(vdrv_used(&f->d, console_txq(0), &id, &len));
 		assert_int_equal(id, done);
 		done++;
 	}
@@ -406,11 +257,11 @@ static void test_malformed_control(void **state)
 {
 	(void)state;
 	struct fix *f = fix_new(1, 0);
-	bring_up(f, FEATURES, 4);
+	vdrv_bring_up(&f->d, FEATURES, 4);
 	/* The first control receive buffer is too small for any message. */
-	offer(f, CONSOLE_CTRL_RXQ, 0, NULL, 4, true);
+	vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, 0, NULL, 4, true);
 	for (unsigned i = 1; i < 4; i++)
-		offer(f, CONSOLE_CTRL_RXQ, i, NULL, BUFLEN, true);
+		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
 	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 4);                 /* short */
 	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 12);                /* long */
 	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);                 /* before PORT_ADD */
@@ -427,13 +278,13 @@ static void test_malformed_control(void **state)
 	assert_int_equal(st->bad[CONSOLE_BAD_ID], 1);
 	assert_int_equal(st->bad[CONSOLE_BAD_VALUE], 1);
 	uint32_t id, len;
-	assert_false(used_within(f, CONSOLE_CTRL_RXQ, 100, &id, &len));
-	assert_false(mr(f, 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_false(vdrv_used_within(&f->d, CONSOLE_CTRL_RXQ, 100, &id, &len));
+	assert_false(vdrv_mr(&f->d, 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 
 	/* Still works: the small buffer comes back empty, the next holds
 	 * PORT_ADD; a repeated DEVICE_READY or PORT_READY owes nothing more. */
 	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
-	assert_true(used(f, CONSOLE_CTRL_RXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, CONSOLE_CTRL_RXQ, &id, &len));
 	assert_int_equal(id, 0);
 	assert_int_equal(len, 0);
 	assert_int_equal(f->con.ctl_small, 1);
@@ -447,13 +298,13 @@ static void test_malformed_control(void **state)
 	assert_int_equal(m.event, CONSOLE_PORT_NAME);
 	assert_string_equal(name, "ctl");
 	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 1);
-	assert_false(used_within(f, CONSOLE_CTRL_RXQ, 100, &id, &len));
+	assert_false(vdrv_used_within(&f->d, CONSOLE_CTRL_RXQ, 100, &id, &len));
 
 	/* A device reset forgets the ports; the driver finds them again. */
-	mw(f, 0x14, 1, 0);
-	for (int i = 0; i < 2000 && mr(f, 0x14, 1); i++)
+	vdrv_mw(&f->d, 0x14, 1, 0);
+	for (int i = 0; i < 2000 && vdrv_mr(&f->d, 0x14, 1); i++)
 		usleep(1000);
-	assert_int_equal(mr(f, 0x14, 1), 0);
+	assert_int_equal(vdrv_mr(&f->d, 0x14, 1), 0);
 	stop(f);
 	assert_false(f->con.ctl.port[0].ready);
 	fix_free(f);
@@ -466,9 +317,9 @@ static void test_malformed_control(void **state)
 static int sandboxed_child(void)
 {
 	struct fix *f = fix_new(1, 4096);
-	start(f, true);
+	vdrv_start(&f->d, true);
 	struct sandbox_opts o = {.enabled = true, .tty_fd = -1, .threads = 1};
-	o.ndev = virtio_pci_fds(f->vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
+	o.ndev = virtio_pci_fds(f->d.vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
 	o.epoll_fds[o.nepoll++] = f->con.epfd;
 	o.nkeep = virtio_console_sockets(&f->con, o.keep_fds, SANDBOX_MAX_KEEP_FDS);
 	o.read_fds[o.nread++] = f->peer[0];
@@ -478,23 +329,23 @@ static int sandboxed_child(void)
 		return 20;
 	}
 	sandbox_release();
-	spin = true;
-	configure(f, FEATURES, 4);
+	f->d.spin = true;
+	vdrv_configure(&f->d, FEATURES, 4);
 	static const char *const names[] = {"ctl"};
 	discover(f, 1, names);
 	ctl_tx(f, 0, CONSOLE_PORT_OPEN, 1, 8);
-	offer(f, console_rxq(0), 0, NULL, BUFLEN, true);
+	vdrv_offer(&f->d, console_rxq(0), 0, NULL, VDRV_BUFLEN, true);
 	if (send(f->peer[0], "ping", 4, MSG_NOSIGNAL | MSG_DONTWAIT) != 4)
 		return 21;
 	uint32_t id, len;
-	if (!used(f, console_rxq(0), &id, &len) || len != 4 ||
-	    memcmp(g(f, BUF(console_rxq(0), 0), 4), "ping", 4))
+	if (!vdrv_used(&f->d, console_rxq(0), &id, &len) || len != 4 ||
+	    memcmp(vdrv_g(&f->d, VDRV_BUF(console_rxq(0), 0), 4), "ping", 4))
 		return 22;
-	static uint8_t out[3 * BUFLEN], in[3 * BUFLEN];
+	static uint8_t out[3 * VDRV_BUFLEN], in[3 * VDRV_BUFLEN];
 	memset(out, 0x5a, sizeof(out));
 	for (unsigned i = 0; i < 3; i++)
-		offer(f, console_txq(0), i, out + (size_t)i * BUFLEN, BUFLEN, false);
-	if (used_within(f, console_txq(0), 200, &id, &len))
+		vdrv_offer(&f->d, console_txq(0), i, out + (size_t)i * VDRV_BUFLEN, VDRV_BUFLEN, false);
+	if (vdrv_used_within(&f->d, console_txq(0), 200, &id, &len))
 		return 23; /* a 32 KiB chain cannot have gone into a 4 KiB socket */
 	size_t got = 0;
 	while (got < sizeof(in)) {
@@ -505,7 +356,7 @@ static int sandboxed_child(void)
 		got += (size_t)n;
 	}
 	for (unsigned i = 0; i < 3; i++)
-		if (!used(f, console_txq(0), &id, &len))
+		if (!vdrv_used(&f->d, console_txq(0), &id, &len))
 			return 25;
 	if (memcmp(in, out, sizeof(in)))
 		return 26;
@@ -521,9 +372,9 @@ static int sandboxed_child(void)
 static int sandboxed_link_child(void)
 {
 	struct fix *f = fix_make(1, 0, true, "");
-	start(f, true);
+	vdrv_start(&f->d, true);
 	struct sandbox_opts o = {.enabled = true, .tty_fd = -1, .threads = 1};
-	o.ndev = virtio_pci_fds(f->vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
+	o.ndev = virtio_pci_fds(f->d.vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
 	o.epoll_fds[o.nepoll++] = f->con.epfd;
 	o.nkeep = virtio_console_sockets(&f->con, o.keep_fds, SANDBOX_MAX_KEEP_FDS);
 	o.read_fds[o.nread++] = f->peer[0];
@@ -533,10 +384,10 @@ static int sandboxed_link_child(void)
 		return 20;
 	}
 	sandbox_release();
-	spin = true;
-	configure(f, FEATURES, 4);
+	f->d.spin = true;
+	vdrv_configure(&f->d, FEATURES, 4);
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, CONSOLE_CTRL_RXQ, i, NULL, BUFLEN, true);
+		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
 	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
 	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
 	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
@@ -552,15 +403,15 @@ static int sandboxed_link_child(void)
 		return 22;
 	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 1);
 	ctl_tx(f, 0, CONSOLE_PORT_OPEN, 1, 8);
-	offer(f, console_rxq(0), 0, NULL, BUFLEN, true);
+	vdrv_offer(&f->d, console_rxq(0), 0, NULL, VDRV_BUFLEN, true);
 	uint8_t ping[5] = {CONSOLE_LINK_DATA, 'p', 'i', 'n', 'g'};
 	if (send(f->peer[0], ping, sizeof(ping), MSG_NOSIGNAL | MSG_DONTWAIT) != 5)
 		return 23;
 	uint32_t id, len;
-	if (!used(f, console_rxq(0), &id, &len) || len != 4 ||
-	    memcmp(g(f, BUF(console_rxq(0), 0), 4), "ping", 4))
+	if (!vdrv_used(&f->d, console_rxq(0), &id, &len) || len != 4 ||
+	    memcmp(vdrv_g(&f->d, VDRV_BUF(console_rxq(0), 0), 4), "ping", 4))
 		return 24;
-	offer(f, console_txq(0), 0, "pong", 4, false);
+	vdrv_offer(&f->d, console_txq(0), 0, "pong", 4, false);
 	ssize_t n = 0;
 	while (n != 5) { /* the answer to our UP first, then the data */
 		if (poll(&p, 1, 2000) != 1 || (n = read(f->peer[0], b, sizeof(b))) <= 0)
@@ -633,10 +484,10 @@ static void expect_link(struct fix *f, uint8_t state)
 static void expect_rx(struct fix *f, const char *s)
 {
 	uint32_t id, len;
-	assert_true(used(f, console_rxq(0), &id, &len));
+	assert_true(vdrv_used(&f->d, console_rxq(0), &id, &len));
 	assert_int_equal(len, strlen(s));
-	assert_memory_equal(g(f, BUF(console_rxq(0), id), len), s, len);
-	offer(f, console_rxq(0), id, NULL, BUFLEN, true);
+	assert_memory_equal(vdrv_g(&f->d, VDRV_BUF(console_rxq(0), id), len), s, len);
+	vdrv_offer(&f->d, console_rxq(0), id, NULL, VDRV_BUFLEN, true);
 }
 
 /* The link's other VM is restarted: the guest hears the hang-up
@@ -649,9 +500,9 @@ static void test_link_hangup_across_restart(void **state)
 {
 	(void)state;
 	struct fix *f = fix_make(1, 0, true, "");
-	bring_up(f, FEATURES, 4);
+	vdrv_bring_up(&f->d, FEATURES, 4);
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, CONSOLE_CTRL_RXQ, i, NULL, BUFLEN, true);
+		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
 	/* Bytes from before the other end's UP: for a VM before this one. */
 	link_data(f, "stale");
 	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
@@ -662,30 +513,31 @@ static void test_link_hangup_across_restart(void **state)
 	ctl_rx(f, &m, name, sizeof(name));
 	assert_int_equal(m.event, CONSOLE_PORT_NAME);
 	uint32_t id, len;
-	assert_false(used_within(f, CONSOLE_CTRL_RXQ, 100, &id, &len)); /* not open: nobody there */
+	/* Not open: nobody there. */
+	assert_false(vdrv_used_within(&f->d, CONSOLE_CTRL_RXQ, 100, &id, &len));
 	expect_link(f, LINKMSG_UP);   /* the port is ready: the device says so */
 	link_send(f, LINKMSG_UP);     /* the other monitor's */
 	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 1);
 	expect_link(f, LINKMSG_UP);   /* the answer, for a monitor that came later */
 	ctl_tx(f, 0, CONSOLE_PORT_OPEN, 1, 8);
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, console_rxq(0), i, NULL, BUFLEN, true);
+		vdrv_offer(&f->d, console_rxq(0), i, NULL, VDRV_BUFLEN, true);
 	link_data(f, "hello");
 	expect_rx(f, "hello");
-	offer(f, console_txq(0), 0, "world", 5, false);
+	vdrv_offer(&f->d, console_txq(0), 0, "world", 5, false);
 	uint8_t b[64];
 	assert_int_equal(link_msg(f, b, sizeof(b)), 6);
 	assert_int_equal(b[0], CONSOLE_LINK_DATA);
 	assert_memory_equal(b + 1, "world", 5);
-	assert_true(used(f, console_txq(0), &id, &len));
+	assert_true(vdrv_used(&f->d, console_txq(0), &id, &len));
 
 	/* The other VM ends: its last bytes, then the supervisor's DOWN. */
 	link_data(f, "bye");
 	link_send(f, LINKMSG_DOWN);
 	expect_rx(f, "bye");
 	expect_ctl(f, 0, CONSOLE_PORT_OPEN, 0);
-	offer(f, console_txq(0), 1, "later", 5, false);
-	assert_false(used_within(f, console_txq(0), 200, &id, &len)); /* waits */
+	vdrv_offer(&f->d, console_txq(0), 1, "later", 5, false);
+	assert_false(vdrv_used_within(&f->d, console_txq(0), 200, &id, &len)); /* waits */
 	assert_int_equal(recv(f->peer[0], b, sizeof(b), MSG_DONTWAIT), -1);
 	/* The new VM's monitor: UP, and the guest's port opens again. */
 	link_send(f, LINKMSG_UP);
@@ -707,16 +559,16 @@ static void test_link_restarted(void **state)
 {
 	(void)state;
 	struct fix *f = fix_make(1, 0, true, ",restarted");
-	bring_up(f, FEATURES, 4);
+	vdrv_bring_up(&f->d, FEATURES, 4);
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, CONSOLE_CTRL_RXQ, i, NULL, BUFLEN, true);
+		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
 	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
 	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
 	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
 	expect_link(f, LINKMSG_DOWN);
 	expect_link(f, LINKMSG_UP);
 	/* A driver reset: the port is gone for the other end too. */
-	mw(f, 0x14, 1, 0);
+	vdrv_mw(&f->d, 0x14, 1, 0);
 	expect_link(f, LINKMSG_DOWN);
 	fix_free(f);
 }
@@ -759,7 +611,7 @@ static void test_options(void **state)
 	struct guestmem gm;
 	assert_int_equal(gm_init(&gm, 2u << 20), 0);
 	struct bus mmio = BUS_INIT("mmio");
-	struct virtio_pci_hooks h = {.msi = noop_msi, .intx = {noop_intx, NULL, 19}};
+	struct virtio_pci_hooks h = vdrv_hooks(NULL);
 	struct virtio_console *vc = calloc(1, sizeof(*vc));
 	assert_non_null(vc);
 	int pfd[2];

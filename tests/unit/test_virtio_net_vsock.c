@@ -33,166 +33,32 @@
 #include "linkmsg.h"
 #include "net.h"
 #include "pci.h"
+#include "vdrv.h"
 #include "virtio_pci.h"
 #include "vsock.h"
 
-#define QSIZE 16
-#define RING(q) (0x10000ull + (uint64_t)(q) * 0x4000)
-#define BUF(q, i) (0x100000ull + (uint64_t)(q) * 0x80000 + (uint64_t)(i) * 0x8000)
-#define BUFLEN 0x8000u
-
 struct fix {
-	struct guestmem gm;
-	struct bus mmio;
-	struct pci_bus pci;
-	struct virtio_pci *vp;
-	uint16_t avail[3], seen[3];
+	struct vdrv d; /* the driver side (vdrv.h) */
 	char dir[64], uds[96];
 	struct virtio_vsock vs;
 	struct virtio_net net;
 };
 
-static void noop_intx(void *ctx, unsigned gsi, int level)
-{
-	(void)ctx, (void)gsi, (void)level;
-}
-
-static int noop_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	(void)ctx, (void)addr, (void)data;
-	return 0;
-}
-
-static struct virtio_pci_hooks hooks(struct fix *f)
-{
-	return (struct virtio_pci_hooks){.msi = noop_msi, .ctx = f, .intx = {noop_intx, f, 19},
-					 .gsi_base = 40};
-}
-
-static void *g(struct fix *f, uint64_t gpa, uint64_t len)
-{
-	void *p = gm_ptr(&f->gm, gpa, len);
-	assert_non_null(p);
-	return p;
-}
-
-static uint64_t mr(struct fix *f, uint64_t off, uint32_t len)
-{
-	uint8_t d[8] = {0};
-	virtio_pci_mmio(f->vp, off, d, len, false);
-	uint64_t v = 0;
-	memcpy(&v, d, len);
-	return v;
-}
-
-static void mw(struct fix *f, uint64_t off, uint32_t len, uint64_t v)
-{
-	uint8_t d[8];
-	memcpy(d, &v, 8);
-	virtio_pci_mmio(f->vp, off, d, len, true);
-}
-
-/* 3.1.1, then each queue (4.1.4.3), then DRIVER_OK, on a device whose
- * status is 0 (fresh or reset). */
-static void negotiate(struct fix *f, uint64_t features, unsigned nq)
-{
-	memset(f->avail, 0, sizeof(f->avail));
-	memset(f->seen, 0, sizeof(f->seen));
-	for (unsigned q = 0; q < nq; q++)
-		memset(g(f, RING(q), 0x3000), 0, 0x3000);
-	mw(f, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	mw(f, 0x08, 4, 0);
-	mw(f, 0x0c, 4, (uint32_t)features);
-	mw(f, 0x08, 4, 1);
-	mw(f, 0x0c, 4, (uint32_t)(features >> 32));
-	mw(f, 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
-	assert_true(mr(f, 0x14, 1) & VIRTIO_STATUS_FEATURES_OK);
-	for (unsigned q = 0; q < nq; q++) {
-		mw(f, 0x16, 2, q);
-		mw(f, 0x18, 2, QSIZE);
-		mw(f, 0x1a, 2, VIRTIO_NO_VECTOR);
-		mw(f, 0x20, 8, RING(q));
-		mw(f, 0x28, 8, RING(q) + 0x1000);
-		mw(f, 0x30, 8, RING(q) + 0x2000);
-		mw(f, 0x1c, 2, 1);
-	}
-	mw(f, 0x14, 1, mr(f, 0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
-}
-
-static void bring_up(struct fix *f, uint64_t features, unsigned nq)
-{
-	int slot = pci_add(&f->pci, &f->vp->pci);
-	assert_true(slot > 0);
-	assert_int_equal(virtio_pci_add_caps(f->vp), 0);
-	char err[128];
-	assert_int_equal(virtio_pci_start(f->vp, false, err, sizeof(err)), 0);
-	/* A fresh device: status 0 already (no reset written first, see the
-	 * report on the transport's reset of a fresh device). */
-	negotiate(f, features, nq);
-}
-
-/* One buffer (descriptor i of queue q), device-writable or not. */
-static void offer(struct fix *f, unsigned q, unsigned i, const void *data, uint32_t len,
-		  bool writable)
-{
-	struct virtq_desc d = {BUF(q, i), len, writable ? VIRTQ_DESC_F_WRITE : 0, 0};
-	memcpy(g(f, RING(q) + 16 * i, 16), &d, 16);
-	if (data)
-		memcpy(g(f, BUF(q, i), len), data, len);
-	uint16_t *ring = g(f, RING(q) + 0x1000 + 4, 2 * QSIZE);
-	ring[f->avail[q] % QSIZE] = (uint16_t)i;
-	f->avail[q]++;
-	__atomic_store_n((uint16_t *)g(f, RING(q) + 0x1000 + 2, 2), f->avail[q], __ATOMIC_SEQ_CST);
-	mw(f, VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MULT * q, 2, q);
-}
-
-/* Waits up to 2 s for the next used entry of queue q: its id and length. */
-static bool used(struct fix *f, unsigned q, uint32_t *id, uint32_t *len)
-{
-	for (int i = 0; i < 2000; i++) {
-		uint16_t idx = __atomic_load_n((uint16_t *)g(f, RING(q) + 0x2002, 2), __ATOMIC_SEQ_CST);
-		if (idx != f->seen[q]) {
-			uint32_t *e = g(f, RING(q) + 0x2004 + 8 * (f->seen[q] % QSIZE), 8);
-			*id = e[0];
-			*len = e[1];
-			f->seen[q]++;
-			return true;
-		}
-		usleep(1000);
-	}
-	return false;
-}
-
 static struct fix *fix_new(void)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	assert_int_equal(gm_init(&f->gm, 8u << 20), 0);
-	f->mmio = (struct bus)BUS_INIT("mmio");
-	pci_init(&f->pci);
+	vdrv_init(&f->d);
 	return f;
 }
 
 static void fix_free(struct fix *f)
 {
-	bus_free(&f->mmio);
-	gm_free(&f->gm);
+	vdrv_free(&f->d);
 	free(f);
 }
 
 /* ---- vsock ---------------------------------------------------------------- */
-
-static void read_exact(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		assert_int_equal(poll(&p, 1, 2000), 1);
-		ssize_t n = read(fd, (uint8_t *)buf + got, len - got);
-		assert_true(n > 0);
-		got += (size_t)n;
-	}
-}
 
 static void gtx(struct fix *f, unsigned i, uint16_t op, uint32_t lport, const char *data)
 {
@@ -203,7 +69,7 @@ static void gtx(struct fix *f, unsigned i, uint16_t op, uint32_t lport, const ch
 	memcpy(pkt, &h, sizeof(h));
 	if (data)
 		memcpy(pkt + sizeof(h), data, h.len);
-	offer(f, VSOCK_TXQ, i, pkt, (uint32_t)sizeof(h) + h.len, false);
+	vdrv_offer(&f->d, VSOCK_TXQ, i, pkt, (uint32_t)sizeof(h) + h.len, false);
 }
 
 static void test_vsock_host_to_guest_listener(void **state)
@@ -217,13 +83,13 @@ static void test_vsock_host_to_guest_listener(void **state)
 	char err[256], spec[160];
 	snprintf(spec, sizeof(spec), "uds=%s,cid=7", f->uds);
 	assert_int_equal(vsock_parse_option(spec, &c, err, sizeof(err)), 0);
-	struct virtio_pci_hooks h = hooks(f);
-	assert_int_equal(virtio_vsock_init(&f->vs, &c, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
-	f->vp = &f->vs.vp;
-	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG, 4), 7); /* guest_cid, 5.10.4 */
-	bring_up(f, 1ull << VIRTIO_F_VERSION_1, 3);
+	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
+	assert_int_equal(virtio_vsock_init(&f->vs, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)), 0);
+	f->d.vp = &f->vs.vp;
+	assert_int_equal(vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG, 4), 7); /* guest_cid, 5.10.4 */
+	vdrv_bring_up(&f->d, 1ull << VIRTIO_F_VERSION_1, 3);
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, VSOCK_RXQ, i, NULL, BUFLEN, true);
+		vdrv_offer(&f->d, VSOCK_RXQ, i, NULL, VDRV_BUFLEN, true);
 
 	int hfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -231,9 +97,9 @@ static void test_vsock_host_to_guest_listener(void **state)
 	assert_int_equal(connect(hfd, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(write(hfd, "CONNECT 1234\n", 13), 13);
 	uint32_t id, len;
-	assert_true(used(f, VSOCK_RXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, VSOCK_RXQ, &id, &len));
 	struct vsock_hdr r;
-	memcpy(&r, g(f, BUF(VSOCK_RXQ, id), sizeof(r)), sizeof(r));
+	memcpy(&r, vdrv_g(&f->d, VDRV_BUF(VSOCK_RXQ, id), sizeof(r)), sizeof(r));
 	assert_int_equal(len, sizeof(r));
 	assert_int_equal(r.op, VSOCK_OP_REQUEST);
 	assert_int_equal(r.src_cid, VSOCK_HOST_CID);
@@ -244,24 +110,24 @@ static void test_vsock_host_to_guest_listener(void **state)
 	gtx(f, 0, VSOCK_OP_RESPONSE, lport, NULL);
 	char ok[32] = "", want[32];
 	int wl = snprintf(want, sizeof(want), "OK %u\n", lport);
-	read_exact(hfd, ok, (size_t)wl);
+	test_read_exact(hfd, ok, (size_t)wl);
 	assert_string_equal(ok, want);
-	assert_true(used(f, VSOCK_TXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, VSOCK_TXQ, &id, &len));
 
 	assert_int_equal(write(hfd, "ping", 4), 4);
-	assert_true(used(f, VSOCK_RXQ, &id, &len));
-	memcpy(&r, g(f, BUF(VSOCK_RXQ, id), sizeof(r)), sizeof(r));
+	assert_true(vdrv_used(&f->d, VSOCK_RXQ, &id, &len));
+	memcpy(&r, vdrv_g(&f->d, VDRV_BUF(VSOCK_RXQ, id), sizeof(r)), sizeof(r));
 	assert_int_equal(r.op, VSOCK_OP_RW);
 	assert_int_equal(len, sizeof(r) + 4);
-	assert_memory_equal(g(f, BUF(VSOCK_RXQ, id) + sizeof(r), 4), "ping", 4);
+	assert_memory_equal(vdrv_g(&f->d, VDRV_BUF(VSOCK_RXQ, id) + sizeof(r), 4), "ping", 4);
 
 	gtx(f, 1, VSOCK_OP_RW, lport, "pong");
 	char buf[8] = "";
-	read_exact(hfd, buf, 4);
+	test_read_exact(hfd, buf, 4);
 	assert_memory_equal(buf, "pong", 4);
 
 	/* A device reset ends the connection: the host program sees it. */
-	mw(f, 0x14, 1, 0);
+	vdrv_mw(&f->d, 0x14, 1, 0);
 	struct pollfd p = {.fd = hfd, .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 2000), 1);
 	assert_int_equal(read(hfd, buf, 1), 0);
@@ -283,7 +149,7 @@ static void gtx_peer(struct fix *f, unsigned i, uint64_t dst, uint32_t len, uint
 			      .buf_alloc = 65536, .len = len};
 	memcpy(pkt, &h, sizeof(h));
 	memset(pkt + sizeof(h), mark, len);
-	offer(f, VSOCK_TXQ, i, pkt, (uint32_t)sizeof(h) + len, false);
+	vdrv_offer(&f->d, VSOCK_TXQ, i, pkt, (uint32_t)sizeof(h) + len, false);
 }
 
 /* The next packet on a peer monitor's end (link messages skipped): its
@@ -323,10 +189,10 @@ static void test_vsock_full_peer_holds_only_its_own(void **state)
 	char err[256], spec[200];
 	snprintf(spec, sizeof(spec), "uds=%s,cid=7,peer=8@%d,peer=9@%d", f->uds, a[0], b[0]);
 	assert_int_equal(vsock_parse_option(spec, &c, err, sizeof(err)), 0);
-	struct virtio_pci_hooks h = hooks(f);
-	assert_int_equal(virtio_vsock_init(&f->vs, &c, &f->gm, &f->mmio, &h, err, sizeof(err)), 0);
-	f->vp = &f->vs.vp;
-	bring_up(f, 1ull << VIRTIO_F_VERSION_1, 3);
+	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
+	assert_int_equal(virtio_vsock_init(&f->vs, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)), 0);
+	f->d.vp = &f->vs.vp;
+	vdrv_bring_up(&f->d, 1ull << VIRTIO_F_VERSION_1, 3);
 
 	/* CID 8 does not read: packets to it until one is held. */
 	unsigned i = 0, sent = 0;
@@ -337,18 +203,18 @@ static void test_vsock_full_peer_holds_only_its_own(void **state)
 		for (unsigned t = 0; t < 2000 && !done; t++) {
 			if (__atomic_load_n(&f->vs.st.tx_held, __ATOMIC_RELAXED))
 				break;
-			uint16_t idx = __atomic_load_n((uint16_t *)g(f, RING(VSOCK_TXQ) + 0x2002, 2),
+			uint16_t idx = __atomic_load_n((uint16_t *)vdrv_g(&f->d, VDRV_RING(VSOCK_TXQ) + 0x2002, 2),
 						       __ATOMIC_SEQ_CST);
-			done = idx != f->seen[VSOCK_TXQ];
+			done = idx != f->d.seen[VSOCK_TXQ];
 			if (!done)
 				usleep(1000);
 		}
 		if (!done)
 			break;
-		assert_true(used(f, VSOCK_TXQ, &id, &len));
+		assert_true(vdrv_used(&f->d, VSOCK_TXQ, &id, &len));
 		sent++;
 	}
-	assert_int_equal(f->vs.st.tx_held, 1);
+	assert_int_equal(__atomic_load_n(&f->vs.st.tx_held, __ATOMIC_RELAXED), 1);
 	assert_true(sent >= 1);
 	/* One more for CID 8 (waits behind the held one), then one for
 	 * CID 9: the latter goes now. */
@@ -357,7 +223,7 @@ static void test_vsock_full_peer_holds_only_its_own(void **state)
 	uint8_t mark;
 	assert_int_equal(peer_next(b[1], &mark), 5);
 	assert_int_equal(mark, 0x99);
-	assert_true(used(f, VSOCK_TXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, VSOCK_TXQ, &id, &len));
 	assert_int_equal(id, i - 1);
 	/* CID 8 reads: everything, in order, the held ones last. */
 	for (unsigned k = 0; k < sent + 1; k++) {
@@ -366,9 +232,9 @@ static void test_vsock_full_peer_holds_only_its_own(void **state)
 	}
 	assert_int_equal(peer_next(a[1], &mark), 100);
 	assert_int_equal(mark, 0xee);
-	assert_true(used(f, VSOCK_TXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, VSOCK_TXQ, &id, &len));
 	assert_int_equal(id, sent);
-	assert_true(used(f, VSOCK_TXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, VSOCK_TXQ, &id, &len));
 	assert_int_equal(id, sent + 1);
 	virtio_vsock_free(&f->vs);
 	close(a[1]);
@@ -447,24 +313,24 @@ static void test_net_arp_through_tap(void **state)
 	char err[256];
 	assert_int_equal(net_parse_option("tap=vt1,mac=52:54:00:12:34:56", &c, err, sizeof(err)),
 			 0);
-	struct virtio_pci_hooks h = hooks(f);
-	if (virtio_net_init(&f->net, &c, &f->gm, &f->mmio, &h, err, sizeof(err)))
+	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
+	if (virtio_net_init(&f->net, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
 		fail_msg("%s", err);
-	f->vp = &f->net.vp;
+	f->d.vp = &f->net.vp;
 	static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 	for (unsigned i = 0; i < 6; i++)
-		assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + i, 1), mac[i]);
-	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + 6, 2), NET_S_LINK_UP);
+		assert_int_equal(vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG + i, 1), mac[i]);
+	assert_int_equal(vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG + 6, 2), NET_S_LINK_UP);
 	/* The offloads offered are what the TAP took. */
-	mw(f, 0x00, 4, 0);
-	uint32_t offered = (uint32_t)mr(f, 0x04, 4);
+	vdrv_mw(&f->d, 0x00, 4, 0);
+	uint32_t offered = (uint32_t)vdrv_mr(&f->d, 0x04, 4);
 	assert_true(offered & (1u << NET_F_MAC));
 	assert_int_equal(!!(offered & (1u << NET_F_GUEST_CSUM)), !!(f->net.tap.offloads & TUN_F_CSUM));
 	assert_false(offered & (1u << NET_F_MRG_RXBUF));
-	bring_up(f, (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC), 2);
+	vdrv_bring_up(&f->d, (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC), 2);
 	wait_running("vt1");
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, NET_RXQ, i, NULL, 12 + 1514, true);
+		vdrv_offer(&f->d, NET_RXQ, i, NULL, 12 + 1514, true);
 
 	uint8_t pkt[12 + 42] = {0};
 	uint8_t *e = pkt + 12;
@@ -481,14 +347,14 @@ static void test_net_arp_through_tap(void **state)
 	 * the kernel; the request goes again when nothing came for a while. */
 	for (int tries = 0; tries < 64; tries++) {
 		if (tries % 16 == 0) {
-			offer(f, NET_TXQ, (unsigned)tries / 16, pkt, sizeof(pkt), false);
-			assert_true(used(f, NET_TXQ, &id, &len));
+			vdrv_offer(&f->d, NET_TXQ, (unsigned)tries / 16, pkt, sizeof(pkt), false);
+			assert_true(vdrv_used(&f->d, NET_TXQ, &id, &len));
 		}
-		if (!used(f, NET_RXQ, &id, &len)) {
+		if (!vdrv_used(&f->d, NET_RXQ, &id, &len)) {
 			tries += 15 - tries % 16;
 			continue;
 		}
-		const uint8_t *b = g(f, BUF(NET_RXQ, id), 12 + 1514);
+		const uint8_t *b = vdrv_g(&f->d, VDRV_BUF(NET_RXQ, id), 12 + 1514);
 		struct net_hdr nh;
 		memcpy(&nh, b, sizeof(nh));
 		assert_int_equal(nh.num_buffers, 1);
@@ -496,7 +362,7 @@ static void test_net_arp_through_tap(void **state)
 		if (b[12 + 12] != 0x08 || b[12 + 13] != 0x06) {
 			/* IPv6 chatter from the new interface: give the buffer
 			 * back and look again. */
-			offer(f, NET_RXQ, id, NULL, 12 + 1514, true);
+			vdrv_offer(&f->d, NET_RXQ, id, NULL, 12 + 1514, true);
 			continue;
 		}
 		assert_memory_equal(b + 12, mac, 6);
@@ -529,18 +395,18 @@ static void test_net_link(void **state)
 	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a", sp[0]);
 	assert_int_equal(net_parse_option(opt, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.link_fd, sp[0]);
-	struct virtio_pci_hooks h = hooks(f);
-	if (virtio_net_init(&f->net, &c, &f->gm, &f->mmio, &h, err, sizeof(err)))
+	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
+	if (virtio_net_init(&f->net, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
 		fail_msg("%s", err);
-	f->vp = &f->net.vp;
-	mw(f, 0x00, 4, 0);
-	uint32_t offered = (uint32_t)mr(f, 0x04, 4);
+	f->d.vp = &f->net.vp;
+	vdrv_mw(&f->d, 0x00, 4, 0);
+	uint32_t offered = (uint32_t)vdrv_mr(&f->d, 0x04, 4);
 	assert_true(offered & (1u << NET_F_MAC));
 	assert_false(offered & ((1u << NET_F_CSUM) | (1u << NET_F_GUEST_CSUM) |
 				(1u << NET_F_HOST_TSO4)));
-	bring_up(f, (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC), 2);
+	vdrv_bring_up(&f->d, (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC), 2);
 	for (unsigned i = 0; i < 4; i++)
-		offer(f, NET_RXQ, i, NULL, 12 + 1514, true);
+		vdrv_offer(&f->d, NET_RXQ, i, NULL, 12 + 1514, true);
 
 	uint8_t got[256];
 	struct pollfd p = {.fd = sp[1], .events = POLLIN};
@@ -548,7 +414,7 @@ static void test_net_link(void **state)
 	assert_int_equal(poll(&p, 1, 2000), 1);
 	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 1);
 	assert_int_equal(got[0], LINKMSG_UP);
-	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + 6, 1), NET_S_LINK_UP);
+	assert_int_equal(vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG + 6, 1), NET_S_LINK_UP);
 
 	uint8_t pkt[12 + 60] = {0};
 	for (unsigned i = 0; i < 60; i++)
@@ -556,15 +422,15 @@ static void test_net_link(void **state)
 	static const uint8_t own[6] = {0x02, 0, 0, 0, 0, 0x0a};
 	memcpy(pkt + 12 + 6, own, 6); /* the source address: the device's MAC */
 	uint32_t id, len;
-	offer(f, NET_TXQ, 0, pkt, sizeof(pkt), false);
-	assert_true(used(f, NET_TXQ, &id, &len));
+	vdrv_offer(&f->d, NET_TXQ, 0, pkt, sizeof(pkt), false);
+	assert_true(vdrv_used(&f->d, NET_TXQ, &id, &len));
 	assert_int_equal(poll(&p, 1, 2000), 1);
 	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 60);
 	assert_memory_equal(got, pkt + 12, 60);
 	/* Another source address: dropped and counted, nothing sent. */
 	pkt[12 + 11] ^= 1;
-	offer(f, NET_TXQ, 1, pkt, sizeof(pkt), false);
-	assert_true(used(f, NET_TXQ, &id, &len));
+	vdrv_offer(&f->d, NET_TXQ, 1, pkt, sizeof(pkt), false);
+	assert_true(vdrv_used(&f->d, NET_TXQ, &id, &len));
 	assert_int_equal(f->net.st.tx_spoofed, 1);
 	assert_int_equal(recv(sp[1], got, sizeof(got), MSG_DONTWAIT), -1);
 	pkt[12 + 11] ^= 1;
@@ -573,9 +439,9 @@ static void test_net_link(void **state)
 	for (unsigned i = 0; i < sizeof(frame); i++)
 		frame[i] = (uint8_t)(0xa0 ^ i);
 	assert_int_equal(send(sp[1], frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
-	assert_true(used(f, NET_RXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, NET_RXQ, &id, &len));
 	assert_int_equal(len, 12 + sizeof(frame));
-	const uint8_t *b = g(f, BUF(NET_RXQ, id), 12 + sizeof(frame));
+	const uint8_t *b = vdrv_g(&f->d, VDRV_BUF(NET_RXQ, id), 12 + sizeof(frame));
 	struct net_hdr nh;
 	memcpy(&nh, b, sizeof(nh));
 	assert_int_equal(nh.num_buffers, 1);
@@ -585,7 +451,7 @@ static void test_net_link(void **state)
 	/* A runt from the peer (shorter than an Ethernet header) is dropped. */
 	assert_int_equal(send(sp[1], frame, 10, 0), 10);
 	assert_int_equal(send(sp[1], frame, 20, 0), 20);
-	assert_true(used(f, NET_RXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, NET_RXQ, &id, &len));
 	assert_int_equal(len, 12 + 20);
 	assert_int_equal(f->net.st.rx_bad_hdr, 1);
 
@@ -593,35 +459,35 @@ static void test_net_link(void **state)
 	 * ended): the link status drops, with a configuration change
 	 * (ISR bit 1, a new generation); frames sent meanwhile are dropped;
 	 * LINKMSG_UP brings it back. The messages take no rx buffer. */
-	uint8_t gen = (uint8_t)mr(f, 0x15, 1);
-	(void)mr(f, VIRTIO_PCI_ISR, 1);
+	uint8_t gen = (uint8_t)vdrv_mr(&f->d, 0x15, 1);
+	(void)vdrv_mr(&f->d, VIRTIO_PCI_ISR, 1);
 	uint8_t m = LINKMSG_DOWN;
 	assert_int_equal(send(sp[1], &m, 1, 0), 1);
-	for (unsigned i = 0; i < 200 && mr(f, VIRTIO_PCI_DEVCFG + 6, 1) != 0; i++)
+	for (unsigned i = 0; i < 200 && vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG + 6, 1) != 0; i++)
 		usleep(10000);
-	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + 6, 1), 0);
-	assert_true(mr(f, VIRTIO_PCI_ISR, 1) & VIRTIO_ISR_CONFIG);
-	assert_int_not_equal((uint8_t)mr(f, 0x15, 1), gen);
-	offer(f, NET_TXQ, 2, pkt, sizeof(pkt), false);
-	assert_true(used(f, NET_TXQ, &id, &len));
+	assert_int_equal(vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG + 6, 1), 0);
+	assert_true(vdrv_mr(&f->d, VIRTIO_PCI_ISR, 1) & VIRTIO_ISR_CONFIG);
+	assert_int_not_equal((uint8_t)vdrv_mr(&f->d, 0x15, 1), gen);
+	vdrv_offer(&f->d, NET_TXQ, 2, pkt, sizeof(pkt), false);
+	assert_true(vdrv_used(&f->d, NET_TXQ, &id, &len));
 	assert_int_equal(f->net.st.tx_link_down, 1);
 	assert_int_equal(recv(sp[1], got, sizeof(got), MSG_DONTWAIT), -1);
 	m = LINKMSG_UP;
 	assert_int_equal(send(sp[1], &m, 1, 0), 1);
-	for (unsigned i = 0; i < 200 && mr(f, VIRTIO_PCI_DEVCFG + 6, 1) == 0; i++)
+	for (unsigned i = 0; i < 200 && vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG + 6, 1) == 0; i++)
 		usleep(10000);
-	assert_int_equal(mr(f, VIRTIO_PCI_DEVCFG + 6, 1), NET_S_LINK_UP);
+	assert_int_equal(vdrv_mr(&f->d, VIRTIO_PCI_DEVCFG + 6, 1), NET_S_LINK_UP);
 	assert_int_equal(f->net.st.link_msgs, 2);
 	assert_int_equal(send(sp[1], frame, 30, 0), 30); /* the rx buffer is still there */
-	assert_true(used(f, NET_RXQ, &id, &len));
+	assert_true(vdrv_used(&f->d, NET_RXQ, &id, &len));
 	assert_int_equal(len, 12 + 30);
 
 	/* The peer stops reading: the socket fills and the frames are
 	 * dropped and counted; the tx queue goes on. */
 	unsigned sent = 0;
 	for (unsigned i = 0; i < 2000 && !f->net.st.tx_tap_error; i++) {
-		offer(f, NET_TXQ, 1 + i % 8, pkt, sizeof(pkt), false);
-		assert_true(used(f, NET_TXQ, &id, &len));
+		vdrv_offer(&f->d, NET_TXQ, 1 + i % 8, pkt, sizeof(pkt), false);
+		assert_true(vdrv_used(&f->d, NET_TXQ, &id, &len));
 		sent++;
 	}
 	assert_true(f->net.st.tx_tap_error >= 1);
@@ -630,8 +496,8 @@ static void test_net_link(void **state)
 	 * fills its socket). */
 	while (recv(sp[1], got, sizeof(got), MSG_DONTWAIT) > 1)
 		;
-	mw(f, 0x14, 1, 0);
-	for (unsigned i = 0; i < 200 && mr(f, 0x14, 1) != 0; i++)
+	vdrv_mw(&f->d, 0x14, 1, 0);
+	for (unsigned i = 0; i < 200 && vdrv_mr(&f->d, 0x14, 1) != 0; i++)
 		usleep(10000);
 	assert_int_equal(poll(&p, 1, 2000), 1);
 	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 1);
@@ -655,12 +521,12 @@ static void test_net_link_state_kept(void **state)
 	char err[256], opt[64];
 	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a", sp[0]);
 	assert_int_equal(net_parse_option(opt, &c, err, sizeof(err)), 0);
-	struct virtio_pci_hooks h = hooks(f);
-	if (virtio_net_init(&f->net, &c, &f->gm, &f->mmio, &h, err, sizeof(err)))
+	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
+	if (virtio_net_init(&f->net, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
 		fail_msg("%s", err);
-	f->vp = &f->net.vp;
+	f->d.vp = &f->net.vp;
 	uint64_t feat = (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC);
-	bring_up(f, feat, 2);
+	vdrv_bring_up(&f->d, feat, 2);
 	uint8_t got[256];
 	struct pollfd p = {.fd = sp[1], .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 2000), 1);
@@ -673,15 +539,15 @@ static void test_net_link_state_kept(void **state)
 	memcpy(pkt + 12 + 6, own, 6);
 	uint32_t id, len;
 	for (unsigned i = 0; i < 4000 && !f->net.st.tx_tap_error; i++) {
-		offer(f, NET_TXQ, i % 8, pkt, sizeof(pkt), false);
-		assert_true(used(f, NET_TXQ, &id, &len));
+		vdrv_offer(&f->d, NET_TXQ, i % 8, pkt, sizeof(pkt), false);
+		assert_true(vdrv_used(&f->d, NET_TXQ, &id, &len));
 	}
 	assert_true(f->net.st.tx_tap_error >= 1);
 	/* The driver resets the device: DOWN finds the socket full. */
-	mw(f, 0x14, 1, 0);
-	for (unsigned i = 0; i < 200 && mr(f, 0x14, 1) != 0; i++)
+	vdrv_mw(&f->d, 0x14, 1, 0);
+	for (unsigned i = 0; i < 200 && vdrv_mr(&f->d, 0x14, 1) != 0; i++)
 		usleep(10000);
-	assert_int_equal(mr(f, 0x14, 1), 0);
+	assert_int_equal(vdrv_mr(&f->d, 0x14, 1), 0);
 	usleep(50000);
 	/* The peer reads again: only frames so far (the DOWN could not go). */
 	ssize_t r;
@@ -692,7 +558,7 @@ static void test_net_link_state_kept(void **state)
 	}
 	/* Either it was already sent behind the frames (room came) or it
 	 * comes now, first, when the driver is live again. */
-	negotiate(f, feat, 2);
+	vdrv_reconfigure(&f->d, feat, 2);
 	uint8_t seq[2];
 	unsigned ns = 0;
 	if (msgs == 1)
@@ -724,13 +590,13 @@ static void test_net_link_restarted(void **state)
 	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a,restarted", sp[0]);
 	if (net_parse_option(opt, &c, err, sizeof(err)))
 		fail_msg("%s", err);
-	struct virtio_pci_hooks h = hooks(f);
-	if (virtio_net_init(&f->net, &c, &f->gm, &f->mmio, &h, err, sizeof(err)))
+	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
+	if (virtio_net_init(&f->net, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
 		fail_msg("%s", err);
-	f->vp = &f->net.vp;
+	f->d.vp = &f->net.vp;
 	uint8_t got[16];
 	assert_int_equal(recv(sp[1], got, sizeof(got), MSG_DONTWAIT), -1); /* not before the driver */
-	bring_up(f, (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC), 2);
+	vdrv_bring_up(&f->d, (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC), 2);
 	struct pollfd p = {.fd = sp[1], .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 2000), 1);
 	assert_int_equal(recv(sp[1], got, sizeof(got), 0), 1);

@@ -93,6 +93,15 @@ void vdrv_configure(struct vdrv *d, uint64_t features, unsigned nq)
 	vdrv_mw(d, 0x14, 1, vdrv_mr(d, 0x14, 1) | VIRTIO_STATUS_DRIVER_OK);
 }
 
+void vdrv_reconfigure(struct vdrv *d, uint64_t features, unsigned nq)
+{
+	memset(d->avail, 0, sizeof(d->avail));
+	memset(d->seen, 0, sizeof(d->seen));
+	for (unsigned q = 0; q < nq; q++)
+		memset(vdrv_g(d, VDRV_RING(q), 0x3000), 0, 0x3000);
+	vdrv_configure(d, features, nq);
+}
+
 void vdrv_bring_up(struct vdrv *d, uint64_t features, unsigned nq)
 {
 	vdrv_start(d, false);

@@ -58,6 +58,11 @@ void vdrv_start(struct vdrv *d, bool gated);
  * FEATURES_OK read back, then queues 0..nq-1 (VDRV_QSIZE entries, no
  * vector, at VDRV_RING), then DRIVER_OK. */
 void vdrv_configure(struct vdrv *d, uint64_t features, unsigned nq);
+/* vdrv_configure again on a device the driver has reset (status read
+ * back 0, 4.1.4.3.1): the driver's ring indices and queues 0..nq-1's
+ * rings start over from zero, as a driver's re-probe allocates new
+ * rings. */
+void vdrv_reconfigure(struct vdrv *d, uint64_t features, unsigned nq);
 /* vdrv_start (not gated), then vdrv_configure. */
 void vdrv_bring_up(struct vdrv *d, uint64_t features, unsigned nq);
 

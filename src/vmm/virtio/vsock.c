@@ -201,7 +201,9 @@ static bool vsock_tx_hold(struct virtio_vsock *v, unsigned peer)
 		return false;
 	v->held[v->nheld].peer = peer;
 	v->held[v->nheld++].c = v->txc;
-	v->st.tx_held++;
+	/* Atomic: a test watches it while the worker runs (a held chain
+	 * puts nothing in the used ring to order the read after it). */
+	__atomic_fetch_add(&v->st.tx_held, 1, __ATOMIC_RELAXED);
 	return true;
 }
 
