@@ -67,7 +67,7 @@ KVM_BINS   := $(KVM_SRCS:tests/kvm/%.c=$(BUILD)/tests/kvm/%)
 TSAN_BINS  := $(BUILD)/tsan/tests/kvm/test_smp $(BUILD)/tsan/tests/unit/test_gpio \
 	      $(BUILD)/tsan/tests/unit/test_outq $(BUILD)/tsan/tests/unit/test_uart \
 	      $(BUILD)/tsan/tests/unit/test_virtio_pci $(BUILD)/tsan/tests/unit/test_virtio_blk \
-	      $(BUILD)/tsan/tests/unit/test_virtio_console
+	      $(BUILD)/tsan/tests/unit/test_virtio_console $(BUILD)/tsan/tests/unit/test_virtio_net_vsock
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 GUEST64    := $(patsubst tests/guests/%.S,$(BUILD)/tests/guests/%.elf,$(wildcard tests/guests/*64.S))
