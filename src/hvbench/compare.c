@@ -398,7 +398,6 @@ static json_t *jdoc(const struct hvb_doc *d, const char *name)
 char *compare_json(const struct compare *c)
 {
 	json_t *root = json_object(), *rows = json_array();
-	char *text, *out;
 
 	json_object_set_new(root, "schema", json_string(COMPARE_SCHEMA));
 	json_object_set_new(root, "a", jdoc(c->a, c->a_name));
@@ -433,12 +432,5 @@ char *compare_json(const struct compare *c)
 		json_array_append_new(rows, o);
 	}
 	json_object_set_new(root, "results", rows);
-	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	json_decref(root);
-	if (!text)
-		abort(); /* out of memory */
-	out = hvb_xmalloc(strlen(text) + 2);
-	snprintf(out, strlen(text) + 2, "%s\n", text);
-	free(text);
-	return out;
+	return hvb_json_text(root, 10);
 }

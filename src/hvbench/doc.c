@@ -15,6 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+char *hvb_json_text(json_t *root, int digits)
+{
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(digits));
+	json_decref(root);
+	if (!text)
+		abort(); /* out of memory */
+	size_t n = strlen(text);
+	char *out = hvb_xmalloc(n + 2);
+	memcpy(out, text, n);
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	free(text);
+	return out;
+}
+
 void *hvb_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
@@ -369,8 +384,6 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 	const struct hvb_config *c = &d->config;
 	json_t *root = json_object(), *host = json_object(), *cfg = json_object();
 	json_t *results = json_array(), *benches = json_array();
-	struct hvb_buf b = {0};
-	char *text;
 
 	json_object_set_new(root, "schema", json_string(HVB_SCHEMA));
 	json_object_set_new(host, "hostname", jtext(h->hostname));
@@ -420,14 +433,7 @@ char *hvb_doc_to_json(const struct hvb_doc *d)
 
 	/* 15 significant digits: round-trips every value a workload prints and
 	 * keeps 0.1 from becoming 0.10000000000000001. */
-	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-	json_decref(root);
-	if (!text)
-		abort();
-	hvb_buf_puts(&b, text);
-	hvb_buf_puts(&b, "\n");
-	free(text);
-	return hvb_buf_take(&b);
+	return hvb_json_text(root, 15);
 }
 
 /* ---- JSON in ---- */

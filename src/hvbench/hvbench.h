@@ -33,6 +33,10 @@ char *hvb_buf_take(struct hvb_buf *b);
 void *hvb_xmalloc(size_t n);
 void *hvb_xrealloc(void *p, size_t n);
 char *hvb_xstrdup(const char *s); /* NULL stays NULL */
+/* root (a jansson json_t, whose reference this takes) as indented JSON
+ * text with digits significant digits and a final newline, malloc'd. */
+struct json_t;
+char *hvb_json_text(struct json_t *root, int digits);
 
 /* Result of one benchmark on one side: its samples and their statistics. */
 struct hvb_side {

@@ -292,7 +292,6 @@ char *multi_json(const struct hvb_doc *d, const char *const *names,
 {
 	json_t *root = json_object(), *mons = json_array(), *rows = json_array();
 	struct grid g;
-	char *text, *out;
 
 	grid_build(&g, d, names, n);
 	json_object_set_new(root, "schema", json_string(MULTI_SCHEMA));
@@ -341,12 +340,5 @@ char *multi_json(const struct hvb_doc *d, const char *const *names,
 	}
 	json_object_set_new(root, "results", rows);
 	grid_free(&g);
-	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	json_decref(root);
-	if (!text)
-		abort(); /* out of memory */
-	out = hvb_xmalloc(strlen(text) + 2);
-	snprintf(out, strlen(text) + 2, "%s\n", text);
-	free(text);
-	return out;
+	return hvb_json_text(root, 10);
 }
