@@ -152,6 +152,19 @@ static void port_hangup(struct virtio_console *c, unsigned i)
 	console_ctl_host_open(&c->ctl, i, false);
 }
 
+/* Whether port p holds a transmit chain, popping the next one of queue q
+ * (from its start) when it holds none. */
+static bool hold_tx_chain(struct virtio_console *c, struct console_port *p, unsigned q)
+{
+	if (!p->have_txc) {
+		if (virtio_pci_pop(&c->vp, q, &p->txc) <= 0)
+			return false;
+		p->have_txc = true;
+		p->txoff = 0;
+	}
+	return true;
+}
+
 /* Guest to host: send from the held chain, then from more chains, until
  * the socket is full or the queue is empty. */
 static void port_tx(struct virtio_console *c, unsigned i)
@@ -159,12 +172,8 @@ static void port_tx(struct virtio_console *c, unsigned i)
 	struct console_port *p = &c->port[i];
 	unsigned q = console_txq(i);
 	for (unsigned budget = 0; budget < CONSOLE_QUEUE_SIZE; budget++) {
-		if (!p->have_txc) {
-			if (virtio_pci_pop(&c->vp, q, &p->txc) <= 0)
-				return;
-			p->have_txc = true;
-			p->txoff = 0;
-		}
+		if (!hold_tx_chain(c, p, q))
+			return;
 		/* The readable buffers in order; txoff counts what went. */
 		uint64_t base = 0;
 		for (unsigned k = 0; k < p->txc.nr && !p->host_gone; k++) {
@@ -357,12 +366,8 @@ static void link_tx(struct virtio_console *c, unsigned i)
 	uint8_t m[1 + CONSOLE_LINK_DATA_MAX];
 	m[0] = CONSOLE_LINK_DATA;
 	for (unsigned budget = 0; budget < CONSOLE_QUEUE_SIZE; budget++) {
-		if (!p->have_txc) {
-			if (virtio_pci_pop(&c->vp, q, &p->txc) <= 0)
-				return;
-			p->have_txc = true;
-			p->txoff = 0;
-		}
+		if (!hold_tx_chain(c, p, q))
+			return;
 		while (p->txoff < p->txc.rlen && !p->host_gone) {
 			uint64_t left = p->txc.rlen - p->txoff;
 			size_t take = left < CONSOLE_LINK_DATA_MAX ? (size_t)left : CONSOLE_LINK_DATA_MAX;
