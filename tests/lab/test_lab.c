@@ -4,7 +4,7 @@
  * static monitor did there, under real SVM semantics: the KVM kind it
  * reports, the tiny test guests' exit statuses, and Debian's Linux kernel
  * booting to its /init, running sysbench and powering off, on one vCPU and
- * on two; and that the boot-timing comparison of vmm with QEMU/KVM on the
+ * on two, and as vmlinux through its PVH entry; and that the boot-timing comparison of vmm with QEMU/KVM on the
  * same guest runs to the end under both; the benchmark guest as a
  * real-time VM with HLT exits disabled. A case skips, with the reason,
  * when QEMU or the lab's images are missing (lab/fetch.sh could not reach
