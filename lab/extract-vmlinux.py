@@ -43,7 +43,12 @@ def main():
         try:
             # The stream is followed by the decompressor's trailer, so
             # read one stream and ignore what comes after it.
-            kernel = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data[pos:])
+            dec = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+            kernel = dec.decompress(data[pos:])
+            # A cut-off stream decompresses as far as it goes without
+            # an error: only a complete one is the kernel.
+            if not dec.eof:
+                kernel = b""
         except lzma.LZMAError:
             kernel = b""
         if kernel.startswith(ELF_MAGIC):
