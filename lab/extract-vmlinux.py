@@ -52,13 +52,15 @@ def main():
         except lzma.LZMAError:
             kernel = b""
         if kernel.startswith(ELF_MAGIC):
-            with open(out + ".tmp", "wb") as f:
-                f.write(kernel)
-
-            os.replace(out + ".tmp", out)
+            try:
+                with open(out + ".tmp", "wb") as f:
+                    f.write(kernel)
+                os.replace(out + ".tmp", out)
+            except OSError as e:
+                fail("cannot write %s: %s" % (out, e))
             return
         pos = data.find(XZ_MAGIC, pos + 1)
-    fail("%s: none of the %d xz streams after the setup sectors decompresses to an ELF" % (src, tried))
+    fail("%s: none of the %d xz streams after the setup sectors is complete and decompresses to an ELF" % (src, tried))
 
 
 main()
