@@ -7,7 +7,8 @@
 # layer failed. Options on the kernel command line:
 #   lab.test=info,guests,benchguest,linux,firmware,timing,virtio,virtio-qemu,chan,vfio,links,shell
 #                  what to run (timing:N: N runs per monitor, default 5;
-#                  linksboot:N: the links system booted N times, no checks)
+#                  linksboot:N: the links system booted N times, no checks;
+#                  linux:pvh: linux, then the same kernel as vmlinux through PVH)
 #   lab.virtio=LIST  the devices the virtio tests give the Linux guest
 #                  (disk,rodisk,rng,vsock,net,console; default disk,rodisk,rng; none:
 #                  no device, the guest only loads its modules)
@@ -670,10 +671,23 @@ for t in $(echo "$tests" | tr ',' ' '); do
 				--kernel /lab/guests/benchguest.elf --cmdline "$w"
 		done
 		;;
-	linux)
+	linux|linux:pvh)
 		echo "LAB: inner cmdline: $inner"
 		run_vmm run --kernel /lab/vmlinuz --initrd /lab/inner.cpio.gz \
 			--mem "$mem" --cpus "$cpus" --cmdline "$inner"
+		# linux:pvh then boots the same kernel uncompressed (vmlinux,
+		# extracted by lab/mkinitrd.sh) through its PVH entry, with the
+		# same inner image and command line.
+		if [ "$t" = linux:pvh ]; then
+			echo "LAB: linux pvh begin"
+			if [ -f /lab/vmlinux ]; then
+				run_vmm run --kernel /lab/vmlinux --boot pvh --initrd /lab/inner.cpio.gz \
+					--mem "$mem" --cpus "$cpus" --cmdline "$inner"
+			else
+				echo "LAB: FAIL linux pvh: no /lab/vmlinux (lab/mkinitrd.sh could not extract it; see its build output)"
+			fi
+			echo "LAB: linux pvh end"
+		fi
 		;;
 	firmware)
 		# Firmware boot under SVM: SeaBIOS boots this machine's disk

@@ -56,7 +56,7 @@ lab-fetch:
 
 lab-images: $(LAB_DIR)/ready
 
-$(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/init-inner.sh lab/init-outer.sh lab/realtool.sh \
+$(LAB_DIR)/ready: lab/fetch.sh lab/mkinitrd.sh lab/extract-vmlinux.py lab/init-inner.sh lab/init-outer.sh lab/realtool.sh \
 		$(BUILD)/vmm-static $(GUEST64) $(GUESTMB) $(LAB_BENCH) $(LAB_BOOTTIME) $(LAB_VSOCKPEER) \
 		$(GUEST_ELF) $(LAB_UIOCHAN)
 	@mkdir -p $(LAB_DIR)

@@ -14,7 +14,8 @@
 #       The lab machine QEMU boots: busybox, the KVM modules (load order
 #       in /lib/modules/load-order), the static monitor as /bin/vmm, the
 #       tiny test guests DIR/*.elf, the kernel and the inner image under
-#       /lab, and lab/init-outer.sh as /init. With --boottime FILE, that
+#       /lab (and the kernel uncompressed as /lab/vmlinux, by
+#       lab/extract-vmlinux.py), and lab/init-outer.sh as /init. With --boottime FILE, that
 #       stopwatch as /bin/boottime, and this host's qemu-system-x86_64
 #       (with its libraries and its firmware under /lab/qemu) so that the
 #       boot-timing test can run QEMU/KVM beside vmm on the same guest.
@@ -193,6 +194,14 @@ outer)
 	done <"$cache/kernel/load-order"
 	cp "$cache/kernel/load-order" "$root/lib/modules/"
 	cp "$cache/kernel/vmlinuz" "$root/lab/vmlinuz"
+	# The same kernel uncompressed (vmlinux, an ELF with the PVH note) for
+	# the linux test's PVH boot. Without it the image is still built and
+	# that run says why it is missing.
+	if ! command -v python3 >/dev/null 2>&1; then
+		echo "lab/mkinitrd.sh: python3 not found; the outer image has no /lab/vmlinux" >&2
+	elif ! python3 "$here/extract-vmlinux.py" "$cache/kernel/vmlinuz" "$root/lab/vmlinux"; then
+		echo "lab/mkinitrd.sh: vmlinux not extracted from $cache/kernel/vmlinuz; the outer image has no /lab/vmlinux" >&2
+	fi
 	cp "$inner" "$root/lab/inner.cpio.gz"
 	found=0
 	for g in "$guests"/*.elf; do

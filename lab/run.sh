@@ -7,7 +7,7 @@
 # init) followed by the tail of the console.
 #
 #   lab/run.sh [options] TEST[,TEST...]
-#     TEST            info, guests, benchguest, linux, timing[:N], virtio,
+#     TEST            info, guests, benchguest, linux, linux:pvh, timing[:N], virtio,
 #                     virtio-qemu, chan, vfio, links, linksboot:N or shell
 #                     (see lab/init-outer.sh)
 #     --cpus N        vCPUs of the Linux guest under vmm (default 1)
@@ -97,6 +97,9 @@ for t in $(echo "$tests" | tr ',' ' '); do
 	case $t in
 	linux)
 		printf '%s\n' "INIT: reached /init" "INIT: done" >>"$expects"
+		;;
+	linux:pvh)
+		printf '%s\n' "INIT: reached /init" "INIT: done" "LAB: linux pvh end" >>"$expects"
 		;;
 	firmware)
 		# SeaBIOS, then the disk's SYSLINUX, then Linux to its /init,

@@ -4,7 +4,7 @@
  * static monitor did there, under real SVM semantics: the KVM kind it
  * reports, the tiny test guests' exit statuses, and Debian's Linux kernel
  * booting to its /init, running sysbench and powering off, on one vCPU and
- * on two; and that the boot-timing comparison of vmm with QEMU/KVM on the
+ * on two, and as vmlinux through its PVH entry; and that the boot-timing comparison of vmm with QEMU/KVM on the
  * same guest runs to the end under both; the benchmark guest as a
  * real-time VM with HLT exits disabled. A case skips, with the reason,
  * when QEMU or the lab's images are missing (lab/fetch.sh could not reach
@@ -107,15 +107,26 @@ static void lab_benchguest_under_svm(void **state)
 	cmd_result_free(&r);
 }
 
+/* The console of lab_linux_boots_one_cpu's boot, whose linux:pvh test
+ * also boots the kernel as vmlinux through PVH after the bzImage run;
+ * lab_linux_boots_vmlinux_through_pvh reads that second run from it, so
+ * that it costs no lab boot of its own. */
+static char *linux_pvh_console;
+
 /* Boots Debian's kernel under vmm in the lab with bench=cpu and checks
  * every layer: /init reached, the CPU count, sysbench's result, our bench
- * runner's RESULT line when the image has it, power-off and status 0. */
-static void boot_linux(const char *cpus)
+ * runner's RESULT line when the image has it, power-off and status 0.
+ * TEST is linux, or linux:pvh to keep the console for the PVH case. */
+static void boot_linux(const char *cpus, const char *test)
 {
 	require_lab();
 	struct cmd_result r;
-	const char *opts[] = {"--cpus", cpus, "--inner", "console=ttyS0 bench=cpu", "linux", NULL};
+	const char *opts[] = {"--cpus", cpus, "--inner", "console=ttyS0 bench=cpu", test, NULL};
 	run_lab(&r, opts);
+	if (!strcmp(test, "linux:pvh")) {
+		free(linux_pvh_console);
+		linux_pvh_console = strdup(r.out);
+	}
 	assert_false(r.timed_out);
 	assert_non_null(strstr(r.out, "INIT: reached /init"));
 
@@ -138,7 +149,9 @@ static void boot_linux(const char *cpus)
 		assert_non_null(strstr(r.out, "INIT: bench exit status 0"));
 	}
 	assert_non_null(strstr(r.out, "INIT: done"));
-	assert_int_equal(vmm_status_after(r.out, "LAB: test linux begin"), 0);
+	char begin[64];
+	snprintf(begin, sizeof(begin), "LAB: test %s begin", test);
+	assert_int_equal(vmm_status_after(r.out, begin), 0);
 	assert_int_equal(r.status, 0);
 	cmd_result_free(&r);
 }
@@ -146,13 +159,43 @@ static void boot_linux(const char *cpus)
 static void lab_linux_boots_one_cpu(void **state)
 {
 	(void)state;
-	boot_linux("1");
+	boot_linux("1", "linux:pvh");
 }
 
 static void lab_linux_boots_two_cpus(void **state)
 {
 	(void)state;
-	boot_linux("2");
+	boot_linux("2", "linux");
+}
+
+/* The same Debian kernel, uncompressed (lab/mkinitrd.sh extracts vmlinux
+ * from the bzImage's xz payload), booted through its PVH entry (the
+ * XEN_ELFNOTE_PHYS32_ENTRY note; src/vmm/arch/x86/pvh.c) with the same
+ * inner image: it reaches /init, runs sysbench and powers off, and vmm
+ * exits 0. Read from lab_linux_boots_one_cpu's console. */
+static void lab_linux_boots_vmlinux_through_pvh(void **state)
+{
+	(void)state;
+	require_lab();
+	if (!linux_pvh_console)
+		fail_msg("no console of lab_linux_boots_one_cpu's linux:pvh boot to read");
+	const char *run = strstr(linux_pvh_console, "LAB: linux pvh begin");
+	if (!run)
+		fail_msg("the lab boot did not get to the PVH run");
+	const char *bad = strstr(run, "LAB: FAIL linux pvh");
+	if (bad)
+		fail_msg("%.200s", bad);
+	const char *end = strstr(run, "LAB: linux pvh end");
+	assert_non_null(end);
+	size_t len = (size_t)(end - run);
+	char *part = strndup(run, len);
+	assert_non_null(part);
+	assert_non_null(strstr(part, "LAB: vmm start: vmm run --kernel /lab/vmlinux --boot pvh"));
+	assert_non_null(strstr(part, "INIT: reached /init"));
+	assert_non_null(strstr(part, "INIT: sysbench exit status 0"));
+	assert_non_null(strstr(part, "INIT: done"));
+	assert_int_equal(vmm_status_after(part, "LAB: linux pvh begin"), 0);
+	free(part);
 }
 
 /* A guest reboot ends vmm with 0. Linux reboots a hardware-reduced ACPI
@@ -284,6 +327,7 @@ int main(void)
 		cmocka_unit_test(lab_tiny_guests_under_svm),
 		cmocka_unit_test(lab_benchguest_under_svm),
 		cmocka_unit_test(lab_linux_boots_one_cpu),
+		cmocka_unit_test(lab_linux_boots_vmlinux_through_pvh),
 		cmocka_unit_test(lab_linux_boots_two_cpus),
 		cmocka_unit_test(lab_linux_reboot_ends_run),
 		cmocka_unit_test(lab_linux_realtool_sysbench_cpu),
@@ -291,5 +335,12 @@ int main(void)
 		cmocka_unit_test(lab_linux_bench_with_args),
 		cmocka_unit_test(lab_boot_timing_vmm_and_qemu),
 	};
-	return cmocka_run_group_tests_name("lab", tests, NULL, NULL);
+	/* LAB_TESTS=PATTERN runs only the cases it matches (cmocka's * and ?
+	 * wildcards), to check a few without booting the lab for all. */
+	const char *only = getenv("LAB_TESTS");
+	if (only && only[0])
+		cmocka_set_test_filter(only);
+	int rc = cmocka_run_group_tests_name("lab", tests, NULL, NULL);
+	free(linux_pvh_console);
+	return rc;
 }
