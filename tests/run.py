@@ -151,6 +151,10 @@ def main():
             # busy machine (tests/prove/README.md): 25 minutes at most.
             run_checker(kind, path, a.build, counts,
                         max(a.timeout, 1500) if kind == 'prove' else a.timeout)
+        elif kind == 'lab':
+            # One program boots the lab machine once or more and bounds each
+            # boot itself (tests/lab/lablib.h); 20 minutes for all of it.
+            run_tap(kind, path, counts, max(a.timeout, 1200))
         else:
             run_tap(kind, path, counts, a.timeout)
         sys.stdout.flush()
