@@ -310,13 +310,12 @@ static void test_malformed_control(void **state)
 	fix_free(f);
 }
 
-/* The worker under the filter `vmm run` loads, its descriptors kept as
- * machine.c keeps them: discovery, a byte each way, a full socket
- * (EPOLLOUT), a hang-up. A call outside the policy ends the child with
- * VMM_EXIT_SANDBOX (12) and names it. */
-static int sandboxed_child(void)
+/* Starts f's worker and puts this process under the filter `vmm run`
+ * loads, with the descriptors machine.c keeps, then configures the device
+ * (the driver spinning, as no signal reaches it). False, said on stderr,
+ * when the filter cannot be entered. */
+static bool start_sandboxed(struct fix *f)
 {
-	struct fix *f = fix_new(1, 4096);
 	vdrv_start(&f->d, true);
 	struct sandbox_opts o = {.enabled = true, .tty_fd = -1, .threads = 1};
 	o.ndev = virtio_pci_fds(f->d.vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
@@ -326,11 +325,23 @@ static int sandboxed_child(void)
 	char err[256];
 	if (sandbox_enter(&o, err, sizeof(err))) {
 		fprintf(stderr, "sandbox: %s\n", err);
-		return 20;
+		return false;
 	}
 	sandbox_release();
 	f->d.spin = true;
 	vdrv_configure(&f->d, FEATURES, 4);
+	return true;
+}
+
+/* The worker under the filter `vmm run` loads, its descriptors kept as
+ * machine.c keeps them: discovery, a byte each way, a full socket
+ * (EPOLLOUT), a hang-up. A call outside the policy ends the child with
+ * VMM_EXIT_SANDBOX (12) and names it. */
+static int sandboxed_child(void)
+{
+	struct fix *f = fix_new(1, 4096);
+	if (!start_sandboxed(f))
+		return 20;
 	static const char *const names[] = {"ctl"};
 	discover(f, 1, names);
 	ctl_tx(f, 0, CONSOLE_PORT_OPEN, 1, 8);
@@ -372,20 +383,8 @@ static int sandboxed_child(void)
 static int sandboxed_link_child(void)
 {
 	struct fix *f = fix_make(1, 0, true, "");
-	vdrv_start(&f->d, true);
-	struct sandbox_opts o = {.enabled = true, .tty_fd = -1, .threads = 1};
-	o.ndev = virtio_pci_fds(f->d.vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
-	o.epoll_fds[o.nepoll++] = f->con.epfd;
-	o.nkeep = virtio_console_sockets(&f->con, o.keep_fds, SANDBOX_MAX_KEEP_FDS);
-	o.read_fds[o.nread++] = f->peer[0];
-	char err[256];
-	if (sandbox_enter(&o, err, sizeof(err))) {
-		fprintf(stderr, "sandbox: %s\n", err);
+	if (!start_sandboxed(f))
 		return 20;
-	}
-	sandbox_release();
-	f->d.spin = true;
-	vdrv_configure(&f->d, FEATURES, 4);
 	for (unsigned i = 0; i < 4; i++)
 		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
 	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
