@@ -46,6 +46,13 @@ static void finish(struct hvb_doc *d)
 		hvb_result_finish(&d->results[i], 0);
 }
 
+/* Two documents from the same monitor on the same date. */
+static void base_pair(struct hvb_doc *a, struct hvb_doc *b)
+{
+	base_doc(a, "vmm", "d");
+	base_doc(b, "vmm", "d");
+}
+
 /* Puts the time samples va on a and vb on b, as one workload `name`. */
 static void add_both(struct hvb_doc *a, struct hvb_doc *b, const char *name, const double *va,
 		     const double *vb, size_t n)
@@ -201,8 +208,7 @@ static void ties_and_metrics(void **state)
 	const struct compare_row *w;
 
 	(void)state;
-	base_doc(&a, "vmm", "d");
-	base_doc(&b, "vmm", "d");
+	base_pair(&a, &b);
 	add_both(&a, &b, "same", five, five, 5);
 	add_both(&a, &b, "const", five, six, 5);
 	add_both(&a, &b, "ties", tie_a, tie_b, 5);
@@ -237,8 +243,7 @@ static void rank_test_decides(void **state)
 	const struct compare_row *w;
 
 	(void)state;
-	base_doc(&a, "vmm", "d");
-	base_doc(&b, "vmm", "d");
+	base_pair(&a, &b);
 	add_both(&a, &b, "three", a3, b3, 3);
 	add_both(&a, &b, "five", a5, b5, 5);
 	finish_and_compare(&c, &a, &b);
