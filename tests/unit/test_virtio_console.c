@@ -132,12 +132,27 @@ static void expect_ctl(struct fix *f, uint32_t id, uint16_t event, uint16_t valu
 	assert_int_equal(m.value, value);
 }
 
+/* Four buffers on the control receive queue, for the device's messages. */
+static void offer_ctl_rx(struct fix *f)
+{
+	for (unsigned i = 0; i < 4; i++)
+		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
+}
+
+/* The driver's side of finding one port: DEVICE_READY, the device's
+ * DEVICE_ADD for port 0, and PORT_READY for it. */
+static void port0_ready(struct fix *f)
+{
+	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
+	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
+	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+}
+
 /* DEVICE_READY, then for each port PORT_ADD, PORT_READY, PORT_NAME and
  * PORT_OPEN 1 (the host sides are connected), as Linux's driver probes. */
 static void discover(struct fix *f, unsigned n, const char *const *names)
 {
-	for (unsigned i = 0; i < 4; i++)
-		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
+	offer_ctl_rx(f);
 	uint32_t id, len;
 	assert_false(vdrv_used_within(&f->d, CONSOLE_CTRL_RXQ, 100, &id, &len)); /* nothing before READY */
 	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
@@ -385,11 +400,8 @@ static int sandboxed_link_child(void)
 	struct fix *f = fix_make(1, 0, true, "");
 	if (!start_sandboxed(f))
 		return 20;
-	for (unsigned i = 0; i < 4; i++)
-		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
-	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
-	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
-	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	offer_ctl_rx(f);
+	port0_ready(f);
 	struct console_ctl_msg m;
 	char name[80];
 	ctl_rx(f, &m, name, sizeof(name));
@@ -500,13 +512,10 @@ static void test_link_hangup_across_restart(void **state)
 	(void)state;
 	struct fix *f = fix_make(1, 0, true, "");
 	vdrv_bring_up(&f->d, FEATURES, 4);
-	for (unsigned i = 0; i < 4; i++)
-		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
+	offer_ctl_rx(f);
 	/* Bytes from before the other end's UP: for a VM before this one. */
 	link_data(f, "stale");
-	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
-	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
-	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	port0_ready(f);
 	struct console_ctl_msg m;
 	char name[80];
 	ctl_rx(f, &m, name, sizeof(name));
@@ -559,11 +568,8 @@ static void test_link_restarted(void **state)
 	(void)state;
 	struct fix *f = fix_make(1, 0, true, ",restarted");
 	vdrv_bring_up(&f->d, FEATURES, 4);
-	for (unsigned i = 0; i < 4; i++)
-		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
-	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
-	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
-	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	offer_ctl_rx(f);
+	port0_ready(f);
 	expect_link(f, LINKMSG_DOWN);
 	expect_link(f, LINKMSG_UP);
 	/* A driver reset: the port is gone for the other end too. */
