@@ -501,6 +501,14 @@ static void vsock_bulk_host(void **state)
 	cmd_result_free(&r);
 }
 
+/* The vsock devices of VMs a (CID 3) and b (CID 4), each with its own
+ * socket in the test's folder. */
+static void vsock_pair_devices(char *va, char *vb, size_t size)
+{
+	snprintf(va, size, "vsock = { cid = 3; uds = \"%s/a.sock\"; };", dir);
+	snprintf(vb, size, "vsock = { cid = 4; uds = \"%s/b.sock\"; };", dir);
+}
+
 /* Two guests on a vsock link: vsock-ping in a (CID 3) to vsock-pong in b
  * (CID 4). */
 static void vsock_between_vms(void **state)
@@ -508,8 +516,7 @@ static void vsock_between_vms(void **state)
 	(void)state;
 	REQUIRE_KVM();
 	char va[160], vb[160];
-	snprintf(va, sizeof(va), "vsock = { cid = 3; uds = \"%s/a.sock\"; };", dir);
-	snprintf(vb, sizeof(vb), "vsock = { cid = 4; uds = \"%s/b.sock\"; };", dir);
+	vsock_pair_devices(va, vb, sizeof(va));
 	struct cmd_result r;
 	run_pair("run vsock-ping loops=300 cid=4 port=5000", "run vsock-pong loops=300 port=5000",
 		 va, vb, "{ type = \"vsock\"; between = [\"a\", \"b\"]; }", &r);
@@ -597,8 +604,7 @@ static void vsock_ping_follows_pong_restart(void **state)
 	(void)state;
 	REQUIRE_KVM();
 	char va[160], vb[160];
-	snprintf(va, sizeof(va), "vsock = { cid = 3; uds = \"%s/a.sock\"; };", dir);
-	snprintf(vb, sizeof(vb), "vsock = { cid = 4; uds = \"%s/b.sock\"; };", dir);
+	vsock_pair_devices(va, vb, sizeof(va));
 	struct cmd_result r;
 	run_pair_exit("run vsock-ping loops=300 cid=4 port=5000",
 		      "run vsock-pong loops=100 port=5000", va, vb,
