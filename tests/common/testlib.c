@@ -169,6 +169,16 @@ void cmd_result_free(struct cmd_result *r)
 	r->out = r->err = NULL;
 }
 
+void expect_usage_error(const char *const argv[], int timeout_s, const char *want_substring)
+{
+	struct cmd_result r;
+
+	run_cmd(argv, timeout_s, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, want_substring));
+	cmd_result_free(&r);
+}
+
 const char *kvm_unusable(void)
 {
 	static char why[256];

@@ -84,6 +84,9 @@ struct cmd_result {
  * and stderr, killing it after timeout_s seconds. */
 void run_cmd(const char *const argv[], int timeout_s, struct cmd_result *r);
 void cmd_result_free(struct cmd_result *r);
+/* Runs argv as run_cmd does and fails the test unless it exits 2 (a usage
+ * or config error) with want_substring in its stderr. */
+void expect_usage_error(const char *const argv[], int timeout_s, const char *want_substring);
 
 /* NULL when /dev/kvm can run a VM here, otherwise why not. */
 const char *kvm_unusable(void);

@@ -7,6 +7,7 @@
 #define HVBTEST_H
 
 #include "testlib.h"
+#include "dist.h"
 #include "hvbench.h"
 #include "report.h"
 
@@ -60,6 +61,33 @@ static inline void hvbt_add_samples(struct hvb_side *s, const double *v, size_t 
 {
 	for (size_t i = 0; i < n; i++)
 		hvb_side_add(s, v[i]);
+}
+
+/* Latency runs as the workloads report them: each sample's run with a
+ * distribution around it (dist.h). Run i's p99 sits p99_step * i above
+ * 1.5 times the sample; its worst case a further max_mul * i * max_scale
+ * above p99 + half the sample (a long tail, or a neighbour's), and run
+ * overflow_at (n or more for none) has its worst case past the histogram. */
+static inline void hvbt_add_lat_runs(struct hvb_side *s, const double *v, size_t n,
+				     double p99_step, double max_mul, double max_scale,
+				     size_t overflow_at)
+{
+	static struct result_dist d;
+
+	for (size_t i = 0; i < n; i++) {
+		memset(&d, 0, sizeof(d));
+		d.has = 1;
+		d.min = v[i] * 0.8;
+		d.p50 = v[i];
+		d.p99 = v[i] * 1.5 + (double)i * p99_step;
+		d.max = d.p99 + v[i] * 0.5 + max_mul * (double)i * max_scale;
+		d.hist[(size_t)d.min] = 90;
+		d.hist[(size_t)d.p99] = 9;
+		d.overflow = i == overflow_at;
+		if (!d.overflow)
+			d.hist[(size_t)d.max] += 1;
+		hvb_side_add_dist(s, v[i], &d);
+	}
 }
 
 /* An empty document whose host is the fixed test host of a PVM machine:

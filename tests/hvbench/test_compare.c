@@ -46,6 +46,30 @@ static void finish(struct hvb_doc *d)
 		hvb_result_finish(&d->results[i], 0);
 }
 
+/* Two documents from the same monitor on the same date. */
+static void base_pair(struct hvb_doc *a, struct hvb_doc *b)
+{
+	base_doc(a, "vmm", "d");
+	base_doc(b, "vmm", "d");
+}
+
+/* Puts the time samples va on a and vb on b, as one workload `name`. */
+static void add_both(struct hvb_doc *a, struct hvb_doc *b, const char *name, const double *va,
+		     const double *vb, size_t n)
+{
+	add(a, name, "time", 0, va, n);
+	add(b, name, "time", 0, vb, n);
+}
+
+/* Finishes both documents and compares them as `hvbench compare a b` does
+ * by default. */
+static void finish_and_compare(struct compare *c, struct hvb_doc *a, struct hvb_doc *b)
+{
+	finish(a);
+	finish(b);
+	compare_build(c, a, b, CMP_SIDE_AUTO, 0);
+}
+
 /* A: one build; B: the exit path 20% slower, qsort faster, cpu the same
  * within noise, the GPIO workload not available on B's monitor, one
  * workload B does not have and one only B has. */
@@ -184,19 +208,13 @@ static void ties_and_metrics(void **state)
 	const struct compare_row *w;
 
 	(void)state;
-	base_doc(&a, "vmm", "d");
-	base_doc(&b, "vmm", "d");
-	add(&a, "same", "time", 0, five, 5);
-	add(&b, "same", "time", 0, five, 5);
-	add(&a, "const", "time", 0, five, 5);
-	add(&b, "const", "time", 0, six, 5);
-	add(&a, "ties", "time", 0, tie_a, 5);
-	add(&b, "ties", "time", 0, tie_b, 5);
+	base_pair(&a, &b);
+	add_both(&a, &b, "same", five, five, 5);
+	add_both(&a, &b, "const", five, six, 5);
+	add_both(&a, &b, "ties", tie_a, tie_b, 5);
 	add(&a, "renamed", "time", 0, five, 5);
 	add(&b, "renamed", "duration", 0, five, 5);
-	finish(&a);
-	finish(&b);
-	compare_build(&c, &a, &b, CMP_SIDE_AUTO, 0);
+	finish_and_compare(&c, &a, &b);
 	w = row(&c, "same");
 	assert_string_equal(w->verdict, CMP_SAME);
 	assert_true(w->lo == 0 && w->hi == 0);
@@ -225,15 +243,10 @@ static void rank_test_decides(void **state)
 	const struct compare_row *w;
 
 	(void)state;
-	base_doc(&a, "vmm", "d");
-	base_doc(&b, "vmm", "d");
-	add(&a, "three", "time", 0, a3, 3);
-	add(&b, "three", "time", 0, b3, 3);
-	add(&a, "five", "time", 0, a5, 5);
-	add(&b, "five", "time", 0, b5, 5);
-	finish(&a);
-	finish(&b);
-	compare_build(&c, &a, &b, CMP_SIDE_AUTO, 0);
+	base_pair(&a, &b);
+	add_both(&a, &b, "three", a3, b3, 3);
+	add_both(&a, &b, "five", a5, b5, 5);
+	finish_and_compare(&c, &a, &b);
 	w = row(&c, "three");
 	assert_true(w->lo > 0);
 	assert_true(fabs(w->p - 0.1) < 1e-12);

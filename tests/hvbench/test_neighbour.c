@@ -152,20 +152,7 @@ static void host_cpu_from_topology(void **state)
  * worst case, as a neighbour does. */
 static void add_lat_runs(struct hvb_side *s, const double *v, size_t n, double tail)
 {
-	static struct result_dist d;
-
-	for (size_t i = 0; i < n; i++) {
-		memset(&d, 0, sizeof(d));
-		d.has = 1;
-		d.min = v[i] * 0.8;
-		d.p50 = v[i];
-		d.p99 = v[i] * 1.5 + (double)i * tail;
-		d.max = d.p99 + v[i] * 0.5 + 10.0 * (double)i * tail;
-		d.hist[(size_t)d.min] = 90;
-		d.hist[(size_t)d.p99] = 9;
-		d.hist[(size_t)d.max] += 1;
-		hvb_side_add_dist(s, v[i], &d);
-	}
+	hvbt_add_lat_runs(s, v, n, tail, 10.0, tail, n);
 }
 
 static void make_doc(struct hvb_doc *d, unsigned kinds)

@@ -13,26 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Latency runs as the workloads report them: each sample's run with a
- * distribution around it (dist.h), the virtualised side with a long tail. */
+/* Latency runs as the workloads report them, the virtualised side (tail)
+ * with a long tail and one worst case past the histogram. */
 static void add_lat_runs(struct hvb_side *s, const double *v, size_t n, int tail)
 {
-	static struct result_dist d;
-
-	for (size_t i = 0; i < n; i++) {
-		memset(&d, 0, sizeof(d));
-		d.has = 1;
-		d.min = v[i] * 0.8;
-		d.p50 = v[i];
-		d.p99 = v[i] * 1.5 + (double)i;
-		d.max = d.p99 + v[i] * 0.5 + (tail ? 100.0 * (double)i : 0);
-		d.hist[(size_t)d.min] = 90;
-		d.hist[(size_t)d.p99] = 9;
-		d.overflow = tail && i == 4;
-		if (!d.overflow)
-			d.hist[(size_t)d.max] += 1;
-		hvb_side_add_dist(s, v[i], &d);
-	}
+	hvbt_add_lat_runs(s, v, n, 1.0, tail ? 100.0 : 0.0, 1.0, tail ? 4 : n);
 }
 
 /* A document as a run on a PVM host would leave it, with fixed host and

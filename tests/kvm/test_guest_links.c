@@ -138,6 +138,26 @@ static void net_bulk(void **state)
 	cmd_result_free(&r);
 }
 
+/* VM a's ping (bench) ended with all 300 round trips checked after
+ * handshaking again at least twice, and VM b's pong said pong_line at least
+ * 3 times: the ping went on across b's restarts. */
+static void assert_ping_survived_restarts(const struct cmd_result *r, const char *bench,
+					  const char *pong_line)
+{
+	char want[96];
+	snprintf(want, sizeof(want), "[a] RESULT {\"benchmark\":\"%s\"", bench);
+	const char *res = strstr(r->out, want);
+	assert_non_null(res);
+	assert_non_null(strstr(res, "\"check\":300"));
+	const char *rs = strstr(res, "\"resyncs\":");
+	assert_non_null(rs);
+	assert_true(strtol(rs + strlen("\"resyncs\":"), NULL, 10) >= 2);
+	unsigned pongs = 0;
+	for (const char *p = r->out; (p = strstr(p, pong_line)); p++)
+		pongs++;
+	assert_true(pongs >= 3);
+}
+
 /* net-pong echoes 100 frames and ends, and is restarted (3 times): each
  * time net-ping's link goes down and up, and net-ping handshakes again
  * with the new net-pong and goes on where it was, 300 round trips in all
@@ -150,16 +170,7 @@ static void net_ping_follows_pong_restart(void **state)
 	run_pair_exit("run net-ping loops=300", "run net-pong loops=100", "", "",
 		      "on_exit = \"restart\"; restarts = 3;", NET_LINK, &r);
 	assert_false(r.timed_out);
-	const char *res = strstr(r.out, "[a] RESULT {\"benchmark\":\"net-ping\"");
-	assert_non_null(res);
-	assert_non_null(strstr(res, "\"check\":300"));
-	const char *rs = strstr(res, "\"resyncs\":");
-	assert_non_null(rs);
-	assert_true(strtol(rs + strlen("\"resyncs\":"), NULL, 10) >= 2);
-	unsigned pongs = 0;
-	for (const char *p = r.out; (p = strstr(p, "[b] PONG echoed 100 frames")); p++)
-		pongs++;
-	assert_true(pongs >= 3);
+	assert_ping_survived_restarts(&r, "net-ping", "[b] PONG echoed 100 frames");
 	assert_non_null(strstr(r.err, "restarting VM b (2 of 3)"));
 	cmd_result_free(&r);
 }
@@ -490,6 +501,14 @@ static void vsock_bulk_host(void **state)
 	cmd_result_free(&r);
 }
 
+/* The vsock devices of VMs a (CID 3) and b (CID 4), each with its own
+ * socket in the test's folder. */
+static void vsock_pair_devices(char *va, char *vb, size_t size)
+{
+	snprintf(va, size, "vsock = { cid = 3; uds = \"%s/a.sock\"; };", dir);
+	snprintf(vb, size, "vsock = { cid = 4; uds = \"%s/b.sock\"; };", dir);
+}
+
 /* Two guests on a vsock link: vsock-ping in a (CID 3) to vsock-pong in b
  * (CID 4). */
 static void vsock_between_vms(void **state)
@@ -497,8 +516,7 @@ static void vsock_between_vms(void **state)
 	(void)state;
 	REQUIRE_KVM();
 	char va[160], vb[160];
-	snprintf(va, sizeof(va), "vsock = { cid = 3; uds = \"%s/a.sock\"; };", dir);
-	snprintf(vb, sizeof(vb), "vsock = { cid = 4; uds = \"%s/b.sock\"; };", dir);
+	vsock_pair_devices(va, vb, sizeof(va));
 	struct cmd_result r;
 	run_pair("run vsock-ping loops=300 cid=4 port=5000", "run vsock-pong loops=300 port=5000",
 		 va, vb, "{ type = \"vsock\"; between = [\"a\", \"b\"]; }", &r);
@@ -586,24 +604,14 @@ static void vsock_ping_follows_pong_restart(void **state)
 	(void)state;
 	REQUIRE_KVM();
 	char va[160], vb[160];
-	snprintf(va, sizeof(va), "vsock = { cid = 3; uds = \"%s/a.sock\"; };", dir);
-	snprintf(vb, sizeof(vb), "vsock = { cid = 4; uds = \"%s/b.sock\"; };", dir);
+	vsock_pair_devices(va, vb, sizeof(va));
 	struct cmd_result r;
 	run_pair_exit("run vsock-ping loops=300 cid=4 port=5000",
 		      "run vsock-pong loops=100 port=5000", va, vb,
 		      "on_exit = \"restart\"; restarts = 3;",
 		      "{ type = \"vsock\"; between = [\"a\", \"b\"]; }", &r);
 	assert_false(r.timed_out);
-	const char *res = strstr(r.out, "[a] RESULT {\"benchmark\":\"vsock-ping\"");
-	assert_non_null(res);
-	assert_non_null(strstr(res, "\"check\":300"));
-	const char *rs = strstr(res, "\"resyncs\":");
-	assert_non_null(rs);
-	assert_true(strtol(rs + strlen("\"resyncs\":"), NULL, 10) >= 2);
-	unsigned pongs = 0;
-	for (const char *p = r.out; (p = strstr(p, "[b] PONG echoed 100 bytes")); p++)
-		pongs++;
-	assert_true(pongs >= 3);
+	assert_ping_survived_restarts(&r, "vsock-ping", "[b] PONG echoed 100 bytes");
 	cmd_result_free(&r);
 }
 

@@ -123,7 +123,6 @@ static void two_monitors_one_run(void **state)
 /* Several monitors run the bare guest only, and at most four. */
 static void several_monitors_usage(void **state)
 {
-	struct cmd_result r;
 	const char *lin[] = {build_path("hvbench"), "run", "--vmm", build_path("vmm"), "--vmm",
 			     "qemu", "--guest", "linux", "--kernel", "/dev/null", "--initrd",
 			     "/dev/null", NULL};
@@ -134,19 +133,10 @@ static void several_monitors_usage(void **state)
 				 NULL};
 
 	(void)state;
-	run_cmd(lin, 60, &r);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "cannot go with --guest linux"));
-	cmd_result_free(&r);
-	run_cmd(five, 60, &r);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "at most 4 monitors"));
-	cmd_result_free(&r);
+	expect_usage_error(lin, 60, "cannot go with --guest linux");
+	expect_usage_error(five, 60, "at most 4 monitors");
 	REQUIRE_KVM();
-	run_cmd(missing, 120, &r);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "/nonexistent/vmm is not installed or not executable"));
-	cmd_result_free(&r);
+	expect_usage_error(missing, 120, "/nonexistent/vmm is not installed or not executable");
 }
 
 int main(void)

@@ -132,12 +132,27 @@ static void expect_ctl(struct fix *f, uint32_t id, uint16_t event, uint16_t valu
 	assert_int_equal(m.value, value);
 }
 
+/* Four buffers on the control receive queue, for the device's messages. */
+static void offer_ctl_rx(struct fix *f)
+{
+	for (unsigned i = 0; i < 4; i++)
+		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
+}
+
+/* The driver's side of finding one port: DEVICE_READY, the device's
+ * DEVICE_ADD for port 0, and PORT_READY for it. */
+static void port0_ready(struct fix *f)
+{
+	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
+	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
+	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+}
+
 /* DEVICE_READY, then for each port PORT_ADD, PORT_READY, PORT_NAME and
  * PORT_OPEN 1 (the host sides are connected), as Linux's driver probes. */
 static void discover(struct fix *f, unsigned n, const char *const *names)
 {
-	for (unsigned i = 0; i < 4; i++)
-		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
+	offer_ctl_rx(f);
 	uint32_t id, len;
 	assert_false(vdrv_used_within(&f->d, CONSOLE_CTRL_RXQ, 100, &id, &len)); /* nothing before READY */
 	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
@@ -310,13 +325,12 @@ static void test_malformed_control(void **state)
 	fix_free(f);
 }
 
-/* The worker under the filter `vmm run` loads, its descriptors kept as
- * machine.c keeps them: discovery, a byte each way, a full socket
- * (EPOLLOUT), a hang-up. A call outside the policy ends the child with
- * VMM_EXIT_SANDBOX (12) and names it. */
-static int sandboxed_child(void)
+/* Starts f's worker and puts this process under the filter `vmm run`
+ * loads, with the descriptors machine.c keeps, then configures the device
+ * (the driver spinning, as no signal reaches it). False, said on stderr,
+ * when the filter cannot be entered. */
+static bool start_sandboxed(struct fix *f)
 {
-	struct fix *f = fix_new(1, 4096);
 	vdrv_start(&f->d, true);
 	struct sandbox_opts o = {.enabled = true, .tty_fd = -1, .threads = 1};
 	o.ndev = virtio_pci_fds(f->d.vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
@@ -326,11 +340,23 @@ static int sandboxed_child(void)
 	char err[256];
 	if (sandbox_enter(&o, err, sizeof(err))) {
 		fprintf(stderr, "sandbox: %s\n", err);
-		return 20;
+		return false;
 	}
 	sandbox_release();
 	f->d.spin = true;
 	vdrv_configure(&f->d, FEATURES, 4);
+	return true;
+}
+
+/* The worker under the filter `vmm run` loads, its descriptors kept as
+ * machine.c keeps them: discovery, a byte each way, a full socket
+ * (EPOLLOUT), a hang-up. A call outside the policy ends the child with
+ * VMM_EXIT_SANDBOX (12) and names it. */
+static int sandboxed_child(void)
+{
+	struct fix *f = fix_new(1, 4096);
+	if (!start_sandboxed(f))
+		return 20;
 	static const char *const names[] = {"ctl"};
 	discover(f, 1, names);
 	ctl_tx(f, 0, CONSOLE_PORT_OPEN, 1, 8);
@@ -372,25 +398,10 @@ static int sandboxed_child(void)
 static int sandboxed_link_child(void)
 {
 	struct fix *f = fix_make(1, 0, true, "");
-	vdrv_start(&f->d, true);
-	struct sandbox_opts o = {.enabled = true, .tty_fd = -1, .threads = 1};
-	o.ndev = virtio_pci_fds(f->d.vp, o.dev_fds, SANDBOX_MAX_DEV_FDS);
-	o.epoll_fds[o.nepoll++] = f->con.epfd;
-	o.nkeep = virtio_console_sockets(&f->con, o.keep_fds, SANDBOX_MAX_KEEP_FDS);
-	o.read_fds[o.nread++] = f->peer[0];
-	char err[256];
-	if (sandbox_enter(&o, err, sizeof(err))) {
-		fprintf(stderr, "sandbox: %s\n", err);
+	if (!start_sandboxed(f))
 		return 20;
-	}
-	sandbox_release();
-	f->d.spin = true;
-	vdrv_configure(&f->d, FEATURES, 4);
-	for (unsigned i = 0; i < 4; i++)
-		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
-	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
-	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
-	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	offer_ctl_rx(f);
+	port0_ready(f);
 	struct console_ctl_msg m;
 	char name[80];
 	ctl_rx(f, &m, name, sizeof(name));
@@ -501,13 +512,10 @@ static void test_link_hangup_across_restart(void **state)
 	(void)state;
 	struct fix *f = fix_make(1, 0, true, "");
 	vdrv_bring_up(&f->d, FEATURES, 4);
-	for (unsigned i = 0; i < 4; i++)
-		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
+	offer_ctl_rx(f);
 	/* Bytes from before the other end's UP: for a VM before this one. */
 	link_data(f, "stale");
-	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
-	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
-	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	port0_ready(f);
 	struct console_ctl_msg m;
 	char name[80];
 	ctl_rx(f, &m, name, sizeof(name));
@@ -560,11 +568,8 @@ static void test_link_restarted(void **state)
 	(void)state;
 	struct fix *f = fix_make(1, 0, true, ",restarted");
 	vdrv_bring_up(&f->d, FEATURES, 4);
-	for (unsigned i = 0; i < 4; i++)
-		vdrv_offer(&f->d, CONSOLE_CTRL_RXQ, i, NULL, VDRV_BUFLEN, true);
-	ctl_tx(f, 0xffffffffu, CONSOLE_DEVICE_READY, 1, 8);
-	expect_ctl(f, 0, CONSOLE_DEVICE_ADD, 1);
-	ctl_tx(f, 0, CONSOLE_PORT_READY, 1, 8);
+	offer_ctl_rx(f);
+	port0_ready(f);
 	expect_link(f, LINKMSG_DOWN);
 	expect_link(f, LINKMSG_UP);
 	/* A driver reset: the port is gone for the other end too. */

@@ -380,6 +380,25 @@ static void test_net_arp_through_tap(void **state)
 		 (unsigned long long)f->net.st.rx_stalls);
 }
 
+/* A net device on a link: sp a fresh socket pair, sp[0] the link given as
+ * link=FD with the test MAC and the options in more (",..." or ""), sp[1]
+ * the peer's end; c the configuration the options gave. The driver has
+ * not touched the device yet. */
+static struct fix *fix_net_link(int sp[2], const char *more, struct net_cfg *c)
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	struct fix *f = fix_new();
+	char err[256], opt[96];
+	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a%s", sp[0], more);
+	if (net_parse_option(opt, c, err, sizeof(err)))
+		fail_msg("%s", err);
+	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
+	if (virtio_net_init(&f->net, c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
+		fail_msg("%s", err);
+	f->d.vp = &f->net.vp;
+	return f;
+}
+
 /* --net link=FD: a frame from the tx queue leaves on the link's socket
  * without the virtio-net header, one message; a message on the socket
  * arrives in an rx buffer behind a zero header; no offloads are offered;
@@ -388,17 +407,9 @@ static void test_net_link(void **state)
 {
 	(void)state;
 	int sp[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
-	struct fix *f = fix_new();
 	struct net_cfg c;
-	char err[256], opt[64];
-	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a", sp[0]);
-	assert_int_equal(net_parse_option(opt, &c, err, sizeof(err)), 0);
+	struct fix *f = fix_net_link(sp, "", &c);
 	assert_int_equal(c.link_fd, sp[0]);
-	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
-	if (virtio_net_init(&f->net, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
-		fail_msg("%s", err);
-	f->d.vp = &f->net.vp;
 	vdrv_mw(&f->d, 0x00, 4, 0);
 	uint32_t offered = (uint32_t)vdrv_mr(&f->d, 0x04, 4);
 	assert_true(offered & (1u << NET_F_MAC));
@@ -515,16 +526,8 @@ static void test_net_link_state_kept(void **state)
 {
 	(void)state;
 	int sp[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
-	struct fix *f = fix_new();
 	struct net_cfg c;
-	char err[256], opt[64];
-	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a", sp[0]);
-	assert_int_equal(net_parse_option(opt, &c, err, sizeof(err)), 0);
-	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
-	if (virtio_net_init(&f->net, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
-		fail_msg("%s", err);
-	f->d.vp = &f->net.vp;
+	struct fix *f = fix_net_link(sp, "", &c);
 	uint64_t feat = (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC);
 	vdrv_bring_up(&f->d, feat, 2);
 	uint8_t got[256];
@@ -583,17 +586,8 @@ static void test_net_link_restarted(void **state)
 {
 	(void)state;
 	int sp[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
-	struct fix *f = fix_new();
 	struct net_cfg c;
-	char err[256], opt[64];
-	snprintf(opt, sizeof(opt), "link=%d,mac=02:00:00:00:00:0a,restarted", sp[0]);
-	if (net_parse_option(opt, &c, err, sizeof(err)))
-		fail_msg("%s", err);
-	struct virtio_pci_hooks h = vdrv_hooks(&f->d);
-	if (virtio_net_init(&f->net, &c, &f->d.gm, &f->d.mmio, &h, err, sizeof(err)))
-		fail_msg("%s", err);
-	f->d.vp = &f->net.vp;
+	struct fix *f = fix_net_link(sp, ",restarted", &c);
 	uint8_t got[16];
 	assert_int_equal(recv(sp[1], got, sizeof(got), MSG_DONTWAIT), -1); /* not before the driver */
 	vdrv_bring_up(&f->d, (1ull << VIRTIO_F_VERSION_1) | (1ull << NET_F_MAC), 2);
@@ -608,6 +602,7 @@ static void test_net_link_restarted(void **state)
 	close(sp[1]);
 	fix_free(f);
 	/* Only on a link. */
+	char err[256];
 	assert_int_equal(net_parse_option("tap=t0,restarted", &c, err, sizeof(err)), -1);
 }
 
