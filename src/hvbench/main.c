@@ -185,6 +185,15 @@ static char *find_qemu(void)
 	return hvb_xstrdup("qemu-system-x86_64");
 }
 
+/* The option that cannot go with a run comparing monitors or builds on
+ * the bare guest alone (--ab, several --vmm), or NULL. */
+static const char *bare_guest_clash(const struct run_opts *o)
+{
+	return strcmp(o->guest, "bare") ? "--guest linux"
+	       : o->realtime ? "--realtime" : o->interference ? "--interference"
+	       : o->native_only ? "--native-only" : NULL;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -341,9 +350,7 @@ static int cmd_run(int argc, char **argv)
 	if (o.ab_new) {
 		/* Both sides are builds of vmm running the bare guest, the only
 		 * difference between them the build. */
-		const char *clash = gave_vmm ? "--vmm" : strcmp(o.guest, "bare") ? "--guest linux"
-				  : o.realtime ? "--realtime" : o.interference ? "--interference"
-				  : o.native_only ? "--native-only" : NULL;
+		const char *clash = gave_vmm ? "--vmm" : bare_guest_clash(&o);
 		if (clash) {
 			free(vmm);
 			return usage_error("--ab compares two builds of vmm with the bare guest; it "
@@ -404,9 +411,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (o.nmore) {
 		/* Several monitors run the same bare guest side by side. */
-		const char *clash = strcmp(o.guest, "bare") ? "--guest linux"
-				  : o.realtime ? "--realtime" : o.interference ? "--interference"
-				  : o.native_only ? "--native-only" : NULL;
+		const char *clash = bare_guest_clash(&o);
 		if (clash) {
 			free(vmm);
 			return usage_error("--vmm given more than once runs several monitors with the "

@@ -1,5 +1,5 @@
 /* hvbtest: what the hvbench unit tests that build documents by hand share:
- * reading a file, checking text against a golden file (rewritten with
+ * checking text against a golden file (rewritten with
  * HVBENCH_UPDATE_GOLDEN=1), adding samples to a side and the fixed host of
  * a test document, so that every golden file comes out the same on every
  * machine. Header-only (static inline), included by one test file each. */
@@ -17,22 +17,6 @@
 
 #define HVBT_GOLDEN "tests/hvbench/golden/"
 
-/* The whole of path, NUL-terminated, or NULL when it cannot be opened. */
-static inline char *hvbt_read_all(const char *path)
-{
-	struct hvb_buf b = {0};
-	char tmp[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return NULL;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		hvb_buf_add(&b, tmp, n);
-	fclose(f);
-	return hvb_buf_take(&b);
-}
-
 /* Fails the test unless text is golden/NAME byte for byte. */
 static inline void hvbt_check_golden(const char *name, const char *text)
 {
@@ -45,7 +29,7 @@ static inline void hvbt_check_golden(const char *name, const char *text)
 		test_note("updated %s", path);
 		return;
 	}
-	want = hvbt_read_all(path);
+	want = test_read_file(path);
 	if (!want)
 		fail_msg("cannot read %s (HVBENCH_UPDATE_GOLDEN=1 writes it)", path);
 	if (strcmp(want, text)) {

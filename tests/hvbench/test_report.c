@@ -360,10 +360,10 @@ static void write_ignores_planted_link(void **state)
 	assert_int_equal(report_write_file(victim, "precious\n", err, sizeof(err)), 0);
 	assert_int_equal(symlink(victim, link), 0);
 	assert_int_equal(report_write_file(path, "{}\n", err, sizeof(err)), 0);
-	text = hvbt_read_all(victim);
+	text = test_read_file(victim);
 	assert_string_equal(text, "precious\n");
 	free(text);
-	text = hvbt_read_all(path);
+	text = test_read_file(path);
 	assert_string_equal(text, "{}\n");
 	free(text);
 	unlink(path);
@@ -398,7 +398,7 @@ static void write_folder(void **state)
 	make_doc(&d);
 	assert_int_equal(report_write_dir(&d, dir, 1, NULL, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s/report.md", dir);
-	md = hvbt_read_all(path);
+	md = test_read_file(path);
 	assert_non_null(md);
 	hvbt_check_golden("report.md", md);
 	free(md);
