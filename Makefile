@@ -135,13 +135,13 @@ $(BUILD)/vmm: $(BUILD)/obj/src/vmm/main.o $(VMM_OBJS)
 	@echo "  CC     $@"
 	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ $(LDLIBS)
 
-# A test copy of the monitor whose MMIO exits each take 100 us more
+# A test copy of the monitor whose MMIO exits each take 300 us more
 # (VMM_TEST_EXIT_DELAY_US in vcpu.c): `hvbench run --ab` must call its
 # exit-bound workload slower and nothing else (tests/kvm/test_hvbench_ab.c).
 $(BUILD)/obj-slowexit/src/vmm/vcpu.o: src/vmm/vcpu.c $(VMM_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC     $@"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DVMM_TEST_EXIT_DELAY_US=100 -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DVMM_TEST_EXIT_DELAY_US=300 -c $< -o $@
 
 $(BUILD)/vmm-slowexit: $(BUILD)/obj/src/vmm/main.o $(filter-out $(BUILD)/obj/src/vmm/vcpu.o,$(VMM_OBJS)) $(BUILD)/obj-slowexit/src/vmm/vcpu.o
 	@echo "  CC     $@"

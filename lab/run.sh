@@ -245,6 +245,13 @@ case $qrc in
 *) how="QEMU exit status $qrc" ;;
 esac
 echo "RUN: FAIL $tests at layer: $layer ($how after ${wall}s; limit ${timeout}s)"
+# The first sign of a kernel in trouble (the lab machine's or the guest's:
+# both print to this console), which the tail below may have scrolled past.
+trouble=$(grep -a -n -m 1 -E 'Kernel panic|BUG:|Oops|general protection fault|soft lockup|rcu_(sched|preempt) (self-)?detected stall|WARNING: CPU|double fault' "$console" | cut -d: -f1)
+if [ -n "$trouble" ]; then
+	echo "RUN: first kernel trouble, console line $trouble:"
+	sed -n "$((trouble > 3 ? trouble - 3 : 1)),$((trouble + 16))p" "$console" | sed 's/^/RUN: ! /'
+fi
 echo "RUN: console tail:"
 tail -n 25 "$console" | sed 's/^/RUN: | /'
 exit 1

@@ -1,9 +1,11 @@
 /* lablib: see lablib.h. */
 #include "lablib.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *lab_unavailable(void)
@@ -39,7 +41,32 @@ void require_lab(void)
 		skip_because("%s", why);
 }
 
-void run_lab_for(struct cmd_result *r, int timeout_s, const char *const opts[])
+/* The lab machine went down by itself: no "LAB: power off" from its /init,
+ * and not at the time limit. Its kernel panicked (panic=-1 and -no-reboot
+ * make QEMU exit) or QEMU died. The monitor under test runs inside with
+ * its own time limit, so a hung or crashed guest still ends in the lab's
+ * power-off: only the lab machine's kernel or QEMU can end a run this way,
+ * and both are the nested emulation, not the code under test. */
+static bool lab_machine_went_down(const struct cmd_result *r)
+{
+	return r->status == 1 && !r->timed_out && !strstr(r->out, "LAB: power off") &&
+	       !strstr(r->out, " timed out after ");
+}
+
+/* Keeps the console of a run whose lab machine went down, for whoever
+ * finds out why; the name goes into the test's notes. */
+static void keep_console(const struct cmd_result *r, char *path, size_t size)
+{
+	snprintf(path, size, "%s-%ld-%d.console", build_path("lab/went-down"), (long)time(NULL),
+		 (int)getpid());
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(r->out, f) == EOF)
+		snprintf(path, size, "(not kept: %s)", strerror(errno));
+	if (f)
+		fclose(f);
+}
+
+static void run_lab_once(struct cmd_result *r, int timeout_s, const char *const opts[])
 {
 	const char *argv[20];
 	char limit[16];
@@ -55,6 +82,24 @@ void run_lab_for(struct cmd_result *r, int timeout_s, const char *const opts[])
 	run_cmd(argv, timeout_s + 30, r);
 	if (r->status == 3)
 		skip_because("lab/run.sh: %.300s", r->err);
+}
+
+void run_lab_for(struct cmd_result *r, int timeout_s, const char *const opts[])
+{
+	run_lab_once(r, timeout_s, opts);
+	if (lab_machine_went_down(r)) {
+		/* Once more, and say so: a second crash fails the case. */
+		char kept[512];
+		const char *verdict = strstr(r->out, "RUN: ");
+		keep_console(r, kept, sizeof(kept));
+		test_note("LAB MACHINE WENT DOWN (its kernel or QEMU; console kept in %s); "
+			  "booting it once more. Its verdict:\n%.4000s",
+			  kept, verdict ? verdict : "no verdict line");
+		fprintf(stderr, "lab: the lab machine went down; console kept in %s; booting it once more\n",
+			kept);
+		cmd_result_free(r);
+		run_lab_once(r, timeout_s, opts);
+	}
 	const char *verdict = strstr(r->out, "RUN: ");
 	test_note("lab/run.sh status %d%s; %s", r->status, r->timed_out ? " (timed out)" : "",
 		  verdict ? verdict : "no verdict line");

@@ -18,7 +18,11 @@ void require_lab(void);
 /* Runs lab/run.sh --timeout timeout_s with the given options
  * (NULL-terminated, at most 14), allowing it 30 s more; skips when
  * run.sh says the lab cannot run here; notes its verdict, and the
- * console's tail when it failed. */
+ * console's tail when it failed. When the lab machine itself went down
+ * (its kernel panicked or QEMU died before its /init powered it off, and
+ * not at the time limit) it keeps that console in
+ * $(BUILD)/lab/went-down-*.console, notes it, and boots the lab once more;
+ * the second run is the verdict. */
 void run_lab_for(struct cmd_result *r, int timeout_s, const char *const opts[]);
 
 /* The status in the first "LAB: vmm exit status N" after marker, or -1. */
