@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str_or(const char *s, const char *dflt)
-{
-	return s ? s : dflt;
-}
-
 static void diff_add(char *diff, size_t n, const char *field, const char *a, const char *b)
 {
 	size_t len = strlen(diff);
@@ -37,8 +32,8 @@ int compare_host_diff(const struct hvb_doc *a, const struct hvb_doc *b, char *di
 
 	diff[0] = '\0';
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (strcmp(str_or(f[i].va, "?"), str_or(f[i].vb, "?"))) {
-			diff_add(diff, n, f[i].field, str_or(f[i].va, "?"), str_or(f[i].vb, "?"));
+		if (strcmp(hvb_str_or(f[i].va, "?"), hvb_str_or(f[i].vb, "?"))) {
+			diff_add(diff, n, f[i].field, hvb_str_or(f[i].va, "?"), hvb_str_or(f[i].vb, "?"));
 			k++;
 		}
 	if (a->host.cpus != b->host.cpus) {
@@ -128,7 +123,7 @@ static void row_fill(struct compare_row *w, const struct hvb_result *ra,
 		return;
 	}
 	if (!ra->metric || !rb->metric || strcmp(ra->metric, rb->metric) ||
-	    strcmp(str_or(ra->unit, ""), str_or(rb->unit, "")) ||
+	    strcmp(hvb_str_or(ra->unit, ""), hvb_str_or(rb->unit, "")) ||
 	    ra->better_higher != rb->better_higher) {
 		snprintf(w->why, sizeof(w->why), "the metric differs");
 		return;
@@ -204,7 +199,7 @@ static const char *monitor_of(const struct hvb_doc *d)
 {
 	if (d->config.native_only)
 		return "native only";
-	return str_or(d->config.monitor, "?");
+	return hvb_str_or(d->config.monitor, "?");
 }
 
 /* ---- terminal ---- */
@@ -225,19 +220,19 @@ static void header_lines(struct hvb_buf *out, const struct compare *c,
 {
 	struct hvb_buf t = {0};
 
-	hvb_buf_printf(&t, "A: %s (%s, %s guest, %s, %s)", str_or(c->a_name, "A"),
-		       monitor_of(c->a), str_or(c->a->config.guest, "?"),
-		       str_or(c->a->host.date, "?"), str_or(c->a->host.revision, "?"));
+	hvb_buf_printf(&t, "A: %s (%s, %s guest, %s, %s)", hvb_str_or(c->a_name, "A"),
+		       monitor_of(c->a), hvb_str_or(c->a->config.guest, "?"),
+		       hvb_str_or(c->a->host.date, "?"), hvb_str_or(c->a->host.revision, "?"));
 	line(out, t.p);
 	free(hvb_buf_take(&t));
-	hvb_buf_printf(&t, "B: %s (%s, %s guest, %s, %s)", str_or(c->b_name, "B"),
-		       monitor_of(c->b), str_or(c->b->config.guest, "?"),
-		       str_or(c->b->host.date, "?"), str_or(c->b->host.revision, "?"));
+	hvb_buf_printf(&t, "B: %s (%s, %s guest, %s, %s)", hvb_str_or(c->b_name, "B"),
+		       monitor_of(c->b), hvb_str_or(c->b->config.guest, "?"),
+		       hvb_str_or(c->b->host.date, "?"), hvb_str_or(c->b->host.revision, "?"));
 	line(out, t.p);
 	free(hvb_buf_take(&t));
-	hvb_buf_printf(&t, "host: %s, %s, KVM %s (%s)", str_or(c->a->host.hostname, "?"),
-		       str_or(c->a->host.cpu_model, "?"), str_or(c->a->host.kvm, "?"),
-		       str_or(c->a->host.kvm_kind, "?"));
+	hvb_buf_printf(&t, "host: %s, %s, KVM %s (%s)", hvb_str_or(c->a->host.hostname, "?"),
+		       hvb_str_or(c->a->host.cpu_model, "?"), hvb_str_or(c->a->host.kvm, "?"),
+		       hvb_str_or(c->a->host.kvm_kind, "?"));
 	line(out, t.p);
 	free(hvb_buf_take(&t));
 	if (c->host_diff[0]) {
@@ -254,9 +249,9 @@ static void header_lines(struct hvb_buf *out, const struct compare *c,
 
 static void cells(const struct compare_row *w, char cell[NCOL][200])
 {
-	snprintf(cell[0], 200, "%s", str_or(w->benchmark, "?"));
+	snprintf(cell[0], 200, "%s", hvb_str_or(w->benchmark, "?"));
 	if (w->metric)
-		snprintf(cell[1], 200, "%s (%s, %s)", w->metric, str_or(w->unit, ""),
+		snprintf(cell[1], 200, "%s (%s, %s)", w->metric, hvb_str_or(w->unit, ""),
 			 w->better_higher ? "higher=better" : "lower=better");
 	else
 		snprintf(cell[1], 200, "-");
@@ -314,7 +309,7 @@ char *compare_table(const struct compare *c)
 	for (size_t i = 0; i < c->nrows; i++)
 		if (c->rows[i].why[0]) {
 			struct hvb_buf t = {0};
-			hvb_buf_printf(&t, "not comparable %s: %s", str_or(c->rows[i].benchmark, "?"),
+			hvb_buf_printf(&t, "not comparable %s: %s", hvb_str_or(c->rows[i].benchmark, "?"),
 				       c->rows[i].why);
 			term_line(&b, t.p);
 			free(hvb_buf_take(&t));
@@ -359,7 +354,7 @@ char *compare_markdown(const struct compare *c)
 	for (size_t i = 0; i < c->nrows; i++)
 		if (c->rows[i].why[0]) {
 			struct hvb_buf t = {0};
-			hvb_buf_printf(&t, "not comparable %s: %s", str_or(c->rows[i].benchmark, "?"),
+			hvb_buf_printf(&t, "not comparable %s: %s", hvb_str_or(c->rows[i].benchmark, "?"),
 				       c->rows[i].why);
 			md_line(&b, t.p);
 			free(hvb_buf_take(&t));

@@ -59,6 +59,16 @@ char *hvb_xstrdup(const char *s)
 	return d;
 }
 
+int hvb_result_is(const struct hvb_result *r, const char *st)
+{
+	return r->status && !strcmp(r->status, st);
+}
+
+const char *hvb_str_or(const char *s, const char *dflt)
+{
+	return s ? s : dflt;
+}
+
 void hvb_buf_add(struct hvb_buf *b, const char *s, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,4 +215,30 @@ void host_probe(struct hvb_host *h, int cpu)
 		h->hostname = hvb_xstrdup("unknown");
 	}
 	h->revision = hvb_xstrdup(HVB_VERSION);
+}
+
+int host_proc_stat(pid_t pid, struct host_proc_stat *st)
+{
+	char path[64], buf[1024];
+	const char *p;
+	ssize_t n;
+	int fd, pp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "pid (comm) state ...": comm may hold spaces and parentheses, so
+	 * the fields are counted from its last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d "
+			 "%*d %*d %*d %*d %llu", &pp, &st->utime, &st->stime, &st->start) != 4)
+		return -1;
+	st->ppid = pp;
+	return 0;
 }

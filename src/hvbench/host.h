@@ -4,6 +4,8 @@
 #ifndef HVB_HOST_H
 #define HVB_HOST_H
 
+#include <sys/types.h>
+
 #include "hvbench.h"
 
 /* Fills h (all strings malloc'd). `cpu` is the CPU runs are pinned to, for
@@ -27,5 +29,19 @@ const char *host_arch_name(const char *machine);
 
 /* The UTC time t as ISO 8601 ("2026-01-02T03:04:05Z") into buf. */
 void host_iso_date(long long t, char *buf, size_t n);
+
+/* What hvbench reads of a process from /proc/PID/stat (proc(5)). */
+struct host_proc_stat {
+	pid_t ppid;                /* field 4 */
+	unsigned long long utime;  /* field 14, clock ticks */
+	unsigned long long stime;  /* field 15, clock ticks */
+	unsigned long long start;  /* field 22, clock ticks after boot: with
+				    * the pid it names one process, never a
+				    * later one given the same pid */
+};
+
+/* Reads pid's stat line into *st. Returns 0, or -1 when the process is
+ * gone or the line cannot be read. */
+int host_proc_stat(pid_t pid, struct host_proc_stat *st);
 
 #endif

@@ -80,6 +80,12 @@ struct hvb_result {
 	char *error;            /* why it failed, or NULL */
 };
 
+/* Whether r's status is st (one of HVB_ST_*); a result without one is none. */
+int hvb_result_is(const struct hvb_result *r, const char *st);
+
+/* s, or dflt when s is NULL (the document's optional strings). */
+const char *hvb_str_or(const char *s, const char *dflt);
+
 struct hvb_host {
 	char *hostname;
 	char *cpu_model;

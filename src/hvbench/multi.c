@@ -13,32 +13,22 @@
 
 #define CELL 240
 
-static const char *str_or(const char *s, const char *dflt)
-{
-	return s ? s : dflt;
-}
-
-static int is_status(const struct hvb_result *r, const char *st)
-{
-	return r->status && !strcmp(r->status, st);
-}
-
 /* A monitor's cell: its median, and Equation 1 against native where the
  * workload has a native side; what it is when there is no number. */
 static void monitor_cell(char *buf, size_t n, const struct hvb_result *r)
 {
 	char med[64], pct[64];
 
-	if (is_status(r, HVB_ST_UNAVAILABLE)) {
+	if (hvb_result_is(r, HVB_ST_UNAVAILABLE)) {
 		snprintf(buf, n, "not available");
 		return;
 	}
-	if (is_status(r, HVB_ST_FAILED)) {
+	if (hvb_result_is(r, HVB_ST_FAILED)) {
 		snprintf(buf, n, "failed");
 		return;
 	}
 	if (!r->has_virt || !r->virt.n) {
-		snprintf(buf, n, "%s", str_or(r->status, "-"));
+		snprintf(buf, n, "%s", hvb_str_or(r->status, "-"));
 		return;
 	}
 	compare_fmt_num(med, sizeof(med), r->virt.median);
@@ -119,9 +109,9 @@ static void grid_build(struct grid *g, const struct hvb_doc *d, const char *cons
 		const struct hvb_result *r = &d0->results[i];
 		size_t row = i + 1;
 
-		snprintf(at(g, row, 0), CELL, "%s", str_or(r->benchmark, "?"));
+		snprintf(at(g, row, 0), CELL, "%s", hvb_str_or(r->benchmark, "?"));
 		if (r->metric)
-			snprintf(at(g, row, 1), CELL, "%s (%s, %s)", r->metric, str_or(r->unit, ""),
+			snprintf(at(g, row, 1), CELL, "%s (%s, %s)", r->metric, hvb_str_or(r->unit, ""),
 				 r->better_higher ? "higher=better" : "lower=better");
 		else
 			snprintf(at(g, row, 1), CELL, "-");
@@ -156,14 +146,14 @@ static void notes(struct hvb_buf *out, const struct hvb_doc *d, const char *cons
 {
 	struct hvb_buf t = {0};
 
-	hvb_buf_printf(&t, "host: %s, %s, KVM %s (%s)", str_or(d[0].host.hostname, "?"),
-		       str_or(d[0].host.cpu_model, "?"), str_or(d[0].host.kvm, "?"),
-		       str_or(d[0].host.kvm_kind, "?"));
+	hvb_buf_printf(&t, "host: %s, %s, KVM %s (%s)", hvb_str_or(d[0].host.hostname, "?"),
+		       hvb_str_or(d[0].host.cpu_model, "?"), hvb_str_or(d[0].host.kvm, "?"),
+		       hvb_str_or(d[0].host.kvm_kind, "?"));
 	line(out, t.p);
 	free(hvb_buf_take(&t));
 	for (size_t k = 0; k < n; k++) {
 		hvb_buf_printf(&t, "%s: %s/results.json; %s", names[k], folders[k],
-			       str_or(d[k].config.virt_cmd, "?"));
+			       hvb_str_or(d[k].config.virt_cmd, "?"));
 		line(out, t.p);
 		free(hvb_buf_take(&t));
 	}
@@ -172,7 +162,7 @@ static void notes(struct hvb_buf *out, const struct hvb_doc *d, const char *cons
 			const struct hvb_result *r = &d[k].results[i];
 			if (!r->error)
 				continue;
-			hvb_buf_printf(&t, "%s on %s: %s", str_or(r->benchmark, "?"), names[k],
+			hvb_buf_printf(&t, "%s on %s: %s", hvb_str_or(r->benchmark, "?"), names[k],
 				       r->error);
 			line(out, t.p);
 			free(hvb_buf_take(&t));
@@ -186,7 +176,7 @@ static void notes(struct hvb_buf *out, const struct hvb_doc *d, const char *cons
 	if (d[0].host.kvm_kind && !strcmp(d[0].host.kvm_kind, "software")) {
 		hvb_buf_printf(&t, "measured on a software KVM (%s): exits, guest kernel code and "
 			       "start-up are this host's emulation as much as the monitors'",
-			       str_or(d[0].host.kvm, "?"));
+			       hvb_str_or(d[0].host.kvm, "?"));
 		line(out, t.p);
 		free(hvb_buf_take(&t));
 	}

@@ -1,5 +1,6 @@
 /* neighbour: the --interference neighbours (see neighbour.h). */
 #include "neighbour.h"
+#include "host.h"
 #include "runner.h"
 
 #include <errno.h>
@@ -360,20 +361,12 @@ int nb_check(struct nb_set *s, char *err, size_t errlen)
 
 double nb_proc_cpu_s(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
+	struct host_proc_stat st;
 	long hz = sysconf(_SC_CLK_TCK);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_line(path, buf, sizeof(buf)) || hz <= 0)
+	if (hz <= 0 || host_proc_stat(pid, &st))
 		return -1;
-	/* proc(5): fields 14 and 15 after "pid (comm) state"; comm may hold
-	 * spaces and parentheses, so count from the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-			 &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)hz;
+	return (double)(st.utime + st.stime) / (double)hz;
 }
 
 void nb_stop(struct nb_set *s, double cpu_s[NB_MAX])

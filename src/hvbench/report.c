@@ -24,11 +24,6 @@
 /* Groups in the order the study presents them; others follow as seen. */
 static const char *const known_groups[] = {"synthetic", "mibench", "latency"};
 
-static int is_status(const struct hvb_result *r, const char *st)
-{
-	return r->status && !strcmp(r->status, st);
-}
-
 static int software_kvm(const struct hvb_doc *d)
 {
 	return d->host.kvm_kind && !strcmp(d->host.kvm_kind, "software");
@@ -66,7 +61,7 @@ static int emulated_flag(const struct hvb_doc *d, const struct hvb_result *r)
 	 * workload, so all of its rows are flagged. */
 	int linux = d->config.guest && !strcmp(d->config.guest, "linux");
 
-	return software_kvm(d) && r->has_virt && !is_status(r, HVB_ST_UNAVAILABLE) &&
+	return software_kvm(d) && r->has_virt && !hvb_result_is(r, HVB_ST_UNAVAILABLE) &&
 	       (linux || kernel_bound(r));
 }
 
@@ -286,10 +281,10 @@ char *report_table(const struct hvb_doc *d)
 	for (size_t i = 0; i < d->nresults; i++) {
 		const struct hvb_result *r = &d->results[i];
 
-		if (is_status(r, HVB_ST_FAILED))
+		if (hvb_result_is(r, HVB_ST_FAILED))
 			term_line(&b, "FAILED %s: %s", r->benchmark,
 				  r->error ? r->error : "no reason recorded");
-		else if (is_status(r, HVB_ST_UNAVAILABLE))
+		else if (hvb_result_is(r, HVB_ST_UNAVAILABLE))
 			term_line(&b, "not available %s: %s", r->benchmark,
 				  r->error ? r->error : "no reason recorded");
 	}
@@ -610,8 +605,8 @@ static void md_notes(struct hvb_buf *b, const struct hvb_doc *d)
 	size_t nfail = 0, nnoisy = 0, nemul = 0;
 
 	for (size_t i = 0; i < d->nresults; i++) {
-		nfail += is_status(&d->results[i], HVB_ST_FAILED);
-		nnoisy += is_status(&d->results[i], HVB_ST_NOISY);
+		nfail += hvb_result_is(&d->results[i], HVB_ST_FAILED);
+		nnoisy += hvb_result_is(&d->results[i], HVB_ST_NOISY);
 		nemul += (size_t)emulated_flag(d, &d->results[i]);
 	}
 	hvb_buf_puts(b, "## Notes\n\n");
@@ -630,7 +625,7 @@ static void md_notes(struct hvb_buf *b, const struct hvb_doc *d)
 	for (size_t i = 0; i < d->nresults; i++) {
 		const struct hvb_result *r = &d->results[i];
 
-		if (!is_status(r, HVB_ST_UNAVAILABLE))
+		if (!hvb_result_is(r, HVB_ST_UNAVAILABLE))
 			continue;
 		hvb_buf_puts(b, "- `not available` **");
 		md_text(b, r->benchmark);
@@ -644,7 +639,7 @@ static void md_notes(struct hvb_buf *b, const struct hvb_doc *d)
 	for (size_t i = 0; i < d->nresults; i++) {
 		const struct hvb_result *r = &d->results[i];
 
-		if (!is_status(r, HVB_ST_FAILED))
+		if (!hvb_result_is(r, HVB_ST_FAILED))
 			continue;
 		hvb_buf_puts(b, "- **");
 		md_text(b, r->benchmark);

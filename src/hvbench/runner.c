@@ -4,6 +4,7 @@
  * limit, bounded output capture and clean stopping on SIGINT/SIGTERM (see
  * runner.h). */
 #include "runner.h"
+#include "host.h"
 #include "hvbench.h"
 #include "vmmstatus.h"
 
@@ -413,33 +414,6 @@ struct proc_id {
 	unsigned long long start; /* start time, so that a reused pid is not hit */
 };
 
-/* The parent and start time of pid from /proc/PID/stat (proc(5): fields 4
- * and 22; the command name in field 2 may hold spaces and parentheses, so
- * the fields are read after its last ')'). Returns 0, or -1 if it is gone. */
-static int proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
-{
-	char path[64], buf[1024];
-	const char *p;
-	ssize_t n;
-	int fd, pp;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", &pp, start) != 2)
-		return -1;
-	*ppid = pp;
-	return 0;
-}
-
 /* Every live descendant of root, found through the parent links in /proc:
  * with the process group they cover what a monitor started in groups of
  * its own (the VMs under `vmm system`). Caller frees *out. */
@@ -461,13 +435,12 @@ static size_t descendants(pid_t root, struct proc_id **out)
 	while ((e = readdir(d))) {
 		char *end;
 		long v = strtol(e->d_name, &end, 10);
-		pid_t pp;
-		unsigned long long st;
+		struct host_proc_stat st;
 
-		if (*end || v <= 0 || proc_stat((pid_t)v, &pp, &st))
+		if (*end || v <= 0 || host_proc_stat((pid_t)v, &st))
 			continue;
 		all = hvb_xrealloc(all, (nall + 1) * sizeof(*all));
-		all[nall++] = (struct all){(pid_t)v, pp, st, (pid_t)v == root};
+		all[nall++] = (struct all){(pid_t)v, st.ppid, st.start, (pid_t)v == root};
 	}
 	closedir(d);
 	while (grew) {
@@ -531,24 +504,22 @@ static void stop_run(pid_t pid, int *st)
 		wait_group(pid, st, &reaped, RUNNER_REAP_MS);
 	}
 	for (size_t i = 0; i < nd; i++) {
-		pid_t pp;
-		unsigned long long start;
+		struct host_proc_stat ps;
 
-		if (proc_stat(desc[i].pid, &pp, &start) || start != desc[i].start)
+		if (host_proc_stat(desc[i].pid, &ps) || ps.start != desc[i].start)
 			continue; /* gone, or the pid is someone else's now */
 		kill(desc[i].pid, SIGKILL);
 	}
 	for (size_t i = 0; i < nd; i++) {
 		double deadline = now_s() + RUNNER_REAP_MS / 1000.0;
-		pid_t pp;
-		unsigned long long start;
+		struct host_proc_stat ps;
 
 		/* Orphans are ours to reap (subreaper); others' parents reap. */
-		while (proc_stat(desc[i].pid, &pp, &start) == 0 && start == desc[i].start &&
+		while (host_proc_stat(desc[i].pid, &ps) == 0 && ps.start == desc[i].start &&
 		       now_s() < deadline) {
 			struct timespec t = {0, 10 * 1000 * 1000};
 
-			if (pp == getpid() && waitpid(desc[i].pid, NULL, WNOHANG) == desc[i].pid)
+			if (ps.ppid == getpid() && waitpid(desc[i].pid, NULL, WNOHANG) == desc[i].pid)
 				break;
 			nanosleep(&t, NULL);
 		}
