@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 TAP = re.compile(r'^(not ok|ok) \d+ (?:- |# SKIP )?(.*)$')
 
@@ -138,8 +139,10 @@ def main():
     a = ap.parse_args()
     os.environ.setdefault('BUILD', a.build)
     counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+    took = []
     for item in a.items:
         kind, _, path = item.partition(':')
+        started = time.monotonic()
         if kind == 'fuzz':
             if shutil.which(path) is None and not os.access(path, os.X_OK):
                 print('FAIL fuzz/%s: not built' % path)
@@ -157,7 +160,14 @@ def main():
             run_tap(kind, path, counts, max(a.timeout, 1200))
         else:
             run_tap(kind, path, counts, a.timeout)
+        took.append((time.monotonic() - started, item))
         sys.stdout.flush()
+    # Where the time went, for keeping `make test` inside its budget.
+    if len(took) > 1:
+        total = sum(t for t, _ in took)
+        print('# wall time: %.0f s over %d items; the slowest:' % (total, len(took)))
+        for t, item in sorted(took, reverse=True)[:12]:
+            print('#   %6.0f s  %s' % (t, item))
     print('%d passed, %d failed, %d skipped' % (counts['passed'], counts['failed'], counts['skipped']))
     return 1 if counts['failed'] else 0
 
