@@ -338,6 +338,11 @@ static void link_peer(struct virtio_console *c, unsigned i, bool up)
 		return;
 	p->peer_up = up;
 	console_ctl_host_open(&c->ctl, i, up);
+	/* Another pass at once: what is owed now (the answer below) and the
+	 * chains that waited for the other end go then, not at this guest's
+	 * next kick. The other VM's guest reads end of file on its port
+	 * until our UP reaches it. */
+	c->again = true;
 	if (up) {
 		if (p->said_up)
 			linkmsg_owe(&p->owed, LINKMSG_UP); /* it may have missed ours */
