@@ -74,9 +74,16 @@ fi
 
 # Runs vmm with the given arguments; its stdout and stderr both go to the
 # console, then the exit status marker.
+# lab.pin=CPUS: the monitors (and their VMs' threads) run on those lab CPUs
+# only (taskset's list), e.g. to keep vCPU threads from moving between CPUs.
+pin=$(opt lab.pin "")
 run_vmm() {
-	echo "LAB: vmm start: vmm $*"
-	timeout "$limit" vmm "$@" 2>&1
+	echo "LAB: vmm start: vmm $*${pin:+ (on lab CPUs $pin)}"
+	if [ -n "$pin" ]; then
+		timeout "$limit" taskset -c "$pin" vmm "$@" 2>&1
+	else
+		timeout "$limit" vmm "$@" 2>&1
+	fi
 	echo "LAB: vmm exit status $?"
 }
 

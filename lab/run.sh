@@ -22,6 +22,7 @@
 #                     guest and write the guest's changes back to it
 #     --virtio LIST   the devices the virtio tests give the guest
 #                     (disk,rodisk,rng,vsock,net,console; see lab/init-outer.sh)
+#     --pin CPUS      run vmm inside on those lab CPUs only (taskset -c CPUS)
 #
 # Exit status: 0 the test's markers appeared; 1 a layer failed; 2 usage;
 # 3 the lab cannot run here (no QEMU, or the images are not built).
@@ -35,18 +36,18 @@ build=${BUILD:-build}
 qemu=${QEMU:-qemu-system-x86_64}
 
 usage() {
-	echo "usage: lab/run.sh [--cpus N] [--mem SIZE] [--inner STR] [--expect STR]... [--timeout S] [--smp N] [--log FILE] [--drive FILE] [--virtio LIST] TEST[,TEST...]" >&2
+	echo "usage: lab/run.sh [--cpus N] [--mem SIZE] [--inner STR] [--expect STR]... [--timeout S] [--smp N] [--log FILE] [--drive FILE] [--virtio LIST] [--pin CPUS] TEST[,TEST...]" >&2
 	exit 2
 }
 
-cpus=1 mem=256M inner="" timeout=300 smp="" log="" tests="" drive="" virtio=""
+cpus=1 mem=256M inner="" timeout=300 smp="" log="" tests="" drive="" virtio="" pin=""
 vfio_lab=no
 expects=$(mktemp "${TMPDIR:-/tmp}/labexpect.XXXXXX")
 console=$(mktemp "${TMPDIR:-/tmp}/labconsole.XXXXXX")
 trap 'rm -f "$expects" "$console" "$console.rc"' EXIT
 while [ $# -gt 0 ]; do
 	case $1 in
-	--cpus|--mem|--inner|--expect|--timeout|--smp|--log|--drive|--virtio)
+	--cpus|--mem|--inner|--expect|--timeout|--smp|--log|--drive|--virtio|--pin)
 		[ $# -ge 2 ] || usage
 		case $1 in
 		--cpus) cpus=$2 ;;
@@ -58,6 +59,7 @@ while [ $# -gt 0 ]; do
 		--log) log=$2 ;;
 		--drive) drive=$2 ;;
 		--virtio) virtio=$2 ;;
+		--pin) pin=$2 ;;
 		esac
 		shift 2
 		;;
@@ -73,6 +75,7 @@ done
 case $inner in *'"'*) echo "lab/run.sh: --inner must not contain '\"'" >&2; exit 2 ;; esac
 [ -n "$smp" ] || smp=$cpus
 case $virtio in *[!a-z,]*) echo "lab/run.sh: --virtio takes a list of names" >&2; exit 2 ;; esac
+case $pin in *[!0-9,-]*) echo "lab/run.sh: --pin takes a CPU list such as 1 or 0-1" >&2; exit 2 ;; esac
 if [ -n "$drive" ] && [ ! -f "$drive" ]; then
 	echo "lab/run.sh: --drive $drive: no such file" >&2
 	exit 2
@@ -142,6 +145,7 @@ inner_limit=$((timeout - 20))
 append="console=ttyS0 quiet panic=-1 lab.test=$tests lab.cpus=$cpus lab.mem=$mem lab.timeout=$inner_limit"
 [ -z "$inner" ] || append="$append lab.inner=\"$inner\""
 [ -z "$virtio" ] || append="$append lab.virtio=$virtio"
+[ -z "$pin" ] || append="$append lab.pin=$pin"
 # The disk image, as the lab machine's virtio disk (its own /dev/vda).
 # set -- is free here: the options are all read.
 set --
