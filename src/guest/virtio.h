@@ -71,6 +71,7 @@ struct virtio_dev {
 	volatile uint32_t *msix;    /* the table */
 	unsigned vec_base;          /* our vectors VIRTIO_VECTOR + vec_base.. */
 	int msix_on;                /* MSI-X enabled and the config vector taken */
+	int intx_on;                /* no MSI (arm64): INTx routed by the kernel */
 	uint64_t features;          /* negotiated */
 	uint64_t setup_tsc;         /* TSC ticks virtio_open + queues + DRIVER_OK took */
 };

@@ -1,6 +1,7 @@
 /*
  * kernel (arm64): the benchmark guest's EL1 part: the device tree, an
  * identity map with the MMU and caches on, the GIC (v3 or v2), the generic timer,
+ * PCI configuration through the ECAM and the virtio functions' INTx,
  * a small preemptive round-robin scheduler, system calls, fault reports
  * and the way out (debug exit or PSCI SYSTEM_OFF).
  *
@@ -426,6 +427,97 @@ static void gpio_irq(uint64_t stamp, int doorbell)
 	gpio_irq_count++;
 }
 
+/* ---- PCI: configuration space through the ECAM, and INTx ----
+ * SYS_PCI_READ/WRITE, the x86 kernel's configuration cycles on this
+ * machine: the host bridge's ECAM window from the device tree
+ * (pci-host-ecam-generic), function bdf's 4 KiB at bdf << 12 (PCIe base
+ * 4.0, 7.2.2: bus 27:20, device 19:15, function 14:12). A register not
+ * dword-aligned, beyond the window, or beyond the identity map's device
+ * GiB (QEMU's virt puts its ECAM above 256 GiB) is refused. */
+#define DEVICE_MAP_END (1ull << 30)
+
+static uint64_t ecam_addr(uint64_t bdf, uint64_t reg)
+{
+	if (!dt.pci_ecam || bdf > 0xffff || reg > 0xffc || (reg & 3))
+		return 0;
+	uint64_t off = bdf << 12 | reg;
+	if (off >= dt.pci_ecam_size || dt.pci_ecam + off >= DEVICE_MAP_END)
+		return 0;
+	return dt.pci_ecam + off;
+}
+
+static int64_t pci_cfg(uint64_t bdf, uint64_t reg, int write, uint32_t v)
+{
+	uint64_t a = ecam_addr(bdf, reg);
+	if (!a)
+		return -1;
+	if (write) {
+		w32(a, v);
+		return 0;
+	}
+	return (int64_t)r32(a);
+}
+
+/* SYS_PCI_INTX: the virtio driver's interrupts where there is no MSI (no
+ * ITS here). A function on bus 0 with interrupt pin P (1-4: INTA-D) in
+ * slot S raises SPI 3 + (S + P - 1) % 4, the swizzle of the PCI-to-PCI
+ * bridge spec 1.2, 9.1, which the monitor's interrupt-map and QEMU's virt
+ * both use (arm64map.h). The line is level and shared: the handler reads
+ * the ISR of each function on it (virtio 1.2, 4.1.4.5: the read clears it
+ * and deasserts the line) before the EOI, and stamps and counts bit 0
+ * (a used buffer) as virtio vector vec + 1, bit 1 (a configuration
+ * change) as vec. The ISR must lie in the PCI window. */
+#define INTX_MAX 8
+static struct {
+	uint64_t bdf, isr;
+	unsigned intid, vec;
+} intx[INTX_MAX];
+static unsigned nintx;
+
+static int64_t pci_intx(uint64_t bdf, uint64_t isr, uint64_t vec)
+{
+	uint64_t a = ecam_addr(bdf, 0x3c);
+	unsigned pin = a ? (r32(a) >> 8) & 0xff : 0;
+	if (!pin || pin > 4 || bdf > 0xff || vec + 1 >= VIRTIO_NVEC || isr < ARM64_PCI_MMIO_BASE ||
+	    isr >= ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE)
+		return -1;
+	unsigned i = 0;
+	while (i < nintx && intx[i].bdf != bdf)
+		i++;
+	if (i == INTX_MAX)
+		return -1;
+	if (i == nintx)
+		nintx++;
+	unsigned slot = (unsigned)(bdf >> 3) & 31;
+	intx[i].bdf = bdf;
+	intx[i].isr = isr;
+	intx[i].vec = (unsigned)vec;
+	intx[i].intid = ARM64_PCI_INTX_INTID + (slot + pin - 1) % 4;
+	gic_enable_spi(intx[i].intid, 0);
+	return 0;
+}
+
+/* Whether intid is a routed INTx line: then every ISR on it is read. */
+static int intx_irq(unsigned intid, uint64_t stamp)
+{
+	int mine = 0;
+	for (unsigned i = 0; i < nintx; i++) {
+		if (intx[i].intid != intid)
+			continue;
+		mine = 1;
+		uint8_t isr = *(volatile uint8_t *)intx[i].isr;
+		if (isr & 1) {
+			virtio_irq_tsc[intx[i].vec + 1] = stamp;
+			virtio_irq_count[intx[i].vec + 1]++;
+		}
+		if (isr & 2) {
+			virtio_irq_tsc[intx[i].vec] = stamp;
+			virtio_irq_count[intx[i].vec]++;
+		}
+	}
+	return mine;
+}
+
 /* ---- system calls ---- */
 static int64_t syscall(struct trapframe *tf)
 {
@@ -442,7 +534,13 @@ static int64_t syscall(struct trapframe *tf)
 		return (int64_t)(uint64_t)&info;
 	case SYS_GPIO_SETUP:
 		return gpio_setup();
-	default: { /* SYS_PCI_READ/WRITE: -1, no virtio driver on arm64 yet */
+	case SYS_PCI_READ:
+		return pci_cfg(a, b, 0, 0);
+	case SYS_PCI_WRITE:
+		return pci_cfg(a, b, 1, (uint32_t)c);
+	case SYS_PCI_INTX:
+		return pci_intx(a, b, c);
+	default: {
 		int handled;
 		return sched_syscall(tf->x[8], a, b, c, &handled);
 	}
@@ -458,6 +556,11 @@ static void irq(struct trapframe *tf)
 	if ((intid == ARM64_PL061_INTID && dt.gpio_base) ||
 	    (intid == dt.gpio_doorbell_intid && dt.gpio_doorbell)) {
 		gpio_irq(tf->stamp, intid != ARM64_PL061_INTID);
+		gic_eoi(iar);
+		return;
+	}
+	if (intid >= ARM64_PCI_INTX_INTID && intid < ARM64_PCI_INTX_INTID + 4 &&
+	    intx_irq(intid, tf->stamp)) {
 		gic_eoi(iar);
 		return;
 	}
