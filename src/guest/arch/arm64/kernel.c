@@ -446,8 +446,66 @@ static uint64_t ecam_addr(uint64_t bdf, uint64_t reg)
 	return dt.pci_ecam + off;
 }
 
+/* Memory BARs get addresses when nobody gave any, as Linux's generic
+ * host bridge driver does where no firmware ran (QEMU's virt booting us
+ * as its kernel). Our monitor assigns every BAR itself (firmware's job,
+ * as on the PC): once any BAR of bus 0 has an address, nothing is
+ * touched, so under it this only reads. Function 0 of each slot; each
+ * BAR sized with memory decoding off (PCI 3.0, 6.2.5.1), naturally
+ * aligned, from a bump pointer in the 32-bit window (arm64map.h, QEMU's
+ * virt's too). Done once, at the first configuration access. */
+static void pci_assign(void)
+{
+	static int done;
+	uint64_t next = ARM64_PCI_MMIO_BASE, end = ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE;
+	uint32_t todo[32] = {0}; /* per slot: BARs to assign */
+	if (done)
+		return;
+	done = 1;
+	for (unsigned dev = 0; dev < 32; dev++) {
+		uint64_t f = ecam_addr(dev << 3, 0);
+		if (!f || r32(f) == 0xffffffffu || (r32(f + 0xc) >> 16 & 0x7f) != 0)
+			continue; /* absent, or not a type 0 header */
+		for (unsigned b = 0; b < 6; b++) {
+			uint32_t lo = r32(f + 0x10 + 4 * b);
+			int is64 = (lo & 7) == 4;
+			if (lo & 1)
+				continue; /* I/O: there is no I/O window here */
+			uint64_t a = lo & ~0xfull;
+			if (is64 && b < 5)
+				a |= (uint64_t)r32(f + 0x14 + 4 * b) << 32;
+			if (a)
+				return; /* assigned already: all of them are */
+			todo[dev] |= 1u << b;
+			b += (unsigned)is64;
+		}
+	}
+	for (unsigned dev = 0; dev < 32; dev++) {
+		uint64_t f = ecam_addr(dev << 3, 0);
+		for (unsigned b = 0; todo[dev] && b < 6; b++) {
+			if (!(todo[dev] & 1u << b))
+				continue;
+			uint32_t cmd = r32(f + 4), lo = r32(f + 0x10 + 4 * b);
+			w32(f + 4, cmd & ~2u);
+			w32(f + 0x10 + 4 * b, 0xffffffffu);
+			uint64_t size = (~(uint64_t)(r32(f + 0x10 + 4 * b) & ~0xfu) + 1) & 0xffffffffull;
+			uint64_t at = (next + size - 1) & ~(size - 1);
+			if (size >= 16 && at + size <= end) {
+				w32(f + 0x10 + 4 * b, (uint32_t)at);
+				if ((lo & 7) == 4 && b < 5)
+					w32(f + 0x14 + 4 * b, 0);
+				next = at + size;
+			} else {
+				w32(f + 0x10 + 4 * b, lo); /* does not fit: left unassigned */
+			}
+			w32(f + 4, cmd);
+		}
+	}
+}
+
 static int64_t pci_cfg(uint64_t bdf, uint64_t reg, int write, uint32_t v)
 {
+	pci_assign();
 	uint64_t a = ecam_addr(bdf, reg);
 	if (!a)
 		return -1;
