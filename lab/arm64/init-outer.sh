@@ -20,9 +20,18 @@ t0=$(cut -d' ' -f1 /proc/uptime)
 	--cmdline "console=ttyAMA0 quiet panic=-1 rdinit=/init"
 echo "LAB: linux status $? after $t0 s, now $(cut -d' ' -f1 /proc/uptime) s"
 # The benchmark guest, when the lab has one: each workload, both GPIO paths.
+# A case "disk:LINE" runs with --disk /bench.img (4 MiB of zeros, which
+# the first disk case, disk-seq-write, fills with the pattern the reads
+# check: src/bench/diskpat.h), "rng:LINE" with --rng.
 if [ -f /benchguest.elf ]; then
+	dd if=/dev/zero of=/bench.img bs=1048576 count=4 2>/dev/null
 	for c in $(cat /benchguest.cases); do
-		/vmm run --kernel /benchguest.elf --cmdline "$(echo "$c" | tr '+' ' ')"
+		opts= line=$c
+		case "$c" in
+		disk:*) opts="--disk /bench.img" line=${c#disk:} ;;
+		rng:*) opts="--rng" line=${c#rng:} ;;
+		esac
+		/vmm run $opts --kernel /benchguest.elf --cmdline "$(echo "$line" | tr '+' ' ')"
 		echo "LAB: guest $c status $?"
 	done
 fi

@@ -32,7 +32,12 @@
 #define SYS_PCI_WRITE 12   /* (bdf, reg, value) -> 0 or -1 */
 #define SYS_PORT_LOOP 13  /* (kind, n, ticks[]) -> reads that differed, or -1 (monwl.c) */
 #define SYS_HOSTTIME 14   /* (tsc) -> the host's CLOCK_REALTIME in ns at that TSC (kvmclock), or -1 */
-#define SYS_MAX 15
+/* (bdf, ISR address, first vector index) -> 0, or -1 (x86: always; it
+ * uses MSI-X): arm64 routes the virtio function's INTx SPI to this CPU;
+ * its handler reads the ISR (which deasserts the line) and counts bit 0
+ * as vector index + 1, bit 1 as the index itself (src/guest/virtio.c) */
+#define SYS_PCI_INTX 15
+#define SYS_MAX 16
 
 #define SYSCALL_VECTOR 3 /* #BP, raised by INT3 */
 #define TIMER_VECTOR 0x30

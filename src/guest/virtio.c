@@ -9,9 +9,11 @@
 #include "platform.h"
 #include "virtio.h"
 #include "guestarch.h"
+#include "vioarch.h"
 
 /* Configuration accesses are the expensive part of the set-up (a system
- * call into emulated CPL0 and two port exits each): counted and timed. */
+ * call into the kernel and, on x86, two port exits each; one ECAM exit on
+ * arm64): counted and timed. */
 uint64_t virtio_cfg_calls, virtio_cfg_tsc;
 
 static uint32_t cfg_read(unsigned bdf, unsigned reg)
@@ -40,13 +42,13 @@ const struct guest_info *virtio_info(void)
 	return vgi;
 }
 
-/* x86 is TSO: stores are seen in order and loads are not reordered with
- * older loads, so the ring protocol's write and read barriers are compiler
- * barriers; a store followed by a load of another location (the EVENT_IDX
- * checks) needs a full fence (Intel SDM vol. 3A 8.2.3.4), as Linux's
- * virtio_mb. */
-#define vbarrier() __asm__ volatile("" ::: "memory")
-#define vmb() __asm__ volatile("mfence" ::: "memory")
+/* The ring protocol's barriers are the architecture's (vioarch.h): a
+ * write barrier between a ring entry and the index that publishes it, a
+ * read barrier between an index and the entries it covers, a full one
+ * between a store and the load that checks what the device asked for. */
+#define vwmb() vioarch_wmb()
+#define vrmb() vioarch_rmb()
+#define vmb() vioarch_mb()
 
 /* ---- the common configuration structure (4.1.4.3; its offsets,
  * VIRTIO_CC_*, are virtio_spec.h's) ---- */
@@ -104,7 +106,8 @@ uint64_t virtio_cfg64(const struct virtio_dev *d, unsigned off)
 #define PCI_CAP_MSIX 0x11
 
 /* The address of memory BAR `bar`, or 0 when it is unusable here (an I/O
- * BAR, unassigned, or above the 4 GiB the identity map covers). */
+ * BAR, unassigned, or beyond the MMIO the identity map covers: 4 GiB on
+ * x86, the first GiB on arm64, VIOARCH_MMIO_END). */
 static uint64_t bar_addr(unsigned bdf, unsigned bar)
 {
 	if (bar > 5)
@@ -118,7 +121,7 @@ static uint64_t bar_addr(unsigned bdf, unsigned bar)
 			return 0;
 		a |= (uint64_t)cfg_read(bdf, 0x10 + 4 * (bar + 1)) << 32;
 	}
-	return a && a < 0x100000000ull ? a : 0;
+	return a && a < VIOARCH_MMIO_END ? a : 0;
 }
 
 /* Walks the capability list (PCI 3.0, 6.7) and keeps the first usable
@@ -145,7 +148,7 @@ static int map_caps(struct virtio_dev *d, const char **why)
 			uint32_t off = cfg_read(bdf, cap + 8), len = cfg_read(bdf, cap + 12);
 			uint64_t base = bar_addr(bdf, w1 & 0xff);
 			volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)(base + off);
-			if (!base || base + off + len > 0x100000000ull) {
+			if (!base || base + off + len > VIOARCH_MMIO_END) {
 				cap = next;
 				continue;
 			}
@@ -182,22 +185,33 @@ static int map_caps(struct virtio_dev *d, const char **why)
 	return 0;
 }
 
-/* MSI-X (PCI 3.0, 6.8.2): table entry i gets address 0xfee00000
- * (destination APIC 0, Intel SDM vol. 3A 10.11.1) and data = our vector
- * VIRTIO_VECTOR + vec_base + i (fixed, edge), unmasked; the function is
- * masked while the table is written, as Linux's msix_capability_init.
- * Then the config vector is given to the device and read back: VIRTIO_NO_VECTOR
- * back means the device could not take it (4.1.5.1.2.1). */
+/* MSI-X (PCI 3.0, 6.8.2): table entry i gets the architecture's message
+ * address (x86: 0xfee00000, destination APIC 0, Intel SDM vol. 3A
+ * 10.11.1) and data = our vector VIRTIO_VECTOR + vec_base + i (fixed,
+ * edge), unmasked; the function is masked while the table is written, as
+ * Linux's msix_capability_init. Then the config vector is given to the
+ * device and read back: VIRTIO_NO_VECTOR back means the device could not
+ * take it (4.1.5.1.2.1). Where the architecture has no MSI (arm64
+ * without an ITS) the function's INTx is asked of the kernel instead
+ * (SYS_PCI_INTX: ISR bit 0 counts as vector vec_base + 1, the queue's,
+ * bit 1 as vec_base, the config's; 4.1.4.5, 4.1.5.3). */
 static void msix_enable(struct virtio_dev *d, unsigned nvec)
 {
 	d->msix_on = 0;
+	d->intx_on = 0;
+	if (!VIOARCH_MSI_ADDR) {
+		if (VIOARCH_INTX && d->vec_base + nvec <= VIRTIO_NVEC)
+			d->intx_on = sys3(SYS_PCI_INTX, d->bdf, (uint64_t)(uintptr_t)d->isr,
+					  d->vec_base) == 0;
+		return;
+	}
 	if (!d->msix_cap || d->msix_size < nvec || d->vec_base + nvec > VIRTIO_NVEC)
 		return;
 	uint32_t h = cfg_read(d->bdf, d->msix_cap);
 	cfg_write(d->bdf, d->msix_cap, h | (1u << 31) | (1u << 30)); /* enable, function mask */
 	for (unsigned i = 0; i < nvec; i++) {
 		volatile uint32_t *e = d->msix + 4 * i;
-		e[0] = 0xfee00000u;
+		e[0] = VIOARCH_MSI_ADDR;
 		e[1] = 0;
 		e[2] = VIRTIO_VECTOR + d->vec_base + i;
 		e[3] = 0; /* vector control: unmasked */
@@ -326,6 +340,12 @@ int virtq_setup(struct virtio_dev *d, struct virtq *q, uint16_t index, uint16_t 
 			q->vec = d->vec_base + 1;
 			q->irq_seen = vgi->virtio_irq_count[q->vec];
 		}
+	} else if (wait == VIRTIO_WAIT_IRQ && d->intx_on) {
+		/* INTx: no vector to give the queue (4.1.5.1.3); its
+		 * notifications set ISR bit 0, counted as vec_base + 1 */
+		q->wait = VIRTIO_WAIT_IRQ;
+		q->vec = d->vec_base + 1;
+		q->irq_seen = vgi->virtio_irq_count[q->vec];
 	}
 	if (q->wait == VIRTIO_WAIT_POLL) {
 		w16(d->common, VIRTIO_CC_Q_MSIX, VIRTIO_NO_VECTOR);
@@ -372,7 +392,7 @@ int virtio_reset(struct virtio_dev *d, struct virtq *qs, unsigned n)
 void virtq_publish(struct virtq *q, uint16_t head)
 {
 	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
-	vbarrier(); /* the entry before the index that publishes it */
+	vwmb(); /* the entry before the index that publishes it (2.7.13.2) */
 	q->avail_idx++;
 	*(volatile uint16_t *)&q->avail->idx = q->avail_idx;
 }
@@ -410,7 +430,7 @@ int virtq_get(struct virtq *q, uint32_t *id, uint32_t *len)
 	uint16_t used = *(volatile uint16_t *)&q->used->idx;
 	if (used == q->last_used)
 		return 0;
-	vbarrier(); /* the element after the index that published it */
+	vrmb(); /* the element after the index that published it */
 	const volatile struct vq_used_elem *e = &q->used->ring[q->last_used & (q->size - 1)];
 	*id = e->id;
 	*len = e->len;
@@ -466,7 +486,7 @@ int virtq_wait(struct virtq *q, uint32_t *id, uint32_t *len)
 		q->irq_seen = *count;
 		q->irq_waits++;
 		q->last_irq_tsc = vgi->virtio_irq_tsc[q->vec];
-		vbarrier();
+		vrmb(); /* the count before the index the interrupt stands for */
 		q->signalled = *(volatile uint16_t *)&q->used->idx;
 	}
 }

@@ -22,6 +22,13 @@
  * memory to CPL3 under the identity map, and the interrupt handler is a
  * ten-instruction stamp (entry.S). On a software KVM every CPL0
  * instruction costs about 1 us, so this is what keeps the driver fast.
+ *
+ * The same sources run on arm64 (EL0 for CPL3): there the kernel reaches
+ * configuration space through the ECAM, and, the machine having no MSI
+ * (no GICv3 ITS), completions come by INTx on a level GIC SPI whose
+ * handler reads the ISR (4.1.4.5) and stamps the same counters
+ * (SYS_PCI_INTX). What differs per architecture (barriers, the MSI
+ * address, INTx, the map's reach) is arch/{x86,arm64}/vioarch.h.
  */
 #ifndef GUEST_VIRTIO_H
 #define GUEST_VIRTIO_H
@@ -71,6 +78,7 @@ struct virtio_dev {
 	volatile uint32_t *msix;    /* the table */
 	unsigned vec_base;          /* our vectors VIRTIO_VECTOR + vec_base.. */
 	int msix_on;                /* MSI-X enabled and the config vector taken */
+	int intx_on;                /* no MSI (arm64): INTx routed by the kernel */
 	uint64_t features;          /* negotiated */
 	uint64_t setup_tsc;         /* TSC ticks virtio_open + queues + DRIVER_OK took */
 };

@@ -137,6 +137,12 @@ static const uint8_t *qemu_virt(struct tree *t, unsigned gic)
 		prop_str(t, "compatible", "arm,cortex-a15-gic", 0);
 	}
 	end(t);
+	/* QEMU's virt puts its ECAM high (highmem-ecam), above 256 GiB */
+	begin(t, "pcie@10000000");
+	prop_str(t, "compatible", "pci-host-ecam-generic", 0);
+	prop_cells(t, "#address-cells", (uint32_t[]){3}, 1);
+	prop_cells(t, "reg", (uint32_t[]){0x40, 0x10000000, 0, 0x10000000}, 4);
+	end(t);
 	begin(t, "chosen");
 	prop_str(t, "bootargs", "run cpu time_ms=50", 0);
 	end(t);
@@ -162,6 +168,8 @@ static void reads_qemu_virt(void **state)
 	assert_int_equal(f.gic_version, 3);
 	assert_int_equal(f.gic_dist, 0x08000000);
 	assert_int_equal(f.gic_cpu, 0x080a0000);
+	assert_int_equal(f.pci_ecam, 0x4010000000ull);
+	assert_int_equal(f.pci_ecam_size, 0x10000000);
 	assert_non_null(f.bootargs);
 	assert_string_equal(f.bootargs, "run cpu time_ms=50");
 
@@ -198,6 +206,10 @@ static void reads_monitor_tree(void **state)
 	begin(&t, "memory");
 	prop_cells(&t, "reg", (uint32_t[]){0x40000000, 0x20000000}, 2);
 	end(&t);
+	begin(&t, "pcie@3f000000");
+	prop_str(&t, "compatible", "pci-host-ecam-generic", 0);
+	prop_cells(&t, "reg", (uint32_t[]){0x3f000000, 0x1000000}, 2);
+	end(&t);
 	begin(&t, "psci");
 	prop_str(&t, "method", "smc", 0);
 	end(&t);
@@ -211,6 +223,8 @@ static void reads_monitor_tree(void **state)
 	assert_int_equal(f.gpio_doorbell, 0x090e0000);
 	assert_int_equal(f.gpio_doorbell_intid, 40);
 	assert_int_equal(f.mem_size, 0x20000000);
+	assert_int_equal(f.pci_ecam, 0x3f000000);
+	assert_int_equal(f.pci_ecam_size, 0x1000000);
 	assert_int_equal(f.psci_smc, 1);
 	assert_int_equal(f.gic_version, 2);
 	assert_int_equal(f.gic_cpu, 0x08010000);

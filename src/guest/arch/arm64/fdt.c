@@ -74,7 +74,7 @@ int fdt_read(const void *p, struct fdt_facts *f)
 	uint32_t acells = 2, scells = 1; /* the root's #address/#size-cells (DT spec 2.3.5) */
 	int depth = -1;
 	enum {
-		N_OTHER, N_MEMORY, N_DEBUGEXIT, N_GPIO, N_DOORBELL, N_GICV2, N_GICV3
+		N_OTHER, N_MEMORY, N_DEBUGEXIT, N_GPIO, N_DOORBELL, N_GICV2, N_GICV3, N_PCI
 	} kind[FDT_MAX_DEPTH];
 	const uint8_t *reg[FDT_MAX_DEPTH];
 	uint32_t reglen[FDT_MAX_DEPTH];
@@ -112,6 +112,10 @@ int fdt_read(const void *p, struct fdt_facts *f)
 				} else if (kind[1] == N_DOORBELL && !f->gpio_doorbell) {
 					f->gpio_doorbell = addr;
 					f->gpio_doorbell_intid = intid[1];
+				} else if (kind[1] == N_PCI && !f->pci_ecam &&
+					   reglen[1] >= 4 * (acells + scells)) {
+					f->pci_ecam = addr;
+					f->pci_ecam_size = cells_val(reg[1] + 4 * acells, scells);
 				} else if ((kind[1] == N_GICV2 || kind[1] == N_GICV3) &&
 					   !f->gic_version) {
 					f->gic_version = kind[1] == N_GICV3 ? 3 : 2;
@@ -147,6 +151,9 @@ int fdt_read(const void *p, struct fdt_facts *f)
 					kind[depth] = N_GPIO;
 				else if (list_has(cv, len, "hvvmm,gpio-doorbell"))
 					kind[depth] = N_DOORBELL;
+				/* bindings/pci/host-generic-pci.yaml */
+				else if (list_has(cv, len, "pci-host-ecam-generic"))
+					kind[depth] = N_PCI;
 				else if (list_has(cv, len, "arm,gic-v3"))
 					kind[depth] = N_GICV3;
 				/* GICv2 (DT binding arm,gic.yaml): QEMU's virt says

@@ -2,7 +2,7 @@
  * fdt: the little the arm64 benchmark guest reads from its device tree
  * (Devicetree Specification 0.4, chapter 5, the flattened format): the
  * RAM, the command line, the debug-exit device, the PSCI conduit, the GIC,
- * the PL061 and the GPIO doorbell. The monitor or QEMU wrote the tree; it is read with
+ * the PL061, the GPIO doorbell and the PCI host bridge's ECAM. The monitor or QEMU wrote the tree; it is read with
  * bounds checks all the same, and anything malformed reads as absent.
  */
 #ifndef FDT_H
@@ -19,6 +19,7 @@ struct fdt_facts {
 	uint64_t gpio_base;            /* "arm,pl061" reg, 0: none */
 	uint64_t gpio_doorbell;        /* "hvvmm,gpio-doorbell" reg, 0: none */
 	uint32_t gpio_doorbell_intid;  /* its interrupt (the first of "interrupts"), 0: none */
+	uint64_t pci_ecam, pci_ecam_size; /* "pci-host-ecam-generic" reg, 0: none */
 	unsigned gic_version;          /* 3 ("arm,gic-v3"), 2 (a GICv2's compatible), 0: none */
 	uint64_t gic_dist, gic_cpu;    /* reg[0]: distributor; reg[1]: GICv3 redistributors
 					* or GICv2 CPU interface; 0: not given */

@@ -24,6 +24,7 @@
 #include "guest.h"
 #include "guestwl.h"
 #include "platform.h"
+#include "virtio.h"
 
 /* PL061 registers (PL061 TRM, DDI 0190B, 3.2). GPIODATA is addressed
  * through a mask in address bits 9:2: pin 0 alone is offset 0x004. */
@@ -78,7 +79,7 @@ static const struct guest_info *gi;
 const struct bench_workload *guestwl_find(const char *name)
 {
 	static const struct bench_workload *const all[] = {&irqlat_user, &irqlat_irqfd,
-							    &gpio_wait};
+							    &gpio_wait, &vrng_read};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (fmt_streq(name, all[i]->name))
 			return all[i];
@@ -88,6 +89,7 @@ const struct bench_workload *guestwl_find(const char *name)
 void guestwl_init(const struct guest_info *info)
 {
 	gi = info;
+	virtio_set_info(info);
 }
 
 static inline void w32(uintptr_t a, uint32_t v)

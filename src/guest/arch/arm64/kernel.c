@@ -1,6 +1,7 @@
 /*
  * kernel (arm64): the benchmark guest's EL1 part: the device tree, an
  * identity map with the MMU and caches on, the GIC (v3 or v2), the generic timer,
+ * PCI configuration through the ECAM and the virtio functions' INTx,
  * a small preemptive round-robin scheduler, system calls, fault reports
  * and the way out (debug exit or PSCI SYSTEM_OFF).
  *
@@ -426,6 +427,155 @@ static void gpio_irq(uint64_t stamp, int doorbell)
 	gpio_irq_count++;
 }
 
+/* ---- PCI: configuration space through the ECAM, and INTx ----
+ * SYS_PCI_READ/WRITE, the x86 kernel's configuration cycles on this
+ * machine: the host bridge's ECAM window from the device tree
+ * (pci-host-ecam-generic), function bdf's 4 KiB at bdf << 12 (PCIe base
+ * 4.0, 7.2.2: bus 27:20, device 19:15, function 14:12). A register not
+ * dword-aligned, beyond the window, or beyond the identity map's device
+ * GiB (QEMU's virt puts its ECAM above 256 GiB) is refused. */
+#define DEVICE_MAP_END (1ull << 30)
+
+static uint64_t ecam_addr(uint64_t bdf, uint64_t reg)
+{
+	if (!dt.pci_ecam || bdf > 0xffff || reg > 0xffc || (reg & 3))
+		return 0;
+	uint64_t off = bdf << 12 | reg;
+	if (off >= dt.pci_ecam_size || dt.pci_ecam + off >= DEVICE_MAP_END)
+		return 0;
+	return dt.pci_ecam + off;
+}
+
+/* Memory BARs get addresses when nobody gave any, as Linux's generic
+ * host bridge driver does where no firmware ran (QEMU's virt booting us
+ * as its kernel). Our monitor assigns every BAR itself (firmware's job,
+ * as on the PC): once any BAR of bus 0 has an address, nothing is
+ * touched, so under it this only reads. Function 0 of each slot; each
+ * BAR sized with memory decoding off (PCI 3.0, 6.2.5.1), naturally
+ * aligned, from a bump pointer in the 32-bit window (arm64map.h, QEMU's
+ * virt's too). Done once, at the first configuration access. */
+static void pci_assign(void)
+{
+	static int done;
+	uint64_t next = ARM64_PCI_MMIO_BASE, end = ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE;
+	uint32_t todo[32] = {0}; /* per slot: BARs to assign */
+	if (done)
+		return;
+	done = 1;
+	for (unsigned dev = 0; dev < 32; dev++) {
+		uint64_t f = ecam_addr(dev << 3, 0);
+		if (!f || r32(f) == 0xffffffffu || (r32(f + 0xc) >> 16 & 0x7f) != 0)
+			continue; /* absent, or not a type 0 header */
+		for (unsigned b = 0; b < 6; b++) {
+			uint32_t lo = r32(f + 0x10 + 4 * b);
+			int is64 = (lo & 7) == 4;
+			if (lo & 1)
+				continue; /* I/O: there is no I/O window here */
+			uint64_t a = lo & ~0xfull;
+			if (is64 && b < 5)
+				a |= (uint64_t)r32(f + 0x14 + 4 * b) << 32;
+			if (a)
+				return; /* assigned already: all of them are */
+			todo[dev] |= 1u << b;
+			b += (unsigned)is64;
+		}
+	}
+	for (unsigned dev = 0; dev < 32; dev++) {
+		uint64_t f = ecam_addr(dev << 3, 0);
+		for (unsigned b = 0; todo[dev] && b < 6; b++) {
+			if (!(todo[dev] & 1u << b))
+				continue;
+			uint32_t cmd = r32(f + 4), lo = r32(f + 0x10 + 4 * b);
+			w32(f + 4, cmd & ~2u);
+			w32(f + 0x10 + 4 * b, 0xffffffffu);
+			uint64_t size = (~(uint64_t)(r32(f + 0x10 + 4 * b) & ~0xfu) + 1) & 0xffffffffull;
+			uint64_t at = (next + size - 1) & ~(size - 1);
+			if (size >= 16 && at + size <= end) {
+				w32(f + 0x10 + 4 * b, (uint32_t)at);
+				if ((lo & 7) == 4 && b < 5)
+					w32(f + 0x14 + 4 * b, 0);
+				next = at + size;
+			} else {
+				w32(f + 0x10 + 4 * b, lo); /* does not fit: left unassigned */
+			}
+			w32(f + 4, cmd);
+		}
+	}
+}
+
+static int64_t pci_cfg(uint64_t bdf, uint64_t reg, int write, uint32_t v)
+{
+	pci_assign();
+	uint64_t a = ecam_addr(bdf, reg);
+	if (!a)
+		return -1;
+	if (write) {
+		w32(a, v);
+		return 0;
+	}
+	return (int64_t)r32(a);
+}
+
+/* SYS_PCI_INTX: the virtio driver's interrupts where there is no MSI (no
+ * ITS here). A function on bus 0 with interrupt pin P (1-4: INTA-D) in
+ * slot S raises SPI 3 + (S + P - 1) % 4, the swizzle of the PCI-to-PCI
+ * bridge spec 1.2, 9.1, which the monitor's interrupt-map and QEMU's virt
+ * both use (arm64map.h). The line is level and shared: the handler reads
+ * the ISR of each function on it (virtio 1.2, 4.1.4.5: the read clears it
+ * and deasserts the line) before the EOI, and stamps and counts bit 0
+ * (a used buffer) as virtio vector vec + 1, bit 1 (a configuration
+ * change) as vec. The ISR must lie in the PCI window. */
+#define INTX_MAX 8
+static struct {
+	uint64_t bdf, isr;
+	unsigned intid, vec;
+} intx[INTX_MAX];
+static unsigned nintx;
+
+static int64_t pci_intx(uint64_t bdf, uint64_t isr, uint64_t vec)
+{
+	uint64_t a = ecam_addr(bdf, 0x3c);
+	unsigned pin = a ? (r32(a) >> 8) & 0xff : 0;
+	if (!pin || pin > 4 || bdf > 0xff || vec + 1 >= VIRTIO_NVEC || isr < ARM64_PCI_MMIO_BASE ||
+	    isr >= ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE)
+		return -1;
+	unsigned i = 0;
+	while (i < nintx && intx[i].bdf != bdf)
+		i++;
+	if (i == INTX_MAX)
+		return -1;
+	if (i == nintx)
+		nintx++;
+	unsigned slot = (unsigned)(bdf >> 3) & 31;
+	intx[i].bdf = bdf;
+	intx[i].isr = isr;
+	intx[i].vec = (unsigned)vec;
+	intx[i].intid = ARM64_PCI_INTX_INTID + (slot + pin - 1) % 4;
+	gic_enable_spi(intx[i].intid, 0);
+	return 0;
+}
+
+/* Whether intid is a routed INTx line: then every ISR on it is read. */
+static int intx_irq(unsigned intid, uint64_t stamp)
+{
+	int mine = 0;
+	for (unsigned i = 0; i < nintx; i++) {
+		if (intx[i].intid != intid)
+			continue;
+		mine = 1;
+		uint8_t isr = *(volatile uint8_t *)intx[i].isr;
+		if (isr & 1) {
+			virtio_irq_tsc[intx[i].vec + 1] = stamp;
+			virtio_irq_count[intx[i].vec + 1]++;
+		}
+		if (isr & 2) {
+			virtio_irq_tsc[intx[i].vec] = stamp;
+			virtio_irq_count[intx[i].vec]++;
+		}
+	}
+	return mine;
+}
+
 /* ---- system calls ---- */
 static int64_t syscall(struct trapframe *tf)
 {
@@ -442,7 +592,13 @@ static int64_t syscall(struct trapframe *tf)
 		return (int64_t)(uint64_t)&info;
 	case SYS_GPIO_SETUP:
 		return gpio_setup();
-	default: { /* SYS_PCI_READ/WRITE: -1, no virtio driver on arm64 yet */
+	case SYS_PCI_READ:
+		return pci_cfg(a, b, 0, 0);
+	case SYS_PCI_WRITE:
+		return pci_cfg(a, b, 1, (uint32_t)c);
+	case SYS_PCI_INTX:
+		return pci_intx(a, b, c);
+	default: {
 		int handled;
 		return sched_syscall(tf->x[8], a, b, c, &handled);
 	}
@@ -458,6 +614,11 @@ static void irq(struct trapframe *tf)
 	if ((intid == ARM64_PL061_INTID && dt.gpio_base) ||
 	    (intid == dt.gpio_doorbell_intid && dt.gpio_doorbell)) {
 		gpio_irq(tf->stamp, intid != ARM64_PL061_INTID);
+		gic_eoi(iar);
+		return;
+	}
+	if (intid >= ARM64_PCI_INTX_INTID && intid < ARM64_PCI_INTX_INTID + 4 &&
+	    intx_irq(intid, tf->stamp)) {
 		gic_eoi(iar);
 		return;
 	}
