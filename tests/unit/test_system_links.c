@@ -66,13 +66,19 @@ static int flood(void)
 	return 0;
 }
 
-/* watch: reads nothing for a second (the flooder fills our socket and
- * ends meanwhile, and the supervisor's DOWN finds it full), then reads
- * what is queued and waits up to 3 s for the DOWN. */
+/* watch: reads nothing until the flooder's first frame is there and
+ * half a second after (it fills our socket and ends meanwhile, and the
+ * supervisor's DOWN finds the socket full), then reads what is queued
+ * and waits up to 3 s for the DOWN. */
 static int watch(void)
 {
-	struct timespec one = {1, 0};
-	nanosleep(&one, NULL);
+	struct pollfd w = {FD_NET, POLLIN, 0};
+	if (poll(&w, 1, 10000) != 1) {
+		say("watch: nothing came\n");
+		return 1;
+	}
+	struct timespec half = {0, 500000000};
+	nanosleep(&half, NULL);
 	unsigned frames = 0;
 	double end = now_ms() + 3000;
 	while (now_ms() < end) {
