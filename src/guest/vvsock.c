@@ -564,27 +564,43 @@ static inline uint8_t bulk_byte(uint64_t off)
 	return (uint8_t)(((uint32_t)off * 2654435761u) >> 24);
 }
 
+/* What the peer of a stream that ended had consumed of the `sent` bytes
+ * before its last piece (the counters are 32 bits and wrap: what was in
+ * flight, tx_cnt - peer_fwd_cnt, is less than its buffer; a peer's
+ * fwd_cnt is hostile, so one past what we sent counts as nothing). */
+static uint64_t bulk_consumed(uint64_t sent)
+{
+	sent += (uint32_t)(vs.tx_cnt - (uint32_t)sent); /* a piece of a chunk that went */
+	uint32_t inflight = vs.tx_cnt - vs.peer_fwd_cnt;
+	return inflight > sent ? 0 : sent - inflight;
+}
+
 /* One stream of vsock-bulk's: `len` bytes of the pattern from offset 0,
  * as fast as the peer's credit lets them go, then until the peer's
  * fwd_cnt says it consumed them all (a CREDIT_REQUEST every 10 ms asks).
- * Returns 0, or -1 when the stream ended (or stalled) first: then
- * vs.peer_fwd_cnt is what the peer consumed. */
-static int bulk_stream(uint64_t len)
+ * Returns 0, or -1 when the stream ended (or stalled) first, with what
+ * the peer had consumed in *consumed. */
+static int bulk_stream(uint64_t len, uint64_t *consumed)
 {
 	static uint8_t chunk[VVS_MAX_PAYLOAD];
-	for (uint64_t sent = 0; sent < len;) {
+	uint64_t sent = 0;
+	while (sent < len) {
 		uint32_t k = len - sent < VVS_MAX_PAYLOAD ? (uint32_t)(len - sent)
 							  : (uint32_t)VVS_MAX_PAYLOAD;
 		for (uint32_t i = 0; i < k; i++)
 			chunk[i] = bulk_byte(sent + i);
-		if (vvs_write(chunk, k))
+		if (vvs_write(chunk, k)) {
+			*consumed = bulk_consumed(sent);
 			return -1;
+		}
 		sent += k;
 	}
 	uint64_t w0 = plat_rdtsc(), asked = 0;
 	while (vs.peer_fwd_cnt != vs.tx_cnt) {
-		if (vs.st != VS_OPEN || plat_rdtsc() - w0 > ms_ticks(5000))
+		if (vs.st != VS_OPEN || plat_rdtsc() - w0 > ms_ticks(5000)) {
+			*consumed = bulk_consumed(sent);
 			return -1;
+		}
 		if (plat_rdtsc() - asked > ms_ticks(10)) {
 			vvs_send(VSOCK_OP_CREDIT_REQUEST, 0, NULL, 0, NULL);
 			asked = plat_rdtsc();
@@ -605,13 +621,11 @@ static int run_bulk(const struct bench_args *a)
 	if (vvs_connect(cid, port, wait_ms))
 		return bench_fail(a, "the vsock connection was refused or never answered (is "
 				     "vsock-sink, or a reader on the host, listening on the port?)");
-	uint64_t t0 = plat_now_ns();
-	while (bulk_stream(total - done)) {
-		/* The peer may have restarted: what it consumed is done (at
-		 * most what was asked: a peer's fwd_cnt is hostile), the rest
-		 * goes to the new one. */
-		uint64_t took = vs.peer_fwd_cnt < total - done ? vs.peer_fwd_cnt : total - done;
-		done += took;
+	uint64_t t0 = plat_now_ns(), took;
+	while (bulk_stream(total - done, &took)) {
+		/* The peer may have restarted: what it consumed is done, the
+		 * rest goes to the new one. */
+		done += took < total - done ? took : total - done;
 		if (done == total)
 			break;
 		uint64_t r0 = plat_now_ns();
