@@ -48,7 +48,9 @@
  *     in order (a message a piece of one chain), and DATA only after the
  *     device's UP (not after its DOWN);
  *   - a control message to the driver fits its buffer;
- *   - the device comes to rest (a bounded number of runs).
+ *   - the device comes to rest (a bounded number of runs), and at rest
+ *     owes no state to a socket with room and holds no transmit chain
+ *     for an other end that is up (nothing would wake it for them).
  * Seeds: tests/fuzz/corpus/console_link/ (make_console_link_seeds.py).
  */
 #include <errno.h>
@@ -247,6 +249,11 @@ static void collect(void)
 	}
 }
 
+/* The device runs until it says it is done (again false): the worker
+ * then sleeps until a kick or its epoll set wakes it. So at rest nothing
+ * it could do at once may be left: no state owed to a socket with room
+ * (it would wait for EPOLLOUT, which is watched only when full), no
+ * transmit chain waiting for an other end that is up. */
 static void run(void)
 {
 	for (unsigned n = 0;; n++) {
@@ -255,8 +262,15 @@ static void run(void)
 		virtio_console_run(&con, ~0u, true);
 		collect();
 		if (!con.again)
-			return;
+			break;
 	}
+	const struct console_port *p = &con.port[0];
+	const struct virtio_queue *tq = &con.vp.q[console_txq(0)];
+	bool active = multi ? con.ctl.port[0].ready : true;
+	if (!p->host_gone && !p->tx_full &&
+	    (linkmsg_pending(&p->owed) ||
+	     (p->peer_up && active && (p->have_txc || virtq_pending(&tq->vq)))))
+		abort(); /* left for a wake-up that does not come */
 }
 
 /* The peer reads what the device sent. */
