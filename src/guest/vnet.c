@@ -40,7 +40,17 @@
  * the new net-pong and sends the unanswered PING again (at most
  * VNET_RESYNC_MAX times a run; the time of that round trip starts again
  * too). net-pong takes the first PING after a HELLO whatever its number,
- * so that a new one joins where the run is.
+ * so that a new one joins where the run is. net-bulk follows a
+ * restarting net-sink the same way: every VNET_BULK_LOOK frames, and
+ * while it waits for the DONE, it looks at the link's status and at its
+ * receive ring; a link gone down, or a DONE in the middle of the stream
+ * (a net-sink with `loops` given ends after that many frames, saying what
+ * it received first, as net-pong ends after its loops), makes it wait for
+ * the link to come up, handshake with the new net-sink and send the rest
+ * (at most VNET_BULK_RESYNC_MAX times a run: the sender outruns a sink,
+ * so a sink that ends after a few frames ends many times in a stream). What it reports received is the
+ * sum of the DONEs of every net-sink it had; a sink that went without
+ * one (killed) received none of its frames as far as the result says.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +70,8 @@
 #define VNET_REPLY_MS 2000     /* net-ping: no PONG this long: handshake again */
 #define VNET_LOOK_MS 50        /* net-ping: the link status looked at this often */
 #define VNET_RESYNC_MAX 16     /* handshakes again in one run */
+#define VNET_BULK_LOOK 256     /* net-bulk: frames between looks at the link (an exit each) */
+#define VNET_BULK_RESYNC_MAX 64 /* net-bulk: handshakes again in one run */
 
 enum vnet_kind { VK_HELLO = 1, VK_HELLO_ACK, VK_PING, VK_PONG, VK_DATA, VK_END, VK_DONE };
 
@@ -270,8 +282,8 @@ static int vnet_recv(uint64_t ticks, const struct vnet_frame **f, uint32_t *flen
 static const char *const vnet_waits[] = {"poll", "irq", NULL};
 
 static const struct bench_param vnet_params[] = {
-	{"loops", BENCH_P_UINT, "1000", "round trips (net-ping/-pong), frames (net-bulk)", 1,
-	 100000000, NULL},
+	{"loops", BENCH_P_UINT, "1000", "round trips (net-ping/-pong); net-sink: when given, "
+	 "frames after which it ends", 1, 100000000, NULL},
 	{"size", BENCH_P_UINT, "64", "frame size in bytes, Ethernet header included", 60, 1514,
 	 NULL},
 	{"hist_us", BENCH_P_UINT, "500", "histogram range in us", 1, 10000, NULL},
@@ -454,22 +466,70 @@ static int run_pong(const struct bench_args *a, uint64_t n)
 	return 0;
 }
 
+/* net-bulk's sink so far: what the DONEs said, summed. */
+struct bulk_got {
+	uint64_t frames, bytes;
+};
+
+/* Takes what the receive ring holds; true if it held a DONE (added to
+ * *g). */
+static int bulk_take_done(struct bulk_got *g)
+{
+	const struct vnet_frame *f;
+	uint32_t len;
+	int s, done = 0;
+	while ((s = vnet_recv(0, &f, &len)) >= 0) {
+		if (f->kind == VK_DONE) {
+			g->frames += f->aux;
+			g->bytes += f->seq;
+			done = 1;
+		}
+		vnet_give(s);
+	}
+	return done;
+}
+
+/* The sink went (its DONE came, or the link went down): waits for the
+ * link to be up again (the DONE before it, if any, is taken meanwhile)
+ * and handshakes with the new net-sink. Returns 0 or -1. */
+static int bulk_resync(const struct bench_args *a, struct bulk_got *g)
+{
+	uint64_t t0 = plat_rdtsc(), limit = ms_ticks(bench_arg(a, "wait_s") * 1000);
+	while (!vnet_link_up()) { /* an exit each: once a millisecond */
+		(void)bulk_take_done(g);
+		if (plat_rdtsc() - t0 > limit)
+			return -1;
+		for (uint64_t t1 = plat_rdtsc(); plat_rdtsc() - t1 < ms_ticks(1);)
+			;
+	}
+	return hello(bench_arg(a, "wait_s"));
+}
+
 /* net-bulk: `loops` DATA frames of `size` bytes as fast as the transmit
  * ring takes them, then END every 2 ms until net-sink's DONE says how
- * many it received. What is delivered per second is the result; frames
- * the link dropped (a full socket: the peer did not keep up) are counted.
- * The time runs from the first DATA frame to the DONE. */
+ * many it received; across a restarting net-sink (above). What is
+ * delivered per second is the result; frames the link dropped (a full
+ * socket: the peer did not keep up, or it was down) are counted. The
+ * time runs from the first DATA frame to the DONE, less the resyncs. */
 static int run_bulk(const struct bench_args *a, uint64_t n, uint32_t size)
 {
 	if (hello(bench_arg(a, "wait_s")))
 		return bench_fail(a, "the peer never answered (is net-sink on the other end of a "
 				     "net link?)");
-	uint64_t t0 = plat_now_ns();
-	for (uint64_t i = 1; i <= n; i++)
+	struct bulk_got g = {0, 0};
+	uint64_t resyncs = 0, lost_ns = 0, t0 = plat_now_ns();
+	for (uint64_t i = 1; i <= n; i++) {
+		if (i % VNET_BULK_LOOK == 0 && (bulk_take_done(&g) || !vnet_link_up())) {
+			uint64_t r0 = plat_now_ns();
+			if (resyncs == VNET_BULK_RESYNC_MAX || bulk_resync(a, &g))
+				return bench_fail(a, "net-sink went away and no new one answered");
+			resyncs++;
+			lost_ns += plat_now_ns() - r0;
+		}
 		if (vnet_send(VK_DATA, i, 0, size))
 			return bench_fail(a, "the virtio-net device stopped taking frames");
-	uint64_t got = 0, got_bytes = 0, tries = 0;
-	for (;;) {
+	}
+	for (uint64_t tries = 0;;) {
 		if (++tries > 2500)
 			return bench_fail(a, "net-sink never reported what it received");
 		if (vnet_send(VK_END, n, 0, VNET_MIN_FRAME))
@@ -477,33 +537,50 @@ static int run_bulk(const struct bench_args *a, uint64_t n, uint32_t size)
 		const struct vnet_frame *f;
 		uint32_t len;
 		int s = vnet_recv(ms_ticks(2), &f, &len);
-		if (s < 0)
+		if (s < 0) {
+			if (vnet_link_up())
+				continue;
+			/* The sink went before its DONE: the new one's. */
+			uint64_t r0 = plat_now_ns();
+			if (resyncs == VNET_BULK_RESYNC_MAX || bulk_resync(a, &g))
+				return bench_fail(a, "net-sink went away and no new one answered");
+			resyncs++;
+			lost_ns += plat_now_ns() - r0;
+			tries = 0;
 			continue;
+		}
 		int done = f->kind == VK_DONE;
-		got = f->aux;
-		got_bytes = f->seq;
+		if (done) {
+			g.frames += f->aux;
+			g.bytes += f->seq;
+		}
 		vnet_give(s);
 		if (done)
 			break;
 	}
-	uint64_t ns = plat_now_ns() - t0;
+	uint64_t ns = plat_now_ns() - t0 - lost_ns;
 	struct bench_result r;
 	result_begin(&r, a, "throughput", "B/s", "higher",
-		     (double)got_bytes * 1e9 / (double)(ns ? ns : 1), 0);
-	result_u64(&r, "check", got);
+		     (double)g.bytes * 1e9 / (double)(ns ? ns : 1), 0);
+	result_u64(&r, "check", g.frames);
 	result_u64(&r, "frames_sent", n);
-	result_u64(&r, "frames_received", got);
+	result_u64(&r, "frames_received", g.frames);
 	result_u64(&r, "frame_bytes", size);
+	result_u64(&r, "resyncs", resyncs);
 	result_f64(&r, "time_ms", bench_ns_to_ms(ns), 3);
 	result_u64(&r, "notifies", vn.tx.kicks);
 	result_u64(&r, "notifies_suppressed", vn.tx.kicks_skipped);
 	return result_end(&r);
 }
 
+/* net-sink: counts DATA frames until net-bulk's END, and says how many
+ * in a DONE; with `loops` given, after that many frames it says so
+ * unasked and ends. */
 static int run_sink(const struct bench_args *a)
 {
 	uint64_t frames = 0, bytes = 0, ends = 0;
 	uint64_t limit = ms_ticks(bench_arg(a, "wait_s") * 1000);
+	uint64_t want = a->given[0] ? bench_arg(a, "loops") : UINT64_MAX; /* given[0]: "loops" */
 	for (;;) {
 		const struct vnet_frame *f;
 		uint32_t len;
@@ -516,9 +593,11 @@ static int run_sink(const struct bench_args *a)
 			bytes += len;
 		}
 		vnet_give(s);
-		if (kind == VK_END) {
+		if (kind == VK_END || frames == want) {
 			/* The DONE goes on a link that loses nothing the reader
-			 * keeps up with: the sender only reads now. */
+			 * keeps up with: the sender only reads now (or, before
+			 * its END, looks at its receive ring every
+			 * VNET_BULK_LOOK frames, and gets little else). */
 			ends++;
 			vnet_send(VK_DONE, bytes, frames, VNET_MIN_FRAME);
 			break;

@@ -30,7 +30,13 @@
  * RST its monitor sends for a peer that went down, or the old vsock-pong's
  * close) or an echo does not come within 2 s, it connects again (as at
  * the start, retrying for wait_s) and sends the unanswered message again,
- * at most VVS_RESYNC_MAX times a run (counted as resyncs).
+ * at most VVS_RESYNC_MAX times a run (counted as resyncs). vsock-bulk
+ * does the same when its stream ends under it before vsock-sink consumed
+ * it all: it connects again and sends the rest (what the old sink had not
+ * consumed, as its last fwd_cnt said) as a new stream, which starts at
+ * offset 0 of the pattern, so that the new vsock-sink checks it from the
+ * start; vsock-sink with `total` given ends the stream after that many
+ * bytes, as vsock-pong does after its loops.
  * Packets from the peer are hostile: a payload larger than our free
  * buffer (the peer ignored our credit) is cut to what fits and counted.
  */
@@ -558,46 +564,85 @@ static inline uint8_t bulk_byte(uint64_t off)
 	return (uint8_t)(((uint32_t)off * 2654435761u) >> 24);
 }
 
-/* vsock-bulk: `total` bytes one way, as fast as the peer's credit lets
- * them go, then until the peer's fwd_cnt says it consumed them all (a
- * CREDIT_REQUEST every 10 ms asks). The time runs from the connection to
- * that point. */
-static int run_bulk(const struct bench_args *a)
+/* What the peer of a stream that ended had consumed of the `sent` bytes
+ * before its last piece (the counters are 32 bits and wrap: what was in
+ * flight, tx_cnt - peer_fwd_cnt, is less than its buffer; a peer's
+ * fwd_cnt is hostile, so one past what we sent counts as nothing). */
+static uint64_t bulk_consumed(uint64_t sent)
 {
-	uint64_t total = bench_arg(a, "total"), sent = 0;
+	sent += (uint32_t)(vs.tx_cnt - (uint32_t)sent); /* a piece of a chunk that went */
+	uint32_t inflight = vs.tx_cnt - vs.peer_fwd_cnt;
+	return inflight > sent ? 0 : sent - inflight;
+}
+
+/* One stream of vsock-bulk's: `len` bytes of the pattern from offset 0,
+ * as fast as the peer's credit lets them go, then until the peer's
+ * fwd_cnt says it consumed them all (a CREDIT_REQUEST every 10 ms asks).
+ * Returns 0, or -1 when the stream ended (or stalled) first, with what
+ * the peer had consumed in *consumed. */
+static int bulk_stream(uint64_t len, uint64_t *consumed)
+{
 	static uint8_t chunk[VVS_MAX_PAYLOAD];
-	if (vvs_connect(bench_arg(a, "cid"), (uint32_t)bench_arg(a, "port"),
-			bench_arg(a, "wait_s") * 1000))
-		return bench_fail(a, "the vsock connection was refused or never answered (is "
-				     "vsock-sink, or a reader on the host, listening on the port?)");
-	uint64_t t0 = plat_now_ns();
-	while (sent < total) {
-		uint32_t k = total - sent < VVS_MAX_PAYLOAD ? (uint32_t)(total - sent)
-							    : (uint32_t)VVS_MAX_PAYLOAD;
+	uint64_t sent = 0;
+	while (sent < len) {
+		uint32_t k = len - sent < VVS_MAX_PAYLOAD ? (uint32_t)(len - sent)
+							  : (uint32_t)VVS_MAX_PAYLOAD;
 		for (uint32_t i = 0; i < k; i++)
 			chunk[i] = bulk_byte(sent + i);
-		if (vvs_write(chunk, k))
-			return bench_fail(a, "the vsock stream stopped (no credit, or reset)");
+		if (vvs_write(chunk, k)) {
+			*consumed = bulk_consumed(sent);
+			return -1;
+		}
 		sent += k;
 	}
 	uint64_t w0 = plat_rdtsc(), asked = 0;
 	while (vs.peer_fwd_cnt != vs.tx_cnt) {
-		if (vs.st != VS_OPEN || plat_rdtsc() - w0 > ms_ticks(5000))
-			return bench_fail(a, "the peer never consumed the whole stream");
+		if (vs.st != VS_OPEN || plat_rdtsc() - w0 > ms_ticks(5000)) {
+			*consumed = bulk_consumed(sent);
+			return -1;
+		}
 		if (plat_rdtsc() - asked > ms_ticks(10)) {
 			vvs_send(VSOCK_OP_CREDIT_REQUEST, 0, NULL, 0, NULL);
 			asked = plat_rdtsc();
 		}
 		vvs_poll();
 	}
-	uint64_t ns = plat_now_ns() - t0;
+	return 0;
+}
+
+/* vsock-bulk: `total` bytes one way (bulk_stream), again on a new
+ * connection for what a peer that went away had not consumed. The time
+ * runs from the first connection to the end, less the reconnections. */
+static int run_bulk(const struct bench_args *a)
+{
+	uint64_t total = bench_arg(a, "total"), done = 0, resyncs = 0, lost_ns = 0;
+	uint64_t cid = bench_arg(a, "cid"), wait_ms = bench_arg(a, "wait_s") * 1000;
+	uint32_t port = (uint32_t)bench_arg(a, "port");
+	if (vvs_connect(cid, port, wait_ms))
+		return bench_fail(a, "the vsock connection was refused or never answered (is "
+				     "vsock-sink, or a reader on the host, listening on the port?)");
+	uint64_t t0 = plat_now_ns(), took;
+	while (bulk_stream(total - done, &took)) {
+		/* The peer may have restarted: what it consumed is done, the
+		 * rest goes to the new one. */
+		done += took < total - done ? took : total - done;
+		if (done == total)
+			break;
+		uint64_t r0 = plat_now_ns();
+		if (resyncs == VVS_RESYNC_MAX || vvs_connect(cid, port, wait_ms))
+			return bench_fail(a, "the vsock stream stopped (no credit, or reset)");
+		resyncs++;
+		lost_ns += plat_now_ns() - r0;
+	}
+	uint64_t ns = plat_now_ns() - t0 - lost_ns;
 	vvs_shutdown();
 	struct bench_result r;
-	result_begin(&r, a, "throughput", "B/s", "higher", (double)sent * 1e9 / (double)(ns ? ns : 1),
-		     0);
-	result_u64(&r, "check", sent);
-	result_u64(&r, "bytes", sent);
+	result_begin(&r, a, "throughput", "B/s", "higher",
+		     (double)total * 1e9 / (double)(ns ? ns : 1), 0);
+	result_u64(&r, "check", total);
+	result_u64(&r, "bytes", total);
 	result_f64(&r, "time_ms", bench_ns_to_ms(ns), 3);
+	result_u64(&r, "resyncs", resyncs);
 	result_u64(&r, "peer_cid", vs.peer_cid);
 	result_u64(&r, "peer_buf_alloc", vs.peer_buf_alloc);
 	result_u64(&r, "credit_waits", vs.credit_waits);
@@ -607,15 +652,18 @@ static int run_bulk(const struct bench_args *a)
 }
 
 /* vsock-sink: reads a stream to its end (the peer's SHUTDOWN), checking
- * every byte against bulk_byte; with `total` given, exactly that many. */
+ * every byte against bulk_byte; with `total` given, exactly that many,
+ * and then it ends the stream itself. */
 static int run_sink(const struct bench_args *a)
 {
 	static uint8_t b[VVS_MAX_PAYLOAD];
-	uint64_t got = 0;
+	uint64_t got = 0, want = a->given[0] ? bench_arg(a, "total") : UINT64_MAX;
 	if (vvs_accept((uint32_t)bench_arg(a, "port"), bench_arg(a, "wait_s") * 1000))
 		return bench_fail(a, "nobody connected to the vsock port");
-	for (;;) {
-		int n = vvs_read_some(b, sizeof(b), 10000);
+	while (got < want) {
+		uint64_t left = want - got;
+		int n = vvs_read_some(b, left < sizeof(b) ? (uint32_t)left : (uint32_t)sizeof(b),
+				      10000);
 		if (n < 0)
 			return bench_fail(a, "the vsock stream stalled (nothing for 10 s)");
 		if (n == 0)

@@ -14,7 +14,8 @@
  *     monitors wired by hand (`--vsock ...,peer=CID@FD`);
  *   - net-ping goes on across net-pong's restarts (the link goes down and
  *     up, and the guest's driver handshakes again), vsock-ping across
- *     vsock-pong's (it connects again);
+ *     vsock-pong's (it connects again); net-bulk and vsock-bulk across
+ *     their sinks' the same way;
  *   - hvbench runs net-ping and net-bulk as guest-only workloads.
  * Skipped where /dev/kvm cannot run a VM.
  */
@@ -172,6 +173,38 @@ static void net_ping_follows_pong_restart(void **state)
 	assert_false(r.timed_out);
 	assert_ping_survived_restarts(&r, "net-ping", "[b] PONG echoed 100 frames");
 	assert_non_null(strstr(r.err, "restarting VM b (2 of 3)"));
+	cmd_result_free(&r);
+}
+
+/* net-sink takes 200 frames, says so and ends, and is restarted (up to
+ * 70 times): net-bulk sees the DONE in the middle of its stream (or the
+ * link go down), handshakes again with the new net-sink and sends the
+ * rest, 20000 frames in all. A sink gets only part of what is sent (the
+ * sender outruns it and its socket drops the rest), so how many sinks
+ * there are depends on the host's speed (3 to 16 in five runs here); what it reports received is the sum of the sinks'
+ * DONEs. (Before, net-sink took no loops= and net-bulk never handshook
+ * again.) */
+static void net_bulk_follows_sink_restart(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	struct cmd_result r;
+	run_pair_exit("run net-bulk loops=20000", "run net-sink loops=200", "", "",
+		      "on_exit = \"restart\"; restarts = 70;", NET_LINK, &r);
+	assert_false(r.timed_out);
+	const char *res = strstr(r.out, "[a] RESULT {\"benchmark\":\"net-bulk\"");
+	assert_non_null(res);
+	const char *rs = strstr(res, "\"resyncs\":");
+	assert_non_null(rs);
+	assert_true(strtol(rs + strlen("\"resyncs\":"), NULL, 10) >= 1);
+	const char *got = strstr(res, "\"frames_received\":");
+	assert_non_null(got);
+	long n = strtol(got + strlen("\"frames_received\":"), NULL, 10);
+	assert_true(n >= 200 && n <= 20000); /* the first sink's 200, at least */
+	unsigned sinks = 0;
+	for (const char *p = r.out; (p = strstr(p, "[b] SINK received 200 frames")); p++)
+		sinks++;
+	assert_true(sinks >= 2);
 	cmd_result_free(&r);
 }
 
@@ -615,6 +648,37 @@ static void vsock_ping_follows_pong_restart(void **state)
 	cmd_result_free(&r);
 }
 
+/* vsock-sink takes 1 MiB, checks it and ends the stream, and is
+ * restarted (3 times): each time vsock-bulk's stream ends under it, and
+ * it connects again to the new vsock-sink and sends what the old one had
+ * not consumed as a new stream, 3 MiB in all (before, it failed with
+ * "the vsock stream stopped" when the first sink ended). */
+static void vsock_bulk_follows_sink_restart(void **state)
+{
+	(void)state;
+	REQUIRE_KVM();
+	char va[160], vb[160];
+	vsock_pair_devices(va, vb, sizeof(va));
+	struct cmd_result r;
+	run_pair_exit("run vsock-bulk total=3M cid=4 port=5001",
+		      "run vsock-sink total=1M port=5001", va, vb,
+		      "on_exit = \"restart\"; restarts = 3;",
+		      "{ type = \"vsock\"; between = [\"a\", \"b\"]; }", &r);
+	assert_false(r.timed_out);
+	const char *res = strstr(r.out, "[a] RESULT {\"benchmark\":\"vsock-bulk\"");
+	assert_non_null(res);
+	assert_non_null(strstr(res, "\"check\":3145728"));
+	const char *rs = strstr(res, "\"resyncs\":");
+	assert_non_null(rs);
+	assert_true(strtol(rs + strlen("\"resyncs\":"), NULL, 10) >= 2);
+	unsigned sinks = 0;
+	for (const char *p = r.out; (p = strstr(p, "[b] SINK received 1048576 bytes in order"));
+	     p++)
+		sinks++;
+	assert_true(sinks >= 3);
+	cmd_result_free(&r);
+}
+
 /* hvbench runs the net workloads as guest-only two-VM workloads. */
 static void hvbench_net_workloads(void **state)
 {
@@ -649,6 +713,7 @@ int main(void)
 		cmocka_unit_test(net_ping_pong_irq),
 		cmocka_unit_test(net_bulk),
 		cmocka_unit_test(net_ping_follows_pong_restart),
+		cmocka_unit_test(net_bulk_follows_sink_restart),
 		cmocka_unit_test(net_missing_device),
 		cmocka_unit_test(vsock_ping_host),
 		cmocka_unit_test(vsock_ping_credit),
@@ -659,6 +724,7 @@ int main(void)
 		cmocka_unit_test(vsock_between_vms),
 		cmocka_unit_test(vsock_between_vms_direct),
 		cmocka_unit_test(vsock_ping_follows_pong_restart),
+		cmocka_unit_test(vsock_bulk_follows_sink_restart),
 		cmocka_unit_test(hvbench_net_workloads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
