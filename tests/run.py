@@ -19,6 +19,11 @@ import sys
 import time
 
 TAP = re.compile(r'^(not ok|ok) \d+ (?:- |# SKIP )?(.*)$')
+# A result line glued to the end of a child's unterminated output (a
+# monitor the test started on the same stdout): the same line, found after
+# the other text.
+TAP_GLUED = re.compile(r'(not ok|ok) \d+ (?:- |# SKIP )(.*)$')
+PLAN = re.compile(r'^1\.\.(\d+)$')
 
 
 def run_tap(kind, path, counts, timeout):
@@ -43,8 +48,15 @@ def run_tap(kind, path, counts, timeout):
     failed_here = 0
     notes = []
     last_failed = False
+    planned, seen = None, 0
     for line in out.splitlines():
+        pm = PLAN.match(line)
+        if pm:
+            planned = int(pm.group(1))
+            continue
         m = TAP.match(line)
+        if not m and not line.startswith('# '):
+            m = TAP_GLUED.search(line)
         # cmocka's "# FILE:LINE: error: ..." follows the "not ok" it explains.
         if last_failed and re.match(r'^# \S+:\d+: error: ', line):
             print('     %s' % line[2:])
@@ -55,6 +67,7 @@ def run_tap(kind, path, counts, timeout):
         if not m:
             continue
         last_failed = False
+        seen += 1
         test = '%s/%s/%s' % (kind, name, m.group(2))
         if '# SKIP' in line:
             reason = next((n[6:] for n in reversed(notes) if n.startswith('SKIP: ')), 'no reason given')
@@ -71,6 +84,11 @@ def run_tap(kind, path, counts, timeout):
             failed_here += 1
             last_failed = True
         notes = []
+    if planned is not None and seen < planned:
+        # A lost line hides no failure (a failed case makes the program
+        # exit non-zero, below), but the count is short: say so.
+        print('     %s/%s: %d of its %d results were not found in its output'
+              % (kind, name, planned - seen, planned))
     if failed_here and err.strip():
         print('     %s/%s standard error (the failures\' messages):' % (kind, name))
         print('\n'.join('       ' + l for l in err.strip().splitlines()[-20:]))
