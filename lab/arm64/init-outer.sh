@@ -55,6 +55,29 @@ if [ -f /benchguest.elf ] && [ -f /system.cfg ]; then
 		grep -q "^\[$v\] " /tmp/system.out && echo "LAB: system terminal shows $v"
 	done
 fi
+# Links between two benchmark guests under `vmm system`: a net link
+# (net-ping/net-pong, polling, then by INTx interrupt) and a vsock link
+# (vsock-ping/vsock-pong), lab/arm64/links-*.cfg. Each system ends with 0
+# when ping has checked every round trip (it stops the system); ping's
+# RESULT line and pong's summary are taken from the logs (the terminal
+# view cuts lines under TCG, above).
+if [ -f /benchguest.elf ] && [ -f /links-net.cfg ]; then
+	for l in net:ping:pong:net-ping net-irq:ping:pong:net-ping vsock:vping:vpong:vsock-ping; do
+		IFS=: read -r name ping pong bench <<EOT
+$l
+EOT
+		logs=/tmp/links-$name-logs
+		/vmm system --check /links-$name.cfg
+		echo "LAB: links $name check status $?"
+		/vmm system /links-$name.cfg >/tmp/links-$name.out 2>&1
+		rc=$?
+		cat /tmp/links-$name.out
+		echo "LAB: links $name status $rc"
+		echo "LAB: links $name $ping log results $(grep -c "^RESULT {\"benchmark\":\"$bench\"" $logs/$ping.log)"
+		grep "^RESULT " $logs/$ping.log | sed "s/^/LAB: links $name $ping /"
+		grep "^PONG " $logs/$pong.log | sed "s/^/LAB: links $name $pong /"
+	done
+fi
 # hvbench on arm64: the compute and timer workloads natively and in the
 # benchmark guest under vmm, a short run. The numbers mean nothing here
 # (TCG); that it measures both sides and writes results.json does.

@@ -54,6 +54,7 @@ if [ -n "${BENCHGUEST:-}" ]; then
 	cp "$BENCHGUEST" "$out/outer/benchguest.elf"
 	cp "$CASES" "$out/outer/benchguest.cases"
 	cp "$here/system.cfg" "$out/outer/system.cfg"
+	cp "$here/links-net.cfg" "$here/links-net-irq.cfg" "$here/links-vsock.cfg" "$out/outer/"
 fi
 # hvbench and the native runner (make ARCH=arm64 builds both, static),
 # for a short hvbench run there when the benchmark guest is given too.
@@ -109,6 +110,24 @@ if [ -n "${BENCHGUEST:-}" ]; then
 	check "vmm system: the terminal shows VM timer" "LAB: system terminal shows timer"
 	check "vmm system: VM timer restarted" "restarting VM timer (1 of 1)"
 	check "vmm system: the summary says so" "summary: VM timer: .* (after 1 restart)"
+	# Links (lab/arm64/links-*.cfg): two guests on a net link, polling
+	# and by INTx, and two on a vsock link; ping checks each round trip.
+	for l in net net-irq vsock; do
+		check "vmm system links $l: --check takes it" "LAB: links $l check status 0\$"
+		check "vmm system links $l: the system ended with 0" "LAB: links $l status 0\$"
+	done
+	check "links net: net-ping gave its result" "LAB: links net ping log results 1\$"
+	check "links net: net-ping checked its 50 round trips" \
+		"LAB: links net ping RESULT {\"benchmark\":\"net-ping\".*\"check\":50"
+	check "links net: net-pong echoed 50 frames" "LAB: links net pong PONG echoed 50 frames"
+	check "links net-irq: net-ping gave its result" "LAB: links net-irq ping log results 1\$"
+	check "links net-irq: net-ping took its frames by interrupt (INTx)" \
+		"LAB: links net-irq ping RESULT {\"benchmark\":\"net-ping\".*\"virtio_irq\":1"
+	check "links net-irq: net-pong echoed 50 frames" "LAB: links net-irq pong PONG echoed 50 frames"
+	check "links vsock: vsock-ping gave its result" "LAB: links vsock vping log results 1\$"
+	check "links vsock: vsock-ping's peer was CID 4" \
+		"LAB: links vsock vping RESULT {\"benchmark\":\"vsock-ping\".*\"peer_cid\":4"
+	check "links vsock: vsock-pong echoed 50 bytes" "LAB: links vsock vpong PONG echoed 50 bytes, cid 4"
 fi
 if [ -n "${BENCHGUEST:-}" ] && [ -n "${HVBENCH:-}" ] && [ -n "${BENCH:-}" ]; then
 	check "hvbench run ended with 0" "LAB: hvbench status 0\$"

@@ -47,7 +47,8 @@ endif
 # ---- the arm64 benchmark guest ----------------------------------------------
 # $(GUEST_A64_ELF) = build/arm64/guest/benchguest.elf: the shared user side
 # (user.c), the shared virtio driver with its disk and entropy devices
-# (virtio.c, vblk.c, vrng.c; the architecture's part is vioarch.h), the
+# (virtio.c, vblk.c, vrng.c), its network and vsock devices for links
+# between VMs (vnet.c, vvsock.c; the architecture's part is vioarch.h), the
 # shared scheduler (sched.c) and console helpers (con.c), the arm64 runtime (src/guest/arch/arm64: EL1 entry per the
 # Linux arm64 boot protocol, vectors, MMU, GICv3, generic timer, PL011,
 # PL061), linked with the same workload sources compiled for AArch64 into an
@@ -66,7 +67,7 @@ A64_BUILD    := $(if $(filter %/arm64,$(BUILD)),$(BUILD),$(BUILD)/arm64)
 GUEST_A64    := src/guest/arch/arm64
 GUEST_A64_ELF := $(A64_BUILD)/guest/benchguest.elf
 GUEST_A64_SRCS := src/guest/user.c src/guest/sched.c src/guest/con.c src/guest/virtio.c src/guest/vblk.c \
-	src/guest/vrng.c $(wildcard $(GUEST_A64)/*.c $(GUEST_A64)/*.S)
+	src/guest/vrng.c src/guest/vnet.c src/guest/vvsock.c $(wildcard $(GUEST_A64)/*.c $(GUEST_A64)/*.S)
 GUEST_A64_OBJS := $(patsubst src/guest/%,$(A64_BUILD)/guest/obj/%.o,$(GUEST_A64_SRCS))
 GUEST_A64_BASEFLAGS := -std=c11 -O2 -g $(WARNINGS) -fno-strict-aliasing -mno-outline-atomics \
 	-fno-asynchronous-unwind-tables

@@ -24,6 +24,8 @@
  * gives the receive queue an MSI-X vector instead and takes each frame
  * after its interrupt (virtq_wait), to show what polling saves: on a
  * software KVM the stamp handler runs emulated, at ~1 us an instruction.
+ * On arm64 (no MSI: no GICv3 ITS) that interrupt is the function's INTx,
+ * a level GIC SPI (virtio.c, SYS_PCI_INTX); nothing here differs.
  *
  * Frames: Ethernet II with the local experimental EtherType 0x88b5 (IEEE
  * 802 "local experimental"), then our own header: magic, kind, sequence
