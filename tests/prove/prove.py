@@ -62,6 +62,8 @@ LOADER_WP_PLAIN = LOADER_WP + ['-DPROVE_LDR_ERR=prove_ldr_err']
 READERS = 'ldr_has,ldr_read_le,ldr_read_u8,ldr_read_u16,ldr_read_u32,ldr_read_u64'
 BZ_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/loader_wp.c']
 PVH_FILES = ['tests/prove/loader_wp.c']
+IMAGE_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/image_wp.c']
+IMAGE_WP = LOADER_WP + ['-Isrc/vmm/arch/arm64', '-DPROVE_IMAGE_ERR=prove_image_err']
 MB_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/loader_wp.c']
 
 # The PCI harness: an MSI-X table of 3 vectors (48 bytes, a PBA of 8),
@@ -112,6 +114,13 @@ PROOFS = [
      MB_FILES + ['@mutant:mb_load_len_off_by_one.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'mb_aout_check', '-wp-prop', 'file', '-wp-timeout', '5'],
      ('fails', r'typed_cast_mb_aout_check_ensures_file(_part\d+)?'), {}),
+    ('image: the arm64 Image header and placement, image_load (WP)',
+     IMAGE_FILES + ['src/vmm/arch/arm64/image.c'],
+     IMAGE_WP + ['-wp-fct', 'image_load,load_linux,load_elf,rd32,rd64'], 'proved', {}),
+    ('mutant image.c, header size check one byte short, through image_load (WP)',
+     IMAGE_FILES + ['@mutant:image_hdr_off_by_one.c'],
+     IMAGE_WP + ['-wp-fct', 'image_load', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_image_load_call_(load_linux|rd32)\w*_requires\w*'), {}),
     ('mutant virtq.c, chain bound off by one, through the walk proof (WP)',
      VIRTQ_FILES + ['@mutant:virtq_count_off_by_one.c'],
      WP_VIRTQ + ['-wp-fct', 'walk', '-wp-prop', 'bound'],
@@ -148,6 +157,11 @@ MUTANTS = {
     'mb_load_len_off_by_one.c': ('src/vmm/arch/x86/multiboot.c',
                                  'if (!ldr_has(im, file_off, load_len))',
                                  'if (!ldr_has(im, file_off, load_len - 1))'),
+    # The Image header's size check one byte short: a file that ends
+    # inside the magic at 56 is read past its end.
+    'image_hdr_off_by_one.c': ('src/vmm/arch/arm64/image.c',
+                               'if (size >= IMAGE_HDR_SIZE && rd32(img + 56) == IMAGE_MAGIC)',
+                               'if (size >= IMAGE_HDR_SIZE - 5 && rd32(img + 56) == IMAGE_MAGIC)'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
 }
@@ -202,8 +216,8 @@ def run(name, files, opts, expect, admitted, env, build):
     cache = ['-wp-cache', 'update', '-wp-cache-dir',
              os.path.abspath(os.path.join(build, 'prove', 'wp-cache'))] if '-wp' in opts else []
     os.makedirs(os.path.join(build, 'prove', 'wp-cache'), exist_ok=True)
-    cpp = ' '.join([CPP] + [o for o in opts if o.startswith('-D')])
-    opts = [o for o in opts if not o.startswith('-D')]
+    cpp = ' '.join([CPP] + [o for o in opts if o.startswith(('-D', '-I'))])
+    opts = [o for o in opts if not o.startswith(('-D', '-I'))]
     cmd = ['frama-c', '-cpp-extra-args=' + cpp] + files + opts + cache
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     out = p.stdout.decode(errors='replace')

@@ -1,0 +1,51 @@
+/*
+ * The arm64 Image loader, proved with WP (tests/prove/README.md, "arm64
+ * Image"): the contract of image_load(), given on its prototype and
+ * merged by Frama-C with the definition in src/vmm/arch/arm64/image.c,
+ * and the contracts taken as assumptions of what it calls that is not
+ * proved here: the message (PROVE_IMAGE_ERR, image.c) and the ELF loader.
+ *
+ * The image and the initrd are arbitrary: their bytes are readable, of
+ * any value, at most PTRDIFF_MAX of them (every C object's bound).
+ */
+#include "image.h"
+#include "loader.h"
+#include "loader_priv.h"
+
+/*@ requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    assigns err[0 .. errlen - 1];
+    ensures \result == -1; */
+int prove_image_err(char *err, size_t errlen);
+
+/* elf_load_segments (elf64.c), not yet proved: it writes only guest RAM,
+ * *out and the message. */
+/*@ requires gm_ok(gm) && \valid_read(req) && req->kernel_size <= PTRDIFF_MAX;
+    requires \valid_read(req->kernel + (0 .. req->kernel_size - 1));
+    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1; */
+int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
+		      int is64, struct elf_loaded *out, char *err, size_t errlen);
+
+/* Whatever the image holds, image_load reads only inside it and the
+ * initrd, writes only guest RAM, *out and the message; on success the
+ * device tree's 2 MiB are RAM, 2 MiB aligned, above the kernel, and the
+ * initrd, when there is one, lies in RAM between the two. */
+/*@ requires gm_ok(gm) && size <= PTRDIFF_MAX && isize <= PTRDIFF_MAX;
+    requires img == \null || \valid_read(img + (0 .. size - 1));
+    requires initrd == \null || \valid_read(initrd + (0 .. isize - 1));
+    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(gm->host + (0 .. gm->size - 1), img + (0 .. size - 1),
+                        initrd + (0 .. isize - 1), err + (0 .. errlen - 1), out, gm);
+    requires \separated(out, err + (0 .. errlen - 1), img + (0 .. size - 1),
+                        initrd + (0 .. isize - 1), gm);
+    assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures dtb: \result == 0 ==> out->end <= out->dtb &&
+      out->dtb % IMAGE_DTB_REGION == 0 && gm_in_low(gm, out->dtb, IMAGE_DTB_REGION);
+    ensures initrd: \result == 0 && out->initrd_end != 0 ==>
+      out->end <= out->initrd_start < out->initrd_end <= out->dtb &&
+      gm_in_low(gm, out->initrd_start, out->initrd_end - out->initrd_start); */
+int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const uint8_t *initrd,
+	       size_t isize, const char *name, struct image_loaded *out, char *err,
+	       size_t errlen);
