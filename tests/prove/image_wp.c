@@ -27,6 +27,16 @@ int prove_image_err(char *err, size_t errlen);
 int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 		      int is64, struct elf_loaded *out, char *err, size_t errlen);
 
+/* The initrd's start is rounded down to a page with a mask (image.c);
+ * the provers have no theory of bitwise and, so its one fact used is an
+ * axiom, as ldr_land_le of loader_wp.c: a bitwise and of two non-negative
+ * integers is at most either. */
+/*@ axiomatic Image_bitwise_and_bound {
+      axiom image_land_le: \forall integer a, m; 0 <= a && 0 <= m ==>
+        0 <= (a & m) && (a & m) <= a && (a & m) <= m;
+    }
+*/
+
 /* Whatever the image holds, image_load reads only inside it and the
  * initrd, writes only guest RAM, *out and the message; on success the
  * device tree's 2 MiB are RAM, 2 MiB aligned, above the kernel, and the
@@ -43,7 +53,7 @@ int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
     ensures \result == 0 || \result == -1;
     ensures dtb: \result == 0 ==> out->end <= out->dtb &&
       out->dtb % IMAGE_DTB_REGION == 0 && gm_in_low(gm, out->dtb, IMAGE_DTB_REGION);
-    ensures initrd: \result == 0 && out->initrd_end != 0 ==>
+    ensures initrd: \result == 0 && initrd != \null && isize != 0 ==>
       out->end <= out->initrd_start < out->initrd_end <= out->dtb &&
       gm_in_low(gm, out->initrd_start, out->initrd_end - out->initrd_start); */
 int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const uint8_t *initrd,

@@ -122,36 +122,25 @@ static int load_elf(const struct guestmem *gm, const uint8_t *img, size_t size, 
 	return 0;
 }
 
-int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const uint8_t *initrd,
-	       size_t isize, const char *name, struct image_loaded *out, char *err,
-	       size_t errlen)
+/* Places the device tree and the initrd above the kernel loaded at
+ * [out->start, out->end). */
+/*@ requires gm_ok(gm) && isize <= PTRDIFF_MAX;
+    requires initrd == \null || \valid_read(initrd + (0 .. isize - 1));
+    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(gm->host + (0 .. gm->size - 1), initrd + (0 .. isize - 1),
+                        err + (0 .. errlen - 1), out, gm);
+    requires \separated(out, err + (0 .. errlen - 1), initrd + (0 .. isize - 1), gm);
+    assigns gm->host[0 .. gm->size - 1], out->dtb, out->initrd_start, out->initrd_end,
+      err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures dtb: \result == 0 ==> out->end <= out->dtb &&
+      out->dtb % IMAGE_DTB_REGION == 0 && gm_in_low(gm, out->dtb, IMAGE_DTB_REGION);
+    ensures initrd: \result == 0 && initrd != \null && isize != 0 ==>
+      out->end <= out->initrd_start < out->initrd_end <= out->dtb &&
+      gm_in_low(gm, out->initrd_start, out->initrd_end - out->initrd_start); */
+static int image_place(const struct guestmem *gm, const uint8_t *initrd, size_t isize,
+		       const char *name, struct image_loaded *out, char *err, size_t errlen)
 {
-	*out = (struct image_loaded){0};
-	if (!img || size == 0)
-		return ERR("%s: the kernel image is empty", name);
-	if (size >= 2 && img[0] == 0x1f && img[1] == 0x8b)
-		return ERR("%s: a gzip-compressed file; boot the Image inside it (gunzip it "
-			   "first: Debian 12's arm64 vmlinuz is an uncompressed Image)",
-			   name);
-	/* EFI zboot (Linux 6.1+, CONFIG_EFI_ZBOOT): a PE file with "zimg" at
-	 * offset 4, a compressed Image inside that only EFI unpacks. */
-	if (size >= 8 && img[0] == 'M' && img[1] == 'Z' && rd32(img + 4) == IMAGE_ZBOOT_MAGIC)
-		return ERR("%s: an EFI zboot image (a compressed Image for EFI firmware); this "
-			   "monitor has no EFI: boot the Image itself (Debian 12's arm64 kernel "
-			   "package ships one)",
-			   name);
-	int r;
-	if (size >= IMAGE_HDR_SIZE && rd32(img + 56) == IMAGE_MAGIC)
-		r = load_linux(gm, img, size, name, out, err, errlen);
-	else if (size >= 4 && rd32(img) == LDR_ELF_MAGIC)
-		r = load_elf(gm, img, size, name, out, err, errlen);
-	else
-		return ERR("%s: not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 56) nor "
-			   "an ELF64 AArch64 executable",
-			   name);
-	if (r)
-		return r;
-
 	/* The device tree takes the last 2 MiB-aligned 2 MiB of RAM, the
 	 * initrd the pages below it; neither may reach into the kernel (the
 	 * kernel's end is checked against the aligned start: RAM need only
@@ -181,4 +170,36 @@ int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const
 		out->initrd_end = start + isize;
 	}
 	return 0;
+}
+
+int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const uint8_t *initrd,
+	       size_t isize, const char *name, struct image_loaded *out, char *err,
+	       size_t errlen)
+{
+	*out = (struct image_loaded){0};
+	if (!img || size == 0)
+		return ERR("%s: the kernel image is empty", name);
+	if (size >= 2 && img[0] == 0x1f && img[1] == 0x8b)
+		return ERR("%s: a gzip-compressed file; boot the Image inside it (gunzip it "
+			   "first: Debian 12's arm64 vmlinuz is an uncompressed Image)",
+			   name);
+	/* EFI zboot (Linux 6.1+, CONFIG_EFI_ZBOOT): a PE file with "zimg" at
+	 * offset 4, a compressed Image inside that only EFI unpacks. */
+	if (size >= 8 && img[0] == 'M' && img[1] == 'Z' && rd32(img + 4) == IMAGE_ZBOOT_MAGIC)
+		return ERR("%s: an EFI zboot image (a compressed Image for EFI firmware); this "
+			   "monitor has no EFI: boot the Image itself (Debian 12's arm64 kernel "
+			   "package ships one)",
+			   name);
+	int r;
+	if (size >= IMAGE_HDR_SIZE && rd32(img + 56) == IMAGE_MAGIC)
+		r = load_linux(gm, img, size, name, out, err, errlen);
+	else if (size >= 4 && rd32(img) == LDR_ELF_MAGIC)
+		r = load_elf(gm, img, size, name, out, err, errlen);
+	else
+		return ERR("%s: not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 56) nor "
+			   "an ELF64 AArch64 executable",
+			   name);
+	if (r)
+		return r;
+	return image_place(gm, initrd, isize, name, out, err, errlen);
 }
