@@ -38,9 +38,9 @@ int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 */
 
 /* Whatever the image holds, image_load reads only inside it and the
- * initrd, writes only guest RAM, *out and the message; on success the
- * device tree's 2 MiB are RAM, 2 MiB aligned, above the kernel, and the
- * initrd, when there is one, lies in RAM between the two. */
+ * initrd, and writes only guest RAM, *out and the message. Its one
+ * success is image_place's, whose contract (image.c) says where the
+ * device tree and the initrd go. */
 /*@ requires gm_ok(gm) && size <= PTRDIFF_MAX && isize <= PTRDIFF_MAX;
     requires img == \null || \valid_read(img + (0 .. size - 1));
     requires initrd == \null || \valid_read(initrd + (0 .. isize - 1));
@@ -50,12 +50,7 @@ int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
     requires \separated(out, err + (0 .. errlen - 1), img + (0 .. size - 1),
                         initrd + (0 .. isize - 1), gm);
     assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
-    ensures \result == 0 || \result == -1;
-    ensures dtb: \result == 0 ==> out->end <= out->dtb &&
-      out->dtb % IMAGE_DTB_REGION == 0 && gm_in_low(gm, out->dtb, IMAGE_DTB_REGION);
-    ensures initrd: \result == 0 && initrd != \null && isize != 0 ==>
-      out->end <= out->initrd_start < out->initrd_end <= out->dtb &&
-      gm_in_low(gm, out->initrd_start, out->initrd_end - out->initrd_start); */
+    ensures \result == 0 || \result == -1; */
 int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const uint8_t *initrd,
 	       size_t isize, const char *name, struct image_loaded *out, char *err,
 	       size_t errlen);
