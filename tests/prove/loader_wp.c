@@ -47,6 +47,13 @@
 int (ldr_err)(const struct load_request *req, char *err, size_t errlen,
 	      const char *fmt, ...);
 
+/* What ldr_err becomes in the runs that define PROVE_LDR_ERR as this
+ * (loader_priv.h): the same contract, without the message's arguments. */
+/*@ requires err_ok(err, errlen);
+    assigns err[0 .. errlen - 1];
+    ensures \result == -1; */
+int prove_ldr_err(const struct load_request *req, char *err, size_t errlen);
+
 /*@ requires err_ok(err, errlen);
     assigns err[0 .. errlen - 1];
     ensures \result == -1; */

@@ -128,6 +128,28 @@ static void test_refusals(void **state)
 }
 
 /* ELF64/AArch64: loaded at p_paddr, entered at e_entry. */
+/* RAM need only be a multiple of 4 KiB, so the device tree's aligned
+ * 2 MiB may start below top - 2 MiB: a kernel that ends between the two
+ * would lie under the device tree. It must be refused. */
+static void test_dtb_above_kernel(void **state)
+{
+	(void)state;
+	struct guestmem small;
+	assert_int_equal(gm_init_at(&small, ARM64_RAM_BASE, (4ull << 20) + 4096), 0);
+	struct image_loaded il;
+	char err[256];
+	uint8_t *img = make_image(4096, 0, 0x201000, 0);
+	assert_int_equal(image_load(&small, img, 4096, NULL, 0, "k", &il, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no room for the device tree"));
+	/* One page less ends at the device tree: accepted. */
+	put64(img + 16, 0x200000);
+	assert_int_equal(image_load(&small, img, 4096, NULL, 0, "k", &il, err, sizeof(err)), 0);
+	assert_true(il.end <= il.dtb);
+	assert_int_equal(il.dtb, ARM64_RAM_BASE + (2ull << 20));
+	free(img);
+	gm_free(&small);
+}
+
 static void test_elf(void **state)
 {
 	(void)state;
@@ -170,6 +192,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_offset_and_old_kernels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dtb_above_kernel, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

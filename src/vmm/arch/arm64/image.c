@@ -8,21 +8,59 @@
 #include "loader.h"
 #include "loader_priv.h"
 
+/* The header fields, little-endian. Contracts and loop annotations are
+ * for the proof of tests/prove (README.md there, "arm64 Image"). */
+/*@ requires \valid_read(p + (0 .. 7));
+    assigns \nothing; */
 static uint64_t rd64(const uint8_t *p)
 {
 	uint64_t v = 0;
+	/*@ loop invariant -1 <= i <= 7;
+	    loop assigns i, v;
+	    loop variant i; */
 	for (int i = 7; i >= 0; i--)
 		v = v << 8 | p[i];
 	return v;
 }
 
+/*@ requires \valid_read(p + (0 .. 3));
+    assigns \nothing; */
 static uint32_t rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+#ifndef PROVE_IMAGE_ERR
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+#else
+/* The proof (tests/prove/image_wp.c) takes the message by a contract on
+ * the buffer alone: Frama-C's translation of the variadic snprintf takes
+ * the address of every argument and the proof then takes minutes. The
+ * arguments dropped have no runtime error to miss (casts, unsigned
+ * arithmetic, the name). */
+#define ERR(...) (PROVE_IMAGE_ERR(err, errlen), -1)
+#endif
 
+/* "zimg" at offset 4 of an EFI zboot image, as rd32 reads it. */
+#define IMAGE_ZBOOT_MAGIC 0x676d697au
+
+/* Loads a Linux Image of `size` bytes (at least its header): whatever the
+ * header says, on success the kernel with the BSS image_size asks for,
+ * [out->start, out->end), is guest RAM in one region, at least the file
+ * long, entered at its start. */
+/*@ requires gm_ok(gm) && IMAGE_HDR_SIZE <= size <= PTRDIFF_MAX;
+    requires \valid_read(img + (0 .. size - 1));
+    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(gm->host + (0 .. gm->size - 1), img + (0 .. size - 1),
+                        err + (0 .. errlen - 1), out, gm);
+    requires \separated(out, err + (0 .. errlen - 1), img + (0 .. size - 1), gm);
+    assigns gm->host[0 .. gm->size - 1], out->entry, out->start, out->end,
+      err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures kernel: \result == 0 ==> out->entry == out->start &&
+      out->start + size <= out->end &&
+      (gm_in_low(gm, out->start, out->end - out->start) ||
+       gm_in_high(gm, out->start, out->end - out->start)); */
 static int load_linux(const struct guestmem *gm, const uint8_t *img, size_t size,
 		      const char *name, struct image_loaded *out, char *err, size_t errlen)
 {
@@ -51,13 +89,24 @@ static int load_linux(const struct guestmem *gm, const uint8_t *img, size_t size
 			   name, (unsigned long long)((text_offset + image_size) >> 20) + 1,
 			   (unsigned long long)load);
 	memcpy(dst, img, size);
-	memset(dst + size, 0, image_size - size);
+	/* Only when there is a BSS: without, dst + size may be one past the
+	 * end of guest RAM, which memset may not be given (C11 7.24.1p2). */
+	if (image_size > size)
+		memset(dst + size, 0, image_size - size);
 	out->entry = load;
 	out->start = load;
 	out->end = load + image_size;
 	return 0;
 }
 
+/*@ requires gm_ok(gm) && size <= PTRDIFF_MAX && \valid_read(img + (0 .. size - 1));
+    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(gm->host + (0 .. gm->size - 1), img + (0 .. size - 1),
+                        err + (0 .. errlen - 1), out, gm);
+    requires \separated(out, err + (0 .. errlen - 1), img + (0 .. size - 1), gm);
+    assigns gm->host[0 .. gm->size - 1], out->entry, out->start, out->end,
+      err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1; */
 static int load_elf(const struct guestmem *gm, const uint8_t *img, size_t size, const char *name,
 		    struct image_loaded *out, char *err, size_t errlen)
 {
@@ -73,44 +122,37 @@ static int load_elf(const struct guestmem *gm, const uint8_t *img, size_t size, 
 	return 0;
 }
 
-int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const uint8_t *initrd,
-	       size_t isize, const char *name, struct image_loaded *out, char *err,
-	       size_t errlen)
+/* Places the device tree and the initrd above the kernel loaded at
+ * [out->start, out->end). */
+/*@ requires gm_ok(gm) && isize <= PTRDIFF_MAX;
+    requires initrd == \null || \valid_read(initrd + (0 .. isize - 1));
+    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(gm->host + (0 .. gm->size - 1), initrd + (0 .. isize - 1),
+                        err + (0 .. errlen - 1), out, gm);
+    requires \separated(out, err + (0 .. errlen - 1), initrd + (0 .. isize - 1), gm);
+    assigns gm->host[0 .. gm->size - 1], out->dtb, out->initrd_start, out->initrd_end,
+      err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures dtb: \result == 0 ==> out->end <= out->dtb &&
+      out->dtb % IMAGE_DTB_REGION == 0 && gm_in_low(gm, out->dtb, IMAGE_DTB_REGION);
+    ensures initrd: \result == 0 && initrd != \null && isize != 0 ==>
+      out->end <= out->initrd_start < out->initrd_end <= out->dtb &&
+      gm_in_low(gm, out->initrd_start, out->initrd_end - out->initrd_start); */
+static int image_place(const struct guestmem *gm, const uint8_t *initrd, size_t isize,
+		       const char *name, struct image_loaded *out, char *err, size_t errlen)
 {
-	memset(out, 0, sizeof(*out));
-	if (!img || size == 0)
-		return ERR("%s: the kernel image is empty", name);
-	if (size >= 2 && img[0] == 0x1f && img[1] == 0x8b)
-		return ERR("%s: a gzip-compressed file; boot the Image inside it (gunzip it "
-			   "first: Debian 12's arm64 vmlinuz is an uncompressed Image)",
-			   name);
-	/* EFI zboot (Linux 6.1+, CONFIG_EFI_ZBOOT): a PE file with "zimg" at
-	 * offset 4, a compressed Image inside that only EFI unpacks. */
-	if (size >= 8 && img[0] == 'M' && img[1] == 'Z' && memcmp(img + 4, "zimg", 4) == 0)
-		return ERR("%s: an EFI zboot image (a compressed Image for EFI firmware); this "
-			   "monitor has no EFI: boot the Image itself (Debian 12's arm64 kernel "
-			   "package ships one)",
-			   name);
-	int r;
-	if (size >= IMAGE_HDR_SIZE && rd32(img + 56) == IMAGE_MAGIC)
-		r = load_linux(gm, img, size, name, out, err, errlen);
-	else if (size >= 4 && rd32(img) == LDR_ELF_MAGIC)
-		r = load_elf(gm, img, size, name, out, err, errlen);
-	else
-		return ERR("%s: not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 56) nor "
-			   "an ELF64 AArch64 executable",
-			   name);
-	if (r)
-		return r;
-
-	/* The device tree takes the last 2 MiB of RAM, the initrd the pages
-	 * below it; neither may reach into the kernel. */
+	/* The device tree takes the last 2 MiB-aligned 2 MiB of RAM, the
+	 * initrd the pages below it; neither may reach into the kernel (the
+	 * kernel's end is checked against the aligned start: RAM need only
+	 * be a multiple of 4 KiB). */
 	uint64_t top = gm->base + gm->low_size;
-	if (gm->low_size < 2 * IMAGE_DTB_REGION || out->end > top - IMAGE_DTB_REGION)
+	uint64_t dtb = top - IMAGE_DTB_REGION;
+	dtb -= dtb % IMAGE_DTB_REGION;
+	if (gm->low_size < 2 * IMAGE_DTB_REGION || out->end > dtb)
 		return ERR("%s: no room for the device tree above the kernel (it ends at %#llx, "
 			   "RAM at %#llx); give the guest more --mem",
 			   name, (unsigned long long)out->end, (unsigned long long)top);
-	out->dtb = (top - IMAGE_DTB_REGION) & ~(IMAGE_DTB_REGION - 1);
+	out->dtb = dtb;
 	if (initrd && isize) {
 		uint64_t room = out->dtb - out->end;
 		if (isize > room)
@@ -128,4 +170,36 @@ int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const
 		out->initrd_end = start + isize;
 	}
 	return 0;
+}
+
+int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const uint8_t *initrd,
+	       size_t isize, const char *name, struct image_loaded *out, char *err,
+	       size_t errlen)
+{
+	*out = (struct image_loaded){0};
+	if (!img || size == 0)
+		return ERR("%s: the kernel image is empty", name);
+	if (size >= 2 && img[0] == 0x1f && img[1] == 0x8b)
+		return ERR("%s: a gzip-compressed file; boot the Image inside it (gunzip it "
+			   "first: Debian 12's arm64 vmlinuz is an uncompressed Image)",
+			   name);
+	/* EFI zboot (Linux 6.1+, CONFIG_EFI_ZBOOT): a PE file with "zimg" at
+	 * offset 4, a compressed Image inside that only EFI unpacks. */
+	if (size >= 8 && img[0] == 'M' && img[1] == 'Z' && rd32(img + 4) == IMAGE_ZBOOT_MAGIC)
+		return ERR("%s: an EFI zboot image (a compressed Image for EFI firmware); this "
+			   "monitor has no EFI: boot the Image itself (Debian 12's arm64 kernel "
+			   "package ships one)",
+			   name);
+	int r;
+	if (size >= IMAGE_HDR_SIZE && rd32(img + 56) == IMAGE_MAGIC)
+		r = load_linux(gm, img, size, name, out, err, errlen);
+	else if (size >= 4 && rd32(img) == LDR_ELF_MAGIC)
+		r = load_elf(gm, img, size, name, out, err, errlen);
+	else
+		return ERR("%s: not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 56) nor "
+			   "an ELF64 AArch64 executable",
+			   name);
+	if (r)
+		return r;
+	return image_place(gm, initrd, isize, name, out, err, errlen);
 }

@@ -83,12 +83,32 @@
 #define MB_LOADER_NAME "hvvmm"
 #define MB_MOD_STRING "initrd"
 
+/* Whatever the image holds, the scan reads only inside it and ends; a
+ * header it reports (found or with a bad checksum) is 4-aligned, wholly
+ * inside the first MB_SEARCH bytes and inside the image. */
+/*@ requires \valid_read(img) && img->size <= PTRDIFF_MAX;
+    requires img->data == \null || \valid_read(img->data + (0 .. img->size - 1));
+    requires \valid(off) && \valid(bad_off) && \separated(off, bad_off, img);
+    assigns *off, *bad_off;
+    ensures \result == 0 || \result == 1;
+    ensures found: \result == 1 ==> *off % 4 == 0 && *off + MB_HDR_LEN <= MB_SEARCH &&
+      ldr_in((struct ldr_img *)img, *off, MB_HDR_LEN);
+    ensures bad: \result == 0 ==> *bad_off == -1 ||
+      (*bad_off % 4 == 0 && *bad_off + MB_HDR_LEN <= MB_SEARCH &&
+       ldr_in((struct ldr_img *)img, *bad_off, MB_HDR_LEN)); */
 int mb_find_header(const struct ldr_img *img, uint64_t *off, int64_t *bad_off)
 {
-	struct ldr_img im = *img;
+	struct ldr_img im = { img->data, img->size, 0 };
 	*bad_off = -1;
 	if (!im.data)
 		return 0;
+	/*@ loop invariant 0 <= o <= MB_SEARCH && o % 4 == 0;
+	    loop invariant im.data == img->data && im.size == img->size;
+	    loop invariant bad: *bad_off == -1 ||
+	      (*bad_off % 4 == 0 && *bad_off + MB_HDR_LEN <= MB_SEARCH &&
+	       ldr_in((struct ldr_img *)img, *bad_off, MB_HDR_LEN));
+	    loop assigns o, im.oob, *bad_off;
+	    loop variant MB_SEARCH - o; */
 	for (uint64_t o = 0; o + MB_HDR_LEN <= MB_SEARCH && ldr_has(&im, o, MB_HDR_LEN);
 	     o += 4) {
 		uint32_t magic = ldr_read_u32(&im, o);
@@ -107,11 +127,36 @@ int mb_find_header(const struct ldr_img *img, uint64_t *off, int64_t *bad_off)
 	return 0;
 }
 
-/* The address fields (3.1.3): the image is a flat binary whose bytes from
- * file offset (header offset - (header_addr - load_addr)) go to load_addr. */
-static int mb_load_aout(const struct guestmem *gm, const struct load_request *req,
-			struct ldr_img *im, uint64_t hoff, struct elf_loaded *ld,
-			char *err, size_t errlen)
+/* What the address fields (3.1.3) say: the bytes [file_off, file_off +
+ * load_len) of the file go to load_addr, then zeroes up to mem_end. */
+struct mb_aout {
+	uint64_t file_off, load_len;
+	uint64_t load_addr, mem_end, entry;
+};
+
+/* Reads and checks the address fields of the header at hoff: the image
+ * is a flat binary whose bytes from file offset (header offset -
+ * (header_addr - load_addr)) go to load_addr. Whatever the header says,
+ * every field read is inside the image; on success the part loaded is
+ * inside the file and holds the header and the entry, and the image with
+ * its BSS is below 4 GiB and clear of the first page and the BIOS area
+ * (ldr_low_ok). Guest RAM is the caller's check. */
+/*@ requires ldr_img_ok(im) && \valid_read(req) && \valid(a);
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(err + (0 .. errlen - 1), im->data + (0 .. im->size - 1), a, im, req);
+    requires \separated(a, im, req);
+    assigns im->oob, *a, err[0 .. errlen - 1];
+    ensures fields: im->oob == \old(im->oob);
+    ensures \result == 0 || \result == -1;
+    ensures file: \result == 0 ==> ldr_in(im, a->file_off, a->load_len) &&
+      MB_HDR_ADDR_LEN <= a->load_len;
+    ensures entry: \result == 0 ==>
+      a->load_addr <= a->entry < a->load_addr + a->load_len <= a->mem_end;
+    ensures below_4g: \result == 0 ==> a->mem_end <= 4294967296;
+    ensures low: \result == 0 ==> LDR_LOW_MIN <= a->load_addr &&
+      (a->mem_end <= GM_EBDA_START || a->load_addr >= GM_BIOS_END); */
+static int mb_aout_check(const struct load_request *req, struct ldr_img *im, uint64_t hoff,
+			 struct mb_aout *a, char *err, size_t errlen)
 {
 	if (!ldr_has(im, hoff, MB_HDR_ADDR_LEN))
 		return ldr_err(req, err, errlen,
@@ -173,20 +218,60 @@ static int mb_load_aout(const struct guestmem *gm, const struct load_request *re
 	if (!ldr_low_ok(load_addr, mem_end - load_addr))
 		return ldr_err_low(req, "the multiboot image", load_addr, mem_end - load_addr, err,
 				   errlen);
-	uint8_t *dst = gm_ptr(gm, load_addr, mem_end - load_addr);
-	if (!dst)
-		return ldr_err_ram(req, gm, "the multiboot image", load_addr,
-				   mem_end - load_addr, err, errlen);
 	if (entry < load_addr || entry >= load_end)
 		return ldr_err(req, err, errlen,
 			       "multiboot entry_addr 0x%llx is not inside the loaded image "
 			       "[0x%llx, 0x%llx)", (unsigned long long)entry,
 			       (unsigned long long)load_addr, (unsigned long long)load_end);
-	memcpy(dst, im->data + file_off, load_len);
-	memset(dst + load_len, 0, mem_end - load_end);
-	ld->entry = entry;
-	ld->start = load_addr;
-	ld->end = mem_end;
+	a->file_off = file_off;
+	a->load_len = load_len;
+	a->load_addr = load_addr;
+	a->mem_end = mem_end;
+	a->entry = entry;
+	return 0;
+}
+
+/* Loads the image by its address fields (mb_aout_check): every byte
+ * copied is inside the image, every byte written inside guest RAM; on
+ * success [ld->start, ld->end) is guest RAM in one region, below 4 GiB,
+ * clear of the first page and the BIOS area, and holds the entry. */
+/*@ requires gm_ok(gm) && ldr_img_ok(im) && \valid_read(req) && \valid(ld);
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(gm->host + (0 .. gm->size - 1), im->data + (0 .. im->size - 1),
+                        err + (0 .. errlen - 1), ld, im, gm, req);
+    requires \separated(err + (0 .. errlen - 1), im->data + (0 .. im->size - 1), ld, im, gm,
+                        req);
+    requires \separated(ld, im, gm, req);
+    assigns im->oob, gm->host[0 .. gm->size - 1], *ld, err[0 .. errlen - 1];
+    ensures fields: im->oob == \old(im->oob);
+    ensures \result == 0 || \result == -1;
+    ensures entry: \result == 0 ==> ld->start <= ld->entry < ld->end;
+    ensures below_4g: \result == 0 ==> ld->end <= 4294967296;
+    ensures low: \result == 0 ==> LDR_LOW_MIN <= ld->start &&
+      (ld->end <= GM_EBDA_START || ld->start >= GM_BIOS_END);
+    ensures ram: \result == 0 ==> gm_in_low(gm, ld->start, ld->end - ld->start) ||
+      gm_in_high(gm, ld->start, ld->end - ld->start); */
+static int mb_load_aout(const struct guestmem *gm, const struct load_request *req,
+			struct ldr_img *im, uint64_t hoff, struct elf_loaded *ld,
+			char *err, size_t errlen)
+{
+	struct mb_aout a = {0, 0, 0, 0, 0}; /* mb_aout_check fills it on success */
+	if (mb_aout_check(req, im, hoff, &a, err, errlen) < 0)
+		return -1;
+	uint64_t mem_len = a.mem_end - a.load_addr;
+	uint8_t *dst = gm_ptr(gm, a.load_addr, mem_len);
+	if (!dst)
+		return ldr_err_ram(req, gm, "the multiboot image", a.load_addr, mem_len, err,
+				   errlen);
+	memcpy(dst, im->data + a.file_off, a.load_len);
+	/* The BSS, the rest of the range gm_ptr checked. Only when there is
+	 * one: without, dst + load_len may be one past the end of guest RAM,
+	 * which memset may not be given even for 0 bytes (C11 7.24.1p2). */
+	if (mem_len > a.load_len)
+		memset(dst + a.load_len, 0, mem_len - a.load_len);
+	ld->entry = a.entry;
+	ld->start = a.load_addr;
+	ld->end = a.mem_end;
 	return 0;
 }
 
