@@ -71,6 +71,8 @@ uint64_t bench_arg(const struct bench_args *a, const char *key);
 /* The chosen string of a CHOICE parameter. */
 const char *bench_arg_str(const struct bench_args *a, const char *key);
 bool bench_arg_is(const struct bench_args *a, const char *key, const char *choice);
+/* Whether parameter `key` was set on the command line (not its default). */
+bool bench_arg_given(const struct bench_args *a, const char *key);
 
 /* Fills `a` from tokens "key=value" (n of them). Returns 0, or 2 with a
  * one-line message in `err` naming the bad token and listing the valid

@@ -30,6 +30,11 @@ bool bench_arg_is(const struct bench_args *a, const char *key, const char *choic
 	return fmt_streq(bench_arg_str(a, key), choice);
 }
 
+bool bench_arg_given(const struct bench_args *a, const char *key)
+{
+	return a->given[bench_param_index(a, key)];
+}
+
 void result_key(struct bench_result *r, const char *key)
 {
 	fmt_char(&r->f, ',');

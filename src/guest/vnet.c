@@ -468,10 +468,22 @@ static int run_pong(const struct bench_args *a, uint64_t n)
 	return 0;
 }
 
-/* net-bulk's sink so far: what the DONEs said, summed. */
+/* net-bulk's sinks so far: what their DONEs said, summed; the resyncs
+ * with new sinks, and the time they took. */
 struct bulk_got {
 	uint64_t frames, bytes;
+	uint64_t resyncs, lost_ns;
 };
+
+/* Adds f to *g if it is a DONE; true if it is. */
+static int bulk_add_done(struct bulk_got *g, const struct vnet_frame *f)
+{
+	if (f->kind != VK_DONE)
+		return 0;
+	g->frames += f->aux;
+	g->bytes += f->seq;
+	return 1;
+}
 
 /* Takes what the receive ring holds; true if it held a DONE (added to
  * *g). */
@@ -481,11 +493,7 @@ static int bulk_take_done(struct bulk_got *g)
 	uint32_t len;
 	int s, done = 0;
 	while ((s = vnet_recv(0, &f, &len)) >= 0) {
-		if (f->kind == VK_DONE) {
-			g->frames += f->aux;
-			g->bytes += f->seq;
-			done = 1;
-		}
+		done |= bulk_add_done(g, f);
 		vnet_give(s);
 	}
 	return done;
@@ -493,9 +501,14 @@ static int bulk_take_done(struct bulk_got *g)
 
 /* The sink went (its DONE came, or the link went down): waits for the
  * link to be up again (the DONE before it, if any, is taken meanwhile)
- * and handshakes with the new net-sink. Returns 0 or -1. */
+ * and handshakes with the new net-sink, at most VNET_BULK_RESYNC_MAX
+ * times a run; counts it and the time it took (g->lost_ns). Returns 0 or
+ * -1. */
 static int bulk_resync(const struct bench_args *a, struct bulk_got *g)
 {
+	if (g->resyncs == VNET_BULK_RESYNC_MAX)
+		return -1;
+	uint64_t r0 = plat_now_ns();
 	uint64_t t0 = plat_rdtsc(), limit = ms_ticks(bench_arg(a, "wait_s") * 1000);
 	while (!vnet_link_up()) { /* an exit each: once a millisecond */
 		(void)bulk_take_done(g);
@@ -504,7 +517,11 @@ static int bulk_resync(const struct bench_args *a, struct bulk_got *g)
 		for (uint64_t t1 = plat_rdtsc(); plat_rdtsc() - t1 < ms_ticks(1);)
 			;
 	}
-	return hello(bench_arg(a, "wait_s"));
+	if (hello(bench_arg(a, "wait_s")))
+		return -1;
+	g->resyncs++;
+	g->lost_ns += plat_now_ns() - r0;
+	return 0;
 }
 
 /* net-bulk: `loops` DATA frames of `size` bytes as fast as the transmit
@@ -518,16 +535,12 @@ static int run_bulk(const struct bench_args *a, uint64_t n, uint32_t size)
 	if (hello(bench_arg(a, "wait_s")))
 		return bench_fail(a, "the peer never answered (is net-sink on the other end of a "
 				     "net link?)");
-	struct bulk_got g = {0, 0};
-	uint64_t resyncs = 0, lost_ns = 0, t0 = plat_now_ns();
+	struct bulk_got g = {0, 0, 0, 0};
+	uint64_t t0 = plat_now_ns();
 	for (uint64_t i = 1; i <= n; i++) {
-		if (i % VNET_BULK_LOOK == 0 && (bulk_take_done(&g) || !vnet_link_up())) {
-			uint64_t r0 = plat_now_ns();
-			if (resyncs == VNET_BULK_RESYNC_MAX || bulk_resync(a, &g))
-				return bench_fail(a, "net-sink went away and no new one answered");
-			resyncs++;
-			lost_ns += plat_now_ns() - r0;
-		}
+		if (i % VNET_BULK_LOOK == 0 && (bulk_take_done(&g) || !vnet_link_up()) &&
+		    bulk_resync(a, &g))
+			return bench_fail(a, "net-sink went away and no new one answered");
 		if (vnet_send(VK_DATA, i, 0, size))
 			return bench_fail(a, "the virtio-net device stopped taking frames");
 	}
@@ -543,24 +556,17 @@ static int run_bulk(const struct bench_args *a, uint64_t n, uint32_t size)
 			if (vnet_link_up())
 				continue;
 			/* The sink went before its DONE: the new one's. */
-			uint64_t r0 = plat_now_ns();
-			if (resyncs == VNET_BULK_RESYNC_MAX || bulk_resync(a, &g))
+			if (bulk_resync(a, &g))
 				return bench_fail(a, "net-sink went away and no new one answered");
-			resyncs++;
-			lost_ns += plat_now_ns() - r0;
 			tries = 0;
 			continue;
 		}
-		int done = f->kind == VK_DONE;
-		if (done) {
-			g.frames += f->aux;
-			g.bytes += f->seq;
-		}
+		int done = bulk_add_done(&g, f);
 		vnet_give(s);
 		if (done)
 			break;
 	}
-	uint64_t ns = plat_now_ns() - t0 - lost_ns;
+	uint64_t ns = plat_now_ns() - t0 - g.lost_ns;
 	struct bench_result r;
 	result_begin(&r, a, "throughput", "B/s", "higher",
 		     (double)g.bytes * 1e9 / (double)(ns ? ns : 1), 0);
@@ -568,7 +574,7 @@ static int run_bulk(const struct bench_args *a, uint64_t n, uint32_t size)
 	result_u64(&r, "frames_sent", n);
 	result_u64(&r, "frames_received", g.frames);
 	result_u64(&r, "frame_bytes", size);
-	result_u64(&r, "resyncs", resyncs);
+	result_u64(&r, "resyncs", g.resyncs);
 	result_f64(&r, "time_ms", bench_ns_to_ms(ns), 3);
 	result_u64(&r, "notifies", vn.tx.kicks);
 	result_u64(&r, "notifies_suppressed", vn.tx.kicks_skipped);
@@ -582,7 +588,7 @@ static int run_sink(const struct bench_args *a)
 {
 	uint64_t frames = 0, bytes = 0, ends = 0;
 	uint64_t limit = ms_ticks(bench_arg(a, "wait_s") * 1000);
-	uint64_t want = a->given[0] ? bench_arg(a, "loops") : UINT64_MAX; /* given[0]: "loops" */
+	uint64_t want = bench_arg_given(a, "loops") ? bench_arg(a, "loops") : UINT64_MAX;
 	for (;;) {
 		const struct vnet_frame *f;
 		uint32_t len;

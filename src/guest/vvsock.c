@@ -657,7 +657,7 @@ static int run_bulk(const struct bench_args *a)
 static int run_sink(const struct bench_args *a)
 {
 	static uint8_t b[VVS_MAX_PAYLOAD];
-	uint64_t got = 0, want = a->given[0] ? bench_arg(a, "total") : UINT64_MAX;
+	uint64_t got = 0, want = bench_arg_given(a, "total") ? bench_arg(a, "total") : UINT64_MAX;
 	if (vvs_accept((uint32_t)bench_arg(a, "port"), bench_arg(a, "wait_s") * 1000))
 		return bench_fail(a, "nobody connected to the vsock port");
 	while (got < want) {
@@ -683,7 +683,7 @@ static int run_sink(const struct bench_args *a)
 	fmt_u64(&f, vs.credit_updates);
 	fmt_char(&f, '\n');
 	plat_write(f.buf, f.len);
-	if (a->given[0] && got != bench_arg(a, "total")) /* given[0]: "total" */
+	if (bench_arg_given(a, "total") && got != bench_arg(a, "total"))
 		return bench_fail(a, "the stream ended short of total");
 	return 0;
 }

@@ -265,8 +265,11 @@ static void test_params(void **state)
 	assert_true(bench_arg_is(&a, "oper", "read"));
 	assert_true(bench_arg_is(&a, "access", "rnd"));
 	assert_true(a.given[0] && !a.given[1]);
+	assert_true(bench_arg_given(&a, "block_size") && bench_arg_given(&a, "oper"));
+	assert_false(bench_arg_given(&a, "total_size"));
 	assert_int_equal(parse("memory", "total_size=2G", &a, msg), 0);
 	assert_true(bench_arg(&a, "total_size") == 2ULL << 30);
+	assert_true(bench_arg_given(&a, "total_size") && !bench_arg_given(&a, "block_size"));
 
 	assert_int_equal(parse("cpu", "max_prim=5", &a, msg), 2);
 	assert_non_null(strstr(msg, "unknown parameter 'max_prim'"));
