@@ -350,11 +350,8 @@ static void link_peer(struct virtio_console *c, unsigned i, bool up)
 	}
 	unsigned q = console_txq(i);
 	for (unsigned budget = 0; budget < CONSOLE_QUEUE_SIZE; budget++) {
-		if (!p->have_txc) {
-			if (virtio_pci_pop(&c->vp, q, &p->txc) <= 0)
-				return;
-			p->txoff = 0;
-		}
+		if (!hold_tx_chain(c, p, q))
+			return;
 		p->st.tx_dropped += p->txc.rlen - p->txoff;
 		virtio_pci_put(&c->vp, q, p->txc.head, 0);
 		p->have_txc = false;
