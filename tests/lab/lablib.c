@@ -111,6 +111,16 @@ void run_lab_for(struct cmd_result *r, int timeout_s, const char *const opts[])
 	}
 }
 
+void lab_kept_console(struct cmd_result *r, const char *var, const char *path)
+{
+	*r = (struct cmd_result){0};
+	r->out = test_read_file(path);
+	if (!r->out)
+		fail_msg("%s=%s: cannot read it: %s", var, path, strerror(errno));
+	r->err = calloc(1, 1);
+	assert_non_null(r->err);
+}
+
 int vmm_status_after(const char *out, const char *marker)
 {
 	const char *p = strstr(out, marker);

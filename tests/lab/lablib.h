@@ -25,6 +25,11 @@ void require_lab(void);
  * the second run is the verdict. */
 void run_lab_for(struct cmd_result *r, int timeout_s, const char *const opts[]);
 
+/* Fills r from a console kept before (lab/run.sh --log), named by the
+ * environment variable var (=path), instead of a boot; fails the case
+ * naming both when it cannot be read. */
+void lab_kept_console(struct cmd_result *r, const char *var, const char *path);
+
 /* The status in the first "LAB: vmm exit status N" after marker, or -1. */
 int vmm_status_after(const char *out, const char *marker);
 

@@ -56,22 +56,21 @@ static void lab_info_reports_amd_v(void **state)
 static void lab_tiny_guests_under_svm(void **state)
 {
 	(void)state;
-	const struct cmd_result *rp = small_boot();
-	const struct cmd_result r = *rp;
+	const struct cmd_result *r = small_boot();
 	/* The same statuses as tests/kvm/test_boot.c, now under SVM. */
-	assert_non_null(strstr(r.out, "hello from elf64, cmdline: lab guest hello64"));
-	assert_int_equal(vmm_status_after(r.out, "LAB: guest hello64"), (0x10 << 1) | 1);
-	assert_non_null(strstr(r.out, "hello from multiboot, cmdline: lab guest hellomb"));
-	assert_int_equal(vmm_status_after(r.out, "LAB: guest hellomb"), (0x11 << 1) | 1);
-	assert_non_null(strstr(r.out, "about to triple fault"));
-	assert_int_equal(vmm_status_after(r.out, "LAB: guest triple64"), 4);
+	assert_non_null(strstr(r->out, "hello from elf64, cmdline: lab guest hello64"));
+	assert_int_equal(vmm_status_after(r->out, "LAB: guest hello64"), (0x10 << 1) | 1);
+	assert_non_null(strstr(r->out, "hello from multiboot, cmdline: lab guest hellomb"));
+	assert_int_equal(vmm_status_after(r->out, "LAB: guest hellomb"), (0x11 << 1) | 1);
+	assert_non_null(strstr(r->out, "about to triple fault"));
+	assert_int_equal(vmm_status_after(r->out, "LAB: guest triple64"), 4);
 	/* KVM on AMD INITs a vCPU that shuts down before vmm can read it:
 	 * the dump must say that its registers are the INIT state, not
 	 * those of the fault (vcpu_x86.c). */
-	assert_non_null(strstr(r.out, "the registers below are the INIT state"));
-	assert_non_null(strstr(r.out, "rip 000000000000fff0"));
-	assert_non_null(strstr(r.out, "unclaimed reads all-ones"));
-	assert_int_equal(vmm_status_after(r.out, "LAB: guest unclaimed64"), 1);
+	assert_non_null(strstr(r->out, "the registers below are the INIT state"));
+	assert_non_null(strstr(r->out, "rip 000000000000fff0"));
+	assert_non_null(strstr(r->out, "unclaimed reads all-ones"));
+	assert_int_equal(vmm_status_after(r->out, "LAB: guest unclaimed64"), 1);
 }
 
 /* The benchmark guest under SVM: the same image as on the software KVM
@@ -79,19 +78,18 @@ static void lab_tiny_guests_under_svm(void **state)
 static void lab_benchguest_under_svm(void **state)
 {
 	(void)state;
-	const struct cmd_result *rp = small_boot();
-	const struct cmd_result r = *rp;
+	const struct cmd_result *r = small_boot();
 	static const char *const names[] = {"cpu", "threads", "mutex", "timer-latency",
 					    "irq-latency-user", "irq-latency-irqfd", "basicmath"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char want[96], marker[96];
 		snprintf(want, sizeof(want), "RESULT {\"benchmark\":\"%s\"", names[i]);
 		snprintf(marker, sizeof(marker), "LAB: benchguest run %s", names[i]);
-		assert_non_null(strstr(r.out, want));
-		assert_int_equal(vmm_status_after(r.out, marker), 1);
+		assert_non_null(strstr(r->out, want));
+		assert_int_equal(vmm_status_after(r->out, marker), 1);
 	}
-	assert_non_null(strstr(r.out, "FAULT vector 6 (#UD"));
-	assert_int_equal(vmm_status_after(r.out, "LAB: benchguest fault ud"), 7);
+	assert_non_null(strstr(r->out, "FAULT vector 6 (#UD"));
+	assert_int_equal(vmm_status_after(r->out, "LAB: benchguest fault ud"), 7);
 	/* --realtime with HLT exits disabled: kvm_amd offers it (no warning
 	 * that the exits stay), and the halted guest is still woken by its
 	 * timer and by the MSI. */
@@ -99,14 +97,14 @@ static void lab_benchguest_under_svm(void **state)
 	for (size_t i = 0; i < sizeof(rt) / sizeof(rt[0]); i++) {
 		char marker[96];
 		snprintf(marker, sizeof(marker), "LAB: benchguest realtime run %s", rt[i]);
-		const char *m = strstr(r.out, marker);
+		const char *m = strstr(r->out, marker);
 		assert_non_null(m);
 		char want[96];
 		snprintf(want, sizeof(want), "RESULT {\"benchmark\":\"%s\"", rt[i]);
 		assert_non_null(strstr(m, want));
-		assert_int_equal(vmm_status_after(r.out, marker), 1);
+		assert_int_equal(vmm_status_after(r->out, marker), 1);
 	}
-	assert_null(strstr(r.out, "cannot disable HLT/PAUSE exits"));
+	assert_null(strstr(r->out, "cannot disable HLT/PAUSE exits"));
 }
 
 /* The console of lab_linux_boots_one_cpu's boot, whose linux:pvh test

@@ -48,18 +48,7 @@ static void boot(void)
 	 * of booting the lab again, as a passed run.sh left it. */
 	const char *kept = getenv("LAB_LINKS_CONSOLE");
 	if (kept && *kept) {
-		FILE *f = fopen(kept, "r");
-		if (!f)
-			fail_msg("LAB_LINKS_CONSOLE=%s: cannot open it", kept);
-		lab.r = (struct cmd_result){0};
-		size_t cap = 1 << 20, n = 0;
-		lab.r.out = malloc(cap + 1);
-		lab.r.err = calloc(1, 1);
-		assert_non_null(lab.r.out);
-		assert_non_null(lab.r.err);
-		n = fread(lab.r.out, 1, cap, f);
-		lab.r.out[n] = '\0';
-		fclose(f);
+		lab_kept_console(&lab.r, "LAB_LINKS_CONSOLE", kept);
 		return;
 	}
 	lab.skip_why = lab_unavailable();
@@ -67,8 +56,8 @@ static void boot(void)
 		skip_because("%s", lab.skip_why);
 	/* The whole console is kept (the notes show only its tail). Every
 	 * monitor runs on lab CPU 1 only (--pin): with the three guests'
-	 * vCPUs free to run at once on both lab CPUs, one guest's first boot
-	 * in five or so was damaged under the nested emulation and
+	 * vCPUs free to run at once on both lab CPUs, about one first boot in
+	 * ten was damaged under the nested emulation and
 	 * triple-faulted; pinned, none of 30 first boots did (docs/lab.md,
 	 * "A triple fault in the links boot"). */
 	const char *opts[] = {"--inner", "console=ttyS0 quiet", "--smp", "2", "--pin", "1",

@@ -52,19 +52,8 @@ static const char *boot(void)
 	 * booting the lab again, as a passed run.sh left it. */
 	const char *kept = getenv("LAB_VFIO_CONSOLE");
 	if (!lab.done && kept && *kept) {
-		FILE *f = fopen(kept, "r");
-		if (!f)
-			fail_msg("LAB_VFIO_CONSOLE=%s: cannot open it", kept);
+		lab_kept_console(&lab.r, "LAB_VFIO_CONSOLE", kept);
 		lab.done = true;
-		lab.r = (struct cmd_result){0};
-		size_t cap = 1 << 20;
-		lab.r.out = malloc(cap + 1);
-		lab.r.err = calloc(1, 1);
-		assert_non_null(lab.r.out);
-		assert_non_null(lab.r.err);
-		size_t n = fread(lab.r.out, 1, cap, f);
-		lab.r.out[n] = '\0';
-		fclose(f);
 	}
 	if (!lab.done)
 		require_lab();
