@@ -64,7 +64,7 @@ BZ_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/loader_wp.c']
 PVH_FILES = ['tests/prove/loader_wp.c']
 IMAGE_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/image_wp.c']
 IMAGE_WP = LOADER_WP + ['-Isrc/vmm/arch/arm64', '-DPROVE_IMAGE_ERR=prove_image_err']
-MB_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/loader_wp.c']
+MB_FILES = BZ_FILES  # the same stand-ins: guest memory and the loader's readers
 
 # The PCI harness: an MSI-X table of 3 vectors (48 bytes, a PBA of 8),
 # offsets 0..63 for both, one EVA state per width and offset.
