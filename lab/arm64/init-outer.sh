@@ -94,5 +94,6 @@ if [ -x /hvbench ] && [ -x /bench ] && [ -f /benchguest.elf ]; then
 	echo "LAB: hvbench qemu status $?"
 fi
 [ -f /cases-arm64links.sh ] && sh /cases-arm64links.sh run # bulk links, the switch, a restart
+[ -f /cases-arm64chan.sh ] && . /cases-arm64chan.sh
 echo "LAB: done"
 poweroff -f

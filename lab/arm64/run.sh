@@ -56,6 +56,7 @@ if [ -n "${BENCHGUEST:-}" ]; then
 	cp "$here/system.cfg" "$out/outer/system.cfg"
 	cp "$here/links-net.cfg" "$here/links-net-irq.cfg" "$here/links-vsock.cfg" "$out/outer/"
 	cp "$here/cases-arm64links.sh" "$here/arm64links-bulk.cfg" "$out/outer/"
+	cp "$here/cases-arm64chan.sh" "$here/arm64chan-pingpong.cfg" "$out/outer/"
 fi
 # hvbench and the native runner (make ARCH=arm64 builds both, static),
 # for a short hvbench run there when the benchmark guest is given too.
@@ -130,6 +131,15 @@ if [ -n "${BENCHGUEST:-}" ]; then
 		"LAB: links vsock vping RESULT {\"benchmark\":\"vsock-ping\".*\"peer_cid\":4"
 	check "links vsock: vsock-pong echoed 50 bytes" "LAB: links vsock vpong PONG echoed 50 bytes, cid 4"
 	. "$here/cases-arm64links.sh" && arm64links_check
+fi
+# Channels (lab/arm64/cases-arm64chan.sh): channel-ping/-pong by INTx.
+if [ -n "${BENCHGUEST:-}" ]; then
+	check "vmm system chan: --check takes it" "LAB: chan check status 0\$"
+	check "vmm system chan: the system ended with 0" "LAB: chan status 0\$"
+	check "chan: channel-ping gave its result" "LAB: chan ping log results 1\$"
+	check "chan: channel-ping checked its 20 round trips" \
+		"LAB: chan ping RESULT {\"benchmark\":\"channel-ping\".*\"check\":20"
+	check "chan: channel-pong echoed 20 messages" "LAB: chan pong PONG echoed 20 messages"
 fi
 if [ -n "${BENCHGUEST:-}" ] && [ -n "${HVBENCH:-}" ] && [ -n "${BENCH:-}" ]; then
 	check "hvbench run ended with 0" "LAB: hvbench status 0\$"

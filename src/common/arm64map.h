@@ -49,6 +49,15 @@
 #define ARM64_PCI_MMIO_SIZE 0x2eff0000ull /* up to 0x3efeffff */
 #define ARM64_PCI_INTX_INTID 35 /* SPIs 3..6: INTA..INTD, swizzled by slot */
 
+/* The window of channel BARs (src/vmm/dev/channel.h; vmm system's `gpa`):
+ * the top of the 32-bit PCI window, so that a guest's host bridge driver
+ * finds them inside its ranges, above the 256 MiB the monitor and the
+ * benchmark guest give the virtio BARs from ARM64_PCI_MMIO_BASE up, and
+ * inside the guest's identity-mapped device GiB. The PC's window is
+ * 0xc1000000-0xfec00000. */
+#define ARM64_CHANNEL_WINDOW_START 0x20000000ull
+#define ARM64_CHANNEL_WINDOW_END (ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE)
+
 /* Architected timer PPIs (INTIDs). */
 #define ARM64_TIMER_PHYS_INTID 30
 #define ARM64_TIMER_VIRT_INTID 27

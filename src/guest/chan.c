@@ -20,6 +20,13 @@
  * number, pong reads and checks every word before it answers): a bulk
  * transfer whose throughput is loops * B / time_ms. The waits spin on the handler's counter
  * at CPL3, so no scheduling is in the measured path.
+ *
+ * On arm64 (VIOARCH_INTX: no GICv3 ITS, so no MSI) the doorbell comes as
+ * the function's INTx, a level GIC SPI the kernel routes (SYS_PCI_INTX
+ * with PCI_INTX_CHAN): the peer's ioeventfd, then this VM's monitor reads
+ * the eventfd and raises INTA# (chanpci.h, INTx mode); the kernel's
+ * handler stamps, counts and clears PENDING. The round trip then goes
+ * through the monitor once each way; nothing else here differs.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +35,7 @@
 #include "guestarch.h"
 #include "guestwl.h"
 #include "platform.h"
+#include "vioarch.h"
 
 #define READY_MAGIC 0x5945444145524843ull /* "CHREADYE" */
 #define SPIN_LIMIT 4000000000ull
@@ -58,6 +66,7 @@ static const struct guest_info *gi;
 /* The channel function's identity and register page (chanpci.h). */
 #define CHAN_IDENT (0x6368u << 16 | 0x1234u)
 #define CHAN_REG_DOORBELL 0x00
+#define CHAN_REG_PENDING 0x04
 #define CHAN_REG_ID 0x08
 #define CHAN_REG_SIZE_LO 0x10
 #define CHAN_ID 0x4e414843u
@@ -75,7 +84,7 @@ static void cfg_wr(unsigned bdf, unsigned reg, uint32_t v)
 
 /* Finds the first channel function on bus 0 and sets it up: MSI to
  * CHANNEL_VECTOR on APIC 0 (fixed, edge: SDM vol. 3A 10.11), memory
- * decode and bus mastering on, INTx off. Returns 0 with the region and
+ * decode and bus mastering on, INTx off; on arm64 INTx on, MSI off. Returns 0 with the region and
  * register page, or -1 with why. */
 static int chan_find(volatile uint64_t **shm, volatile uint32_t **regs, uint64_t *size,
 		     const char **why)
@@ -97,11 +106,20 @@ static int chan_find(volatile uint64_t **shm, volatile uint32_t **regs, uint64_t
 		*why = "the channel function has no BARs or no MSI capability";
 		return -1;
 	}
-	cfg_wr(bdf, cap + 4, 0xfee00000u);
-	cfg_wr(bdf, cap + 8, CHANNEL_VECTOR);
-	cfg_wr(bdf, cap, cfg_rd(bdf, cap) | (1u << 16)); /* MSI enable */
-	/* memory decode, bus mastering (the MSI is a write by the device), INTx off */
-	cfg_wr(bdf, 0x04, (cfg_rd(bdf, 0x04) & 0xffff) | 0x6 | (1u << 10));
+	if (VIOARCH_INTX) {
+		/* memory decode, INTx on (Interrupt Disable clear, MSI left off) */
+		cfg_wr(bdf, 0x04, ((cfg_rd(bdf, 0x04) & 0xffff) | 0x2) & ~(1u << 10));
+		if (sys3(SYS_PCI_INTX, bdf, bar0 + CHAN_REG_PENDING, PCI_INTX_CHAN) != 0) {
+			*why = "the channel function's INTx cannot be routed";
+			return -1;
+		}
+	} else {
+		cfg_wr(bdf, cap + 4, 0xfee00000u);
+		cfg_wr(bdf, cap + 8, CHANNEL_VECTOR);
+		cfg_wr(bdf, cap, cfg_rd(bdf, cap) | (1u << 16)); /* MSI enable */
+		/* memory decode, bus mastering (the MSI is a write by the device), INTx off */
+		cfg_wr(bdf, 0x04, (cfg_rd(bdf, 0x04) & 0xffff) | 0x6 | (1u << 10));
+	}
 	*regs = (volatile uint32_t *)(uintptr_t)bar0;
 	if ((*regs)[CHAN_REG_ID / 4] != CHAN_ID) {
 		*why = "the channel's register page has the wrong ID";

@@ -37,6 +37,10 @@
  * its handler reads the ISR (which deasserts the line) and counts bit 0
  * as vector index + 1, bit 1 as the index itself (src/guest/virtio.c) */
 #define SYS_PCI_INTX 15
+/* Or'd into SYS_PCI_INTX's third argument: the function is a channel
+ * (src/guest/chan.c) and the address its PENDING register (RW1C); the
+ * handler clears it and counts the channel's interrupt (chan_irq_count). */
+#define PCI_INTX_CHAN (1ull << 63)
 #define SYS_MAX 16
 
 #define SYSCALL_VECTOR 3 /* #BP, raised by INT3 */

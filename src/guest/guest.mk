@@ -67,7 +67,7 @@ A64_BUILD    := $(if $(filter %/arm64,$(BUILD)),$(BUILD),$(BUILD)/arm64)
 GUEST_A64    := src/guest/arch/arm64
 GUEST_A64_ELF := $(A64_BUILD)/guest/benchguest.elf
 GUEST_A64_SRCS := src/guest/user.c src/guest/sched.c src/guest/con.c src/guest/virtio.c src/guest/vblk.c \
-	src/guest/vrng.c src/guest/vnet.c src/guest/vvsock.c $(wildcard $(GUEST_A64)/*.c $(GUEST_A64)/*.S)
+	src/guest/vrng.c src/guest/vnet.c src/guest/vvsock.c src/guest/chan.c $(wildcard $(GUEST_A64)/*.c $(GUEST_A64)/*.S)
 GUEST_A64_OBJS := $(patsubst src/guest/%,$(A64_BUILD)/guest/obj/%.o,$(GUEST_A64_SRCS))
 GUEST_A64_BASEFLAGS := -std=c11 -O2 -g $(WARNINGS) -fno-strict-aliasing -mno-outline-atomics \
 	-fno-asynchronous-unwind-tables

@@ -33,10 +33,18 @@
 
 /* Channels per VM: memory slots 2..5 and MSI routes after the GPIO's. */
 #define CHANNEL_MAX 4
-/* The MMIO window channels may use: above the PCI BAR area, below the
- * IOAPIC at 0xfec00000 (src/vmm/guestmem.h, pci.c). */
+/* The MMIO window channels may use: on the PC above the PCI BAR area,
+ * below the IOAPIC at 0xfec00000 (src/vmm/guestmem.h, pci.c); on arm64
+ * the top of the ECAM bridge's 32-bit window (arm64map.h). CHANNEL_ARM64
+ * picks the arm64 one on any host, for the unit tests. */
+#if defined(__aarch64__) || defined(CHANNEL_ARM64)
+#include "arm64map.h"
+#define CHANNEL_WINDOW_START ARM64_CHANNEL_WINDOW_START
+#define CHANNEL_WINDOW_END ARM64_CHANNEL_WINDOW_END
+#else
 #define CHANNEL_WINDOW_START 0xc1000000ull
 #define CHANNEL_WINDOW_END 0xfec00000ull
+#endif
 #define CHANNEL_PAGE 0x1000ull
 /* The doorbell page sits right above the region and belongs to it. */
 #define CHANNEL_DOORBELL_SIZE CHANNEL_PAGE

@@ -80,7 +80,8 @@ const struct bench_workload *guestwl_find(const char *name)
 {
 	static const struct bench_workload *const all[] = {
 		&irqlat_user, &irqlat_irqfd, &gpio_wait,  &vrng_read,  &vnet_ping, &vnet_pong,
-		&vnet_bulk,   &vnet_sink,    &vsock_ping, &vsock_pong, &vsock_bulk, &vsock_sink};
+		&vnet_bulk,   &vnet_sink,    &vsock_ping, &vsock_pong, &vsock_bulk, &vsock_sink,
+		&chan_ping,   &chan_pong};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (fmt_streq(name, all[i]->name))
 			return all[i];
@@ -91,6 +92,7 @@ void guestwl_init(const struct guest_info *info)
 {
 	gi = info;
 	virtio_set_info(info);
+	chan_init(info);
 }
 
 static inline void w32(uintptr_t a, uint32_t v)

@@ -524,11 +524,14 @@ static int64_t pci_cfg(uint64_t bdf, uint64_t reg, int write, uint32_t v)
  * the ISR of each function on it (virtio 1.2, 4.1.4.5: the read clears it
  * and deasserts the line) before the EOI, and stamps and counts bit 0
  * (a used buffer) as virtio vector vec + 1, bit 1 (a configuration
- * change) as vec. The ISR must lie in the PCI window. */
+ * change) as vec. The ISR must lie in the PCI window. With PCI_INTX_CHAN
+ * in vec the function is a channel (chanpci.h): "isr" is its PENDING
+ * register, which the handler clears (RW1C; the monitor then deasserts
+ * INTA#) and counts as the channel's interrupt. */
 #define INTX_MAX 8
 static struct {
 	uint64_t bdf, isr;
-	unsigned intid, vec;
+	unsigned intid, vec, chan;
 } intx[INTX_MAX];
 static unsigned nintx;
 
@@ -536,8 +539,10 @@ static int64_t pci_intx(uint64_t bdf, uint64_t isr, uint64_t vec)
 {
 	uint64_t a = ecam_addr(bdf, 0x3c);
 	unsigned pin = a ? (r32(a) >> 8) & 0xff : 0;
+	unsigned chan = (vec & PCI_INTX_CHAN) != 0;
+	vec &= ~PCI_INTX_CHAN;
 	if (!pin || pin > 4 || bdf > 0xff || vec + 1 >= VIRTIO_NVEC || isr < ARM64_PCI_MMIO_BASE ||
-	    isr >= ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE)
+	    isr > ARM64_PCI_MMIO_BASE + ARM64_PCI_MMIO_SIZE - 4 || (chan && (isr & 3)))
 		return -1;
 	unsigned i = 0;
 	while (i < nintx && intx[i].bdf != bdf)
@@ -550,6 +555,7 @@ static int64_t pci_intx(uint64_t bdf, uint64_t isr, uint64_t vec)
 	intx[i].bdf = bdf;
 	intx[i].isr = isr;
 	intx[i].vec = (unsigned)vec;
+	intx[i].chan = chan;
 	intx[i].intid = ARM64_PCI_INTX_INTID + (slot + pin - 1) % 4;
 	gic_enable_spi(intx[i].intid, 0);
 	return 0;
@@ -563,6 +569,15 @@ static int intx_irq(unsigned intid, uint64_t stamp)
 		if (intx[i].intid != intid)
 			continue;
 		mine = 1;
+		if (intx[i].chan) {
+			volatile uint32_t *pending = (volatile uint32_t *)intx[i].isr;
+			if (*pending & 1) {
+				*pending = 1;
+				chan_irq_tsc = stamp;
+				chan_irq_count++;
+			}
+			continue;
+		}
 		uint8_t isr = *(volatile uint8_t *)intx[i].isr;
 		if (isr & 1) {
 			virtio_irq_tsc[intx[i].vec + 1] = stamp;
