@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the arm64 lab's inner initramfs: Debian's arm64 kernel under
 # the arm64 vmm. It says it was reached, loads the virtio disk's modules,
-# reads the marker the lab put on the disk, and powers off (PSCI
+# reads the marker the lab put on the disk, lists the virtio devices'
+# interrupts (MSI-X or INTx), and powers off (PSCI
 # SYSTEM_OFF, which ends vmm with status 0). Lines for the lab start
 # with "INIT: ".
 export PATH=/bin
@@ -25,5 +26,10 @@ if [ -b /dev/vda ]; then
 else
 	echo "INIT: no /dev/vda"
 fi
+# The virtio devices' interrupts: MSI-X through the ITS where the monitor
+# gave one (chip ITS-MSI or ITS-PCI-MSIX-...), else INTx (GICv3 or GIC,
+# Level). lab/arm64/run.sh compares the count with what `vmm info` said.
+grep virtio /proc/interrupts | tr -s ' ' | sed 's/^ */INIT: irq /'
+echo "INIT: virtio msi vectors $(grep virtio /proc/interrupts | grep -c -e ITS-MSI -e PCI-MSIX)"
 echo "INIT: powering off"
 poweroff -f

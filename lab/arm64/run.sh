@@ -92,6 +92,13 @@ check "linux reached /init under vmm" "INIT: reached /init"
 check "linux brought up its second vCPU (PSCI CPU_ON)" "INIT: nproc 2"
 check "linux read its virtio disk" "INIT: disk says: hvvmm-arm64-disk"
 check "linux powered off, vmm ended with 0" "LAB: linux status 0 "
+# MSI-X through the in-kernel ITS where `vmm info` found one (the disk,
+# read above, then completes by MSI-X); INTx, no MSI, where it did not.
+if grep -q "GICv3 ITS *yes" "$out/console.txt"; then
+	check "linux's virtio devices use MSI-X through the ITS" "INIT: virtio msi vectors [1-9]"
+else
+	check "linux's virtio devices use INTx (no ITS)" "INIT: virtio msi vectors 0\$"
+fi
 if [ -n "${BENCHGUEST:-}" ]; then
 	for c in $(cat "$CASES"); do
 		check "benchmark guest $c" "LAB: guest $c status 1\$"
@@ -167,6 +174,6 @@ PY
 	fi
 fi
 check "lab machine finished" "LAB: done"
-grep -E "hypervisor mode|vGIC|IPA size" "$out/console.txt" | sed 's/^/info: /' || true
+grep -E "hypervisor mode|vGIC|GICv3 ITS|IPA size|INIT: irq " "$out/console.txt" | sed 's/^/info: /' || true
 echo "lab run: $secs s (QEMU status $qrc)"
 [ "$fails" -eq 0 ] || exit 1

@@ -15,6 +15,11 @@
 #define ARM64_GICD_SIZE 0x10000ull
 #define ARM64_GICC_BASE 0x08010000ull /* GICv2 CPU interface (v2 only) */
 #define ARM64_GICC_SIZE 0x2000ull
+/* GICv3 ITS (GICv3 arch. spec. sec. 12.19): its control frame and the
+ * translation frame holding GITS_TRANSLATER, 64 KiB each, where the host
+ * offers one (else there is nothing here). */
+#define ARM64_GITS_BASE 0x08080000ull
+#define ARM64_GITS_SIZE 0x20000ull
 #define ARM64_GICR_BASE 0x080a0000ull /* GICv3 redistributors */
 #define ARM64_GICR_SIZE_PER_CPU 0x20000ull /* 128 KiB each (RD + SGI frames) */
 

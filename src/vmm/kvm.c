@@ -165,9 +165,18 @@ void kvm_irq_line(void *ctx, unsigned gsi, int level)
 
 int kvm_signal_msi(struct kvm_vm *vm, uint64_t addr, uint32_t data)
 {
+	return kvm_signal_msi_from(vm, 0, addr, data);
+}
+
+int kvm_signal_msi_from(struct kvm_vm *vm, uint32_t devid, uint64_t addr, uint32_t data)
+{
 	struct kvm_msi m = {
 		.address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data,
 	};
+	if (vm->msi_devid) {
+		m.flags = KVM_MSI_VALID_DEVID;
+		m.devid = devid;
+	}
 	return ioctl(vm->fd, KVM_SIGNAL_MSI, &m) < 0 ? -1 : 0;
 }
 
@@ -181,13 +190,18 @@ static int routes_commit(struct kvm_vm *vm)
 	if (!t)
 		return -1;
 	unsigned n = kvm_arch_default_routes(t->entries);
-	for (unsigned i = 0; i < vm->nmsi; i++)
+	for (unsigned i = 0; i < vm->nmsi; i++) {
 		t->entries[n++] = (struct kvm_irq_routing_entry){
 			.gsi = vm->msi[i].gsi, .type = KVM_IRQ_ROUTING_MSI,
 			.u.msi = {.address_lo = (uint32_t)vm->msi[i].addr,
 				  .address_hi = (uint32_t)(vm->msi[i].addr >> 32),
 				  .data = vm->msi[i].data},
 		};
+		if (vm->msi_devid) {
+			t->entries[n - 1].flags = KVM_MSI_VALID_DEVID;
+			t->entries[n - 1].u.msi.devid = vm->msi[i].devid;
+		}
+	}
 	t->nr = n;
 	int r = ioctl(vm->fd, KVM_SET_GSI_ROUTING, t);
 	free(t);
@@ -199,6 +213,12 @@ static int routes_commit(struct kvm_vm *vm)
 static pthread_mutex_t kvm_routes_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
+{
+	return kvm_route_msi_from(vm, gsi, 0, addr, data);
+}
+
+int kvm_route_msi_from(struct kvm_vm *vm, unsigned gsi, uint32_t devid, uint64_t addr,
+		       uint32_t data)
 {
 	unsigned i;
 	if (gsi < KVM_FIRST_MSI_GSI) {
@@ -219,6 +239,7 @@ int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
 	vm->msi[i].gsi = gsi;
 	vm->msi[i].addr = addr;
 	vm->msi[i].data = data;
+	vm->msi[i].devid = devid;
 	int r = routes_commit(vm);
 	pthread_mutex_unlock(&kvm_routes_lock);
 	return r;

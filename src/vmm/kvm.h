@@ -45,8 +45,12 @@ struct kvm_vm {
 		unsigned gsi;
 		uint64_t addr;
 		uint32_t data;
+		uint32_t devid;
 	} msi[KVM_MAX_MSI_ROUTES];
 	unsigned nmsi;
+	/* MSIs name their sender (KVM_MSI_VALID_DEVID): set by the arch
+	 * where the interrupt controller needs it (arm64's ITS). */
+	bool msi_devid;
 };
 
 /* The kind of KVM this host offers, for `vmm info` and every report. */
@@ -98,6 +102,14 @@ int kvm_signal_msi(struct kvm_vm *vm, uint64_t addr, uint32_t data);
  * keeping the default routes of GSIs 0-23 (PIC and IOAPIC pins), since
  * KVM_SET_GSI_ROUTING replaces the whole table. Returns 0 or -1. */
 int kvm_route_msi(struct kvm_vm *vm, unsigned gsi, uint64_t addr, uint32_t data);
+
+/* The same from the PCI function with requester ID `devid` (bus << 8 |
+ * device << 3 | function): where vm->msi_devid is set, the MSI carries it
+ * (api.rst, KVM_SIGNAL_MSI and KVM_IRQ_ROUTING_MSI: an ITS translates by
+ * it); elsewhere devid is not passed and these are the ones above. */
+int kvm_signal_msi_from(struct kvm_vm *vm, uint32_t devid, uint64_t addr, uint32_t data);
+int kvm_route_msi_from(struct kvm_vm *vm, unsigned gsi, uint32_t devid, uint64_t addr,
+		       uint32_t data);
 
 /* irqfd: a write to eventfd `fd` injects `gsi` without leaving the kernel.
  * ioeventfd: a `len`-byte guest write to MMIO `addr` signals `fd` without

@@ -292,25 +292,38 @@ static bool vio_console_on;
 static struct virtio_pci *vio_devs[VIRTIO_MAX_DEVS];
 static unsigned vio_ndevs;
 
+/* Each device's hooks get its own context: the VM and the device's
+ * requester ID, which its MSIs carry where the interrupt controller
+ * translates by sender (arm64's ITS: kvm.h, kvm_route_msi_from). */
+struct vio_ctx {
+	struct kvm_vm *vm;
+	uint32_t devid; /* bus 0: device << 3, function 0 (set by vio_place) */
+};
+static struct vio_ctx vio_ctxs[VIRTIO_MAX_DEVS];
+
 static int vio_route(void *ctx, unsigned gsi, uint64_t addr, uint32_t data)
 {
-	return kvm_route_msi(ctx, gsi, addr, data);
+	struct vio_ctx *c = ctx;
+	return kvm_route_msi_from(c->vm, gsi, c->devid, addr, data);
 }
 
 static int vio_irqfd(void *ctx, int fd, unsigned gsi)
 {
-	return kvm_irqfd(ctx, fd, gsi, true);
+	struct vio_ctx *c = ctx;
+	return kvm_irqfd(c->vm, fd, gsi, true);
 }
 
 /* Linux's virtio_pci notifies with a 2-byte write of the queue index. */
 static int vio_ioeventfd(void *ctx, int fd, uint64_t addr, bool assign)
 {
-	return kvm_ioeventfd(ctx, fd, addr, 2, assign);
+	struct vio_ctx *c = ctx;
+	return kvm_ioeventfd(c->vm, fd, addr, 2, assign);
 }
 
 static int vio_msi(void *ctx, uint64_t addr, uint32_t data)
 {
-	return kvm_signal_msi(ctx, addr, data);
+	struct vio_ctx *c = ctx;
+	return kvm_signal_msi_from(c->vm, c->devid, addr, data);
 }
 
 static struct virtio_pci_hooks vio_hooks(struct machine *m)
@@ -318,12 +331,15 @@ static struct virtio_pci_hooks vio_hooks(struct machine *m)
 	bool kernel = kvm_check_cap(&m->kvm, KVM_CAP_IRQFD) &&
 		      kvm_check_cap(&m->kvm, KVM_CAP_IOEVENTFD) &&
 		      kvm_check_cap(&m->kvm, KVM_CAP_IRQ_ROUTING);
+	/* vio_place counts the device in; it is the next. */
+	struct vio_ctx *c = &vio_ctxs[vio_ndevs < VIRTIO_MAX_DEVS ? vio_ndevs : 0];
+	*c = (struct vio_ctx){&m->kvm, 0};
 	return (struct virtio_pci_hooks){
 		.route = kernel ? vio_route : NULL,
 		.irqfd = kernel ? vio_irqfd : NULL,
 		.ioeventfd = kernel ? vio_ioeventfd : NULL,
 		.msi = vio_msi,
-		.ctx = &m->kvm,
+		.ctx = c,
 		/* INTx is wired once the device has its slot (vio_place): a
 		 * line set before that would drive GSI 0 (on arm64 not a valid
 		 * interrupt at all). */
@@ -343,7 +359,9 @@ static int vio_place(struct pci_bus *pci, struct virtio_pci *vp, char *err, size
 		fprintf(stderr, "vmm: internal error: %s: capabilities do not fit\n", vp->role);
 		abort();
 	}
-	vp->hooks.intx = (struct irq_line){kvm_irq_line, vp->hooks.ctx,
+	struct vio_ctx *c = vp->hooks.ctx;
+	c->devid = (uint32_t)slot << 3; /* PCIe Base 4.0 sec. 2.2.6.2: bus 0, function 0 */
+	vp->hooks.intx = (struct irq_line){kvm_irq_line, c->vm,
 					   board_pci_intx_gsi((unsigned)slot, 1u)};
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x3c, 1, vp->hooks.intx.gsi);
 	pci_cfg_write(pci, (unsigned)slot, 0, 0x10, 4,

@@ -124,15 +124,59 @@ static void test_intx_swizzle(void **state)
 	assert_int_equal(dtb_pci_intx_spi(6, 4), 4);
 }
 
-/* dtc -I dtb -O dts: the text a reviewer reads, with the values Linux's
- * bindings ask for. */
-static void test_decompiled_by_dtc(void **state)
+/* The ITS (arm,gic-v3.yaml; pci-msi.txt): under the GIC, which maps its
+ * children 1:1; the host bridge's requester IDs go to it unchanged. No
+ * ITS asked, or a GICv2: neither node nor msi-map, and Linux stays on
+ * INTx. */
+static void test_its(void **state)
 {
 	(void)state;
-	if (system("command -v dtc >/dev/null 2>&1") != 0)
-		skip_because("dtc not installed (Debian device-tree-compiler; lab/deps.sh)");
 	struct dtb_machine d = base_machine();
-	int n = build(&d);
+	build(&d);
+	assert_true(fdt_node_offset_by_compatible(blob, -1, "arm,gic-v3-its") < 0);
+	int pci = fdt_node_offset_by_compatible(blob, -1, "pci-host-ecam-generic");
+	assert_null(fdt_getprop(blob, pci, "msi-map", NULL));
+	assert_null(fdt_getprop(blob, pci, "msi-parent", NULL));
+
+	d.its = true;
+	build(&d);
+	int its = fdt_path_offset(blob, "/intc@8000000/its@8080000");
+	assert_true(its >= 0);
+	assert_int_equal(fdt_node_check_compatible(blob, its, "arm,gic-v3-its"), 0);
+	assert_non_null(fdt_getprop(blob, its, "msi-controller", NULL));
+	int len;
+	const fdt32_t *c = fdt_getprop(blob, its, "#msi-cells", &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(fdt32_to_cpu(c[0]), 1);
+	assert_int_equal(prop_u64("/intc@8000000/its@8080000", "reg", 0), ARM64_GITS_BASE);
+	assert_int_equal(prop_u64("/intc@8000000/its@8080000", "reg", 2), 0x20000);
+	/* Just below the redistributors, clear of them. */
+	assert_true(ARM64_GITS_BASE + ARM64_GITS_SIZE <= ARM64_GICR_BASE);
+	assert_true(ARM64_GITS_BASE >= ARM64_GICD_BASE + ARM64_GICD_SIZE);
+	int gic = fdt_parent_offset(blob, its);
+	assert_non_null(fdt_getprop(blob, gic, "ranges", &len));
+	assert_int_equal(len, 0);
+	pci = fdt_node_offset_by_compatible(blob, -1, "pci-host-ecam-generic");
+	const fdt32_t *m = fdt_getprop(blob, pci, "msi-map", &len);
+	assert_non_null(m);
+	assert_int_equal(len, 16);
+	assert_int_equal(fdt32_to_cpu(m[0]), 0);                    /* rid-base */
+	assert_int_equal(fdt32_to_cpu(m[1]), fdt_get_phandle(blob, its));
+	assert_int_equal(fdt32_to_cpu(m[2]), 0);                    /* msi-base */
+	assert_int_equal(fdt32_to_cpu(m[3]), 0x10000);              /* every RID */
+	assert_true(fdt_get_phandle(blob, its) != fdt_get_phandle(blob, gic));
+
+	d.gic_version = 2;
+	build(&d);
+	assert_true(fdt_node_offset_by_compatible(blob, -1, "arm,gic-v3-its") < 0);
+	pci = fdt_node_offset_by_compatible(blob, -1, "pci-host-ecam-generic");
+	assert_null(fdt_getprop(blob, pci, "msi-map", NULL));
+}
+
+/* The tree of d, decompiled by dtc into dts (static, NUL-terminated). */
+static const char *decompile(const struct dtb_machine *d)
+{
+	int n = build(d);
 	char dtb[] = "/tmp/test_dtb.XXXXXX";
 	int fd = mkstemp(dtb);
 	assert_true(fd >= 0);
@@ -147,6 +191,32 @@ static void test_decompiled_by_dtc(void **state)
 	dts[len] = '\0';
 	assert_int_equal(pclose(p), 0);
 	unlink(dtb);
+	return dts;
+}
+
+static void need_dtc(void)
+{
+	if (system("command -v dtc >/dev/null 2>&1") != 0)
+		skip_because("dtc not installed (Debian device-tree-compiler; lab/deps.sh)");
+}
+
+static void want_all(const char *dts, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strstr(dts, want[i])) {
+			print_error("missing in the decompiled tree: %s\n%s\n", want[i], dts);
+			fail();
+		}
+}
+
+/* dtc -I dtb -O dts: the text a reviewer reads, with the values Linux's
+ * bindings ask for. */
+static void test_decompiled_by_dtc(void **state)
+{
+	(void)state;
+	need_dtc();
+	struct dtb_machine d = base_machine();
+	const char *dts = decompile(&d);
 	static const char *const want[] = {
 		"compatible = \"linux,dummy-virt\";",
 		"memory@40000000 {",
@@ -171,11 +241,31 @@ static void test_decompiled_by_dtc(void **state)
 		"enable-method = \"psci\";",
 		"bootargs = \"console=ttyAMA0 root=/dev/vda\";",
 	};
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		if (!strstr(dts, want[i])) {
-			print_error("missing in the decompiled tree: %s\n%s\n", want[i], dts);
-			fail();
-		}
+	want_all(dts, want, sizeof(want) / sizeof(want[0]));
+	assert_null(strstr(dts, "gic-v3-its"));
+	assert_null(strstr(dts, "msi-map"));
+}
+
+/* The ITS as dtc shows it: the node Linux's irq-gic-v3-its probes, and
+ * the host bridge's msi-map pointing at it. */
+static void test_its_decompiled_by_dtc(void **state)
+{
+	(void)state;
+	need_dtc();
+	struct dtb_machine d = base_machine();
+	d.its = true;
+	const char *dts = decompile(&d);
+	static const char *const want[] = {
+		"its@8080000 {",
+		"compatible = \"arm,gic-v3-its\";",
+		"msi-controller;",
+		"#msi-cells = <0x01>;",
+		"reg = <0x00 0x8080000 0x00 0x20000>;",
+		"phandle = <0x03>;",
+		"msi-map = <0x00 0x03 0x00 0x10000>;",
+		"ranges;",
+	};
+	want_all(dts, want, sizeof(want) / sizeof(want[0]));
 }
 
 int main(void)
@@ -186,6 +276,8 @@ int main(void)
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_intx_swizzle),
 		cmocka_unit_test(test_decompiled_by_dtc),
+		cmocka_unit_test(test_its),
+		cmocka_unit_test(test_its_decompiled_by_dtc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

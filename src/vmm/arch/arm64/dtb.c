@@ -9,6 +9,7 @@
 
 #define PHANDLE_GIC 1
 #define PHANDLE_CLK 2
+#define PHANDLE_ITS 3
 
 /* GIC interrupt specifiers (bindings/interrupt-controller/arm,gic*.yaml):
  * <type number flags>, type 0 = SPI (number = INTID - 32), 1 = PPI
@@ -126,6 +127,22 @@ static int build(const struct dtb_machine *d, void *fdt, size_t size)
 	TRY(fdt_property_u32(fdt, "#address-cells", 2));
 	TRY(fdt_property_u32(fdt, "#size-cells", 2));
 	TRY(fdt_property_u32(fdt, "phandle", PHANDLE_GIC));
+	bool its = d->its && d->gic_version == 3;
+	if (its) {
+		/* The ITS, a child of the GIC (arm,gic-v3.yaml, "its" nodes;
+		 * bindings/interrupt-controller/msi.txt): its reg is in the
+		 * root's address space, so the GIC maps 1:1 (empty ranges). */
+		TRY(fdt_property(fdt, "ranges", NULL, 0));
+		snprintf(name, sizeof(name), "its@%llx", (unsigned long long)ARM64_GITS_BASE);
+		TRY(fdt_begin_node(fdt, name));
+		TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3-its"));
+		uint64_t itsreg[2] = {ARM64_GITS_BASE, ARM64_GITS_SIZE};
+		TRY(prop_reg2(fdt, itsreg, 1));
+		TRY(fdt_property(fdt, "msi-controller", NULL, 0));
+		TRY(fdt_property_u32(fdt, "#msi-cells", 1)); /* the DeviceID */
+		TRY(fdt_property_u32(fdt, "phandle", PHANDLE_ITS));
+		TRY(fdt_end_node(fdt));
+	}
 	TRY(fdt_end_node(fdt));
 
 	/* The architected timer (bindings/timer/arm,arch_timer.yaml): secure
@@ -247,6 +264,13 @@ static int build(const struct dtb_machine *d, void *fdt, size_t size)
 	}
 	uint32_t imask[4] = {3u << 11, 0, 0, 7};
 	TRY(prop_cells(fdt, "interrupt-map-mask", imask, 4));
+	if (its) {
+		/* bindings/pci/pci-msi.txt: requester IDs 0..0xffff go to the
+		 * ITS as DeviceIDs 0..0xffff, the devid KVM is given with each
+		 * MSI (kvm.h, kvm_route_msi_from). */
+		uint32_t mmap[4] = {0, PHANDLE_ITS, 0, 0x10000};
+		TRY(prop_cells(fdt, "msi-map", mmap, 4));
+	}
 	TRY(fdt_end_node(fdt));
 
 	TRY(fdt_end_node(fdt)); /* / */

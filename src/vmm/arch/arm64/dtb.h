@@ -5,8 +5,8 @@
  *
  * Owns: the nodes that describe the machine of arm64map.h: memory, CPUs
  * (PSCI enable method), PSCI through HVC, the GIC (v3, or v2), the
- * architected timer, the PL011 (stdout-path), the PL061 and the GPIO
- * doorbell, the debug-exit register, the ECAM PCI host bridge with its INTx map, and /chosen
+ * GICv3 ITS when there is one, the architected timer, the PL011 (stdout-path), the PL061 and the GPIO
+ * doorbell, the debug-exit register, the ECAM PCI host bridge with its INTx map (and its msi-map to the ITS), and /chosen
  * (bootargs, initrd).
  */
 #ifndef DTB_H
@@ -27,6 +27,7 @@ struct dtb_machine {
 	uint64_t initrd_start, initrd_end; /* both 0 when there is none */
 	bool gpio;            /* the PL061 is there */
 	bool debug_exit;      /* the debug-exit register is there */
+	bool its;             /* a GICv3 ITS (v3 only): PCI MSIs go to it */
 };
 
 /* The PCI INTx SPI (GIC SPI number, not INTID) of `slot`'s pin (1 = INTA):

@@ -33,10 +33,16 @@ const size_t kvm_ncaps = sizeof(kvm_caps) / sizeof(kvm_caps[0]);
 
 static int gic_version;
 static int vgic_fd = -1;
+static int its_fd = -1;
 
 int kvm_arm64_gic_version(void)
 {
 	return gic_version;
+}
+
+bool kvm_arm64_has_its(void)
+{
+	return its_fd >= 0;
 }
 
 unsigned kvm_arm64_spi(unsigned intid)
@@ -100,6 +106,10 @@ void kvm_arch_info(struct kvm_vm *vm)
 		bool v2 = vgic_offered(fd, KVM_DEV_TYPE_ARM_VGIC_V2);
 		printf("  vGIC              %s\n", v3 && v2 ? "v3 (and v2)" : v3 ? "v3" : v2 ? "v2"
 											   : "none");
+		/* KVM offers the ITS with the v3 vGIC (arm-vgic-its.rst). */
+		bool its = v3 && vgic_offered(fd, KVM_DEV_TYPE_ARM_VGIC_ITS);
+		printf("  GICv3 ITS         %s\n", its ? "yes (PCI devices use MSI-X)"
+						      : "no (PCI devices use INTx)");
 		close(fd);
 	}
 	if (ipa > 0)
@@ -114,6 +124,9 @@ int kvm_arch_vm_init(struct kvm_vm *vm, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	gic_version = 0;
+	if (its_fd >= 0)
+		close(its_fd);
+	its_fd = -1;
 	return 0;
 }
 
@@ -146,6 +159,45 @@ static int vgic_attr(uint32_t group, uint64_t attr, void *addr)
 		.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)addr,
 	};
 	return ioctl(vgic_fd, KVM_SET_DEVICE_ATTR, &a);
+}
+
+/* The in-kernel ITS beside a v3 vGIC (arm-vgic-its.rst): created, placed
+ * at ARM64_GITS_BASE and initialised before the vGIC's own CTRL_INIT.
+ * From then on KVM wants every MSI to name its sender (KVM_CAP_MSI_DEVID;
+ * api.rst, KVM_SIGNAL_MSI). A host without one keeps INTx: a note, not an
+ * error. */
+static void its_create(struct kvm_vm *vm)
+{
+	struct kvm_create_device d = {.type = KVM_DEV_TYPE_ARM_VGIC_ITS};
+	if (ioctl(vm->fd, KVM_CREATE_DEVICE, &d) < 0)
+		return; /* no ITS on this host: the device tree says none */
+	uint64_t base = ARM64_GITS_BASE;
+	struct kvm_device_attr a = {
+		.group = KVM_DEV_ARM_VGIC_GRP_ADDR, .attr = KVM_VGIC_ITS_ADDR_TYPE,
+		.addr = (uint64_t)(uintptr_t)&base,
+	};
+	const char *what = "its address";
+	int r = ioctl((int)d.fd, KVM_SET_DEVICE_ATTR, &a);
+	if (r == 0) {
+		what = "CTRL_INIT";
+		a = (struct kvm_device_attr){.group = KVM_DEV_ARM_VGIC_GRP_CTRL,
+					     .attr = KVM_DEV_ARM_VGIC_CTRL_INIT};
+		r = ioctl((int)d.fd, KVM_SET_DEVICE_ATTR, &a);
+	}
+	/* Asked of the VM, not /dev/kvm: it is the VM's ITS that needs it. */
+	if (r == 0 && ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_MSI_DEVID) <= 0) {
+		what = "KVM_CAP_MSI_DEVID";
+		r = -1;
+		errno = ENOTSUP;
+	}
+	if (r < 0) {
+		fprintf(stderr, "vmm: note: GICv3 ITS: setting %s: %s; PCI devices use INTx\n",
+			what, strerror(errno));
+		close((int)d.fd);
+		return;
+	}
+	its_fd = (int)d.fd;
+	vm->msi_devid = true;
 }
 
 /* Creates the vGIC once every vCPU exists, sets its frames where the map
@@ -183,6 +235,8 @@ int kvm_arch_vm_ready(struct kvm_vm *vm, char *err, size_t errlen)
 		r = vgic_attr(KVM_DEV_ARM_VGIC_GRP_ADDR,
 			      v == 3 ? KVM_VGIC_V3_ADDR_TYPE_REDIST : KVM_VGIC_V2_ADDR_TYPE_CPU,
 			      &other);
+	if (r == 0 && v == 3)
+		its_create(vm);
 	if (r == 0 && (what = "NR_IRQS", r = vgic_attr(KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr)) == 0)
 		what = "CTRL_INIT",
 		r = vgic_attr(KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);

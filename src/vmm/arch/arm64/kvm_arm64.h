@@ -4,18 +4,24 @@
  *
  * Owns: each vCPU's KVM_ARM_VCPU_INIT (the preferred target, PSCI 0.2,
  * secondaries powered off until PSCI CPU_ON), the in-kernel vGIC as a KVM
- * device (v3, else v2) at the addresses of arm64map.h, the interrupt
+ * device (v3, else v2) at the addresses of arm64map.h, the ITS beside a v3, the interrupt
  * numbers KVM_IRQ_LINE takes, and what `vmm info` says of the host.
  */
 #ifndef KVM_ARM64_H
 #define KVM_ARM64_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kvm.h"
 
 /* The vGIC this VM got: 3 or 2 (0 before kvm_create_vm). */
 int kvm_arm64_gic_version(void);
+
+/* Whether this VM got an in-kernel GICv3 ITS (kvm_arch_vm_ready makes one
+ * where the host offers it): the device tree then gives the PCI host
+ * bridge its msi-map, and the devices' MSIs carry their requester ID. */
+bool kvm_arm64_has_its(void);
 
 /* The irq field of KVM_IRQ_LINE for an SPI (INTID 32 and up): what an
  * irq_line's `gsi` holds on arm64 (api.rst, KVM_IRQ_LINE, "ARM/arm64"). */

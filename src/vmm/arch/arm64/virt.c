@@ -175,7 +175,7 @@ int board_finish(struct board_env *e, char *err, size_t errlen)
 		.ram_base = m->mem.base, .ram_size = m->mem.size, .ncpus = m->kvm.nvcpus,
 		.gic_version = kvm_arm64_gic_version(), .bootargs = e->cfg->cmdline,
 		.initrd_start = boot.initrd_start, .initrd_end = boot.initrd_end,
-		.gpio = gpio_on, .debug_exit = true,
+		.gpio = gpio_on, .debug_exit = true, .its = kvm_arm64_has_its(),
 	};
 	/* The tree goes in its own 2 MiB at the top of RAM (image.h). */
 	uint8_t *dst = gm_ptr(&m->mem, boot.dtb, DTB_MAX_SIZE);
