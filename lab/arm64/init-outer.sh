@@ -93,5 +93,6 @@ if [ -x /hvbench ] && [ -x /bench ] && [ -f /benchguest.elf ]; then
 	HVBENCH_BENCH=/bench /hvbench run --vmm qemu --bench cpu --reps 1 --out /tmp/hvbench-qemu
 	echo "LAB: hvbench qemu status $?"
 fi
+[ -f /cases-arm64hvb.sh ] && . /cases-arm64hvb.sh
 echo "LAB: done"
 poweroff -f
