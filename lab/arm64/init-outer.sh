@@ -95,5 +95,6 @@ if [ -x /hvbench ] && [ -x /bench ] && [ -f /benchguest.elf ]; then
 fi
 [ -f /cases-arm64links.sh ] && sh /cases-arm64links.sh run # bulk links, the switch, a restart
 [ -f /cases-arm64chan.sh ] && . /cases-arm64chan.sh
+[ -f /cases-arm64hvb.sh ] && . /cases-arm64hvb.sh
 echo "LAB: done"
 poweroff -f

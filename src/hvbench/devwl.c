@@ -54,7 +54,8 @@ int devwl_fill(int fd, unsigned long long size, unsigned gen)
 /* The image goes where the results go, under a name nobody can guess in
  * advance (mkstemps: O_EXCL, so no file planted there is followed); with
  * no usable results folder, into a new private mkdtemp folder. */
-static int make_image(struct devwl *dw, const char *dir, int dir_ok, char *err, size_t errlen)
+static int make_image(struct devwl *dw, const char *dir, int dir_ok, unsigned long long size,
+		      char *err, size_t errlen)
 {
 	int fd;
 
@@ -82,7 +83,7 @@ static int make_image(struct devwl *dw, const char *dir, int dir_ok, char *err, 
 		devwl_cleanup(dw);
 		return -1;
 	}
-	if (devwl_fill(fd, DEVWL_IMAGE_SIZE, 0) || close(fd)) {
+	if (devwl_fill(fd, size, 0) || close(fd)) {
 		snprintf(err, errlen, "cannot write the disk image %s: %s", dw->image,
 			 strerror(errno));
 		close(fd);
@@ -97,11 +98,16 @@ int devwl_setup(struct devwl *dw, const struct hvb_doc *d, const char *bench, co
 		size_t errlen)
 {
 	int any_disk = 0;
+	/* --size tiny (a lab under TCG): a 16 MiB image, which its totals fit. */
+	unsigned long long size = d->config.size && !strcmp(d->config.size, "tiny")
+					  ? DEVWL_IMAGE_TINY
+					  : DEVWL_IMAGE_SIZE;
 
 	memset(dw, 0, sizeof(*dw));
 	for (size_t i = 0; i < d->nresults; i++)
 		any_disk |= is_disk(&d->results[i]);
-	if (any_disk && make_image(dw, dir, dir_ok, err, errlen))
+
+	if (any_disk && make_image(dw, dir, dir_ok, size, err, errlen))
 		return -1;
 	runner_native_disk(&dw->native, bench, dw->image);
 	runner_bare_dev(&dw->virt, vmm, guest, "--disk", dw->image);

@@ -14,6 +14,7 @@
 
 #define DEVWL_RNG_WORKLOAD "rng-read"
 #define DEVWL_IMAGE_SIZE (256ull << 20)
+#define DEVWL_IMAGE_TINY (16ull << 20) /* --size tiny */
 
 struct devwl {
 	struct runner native, virt, rng;

@@ -102,7 +102,7 @@ struct hvb_host {
 struct hvb_config {
 	int reps;
 	int warmup; /* discarded runs per side before the measured ones */
-	char *size; /* "small", "large" or "default" (not passed on) */
+	char *size; /* "small", "large", "tiny" or "default" (not passed on) */
 	int cpu;    /* CPU the runs are pinned to, -1 when not pinned */
 	int timeout_s;
 	char *guest;   /* "bare", "linux" */

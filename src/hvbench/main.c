@@ -68,7 +68,8 @@ static const char usage_text[] =
 	"                     llc (a VM streaming through twice the last-level\n"
 	"                     cache), io (a VM doing port I/O in a loop), host (a\n"
 	"                     host process on the measured CPU's SMT sibling)\n"
-	"  --size small|large workload size preset (default: the workloads' defaults)\n"
+	"  --size small|large workload size preset (default: the workloads' defaults);\n"
+	"                     tiny: the least that checks a result (a lab under TCG)\n"
 	"  --out DIR          results folder (default results/YYYYmmdd-HHMMSS, UTC)\n"
 	"  --json FILE        also write results.json to FILE\n"
 	"  --csv FILE         also write results.csv to FILE\n"
@@ -307,8 +308,10 @@ static int cmd_run(int argc, char **argv)
 			o.force = 1;
 			break;
 		case 's':
-			if (strcmp(optarg, "small") && strcmp(optarg, "large"))
-				return usage_error("--size '%s': expected small or large", optarg);
+			if (strcmp(optarg, "small") && strcmp(optarg, "large") &&
+			    strcmp(optarg, "tiny"))
+				return usage_error("--size '%s': expected small, large or tiny",
+						   optarg);
 			o.size = optarg;
 			break;
 		case 'o':
