@@ -492,7 +492,9 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 	uint64_t mod_end = req->initrd ? mod_start + req->initrd_size : mod_start;
 	/* The boot block: where it always is, or above everything loaded
 	 * when the image is below 1 MiB (see the top of this file). */
-	const char *cl = req->cmdline ? req->cmdline : "";
+	const char *cl = "";
+	if (req->cmdline)
+		cl = req->cmdline;
 	size_t clen = strlen(cl);
 	struct mb_block b;
 	if (mb_block(gm, req, ld.start, mod_end, clen, &b, err, errlen) < 0)
@@ -510,6 +512,8 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 	 * below the kernel, which starts at 1 MiB or above. */
 	/*@ assert module: nmods == 1 ==> ld.end <= mod_start &&
 	      mod_end == mod_start + req->initrd_size && mod_end <= 4294967296; */
+	/*@ assert no_module: req->initrd == \null ==> mod_end == mod_start; */
+	/*@ assert mod_order: mod_start != 0 ==> ld.end <= mod_start; */
 	/*@ assert moved_above: b.moved ==> ld.end <= mod_start <= mod_end <= b.info; */
 	/*@ assert kept_below: !b.moved ==>
 	      b.cmdline + HVBOOT_CMDLINE_MAX <= LDR_MIB <= ld.start; */
