@@ -17,10 +17,13 @@
 
 #include "hvboot.h"
 
+#include <string.h>
+
 /* The helpers' prototypes as loader_priv.h has them, declared here rather
  * than by including it, so that its static inline readers are not a
  * second time in this unit (they are proved in the sources that use them). */
 #define LDR_PAGE 0x1000ull
+#define LDR_MIB (1ull << 20)
 
 /*@ predicate err_ok(char *err, integer errlen) =
       errlen == 0 || \valid(err + (0 .. errlen - 1));
@@ -100,6 +103,30 @@ size_t gm_e820(const struct guestmem *gm, struct e820_entry *out, size_t max);
     ensures \result == 0 || \result == -1; */
 int load_bzimage(const struct guestmem *gm, const struct load_request *req,
 		 struct boot_entry *out, char *err, size_t errlen);
+
+/* load_multiboot (multiboot.c): whatever the image holds, every byte it
+ * reads is inside the image (through the readers and mb_load_aout) or the
+ * initrd, every byte it writes is inside guest RAM, it writes nothing
+ * else but *out and the message; on success the information structure is
+ * where the boot block always is, or, for a kernel below 1 MiB, at 1 MiB
+ * or above with its two pages and the command line below 4 GiB and the
+ * boot GDT in the second page. The placement of the module and the block
+ * against the kernel is in the assertions of its body. */
+/*@ requires gm_ok(gm) && req_ok(req) && req->initrd_size <= PTRDIFF_MAX;
+    requires \valid(out) && err_ok(err, errlen);
+    requires req->cmdline == \null || valid_read_string(req->cmdline);
+    requires ldr_separated(gm, req, err, errlen);
+    requires \separated(out, gm->host + (0 .. gm->size - 1), err + (0 .. errlen - 1), gm, req);
+    requires req->cmdline != \null ==>
+      \separated(gm->host + (0 .. gm->size - 1), req->cmdline + (0 .. strlen(req->cmdline)));
+    assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures info: \result == 0 ==> out->mode == BOOT_MULTIBOOT32 &&
+      ((out->info == HVBOOT_INFO && out->gdt == 0) ||
+       (LDR_MIB <= out->info && out->info + 2 * LDR_PAGE < 4294967296 &&
+        out->gdt == out->info + LDR_PAGE + 0xd00)); */
+int load_multiboot(const struct guestmem *gm, const struct load_request *req,
+		   struct boot_entry *out, char *err, size_t errlen);
 
 /* The notes' padding is a mask with ~(align - 1) (pvh.c); the provers
  * have no theory of bitwise and on integers, so its one fact used is given

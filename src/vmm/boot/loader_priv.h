@@ -160,12 +160,16 @@ static inline void ldr_put_u64(uint8_t *p, uint64_t v)
 
 /* Rounds up to a page; returns 0 when that would wrap (callers have already
  * bounded x by guest RAM, so 0 only ever means "does not fit"). */
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result == 0 <==> x == 0 || x > 18446744073709551615 - (LDR_PAGE - 1);
+    ensures \result != 0 ==> x <= \result < x + LDR_PAGE; */
 static inline uint64_t ldr_page_up(uint64_t x)
 {
 	if (x > UINT64_MAX - (LDR_PAGE - 1))
 		return 0;
-	return (x + LDR_PAGE - 1) & ~(LDR_PAGE - 1);
+	/* A division, not a mask, so that the proofs' integer arithmetic
+	 * sees it (the compiler makes the same code of both). */
+	return (x + (LDR_PAGE - 1)) / LDR_PAGE * LDR_PAGE;
 }
 
 /* Writes "KERNEL_NAME: message" (or just the message when the request has

@@ -275,9 +275,31 @@ static int mb_load_aout(const struct guestmem *gm, const struct load_request *re
 	return 0;
 }
 
-/* Puts the initrd, page aligned, after the kernel (and at 1 MiB or
- * above) as module 0; *end is the first byte after it, or kstart when
- * there is none. `mmap` is the mmap page at guest-physical mmap_gpa. */
+/* Puts the initrd at `start` (the caller's first page after the kernel
+ * and 1 MiB) as module 0, and its entry in the module list of `page`, the
+ * mmap page at guest-physical mmap_gpa; *count is the number of modules.
+ * Whatever the sizes, every byte copied is inside the initrd and every
+ * byte written inside guest RAM; a module it places is not empty, starts
+ * at `start` and lies in low RAM below 4 GiB, so the 32-bit mod_start and
+ * mod_end the guest reads are its true bounds. */
+/*@ requires gm_ok(gm) && \valid_read(req) && req->initrd_size <= PTRDIFF_MAX;
+    requires req->initrd == \null ||
+      \valid_read(req->initrd + (0 .. req->initrd_size - 1));
+    requires \valid(page + (0 .. LDR_PAGE - 1)) && gm_inside(gm, page, LDR_PAGE);
+    requires \valid(count) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(gm->host + (0 .. gm->size - 1),
+                        req->initrd + (0 .. req->initrd_size - 1), err + (0 .. errlen - 1),
+                        count, gm, req);
+    requires \separated(count, req->initrd + (0 .. req->initrd_size - 1),
+                        err + (0 .. errlen - 1), gm, req);
+    requires \separated(err + (0 .. errlen - 1), req->initrd + (0 .. req->initrd_size - 1),
+                        gm, req);
+    assigns gm->host[0 .. gm->size - 1], *count, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures count: \result == 0 ==> *count <= 1 && (*count == 1 <==> req->initrd != \null);
+    ensures module: \result == 0 && *count == 1 ==>
+      0 < start && start + req->initrd_size <= 4294967296 &&
+      gm_in_low(gm, start, req->initrd_size); */
 static int mb_load_module(const struct guestmem *gm, const struct load_request *req,
 			  uint64_t start, uint8_t *page, uint64_t mmap_gpa, uint32_t *count,
 			  char *err, size_t errlen)
@@ -303,6 +325,127 @@ static int mb_load_module(const struct guestmem *gm, const struct load_request *
 	return 0;
 }
 
+/* Checks the header's flags (3.1.2) at hoff, which mb_find_header found:
+ * a requirement bit (0-15) we do not know refuses the image. */
+/*@ requires ldr_img_ok(im) && ldr_in(im, hoff, MB_HDR_LEN) && \valid_read(req);
+    requires \valid(flags) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(err + (0 .. errlen - 1), im->data + (0 .. im->size - 1), flags, im,
+                        req);
+    requires \separated(flags, im, req);
+    assigns im->oob, *flags, err[0 .. errlen - 1];
+    ensures fields: im->oob == \old(im->oob);
+    ensures \result == 0 || \result == -1; */
+static int mb_flags(const struct load_request *req, struct ldr_img *im, uint64_t hoff,
+		    uint32_t *flags, char *err, size_t errlen)
+{
+	*flags = ldr_read_u32(im, hoff + 4);
+	uint32_t unknown = *flags & MB_F_REQUIRED & ~MB_F_KNOWN;
+	if (!unknown)
+		return 0;
+	/* The lowest bit set; unknown has one below 16, so the bound on bit
+	 * only makes the loop's end plain. */
+	unsigned bit = 0;
+	/*@ loop invariant 0 <= bit <= 31;
+	    loop assigns bit;
+	    loop variant 31 - bit; */
+	while (bit < 31 && !(unknown & (1u << bit)))
+		bit++;
+	return ldr_err(req, err, errlen,
+		       "the multiboot header requires feature bit %u (flags 0x%08x) that "
+		       "we do not provide; only bits 0-2 are supported", bit, *flags);
+}
+
+/* Where the boot block goes (the top of this file). */
+struct mb_block {
+	uint64_t info, mmap, cmdline;
+	int moved;
+};
+
+/* Places the boot block for a kernel that starts at kstart, with its
+ * module (if any) ending at mod_end: where it always is, below 1 MiB,
+ * when the kernel starts at 1 MiB or above; else at the first page at or
+ * above mod_end, its two pages and the command line (clen bytes and the
+ * NUL) in guest RAM below 4 GiB. */
+/*@ requires gm_ok(gm) && \valid_read(req) && \valid(b);
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(b, err + (0 .. errlen - 1), gm, req);
+    assigns *b, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures kept: \result == 0 && kstart >= LDR_MIB ==> !b->moved &&
+      b->info == HVBOOT_INFO && b->mmap == HVBOOT_MMAP && b->cmdline == HVBOOT_CMDLINE;
+    ensures moved: \result == 0 && kstart < LDR_MIB ==> b->moved &&
+      mod_end <= b->info && b->mmap == b->info + LDR_PAGE &&
+      b->cmdline == b->mmap + LDR_PAGE && b->cmdline + clen + 1 <= 4294967296 &&
+      gm_in_low(gm, b->info, 2 * LDR_PAGE + clen + 1); */
+static int mb_block(const struct guestmem *gm, const struct load_request *req, uint64_t kstart,
+		    uint64_t mod_end, uint64_t clen, struct mb_block *b, char *err,
+		    size_t errlen)
+{
+	b->info = HVBOOT_INFO;
+	b->mmap = HVBOOT_MMAP;
+	b->cmdline = HVBOOT_CMDLINE;
+	b->moved = kstart < LDR_MIB;
+	if (!b->moved)
+		return 0;
+	uint64_t info = ldr_page_up(mod_end);
+	/* info + 2 pages + clen + 1 <= 4 GiB, written so that nothing wraps. */
+	if (!info || info > (1ull << 32) - 2 * LDR_PAGE ||
+	    clen >= (1ull << 32) - 2 * LDR_PAGE - info ||
+	    !gm_ptr(gm, info, 2 * LDR_PAGE + clen + 1))
+		return ldr_err_ram(req, gm, "the multiboot information", info,
+				   2 * LDR_PAGE + clen + 1, err, errlen);
+	b->info = info;
+	b->mmap = info + LDR_PAGE;
+	b->cmdline = info + 2 * LDR_PAGE;
+	return 0;
+}
+
+/* Fills the memory map and the loader name in `page` (the mmap page at
+ * guest-physical mmap_gpa) and the information structure's fields in
+ * `info` (3.3): the map's entries end below the module list at 0xc00 of
+ * the page, each field is inside the info page. */
+/*@ requires gm_ok(gm);
+    requires \valid(info + (0 .. LDR_PAGE - 1)) && \valid(page + (0 .. LDR_PAGE - 1));
+    requires \separated(info + (0 .. LDR_PAGE - 1), gm);
+    requires \separated(page + (0 .. LDR_PAGE - 1), gm);
+    assigns info[0 .. MBI_BOOT_LOADER_NAME + 3], page[0 .. MB_MODS_OFF - 1],
+      page[MB_NAME_OFF .. MB_NAME_OFF + sizeof(MB_LOADER_NAME) - 1]; */
+static void mb_write_info(const struct guestmem *gm, uint8_t *info, uint8_t *page,
+			  uint64_t mmap_gpa, uint64_t cmdline_gpa, uint32_t nmods)
+{
+	struct e820_entry map[MB_MMAP_MAX];
+	size_t n = gm_e820(gm, map, MB_MMAP_MAX);
+	/* The map ends below the module list: n <= 128 entries of 24 bytes. */
+	/*@ loop invariant 0 <= i <= n <= MB_MMAP_MAX;
+	    loop assigns i, page[0 .. MB_MODS_OFF - 1];
+	    loop variant n - i; */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *e = page + i * MB_MMAP_ENTRY;
+		ldr_put_u32(e, MB_MMAP_ENTRY - 4);
+		ldr_put_u64(e + 4, map[i].addr);
+		ldr_put_u64(e + 12, map[i].size);
+		ldr_put_u32(e + 20, map[i].type); /* 1 = RAM, anything else reserved */
+	}
+	memcpy(page + MB_NAME_OFF, MB_LOADER_NAME, sizeof(MB_LOADER_NAME));
+
+	uint32_t iflags = MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MMAP | MBI_F_LOADER_NAME;
+	/* mem_lower: KiB of RAM from 0 up to the EBDA; mem_upper: KiB of
+	 * RAM from 1 MiB up to the first hole, here the end of low RAM. */
+	ldr_put_u32(info + MBI_MEM_LOWER, (uint32_t)(GM_EBDA_START >> 10));
+	uint64_t upper = gm->low_size > LDR_MIB ? (gm->low_size - LDR_MIB) >> 10 : 0;
+	ldr_put_u32(info + MBI_MEM_UPPER, (uint32_t)upper);
+	ldr_put_u32(info + MBI_CMDLINE, (uint32_t)cmdline_gpa);
+	if (nmods) {
+		iflags |= MBI_F_MODS;
+		ldr_put_u32(info + MBI_MODS_COUNT, nmods);
+		ldr_put_u32(info + MBI_MODS_ADDR, (uint32_t)(mmap_gpa + MB_MODS_OFF));
+	}
+	ldr_put_u32(info + MBI_MMAP_LENGTH, (uint32_t)(n * MB_MMAP_ENTRY));
+	ldr_put_u32(info + MBI_MMAP_ADDR, (uint32_t)mmap_gpa);
+	ldr_put_u32(info + MBI_BOOT_LOADER_NAME, (uint32_t)(mmap_gpa + MB_NAME_OFF));
+	ldr_put_u32(info + MBI_FLAGS, iflags);
+}
+
 int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 		   struct boot_entry *out, char *err, size_t errlen)
 {
@@ -319,16 +462,9 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 			       "no multiboot header (magic 0x1BADB002 with a valid checksum, "
 			       "4-byte aligned, in the first 8192 bytes)");
 	}
-	uint32_t flags = ldr_read_u32(&im, hoff + 4);
-	uint32_t unknown = flags & MB_F_REQUIRED & ~MB_F_KNOWN;
-	if (unknown) {
-		unsigned bit = 0;
-		while (!(unknown & (1u << bit)))
-			bit++;
-		return ldr_err(req, err, errlen,
-			       "the multiboot header requires feature bit %u (flags 0x%08x) that "
-			       "we do not provide; only bits 0-2 are supported", bit, flags);
-	}
+	uint32_t flags;
+	if (mb_flags(req, &im, hoff, &flags, err, errlen) < 0)
+		return -1;
 	if (ldr_cmdline_check(req, HVBOOT_CMDLINE_MAX - 1, "the monitor's command-line area",
 			      err, errlen) < 0)
 		return -1;
@@ -356,64 +492,42 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 	uint64_t mod_end = req->initrd ? mod_start + req->initrd_size : mod_start;
 	/* The boot block: where it always is, or above everything loaded
 	 * when the image is below 1 MiB (see the top of this file). */
-	uint64_t info_gpa = HVBOOT_INFO, mmap_gpa = HVBOOT_MMAP, cmdline_gpa = HVBOOT_CMDLINE;
-	int moved = ld.start < LDR_MIB;
-	if (moved) {
-		size_t clen = strlen(req->cmdline ? req->cmdline : "");
-		info_gpa = ldr_page_up(mod_end);
-		mmap_gpa = info_gpa + LDR_PAGE;
-		cmdline_gpa = mmap_gpa + LDR_PAGE;
-		if (!info_gpa || cmdline_gpa + clen + 1 > (1ull << 32) ||
-		    !gm_ptr(gm, info_gpa, 2 * LDR_PAGE + clen + 1))
-			return ldr_err_ram(req, gm, "the multiboot information", info_gpa,
-					   2 * LDR_PAGE + clen + 1, err, errlen);
-	}
-	uint8_t *info = ldr_boot_page(gm, req, info_gpa, err, errlen);
-	uint8_t *page = info ? ldr_boot_page(gm, req, mmap_gpa, err, errlen) : NULL;
+	const char *cl = "";
+	if (req->cmdline)
+		cl = req->cmdline;
+	size_t clen = strlen(cl);
+	struct mb_block b;
+	if (mb_block(gm, req, ld.start, mod_end, clen, &b, err, errlen) < 0)
+		return -1;
+	uint8_t *info = ldr_boot_page(gm, req, b.info, err, errlen);
+	uint8_t *page = info ? ldr_boot_page(gm, req, b.mmap, err, errlen) : NULL;
 	if (!page)
 		return -1;
 	uint32_t nmods;
-	if (mb_load_module(gm, req, mod_start, page, mmap_gpa, &nmods, err, errlen) < 0)
+	if (mb_load_module(gm, req, mod_start, page, b.mmap, &nmods, err, errlen) < 0)
 		return -1;
-	if (moved) {
-		const char *cl = req->cmdline ? req->cmdline : "";
-		memcpy(gm_ptr(gm, cmdline_gpa, strlen(cl) + 1), cl, strlen(cl) + 1);
-	} else if (ldr_cmdline_put(gm, req, err, errlen) < 0) {
+	/* What the placement makes of it (tests/prove/README.md): the module
+	 * starts at or above the kernel's end and ends below 4 GiB; a moved
+	 * block lies above both; a block not moved is below 1 MiB, and so
+	 * below the kernel, which starts at 1 MiB or above. */
+	/*@ assert module: nmods == 1 ==> ld.end <= mod_start &&
+	      mod_end == mod_start + req->initrd_size && mod_end <= 4294967296; */
+	/*@ assert no_module: req->initrd == \null ==> mod_end == mod_start; */
+	/*@ assert mod_order: mod_start != 0 ==> ld.end <= mod_start; */
+	/*@ assert moved_above: b.moved ==> ld.end <= mod_start <= mod_end <= b.info; */
+	/*@ assert kept_below: !b.moved ==>
+	      b.cmdline + HVBOOT_CMDLINE_MAX <= LDR_MIB <= ld.start; */
+	if (b.moved)
+		memcpy(gm_ptr(gm, b.cmdline, clen + 1), cl, clen + 1);
+	else if (ldr_cmdline_put(gm, req, err, errlen) < 0)
 		return -1;
-	}
+	mb_write_info(gm, info, page, b.mmap, b.cmdline, nmods);
 
-	struct e820_entry map[MB_MMAP_MAX];
-	size_t n = gm_e820(gm, map, MB_MMAP_MAX);
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = page + i * MB_MMAP_ENTRY;
-		ldr_put_u32(e, MB_MMAP_ENTRY - 4);
-		ldr_put_u64(e + 4, map[i].addr);
-		ldr_put_u64(e + 12, map[i].size);
-		ldr_put_u32(e + 20, map[i].type); /* 1 = RAM, anything else reserved */
-	}
-	memcpy(page + MB_NAME_OFF, MB_LOADER_NAME, sizeof(MB_LOADER_NAME));
-
-	uint32_t iflags = MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MMAP | MBI_F_LOADER_NAME;
-	/* mem_lower: KiB of RAM from 0 up to the EBDA; mem_upper: KiB of
-	 * RAM from 1 MiB up to the first hole, here the end of low RAM. */
-	ldr_put_u32(info + MBI_MEM_LOWER, (uint32_t)(GM_EBDA_START >> 10));
-	uint64_t upper = gm->low_size > LDR_MIB ? (gm->low_size - LDR_MIB) >> 10 : 0;
-	ldr_put_u32(info + MBI_MEM_UPPER, (uint32_t)upper);
-	ldr_put_u32(info + MBI_CMDLINE, (uint32_t)cmdline_gpa);
-	if (nmods) {
-		iflags |= MBI_F_MODS;
-		ldr_put_u32(info + MBI_MODS_COUNT, nmods);
-		ldr_put_u32(info + MBI_MODS_ADDR, (uint32_t)(mmap_gpa + MB_MODS_OFF));
-	}
-	ldr_put_u32(info + MBI_MMAP_LENGTH, (uint32_t)(n * MB_MMAP_ENTRY));
-	ldr_put_u32(info + MBI_MMAP_ADDR, (uint32_t)mmap_gpa);
-	ldr_put_u32(info + MBI_BOOT_LOADER_NAME, (uint32_t)(mmap_gpa + MB_NAME_OFF));
-	ldr_put_u32(info + MBI_FLAGS, iflags);
-
+	/*@ assert fields: im.oob == 0; */
 	out->mode = BOOT_MULTIBOOT32;
 	out->entry = ld.entry;
-	out->info = info_gpa;
+	out->info = b.info;
 	out->stack = 0;
-	out->gdt = moved ? mmap_gpa + MB_GDT_OFF : 0;
+	out->gdt = b.moved ? b.mmap + MB_GDT_OFF : 0;
 	return 0;
 }
