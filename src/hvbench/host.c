@@ -141,17 +141,6 @@ const char *host_arch_name(const char *machine)
 	return machine;
 }
 
-const char *host_arch_unavailable(const char *arch, const char *name)
-{
-	if (!arch || !name)
-		return NULL;
-	/* vmm refuses channels on arm64 (`vmm run --chan`, and a channel in a
-	 * `vmm system` description): its doorbell is not wired there yet. */
-	if (!strcmp(arch, "arm64") && !strcmp(name, "channel-ping"))
-		return "not available on arm64: vmm has no channels there yet";
-	return NULL;
-}
-
 void host_iso_date(long long t, char *buf, size_t n)
 {
 	time_t tt = (time_t)t;

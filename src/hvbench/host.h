@@ -27,12 +27,6 @@ void host_kvm_probe(char **kvm, char **kind);
  * string or `machine` itself. */
 const char *host_arch_name(const char *machine);
 
-/* Why workload `name` cannot run under vmm on architecture `arch` (as
- * host_arch_name gives it), or NULL when it can: such a workload is
- * recorded not_available with this reason, never run and never counted a
- * failure. arm64: channel-ping (vmm has no channels there yet). */
-const char *host_arch_unavailable(const char *arch, const char *name);
-
 /* The UTC time t as ISO 8601 ("2026-01-02T03:04:05Z") into buf. */
 void host_iso_date(long long t, char *buf, size_t n);
 

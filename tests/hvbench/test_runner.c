@@ -440,24 +440,6 @@ static void arch_name(void **state)
 	assert_string_equal(host_arch_name(NULL), "unknown");
 }
 
-/* A workload the architecture's vmm cannot run is named with its reason
- * (recorded not_available, not run); every other one runs. */
-static void arch_unavailable(void **state)
-{
-	const char *why;
-
-	(void)state;
-	why = host_arch_unavailable("arm64", "channel-ping");
-	assert_non_null(why);
-	assert_non_null(strstr(why, "arm64"));
-	assert_null(host_arch_unavailable("x86_64", "channel-ping"));
-	assert_null(host_arch_unavailable("arm64", "cpu"));
-	assert_null(host_arch_unavailable("arm64", "irq-latency-irqfd"));
-	assert_null(host_arch_unavailable("arm64", "disk-seq-read"));
-	assert_null(host_arch_unavailable("arm64", "net-ping"));
-	assert_null(host_arch_unavailable(NULL, "cpu"));
-}
-
 static void kvm_kind(void **state)
 {
 	char dir[] = "/tmp/hvbench-mod-XXXXXX", sub[64];
@@ -615,7 +597,6 @@ int main(void)
 		cmocka_unit_test(memory_probe),
 		cmocka_unit_test(last_line),
 		cmocka_unit_test(arch_name),
-		cmocka_unit_test(arch_unavailable),
 		cmocka_unit_test(kvm_kind),
 		cmocka_unit_test(kvm_kind_arm64),
 		cmocka_unit_test(iso_date),
