@@ -18,7 +18,7 @@ $(error ARCH=$(ARCH): expected x86 (the default) or arm64)
 endif
 BUILD   ?= build
 WERROR  ?= -Werror
-FUZZ_SECONDS ?= 8
+FUZZ_SECONDS ?= 5
 # V=1 shows every command.
 ifeq ($(V),1)
 Q :=

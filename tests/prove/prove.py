@@ -69,6 +69,13 @@ MB_FILES = BZ_FILES  # the same stand-ins: guest memory and the loader's readers
 # The PCI harness: an MSI-X table of 3 vectors (48 bytes, a PBA of 8),
 # offsets 0..63 for both, one EVA state per width and offset.
 PCI_EVA = ['-DPROVE_NVEC=3', '-DPROVE_OFF_MAX=63', '-eva-split-limit', '2000']
+# The low end of the range pci_msix_init takes (1..PCI_MSIX_MAX_VECTORS,
+# pci.h): 1 vector, a table of 16 bytes, a PBA of 8, offsets past both.
+# The high end, 64 (a table of 1024 bytes, offsets to 1039), is not proved
+# yet: with every offset split EVA ran out of memory after 307 s, and
+# without the split it loses the entry index's bound (5 alarms on
+# x->tab[v]; tests/prove/README.md).
+PCI_EVA_1 = ['-DPROVE_NVEC=1', '-DPROVE_OFF_MAX=63', '-eva-split-limit', '2000']
 
 PROOFS = [
     # (name, files, options, expect, admitted): expect 'proved', 'fails', or
@@ -88,6 +95,8 @@ PROOFS = [
      ['@mutant:uart_fifo_off_by_one.c', 'tests/prove/uart_eva.c'], EVA, 'fails', {}),
     ('pci: configuration space and MSI-X, any sequence of guest accesses (EVA)',
      ['src/vmm/dev/pci.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA, 'proved', {'coverage': 80}),
+    ('pci: the same with the fewest vectors a device may have, 1 (EVA)',
+     ['src/vmm/dev/pci.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA_1, 'proved', {'coverage': 80}),
     ('mutant pci.c, PBA size off by one word (EVA)',
      ['@mutant:pci_pba_off_by_one.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA, 'fails', {}),
     ('bzimage: the setup header parsing, bz_parse, and the image readers (WP)',
