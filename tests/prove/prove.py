@@ -64,6 +64,7 @@ BZ_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/loader_wp.c']
 PVH_FILES = ['tests/prove/loader_wp.c']
 IMAGE_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/image_wp.c']
 IMAGE_WP = LOADER_WP + ['-Isrc/vmm/arch/arm64', '-DPROVE_IMAGE_ERR=prove_image_err']
+ELF_FILES = BZ_FILES  # the same: gm_ptr's contract and the loader's helpers
 MB_FILES = BZ_FILES  # the same stand-ins: guest memory and the loader's readers
 
 # The PCI harness: an MSI-X table of 3 vectors (48 bytes, a PBA of 8),
@@ -113,6 +114,19 @@ PROOFS = [
      PVH_FILES + ['@mutant:pvh_desc_off_by_one.c'],
      LOADER_WP + ['-wp-fct', 'pvh_scan', '-wp-prop', 'fields', '-wp-timeout', '5'],
      ('fails', r'typed_cast_pvh_scan_loop_invariant_fields_preserved'), {}),
+    ('pvh: the program headers walked for notes, elf_read_notes (WP)',
+     PVH_FILES + ['src/vmm/arch/x86/pvh.c'],
+     LOADER_WP + ['-wp-fct', 'elf_read_notes'], 'proved', {}),
+    ('elf64: the ELF header checked, elf_check_ident (WP)',
+     ELF_FILES + ['src/vmm/boot/elf64.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'elf_check_ident,elf_addr,elf_layout_of'], 'proved', {}),
+    ('elf64: one program header checked, elf_read_seg (WP)',
+     ELF_FILES + ['src/vmm/boot/elf64.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'elf_read_seg'], 'proved', {}),
+    ('mutant elf64.c, p_filesz bound off by one, through elf_read_seg (WP)',
+     ELF_FILES + ['@mutant:elf_filesz_off_by_one.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'elf_read_seg', '-wp-prop', 'load', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_elf_read_seg_ensures_load(_part\d+)?'), {}),
     ('multiboot: the header scan, mb_find_header (WP)',
      MB_FILES + ['src/vmm/arch/x86/multiboot.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'mb_find_header'], 'proved', {}),
@@ -213,6 +227,11 @@ MUTANTS = {
     # byte too large overlaps the device tree.
     'image_initrd_off_by_one.c': ('src/vmm/arch/arm64/image.c', 'if (isize > room)',
                                   'if (isize > room + 1)'),
+    # A segment's file part allowed one byte longer than its memory
+    # part: the BSS length memsz - filesz wraps and the clear runs far
+    # past the segment in guest RAM.
+    'elf_filesz_off_by_one.c': ('src/vmm/boot/elf64.c', 'if (s->filesz > s->memsz)',
+                                'if (s->filesz > s->memsz + 1)'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
 }

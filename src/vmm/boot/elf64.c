@@ -83,6 +83,23 @@ static const struct elf_layout elf_layout_a64 = {
 	.addr_limit = UINT64_MAX,
 };
 
+/* A layout is one of the three above, in ACSL for the proofs of
+ * tests/prove/ (README.md there): the facts of their values the parsers
+ * rely on, every field inside its header. */
+/*@ predicate elf_layout_ok(struct elf_layout *L) =
+      \valid_read(L) && (L->addr_size == 4 || L->addr_size == 8) &&
+      (L->phentsize == 32 || L->phentsize == 56) && L->ehsize <= 64 &&
+      L->e_entry + L->addr_size <= L->ehsize && L->e_phoff + L->addr_size <= L->ehsize &&
+      L->e_phentsize + 2 <= L->ehsize && L->e_phnum + 2 <= L->ehsize && 20 <= L->ehsize &&
+      L->p_type + 4 <= L->phentsize && L->p_flags + 4 <= L->phentsize &&
+      L->p_offset + L->addr_size <= L->phentsize &&
+      L->p_paddr + L->addr_size <= L->phentsize &&
+      L->p_filesz + L->addr_size <= L->phentsize &&
+      L->p_memsz + L->addr_size <= L->phentsize;
+*/
+
+/*@ assigns \result \from is64;
+    ensures elf_layout_ok(\result); */
 static const struct elf_layout *elf_layout_of(int is64)
 {
 	return is64 == LDR_ELF_AARCH64 ? &elf_layout_a64 : is64 ? &elf_layout64 : &elf_layout32;
@@ -93,11 +110,25 @@ struct elf_seg {
 	uint32_t flags;
 };
 
+/*@ requires ldr_img_ok(im) && elf_layout_ok(L);
+    assigns im->oob;
+    ensures ldr_in(im, off, L->addr_size) ==> im->oob == \old(im->oob);
+    ensures !ldr_in(im, off, L->addr_size) ==> im->oob == 1;
+    ensures L->addr_size == 4 ==> \result < 4294967296; */
 static uint64_t elf_addr(struct ldr_img *im, const struct elf_layout *L, uint64_t off)
 {
 	return L->addr_size == 8 ? ldr_read_u64(im, off) : ldr_read_u32(im, off);
 }
 
+/* Whatever the image, every field read is inside it; on success the
+ * whole ELF header of the class is. */
+/*@ requires ldr_img_ok(im) && elf_layout_ok(L) && \valid_read(req);
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(err + (0 .. errlen - 1), im, im->data + (0 .. im->size - 1));
+    assigns im->oob, err[0 .. errlen - 1];
+    ensures fields: im->oob == \old(im->oob);
+    ensures \result == 0 || \result == -1;
+    ensures header: \result == 0 ==> ldr_in(im, 0, L->ehsize); */
 static int elf_check_ident(struct ldr_img *im, const struct load_request *req,
 			   const struct elf_layout *L, char *err, size_t errlen)
 {
@@ -137,6 +168,29 @@ static int elf_check_ident(struct ldr_img *im, const struct load_request *req,
 
 /* Reads and checks program header i; sets *is_load when it is a PT_LOAD
  * with something to load (an empty one carries nothing and is skipped). */
+/* "segment i", for the messages. (The proofs take it by its contract:
+ * the variadic snprintf costs them minutes, README.md in tests/prove.) */
+#define ELF_WHAT_LEN 32
+/*@ requires \valid(what + (0 .. ELF_WHAT_LEN - 1));
+    assigns what[0 .. ELF_WHAT_LEN - 1]; */
+static void elf_seg_name(char *what, unsigned i)
+{
+	snprintf(what, ELF_WHAT_LEN, "segment %u", i);
+}
+
+/*@ requires ldr_img_ok(im) && elf_layout_ok(L) && gm_ok(gm) && \valid_read(req);
+    requires ldr_in(im, ph, L->phentsize);
+    requires \valid(s) && \valid(is_load) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(s, is_load, im, err + (0 .. errlen - 1), gm, req, L);
+    requires \separated(is_load, im, err + (0 .. errlen - 1), gm, req, L);
+    requires \separated(err + (0 .. errlen - 1), im, im->data + (0 .. im->size - 1), gm, req, L);
+    assigns im->oob, *s, *is_load, err[0 .. errlen - 1];
+    ensures fields: im->oob == \old(im->oob);
+    ensures \result == 0 || \result == -1;
+    ensures load: \result == 0 && *is_load ==>
+      ldr_in(im, s->offset, s->filesz) && s->filesz <= s->memsz && 0 < s->memsz &&
+      s->paddr + s->memsz <= limit &&
+      (gm_in_low(gm, s->paddr, s->memsz) || gm_in_high(gm, s->paddr, s->memsz)); */
 static int elf_read_seg(struct ldr_img *im, const struct load_request *req,
 			const struct guestmem *gm, const struct elf_layout *L, uint64_t limit,
 			uint64_t ph, unsigned i, struct elf_seg *s, int *is_load, char *err,
@@ -170,8 +224,8 @@ static int elf_read_seg(struct ldr_img *im, const struct load_request *req,
 			       (unsigned long long)s->paddr, (unsigned long long)s->memsz,
 			       limit == UINT64_MAX ? "the end of the address space" : "4 GiB");
 	if (L->low_ok && !ldr_low_ok(s->paddr, s->memsz)) {
-		char what[32];
-		snprintf(what, sizeof(what), "segment %u", i);
+		char what[ELF_WHAT_LEN];
+		elf_seg_name(what, i);
 		return ldr_err_low(req, what, s->paddr, s->memsz, err, errlen);
 	}
 	if (!L->low_ok && s->paddr < HVBOOT_KERNEL_MIN)
@@ -180,8 +234,8 @@ static int elf_read_seg(struct ldr_img *im, const struct load_request *req,
 			       "the monitor keeps its boot structures; relink it at 1 MiB or above",
 			       i, (unsigned long long)s->paddr);
 	if (!gm_ptr(gm, s->paddr, s->memsz)) {
-		char what[32];
-		snprintf(what, sizeof(what), "segment %u", i);
+		char what[ELF_WHAT_LEN];
+		elf_seg_name(what, i);
 		return ldr_err_ram(req, gm, what, s->paddr, s->memsz, err, errlen);
 	}
 	*is_load = 1;

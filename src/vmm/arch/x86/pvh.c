@@ -148,7 +148,11 @@ int elf_read_notes(const uint8_t *data, size_t size, struct elf_notes *out, char
 		   size_t errlen)
 {
 	struct ldr_img im = {data, data ? size : 0, 0};
-	*out = (struct elf_notes){0};
+	/* Field by field: WP's typed model loses the values of a struct
+	 * copied from a compound literal (tests/prove/README.md). */
+	out->pvh = 0;
+	out->pvh_entry = 0;
+	out->hvboot = 0;
 	unsigned cls = ldr_elf_class(&im);
 	if (cls != 1 && cls != 2)
 		return 0;
@@ -163,10 +167,15 @@ int elf_read_notes(const uint8_t *data, size_t size, struct elf_notes *out, char
 	/*@ loop invariant 0 <= i <= phnum;
 	    loop invariant fields: !im.oob;
 	    loop invariant entry: out->pvh ==> out->pvh_entry < PVH_ENTRY_LIMIT;
-	    loop assigns i, im.oob, *out;
+	    loop assigns i, im.oob, *out, err[0 .. errlen - 1];
 	    loop variant phnum - i; */
 	for (unsigned i = 0; i < phnum; i++) {
 		uint64_t ph = phoff + (uint64_t)i * phentsize;
+		/* Header i lies inside the table ldr_has checked: it ends within
+		 * i + 1 <= phnum headers. The product step first, on its own, so
+		 * the prover is not left to find it (non-linear) in a large goal. */
+		//@ assert mul: i * phentsize + phentsize <= phnum * phentsize;
+		//@ assert header: ldr_in(&im, ph, phentsize);
 		if (ldr_read_u32(&im, ph) != PVH_PT_NOTE)
 			continue;
 		uint64_t off = pvh_addr(&im, P, ph + P->p_offset);
