@@ -53,23 +53,37 @@ static void lab_info_reports_amd_v(void **state)
 	assert_int_equal(vmm_status_after(r->out, "LAB: test info begin"), 0);
 }
 
+/* `needle` is in the console; where it is not, the notes show the part of
+ * the console from `marker` (a guest's run, up to 1500 bytes), so that a
+ * failure in CI shows what the guest and the monitor printed instead. */
+static void assert_console_has(const char *out, const char *marker, const char *needle)
+{
+	if (strstr(out, needle))
+		return;
+	const char *p = strstr(out, marker);
+	test_note("console has no \"%s\"; from \"%s\":\n%.1500s", needle, marker,
+		  p ? p : "(not there either)");
+	fail_msg("no \"%s\" on the lab's console", needle);
+}
+
 static void lab_tiny_guests_under_svm(void **state)
 {
 	(void)state;
 	const struct cmd_result *r = small_boot();
 	/* The same statuses as tests/kvm/test_boot.c, now under SVM. */
-	assert_non_null(strstr(r->out, "hello from elf64, cmdline: lab guest hello64"));
+	assert_console_has(r->out, "LAB: guest hello64", "hello from elf64, cmdline: lab guest hello64");
 	assert_int_equal(vmm_status_after(r->out, "LAB: guest hello64"), (0x10 << 1) | 1);
-	assert_non_null(strstr(r->out, "hello from multiboot, cmdline: lab guest hellomb"));
+	assert_console_has(r->out, "LAB: guest hellomb",
+			   "hello from multiboot, cmdline: lab guest hellomb");
 	assert_int_equal(vmm_status_after(r->out, "LAB: guest hellomb"), (0x11 << 1) | 1);
-	assert_non_null(strstr(r->out, "about to triple fault"));
+	assert_console_has(r->out, "LAB: guest triple64", "about to triple fault");
 	assert_int_equal(vmm_status_after(r->out, "LAB: guest triple64"), 4);
 	/* KVM on AMD INITs a vCPU that shuts down before vmm can read it:
 	 * the dump must say that its registers are the INIT state, not
 	 * those of the fault (vcpu_x86.c). */
-	assert_non_null(strstr(r->out, "the registers below are the INIT state"));
-	assert_non_null(strstr(r->out, "rip 000000000000fff0"));
-	assert_non_null(strstr(r->out, "unclaimed reads all-ones"));
+	assert_console_has(r->out, "LAB: guest triple64", "the registers below are the INIT state");
+	assert_console_has(r->out, "LAB: guest triple64", "rip 000000000000fff0");
+	assert_console_has(r->out, "LAB: guest unclaimed64", "unclaimed reads all-ones");
 	assert_int_equal(vmm_status_after(r->out, "LAB: guest unclaimed64"), 1);
 }
 
