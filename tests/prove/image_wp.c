@@ -17,15 +17,7 @@
     ensures \result == -1; */
 int prove_image_err(char *err, size_t errlen);
 
-/* elf_load_segments (elf64.c), not yet proved: it writes only guest RAM,
- * *out and the message. */
-/*@ requires gm_ok(gm) && \valid_read(req) && req->kernel_size <= PTRDIFF_MAX;
-    requires \valid_read(req->kernel + (0 .. req->kernel_size - 1));
-    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
-    assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
-    ensures \result == 0 || \result == -1; */
-int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
-		      int is64, struct elf_loaded *out, char *err, size_t errlen);
+#include "elf_load_contract.h"
 
 /* The initrd's start is rounded down to a page with a mask (image.c);
  * the provers have no theory of bitwise and, so its one fact used is an
