@@ -106,7 +106,6 @@ int devwl_setup(struct devwl *dw, const struct hvb_doc *d, const char *bench, co
 	memset(dw, 0, sizeof(*dw));
 	for (size_t i = 0; i < d->nresults; i++)
 		any_disk |= is_disk(&d->results[i]);
-
 	if (any_disk && make_image(dw, dir, dir_ok, size, err, errlen))
 		return -1;
 	runner_native_disk(&dw->native, bench, dw->image);

@@ -191,15 +191,16 @@ static int routes_commit(struct kvm_vm *vm)
 		return -1;
 	unsigned n = kvm_arch_default_routes(t->entries);
 	for (unsigned i = 0; i < vm->nmsi; i++) {
-		t->entries[n++] = (struct kvm_irq_routing_entry){
+		struct kvm_irq_routing_entry *e = &t->entries[n++];
+		*e = (struct kvm_irq_routing_entry){
 			.gsi = vm->msi[i].gsi, .type = KVM_IRQ_ROUTING_MSI,
 			.u.msi = {.address_lo = (uint32_t)vm->msi[i].addr,
 				  .address_hi = (uint32_t)(vm->msi[i].addr >> 32),
 				  .data = vm->msi[i].data},
 		};
 		if (vm->msi_devid) {
-			t->entries[n - 1].flags = KVM_MSI_VALID_DEVID;
-			t->entries[n - 1].u.msi.devid = vm->msi[i].devid;
+			e->flags = KVM_MSI_VALID_DEVID;
+			e->u.msi.devid = vm->msi[i].devid;
 		}
 	}
 	t->nr = n;

@@ -331,8 +331,15 @@ static struct virtio_pci_hooks vio_hooks(struct machine *m)
 	bool kernel = kvm_check_cap(&m->kvm, KVM_CAP_IRQFD) &&
 		      kvm_check_cap(&m->kvm, KVM_CAP_IOEVENTFD) &&
 		      kvm_check_cap(&m->kvm, KVM_CAP_IRQ_ROUTING);
-	/* vio_place counts the device in; it is the next. */
-	struct vio_ctx *c = &vio_ctxs[vio_ndevs < VIRTIO_MAX_DEVS ? vio_ndevs : 0];
+	/* vio_place counts the device in; it is the next. VIRTIO_MAX_DEVS
+	 * is every device the configuration can ask for, so a next one past
+	 * it is our bug, not the user's (it would share device 0's context). */
+	if (vio_ndevs >= VIRTIO_MAX_DEVS) {
+		fprintf(stderr, "vmm: internal error: more than %d virtio devices\n",
+			VIRTIO_MAX_DEVS);
+		abort();
+	}
+	struct vio_ctx *c = &vio_ctxs[vio_ndevs];
 	*c = (struct vio_ctx){&m->kvm, 0};
 	return (struct virtio_pci_hooks){
 		.route = kernel ? vio_route : NULL,

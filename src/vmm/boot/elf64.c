@@ -166,8 +166,6 @@ static int elf_check_ident(struct ldr_img *im, const struct load_request *req,
 	return 0;
 }
 
-/* Reads and checks program header i; sets *is_load when it is a PT_LOAD
- * with something to load (an empty one carries nothing and is skipped). */
 /* "segment i", for the messages. (The proofs take it by its contract:
  * the variadic snprintf costs them minutes, README.md in tests/prove.) */
 #define ELF_WHAT_LEN 32
@@ -178,6 +176,8 @@ static void elf_seg_name(char *what, unsigned i)
 	snprintf(what, ELF_WHAT_LEN, "segment %u", i);
 }
 
+/* Reads and checks program header i; sets *is_load when it is a PT_LOAD
+ * with something to load (an empty one carries nothing and is skipped). */
 /*@ requires ldr_img_ok(im) && elf_layout_ok(L) && gm_ok(gm) && \valid_read(req);
     requires ldr_in(im, ph, L->phentsize);
     requires \valid(s) && \valid(is_load) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
