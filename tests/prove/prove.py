@@ -107,6 +107,15 @@ PROOFS = [
      BZ_FILES + ['@mutant:bz_version_off_by_one.c'],
      LOADER_WP + ['-wp-fct', 'bz_parse', '-wp-prop', 'fields', '-wp-timeout', '5'],
      ('fails', r'typed_cast_bz_parse_ensures_fields'), {}),
+    ('bzimage: the whole loader, load_bzimage, with bz_locate, bz_zero_page, '
+     'bz_place_initrd, bz_put_e820 (WP)',
+     BZ_FILES + ['src/vmm/arch/x86/bzimage.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'load_bzimage,bz_locate,bz_zero_page,bz_place_initrd,'
+                        'bz_put_e820'], 'proved', {}),
+    ('mutant bzimage.c, the kernel\'s RAM checked one byte short, through bz_locate (WP)',
+     BZ_FILES + ['@mutant:bz_kend_off_by_one.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'bz_locate', '-wp-prop', 'kernel', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_bz_locate_ensures_kernel(_part\d+)?'), {}),
     ('pvh: the PT_NOTE walk, pvh_scan (WP)',
      PVH_FILES + ['src/vmm/arch/x86/pvh.c'],
      LOADER_WP + ['-wp-fct', 'pvh_scan,pvh_addr'], 'proved', {}),
@@ -202,6 +211,11 @@ MUTANTS = {
     'bz_version_off_by_one.c': ('src/vmm/arch/x86/bzimage.c',
                                 'if (!ldr_has(im, 0, BZ_VERSION + 2))',
                                 'if (!ldr_has(im, 0, BZ_VERSION + 1))'),
+    # The kernel's RAM checked one byte short of what is copied: the
+    # copy of the protected-mode kernel writes one byte past it.
+    'bz_kend_off_by_one.c': ('src/vmm/arch/x86/bzimage.c',
+                             'uint64_t kend = BZ_KERNEL_ADDR + h->payload;',
+                             'uint64_t kend = BZ_KERNEL_ADDR + h->payload - 1;'),
     # A note's descriptor allowed one byte past its segment: at the end
     # of the file, the entry is read past it.
     'pvh_desc_off_by_one.c': ('src/vmm/arch/x86/pvh.c',
