@@ -164,6 +164,18 @@ PROOFS = [
      MB_FILES + ['@mutant:mb_block_wrap_unchecked.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'mb_block', '-wp-prop', 'moved', '-wp-timeout', '5'],
      ('fails', r'typed_cast_mb_block_ensures_moved(_part\d+)?'), {}),
+    ('multiboot: the whole loader, load_multiboot, with mb_load_kernel and ldr_elf_class (WP)',
+     MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'load_multiboot,mb_load_kernel,ldr_elf_class'], 'proved',
+     {}),
+    ('multiboot: the module, the boot block and the command line placed and written, '
+     'mb_boot (WP)',
+     MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot'], 'proved', {}),
+    ('mutant multiboot.c, the moved command line checked without its NUL, through mb_boot (WP)',
+     MB_FILES + ['@mutant:mb_cmdline_off_by_one.c', 'tests/prove/multiboot_wp.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot', '-wp-prop', 'cmdline', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_mb_boot_assert_cmdline(_part\d+)?'), {}),
     ('image: the arm64 Image header read and the kernel loaded, load_linux (WP)',
      IMAGE_FILES + ['src/vmm/arch/arm64/image.c'],
      IMAGE_WP + ['-wp-fct', 'load_linux,load_elf,rd32,rd64'], 'proved', {}),
@@ -183,9 +195,6 @@ PROOFS = [
 # Runs left out of `make prove` for their time (README.md says which and
 # why); `prove.py --slow` runs them too.
 SLOW_PROOFS = [
-    ('multiboot: the whole loader, load_multiboot (WP, slow: unfinished, README.md)',
-     MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
-     LOADER_WP_PLAIN + ['-wp-fct', 'load_multiboot'], 'proved', {}),
     ('image: the formats told apart, image_load (WP, slow: about 150 s)',
      IMAGE_FILES + ['src/vmm/arch/arm64/image.c'],
      IMAGE_WP + ['-wp-fct', 'image_load'], 'proved', {}),
@@ -237,6 +246,11 @@ MUTANTS = {
     'mb_block_wrap_unchecked.c': ('src/vmm/arch/x86/multiboot.c',
                                   'if (!info || info > (1ull << 32)',
                                   'if (info > (1ull << 32)'),
+    # The moved command line's range checked without its NUL: the NUL
+    # is written one byte past the range gm_ptr checked.
+    'mb_cmdline_off_by_one.c': ('src/vmm/arch/x86/multiboot.c',
+                                'uint8_t *dst = gm_ptr(gm, b.cmdline, clen + 1);',
+                                'uint8_t *dst = gm_ptr(gm, b.cmdline, clen);'),
     # The initrd's room below the device tree off by one: an initrd one
     # byte too large overlaps the device tree.
     'image_initrd_off_by_one.c': ('src/vmm/arch/arm64/image.c', 'if (isize > room)',
