@@ -107,10 +107,10 @@ PROOFS = [
      BZ_FILES + ['@mutant:bz_version_off_by_one.c'],
      LOADER_WP + ['-wp-fct', 'bz_parse', '-wp-prop', 'fields', '-wp-timeout', '5'],
      ('fails', r'typed_cast_bz_parse_ensures_fields'), {}),
-    ('bzimage: the whole loader, load_bzimage, with bz_locate, bz_zero_page, '
+    ('bzimage: the whole loader, load_bzimage, with bz_locate, bz_write, '
      'bz_place_initrd, bz_put_e820 (WP)',
      BZ_FILES + ['src/vmm/arch/x86/bzimage.c'],
-     LOADER_WP_PLAIN + ['-wp-fct', 'load_bzimage,bz_locate,bz_zero_page,bz_place_initrd,'
+     LOADER_WP_PLAIN + ['-wp-fct', 'load_bzimage,bz_locate,bz_write,bz_place_initrd,'
                         'bz_put_e820'], 'proved', {}),
     ('mutant bzimage.c, the kernel\'s RAM checked one byte short, through bz_locate (WP)',
      BZ_FILES + ['@mutant:bz_kend_off_by_one.c'],
@@ -169,9 +169,9 @@ PROOFS = [
      LOADER_WP_PLAIN + ['-wp-fct', 'load_multiboot,mb_load_kernel,ldr_elf_class'], 'proved',
      {}),
     ('multiboot: the module, the boot block and the command line placed and written, '
-     'mb_boot (WP)',
+     'mb_boot, mb_place (WP)',
      MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
-     LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot'], 'proved', {}),
+     LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot,mb_place'], 'proved', {}),
     ('mutant multiboot.c, the moved command line checked without its NUL, through mb_boot (WP)',
      MB_FILES + ['@mutant:mb_cmdline_off_by_one.c', 'tests/prove/multiboot_wp.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot', '-wp-prop', 'cmdline', '-wp-timeout', '5'],

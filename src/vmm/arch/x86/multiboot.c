@@ -475,6 +475,51 @@ static int mb_load_kernel(const struct guestmem *gm, const struct load_request *
 	return elf_load_segments(gm, req, 0, ld, err, errlen);
 }
 
+/* Where the module and the boot block go for a kernel loaded at [kstart,
+ * kend): the module from *mod_start to *mod_end (equal without an
+ * initrd; the sum is checked against 4 GiB by mb_load_module), the boot
+ * block by mb_block, with the command line's clen bytes and its NUL. */
+/*@ requires gm_ok(gm) && \valid_read(req) && \valid(b) && \valid(mod + (0 .. 1));
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(b, mod + (0 .. 1), err + (0 .. errlen - 1), gm, req);
+    requires \separated(mod + (0 .. 1), err + (0 .. errlen - 1), gm, req);
+    assigns *b, mod[0 .. 1], err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures module: \result == 0 ==> kend <= mod[0] && LDR_MIB <= mod[0] &&
+      (req->initrd != \null ==> 0 < req->initrd_size) &&
+      (req->initrd == \null ==> mod[1] == mod[0]) &&
+      (req->initrd != \null && mod[0] + req->initrd_size <= 4294967296 ==>
+       mod[1] == mod[0] + req->initrd_size);
+    ensures kept: \result == 0 && kstart >= LDR_MIB ==> !b->moved &&
+      b->info == HVBOOT_INFO && b->mmap == HVBOOT_MMAP && b->cmdline == HVBOOT_CMDLINE;
+    ensures moved: \result == 0 && kstart < LDR_MIB ==> b->moved &&
+      mod[1] <= b->info && b->mmap == b->info + LDR_PAGE &&
+      b->cmdline == b->mmap + LDR_PAGE && b->cmdline + clen + 1 <= 4294967296 &&
+      gm_in_low(gm, b->info, 2 * LDR_PAGE + clen + 1); */
+static int mb_place(const struct guestmem *gm, const struct load_request *req, uint64_t kstart,
+		    uint64_t kend, uint64_t clen, struct mb_block *b, uint64_t mod[2],
+		    char *err, size_t errlen)
+{
+	/* The module: at the first page at or above the image's end and
+	 * 1 MiB (so never in the BIOS area after a low image). */
+	if (req->initrd && req->initrd_size == 0)
+		return ldr_err(req, err, errlen, "the initrd is empty");
+	uint64_t mod_start = ldr_page_up(kend > LDR_MIB ? kend : LDR_MIB);
+	/* Not reachable: the image ends in guest RAM (mb_load_aout checks it,
+	 * elf_load_segments checks each segment), far below the 2^64 - 4 KiB
+	 * at which the rounding wraps to 0; the proof takes nothing from the
+	 * ELF loader about where it loads, so the wrap is refused here. */
+	if (!mod_start)
+		return ldr_err(req, err, errlen, "the kernel ends at 0x%llx, past any guest RAM",
+			       (unsigned long long)kend);
+	uint64_t mod_end = req->initrd ? mod_start + req->initrd_size : mod_start;
+	mod[0] = mod_start;
+	mod[1] = mod_end;
+	/* The boot block: where it always is, or above everything loaded
+	 * when the image is below 1 MiB (see the top of this file). */
+	return mb_block(gm, req, kstart, mod_end, clen, b, err, errlen);
+}
+
 /* Places and writes the module, the boot block and the command line (cl,
  * clen bytes without its NUL; NULL when clen is 0) for a kernel loaded at
  * [ld->start, ld->end), and fills *out. On success the information
@@ -506,24 +551,11 @@ static int mb_boot(const struct guestmem *gm, const struct load_request *req,
 		   struct boot_entry *out, char *err, size_t errlen)
 {
 	uint64_t kstart = ld->start, kend = ld->end, entry = ld->entry;
-	/* The module: at the first page at or above the image's end and
-	 * 1 MiB (so never in the BIOS area after a low image). */
-	if (req->initrd && req->initrd_size == 0)
-		return ldr_err(req, err, errlen, "the initrd is empty");
-	uint64_t mod_start = ldr_page_up(kend > LDR_MIB ? kend : LDR_MIB);
-	/* Not reachable: the image ends in guest RAM (mb_load_aout checks it,
-	 * elf_load_segments checks each segment), far below the 2^64 - 4 KiB
-	 * at which the rounding wraps to 0; the proof takes nothing from the
-	 * ELF loader about where it loads, so the wrap is refused here. */
-	if (!mod_start)
-		return ldr_err(req, err, errlen, "the kernel ends at 0x%llx, past any guest RAM",
-			       (unsigned long long)kend);
-	uint64_t mod_end = req->initrd ? mod_start + req->initrd_size : mod_start;
-	/* The boot block: where it always is, or above everything loaded
-	 * when the image is below 1 MiB (see the top of this file). */
 	struct mb_block b;
-	if (mb_block(gm, req, kstart, mod_end, clen, &b, err, errlen) < 0)
+	uint64_t mod[2]; /* the module's start and end */
+	if (mb_place(gm, req, kstart, kend, clen, &b, mod, err, errlen) < 0)
 		return -1;
+	uint64_t mod_start = mod[0];
 	uint8_t *info = ldr_boot_page(gm, req, b.info, err, errlen);
 	uint8_t *page = info ? ldr_boot_page(gm, req, b.mmap, err, errlen) : NULL;
 	if (!page)
@@ -536,10 +568,10 @@ static int mb_boot(const struct guestmem *gm, const struct load_request *req,
 	 * block lies above both; a block not moved is below 1 MiB, and so
 	 * below the kernel, which starts at 1 MiB or above. */
 	/*@ assert module: nmods == 1 ==> kend <= mod_start &&
-	      mod_end == mod_start + req->initrd_size && mod_end <= 4294967296; */
-	/*@ assert no_module: nmods == 0 ==> mod_end == mod_start; */
-	/*@ assert mod_order: kend <= mod_start <= mod_end; */
-	/*@ assert moved_above: b.moved ==> kend <= mod_start <= mod_end <= b.info; */
+	      mod[1] == mod_start + req->initrd_size && mod[1] <= 4294967296; */
+	/*@ assert no_module: nmods == 0 ==> mod[1] == mod_start; */
+	/*@ assert mod_order: kend <= mod_start <= mod[1]; */
+	/*@ assert moved_above: b.moved ==> kend <= mod_start <= mod[1] <= b.info; */
 	/*@ assert kept_below: !b.moved ==>
 	      b.cmdline + HVBOOT_CMDLINE_MAX <= LDR_MIB <= kstart; */
 	if (b.moved) {
@@ -553,6 +585,8 @@ static int mb_boot(const struct guestmem *gm, const struct load_request *req,
 	}
 	mb_write_info(gm, info, page, b.mmap, b.cmdline, nmods);
 
+	/*@ assert block: b.moved ==> LDR_MIB <= mod_start <= b.info &&
+	      b.info + 2 * LDR_PAGE < 4294967296; */
 	out->mode = BOOT_MULTIBOOT32;
 	out->entry = entry;
 	out->info = b.info;
