@@ -310,24 +310,28 @@ static int bz_locate(const struct guestmem *gm, const struct load_request *req,
 	return 0;
 }
 
-/* Fills the zero page: the image's setup header (`hdr` is the image,
- * whose first hdr_end bytes it is), the loader's own fields, the initrd
- * (copied to d->idst) and the E820 map. Writes only zp's page and the
- * initrd's place, both guest RAM. */
+/* Writes the guest: the zero page (the image's setup header, the
+ * loader's own fields, the E820 map), the initrd (to d->idst) and the
+ * protected-mode kernel (to d->kdst: the rest of the image after the
+ * setup sectors). Reads only the image `img` and the initrd, writes only
+ * zp's page and the places bz_locate found, all guest RAM. */
 /*@ requires gm_ok(gm) && \valid_read(req) && \valid_read(h) && \valid_read(d);
-    requires BZ_CMDLINE_SIZE + 4 <= h->hdr_end <= BZ_HEADER + 255;
-    requires \valid_read(hdr + (0 .. h->hdr_end - 1));
+    requires BZ_CMDLINE_SIZE + 4 <= h->hdr_end <= BZ_HEADER + 255 < h->setup_size;
+    requires 0 < h->payload && h->setup_size + h->payload <= PTRDIFF_MAX;
+    requires \valid_read(img + (0 .. h->setup_size + h->payload - 1));
+    requires \valid(d->kdst + (0 .. h->payload - 1)) && gm_inside(gm, d->kdst, h->payload);
     requires \valid(zp + (0 .. LDR_PAGE - 1)) && gm_inside(gm, zp, LDR_PAGE);
     requires d->idst != \null ==> req->initrd != \null && 0 < req->initrd_size &&
       \valid(d->idst + (0 .. req->initrd_size - 1)) &&
       gm_inside(gm, d->idst, req->initrd_size) &&
       \valid_read(req->initrd + (0 .. req->initrd_size - 1));
-    requires \separated(gm->host + (0 .. gm->size - 1), hdr + (0 .. h->hdr_end - 1),
+    requires \separated(gm->host + (0 .. gm->size - 1),
+                        img + (0 .. h->setup_size + h->payload - 1),
                         req->initrd + (0 .. req->initrd_size - 1), gm, req, h, d);
     assigns gm->host[0 .. gm->size - 1]; */
-static void bz_zero_page(const struct guestmem *gm, const struct load_request *req,
-			 const struct bz_hdr *h, const struct bz_dest *d, const uint8_t *hdr,
-			 uint8_t *zp)
+static void bz_write(const struct guestmem *gm, const struct load_request *req,
+		     const struct bz_hdr *h, const struct bz_dest *d, const uint8_t *img,
+		     uint8_t *zp)
 {
 	/* Read before the page is written (the proof then need not show
 	 * that the writes leave them alone). */
@@ -335,11 +339,13 @@ static void bz_zero_page(const struct guestmem *gm, const struct load_request *r
 	const uint8_t *isrc = req->initrd;
 	uint64_t isize = req->initrd_size;
 	uint64_t iaddr = d->initrd_addr;
+	uint8_t *kdst = d->kdst;
+	uint64_t setup_size = h->setup_size, payload = h->payload;
 	/* The setup header goes into the zero page as the image has it; the
 	 * loader then fills in its own fields ("DETAILS OF HEADER FIELDS"
 	 * marks which are ours to write). hdr_end <= 0x301, inside both the
 	 * page and the setup sectors. */
-	memcpy(zp + BZ_HDR_START, hdr + BZ_HDR_START, h->hdr_end - BZ_HDR_START);
+	memcpy(zp + BZ_HDR_START, img + BZ_HDR_START, h->hdr_end - BZ_HDR_START);
 	/* (A header claiming to be longer than struct setup_header can reach
 	 * into e820_table at 0x2d0; the table is written below, after it.) */
 	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
@@ -356,6 +362,9 @@ static void bz_zero_page(const struct guestmem *gm, const struct load_request *r
 		memcpy(idst, isrc, isize);
 	}
 	bz_put_e820(gm, zp);
+	/* The protected-mode kernel: the rest of the file after the setup
+	 * sectors (bz_parse: payload == size - setup_size). */
+	memcpy(kdst, img + setup_size, payload);
 }
 
 int load_bzimage(const struct guestmem *gm, const struct load_request *req,
@@ -375,10 +384,7 @@ int load_bzimage(const struct guestmem *gm, const struct load_request *req,
 	uint8_t *zp = ldr_boot_page(gm, req, HVBOOT_INFO, err, errlen);
 	if (!zp || ldr_cmdline_put(gm, req, err, errlen) < 0)
 		return -1;
-	bz_zero_page(gm, req, &h, &d, im.data, zp);
-	/* The protected-mode kernel: the rest of the file after the setup
-	 * sectors (bz_parse: payload == size - setup_size). */
-	memcpy(d.kdst, im.data + h.setup_size, h.payload);
+	bz_write(gm, req, &h, &d, im.data, zp);
 
 	out->mode = BOOT_LINUX64;
 	out->entry = BZ_KERNEL_ADDR + BZ_ENTRY64_OFFSET;
