@@ -14,6 +14,7 @@ Exit status 0 when all hold, 1 otherwise, 77 when Frama-C or a prover is
 missing (tests/run.py counts a skip).
 """
 import argparse
+import concurrent.futures
 import os
 import re
 import shutil
@@ -316,12 +317,12 @@ def run(name, files, opts, expect, admitted, env, build):
         ok = not proved and (g or a) is not None
         if ok and isinstance(expect, tuple):
             ok = g is not None and any(re.fullmatch(expect[1], n) for n in real)
-    print('%s %s: %s, %.0f s' % ('PASS' if ok else 'FAIL', name, what, dt))
+    text = '%s %s: %s, %.0f s' % ('PASS' if ok else 'FAIL', name, what, dt)
     if not ok:
         keep = [l for l in out.splitlines()
                 if re.search(r'Failed|Timeout|Unknown|alarm|rror|Proved', l)]
-        print('\n'.join('    ' + l for l in (keep or out.splitlines())[-40:]))
-    return ok
+        text += '\n' + '\n'.join('    ' + l for l in (keep or out.splitlines())[-40:])
+    return ok, text
 
 
 def main():
@@ -329,6 +330,10 @@ def main():
     ap.add_argument('--build', default='build')
     ap.add_argument('--only', metavar='REGEX', help='only the runs whose name matches')
     ap.add_argument('--slow', action='store_true', help='also the runs left out for their time')
+    # Much of a WP run is Frama-C's own single-threaded work (parsing, Qed's
+    # simplification) with the provers idle, so two runs at once keep both
+    # cores busy; each run's line is printed when it ends.
+    ap.add_argument('--jobs', type=int, default=2, metavar='N', help='runs at once (2)')
     a = ap.parse_args()
     for tool, pkg in (('frama-c', 'frama-c-base'), ('why3', 'why3'), ('z3', 'z3'),
                       ('cvc4', 'cvc4')):
@@ -338,8 +343,15 @@ def main():
             return 77
     env = dict(os.environ, WHY3CONFIG=why3_config(a.build))
     t0 = time.monotonic()
-    results = [run(*p, env, a.build) for p in PROOFS + (SLOW_PROOFS if a.slow else [])
-               if not a.only or re.search(a.only, p[0])]
+    todo = [p for p in PROOFS + (SLOW_PROOFS if a.slow else [])
+            if not a.only or re.search(a.only, p[0])]
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
+        for f in concurrent.futures.as_completed([pool.submit(run, *p, env, a.build)
+                                                  for p in todo]):
+            ok, text = f.result()
+            print(text, flush=True)
+            results.append(ok)
     print('prove: %d of %d runs as expected, %.0f s' % (sum(results), len(results),
                                                        time.monotonic() - t0))
     return 0 if all(results) else 1
