@@ -77,6 +77,13 @@ PCI_EVA = ['-DPROVE_NVEC=3', '-DPROVE_OFF_MAX=63', '-eva-split-limit', '2000']
 # without the split it loses the entry index's bound (5 alarms on
 # x->tab[v]; tests/prove/README.md).
 PCI_EVA_1 = ['-DPROVE_NVEC=1', '-DPROVE_OFF_MAX=63', '-eva-split-limit', '2000']
+# The MSI-X table and PBA under WP, for every table size at once (nvec a
+# parameter: pci_msix_ok, pci.h): the entry points' contracts in
+# pci_msix_wp.c, the callbacks through its stand-ins (pci.c, MSIX_SEND).
+PCI_MSIX_FILES = ['tests/prove/pci_msix_wp.c']
+PCI_MSIX_WP = WP + ['-DPROVE_MSIX_SEND=prove_msix_send', '-DPROVE_MSIX_UPDATE=prove_msix_update']
+PCI_MSIX_IO = 'pci_msix_table_io,pci_msix_pba_io,msix_word,msix_access_ok,put32,get32'
+PCI_MSIX_REST = 'pci_msix_notify,pci_msix_cfg_written,pci_msix_enabled,msix_sync,msix_vec_live,msix_addr'
 
 PROOFS = [
     # (name, files, options, expect, admitted): expect 'proved', 'fails', or
@@ -100,6 +107,19 @@ PROOFS = [
      ['src/vmm/dev/pci.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA_1, 'proved', {'coverage': 80}),
     ('mutant pci.c, PBA size off by one word (EVA)',
      ['@mutant:pci_pba_off_by_one.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA, 'fails', {}),
+    ('pci: MSI-X table and PBA accesses, any table size 1..64 (WP)',
+     PCI_MSIX_FILES + ['src/vmm/dev/pci.c'], PCI_MSIX_WP + ['-wp-fct', PCI_MSIX_IO], 'proved', {}),
+    ('pci: MSI-X notify, Message Control followed, any table size 1..64 (WP)',
+     PCI_MSIX_FILES + ['src/vmm/dev/pci.c'], PCI_MSIX_WP + ['-wp-fct', PCI_MSIX_REST], 'proved',
+     {}),
+    ('mutant pci.c, PBA size off by one word, through pci_msix_pba_io (WP)',
+     PCI_MSIX_FILES + ['@mutant:pci_pba_off_by_one.c'],
+     PCI_MSIX_WP + ['-wp-fct', 'pci_msix_pba_io', '-wp-prop', 'pba', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_pci_msix_pba_io_assert_pba(_part\d+)?'), {}),
+    ('mutant pci.c, table size off by one entry, through pci_msix_table_io (WP)',
+     PCI_MSIX_FILES + ['@mutant:pci_table_off_by_one.c'],
+     PCI_MSIX_WP + ['-wp-fct', 'pci_msix_table_io', '-wp-prop', 'entry', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_pci_msix_table_io_assert_entry(_part\d+)?'), {}),
     ('bzimage: the setup header parsing, bz_parse, and the image readers (WP)',
      BZ_FILES + ['src/vmm/arch/x86/bzimage.c'],
      LOADER_WP + ['-wp-fct', 'bz_parse,bz_runtime_start,' + READERS], 'proved', {}),
@@ -190,6 +210,12 @@ MUTANTS = {
     # a read of the word past it is taken for a pending word.
     'pci_pba_off_by_one.c': ('src/vmm/dev/pci.c', 'uint64_t size = 8 * ((x->nvec + 63) / 64);',
                              'uint64_t size = 8 * ((x->nvec + 63) / 64 + 1);'),
+    # The table one entry longer than its vectors: an access past the
+    # last entry reaches entry nvec, outside the table (and outside
+    # x->tab when nvec is 64).
+    'pci_table_off_by_one.c': ('src/vmm/dev/pci.c',
+                               'msix_access_ok(off, len, (uint64_t)x->nvec * PCI_MSIX_ENTRY_SIZE)',
+                               'msix_access_ok(off, len, (uint64_t)(x->nvec + 1) * PCI_MSIX_ENTRY_SIZE)'),
     # The receive FIFO's index taken modulo 17 instead of its 16 entries:
     # the byte after a full wrap lands one past the array.
     'uart_fifo_off_by_one.c': ('src/vmm/arch/x86/uart16550.c',
