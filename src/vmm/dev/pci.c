@@ -572,6 +572,7 @@ void pci_msix_table_io(struct pci_msix *x, uint64_t off, uint8_t *data, uint32_t
 	unsigned word = (unsigned)(off % PCI_MSIX_ENTRY_SIZE) / 4;
 	/* An aligned 8-byte access starts at dword 0 or 2: it stays in the
 	 * entry. */
+	/*@ assert aligned: len == 8 ==> off % 16 == 0 || off % 16 == 8; */
 	/*@ assert words: word + len / 4 <= 4; */
 	if (!is_write) {
 		/*@ loop invariant 0 <= k <= len / 4;
