@@ -249,9 +249,7 @@ void virtq_notify_off(struct virtq *q)
 		store16_full(q->used + USED_RING + USED_ELEM * q->size,
 			     (uint16_t)(q->last_avail + 0x8000u));
 	} else {
-		uint16_t f;
-		memcpy(&f, q->used, 2);
-		store16_full(q->used, (uint16_t)(f | VIRTQ_USED_F_NO_NOTIFY));
+		store16_full(q->used, (uint16_t)(load16(q->used) | VIRTQ_USED_F_NO_NOTIFY));
 	}
 }
 
@@ -265,21 +263,31 @@ bool virtq_notify_on(struct virtq *q)
 	if (q->event_idx) {
 		store16_full(q->used + USED_RING + USED_ELEM * q->size, q->last_avail);
 	} else {
-		uint16_t f;
-		memcpy(&f, q->used, 2);
-		store16_full(q->used, (uint16_t)(f & ~VIRTQ_USED_F_NO_NOTIFY));
+		store16_full(q->used, (uint16_t)(load16(q->used) & ~VIRTQ_USED_F_NO_NOTIFY));
 	}
 	return virtq_pending(q) != 0;
+}
+
+/* A le32 field of a used element (2.7.8), byte by byte: the bytes a copy
+ * of the little-endian host's value writes. */
+/*@ requires \valid(p + (0 .. 3));
+    assigns p[0 .. 3] \from v; */
+static void store32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
 }
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 {
 	if (!q->size)
 		return;
+	/*@ assert masked: 0 <= (q->used_idx & (q->size - 1u)) < q->size; */
 	uint8_t *e = q->used + USED_RING + USED_ELEM * (q->used_idx & (q->size - 1u));
-	uint32_t id = head;
-	memcpy(e, &id, 4);
-	memcpy(e + 4, &written, 4);
+	store32(e, head);
+	store32(e + 4, written);
 	q->used_idx++;
 	/* Release for the element above; full for virtq_need_notify below. */
 	store16_full(q->used + 2, q->used_idx);
@@ -296,8 +304,7 @@ bool virtq_need_notify(struct virtq *q)
 	 * read the driver's suppression state, so neither side misses the
 	 * other. */
 	if (q->event_idx) {
-		uint16_t ev;
-		memcpy(&ev, q->avail + AVAIL_RING + 2u * q->size, 2);
+		uint16_t ev = load16(q->avail + AVAIL_RING + 2u * q->size);
 		q->signalled = now;
 		/* 2.7.10.1: notify when used_event lies in [old, now). */
 		return (uint16_t)(now - ev - 1) < (uint16_t)(now - old);
@@ -306,9 +313,11 @@ bool virtq_need_notify(struct virtq *q)
 	return !(load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
-/* Walks the readable (first nr) or writable (next nw) buffers. */
-static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t off, uint8_t *p,
-			 size_t len)
+/* Walks the readable (first nr) or writable (next nw) buffers from byte
+ * off of that part: copies into dst when reading, from src when writing
+ * (the other is NULL). */
+static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t off,
+			 uint8_t *dst, const uint8_t *src, size_t len)
 {
 	unsigned first = writable ? c->nr : 0, n = writable ? c->nw : c->nr;
 	size_t done = 0;
@@ -322,9 +331,9 @@ static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t of
 		if (take > len - done)
 			take = len - done;
 		if (writable)
-			memcpy(b->host + off, p + done, take);
+			memcpy(b->host + off, src + done, take);
 		else
-			memcpy(p + done, b->host + off, take);
+			memcpy(dst + done, b->host + off, take);
 		done += take;
 		off = 0;
 	}
@@ -333,13 +342,13 @@ static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t of
 
 size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len)
 {
-	return chain_copy(c, false, off, dst, len);
+	return chain_copy(c, false, off, dst, NULL, len);
 }
 
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *src,
 			 size_t len)
 {
-	return chain_copy(c, true, off, (uint8_t *)(uintptr_t)src, len);
+	return chain_copy(c, true, off, NULL, src, len);
 }
 
 int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off, uint64_t len,
