@@ -25,6 +25,13 @@ CPP = ('-D_GNU_SOURCE -Isrc/vmm -Isrc/vmm/virtio -Isrc/vmm/dev -Isrc/vmm/arch/x8
        '-Isrc/vmm/boot -Isrc/common -include tests/prove/stubs.h')
 VIRTQ_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/virtq_wp.c']
 VIRTQ_FCT = ['-wp-fct', 'virtq_pop,walk,read_desc,fail,load16,store16_full']
+# The rest of virtq.c's guest-facing code, in two runs: the queue's
+# used-ring and notification functions, and the chain copies (with
+# prove_chain_bufs, virtq_wp.c: what virtq_pop's chain gives them).
+VIRTQ_RING_FCT = ['-wp-fct', 'virtq_push,store32,virtq_need_notify,virtq_notify_on,'
+                  'virtq_notify_off,virtq_pending']
+VIRTQ_CHAIN_FCT = ['-wp-fct', 'prove_chain_bufs,copy_bytes,chain_copy,virtq_chain_read,'
+                   'virtq_chain_write,virtq_chain_iov']
 
 # WP goals left unproved by design (README.md, "Model limits"): a memcpy
 # into the monitor's own object of exactly the size copied, which the typed
@@ -90,6 +97,10 @@ PROOFS = [
      WP + ['-wp-fct', 'gm_ptr', '-wp-timeout', '10'], 'fails', {}),
     ('virtq: virtq_pop and the walk (WP)',
      VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_FCT, 'proved', MEMCPY_DEST),
+    ('virtq: virtq_push, the notification state, virtq_pending (WP)',
+     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_RING_FCT, 'proved', {}),
+    ('virtq: the chain copies, virtq_chain_read/write/iov (WP)',
+     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_CHAIN_FCT, 'proved', {}),
     ('uart16550: any sequence of guest accesses and host input (EVA)',
      ['src/vmm/arch/x86/uart16550.c', 'tests/prove/uart_eva.c'], EVA, 'proved', {'coverage': 95}),
     ('mutant uart16550.c, receive FIFO index bound off by one (EVA)',

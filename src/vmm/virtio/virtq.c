@@ -313,14 +313,46 @@ bool virtq_need_notify(struct virtq *q)
 	return !(load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
+/* memcpy between guest and host buffers, as bytes: the proof's typed
+ * model sees memcpy's void pointers as char, and this says it in uint8_t. */
+/*@ requires n > 0 && \valid(to + (0 .. n - 1)) && \valid_read(from + (0 .. n - 1));
+    requires \separated(to + (0 .. n - 1), from + (0 .. n - 1));
+    assigns to[0 .. n - 1] \from from[0 .. n - 1]; */
+static void copy_bytes(uint8_t *to, const uint8_t *from, size_t n)
+{
+	memcpy(to, from, n);
+}
+
 /* Walks the readable (first nr) or writable (next nw) buffers from byte
  * off of that part: copies into dst when reading, from src when writing
  * (the other is NULL). */
+/*@ requires \valid_read(c) && virtq_bufs_ok(c);
+    requires !writable ==> \valid(dst + (0 .. len - 1)) &&
+      \separated(dst + (0 .. len - 1), c) &&
+      \forall integer k; 0 <= k < c->nr ==>
+        \separated(dst + (0 .. len - 1), c->buf[k].host + (0 .. c->buf[k].len - 1));
+    requires writable ==> \valid_read(src + (0 .. len - 1)) &&
+      \forall integer k; c->nr <= k < c->nr + c->nw ==>
+        \separated(c->buf[k].host + (0 .. c->buf[k].len - 1), c, src + (0 .. len - 1));
+    assigns { dst[j] | integer j; !writable && 0 <= j < len },
+      { c->buf[k].host[j] | integer k, j;
+        writable && c->nr <= k < c->nr + c->nw && 0 <= j < c->buf[k].len };
+    ensures \result <= len; */
 static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t off,
 			 uint8_t *dst, const uint8_t *src, size_t len)
 {
 	unsigned first = writable ? c->nr : 0, n = writable ? c->nw : c->nr;
 	size_t done = 0;
+	/* Each step takes at least one byte or moves to the next buffer; k
+	 * ends the loop, since there are at most VIRTQ_MAX_SIZE buffers. */
+	/*@ loop invariant part: first == (writable ? c->nr : 0) &&
+	      first + n == (writable ? c->nr + c->nw : c->nr);
+	    loop invariant k: first <= k <= first + n;
+	    loop invariant done: done <= len;
+	    loop assigns k, off, done, { dst[j] | integer j; !writable && 0 <= j < len },
+	      { c->buf[i].host[j] | integer i, j;
+	        writable && c->nr <= i < c->nr + c->nw && 0 <= j < c->buf[i].len };
+	    loop variant first + n - k; */
 	for (unsigned k = first; k < first + n && done < len; k++) {
 		const struct virtq_buf *b = &c->buf[k];
 		if (off >= b->len) {
@@ -331,9 +363,9 @@ static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t of
 		if (take > len - done)
 			take = len - done;
 		if (writable)
-			memcpy(b->host + off, src + done, take);
+			copy_bytes(b->host + off, src + done, take);
 		else
-			memcpy(dst + done, b->host + off, take);
+			copy_bytes(dst + done, b->host + off, take);
 		done += take;
 		off = 0;
 	}
@@ -356,6 +388,17 @@ int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off, ui
 {
 	unsigned first = writable ? c->nr : 0, n = writable ? c->nw : c->nr;
 	unsigned cnt = 0;
+	/*@ loop invariant part: first == (writable ? c->nr : 0) &&
+	      first + n == (writable ? c->nr + c->nw : c->nr);
+	    loop invariant k: first <= k <= first + n;
+	    loop invariant cnt: cnt <= max && cnt <= k - first;
+	    loop invariant iov: \forall integer j; 0 <= j < cnt ==>
+	      iov[j].iov_len > 0 &&
+	      \exists integer m, o; first <= m < first + n &&
+	        0 <= o && o + iov[j].iov_len <= c->buf[m].len &&
+	        (uint8_t *)iov[j].iov_base == c->buf[m].host + o;
+	    loop assigns k, off, len, cnt, iov[0 .. max - 1];
+	    loop variant first + n - k; */
 	for (unsigned k = first; k < first + n && len; k++) {
 		const struct virtq_buf *b = &c->buf[k];
 		if (off >= b->len) {
