@@ -176,6 +176,15 @@ PROOFS = [
      IMAGE_FILES + ['@mutant:image_initrd_off_by_one.c'],
      IMAGE_WP + ['-wp-fct', 'image_place', '-wp-prop', 'initrd', '-wp-timeout', '5'],
      ('fails', r'typed_cast_image_place_ensures_initrd'), {}),
+    ('mutant virtq.c, a chain copy\'s piece one byte too long, through chain_copy (WP)',
+     VIRTQ_FILES + ['@mutant:virtq_take_off_by_one.c'],
+     WP_VIRTQ + ['-wp-fct', 'chain_copy', '-wp-prop', 'bytes', '-wp-timeout', '10'],
+     ('fails', r'typed_cast_chain_copy_call_copy_bytes(_2)?_requires_bytes(_part\d+)?'), {}),
+    ('mutant virtq.c, the used element\'s index mask off by one, through virtq_push (WP)',
+     VIRTQ_FILES + ['@mutant:virtq_push_mask_off_by_one.c'],
+     WP_VIRTQ + ['-wp-fct', 'virtq_push', '-wp-timeout', '10'],
+     ('fails', r'typed_cast_virtq_push_(call_store32(_2)?_requires|set_assigns_\w+)(_part\d+)?'),
+     {}),
     ('mutant virtq.c, chain bound off by one, through the walk proof (WP)',
      VIRTQ_FILES + ['@mutant:virtq_count_off_by_one.c'],
      WP_VIRTQ + ['-wp-fct', 'walk', '-wp-prop', 'bound'],
@@ -245,6 +254,15 @@ MUTANTS = {
                                 'if (s->filesz > s->memsz + 1)'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
+    # A chain copy's piece allowed one byte more than the caller's buffer
+    # has left: the last piece reads or writes one byte past it.
+    'virtq_take_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (take > len - done)',
+                                'if (take > len - done + 1)'),
+    # The used ring's index masked with size instead of size - 1: the
+    # element after the last is written past the ring, over avail_event.
+    'virtq_push_mask_off_by_one.c': ('src/vmm/virtio/virtq.c',
+                                     'USED_ELEM * (q->used_idx & (q->size - 1u))',
+                                     'USED_ELEM * (q->used_idx & q->size)'),
 }
 
 GOALS = re.compile(r'Proved goals:\s+(\d+)\s*/\s*(\d+)')

@@ -315,7 +315,7 @@ bool virtq_need_notify(struct virtq *q)
 
 /* memcpy between guest and host buffers, as bytes: the proof's typed
  * model sees memcpy's void pointers as char, and this says it in uint8_t. */
-/*@ requires n > 0 && \valid(to + (0 .. n - 1)) && \valid_read(from + (0 .. n - 1));
+/*@ requires bytes: n > 0 && \valid(to + (0 .. n - 1)) && \valid_read(from + (0 .. n - 1));
     requires \separated(to + (0 .. n - 1), from + (0 .. n - 1));
     assigns to[0 .. n - 1] \from from[0 .. n - 1]; */
 static void copy_bytes(uint8_t *to, const uint8_t *from, size_t n)
