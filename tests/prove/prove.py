@@ -26,6 +26,13 @@ CPP = ('-D_GNU_SOURCE -Isrc/vmm -Isrc/vmm/virtio -Isrc/vmm/dev -Isrc/vmm/arch/x8
        '-Isrc/vmm/boot -Isrc/common -include tests/prove/stubs.h')
 VIRTQ_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/virtq_wp.c']
 VIRTQ_FCT = ['-wp-fct', 'virtq_pop,walk,read_desc,fail,load16,store16_full']
+# The rest of virtq.c's guest-facing code, in two runs: the queue's
+# used-ring and notification functions, and the chain copies (with
+# prove_chain_bufs, virtq_wp.c: what virtq_pop's chain gives them).
+VIRTQ_RING_FCT = ['-wp-fct', 'virtq_push,store32,virtq_need_notify,virtq_notify_on,'
+                  'virtq_notify_off,virtq_pending']
+VIRTQ_CHAIN_FCT = ['-wp-fct', 'prove_chain_bufs,copy_bytes,chain_copy,virtq_chain_read,'
+                   'virtq_chain_write,virtq_chain_iov']
 
 # WP goals left unproved by design (README.md, "Model limits"): a memcpy
 # into the monitor's own object of exactly the size copied, which the typed
@@ -95,6 +102,10 @@ PROOFS = [
      WP + ['-wp-fct', 'gm_ptr', '-wp-timeout', '10'], 'fails', {}),
     ('virtq: virtq_pop and the walk (WP)',
      VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_FCT, 'proved', MEMCPY_DEST),
+    ('virtq: virtq_push, the notification state, virtq_pending (WP)',
+     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_RING_FCT, 'proved', {}),
+    ('virtq: the chain copies, virtq_chain_read/write/iov (WP)',
+     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_CHAIN_FCT, 'proved', {}),
     ('uart16550: any sequence of guest accesses and host input (EVA)',
      ['src/vmm/arch/x86/uart16550.c', 'tests/prove/uart_eva.c'], EVA, 'proved', {'coverage': 95}),
     ('mutant uart16550.c, receive FIFO index bound off by one (EVA)',
@@ -183,6 +194,15 @@ PROOFS = [
      IMAGE_FILES + ['@mutant:image_initrd_off_by_one.c'],
      IMAGE_WP + ['-wp-fct', 'image_place', '-wp-prop', 'initrd', '-wp-timeout', '5'],
      ('fails', r'typed_cast_image_place_ensures_initrd'), {}),
+    ('mutant virtq.c, a chain copy\'s piece one byte too long, through chain_copy (WP)',
+     VIRTQ_FILES + ['@mutant:virtq_take_off_by_one.c'],
+     WP_VIRTQ + ['-wp-fct', 'chain_copy', '-wp-prop', 'bytes', '-wp-timeout', '10'],
+     ('fails', r'typed_cast_chain_copy_call_copy_bytes(_2)?_requires_bytes(_part\d+)?'), {}),
+    ('mutant virtq.c, the used element\'s index mask off by one, through virtq_push (WP)',
+     VIRTQ_FILES + ['@mutant:virtq_push_mask_off_by_one.c'],
+     WP_VIRTQ + ['-wp-fct', 'virtq_push', '-wp-timeout', '10'],
+     ('fails', r'typed_cast_virtq_push_(call_store32(_2)?_requires|set_assigns_\w+)(_part\d+)?'),
+     {}),
     ('mutant virtq.c, chain bound off by one, through the walk proof (WP)',
      VIRTQ_FILES + ['@mutant:virtq_count_off_by_one.c'],
      WP_VIRTQ + ['-wp-fct', 'walk', '-wp-prop', 'bound'],
@@ -258,6 +278,15 @@ MUTANTS = {
                                 'if (s->filesz > s->memsz + 1)'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
+    # A chain copy's piece allowed one byte more than the caller's buffer
+    # has left: the last piece reads or writes one byte past it.
+    'virtq_take_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (take > len - done)',
+                                'if (take > len - done + 1)'),
+    # The used ring's index masked with size instead of size - 1: the
+    # element after the last is written past the ring, over avail_event.
+    'virtq_push_mask_off_by_one.c': ('src/vmm/virtio/virtq.c',
+                                     'USED_ELEM * (q->used_idx & (q->size - 1u))',
+                                     'USED_ELEM * (q->used_idx & q->size)'),
 }
 
 GOALS = re.compile(r'Proved goals:\s+(\d+)\s*/\s*(\d+)')
