@@ -877,6 +877,10 @@ int machine_run(const struct machine_config *cfg)
 	/* The guest's last words (a verdict before debug-exit) still go out,
 	 * within the bounds of outq_flush. */
 	outq_flush(&out);
+	if (out.discarded)
+		vlog("%s: %" PRIu64 " byte%s of the guest's output not written: %s", con.name,
+		     out.discarded, out.discarded == 1 ? "" : "s",
+		     out.dead ? "its destination failed" : "its destination took no more in time");
 	tty_restore();
 	uint64_t lost = con.tx_lost(con.dev);
 	if (lost)

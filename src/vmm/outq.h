@@ -32,8 +32,11 @@
 #define OUTQ_SERIAL_SIZE (64u * 1024u)
 
 /* The final flush waits while the destination takes bytes, but gives up
- * after OUTQ_FLUSH_IDLE_MS with no progress or OUTQ_FLUSH_MAX_MS in all. */
-#define OUTQ_FLUSH_IDLE_MS 500
+ * after OUTQ_FLUSH_IDLE_MS with no progress or OUTQ_FLUSH_MAX_MS in all.
+ * A terminal reports room again only once its buffer is nearly empty, and
+ * a slow serial console (a nested or emulated machine's) can take a second
+ * or more for that after the monitor's own report filled it. */
+#define OUTQ_FLUSH_IDLE_MS 2000
 #define OUTQ_FLUSH_MAX_MS 5000
 
 struct outq {

@@ -9,7 +9,8 @@
  * any data (so any CONFIG_ADDRESS: any bus, device, function, register);
  * a guest access of any width and direction at any offset 0 ..
  * PROVE_OFF_MAX of the MSI-X table and of the PBA (prove.py: past both); a device raising any vector, in range or
- * not. The loop is unbounded, so EVA's result covers every sequence.
+ * not; the host's own configuration read or write (pci_cfg_read/write) of
+ * any device, function, register, width and value; pci_msix_enabled(). The loop is unbounded, so EVA's result covers every sequence.
  *
  * The device callbacks are stubs that do nothing but, for the MSI-X
  * device, follow its capability as the virtio transport does.
@@ -52,6 +53,15 @@ static void update(void *opaque, unsigned vec, bool live, uint64_t addr, uint32_
 	(void)data;
 }
 
+static void host_cfg(unsigned dev, unsigned fn, unsigned reg, unsigned len, uint32_t val,
+		     bool rd)
+{
+	if (rd)
+		(void)pci_cfg_read(&bus, dev, fn, reg, len);
+	else
+		pci_cfg_write(&bus, dev, fn, reg, len, val);
+}
+
 int main(void)
 {
 	pci_init(&bus);
@@ -84,7 +94,7 @@ int main(void)
 		/* One EVA state per width: the models' checks relate the width
 		 * to the offset, which one interval of each would lose. */
 		/*@ split len; */
-		switch (Frama_C_interval(0, 3)) {
+		switch (Frama_C_interval(0, 5)) {
 		case 0:
 			pci_io(&bus, (uint64_t)Frama_C_interval(0, 7), data, len, wr);
 			break;
@@ -100,6 +110,29 @@ int main(void)
 			pci_msix_pba_io(&msix, off, data, len, wr);
 			break;
 		}
+		case 3: {
+			/* The host's (a device's, a test's) own access: any
+			 * device, function, register and width. */
+			unsigned dev = Frama_C_unsigned_int_interval(0, 0xffffffffu);
+			unsigned fn = Frama_C_unsigned_int_interval(0, 0xffffffffu);
+			unsigned reg = Frama_C_unsigned_int_interval(0, 0xffffffffu);
+			unsigned hlen = Frama_C_unsigned_int_interval(0, 0xffffffffu);
+			uint32_t val = Frama_C_unsigned_int_interval(0, 0xffffffffu);
+			bool rd = Frama_C_nondet(0, 1);
+			/* One state per width up to 8, one for all above: the
+			 * width check (len_ok) does not narrow an interval of
+			 * both kinds. */
+			if (hlen <= 8) {
+				/*@ split hlen; */
+				host_cfg(dev, fn, reg, hlen, val, rd);
+			} else {
+				host_cfg(dev, fn, reg, hlen, val, rd);
+			}
+			break;
+		}
+		case 4:
+			(void)pci_msix_enabled(&msix);
+			break;
 		default:
 			(void)pci_msix_notify(&msix, (unsigned)Frama_C_interval(0, 2 * PCI_MSIX_MAX_VECTORS));
 		}

@@ -48,3 +48,165 @@
     disjoint behaviors;
 */
 int virtq_pop(struct virtq *q, struct virtq_chain *c);
+
+/* What virtq_pop's chain gives the chain copies below: a chain
+ * virtq_chain_ok of any queue (size at most VIRTQ_MAX_SIZE) has its
+ * buffers' host memory valid, at most VIRTQ_MAX_SIZE of them
+ * (virtq_bufs_ok, which the copies require). Stated as the contract of a
+ * function that does nothing, so that the chain copies' run proves it
+ * (WP's function selection leaves lemmas out). */
+/*@ requires size <= VIRTQ_MAX_SIZE && virtq_chain_ok(gm, c, size);
+    assigns \nothing;
+    ensures virtq_bufs_ok(c); */
+void prove_chain_bufs(struct guestmem *gm, struct virtq_chain *c, unsigned size)
+{
+	(void)gm;
+	(void)c;
+	(void)size;
+}
+
+/*
+ * The rest of the queue's guest-facing entry points. Each reads and
+ * writes guest memory only inside the rings virtq_ok says are valid,
+ * whose lengths are exactly those virtq_init translated (the available
+ * ring 4 + 2 * size + 2 bytes with used_event, the used ring
+ * 4 + 8 * size + 2 with avail_event, with or without EVENT_IDX). A queue
+ * not set up (size 0) is not touched; a set-up queue, also one a pop
+ * found broken, still has its rings (virtq_pop writes none of the
+ * fields virtq_ok reads), so it is virtq_ok whenever size is not 0.
+ */
+
+/*@ requires \valid(q);
+    behavior unset:
+      assumes q->size == 0;
+      assigns \nothing;
+    behavior set:
+      assumes q->size != 0;
+      requires virtq_ok(q);
+      requires \separated(q->used + (0 .. 4 + 8 * q->size + 1), q, q->gm);
+      assigns q->used_idx, q->used[2 .. 3],
+        q->used[4 + 8 * (q->used_idx & (q->size - 1)) ..
+                4 + 8 * (q->used_idx & (q->size - 1)) + 7];
+      ensures q->used_idx == (uint16_t)(\old(q->used_idx) + 1);
+      ensures virtq_ok(q);
+    complete behaviors;
+    disjoint behaviors;
+*/
+void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
+
+/*@ requires \valid(q);
+    behavior unset:
+      assumes q->size == 0;
+      assigns \nothing;
+      ensures \result == 0;
+    behavior set:
+      assumes q->size != 0;
+      requires virtq_ok(q);
+      assigns q->signalled;
+      ensures q->signalled == q->used_idx;
+      ensures \result != 0 ==> \old(q->signalled) != q->used_idx;
+    complete behaviors;
+    disjoint behaviors;
+*/
+bool virtq_need_notify(struct virtq *q);
+
+/*@ requires \valid_read(q);
+    assigns \nothing;
+    behavior off:
+      assumes q->broken || q->size == 0;
+      ensures \result == 0;
+    behavior on:
+      assumes !q->broken && q->size != 0;
+      requires virtq_ok((struct virtq *)q);
+    complete behaviors;
+    disjoint behaviors;
+*/
+uint16_t virtq_pending(const struct virtq *q);
+
+/*@ requires \valid(q);
+    behavior off:
+      assumes q->broken || q->size == 0 || q->polling;
+      assigns \nothing;
+    behavior event:
+      assumes !q->broken && q->size != 0 && !q->polling && q->event_idx;
+      requires virtq_ok(q);
+      requires \separated(q->used + (0 .. 4 + 8 * q->size + 1), q, q->gm);
+      assigns q->polling, q->used[4 + 8 * q->size .. 4 + 8 * q->size + 1];
+      ensures q->polling && virtq_ok(q);
+    behavior flags:
+      assumes !q->broken && q->size != 0 && !q->polling && !q->event_idx;
+      requires virtq_ok(q);
+      requires \separated(q->used + (0 .. 4 + 8 * q->size + 1), q, q->gm);
+      assigns q->polling, q->used[0 .. 1];
+      ensures q->polling && virtq_ok(q);
+    complete behaviors;
+    disjoint behaviors;
+*/
+void virtq_notify_off(struct virtq *q);
+
+/*@ requires \valid(q);
+    behavior off:
+      assumes q->broken || q->size == 0 || !q->polling;
+      assigns \nothing;
+      ensures \result == 0;
+    behavior event:
+      assumes !q->broken && q->size != 0 && q->polling && q->event_idx;
+      requires virtq_ok(q);
+      requires \separated(q->used + (0 .. 4 + 8 * q->size + 1), q, q->gm);
+      assigns q->polling, q->used[4 + 8 * q->size .. 4 + 8 * q->size + 1];
+      ensures !q->polling && virtq_ok(q);
+    behavior flags:
+      assumes !q->broken && q->size != 0 && q->polling && !q->event_idx;
+      requires virtq_ok(q);
+      requires \separated(q->used + (0 .. 4 + 8 * q->size + 1), q, q->gm);
+      assigns q->polling, q->used[0 .. 1];
+      ensures !q->polling && virtq_ok(q);
+    complete behaviors;
+    disjoint behaviors;
+*/
+bool virtq_notify_on(struct virtq *q);
+
+/*
+ * The chain copies, on a chain virtq_pop returned (virtq_bufs_ok, by the
+ * lemma above): every byte they touch is inside one of the chain's
+ * buffers of the part named (readable: buf[0 .. nr), writable:
+ * buf[nr .. nr + nw)) or inside the caller's len bytes, and they return
+ * at most len. The caller's buffer is the monitor's own memory, apart
+ * from the chain (memcpy's own precondition) and from *c.
+ */
+/*@ requires \valid_read(c) && virtq_bufs_ok(c);
+    requires \valid((uint8_t *)dst + (0 .. len - 1));
+    requires \separated((uint8_t *)dst + (0 .. len - 1), c);
+    requires \forall integer k; 0 <= k < c->nr ==>
+      \separated((uint8_t *)dst + (0 .. len - 1), c->buf[k].host + (0 .. c->buf[k].len - 1));
+    assigns ((uint8_t *)dst)[0 .. len - 1];
+    ensures \result <= len;
+*/
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len);
+
+/*@ requires \valid_read(c) && virtq_bufs_ok(c);
+    requires \valid_read((uint8_t *)src + (0 .. len - 1));
+    requires \forall integer k; c->nr <= k < c->nr + c->nw ==>
+      \separated(c->buf[k].host + (0 .. c->buf[k].len - 1), c,
+                 (uint8_t *)src + (0 .. len - 1));
+    assigns { c->buf[k].host[j] | integer k, j;
+              c->nr <= k < c->nr + c->nw && 0 <= j < c->buf[k].len };
+    ensures \result <= len;
+*/
+size_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *src,
+			 size_t len);
+
+/*@ requires \valid_read(c) && virtq_bufs_ok(c);
+    requires \valid(iov + (0 .. max - 1));
+    requires \separated(iov + (0 .. max - 1), c);
+    assigns iov[0 .. max - 1];
+    ensures \result == -1 || 0 <= \result <= max;
+    ensures \forall integer j; 0 <= j < \result ==>
+      iov[j].iov_len > 0 &&
+      \exists integer k, o;
+        (writable ? c->nr : 0) <= k < (writable ? c->nr + c->nw : c->nr) &&
+        0 <= o && o + iov[j].iov_len <= c->buf[k].len &&
+        (uint8_t *)iov[j].iov_base == c->buf[k].host + o;
+*/
+int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off, uint64_t len,
+		    struct iovec *iov, unsigned max);

@@ -73,12 +73,19 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
+/*@ requires \valid(p + (0 .. 3));
+    assigns p[0 .. 3] \from v; */
 static void put32(uint8_t *p, uint32_t v)
 {
+	/*@ loop invariant 0 <= i <= 4;
+	    loop assigns i, p[0 .. 3];
+	    loop variant 4 - i; */
 	for (int i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/*@ requires \valid_read(p + (0 .. 3));
+    assigns \result \from p[0 .. 3]; */
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -425,11 +432,30 @@ int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len)
 #define MSIX_CTRL_FMASK 0x4000
 #define MSIX_VEC_MASKED 0x1 /* Vector Control bit 0 (6.8.2.9) */
 
+/* The owner's callbacks. The WP proof of the MSI-X model (tests/prove,
+ * README.md there) cannot follow a call through a pointer (Frama-C 25 has
+ * no \valid_function), so it defines PROVE_MSIX_SEND and PROVE_MSIX_UPDATE
+ * as functions with the callbacks' contract: they run under x->lock, must
+ * not call pci_msix_* (pci.h), and so change nothing of x. */
+#ifndef PROVE_MSIX_SEND
+#define MSIX_SEND(x, ...) ((x)->send((x)->opaque, __VA_ARGS__))
+#define MSIX_UPDATE(x, ...) ((x)->update((x)->opaque, __VA_ARGS__))
+#else
+void PROVE_MSIX_SEND(void *opaque, unsigned vec, uint64_t addr, uint32_t data);
+void PROVE_MSIX_UPDATE(void *opaque, unsigned vec, bool live, uint64_t addr, uint32_t data);
+#define MSIX_SEND(x, ...) PROVE_MSIX_SEND((x)->opaque, __VA_ARGS__)
+#define MSIX_UPDATE(x, ...) PROVE_MSIX_UPDATE((x)->opaque, __VA_ARGS__)
+#endif
+
+/*@ requires \valid_read(e);
+    assigns \result \from e->addr_lo, e->addr_hi; */
 static uint64_t msix_addr(const struct pci_msix_entry *e)
 {
 	return (uint64_t)e->addr_hi << 32 | e->addr_lo;
 }
 
+/*@ requires \valid_read(x) && v < x->nvec <= PCI_MSIX_MAX_VECTORS;
+    assigns \result \from x->enabled, x->fmask, x->tab[v].ctrl; */
 static bool msix_vec_live(const struct pci_msix *x, unsigned v)
 {
 	return x->enabled && !x->fmask && !(x->tab[v].ctrl & MSIX_VEC_MASKED);
@@ -438,17 +464,19 @@ static bool msix_vec_live(const struct pci_msix *x, unsigned v)
 /* With x->lock held, after anything that may change what is live: tells
  * `update` of each change, and sends what was pending on a vector that
  * became live (6.8.2.10: the function sends it once unmasked). */
+/*@ requires pci_msix_ok(x) && v < x->nvec;
+    assigns x->live[v], x->pba[v / 64]; */
 static void msix_sync(struct pci_msix *x, unsigned v, bool addr_changed)
 {
 	bool live = msix_vec_live(x, v);
 	const struct pci_msix_entry *e = &x->tab[v];
 	if (x->update && (live != x->live[v] || (live && addr_changed)))
-		x->update(x->opaque, v, live, msix_addr(e), e->data);
+		MSIX_UPDATE(x, v, live, msix_addr(e), e->data);
 	x->live[v] = live;
 	uint64_t bit = 1ull << (v % 64);
 	if (live && (x->pba[v / 64] & bit)) {
 		x->pba[v / 64] &= ~bit;
-		x->send(x->opaque, v, msix_addr(e), e->data);
+		MSIX_SEND(x, v, msix_addr(e), e->data);
 	}
 }
 
@@ -488,18 +516,44 @@ void pci_msix_cfg_written(struct pci_msix *x, unsigned reg, unsigned len)
 	unsigned ctrl = x->cap + MSIX_CTRL;
 	if (reg + len <= ctrl || reg > ctrl + 1)
 		return;
-	uint16_t v = (uint16_t)(x->dev->cfg[ctrl] | x->dev->cfg[ctrl + 1] << 8);
+	/* Unsigned: the provers have no theory of a signed shift's range. */
+	uint16_t v = (uint16_t)(x->dev->cfg[ctrl] | (unsigned)x->dev->cfg[ctrl + 1] << 8);
 	pthread_mutex_lock(&x->lock);
 	x->enabled = v & MSIX_CTRL_ENABLE;
 	x->fmask = v & MSIX_CTRL_FMASK;
+	/*@ loop invariant 0 <= i <= x->nvec;
+	    loop assigns i, x->live[0 .. x->nvec - 1], x->pba[0 .. (x->nvec + 63) / 64 - 1];
+	    loop variant x->nvec - i; */
 	for (unsigned i = 0; i < x->nvec; i++)
 		msix_sync(x, i, false);
 	pthread_mutex_unlock(&x->lock);
 }
 
+/*@ assigns \result \from off, len, size;
+    ensures \result <==> ((len == 4 || len == 8) && off % len == 0 && off < size &&
+                         len <= size - off); */
 static bool msix_access_ok(uint64_t off, uint32_t len, uint64_t size)
 {
-	return (len == 4 || len == 8) && !(off & (len - 1)) && off < size && len <= size - off;
+	return (len == 4 || len == 8) && off % len == 0 && off < size && len <= size - off;
+}
+
+/* Dword i (0-3) of a table entry (6.8.2.6: Message Address, Upper
+ * Address, Data, Vector Control). By name, not as (&e->addr_lo)[i]: that
+ * would point past the one-element object addr_lo (C11 6.5.6p8). */
+/*@ requires \valid(e) && i < 4;
+    assigns \result \from e, i;
+    ensures i == 0 ==> \result == &e->addr_lo;
+    ensures i == 1 ==> \result == &e->addr_hi;
+    ensures i == 2 ==> \result == &e->data;
+    ensures i == 3 ==> \result == &e->ctrl; */
+static uint32_t *msix_word(struct pci_msix_entry *e, unsigned i)
+{
+	switch (i) {
+	case 0: return &e->addr_lo;
+	case 1: return &e->addr_hi;
+	case 2: return &e->data;
+	default: return &e->ctrl;
+	}
 }
 
 void pci_msix_table_io(struct pci_msix *x, uint64_t off, uint8_t *data, uint32_t len,
@@ -512,24 +566,36 @@ void pci_msix_table_io(struct pci_msix *x, uint64_t off, uint8_t *data, uint32_t
 	}
 	pthread_mutex_lock(&x->lock);
 	unsigned v = (unsigned)(off / PCI_MSIX_ENTRY_SIZE);
+	/* off + len <= 16 * nvec: the entry is one of the table's. */
+	/*@ assert entry: v < x->nvec; */
 	struct pci_msix_entry *e = &x->tab[v];
-	uint32_t *w = &e->addr_lo;
 	unsigned word = (unsigned)(off % PCI_MSIX_ENTRY_SIZE) / 4;
+	/* An aligned 8-byte access starts at dword 0 or 2: it stays in the
+	 * entry. */
+	/*@ assert aligned: len == 8 ==> off % 16 == 0 || off % 16 == 8; */
+	/*@ assert words: word + len / 4 <= 4; */
 	if (!is_write) {
+		/*@ loop invariant 0 <= k <= len / 4;
+		    loop assigns k, data[0 .. len - 1];
+		    loop variant len / 4 - k; */
 		for (uint32_t k = 0; k < len / 4; k++)
-			put32(data + 4 * k, w[word + k]);
+			put32(data + 4 * k, *msix_word(e, word + k));
 	} else {
 		bool addr_changed = false;
+		/*@ loop invariant 0 <= k <= len / 4;
+		    loop assigns k, addr_changed, x->tab[v];
+		    loop variant len / 4 - k; */
 		for (uint32_t k = 0; k < len / 4; k++) {
 			uint32_t val = get32(data + 4 * k);
+			uint32_t *w = msix_word(e, word + k);
 			switch (word + k) {
 			case 0: val &= ~3u; break; /* Message Address is dword aligned */
 			case 3: val &= MSIX_VEC_MASKED; break; /* other bits reserved */
 			default: break;
 			}
-			if (word + k < 3 && w[word + k] != val)
+			if (word + k < 3 && *w != val)
 				addr_changed = true;
-			w[word + k] = val;
+			*w = val;
 		}
 		msix_sync(x, v, addr_changed);
 	}
@@ -547,8 +613,15 @@ void pci_msix_pba_io(struct pci_msix *x, uint64_t off, uint8_t *data, uint32_t l
 		return;
 	}
 	pthread_mutex_lock(&x->lock);
+	/* off + len <= size: the word is one of the nvec vectors' words, and
+	 * an aligned access stays in it. */
+	/*@ assert pba: off / 8 < (x->nvec + 63) / 64; */
+	/*@ assert bytes: off % 8 + len <= 8; */
 	uint64_t q = x->pba[off / 8];
 	unsigned shift = (unsigned)(off % 8) * 8;
+	/*@ loop invariant 0 <= k <= len;
+	    loop assigns k, data[0 .. len - 1];
+	    loop variant len - k; */
 	for (uint32_t k = 0; k < len; k++)
 		data[k] = (uint8_t)(q >> (shift + 8 * k));
 	pthread_mutex_unlock(&x->lock);
@@ -566,7 +639,7 @@ enum pci_msix_result pci_msix_notify(struct pci_msix *x, unsigned vec)
 		x->pba[vec / 64] |= 1ull << (vec % 64);
 		r = PCI_MSIX_PENDING;
 	} else {
-		x->send(x->opaque, vec, msix_addr(&x->tab[vec]), x->tab[vec].data);
+		MSIX_SEND(x, vec, msix_addr(&x->tab[vec]), x->tab[vec].data);
 		r = PCI_MSIX_SENT;
 	}
 	pthread_mutex_unlock(&x->lock);

@@ -158,6 +158,16 @@ struct pci_msix {
 	void *opaque;
 };
 
+/* What pci_msix_init() leaves when it returns the capability offset, and
+ * what the MSI-X functions below assume and keep (their WP proof,
+ * tests/prove/README.md): a table of 1..PCI_MSIX_MAX_VECTORS vectors, the
+ * capability's 12 bytes inside the device's configuration space (as
+ * pci_cap_add places them), and the device apart from the MSI-X state. */
+/*@ predicate pci_msix_ok(struct pci_msix *x) =
+      \valid(x) && 1 <= x->nvec <= PCI_MSIX_MAX_VECTORS &&
+      \valid_read(x->dev) && x->cap + 12 <= 256 && \separated(x, x->dev);
+*/
+
 /* Adds the capability to d (after pci_add()) for `nvec` vectors, the table
  * at `table_off` of BAR `table_bar` and the PBA at `pba_off` of `pba_bar`
  * (offsets 8-byte aligned, PCI 3.0 6.8.2.4). `send` is required, `update`

@@ -249,9 +249,7 @@ void virtq_notify_off(struct virtq *q)
 		store16_full(q->used + USED_RING + USED_ELEM * q->size,
 			     (uint16_t)(q->last_avail + 0x8000u));
 	} else {
-		uint16_t f;
-		memcpy(&f, q->used, 2);
-		store16_full(q->used, (uint16_t)(f | VIRTQ_USED_F_NO_NOTIFY));
+		store16_full(q->used, (uint16_t)(load16(q->used) | VIRTQ_USED_F_NO_NOTIFY));
 	}
 }
 
@@ -265,21 +263,31 @@ bool virtq_notify_on(struct virtq *q)
 	if (q->event_idx) {
 		store16_full(q->used + USED_RING + USED_ELEM * q->size, q->last_avail);
 	} else {
-		uint16_t f;
-		memcpy(&f, q->used, 2);
-		store16_full(q->used, (uint16_t)(f & ~VIRTQ_USED_F_NO_NOTIFY));
+		store16_full(q->used, (uint16_t)(load16(q->used) & ~VIRTQ_USED_F_NO_NOTIFY));
 	}
 	return virtq_pending(q) != 0;
+}
+
+/* A le32 field of a used element (2.7.8), byte by byte: the bytes a copy
+ * of the little-endian host's value writes. */
+/*@ requires \valid(p + (0 .. 3));
+    assigns p[0 .. 3] \from v; */
+static void store32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
 }
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 {
 	if (!q->size)
 		return;
+	/*@ assert masked: 0 <= (q->used_idx & (q->size - 1u)) < q->size; */
 	uint8_t *e = q->used + USED_RING + USED_ELEM * (q->used_idx & (q->size - 1u));
-	uint32_t id = head;
-	memcpy(e, &id, 4);
-	memcpy(e + 4, &written, 4);
+	store32(e, head);
+	store32(e + 4, written);
 	q->used_idx++;
 	/* Release for the element above; full for virtq_need_notify below. */
 	store16_full(q->used + 2, q->used_idx);
@@ -296,8 +304,7 @@ bool virtq_need_notify(struct virtq *q)
 	 * read the driver's suppression state, so neither side misses the
 	 * other. */
 	if (q->event_idx) {
-		uint16_t ev;
-		memcpy(&ev, q->avail + AVAIL_RING + 2u * q->size, 2);
+		uint16_t ev = load16(q->avail + AVAIL_RING + 2u * q->size);
 		q->signalled = now;
 		/* 2.7.10.1: notify when used_event lies in [old, now). */
 		return (uint16_t)(now - ev - 1) < (uint16_t)(now - old);
@@ -306,12 +313,46 @@ bool virtq_need_notify(struct virtq *q)
 	return !(load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
-/* Walks the readable (first nr) or writable (next nw) buffers. */
-static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t off, uint8_t *p,
-			 size_t len)
+/* memcpy between guest and host buffers, as bytes: the proof's typed
+ * model sees memcpy's void pointers as char, and this says it in uint8_t. */
+/*@ requires bytes: n > 0 && \valid(to + (0 .. n - 1)) && \valid_read(from + (0 .. n - 1));
+    requires \separated(to + (0 .. n - 1), from + (0 .. n - 1));
+    assigns to[0 .. n - 1] \from from[0 .. n - 1]; */
+static void copy_bytes(uint8_t *to, const uint8_t *from, size_t n)
+{
+	memcpy(to, from, n);
+}
+
+/* Walks the readable (first nr) or writable (next nw) buffers from byte
+ * off of that part: copies into dst when reading, from src when writing
+ * (the other is NULL). */
+/*@ requires \valid_read(c) && virtq_bufs_ok(c);
+    requires !writable ==> \valid(dst + (0 .. len - 1)) &&
+      \separated(dst + (0 .. len - 1), c) &&
+      \forall integer k; 0 <= k < c->nr ==>
+        \separated(dst + (0 .. len - 1), c->buf[k].host + (0 .. c->buf[k].len - 1));
+    requires writable ==> \valid_read(src + (0 .. len - 1)) &&
+      \forall integer k; c->nr <= k < c->nr + c->nw ==>
+        \separated(c->buf[k].host + (0 .. c->buf[k].len - 1), c, src + (0 .. len - 1));
+    assigns { dst[j] | integer j; !writable && 0 <= j < len },
+      { c->buf[k].host[j] | integer k, j;
+        writable && c->nr <= k < c->nr + c->nw && 0 <= j < c->buf[k].len };
+    ensures \result <= len; */
+static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t off,
+			 uint8_t *dst, const uint8_t *src, size_t len)
 {
 	unsigned first = writable ? c->nr : 0, n = writable ? c->nw : c->nr;
 	size_t done = 0;
+	/* Each step takes at least one byte or moves to the next buffer; k
+	 * ends the loop, since there are at most VIRTQ_MAX_SIZE buffers. */
+	/*@ loop invariant part: first == (writable ? c->nr : 0) &&
+	      first + n == (writable ? c->nr + c->nw : c->nr);
+	    loop invariant k: first <= k <= first + n;
+	    loop invariant done: done <= len;
+	    loop assigns k, off, done, { dst[j] | integer j; !writable && 0 <= j < len },
+	      { c->buf[i].host[j] | integer i, j;
+	        writable && c->nr <= i < c->nr + c->nw && 0 <= j < c->buf[i].len };
+	    loop variant first + n - k; */
 	for (unsigned k = first; k < first + n && done < len; k++) {
 		const struct virtq_buf *b = &c->buf[k];
 		if (off >= b->len) {
@@ -322,9 +363,9 @@ static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t of
 		if (take > len - done)
 			take = len - done;
 		if (writable)
-			memcpy(b->host + off, p + done, take);
+			copy_bytes(b->host + off, src + done, take);
 		else
-			memcpy(p + done, b->host + off, take);
+			copy_bytes(dst + done, b->host + off, take);
 		done += take;
 		off = 0;
 	}
@@ -333,13 +374,13 @@ static size_t chain_copy(const struct virtq_chain *c, bool writable, uint64_t of
 
 size_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len)
 {
-	return chain_copy(c, false, off, dst, len);
+	return chain_copy(c, false, off, dst, NULL, len);
 }
 
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *src,
 			 size_t len)
 {
-	return chain_copy(c, true, off, (uint8_t *)(uintptr_t)src, len);
+	return chain_copy(c, true, off, NULL, src, len);
 }
 
 int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off, uint64_t len,
@@ -347,6 +388,17 @@ int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint64_t off, ui
 {
 	unsigned first = writable ? c->nr : 0, n = writable ? c->nw : c->nr;
 	unsigned cnt = 0;
+	/*@ loop invariant part: first == (writable ? c->nr : 0) &&
+	      first + n == (writable ? c->nr + c->nw : c->nr);
+	    loop invariant k: first <= k <= first + n;
+	    loop invariant cnt: cnt <= max && cnt <= k - first;
+	    loop invariant iov: \forall integer j; 0 <= j < cnt ==>
+	      iov[j].iov_len > 0 &&
+	      \exists integer m, o; first <= m < first + n &&
+	        0 <= o && o + iov[j].iov_len <= c->buf[m].len &&
+	        (uint8_t *)iov[j].iov_base == c->buf[m].host + o;
+	    loop assigns k, off, len, cnt, iov[0 .. max - 1];
+	    loop variant first + n - k; */
 	for (unsigned k = first; k < first + n && len; k++) {
 		const struct virtq_buf *b = &c->buf[k];
 		if (off >= b->len) {

@@ -97,6 +97,13 @@ struct virtq {
       \forall integer k; 0 <= k < c->nr + c->nw ==>
         c->buf[k].len > 0 && gm_inside(gm, c->buf[k].host, c->buf[k].len) &&
         \valid(c->buf[k].host + (0 .. c->buf[k].len - 1));
+
+    // What the chain copies need of a chain: the buffers' host memory
+    // (virtq_chain_ok gives it: prove_chain_bufs in virtq_wp.c).
+    predicate virtq_bufs_ok(struct virtq_chain *c) =
+      c->nr + c->nw <= VIRTQ_MAX_SIZE &&
+      \forall integer k; 0 <= k < c->nr + c->nw ==>
+        c->buf[k].len > 0 && \valid(c->buf[k].host + (0 .. c->buf[k].len - 1));
 */
 
 /* Sets q up on the rings the driver gave (2.7 and 4.1.4.3: queue_desc,
