@@ -111,7 +111,7 @@ int load_bzimage(const struct guestmem *gm, const struct load_request *req,
  * where the boot block always is, or, for a kernel below 1 MiB, at 1 MiB
  * or above with its two pages and the command line below 4 GiB and the
  * boot GDT in the second page. The placement of the module and the block
- * against the kernel is in the assertions of its body. */
+ * against the kernel is in the assertions of mb_boot's body (multiboot.c). */
 /*@ requires gm_ok(gm) && req_ok(req) && req->initrd_size <= PTRDIFF_MAX;
     requires \valid(out) && err_ok(err, errlen);
     requires req->cmdline == \null || valid_read_string(req->cmdline);

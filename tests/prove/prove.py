@@ -136,6 +136,15 @@ PROOFS = [
      BZ_FILES + ['@mutant:bz_version_off_by_one.c'],
      LOADER_WP + ['-wp-fct', 'bz_parse', '-wp-prop', 'fields', '-wp-timeout', '5'],
      ('fails', r'typed_cast_bz_parse_ensures_fields'), {}),
+    ('bzimage: the whole loader, load_bzimage, with bz_locate, bz_write, '
+     'bz_place_initrd, bz_put_e820 (WP)',
+     BZ_FILES + ['src/vmm/arch/x86/bzimage.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'load_bzimage,bz_locate,bz_write,bz_place_initrd,'
+                        'bz_put_e820'], 'proved', {}),
+    ('mutant bzimage.c, the kernel\'s RAM checked one byte short, through bz_locate (WP)',
+     BZ_FILES + ['@mutant:bz_kend_off_by_one.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'bz_locate', '-wp-prop', 'kernel', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_bz_locate_ensures_kernel(_part\d+)?'), {}),
     ('pvh: the PT_NOTE walk, pvh_scan (WP)',
      PVH_FILES + ['src/vmm/arch/x86/pvh.c'],
      LOADER_WP + ['-wp-fct', 'pvh_scan,pvh_addr'], 'proved', {}),
@@ -184,12 +193,31 @@ PROOFS = [
      MB_FILES + ['@mutant:mb_block_wrap_unchecked.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'mb_block', '-wp-prop', 'moved', '-wp-timeout', '5'],
      ('fails', r'typed_cast_mb_block_ensures_moved(_part\d+)?'), {}),
+    ('multiboot: the whole loader, load_multiboot, with mb_load_kernel and ldr_elf_class (WP)',
+     MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'load_multiboot,mb_load_kernel,ldr_elf_class'], 'proved',
+     {}),
+    ('multiboot: the module, the boot block and the command line placed and written, '
+     'mb_boot, mb_place (WP)',
+     MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot,mb_place'], 'proved', {}),
+    ('mutant multiboot.c, the moved command line checked without its NUL, through mb_boot (WP)',
+     MB_FILES + ['@mutant:mb_cmdline_off_by_one.c', 'tests/prove/multiboot_wp.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot', '-wp-prop', 'cmdline', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_mb_boot_assert_cmdline(_part\d+)?'), {}),
     ('image: the arm64 Image header read and the kernel loaded, load_linux (WP)',
      IMAGE_FILES + ['src/vmm/arch/arm64/image.c'],
      IMAGE_WP + ['-wp-fct', 'load_linux,load_elf,rd32,rd64'], 'proved', {}),
     ('image: the device tree and initrd placed, image_place (WP)',
      IMAGE_FILES + ['src/vmm/arch/arm64/image.c'],
      IMAGE_WP + ['-wp-fct', 'image_place'], 'proved', {}),
+    ('image: the formats told apart, image_load, image_kind (WP)',
+     IMAGE_FILES + ['src/vmm/arch/arm64/image.c'],
+     IMAGE_WP + ['-wp-fct', 'image_load,image_kind'], 'proved', {}),
+    ('mutant image.c, the Image header\'s length check off by one, through image_kind (WP)',
+     IMAGE_FILES + ['@mutant:image_hdr_off_by_one.c'],
+     IMAGE_WP + ['-wp-fct', 'image_kind', '-wp-prop', 'header', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_image_kind_ensures_header(_part\d+)?'), {}),
     ('mutant image.c, initrd room check off by one, through image_place (WP)',
      IMAGE_FILES + ['@mutant:image_initrd_off_by_one.c'],
      IMAGE_WP + ['-wp-fct', 'image_place', '-wp-prop', 'initrd', '-wp-timeout', '5'],
@@ -212,12 +240,6 @@ PROOFS = [
 # Runs left out of `make prove` for their time (README.md says which and
 # why); `prove.py --slow` runs them too.
 SLOW_PROOFS = [
-    ('multiboot: the whole loader, load_multiboot (WP, slow: unfinished, README.md)',
-     MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
-     LOADER_WP_PLAIN + ['-wp-fct', 'load_multiboot'], 'proved', {}),
-    ('image: the formats told apart, image_load (WP, slow: about 150 s)',
-     IMAGE_FILES + ['src/vmm/arch/arm64/image.c'],
-     IMAGE_WP + ['-wp-fct', 'image_load'], 'proved', {}),
 ]
 
 # Mutants: (name, source, text, replacement). The replacement must occur
@@ -246,6 +268,11 @@ MUTANTS = {
     'bz_version_off_by_one.c': ('src/vmm/arch/x86/bzimage.c',
                                 'if (!ldr_has(im, 0, BZ_VERSION + 2))',
                                 'if (!ldr_has(im, 0, BZ_VERSION + 1))'),
+    # The kernel's RAM checked one byte short of what is copied: the
+    # copy of the protected-mode kernel writes one byte past it.
+    'bz_kend_off_by_one.c': ('src/vmm/arch/x86/bzimage.c',
+                             'uint64_t kend = BZ_KERNEL_ADDR + h->payload;',
+                             'uint64_t kend = BZ_KERNEL_ADDR + h->payload - 1;'),
     # A note's descriptor allowed one byte past its segment: at the end
     # of the file, the entry is read past it.
     'pvh_desc_off_by_one.c': ('src/vmm/arch/x86/pvh.c',
@@ -267,6 +294,16 @@ MUTANTS = {
     'mb_block_wrap_unchecked.c': ('src/vmm/arch/x86/multiboot.c',
                                   'if (!info || info > (1ull << 32)',
                                   'if (info > (1ull << 32)'),
+    # The moved command line's range checked without its NUL: the NUL
+    # is written one byte past the range gm_ptr checked.
+    'mb_cmdline_off_by_one.c': ('src/vmm/arch/x86/multiboot.c',
+                                'uint8_t *dst = gm_ptr(gm, b.cmdline, clen + 1);',
+                                'uint8_t *dst = gm_ptr(gm, b.cmdline, clen);'),
+    # A file one byte shorter than the Image header taken for an Image:
+    # load_linux reads the header's last byte past the file.
+    'image_hdr_off_by_one.c': ('src/vmm/arch/arm64/image.c',
+                               'if (size >= IMAGE_HDR_SIZE && rd32(img + 56) == IMAGE_MAGIC)',
+                               'if (size >= IMAGE_HDR_SIZE - 1 && rd32(img + 56) == IMAGE_MAGIC)'),
     # The initrd's room below the device tree off by one: an initrd one
     # byte too large overlaps the device tree.
     'image_initrd_off_by_one.c': ('src/vmm/arch/arm64/image.c', 'if (isize > room)',

@@ -172,6 +172,29 @@ static int image_place(const struct guestmem *gm, const uint8_t *initrd, size_t 
 	return 0;
 }
 
+/* What the file is, by its magics; every byte read is inside it. */
+enum image_kind { IMAGE_KIND_GZIP, IMAGE_KIND_ZBOOT, IMAGE_KIND_LINUX, IMAGE_KIND_ELF,
+		  IMAGE_KIND_OTHER };
+
+/*@ requires 0 < size <= PTRDIFF_MAX && \valid_read(img + (0 .. size - 1));
+    assigns \nothing;
+    ensures IMAGE_KIND_GZIP <= \result <= IMAGE_KIND_OTHER;
+    ensures header: \result == IMAGE_KIND_LINUX ==> size >= IMAGE_HDR_SIZE; */
+static enum image_kind image_kind(const uint8_t *img, size_t size)
+{
+	if (size >= 2 && img[0] == 0x1f && img[1] == 0x8b)
+		return IMAGE_KIND_GZIP;
+	/* EFI zboot (Linux 6.1+, CONFIG_EFI_ZBOOT): a PE file with "zimg" at
+	 * offset 4, a compressed Image inside that only EFI unpacks. */
+	if (size >= 8 && img[0] == 'M' && img[1] == 'Z' && rd32(img + 4) == IMAGE_ZBOOT_MAGIC)
+		return IMAGE_KIND_ZBOOT;
+	if (size >= IMAGE_HDR_SIZE && rd32(img + 56) == IMAGE_MAGIC)
+		return IMAGE_KIND_LINUX;
+	if (size >= 4 && rd32(img) == LDR_ELF_MAGIC)
+		return IMAGE_KIND_ELF;
+	return IMAGE_KIND_OTHER;
+}
+
 int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const uint8_t *initrd,
 	       size_t isize, const char *name, struct image_loaded *out, char *err,
 	       size_t errlen)
@@ -179,21 +202,20 @@ int image_load(const struct guestmem *gm, const uint8_t *img, size_t size, const
 	*out = (struct image_loaded){0};
 	if (!img || size == 0)
 		return ERR("%s: the kernel image is empty", name);
-	if (size >= 2 && img[0] == 0x1f && img[1] == 0x8b)
+	enum image_kind kind = image_kind(img, size);
+	if (kind == IMAGE_KIND_GZIP)
 		return ERR("%s: a gzip-compressed file; boot the Image inside it (gunzip it "
 			   "first: Debian 12's arm64 vmlinuz is an uncompressed Image)",
 			   name);
-	/* EFI zboot (Linux 6.1+, CONFIG_EFI_ZBOOT): a PE file with "zimg" at
-	 * offset 4, a compressed Image inside that only EFI unpacks. */
-	if (size >= 8 && img[0] == 'M' && img[1] == 'Z' && rd32(img + 4) == IMAGE_ZBOOT_MAGIC)
+	if (kind == IMAGE_KIND_ZBOOT)
 		return ERR("%s: an EFI zboot image (a compressed Image for EFI firmware); this "
 			   "monitor has no EFI: boot the Image itself (Debian 12's arm64 kernel "
 			   "package ships one)",
 			   name);
 	int r;
-	if (size >= IMAGE_HDR_SIZE && rd32(img + 56) == IMAGE_MAGIC)
+	if (kind == IMAGE_KIND_LINUX)
 		r = load_linux(gm, img, size, name, out, err, errlen);
-	else if (size >= 4 && rd32(img) == LDR_ELF_MAGIC)
+	else if (kind == IMAGE_KIND_ELF)
 		r = load_elf(gm, img, size, name, out, err, errlen);
 	else
 		return ERR("%s: not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 56) nor "

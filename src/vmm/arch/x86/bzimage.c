@@ -256,6 +256,117 @@ static void bz_put_e820(const struct guestmem *gm, uint8_t *zp)
 	zp[BZ_E820_ENTRIES] = (uint8_t)n;
 }
 
+/* Where load_bzimage copies to, found before anything is written. */
+struct bz_dest {
+	uint8_t *kdst;        /* the protected-mode kernel, at 1 MiB */
+	uint8_t *idst;        /* the initrd, NULL without one */
+	uint64_t initrd_addr; /* its guest-physical address */
+};
+
+/* Checks that the kernel, with all it uses while it boots, the command
+ * line and the initrd fit, and finds where the kernel and the initrd go:
+ * on success both are guest RAM, `payload` bytes for the kernel (what is
+ * copied of the file) and `initrd_size` for the initrd. */
+/*@ requires gm_ok(gm) && \valid_read(req) && \valid_read(h) && \valid(d);
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires 0 < h->payload <= PTRDIFF_MAX;
+    requires BZ_KERNEL_ADDR <= h->runtime <= GM_HIGH_BASE + GM_MAX_SIZE;
+    requires \separated(d, h, gm, req, err + (0 .. errlen - 1));
+    requires \separated(err + (0 .. errlen - 1), h, gm, req);
+    assigns *d, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures kernel: \result == 0 ==>
+      \valid(d->kdst + (0 .. h->payload - 1)) && gm_inside(gm, d->kdst, h->payload);
+    ensures initrd: \result == 0 && d->idst != \null ==> req->initrd != \null &&
+      0 < req->initrd_size &&
+      \valid(d->idst + (0 .. req->initrd_size - 1)) &&
+      gm_inside(gm, d->idst, req->initrd_size); */
+static int bz_locate(const struct guestmem *gm, const struct load_request *req,
+		     const struct bz_hdr *h, struct bz_dest *d, char *err, size_t errlen)
+{
+	d->kdst = NULL;
+	d->idst = NULL;
+	d->initrd_addr = 0;
+	/* The kernel uses its image at 1 MiB and then [runtime, runtime +
+	 * init_size) to decompress and boot: all of it must be RAM, in one
+	 * piece from 1 MiB since the kernel has no memory map yet. */
+	uint64_t kend = BZ_KERNEL_ADDR + h->payload;
+	if (h->runtime + h->init_size > kend)
+		kend = h->runtime + h->init_size;
+	d->kdst = gm_ptr(gm, BZ_KERNEL_ADDR, kend - BZ_KERNEL_ADDR);
+	if (!d->kdst)
+		return ldr_err_ram(req, gm, "the kernel (with the init_size it needs to boot)",
+				   BZ_KERNEL_ADDR, kend - BZ_KERNEL_ADDR, err, errlen);
+	if (ldr_cmdline_check(req, h->cmdline_size, "the kernel's cmdline_size", err,
+			      errlen) < 0)
+		return -1;
+	if (req->initrd) {
+		if (req->initrd_size == 0)
+			return ldr_err(req, err, errlen, "the initrd is empty");
+		if (bz_place_initrd(gm, req, h, kend, &d->initrd_addr, err, errlen) < 0)
+			return -1;
+		d->idst = gm_ptr(gm, d->initrd_addr, req->initrd_size);
+	}
+	return 0;
+}
+
+/* Writes the guest: the zero page (the image's setup header, the
+ * loader's own fields, the E820 map), the initrd (to d->idst) and the
+ * protected-mode kernel (to d->kdst: the rest of the image after the
+ * setup sectors). Reads only the image `img` and the initrd, writes only
+ * zp's page and the places bz_locate found, all guest RAM. */
+/*@ requires gm_ok(gm) && \valid_read(req) && \valid_read(h) && \valid_read(d);
+    requires BZ_CMDLINE_SIZE + 4 <= h->hdr_end <= BZ_HEADER + 255 < h->setup_size;
+    requires 0 < h->payload && h->setup_size + h->payload <= PTRDIFF_MAX;
+    requires \valid_read(img + (0 .. h->setup_size + h->payload - 1));
+    requires \valid(d->kdst + (0 .. h->payload - 1)) && gm_inside(gm, d->kdst, h->payload);
+    requires \valid(zp + (0 .. LDR_PAGE - 1)) && gm_inside(gm, zp, LDR_PAGE);
+    requires d->idst != \null ==> req->initrd != \null && 0 < req->initrd_size &&
+      \valid(d->idst + (0 .. req->initrd_size - 1)) &&
+      gm_inside(gm, d->idst, req->initrd_size) &&
+      \valid_read(req->initrd + (0 .. req->initrd_size - 1));
+    requires \separated(gm->host + (0 .. gm->size - 1),
+                        img + (0 .. h->setup_size + h->payload - 1),
+                        req->initrd + (0 .. req->initrd_size - 1), gm, req, h, d);
+    assigns gm->host[0 .. gm->size - 1]; */
+static void bz_write(const struct guestmem *gm, const struct load_request *req,
+		     const struct bz_hdr *h, const struct bz_dest *d, const uint8_t *img,
+		     uint8_t *zp)
+{
+	/* Read before the page is written (the proof then need not show
+	 * that the writes leave them alone). */
+	uint8_t *idst = d->idst;
+	const uint8_t *isrc = req->initrd;
+	uint64_t isize = req->initrd_size;
+	uint64_t iaddr = d->initrd_addr;
+	uint8_t *kdst = d->kdst;
+	uint64_t setup_size = h->setup_size, payload = h->payload;
+	/* The setup header goes into the zero page as the image has it; the
+	 * loader then fills in its own fields ("DETAILS OF HEADER FIELDS"
+	 * marks which are ours to write). hdr_end <= 0x301, inside both the
+	 * page and the setup sectors. */
+	memcpy(zp + BZ_HDR_START, img + BZ_HDR_START, h->hdr_end - BZ_HDR_START);
+	/* (A header claiming to be longer than struct setup_header can reach
+	 * into e820_table at 0x2d0; the table is written below, after it.) */
+	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
+	/* Keep the image's flags (QUIET_FLAG is the user's choice, made at
+	 * build time); the kernel is where LOADED_HIGH says, and the heap
+	 * end below is valid. */
+	zp[BZ_LOADFLAGS] = h->loadflags | BZ_LOADED_HIGH | BZ_CAN_USE_HEAP;
+	ldr_put_u16(zp + BZ_HEAP_END_PTR, BZ_HEAP_END);
+	ldr_put_u32(zp + BZ_CMD_LINE_PTR, (uint32_t)HVBOOT_CMDLINE);
+	/* ramdisk_image/ramdisk_size stay 0 (zeroed page) without an initrd. */
+	if (idst) {
+		ldr_put_u32(zp + BZ_RAMDISK_IMAGE, (uint32_t)iaddr);
+		ldr_put_u32(zp + BZ_RAMDISK_SIZE, (uint32_t)isize);
+		memcpy(idst, isrc, isize);
+	}
+	bz_put_e820(gm, zp);
+	/* The protected-mode kernel: the rest of the file after the setup
+	 * sectors (bz_parse: payload == size - setup_size). */
+	memcpy(kdst, img + setup_size, payload);
+}
+
 int load_bzimage(const struct guestmem *gm, const struct load_request *req,
 		 struct boot_entry *out, char *err, size_t errlen)
 {
@@ -267,54 +378,13 @@ int load_bzimage(const struct guestmem *gm, const struct load_request *req,
 		return -1;
 
 	/* Everything is checked before anything is written. */
-	/* The kernel uses its image at 1 MiB and then [runtime, runtime +
-	 * init_size) to decompress and boot: all of it must be RAM, in one
-	 * piece from 1 MiB since the kernel has no memory map yet. */
-	uint64_t kend = BZ_KERNEL_ADDR + h.payload;
-	if (h.runtime + h.init_size > kend)
-		kend = h.runtime + h.init_size;
-	uint8_t *kdst = gm_ptr(gm, BZ_KERNEL_ADDR, kend - BZ_KERNEL_ADDR);
-	if (!kdst)
-		return ldr_err_ram(req, gm, "the kernel (with the init_size it needs to boot)",
-				   BZ_KERNEL_ADDR, kend - BZ_KERNEL_ADDR, err, errlen);
-	if (ldr_cmdline_check(req, h.cmdline_size, "the kernel's cmdline_size", err,
-			      errlen) < 0)
+	struct bz_dest d;
+	if (bz_locate(gm, req, &h, &d, err, errlen) < 0)
 		return -1;
-	uint64_t initrd_addr = 0;
-	uint8_t *idst = NULL;
-	if (req->initrd) {
-		if (req->initrd_size == 0)
-			return ldr_err(req, err, errlen, "the initrd is empty");
-		if (bz_place_initrd(gm, req, &h, kend, &initrd_addr, err, errlen) < 0)
-			return -1;
-		idst = gm_ptr(gm, initrd_addr, req->initrd_size);
-	}
-
 	uint8_t *zp = ldr_boot_page(gm, req, HVBOOT_INFO, err, errlen);
 	if (!zp || ldr_cmdline_put(gm, req, err, errlen) < 0)
 		return -1;
-	/* The setup header goes into the zero page as the image has it; the
-	 * loader then fills in its own fields ("DETAILS OF HEADER FIELDS"
-	 * marks which are ours to write). hdr_end <= 0x301, inside both the
-	 * page and the setup sectors. */
-	memcpy(zp + BZ_HDR_START, im.data + BZ_HDR_START, h.hdr_end - BZ_HDR_START);
-	/* (A header claiming to be longer than struct setup_header can reach
-	 * into e820_table at 0x2d0; the table is written below, after it.) */
-	zp[BZ_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
-	/* Keep the image's flags (QUIET_FLAG is the user's choice, made at
-	 * build time); the kernel is where LOADED_HIGH says, and the heap
-	 * end below is valid. */
-	zp[BZ_LOADFLAGS] = h.loadflags | BZ_LOADED_HIGH | BZ_CAN_USE_HEAP;
-	ldr_put_u16(zp + BZ_HEAP_END_PTR, BZ_HEAP_END);
-	ldr_put_u32(zp + BZ_CMD_LINE_PTR, (uint32_t)HVBOOT_CMDLINE);
-	/* ramdisk_image/ramdisk_size stay 0 (zeroed page) without an initrd. */
-	if (idst) {
-		ldr_put_u32(zp + BZ_RAMDISK_IMAGE, (uint32_t)initrd_addr);
-		ldr_put_u32(zp + BZ_RAMDISK_SIZE, (uint32_t)req->initrd_size);
-		memcpy(idst, req->initrd, req->initrd_size);
-	}
-	bz_put_e820(gm, zp);
-	memcpy(kdst, im.data + h.setup_size, h.payload);
+	bz_write(gm, req, &h, &d, im.data, zp);
 
 	out->mode = BOOT_LINUX64;
 	out->entry = BZ_KERNEL_ADDR + BZ_ENTRY64_OFFSET;

@@ -446,9 +446,160 @@ static void mb_write_info(const struct guestmem *gm, uint8_t *info, uint8_t *pag
 	ldr_put_u32(info + MBI_FLAGS, iflags);
 }
 
+/* Loads the kernel: by its address fields when the header has them, which
+ * win (3.1.3), else as an ELF32 executable. Reads only the image, writes
+ * only guest RAM, *ld and the message. */
+/*@ requires gm_ok(gm) && ldr_img_ok(im) && \valid_read(req) && \valid(ld);
+    requires req->kernel_size <= PTRDIFF_MAX &&
+      \valid_read(req->kernel + (0 .. req->kernel_size - 1));
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(gm->host + (0 .. gm->size - 1), im->data + (0 .. im->size - 1),
+                        err + (0 .. errlen - 1), ld, im, gm, req);
+    requires \separated(err + (0 .. errlen - 1), im->data + (0 .. im->size - 1), ld, im, gm,
+                        req);
+    requires \separated(ld, im, gm, req);
+    assigns im->oob, gm->host[0 .. gm->size - 1], *ld, err[0 .. errlen - 1];
+    ensures fields: im->oob == \old(im->oob);
+    ensures \result == 0 || \result == -1; */
+static int mb_load_kernel(const struct guestmem *gm, const struct load_request *req,
+			  struct ldr_img *im, uint64_t hoff, uint32_t flags,
+			  struct elf_loaded *ld, char *err, size_t errlen)
+{
+	if (flags & MB_F_ADDRS)
+		return mb_load_aout(gm, req, im, hoff, ld, err, errlen);
+	if (ldr_elf_class(im) != 1) /* ELFCLASS32 */
+		return ldr_err(req, err, errlen,
+			       "the multiboot kernel is not an ELF32 file and its header "
+			       "has no address fields (flag 16), so there is no way to "
+			       "know where it loads");
+	return elf_load_segments(gm, req, 0, ld, err, errlen);
+}
+
+/* Where the module and the boot block go for a kernel loaded at [kstart,
+ * kend): the module from *mod_start to *mod_end (equal without an
+ * initrd; the sum is checked against 4 GiB by mb_load_module), the boot
+ * block by mb_block, with the command line's clen bytes and its NUL. */
+/*@ requires gm_ok(gm) && \valid_read(req) && \valid(b) && \valid(mod + (0 .. 1));
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(b, mod + (0 .. 1), err + (0 .. errlen - 1), gm, req);
+    requires \separated(mod + (0 .. 1), err + (0 .. errlen - 1), gm, req);
+    assigns *b, mod[0 .. 1], err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures module: \result == 0 ==> kend <= mod[0] && LDR_MIB <= mod[0] &&
+      (req->initrd != \null ==> 0 < req->initrd_size) &&
+      (req->initrd == \null ==> mod[1] == mod[0]) &&
+      (req->initrd != \null && mod[0] + req->initrd_size <= 4294967296 ==>
+       mod[1] == mod[0] + req->initrd_size);
+    ensures kept: \result == 0 && kstart >= LDR_MIB ==> !b->moved &&
+      b->info == HVBOOT_INFO && b->mmap == HVBOOT_MMAP && b->cmdline == HVBOOT_CMDLINE;
+    ensures moved: \result == 0 && kstart < LDR_MIB ==> b->moved &&
+      mod[1] <= b->info && b->mmap == b->info + LDR_PAGE &&
+      b->cmdline == b->mmap + LDR_PAGE && b->cmdline + clen + 1 <= 4294967296 &&
+      gm_in_low(gm, b->info, 2 * LDR_PAGE + clen + 1); */
+static int mb_place(const struct guestmem *gm, const struct load_request *req, uint64_t kstart,
+		    uint64_t kend, uint64_t clen, struct mb_block *b, uint64_t mod[2],
+		    char *err, size_t errlen)
+{
+	/* The module: at the first page at or above the image's end and
+	 * 1 MiB (so never in the BIOS area after a low image). */
+	if (req->initrd && req->initrd_size == 0)
+		return ldr_err(req, err, errlen, "the initrd is empty");
+	uint64_t mod_start = ldr_page_up(kend > LDR_MIB ? kend : LDR_MIB);
+	/* Not reachable: the image ends in guest RAM (mb_load_aout checks it,
+	 * elf_load_segments checks each segment), far below the 2^64 - 4 KiB
+	 * at which the rounding wraps to 0; the proof takes nothing from the
+	 * ELF loader about where it loads, so the wrap is refused here. */
+	if (!mod_start)
+		return ldr_err(req, err, errlen, "the kernel ends at 0x%llx, past any guest RAM",
+			       (unsigned long long)kend);
+	uint64_t mod_end = req->initrd ? mod_start + req->initrd_size : mod_start;
+	mod[0] = mod_start;
+	mod[1] = mod_end;
+	/* The boot block: where it always is, or above everything loaded
+	 * when the image is below 1 MiB (see the top of this file). */
+	return mb_block(gm, req, kstart, mod_end, clen, b, err, errlen);
+}
+
+/* Places and writes the module, the boot block and the command line (cl,
+ * clen bytes without its NUL; NULL when clen is 0) for a kernel loaded at
+ * [ld->start, ld->end), and fills *out. On success the information
+ * structure is where the boot block always is, or, for a kernel below
+ * 1 MiB, at 1 MiB or above with its two pages below 4 GiB; the placement
+ * against the kernel is in the assertions of the body. */
+/*@ requires gm_ok(gm) && \valid_read(req) && \valid_read(ld);
+    requires req->initrd_size <= PTRDIFF_MAX;
+    requires req->initrd == \null ||
+      \valid_read(req->initrd + (0 .. req->initrd_size - 1));
+    requires clen > 0 ==> \valid_read(cl + (0 .. clen - 1));
+    requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(gm->host + (0 .. gm->size - 1),
+                        req->initrd + (0 .. req->initrd_size - 1), err + (0 .. errlen - 1),
+                        ld, gm, req);
+    requires \separated(err + (0 .. errlen - 1), req->initrd + (0 .. req->initrd_size - 1),
+                        ld, gm, req);
+    requires \separated(out, gm->host + (0 .. gm->size - 1), err + (0 .. errlen - 1), ld, gm,
+                        req);
+    requires clen > 0 ==> \separated(gm->host + (0 .. gm->size - 1), cl + (0 .. clen - 1));
+    assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures info: \result == 0 ==> out->mode == BOOT_MULTIBOOT32 &&
+      ((out->info == HVBOOT_INFO && out->gdt == 0) ||
+       (LDR_MIB <= out->info && out->info + 2 * LDR_PAGE < 4294967296 &&
+        out->gdt == out->info + LDR_PAGE + MB_GDT_OFF)); */
+static int mb_boot(const struct guestmem *gm, const struct load_request *req,
+		   const struct elf_loaded *ld, const char *cl, size_t clen,
+		   struct boot_entry *out, char *err, size_t errlen)
+{
+	uint64_t kstart = ld->start, kend = ld->end, entry = ld->entry;
+	struct mb_block b;
+	uint64_t mod[2]; /* the module's start and end */
+	if (mb_place(gm, req, kstart, kend, clen, &b, mod, err, errlen) < 0)
+		return -1;
+	uint64_t mod_start = mod[0];
+	uint8_t *info = ldr_boot_page(gm, req, b.info, err, errlen);
+	uint8_t *page = info ? ldr_boot_page(gm, req, b.mmap, err, errlen) : NULL;
+	if (!page)
+		return -1;
+	uint32_t nmods;
+	if (mb_load_module(gm, req, mod_start, page, b.mmap, &nmods, err, errlen) < 0)
+		return -1;
+	/* What the placement makes of it (tests/prove/README.md): the module
+	 * starts at or above the kernel's end and ends below 4 GiB; a moved
+	 * block lies above both; a block not moved is below 1 MiB, and so
+	 * below the kernel, which starts at 1 MiB or above. */
+	/*@ assert module: nmods == 1 ==> kend <= mod_start &&
+	      mod[1] == mod_start + req->initrd_size && mod[1] <= 4294967296; */
+	/*@ assert no_module: nmods == 0 ==> mod[1] == mod_start; */
+	/*@ assert mod_order: kend <= mod_start <= mod[1]; */
+	/*@ assert moved_above: b.moved ==> kend <= mod_start <= mod[1] <= b.info; */
+	/*@ assert kept_below: !b.moved ==>
+	      b.cmdline + HVBOOT_CMDLINE_MAX <= LDR_MIB <= kstart; */
+	if (b.moved) {
+		uint8_t *dst = gm_ptr(gm, b.cmdline, clen + 1);
+		/*@ assert cmdline: gm_in_low(gm, b.cmdline, clen + 1) && dst != \null; */
+		if (clen)
+			memcpy(dst, cl, clen);
+		dst[clen] = 0;
+	} else if (ldr_cmdline_put(gm, req, err, errlen) < 0) {
+		return -1;
+	}
+	mb_write_info(gm, info, page, b.mmap, b.cmdline, nmods);
+
+	/*@ assert block: b.moved ==> LDR_MIB <= mod_start <= b.info &&
+	      b.info + 2 * LDR_PAGE < 4294967296; */
+	out->mode = BOOT_MULTIBOOT32;
+	out->entry = entry;
+	out->info = b.info;
+	out->stack = 0;
+	out->gdt = b.moved ? b.mmap + MB_GDT_OFF : 0;
+	return 0;
+}
+
 int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 		   struct boot_entry *out, char *err, size_t errlen)
 {
+	/* The command line's length, taken before anything is written. */
+	size_t clen = req->cmdline ? strlen(req->cmdline) : 0;
 	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
 	uint64_t hoff;
 	int64_t bad;
@@ -468,66 +619,9 @@ int load_multiboot(const struct guestmem *gm, const struct load_request *req,
 	if (ldr_cmdline_check(req, HVBOOT_CMDLINE_MAX - 1, "the monitor's command-line area",
 			      err, errlen) < 0)
 		return -1;
-
-	/* The address fields win when present, ELF otherwise (3.1.3). */
-	struct elf_loaded ld = {0, 0, 0}; /* both branches fill it; zero makes that visible */
-	if (flags & MB_F_ADDRS) {
-		if (mb_load_aout(gm, req, &im, hoff, &ld, err, errlen) < 0)
-			return -1;
-	} else {
-		if (ldr_elf_class(&im) != 1) /* ELFCLASS32 */
-			return ldr_err(req, err, errlen,
-				       "the multiboot kernel is not an ELF32 file and its header "
-				       "has no address fields (flag 16), so there is no way to "
-				       "know where it loads");
-		if (elf_load_segments(gm, req, 0, &ld, err, errlen) < 0)
-			return -1;
-	}
-
-	/* The module: at the first page at or above the image's end and
-	 * 1 MiB (so never in the BIOS area after a low image). */
-	if (req->initrd && req->initrd_size == 0)
-		return ldr_err(req, err, errlen, "the initrd is empty");
-	uint64_t mod_start = ldr_page_up(ld.end > LDR_MIB ? ld.end : LDR_MIB);
-	uint64_t mod_end = req->initrd ? mod_start + req->initrd_size : mod_start;
-	/* The boot block: where it always is, or above everything loaded
-	 * when the image is below 1 MiB (see the top of this file). */
-	const char *cl = "";
-	if (req->cmdline)
-		cl = req->cmdline;
-	size_t clen = strlen(cl);
-	struct mb_block b;
-	if (mb_block(gm, req, ld.start, mod_end, clen, &b, err, errlen) < 0)
+	struct elf_loaded ld = {0, 0, 0}; /* both loaders fill it; zero makes that visible */
+	if (mb_load_kernel(gm, req, &im, hoff, flags, &ld, err, errlen) < 0)
 		return -1;
-	uint8_t *info = ldr_boot_page(gm, req, b.info, err, errlen);
-	uint8_t *page = info ? ldr_boot_page(gm, req, b.mmap, err, errlen) : NULL;
-	if (!page)
-		return -1;
-	uint32_t nmods;
-	if (mb_load_module(gm, req, mod_start, page, b.mmap, &nmods, err, errlen) < 0)
-		return -1;
-	/* What the placement makes of it (tests/prove/README.md): the module
-	 * starts at or above the kernel's end and ends below 4 GiB; a moved
-	 * block lies above both; a block not moved is below 1 MiB, and so
-	 * below the kernel, which starts at 1 MiB or above. */
-	/*@ assert module: nmods == 1 ==> ld.end <= mod_start &&
-	      mod_end == mod_start + req->initrd_size && mod_end <= 4294967296; */
-	/*@ assert no_module: req->initrd == \null ==> mod_end == mod_start; */
-	/*@ assert mod_order: mod_start != 0 ==> ld.end <= mod_start; */
-	/*@ assert moved_above: b.moved ==> ld.end <= mod_start <= mod_end <= b.info; */
-	/*@ assert kept_below: !b.moved ==>
-	      b.cmdline + HVBOOT_CMDLINE_MAX <= LDR_MIB <= ld.start; */
-	if (b.moved)
-		memcpy(gm_ptr(gm, b.cmdline, clen + 1), cl, clen + 1);
-	else if (ldr_cmdline_put(gm, req, err, errlen) < 0)
-		return -1;
-	mb_write_info(gm, info, page, b.mmap, b.cmdline, nmods);
-
 	/*@ assert fields: im.oob == 0; */
-	out->mode = BOOT_MULTIBOOT32;
-	out->entry = ld.entry;
-	out->info = b.info;
-	out->stack = 0;
-	out->gdt = b.moved ? b.mmap + MB_GDT_OFF : 0;
-	return 0;
+	return mb_boot(gm, req, &ld, req->cmdline, clen, out, err, errlen);
 }
