@@ -45,12 +45,17 @@ MEMCPY_DEST = {
 # WP: the Typed memory model with casts accepted. The only casts in the
 # proved code are between uint8_t * and void * (which WP types as char *),
 # both byte pointers, where the model stays sound. Every goal is split by
-# case; each prover gets 20 s per goal.
+# case. Each prover gets 40 s of wall time per goal: every goal of the
+# proved code takes a few seconds at most alone, but two runs at once on a
+# busy 2-core machine share the CPU among up to eight prover processes, and
+# a goal that times out fails its run. The mutants' runs, which are to
+# fail, mostly give 5 or 10 s.
+PROVER_S = '40'
 WP = ['-wp', '-wp-rte', '-wp-model', 'Typed+cast', '-wp-split', '-wp-prover', 'cvc4,z3',
-      '-wp-timeout', '20']
+      '-wp-timeout', PROVER_S]
 # The virtqueue's goals are many and CVC4 does all of them that Z3 does.
 WP_VIRTQ = ['-wp', '-wp-rte', '-wp-model', 'Typed+cast', '-wp-split', '-wp-prover', 'cvc4',
-            '-wp-timeout', '20']
+            '-wp-timeout', PROVER_S]
 
 # EVA: every host call it meets without a body or a contract (pthread
 # condition attributes) is given Frama-C's default one (it writes nothing
@@ -62,7 +67,7 @@ EVA = ['-eva', '-eva-slevel', '50', '-eva-warn-key', 'libc:unsupported-spec=inac
 # _Static_assert of the boot ABI headers; CVC4 alone (Z3 answers "unknown
 # error" on these goals too).
 LOADER_WP = ['-c11', '-wp', '-wp-rte', '-wp-model', 'Typed+cast', '-wp-prover', 'cvc4',
-             '-wp-timeout', '20']
+             '-wp-timeout', PROVER_S]
 # The multiboot run calls ldr_err without the message's arguments
 # (loader_priv.h, PROVE_LDR_ERR, says why): the variadic call's translation
 # makes the check of its many error returns take minutes.
