@@ -281,6 +281,9 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	if (phnum > ELF_MAX_PHNUM)
 		return ldr_err(req, err, errlen, "the ELF has %u program headers; at most %u are "
 			       "accepted", phnum, ELF_MAX_PHNUM);
+	//@ assert ps: phentsize == 32 || phentsize == 56;
+	//@ assert small: phnum * phentsize <= ELF_MAX_PHNUM * phentsize;
+	//@ assert small64: phnum * phentsize <= ELF_MAX_PHNUM * 56;
 	if (!ldr_has(&im, phoff, (uint64_t)phnum * phentsize))
 		return ldr_err(req, err, errlen,
 			       "the program headers (%u at offset 0x%llx) lie beyond the end of "
@@ -295,6 +298,7 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	uint64_t end = 0, start = UINT64_MAX;
 	/*@ loop invariant 0 <= i <= phnum && nload <= i;
 	    loop invariant fields: im.oob == 0;
+	    loop invariant table: ldr_in(&im, phoff, phnum * phentsize) && phentsize == L->phentsize;
 	    loop invariant none: nload == 0 ==> start == UINT64_MAX && end == 0;
 	    loop invariant seen: nload > 0 ==> start < end <= limit;
 	    loop invariant entry: entry_ok ==> nload > 0 && start <= entry < end &&
@@ -306,7 +310,10 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 		/* Header i lies inside the table ldr_has checked: it ends within
 		 * i + 1 <= phnum headers (the product step first, on its own, as
 		 * in pvh.c's elf_read_notes). */
+		//@ assert pos: 0 <= i * phentsize;
 		//@ assert mul: i * phentsize + phentsize <= phnum * phentsize;
+		//@ assert end: phoff + i * phentsize + phentsize <= im.size;
+		//@ assert hdr: ldr_in(&im, phoff + i * phentsize, phentsize);
 		//@ assert header: ldr_in(&im, phoff + i * phentsize, L->phentsize);
 		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
 				 &is_load, err, errlen) < 0)
@@ -334,11 +341,15 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	 * each other, so the bss part is cleared explicitly. */
 	/*@ loop invariant 0 <= i <= phnum;
 	    loop invariant fields: im.oob == 0;
+	    loop invariant table: ldr_in(&im, phoff, phnum * phentsize) && phentsize == L->phentsize;
 	    loop assigns i, s, im.oob, gm->host[0 .. gm->size - 1], err[0 .. errlen - 1];
 	    loop variant phnum - i; */
 	for (unsigned i = 0; i < phnum; i++) {
 		int is_load;
+		//@ assert pos: 0 <= i * phentsize;
 		//@ assert mul: i * phentsize + phentsize <= phnum * phentsize;
+		//@ assert end: phoff + i * phentsize + phentsize <= im.size;
+		//@ assert hdr: ldr_in(&im, phoff + i * phentsize, phentsize);
 		//@ assert header: ldr_in(&im, phoff + i * phentsize, L->phentsize);
 		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
 				 &is_load, err, errlen) < 0)
