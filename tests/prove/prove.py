@@ -78,6 +78,9 @@ PVH_FILES = ['tests/prove/loader_wp.c']
 IMAGE_FILES = ['tests/prove/guestmem_wp.c', 'tests/prove/image_wp.c']
 IMAGE_WP = LOADER_WP + ['-Isrc/vmm/arch/arm64', '-DPROVE_IMAGE_ERR=prove_image_err']
 ELF_FILES = BZ_FILES  # the same: gm_ptr's contract and the loader's helpers
+# The segment loader's runs: the same, and the contracts of elf64.c's
+# entry points (elf64_wp.c, elf_load_contract.h).
+ELF_LOAD_FILES = ELF_FILES + ['tests/prove/elf64_wp.c', 'src/vmm/boot/elf64.c']
 MB_FILES = BZ_FILES  # the same stand-ins: guest memory and the loader's readers
 
 # The PCI harness: an MSI-X table of 3 vectors (48 bytes, a PBA of 8),
@@ -245,6 +248,16 @@ PROOFS = [
 # Runs left out of `make prove` for their time (README.md says which and
 # why); `prove.py --slow` runs them too.
 SLOW_PROOFS = [
+    ('elf64: the segments checked and loaded, elf_load_segments_at '
+     '(WP, slow: unfinished, README.md)',
+     ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-prover', 'cvc4,z3', '-wp-fct', 'elf_load_segments_at'],
+     'proved', {}),
+    ('mutant elf64.c, program header table checked one header short, through '
+     'elf_load_segments_at (WP, slow)',
+     ELF_LOAD_FILES[:-1] + ['@mutant:elf_phdrs_off_by_one.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'elf_load_segments_at', '-wp-prop', 'end,hdr,header',
+                        '-wp-prover', 'cvc4,z3', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_elf_load_segments_at_assert_(header|hdr|end)(_2)?'), {}),
 ]
 
 # Mutants: (name, source, text, replacement). The replacement must occur
@@ -318,6 +331,12 @@ MUTANTS = {
     # past the segment in guest RAM.
     'elf_filesz_off_by_one.c': ('src/vmm/boot/elf64.c', 'if (s->filesz > s->memsz)',
                                 'if (s->filesz > s->memsz + 1)'),
+    # The program header table checked one header short: the last
+    # header elf_load_segments_at hands elf_read_seg may lie past the
+    # end of the file.
+    'elf_phdrs_off_by_one.c': ('src/vmm/boot/elf64.c',
+                               'if (!ldr_has(&im, phoff, (uint64_t)phnum * phentsize))',
+                               'if (!ldr_has(&im, phoff, (uint64_t)(phnum - 1) * phentsize))'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
     # A chain copy's piece allowed one byte more than the caller's buffer

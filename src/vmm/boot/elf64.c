@@ -99,7 +99,8 @@ static const struct elf_layout elf_layout_a64 = {
 */
 
 /*@ assigns \result \from is64;
-    ensures elf_layout_ok(\result); */
+    ensures elf_layout_ok(\result);
+    ensures is64 == 0 ==> \result->addr_limit == 4294967296; */
 static const struct elf_layout *elf_layout_of(int is64)
 {
 	return is64 == LDR_ELF_AARCH64 ? &elf_layout_a64 : is64 ? &elf_layout64 : &elf_layout32;
@@ -257,7 +258,13 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 			 int is64, uint64_t entry, uint64_t limit, struct elf_loaded *out,
 			 char *err, size_t errlen)
 {
-	const struct elf_layout *L = elf_layout_of(is64);
+	/* A copy of the layout, on the stack: a local the proofs see apart
+	 * from the caller's message buffer and guest RAM (a pointer to the
+	 * static would need it stated of every caller's pointers). */
+	struct elf_layout layout;
+	layout = *elf_layout_of(is64);
+	const struct elf_layout *L = &layout;
+	//@ assert layout: elf_layout_ok(L);
 	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
 	if (elf_check_ident(&im, req, L, err, errlen) < 0)
 		return -1;
@@ -274,6 +281,9 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	if (phnum > ELF_MAX_PHNUM)
 		return ldr_err(req, err, errlen, "the ELF has %u program headers; at most %u are "
 			       "accepted", phnum, ELF_MAX_PHNUM);
+	//@ assert ps: phentsize == 32 || phentsize == 56;
+	//@ assert small: phnum * phentsize <= ELF_MAX_PHNUM * phentsize;
+	//@ assert small64: phnum * phentsize <= ELF_MAX_PHNUM * 56;
 	if (!ldr_has(&im, phoff, (uint64_t)phnum * phentsize))
 		return ldr_err(req, err, errlen,
 			       "the program headers (%u at offset 0x%llx) lie beyond the end of "
@@ -286,8 +296,25 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	unsigned nload = 0;
 	int entry_ok = 0;
 	uint64_t end = 0, start = UINT64_MAX;
+	/*@ loop invariant 0 <= i <= phnum && nload <= i;
+	    loop invariant fields: im.oob == 0;
+	    loop invariant table: ldr_in(&im, phoff, phnum * phentsize) && phentsize == L->phentsize;
+	    loop invariant none: nload == 0 ==> start == UINT64_MAX && end == 0;
+	    loop invariant seen: nload > 0 ==> start < end <= limit;
+	    loop invariant entry: entry_ok ==> nload > 0 && start <= entry < end &&
+	      (gm_in_low(gm, entry, 1) || gm_in_high(gm, entry, 1));
+	    loop assigns i, nload, entry_ok, end, start, s, im.oob, err[0 .. errlen - 1];
+	    loop variant phnum - i; */
 	for (unsigned i = 0; i < phnum; i++) {
 		int is_load;
+		/* Header i lies inside the table ldr_has checked: it ends within
+		 * i + 1 <= phnum headers (the product step first, on its own, as
+		 * in pvh.c's elf_read_notes). */
+		//@ assert pos: 0 <= i * phentsize;
+		//@ assert mul: i * phentsize + phentsize <= phnum * phentsize;
+		//@ assert end: phoff + i * phentsize + phentsize <= im.size;
+		//@ assert hdr: ldr_in(&im, phoff + i * phentsize, phentsize);
+		//@ assert header: ldr_in(&im, phoff + i * phentsize, L->phentsize);
 		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
 				 &is_load, err, errlen) < 0)
 			return -1;
@@ -312,8 +339,18 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 
 	/* Pass 2: copy. Guest RAM starts zeroed, but segments may overlap
 	 * each other, so the bss part is cleared explicitly. */
+	/*@ loop invariant 0 <= i <= phnum;
+	    loop invariant fields: im.oob == 0;
+	    loop invariant table: ldr_in(&im, phoff, phnum * phentsize) && phentsize == L->phentsize;
+	    loop assigns i, s, im.oob, gm->host[0 .. gm->size - 1], err[0 .. errlen - 1];
+	    loop variant phnum - i; */
 	for (unsigned i = 0; i < phnum; i++) {
 		int is_load;
+		//@ assert pos: 0 <= i * phentsize;
+		//@ assert mul: i * phentsize + phentsize <= phnum * phentsize;
+		//@ assert end: phoff + i * phentsize + phentsize <= im.size;
+		//@ assert hdr: ldr_in(&im, phoff + i * phentsize, phentsize);
+		//@ assert header: ldr_in(&im, phoff + i * phentsize, L->phentsize);
 		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
 				 &is_load, err, errlen) < 0)
 			return -1;
@@ -322,6 +359,17 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 		uint8_t *dst = gm_ptr(gm, s.paddr, s.memsz);
 		if (!dst) /* checked in pass 1 */
 			return ldr_err_ram(req, gm, "a segment", s.paddr, s.memsz, err, errlen);
+		/* The copy reads only the segment's bytes of the file and writes,
+		 * with the clear after it, only the segment in guest RAM (gm_ptr's
+		 * contract: dst is the host address of p_paddr, p_memsz long). */
+		//@ assert file: ldr_in(&im, s.offset, s.filesz);
+		//@ assert ram: \valid(dst + (0 .. s.memsz - 1)) && gm_inside(gm, dst, s.memsz);
+		/*@ assert segment:
+		      (gm_in_low(gm, s.paddr, s.memsz) && dst == gm->host + (s.paddr - gm->base)) ||
+		      (gm_in_high(gm, s.paddr, s.memsz) &&
+		       dst == gm->host + gm->low_size + (s.paddr - GM_HIGH_BASE)); */
+		//@ assert bss: s.filesz <= s.memsz;
+		//@ assert clear: \valid(dst + s.filesz + (0 .. s.memsz - s.filesz - 1));
 		if (s.filesz)
 			memcpy(dst, im.data + s.offset, s.filesz);
 		memset(dst + s.filesz, 0, s.memsz - s.filesz);
