@@ -46,9 +46,8 @@ MEMCPY_DEST = {
 # proved code are between uint8_t * and void * (which WP types as char *),
 # both byte pointers, where the model stays sound. Every goal is split by
 # case. Each prover gets 40 s of wall time per goal: every goal of the
-# proved code takes a few seconds at most alone, but two runs at once on a
-# busy 2-core machine share the CPU among up to eight prover processes, and
-# a goal that times out fails its run. The mutants' runs, which are to
+# proved code takes a few seconds at most alone, but a busy machine shares
+# its CPU among other work too, and a goal that times out fails its run. The mutants' runs, which are to
 # fail, mostly give 5 or 10 s.
 PROVER_S = '40'
 WP = ['-wp', '-wp-rte', '-wp-model', 'Typed+cast', '-wp-split', '-wp-prover', 'cvc4,z3',
@@ -395,14 +394,15 @@ def unproved(out):
     return sorted(seen - valid)
 
 
-def run(name, files, opts, expect, admitted, env, build):
+def run(name, files, opts, expect, admitted, env, build, par):
     t0 = time.monotonic()
     files = [mutant(build, f[len('@mutant:'):]) if f.startswith('@mutant:') else f
              for f in files]
     # WP's cache of prover answers by goal: a second run after a small edit
     # asks the provers only about the goals that changed.
     cache = ['-wp-cache', 'update', '-wp-cache-dir',
-             os.path.abspath(os.path.join(build, 'prove', 'wp-cache'))] if '-wp' in opts else []
+             os.path.abspath(os.path.join(build, 'prove', 'wp-cache')),
+             '-wp-par', str(par)] if '-wp' in opts else []
     os.makedirs(os.path.join(build, 'prove', 'wp-cache'), exist_ok=True)
     cpp = ' '.join([CPP] + [o for o in opts if o.startswith(('-D', '-I'))])
     opts = [o for o in opts if not o.startswith(('-D', '-I'))]
@@ -467,8 +467,13 @@ def main():
     todo = [p for p in PROOFS + (SLOW_PROOFS if a.slow else [])
             if not a.only or re.search(a.only, p[0])]
     results = []
-    with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
-        for f in concurrent.futures.as_completed([pool.submit(run, *p, env, a.build)
+    jobs = max(1, a.jobs)
+    # Provers per run: the cores shared out among the runs (WP's default
+    # is 4 per run, which with two runs on 2 cores put eight provers on
+    # them and made goals of a few seconds run into their time limit).
+    par = max(1, (os.cpu_count() or 1) // jobs)
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        for f in concurrent.futures.as_completed([pool.submit(run, *p, env, a.build, par)
                                                   for p in todo]):
             ok, text = f.result()
             print(text, flush=True)
