@@ -43,6 +43,7 @@
     ensures inside: \result == 0 ==> gm_inside(gm, q->desc, 16 * size) &&
       gm_inside(gm, q->avail, 4 + 2 * size + 2) && gm_inside(gm, q->used, 4 + 8 * size + 2);
     ensures pow2: \result == 0 ==> (size & (size - 1)) == 0;
+    ensures aligned: \result == 0 ==> (desc & 15) == 0 && (avail & 1) == 0 && (used & 3) == 0;
     ensures failed: \result == -1 ==> q->size == 0 && q->broken && q->why != \null;
 */
 int virtq_init(struct virtq *q, const struct guestmem *gm, uint16_t size, uint64_t desc,
