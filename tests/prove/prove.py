@@ -33,6 +33,9 @@ VIRTQ_RING_FCT = ['-wp-fct', 'virtq_push,store32,virtq_need_notify,virtq_notify_
                   'virtq_notify_off,virtq_pending']
 VIRTQ_CHAIN_FCT = ['-wp-fct', 'prove_chain_bufs,copy_bytes,chain_copy,virtq_chain_read,'
                    'virtq_chain_write,virtq_chain_iov']
+# virtq_init: the checks of the guest's size and ring addresses, which
+# establish virtq_ok (virtq.h), what every run above assumes.
+VIRTQ_INIT_FCT = ['-wp-fct', 'virtq_init,pow2,avail_bytes,used_bytes']
 
 # WP goals left unproved by design (README.md, "Model limits"): a memcpy
 # into the monitor's own object of exactly the size copied, which the typed
@@ -113,6 +116,8 @@ PROOFS = [
      VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_RING_FCT, 'proved', {}),
     ('virtq: the chain copies, virtq_chain_read/write/iov (WP)',
      VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_CHAIN_FCT, 'proved', {}),
+    ('virtq: virtq_init, the queue set up virtq_ok or refused (WP)',
+     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_INIT_FCT, 'proved', {}),
     ('uart16550: any sequence of guest accesses and host input (EVA)',
      ['src/vmm/arch/x86/uart16550.c', 'tests/prove/uart_eva.c'], EVA, 'proved', {'coverage': 95}),
     ('mutant uart16550.c, receive FIFO index bound off by one (EVA)',
@@ -238,6 +243,14 @@ PROOFS = [
      WP_VIRTQ + ['-wp-fct', 'virtq_push', '-wp-timeout', '10'],
      ('fails', r'typed_cast_virtq_push_(call_store32(_2)?_requires|set_assigns_\w+)(_part\d+)?'),
      {}),
+    ('mutant virtq.c, the used ring translated one byte short, through virtq_init (WP)',
+     VIRTQ_FILES + ['@mutant:virtq_init_used_short.c'],
+     WP_VIRTQ + ['-wp-fct', 'virtq_init', '-wp-prop', 'ok', '-wp-timeout', '10'],
+     ('fails', r'typed_cast_virtq_init_ensures_ok(_part\d+)?'), {}),
+    ('mutant virtq.c, the size\'s power-of-two check dropped, through virtq_init (WP)',
+     VIRTQ_FILES + ['@mutant:virtq_init_no_pow2.c'],
+     WP_VIRTQ + ['-wp-fct', 'virtq_init', '-wp-prop', 'pow2', '-wp-timeout', '10'],
+     ('fails', r'typed_cast_virtq_init_ensures_pow2(_part\d+)?'), {}),
     ('mutant virtq.c, chain bound off by one, through the walk proof (WP)',
      VIRTQ_FILES + ['@mutant:virtq_count_off_by_one.c'],
      WP_VIRTQ + ['-wp-fct', 'walk', '-wp-prop', 'bound'],
@@ -336,6 +349,16 @@ MUTANTS = {
     'elf_phdrs_off_by_one.c': ('src/vmm/boot/elf64.c',
                                'if (!ldr_has(&im, phoff, (uint64_t)phnum * phentsize))',
                                'if (!ldr_has(&im, phoff, (uint64_t)(phnum - 1) * phentsize))'),
+    # The used ring translated one byte short of avail_event's end: a
+    # queue whose used ring ends one byte before the end of RAM is taken.
+    'virtq_init_used_short.c': ('src/vmm/virtio/virtq.c',
+                                'q->used = gm_ptr(gm, used, used_bytes(size));',
+                                'q->used = gm_ptr(gm, used, used_bytes(size) - 1);'),
+    # Any size up to the maximum taken, not only powers of two: the
+    # index masks (size - 1) then skip ring entries.
+    'virtq_init_no_pow2.c': ('src/vmm/virtio/virtq.c',
+                             'if (!pow2(size) || size > VIRTQ_MAX_SIZE)',
+                             'if (size == 0 || size > VIRTQ_MAX_SIZE)'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
     # A chain copy's piece allowed one byte more than the caller's buffer

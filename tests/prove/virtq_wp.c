@@ -28,6 +28,27 @@
     }
 */
 
+/* virtq_init: whatever size and ring addresses the driver gave, it
+ * writes only *q, and on 0 the queue is virtq_ok (the predicate every
+ * proof below assumes) with the given size and features, its rings inside
+ * guest RAM over the lengths virtq_ok reads, its shadow indices at 0; on
+ * -1 it is not set up (size 0) and broken, with the reason. */
+/*@ requires \valid(q) && gm_ok(gm) && \separated(q, gm);
+    assigns *q;
+    ensures fields: q->gm == gm && q->event_idx == event_idx && q->indirect == indirect &&
+      q->last_avail == 0 && q->used_idx == 0 && q->signalled == 0 && !q->polling;
+    ensures result: \result == 0 || \result == -1;
+    ensures ok: \result == 0 ==> virtq_ok(q) && q->size == size && !q->broken &&
+      q->why == \null;
+    ensures inside: \result == 0 ==> gm_inside(gm, q->desc, 16 * size) &&
+      gm_inside(gm, q->avail, 4 + 2 * size + 2) && gm_inside(gm, q->used, 4 + 8 * size + 2);
+    ensures pow2: \result == 0 ==> (size & (size - 1)) == 0;
+    ensures aligned: \result == 0 ==> (desc & 15) == 0 && (avail & 1) == 0 && (used & 3) == 0;
+    ensures failed: \result == -1 ==> q->size == 0 && q->broken && q->why != \null;
+*/
+int virtq_init(struct virtq *q, const struct guestmem *gm, uint16_t size, uint64_t desc,
+	       uint64_t avail, uint64_t used, bool event_idx, bool indirect);
+
 /*@ requires \valid(q) && \valid(c);
     behavior off:
       assumes q->broken || q->size == 0;

@@ -12,11 +12,15 @@
 #define USED_RING 4u
 #define USED_ELEM 8u
 
+/*@ assigns \nothing;
+    ensures \result == 4 + 2 * size + 2; */
 static uint64_t avail_bytes(uint16_t size)
 {
 	return AVAIL_RING + 2ull * size + 2;
 }
 
+/*@ assigns \nothing;
+    ensures \result == 4 + 8 * size + 2; */
 static uint64_t used_bytes(uint16_t size)
 {
 	return USED_RING + (uint64_t)USED_ELEM * size + 2;
@@ -44,6 +48,8 @@ static void store16_full(uint8_t *p, uint16_t v)
 	(void)__atomic_exchange_n((uint16_t *)(void *)p, v, __ATOMIC_SEQ_CST);
 }
 
+/*@ assigns \nothing;
+    ensures \result != 0 ==> v != 0 && (v & (v - 1)) == 0; */
 static bool pow2(uint16_t v)
 {
 	return v && !(v & (v - 1));
@@ -52,11 +58,24 @@ static bool pow2(uint16_t v)
 int virtq_init(struct virtq *q, const struct guestmem *gm, uint16_t size, uint64_t desc,
 	       uint64_t avail, uint64_t used, bool event_idx, bool indirect)
 {
-	memset(q, 0, sizeof(*q));
+	/* Every field, by name: what a memset of the struct did, less its
+	 * padding, which nothing reads. A store of the whole struct (a memset
+	 * or a compound literal) is beyond what WP proves in reasonable time
+	 * (tests/prove/README.md); a field added to struct virtq is added
+	 * here. */
 	q->gm = gm;
+	q->size = 0;
+	q->desc = NULL;
+	q->avail = NULL;
+	q->used = NULL;
+	q->last_avail = 0;
+	q->used_idx = 0;
+	q->signalled = 0;
 	q->event_idx = event_idx;
 	q->indirect = indirect;
+	q->polling = false;
 	q->broken = true;
+	q->why = NULL;
 	if (!pow2(size) || size > VIRTQ_MAX_SIZE) {
 		q->why = "queue size is not a power of two up to the maximum";
 		return -1;

@@ -68,6 +68,8 @@ struct virtq_chain {
 	struct virtq_buf buf[VIRTQ_MAX_SIZE];
 };
 
+/* virtq_init sets every field by name (no memset: the proof's model,
+ * tests/prove/README.md): a field added here is added there. */
 struct virtq {
 	const struct guestmem *gm;
 	uint16_t size; /* 0: not set up */
