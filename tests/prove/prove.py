@@ -250,7 +250,8 @@ PROOFS = [
 SLOW_PROOFS = [
     ('elf64: the segments checked and loaded, elf_load_segments_at '
      '(WP, slow: unfinished, README.md)',
-     ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-prover', 'cvc4,z3', '-wp-fct', 'elf_load_segments_at'],
+     ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-prover', 'cvc4,z3', '-wp-fct',
+                                       'elf_load_segments_at,elf_check_segs,elf_copy_segs'],
      'proved', {}),
     ('mutant elf64.c, program header table checked one header short, through '
      'elf_load_segments_at (WP, slow)',
