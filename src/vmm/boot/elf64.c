@@ -290,9 +290,15 @@ static int elf_check_segs(struct ldr_img *im, const struct load_request *req,
 	for (unsigned i = 0; i < phnum; i++) {
 		int is_load;
 		/* Header i lies inside the table ldr_has checked: it ends within
-		 * i + 1 <= phnum headers (the product step first, on its own, as
-		 * in pvh.c's elf_read_notes; lemma elf_ph_mul of elf64_wp.c). */
-		//@ assert mul: i * L->phentsize + L->phentsize <= phnum * L->phentsize;
+		 * i + 1 <= phnum headers. The product step first, on its own and
+		 * for each header size, where it is linear (as in pvh.c's
+		 * elf_read_notes). */
+		/*@ assert mul32: L->phentsize == 32 ==>
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		/*@ assert mul56: L->phentsize == 56 ==>
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		/*@ assert mul:
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
 		//@ assert header: ldr_in(im, phoff + i * L->phentsize, L->phentsize);
 		if (elf_read_seg(im, req, gm, L, limit, phoff + (uint64_t)i * L->phentsize, i, &s,
 				 &is_load, err, errlen) < 0)
@@ -348,7 +354,12 @@ static int elf_copy_segs(struct ldr_img *im, const struct load_request *req,
 	    loop variant phnum - i; */
 	for (unsigned i = 0; i < phnum; i++) {
 		int is_load;
-		//@ assert mul: i * L->phentsize + L->phentsize <= phnum * L->phentsize;
+		/*@ assert mul32: L->phentsize == 32 ==>
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		/*@ assert mul56: L->phentsize == 56 ==>
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		/*@ assert mul:
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
 		//@ assert header: ldr_in(im, phoff + i * L->phentsize, L->phentsize);
 		if (elf_read_seg(im, req, gm, L, limit, phoff + (uint64_t)i * L->phentsize, i, &s,
 				 &is_load, err, errlen) < 0)
@@ -366,7 +377,11 @@ static int elf_copy_segs(struct ldr_img *im, const struct load_request *req,
 		//@ assert clear: \valid(dst + s.filesz + (0 .. s.memsz - s.filesz - 1));
 		if (s.filesz)
 			memcpy(dst, im->data + s.offset, s.filesz);
-		memset(dst + s.filesz, 0, s.memsz - s.filesz);
+		/* The BSS, only when there is one: without, dst + p_filesz may
+		 * be one past the end of guest RAM, which memset may not be
+		 * given even for 0 bytes (C11 7.24.1p2). */
+		if (s.memsz > s.filesz)
+			memset(dst + s.filesz, 0, s.memsz - s.filesz);
 	}
 	return 0;
 }
@@ -399,8 +414,12 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	if (phnum > ELF_MAX_PHNUM)
 		return ldr_err(req, err, errlen, "the ELF has %u program headers; at most %u are "
 			       "accepted", phnum, ELF_MAX_PHNUM);
+	/* The table's size does not wrap: the product stated for each header
+	 * size first, where it is linear. */
 	//@ assert ps: phentsize == L->phentsize && (phentsize == 32 || phentsize == 56);
-	//@ assert small: phnum * phentsize <= ELF_MAX_PHNUM * 56;
+	//@ assert small32: phentsize == 32 ==> 0 <= phnum * phentsize <= ELF_MAX_PHNUM * 56;
+	//@ assert small56: phentsize == 56 ==> 0 <= phnum * phentsize <= ELF_MAX_PHNUM * 56;
+	//@ assert small: 0 <= phnum * phentsize <= ELF_MAX_PHNUM * 56;
 	if (!ldr_has(&im, phoff, (uint64_t)phnum * phentsize))
 		return ldr_err(req, err, errlen,
 			       "the program headers (%u at offset 0x%llx) lie beyond the end of "
