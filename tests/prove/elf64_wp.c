@@ -14,12 +14,6 @@
 
 #include "elf_load_contract.h"
 
-/* The step from the program header table's bound to header i's, stated
- * once and proved as a lemma: non-linear, which the provers find hard
- * inside the loader's large goals (elf64.c, assertion `mul`). */
-/*@ lemma elf_ph_mul: \forall integer i, n, k; 0 <= i < n && 0 <= k ==> i * k + k <= n * k;
-    lemma elf_ph_pos: \forall integer i, k; 0 <= i && 0 <= k ==> 0 <= i * k; */
-
 /* elf_load_segments_at: as elf_load_segments, with the entry the caller
  * gives, which it reports as is, and every segment at or below `limit`
  * when it is not 0. Whatever the image, each program header it reads is

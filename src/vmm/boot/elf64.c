@@ -254,6 +254,138 @@ int elf_load_segments(const struct guestmem *gm, const struct load_request *req,
 				    errlen);
 }
 
+/* Pass 1 of elf_load_segments_at: checks each of the phnum program
+ * headers at phoff (inside the image: `table`) before any is copied, so a
+ * bad image leaves nothing half-loaded behind, and finds the extent
+ * [*startp, *endp) of the loadable segments. On success the entry is an
+ * instruction the image brings, in guest RAM. */
+/*@ requires ldr_img_ok(im) && elf_layout_ok(L) && gm_ok(gm) && \valid_read(req);
+    requires 0 < phnum <= ELF_MAX_PHNUM;
+    requires table: ldr_in(im, phoff, phnum * L->phentsize);
+    requires \valid(startp) && \valid(endp) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
+    requires \separated(startp, endp, im, err + (0 .. errlen - 1), gm, req, L);
+    requires \separated(endp, im, err + (0 .. errlen - 1), gm, req, L);
+    requires \separated(im, err + (0 .. errlen - 1), gm, req, L);
+    requires \separated(err + (0 .. errlen - 1), im, im->data + (0 .. im->size - 1), gm, req, L);
+    assigns im->oob, *startp, *endp, err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1;
+    ensures entry: \result == 0 ==> *startp <= entry < *endp && *endp <= limit &&
+      (gm_in_low(gm, entry, 1) || gm_in_high(gm, entry, 1)); */
+static int elf_check_segs(struct ldr_img *im, const struct load_request *req,
+			  const struct guestmem *gm, const struct elf_layout *L, uint64_t limit,
+			  uint64_t phoff, unsigned phnum, uint64_t entry, uint64_t *startp,
+			  uint64_t *endp, char *err, size_t errlen)
+{
+	struct elf_seg s;
+	unsigned nload = 0;
+	int entry_ok = 0;
+	uint64_t end = 0, start = UINT64_MAX;
+	/*@ loop invariant 0 <= i <= phnum && nload <= i;
+	    loop invariant none: nload == 0 ==> start == UINT64_MAX && end == 0;
+	    loop invariant seen: nload > 0 ==> start < end <= limit;
+	    loop invariant entry: entry_ok ==> nload > 0 && start <= entry < end &&
+	      (gm_in_low(gm, entry, 1) || gm_in_high(gm, entry, 1));
+	    loop assigns i, nload, entry_ok, end, start, s, im->oob, err[0 .. errlen - 1];
+	    loop variant phnum - i; */
+	for (unsigned i = 0; i < phnum; i++) {
+		int is_load;
+		/* Header i lies inside the table ldr_has checked: it ends within
+		 * i + 1 <= phnum headers. The product step first, on its own and
+		 * for each header size, where it is linear (as in pvh.c's
+		 * elf_read_notes). */
+		/*@ assert mul32: L->phentsize == 32 ==>
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		/*@ assert mul56: L->phentsize == 56 ==>
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		/*@ assert mul:
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		//@ assert header: ldr_in(im, phoff + i * L->phentsize, L->phentsize);
+		if (elf_read_seg(im, req, gm, L, limit, phoff + (uint64_t)i * L->phentsize, i, &s,
+				 &is_load, err, errlen) < 0)
+			return -1;
+		if (!is_load)
+			continue;
+		nload++;
+		if (s.paddr + s.memsz > end)
+			end = s.paddr + s.memsz;
+		if (s.paddr < start)
+			start = s.paddr;
+		/* The entry must be an instruction the image brought: inside the
+		 * file-backed part of an executable segment. */
+		if ((s.flags & ELF_PF_X) && entry >= s.paddr && entry - s.paddr < s.filesz) {
+			/* [entry, +1) is inside [p_paddr, +p_memsz), one RAM region. */
+			//@ assert inseg: s.paddr <= entry && entry + 1 <= s.paddr + s.memsz;
+			entry_ok = 1;
+		}
+	}
+	if (nload == 0)
+		return ldr_err(req, err, errlen, "the ELF has no loadable (PT_LOAD) segment");
+	if (!entry_ok)
+		return ldr_err(req, err, errlen,
+			       "the entry point 0x%llx is not inside a loaded executable segment",
+			       (unsigned long long)entry);
+	*startp = start;
+	*endp = end;
+	return 0;
+}
+
+/* Pass 2 of elf_load_segments_at: copies each loadable segment of the
+ * phnum headers at phoff (pass 1 checked them all). Guest RAM starts
+ * zeroed, but segments may overlap each other, so the bss part is cleared
+ * explicitly. Each copy reads only the segment's bytes of the file and
+ * writes, with the clear after it, only the segment in guest RAM. */
+/*@ requires ldr_img_ok(im) && elf_layout_ok(L) && gm_ok(gm) && \valid_read(req);
+    requires 0 < phnum <= ELF_MAX_PHNUM;
+    requires table: ldr_in(im, phoff, phnum * L->phentsize);
+    requires errlen == 0 || \valid(err + (0 .. errlen - 1));
+    requires \separated(gm->host + (0 .. gm->size - 1), im, im->data + (0 .. im->size - 1),
+                        err + (0 .. errlen - 1), gm, req, L);
+    requires \separated(im, err + (0 .. errlen - 1), gm, req, L);
+    requires \separated(err + (0 .. errlen - 1), im, im->data + (0 .. im->size - 1), gm, req, L);
+    assigns im->oob, gm->host[0 .. gm->size - 1], err[0 .. errlen - 1];
+    ensures \result == 0 || \result == -1; */
+static int elf_copy_segs(struct ldr_img *im, const struct load_request *req,
+			 const struct guestmem *gm, const struct elf_layout *L, uint64_t limit,
+			 uint64_t phoff, unsigned phnum, char *err, size_t errlen)
+{
+	struct elf_seg s;
+	/*@ loop invariant 0 <= i <= phnum;
+	    loop assigns i, s, im->oob, gm->host[0 .. gm->size - 1], err[0 .. errlen - 1];
+	    loop variant phnum - i; */
+	for (unsigned i = 0; i < phnum; i++) {
+		int is_load;
+		/*@ assert mul32: L->phentsize == 32 ==>
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		/*@ assert mul56: L->phentsize == 56 ==>
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		/*@ assert mul:
+		      0 <= i * L->phentsize && i * L->phentsize + L->phentsize <= phnum * L->phentsize; */
+		//@ assert header: ldr_in(im, phoff + i * L->phentsize, L->phentsize);
+		if (elf_read_seg(im, req, gm, L, limit, phoff + (uint64_t)i * L->phentsize, i, &s,
+				 &is_load, err, errlen) < 0)
+			return -1;
+		if (!is_load)
+			continue;
+		uint8_t *dst = gm_ptr(gm, s.paddr, s.memsz);
+		if (!dst) /* checked in pass 1 */
+			return ldr_err_ram(req, gm, "a segment", s.paddr, s.memsz, err, errlen);
+		/* gm_ptr's contract: dst is the host address of p_paddr, p_memsz
+		 * long, inside guest RAM. */
+		//@ assert file: ldr_in(im, s.offset, s.filesz);
+		//@ assert ram: \valid(dst + (0 .. s.memsz - 1)) && gm_inside(gm, dst, s.memsz);
+		//@ assert bss: s.filesz <= s.memsz;
+		//@ assert clear: \valid(dst + s.filesz + (0 .. s.memsz - s.filesz - 1));
+		if (s.filesz)
+			memcpy(dst, im->data + s.offset, s.filesz);
+		/* The BSS, only when there is one: without, dst + p_filesz may
+		 * be one past the end of guest RAM, which memset may not be
+		 * given even for 0 bytes (C11 7.24.1p2). */
+		if (s.memsz > s.filesz)
+			memset(dst + s.filesz, 0, s.memsz - s.filesz);
+	}
+	return 0;
+}
+
 int elf_load_segments_at(const struct guestmem *gm, const struct load_request *req,
 			 int is64, uint64_t entry, uint64_t limit, struct elf_loaded *out,
 			 char *err, size_t errlen)
@@ -265,6 +397,7 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	layout = *elf_layout_of(is64);
 	const struct elf_layout *L = &layout;
 	//@ assert layout: elf_layout_ok(L);
+	//@ assert limit32: is64 == 0 ==> L->addr_limit == 4294967296;
 	struct ldr_img im = { req->kernel, req->kernel ? req->kernel_size : 0, 0 };
 	if (elf_check_ident(&im, req, L, err, errlen) < 0)
 		return -1;
@@ -281,99 +414,25 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 	if (phnum > ELF_MAX_PHNUM)
 		return ldr_err(req, err, errlen, "the ELF has %u program headers; at most %u are "
 			       "accepted", phnum, ELF_MAX_PHNUM);
-	//@ assert ps: phentsize == 32 || phentsize == 56;
-	//@ assert small: phnum * phentsize <= ELF_MAX_PHNUM * phentsize;
-	//@ assert small64: phnum * phentsize <= ELF_MAX_PHNUM * 56;
+	/* The table's size does not wrap: the product stated for each header
+	 * size first, where it is linear. */
+	//@ assert ps: phentsize == L->phentsize && (phentsize == 32 || phentsize == 56);
+	//@ assert small32: phentsize == 32 ==> 0 <= phnum * phentsize <= ELF_MAX_PHNUM * 56;
+	//@ assert small56: phentsize == 56 ==> 0 <= phnum * phentsize <= ELF_MAX_PHNUM * 56;
+	//@ assert small: 0 <= phnum * phentsize <= ELF_MAX_PHNUM * 56;
 	if (!ldr_has(&im, phoff, (uint64_t)phnum * phentsize))
 		return ldr_err(req, err, errlen,
 			       "the program headers (%u at offset 0x%llx) lie beyond the end of "
 			       "the %zu-byte file (truncated?)", phnum,
 			       (unsigned long long)phoff, im.size);
+	//@ assert table: ldr_in(&im, phoff, phnum * L->phentsize);
 
-	/* Pass 1: check every segment before copying any, so a bad image
-	 * leaves nothing half-loaded behind. */
-	struct elf_seg s;
-	unsigned nload = 0;
-	int entry_ok = 0;
-	uint64_t end = 0, start = UINT64_MAX;
-	/*@ loop invariant 0 <= i <= phnum && nload <= i;
-	    loop invariant fields: im.oob == 0;
-	    loop invariant table: ldr_in(&im, phoff, phnum * phentsize) && phentsize == L->phentsize;
-	    loop invariant none: nload == 0 ==> start == UINT64_MAX && end == 0;
-	    loop invariant seen: nload > 0 ==> start < end <= limit;
-	    loop invariant entry: entry_ok ==> nload > 0 && start <= entry < end &&
-	      (gm_in_low(gm, entry, 1) || gm_in_high(gm, entry, 1));
-	    loop assigns i, nload, entry_ok, end, start, s, im.oob, err[0 .. errlen - 1];
-	    loop variant phnum - i; */
-	for (unsigned i = 0; i < phnum; i++) {
-		int is_load;
-		/* Header i lies inside the table ldr_has checked: it ends within
-		 * i + 1 <= phnum headers (the product step first, on its own, as
-		 * in pvh.c's elf_read_notes). */
-		//@ assert pos: 0 <= i * phentsize;
-		//@ assert mul: i * phentsize + phentsize <= phnum * phentsize;
-		//@ assert end: phoff + i * phentsize + phentsize <= im.size;
-		//@ assert hdr: ldr_in(&im, phoff + i * phentsize, phentsize);
-		//@ assert header: ldr_in(&im, phoff + i * phentsize, L->phentsize);
-		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
-				 &is_load, err, errlen) < 0)
-			return -1;
-		if (!is_load)
-			continue;
-		nload++;
-		if (s.paddr + s.memsz > end)
-			end = s.paddr + s.memsz;
-		if (s.paddr < start)
-			start = s.paddr;
-		/* The entry must be an instruction the image brought: inside the
-		 * file-backed part of an executable segment. */
-		if ((s.flags & ELF_PF_X) && entry >= s.paddr && entry - s.paddr < s.filesz)
-			entry_ok = 1;
-	}
-	if (nload == 0)
-		return ldr_err(req, err, errlen, "the ELF has no loadable (PT_LOAD) segment");
-	if (!entry_ok)
-		return ldr_err(req, err, errlen,
-			       "the entry point 0x%llx is not inside a loaded executable segment",
-			       (unsigned long long)entry);
-
-	/* Pass 2: copy. Guest RAM starts zeroed, but segments may overlap
-	 * each other, so the bss part is cleared explicitly. */
-	/*@ loop invariant 0 <= i <= phnum;
-	    loop invariant fields: im.oob == 0;
-	    loop invariant table: ldr_in(&im, phoff, phnum * phentsize) && phentsize == L->phentsize;
-	    loop assigns i, s, im.oob, gm->host[0 .. gm->size - 1], err[0 .. errlen - 1];
-	    loop variant phnum - i; */
-	for (unsigned i = 0; i < phnum; i++) {
-		int is_load;
-		//@ assert pos: 0 <= i * phentsize;
-		//@ assert mul: i * phentsize + phentsize <= phnum * phentsize;
-		//@ assert end: phoff + i * phentsize + phentsize <= im.size;
-		//@ assert hdr: ldr_in(&im, phoff + i * phentsize, phentsize);
-		//@ assert header: ldr_in(&im, phoff + i * phentsize, L->phentsize);
-		if (elf_read_seg(&im, req, gm, L, limit, phoff + (uint64_t)i * phentsize, i, &s,
-				 &is_load, err, errlen) < 0)
-			return -1;
-		if (!is_load)
-			continue;
-		uint8_t *dst = gm_ptr(gm, s.paddr, s.memsz);
-		if (!dst) /* checked in pass 1 */
-			return ldr_err_ram(req, gm, "a segment", s.paddr, s.memsz, err, errlen);
-		/* The copy reads only the segment's bytes of the file and writes,
-		 * with the clear after it, only the segment in guest RAM (gm_ptr's
-		 * contract: dst is the host address of p_paddr, p_memsz long). */
-		//@ assert file: ldr_in(&im, s.offset, s.filesz);
-		//@ assert ram: \valid(dst + (0 .. s.memsz - 1)) && gm_inside(gm, dst, s.memsz);
-		/*@ assert segment:
-		      (gm_in_low(gm, s.paddr, s.memsz) && dst == gm->host + (s.paddr - gm->base)) ||
-		      (gm_in_high(gm, s.paddr, s.memsz) &&
-		       dst == gm->host + gm->low_size + (s.paddr - GM_HIGH_BASE)); */
-		//@ assert bss: s.filesz <= s.memsz;
-		//@ assert clear: \valid(dst + s.filesz + (0 .. s.memsz - s.filesz - 1));
-		if (s.filesz)
-			memcpy(dst, im.data + s.offset, s.filesz);
-		memset(dst + s.filesz, 0, s.memsz - s.filesz);
-	}
+	uint64_t start, end;
+	if (elf_check_segs(&im, req, gm, L, limit, phoff, phnum, entry, &start, &end, err,
+			   errlen) < 0)
+		return -1;
+	if (elf_copy_segs(&im, req, gm, L, limit, phoff, phnum, err, errlen) < 0)
+		return -1;
 	out->entry = entry;
 	out->start = start;
 	out->end = end;
