@@ -184,6 +184,14 @@ PROOFS = [
      ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', 'elf_load_segments_at'], 'proved', {}),
     ('elf64: the two passes over the program headers, elf_check_segs, elf_copy_segs (WP)',
      ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', 'elf_check_segs,elf_copy_segs'], 'proved', {}),
+    ('elf64: the header checked, then the segments, elf_load_segments, against '
+     'elf_load_contract.h (WP)',
+     ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', 'elf_load_segments'], 'proved', {}),
+    ('mutant elf64.c, the image taken one byte longer than the file, through '
+     'elf_load_segments (WP)',
+     ELF_LOAD_FILES[:-1] + ['@mutant:elf_image_size_off_by_one.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'elf_load_segments', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_elf_load_segments_call_elf_check_ident_requires.*'), {}),
     ('mutant elf64.c, program header table checked one header short, through '
      'elf_load_segments_at (WP)',
      ELF_LOAD_FILES[:-1] + ['@mutant:elf_phdrs_off_by_one.c'],
@@ -363,6 +371,13 @@ MUTANTS = {
     'virtq_init_no_pow2.c': ('src/vmm/virtio/virtq.c',
                              'if (!pow2(size) || size > VIRTQ_MAX_SIZE)',
                              'if (size == 0 || size > VIRTQ_MAX_SIZE)'),
+    # The image elf_load_segments reads taken one byte longer than the
+    # file: every check of a header against it lets one byte past the
+    # file through.
+    'elf_image_size_off_by_one.c': (
+        'src/vmm/boot/elf64.c',
+        'elf_layout_of(is64);\n\tstruct ldr_img im = { req->kernel, req->kernel ? req->kernel_size :',
+        'elf_layout_of(is64);\n\tstruct ldr_img im = { req->kernel, req->kernel ? 1 + req->kernel_size :'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
     # A chain copy's piece allowed one byte more than the caller's buffer
