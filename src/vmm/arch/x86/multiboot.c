@@ -448,7 +448,8 @@ static void mb_write_info(const struct guestmem *gm, uint8_t *info, uint8_t *pag
 
 /* Loads the kernel: by its address fields when the header has them, which
  * win (3.1.3), else as an ELF32 executable. Reads only the image, writes
- * only guest RAM, *ld and the message. */
+ * only guest RAM, *ld and the message. `elf`: what elf_load_segments
+ * requires of its objects (tests/prove/elf_load_contract.h). */
 /*@ requires gm_ok(gm) && ldr_img_ok(im) && \valid_read(req) && \valid(ld);
     requires req->kernel_size <= PTRDIFF_MAX &&
       \valid_read(req->kernel + (0 .. req->kernel_size - 1));
@@ -458,6 +459,11 @@ static void mb_write_info(const struct guestmem *gm, uint8_t *info, uint8_t *pag
     requires \separated(err + (0 .. errlen - 1), im->data + (0 .. im->size - 1), ld, im, gm,
                         req);
     requires \separated(ld, im, gm, req);
+    requires elf: \separated(gm->host + (0 .. gm->size - 1),
+                              req->kernel + (0 .. req->kernel_size - 1), err + (0 .. errlen - 1),
+                              gm, req) &&
+      \separated(err + (0 .. errlen - 1), req->kernel + (0 .. req->kernel_size - 1), gm, req) &&
+      \separated(ld, gm->host + (0 .. gm->size - 1), err + (0 .. errlen - 1), gm, req);
     assigns im->oob, gm->host[0 .. gm->size - 1], *ld, err[0 .. errlen - 1];
     ensures fields: im->oob == \old(im->oob);
     ensures \result == 0 || \result == -1; */
