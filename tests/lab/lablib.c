@@ -132,6 +132,23 @@ int vmm_status_after(const char *out, const char *marker)
 	return atoi(p + strlen("LAB: vmm exit status "));
 }
 
+void lab_note_run(const char *out, const char *marker, int lines)
+{
+	const char *begin = strstr(out, marker);
+	if (!begin) {
+		test_note("no \"%s\" in the console", marker);
+		return;
+	}
+	const char *end = strstr(begin, "LAB: vmm exit status ");
+	end = end ? end + strcspn(end, "\n") : begin + strlen(begin);
+	const char *from = end;
+	int n = 0;
+	while (from > begin && !(from[-1] == '\n' && ++n == lines))
+		from--;
+	test_note("the run after \"%s\", its last %d lines:\n%.*s", marker, lines,
+		  (int)(end - from), from);
+}
+
 bool find_line(const char *out, const char *prefix, char *line, size_t size)
 {
 	const char *p = strstr(out, prefix);

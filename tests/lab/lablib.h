@@ -33,6 +33,12 @@ void lab_kept_console(struct cmd_result *r, const char *var, const char *path);
 /* The status in the first "LAB: vmm exit status N" after marker, or -1. */
 int vmm_status_after(const char *out, const char *marker);
 
+/* Notes the last `lines` lines of the monitor's run after marker, up to
+ * and with its "LAB: vmm exit status" line (or to the end when it has
+ * none): what a case shows when a run went wrong before the console's
+ * tail, which later steps of the lab's script fill. */
+void lab_note_run(const char *out, const char *marker, int lines);
+
 /* The console line that starts with prefix, copied (without its newline)
  * into line; false when there is none. */
 bool find_line(const char *out, const char *prefix, char *line, size_t size);

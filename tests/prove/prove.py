@@ -100,6 +100,19 @@ PCI_MSIX_WP = WP + ['-DPROVE_MSIX_SEND=prove_msix_send', '-DPROVE_MSIX_UPDATE=pr
 PCI_MSIX_IO = 'pci_msix_table_io,pci_msix_pba_io,msix_word,msix_access_ok,put32,get32'
 PCI_MSIX_REST = 'pci_msix_notify,pci_msix_cfg_written,pci_msix_enabled,msix_sync,msix_vec_live,msix_addr'
 
+# The runs `make test` leaves out for their time: each takes one to five
+# minutes of CPU (README.md gives each one's), and together they are more
+# than half of the whole. `make prove` runs every run (`--all`); CI runs
+# these after `make test` (`make prove-slow`, `--slow`). Every mutant is in
+# `make test`, the mutants of these runs' proofs too.
+SLOW = set()
+
+
+def slow(p):
+    SLOW.add(p[0])
+    return p
+
+
 PROOFS = [
     # (name, files, options, expect, admitted): expect 'proved', 'fails', or
     # ('fails', regex): fails, and on a goal whose name the regex matches;
@@ -110,24 +123,24 @@ PROOFS = [
     ('broken/gm_ptr_off_by_one.c through the gm_ptr proof (WP)',
      ['tests/prove/guestmem_wp.c', 'tests/prove/broken/gm_ptr_off_by_one.c'],
      WP + ['-wp-fct', 'gm_ptr', '-wp-timeout', '10'], 'fails', {}),
-    ('virtq: virtq_pop and the walk (WP)',
-     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_FCT, 'proved', MEMCPY_DEST),
+    slow(('virtq: virtq_pop and the walk (WP)',
+     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_FCT, 'proved', MEMCPY_DEST)),
     ('virtq: virtq_push, the notification state, virtq_pending (WP)',
      VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_RING_FCT, 'proved', {}),
-    ('virtq: the chain copies, virtq_chain_read/write/iov (WP)',
-     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_CHAIN_FCT, 'proved', {}),
+    slow(('virtq: the chain copies, virtq_chain_read/write/iov (WP)',
+     VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_CHAIN_FCT, 'proved', {})),
     ('virtq: virtq_init, the queue set up virtq_ok or refused (WP)',
      VIRTQ_FILES + ['src/vmm/virtio/virtq.c'], WP_VIRTQ + VIRTQ_INIT_FCT, 'proved', {}),
     ('uart16550: any sequence of guest accesses and host input (EVA)',
      ['src/vmm/arch/x86/uart16550.c', 'tests/prove/uart_eva.c'], EVA, 'proved', {'coverage': 95}),
     ('mutant uart16550.c, receive FIFO index bound off by one (EVA)',
      ['@mutant:uart_fifo_off_by_one.c', 'tests/prove/uart_eva.c'], EVA, 'fails', {}),
-    ('pci: configuration space and MSI-X, any sequence of guest accesses (EVA)',
-     ['src/vmm/dev/pci.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA, 'proved', {'coverage': 80}),
+    slow(('pci: configuration space and MSI-X, any sequence of guest accesses (EVA)',
+     ['src/vmm/dev/pci.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA, 'proved', {'coverage': 80})),
     ('pci: the same with the fewest vectors a device may have, 1 (EVA)',
      ['src/vmm/dev/pci.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA_1, 'proved', {'coverage': 80}),
-    ('mutant pci.c, PBA size off by one word (EVA)',
-     ['@mutant:pci_pba_off_by_one.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA, 'fails', {}),
+    slow(('mutant pci.c, PBA size off by one word (EVA)',
+     ['@mutant:pci_pba_off_by_one.c', 'tests/prove/pci_eva.c'], EVA + PCI_EVA, 'fails', {})),
     ('pci: MSI-X table and PBA accesses, any table size 1..64 (WP)',
      PCI_MSIX_FILES + ['src/vmm/dev/pci.c'], PCI_MSIX_WP + ['-wp-fct', PCI_MSIX_IO], 'proved', {}),
     ('pci: MSI-X notify, Message Control followed, any table size 1..64 (WP)',
@@ -141,38 +154,38 @@ PROOFS = [
      PCI_MSIX_FILES + ['@mutant:pci_table_off_by_one.c'],
      PCI_MSIX_WP + ['-wp-fct', 'pci_msix_table_io', '-wp-prop', 'entry', '-wp-timeout', '5'],
      ('fails', r'typed_cast_pci_msix_table_io_assert_entry(_part\d+)?'), {}),
-    ('bzimage: the setup header parsing, bz_parse, and the image readers (WP)',
+    slow(('bzimage: the setup header parsing, bz_parse, and the image readers (WP)',
      BZ_FILES + ['src/vmm/arch/x86/bzimage.c'],
-     LOADER_WP + ['-wp-fct', 'bz_parse,bz_runtime_start,' + READERS], 'proved', {}),
+     LOADER_WP + ['-wp-fct', 'bz_parse,bz_runtime_start,' + READERS], 'proved', {})),
     ('mutant bzimage.c, header length check off by one, through bz_parse (WP)',
      BZ_FILES + ['@mutant:bz_version_off_by_one.c'],
      LOADER_WP + ['-wp-fct', 'bz_parse', '-wp-prop', 'fields', '-wp-timeout', '5'],
      ('fails', r'typed_cast_bz_parse_ensures_fields'), {}),
-    ('bzimage: the whole loader, load_bzimage, with bz_locate, bz_write, '
+    slow(('bzimage: the whole loader, load_bzimage, with bz_locate, bz_write, '
      'bz_place_initrd, bz_put_e820 (WP)',
      BZ_FILES + ['src/vmm/arch/x86/bzimage.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'load_bzimage,bz_locate,bz_write,bz_place_initrd,'
-                        'bz_put_e820'], 'proved', {}),
+                        'bz_put_e820'], 'proved', {})),
     ('mutant bzimage.c, the kernel\'s RAM checked one byte short, through bz_locate (WP)',
      BZ_FILES + ['@mutant:bz_kend_off_by_one.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'bz_locate', '-wp-prop', 'kernel', '-wp-timeout', '5'],
      ('fails', r'typed_cast_bz_locate_ensures_kernel(_part\d+)?'), {}),
-    ('pvh: the PT_NOTE walk, pvh_scan (WP)',
+    slow(('pvh: the PT_NOTE walk, pvh_scan (WP)',
      PVH_FILES + ['src/vmm/arch/x86/pvh.c'],
-     LOADER_WP + ['-wp-fct', 'pvh_scan,pvh_addr'], 'proved', {}),
+     LOADER_WP + ['-wp-fct', 'pvh_scan,pvh_addr'], 'proved', {})),
     ('mutant pvh.c, note descriptor bound off by one, through pvh_scan (WP)',
      PVH_FILES + ['@mutant:pvh_desc_off_by_one.c'],
      LOADER_WP + ['-wp-fct', 'pvh_scan', '-wp-prop', 'fields', '-wp-timeout', '5'],
      ('fails', r'typed_cast_pvh_scan_loop_invariant_fields_preserved'), {}),
-    ('pvh: the program headers walked for notes, elf_read_notes (WP)',
+    slow(('pvh: the program headers walked for notes, elf_read_notes (WP)',
      PVH_FILES + ['src/vmm/arch/x86/pvh.c'],
-     LOADER_WP + ['-wp-fct', 'elf_read_notes'], 'proved', {}),
+     LOADER_WP + ['-wp-fct', 'elf_read_notes'], 'proved', {})),
     ('elf64: the ELF header checked, elf_check_ident (WP)',
      ELF_FILES + ['src/vmm/boot/elf64.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'elf_check_ident,elf_addr,elf_layout_of'], 'proved', {}),
-    ('elf64: one program header checked, elf_read_seg (WP)',
+    slow(('elf64: one program header checked, elf_read_seg (WP)',
      ELF_FILES + ['src/vmm/boot/elf64.c'],
-     LOADER_WP_PLAIN + ['-wp-fct', 'elf_read_seg'], 'proved', {}),
+     LOADER_WP_PLAIN + ['-wp-fct', 'elf_read_seg'], 'proved', {})),
     ('mutant elf64.c, p_filesz bound off by one, through elf_read_seg (WP)',
      ELF_FILES + ['@mutant:elf_filesz_off_by_one.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'elf_read_seg', '-wp-prop', 'load', '-wp-timeout', '5'],
@@ -180,8 +193,8 @@ PROOFS = [
     # The segment loader in two runs (CVC4 alone: Z3 gives "unknown
     # error" here too): its checks of the ELF and program header table,
     # and its two passes over the headers.
-    ('elf64: the segments checked and loaded, elf_load_segments_at (WP)',
-     ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', 'elf_load_segments_at'], 'proved', {}),
+    slow(('elf64: the segments checked and loaded, elf_load_segments_at (WP)',
+     ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', 'elf_load_segments_at'], 'proved', {})),
     ('elf64: the two passes over the program headers, elf_check_segs, elf_copy_segs (WP)',
      ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', 'elf_check_segs,elf_copy_segs'], 'proved', {}),
     ('elf64: the header checked, then the segments, elf_load_segments, against '
@@ -202,9 +215,9 @@ PROOFS = [
     ('multiboot: the header scan, mb_find_header (WP)',
      MB_FILES + ['src/vmm/arch/x86/multiboot.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'mb_find_header'], 'proved', {}),
-    ('multiboot: the address fields checked, mb_aout_check (WP)',
+    slow(('multiboot: the address fields checked, mb_aout_check (WP)',
      MB_FILES + ['src/vmm/arch/x86/multiboot.c'],
-     LOADER_WP_PLAIN + ['-wp-fct', 'mb_aout_check,ldr_low_ok'], 'proved', {}),
+     LOADER_WP_PLAIN + ['-wp-fct', 'mb_aout_check,ldr_low_ok'], 'proved', {})),
     ('multiboot: the image loaded by them, mb_load_aout (WP)',
      MB_FILES + ['src/vmm/arch/x86/multiboot.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'mb_load_aout'], 'proved', {}),
@@ -231,10 +244,10 @@ PROOFS = [
      MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'load_multiboot,mb_load_kernel,ldr_elf_class'], 'proved',
      {}),
-    ('multiboot: the module, the boot block and the command line placed and written, '
+    slow(('multiboot: the module, the boot block and the command line placed and written, '
      'mb_boot, mb_place (WP)',
      MB_FILES + ['src/vmm/arch/x86/multiboot.c', 'tests/prove/multiboot_wp.c'],
-     LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot,mb_place'], 'proved', {}),
+     LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot,mb_place'], 'proved', {})),
     ('mutant multiboot.c, the moved command line checked without its NUL, through mb_boot (WP)',
      MB_FILES + ['@mutant:mb_cmdline_off_by_one.c', 'tests/prove/multiboot_wp.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'mb_boot', '-wp-prop', 'cmdline', '-wp-timeout', '5'],
@@ -275,14 +288,10 @@ PROOFS = [
      ('fails', r'typed_cast_virtq_init_ensures_pow2(_part\d+)?'), {}),
     ('mutant virtq.c, chain bound off by one, through the walk proof (WP)',
      VIRTQ_FILES + ['@mutant:virtq_count_off_by_one.c'],
-     WP_VIRTQ + ['-wp-fct', 'walk', '-wp-prop', 'bound'],
+     WP_VIRTQ + ['-wp-fct', 'walk', '-wp-prop', 'bound', '-wp-timeout', '10'],
      ('fails', r'typed_cast_walk_loop_invariant_bound_preserved.*'), {}),
 ]
 
-# Runs left out of `make prove` for their time (README.md says which and
-# why); `prove.py --slow` runs them too.
-SLOW_PROOFS = [
-]
 
 # Mutants: (name, source, text, replacement). The replacement must occur
 # exactly once, so a mutant that no longer applies fails loudly instead of
@@ -492,7 +501,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--build', default='build')
     ap.add_argument('--only', metavar='REGEX', help='only the runs whose name matches')
-    ap.add_argument('--slow', action='store_true', help='also the runs left out for their time')
+    tier = ap.add_mutually_exclusive_group()
+    tier.add_argument('--slow', action='store_true',
+                      help='only the runs make test leaves out for their time')
+    tier.add_argument('--all', action='store_true', help='every run')
     # Much of a WP run is Frama-C's own single-threaded work (parsing, Qed's
     # simplification) with the provers idle, so two runs at once keep both
     # cores busy; each run's line is printed when it ends.
@@ -506,8 +518,9 @@ def main():
             return 77
     env = dict(os.environ, WHY3CONFIG=why3_config(a.build))
     t0 = time.monotonic()
-    todo = [p for p in PROOFS + (SLOW_PROOFS if a.slow else [])
-            if not a.only or re.search(a.only, p[0])]
+    todo = [p for p in PROOFS if (a.all or (p[0] in SLOW) == a.slow)
+            and (not a.only or re.search(a.only, p[0]))]
+    left = 0 if a.all or a.slow else len(SLOW)
     results = []
     jobs = max(1, a.jobs)
     # Provers per run: the cores shared out among the runs (WP's default
@@ -520,8 +533,9 @@ def main():
             ok, text = f.result()
             print(text, flush=True)
             results.append(ok)
-    print('prove: %d of %d runs as expected, %.0f s' % (sum(results), len(results),
-                                                       time.monotonic() - t0))
+    print('prove: %d of %d runs as expected, %.0f s%s'
+          % (sum(results), len(results), time.monotonic() - t0,
+             '; %d slow runs left to make prove-slow' % left if left else ''))
     return 0 if all(results) else 1
 
 
