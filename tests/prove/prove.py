@@ -83,6 +83,9 @@ ELF_FILES = BZ_FILES  # the same: gm_ptr's contract and the loader's helpers
 # The segment loader's runs: the same, and the contracts of elf64.c's
 # entry points (elf64_wp.c, elf_load_contract.h).
 ELF_LOAD_FILES = ELF_FILES + ['tests/prove/elf64_wp.c', 'src/vmm/boot/elf64.c']
+# load_elf64: with the memory map's writer, and the little-endian writers
+# of loader_priv.h that every boot block is written with.
+ELF64_FCT = 'load_elf64,elf_put_mmap,ldr_put_le,ldr_put_u16,ldr_put_u32,ldr_put_u64'
 MB_FILES = BZ_FILES  # the same stand-ins: guest memory and the loader's readers
 
 # The PCI harness: an MSI-X table of 3 vectors (48 bytes, a PBA of 8),
@@ -200,6 +203,15 @@ PROOFS = [
     ('elf64: the header checked, then the segments, elf_load_segments, against '
      'elf_load_contract.h (WP)',
      ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', 'elf_load_segments'], 'proved', {}),
+    ('elf64: the ELF64 guest loaded and its boot block written, load_elf64, with '
+     'elf_put_mmap and the writers ldr_put_* (WP)',
+     ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', ELF64_FCT], 'proved', {}),
+    ('mutant elf64.c, the memory map given one entry more than its page holds, through '
+     'elf_put_mmap (WP)',
+     ELF_LOAD_FILES[:-1] + ['@mutant:elf_mmap_off_by_one.c'],
+     LOADER_WP_PLAIN + ['-wp-fct', 'elf_put_mmap', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_elf_put_mmap_(call_gm_e820_requires|assert_rte_index_bound|'
+               r'call_ldr_put_u(32|64)(_\d+)?_requires|loop_invariant)\w*'), {}),
     ('mutant elf64.c, the image taken one byte longer than the file, through '
      'elf_load_segments (WP)',
      ELF_LOAD_FILES[:-1] + ['@mutant:elf_image_size_off_by_one.c'],
@@ -387,6 +399,12 @@ MUTANTS = {
         'src/vmm/boot/elf64.c',
         'elf_layout_of(is64);\n\tstruct ldr_img im = { req->kernel, req->kernel ? req->kernel_size :',
         'elf_layout_of(is64);\n\tstruct ldr_img im = { req->kernel, req->kernel ? 1 + req->kernel_size :'),
+    # The memory map's array one entry longer than the page it is written
+    # to: gm_e820 may fill an entry whose bytes lie past the page.
+    'elf_mmap_off_by_one.c': (
+        'src/vmm/boot/elf64.c',
+        'struct e820_entry map[ELF_MMAP_MAX];\n\tsize_t n = gm_e820(gm, map, ELF_MMAP_MAX);',
+        'struct e820_entry map[ELF_MMAP_MAX + 1];\n\tsize_t n = gm_e820(gm, map, ELF_MMAP_MAX + 1);'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
     # A chain copy's piece allowed one byte more than the caller's buffer

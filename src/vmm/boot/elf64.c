@@ -442,6 +442,34 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 /* hvboot_info.mmap lives in the HVBOOT_MMAP page. */
 #define ELF_MMAP_MAX (HVBOOT_MMAP_SIZE / sizeof(struct hvboot_mmap_entry))
 _Static_assert(sizeof(struct hvboot_info) <= LDR_PAGE, "hvboot_info fits its page");
+_Static_assert(HVBOOT_MMAP_SIZE <= LDR_PAGE, "the memory map fits its page");
+/* load_elf64 writes each of the ten fields: a new one needs its line. */
+_Static_assert(sizeof(struct hvboot_info) == 64, "hvboot_info is the ten fields it writes");
+#define MMAP_AT(field) offsetof(struct hvboot_mmap_entry, field)
+#define INFO_AT(field) offsetof(struct hvboot_info, field)
+
+/* The guest's memory map, as struct hvboot_mmap_entry in the page at `page`
+ * (zeroed by ldr_boot_page, so each entry's pad is 0); the count. hvboot.h
+ * is the guest's ABI, little-endian x86-64 on both sides: each field is
+ * written at its offset in the struct. */
+/*@ requires \valid_read(gm) && \valid(page + (0 .. LDR_PAGE - 1));
+    assigns page[0 .. LDR_PAGE - 1];
+    ensures \result <= ELF_MMAP_MAX; */
+static uint32_t elf_put_mmap(const struct guestmem *gm, uint8_t *page)
+{
+	struct e820_entry map[ELF_MMAP_MAX];
+	size_t n = gm_e820(gm, map, ELF_MMAP_MAX);
+	/*@ loop invariant 0 <= i <= n <= ELF_MMAP_MAX;
+	    loop assigns i, page[0 .. LDR_PAGE - 1];
+	    loop variant n - i; */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *e = page + i * sizeof(struct hvboot_mmap_entry);
+		ldr_put_u64(e + MMAP_AT(addr), map[i].addr);
+		ldr_put_u64(e + MMAP_AT(size), map[i].size);
+		ldr_put_u32(e + MMAP_AT(type), map[i].type);
+	}
+	return (uint32_t)n;
+}
 
 int load_elf64(const struct guestmem *gm, const struct load_request *req,
 	       struct boot_entry *out, char *err, size_t errlen)
@@ -467,28 +495,19 @@ int load_elf64(const struct guestmem *gm, const struct load_request *req,
 	uint8_t *mmap = info ? ldr_boot_page(gm, req, HVBOOT_MMAP, err, errlen) : NULL;
 	if (!mmap || ldr_cmdline_put(gm, req, err, errlen) < 0)
 		return -1;
-
-	struct e820_entry map[ELF_MMAP_MAX];
-	size_t n = gm_e820(gm, map, ELF_MMAP_MAX);
-	for (size_t i = 0; i < n; i++) {
-		struct hvboot_mmap_entry e = { map[i].addr, map[i].size, map[i].type, 0 };
-		memcpy(mmap + i * sizeof(e), &e, sizeof(e));
-	}
-	/* hvboot.h is the guest's ABI, compiled for the same x86-64 layout by
-	 * both sides, so the struct is written as is. */
-	struct hvboot_info hi = {
-		.magic = HVBOOT_MAGIC,
-		.version = HVBOOT_VERSION,
-		.ncpus = req->ncpus,
-		.mem_size = gm->size,
-		.tsc_khz = req->tsc_khz,
-		.cmdline = HVBOOT_CMDLINE,
-		.cmdline_len = (uint32_t)cmdlen,
-		.mmap_count = (uint32_t)n,
-		.mmap = HVBOOT_MMAP,
-		.image_end = image_end,
-	};
-	memcpy(info, &hi, sizeof(hi));
+	uint32_t count = elf_put_mmap(gm, mmap);
+	/* struct hvboot_info, field by field as elf_put_mmap's entries (it has
+	 * no padding: each field is at its natural alignment). */
+	ldr_put_u64(info + INFO_AT(magic), HVBOOT_MAGIC);
+	ldr_put_u32(info + INFO_AT(version), HVBOOT_VERSION);
+	ldr_put_u32(info + INFO_AT(ncpus), req->ncpus);
+	ldr_put_u64(info + INFO_AT(mem_size), gm->size);
+	ldr_put_u64(info + INFO_AT(tsc_khz), req->tsc_khz);
+	ldr_put_u64(info + INFO_AT(cmdline), HVBOOT_CMDLINE);
+	ldr_put_u32(info + INFO_AT(cmdline_len), (uint32_t)cmdlen);
+	ldr_put_u32(info + INFO_AT(mmap_count), count);
+	ldr_put_u64(info + INFO_AT(mmap), HVBOOT_MMAP);
+	ldr_put_u64(info + INFO_AT(image_end), image_end);
 
 	out->mode = BOOT_ELF64;
 	out->entry = ld.entry;
