@@ -7,6 +7,8 @@
  * what the guest and the devices can do: a guest access of any width and
  * direction at any of the 8 ports of the configuration mechanism, with
  * any data (so any CONFIG_ADDRESS: any bus, device, function, register);
+ * a guest access of any width and direction at any offset of the ECAM
+ * window (pci_ecam_io, the arm64 board's configuration mechanism);
  * a guest access of any width and direction at any offset 0 ..
  * PROVE_OFF_MAX of the MSI-X table and of the PBA (prove.py: past both); a device raising any vector, in range or
  * not; the host's own configuration read or write (pci_cfg_read/write) of
@@ -94,7 +96,7 @@ int main(void)
 		/* One EVA state per width: the models' checks relate the width
 		 * to the offset, which one interval of each would lose. */
 		/*@ split len; */
-		switch (Frama_C_interval(0, 5)) {
+		switch (Frama_C_interval(0, 6)) {
 		case 0:
 			pci_io(&bus, (uint64_t)Frama_C_interval(0, 7), data, len, wr);
 			break;
@@ -132,6 +134,11 @@ int main(void)
 		}
 		case 4:
 			(void)pci_msix_enabled(&msix);
+			break;
+		case 5:
+			/* The arm64 board's ECAM window (256 MiB: bus 0..255,
+			 * device, function, register 0..4095), any offset. */
+			pci_ecam_io(&bus, (uint64_t)Frama_C_interval(0, (1 << 28) - 1), data, len, wr);
 			break;
 		default:
 			(void)pci_msix_notify(&msix, (unsigned)Frama_C_interval(0, 2 * PCI_MSIX_MAX_VECTORS));
