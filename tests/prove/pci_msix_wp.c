@@ -25,6 +25,16 @@
  */
 #include "pci.h"
 
+/* pci_cap_add: whatever the device's configuration space holds (its
+ * capability list, cap_end) and whatever the length asked, it writes only
+ * the configuration space and cap_end, and the entry it returns is dword
+ * aligned and wholly inside the 256 bytes. */
+/*@ requires \valid(d);
+    assigns d->cfg[0 .. 255], d->cap_end;
+    ensures \result == -1 || (0 <= \result && \result % 4 == 0 && \result + len <= 256);
+*/
+int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len);
+
 /*@ assigns \nothing; */
 void prove_msix_send(void *opaque, unsigned vec, uint64_t addr, uint32_t data);
 

@@ -149,6 +149,13 @@ PROOFS = [
     ('pci: MSI-X notify, Message Control followed, any table size 1..64 (WP)',
      PCI_MSIX_FILES + ['src/vmm/dev/pci.c'], PCI_MSIX_WP + ['-wp-fct', PCI_MSIX_REST], 'proved',
      {}),
+    ('pci: a capability added, whatever the list and the length, pci_cap_add (WP)',
+     PCI_MSIX_FILES + ['src/vmm/dev/pci.c'], PCI_MSIX_WP + ['-wp-fct', 'pci_cap_add'], 'proved',
+     {}),
+    ('mutant pci.c, the capability\'s room checked one byte long, through pci_cap_add (WP)',
+     PCI_MSIX_FILES + ['@mutant:pci_cap_off_by_one.c'],
+     PCI_MSIX_WP + ['-wp-fct', 'pci_cap_add', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_pci_cap_add_(ensures|assert_rte_mem_access)\w*'), {}),
     ('mutant pci.c, PBA size off by one word, through pci_msix_pba_io (WP)',
      PCI_MSIX_FILES + ['@mutant:pci_pba_off_by_one.c'],
      PCI_MSIX_WP + ['-wp-fct', 'pci_msix_pba_io', '-wp-prop', 'pba', '-wp-timeout', '5'],
@@ -316,6 +323,10 @@ MUTANTS = {
     # The table one entry longer than its vectors: an access past the
     # last entry reaches entry nvec, outside the table (and outside
     # x->tab when nvec is 64).
+    # A capability allowed one byte past the configuration space: its
+    # last byte (and cap_end) lie past cfg[255].
+    'pci_cap_off_by_one.c': ('src/vmm/dev/pci.c', 'len > sizeof(d->cfg) - at)',
+                             'len > sizeof(d->cfg) + 1 - at)'),
     'pci_table_off_by_one.c': ('src/vmm/dev/pci.c',
                                'msix_access_ok(off, len, (uint64_t)x->nvec * PCI_MSIX_ENTRY_SIZE)',
                                'msix_access_ok(off, len, (uint64_t)(x->nvec + 1) * PCI_MSIX_ENTRY_SIZE)'),

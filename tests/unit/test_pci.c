@@ -323,6 +323,39 @@ static void test_pci_add_errors(void **state)
 	assert_int_equal(pci_cfg_read(&f->bus, 2, 0, 0x14, 4), 0xffffff01);
 }
 
+/* pci_cap_add links entries and refuses what does not fit, whatever the
+ * list's bytes and the length asked: a pointer of 0xff (an entry whose
+ * next pointer would be cfg[256]) is taken as software must (its two low
+ * bits masked), and a length that would wrap `at + len` is refused. */
+static void test_cap_add(void **state)
+{
+	(void)state;
+	static struct pci_dev d;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(pci_cap_add(&d, PCI_CAP_ID_VENDOR, 1), -1);
+	assert_int_equal(pci_cap_add(&d, PCI_CAP_ID_VENDOR, 5), 0x40);
+	assert_int_equal(d.cfg[0x34], 0x40);
+	assert_int_equal(pci_cap_add(&d, PCI_CAP_ID_MSI, 8), 0x48);
+	assert_int_equal(d.cfg[0x41], 0x48);
+	assert_int_equal(d.cfg[0x49], 0);
+	assert_int_equal(pci_cap_add(&d, PCI_CAP_ID_MSIX, 0xfffffff0u), -1);
+	assert_int_equal(pci_cap_add(&d, PCI_CAP_ID_MSIX, 256 - 0x50 + 1), -1);
+	assert_int_equal(pci_cap_add(&d, PCI_CAP_ID_MSIX, 256 - 0x50), 0x50);
+	assert_int_equal(d.cap_end, 0xff);
+	assert_int_equal(pci_cap_add(&d, PCI_CAP_ID_MSIX, 2), -1);
+
+	/* A list whose first entry points at 0xff. */
+	memset(&d, 0, sizeof(d));
+	d.cap_end = 0x44;
+	d.cfg[0x34] = 0x40;
+	d.cfg[0x40] = PCI_CAP_ID_VENDOR;
+	d.cfg[0x41] = 0xff;
+	d.cfg[0xfd] = 0;
+	assert_int_equal(pci_cap_add(&d, PCI_CAP_ID_MSI, 8), 0x44);
+	assert_int_equal(d.wmask[0], 0); /* cfg[256] would be here */
+	assert_int_equal(d.cfg[0xfd], 0x44);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bar_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pci_add_errors, setup, teardown),
+		cmocka_unit_test(test_cap_add),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -397,8 +397,10 @@ void pci_ecam_io(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, boo
 int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len)
 {
 	unsigned at = d->cap_end ? d->cap_end : CAP_FIRST;
-	at = (at + 3u) & ~3u;
-	if (len < 2 || at + len > sizeof(d->cfg))
+	at = (at + 3u) / 4u * 4u; /* dword aligned; arithmetic, which the provers follow */
+	/* at is at most 0x100 (cap_end 0xff, rounded up); len is the
+	 * caller's, so the check subtracts rather than adds. */
+	if (len < 2 || at >= sizeof(d->cfg) || len > sizeof(d->cfg) - at)
 		return -1;
 	/* An empty list (a device that placed cap_end itself, such as a
 	 * passed-through function keeping a capability's real offset) starts
@@ -407,10 +409,16 @@ int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len)
 		d->cfg[CFG_CAP_PTR] = (uint8_t)at;
 	} else {
 		/* Walk to the last entry; the list is ours, so it is short and
-		 * well formed, but bound the walk all the same. */
-		unsigned p = d->cfg[CFG_CAP_PTR];
-		for (int n = 0; n < 48 && d->cfg[p + 1]; n++)
-			p = d->cfg[p + 1];
+		 * well formed, but bound the walk all the same, and take each
+		 * pointer as software must (PCI 3.0 6.7: the two low bits are
+		 * reserved), so that whatever the bytes hold, p + 1 stays
+		 * inside cfg: an entry at 0xff would have its pointer past it. */
+		unsigned p = d->cfg[CFG_CAP_PTR] & 0xfcu;
+		/*@ loop invariant 0 <= n <= 48 && p <= 0xfc;
+		    loop assigns n, p;
+		    loop variant 48 - n; */
+		for (int n = 0; n < 48 && (d->cfg[p + 1] & 0xfcu); n++)
+			p = d->cfg[p + 1] & 0xfcu;
 		d->cfg[p + 1] = (uint8_t)at;
 	}
 	d->cfg[CFG_STATUS] |= STATUS_CAP_LIST;
