@@ -276,7 +276,7 @@ lint: $(GEN)
 	@python3 tests/lint/loc.py --check
 
 # Frama-C proofs of the guest-facing code (tests/prove/README.md says what
-# is proved and under which assumptions): every run, some 14 minutes on 2
+# is proved and under which assumptions): every run, some 15 minutes on 2
 # cores from a cold cache. `make test` runs the runs that take less than a minute
 # each and every mutant (prove:tests/prove/prove.py); the slow runs are
 # `make prove-slow`'s, which CI runs after `make test` (.ci/run).
