@@ -83,9 +83,10 @@ ELF_FILES = BZ_FILES  # the same: gm_ptr's contract and the loader's helpers
 # The segment loader's runs: the same, and the contracts of elf64.c's
 # entry points (elf64_wp.c, elf_load_contract.h).
 ELF_LOAD_FILES = ELF_FILES + ['tests/prove/elf64_wp.c', 'src/vmm/boot/elf64.c']
-# load_elf64: with the memory map's writer, and the little-endian writers
-# of loader_priv.h that every boot block is written with.
-ELF64_FCT = 'load_elf64,elf_put_mmap,ldr_put_le,ldr_put_u16,ldr_put_u32,ldr_put_u64'
+# load_elf64: with the memory map's writer, ldr_put_e820 (load_bzimage's
+# too), and the little-endian writers of loader_priv.h that every boot
+# block is written with.
+ELF64_FCT = 'load_elf64,ldr_put_e820,ldr_put_le,ldr_put_u16,ldr_put_u32,ldr_put_u64'
 MB_FILES = BZ_FILES  # the same stand-ins: guest memory and the loader's readers
 
 # The PCI harness: an MSI-X table of 3 vectors (48 bytes, a PBA of 8),
@@ -172,10 +173,10 @@ PROOFS = [
      LOADER_WP + ['-wp-fct', 'bz_parse', '-wp-prop', 'fields', '-wp-timeout', '5'],
      ('fails', r'typed_cast_bz_parse_ensures_fields'), {}),
     slow(('bzimage: the whole loader, load_bzimage, with bz_locate, bz_write, '
-     'bz_place_initrd, bz_put_e820 (WP)',
+     'bz_place_initrd, ldr_put_e820 (WP)',
      BZ_FILES + ['src/vmm/arch/x86/bzimage.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'load_bzimage,bz_locate,bz_write,bz_place_initrd,'
-                        'bz_put_e820'], 'proved', {})),
+                        'ldr_put_e820'], 'proved', {})),
     ('mutant bzimage.c, the kernel\'s RAM checked one byte short, through bz_locate (WP)',
      BZ_FILES + ['@mutant:bz_kend_off_by_one.c'],
      LOADER_WP_PLAIN + ['-wp-fct', 'bz_locate', '-wp-prop', 'kernel', '-wp-timeout', '5'],
@@ -211,14 +212,13 @@ PROOFS = [
      'elf_load_contract.h (WP)',
      ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', 'elf_load_segments'], 'proved', {}),
     ('elf64: the ELF64 guest loaded and its boot block written, load_elf64, with '
-     'elf_put_mmap and the writers ldr_put_* (WP)',
+     'the writers ldr_put_e820 and ldr_put_* (WP)',
      ELF_LOAD_FILES, LOADER_WP_PLAIN + ['-wp-fct', ELF64_FCT], 'proved', {}),
     ('mutant elf64.c, the memory map given one entry more than its page holds, through '
-     'elf_put_mmap (WP)',
+     'load_elf64 (WP)',
      ELF_LOAD_FILES[:-1] + ['@mutant:elf_mmap_off_by_one.c'],
-     LOADER_WP_PLAIN + ['-wp-fct', 'elf_put_mmap', '-wp-timeout', '5'],
-     ('fails', r'typed_cast_elf_put_mmap_(call_gm_e820_requires|assert_rte_index_bound|'
-               r'call_ldr_put_u(32|64)(_\d+)?_requires|loop_invariant)\w*'), {}),
+     LOADER_WP_PLAIN + ['-wp-fct', 'load_elf64', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_load_elf64_call_ldr_put_e820(_\d+)?_requires\w*'), {}),
     ('mutant elf64.c, the image taken one byte longer than the file, through '
      'elf_load_segments (WP)',
      ELF_LOAD_FILES[:-1] + ['@mutant:elf_image_size_off_by_one.c'],
@@ -311,7 +311,6 @@ PROOFS = [
      ('fails', r'typed_cast_walk_loop_invariant_bound_preserved.*'), {}),
 ]
 
-
 # Mutants: (name, source, text, replacement). The replacement must occur
 # exactly once, so a mutant that no longer applies fails loudly instead of
 # proving the unchanged source.
@@ -320,13 +319,13 @@ MUTANTS = {
     # a read of the word past it is taken for a pending word.
     'pci_pba_off_by_one.c': ('src/vmm/dev/pci.c', 'uint64_t size = 8 * ((x->nvec + 63) / 64);',
                              'uint64_t size = 8 * ((x->nvec + 63) / 64 + 1);'),
-    # The table one entry longer than its vectors: an access past the
-    # last entry reaches entry nvec, outside the table (and outside
-    # x->tab when nvec is 64).
     # A capability allowed one byte past the configuration space: its
     # last byte (and cap_end) lie past cfg[255].
     'pci_cap_off_by_one.c': ('src/vmm/dev/pci.c', 'len > sizeof(d->cfg) - at)',
                              'len > sizeof(d->cfg) + 1 - at)'),
+    # The table one entry longer than its vectors: an access past the
+    # last entry reaches entry nvec, outside the table (and outside
+    # x->tab when nvec is 64).
     'pci_table_off_by_one.c': ('src/vmm/dev/pci.c',
                                'msix_access_ok(off, len, (uint64_t)x->nvec * PCI_MSIX_ENTRY_SIZE)',
                                'msix_access_ok(off, len, (uint64_t)(x->nvec + 1) * PCI_MSIX_ENTRY_SIZE)'),
@@ -410,12 +409,10 @@ MUTANTS = {
         'src/vmm/boot/elf64.c',
         'elf_layout_of(is64);\n\tstruct ldr_img im = { req->kernel, req->kernel ? req->kernel_size :',
         'elf_layout_of(is64);\n\tstruct ldr_img im = { req->kernel, req->kernel ? 1 + req->kernel_size :'),
-    # The memory map's array one entry longer than the page it is written
-    # to: gm_e820 may fill an entry whose bytes lie past the page.
-    'elf_mmap_off_by_one.c': (
-        'src/vmm/boot/elf64.c',
-        'struct e820_entry map[ELF_MMAP_MAX];\n\tsize_t n = gm_e820(gm, map, ELF_MMAP_MAX);',
-        'struct e820_entry map[ELF_MMAP_MAX + 1];\n\tsize_t n = gm_e820(gm, map, ELF_MMAP_MAX + 1);'),
+    # The memory map allowed one entry more than the page it is written
+    # to holds: the last entry's bytes lie past the page.
+    'elf_mmap_off_by_one.c': ('src/vmm/boot/elf64.c', 'ldr_put_e820(gm, mmap, ELF_MMAP_MAX,',
+                              'ldr_put_e820(gm, mmap, ELF_MMAP_MAX + 1,'),
     'virtq_count_off_by_one.c': ('src/vmm/virtio/virtq.c', 'if (++count > q->size)',
                                  'if (++count > q->size + 1u)'),
     # A chain copy's piece allowed one byte more than the caller's buffer

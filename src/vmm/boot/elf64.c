@@ -445,31 +445,13 @@ _Static_assert(sizeof(struct hvboot_info) <= LDR_PAGE, "hvboot_info fits its pag
 _Static_assert(HVBOOT_MMAP_SIZE <= LDR_PAGE, "the memory map fits its page");
 /* load_elf64 writes each of the ten fields: a new one needs its line. */
 _Static_assert(sizeof(struct hvboot_info) == 64, "hvboot_info is the ten fields it writes");
-#define MMAP_AT(field) offsetof(struct hvboot_mmap_entry, field)
+/* ldr_put_e820's layout is hvboot_mmap_entry's. */
+_Static_assert(offsetof(struct hvboot_mmap_entry, addr) == 0 &&
+		       offsetof(struct hvboot_mmap_entry, size) == 8 &&
+		       offsetof(struct hvboot_mmap_entry, type) == 16 &&
+		       sizeof(struct hvboot_mmap_entry) == 24 && ELF_MMAP_MAX <= LDR_E820_MAX,
+	       "hvboot_mmap_entry is ldr_put_e820's 24-byte entry");
 #define INFO_AT(field) offsetof(struct hvboot_info, field)
-
-/* The guest's memory map, as struct hvboot_mmap_entry in the page at `page`
- * (zeroed by ldr_boot_page, so each entry's pad is 0); the count. hvboot.h
- * is the guest's ABI, little-endian x86-64 on both sides: each field is
- * written at its offset in the struct. */
-/*@ requires \valid_read(gm) && \valid(page + (0 .. LDR_PAGE - 1));
-    assigns page[0 .. LDR_PAGE - 1];
-    ensures \result <= ELF_MMAP_MAX; */
-static uint32_t elf_put_mmap(const struct guestmem *gm, uint8_t *page)
-{
-	struct e820_entry map[ELF_MMAP_MAX];
-	size_t n = gm_e820(gm, map, ELF_MMAP_MAX);
-	/*@ loop invariant 0 <= i <= n <= ELF_MMAP_MAX;
-	    loop assigns i, page[0 .. LDR_PAGE - 1];
-	    loop variant n - i; */
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = page + i * sizeof(struct hvboot_mmap_entry);
-		ldr_put_u64(e + MMAP_AT(addr), map[i].addr);
-		ldr_put_u64(e + MMAP_AT(size), map[i].size);
-		ldr_put_u32(e + MMAP_AT(type), map[i].type);
-	}
-	return (uint32_t)n;
-}
 
 int load_elf64(const struct guestmem *gm, const struct load_request *req,
 	       struct boot_entry *out, char *err, size_t errlen)
@@ -495,9 +477,10 @@ int load_elf64(const struct guestmem *gm, const struct load_request *req,
 	uint8_t *mmap = info ? ldr_boot_page(gm, req, HVBOOT_MMAP, err, errlen) : NULL;
 	if (!mmap || ldr_cmdline_put(gm, req, err, errlen) < 0)
 		return -1;
-	uint32_t count = elf_put_mmap(gm, mmap);
-	/* struct hvboot_info, field by field as elf_put_mmap's entries (it has
-	 * no padding: each field is at its natural alignment). */
+	uint32_t count = (uint32_t)ldr_put_e820(gm, mmap, ELF_MMAP_MAX,
+						sizeof(struct hvboot_mmap_entry));
+	/* struct hvboot_info, field by field as the map's entries (it has no
+	 * padding: each field is at its natural alignment). */
 	ldr_put_u64(info + INFO_AT(magic), HVBOOT_MAGIC);
 	ldr_put_u32(info + INFO_AT(version), HVBOOT_VERSION);
 	ldr_put_u32(info + INFO_AT(ncpus), req->ncpus);

@@ -158,6 +158,34 @@ static inline void ldr_put_u64(uint8_t *p, uint64_t v)
 	ldr_put_le(p, v, 8);
 }
 
+/* The guest's memory map (gm_e820) written as the boot protocols lay it
+ * out: at most `max` entries from `p`, each `stride` bytes apart, with the
+ * 64-bit address at 0, the 64-bit size at 8 and the 32-bit type at 16 (the
+ * Linux zero page's packed 20-byte entries; hvboot.h's 24, with a pad the
+ * caller's zeroed page leaves 0). Returns the count written. */
+#define LDR_E820_MAX 256
+/*@ requires \valid_read(gm) && (stride == 20 || stride == 24) && max <= LDR_E820_MAX;
+    requires \valid(p + (0 .. max * stride - 1));
+    assigns p[0 .. max * stride - 1];
+    ensures \result <= max; */
+static inline size_t ldr_put_e820(const struct guestmem *gm, uint8_t *p, size_t max,
+				  size_t stride)
+{
+	struct e820_entry map[LDR_E820_MAX];
+	size_t n = gm_e820(gm, map, max);
+	/*@ loop invariant 0 <= i <= n <= max;
+	    loop assigns i, p[0 .. max * stride - 1];
+	    loop variant n - i; */
+	for (size_t i = 0; i < n; i++) {
+		//@ assert room: (i + 1) * stride <= max * stride;
+		uint8_t *e = p + i * stride;
+		ldr_put_u64(e, map[i].addr);
+		ldr_put_u64(e + 8, map[i].size);
+		ldr_put_u32(e + 16, map[i].type);
+	}
+	return n;
+}
+
 /* Rounds up to a page; returns 0 when that would wrap (callers have already
  * bounded x by guest RAM, so 0 only ever means "does not fit"). */
 /*@ assigns \nothing;

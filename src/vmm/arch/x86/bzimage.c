@@ -25,6 +25,7 @@
 #define BZ_E820_TABLE 0x2d0      /* struct boot_e820_entry[128] */
 #define BZ_E820_MAX 128          /* E820_MAX_ENTRIES_ZEROPAGE */
 #define BZ_E820_ENTRY_SIZE 20    /* packed: u64 addr, u64 size, u32 type */
+_Static_assert(BZ_E820_TABLE + BZ_E820_MAX * BZ_E820_ENTRY_SIZE <= 0x1000, "e820_table in the zero page");
 
 /* Setup header fields, at their offsets in the file and in boot_params. */
 #define BZ_HDR_START 0x1f1       /* the setup header begins at setup_sects */
@@ -238,24 +239,6 @@ static int bz_place_initrd(const struct guestmem *gm, const struct load_request 
 	return 0;
 }
 
-/*@ requires \valid_read(gm) && \valid(zp + (0 .. LDR_PAGE - 1));
-    assigns zp[0 .. LDR_PAGE - 1]; */
-static void bz_put_e820(const struct guestmem *gm, uint8_t *zp)
-{
-	struct e820_entry map[BZ_E820_MAX];
-	size_t n = gm_e820(gm, map, BZ_E820_MAX);
-	/*@ loop invariant 0 <= i <= n <= BZ_E820_MAX;
-	    loop assigns i, zp[0 .. LDR_PAGE - 1];
-	    loop variant n - i; */
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *e = zp + BZ_E820_TABLE + i * BZ_E820_ENTRY_SIZE;
-		ldr_put_u64(e, map[i].addr);
-		ldr_put_u64(e + 8, map[i].size);
-		ldr_put_u32(e + 16, map[i].type);
-	}
-	zp[BZ_E820_ENTRIES] = (uint8_t)n;
-}
-
 /* Where load_bzimage copies to, found before anything is written. */
 struct bz_dest {
 	uint8_t *kdst;        /* the protected-mode kernel, at 1 MiB */
@@ -361,7 +344,8 @@ static void bz_write(const struct guestmem *gm, const struct load_request *req,
 		ldr_put_u32(zp + BZ_RAMDISK_SIZE, (uint32_t)isize);
 		memcpy(idst, isrc, isize);
 	}
-	bz_put_e820(gm, zp);
+	zp[BZ_E820_ENTRIES] =
+		(uint8_t)ldr_put_e820(gm, zp + BZ_E820_TABLE, BZ_E820_MAX, BZ_E820_ENTRY_SIZE);
 	/* The protected-mode kernel: the rest of the file after the setup
 	 * sectors (bz_parse: payload == size - setup_size). */
 	memcpy(kdst, img + setup_size, payload);
