@@ -22,7 +22,7 @@
 #define SIZE 0x2000ull
 #define BELL (G + SIZE)
 
-static volatile unsigned n_in, n_intx, n_intx_bad;
+static volatile unsigned n_in, n_intx, n_intx_bad, n_intx_again;
 static unsigned chan_devno;
 
 /* What uio_pci_generic's handler does (pci_check_and_mask_intx): the line
@@ -31,7 +31,11 @@ static unsigned chan_devno;
  * the level-triggered pin is followed by a second one after its EOI with
  * the line already low (also with the device asserting only on changes):
  * counted apart, like the interrupts a shared line brings that are not
- * the handler's. */
+ * the handler's. A delivery that finds STATUS bit 3 set and the line
+ * already masked (the same re-delivery, before the test acknowledged
+ * PENDING) is the handler's but masks nothing: counted apart too, so
+ * n_intx is the number of times the handler masked the line, which only
+ * the test's unmasking lets grow. */
 static void irq(unsigned v)
 {
 	if (v == 0x50)
@@ -40,6 +44,10 @@ static void irq(unsigned v)
 		uint32_t cs = pci_read(0, chan_devno, 0, 0x04, 4);
 		if (!(cs & (0x08u << 16))) {
 			n_intx_bad++; /* IRQ_NONE: left as it is */
+			return;
+		}
+		if (cs & 0x400) {
+			n_intx_again++;
 			return;
 		}
 		pci_write(0, chan_devno, 0, 0x04, 2, (cs & 0xffff) | 0x400);
@@ -106,11 +114,20 @@ int hostile_main(void)
 		for (int i = 0; i < 3000000 && n_intx < want; i++)
 			__asm__ volatile("pause");
 		hl_cli();
-		HL_CHECK(n_intx >= want, "no INTx from the incoming doorbell", n_intx);
+		HL_CHECK(n_intx == want, "one INTx masked per unmasking", n_intx);
 		HL_CHECK((pci_read(0, dev, 0, 0x04, 2) & 0x400) != 0, "the handler's mask", 0);
-		wr32(BELL + 4, 1); /* PENDING: acknowledged */
-		HL_CHECK((pci_read(0, dev, 0, 0x06, 2) & 0x08) == 0, "Interrupt Status after the ack",
-			 pci_read(0, dev, 0, 0x06, 2));
+		/* PENDING acknowledged. The runner rings every 20 ms on its
+		 * own: a ring between the ack and the read (a vCPU thread
+		 * descheduled on a loaded host) sets the bit again, so the
+		 * ack is retried; one that does not clear never passes. */
+		unsigned st = 0;
+		for (int i = 0; i < 100; i++) {
+			wr32(BELL + 4, 1);
+			st = pci_read(0, dev, 0, 0x06, 2);
+			if (!(st & 0x08))
+				break;
+		}
+		HL_CHECK((st & 0x08) == 0, "Interrupt Status after the ack", st);
 		pci_write(0, dev, 0, 0x04, 2, 0x2); /* unmasked */
 	}
 	ioapic_route(gsi, 1u << 16);
@@ -118,6 +135,8 @@ int hostile_main(void)
 	hl_putd(n_intx);
 	hl_puts(", with Interrupt Status clear (not ours, as a shared line's handler sees them) ");
 	hl_putd(n_intx_bad);
+	hl_puts(", again while masked ");
+	hl_putd(n_intx_again);
 	hl_puts("\n");
 	pci_write(0, dev, 0, cap + 4, 4, 0xfee00000u);
 	pci_write(0, dev, 0, cap + 8, 2, 0x50);
