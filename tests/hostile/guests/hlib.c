@@ -261,6 +261,24 @@ void hl_map(uint64_t pa)
 	__asm__ volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
 }
 
+/* The window of hl_window: the last 2 MiB below PML4 slot 255's end, a
+ * lower-half (canonical) address no identity map here reaches. */
+#define WIN_VA 0x7fffffe00000ull
+static uint64_t far_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t far_pd[512] __attribute__((aligned(4096)));
+
+uint64_t hl_window(uint64_t pa)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t *pml4 = (uint64_t *)(cr3 & PTE_ADDR);
+	pml4[(WIN_VA >> 39) & 511] = (uint64_t)far_pdpt | PTE_P | PTE_RW;
+	far_pdpt[(WIN_VA >> 30) & 511] = (uint64_t)far_pd | PTE_P | PTE_RW;
+	far_pd[(WIN_VA >> 21) & 511] = (pa & ~0x1fffffull) | PTE_P | PTE_RW | PTE_PS | PTE_PCD;
+	__asm__ volatile("mov %0, %%cr3" ::"r"(cr3) : "memory");
+	return WIN_VA + (pa & 0x1fffffull);
+}
+
 void hl_unmap(uint64_t pa)
 {
 	uint64_t cr3;

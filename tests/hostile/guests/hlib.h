@@ -81,6 +81,12 @@ void pci_write(unsigned bus, unsigned dev, unsigned fn, unsigned reg, unsigned w
 /* Maps the 2 MiB page holding physical address pa at the same virtual
  * address (identity), uncached, even above the boot map's 4 GiB. */
 void hl_map(uint64_t pa);
+/* Maps the 2 MiB page holding physical address pa, uncached, at one
+ * fixed virtual window (each call moves it) and returns pa's virtual
+ * address there: for any pa below 2^52, where an identity map cannot
+ * reach (4-level paging gives 47 bits of lower-half addresses, and a
+ * host's MAXPHYADDR may be 48 or more). */
+uint64_t hl_window(uint64_t pa);
 /* Makes the 2 MiB page holding pa not present (accesses fault). */
 void hl_unmap(uint64_t pa);
 unsigned hl_maxphyaddr(void);

@@ -114,15 +114,13 @@ int hostile_main(void)
 		uint64_t a = places[i] & ~0x1fffffull;
 		if (a < top || a >= limit)
 			continue;
-		hl_map(a);
-		probe(a, true);
-		probe(a + 0x1ffff8, true);
+		uint64_t va = hl_window(a);
+		probe(va, true);
+		probe(va + 0x1ffff8, true);
 	}
 	/* Past MAXPHYADDR the page-table entry itself is invalid. */
-	if (maxphy < 52) {
-		hl_map(limit);
-		HL_CHECK(try_read(limit), "no fault past MAXPHYADDR", limit);
-	}
+	if (maxphy < 52)
+		HL_CHECK(try_read(hl_window(limit)), "no fault past MAXPHYADDR", limit);
 	hl_puts("mmio: hole and high addresses held, MAXPHYADDR ");
 	hl_putd(maxphy);
 	hl_puts("\n");
