@@ -24,10 +24,7 @@
 /*@ requires gm_ok(gm) && \valid_read(req) && req->kernel_size <= PTRDIFF_MAX;
     requires req->kernel == \null || \valid_read(req->kernel + (0 .. req->kernel_size - 1));
     requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
-    requires \separated(gm->host + (0 .. gm->size - 1), req->kernel + (0 .. req->kernel_size - 1),
-                        err + (0 .. errlen - 1), gm, req);
-    requires \separated(err + (0 .. errlen - 1), req->kernel + (0 .. req->kernel_size - 1),
-                        gm, req);
+    requires ldr_kernel_apart(gm, req, err, errlen);
     requires \separated(out, gm->host + (0 .. gm->size - 1), err + (0 .. errlen - 1), gm, req);
     assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
     ensures \result == 0 || \result == -1;
@@ -46,10 +43,7 @@ int elf_load_segments_at(const struct guestmem *gm, const struct load_request *r
 /*@ requires gm_ok(gm) && \valid_read(req) && req->kernel_size <= PTRDIFF_MAX;
     requires \valid_read(req->kernel + (0 .. req->kernel_size - 1));
     requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
-    requires \separated(gm->host + (0 .. gm->size - 1), req->kernel + (0 .. req->kernel_size - 1),
-                        err + (0 .. errlen - 1), gm, req);
-    requires \separated(err + (0 .. errlen - 1), req->kernel + (0 .. req->kernel_size - 1),
-                        gm, req);
+    requires ldr_kernel_apart(gm, req, err, errlen);
     requires \separated(out, gm->host + (0 .. gm->size - 1), err + (0 .. errlen - 1), gm, req);
     assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
     ensures \result == 0 || \result == -1;

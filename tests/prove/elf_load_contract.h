@@ -1,10 +1,8 @@
 /* The contract of elf_load_segments (elf64.c), proved by the elf64 runs of
  * prove.py (README.md, "The ELF segment loader") and assumed by the proofs
  * of its callers (multiboot_wp.c, image_wp.c). It reads only the image and
- * writes only guest RAM, *out and the message. Guest RAM, the image, the
- * message and the request are distinct objects (the image is malloc'd by
- * load_file, guest RAM is an mmap): the copies need it, and without it a
- * copy into RAM could change the image or the request it is reading. On
+ * writes only guest RAM, *out and the message, which are apart from the
+ * image and the request (ldr_kernel_apart, loader_priv.h). On
  * success the entry it reports is in guest RAM, inside [start, end), and
  * the whole image below end (for ELF32, at most 4 GiB); nothing more is
  * assumed of *out, so a caller's placement checks must hold whatever the
@@ -15,10 +13,7 @@
 /*@ requires gm_ok(gm) && \valid_read(req) && req->kernel_size <= PTRDIFF_MAX;
     requires \valid_read(req->kernel + (0 .. req->kernel_size - 1));
     requires \valid(out) && (errlen == 0 || \valid(err + (0 .. errlen - 1)));
-    requires \separated(gm->host + (0 .. gm->size - 1), req->kernel + (0 .. req->kernel_size - 1),
-                        err + (0 .. errlen - 1), gm, req);
-    requires \separated(err + (0 .. errlen - 1), req->kernel + (0 .. req->kernel_size - 1),
-                        gm, req);
+    requires ldr_kernel_apart(gm, req, err, errlen);
     requires \separated(out, gm->host + (0 .. gm->size - 1), err + (0 .. errlen - 1), gm, req);
     assigns gm->host[0 .. gm->size - 1], *out, err[0 .. errlen - 1];
     ensures \result == 0 || \result == -1;

@@ -43,6 +43,19 @@ struct ldr_img {
       0 <= off && 0 <= len && off + len <= im->size;
 */
 
+/* What a loader that reads req->kernel asks of its objects: guest RAM, the
+ * kernel image, the message, the guestmem and the request are apart (the
+ * image is malloc'd by load_file, guest RAM is an mmap, the rest the
+ * caller's). The copies need it, and without it a copy into RAM could
+ * change the image or the request being read. Each contract adds its own
+ * result structure to it. */
+/*@ predicate ldr_kernel_apart(struct guestmem *gm, struct load_request *req, char *err,
+                               integer errlen) =
+      \separated(gm->host + (0 .. gm->size - 1), req->kernel + (0 .. req->kernel_size - 1),
+                  err + (0 .. errlen - 1), gm, req) &&
+      \separated(err + (0 .. errlen - 1), req->kernel + (0 .. req->kernel_size - 1), gm, req);
+*/
+
 /* True when [off, off + len) lies inside the image; never overflows. */
 /*@ requires \valid_read(im);
     assigns \nothing;

@@ -459,10 +459,7 @@ static void mb_write_info(const struct guestmem *gm, uint8_t *info, uint8_t *pag
     requires \separated(err + (0 .. errlen - 1), im->data + (0 .. im->size - 1), ld, im, gm,
                         req);
     requires \separated(ld, im, gm, req);
-    requires elf: \separated(gm->host + (0 .. gm->size - 1),
-                              req->kernel + (0 .. req->kernel_size - 1), err + (0 .. errlen - 1),
-                              gm, req) &&
-      \separated(err + (0 .. errlen - 1), req->kernel + (0 .. req->kernel_size - 1), gm, req) &&
+    requires elf: ldr_kernel_apart(gm, req, err, errlen) &&
       \separated(ld, gm->host + (0 .. gm->size - 1), err + (0 .. errlen - 1), gm, req);
     assigns im->oob, gm->host[0 .. gm->size - 1], *ld, err[0 .. errlen - 1];
     ensures fields: im->oob == \old(im->oob);
