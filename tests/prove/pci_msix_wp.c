@@ -35,6 +35,30 @@
 */
 int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len);
 
+/* pci_msix_init: for any arguments, with x and d valid and apart, it
+ * refuses (-1) or sets the MSI-X state up pci_msix_ok, the predicate every
+ * contract below assumes, for the nvec asked (1 .. PCI_MSIX_MAX_VECTORS):
+ * MSI-X off, the function not masked, every vector of the table masked
+ * with address and data 0 (PCI 3.0 6.8.2.9), nothing pending, nothing
+ * live, the capability's 12 bytes inside the configuration space. It
+ * writes only *x and the device's configuration space, write mask and
+ * cap_end. */
+/*@ requires \valid(x) && \valid(d) && \separated(x, d);
+    assigns *x, d->cfg[0 .. 255], d->wmask[0 .. 255], d->cap_end;
+    ensures \result == -1 || 0 <= \result;
+    ensures ok: \result >= 0 ==> pci_msix_ok(x) && x->dev == d && x->nvec == nvec &&
+      x->cap == \result && !x->enabled && !x->fmask;
+    ensures reset: \result >= 0 ==>
+      (\forall integer v; 0 <= v < x->nvec ==>
+        x->tab[v].ctrl == 1 && x->tab[v].addr_lo == 0 && x->tab[v].addr_hi == 0 &&
+        x->tab[v].data == 0 && !x->live[v]) &&
+      (\forall integer w; 0 <= w < (PCI_MSIX_MAX_VECTORS + 63) / 64 ==> x->pba[w] == 0);
+*/
+int pci_msix_init(struct pci_msix *x, struct pci_dev *d, unsigned nvec, unsigned table_bar,
+		  uint32_t table_off, unsigned pba_bar, uint32_t pba_off,
+		  void (*send)(void *, unsigned, uint64_t, uint32_t),
+		  void (*update)(void *, unsigned, bool, uint64_t, uint32_t), void *opaque);
+
 /*@ assigns \nothing; */
 void prove_msix_send(void *opaque, unsigned vec, uint64_t addr, uint32_t data);
 

@@ -100,7 +100,8 @@ PCI_EVA_1 = ['-DPROVE_NVEC=1', '-DPROVE_OFF_MAX=63', '-eva-split-limit', '2000']
 # parameter: pci_msix_ok, pci.h): the entry points' contracts in
 # pci_msix_wp.c, the callbacks through its stand-ins (pci.c, MSIX_SEND).
 PCI_MSIX_FILES = ['tests/prove/pci_msix_wp.c']
-PCI_MSIX_WP = WP + ['-DPROVE_MSIX_SEND=prove_msix_send', '-DPROVE_MSIX_UPDATE=prove_msix_update']
+PCI_MSIX_WP = WP + ['-DPROVE_MSIX_SEND=prove_msix_send', '-DPROVE_MSIX_UPDATE=prove_msix_update',
+                    '-DPROVE_MSIX_WP']
 PCI_MSIX_IO = 'pci_msix_table_io,pci_msix_pba_io,msix_word,msix_access_ok,put32,get32'
 PCI_MSIX_REST = 'pci_msix_notify,pci_msix_cfg_written,pci_msix_enabled,msix_sync,msix_vec_live,msix_addr'
 
@@ -153,6 +154,13 @@ PROOFS = [
     ('pci: a capability added, whatever the list and the length, pci_cap_add (WP)',
      PCI_MSIX_FILES + ['src/vmm/dev/pci.c'], PCI_MSIX_WP + ['-wp-fct', 'pci_cap_add'], 'proved',
      {}),
+    ('pci: the MSI-X state set up or refused, pci_msix_init, whatever the arguments (WP)',
+     PCI_MSIX_FILES + ['src/vmm/dev/pci.c'], PCI_MSIX_WP + ['-wp-fct', 'pci_msix_init,put16'],
+     'proved', {}),
+    ('mutant pci.c, the table size checked one vector long, through pci_msix_init (WP)',
+     PCI_MSIX_FILES + ['@mutant:pci_nvec_off_by_one.c'],
+     PCI_MSIX_WP + ['-wp-fct', 'pci_msix_init', '-wp-prop', 'ok', '-wp-timeout', '5'],
+     ('fails', r'typed_cast_pci_msix_init_ensures_ok(_part\d+)?'), {}),
     ('mutant pci.c, the capability\'s room checked one byte long, through pci_cap_add (WP)',
      PCI_MSIX_FILES + ['@mutant:pci_cap_off_by_one.c'],
      PCI_MSIX_WP + ['-wp-fct', 'pci_cap_add', '-wp-timeout', '5'],
@@ -321,6 +329,10 @@ MUTANTS = {
                              'uint64_t size = 8 * ((x->nvec + 63) / 64 + 1);'),
     # A capability allowed one byte past the configuration space: its
     # last byte (and cap_end) lie past cfg[255].
+    # pci_msix_init taking a table of PCI_MSIX_MAX_VECTORS + 1: more
+    # vectors than x->tab holds, which every MSI-X access then trusts.
+    'pci_nvec_off_by_one.c': ('src/vmm/dev/pci.c', 'nvec > PCI_MSIX_MAX_VECTORS ||',
+                              'nvec > PCI_MSIX_MAX_VECTORS + 1 ||'),
     'pci_cap_off_by_one.c': ('src/vmm/dev/pci.c', 'len > sizeof(d->cfg) - at)',
                              'len > sizeof(d->cfg) + 1 - at)'),
     # The table one entry longer than its vectors: an access past the
