@@ -14,15 +14,18 @@
  * not; the host's own configuration read or write (pci_cfg_read/write) of
  * any device, function, register, width and value; pci_msix_enabled(). The loop is unbounded, so EVA's result covers every sequence.
  *
+ * Before it, the set-up's refusals (pci_add, pci_cap_add, pci_msix_init
+ * given what they refuse), on a bus of their own.
+ *
  * The device callbacks are stubs that do nothing but, for the MSI-X
  * device, follow its capability as the virtio transport does.
  */
 #include "pci.h"
 #include "__fc_builtin.h"
 
-static struct pci_bus bus;
-static struct pci_dev plain, msix_dev;
-static struct pci_msix msix;
+static struct pci_bus bus, full_bus;
+static struct pci_dev plain, msix_dev, bad, spare[PCI_MAX_DEVICES + 1];
+static struct pci_msix msix, bad_msix;
 
 static void bar_moved(struct pci_dev *d, int bar, uint32_t addr, bool enabled)
 {
@@ -64,8 +67,56 @@ static void host_cfg(unsigned dev, unsigned fn, unsigned reg, unsigned len, uint
 		pci_cfg_write(&bus, dev, fn, reg, len, val);
 }
 
+/* The set-up's refusals, on a bus and devices of their own (the guest's
+ * loop below sees none of them): pci_add without a bus or device, with
+ * an interrupt pin past INTD#, with a BAR of a size its kind cannot have,
+ * of a device already on the bus, on a full bus; pci_cap_add until the
+ * configuration space is full and with a length past it; pci_msix_init
+ * with each argument it refuses, and on a device with no room left. */
+static void refusals(void)
+{
+	pci_init(&full_bus);
+	(void)pci_add(0, &bad);
+	(void)pci_add(&full_bus, 0);
+	bad.irq_pin = (uint8_t)Frama_C_interval(5, 255);
+	(void)pci_add(&full_bus, &bad);
+	bad.irq_pin = 0;
+	bad.bar[1].kind = PCI_BAR_MEM32;
+	bad.bar[1].size = Frama_C_nondet(0, 1) ? 8 : 0x3000; /* below 16, not a power of 2 */
+	(void)pci_add(&full_bus, &bad);
+	bad.bar[1].kind = PCI_BAR_IO;
+	bad.bar[1].size = Frama_C_nondet(0, 1) ? 2 : 512; /* outside 4 .. 256 */
+	(void)pci_add(&full_bus, &bad);
+	bad.bar[1].kind = (enum pci_bar_kind)Frama_C_interval(3, 7); /* no such kind */
+	(void)pci_add(&full_bus, &bad);
+	/* The bus took the host bridge: the spares fill it, the last is
+	 * refused; the first again is refused as already there. */
+	for (int i = 0; i < PCI_MAX_DEVICES + 1; i++)
+		(void)pci_add(&full_bus, &spare[i]);
+	(void)pci_add(&full_bus, &spare[0]);
+	struct pci_dev *d = &spare[0];
+	unsigned nvec = Frama_C_nondet(0, 1) ? 0 : PCI_MSIX_MAX_VECTORS + 1;
+	(void)pci_msix_init(&bad_msix, d, nvec, 0, 0, 0, 0x2000, send, update, 0);
+	(void)pci_msix_init(&bad_msix, d, 1, (unsigned)Frama_C_interval(6, 255), 0, 0, 0, send,
+			    update, 0);
+	(void)pci_msix_init(&bad_msix, d, 1, 0, 0, (unsigned)Frama_C_interval(6, 255), 0, send,
+			    update, 0);
+	(void)pci_msix_init(&bad_msix, d, 1, 0, (uint32_t)Frama_C_interval(1, 7), 0, 0, send,
+			    update, 0);
+	(void)pci_msix_init(&bad_msix, d, 1, 0, 0, 0, (uint32_t)Frama_C_interval(1, 7), send,
+			    update, 0);
+	(void)pci_msix_init(&bad_msix, d, 1, 0, 0, 0, 0, 0, update, 0);
+	(void)pci_msix_init(0, d, 1, 0, 0, 0, 0, send, update, 0);
+	(void)pci_msix_init(&bad_msix, 0, 1, 0, 0, 0, 0, send, update, 0);
+	(void)pci_cap_add(d, 0x09, Frama_C_unsigned_int_interval(193, 0xffffffffu));
+	for (int i = 0; i < 64 && pci_cap_add(d, 0x09, 12) >= 0; i++)
+		;
+	(void)pci_msix_init(&bad_msix, d, 1, 0, 0, 0, 0, send, update, 0);
+}
+
 int main(void)
 {
+	refusals();
 	pci_init(&bus);
 	plain.vendor_id = 0x1af4;
 	plain.device_id = 0x1000;
