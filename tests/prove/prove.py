@@ -327,12 +327,12 @@ MUTANTS = {
     # a read of the word past it is taken for a pending word.
     'pci_pba_off_by_one.c': ('src/vmm/dev/pci.c', 'uint64_t size = 8 * ((x->nvec + 63) / 64);',
                              'uint64_t size = 8 * ((x->nvec + 63) / 64 + 1);'),
-    # A capability allowed one byte past the configuration space: its
-    # last byte (and cap_end) lie past cfg[255].
     # pci_msix_init taking a table of PCI_MSIX_MAX_VECTORS + 1: more
     # vectors than x->tab holds, which every MSI-X access then trusts.
     'pci_nvec_off_by_one.c': ('src/vmm/dev/pci.c', 'nvec > PCI_MSIX_MAX_VECTORS ||',
                               'nvec > PCI_MSIX_MAX_VECTORS + 1 ||'),
+    # A capability allowed one byte past the configuration space: its
+    # last byte (and cap_end) lie past cfg[255].
     'pci_cap_off_by_one.c': ('src/vmm/dev/pci.c', 'len > sizeof(d->cfg) - at)',
                              'len > sizeof(d->cfg) + 1 - at)'),
     # The table one entry longer than its vectors: an access past the
